@@ -1,0 +1,200 @@
+/**
+ * Real ZooKeeper servers (Debian's zookeeper package) for integration tests.
+ *
+ *   const zk = await startZooKeeper();          // free port on 127.0.0.1, temp data dir
+ *   ... connect to zk.connectString ...
+ *   await zk.kill(); await zk.start();           // crash + restart, same port and data
+ *   await zk.close();                            // in afterAll/afterEach: stop + rm data dir
+ *
+ * tickTime defaults to 500 ms, so the server accepts session timeouts from 1 s to 10 s.
+ * Every child JVM is SIGKILLed when the test process exits (process 'exit' hook, and
+ * setpriv --pdeathsig on Linux for when the test process is killed outright).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  findZooKeeperInstall,
+  probeZooKeeper,
+  terminateChild,
+  waitForZooKeeper,
+  zooKeeperCommand,
+  zooKeeperConfigText,
+  ZooKeeperNotInstalledError,
+} from '../../src/services/zookeeper/local-zookeeper.js';
+
+export interface ZooKeeperServer {
+  readonly port: number;
+  /** `127.0.0.1:PORT` */
+  readonly connectString: string;
+  readonly dataDir: string;
+  /** pid of the running JVM, or null when stopped. */
+  readonly pid: number | null;
+  readonly running: boolean;
+  /** Output (stdout+stderr) of the current/last run, ZooKeeper WARN/ERROR lines only. */
+  readonly output: string;
+  /** Starts the server again (same port, same data). No-op when running. */
+  start(): Promise<void>;
+  /** SIGTERM and wait for exit (SIGKILL after 10 s). */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit: a crash. */
+  kill(): Promise<void>;
+  /** stop() then start(). */
+  restart(): Promise<void>;
+  /** stop() and remove the data dir. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+class PortInUseError extends Error {}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const c of live) {
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (bind 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') {
+        srv.close();
+        reject(new Error('could not read the bound port'));
+        return;
+      }
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export async function startZooKeeper(opts: { tickTime?: number; port?: number; startTimeoutMs?: number } = {}): Promise<ZooKeeperServer> {
+  const install = findZooKeeperInstall();
+  if (install === null) throw new ZooKeeperNotInstalledError();
+  installExitHook();
+
+  const tickTime = opts.tickTime ?? 500;
+  const baseDir = mkdtempSync(join(tmpdir(), 'rafka-zk-'));
+  const dataDir = join(baseDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const configPath = join(baseDir, 'zoo.cfg');
+  const host = '127.0.0.1';
+  const fixedPort = opts.port;
+  let port = fixedPort ?? (await freePort());
+  let child: ChildProcess | null = null;
+  let output = '';
+  let exitInfo: string | null = null;
+  let closed = false;
+
+  const launch = async (): Promise<void> => {
+    const before = await probeZooKeeper(host, port);
+    if (before.state !== 'free') {
+      throw new PortInUseError(`cannot start ZooKeeper: ${host}:${port} is already in use (${before.state === 'other' ? 'not by ZooKeeper' : 'by another ZooKeeper'})`);
+    }
+    writeFileSync(configPath, zooKeeperConfigText({ host, port, dataDir, tickTime, forceSync: false }));
+    const { command, args } = zooKeeperCommand(install, configPath);
+    output = '';
+    exitInfo = null;
+    const c = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    live.add(c);
+    const onData = (d: Buffer) => {
+      output += d.toString('utf8');
+      if (output.length > 64 * 1024) output = output.slice(-32 * 1024);
+    };
+    c.stdout!.on('data', onData);
+    c.stderr!.on('data', onData);
+    c.on('error', (err) => {
+      exitInfo = `spawn failed: ${err.message}`;
+      live.delete(c);
+    });
+    c.on('exit', (code, sig) => {
+      exitInfo = `exit code ${code}${sig ? `, signal ${sig}` : ''}`;
+      live.delete(c);
+    });
+    await waitForZooKeeper(host, port, {
+      timeoutMs: opts.startTimeoutMs ?? 30_000,
+      exited: () => exitInfo,
+      describe: () => output.split('\n').slice(-40).join('\n'),
+    });
+  };
+
+  const isRunning = () => child !== null && child.exitCode === null && child.signalCode === null;
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c === null) return;
+    await terminateChild(c, signal, 10_000);
+    live.delete(c);
+  };
+
+  const start = async (): Promise<void> => {
+    if (closed) throw new Error('ZooKeeper server was closed');
+    if (isRunning()) return;
+    await launch();
+  };
+
+  // First start: if the freshly picked port got taken in between (another worker), pick another.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      await halt('SIGKILL');
+      const bindFailure = err instanceof PortInUseError || /BindException|Address already in use/.test(output);
+      if (fixedPort === undefined && bindFailure && attempt < 3) {
+        port = await freePort();
+        continue;
+      }
+      rmSync(baseDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  return {
+    get port() {
+      return port;
+    },
+    get connectString() {
+      return `${host}:${port}`;
+    },
+    dataDir,
+    get pid() {
+      return isRunning() ? (child!.pid ?? null) : null;
+    },
+    get running() {
+      return isRunning();
+    },
+    get output() {
+      return output;
+    },
+    start,
+    stop: () => halt('SIGTERM'),
+    kill: () => halt('SIGKILL'),
+    async restart() {
+      await halt('SIGTERM');
+      await start();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await halt('SIGTERM');
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+}
