@@ -1,0 +1,33 @@
+/** The I/O behind the zookeeper-client machine, as functions the machine invokes. */
+import { ZkSession, type SessionEvent } from './zk-session.js';
+import { ZkHandle } from './zk-handle.js';
+import { ensureChroot, createTopLevelPaths } from './kafka-zk-client.js';
+
+export interface ZkConnectParams {
+  handle: ZkHandle;
+  sessionTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+/** Opens a new session (creating the chroot first, as Kafka does) and installs it in the handle. */
+export async function openSession(p: ZkConnectParams, signal?: AbortSignal): Promise<string> {
+  await ensureChroot(p.handle.connectString, p.sessionTimeoutMs, p.connectionTimeoutMs, signal);
+  const session = new ZkSession(p.handle.connectString, { sessionTimeoutMs: p.sessionTimeoutMs });
+  try {
+    await session.connect(p.connectionTimeoutMs, signal);
+  } catch (e) {
+    session.close();
+    throw e;
+  }
+  p.handle.replace(session);
+  return session.sessionId;
+}
+
+export async function createPersistentPaths(handle: ZkHandle): Promise<void> {
+  await createTopLevelPaths(handle.current);
+}
+
+/** Forwards the current session's state changes; returns the unsubscribe function. */
+export function watchSessionState(handle: ZkHandle, onEvent: (e: SessionEvent) => void): () => void {
+  return handle.on((e) => { if (e !== 'replaced') onEvent(e); });
+}

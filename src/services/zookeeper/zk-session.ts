@@ -1,0 +1,185 @@
+import zookeeper from 'node-zookeeper-client';
+import type { Client, Stat, Event as ZkEvent, ACL } from 'node-zookeeper-client';
+
+const { Exception, CreateMode, ACL: AclClass, Permission, Id } = zookeeper;
+export { CreateMode };
+export type { Stat, ZkEvent };
+
+export const OPEN_ACL_UNSAFE: ACL[] = [new AclClass(Permission.ALL, new Id('world', 'anyone'))];
+
+/** A ZooKeeper error with the server's code name ("NODE_EXISTS", "NO_NODE", …) and the path. */
+export class ZkError extends Error {
+  constructor(readonly code: number, readonly codeName: string, readonly path: string, op: string) {
+    super(`ZooKeeper ${op} ${path} failed: ${codeName}`);
+    this.name = 'ZkError';
+  }
+}
+
+export const ZkCode = {
+  CONNECTION_LOSS: Exception.CONNECTION_LOSS,
+  NO_NODE: Exception.NO_NODE,
+  NODE_EXISTS: Exception.NODE_EXISTS,
+  BAD_VERSION: Exception.BAD_VERSION,
+  SESSION_EXPIRED: Exception.SESSION_EXPIRED,
+  NOT_EMPTY: Exception.NOT_EMPTY,
+} as const;
+
+export function isZkError(e: unknown, code?: number): e is ZkError {
+  return e instanceof ZkError && (code === undefined || e.code === code);
+}
+
+export type SessionEvent = 'connected' | 'disconnected' | 'expired' | 'authFailed';
+
+export interface ZkSessionOptions {
+  sessionTimeoutMs: number;
+  /** First wait between reconnect rounds; doubles per failed round up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+function toError(err: unknown, path: string, op: string): Error {
+  if (err && typeof err === 'object' && 'getCode' in err) {
+    const ex = err as { getCode(): number; getName(): string };
+    return new ZkError(ex.getCode(), ex.getName(), path, op);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * One ZooKeeper session over node-zookeeper-client, with promise-returning operations.
+ * The library reconnects by itself while the session lives; we only make its reconnect
+ * rounds back off (it retries every ≤1 s forever otherwise) so an outage costs ~no CPU.
+ */
+export class ZkSession {
+  readonly client: Client;
+  private listeners = new Set<(e: SessionEvent) => void>();
+  private closed = false;
+  private connectedOnce = false;
+
+  constructor(readonly connectString: string, private readonly opts: ZkSessionOptions) {
+    this.client = zookeeper.createClient(connectString, {
+      sessionTimeout: opts.sessionTimeoutMs,
+      spinDelay: opts.initialBackoffMs ?? 200,
+      retries: 0,
+    });
+    this.installBackoff();
+    this.client.on('state', (s) => this.onState(s.name));
+  }
+
+  /** Grows the library's reconnect delay while ZooKeeper stays unreachable; resets on connect. */
+  private installBackoff(): void {
+    const cm = (this.client as unknown as { connectionManager?: { spinDelay: number; findNextServer: (cb: unknown) => void } }).connectionManager;
+    if (!cm || typeof cm.findNextServer !== 'function') return;
+    const initial = this.opts.initialBackoffMs ?? 200;
+    const max = this.opts.maxBackoffMs ?? 2000;
+    const original = cm.findNextServer.bind(cm);
+    cm.findNextServer = (cb: unknown) => {
+      original(cb);
+      cm.spinDelay = Math.min(max, Math.max(initial, cm.spinDelay * 2));
+    };
+    this.on((e) => { if (e === 'connected') cm.spinDelay = initial; });
+  }
+
+  private onState(name: string): void {
+    const map: Record<string, SessionEvent | undefined> = {
+      SYNC_CONNECTED: 'connected', CONNECTED_READ_ONLY: 'connected', DISCONNECTED: 'disconnected',
+      EXPIRED: 'expired', AUTH_FAILED: 'authFailed',
+    };
+    const ev = map[name];
+    if (!ev || this.closed) return;
+    if (ev === 'connected') this.connectedOnce = true;
+    for (const l of [...this.listeners]) l(ev);
+  }
+
+  on(listener: (e: SessionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get isConnected(): boolean {
+    const n = this.client.getState().name;
+    return n === 'SYNC_CONNECTED' || n === 'CONNECTED_READ_ONLY';
+  }
+
+  get hasConnected(): boolean { return this.connectedOnce; }
+
+  /** Session id as a 16-digit hex string (ZooKeeper's notation), or "0" before connecting. */
+  get sessionId(): string { return this.client.getSessionId().toString('hex'); }
+
+  /** Starts connecting; resolves once connected, rejects after timeoutMs (Kafka's message). */
+  connect(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => { clearTimeout(timer); off(); signal?.removeEventListener('abort', onAbort); err ? reject(err) : resolve(); };
+      const onAbort = () => done(new Error('connect aborted'));
+      const off = this.on((e) => {
+        if (e === 'connected') done();
+        else if (e === 'authFailed') done(new Error('Auth failed either before or while waiting for connection'));
+        else if (e === 'expired') done(new Error('Session expired either before or while waiting for connection'));
+      });
+      const timer = setTimeout(() => done(new Error(
+        `Timed out waiting for connection to ZooKeeper at ${this.connectString} (zookeeper.connection.timeout.ms=${timeoutMs}) while in state: ${this.client.getState().name}`)), timeoutMs);
+      signal?.addEventListener('abort', onAbort);
+      this.client.connect();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.client.close();
+  }
+
+  private call<T>(op: string, path: string, fn: (cb: (err: unknown, ...res: any[]) => void) => void, pick: (...res: any[]) => T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      fn((err, ...res) => (err ? reject(toError(err, path, op)) : resolve(pick(...res))));
+    });
+  }
+
+  create(path: string, data: Buffer | null, mode: number = CreateMode.PERSISTENT): Promise<string> {
+    return this.call('create', path, (cb) => this.client.create(path, data as Buffer, OPEN_ACL_UNSAFE, mode, cb), (p) => p);
+  }
+
+  /** Creates the path and any missing parents (persistent, null data), ignoring NODE_EXISTS. */
+  mkdirp(path: string): Promise<void> {
+    return this.call('mkdirp', path, (cb) => this.client.mkdirp(path, cb), () => undefined);
+  }
+
+  getData(path: string, watcher?: (e: ZkEvent) => void): Promise<{ data: Buffer | null; stat: Stat }> {
+    return this.call('getData', path, (cb) => (watcher ? this.client.getData(path, watcher, cb) : this.client.getData(path, cb)),
+      (data, stat) => ({ data: data ?? null, stat }));
+  }
+
+  /** Like getData but NO_NODE resolves to null. */
+  async getDataOrNull(path: string, watcher?: (e: ZkEvent) => void): Promise<{ data: Buffer | null; stat: Stat } | null> {
+    try { return await this.getData(path, watcher); } catch (e) { if (isZkError(e, ZkCode.NO_NODE)) return null; throw e; }
+  }
+
+  exists(path: string, watcher?: (e: ZkEvent) => void): Promise<Stat | null> {
+    return this.call('exists', path, (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)), (stat) => stat ?? null);
+  }
+
+  getChildren(path: string, watcher?: (e: ZkEvent) => void): Promise<string[]> {
+    return this.call('getChildren', path, (cb) => (watcher ? this.client.getChildren(path, watcher, cb) : this.client.getChildren(path, cb)), (c) => c);
+  }
+
+  setData(path: string, data: Buffer | null, version = -1): Promise<Stat> {
+    return this.call('setData', path, (cb) => this.client.setData(path, data, version, cb), (stat) => stat);
+  }
+
+  remove(path: string, version = -1): Promise<void> {
+    return this.call('remove', path, (cb) => this.client.remove(path, version, cb), () => undefined);
+  }
+
+  /** Runs a multi-op transaction; `build` adds the operations. */
+  multi(build: (t: ReturnType<Client['transaction']>) => void, path: string): Promise<unknown[]> {
+    const t = this.client.transaction();
+    build(t);
+    return this.call('multi', path, (cb) => t.commit(cb), (results) => results);
+  }
+}
+
+/** zxids and session ids arrive as 8-byte buffers. */
+export function longFromBuffer(b: Buffer): bigint {
+  return b.readBigInt64BE(0);
+}
