@@ -1,0 +1,67 @@
+import { describe, expect, it, afterEach } from 'vitest';
+import { crc32c, crc32cJs, nativeCrc32cLoaded, NATIVE_THRESHOLD, setCrc32cImplementation } from '../../../src/services/log/crc32c.js';
+
+// Bit-at-a-time reference (independent of the table implementation).
+function reference(buf: Uint8Array, start = 0, end = buf.length): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) {
+    crc ^= buf[i]!;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function pseudoRandom(n: number, seed = 12345): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+describe('crc32c', () => {
+  afterEach(() => setCrc32cImplementation(null));
+
+  it('matches the standard check value and RFC 3720 vectors', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32cJs(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32c(Buffer.alloc(32, 0))).toBe(0x8a9136aa);
+    expect(crc32c(Buffer.alloc(32, 0xff))).toBe(0x62a8ab43);
+    expect(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i)))).toBe(0x46dd794e);
+    expect(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => 31 - i)))).toBe(0x113fdb5c);
+    expect(crc32c(Buffer.alloc(0))).toBe(0);
+  });
+
+  it('agrees with a bitwise reference for many lengths, offsets and both implementations', () => {
+    const data = pseudoRandom(5000);
+    for (const len of [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 100, NATIVE_THRESHOLD - 1, NATIVE_THRESHOLD, 1000, 4096, 4999]) {
+      for (const start of [0, 1, 3]) {
+        const end = Math.min(data.length, start + len);
+        const want = reference(data, start, end);
+        expect(crc32cJs(data, start, end)).toBe(want);
+        expect(crc32c(data, start, end)).toBe(want);
+      }
+    }
+  });
+
+  it('continues from a previous CRC (incremental) in both implementations', () => {
+    const data = pseudoRandom(3000, 7);
+    const whole = reference(data);
+    for (const split of [0, 5, 500, 2999, 3000]) {
+      const a = crc32c(data, 0, split);
+      expect(crc32c(data, split, data.length, a)).toBe(whole);
+      const j = crc32cJs(data, 0, split);
+      expect(crc32cJs(data, split, data.length, j)).toBe(whole);
+    }
+  });
+
+  it('reports whether the native implementation is active and allows overriding', () => {
+    expect(typeof nativeCrc32cLoaded).toBe('boolean');
+    setCrc32cImplementation(() => 42);
+    expect(crc32c(Buffer.from('x'))).toBe(42);
+    setCrc32cImplementation(null);
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+});
