@@ -1,0 +1,30 @@
+import { BROKER_CONFIG_DEFS } from './config-def.js';
+import type { ConfigKey } from './config-key.js';
+import { formatValue } from './parse-type.js';
+
+function defaultText(key: ConfigKey): string {
+  if (key.default === undefined) return '(required)';
+  if (key.type === 'password' && key.default !== null) return '[hidden]';
+  if (key.type === 'list') return (key.default as string[]).join(',') || '""';
+  if (key.default === '') return '""';
+  return formatValue(key.type, key.default);
+}
+
+function renderKey(key: ConfigKey): string {
+  const tags = [key.rafkaOnly ? 'Rafka only' : '', key.internal ? 'internal' : ''].filter(Boolean);
+  return [
+    `${key.name}${tags.length ? ` (${tags.join(', ')})` : ''}`,
+    `  ${key.doc}`,
+    `  Type: ${key.type}`,
+    `  Default: ${defaultText(key)}`,
+    `  Valid Values: ${key.validator?.toString() ?? ''}`,
+    `  Importance: ${key.importance}`,
+    `  Update Mode: ${key.dynamic}`,
+  ].join('\n');
+}
+
+/** `--help-config`: every key of the definition table, sorted by name, as plain text. */
+export function renderConfigHelp(): string {
+  const keys = [...BROKER_CONFIG_DEFS].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return `Broker configuration (${keys.length} keys)\n\n${keys.map(renderKey).join('\n\n')}\n`;
+}
