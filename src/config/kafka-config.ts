@@ -8,7 +8,7 @@ import { validateValues } from './validate-values.js';
 
 export { ConfigException } from './config-exception.js';
 export type { EndPoint } from './listeners.js';
-export { loadPropertiesFile, parseOverride, parsePropertiesText } from './properties-file.js';
+export { applyOverrides, loadPropertiesFile, parseOverride, parsePropertiesText } from './properties-file.js';
 export { renderConfigHelp } from './config-help.js';
 export { unknownConfigMessage } from './config-values.js';
 

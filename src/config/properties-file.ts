@@ -52,3 +52,13 @@ export function parseOverride(arg: string): [string, string] {
   if (key === '') throw new ConfigException(`Invalid override '${arg}': expected key=value`);
   return [key, arg.slice(eq + 1).trim()];
 }
+
+/** The CLI's `-o key=value` list applied over the file's properties: a later value always wins. */
+export function applyOverrides(fileProps: Record<string, string>, overrides: readonly string[]): Record<string, string> {
+  const props = { ...fileProps };
+  for (const arg of overrides) {
+    const [key, value] = parseOverride(arg);
+    props[key] = value;
+  }
+  return props;
+}
