@@ -68,9 +68,10 @@ while True:
     b = mr.next_batch()
     if b is None:
         break
-    d = {'magic': b.magic, 'crcOk': bool(b.validate_crc()), 'compression': b.compression_type,
+    magic = b.magic if hasattr(b, 'magic') else b._magic
+    d = {'magic': magic, 'crcOk': bool(b.validate_crc()), 'compression': b.compression_type,
          'timestampType': b.timestamp_type}
-    if b.magic == 2:
+    if magic == 2:
         h = b._header_data
         d.update({'baseOffset': h[0], 'length': h[1], 'partitionLeaderEpoch': h[2], 'crc': h[4],
                   'attributes': h[5], 'lastOffsetDelta': h[6], 'baseTimestamp': h[7], 'maxTimestamp': h[8],
@@ -78,10 +79,10 @@ while True:
                   'isTransactional': bool(b.is_transactional), 'isControl': bool(b.is_control_batch)})
     recs = []
     for r in b:
-        rec = {'offset': r.offset, 'timestamp': r.timestamp,
+        rec = {'offset': r.offset, 'timestamp': -1 if r.timestamp is None else r.timestamp,
                'key': None if r.key is None else bytes(r.key).hex(),
                'value': None if r.value is None else bytes(r.value).hex()}
-        if b.magic == 2:
+        if magic == 2:
             rec['headers'] = [[k, None if v is None else bytes(v).hex()] for k, v in r.headers]
         recs.append(rec)
     d['records'] = recs
