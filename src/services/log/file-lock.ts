@@ -46,8 +46,12 @@ export interface FileLock {
   release(): Promise<void>;
 }
 
-/** Lock files held by this process, keyed by `dev:ino` of the locked file. */
-const heldInodes = new Set<string>();
+/**
+ * Canonical dirs whose `.lock` this process holds or is acquiring. Checked and reserved
+ * synchronously BEFORE the file is opened: opening and closing a second descriptor of a file
+ * we hold a POSIX lock on would silently drop that lock.
+ */
+const heldDirs = new Set<string>();
 
 const inodeKey = (st: { dev: number | bigint; ino: number | bigint }): string => `${st.dev}:${st.ino}`;
 
@@ -58,40 +62,43 @@ const inodeKey = (st: { dev: number | bigint; ino: number | bigint }): string =>
  */
 export async function lockLogDir(dir: string): Promise<FileLock> {
   const absDir = path.resolve(dir);
-  const file = path.join(absDir, LOCK_FILE);
-  // Retry if the file we locked was unlinked/replaced by its previous owner meanwhile.
-  for (let attempt = 0; ; attempt++) {
-    const fh = await fsp.open(file, fsc.O_CREAT | fsc.O_RDWR);
-    let key: string;
-    try {
-      const st = await fh.stat();
-      key = inodeKey(st);
-      if (heldInodes.has(key)) throw new LogDirLockedError(absDir);
+  const realDir = await fsp.realpath(absDir);
+  if (heldDirs.has(realDir)) throw new LogDirLockedError(absDir);
+  heldDirs.add(realDir);
+  try {
+    const file = path.join(absDir, LOCK_FILE);
+    // Retry if the file we locked was unlinked/replaced by its previous owner meanwhile.
+    for (let attempt = 0; ; attempt++) {
+      const fh = await fsp.open(file, fsc.O_CREAT | fsc.O_RDWR);
+      let key: string;
       try {
-        await setlk(fh.fd, fsExt.constants.F_WRLCK);
+        key = inodeKey(await fh.stat());
+        try {
+          await setlk(fh.fd, fsExt.constants.F_WRLCK);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN' || code === 'EACCES') throw new LogDirLockedError(absDir);
+          throw e;
+        }
+        const current = await fsp.stat(file).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined;
+          throw e;
+        });
+        if (current === undefined || inodeKey(current) !== key) {
+          // Locked a file that is no longer `.lock`; closing drops the lock. Try again.
+          if (attempt >= 10) throw new Error(`Failed to lock ${file}: the file keeps being replaced`);
+          await fh.close();
+          continue;
+        }
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' || code === 'EACCES') throw new LogDirLockedError(absDir);
+        await fh.close().catch(() => {});
         throw e;
       }
-      let current;
-      try {
-        current = await fsp.stat(file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-      if (current === undefined || inodeKey(current) !== key) {
-        // Locked a file that is no longer `.lock`; closing drops the lock. Try again.
-        if (attempt >= 10) throw new Error(`Failed to lock ${file}: the file keeps being replaced`);
-        await fh.close();
-        continue;
-      }
-    } catch (e) {
-      await fh.close().catch(() => {});
-      throw e;
+      return new HeldLock(file, fh, key, realDir);
     }
-    heldInodes.add(key);
-    return new HeldLock(file, fh, key);
+  } catch (e) {
+    heldDirs.delete(realDir);
+    throw e;
   }
 }
 
@@ -101,6 +108,7 @@ class HeldLock implements FileLock {
     readonly path: string,
     fh: FileHandle,
     private readonly key: string,
+    private readonly realDir: string,
   ) {
     this.#fh = fh;
   }
@@ -120,8 +128,7 @@ class HeldLock implements FileLock {
       } catch {
         // close() below releases it anyway
       }
-      heldInodes.delete(this.key);
-      await fh.close();
+      await fh.close().finally(() => heldDirs.delete(this.realDir));
     }
   }
 }

@@ -100,6 +100,18 @@ describe('lockLogDir', () => {
       // via a different path spelling of the same dir
       await fsp.symlink(tmp, tmp + '-link');
       await expect(lockLogDir(tmp + '-link')).rejects.toBeInstanceOf(LogDirLockedError);
+      // ...and those failed attempts did not drop the real lock (closing any fd of a
+      // POSIX-locked file releases the lock, so the file must not even be opened again)
+      const c = runChild(tmp, 'try');
+      expect(await firstLine(c)).toMatch(/^busy /);
+      await exitCode(c);
+      // concurrent attempts: exactly one wins
+      await lock.release();
+      const results = await Promise.allSettled([lockLogDir(tmp), lockLogDir(tmp), lockLogDir(tmp)]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LogDirLockedError)).toHaveLength(2);
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockLogDir>>>).value.release();
     } finally {
       await fsp.rm(tmp + '-link', { force: true });
       await lock.release();
