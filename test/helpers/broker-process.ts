@@ -39,8 +39,8 @@ export interface BrokerProcess {
   /** Resolves with the exit code (null if killed by a signal) once exited and stdout is drained; rejects on timeout. */
   waitForExit(timeoutMs?: number): Promise<number | null>;
   signal(sig: NodeJS.Signals): void;
-  /** SIGTERM, wait; SIGKILL after 10 s. Resolves with the exit code (null if it had to be killed). */
-  stop(): Promise<number | null>;
+  /** SIGTERM, wait; SIGKILL after killAfterMs (10 s). Resolves with the exit code (null if it had to be killed). */
+  stop(killAfterMs?: number): Promise<number | null>;
   /** CPU time used so far (user + system), from /proc/<pid>/stat. Rejects once the process is gone. */
   cpuSeconds(): Promise<number>;
   /** Last n log lines as text, for assertion messages. */
@@ -250,11 +250,11 @@ export function spawnBroker(
     signal(sig) {
       if (!exited) proc.kill(sig);
     },
-    async stop() {
+    async stop(killAfterMs = 10_000) {
       if (closed) return exitCode;
       if (!exited) proc.kill('SIGTERM');
       try {
-        return await waitForExit(10_000);
+        return await waitForExit(killAfterMs);
       } catch {
         proc.kill('SIGKILL');
         await waitForExit(10_000);
