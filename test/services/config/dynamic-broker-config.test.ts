@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigException, KafkaConfig } from '../../../src/config/kafka-config.js';
+import {
+  buildEffectiveConfig, changedKeys, DEFAULT_ENTITY, validateDynamicUpdate,
+} from '../../../src/services/config/dynamic-broker-config.js';
+
+const STATIC = { 'zookeeper.connect': 'zk:2181', 'broker.id': '1', 'num.io.threads': '4', 'log.roll.hours': '24' };
+
+describe('buildEffectiveConfig precedence', () => {
+  it('per-broker > <default> > static > default', () => {
+    const { config, ignored } = buildEffectiveConfig(
+      STATIC,
+      { 'num.io.threads': '6', 'background.threads': '7', 'min.insync.replicas': '2' },
+      { 'num.io.threads': '9', 'min.insync.replicas': '3' },
+    );
+    expect(ignored).toEqual([]);
+    expect(config.getInt('num.io.threads')).toBe(9);
+    expect(config.getInt('min.insync.replicas')).toBe(3);
+    expect(config.getInt('background.threads')).toBe(7);
+    expect(config.getInt('num.network.threads')).toBe(3);
+    expect(config.brokerId).toBe(1);
+  });
+
+  it('with no dynamic config the static config is the effective one', () => {
+    const { config } = buildEffectiveConfig(STATIC, {}, {});
+    expect(config.loggableValues()).toEqual(KafkaConfig.fromProps(STATIC).loggableValues());
+  });
+
+  it('a dynamic key removes its static synonyms (log.roll.ms removes log.roll.hours)', () => {
+    const { config } = buildEffectiveConfig(STATIC, { 'log.roll.ms': '5000' }, {});
+    expect(config.logRollTimeMillis).toBe(5000);
+    expect(config.originals['log.roll.hours']).toBeUndefined();
+    expect(buildEffectiveConfig(STATIC, {}, {}).config.logRollTimeMillis).toBe(24 * 3_600_000);
+  });
+
+  it('a per-broker log.retention.ms beats a <default> one and removes static .hours/.minutes', () => {
+    const props = { ...STATIC, 'log.retention.minutes': '10', 'log.retention.hours': '1' };
+    const { config } = buildEffectiveConfig(props, { 'log.retention.ms': '111' }, { 'log.retention.ms': '222' });
+    expect(config.logRetentionTimeMillis).toBe(222);
+    expect(config.originals['log.retention.minutes']).toBeUndefined();
+  });
+});
+
+describe('buildEffectiveConfig ignores what Kafka ignores', () => {
+  it('non-dynamic keys, at either level', () => {
+    const { config, ignored } = buildEffectiveConfig(STATIC, { 'log.dirs': '/elsewhere' }, { 'zookeeper.connect': 'other:2181' });
+    expect(config.logDirs).toEqual(['/tmp/kafka-logs']);
+    expect(config.zkConnect).toBe('zk:2181');
+    expect(ignored.map((i) => [i.key, i.entity])).toEqual([['log.dirs', DEFAULT_ENTITY], ['zookeeper.connect', '1']]);
+    expect(ignored.every((i) => i.reason.includes('cannot be updated dynamically'))).toBe(true);
+  });
+
+  it('per-broker-only keys at <default>, but accepts them per broker', () => {
+    const listeners = 'PLAINTEXT://:9093';
+    const atDefault = buildEffectiveConfig(STATIC, { listeners, 'listener.name.plaintext.ssl.client.auth': 'none' }, {});
+    expect(atDefault.config.listeners[0]!.port).toBe(9092);
+    expect(atDefault.ignored.map((i) => i.key)).toEqual(['listeners', 'listener.name.plaintext.ssl.client.auth']);
+    expect(atDefault.ignored[0]!.reason).toBe('Cannot update these configs at default cluster level, broker id must be specified');
+    const perBroker = buildEffectiveConfig(STATIC, {}, { listeners });
+    expect(perBroker.ignored).toEqual([]);
+    expect(perBroker.config.listeners[0]!.port).toBe(9093);
+  });
+
+  it('cluster-level listener overrides are allowed at <default>', () => {
+    const { ignored, config } = buildEffectiveConfig(STATIC, { 'listener.name.plaintext.max.connections': '10' }, {});
+    expect(ignored).toEqual([]);
+    expect(config.originals['listener.name.plaintext.max.connections']).toBe('10');
+  });
+
+  it('keystore keys without a listener prefix', () => {
+    const { ignored } = buildEffectiveConfig(STATIC, {}, { 'ssl.keystore.location': '/ks.jks' });
+    expect(ignored[0]!.reason).toMatch(/only per-listener using the listener prefix/);
+  });
+
+  it('invalid values, with the ConfigException message as reason, keeping the valid ones', () => {
+    const { config, ignored } = buildEffectiveConfig(STATIC, { 'num.io.threads': 'lots', 'background.threads': '3' },
+      { 'min.insync.replicas': '0', 'listener.name.plaintext.max.connections': 'x' });
+    expect(config.getInt('num.io.threads')).toBe(4);
+    expect(config.getInt('background.threads')).toBe(3);
+    expect(config.getInt('min.insync.replicas')).toBe(1);
+    expect(ignored).toEqual([
+      { key: 'num.io.threads', value: 'lots', entity: DEFAULT_ENTITY,
+        reason: 'Invalid value lots for configuration num.io.threads: Not a number of type INT' },
+      { key: 'min.insync.replicas', value: '0', entity: '1',
+        reason: 'Invalid value 0 for configuration min.insync.replicas: Value must be at least 1' },
+      { key: 'listener.name.plaintext.max.connections', value: 'x', entity: '1',
+        reason: 'Invalid value x for configuration max.connections: Not a number of type INT' },
+    ]);
+  });
+
+  it('drops a whole layer whose combined result fails cross-key validation', () => {
+    const { config, ignored } = buildEffectiveConfig(STATIC, {},
+      { 'num.io.threads': '2', 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' });
+    expect(config.getInt('num.io.threads')).toBe(4);
+    expect(ignored.map((i) => i.key).sort()).toEqual(['advertised.listeners', 'num.io.threads']);
+    expect(ignored[0]!.reason).toMatch(/^Per-broker configs of 1 could not be applied: .*0\.0\.0\.0/);
+  });
+
+  it('keeps unknown custom keys', () => {
+    const { ignored, config } = buildEffectiveConfig(STATIC, { 'custom.thing': 'x' }, {});
+    expect(ignored).toEqual([]);
+    expect(config.originals['custom.thing']).toBe('x');
+  });
+
+  it('a bad static config is still fatal', () => {
+    expect(() => buildEffectiveConfig({ 'broker.id': '1' }, {}, {})).toThrow(ConfigException);
+  });
+});
+
+describe('validateDynamicUpdate (AlterConfigs write path)', () => {
+  it('names the offending keys with Kafka\'s messages', () => {
+    expect(() => validateDynamicUpdate({ 'log.dirs': '/x', 'broker.id': '3' }, true))
+      .toThrow('Cannot update these configs dynamically: log.dirs, broker.id');
+    expect(() => validateDynamicUpdate({ 'advertised.listeners': 'PLAINTEXT://h:1' }, false))
+      .toThrow('Cannot update these configs at default cluster level, broker id must be specified: advertised.listeners');
+    expect(() => validateDynamicUpdate({ 'num.io.threads': '0' }, false))
+      .toThrow('Invalid value 0 for configuration num.io.threads: Value must be at least 1');
+    expect(() => validateDynamicUpdate({ 'num.io.threads': '2', 'advertised.listeners': 'PLAINTEXT://h:1' }, true)).not.toThrow();
+  });
+});
+
+describe('changedKeys', () => {
+  it('lists keys whose effective value changed, sorted', () => {
+    const before = KafkaConfig.fromProps(STATIC);
+    const { config: after } = buildEffectiveConfig(STATIC,
+      { 'log.roll.ms': '5000', 'num.io.threads': '4', 'listener.name.plaintext.max.connections': '9' }, {});
+    expect(changedKeys(before, after)).toEqual(['listener.name.plaintext.max.connections', 'log.roll.hours', 'log.roll.ms']);
+    expect(changedKeys(before, before)).toEqual([]);
+  });
+
+  it('sees list and password changes', () => {
+    const a = KafkaConfig.fromProps({ ...STATIC, 'ssl.key.password': 'a', 'metric.reporters': 'x' });
+    const b = KafkaConfig.fromProps({ ...STATIC, 'ssl.key.password': 'b', 'metric.reporters': 'x,y' });
+    expect(changedKeys(a, b)).toEqual(['metric.reporters', 'ssl.key.password']);
+  });
+});
