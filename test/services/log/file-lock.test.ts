@@ -144,3 +144,56 @@ describe('lockLogDir', () => {
     await expect(lockLogDir(f)).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 });
+
+describe('lockLogDir across two processes both running lockLogDir', () => {
+  /** Build a plain-JS copy of file-lock.ts (types stripped) that a child `node` can import. */
+  async function buildChildModule(dir: string): Promise<string | undefined> {
+    let vite: { transformWithOxc?: (code: string, file: string, opts?: object) => Promise<{ code: string }> };
+    try {
+      vite = (await import('vite')) as typeof vite;
+    } catch {
+      return undefined;
+    }
+    if (typeof vite.transformWithOxc !== 'function') return undefined;
+    const srcPath = path.resolve('src/services/log/file-lock.ts');
+    const out = await vite.transformWithOxc(await fsp.readFile(srcPath, 'utf8'), srcPath, { lang: 'ts' });
+    const dst = path.join(dir, 'file-lock.mjs');
+    await fsp.writeFile(dst, out.code);
+    return dst;
+  }
+
+  const script = (mod: string) => `
+    import { lockLogDir } from ${JSON.stringify(mod)};
+    try { await lockLogDir(process.argv[1]); console.log('locked'); }
+    catch (e) { console.log(e.name + ': ' + e.message); process.exit(3); }
+    setInterval(() => {}, 1000);
+  `;
+
+  it('the second process fails at once with LogDirLockedError; works again after SIGKILL of the first', async (ctx) => {
+    const build = await makeTmpDir('rafka-lockmod-');
+    try {
+      const mod = await buildChildModule(build);
+      if (!mod) ctx.skip();
+      const logDir = path.join(tmp, 'logs');
+      await fsp.mkdir(logDir);
+      const env = { ...process.env, NODE_PATH: path.resolve('node_modules') };
+      const start = () =>
+        spawn(process.execPath, ['--input-type=module', '-e', script(mod!), logDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const first = start();
+      expect(await firstLine(first)).toBe('locked');
+      const second = start();
+      expect(await firstLine(second)).toBe(
+        `LogDirLockedError: Failed to acquire lock on file .lock in ${logDir}. A Kafka instance in another process or thread is using this directory.`,
+      );
+      expect(await exitCode(second)).toBe(3);
+      first.kill('SIGKILL');
+      await exitCode(first);
+      const third = start();
+      expect(await firstLine(third)).toBe('locked');
+      third.kill('SIGKILL');
+      await exitCode(third);
+    } finally {
+      await rmrf(build);
+    }
+  });
+});
