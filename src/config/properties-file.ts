@@ -2,20 +2,37 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'ini';
 import { ConfigException } from './config-exception.js';
 
+/** java.util.Properties: a line ending in an odd number of backslashes continues on the next line. */
+function joinContinuationLines(text: string): string[] {
+  const out: string[] = [];
+  let pending: string | null = null;
+  for (const raw of text.split(/\r?\n|\r/)) {
+    const line: string = pending === null ? raw : pending + raw.trimStart();
+    const trailing = /\\+$/.exec(line)?.[0].length ?? 0;
+    if (trailing % 2 === 1 && !/^\s*[#!]/.test(line)) pending = line.slice(0, -1);
+    else {
+      out.push(line);
+      pending = null;
+    }
+  }
+  if (pending !== null) out.push(pending);
+  return out;
+}
+
 /**
- * ini cuts a value at an unescaped ';' or '#' (inline comment). In server.properties only a line
- * *starting* with '#' is a comment, so escape those characters inside values before ini sees them.
+ * Rewrite one properties line into the `key=value` form ini understands:
+ * - java.util.Properties also separates key and value by ':' or whitespace, and a lone key has value "";
+ * - ini cuts a value at an unescaped ';' or '#' (inline comment), but in server.properties only a line
+ *   *starting* with '#' or '!' is a comment, so those characters are escaped inside values.
  */
-function escapeInlineCommentChars(text: string): string {
-  return text
-    .split(/\r?\n/)
-    .map((line) => {
-      if (/^\s*[;#]/.test(line)) return line;
-      const eq = line.indexOf('=');
-      if (eq < 0) return line;
-      return line.slice(0, eq + 1) + line.slice(eq + 1).replace(/(?<!\\)([;#])/g, '\\$1');
-    })
-    .join('\n');
+function toIniLine(line: string): string {
+  if (/^\s*([;#!]|$)/.test(line)) return /^\s*!/.test(line) ? '' : line;
+  if (/^\s*\[[^\]]*\]\s*$/.test(line)) return line; // an ini [section]: its keys get the section as prefix
+  const body = line.trimStart();
+  const sep = body.search(/[=:\s]/);
+  const key = sep < 0 ? body : body.slice(0, sep);
+  const value = sep < 0 ? '' : body.slice(sep).replace(/^\s*[=:]?\s*/, '');
+  return `${key}=${value.replace(/(?<!\\)([;#])/g, '\\$1')}`;
 }
 
 /** ini yields booleans, null, arrays (`k[]=`) and nested sections: flatten all of it back to strings. */
@@ -31,7 +48,7 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Record<strin
 /** Parse server.properties text (`key=value`, `#` comments, blank lines) into string values. */
 export function parsePropertiesText(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  flatten(parse(escapeInlineCommentChars(text)), '', out);
+  flatten(parse(joinContinuationLines(text).map(toIniLine).join('\n')), '', out);
   return out;
 }
 

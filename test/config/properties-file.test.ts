@@ -100,3 +100,17 @@ describe('overrides', () => {
     expect(file['broker.id']).toBe('0');
   });
 });
+
+describe('java.util.Properties syntax beyond key=value', () => {
+  it('accepts ":" and whitespace as separators, and a lone key as an empty value', () => {
+    expect(parsePropertiesText('num.partitions: 3\nbroker.rack r1\nlog.dir\n')).toEqual({
+      'num.partitions': '3', 'broker.rack': 'r1', 'log.dir': '',
+    });
+    expect(parsePropertiesText('zookeeper.connect: h:2181/c')['zookeeper.connect']).toBe('h:2181/c');
+  });
+
+  it('joins backslash-continued lines and treats "!" lines as comments', () => {
+    const text = 'sasl.jaas.config=Login required \\\n    user="a" \\\n    pass="b";\n! comment\nx=1';
+    expect(parsePropertiesText(text)).toEqual({ 'sasl.jaas.config': 'Login required user="a" pass="b";', x: '1' });
+  });
+});
