@@ -5,6 +5,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir } from './atomic-write.js';
+import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
 
 export interface LogDirValidation {
   /** Absolute paths of usable dirs, in the configured order. */
@@ -125,4 +126,32 @@ async function checkReadableWritableDir(dir: string): Promise<void> {
     await fsp.rm(probe, { force: true }).catch(() => {});
     throw new LogDirValidationError(dir, `${dir} is not a writable log directory: ${(e as Error).message}`, { cause: e });
   }
+}
+
+export interface LogDirLocks {
+  /** Locked dirs, in the given order. */
+  locked: Array<{ dir: string; lock: FileLock }>;
+  /** Dirs whose `.lock` could not be created/locked because of an I/O error (go offline). */
+  offline: Array<{ dir: string; error: Error }>;
+}
+
+/**
+ * Lock `.lock` in every dir (Kafka `LogManager.lockLogDirs`). A dir held by another process
+ * (or already by this one) is fatal: every lock taken so far is released and the
+ * `LogDirLockedError` is rethrown. Any other error only puts that dir offline.
+ */
+export async function lockLogDirs(dirs: string[]): Promise<LogDirLocks> {
+  const result: LogDirLocks = { locked: [], offline: [] };
+  for (const dir of dirs) {
+    try {
+      result.locked.push({ dir, lock: await lockLogDir(dir) });
+    } catch (e) {
+      if (e instanceof LogDirLockedError) {
+        await Promise.allSettled(result.locked.map((l) => l.lock.release()));
+        throw e;
+      }
+      result.offline.push({ dir, error: e instanceof Error ? e : new Error(String(e)) });
+    }
+  }
+  return result;
 }

@@ -3,6 +3,7 @@
  * `replication-offset-checkpoint`, `cleaner-offset-checkpoint`: version 0, `topic partition offset`)
  * and the per-partition `leader-epoch-checkpoint` (version 0, `epoch startOffset`). Reference §4.4.
  */
+import * as path from 'node:path';
 import { CheckpointFile, parseJavaInt, parseJavaLong, type CheckpointFormat } from './checkpoint-file.js';
 
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
@@ -115,4 +116,18 @@ export function readLeaderEpochCheckpoint(path: string): Promise<EpochEntry[]> {
 
 export function writeLeaderEpochCheckpoint(path: string, entries: readonly EpochEntry[]): Promise<void> {
   return leaderEpochCheckpointFile(path).write(entries);
+}
+
+/**
+ * LogManager construction: create `recovery-point-offset-checkpoint` and
+ * `log-start-offset-checkpoint` (empty) in `dir` if missing; returns both files.
+ */
+export async function ensureLogManagerCheckpoints(
+  dir: string,
+): Promise<{ recoveryPoint: OffsetCheckpointFile; logStartOffset: OffsetCheckpointFile }> {
+  const recoveryPoint = new OffsetCheckpointFile(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
+  const logStartOffset = new OffsetCheckpointFile(path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
+  await recoveryPoint.ensureExists();
+  await logStartOffset.ensureExists();
+  return { recoveryPoint, logStartOffset };
 }

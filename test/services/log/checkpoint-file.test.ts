@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointFile, CheckpointFileError, NumberFormatError, splitJavaWhitespace } from '../../../src/services/log/checkpoint-file.js';
 import {
+  ensureLogManagerCheckpoints,
   OffsetCheckpointFile,
   parseTopicPartitionKey,
   readLeaderEpochCheckpoint,
@@ -195,5 +196,15 @@ describe('leader-epoch-checkpoint', () => {
     expect(await f.read()).toEqual(['a', 'b']);
     await fsp.writeFile(p, '2\n1\nbad\n');
     await expect(f.read()).rejects.toThrow(`Malformed line in checkpoint file [${p}]: bad`);
+  });
+});
+
+describe('ensureLogManagerCheckpoints', () => {
+  it('creates the two files empty if missing and keeps existing ones', async () => {
+    await fsp.writeFile(path.join(tmp, 'recovery-point-offset-checkpoint'), '0\n1\nt 0 5\n');
+    const { recoveryPoint, logStartOffset } = await ensureLogManagerCheckpoints(tmp);
+    expect(await recoveryPoint.read()).toEqual(new Map([['t-0', 5n]]));
+    expect(await fsp.readFile(logStartOffset.path, 'utf8')).toBe('');
+    expect((await fsp.readdir(tmp)).sort()).toEqual(['log-start-offset-checkpoint', 'recovery-point-offset-checkpoint']);
   });
 });

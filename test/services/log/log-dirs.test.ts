@@ -91,3 +91,26 @@ describe('validateLogDirs', () => {
     await expect(validateLogDirs([a, a + '/'])).rejects.toThrow(DuplicateLogDirError);
   });
 });
+
+describe('lockLogDirs', () => {
+  it('locks every dir; I/O failures go offline; a held dir is fatal and releases the rest', async () => {
+    const { lockLogDirs } = await import('../../../src/services/log/log-dirs.js');
+    const { LogDirLockedError } = await import('../../../src/services/log/file-lock.js');
+    const a = path.join(tmp, 'a');
+    const b = path.join(tmp, 'b');
+    await fsp.mkdir(a);
+    await fsp.mkdir(b);
+    const r = await lockLogDirs([a, path.join(tmp, 'missing'), b]);
+    expect(r.locked.map((l) => l.dir)).toEqual([a, b]);
+    expect(r.offline.map((o) => o.dir)).toEqual([path.join(tmp, 'missing')]);
+    // b is held now: a fresh attempt over [c, b] fails and releases c
+    const c = path.join(tmp, 'c');
+    await fsp.mkdir(c);
+    await expect(lockLogDirs([c, b])).rejects.toBeInstanceOf(LogDirLockedError);
+    await expect(fsp.stat(path.join(c, '.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    for (const l of r.locked) await l.lock.release();
+    const again = await lockLogDirs([c, b]);
+    expect(again.locked).toHaveLength(2);
+    for (const l of again.locked) await l.lock.release();
+  });
+});
