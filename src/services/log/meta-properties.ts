@@ -230,23 +230,25 @@ export function metaPropertiesFromMap(props: Map<string, string>): MetaPropertie
   if (version === undefined) throw new Error(`Invalid meta.properties version string '${versionStr}'`);
   if (version !== 0 && version !== 1) throw new Error(`Unknown meta.properties version number ${version}`);
   const result: MetaProperties = { version };
+  // MetaProperties.Builder(Properties): v0 reads an optional broker.id; v1 requires node.id.
   const idKey = version === 0 ? 'broker.id' : 'node.id';
   const idStr = props.get(idKey);
+  if (idStr === undefined && version !== 0) throw new Error(`Failed to find ${idKey}`);
   if (idStr !== undefined) {
     const id = parseJavaInt(idStr);
-    if (id === undefined) throw new Error(`Unable to read ${idKey} as a base-10 number: '${idStr}'`);
+    if (id === undefined) throw new Error(`Unable to read ${idKey} as a base-10 number.`);
     result.brokerId = id;
-  } else if (version === 1) {
-    throw new Error('node.id was not specified.');
   }
   const clusterId = props.get('cluster.id');
   if (clusterId !== undefined) result.clusterId = clusterId;
-  else if (version === 1) throw new Error('cluster.id was not specified.');
   const dirId = props.get('directory.id');
   if (dirId !== undefined) {
-    if (!uuidBytes(dirId)) throw new Error(`Invalid directory.id '${dirId}'`);
+    if (!uuidBytes(dirId)) {
+      throw new Error(`Unable to read directory.id as a Uuid: '${dirId}' is not a 22-character base64 UUID`);
+    }
     result.directoryId = dirId;
   }
+  if (version !== 0 && clusterId === undefined) throw new Error('cluster.id was not found.');
   return result;
 }
 

@@ -66,10 +66,13 @@ describe('loadMetaProperties', () => {
   it.each([
     ['unknown version', 'version=2\nbroker.id=1\n', 'Unknown meta.properties version number 2'],
     ['bad version string', 'version=x\n', "Invalid meta.properties version string 'x'"],
-    ['non-int broker.id', 'version=0\nbroker.id=abc\n', 'broker.id'],
-    ['broker.id overflow', 'broker.id=2147483648\n', 'broker.id'],
+    ['non-int broker.id', 'version=0\nbroker.id=abc\n', 'Unable to read broker.id as a base-10 number.'],
+    ['broker.id overflow', 'broker.id=2147483648\n', 'Unable to read broker.id as a base-10 number.'],
+    ['broker.id with trailing space (Properties keeps it)', 'broker.id=1 \n', 'Unable to read broker.id as a base-10 number.'],
+    ['bad directory.id', 'broker.id=1\ndirectory.id=xyz\n', 'Unable to read directory.id as a Uuid'],
+    ['v1 without cluster.id', 'version=1\nnode.id=1\n', 'cluster.id was not found.'],
     ['bad unicode escape', 'cluster.id=\\u12\n', 'Malformed \\uxxxx encoding.'],
-    ['v1 without node.id', 'version=1\ncluster.id=abc\n', 'node.id was not specified'],
+    ['v1 without node.id', 'version=1\ncluster.id=abc\n', 'Failed to find node.id'],
   ])('%s → error', async (_name, content, msg) => {
     const d = await dirWith('bad', content);
     const s = await loadMetaProperties(d);
