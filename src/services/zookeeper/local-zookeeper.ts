@@ -253,7 +253,9 @@ export async function startLocalZooKeeper(opts: {
   writeSync(logFd, `\n=== ${new Date().toISOString()} starting ZooKeeper: ${command} ${args.join(' ')}\n`);
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', logFd, logFd] });
+    // Own process group: a Ctrl-C in the terminal must reach only the broker, which closes its
+    // session first and then stops this ZooKeeper (pdeathsig still covers a broker crash).
+    child = spawn(command, args, { stdio: ['ignore', logFd, logFd], detached: true });
   } finally {
     closeSync(logFd);
   }

@@ -1,0 +1,140 @@
+/**
+ * `rafka [-v LEVEL] [-o key=value]... [--local-zookeeper] CONFIG` — start a broker from a Kafka
+ * server.properties file. --help and --version answer before any config is read.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import { createActor, toPromise } from 'xstate';
+import { createLogger, LOG_LEVELS, type Logger } from './logger.js';
+import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, renderConfigHelp, unknownConfigMessage } from './config/kafka-config.js';
+import { majordomoMachine } from './machines/majordomo.js';
+import { parseZkConnect } from './services/zookeeper/connect-string.js';
+import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `Usage: rafka [options] CONFIG
+
+Starts a Rafka broker (Apache Kafka, ZooKeeper mode) from a Kafka server.properties file.
+
+Options:
+  -v, --verbosity LEVEL        log level: ${LOG_LEVELS.join(', ')} (default info)
+  -o, --override KEY=VALUE     override a config from the file (repeatable; later wins)
+      --local-zookeeper        start a local ZooKeeper (Debian's zookeeper package) on the
+                               zookeeper.connect port, data in .local-zookeeper/ (opt-in)
+      --help-config            list every broker config with type, default and doc
+  -h, --help                   show this help and exit
+      --version                show the version and exit
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return `rafka ${pkg.version}`;
+}
+
+interface CliOptions { level: (typeof LOG_LEVELS)[number]; overrides: string[]; configPath: string; localZooKeeper: boolean }
+
+type Parsed = { kind: 'exit'; code: number } | { kind: 'run'; opts: CliOptions };
+
+export function parseCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        verbosity: { type: 'string', short: 'v' },
+        override: { type: 'string', short: 'o', multiple: true },
+        'local-zookeeper': { type: 'boolean' },
+        'help-config': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    err(`rafka: ${(e as Error).message}\n\n${USAGE}`);
+    return { kind: 'exit', code: 2 };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) { out(USAGE); return { kind: 'exit', code: 0 }; }
+  if (values.version) { out(`${version()}\n`); return { kind: 'exit', code: 0 }; }
+  if (values['help-config']) { out(renderConfigHelp()); return { kind: 'exit', code: 0 }; }
+  const level = (values.verbosity ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    err(`rafka: invalid verbosity '${values.verbosity}': expected one of ${LOG_LEVELS.join(', ')}\n`);
+    return { kind: 'exit', code: 2 };
+  }
+  if (positionals.length !== 1) {
+    err(`rafka: expected exactly one CONFIG file, got ${positionals.length}\n\n${USAGE}`);
+    return { kind: 'exit', code: 2 };
+  }
+  return {
+    kind: 'run',
+    opts: { level: level as CliOptions['level'], overrides: values.override ?? [], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false },
+  };
+}
+
+/** Reads, overrides and validates the config; a bad value is one fatal line naming key, value and expectation. */
+function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; staticProps: Record<string, string> } {
+  const staticProps = applyOverrides(loadPropertiesFile(opts.configPath), opts.overrides);
+  const config = KafkaConfig.fromProps(staticProps, { onUnknownKey: (key) => log.warn({ key }, unknownConfigMessage(key)) });
+  log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
+  return { config, staticProps };
+}
+
+async function maybeStartLocalZooKeeper(opts: CliOptions, config: KafkaConfig, log: Logger): Promise<LocalZooKeeper | null> {
+  if (!opts.localZooKeeper) return null;
+  const [server] = parseZkConnect(config.zkConnect).servers;
+  return startLocalZooKeeper({ host: server.host, port: server.port, dataDir: path.join(REPO_ROOT, '.local-zookeeper', 'data'), log: log.child({ actor: 'localZooKeeper' }) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCli(argv);
+  if (parsed.kind === 'exit') return parsed.code;
+  const { opts } = parsed;
+  const log = createLogger(opts.level);
+  let loaded;
+  try {
+    loaded = loadConfig(opts, log);
+  } catch (e) {
+    if (!(e instanceof ConfigException)) throw e;
+    log.fatal({ configFile: opts.configPath }, e.message);
+    return 1;
+  }
+  let localZk: LocalZooKeeper | null = null;
+  try {
+    localZk = await maybeStartLocalZooKeeper(opts, loaded.config, log);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, (e as Error).message);
+    return 1;
+  }
+  const code = await runBroker(loaded.config, loaded.staticProps, log);
+  await localZk?.stop();
+  return code;
+}
+
+/** Runs the Majordomo until it stops; SIGTERM/SIGINT ask for a clean shutdown, a second one forces exit. */
+async function runBroker(config: KafkaConfig, staticProps: Record<string, string>, log: Logger): Promise<number> {
+  const actor = createActor(majordomoMachine, { input: { config, staticProps, log } });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) { log.warn({ signal }, 'Second signal: exiting without clean shutdown'); process.exit(1); }
+    actor.send({ type: 'broker.shutdown', signal });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  actor.start();
+  try {
+    const output = await toPromise(actor);
+    return output.exitCode;
+  } catch (e) {
+    log.fatal({ err: (e as Error).stack ?? String(e) }, `Majordomo failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * KafkaController election (ZK mode). Every broker competes for the ephemeral /controller; the
+ * winner bumps /controller_epoch in the same multi and sets up /feature. Losers watch /controller
+ * and re-elect when it disappears. Controller duties beyond election come with later issues.
+ *
+ *   electing ──won──► active ──/controller changed──► electing
+ *      │ lost                                 ▲
+ *      └──► standby ──/controller deleted─────┘          resign ──► resigned (final)
+ */
+import { setup, assign, fromPromise, sendParent } from 'xstate';
+import type { Logger } from '../logger.js';
+import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
+import { electController, resignController, type ElectionResult } from '../services/controller/controller-election.js';
+
+export interface ControllerInput { handle: ZkHandle; brokerId: number; log: Logger }
+
+interface Context extends ControllerInput { controllerId: number | null; epoch: number; elections: number }
+
+export type ControllerEvent =
+  | { type: 'controller.changed' }
+  /** Session re-initialised: the ephemeral /controller (if ours) is gone and watches too. */
+  | { type: 'controller.reelect' }
+  | { type: 'controller.resign' };
+
+export type ControllerParentEvent = { type: 'controller.elected'; controllerId: number | null; epoch: number; isActive: boolean };
+
+export const controllerMachine = setup({
+  types: {} as { context: Context; events: ControllerEvent; input: ControllerInput },
+  actors: {
+    elect: fromPromise<ElectionResult, { handle: ZkHandle; brokerId: number; onChange: () => void }>(
+      ({ input }) => electController(input.handle.current, input.brokerId, input.onChange)),
+    resign: fromPromise<void, { handle: ZkHandle; brokerId: number }>(({ input }) => resignController(input.handle, input.brokerId)),
+  },
+  guards: {
+    won: ({ context }) => context.controllerId === context.brokerId,
+    noController: ({ context }) => context.controllerId === null,
+  },
+  delays: { retryElection: 1000 },
+  actions: {
+    store: assign((_, r: ElectionResult) => ({ controllerId: r.controllerId, epoch: r.epoch })),
+    countElection: assign({ elections: ({ context }) => context.elections + 1 }),
+    logResult: ({ context }) => context.log.info({ controllerId: context.controllerId, controllerEpoch: context.epoch },
+      context.controllerId === context.brokerId ? `Broker ${context.brokerId} is the controller (epoch ${context.epoch})` : `Controller is broker ${context.controllerId}`),
+    report: sendParent(({ context }) => ({ type: 'controller.elected', controllerId: context.controllerId, epoch: context.epoch, isActive: context.controllerId === context.brokerId })),
+  },
+}).createMachine({
+  id: 'controller',
+  context: ({ input }) => ({ ...input, controllerId: null, epoch: 0, elections: 0 }),
+  initial: 'electing',
+  on: { 'controller.resign': '.resigning' },
+  states: {
+    electing: {
+      entry: 'countElection',
+      on: { 'controller.changed': { target: 'electing', reenter: true }, 'controller.reelect': { target: 'electing', reenter: true } },
+      invoke: {
+        src: 'elect',
+        input: ({ context, self }) => ({ handle: context.handle, brokerId: context.brokerId, onChange: () => self.send({ type: 'controller.changed' }) }),
+        onDone: [
+          { guard: ({ event }) => event.output.controllerId === null, target: 'retrying', actions: { type: 'store', params: ({ event }) => event.output } },
+          { target: 'decided', actions: [{ type: 'store', params: ({ event }) => event.output }, 'logResult', 'report'] },
+        ],
+        onError: { target: 'retrying', actions: ({ context, event }) => context.log.warn({ err: String(event.error) }, 'Controller election failed; retrying') },
+      },
+    },
+    retrying: {
+      on: { 'controller.changed': 'electing', 'controller.reelect': 'electing' },
+      after: { retryElection: 'electing' },
+    },
+    decided: {
+      always: [{ guard: 'won', target: 'active' }, { target: 'standby' }],
+    },
+    active: { on: { 'controller.changed': 'electing', 'controller.reelect': 'electing' } },
+    standby: { on: { 'controller.changed': 'electing', 'controller.reelect': 'electing' } },
+    resigning: {
+      invoke: { src: 'resign', input: ({ context }) => context, onDone: 'resigned', onError: 'resigned' },
+    },
+    resigned: { type: 'final' },
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * ZkConfigManager for broker configs: watches /config/changes, and when a notification names
+ * brokers/<default> or brokers/<this id>, re-reads both entities and applies the new effective
+ * config live. Like Kafka, every notification still present is processed once at startup.
+ *
+ *   processing ──► watching ──children changed / session re-initialised──► processing
+ */
+import { setup, assign, fromPromise, fromCallback, sendParent, enqueueActions } from 'xstate';
+import type { Logger } from '../logger.js';
+import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
+import type { KafkaConfig } from '../config/kafka-config.js';
+import { readConfigChanges, type ConfigChangeBatch } from '../services/zookeeper/config-change-notifications.js';
+import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
+
+export interface DynamicConfigInput { handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger }
+
+interface Context extends DynamicConfigInput { lastSequence: number; applied: number }
+
+export type DynamicConfigEvent = { type: 'config.changed' } | { type: 'config.reread' };
+export type DynamicConfigParentEvent = { type: 'config.updated'; config: KafkaConfig; changed: string[] };
+
+interface ProcessResult { batch: ConfigChangeBatch; load: DynamicConfigLoad | null }
+
+export const dynamicConfigMachine = setup({
+  types: {} as { context: Context; events: DynamicConfigEvent; input: DynamicConfigInput },
+  actors: {
+    processNotifications: fromPromise<ProcessResult, Context & { onChange: () => void }>(async ({ input }) => {
+      const zk = input.handle.current;
+      const batch = await readConfigChanges(zk, input.lastSequence, input.onChange);
+      const mine = batch.changes.some((c) => c.type === 'brokers' && (c.name === DEFAULT_ENTITY || c.name === String(input.brokerId)));
+      const load = mine ? await loadDynamicBrokerConfig(zk, input.brokerId, input.staticProps, input.config) : null;
+      return { batch, load };
+    }),
+    sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>
+      input.handle.on((e) => { if (e === 'replaced') sendBack({ type: 'config.reread' }); })),
+  },
+  actions: {
+    apply: enqueueActions(({ context, enqueue }, r: ProcessResult) => {
+      for (const s of r.batch.skipped) context.log.error({ notification: s.node, err: s.error }, 'Skipping config change notification');
+      enqueue.assign({ lastSequence: r.batch.lastSequence });
+      if (!r.load) return;
+      for (const i of r.load.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
+      if (r.load.changed.length === 0) return;
+      context.log.info({ changed: Object.fromEntries(r.load.changed.map((k) => [k, String(r.load!.config.get(k))])) }, 'Applied dynamic broker config');
+      enqueue.assign({ config: r.load.config, applied: context.applied + 1 });
+      enqueue.sendParent({ type: 'config.updated', config: r.load.config, changed: r.load.changed });
+    }),
+  },
+  delays: { retry: 1000 },
+}).createMachine({
+  id: 'dynamicConfig',
+  context: ({ input }) => ({ ...input, lastSequence: -1, applied: 0 }),
+  invoke: { src: 'sessionWatch', input: ({ context }) => ({ handle: context.handle }) },
+  initial: 'processing',
+  states: {
+    processing: {
+      on: { 'config.changed': { target: 'processing', reenter: true }, 'config.reread': { target: 'processing', reenter: true } },
+      invoke: {
+        src: 'processNotifications',
+        input: ({ context, self }) => ({ ...context, onChange: () => self.send({ type: 'config.changed' }) }),
+        onDone: { target: 'watching', actions: { type: 'apply', params: ({ event }) => event.output } },
+        onError: { target: 'retrying', actions: ({ context, event }) => context.log.warn({ err: String(event.error) }, 'Processing /config/changes failed; retrying') },
+      },
+    },
+    retrying: {
+      on: { 'config.changed': 'processing', 'config.reread': 'processing' },
+      after: { retry: 'processing' },
+    },
+    watching: { on: { 'config.changed': 'processing', 'config.reread': 'processing' } },
+  },
+});

@@ -1,0 +1,376 @@
+/**
+ * Majordomo: the broker's parent actor. It runs Kafka's KafkaServer.startup() in order, spawns and
+ * supervises the coordinators, exposes Kafka's BrokerState, and shuts down in reverse order.
+ *
+ *   starting ─────────────────────────────────────────────────────────► running
+ *     connectingToZooKeeper → gettingClusterId → loadingMetaProperties →   serving ⇄ reregistering
+ *     resolvingBrokerId → initializingDynamicConfig → writingMetaProperties →     │
+ *     startingLogManager → startingFeatureListener → registeringBroker →          │ SIGTERM
+ *     startingController → startingConfigManager                                  ▼
+ *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
+ *   (last log dir lost) ─────────────────────────────────────────► halted (final)
+ */
+import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions } from 'xstate';
+import * as path from 'node:path';
+import type { Logger } from '../logger.js';
+import type { KafkaConfig } from '../config/kafka-config.js';
+import { ZkHandle } from '../services/zookeeper/zk-handle.js';
+import { getOrCreateClusterId, registerBroker } from '../services/zookeeper/kafka-zk-client.js';
+import {
+  loadMetaPropertiesEnsemble, verifyEnsemble, getOrGenerateBrokerId, writeMetaPropertiesToDirs,
+  createBrokerInfo, checkEndpointsUnregistered, type OfflineDir,
+} from '../services/server/broker-metadata.js';
+import type { MetaPropertiesState } from '../services/log/meta-properties.js';
+import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { prepareLogDirs, closeLogDirs, NoLiveLogDirError, type PreparedLogDirs } from '../services/server/log-dirs-startup.js';
+import { resignController } from '../services/controller/controller-election.js';
+import type { FileLock } from '../services/log/file-lock.js';
+import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
+import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
+import { featureListenerMachine, type FeatureListenerParentEvent } from './feature-listener.js';
+import { controllerMachine, type ControllerParentEvent } from './controller.js';
+import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
+import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
+
+/** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
+export const BrokerState = {
+  NOT_RUNNING: 0, STARTING: 1, RECOVERY: 2, RUNNING: 3, PENDING_CONTROLLED_SHUTDOWN: 6, SHUTTING_DOWN: 7,
+} as const;
+export type BrokerStateName = keyof typeof BrokerState;
+
+export interface MajordomoInput {
+  config: KafkaConfig;
+  /** The static properties (file + overrides): the base that dynamic configs are layered on. */
+  staticProps: Record<string, string>;
+  log: Logger;
+  /** Reminder interval while ZooKeeper is away (tests shorten it). */
+  zkWaitLogIntervalMs?: number;
+}
+
+export interface MajordomoContext extends MajordomoInput {
+  handle: ZkHandle;
+  brokerState: BrokerStateName;
+  clusterId: string | null;
+  brokerId: number | null;
+  logDirs: string[];
+  metaStates: MetaPropertiesState[];
+  offlineDirs: OfflineDir[];
+  onlineDirs: string[];
+  locks: FileLock[];
+  brokerEpoch: string | null;
+  controllerId: number | null;
+  finalizedFeatures: FinalizedFeatures | null;
+  registrations: number;
+  error: string | null;
+  exitCode: number;
+}
+
+export type MajordomoEvent =
+  | { type: 'broker.shutdown'; signal?: string }
+  | ZkClientParentEvent | LogDirFailureParentEvent | FeatureListenerParentEvent | ControllerParentEvent | DynamicConfigParentEvent
+  | { type: 'logDir.failed'; dir: string; error: string }
+  | { type: `xstate.error.actor.${string}`; error: unknown };
+
+export interface MajordomoOutput { exitCode: number; error: string | null }
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export const majordomoMachine = setup({
+  types: {} as { context: MajordomoContext; events: MajordomoEvent; input: MajordomoInput; output: MajordomoOutput },
+  actors: {
+    zookeeperClient: zookeeperClientMachine,
+    logDirFailureChannel: logDirFailureChannelMachine,
+    featureListener: featureListenerMachine,
+    controller: controllerMachine,
+    dynamicConfig: dynamicConfigMachine,
+    getClusterId: fromPromise<string, { handle: ZkHandle }>(({ input }) => getOrCreateClusterId(input.handle.current)),
+    loadMetaProperties: fromPromise<{ states: MetaPropertiesState[]; errorDirs: OfflineDir[] }, { dirs: string[]; clusterId: string; configuredId: number }>(
+      async ({ input }) => {
+        const ensemble = await loadMetaPropertiesEnsemble(input.dirs);
+        verifyEnsemble(ensemble.states, input.clusterId, input.configuredId >= 0 ? input.configuredId : undefined);
+        return ensemble;
+      }),
+    resolveBrokerId: fromPromise<{ brokerId: number; source: string }, { handle: ZkHandle; config: KafkaConfig; states: MetaPropertiesState[] }>(
+      ({ input }) => getOrGenerateBrokerId(input.handle.current, input.config, input.states)),
+    loadDynamicConfig: fromPromise<DynamicConfigLoad, { handle: ZkHandle; brokerId: number; staticProps: Record<string, string> }>(
+      ({ input }) => loadDynamicBrokerConfig(input.handle.current, input.brokerId, input.staticProps)),
+    writeMetaProperties: fromPromise<{ written: string[]; failed: OfflineDir[] }, { dirs: string[]; brokerId: number; clusterId: string; states: MetaPropertiesState[] }>(
+      async ({ input }) => {
+        const r = await writeMetaPropertiesToDirs(input.dirs, input.brokerId, input.clusterId);
+        verifyEnsemble(input.states, input.clusterId, input.brokerId);
+        return r;
+      }),
+    prepareLogDirs: fromPromise<PreparedLogDirs, { dirs: string[]; offline: OfflineDir[] }>(({ input }) => prepareLogDirs(input.dirs, input.offline)),
+    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number }>(async ({ input }) => {
+      const info = createBrokerInfo(input.config, input.brokerId);
+      await checkEndpointsUnregistered(input.handle.current, info);
+      return registerBroker(input.handle.current, info, input.handle.previousSessionIds);
+    }),
+    shutdownBroker: fromPromise<void, { handle: ZkHandle; brokerId: number | null; onlineDirs: string[]; locks: FileLock[]; log: Logger }>(async ({ input }) => {
+      const { log } = input;
+      const step = async (name: string, fn: () => Promise<void> | void) => {
+        try { await fn(); log.debug({ step: name }, 'Shutdown step done'); } catch (e) { log.error({ step: name, err: message(e) }, 'Shutdown step failed; continuing'); }
+      };
+      if (input.brokerId !== null) await step('resign controller', () => resignController(input.handle, input.brokerId!));
+      await step('log dirs', () => closeLogDirs(input.onlineDirs, input.locks));
+      await step('zookeeper', () => input.handle.close());
+    }),
+  },
+  guards: {
+    isNoLiveLogDir: ({ event }) => (event as { error?: unknown }).error instanceof NoLiveLogDirError,
+    wasRunning: ({ context }) => context.brokerState === 'RUNNING',
+  },
+  actions: {
+    setBrokerState: enqueueActions(({ context, enqueue }, state: BrokerStateName) => {
+      if (context.brokerState === state) return;
+      context.log.info({ brokerState: state, brokerId: context.brokerId }, `Broker state ${context.brokerState} -> ${state}`);
+      enqueue.assign({ brokerState: state });
+    }),
+    fail: assign((_, p: { error: string }) => ({ error: p.error, exitCode: 1 })),
+    logFatal: ({ context }) => context.log.fatal({ brokerId: context.brokerId, err: context.error }, `Fatal error during KafkaServer startup. Prepare to shutdown: ${context.error}`),
+    reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
+      for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
+    }),
+    stopCoordinators: enqueueActions(({ enqueue }) => {
+      // Reverse start order; stopping a child that was never spawned is a no-op.
+      for (const id of ['dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel']) enqueue(stopChild(id));
+    }),
+  },
+}).createMachine({
+  id: 'majordomo',
+  context: ({ input }) => ({
+    ...input,
+    handle: new ZkHandle(input.config.zkConnect),
+    brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
+    logDirs: input.config.logDirs.map((d) => path.resolve(d)),
+    metaStates: [], offlineDirs: [], onlineDirs: [], locks: [], brokerEpoch: null, controllerId: null,
+    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0,
+  }),
+  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
+  on: {
+    // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
+    'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
+    'logDir.failed': { actions: sendTo('logDirFailureChannel', ({ event }) => event) },
+    'ldfc.dirOffline': {
+      actions: assign(({ context, event }) => ({
+        onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
+        offlineDirs: context.offlineDirs.some((o) => o.dir === event.dir) ? context.offlineDirs : [...context.offlineDirs, { dir: event.dir, error: event.error }],
+      })),
+    },
+    'ldfc.allOffline': { target: '.halted', actions: { type: 'fail', params: ({ event }) => ({ error: event.message }) } },
+    'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
+    'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
+    'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
+    'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
+    'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
+  },
+  initial: 'starting',
+  states: {
+    starting: {
+      entry: { type: 'setBrokerState', params: 'STARTING' },
+      on: {
+        'broker.shutdown': 'shuttingDown',
+        'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
+      },
+      initial: 'connectingToZooKeeper',
+      states: {
+        connectingToZooKeeper: {
+          entry: [
+            ({ context }) => context.log.info({ zookeeper: context.config.zkConnect }, `Connecting to ZooKeeper at ${context.config.zkConnect}`),
+            spawnChild('zookeeperClient', {
+              id: 'zookeeperClient', systemId: 'zookeeperClient',
+              input: ({ context }) => ({
+                handle: context.handle, log: context.log.child({ actor: 'zookeeperClient' }),
+                sessionTimeoutMs: context.config.zkSessionTimeoutMs, connectionTimeoutMs: context.config.zkConnectionTimeoutMs,
+                waitLogIntervalMs: context.zkWaitLogIntervalMs,
+              }),
+            }),
+          ],
+          on: { 'zk.ready': 'gettingClusterId' },
+        },
+        gettingClusterId: {
+          invoke: {
+            src: 'getClusterId', input: ({ context }) => ({ handle: context.handle }),
+            onDone: {
+              target: 'loadingMetaProperties',
+              actions: [assign({ clusterId: ({ event }) => event.output }), ({ context }) => context.log.info({ clusterId: context.clusterId }, `Cluster ID = ${context.clusterId}`)],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        loadingMetaProperties: {
+          invoke: {
+            src: 'loadMetaProperties',
+            input: ({ context }) => ({ dirs: context.logDirs, clusterId: context.clusterId!, configuredId: context.config.brokerId }),
+            onDone: {
+              target: 'resolvingBrokerId',
+              actions: [
+                assign({ metaStates: ({ event }) => event.output.states, offlineDirs: ({ event }) => event.output.errorDirs }),
+                ({ context }) => context.offlineDirs.forEach((o) => context.log.error({ dir: o.dir, err: o.error }, `Log dir ${o.dir} will be offline: ${o.error}`)),
+              ],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        resolvingBrokerId: {
+          invoke: {
+            src: 'resolveBrokerId',
+            input: ({ context }) => ({ handle: context.handle, config: context.config, states: context.metaStates }),
+            onDone: {
+              target: 'initializingDynamicConfig',
+              actions: [assign({ brokerId: ({ event }) => event.output.brokerId }),
+                ({ context, event }) => context.log.info({ brokerId: context.brokerId, source: event.output.source }, `Broker id ${context.brokerId} (${event.output.source})`)],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        initializingDynamicConfig: {
+          invoke: {
+            src: 'loadDynamicConfig',
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps }),
+            onDone: {
+              target: 'writingMetaProperties',
+              actions: [
+                assign({ config: ({ event }) => event.output.config }),
+                ({ context, event }) => {
+                  for (const i of event.output.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
+                  const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
+                  if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
+                },
+              ],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        writingMetaProperties: {
+          invoke: {
+            src: 'writeMetaProperties',
+            input: ({ context }) => ({
+              dirs: context.logDirs.filter((d) => !context.offlineDirs.some((o) => o.dir === d)),
+              brokerId: context.brokerId!, clusterId: context.clusterId!, states: context.metaStates,
+            }),
+            onDone: {
+              target: 'startingLogManager',
+              actions: assign({ offlineDirs: ({ context, event }) => [...context.offlineDirs, ...event.output.failed] }),
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        startingLogManager: {
+          entry: spawnChild('logDirFailureChannel', {
+            id: 'logDirFailureChannel', systemId: 'logDirFailureChannel',
+            input: ({ context }) => ({ handle: context.handle, logDirs: context.logDirs, log: context.log.child({ actor: 'logDirFailureChannel' }) }),
+          }),
+          invoke: {
+            src: 'prepareLogDirs',
+            input: ({ context }) => ({ dirs: context.logDirs, offline: context.offlineDirs }),
+            onDone: {
+              target: 'startingFeatureListener',
+              actions: [
+                assign({ onlineDirs: ({ event }) => event.output.online, offlineDirs: ({ event }) => event.output.offline, locks: ({ event }) => event.output.locks }),
+                'reportOfflineDirsToChannel',
+                { type: 'setBrokerState', params: 'RECOVERY' },
+                ({ context, event }) => context.log.info({ online: context.onlineDirs, offline: context.offlineDirs.map((o) => o.dir), hadCleanShutdown: event.output.cleanShutdownDirs }, 'Log dirs ready'),
+              ],
+            },
+            onError: [
+              { guard: 'isNoLiveLogDir', target: '#majordomo.halted', actions: { type: 'fail', params: ({ event }) => ({ error: message(event.error) }) } },
+              { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            ],
+          },
+        },
+        startingFeatureListener: {
+          entry: spawnChild('featureListener', {
+            id: 'featureListener', systemId: 'featureListener',
+            input: ({ context }) => ({ handle: context.handle, initTimeoutMs: context.config.zkConnectionTimeoutMs, log: context.log.child({ actor: 'featureListener' }) }),
+          }),
+          on: { 'feature.ready': { target: 'registeringBroker', actions: assign({ finalizedFeatures: ({ event }) => event.cache }) } },
+        },
+        registeringBroker: {
+          // ReplicaManager startup (step 18) starts the log dir failure handler before registration.
+          entry: sendTo('logDirFailureChannel', ({ context }) => ({ type: 'ldfc.start', brokerId: context.brokerId!, liveDirs: context.onlineDirs })),
+          invoke: {
+            src: 'registerBroker',
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId! }),
+            onDone: {
+              target: 'startingController',
+              actions: [
+                assign({ brokerEpoch: ({ event }) => event.output.toString(), registrations: ({ context }) => context.registrations + 1 }),
+                ({ context }) => context.log.info({ brokerId: context.brokerId, brokerEpoch: context.brokerEpoch, endpoints: context.config.effectiveAdvertisedListeners.map((e) => `${e.listenerName}://${e.host}:${e.port}`) },
+                  `Registered broker ${context.brokerId} at path /brokers/ids/${context.brokerId}`),
+              ],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+          },
+        },
+        startingController: {
+          entry: spawnChild('controller', {
+            id: 'controller', systemId: 'controller',
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }) }),
+          }),
+          always: 'startingConfigManager',
+        },
+        startingConfigManager: {
+          entry: spawnChild('dynamicConfig', {
+            id: 'dynamicConfig', systemId: 'dynamicConfig',
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) }),
+          }),
+          always: '#majordomo.running',
+        },
+      },
+    },
+    running: {
+      entry: [{ type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
+      on: {
+        'broker.shutdown': 'shuttingDown',
+        'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
+      },
+      initial: 'serving',
+      states: {
+        serving: { on: { 'zk.sessionReinitialized': 'reregistering' } },
+        reregistering: {
+          invoke: {
+            src: 'registerBroker',
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId! }),
+            onDone: {
+              target: 'serving',
+              actions: [
+                assign({ brokerEpoch: ({ event }) => event.output.toString(), registrations: ({ context }) => context.registrations + 1 }),
+                ({ context }) => context.log.info({ brokerId: context.brokerId, brokerEpoch: context.brokerEpoch }, `Re-registered broker ${context.brokerId} at path /brokers/ids/${context.brokerId} after session re-initialisation`),
+                sendTo('controller', { type: 'controller.reelect' }),
+              ],
+            },
+            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Re-registering after ZooKeeper session expiry failed: ${message(event.error)}` }) }, 'logFatal'] },
+          },
+          on: { 'zk.sessionReinitialized': { target: 'reregistering', reenter: true } },
+        },
+      },
+    },
+    shuttingDown: {
+      entry: [
+        ({ context, event }) => context.log.info({ brokerId: context.brokerId, signal: (event as { signal?: string }).signal }, `[KafkaServer id=${context.brokerId}] shutting down`),
+        { type: 'setBrokerState', params: 'SHUTTING_DOWN' },
+        'stopCoordinators',
+      ],
+      invoke: {
+        src: 'shutdownBroker',
+        input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, onlineDirs: context.onlineDirs, locks: context.locks, log: context.log }),
+        onDone: 'stopped',
+        onError: 'stopped',
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: [stopChild('zookeeperClient'), { type: 'setBrokerState', params: 'NOT_RUNNING' },
+        ({ context }) => context.log.info({ brokerId: context.brokerId, exitCode: context.exitCode }, `[KafkaServer id=${context.brokerId}] shut down completed`)],
+    },
+    halted: {
+      type: 'final',
+      entry: [
+        ({ context }) => context.log.fatal({ brokerId: context.brokerId, err: context.error }, context.error ?? 'halt'),
+        stopChild('zookeeperClient'),
+        ({ context }) => context.handle.close(),
+      ],
+    },
+  },
+});
