@@ -341,7 +341,8 @@ export function verifyMetaProperties(
       const prev = seenDirIds.get(props.directoryId);
       if (prev !== undefined) {
         throw new InconsistentBrokerMetadataException(
-          `Duplicate directory ID ${props.directoryId} found. It was the ID of ${prev}, but also of ${dir}`,
+          // Kafka interpolates the Optional itself, hence `Optional[...]`.
+          `Duplicate directory ID Optional[${props.directoryId}] found. It was the ID of ${prev}, but also of ${dir}`,
         );
       }
       seenDirIds.set(props.directoryId, dir);

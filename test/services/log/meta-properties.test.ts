@@ -154,7 +154,7 @@ describe('verifyMetaProperties', () => {
   it('duplicate and reserved directory ids', () => {
     expect(() =>
       verifyMetaProperties([n('/a', { directoryId: 'MkU3OEVBNTcwNTJENDM2Qg' }), n('/b', { directoryId: 'MkU3OEVBNTcwNTJENDM2Qg' })], { clusterId: 'c' }),
-    ).toThrow('Duplicate directory ID MkU3OEVBNTcwNTJENDM2Qg found. It was the ID of /a, but also of /b');
+    ).toThrow('Duplicate directory ID Optional[MkU3OEVBNTcwNTJENDM2Qg] found. It was the ID of /a, but also of /b');
     expect(() => verifyMetaProperties([n('/a', { directoryId: 'AAAAAAAAAAAAAAAAAAAAAQ' })], { clusterId: 'c' })).toThrow(
       InconsistentBrokerMetadataException,
     );
