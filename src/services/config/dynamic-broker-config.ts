@@ -2,6 +2,7 @@ import { BROKER_CONFIG_DEFS, configKey } from '../../config/config-def.js';
 import { parseValue } from '../../config/config-values.js';
 import { ConfigException, KafkaConfig } from '../../config/kafka-config.js';
 import { brokerConfigSynonyms } from '../../config/synonyms.js';
+import { decodePassword, encodePassword } from './password-encoder.js';
 
 /** A /config/brokers entry dropped while building the effective config (Kafka logs these as errors). */
 export interface IgnoredDynamicConfig {
@@ -24,6 +25,10 @@ const LISTENER_PREFIX_ONLY_CONFIGS = new Set([
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password',
   'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.truststore.certificates',
 ]);
+
+/** Dynamic password configs (also when listener-prefixed) are stored encrypted with password.encoder.secret. */
+const DYNAMIC_PASSWORD_CONFIGS = BROKER_CONFIG_DEFS.filter((k) => k.type === 'password' && k.dynamic !== 'read-only').map((k) => k.name);
+export const isPasswordConfig = (name: string): boolean => DYNAMIC_PASSWORD_CONFIGS.some((p) => name.endsWith(p));
 
 type RejectionKind = 'invalid' | 'nonDynamic' | 'listenerPrefixOnly' | 'perBrokerOnly';
 interface Rejection { kind: RejectionKind; reason: string }
@@ -58,14 +63,43 @@ function rejection(key: string, value: string, perBrokerConfig: boolean): Reject
   return null; // Unknown custom keys are allowed, as in Kafka.
 }
 
-/** DynamicBrokerConfig.fromPersistentProps: split one ZK entity's props into usable and ignored. */
-function filterLayer(props: Record<string, string>, entity: string): { kept: Record<string, string>; ignored: IgnoredDynamicConfig[] } {
+/** Decrypt a stored password with password.encoder.secret, falling back to password.encoder.old.secret. */
+function decodeStoredPassword(key: string, value: string, staticConfig: KafkaConfig): string {
+  const secrets = [staticConfig.getPassword('password.encoder.secret'), staticConfig.getPassword('password.encoder.old.secret')]
+    .filter((s): s is string => s !== null);
+  if (secrets.length === 0) {
+    throw new ConfigException(`Dynamic password config ${key} could not be decoded, ignoring: Password encoder secret not configured`);
+  }
+  let error: unknown;
+  for (const secret of secrets) {
+    try {
+      return decodePassword(value, secret);
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw new ConfigException(`Dynamic password config ${key} could not be decoded, ignoring: ${(error as Error).message}`);
+}
+
+/** DynamicBrokerConfig.fromPersistentProps: split one ZK entity's props into usable (decoded) and ignored. */
+function filterLayer(
+  props: Record<string, string>,
+  entity: string,
+  staticConfig: KafkaConfig,
+): { kept: Record<string, string>; ignored: IgnoredDynamicConfig[] } {
   const kept: Record<string, string> = {};
   const ignored: IgnoredDynamicConfig[] = [];
   for (const [key, value] of Object.entries(props)) {
     const rejected = rejection(key, value, entity !== DEFAULT_ENTITY);
-    if (rejected === null) kept[key] = value;
-    else ignored.push({ key, value, entity, reason: rejected.reason });
+    if (rejected !== null) {
+      ignored.push({ key, value, entity, reason: rejected.reason });
+      continue;
+    }
+    try {
+      kept[key] = isPasswordConfig(key) ? decodeStoredPassword(key, value, staticConfig) : value;
+    } catch (e) {
+      ignored.push({ key, value, entity, reason: (e as Error).message });
+    }
   }
   return { kept, ignored };
 }
@@ -114,8 +148,8 @@ export function buildEffectiveConfig(
 ): { config: KafkaConfig; ignored: IgnoredDynamicConfig[] } {
   let state = { props: { ...staticProps }, config: KafkaConfig.fromProps(staticProps) };
   const brokerEntity = String(opts.brokerId ?? state.config.brokerId);
-  const defaults = filterLayer(clusterDefault, DEFAULT_ENTITY);
-  const broker = filterLayer(perBroker, brokerEntity);
+  const defaults = filterLayer(clusterDefault, DEFAULT_ENTITY, state.config);
+  const broker = filterLayer(perBroker, brokerEntity, state.config);
   const ignored = [...defaults.ignored, ...broker.ignored];
   state = applyLayer(state.props, state.config, defaults.kept, DEFAULT_ENTITY, ignored);
   state = applyLayer(state.props, state.config, broker.kept, brokerEntity, ignored);
@@ -136,6 +170,32 @@ export function validateDynamicUpdate(props: Record<string, string>, perBrokerCo
     if (keys.length > 0) throw new ConfigException(`${WRITE_PATH_MESSAGES[kind]}: ${keys.join(', ')}`);
   }
   if (rejected.length > 0) throw new ConfigException(rejected[0]!.reason);
+}
+
+/**
+ * DynamicBrokerConfig.toPersistentProps: encrypt password configs before they are written to ZooKeeper.
+ * Passwords may only be stored per broker, and need password.encoder.secret in the static config.
+ */
+export function encodePasswordConfigs(
+  props: Record<string, string>,
+  perBrokerConfig: boolean,
+  staticConfig: KafkaConfig,
+): Record<string, string> {
+  const out = { ...props };
+  for (const [key, value] of Object.entries(props)) {
+    if (!isPasswordConfig(key)) continue;
+    if (!perBrokerConfig) throw new ConfigException('Password config can be defined only at broker level');
+    const secret = staticConfig.getPassword('password.encoder.secret');
+    if (secret === null) throw new ConfigException('Password encoder secret not configured');
+    out[key] = encodePassword(value, {
+      secret,
+      keyFactoryAlgorithm: staticConfig.getString('password.encoder.keyfactory.algorithm'),
+      cipherAlgorithm: staticConfig.getString('password.encoder.cipher.algorithm')!,
+      keyLength: staticConfig.getInt('password.encoder.key.length'),
+      iterations: staticConfig.getInt('password.encoder.iterations'),
+    });
+  }
+  return out;
 }
 
 /** Keys whose effective value differs between two configs (what a reconfiguration has to act on), sorted. */
