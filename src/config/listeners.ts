@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigException } from './config-exception.js';
 import { SECURITY_PROTOCOLS } from './defs/replication.js';
+import type { Validator } from './validators.js';
 
 export interface EndPoint {
   listenerName: string;
@@ -77,3 +78,24 @@ export function listenerListToEndPoints(
   if (requireDistinctPorts) checkDistinctPorts(name, value, endPoints);
   return endPoints;
 }
+
+/**
+ * Table validator for listener lists: syntax and unique names only. The protocol of each name depends on
+ * listener.security.protocol.map, so that check (and ports) happen when the whole config is built.
+ */
+export const listenerListValidator: Validator = {
+  ensureValid(name, value) {
+    if (value === null || value === undefined) return;
+    const entries = (value as string).trim() === '' ? [] : (value as string).split(/\s*,\s*/);
+    const names = entries.map((e) => {
+      const m = URI_PARSE_EXP.exec(e.trim());
+      if (!m) throw new ConfigException(name, value, `Unable to parse ${e.trim()} to a broker endpoint`);
+      return normaliseListenerName(m[1]!);
+    });
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate !== undefined) {
+      throw new ConfigException(name, value, `Each listener must have a different name, duplicate: ${duplicate}`);
+    }
+  },
+  toString: () => 'comma-separated NAME://host:port list, unique names',
+};

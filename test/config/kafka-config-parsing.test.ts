@@ -116,6 +116,11 @@ describe('required and unknown keys', () => {
     expect(() => KafkaConfig.fromProps({})).toThrow('Missing required configuration "zookeeper.connect" which has no default value.');
   });
 
+  it('zookeeper.connect must not be empty', () => {
+    expect(() => KafkaConfig.fromProps({ 'zookeeper.connect': ' ' }))
+      .toThrow('Invalid value  for configuration zookeeper.connect: String must be non-empty');
+  });
+
   it('unknown keys are reported through the callback, never fatal', () => {
     const onUnknownKey = vi.fn();
     const c = KafkaConfig.fromProps({ ...BASE, 'foo.bar': '1', 'listener.name.plaintext.max.connections': '5' }, { onUnknownKey });

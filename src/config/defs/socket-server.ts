@@ -1,5 +1,6 @@
 import { define, INT_MAX } from '../config-key.js';
 import { atLeast } from '../validators.js';
+import { listenerListValidator } from '../listeners.js';
 
 const RO = 'read-only';
 const PER_BROKER = 'per-broker';
@@ -10,11 +11,11 @@ export const DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP =
   'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL';
 
 export const SOCKET_SERVER_CONFIGS = [
-  define('listeners', 'string', 'PLAINTEXT://:9092', undefined, 'high', PER_BROKER,
+  define('listeners', 'string', 'PLAINTEXT://:9092', listenerListValidator, 'high', PER_BROKER,
     'Comma-separated NAME://host:port listeners to bind. An empty host binds the default interface, ' +
     '0.0.0.0 binds all IPv4 interfaces, [::1] style brackets hold IPv6 hosts. Names and ports must be unique; ' +
     'every name needs a protocol in listener.security.protocol.map.'),
-  define('advertised.listeners', 'string', null, undefined, 'high', PER_BROKER,
+  define('advertised.listeners', 'string', null, listenerListValidator, 'high', PER_BROKER,
     'Listeners published in ZooKeeper for clients and other brokers. Unset means listeners. Must not use 0.0.0.0.'),
   define('listener.security.protocol.map', 'string', DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP, undefined, 'low', PER_BROKER,
     'Map of listener name to security protocol, NAME:PROTOCOL pairs separated by commas.'),

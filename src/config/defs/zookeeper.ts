@@ -1,10 +1,10 @@
 import { define, NO_DEFAULT } from '../config-key.js';
-import { atLeast } from '../validators.js';
+import { atLeast, nonEmptyString } from '../validators.js';
 
 const RO = 'read-only';
 
 export const ZOOKEEPER_CONFIGS = [
-  define('zookeeper.connect', 'string', NO_DEFAULT, undefined, 'high', RO,
+  define('zookeeper.connect', 'string', NO_DEFAULT, nonEmptyString, 'high', RO,
     'ZooKeeper connection string, host1:port1,host2:port2[/chroot]. An optional chroot path puts all of the ' +
     'cluster\'s znodes under that path; the broker creates it when missing.'),
   define('zookeeper.session.timeout.ms', 'int', 18000, undefined, 'high', RO,

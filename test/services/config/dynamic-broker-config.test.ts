@@ -88,6 +88,13 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
     ]);
   });
 
+  it('a malformed dynamic listener list is dropped on its own', () => {
+    const { config, ignored } = buildEffectiveConfig(STATIC, {}, { listeners: 'nonsense', 'num.io.threads': '2' });
+    expect(config.getInt('num.io.threads')).toBe(2);
+    expect(ignored).toEqual([{ key: 'listeners', value: 'nonsense', entity: '1',
+      reason: 'Invalid value nonsense for configuration listeners: Unable to parse nonsense to a broker endpoint' }]);
+  });
+
   it('drops a whole layer whose combined result fails cross-key validation', () => {
     const { config, ignored } = buildEffectiveConfig(STATIC, {},
       { 'num.io.threads': '2', 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' });
