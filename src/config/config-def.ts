@@ -8,6 +8,7 @@ import { GROUP_COORDINATOR_CONFIGS } from './defs/group-coordinator.js';
 import { TRANSACTION_CONFIGS } from './defs/transaction.js';
 import { SECURITY_CONFIGS } from './defs/security.js';
 import { METRIC_CONFIGS } from './defs/metrics.js';
+import { QUOTA_CONFIGS, REMOTE_LOG_CONFIGS } from './defs/quota.js';
 import { RAFKA_CONFIGS } from './defs/rafka.js';
 
 export type { Validator } from './validators.js';
@@ -27,6 +28,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigKey[] = Object.freeze([
   ...TRANSACTION_CONFIGS,
   ...SECURITY_CONFIGS,
   ...METRIC_CONFIGS,
+  ...QUOTA_CONFIGS,
+  ...REMOTE_LOG_CONFIGS,
   ...RAFKA_CONFIGS,
 ]);
 

@@ -4,7 +4,8 @@ import { formatValue } from './parse-type.js';
 
 function defaultText(key: ConfigKey): string {
   if (key.default === undefined) return '(required)';
-  if (key.type === 'password' && key.default !== null) return '[hidden]';
+  if (key.default === null) return 'null';
+  if (key.type === 'password') return '[hidden]';
   if (key.type === 'list') return (key.default as string[]).join(',') || '""';
   if (key.default === '') return '""';
   return formatValue(key.type, key.default);

@@ -14,6 +14,8 @@ function validateMode(c: KafkaConfig): void {
   }
   require(!c.getBoolean('zookeeper.metadata.migration.enable'),
     'zookeeper.metadata.migration.enable=true is not supported: Rafka has no KRaft controller quorum to migrate to');
+  require(!c.getBoolean('remote.log.storage.system.enable'),
+    'remote.log.storage.system.enable=true is not supported: Rafka has no tiered storage');
 }
 
 function validateBrokerId(c: KafkaConfig): void {

@@ -89,6 +89,7 @@ describe('broker.id rules', () => {
     expect(build({ 'broker.id': '2', 'node.id': '2' }).brokerId).toBe(2);
     expect(() => build({ 'process.roles': 'broker' })).toThrow(/ZooKeeper mode only/);
     expect(() => build({ 'zookeeper.metadata.migration.enable': 'true' })).toThrow(/not supported/);
+    expect(() => build({ 'remote.log.storage.system.enable': 'true' })).toThrow(/no tiered storage/);
   });
 });
 
