@@ -1,7 +1,7 @@
 import { ConfigException } from './config-exception.js';
 import { BROKER_CONFIG_DEFS, configKey } from './config-def.js';
 import type { ConfigType } from './config-key.js';
-import { isRecognisedKey, parseAll } from './config-values.js';
+import { isRecognisedKey, parseAll, parseValue } from './config-values.js';
 import { formatValue } from './parse-type.js';
 import { listenerListToEndPoints, normaliseListenerName, parseSecurityProtocolMap, type EndPoint } from './listeners.js';
 import { validateValues } from './validate-values.js';
@@ -110,6 +110,17 @@ export class KafkaConfig {
   getString(name: string): string | null { return this.typed(name, 'string', 'class') as string | null; }
   getPassword(name: string): string | null { return this.typed(name, 'password') as string | null; }
   getList(name: string): string[] { return this.typed(name, 'list') as string[]; }
+
+  /**
+   * A per-listener value: `listener.name.<listener>.<name>` when supplied (parsed and validated like
+   * `<name>`), else the broker-wide `<name>` (AbstractConfig.valuesWithPrefixOverride).
+   */
+  listenerValue(listenerName: string, name: string): unknown {
+    const key = configKey(name);
+    const raw = this.originals[`listener.name.${listenerName.toLowerCase()}.${name}`];
+    if (key === undefined || raw === undefined) return this.get(name);
+    return parseValue(key, raw);
+  }
 
   /** log.roll.ms, else log.roll.hours in ms. */
   get logRollTimeMillis(): number {

@@ -108,3 +108,14 @@ describe('other cross-key checks', () => {
     expect(build({ 'max.connections.per.ip': '0', 'max.connections.per.ip.overrides': 'h:1' })).toBeInstanceOf(KafkaConfig);
   });
 });
+
+describe('listenerValue', () => {
+  it('prefers listener.name.<listener>.<key>, parsed like the base key', () => {
+    const c = build({ 'max.connections': '100', 'listener.name.internal.max.connections': '7' });
+    expect(c.listenerValue('INTERNAL', 'max.connections')).toBe(7);
+    expect(c.listenerValue('PLAINTEXT', 'max.connections')).toBe(100);
+    const bad = build({ 'listener.name.plaintext.max.connections': '-1' });
+    expect(() => bad.listenerValue('PLAINTEXT', 'max.connections'))
+      .toThrow('Invalid value -1 for configuration max.connections: Value must be at least 0');
+  });
+});
