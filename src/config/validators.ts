@@ -72,13 +72,6 @@ export const nonEmptyString: Validator = {
   toString: () => 'non-empty string',
 };
 
-export const nonNull: Validator = {
-  ensureValid(name, value) {
-    if (value === null || value === undefined) throw new ConfigException(name, null, 'entry must be non null');
-  },
-  toString: () => 'non-null string',
-};
-
 /** [min..max] or one sentinel value (Kafka's gzip level validator; Rafka's "-1 = off" ports). */
 export function betweenOr(min: number, max: number, sentinel: number): Validator {
   return {
