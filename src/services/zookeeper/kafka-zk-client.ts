@@ -41,7 +41,7 @@ function waitForReconnect(zk: ZkSession, signal?: AbortSignal): Promise<void> {
 export async function ensureChroot(connect: string, sessionTimeoutMs: number, connectionTimeoutMs: number, signal?: AbortSignal): Promise<void> {
   const { hosts, chroot } = parseZkConnect(connect);
   if (!chroot) return;
-  const tmp = new ZkSession(hosts, { sessionTimeoutMs });
+  const tmp = new ZkSession(hosts, { sessionTimeoutMs, displayName: connect });
   try {
     await tmp.connect(connectionTimeoutMs, signal);
     if (!(await tmp.exists(chroot))) await tmp.mkdirp(chroot);

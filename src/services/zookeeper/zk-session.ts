@@ -35,6 +35,8 @@ export interface ZkSessionOptions {
   /** First wait between reconnect rounds; doubles per failed round up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** What error messages call this ZooKeeper (the full zookeeper.connect, chroot included). */
+  displayName?: string;
 }
 
 function toError(err: unknown, path: string, op: string): Error {
@@ -117,7 +119,7 @@ export class ZkSession {
         else if (e === 'expired') done(new Error('Session expired either before or while waiting for connection'));
       });
       const timer = setTimeout(() => done(new Error(
-        `Timed out waiting for connection to ZooKeeper at ${this.connectString} (zookeeper.connection.timeout.ms=${timeoutMs}) while in state: ${this.client.getState().name}`)), timeoutMs);
+        `Timed out waiting for connection to ZooKeeper at ${this.opts.displayName ?? this.connectString} (zookeeper.connection.timeout.ms=${timeoutMs}) while in state: ${this.client.getState().name}`)), timeoutMs);
       signal?.addEventListener('abort', onAbort);
       this.client.connect();
     });
