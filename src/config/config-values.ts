@@ -20,16 +20,19 @@ export function parseValue(key: ConfigKey, raw: string): unknown {
   return value;
 }
 
+/** Lists are shared with callers (and defaults with the table): nobody may mutate them. */
+const freeze = (v: unknown): unknown => (Array.isArray(v) ? Object.freeze(v) : v);
+
 /** ConfigDef.parse: every defined key gets its supplied value or its default; required keys must be supplied. */
 export function parseAll(props: Readonly<Record<string, string>>): Map<string, unknown> {
   const values = new Map<string, unknown>();
   for (const key of BROKER_CONFIG_DEFS) {
     if (Object.hasOwn(props, key.name)) {
-      values.set(key.name, parseValue(key, props[key.name]!));
+      values.set(key.name, freeze(parseValue(key, props[key.name]!)));
     } else if (key.default === undefined) {
       throw new ConfigException(`Missing required configuration "${key.name}" which has no default value.`);
     } else {
-      values.set(key.name, key.default);
+      values.set(key.name, freeze(key.default));
     }
   }
   return values;
