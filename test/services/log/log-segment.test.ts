@@ -1,0 +1,331 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LogSegment, LogSegmentOffsetOverflowError } from '../../../src/services/log/log-segment.js';
+import { hex, pyDecode, pyEncodeBatches, type PyBatchSpec } from './kafka-python.js';
+
+const T = 1_700_000_000_000;
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rafka-seg-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function readOffsetIndex(file: string): [number, number][] {
+  const b = fs.readFileSync(file);
+  const out: [number, number][] = [];
+  for (let p = 0; p + 8 <= b.length; p += 8) out.push([b.readInt32BE(p), b.readInt32BE(p + 4)]);
+  return out;
+}
+function readTimeIndex(file: string): [number, number][] {
+  const b = fs.readFileSync(file);
+  const out: [number, number][] = [];
+  for (let p = 0; p + 12 <= b.length; p += 12) out.push([Number(b.readBigInt64BE(p)), b.readInt32BE(p + 8)]);
+  return out;
+}
+
+/** N batches of `perBatch` records each, starting at `base`, with timestamps that mostly increase. */
+function makeBatches(base: number, n: number, perBatch = 3, valueSize = 40): { bufs: Buffer[]; specs: PyBatchSpec[] } {
+  const specs: PyBatchSpec[] = [];
+  let off = base;
+  for (let i = 0; i < n; i++) {
+    const ts = T + i * 10 + (i % 4 === 3 ? -25 : 0); // every 4th batch goes back in time
+    specs.push({
+      baseOffset: off,
+      partitionLeaderEpoch: 0,
+      records: Array.from({ length: perBatch }, (_, j) => ({
+        offset: j,
+        timestamp: ts + j,
+        key: hex(`k${off + j}`),
+        value: hex(`v${off + j}-`.padEnd(valueSize, 'x')),
+      })),
+    });
+    off += perBatch;
+  }
+  return { bufs: pyEncodeBatches(specs), specs };
+}
+
+/** Expected offset-index entries for one-batch-per-append (Kafka's rule), computed independently. */
+function expectedIndex(bufs: Buffer[], specs: PyBatchSpec[], base: number, interval: number, perBatch: number): [number, number][] {
+  const out: [number, number][] = [];
+  let since = 0;
+  let pos = 0;
+  bufs.forEach((b, i) => {
+    if (since > interval) {
+      out.push([specs[i]!.baseOffset! + perBatch - 1 - base, pos]);
+      since = 0;
+    }
+    since += b.length;
+    pos += b.length;
+  });
+  return out;
+}
+
+function appendAll(seg: LogSegment, bufs: Buffer[], specs: PyBatchSpec[], perBatch: number): void {
+  bufs.forEach((b, i) => {
+    const ts = Math.max(...specs[i]!.records.map((r) => r.timestamp));
+    const last = BigInt(specs[i]!.baseOffset! + perBatch - 1);
+    seg.append(last, ts, last, b);
+  });
+}
+
+describe('LogSegment append/read', () => {
+  it('appends batches, builds the offset index every indexIntervalBytes, data readable by kafka-python', () => {
+    const { bufs, specs } = makeBatches(100, 30);
+    const seg = LogSegment.open(dir, 100n, { indexIntervalBytes: 300, maxIndexSize: 4096 });
+    appendAll(seg, bufs, specs, 3);
+    const all = Buffer.concat(bufs);
+    expect(seg.size).toBe(all.length);
+    expect(fs.readFileSync(seg.logFile)).toEqual(all);
+    const want = expectedIndex(bufs, specs, 100, 300, 3);
+    expect(want.length).toBeGreaterThan(3);
+    expect(seg.offsetIndex.entries).toBe(want.length);
+    expect(seg.readNextOffset()).toBe(190n);
+    expect(seg.maxTimestampSoFar).toBe(Math.max(...specs.flatMap((s) => s.records.map((r) => r.timestamp))));
+    seg.close();
+    expect(readOffsetIndex(path.join(dir, '00000000000000000100.index'))).toEqual(want);
+    const ti = readTimeIndex(path.join(dir, '00000000000000000100.timeindex'));
+    for (let i = 1; i < ti.length; i++) expect(ti[i]![0]).toBeGreaterThan(ti[i - 1]![0]);
+    // final entry = (max timestamp, offset of the batch holding it)
+    const maxTs = Math.max(...specs.flatMap((s) => s.records.map((r) => r.timestamp)));
+    expect(ti.at(-1)![0]).toBe(maxTs);
+    const py = pyDecode(fs.readFileSync(path.join(dir, '00000000000000000100.log')));
+    expect(py).toHaveLength(30);
+    expect(py.every((b) => b.crcOk)).toBe(true);
+  });
+
+  it('read(startOffset, maxBytes) starts at the batch holding startOffset', () => {
+    const { bufs, specs } = makeBatches(0, 20);
+    const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 200, maxIndexSize: 4096 });
+    appendAll(seg, bufs, specs, 3);
+    const positions: number[] = [];
+    bufs.reduce((p, b) => (positions.push(p), p + b.length), 0);
+    for (const off of [0, 1, 2, 3, 4, 17, 31, 59]) {
+      const r = seg.read(BigInt(off), 1 << 20)!;
+      const bi = Math.floor(off / 3);
+      expect(r.position).toBe(positions[bi]);
+      expect(r.fetchOffsetMetadata.relativePositionInSegment).toBe(positions[bi]);
+      expect(r.records).toEqual(Buffer.concat(bufs.slice(bi)));
+      expect(r.firstEntryIncomplete).toBe(false);
+    }
+    expect(seg.read(60n, 100)).toBeNull();
+    const small = seg.read(30n, 10)!;
+    expect(small.records.length).toBe(10);
+    expect(small.firstEntryIncomplete).toBe(true);
+    const one = seg.read(30n, 10, seg.size, true)!;
+    expect(one.records).toEqual(bufs[10]);
+    const capped = seg.read(0n, 1 << 20, positions[2])!;
+    expect(capped.records).toEqual(Buffer.concat(bufs.slice(0, 2)));
+    expect(seg.read(5n, 0)!.records.length).toBe(0);
+    seg.close();
+  });
+
+  it('findOffsetByTimestamp returns the first record with timestamp >= target', () => {
+    const { bufs, specs } = makeBatches(0, 12, 3);
+    const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 150, maxIndexSize: 4096 });
+    appendAll(seg, bufs, specs, 3);
+    const recs = specs.flatMap((s) => s.records.map((r) => ({ ts: r.timestamp, off: s.baseOffset! + r.offset })));
+    for (const target of [T - 100, T, T + 1, T + 5, T + 22, T + 40, T + 61, T + 112, T + 1000]) {
+      const hit = recs.find((r) => r.ts >= target);
+      const got = seg.findOffsetByTimestamp(target);
+      if (!hit) expect(got).toBeNull();
+      else expect(got).toEqual({ timestamp: hit.ts, offset: BigInt(hit.off), leaderEpoch: 0 });
+    }
+    const later = seg.findOffsetByTimestamp(T, 10n)!;
+    expect(later.offset).toBe(BigInt(recs.find((r) => r.off >= 10 && r.ts >= T)!.off));
+    seg.close();
+  });
+
+  it('rejects offsets that do not fit relative to the base offset', () => {
+    const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
+    const { bufs } = makeBatches(0, 1);
+    expect(() => seg.append(2n ** 31n, T, 0n, bufs[0]!)).toThrow(LogSegmentOffsetOverflowError);
+    seg.close();
+  });
+});
+
+describe('LogSegment recover / truncate / lifecycle', () => {
+  function writeSegment(base: number, n: number, interval = 300): { bufs: Buffer[]; specs: PyBatchSpec[]; all: Buffer } {
+    const { bufs, specs } = makeBatches(base, n);
+    const all = Buffer.concat(bufs);
+    fs.writeFileSync(path.join(dir, `${String(base).padStart(20, '0')}.log`), all);
+    return { bufs, specs, all };
+  }
+
+  it('rebuilds missing indexes exactly as appends would have written them', () => {
+    const { bufs, specs } = writeSegment(50, 25);
+    const seg = LogSegment.open(dir, 50n, { fileAlreadyExists: true, indexIntervalBytes: 300, maxIndexSize: 4096 });
+    expect(() => seg.sanityCheck(true)).toThrow(/does not exist/);
+    const seen: bigint[] = [];
+    expect(seg.recover({ onBatch: (b) => seen.push(b.baseOffset) })).toBe(0);
+    expect(seen).toEqual(specs.map((s) => BigInt(s.baseOffset!)));
+    expect(seg.readNextOffset()).toBe(125n);
+    seg.close();
+    expect(readOffsetIndex(path.join(dir, '00000000000000000050.index'))).toEqual(expectedIndex(bufs, specs, 50, 300, 3));
+    const maxTs = Math.max(...specs.flatMap((s) => s.records.map((r) => r.timestamp)));
+    expect(readTimeIndex(path.join(dir, '00000000000000000050.timeindex')).at(-1)![0]).toBe(maxTs);
+  });
+
+  it('garbage index files are replaced by recovery', () => {
+    const { bufs, specs } = writeSegment(0, 10);
+    fs.writeFileSync(path.join(dir, '00000000000000000000.index'), Buffer.alloc(803, 0xab));
+    fs.writeFileSync(path.join(dir, '00000000000000000000.timeindex'), Buffer.alloc(100, 0x7f));
+    const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, indexIntervalBytes: 300, maxIndexSize: 4096 });
+    expect(seg.recover()).toBe(0);
+    for (let o = 0; o < 30; o++) expect(seg.read(BigInt(o), 100000)!.records[0]).toBeDefined();
+    seg.close();
+    expect(readOffsetIndex(path.join(dir, '00000000000000000000.index'))).toEqual(expectedIndex(bufs, specs, 0, 300, 3));
+  });
+
+  const faults: [string, (all: Buffer, bufs: Buffer[]) => { data: Buffer; keepBatches: number }][] = [
+    ['torn last batch', (all, bufs) => ({ data: all.subarray(0, all.length - 7), keepBatches: bufs.length - 1 })],
+    ['flipped byte mid-file', (all, bufs) => {
+      const d = Buffer.from(all);
+      const start = bufs.slice(0, 6).reduce((a, b) => a + b.length, 0);
+      d[start + 40]! ^= 0x01; // inside batch 6's CRC range
+      return { data: d, keepBatches: 6 };
+    }],
+    ['zero-filled tail', (all, bufs) => ({ data: Buffer.concat([all, Buffer.alloc(4096)]), keepBatches: bufs.length })],
+    ['size field < 14', (all, bufs) => {
+      const d = Buffer.from(all);
+      const start = bufs.slice(0, 3).reduce((a, b) => a + b.length, 0);
+      d.writeInt32BE(5, start + 8);
+      return { data: d, keepBatches: 3 };
+    }],
+    ['out-of-order offsets', (all, bufs) => {
+      const d = Buffer.from(all);
+      const start = bufs.slice(0, 4).reduce((a, b) => a + b.length, 0);
+      d.writeBigInt64BE(1n, start); // baseOffset is not covered by the CRC
+      return { data: d, keepBatches: 4 };
+    }],
+    ['bad magic', (all, bufs) => {
+      const d = Buffer.from(all);
+      const start = bufs.slice(0, 2).reduce((a, b) => a + b.length, 0);
+      d[start + 16] = 9;
+      return { data: d, keepBatches: 2 };
+    }],
+  ];
+
+  for (const [name, fault] of faults) {
+    it(`recover truncates at the first invalid byte: ${name}`, () => {
+      const { bufs, all } = writeSegment(0, 12);
+      const { data, keepBatches } = fault(all, bufs);
+      const f = path.join(dir, '00000000000000000000.log');
+      fs.writeFileSync(f, data);
+      const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, indexIntervalBytes: 300, maxIndexSize: 4096 });
+      const keep = bufs.slice(0, keepBatches).reduce((a, b) => a + b.length, 0);
+      expect(seg.recover()).toBe(data.length - keep);
+      expect(seg.size).toBe(keep);
+      expect(seg.readNextOffset()).toBe(BigInt(keepBatches * 3));
+      seg.close();
+      const onDisk = fs.readFileSync(f);
+      expect(onDisk).toEqual(all.subarray(0, keep));
+      const py = pyDecode(onDisk);
+      expect(py).toHaveLength(keepBatches);
+      expect(py.every((b) => b.crcOk)).toBe(true);
+    });
+  }
+
+  it('maxMessageSize limits batch sizes during recovery', () => {
+    const { bufs } = writeSegment(0, 5);
+    const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, maxIndexSize: 4096 });
+    expect(seg.recover({ maxMessageSize: 10 })).toBe(bufs.reduce((a, b) => a + b.length, 0));
+    expect(seg.size).toBe(0);
+    seg.close();
+  });
+
+  it('truncateTo(offset) removes the batch holding offset and everything after', () => {
+    const { bufs, specs } = makeBatches(0, 20);
+    const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 200, maxIndexSize: 4096 });
+    appendAll(seg, bufs, specs, 3);
+    const removed = seg.truncateTo(31n); // batch 10 holds 30..32
+    const keep = bufs.slice(0, 10).reduce((a, b) => a + b.length, 0);
+    expect(removed).toBe(Buffer.concat(bufs).length - keep);
+    expect(seg.size).toBe(keep);
+    expect(seg.readNextOffset()).toBe(30n);
+    expect(seg.offsetIndex.lastOffset).toBeLessThan(31n);
+    expect(seg.timeIndex.lastEntry.offset).toBeLessThan(31n);
+    expect(seg.offsetIndex.length).toBe(4096);
+    expect(seg.maxTimestampSoFar).toBe(Math.max(...specs.slice(0, 10).flatMap((s) => s.records.map((r) => r.timestamp))));
+    // appending continues after truncation
+    const [more] = pyEncodeBatches([{ baseOffset: 30, records: [{ offset: 0, timestamp: T + 5000, value: hex('again') }] }]);
+    seg.append(30n, T + 5000, 30n, more!);
+    expect(seg.readNextOffset()).toBe(31n);
+    expect(seg.truncateTo(1000n)).toBe(0);
+    expect(seg.truncateTo(0n)).toBe(keep + more!.length);
+    expect(seg.size).toBe(0);
+    seg.close();
+  });
+
+  it('onBecomeInactiveSegment trims indexes and preallocated log; reopening trusts trimmed indexes', () => {
+    const { bufs, specs } = makeBatches(0, 15);
+    const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 200, maxIndexSize: 4096, preallocate: true, initFileSize: 1 << 16 });
+    expect(fs.statSync(seg.logFile).size).toBe(1 << 16);
+    expect(seg.size).toBe(0);
+    appendAll(seg, bufs, specs, 3);
+    seg.onBecomeInactiveSegment();
+    const entries = seg.offsetIndex.entries;
+    expect(fs.statSync(seg.logFile).size).toBe(seg.size);
+    expect(fs.statSync(seg.offsetIndexFile).size).toBe(entries * 8);
+    expect(fs.statSync(seg.timeIndexFile).size).toBe(seg.timeIndex.entries * 12);
+    seg.close();
+    const again = LogSegment.open(dir, 0n, { fileAlreadyExists: true, indexIntervalBytes: 200, maxIndexSize: 4096 });
+    again.sanityCheck(false);
+    expect(again.offsetIndex.entries).toBe(entries);
+    expect(again.readNextOffset()).toBe(45n);
+    expect(again.read(44n, 1 << 20)!.records).toEqual(bufs[14]);
+    again.resizeIndexes();
+    expect(again.offsetIndex.isFull()).toBe(false);
+    again.close();
+  });
+
+  it('flush, suffix changes and delete', async () => {
+    const { bufs, specs } = makeBatches(0, 3);
+    const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
+    appendAll(seg, bufs, specs, 3);
+    await seg.flush();
+    seg.flushSync();
+    seg.changeFileSuffixes('', '.deleted');
+    expect(seg.hasSuffix('.deleted')).toBe(true);
+    expect(fs.existsSync(path.join(dir, '00000000000000000000.log.deleted'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, '00000000000000000000.index.deleted'))).toBe(true);
+    expect(seg.readNextOffset()).toBe(9n);
+    seg.deleteIfExists();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('shouldRoll on size, time, full index, offset overflow', () => {
+    let now = 1000;
+    const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096, now: () => now });
+    const p = { maxSegmentBytes: 1000, maxSegmentMs: 100, maxTimestampInMessages: T, maxOffsetInMessages: 0n, messagesSize: 10, now };
+    expect(seg.shouldRoll(p)).toBe(false);
+    const { bufs, specs } = makeBatches(0, 1);
+    appendAll(seg, bufs, specs, 3);
+    expect(seg.shouldRoll({ ...p, maxTimestampInMessages: specs[0]!.records[2]!.timestamp + 50 })).toBe(false);
+    expect(seg.shouldRoll({ ...p, maxTimestampInMessages: specs[0]!.records[2]!.timestamp + 500 })).toBe(true);
+    expect(seg.shouldRoll({ ...p, maxSegmentBytes: seg.size + 5 })).toBe(true);
+    expect(seg.shouldRoll({ ...p, maxOffsetInMessages: 2n ** 31n })).toBe(true);
+    now = 5000;
+    seg.close();
+  });
+});
+
+describe('LogSegment on Kafka 2.7.1 data', () => {
+  it('recovers __consumer_offsets-39 segment 0 without losing bytes', () => {
+    const src = '/work/shared/compat/kafka-2.7.1-zk-unclean/__consumer_offsets-39';
+    for (const f of ['00000000000000000000.log', '00000000000000000000.index', '00000000000000000000.timeindex']) {
+      fs.copyFileSync(path.join(src, f), path.join(dir, f));
+      fs.chmodSync(path.join(dir, f), 0o644);
+    }
+    const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true });
+    seg.sanityCheck(false);
+    expect(seg.readNextOffset()).toBe(18n);
+    const before = seg.timeIndex.lastEntry;
+    expect(seg.recover()).toBe(0);
+    expect(seg.readNextOffset()).toBe(18n);
+    expect(seg.timeIndex.lastEntry).toEqual(before); // same final time entry as Kafka wrote
+    seg.close();
+    expect(fs.readFileSync(path.join(dir, '00000000000000000000.timeindex'))).toEqual(fs.readFileSync(path.join(src, '00000000000000000000.timeindex')));
+  });
+});
