@@ -14,6 +14,6 @@ export interface DynamicConfigLoad {
 
 export async function loadDynamicBrokerConfig(zk: ZkSession, brokerId: number, staticProps: Record<string, string>, previous?: KafkaConfig): Promise<DynamicConfigLoad> {
   const { clusterDefault, perBroker } = await getBrokerDynamicConfigs(zk, brokerId);
-  const { config, ignored } = buildEffectiveConfig(staticProps, clusterDefault, perBroker);
+  const { config, ignored } = buildEffectiveConfig(staticProps, clusterDefault, perBroker, { brokerId });
   return { config, ignored, clusterDefault, perBroker, changed: previous ? changedKeys(previous, config) : [] };
 }
