@@ -7,7 +7,7 @@ import { underParent, silentLog } from './harness.js';
 function channel(dirs: string[]) {
   const notified: string[][] = [];
   const machine = logDirFailureChannelMachine.provide({
-    actors: { notifyController: fromPromise(async ({ input }: { input: { dirs: string[] } }) => { notified.push(input.dirs); return input.dirs; }) },
+    actors: { notifyController: fromPromise<string[], any>(async ({ input }) => { notified.push(input.dirs); return input.dirs; }) },
   });
   const h = underParent(machine, { handle: new ZkHandle('zk'), logDirs: dirs, log: silentLog });
   return { ...h, notified };
