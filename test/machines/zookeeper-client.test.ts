@@ -9,12 +9,12 @@ function stubbed(opts: { openResults: Array<string | Error> }) {
   let sendBack: ((e: { type: string }) => void) | null = null;
   const machine = zookeeperClientMachine.provide({
     actors: {
-      openSession: fromPromise(async () => {
+      openSession: fromPromise<string, any>(async () => {
         const r = results.shift() ?? new Error('no more stubbed sessions');
         if (r instanceof Error) throw r;
         return r;
       }),
-      createPersistentPaths: fromPromise(async () => undefined),
+      createPersistentPaths: fromPromise<void, any>(async () => undefined),
       sessionEvents: fromCallback(({ sendBack: sb }) => { sendBack = sb as typeof sendBack; }),
     },
     delays: { reconnectBackoff: 5, waitLogInterval: 10_000 },
