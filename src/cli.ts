@@ -90,7 +90,28 @@ async function maybeStartLocalZooKeeper(opts: CliOptions, config: KafkaConfig, l
   return startLocalZooKeeper({ host: server.host, port: server.port, dataDir: path.join(REPO_ROOT, '.local-zookeeper', 'data'), log: log.child({ actor: 'localZooKeeper' }) });
 }
 
+/**
+ * Subcommands of the same bin (troubleshooting tools, machine export). Each module exports
+ * `run(argv): Promise<number>`; the broker itself is the default command.
+ */
+const SUBCOMMANDS: Record<string, string> = {
+  machines: './commands/machines.js',
+  zk: './commands/zk.js',
+  'dump-log': './commands/dump-log.js',
+  'log-dirs': './commands/log-dirs.js',
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const sub = SUBCOMMANDS[argv[0] ?? ''];
+  if (sub) {
+    const mod = (await import(sub).catch(() => null)) as { run(argv: string[]): Promise<number> } | null;
+    if (!mod) { process.stderr.write(`rafka: the '${argv[0]}' command is not available in this build\n`); return 2; }
+    return mod.run(argv.slice(1));
+  }
+  return runBrokerCommand(argv);
+}
+
+async function runBrokerCommand(argv: string[]): Promise<number> {
   const parsed = parseCli(argv);
   if (parsed.kind === 'exit') return parsed.code;
   const { opts } = parsed;
