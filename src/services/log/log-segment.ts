@@ -421,8 +421,8 @@ export class LogSegment {
 
   /**
    * The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset` (Kafka `findOffsetByTimestamp`),
-   * or null. Compressed v2 batches are not decompressed yet: for them the batch's base offset and max timestamp
-   * are returned when its max timestamp qualifies (a lower bound for the real answer).
+   * or null. Uncompressed and gzip batches are searched record by record; for codecs not supported yet
+   * (snappy, lz4, zstd) the batch's base offset and max timestamp are returned (a lower bound for the answer).
    */
   findOffsetByTimestamp(timestamp: number, startingOffset: bigint = this.baseOffset): { timestamp: number; offset: bigint; leaderEpoch: number | null } | null {
     const timestampOffset = this.timeIndex.lookup(timestamp);
@@ -433,13 +433,17 @@ export class LogSegment {
       if (b.maxTimestamp < timestamp) continue;
       const epoch = b.partitionLeaderEpoch >= 0 ? b.partitionLeaderEpoch : null;
       if (b instanceof RecordBatch) {
-        if (b.compressionType !== 0) {
+        let c;
+        try {
+          c = b.records();
+        } catch (err) {
+          if (!(err instanceof InvalidRecordError)) throw err;
+          // codec not supported yet: the batch is the best lower bound we can give
           if (b.lastOffset >= startingOffset) {
             return { timestamp: b.maxTimestamp, offset: b.baseOffset > startingOffset ? b.baseOffset : startingOffset, leaderEpoch: epoch };
           }
           continue;
         }
-        const c = b.records();
         while (c.next()) {
           const ts = c.timestamp;
           if (ts >= timestamp) {

@@ -13,6 +13,7 @@
  * producer ids as bigint.
  */
 
+import zlib from 'node:zlib';
 import { crc32c } from './crc32c.js';
 import { type Cursor, InvalidVarintError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
@@ -290,14 +291,24 @@ export class RecordBatch implements BatchView {
   // -------------------------------------------------------------------------------------------- records
 
   /**
-   * A cursor over this batch's records. Only uncompressed batches are supported here (decompression is a later
-   * layer); throws {@link InvalidRecordError} for compressed ones.
+   * A cursor over this batch's records. Uncompressed batches are read in place; gzip batches are decompressed
+   * first (node:zlib). Snappy, LZ4 and zstd are not supported yet: {@link InvalidRecordError}.
    */
   records(): RecordCursor {
-    if (this.compressionType !== CompressionType.None) {
-      throw new InvalidRecordError(`Compressed batches (${CompressionType[this.compressionType]}) are not supported by the record cursor`);
+    const ct = this.compressionType;
+    if (ct === CompressionType.None) return new RecordCursor(this);
+    if (ct === CompressionType.Gzip) {
+      const end = this.position + this.sizeInBytes;
+      if (end > this.buffer.length) throw new InvalidRecordError('Record batch extends past the end of the buffer');
+      let data: Buffer;
+      try {
+        data = zlib.gunzipSync(this.buffer.subarray(this.position + RECORD_BATCH_OVERHEAD, end));
+      } catch (e) {
+        throw new InvalidRecordError(`Failed to decompress gzip record batch: ${(e as Error).message}`);
+      }
+      return new RecordCursor(this, data);
     }
-    return new RecordCursor(this);
+    throw new InvalidRecordError(`Compressed batches (${CompressionType[ct] ?? ct}) are not supported by the record cursor yet`);
   }
 
   /** Convenience: all records materialised (allocates). */
@@ -359,11 +370,25 @@ export class RecordCursor {
   headersPosition = 0;
   headerCount = 0;
 
-  constructor(readonly batch: RecordBatch) {
+  /** Buffer holding the records: the batch buffer, or the decompressed records of a compressed batch. */
+  readonly data: Buffer;
+
+  constructor(
+    readonly batch: RecordBatch,
+    decompressed?: Buffer,
+  ) {
     const buf = batch.buffer;
-    this.cur = { buf, pos: batch.position + RECORD_BATCH_OVERHEAD };
-    this.end = batch.position + batch.sizeInBytes;
-    if (this.end > buf.length) throw new InvalidRecordError('Record batch extends past the end of the buffer');
+    const batchEnd = batch.position + batch.sizeInBytes;
+    if (batchEnd > buf.length) throw new InvalidRecordError('Record batch extends past the end of the buffer');
+    if (decompressed) {
+      this.data = decompressed;
+      this.cur = { buf: decompressed, pos: 0 };
+      this.end = decompressed.length;
+    } else {
+      this.data = buf;
+      this.cur = { buf, pos: batch.position + RECORD_BATCH_OVERHEAD };
+      this.end = batchEnd;
+    }
     this.count = batch.recordsCount;
     if (this.count < 0) throw new InvalidRecordError(`Found invalid record count ${this.count} in magic v2 batch`);
     this.baseTimestamp = batch.baseTimestamp;
@@ -439,18 +464,18 @@ export class RecordCursor {
 
   /** The current record's key (a view into the batch buffer), or null. */
   key(): Buffer | null {
-    return this.keyLength < 0 ? null : this.batch.buffer.subarray(this.keyPosition, this.keyPosition + this.keyLength);
+    return this.keyLength < 0 ? null : this.data.subarray(this.keyPosition, this.keyPosition + this.keyLength);
   }
 
   /** The current record's value (a view), or null. */
   value(): Buffer | null {
-    return this.valueLength < 0 ? null : this.batch.buffer.subarray(this.valuePosition, this.valuePosition + this.valueLength);
+    return this.valueLength < 0 ? null : this.data.subarray(this.valuePosition, this.valuePosition + this.valueLength);
   }
 
   /** The current record's headers (allocates). */
   headers(): RecordHeader[] {
     const out: RecordHeader[] = [];
-    const buf = this.batch.buffer;
+    const buf = this.data;
     const c: Cursor = { buf, pos: this.headersPosition };
     for (let h = 0; h < this.headerCount; h++) {
       const kl = readVarint(c);

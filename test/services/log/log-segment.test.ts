@@ -137,6 +137,20 @@ describe('LogSegment append/read', () => {
     seg.close();
   });
 
+  it('findOffsetByTimestamp searches inside gzip batches', () => {
+    const [plain, gz] = pyEncodeBatches([
+      { baseOffset: 0, records: [{ offset: 0, timestamp: T, value: hex('a') }] },
+      { baseOffset: 1, compression: 1, records: [0, 1, 2, 3].map((i) => ({ offset: i, timestamp: T + 10 * (i + 1), value: hex('b'.repeat(50)) })) },
+    ]);
+    const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
+    seg.append(0n, T, 0n, plain!);
+    seg.append(4n, T + 40, 4n, gz!);
+    expect(seg.findOffsetByTimestamp(T + 25)).toEqual({ timestamp: T + 30, offset: 3n, leaderEpoch: null });
+    expect(seg.findOffsetByTimestamp(T + 41)).toBeNull();
+    expect(seg.readNextOffset()).toBe(5n);
+    seg.close();
+  });
+
   it('rejects offsets that do not fit relative to the base offset', () => {
     const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
     const { bufs } = makeBatches(0, 1);

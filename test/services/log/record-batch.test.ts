@@ -132,12 +132,26 @@ describe('RecordBatch view over batches written by kafka-python', () => {
     expect(d.records.map((r) => r.timestamp)).toEqual([T0, T0 + 5, T0 - 3]);
   });
 
-  it('reports gzip batches as compressed, valid, and refuses the record cursor', () => {
-    const [gz] = pyEncodeBatches([{ compression: 1, records: [{ offset: 0, timestamp: T0, value: hex('z'.repeat(100)) }] }]);
+  it('gzip batches: compressed, valid, records decompressed like kafka-python', () => {
+    const [gz] = pyEncodeBatches([
+      {
+        baseOffset: 40,
+        compression: 1,
+        records: Array.from({ length: 5 }, (_, i) => ({ offset: i, timestamp: T0 + i, key: hex(`k${i}`), value: hex('z'.repeat(100)), headers: [['h', hex(`${i}`)]] as [string, string][] })),
+      },
+    ]);
     const v = new RecordBatch(gz!);
     expect(v.compressionType).toBe(CompressionType.Gzip);
     expect(v.isValid()).toBe(true);
-    expect(() => v.records()).toThrow(InvalidRecordError);
+    expect(gz!.length).toBeLessThan(500);
+    const py = pyDecode(gz!)[0]!;
+    const recs = v.toRecords();
+    expect(recs.map((r) => [Number(r.offset), r.timestamp, r.key?.toString('hex'), r.value?.toString('hex'), r.headers.map((h) => [h.key, h.value?.toString('hex')])])).toEqual(
+      py.records.map((r) => [r.offset, r.timestamp, r.key, r.value, r.headers]),
+    );
+    const bad = Buffer.from(gz!);
+    bad[21 + 1] = (bad[21 + 1]! & ~7) | 2; // claim snappy
+    expect(() => new RecordBatch(bad).records()).toThrow(InvalidRecordError);
   });
 });
 
