@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prepares a fresh clone: system packages Rafka needs (when absent and installable), then npm ci.
+#   bash scripts/setup.sh          # to run the broker: Debian's zookeeper for --local-zookeeper
+#   bash scripts/setup.sh --test   # to run the tests too: + kcat, python3-kafka, chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ZK_JAR=/usr/share/java/zookeeper.jar
+export DEBIAN_FRONTEND=noninteractive
+want_tests=false
+[ "${1:-}" = "--test" ] && want_tests=true
+
+print_versions() {
+  echo "node: $(node --version 2>/dev/null || echo absent)"
+  echo "npm: $(npm --version 2>/dev/null || echo absent)"
+  echo "java: $(command -v java >/dev/null 2>&1 && java -version 2>&1 | head -n 1 || echo absent)"
+  if [ -f "$ZK_JAR" ]; then
+    echo "zookeeper jar: $(readlink -f "$ZK_JAR") (package $(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo '?'))"
+  else
+    echo "zookeeper jar: absent"
+  fi
+  if $want_tests; then
+    echo "kcat: $(command -v kcat >/dev/null 2>&1 && kcat -V 2>&1 | grep -m 1 -o 'Version [^ ]*' || echo absent)"
+    echo "python3-kafka: $(/usr/bin/python3 -c 'import kafka; print(kafka.__version__)' 2>/dev/null || echo absent)"
+    echo "chromium: $( [ -x /usr/bin/chromium ] && /usr/bin/chromium --version 2>/dev/null || echo absent)"
+  fi
+}
+
+# Each entry: the Debian package, and a check that it is already usable.
+missing=()
+{ command -v java >/dev/null 2>&1 && [ -f "$ZK_JAR" ]; } || missing+=(zookeeper)
+if $want_tests; then
+  command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+  /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || missing+=(python3-kafka)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "=== system packages already present"
+elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }; then
+  SUDO=(); [ "$(id -u)" = 0 ] || SUDO=(sudo)
+  echo "=== installing system packages: ${missing[*]}"
+  "${SUDO[@]}" apt-get update
+  "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "=== cannot install ${missing[*]} here (no apt-get or no root): install them yourself" >&2
+fi
+print_versions
+
+echo "=== npm ci"
+npm ci
