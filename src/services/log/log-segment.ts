@@ -32,6 +32,7 @@ export class LogSegmentOffsetOverflowError extends Error {
 // ------------------------------------------------------------------------------------------------ file reader
 
 const DEFAULT_CHUNK = 1 << 20;
+const HEADER_SCAN_CHUNK = 16 << 10;
 
 /**
  * Iterate batches stored in a file between `start` and `end` (Kafka `FileLogInputStream`): stops at a trailing
@@ -48,7 +49,8 @@ export function* readBatchesFromFile(
 ): Generator<BatchEntry> {
   const withData = options.withData ?? true;
   const maxBatchSize = options.maxBatchSize ?? INT32_MAX;
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  // Header-only scans (offset lookups) usually cover about index.interval.bytes: read small chunks for them.
+  const chunkSize = options.chunkSize ?? (withData ? DEFAULT_CHUNK : HEADER_SCAN_CHUNK);
   let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(end - start, 64)));
   let bufStart = start; // file position of buf[0]
   let bufLen = 0;
