@@ -7,6 +7,7 @@ import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, inspectZk, cleanupAll, eventually } from './support.js';
+import { CreateMode } from '../../src/services/zookeeper/zk-session.js';
 
 const servers: ZooKeeperServer[] = [];
 afterEach(async () => { await stopAllBrokers(); for (const s of servers.splice(0)) await s.close(); });
@@ -89,6 +90,13 @@ describe('ZooKeeper faults', () => {
     const elections = p.logs.filter((l) => l.actor === 'controller' && l.controllerId !== undefined);
     expect(elections.length).toBe(2);
     expect(JSON.parse((await s.getData('/controller')).data!.toString()).brokerid).toBe(1);
+    // Watches were re-armed on the new session: config changes and /feature changes still arrive.
+    await s.create('/config/brokers/1', Buffer.from(JSON.stringify({ version: 1, config: { 'log.retention.ms': '777' } })));
+    await s.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: 'brokers/1' })), CreateMode.PERSISTENT_SEQUENTIAL);
+    const applied = await p.waitForLog((l) => l.msg === 'Applied dynamic broker config', 10_000);
+    expect(applied.changed).toEqual({ 'log.retention.ms': '777' });
+    await s.setData('/feature', Buffer.from(JSON.stringify({ version: 2, status: 0, features: {} })));
+    await p.waitForLog((l) => l.msg === 'Finalized features updated' && l.epoch === -1, 10_000);
     expect(await p.stop()).toBe(0);
   }, 60_000);
 
