@@ -525,7 +525,7 @@ export interface IterateBatchesOptions {
 
 /**
  * Walk concatenated batches in `buffer` (as in a `.log` file). Stops silently at a trailing partial batch
- * (fewer than 17 header bytes left, or a declared size running past `end`) — the caller can compare the last
+ * (fewer than 12 bytes left, or a declared size running past `end`) — the caller can compare the last
  * yielded end with `end` to know how many bytes were left over. Throws {@link CorruptRecordError} when a size
  * field is < 14 or > `maxBatchSize`, or the magic byte is not 0, 1 or 2. Batch contents (CRC) are NOT checked
  * here; call `batch.ensureValid()`.
@@ -553,8 +553,9 @@ export function nextBatchAt(
   maxBatchSize = Number.MAX_SAFE_INTEGER,
   legacy?: (buffer: Buffer, position: number) => BatchView,
 ): BatchEntry | null {
-  // Kafka's FileLogInputStream: `if (position + HEADER_SIZE_UP_TO_MAGIC >= end) return null`
-  if (position + HEADER_SIZE_UP_TO_MAGIC >= end) return null;
+  // As Kafka's ByteBufferLogInputStream: fewer than 12 bytes left is a partial batch; otherwise the size field
+  // is checked first (the file reader in log-segment.ts applies FileLogInputStream's 17-byte rule before this).
+  if (position + LOG_OVERHEAD > end) return null;
   const recordSize = buffer.readInt32BE(position + LENGTH_OFFSET);
   if (recordSize < MIN_RECORD_OVERHEAD) {
     throw new CorruptRecordError(

@@ -325,6 +325,31 @@ describe('LogSegment recover / truncate / lifecycle', () => {
   });
 });
 
+describe('LogSegment with legacy (magic 0/1) data', () => {
+  it('recovers a mixed v1 + v2 segment and truncates at a corrupt legacy message', () => {
+    const [v1, v2] = pyEncodeBatches([
+      { magic: 1, records: [0, 1, 2, 3].map((i) => ({ offset: i, timestamp: T + i, key: hex(`k${i}`), value: hex('legacy') })) },
+      { baseOffset: 4, records: [{ offset: 0, timestamp: T + 10, value: hex('v2') }] },
+    ]);
+    const f = path.join(dir, '00000000000000000000.log');
+    fs.writeFileSync(f, Buffer.concat([v1!, v2!]));
+    let seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, indexIntervalBytes: 10, maxIndexSize: 4096 });
+    expect(seg.recover()).toBe(0);
+    expect(seg.readNextOffset()).toBe(5n);
+    expect(seg.findOffsetByTimestamp(T + 2)).toEqual({ timestamp: T + 2, offset: 2n, leaderEpoch: null });
+    expect(seg.timeIndex.lastEntry).toEqual({ timestamp: T + 10, offset: 4n });
+    seg.close();
+    const d = fs.readFileSync(f);
+    const second = 12 + d.readInt32BE(8);
+    d[second + 20]! ^= 4; // inside message 1's CRC range
+    fs.writeFileSync(f, d);
+    seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, maxIndexSize: 4096 });
+    expect(seg.recover()).toBe(d.length - second);
+    expect(seg.readNextOffset()).toBe(1n);
+    seg.close();
+  });
+});
+
 describe('LogSegment on Kafka 2.7.1 data', () => {
   it('recovers __consumer_offsets-39 segment 0 without losing bytes', () => {
     const src = '/work/shared/compat/kafka-2.7.1-zk-unclean/__consumer_offsets-39';

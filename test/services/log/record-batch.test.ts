@@ -189,6 +189,12 @@ describe('iterateBatches', () => {
     const m = Buffer.from(all);
     m[16] = 7;
     expect(() => nextBatchAt(m, 0, m.length)).toThrow(/Invalid magic 7/);
+    // 12..16 trailing bytes: a plausible size field is a partial batch, a size < 14 is corrupt
+    const tail = Buffer.concat([bufs[0]!, bufs[1]!.subarray(0, 13)]);
+    expect([...iterateBatches(tail)]).toHaveLength(1);
+    const badTail = Buffer.from(tail);
+    badTail.writeInt32BE(3, bufs[0]!.length + 8);
+    expect(() => [...iterateBatches(badTail)]).toThrow(CorruptRecordError);
     const z = Buffer.alloc(200);
     expect(() => nextBatchAt(z, 0, z.length)).toThrow(CorruptRecordError); // zero-filled tail: size 0
   });
