@@ -1,4 +1,4 @@
-import { describe, expect, it, afterEach } from 'vitest';
+import { describe, expect, it, afterEach, vi } from 'vitest';
 import { crc32c, crc32cJs, nativeCrc32cLoaded, NATIVE_THRESHOLD, setCrc32cImplementation } from '../../../src/services/log/crc32c.js';
 
 // Bit-at-a-time reference (independent of the table implementation).
@@ -63,5 +63,18 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.from('x'))).toBe(42);
     setCrc32cImplementation(null);
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+
+  it('falls back to pure JS when the native package is disabled/unavailable', async () => {
+    vi.resetModules();
+    process.env['RAFKA_CRC32C_JS'] = '1';
+    try {
+      const m = await import('../../../src/services/log/crc32c.js');
+      expect(m.nativeCrc32cLoaded).toBe(false);
+      const data = pseudoRandom(10000, 3);
+      expect(m.crc32c(data)).toBe(reference(data));
+    } finally {
+      delete process.env['RAFKA_CRC32C_JS'];
+    }
   });
 });
