@@ -90,8 +90,23 @@ while True:
 print(json.dumps({'batches': out, 'validBytes': mr.valid_bytes() if hasattr(mr, 'valid_bytes') else None}))
 `;
 
+let checked = false;
+function requireKafkaPython(): void {
+  if (checked) return;
+  try {
+    execFileSync(PYTHON, ['-c', 'import kafka.record.default_records, kafka.record.memory_records'], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(
+      `These tests need kafka-python for ${PYTHON} as an independent batch writer/checker ` +
+        `(Debian: apt-get install python3-kafka): ${(e as Error).message}`,
+    );
+  }
+  checked = true;
+}
+
 /** Build batches with kafka-python's own builders. */
 export function pyEncodeBatches(specs: PyBatchSpec[]): Buffer[] {
+  requireKafkaPython();
   const out = execFileSync(PYTHON, ['-c', ENCODE], { input: JSON.stringify(specs), maxBuffer: 1 << 30 });
   return (JSON.parse(out.toString()) as string[]).map((h) => Buffer.from(h, 'hex'));
 }
@@ -120,6 +135,7 @@ export interface PyDecodedBatch {
 
 /** Decode concatenated batches with kafka-python's MemoryRecords (CRC validated per batch). */
 export function pyDecode(buf: Buffer): PyDecodedBatch[] {
+  requireKafkaPython();
   const out = execFileSync(PYTHON, ['-c', DECODE], { input: buf, maxBuffer: 1 << 30 });
   return (JSON.parse(out.toString()) as { batches: PyDecodedBatch[] }).batches;
 }
