@@ -224,3 +224,17 @@ export async function ensureFeatureZNode(zk: ZkSession): Promise<void> {
     if (disabled) await zk.setData(ZkPaths.feature, FeatureZNode.encode({ status: 'enabled', features: {} }), node.stat.version);
   }
 }
+
+// ---- topics ------------------------------------------------------------------------------------------
+
+/** Topic names under /brokers/topics. */
+export async function getAllTopics(zk: ZkSession): Promise<string[]> {
+  return retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerTopics));
+}
+
+/** /config/topics/<t> for every topic in /brokers/topics (LogManager.startup reads these). */
+export async function getAllTopicConfigs(zk: ZkSession): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const topic of await getAllTopics(zk)) out.set(topic, await getEntityConfig(zk, 'topics', topic));
+  return out;
+}
