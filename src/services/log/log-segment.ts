@@ -378,6 +378,14 @@ export class LogSegment {
    * even if larger than `maxSize`.
    */
   read(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false): FetchDataInfo | null {
+    const plan = this.planRead(startOffset, maxSize, maxPosition, minOneMessage);
+    if (plan === null) return null;
+    const { info, fetchSize } = plan;
+    return fetchSize === 0 ? info : { ...info, records: this.readBytes(info.position, fetchSize) };
+  }
+
+  /** Offset lookup and size computation shared by {@link read} / {@link readAsync}; `records` left empty. */
+  private planRead(startOffset: bigint, maxSize: number, maxPosition: number, minOneMessage: boolean): { info: FetchDataInfo; fetchSize: number } | null {
     if (maxSize < 0) throw new RangeError(`Invalid max size ${maxSize} for log read from segment ${this._logFile}`);
     const startOffsetAndSize = this.translateOffset(startOffset);
     if (startOffsetAndSize === null) return null;
@@ -388,15 +396,15 @@ export class LogSegment {
       relativePositionInSegment: startPosition,
     };
     const adjustedMaxSize = minOneMessage ? Math.max(maxSize, startOffsetAndSize.size) : maxSize;
-    if (adjustedMaxSize === 0) {
-      return { fetchOffsetMetadata, position: startPosition, records: Buffer.alloc(0), firstEntryIncomplete: false };
-    }
-    const fetchSize = Math.max(0, Math.min(maxPosition - startPosition, adjustedMaxSize));
+    const fetchSize = adjustedMaxSize === 0 ? 0 : Math.max(0, Math.min(maxPosition - startPosition, adjustedMaxSize));
     return {
-      fetchOffsetMetadata,
-      position: startPosition,
-      records: this.readBytes(startPosition, fetchSize),
-      firstEntryIncomplete: adjustedMaxSize < startOffsetAndSize.size,
+      info: {
+        fetchOffsetMetadata,
+        position: startPosition,
+        records: Buffer.alloc(0),
+        firstEntryIncomplete: adjustedMaxSize !== 0 && adjustedMaxSize < startOffsetAndSize.size,
+      },
+      fetchSize,
     };
   }
 
@@ -407,6 +415,33 @@ export class LogSegment {
     let got = 0;
     while (got < n) {
       const r = fs.readSync(this.fd, buf, got, n - got, position + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  }
+
+  /**
+   * {@link read} with the data read off the event loop (fs.read on the thread pool); the offset lookup itself
+   * (index + a few KiB of headers) stays synchronous.
+   */
+  async readAsync(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false): Promise<FetchDataInfo | null> {
+    const plan = this.planRead(startOffset, maxSize, maxPosition, minOneMessage);
+    if (plan === null) return null;
+    const { info, fetchSize } = plan;
+    return fetchSize === 0 ? info : { ...info, records: await this.readBytesAsync(info.position, fetchSize) };
+  }
+
+  /** Async {@link readBytes}. */
+  async readBytesAsync(position: number, length: number): Promise<Buffer> {
+    const n = Math.max(0, Math.min(length, this._size - position));
+    const buf = Buffer.allocUnsafe(n);
+    const fd = this.fd;
+    let got = 0;
+    while (got < n) {
+      const r = await new Promise<number>((resolve, reject) =>
+        fs.read(fd, buf, got, n - got, position + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+      );
       if (r === 0) break;
       got += r;
     }

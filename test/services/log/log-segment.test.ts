@@ -95,7 +95,7 @@ describe('LogSegment append/read', () => {
     expect(py.every((b) => b.crcOk)).toBe(true);
   });
 
-  it('read(startOffset, maxBytes) starts at the batch holding startOffset', () => {
+  it('read(startOffset, maxBytes) starts at the batch holding startOffset', async () => {
     const { bufs, specs } = makeBatches(0, 20);
     const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 200, maxIndexSize: 4096 });
     appendAll(seg, bufs, specs, 3);
@@ -118,6 +118,10 @@ describe('LogSegment append/read', () => {
     const capped = seg.read(0n, 1 << 20, positions[2])!;
     expect(capped.records).toEqual(Buffer.concat(bufs.slice(0, 2)));
     expect(seg.read(5n, 0)!.records.length).toBe(0);
+    for (const [off, max, min] of [[0, 1 << 20, false], [31, 10, false], [30, 10, true], [17, 500, false]] as const) {
+      expect(await seg.readAsync(BigInt(off), max, seg.size, min)).toEqual(seg.read(BigInt(off), max, seg.size, min));
+    }
+    expect(await seg.readAsync(60n, 100)).toBeNull();
     seg.close();
   });
 
