@@ -245,6 +245,41 @@ describe('LogSegment recover / truncate / lifecycle', () => {
     });
   }
 
+  it('randomised: a flipped byte in [crc, end) of any batch truncates exactly at that batch; any tear cuts the torn batch', () => {
+    const { bufs, all } = writeSegment(0, 40);
+    const starts: number[] = [];
+    bufs.reduce((p, b) => (starts.push(p), p + b.length), 0);
+    const f = path.join(dir, '00000000000000000000.log');
+    let seed = 424242;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 40; trial++) {
+      const bi = rnd(bufs.length);
+      const d = Buffer.from(all);
+      let keepBatches: number;
+      if (trial % 2 === 0) {
+        const at = starts[bi]! + 17 + rnd(bufs[bi]!.length - 17);
+        d[at]! ^= 1 << rnd(8);
+        fs.writeFileSync(f, d);
+        keepBatches = bi;
+      } else {
+        const cut = starts[bi]! + 1 + rnd(bufs[bi]!.length - 1); // strictly inside batch bi (or its end)
+        fs.writeFileSync(f, d.subarray(0, cut));
+        keepBatches = cut === starts[bi]! + bufs[bi]!.length ? bi + 1 : bi;
+      }
+      const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, indexIntervalBytes: 300, maxIndexSize: 4096 });
+      seg.recover();
+      const keep = keepBatches === bufs.length ? all.length : starts[keepBatches]!;
+      expect(seg.size, `trial ${trial}`).toBe(keep);
+      expect(seg.readNextOffset()).toBe(BigInt(keepBatches * 3));
+      seg.close();
+      expect(fs.readFileSync(f).equals(all.subarray(0, keep))).toBe(true);
+      for (const n of ['00000000000000000000.index', '00000000000000000000.timeindex']) fs.rmSync(path.join(dir, n), { force: true });
+    }
+  });
+
   it('maxMessageSize limits batch sizes during recovery', () => {
     const { bufs } = writeSegment(0, 5);
     const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true, maxIndexSize: 4096 });
