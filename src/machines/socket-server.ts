@@ -1,0 +1,70 @@
+/**
+ * SocketServer coordinator: binds every listener, serves, and on shutdown stops accepting,
+ * answers what is in flight, then closes.
+ *
+ *   binding ──► listening ──stop──► draining ──► closed
+ *      │ bind failed (port in use…)
+ *      └──► failed
+ */
+import { setup, assign, sendParent, fromPromise } from 'xstate';
+import type { Logger } from '../logger.js';
+import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
+import type { RequestHandler } from '../services/network/connection.js';
+
+export interface SocketServerInput {
+  listeners: ListenerSpec[];
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+  queuedMaxRequests: number;
+  handler: RequestHandler;
+  log: Logger;
+  drainGraceMs?: number;
+}
+
+interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
+
+export type SocketServerEvent = { type: 'socketServer.stop' };
+export type SocketServerParentEvent =
+  | { type: 'socketServer.listening'; bound: BoundListener[] }
+  | { type: 'socketServer.failed'; error: string }
+  | { type: 'socketServer.closed' };
+
+export const socketServerMachine = setup({
+  types: {} as { context: Context; events: SocketServerEvent; input: SocketServerInput },
+  actors: {
+    bind: fromPromise<SocketServer, SocketServerInput>(async ({ input }) => {
+      const server = new SocketServer(input);
+      await server.bind();
+      return server;
+    }),
+    drain: fromPromise<void, { server: SocketServer | null; graceMs: number }>(async ({ input }) => { await input.server?.close(input.graceMs); }),
+  },
+}).createMachine({
+  id: 'socketServer',
+  context: ({ input }) => ({ ...input, server: null, bound: [] }),
+  initial: 'binding',
+  states: {
+    binding: {
+      on: { 'socketServer.stop': 'closed' },
+      invoke: {
+        src: 'bind',
+        input: ({ context }) => context,
+        onDone: {
+          target: 'listening',
+          actions: [
+            assign({ server: ({ event }) => event.output, bound: ({ event }) => event.output.bound }),
+            ({ context }) => context.bound.forEach((b) => context.log.info({ listener: b.listenerName, host: b.host, port: b.boundPort }, `Listening on ${b.listenerName}://${b.host}:${b.boundPort}`)),
+            sendParent(({ context }) => ({ type: 'socketServer.listening', bound: context.bound })),
+          ],
+        },
+        onError: { target: 'failed', actions: sendParent(({ event }) => ({ type: 'socketServer.failed', error: (event.error as Error).message })) },
+      },
+    },
+    listening: { on: { 'socketServer.stop': 'draining' } },
+    draining: {
+      invoke: { src: 'drain', input: ({ context }) => ({ server: context.server, graceMs: context.drainGraceMs ?? 2000 }), onDone: 'closed', onError: 'closed' },
+    },
+    closed: { type: 'final', entry: sendParent({ type: 'socketServer.closed' }) },
+    failed: { type: 'final' },
+  },
+});

@@ -1,0 +1,142 @@
+/**
+ * One client connection: Kafka's size-prefixed framing, a hard cap on request size, responses
+ * written in request order (pipelining clients rely on it) even when handled concurrently, and an
+ * idle timeout. Anything malformed closes this connection only.
+ */
+import type { Socket } from 'node:net';
+
+export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<Buffer | null>;
+
+export interface ConnectionInfo { id: string; listenerName: string; remoteAddress: string; remotePort: number }
+
+/** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
+export class CloseConnectionError extends Error { override name = 'CloseConnectionError'; }
+
+export interface ConnectionLimits {
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+  /** Shared budget of requests being handled across all connections (queued.max.requests). */
+  inFlight: InFlightBudget;
+}
+
+export interface ConnectionEvents {
+  onClose(conn: Connection, reason: string | null): void;
+}
+
+/** queued.max.requests: when the broker holds this many requests, sockets stop being read. */
+export class InFlightBudget {
+  private used = 0;
+  private readonly waiters: Array<() => void> = [];
+  constructor(readonly capacity: number) {}
+  get inUse(): number { return this.used; }
+  tryAcquire(): boolean { if (this.used >= this.capacity) return false; this.used++; return true; }
+  release(): void { this.used--; const w = this.waiters.shift(); if (w) w(); }
+  onAvailable(fn: () => void): void { this.waiters.push(fn); }
+}
+
+interface Slot { response: Buffer | null; done: boolean }
+
+export class Connection {
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private readonly slots: Slot[] = [];
+  private closed = false;
+  private paused = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  requests = 0;
+
+  constructor(readonly socket: Socket, readonly info: ConnectionInfo, private readonly limits: ConnectionLimits,
+    private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', () => this.close(null));
+    socket.on('close', () => this.close(null));
+    this.armIdle();
+  }
+
+  get isClosed(): boolean { return this.closed; }
+
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.limits.idleTimeoutMs > 0) {
+      this.idleTimer = setTimeout(() => this.close(`idle for more than connections.max.idle.ms=${this.limits.idleTimeoutMs}`), this.limits.idleTimeoutMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.armIdle();
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.length;
+    this.drainFrames();
+  }
+
+  /** Cuts complete frames off the buffered bytes and dispatches them while the budget allows. */
+  private drainFrames(): void {
+    while (!this.closed && this.bufferedBytes >= 4) {
+      const head = this.peek(4);
+      const size = head.readInt32BE(0);
+      if (size < 0 || size > this.limits.maxRequestBytes) {
+        this.close(`request of ${size} bytes is ${size < 0 ? 'a negative size' : `larger than socket.request.max.bytes=${this.limits.maxRequestBytes}`}`);
+        return;
+      }
+      if (this.bufferedBytes < 4 + size) return;
+      if (!this.limits.inFlight.tryAcquire()) { this.pause(); return; }
+      const frame = this.take(4 + size).subarray(4);
+      this.dispatch(frame);
+    }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed) { this.socket.resume(); this.drainFrames(); } });
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { response: null, done: false };
+    this.slots.push(slot);
+    this.requests++;
+    this.handler(frame, this.info).then(
+      (response) => { slot.response = response; slot.done = true; this.limits.inFlight.release(); this.flushInOrder(); },
+      (err: unknown) => {
+        this.limits.inFlight.release();
+        this.close(err instanceof Error ? err.message : String(err));
+      });
+  }
+
+  /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
+  private flushInOrder(): void {
+    while (this.slots.length > 0 && this.slots[0].done) {
+      const { response } = this.slots.shift()!;
+      if (response && !this.closed) this.socket.write(response);
+    }
+  }
+
+  private peek(n: number): Buffer {
+    if (this.buffered[0].length >= n) return this.buffered[0];
+    this.buffered = [Buffer.concat(this.buffered)];
+    return this.buffered[0];
+  }
+
+  private take(n: number): Buffer {
+    const first = this.peek(n);
+    const out = first.subarray(0, n);
+    const rest = first.subarray(n);
+    this.buffered = rest.length > 0 ? [rest, ...this.buffered.slice(1)] : this.buffered.slice(1);
+    this.bufferedBytes -= n;
+    return out;
+  }
+
+  /** Closes the socket; `reason` (when not a plain disconnect) is logged by the server. */
+  close(reason: string | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.buffered = [];
+    this.socket.destroy();
+    this.events.onClose(this, reason);
+  }
+}

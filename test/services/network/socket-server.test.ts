@@ -1,0 +1,166 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { connect, createServer, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { SocketServer, SocketBindError } from '../../../src/services/network/socket-server.js';
+import { CloseConnectionError, type RequestHandler } from '../../../src/services/network/connection.js';
+
+const servers: SocketServer[] = [];
+afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
+
+function capturingLog() {
+  const lines: any[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb(); } }));
+  return { log, lines };
+}
+
+const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
+
+async function start(handler: RequestHandler, opts: Partial<{ maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number }> = {}) {
+  const { log, lines } = capturingLog();
+  const server = new SocketServer({
+    listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
+    maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
+  });
+  servers.push(server);
+  const [bound] = await server.bind();
+  return { server, port: bound.boundPort, lines };
+}
+
+/** A client that collects size-prefixed responses. */
+function client(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  const responses: Buffer[] = [];
+  let pending = Buffer.alloc(0);
+  const closed = new Promise<void>((r) => socket.on('close', () => r()));
+  socket.on('error', () => undefined);
+  socket.on('data', (d) => {
+    pending = Buffer.concat([pending, d]);
+    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+      const n = pending.readInt32BE(0);
+      responses.push(pending.subarray(4, 4 + n));
+      pending = pending.subarray(4 + n);
+    }
+  });
+  const ready = new Promise<void>((r) => socket.on('connect', () => r()));
+  return { socket, responses, closed, ready, until: async (n: number) => { while (responses.length < n) await new Promise((r) => setTimeout(r, 5)); } };
+}
+
+const echoAfter = (delayOf: (p: Buffer) => number): RequestHandler => async (f) => {
+  await new Promise((r) => setTimeout(r, delayOf(f)));
+  return frame(f);
+};
+
+describe('SocketServer', () => {
+  it('answers pipelined requests in request order even when later ones finish first', async () => {
+    const { port } = await start(echoAfter((p) => 50 - p[0] * 10));
+    const c = client(port);
+    await c.ready;
+    c.socket.write(Buffer.concat([0, 1, 2, 3, 4].map((i) => frame(Buffer.from([i])))));
+    await c.until(5);
+    expect(c.responses.map((r) => r[0])).toEqual([0, 1, 2, 3, 4]);
+    c.socket.destroy();
+  });
+
+  it('reassembles frames split across TCP segments', async () => {
+    const { port } = await start(echoAfter(() => 0));
+    const c = client(port);
+    await c.ready;
+    const bytes = Buffer.concat([frame(Buffer.from('hello')), frame(Buffer.from('world'))]);
+    for (const b of bytes) { c.socket.write(Buffer.from([b])); }
+    await c.until(2);
+    expect(c.responses.map((r) => r.toString())).toEqual(['hello', 'world']);
+    c.socket.destroy();
+  });
+
+  it('closes a connection whose request exceeds socket.request.max.bytes, logs it once, and keeps serving others', async () => {
+    const { port, lines } = await start(echoAfter(() => 0), { maxRequestBytes: 100 });
+    const bad = client(port);
+    await bad.ready;
+    bad.socket.write(frame(Buffer.alloc(101)));
+    await bad.closed;
+    expect(lines.filter((l) => /larger than socket.request.max.bytes=100/.test(l.reason))).toHaveLength(1);
+    const good = client(port);
+    await good.ready;
+    good.socket.write(frame(Buffer.from('ok')));
+    await good.until(1);
+    expect(good.responses[0].toString()).toBe('ok');
+    good.socket.destroy();
+  });
+
+  it('closes on a negative size and on a handler\'s CloseConnectionError', async () => {
+    const { port, lines } = await start(async (f) => { if (f[0] === 0xff) throw new CloseConnectionError('malformed request header'); return frame(f); });
+    const a = client(port);
+    await a.ready;
+    a.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
+    await a.closed;
+    const b = client(port);
+    await b.ready;
+    b.socket.write(frame(Buffer.from([0xff])));
+    await b.closed;
+    expect(lines.map((l) => l.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/negative size/), 'malformed request header']));
+  });
+
+  it('closes idle connections after connections.max.idle.ms', async () => {
+    const { port, lines } = await start(echoAfter(() => 0), { idleTimeoutMs: 150 });
+    const c = client(port);
+    await c.ready;
+    const t0 = Date.now();
+    await c.closed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
+    expect(lines.some((l) => /idle/.test(l.reason))).toBe(true);
+  });
+
+  it('bounds requests in flight by queued.max.requests and still answers everything in order', async () => {
+    let concurrent = 0, peak = 0;
+    const { port } = await start(async (f) => {
+      concurrent++; peak = Math.max(peak, concurrent);
+      await new Promise((r) => setTimeout(r, 2));
+      concurrent--;
+      return frame(f);
+    }, { queuedMaxRequests: 2 });
+    const c = client(port);
+    await c.ready;
+    c.socket.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => frame(Buffer.from([i])))));
+    await c.until(50);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(c.responses.map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    c.socket.destroy();
+  });
+
+  it('fails to bind a port in use with Kafka\'s message', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const { log } = capturingLog();
+    const server = new SocketServer({ listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }], maxRequestBytes: 100, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async () => null, log });
+    await expect(server.bind()).rejects.toThrow(new RegExp(`^Socket server failed to bind to 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\.$`));
+    await expect(server.bind()).rejects.toBeInstanceOf(SocketBindError);
+    blocker.close();
+  });
+
+  it('survives thousands of garbage frames and keeps serving', async () => {
+    const { port, server } = await start(async (f) => { if (f.length % 3 === 0) throw new CloseConnectionError('garbage'); return frame(f); }, { maxRequestBytes: 4096 });
+    let seed = 42;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      const junk = Buffer.alloc(rnd() % 2000);
+      for (let j = 0; j < junk.length; j++) junk[j] = rnd() & 0xff;
+      s.write(junk);
+      sockets.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    sockets.forEach((s) => s.destroy());
+    const c = client(port);
+    await c.ready;
+    c.socket.write(frame(Buffer.from('still here')));
+    await c.until(1);
+    expect(c.responses[0].toString()).toBe('still here');
+    c.socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.connectionCount).toBe(0);
+  });
+});
