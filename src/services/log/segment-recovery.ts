@@ -16,8 +16,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BatchView } from './record-batch.js';
-import { LogSegment, type LogSegmentOptions } from './log-segment.js';
+import { type BatchView, CorruptRecordError, InvalidRecordError } from './record-batch.js';
+import { LogSegment, LogSegmentOffsetOverflowError, type LogSegmentOptions } from './log-segment.js';
 import {
   CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, logFile, offsetIndexFile, parseSegmentFileName, SWAP_FILE_SUFFIX,
   timeIndexFile, txnIndexFile,
@@ -145,8 +145,78 @@ export function removeTempFilesAndCompleteSwaps(dir: string, segmentOptions: Log
   for (const s of valid) fs.renameSync(s.file, s.file.substring(0, s.file.length - SWAP_FILE_SUFFIX.length));
 }
 
-/** Load (and, after an unclean shutdown, recover) every segment of one partition directory. */
+/**
+ * Load (and, after an unclean shutdown, recover) every segment of one partition directory.
+ * A legacy segment whose offsets overflow its base offset (`LogSegmentOffsetOverflowError`, KAFKA-6264) is split
+ * into segments that fit ({@link splitOverflowedSegment}) and loading restarts, as Kafka's `retryOnOffsetOverflow`
+ * (so `onBatch` may see the batches of earlier segments again).
+ */
 export function loadSegments(options: LoadSegmentsOptions): LoadedSegments {
+  const segOpts: LogSegmentOptions = { indexIntervalBytes: options.indexIntervalBytes, maxIndexSize: options.maxIndexSize };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return loadSegmentsOnce(options);
+    } catch (e) {
+      if (!(e instanceof LogSegmentOffsetOverflowError) || attempt >= 100) throw e;
+      options.log?.(`Caught segment overflow error: ${e.message}. Split segment and retry.`);
+      splitOverflowedSegment(options.dir, e.segmentBaseOffset, segOpts, options.log);
+    }
+  }
+}
+
+/**
+ * Split segment `baseOffset` into segments whose offsets fit int32 relative to their base (each new segment's base
+ * is its first batch's base offset). Valid batches are copied until the first invalid one (the rest would be
+ * truncated by recovery anyway). Crash-safe like Kafka's split: new files are written as `.cleaned`, renamed to
+ * `.swap`, the old segment is deleted, then `.swap` is renamed away (an interrupted split is completed by the swap
+ * handling of the next load). Returns the new base offsets.
+ */
+export function splitOverflowedSegment(dir: string, baseOffset: bigint, segmentOptions: LogSegmentOptions = {}, log?: (m: string) => void): bigint[] {
+  const source = LogSegment.open(dir, baseOffset, { ...segmentOptions, fileAlreadyExists: true });
+  const created: LogSegment[] = [];
+  try {
+    let current: LogSegment | null = null;
+    let prevLast = -1n;
+    try {
+      for (const e of source.batchesFrom(0, { withData: true })) {
+        const b = e.batch;
+        b.ensureValid();
+        const last = b.lastOffset;
+        const base = b.baseOffset;
+        if (base <= prevLast || last < base) break;
+        if (current === null || !current.canConvertToRelativeOffset(last)) {
+          current = LogSegment.open(dir, base, { ...segmentOptions, fileSuffix: '.cleaned' });
+          created.push(current);
+        }
+        current.append(last, b.maxTimestamp, last, b.buffer.subarray(b.position, b.position + e.size));
+        prevLast = last;
+      }
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError || err instanceof InvalidRecordError)) throw err;
+    }
+    if (created.length === 0) created.push(LogSegment.open(dir, baseOffset, { ...segmentOptions, fileSuffix: '.cleaned' }));
+    for (const s of created) {
+      s.onBecomeInactiveSegment();
+      s.flushSync();
+      s.changeFileSuffixes('.cleaned', '.swap');
+      s.close();
+    }
+    log?.(`Split segment ${baseOffset} into ${created.map((s) => s.baseOffset).join(', ')}`);
+    source.deleteIfExists();
+    for (const s of created) {
+      for (const f of [s.logFile, s.offsetIndexFile, s.timeIndexFile, s.txnIndex.file]) {
+        if (fs.existsSync(f)) fs.renameSync(f, f.substring(0, f.length - SWAP_FILE_SUFFIX.length));
+      }
+    }
+    return created.map((s) => s.baseOffset);
+  } catch (e) {
+    source.closeHandlers();
+    for (const s of created) s.closeHandlers();
+    throw e;
+  }
+}
+
+function loadSegmentsOnce(options: LoadSegmentsOptions): LoadedSegments {
   const { dir, hadCleanShutdown } = options;
   const recoveryPointCheckpoint = options.recoveryPoint ?? 0n;
   const logStartOffsetCheckpoint = options.logStartOffset ?? 0n;

@@ -238,6 +238,28 @@ describe('loadSegments on faults', () => {
     expect(fs.existsSync(path.join(dir, '00000000000000000030.log'))).toBe(false);
   });
 
+  it('splits a segment whose offsets overflow int32 relative to its base (KAFKA-6264) and retries', () => {
+    const dir = path.join(tmp, 'o-0');
+    fs.mkdirSync(dir);
+    const big = 3_000_000_000;
+    const bufs = pyEncodeBatches([
+      { baseOffset: 0, records: [0, 1, 2].map((i) => ({ offset: i, timestamp: T + i, value: hex('a') })) },
+      { baseOffset: big, records: [0, 1].map((i) => ({ offset: i, timestamp: T + 10 + i, value: hex('b') })) },
+      { baseOffset: big + 2, records: [{ offset: 0, timestamp: T + 20, value: hex('c') }] },
+    ]);
+    fs.writeFileSync(path.join(dir, '00000000000000000000.log'), Buffer.concat(bufs));
+    const logs: string[] = [];
+    const l = loadSegments({ dir, hadCleanShutdown: false, maxIndexSize: 4096, log: (m) => logs.push(m) });
+    expect(logs.some((m) => m.includes('Split segment'))).toBe(true);
+    expect(l.segments.map((s) => s.baseOffset)).toEqual([0n, BigInt(big)]);
+    expect(l.logEndOffset).toBe(BigInt(big + 3));
+    expect(l.truncatedBytes).toBe(0);
+    closeAll(l);
+    expect(fs.readFileSync(path.join(dir, '00000000000000000000.log'))).toEqual(bufs[0]);
+    expect(fs.readFileSync(path.join(dir, `${String(big).padStart(20, '0')}.log`))).toEqual(Buffer.concat([bufs[1]!, bufs[2]!]));
+    expect(fs.readdirSync(dir).some((n) => n.endsWith('.swap') || n.endsWith('.cleaned'))).toBe(false);
+  });
+
   it('log start offset beyond the log end: everything deleted, empty segment at the start offset', () => {
     const dir = path.join(tmp, 't-0');
     writePartition(dir);
