@@ -335,8 +335,9 @@ export interface RecordHeader {
 }
 
 /**
- * Walks the records of an uncompressed v2 batch. `next()` parses one record's framing (lengths and deltas)
- * into plain number fields without allocating; key/value/headers are materialised only on request.
+ * Walks the records of a v2 batch (in place for uncompressed batches, over {@link data} = the decompressed
+ * records for gzip). `next()` parses one record's framing (lengths and deltas) into plain number fields without
+ * allocating; key/value/headers are materialised only on request. Positions below are indexes into {@link data}.
  *
  * ```ts
  * const c = batch.records();
@@ -354,14 +355,14 @@ export class RecordCursor {
 
   /** Index of this record in the batch (0-based). */
   index = -1;
-  /** Byte position of the record (its length varint) in the buffer. */
+  /** Byte position of the record (its length varint) in `data`. */
   recordPosition = 0;
   /** Total size of the record, including its length varint. */
   recordSize = 0;
   attributes = 0;
   timestampDelta = 0;
   offsetDelta = 0;
-  /** Position of key bytes in the buffer; length -1 = null key. */
+  /** Position of key bytes in `data`; length -1 = null key. */
   keyPosition = 0;
   keyLength = -1;
   valuePosition = 0;
