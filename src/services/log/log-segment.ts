@@ -716,6 +716,11 @@ export class LogSegment {
     this._timeIndex = null;
   }
 
+  /** Alias of {@link deleteIfExists}. */
+  deleteFiles(): void {
+    this.deleteIfExists();
+  }
+
   /**
    * Rename all files from `oldSuffix` to `newSuffix` (e.g. '' → '.deleted', '.swap' → ''), keeping handles open.
    */
