@@ -1,0 +1,22 @@
+/** What the controller tells brokers about the cluster (Kafka's UpdateMetadata / LeaderAndIsr content). */
+import type { BrokerInfo } from '../zookeeper/zk-data.js';
+
+export interface PartitionMetadata {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  replicas: number[];
+  offlineReplicas: number[];
+  /** zkVersion of the partition state znode (Kafka's partition epoch). */
+  partitionEpoch: number;
+}
+
+export interface TopicMetadata { name: string; topicId: string | null; partitions: PartitionMetadata[] }
+
+export interface ClusterMetadata {
+  controllerId: number;
+  controllerEpoch: number;
+  brokers: BrokerInfo[];
+  topics: TopicMetadata[];
+}

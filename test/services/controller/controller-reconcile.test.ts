@@ -1,0 +1,87 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startZooKeeper, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
+import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
+import { ensureChroot, createTopLevelPaths, registerBroker, tryElectController } from '../../../src/services/zookeeper/kafka-zk-client.js';
+import { reconcile, ControllerMovedError, type ControllerEpochInfo } from '../../../src/services/controller/controller-reconcile.js';
+import { createTopicWithAssignment, markTopicForDeletion, TopicExistsError } from '../../../src/services/admin/admin-zk-client.js';
+import { InvalidTopicError } from '../../../src/services/admin/topic-validation.js';
+
+let zk: ZooKeeperServer;
+const sessions: ZkSession[] = [];
+let n = 0;
+
+async function cluster(): Promise<{ s: ZkSession; ctl: ControllerEpochInfo }> {
+  const chroot = `/c${++n}`;
+  await ensureChroot(`${zk.connectString}${chroot}`, 6000, 5000);
+  const s = new ZkSession(`${zk.connectString}${chroot}`, { sessionTimeoutMs: 6000 });
+  sessions.push(s);
+  await s.connect(5000);
+  await createTopLevelPaths(s);
+  await registerBroker(s, { id: 1, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9092, securityProtocol: 'PLAINTEXT' }] });
+  const e = await tryElectController(s, 1);
+  return { s, ctl: { brokerId: 1, epoch: e.epoch, epochZkVersion: e.epochZkVersion } };
+}
+
+const json = async (s: ZkSession, p: string) => JSON.parse((await s.getData(p)).data!.toString());
+
+beforeAll(async () => { zk = await startZooKeeper(); });
+afterAll(async () => { sessions.forEach((s) => s.close()); await zk?.close(); });
+
+describe('controller reconciliation against a real ZooKeeper', () => {
+  it('creates partition state for a new topic as Kafka\'s controller writes it', async () => {
+    const { s, ctl } = await cluster();
+    const topicId = await createTopicWithAssignment(s, { topic: 'orders', assignment: new Map([[0, [1]], [1, [1]]]), configs: { 'retention.ms': '1000' } });
+    expect(await json(s, '/config/topics/orders')).toEqual({ version: 1, config: { 'retention.ms': '1000' } });
+    expect(await json(s, '/brokers/topics/orders')).toEqual({ version: 3, partitions: { 0: [1], 1: [1] }, adding_replicas: {}, removing_replicas: {}, topic_id: topicId });
+    const { metadata } = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(await json(s, '/brokers/topics/orders/partitions/1/state')).toEqual({ version: 1, leader: 1, leader_epoch: 0, isr: [1], controller_epoch: ctl.epoch });
+    expect(metadata.topics).toEqual([{ name: 'orders', topicId, partitions: [0, 1].map((p) => ({ partition: p, leader: 1, leaderEpoch: 0, isr: [1], controllerEpoch: ctl.epoch, replicas: [1], offlineReplicas: [], partitionEpoch: 0 })) }]);
+    expect(metadata.brokers.map((b) => b.id)).toEqual([1]);
+    // Idempotent: a second pass changes nothing.
+    const again = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(again.metadata).toEqual(metadata);
+  });
+
+  it('leads from the first live replica and elects a new leader from the ISR when the leader is gone', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 't', assignment: new Map([[0, [2, 1]]]) });
+    const { metadata } = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, isr: [1], offlineReplicas: [2] });
+    await s.setData('/brokers/topics/t/partitions/0/state', Buffer.from(JSON.stringify({ version: 1, leader: 2, leader_epoch: 4, isr: [2, 1], controller_epoch: 1 })));
+    const next = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(next.metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 5, isr: [1] });
+    expect(await json(s, '/brokers/topics/t/partitions/0/state')).toMatchObject({ leader: 1, leader_epoch: 5, isr: [1], controller_epoch: ctl.epoch });
+  });
+
+  it('is fenced once another controller bumped the epoch', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'fenced', assignment: new Map([[0, [1]]]) });
+    await s.setData('/controller_epoch', Buffer.from(String(ctl.epoch + 1)));
+    await expect(reconcile(s, ctl, { deleteTopicEnable: true })).rejects.toBeInstanceOf(ControllerMovedError);
+    expect(await s.exists('/brokers/topics/fenced/partitions/0/state')).toBeNull();
+  });
+
+  it('deletes a topic marked for deletion, or only drops the mark when deletion is disabled', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'gone', assignment: new Map([[0, [1]]]) });
+    await createTopicWithAssignment(s, { topic: 'kept', assignment: new Map([[0, [1]]]) });
+    await reconcile(s, ctl, { deleteTopicEnable: true });
+    await markTopicForDeletion(s, 'kept');
+    const disabled = await reconcile(s, ctl, { deleteTopicEnable: false });
+    expect(disabled.deletedTopics).toEqual([]);
+    expect(await s.exists('/brokers/topics/kept')).not.toBeNull();
+    await markTopicForDeletion(s, 'gone');
+    const r = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(r.deletedTopics).toEqual(['gone']);
+    expect(r.metadata.topics.map((t) => t.name)).toEqual(['kept']);
+    for (const p of ['/brokers/topics/gone', '/config/topics/gone', '/admin/delete_topics/gone', '/admin/delete_topics/kept']) expect(await s.exists(p), p).toBeNull();
+  });
+
+  it('refuses bad, existing and colliding topic names with Kafka\'s messages', async () => {
+    const { s } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'a.b', assignment: new Map([[0, [1]]]) });
+    await expect(createTopicWithAssignment(s, { topic: 'a.b', assignment: new Map([[0, [1]]]) })).rejects.toThrow(new TopicExistsError("Topic 'a.b' already exists."));
+    await expect(createTopicWithAssignment(s, { topic: 'a_b', assignment: new Map([[0, [1]]]) })).rejects.toThrow("Topic 'a_b' collides with existing topic: a.b");
+    await expect(createTopicWithAssignment(s, { topic: 'bad name', assignment: new Map([[0, [1]]]) })).rejects.toBeInstanceOf(InvalidTopicError);
+  });
+});
