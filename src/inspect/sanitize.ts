@@ -1,0 +1,167 @@
+/**
+ * Turns actor context, events, inputs and outputs into small, JSON-safe values before they leave
+ * the process (Stately inspector, the live viewer, `/events`). It runs on the live objects, where
+ * class instances can still be recognised:
+ *
+ *   Buffer / typed array     → { type: 'Buffer', length }
+ *   ZkHandle / ZkSession     → { type: 'ZkHandle', connectString, sessionId }
+ *   pino logger              → '[Logger]'
+ *   FileLock                 → { type: 'FileLock', path }
+ *   KafkaConfig              → { type: 'KafkaConfig', brokerId, zkConnect, logDirs, listeners, … }
+ *   actor ref                → { xstate$$type: 1, id, sessionId }   (as Actor#toJSON, plus sessionId)
+ *   Error                    → { name, message }
+ *   bigint / Date            → string
+ *   functions, symbols       → dropped
+ *
+ * Secrets never leave: a key whose config type is `password` (also behind a `listener.name.<l>.`
+ * prefix) or whose name looks secret (password, secret, jaas, credential, token, private key) has
+ * its value replaced by '[hidden]'; so has the `value` of a `{ key, value }` pair naming such a key.
+ * The sanitiser never throws: it runs inside the actor system, where a throw would kill the broker.
+ */
+import { configKey } from '../config/config-def.js';
+import { KafkaConfig } from '../config/kafka-config.js';
+import { ZkHandle } from '../services/zookeeper/zk-handle.js';
+import { ZkSession } from '../services/zookeeper/zk-session.js';
+
+export const HIDDEN = '[hidden]';
+const MAX_DEPTH = 8;
+const MAX_ARRAY = 200;
+const MAX_STRING = 4000;
+const SECRET_NAME = /password|secret|jaas|credential|token|private[._-]?key|keystore\.key|\.key$/i;
+
+/** True when a config (or context/event field) named `key` holds a secret. */
+export function isSecretKey(key: string): boolean {
+  const bare = key.replace(/^listener\.name\.[^.]+\.(?:[^.]+\.(?=sasl\.))?/, '');
+  if (configKey(bare)?.type === 'password' || configKey(key)?.type === 'password') return true;
+  return SECRET_NAME.test(key);
+}
+
+/** A plain, secret-free summary of a broker config: enough to recognise it, never the originals. */
+export function summariseKafkaConfig(c: KafkaConfig): Record<string, unknown> {
+  return {
+    type: 'KafkaConfig',
+    brokerId: c.brokerId,
+    rack: c.rack,
+    zkConnect: c.zkConnect,
+    logDirs: [...c.logDirs],
+    listeners: c.listeners.map((e) => `${e.listenerName}://${e.host}:${e.port}`),
+    advertisedListeners: c.effectiveAdvertisedListeners.map((e) => `${e.listenerName}://${e.host}:${e.port}`),
+    interBrokerListenerName: c.interBrokerListenerName,
+    inspectPort: c.inspectPort,
+  };
+}
+
+const isPlainObject = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+function isLogger(v: Record<string, unknown>): boolean {
+  return typeof v.child === 'function' && typeof v.info === 'function' && typeof v.level === 'string';
+}
+
+function isActorRef(v: Record<string, unknown>): boolean {
+  return typeof v.send === 'function' && typeof v.sessionId === 'string' && typeof v.getSnapshot === 'function';
+}
+
+function isFileLock(v: Record<string, unknown>): boolean {
+  return typeof v.release === 'function' && typeof v.path === 'string';
+}
+
+function isStateNode(v: Record<string, unknown>): boolean {
+  return Array.isArray(v.path) && typeof v.machine === 'object' && v.machine !== null && typeof v.id === 'string';
+}
+
+function zkSummary(v: ZkHandle | ZkSession): Record<string, unknown> {
+  if (v instanceof ZkSession) {
+    let sessionId: string | null = null;
+    try { sessionId = v.sessionId; } catch { /* not connected */ }
+    return { type: 'ZkSession', connectString: v.connectString, sessionId };
+  }
+  let sessionId: string | null = null;
+  try { sessionId = v.hasSession ? v.current.sessionId : null; } catch { /* closed */ }
+  return { type: 'ZkHandle', connectString: v.connectString, sessionId };
+}
+
+function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
+  switch (typeof v) {
+    case 'string': return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}…(${v.length} chars)` : v;
+    case 'number': return Number.isFinite(v) ? v : String(v);
+    case 'boolean': return v;
+    case 'bigint': return v.toString();
+    case 'undefined': case 'function': case 'symbol': return undefined;
+  }
+  if (v === null) return null;
+  const o = v as object;
+  if (Buffer.isBuffer(o) || ArrayBuffer.isView(o)) return { type: 'Buffer', length: (o as ArrayBufferView).byteLength };
+  if (o instanceof ArrayBuffer) return { type: 'Buffer', length: o.byteLength };
+  if (o instanceof KafkaConfig) return summariseKafkaConfig(o);
+  if (o instanceof ZkHandle || o instanceof ZkSession) return zkSummary(o);
+  if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString();
+  if (o instanceof Error) return { name: o.name, message: o.message, ...('code' in o && o.code !== undefined ? { code: walk(o.code, depth + 1, seen) } : {}) };
+  const r = o as Record<string, unknown>;
+  if (isLogger(r)) return '[Logger]';
+  if (isActorRef(r)) return { xstate$$type: 1, id: r.id, sessionId: r.sessionId };
+  if (isStateNode(r)) return { type: 'StateNode', id: r.id };
+  if (isFileLock(r)) return { type: 'FileLock', path: r.path };
+  if (seen.has(o)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return '[…]';
+  seen.add(o);
+  try {
+    if (Array.isArray(o) || o instanceof Set) {
+      const items = [...(o as Iterable<unknown>)];
+      const out = items.slice(0, MAX_ARRAY).map((x) => walk(x, depth + 1, seen) ?? null);
+      if (items.length > MAX_ARRAY) out.push(`…(${items.length - MAX_ARRAY} more)`);
+      return out;
+    }
+    const entries: Array<[string, unknown]> = o instanceof Map
+      ? [...o.entries()].map(([k, x]) => [String(k), x])
+      : Object.keys(o).map((k) => [k, r[k]]);
+    const out: Record<string, unknown> = {};
+    if (!isPlainObject(o) && !(o instanceof Map)) {
+      const name = (o as { constructor?: { name?: string } }).constructor?.name;
+      if (name) out.type = name;
+    }
+    // `{ key: 'ssl.keystore.password', value: '…' }` (e.g. an ignored dynamic config) hides its value.
+    const pairIsSecret = typeof r.key === 'string' && 'value' in r && isSecretKey(r.key);
+    for (const [k, x] of entries) {
+      if (isSecretKey(k) || (pairIsSecret && k === 'value')) { if (x !== undefined && x !== null) out[k] = HIDDEN; else out[k] = x; continue; }
+      const s = walk(x, depth + 1, seen);
+      if (s !== undefined) out[k] = s;
+    }
+    return out;
+  } finally {
+    seen.delete(o);
+  }
+}
+
+/** A JSON-safe, secret-free copy of any value (context, event, input, output). Never throws. */
+export function sanitize(value: unknown): unknown {
+  try {
+    return walk(value, 0, new WeakSet());
+  } catch (e) {
+    return { type: 'Unserialisable', error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** An event object: keeps `type` (a string) and sanitises the rest. */
+export function sanitizeEvent(event: unknown): { type: string; [k: string]: unknown } {
+  const s = sanitize(event);
+  if (s !== null && typeof s === 'object' && !Array.isArray(s) && typeof (s as { type?: unknown }).type === 'string') return s as { type: string };
+  return { type: typeof event === 'string' ? event : 'unknown', value: s };
+}
+
+/**
+ * The JSON-able part of a snapshot (machine, promise or callback actor): status, value, context,
+ * children (as refs), output, error, input, tags — each sanitised.
+ */
+export function sanitizeSnapshot(snapshot: unknown): Record<string, unknown> {
+  if (snapshot === null || typeof snapshot !== 'object') return { status: 'active' };
+  const s = snapshot as Record<string, unknown>;
+  const out: Record<string, unknown> = { status: typeof s.status === 'string' ? s.status : 'active' };
+  for (const k of ['value', 'context', 'children', 'output', 'error', 'input'] as const) {
+    if (s[k] !== undefined) out[k] = sanitize(s[k]);
+  }
+  if (s.tags instanceof Set) out.tags = [...s.tags].map(String);
+  return out;
+}

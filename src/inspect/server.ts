@@ -1,0 +1,82 @@
+/**
+ * The live viewer, on 127.0.0.1 only:
+ *
+ *   GET /             the viewer page (inline JS/CSS, nothing fetched from the internet)
+ *   GET /events.json  everything recorded so far, as a JSON array
+ *   WS  /events       {"type":"@rafka.hello",…}, then a replay of everything recorded so far,
+ *                     then {"type":"@rafka.replayed","count":N}, then every new message as it happens
+ *
+ * Messages are the sanitised inspection messages of events.ts (the @statelyai/inspect wire format
+ * plus seq and t = ms since process start).
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { Recorder } from './recorder.js';
+import { renderViewerPage } from './viewer-page.js';
+
+export interface ViewerServer {
+  readonly port: number;
+  readonly host: string;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Kept small so a stalled client cannot make the broker buffer without bound. */
+const MAX_CLIENT_BUFFER = 8 * 1024 * 1024;
+
+export async function startViewerServer(opts: { port: number; host?: string; recorder: Recorder; title?: string }): Promise<ViewerServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const { recorder } = opts;
+  const page = renderViewerPage({ title: opts.title ?? 'Rafka live state viewer' });
+  const hello = () => JSON.stringify({ type: '@rafka.hello', pid: process.pid, timeOrigin: performance.timeOrigin, now: performance.now() });
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET' }).end(); return; }
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+    } else if (url.pathname === '/events.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(recorder.messages()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /events (WebSocket) or /events.json\n');
+    }
+  });
+  const wss = new WebSocketServer({ server, path: '/events' });
+  wss.on('connection', (ws) => {
+    ws.send(hello());
+    const replay = recorder.messages();
+    // Subscribe before sending the replay: nothing happens in between (single thread), so no gap.
+    const unsubscribe = recorder.subscribe((m) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.bufferedAmount > MAX_CLIENT_BUFFER) { ws.terminate(); return; }
+      ws.send(JSON.stringify(m));
+    });
+    for (const m of replay) ws.send(JSON.stringify(m));
+    ws.send(JSON.stringify({ type: '@rafka.replayed', count: replay.length, dropped: recorder.dropped }));
+    ws.on('close', unsubscribe);
+    ws.on('error', () => ws.terminate());
+    ws.on('message', () => { /* read-only stream */ });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    host,
+    url: `http://${host}:${port}/`,
+    async close() {
+      for (const c of wss.clients) c.close(1001, 'broker stopped');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { for (const c of wss.clients) c.terminate(); resolve(); }, 500);
+        t.unref();
+        wss.close(() => { clearTimeout(t); resolve(); });
+      });
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
