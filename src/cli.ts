@@ -12,6 +12,7 @@ import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, rende
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
+import { INSPECT_PARSE_OPTIONS, INSPECT_USAGE, normaliseInspectArgv, parseInspectValues, maybeStartInspection, type InspectCliOptions } from './inspect/options.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,7 +26,7 @@ Options:
       --local-zookeeper        start a local ZooKeeper (Debian's zookeeper package) on the
                                zookeeper.connect port, data in .local-zookeeper/ (opt-in)
       --help-config            list every broker config with type, default and doc
-  -h, --help                   show this help and exit
+${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
 `;
 
@@ -34,7 +35,7 @@ function version(): string {
   return `rafka ${pkg.version}`;
 }
 
-interface CliOptions { level: (typeof LOG_LEVELS)[number]; overrides: string[]; configPath: string; localZooKeeper: boolean }
+interface CliOptions { level: (typeof LOG_LEVELS)[number]; overrides: string[]; configPath: string; localZooKeeper: boolean; inspect?: InspectCliOptions }
 
 type Parsed = { kind: 'exit'; code: number } | { kind: 'run'; opts: CliOptions };
 
@@ -42,7 +43,7 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: normaliseInspectArgv(argv),
       allowPositionals: true,
       options: {
         verbosity: { type: 'string', short: 'v' },
@@ -51,6 +52,7 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
         'help-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        ...INSPECT_PARSE_OPTIONS,
       },
     });
   } catch (e) {
@@ -66,13 +68,15 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
     err(`rafka: invalid verbosity '${values.verbosity}': expected one of ${LOG_LEVELS.join(', ')}\n`);
     return { kind: 'exit', code: 2 };
   }
+  const inspect = parseInspectValues(values);
+  if ('error' in inspect) { err(`rafka: ${inspect.error}\n`); return { kind: 'exit', code: 2 }; }
   if (positionals.length !== 1) {
     err(`rafka: expected exactly one CONFIG file, got ${positionals.length}\n\n${USAGE}`);
     return { kind: 'exit', code: 2 };
   }
   return {
     kind: 'run',
-    opts: { level: level as CliOptions['level'], overrides: values.override ?? [], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false },
+    opts: { level: level as CliOptions['level'], overrides: values.override ?? [], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false, inspect },
   };
 }
 
@@ -131,14 +135,22 @@ async function runBrokerCommand(argv: string[]): Promise<number> {
     log.fatal({ err: (e as Error).message }, (e as Error).message);
     return 1;
   }
-  const code = await runBroker(loaded.config, loaded.staticProps, log);
+  const code = await runBroker(loaded.config, loaded.staticProps, log, opts.inspect);
   await localZk?.stop();
   return code;
 }
 
 /** Runs the Majordomo until it stops; SIGTERM/SIGINT ask for a clean shutdown, a second one forces exit. */
-async function runBroker(config: KafkaConfig, staticProps: Record<string, string>, log: Logger): Promise<number> {
-  const actor = createActor(majordomoMachine, { input: { config, staticProps, log } });
+async function runBroker(config: KafkaConfig, staticProps: Record<string, string>, log: Logger, inspectOpts?: InspectCliOptions): Promise<number> {
+  // Inspection (--inspect, --inspect-port, inspect.port): when off, no inspect option at all.
+  let inspection;
+  try {
+    inspection = await maybeStartInspection(inspectOpts, config.inspectPort, log);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, `Cannot start the live state viewer: ${(e as Error).message}`);
+    return 1;
+  }
+  const actor = createActor(majordomoMachine, { input: { config, staticProps, log }, ...(inspection ? { inspect: inspection.inspect } : {}) });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -157,5 +169,6 @@ async function runBroker(config: KafkaConfig, staticProps: Record<string, string
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await inspection?.close();
   }
 }
