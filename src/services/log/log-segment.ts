@@ -32,6 +32,7 @@ export class LogSegmentOffsetOverflowError extends Error {
 // ------------------------------------------------------------------------------------------------ file reader
 
 const DEFAULT_CHUNK = 1 << 20;
+const INT32_MAX_BIG = BigInt(INT32_MAX);
 const HEADER_SCAN_CHUNK = 16 << 10;
 
 /**
@@ -102,7 +103,8 @@ export function* readBatchesFromFile(
       const batch: BatchView = magic === MAGIC_V2 ? new RecordBatch(view, r) : new LegacyRecordBatch(view, r);
       yield { position, size, magic, batch };
     } else {
-      yield { position, size, magic: entry.magic, batch: entry.batch };
+      entry.position = position; // absolute file position (nextBatchAt saw a chunk-relative one)
+      yield entry;
     }
     position += size;
   }
@@ -283,7 +285,7 @@ export class LogSegment {
 
   canConvertToRelativeOffset(offset: bigint): boolean {
     const rel = offset - this.baseOffset;
-    return rel >= 0n && rel <= BigInt(INT32_MAX);
+    return rel >= 0n && rel <= INT32_MAX_BIG;
   }
 
   private ensureOffsetInRange(offset: bigint): void {

@@ -39,6 +39,7 @@ export class CorruptIndexError extends Error {
 }
 
 export const INT32_MAX = 0x7fffffff;
+const INT32_MAX_BIG = BigInt(INT32_MAX);
 
 /** Round `n` down to a multiple of `factor`. */
 export function roundDownToExactMultiple(n: number, factor: number): number {
@@ -266,7 +267,7 @@ export abstract class AbstractIndex {
   /** Relative offset of an absolute offset; throws {@link IndexOffsetOverflowError} if it does not fit int32. */
   relativeOffset(offset: bigint): number {
     const rel = offset - this.baseOffset;
-    if (rel < 0n || rel > BigInt(INT32_MAX)) {
+    if (rel < 0n || rel > INT32_MAX_BIG) {
       throw new IndexOffsetOverflowError(`Integer overflow for offset: ${offset} (${this._file})`);
     }
     return Number(rel);
@@ -274,7 +275,7 @@ export abstract class AbstractIndex {
 
   canAppendOffset(offset: bigint): boolean {
     const rel = offset - this.baseOffset;
-    return rel >= 0n && rel <= BigInt(INT32_MAX);
+    return rel >= 0n && rel <= INT32_MAX_BIG;
   }
 
   /**
@@ -363,7 +364,7 @@ export class OffsetIndex extends AbstractIndex {
   private relTarget(offset: bigint): number {
     const rel = offset - this.baseOffset;
     if (rel < 0n) return -1;
-    if (rel > BigInt(INT32_MAX)) return INT32_MAX;
+    if (rel > INT32_MAX_BIG) return INT32_MAX;
     return Number(rel);
   }
 
