@@ -4,7 +4,7 @@
  */
 import { ZkPaths } from '../../services/zookeeper/zk-data.js';
 import { NO_LEADER } from '../../services/zookeeper/zk-data-topics.js';
-import { pathMatches, type ClusterSnapshot } from './read-cluster.js';
+import type { ClusterSnapshot } from './read-cluster.js';
 
 export type ProblemKind =
   | 'missing-path'
@@ -82,9 +82,9 @@ export function checkCluster(s: ClusterSnapshot, opts: CheckOptions = { staleMin
   return out;
 }
 
-/** Problems about znodes under (or above) the filter prefix. */
+/** Problems about znodes whose path starts with the filter prefix. */
 export function filterProblems(ps: Problem[], filter: string | null): Problem[] {
-  return ps.filter((p) => pathMatches(p.path, filter));
+  return filter === null ? ps : ps.filter((p) => p.path.startsWith(filter));
 }
 
 export const formatProblem = (p: Problem) => `${p.path}: ${p.message}`;

@@ -75,7 +75,7 @@ export function renderSnapshot(s: ClusterSnapshot): string {
     ));
   }
   if (show('/config/changes')) {
-    section(`Pending config change notifications (/config/changes): ${s.configChanges.length}`, s.configChanges.length === 0 ? [] : table(
+    section(`Config change notifications (/config/changes): ${s.configChanges.length}`, s.configChanges.length === 0 ? [] : table(
       ['NAME', 'ENTITY', 'CREATED'],
       s.configChanges.map((n) => [n.name, n.error ? UNDECODABLE : dash(n.entityPath), iso(n.ctime)]),
     ));
