@@ -155,6 +155,24 @@ describe('LogSegment append/read', () => {
     seg.close();
   });
 
+  it('header-only scans handle batches larger than the scan chunk (16 KiB)', () => {
+    const bufs = pyEncodeBatches(
+      [0, 1, 2, 3].map((i) => ({ baseOffset: i * 2, records: [0, 1].map((j) => ({ offset: j, timestamp: T + i, value: hex('q'.repeat(20000 + i)) })) })),
+    );
+    const seg = LogSegment.open(dir, 0n, { indexIntervalBytes: 1 << 30, maxIndexSize: 4096 });
+    bufs.forEach((b, i) => seg.append(BigInt(i * 2 + 1), T + i, BigInt(i * 2 + 1), b!));
+    expect(seg.offsetIndex.entries).toBe(0);
+    expect(seg.readNextOffset()).toBe(8n);
+    const starts = [0, bufs[0]!.length, bufs[0]!.length + bufs[1]!.length, bufs[0]!.length + bufs[1]!.length + bufs[2]!.length];
+    for (let o = 0; o < 8; o++) expect(seg.translateOffset(BigInt(o))).toEqual({ offset: BigInt(Math.floor(o / 2) * 2 + 1), position: starts[Math.floor(o / 2)], size: bufs[Math.floor(o / 2)]!.length });
+    expect(seg.read(5n, 1 << 20)!.records).toEqual(Buffer.concat(bufs.slice(2)));
+    expect(seg.findOffsetByTimestamp(T + 2)!.offset).toBe(4n);
+    seg.close();
+    const again = LogSegment.open(dir, 0n, { fileAlreadyExists: true, maxIndexSize: 4096 });
+    expect(again.recover()).toBe(0);
+    again.close();
+  });
+
   it('rejects offsets that do not fit relative to the base offset', () => {
     const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
     const { bufs } = makeBatches(0, 1);
