@@ -1,0 +1,94 @@
+/** Registry of the message schemas the codec implements, by API key. */
+import type { MessageSchema } from '../schema.js';
+import { produceRequest, produceResponse } from './produce.js';
+import { fetchRequest, fetchResponse } from './fetch.js';
+import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js';
+import { metadataRequest, metadataResponse } from './metadata.js';
+import { offsetCommitRequest, offsetCommitResponse } from './offset-commit.js';
+import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js';
+import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js';
+import { joinGroupRequest, joinGroupResponse } from './join-group.js';
+import { heartbeatRequest, heartbeatResponse } from './heartbeat.js';
+import { leaveGroupRequest, leaveGroupResponse } from './leave-group.js';
+import { syncGroupRequest, syncGroupResponse } from './sync-group.js';
+import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js';
+import { listGroupsRequest, listGroupsResponse } from './list-groups.js';
+import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js';
+import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js';
+import { createTopicsRequest, createTopicsResponse } from './create-topics.js';
+import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js';
+import { initProducerIdRequest, initProducerIdResponse } from './init-producer-id.js';
+import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js';
+import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js';
+import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js';
+import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js';
+import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
+import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
+import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
+
+export * from './produce.js';
+export * from './fetch.js';
+export * from './list-offsets.js';
+export * from './metadata.js';
+export * from './offset-commit.js';
+export * from './offset-fetch.js';
+export * from './find-coordinator.js';
+export * from './join-group.js';
+export * from './heartbeat.js';
+export * from './leave-group.js';
+export * from './sync-group.js';
+export * from './describe-groups.js';
+export * from './list-groups.js';
+export * from './sasl-handshake.js';
+export * from './api-versions.js';
+export * from './create-topics.js';
+export * from './delete-topics.js';
+export * from './init-producer-id.js';
+export * from './describe-configs.js';
+export * from './alter-configs.js';
+export * from './sasl-authenticate.js';
+export * from './create-partitions.js';
+export * from './delete-groups.js';
+export * from './incremental-alter-configs.js';
+export * from './offset-delete.js';
+
+export interface MessagePair {
+  readonly name: string;
+  readonly request: MessageSchema;
+  readonly response: MessageSchema;
+}
+
+export const MESSAGES = {
+  0: { name: 'Produce', request: produceRequest, response: produceResponse },
+  1: { name: 'Fetch', request: fetchRequest, response: fetchResponse },
+  2: { name: 'ListOffsets', request: listOffsetsRequest, response: listOffsetsResponse },
+  3: { name: 'Metadata', request: metadataRequest, response: metadataResponse },
+  8: { name: 'OffsetCommit', request: offsetCommitRequest, response: offsetCommitResponse },
+  9: { name: 'OffsetFetch', request: offsetFetchRequest, response: offsetFetchResponse },
+  10: { name: 'FindCoordinator', request: findCoordinatorRequest, response: findCoordinatorResponse },
+  11: { name: 'JoinGroup', request: joinGroupRequest, response: joinGroupResponse },
+  12: { name: 'Heartbeat', request: heartbeatRequest, response: heartbeatResponse },
+  13: { name: 'LeaveGroup', request: leaveGroupRequest, response: leaveGroupResponse },
+  14: { name: 'SyncGroup', request: syncGroupRequest, response: syncGroupResponse },
+  15: { name: 'DescribeGroups', request: describeGroupsRequest, response: describeGroupsResponse },
+  16: { name: 'ListGroups', request: listGroupsRequest, response: listGroupsResponse },
+  17: { name: 'SaslHandshake', request: saslHandshakeRequest, response: saslHandshakeResponse },
+  18: { name: 'ApiVersions', request: apiVersionsRequest, response: apiVersionsResponse },
+  19: { name: 'CreateTopics', request: createTopicsRequest, response: createTopicsResponse },
+  20: { name: 'DeleteTopics', request: deleteTopicsRequest, response: deleteTopicsResponse },
+  22: { name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
+  32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
+  33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
+  36: { name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
+  37: { name: 'CreatePartitions', request: createPartitionsRequest, response: createPartitionsResponse },
+  42: { name: 'DeleteGroups', request: deleteGroupsRequest, response: deleteGroupsResponse },
+  44: { name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
+  47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
+} as const satisfies Record<number, MessagePair>;
+
+export type Messages = typeof MESSAGES;
+export type ImplementedApiKey = keyof Messages;
+
+export function messagesFor(apiKey: number): MessagePair | undefined {
+  return (MESSAGES as Record<number, MessagePair>)[apiKey];
+}
