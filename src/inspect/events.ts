@@ -5,7 +5,8 @@
  *
  *   seq       1, 2, 3, … in the order the events happened
  *   t         ms since the process started (performance.now()), for the startup waterfall
- *   actorId   (on @xstate.actor) the actor's id in its parent (`zookeeperClient`, `0.majordomo.…`)
+ *   actorId   (on @xstate.actor) the actor's id in its parent (`zookeeperClient`, `0.majordomo.…`);
+ *             `name` is the same, except for generated ids, where it is the logic's key (`getClusterId`)
  *   systemId  (on @xstate.actor) its system-wide id, when it has one
  *
  * `@xstate.actor` is emitted by XState before the actor has a snapshot, so the converter holds it
@@ -53,7 +54,7 @@ export function definitionJson(config: unknown, fallbackId: string): string {
 }
 
 /** What we read of an actor (Actor has these; `_parent` is internal but stable across v5). */
-interface RefLike { sessionId: string; id: string; systemId?: string; getSnapshot(): unknown; logic?: { config?: { id?: string } }; _parent?: RefLike }
+interface RefLike { sessionId: string; id: string; src?: unknown; systemId?: string; getSnapshot(): unknown; logic?: { config?: { id?: string } }; _parent?: RefLike }
 const ref = (r: unknown) => r as RefLike;
 
 /** Converts raw inspection events; `emit` receives each message once, in order. */
@@ -74,7 +75,9 @@ export function createConverter(emit: (m: InspectionMessage) => void, now: () =>
     if (parent) flushActor(parent); // parents first, so every parentId names a known actor
     let snap: unknown = snapshot;
     if (snap === undefined) { try { snap = ref.getSnapshot(); } catch { snap = undefined; } }
-    const name = ref.id === ref.sessionId && typeof config?.id === 'string' ? config.id : ref.id;
+    // Invoked actors get generated ids ('0.controller.electing'): their logic key ('elect') reads better.
+    const name = ref.id === ref.sessionId && typeof config?.id === 'string' ? config.id
+      : /^\d+\./.test(ref.id) && typeof ref.src === 'string' ? ref.src : ref.id;
     emit({
       type: '@xstate.actor', ...base(ref.sessionId, p.rootId, p.t, p.createdAt), _version: STATELY_WIRE_VERSION,
       name, actorId: ref.id, ...(ref.systemId ? { systemId: ref.systemId } : {}), ...(parent ? { parentId: parent.sessionId } : {}),

@@ -43,6 +43,8 @@ export async function startViewerServer(opts: { port: number; host?: string; rec
     }
   });
   const wss = new WebSocketServer({ server, path: '/events' });
+  // ws re-emits the HTTP server's errors (EADDRINUSE on listen): the listen promise reports those.
+  wss.on('error', () => undefined);
   wss.on('connection', (ws) => {
     ws.send(hello());
     const replay = recorder.messages();
