@@ -31,6 +31,7 @@ import { featureListenerMachine, type FeatureListenerParentEvent } from './featu
 import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
+import type { ClusterMetadata } from '../services/controller/cluster-metadata.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -60,6 +61,8 @@ export interface MajordomoContext extends MajordomoInput {
   brokerEpoch: string | null;
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
+  /** The active controller's latest view (a single broker is its own controller). */
+  clusterMetadata: ClusterMetadata | null;
   registrations: number;
   error: string | null;
   exitCode: number;
@@ -144,7 +147,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], locks: [], brokerEpoch: null, controllerId: null,
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0,
+    finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
   on: {
@@ -163,6 +166,12 @@ export const majordomoMachine = setup({
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
+    'controller.metadata': {
+      actions: [
+        assign({ clusterMetadata: ({ event }) => event.metadata }),
+        ({ context, event }) => context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated'),
+      ],
+    },
   },
   initial: 'starting',
   states: {
@@ -306,7 +315,10 @@ export const majordomoMachine = setup({
         startingController: {
           entry: spawnChild('controller', {
             id: 'controller', systemId: 'controller',
-            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }) }),
+            input: ({ context }) => ({
+              handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
+              deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+            }),
           }),
           always: 'startingConfigManager',
         },

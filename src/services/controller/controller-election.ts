@@ -5,7 +5,7 @@ import { getControllerId, tryElectController, ensureFeatureZNode, deleteControll
 
 const NODE_CREATED = zookeeper.Event.NODE_CREATED;
 
-export interface ElectionResult { controllerId: number | null; epoch: number }
+export interface ElectionResult { controllerId: number | null; epoch: number; epochZkVersion: number }
 
 /**
  * One election round (KafkaController.elect): arm the /controller watch, and if nobody holds it,
@@ -21,17 +21,17 @@ export async function electController(zk: ZkSession, brokerId: number, onChange:
     onChange();
   };
   const current = await getControllerId(zk, watcher);
-  if (current !== null) return { controllerId: current, epoch: await readEpoch(zk) };
+  if (current !== null) return { controllerId: current, ...(await readEpoch(zk)) };
   const r = await tryElectController(zk, brokerId);
   if (r.elected) await ensureFeatureZNode(zk);
   // Re-arm the watch on the node that now exists (the first watch saw "no node").
   const after = await getControllerId(zk, watcher);
-  return { controllerId: after, epoch: r.epoch };
+  return { controllerId: after, epoch: r.epoch, epochZkVersion: r.epochZkVersion };
 }
 
-async function readEpoch(zk: ZkSession): Promise<number> {
+async function readEpoch(zk: ZkSession): Promise<{ epoch: number; epochZkVersion: number }> {
   const node = await zk.getDataOrNull('/controller_epoch');
-  return node ? Number.parseInt(node.data?.toString() ?? '0', 10) : 0;
+  return node ? { epoch: Number.parseInt(node.data?.toString() ?? '0', 10), epochZkVersion: node.stat.version } : { epoch: 0, epochZkVersion: -1 };
 }
 
 /** On clean shutdown: give up /controller at once so another broker takes over without waiting for expiry. */
