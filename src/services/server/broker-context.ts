@@ -1,0 +1,63 @@
+/**
+ * What the request handlers (KafkaApis) see of the broker. The Majordomo wires the real
+ * implementations (metadata from the controller, logs from the LogManager, topic admin through
+ * ZooKeeper); handler tests can supply small fakes.
+ */
+import type { Logger } from '../../logger.js';
+import type { KafkaConfig } from '../../config/kafka-config.js';
+import type { BrokerInfo } from '../zookeeper/zk-data.js';
+import type { TopicMetadata } from '../controller/cluster-metadata.js';
+
+export interface MetadataView {
+  readonly brokerId: number;
+  clusterId(): string;
+  /** -1 when unknown. */
+  controllerId(): number;
+  /** Live brokers with their advertised endpoints. */
+  brokers(): BrokerInfo[];
+  topics(): TopicMetadata[];
+  topic(name: string): TopicMetadata | undefined;
+  /** Resolves true once `pred` holds for the metadata (checked on every update), false after timeoutMs. */
+  waitFor(pred: (m: MetadataView) => boolean, timeoutMs: number): Promise<boolean>;
+}
+
+export interface AppendResult { firstOffset: bigint; lastOffset: bigint; logAppendTime: number; logStartOffset: bigint; recordCount: number }
+export interface ReadResult { records: Buffer; highWatermark: bigint; logStartOffset: bigint }
+
+/** One local partition replica this broker leads (a Log underneath). */
+export interface PartitionLog {
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  readonly highWatermark: bigint;
+  appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
+  read(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): ReadResult;
+  fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null;
+}
+
+export type PartitionLookup =
+  | { kind: 'leader'; log: PartitionLog; leaderEpoch: number }
+  | { kind: 'unknown' }            // no such topic-partition in the metadata → UNKNOWN_TOPIC_OR_PARTITION
+  | { kind: 'notLeader' }          // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER
+  | { kind: 'offline' };           // its log dir is offline → KAFKA_STORAGE_ERROR
+
+export interface ReplicaView {
+  partition(topic: string, partition: number): PartitionLookup;
+  /** Resolves when any of these partitions got new data, or after timeoutMs (Fetch long polling). */
+  waitForData(partitions: Array<{ topic: string; partition: number }>, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface CreateTopicRequest { name: string; numPartitions: number; replicationFactor: number; assignments?: Map<number, number[]>; configs: Record<string, string> }
+
+export interface AdminView {
+  /** Validates and writes the topic to ZooKeeper; throws errors named as Kafka's (TopicExistsError, InvalidTopicError, InvalidReplicationFactorError, InvalidPartitionsError, InvalidConfigurationError). */
+  createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<void>;
+  deleteTopic(name: string): Promise<void>;
+}
+
+export interface BrokerContext {
+  config(): KafkaConfig;
+  metadata: MetadataView;
+  replicas: ReplicaView;
+  admin: AdminView;
+  log: Logger;
+}
