@@ -73,7 +73,10 @@ function partitionMap(x: unknown, what: string): Map<number, number[]> {
 
 const mapToObject = (m: Map<number, number[]>) => Object.fromEntries([...m.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 
-/** TopicZNode, always written as version 3; the decoder ignores `version` (as Kafka does). */
+/**
+ * TopicZNode, always written as version 3. Like Kafka's decoder, ignores `version` and reads missing
+ * fields as empty; unlike Kafka (which reads unparsable JSON as an empty assignment) it throws on bad JSON.
+ */
 export const TopicZNode = {
   encode(a: { partitions: Map<number, number[]>; addingReplicas?: Map<number, number[]>; removingReplicas?: Map<number, number[]>; topicId?: string | null }): Buffer {
     const out: Record<string, unknown> = {
@@ -88,7 +91,6 @@ export const TopicZNode = {
   decode(topic: string, data: Buffer | null): TopicAssignment {
     const what = `topic ${topic} assignment`;
     const v = parseZnodeJson(data, what);
-    if (v.partitions === undefined) throw new Error(`Missing "partitions" in ${what} json`);
     const topicId = v.topic_id ?? null;
     if (topicId !== null && typeof topicId !== 'string') throw new Error(`Invalid topic_id in ${what} json: ${JSON.stringify(topicId)}`);
     return {
