@@ -106,7 +106,8 @@ export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: numb
     if (r) { r.end = t; delete openRows[sessionId]; }
   }
   function end(a: TimelineActor, status: string, t: number, seq: number) {
-    if (a.endedT !== null) return;
+    // A finished child leaves its parent's snapshot before its own done/error snapshot arrives.
+    if (a.endedT !== null) { if (a.status === 'stopped' && status !== 'stopped') a.status = status; return; }
     a.status = status;
     a.endedT = t;
     closeRow(a.sessionId, t);
