@@ -6,6 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startZooKeeper, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
 import { spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import zookeeper from 'node-zookeeper-client';
 import { ZkSession, CreateMode } from '../../../src/services/zookeeper/zk-session.js';
 import { PERSISTENT_ZK_PATHS } from '../../../src/services/zookeeper/zk-data.js';
 import { readCluster, filterSnapshot, type ClusterSnapshot } from '../../../src/tools/zk/read-cluster.js';
@@ -265,6 +266,20 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
     expect(r.out).toContain('garbage  (undecodable)');
     expect(r.out).toContain('Feature (/feature): (undecodable), epoch 0');
     expect(r.out).toMatch(/Undecodable znodes: 3\n\/brokers\/topics\/garbage: Failed to parse/);
+  });
+
+  it('reads around znodes the ACLs hide (zookeeper.set.acl=true sensitive paths) and names them', async () => {
+    const s = await session('/secured');
+    await put(s, '/brokers/ids/1', brokerJson(1, 9092), CreateMode.EPHEMERAL);
+    const acl = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', 'admin:x9BdjQ2t6x2hK4Y5Xg0t6zP9cKs='))];
+    await new Promise<void>((resolve, reject) => s.client.create('/config/brokers/<default>', Buffer.from('{"version":1,"config":{}}'), acl,
+      zookeeper.CreateMode.PERSISTENT, (e) => (e ? reject(e) : resolve())));
+    const r = await runCli([`${zk.connectString}/secured`, '--check', '/config']);
+    expect(r.out).toBe('/config/brokers/<default>: not readable: NO_AUTH (the znode ACL denies an unauthenticated client)\n');
+    expect(r.code).toBe(1);
+    const j = JSON.parse((await runCli([`${zk.connectString}/secured`, '--json'])).out);
+    expect(j.brokers.map((b: { id: number }) => b.id)).toEqual([1]);
+    expect(j.configs).toEqual([]);
   });
 
   it('never writes: the tree is byte-identical after a read', async () => {
