@@ -230,3 +230,49 @@ export const AclZNode = {
     });
   },
 };
+
+// ---- legacy admin requests: /admin/reassign_partitions, /admin/preferred_replica_election ------------
+
+export const ReassignPartitionsZNode = {
+  path: TopicPaths.reassignPartitions,
+  encode: (ps: Array<{ topic: string; partition: number; replicas: number[] }>) => json({ version: 1, partitions: ps }),
+  decode(data: Buffer | null): Array<{ topic: string; partition: number; replicas: number[] }> {
+    const what = 'partition reassignment';
+    const v = parseZnodeJson(data, what);
+    if (!Array.isArray(v.partitions)) throw new Error(`Missing "partitions" in ${what} json`);
+    return v.partitions.map((p: any) => {
+      if (typeof p?.topic !== 'string' || !isInt(p?.partition)) throw new Error(`Invalid partition entry ${JSON.stringify(p)} in ${what} json`);
+      return { topic: p.topic, partition: p.partition, replicas: intArray(p.replicas, `replicas of ${p.topic}-${p.partition}`) };
+    });
+  },
+};
+
+export const PreferredReplicaElectionZNode = {
+  path: TopicPaths.preferredReplicaElection,
+  encode: (ps: Array<{ topic: string; partition: number }>) => json({ version: 1, partitions: ps }),
+  decode(data: Buffer | null): Array<{ topic: string; partition: number }> {
+    const what = 'preferred replica election';
+    const v = parseZnodeJson(data, what);
+    if (!Array.isArray(v.partitions)) throw new Error(`Missing "partitions" in ${what} json`);
+    return v.partitions.map((p: any) => {
+      if (typeof p?.topic !== 'string' || !isInt(p?.partition)) throw new Error(`Invalid partition entry ${JSON.stringify(p)} in ${what} json`);
+      return { topic: p.topic, partition: p.partition };
+    });
+  },
+};
+
+// ---- /migration (written by a KRaft controller migrating this cluster) -----------------------------------
+
+export interface MigrationState { kraftControllerId: number; kraftControllerEpoch: number; kraftMetadataOffset: number; kraftMetadataEpoch: number }
+
+export const MigrationZNode = {
+  path: '/migration',
+  decode(data: Buffer | null): MigrationState {
+    const what = 'migration';
+    const v = parseZnodeJson(data, what);
+    return {
+      kraftControllerId: requireInt(v, 'kraft_controller_id', what), kraftControllerEpoch: requireInt(v, 'kraft_controller_epoch', what),
+      kraftMetadataOffset: requireInt(v, 'kraft_metadata_offset', what), kraftMetadataEpoch: requireInt(v, 'kraft_metadata_epoch', what),
+    };
+  },
+};

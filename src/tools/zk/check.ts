@@ -43,7 +43,9 @@ export function checkCluster(s: ClusterSnapshot, opts: CheckOptions = { staleMin
   for (const p of s.missingPaths) add(p, 'missing-path', 'znode is missing: not a Kafka ZooKeeper tree, or no broker has started against it');
   for (const u of s.undecodable) add(u.path, 'undecodable', u.error.startsWith('not readable') ? u.error : `cannot decode: ${u.error}`);
 
-  if (s.controller && s.controller.brokerId !== null && !live.has(s.controller.brokerId)) {
+  // During a ZK → KRaft migration /controller names a KRaft controller (kraftControllerEpoch > 0), never a registered broker.
+  const kraftController = (s.controller?.kraftControllerEpoch ?? -1) > 0;
+  if (s.controller && s.controller.brokerId !== null && !kraftController && !live.has(s.controller.brokerId)) {
     add(s.controller.path, 'controller-not-registered', `controller is broker ${s.controller.brokerId}, which is not registered in ${ZkPaths.brokerIds} (${liveText})`);
   }
 

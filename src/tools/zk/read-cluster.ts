@@ -11,7 +11,7 @@ import {
 import {
   TopicZNode, TopicPartitionStateZNode, TopicPaths, IsrChangeNotificationZNode, ISR_CHANGE_PREFIX,
   LogDirEventNotificationDecoder, ProducerIdBlockZNode, ControllerZNodeInfo, AclPaths, AclZNode, parseZnodeJson,
-  type AclEntry,
+  ReassignPartitionsZNode, PreferredReplicaElectionZNode, MigrationZNode, type AclEntry, type MigrationState,
 } from '../../services/zookeeper/zk-data-topics.js';
 
 export const SNAPSHOT_SCHEMA = 'rafka.zk.snapshot/1';
@@ -78,6 +78,8 @@ export interface TopicSnapshot {
   partitions: PartitionSnapshot[];
   /** ms since epoch, znode ctime. */
   ctime: number;
+  /** Listed in /admin/delete_topics. */
+  markedForDeletion: boolean;
   error: string | null;
 }
 
@@ -130,6 +132,15 @@ export interface AclSnapshot {
   pendingChanges: number;
 }
 
+export interface AdminRequestSnapshot<P> {
+  path: string;
+  partitions: P[] | null;
+  ctime: number;
+  error: string | null;
+}
+
+export interface MigrationSnapshot extends Partial<MigrationState> { path: string; error: string | null }
+
 export interface ClusterSnapshot {
   schema: typeof SNAPSHOT_SCHEMA;
   /** The connect string as given (hosts + chroot). */
@@ -147,10 +158,16 @@ export interface ClusterSnapshot {
   configs: ConfigSnapshot[];
   configChanges: ConfigChangeSnapshot[];
   pendingDeletions: DeletionSnapshot[];
+  /** Legacy /admin/reassign_partitions (null when absent; the controller deletes it when done). */
+  reassignPartitions: AdminRequestSnapshot<{ topic: string; partition: number; replicas: number[] }> | null;
+  /** Legacy /admin/preferred_replica_election (null when absent). */
+  preferredReplicaElection: AdminRequestSnapshot<{ topic: string; partition: number }> | null;
   isrChangeNotifications: IsrChangeSnapshot[];
   logDirEventNotifications: LogDirEventSnapshot[];
   feature: FeatureSnapshot | null;
   producerIdBlock: ProducerIdBlockSnapshot | null;
+  /** /migration, written when a KRaft controller migrates the cluster (null when absent). */
+  migration: MigrationSnapshot | null;
   acls: AclSnapshot;
   /** Top-level persistent paths that are missing (e.g. /brokers/ids in a tree no broker ever used). */
   missingPaths: string[];
@@ -203,7 +220,9 @@ const numericOrName = (a: string, b: string) => {
   return a < b ? -1 : a > b ? 1 : 0;
 };
 
-const CONCURRENCY = 64;
+/** Reads in flight per list (node-zookeeper-client pipelines them on one connection); topics × partitions nest. */
+const CONCURRENCY = 32;
+const TOPIC_CONCURRENCY = 16;
 
 export interface ReadOptions { connect?: string; chroot?: string | null; now?: () => number }
 
@@ -258,9 +277,18 @@ export async function readCluster(session: ZkSession, opts: ReadOptions = {}): P
     return b;
   })).filter((b): b is BrokerSnapshot => b !== null);
 
+  // /admin/delete_topics
+  const deletionNames = ((await childrenOrNull(zk, ZkPaths.deleteTopics)) ?? []).sort();
+  const pendingDeletions = (await mapLimit(deletionNames, CONCURRENCY, async (topic) => {
+    const path = TopicPaths.deleteTopic(topic);
+    const stat = await zk.exists(path);
+    return stat ? { topic, path, ctime: statTime(stat.ctime) } : null;
+  })).filter((d): d is DeletionSnapshot => d !== null);
+
   // /brokers/topics/<t>
   const topicNames = ((await childrenOrNull(zk, ZkPaths.brokerTopics)) ?? []).sort();
-  const topics = (await mapLimit(topicNames, CONCURRENCY, (t) => readTopic(zk, t, bad))).filter((t): t is TopicSnapshot => t !== null);
+  const topics = (await mapLimit(topicNames, TOPIC_CONCURRENCY, (t) => readTopic(zk, t, bad))).filter((t): t is TopicSnapshot => t !== null);
+  for (const t of topics) t.markedForDeletion = deletionNames.includes(t.name);
 
   // /config/<type>/<name>
   const configs = await readConfigs(zk, bad);
@@ -270,14 +298,6 @@ export async function readCluster(session: ZkSession, opts: ReadOptions = {}): P
     const { type, name } = ConfigEntityChangeNotification.decode(data);
     return { entityPath: `${type}/${name}` };
   }, { entityPath: null });
-
-  // /admin/delete_topics
-  const deletionNames = ((await childrenOrNull(zk, ZkPaths.deleteTopics)) ?? []).sort();
-  const pendingDeletions = (await mapLimit(deletionNames, CONCURRENCY, async (topic) => {
-    const path = TopicPaths.deleteTopic(topic);
-    const stat = await zk.exists(path);
-    return stat ? { topic, path, ctime: statTime(stat.ctime) } : null;
-  })).filter((d): d is DeletionSnapshot => d !== null);
 
   const isrChangeNotifications = await readNotifications<Omit<IsrChangeSnapshot, keyof NotificationBase>>(zk, IsrChangeNotificationZNode.path, ISR_CHANGE_PREFIX, bad,
     (path, data) => ({ partitions: IsrChangeNotificationZNode.decode(path, data) }), { partitions: null });
@@ -304,13 +324,31 @@ export async function readCluster(session: ZkSession, opts: ReadOptions = {}): P
     }
   }
 
+  const adminRequest = async <P>(path: string, decode: (d: Buffer | null) => P[]): Promise<AdminRequestSnapshot<P> | null> => {
+    const node = await zk.getDataOrNull(path);
+    if (!node) return null;
+    const r: AdminRequestSnapshot<P> = { path, partitions: null, ctime: statTime(node.stat.ctime), error: null };
+    try { r.partitions = decode(node.data); } catch (e) { r.error = bad(path, e); }
+    return r;
+  };
+  const reassignPartitions = await adminRequest(ReassignPartitionsZNode.path, ReassignPartitionsZNode.decode);
+  const preferredReplicaElection = await adminRequest(PreferredReplicaElectionZNode.path, PreferredReplicaElectionZNode.decode);
+
+  let migration: MigrationSnapshot | null = null;
+  const mig = await zk.getDataOrNull(MigrationZNode.path);
+  if (mig) {
+    migration = { path: MigrationZNode.path, error: null };
+    try { Object.assign(migration, MigrationZNode.decode(mig.data)); } catch (e) { migration.error = bad(MigrationZNode.path, e); }
+  }
+
   const acls = await readAcls(zk, bad);
   undecodable.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   return {
     schema: SNAPSHOT_SCHEMA, connect: opts.connect ?? session.connectString, chroot: opts.chroot ?? null, readAt, filter: null,
-    clusterId, controller, controllerEpoch, brokers, topics, configs, configChanges, pendingDeletions,
-    isrChangeNotifications, logDirEventNotifications, feature, producerIdBlock, acls, missingPaths, undecodable,
+    clusterId, controller, controllerEpoch, brokers, topics, configs, configChanges, pendingDeletions, reassignPartitions,
+    preferredReplicaElection, isrChangeNotifications, logDirEventNotifications, feature, producerIdBlock, migration, acls,
+    missingPaths, undecodable,
   };
 }
 
@@ -320,7 +358,7 @@ async function readTopic(zk: ZkReader, name: string, bad: Bad): Promise<TopicSna
   const path = TopicPaths.topic(name);
   const node = await zk.getDataOrNull(path);
   if (!node) return null; // deleted meanwhile
-  const topic: TopicSnapshot = { name, path, topicId: null, partitions: [], ctime: statTime(node.stat.ctime), error: null };
+  const topic: TopicSnapshot = { name, path, topicId: null, partitions: [], ctime: statTime(node.stat.ctime), markedForDeletion: false, error: null };
   let assignment: ReturnType<typeof TopicZNode.decode> | null = null;
   try { assignment = TopicZNode.decode(name, node.data); topic.topicId = assignment.topicId; } catch (e) { topic.error = bad(path, e); }
   const ids = new Set<number>(assignment ? assignment.partitions.keys() : []);
@@ -451,6 +489,9 @@ export function filterSnapshot(s: ClusterSnapshot, filter: string | null): Clust
     logDirEventNotifications: keep(s.logDirEventNotifications),
     feature: s.feature && m(s.feature.path) ? s.feature : null,
     producerIdBlock: s.producerIdBlock && m(s.producerIdBlock.path) ? s.producerIdBlock : null,
+    reassignPartitions: s.reassignPartitions && m(s.reassignPartitions.path) ? s.reassignPartitions : null,
+    preferredReplicaElection: s.preferredReplicaElection && m(s.preferredReplicaElection.path) ? s.preferredReplicaElection : null,
+    migration: s.migration && m(s.migration.path) ? s.migration : null,
     acls: (() => {
       const resources = keep(s.acls.resources);
       return { ...s.acls, presentPaths: s.acls.presentPaths.filter(m), resources, count: resources.reduce((n, r) => n + (r.acls?.length ?? 0), 0) };

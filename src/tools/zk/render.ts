@@ -31,7 +31,9 @@ export function renderSnapshot(s: ClusterSnapshot): string {
     const c = s.controller;
     const epoch = s.controllerEpoch ? (s.controllerEpoch.epoch ?? UNDECODABLE) : '(none)';
     const who = !c ? '(none)' : c.error ? UNDECODABLE
-      : `broker ${c.brokerId}, since ${iso(c.timestamp)}, session ${c.sessionOwner}${c.kraftControllerEpoch !== null && c.kraftControllerEpoch > 0 ? `, KRaft controller epoch ${c.kraftControllerEpoch}` : ''}`;
+      : c.kraftControllerEpoch !== null && c.kraftControllerEpoch > 0
+        ? `KRaft controller ${c.brokerId} (ZK migration), KRaft controller epoch ${c.kraftControllerEpoch}, since ${iso(c.timestamp)}`
+        : `broker ${c.brokerId}, since ${iso(c.timestamp)}, session ${c.sessionOwner}`;
     out.push(`Controller: ${who}; controller epoch ${epoch}${s.controllerEpoch ? ` (zkVersion ${s.controllerEpoch.zkVersion})` : ''}`);
   }
 
@@ -48,9 +50,9 @@ export function renderSnapshot(s: ClusterSnapshot): string {
   if (show('/brokers/topics')) {
     const nParts = s.topics.reduce((n, t) => n + t.partitions.length, 0);
     section(`Topics (/brokers/topics): ${s.topics.length}, ${nParts} partitions`, s.topics.length === 0 ? [] : table(
-      ['TOPIC', 'TOPIC ID', 'PARTITIONS', 'RF', 'CREATED'],
+      ['TOPIC', 'TOPIC ID', 'PARTITIONS', 'RF', 'CREATED', 'MARKED FOR DELETION'],
       s.topics.map((t) => [t.name, t.error ? UNDECODABLE : dash(t.topicId), String(t.partitions.length),
-        String(Math.max(0, ...t.partitions.map((p) => p.replicas?.length ?? 0))), iso(t.ctime)]),
+        String(Math.max(0, ...t.partitions.map((p) => p.replicas?.length ?? 0))), iso(t.ctime), t.markedForDeletion ? 'yes' : '-']),
     ));
     if (nParts > 0) {
       out.push('');
@@ -85,6 +87,16 @@ export function renderSnapshot(s: ClusterSnapshot): string {
       ['TOPIC', 'REQUESTED'], s.pendingDeletions.map((d) => [d.topic, iso(d.ctime)]),
     ));
   }
+  if (show('/admin/reassign_partitions') && s.reassignPartitions) {
+    const r = s.reassignPartitions;
+    section(`Partition reassignment in progress (/admin/reassign_partitions, since ${iso(r.ctime)})`, r.error ? [UNDECODABLE]
+      : table(['TOPIC', 'PARTITION', 'TARGET REPLICAS'], (r.partitions ?? []).map((p) => [p.topic, String(p.partition), ids(p.replicas)])));
+  }
+  if (show('/admin/preferred_replica_election') && s.preferredReplicaElection) {
+    const r = s.preferredReplicaElection;
+    out.push('', `Preferred replica election in progress (/admin/preferred_replica_election, since ${iso(r.ctime)}): ${r.error ? UNDECODABLE
+      : (r.partitions ?? []).map((p) => `${p.topic}-${p.partition}`).join(',') || '-'}`);
+  }
   if (show('/isr_change_notification')) {
     section(`ISR change notifications (/isr_change_notification): ${s.isrChangeNotifications.length}`, s.isrChangeNotifications.length === 0 ? [] : table(
       ['NAME', 'PARTITIONS', 'CREATED'],
@@ -107,6 +119,11 @@ export function renderSnapshot(s: ClusterSnapshot): string {
     const p = s.producerIdBlock;
     out.push(!p ? 'Producer id block (/latest_producer_id_block): (none allocated)' : p.error ? `Producer id block (/latest_producer_id_block): ${UNDECODABLE}`
       : `Producer id block (/latest_producer_id_block): ${p.blockStart}..${p.blockEnd}, allocated by broker ${p.broker}`);
+  }
+  if (show('/migration') && s.migration) {
+    const g = s.migration;
+    out.push(g.error ? `ZK → KRaft migration (/migration): ${UNDECODABLE}`
+      : `ZK → KRaft migration (/migration): KRaft controller ${g.kraftControllerId}, epoch ${g.kraftControllerEpoch}, metadata offset ${g.kraftMetadataOffset}, metadata epoch ${g.kraftMetadataEpoch}`);
   }
   if (show('/kafka-acl', '/kafka-acl-extended', '/kafka-acl-changes', '/kafka-acl-extended-changes')) {
     const a = s.acls;

@@ -74,6 +74,9 @@ async function writeHealthyTree(s: ZkSession): Promise<void> {
   await put(s, '/kafka-acl/Topic/orders', '{"version":1,"acls":[{"principal":"User:alice","permissionType":"Allow","operation":"Read","host":"*"},{"principal":"User:bob","permissionType":"Deny","operation":"Write","host":"10.0.0.9"}]}');
   await put(s, '/kafka-acl-extended/prefixed/Group/app-', '{"version":1,"acls":[{"principal":"User:alice","permissionType":"Allow","operation":"Read","host":"*"}]}');
   await s.mkdirp('/kafka-acl-changes');
+  await put(s, '/admin/reassign_partitions', '{"version":1,"partitions":[{"topic":"orders","partition":1,"replicas":[2]}]}');
+  await put(s, '/admin/preferred_replica_election', '{"version":1,"partitions":[{"topic":"orders","partition":0}]}');
+  await put(s, '/migration', '{"version":0,"kraft_controller_id":3000,"kraft_controller_epoch":1,"kraft_metadata_offset":42,"kraft_metadata_epoch":1}');
   await put(s, '/kafka-acl-extended-changes/acl_changes_', '{"version":1,"resourceType":"GROUP","name":"app-","patternType":"PREFIXED"}', CreateMode.PERSISTENT_SEQUENTIAL);
 }
 
@@ -107,6 +110,8 @@ function normalise(s: ClusterSnapshot): ClusterSnapshot {
   c.brokers.forEach((b, i) => { b.sessionOwner = `0x100000000000000${i + 1}`; b.brokerEpoch = 100 + i; });
   if (c.controller) c.controller.sessionOwner = '0x1000000000000001';
   for (const t of c.topics) t.ctime = T;
+  if (c.reassignPartitions) c.reassignPartitions.ctime = T;
+  if (c.preferredReplicaElection) c.preferredReplicaElection.ctime = T;
   for (const xs of [c.configChanges, c.isrChangeNotifications, c.logDirEventNotifications, c.pendingDeletions]) for (const x of xs) x.ctime = T;
   return c;
 }
@@ -163,6 +168,10 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
     expect(Math.abs(s.pendingDeletions[0].ctime - Date.now())).toBeLessThan(60_000);
     expect(s.feature).toEqual({ path: '/feature', version: 2, status: 'enabled', features: {}, epoch: 0, error: null });
     expect(s.producerIdBlock).toEqual({ path: '/latest_producer_id_block', broker: 1, blockStart: 1000, blockEnd: 1999, error: null });
+    expect(s.topics.map((t) => [t.name, t.markedForDeletion])).toEqual([['old', true], ['orders', false]]);
+    expect(s.reassignPartitions).toMatchObject({ path: '/admin/reassign_partitions', partitions: [{ topic: 'orders', partition: 1, replicas: [2] }], error: null });
+    expect(s.preferredReplicaElection).toMatchObject({ partitions: [{ topic: 'orders', partition: 0 }], error: null });
+    expect(s.migration).toEqual({ path: '/migration', kraftControllerId: 3000, kraftControllerEpoch: 1, kraftMetadataOffset: 42, kraftMetadataEpoch: 1, error: null });
     expect(s.acls).toMatchObject({ count: 3, pendingChanges: 1, presentPaths: ['/kafka-acl', '/kafka-acl-extended', '/kafka-acl-changes', '/kafka-acl-extended-changes'] });
     expect(s.acls.resources.map((r) => `${r.patternType} ${r.resourceType}:${r.name}`)).toEqual(['LITERAL Topic:orders', 'PREFIXED Group:app-']);
     // Fresh notifications and deletions are not stale at Kafka's 15 minutes: a healthy tree checks clean.
@@ -172,6 +181,15 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
   it('renders the healthy tree as human tables (golden output)', async () => {
     const text = renderSnapshot(normalise(await readCluster(healthy, { connect: 'x', chroot: '/healthy' })));
     await expect(text).toMatchFileSnapshot('./golden/healthy-tree.txt');
+  });
+
+  it('does not flag a KRaft controller in /controller (ZK migration) as an unregistered broker', async () => {
+    const s = await readCluster(healthy);
+    s.controller = { ...s.controller!, brokerId: 3000, kraftControllerEpoch: 1 };
+    expect(checkCluster(s, { staleMinutes: 15 })).toEqual([]);
+    expect(renderSnapshot(s)).toContain('Controller: KRaft controller 3000 (ZK migration), KRaft controller epoch 1, since 2023-11-14T22:13:25.000Z; controller epoch 3');
+    s.controller.kraftControllerEpoch = -1;
+    expect(checkCluster(s, { staleMinutes: 15 }).map(formatProblem)).toEqual(['/controller: controller is broker 3000, which is not registered in /brokers/ids (live brokers: 1,2)']);
   });
 
   it('restricts output to a path prefix', async () => {
@@ -194,7 +212,8 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
     const j = JSON.parse(r.out);
     expect(Object.keys(j).sort()).toEqual([
       'acls', 'brokers', 'chroot', 'clusterId', 'configChanges', 'configs', 'connect', 'controller', 'controllerEpoch', 'feature', 'filter',
-      'isrChangeNotifications', 'logDirEventNotifications', 'missingPaths', 'pendingDeletions', 'problems', 'producerIdBlock', 'readAt', 'schema', 'topics', 'undecodable',
+      'isrChangeNotifications', 'logDirEventNotifications', 'migration', 'missingPaths', 'pendingDeletions', 'preferredReplicaElection', 'problems',
+      'producerIdBlock', 'readAt', 'reassignPartitions', 'schema', 'topics', 'undecodable',
     ]);
     const N = expect.any(Number); const S = expect.any(String);
     expect(j).toMatchObject({ schema: 'rafka.zk.snapshot/1', connect: `${zk.connectString}/healthy`, chroot: '/healthy', readAt: N, filter: null, clusterId: CLUSTER_ID, problems: null });
@@ -202,7 +221,7 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
     expect(j.brokers[0]).toMatchObject({ id: 1, brokerEpoch: N, sessionOwner: expect.stringMatching(/^0x[0-9a-f]{16}$/), timestamp: 1700000001000 });
     expect(j.controller).toEqual({ path: '/controller', brokerId: 1, timestamp: 1700000005000, kraftControllerEpoch: -1, sessionOwner: S, error: null });
     expect(j.controllerEpoch).toEqual({ path: '/controller_epoch', epoch: 3, zkVersion: 0, error: null });
-    expect(Object.keys(j.topics[0]).sort()).toEqual(['ctime', 'error', 'name', 'partitions', 'path', 'topicId']);
+    expect(Object.keys(j.topics[0]).sort()).toEqual(['ctime', 'error', 'markedForDeletion', 'name', 'partitions', 'path', 'topicId']);
     expect(Object.keys(j.topics[0].partitions[0]).sort()).toEqual(['addingReplicas', 'partition', 'path', 'removingReplicas', 'replicas', 'state', 'stateError']);
     expect(Object.keys(j.topics[0].partitions[0].state).sort()).toEqual(['controllerEpoch', 'isr', 'leader', 'leaderEpoch', 'leaderRecoveryState', 'partitionEpoch']);
     expect(j.configs[0]).toEqual({ type: 'brokers', name: '1', path: '/config/brokers/1', config: { 'log.retention.ms': '3600000' }, error: null });
@@ -214,6 +233,8 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
       path: '/kafka-acl/Topic/orders', patternType: 'LITERAL', resourceType: 'Topic', name: 'orders', error: null,
       acls: [{ principal: 'User:alice', permissionType: 'Allow', operation: 'Read', host: '*' }, { principal: 'User:bob', permissionType: 'Deny', operation: 'Write', host: '10.0.0.9' }],
     });
+    expect(j.reassignPartitions).toEqual({ path: '/admin/reassign_partitions', partitions: [{ topic: 'orders', partition: 1, replicas: [2] }], ctime: N, error: null });
+    expect(j.preferredReplicaElection).toEqual({ path: '/admin/preferred_replica_election', partitions: [{ topic: 'orders', partition: 0 }], ctime: N, error: null });
     const checked = JSON.parse((await runCli([`${zk.connectString}/healthy`, '--json', '--check', '--stale-minutes', '0'])).out);
     expect(checked.problems.map((p: any) => Object.keys(p).sort().join())).toContain('kind,message,path');
   });
