@@ -1,0 +1,179 @@
+/**
+ * Per-topic log configuration (Kafka `LogConfig`): broker defaults (`log.*` keys of {@link KafkaConfig}) overlaid
+ * with the topic's `/config/topics/<topic>` overrides (topic-level key names). Plain immutable object, shared by
+ * every partition of a topic.
+ */
+import type { KafkaConfig } from '../../config/kafka-config.js';
+
+export type CleanupPolicy = 'delete' | 'compact';
+export type MessageTimestampType = 'CreateTime' | 'LogAppendTime';
+
+export interface LogConfig {
+  /** `segment.bytes` (log.segment.bytes) */
+  readonly segmentBytes: number;
+  /** `segment.ms` (log.roll.ms / log.roll.hours) */
+  readonly segmentMs: number;
+  /** `segment.jitter.ms` (log.roll.jitter.ms / .hours) */
+  readonly segmentJitterMs: number;
+  /** `segment.index.bytes` (log.index.size.max.bytes) */
+  readonly maxIndexSize: number;
+  /** `index.interval.bytes` (log.index.interval.bytes) */
+  readonly indexIntervalBytes: number;
+  /** `flush.messages` (log.flush.interval.messages); Long.MAX_VALUE ⇒ never. */
+  readonly flushMessages: number;
+  /** `flush.ms` (log.flush.interval.ms / log.flush.scheduler.interval.ms); Long.MAX_VALUE ⇒ never. */
+  readonly flushMs: number;
+  /** `retention.ms` (log.retention.*); negative ⇒ unlimited. */
+  readonly retentionMs: number;
+  /** `retention.bytes` (log.retention.bytes); negative ⇒ unlimited. */
+  readonly retentionBytes: number;
+  /** `max.message.bytes` (message.max.bytes): largest record batch accepted. */
+  readonly maxMessageBytes: number;
+  /** `message.timestamp.type` (log.message.timestamp.type) */
+  readonly messageTimestampType: MessageTimestampType;
+  /** `file.delete.delay.ms` (log.segment.delete.delay.ms) */
+  readonly fileDeleteDelayMs: number;
+  /** `cleanup.policy` (log.cleanup.policy) */
+  readonly cleanupPolicy: readonly CleanupPolicy[];
+  /** `preallocate` (log.preallocate) */
+  readonly preallocate: boolean;
+}
+
+/** Defaults used when no broker config is given (Kafka's). */
+export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
+  segmentBytes: 1073741824,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  segmentJitterMs: 0,
+  maxIndexSize: 10485760,
+  indexIntervalBytes: 4096,
+  flushMessages: Number.MAX_SAFE_INTEGER,
+  flushMs: Number.MAX_SAFE_INTEGER,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  retentionBytes: -1,
+  maxMessageBytes: 1048588,
+  messageTimestampType: 'CreateTime',
+  fileDeleteDelayMs: 60000,
+  cleanupPolicy: Object.freeze(['delete']) as readonly CleanupPolicy[],
+  preallocate: false,
+});
+
+/** A topic override that could not be parsed (the broker default is used instead). */
+export interface LogConfigError {
+  key: string;
+  value: string;
+  message: string;
+}
+
+function tryGet<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Broker-level defaults for every topic (Kafka `LogConfig` built from `KafkaConfig.extractLogConfigMap`). */
+export function brokerLogConfig(config: KafkaConfig): LogConfig {
+  const d = DEFAULT_LOG_CONFIG;
+  return Object.freeze({
+    segmentBytes: tryGet(() => config.getInt('log.segment.bytes'), d.segmentBytes),
+    segmentMs: tryGet(() => config.logRollTimeMillis, d.segmentMs),
+    segmentJitterMs: tryGet(() => config.logRollTimeJitterMillis, d.segmentJitterMs),
+    maxIndexSize: tryGet(() => config.getInt('log.index.size.max.bytes'), d.maxIndexSize),
+    indexIntervalBytes: tryGet(() => config.getInt('log.index.interval.bytes'), d.indexIntervalBytes),
+    flushMessages: tryGet(() => config.getLong('log.flush.interval.messages'), d.flushMessages),
+    flushMs: tryGet(() => config.logFlushIntervalMs, d.flushMs),
+    retentionMs: tryGet(() => config.logRetentionTimeMillis, d.retentionMs),
+    retentionBytes: tryGet(() => config.getLong('log.retention.bytes'), d.retentionBytes),
+    maxMessageBytes: tryGet(() => config.getInt('message.max.bytes'), d.maxMessageBytes),
+    messageTimestampType: tryGet(() => config.getString('log.message.timestamp.type') as MessageTimestampType, d.messageTimestampType),
+    fileDeleteDelayMs: tryGet(() => config.getLong('log.segment.delete.delay.ms'), d.fileDeleteDelayMs),
+    cleanupPolicy: Object.freeze(tryGet(() => config.getList('log.cleanup.policy') as CleanupPolicy[], [...d.cleanupPolicy])),
+    preallocate: tryGet(() => config.getBoolean('log.preallocate'), d.preallocate),
+  });
+}
+
+const LONG_RE = /^[+-]?[0-9]+$/;
+
+function parseLong(v: string, min: number | null): number {
+  const s = v.trim();
+  if (!LONG_RE.test(s)) throw new Error(`Invalid value ${v}: not a number`);
+  const n = Number(s);
+  if (min !== null && n < min) throw new Error(`Invalid value ${v}: value must be at least ${min}`);
+  return n;
+}
+
+function parseInt32(v: string, min: number | null): number {
+  const n = parseLong(v, min);
+  if (n > 2147483647 || n < -2147483648) throw new Error(`Invalid value ${v}: not a 32-bit int`);
+  return n;
+}
+
+function parseBool(v: string): boolean {
+  const s = v.trim().toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  throw new Error(`Invalid value ${v}: expected true or false`);
+}
+
+type Setter = (c: Record<string, unknown>, v: string) => void;
+
+/** Topic-level keys understood here and how each overrides the LogConfig field. */
+const TOPIC_KEYS: Record<string, Setter> = {
+  'segment.bytes': (c, v) => (c.segmentBytes = parseInt32(v, 14)),
+  'segment.ms': (c, v) => (c.segmentMs = parseLong(v, 1)),
+  'segment.jitter.ms': (c, v) => (c.segmentJitterMs = parseLong(v, 0)),
+  'segment.index.bytes': (c, v) => (c.maxIndexSize = parseInt32(v, 4)),
+  'index.interval.bytes': (c, v) => (c.indexIntervalBytes = parseInt32(v, 0)),
+  'flush.messages': (c, v) => (c.flushMessages = parseLong(v, 1)),
+  'flush.ms': (c, v) => (c.flushMs = parseLong(v, 0)),
+  'retention.ms': (c, v) => (c.retentionMs = parseLong(v, -1)),
+  'retention.bytes': (c, v) => (c.retentionBytes = parseLong(v, null)),
+  'max.message.bytes': (c, v) => (c.maxMessageBytes = parseInt32(v, 0)),
+  'message.timestamp.type': (c, v) => {
+    if (v !== 'CreateTime' && v !== 'LogAppendTime') throw new Error(`Invalid value ${v}: String must be one of: CreateTime, LogAppendTime`);
+    c.messageTimestampType = v;
+  },
+  'file.delete.delay.ms': (c, v) => (c.fileDeleteDelayMs = parseLong(v, 0)),
+  'cleanup.policy': (c, v) => {
+    const list = v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+    for (const p of list) if (p !== 'delete' && p !== 'compact') throw new Error(`Invalid value ${v}: unknown cleanup policy ${p}`);
+    c.cleanupPolicy = Object.freeze(list);
+  },
+  preallocate: (c, v) => (c.preallocate = parseBool(v)),
+};
+
+/** Topic-level keys this module applies. */
+export const LOG_CONFIG_TOPIC_KEYS: readonly string[] = Object.keys(TOPIC_KEYS);
+
+/**
+ * `defaults` overlaid with topic overrides. Unknown keys are ignored (they belong to other components);
+ * invalid values are reported in `errors` and the default is kept.
+ */
+export function logConfigWithOverrides(
+  defaults: LogConfig,
+  overrides: Readonly<Record<string, string>> | undefined,
+  errors?: LogConfigError[],
+): LogConfig {
+  if (!overrides || Object.keys(overrides).length === 0) return defaults;
+  const c: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) {
+    const set = TOPIC_KEYS[key];
+    if (!set) continue;
+    try {
+      set(c, value);
+    } catch (e) {
+      errors?.push({ key, value, message: (e as Error).message });
+    }
+  }
+  return Object.freeze(c) as unknown as LogConfig;
+}
+
+/** Kafka `LogConfig.randomSegmentJitter`: uniformly in [0, min(segment.jitter.ms, segment.ms)). */
+export function randomSegmentJitter(config: LogConfig, random: () => number = Math.random): number {
+  if (config.segmentJitterMs <= 0) return 0;
+  const bound = Math.min(config.segmentJitterMs, config.segmentMs);
+  return Math.floor(random() * bound);
+}
+
+export const cleanupDeletes = (config: LogConfig): boolean => config.cleanupPolicy.includes('delete');

@@ -1,0 +1,515 @@
+/**
+ * The broker's LogManager (Kafka `LogManager`, reference §1.2 steps 10–11, §1.6, §4): owns the log dirs (locks,
+ * checkpoints, clean-shutdown marker) and every partition {@link Log}. Scheduling is NOT done here: the
+ * LogManager machine calls the periodic methods (flush, checkpoints, retention) on its own timers.
+ *
+ * Loading: per dir, an async pool of `num.recovery.threads.per.data.dir` workers takes partition dirs from a
+ * queue; each partition is loaded with synchronous I/O in one go and the worker yields to the event loop
+ * (`setImmediate`) between partitions, so timers and sockets keep being served during a long startup. (Node has
+ * one JS thread: the pool bounds interleaving, not CPU parallelism.)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { KafkaConfig } from '../../config/kafka-config.js';
+import type { Logger } from '../../logger.js';
+import { validateLogDirs } from './log-dirs.js';
+import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
+import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.js';
+import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
+import { listPartitionDirs } from './partition-dir.js';
+import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
+import { NoLiveLogDirError } from '../server/log-dirs-startup.js';
+
+export { NoLiveLogDirError } from '../server/log-dirs-startup.js';
+export { LogDirLockedError } from './file-lock.js';
+export { DuplicateLogDirError } from './log-dirs.js';
+
+export interface LogManagerOptions {
+  /** Absolute paths. */
+  logDirs: string[];
+  initialOfflineDirs: Array<{ dir: string; error: string }>;
+  config: KafkaConfig;
+  /** `/config/topics/<topic>` overrides, by topic. */
+  topicConfigs?: Map<string, Record<string, string>>;
+  log: Logger;
+  onDirFailure: (dir: string, error: Error) => void;
+  now?: () => number;
+}
+
+export interface LoadLogsSummary {
+  logs: number;
+  recoveredSegments: number;
+  truncatedBytes: number;
+  /** Dirs that had `.kafka_cleanshutdown` (consumed). */
+  hadCleanShutdown: string[];
+  durationMs: number;
+}
+
+interface DirState {
+  dir: string;
+  lock: FileLock;
+  recoveryPointCheckpoint: OffsetCheckpointFile;
+  logStartOffsetCheckpoint: OffsetCheckpointFile;
+  hadCleanShutdown: boolean;
+  /** Every log of the dir finished loading (a marker may be written at shutdown). */
+  loadedAll: boolean;
+}
+
+interface PendingDelete {
+  files: string[];
+  due: number;
+}
+
+export class LogManager {
+  private readonly opts: LogManagerOptions;
+  private readonly dirs = new Map<string, DirState>();
+  private readonly offline: Array<{ dir: string; error: string }>;
+  private readonly logs = new Map<string, Log>();
+  private readonly brokerDefaults: LogConfig;
+  private readonly topicConfigCache = new Map<string, LogConfig>();
+  private readonly hooks: LogHooks;
+  private pendingDeletes: PendingDelete[] = [];
+  private deleteTimer: NodeJS.Timeout | null = null;
+  private readonly reportedFailures = new Set<string>();
+  private shutDown = false;
+
+  private constructor(opts: LogManagerOptions, dirs: DirState[], offline: Array<{ dir: string; error: string }>) {
+    this.opts = opts;
+    for (const d of dirs) this.dirs.set(d.dir, d);
+    this.offline = offline;
+    this.brokerDefaults = brokerLogConfig(opts.config);
+    this.hooks = {
+      onIoError: (dir, err) => this.reportDirFailure(dir, err),
+      scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
+      warn: (m) => opts.log.warn(m),
+      now: opts.now,
+    };
+  }
+
+  /**
+   * LogManager construction: validate/create dirs, lock `.lock` in each live dir, create empty recovery-point /
+   * log-start checkpoints if missing. Throws LogDirLockedError / DuplicateLogDirError (fatal); NoLiveLogDirError
+   * when no dir is usable.
+   */
+  static async create(opts: LogManagerOptions): Promise<LogManager> {
+    const known = new Map(opts.initialOfflineDirs.map((o) => [path.resolve(o.dir), o.error]));
+    const validation = await validateLogDirs(opts.logDirs, { initialOfflineDirs: [...known.keys()] });
+    const offline = validation.offline.map((o) => ({ dir: o.dir, error: known.get(o.dir) ?? o.error.message }));
+    const states: DirState[] = [];
+    try {
+      for (const dir of validation.online) {
+        let lock: FileLock;
+        try {
+          lock = await lockLogDir(dir);
+        } catch (e) {
+          if (e instanceof LogDirLockedError) throw e;
+          offline.push({ dir, error: `Disk error while locking directory ${dir}: ${(e as Error).message}` });
+          continue;
+        }
+        try {
+          const cps = await ensureLogManagerCheckpoints(dir);
+          states.push({ dir, lock, recoveryPointCheckpoint: cps.recoveryPoint, logStartOffsetCheckpoint: cps.logStartOffset, hadCleanShutdown: false, loadedAll: false });
+        } catch (e) {
+          await lock.release().catch(() => {});
+          offline.push({ dir, error: `Disk error while creating checkpoint files in ${dir}: ${(e as Error).message}` });
+        }
+      }
+    } catch (e) {
+      await Promise.allSettled(states.map((s) => s.lock.release()));
+      throw e;
+    }
+    for (const o of offline) opts.log.error({ dir: o.dir }, `Log dir ${o.dir} is offline: ${o.error}`);
+    if (states.length === 0) {
+      throw new NoLiveLogDirError(`Shutdown broker because none of the specified log dirs from ${opts.logDirs.join(', ')} can be created or validated`);
+    }
+    return new LogManager(opts, states, offline);
+  }
+
+  get liveLogDirs(): string[] {
+    return [...this.dirs.keys()];
+  }
+  get offlineLogDirs(): Array<{ dir: string; error: string }> {
+    return this.offline.map((o) => ({ ...o }));
+  }
+
+  /** Effective LogConfig of a topic (broker defaults + overrides). */
+  logConfigFor(topic: string): LogConfig {
+    let c = this.topicConfigCache.get(topic);
+    if (!c) {
+      const errors: Array<{ key: string; value: string; message: string }> = [];
+      c = logConfigWithOverrides(this.brokerDefaults, this.opts.topicConfigs?.get(topic), errors);
+      for (const e of errors) this.opts.log.warn(`Invalid topic config ${e.key}=${e.value} for ${topic} ignored: ${e.message}`);
+      this.topicConfigCache.set(topic, c);
+    }
+    return c;
+  }
+
+  /** New `/config/topics/<topic>` overrides: applied to the topic's logs at once. */
+  updateTopicConfig(topic: string, overrides: Record<string, string>): void {
+    if (!this.opts.topicConfigs) this.opts.topicConfigs = new Map();
+    this.opts.topicConfigs.set(topic, overrides);
+    this.topicConfigCache.delete(topic);
+    const c = this.logConfigFor(topic);
+    for (const l of this.logs.values()) if (l.topic === topic) l.updateConfig(c);
+  }
+
+  private reportDirFailure(dir: string, err: Error): void {
+    if (this.reportedFailures.has(dir)) return;
+    this.reportedFailures.add(dir);
+    this.opts.log.error({ dir, err }, `Error in log dir ${dir}: ${err.message}`);
+    try {
+      this.opts.onDirFailure(dir, err);
+    } catch (e) {
+      this.opts.log.error({ err: e }, 'onDirFailure handler threw');
+    }
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  // -------------------------------------------------------------------------------------------- loading
+
+  /** Kafka `loadLogs` for every live dir (see the module comment for the concurrency model). */
+  async loadLogs(): Promise<LoadLogsSummary> {
+    const start = performance.now();
+    const threads = Math.max(1, this.opts.config.getInt('num.recovery.threads.per.data.dir'));
+    const summary: LoadLogsSummary = { logs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0 };
+    const failedDirs = new Map<string, Error>();
+
+    await Promise.all(
+      [...this.dirs.values()].map(async (state) => {
+        const dir = state.dir;
+        let recoveryPoints = new Map<string, bigint>();
+        let logStartOffsets = new Map<string, bigint>();
+        let partitions;
+        try {
+          state.hadCleanShutdown = await hasCleanShutdownFile(dir);
+          if (state.hadCleanShutdown) {
+            summary.hadCleanShutdown.push(dir);
+            await deleteCleanShutdownFile(dir);
+          }
+          try {
+            recoveryPoints = await state.recoveryPointCheckpoint.read();
+          } catch (e) {
+            this.opts.log.warn(`Error occurred while reading recovery-point-offset-checkpoint file of directory ${dir}, resetting the recovery checkpoint to 0: ${(e as Error).message}`);
+            if (isIoError(e)) failedDirs.set(dir, e as Error);
+          }
+          try {
+            logStartOffsets = await state.logStartOffsetCheckpoint.read();
+          } catch (e) {
+            this.opts.log.warn(`Error occurred while reading log-start-offset-checkpoint file of directory ${dir}, resetting to the base offset of the first segment: ${(e as Error).message}`);
+            if (isIoError(e)) failedDirs.set(dir, e as Error);
+          }
+          partitions = await listPartitionDirs(dir);
+        } catch (e) {
+          if (!isIoError(e)) throw e;
+          failedDirs.set(dir, e as Error);
+          return;
+        }
+        const queue = [...partitions];
+        let dirOk = true;
+        const worker = async (): Promise<void> => {
+          for (;;) {
+            const p = queue.shift();
+            if (!p) return;
+            await yieldToLoop();
+            if (failedDirs.has(dir) && !dirOk) return;
+            if (p.kind === 'delete') {
+              this.scheduleDelete([p.path], this.logConfigFor(p.topic).fileDeleteDelayMs);
+              continue;
+            }
+            if (p.kind !== 'current') {
+              this.opts.log.info(`Skipping ${p.kind} log dir ${p.path} (future/stray replicas are not managed yet)`);
+              continue;
+            }
+            const key = topicPartitionKey(p.topic, p.partition);
+            try {
+              const res = Log.load({
+                dir: p.path,
+                topic: p.topic,
+                partition: p.partition,
+                config: this.logConfigFor(p.topic),
+                recoveryPoint: recoveryPoints.get(key) ?? 0n,
+                logStartOffset: logStartOffsets.get(key) ?? 0n,
+                hadCleanShutdown: state.hadCleanShutdown,
+                hooks: this.hooks,
+              });
+              const existing = this.logs.get(key);
+              if (existing) {
+                res.log.closeHandlers();
+                throw new Error(`Duplicate log directories for ${key} are found in both ${existing.dir} and ${p.path}. It is likely because log directory failure happened while broker was replacing current replica with future replica. Recover broker from this failure by manually deleting one of the two directories for this partition. It is recommended to delete the partition in the log directory that is known to have failed recently.`);
+              }
+              this.logs.set(key, res.log);
+              summary.logs++;
+              summary.recoveredSegments += res.recoveredSegments;
+              summary.truncatedBytes += res.truncatedBytes;
+            } catch (e) {
+              if (!isIoError(e)) throw e;
+              this.opts.log.error({ err: e }, `Error while loading log dir ${dir}: ${(e as Error).message}`);
+              failedDirs.set(dir, e as Error);
+              dirOk = false;
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, queue.length)) }, worker));
+        state.loadedAll = dirOk && !failedDirs.has(dir);
+      }),
+    );
+    for (const [dir, err] of failedDirs) this.reportDirFailure(dir, err);
+    summary.durationMs = performance.now() - start;
+    this.opts.log.info(
+      { logs: summary.logs, recoveredSegments: summary.recoveredSegments, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
+      `Loaded ${summary.logs} logs in ${Math.round(summary.durationMs)}ms`,
+    );
+    return summary;
+  }
+
+  // -------------------------------------------------------------------------------------------- logs
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.logs.get(topicPartitionKey(topic, partition));
+  }
+
+  allLogs(): Log[] {
+    return [...this.logs.values()];
+  }
+
+  /** Logs per live dir (new logs go to the dir with the fewest). */
+  private partitionCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const d of this.dirs.keys()) counts.set(d, 0);
+    for (const l of this.logs.values()) {
+      const d = l.logDir;
+      if (counts.has(d)) counts.set(d, counts.get(d)! + 1);
+    }
+    return counts;
+  }
+
+  /** The existing log, or a new one in the live dir with the fewest partitions (Kafka `getOrCreateLog`). */
+  getOrCreateLog(topic: string, partition: number, opts: { topicId?: string } = {}): Log {
+    const key = topicPartitionKey(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing) {
+      if (opts.topicId !== undefined) existing.assignTopicId(opts.topicId);
+      return existing;
+    }
+    if (this.dirs.size === 0) throw new KafkaStorageError(`Can not create log for ${key} because all log directories are offline`);
+    let best: string | null = null;
+    let bestCount = Infinity;
+    for (const [d, n] of this.partitionCounts()) {
+      if (n < bestCount) {
+        best = d;
+        bestCount = n;
+      }
+    }
+    const dir = path.join(best!, key);
+    let log: Log;
+    try {
+      log = Log.create({ dir, topic, partition, config: this.logConfigFor(topic), topicId: opts.topicId, hooks: this.hooks });
+    } catch (e) {
+      if (isIoError(e)) {
+        this.reportDirFailure(best!, e as Error);
+        throw new KafkaStorageError(`Error while creating log for ${key} in dir ${best}: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+    this.logs.set(key, log);
+    this.opts.log.info(`Created log for partition ${key} in ${dir}`);
+    return log;
+  }
+
+  // -------------------------------------------------------------------------------------------- periodic tasks
+
+  /** Flush logs whose `flush.ms` elapsed since their last flush (Kafka `flushDirtyLogs`). */
+  async flushDirtyLogs(): Promise<void> {
+    for (const l of this.logs.values()) {
+      if (l.isOffline) continue;
+      if (l.timeSinceLastFlush >= l.config.flushMs && l.unflushedMessages > 0n) {
+        try {
+          await l.flushAsync();
+        } catch (e) {
+          this.opts.log.error({ err: e }, `Error flushing log ${l.topic}-${l.partition}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private logsByDir(): Map<string, Log[]> {
+    const m = new Map<string, Log[]>();
+    for (const d of this.dirs.keys()) m.set(d, []);
+    for (const l of this.logs.values()) m.get(l.logDir)?.push(l);
+    return m;
+  }
+
+  /** Write `recovery-point-offset-checkpoint` in every live dir (all its logs). */
+  async checkpointRecoveryPoints(): Promise<void> {
+    for (const [dir, logs] of this.logsByDir()) {
+      const state = this.dirs.get(dir);
+      if (!state) continue;
+      const m = new Map<string, bigint>();
+      for (const l of logs) if (!l.isOffline) m.set(topicPartitionKey(l.topic, l.partition), l.recoveryPoint);
+      try {
+        await state.recoveryPointCheckpoint.write(m);
+      } catch (e) {
+        if (!isIoError(e)) throw e;
+        this.reportDirFailure(dir, e as Error);
+      }
+    }
+  }
+
+  /** Write `log-start-offset-checkpoint` in every live dir (logs whose start offset is above their first segment). */
+  async checkpointLogStartOffsets(): Promise<void> {
+    for (const [dir, logs] of this.logsByDir()) {
+      const state = this.dirs.get(dir);
+      if (!state) continue;
+      const m = new Map<string, bigint>();
+      for (const l of logs) {
+        if (l.isOffline) continue;
+        const first = l.segmentBaseOffsets()[0];
+        if (first !== undefined && l.logStartOffset > first) m.set(topicPartitionKey(l.topic, l.partition), l.logStartOffset);
+      }
+      try {
+        await state.logStartOffsetCheckpoint.write(m);
+      } catch (e) {
+        if (!isIoError(e)) throw e;
+        this.reportDirFailure(dir, e as Error);
+      }
+    }
+  }
+
+  /** Retention for every log (Kafka `cleanupLogs`); also removes `.deleted` files whose delay has passed. */
+  async cleanupLogs(): Promise<{ deletedSegments: number }> {
+    let deletedSegments = 0;
+    const now = this.now();
+    for (const l of this.logs.values()) {
+      if (l.isOffline) continue;
+      try {
+        deletedSegments += l.deleteOldSegments(now);
+      } catch (e) {
+        this.opts.log.error({ err: e }, `Error during retention of ${l.topic}-${l.partition}: ${(e as Error).message}`);
+      }
+      await yieldToLoop();
+    }
+    await this.deleteDueFiles();
+    if (deletedSegments > 0) this.opts.log.info(`Log cleanup completed. ${deletedSegments} segments deleted`);
+    return { deletedSegments };
+  }
+
+  // -------------------------------------------------------------------------------------------- async deletes
+
+  private scheduleDelete(files: string[], delayMs: number): void {
+    if (files.length === 0) return;
+    this.pendingDeletes.push({ files, due: this.now() + delayMs });
+    this.armDeleteTimer();
+  }
+
+  private armDeleteTimer(): void {
+    if (this.deleteTimer) clearTimeout(this.deleteTimer);
+    this.deleteTimer = null;
+    if (this.pendingDeletes.length === 0 || this.shutDown) return;
+    const due = Math.min(...this.pendingDeletes.map((p) => p.due));
+    this.deleteTimer = setTimeout(() => {
+      this.deleteTimer = null;
+      this.deleteDueFiles().catch((e) => this.opts.log.error({ err: e }, 'Error deleting files'));
+    }, Math.max(0, Math.min(due - this.now(), 2 ** 31 - 1)));
+    this.deleteTimer.unref();
+  }
+
+  /** Remove files/dirs scheduled for deletion whose delay has passed. Returns how many paths were removed. */
+  async deleteDueFiles(): Promise<number> {
+    const now = this.now();
+    const due = this.pendingDeletes.filter((p) => p.due <= now);
+    this.pendingDeletes = this.pendingDeletes.filter((p) => p.due > now);
+    let n = 0;
+    for (const p of due) {
+      for (const f of p.files) {
+        try {
+          await fs.promises.rm(f, { recursive: true, force: true });
+          n++;
+        } catch (e) {
+          this.opts.log.warn(`Could not delete ${f}: ${(e as Error).message}`);
+        }
+      }
+    }
+    this.armDeleteTimer();
+    return n;
+  }
+
+  /** Paths waiting for deletion (for tests/metrics). */
+  get pendingDeletions(): string[] {
+    return this.pendingDeletes.flatMap((p) => p.files);
+  }
+
+  // -------------------------------------------------------------------------------------------- failure / shutdown
+
+  /** A dir failed: close its logs without flushing, release its lock, drop it from the live dirs. */
+  handleLogDirFailure(dir: string): void {
+    const state = this.dirs.get(dir);
+    if (!state) return;
+    this.dirs.delete(dir);
+    this.offline.push({ dir, error: `Log dir ${dir} failed` });
+    for (const [key, l] of this.logs) {
+      if (l.logDir !== dir) continue;
+      l.closeHandlers();
+      this.logs.delete(key);
+    }
+    state.lock.release().catch((e) => this.opts.log.warn(`Could not release the lock of ${dir}: ${(e as Error).message}`));
+    this.opts.log.error(`Logs for partitions in dir ${dir} are offline and the dir is removed from the live log dirs`);
+  }
+
+  /**
+   * Clean shutdown (Kafka `LogManager.shutdown`, §1.6): per live dir, flush and close every log; if all closed,
+   * write both checkpoints and — when the dir loaded completely or had a marker — `.kafka_cleanshutdown`.
+   * Finally release (and delete) every `.lock`.
+   */
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    if (this.deleteTimer) clearTimeout(this.deleteTimer);
+    this.deleteTimer = null;
+    const byDir = this.logsByDir();
+    try {
+      for (const [dir, logs] of byDir) {
+        const state = this.dirs.get(dir)!;
+        let ok = true;
+        for (const l of logs) {
+          try {
+            if (l.isOffline) {
+              ok = false;
+              continue;
+            }
+            await l.flushAsync();
+            l.close();
+          } catch (e) {
+            ok = false;
+            this.opts.log.error({ err: e }, `Error closing log ${l.topic}-${l.partition}: ${(e as Error).message}`);
+          }
+        }
+        if (!ok) continue;
+        try {
+          const rp = new Map<string, bigint>();
+          const lso = new Map<string, bigint>();
+          for (const l of logs) {
+            const key = topicPartitionKey(l.topic, l.partition);
+            rp.set(key, l.recoveryPoint);
+            const first = l.segmentBaseOffsets()[0];
+            if (first !== undefined && l.logStartOffset > first) lso.set(key, l.logStartOffset);
+          }
+          await state.recoveryPointCheckpoint.write(rp);
+          await state.logStartOffsetCheckpoint.write(lso);
+          if (state.loadedAll || state.hadCleanShutdown) await writeCleanShutdownFile(dir);
+        } catch (e) {
+          this.opts.log.error({ err: e }, `Error writing checkpoints / clean shutdown marker in ${dir}: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.logs.clear();
+      await Promise.allSettled([...this.dirs.values()].map((s) => s.lock.release()));
+    }
+    this.opts.log.info('Shutdown complete.');
+  }
+}
+
