@@ -16,12 +16,12 @@ const CSS = `
 :root { --bg:#0f1419; --panel:#171d24; --line:#2a333d; --fg:#d7dde4; --dim:#8a96a3; --accent:#3fb950; --warn:#d29922; --err:#f85149; --blue:#58a6ff; }
 * { box-sizing: border-box; }
 body { margin:0; font:13px/1.4 ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background:var(--bg); color:var(--fg); }
-header { display:flex; gap:16px; align-items:center; padding:8px 14px; border-bottom:1px solid var(--line); background:var(--panel); position:sticky; top:0; z-index:2; }
+header { display:flex; width:100%; gap:16px; align-items:center; padding:8px 14px; border-bottom:1px solid var(--line); background:var(--panel); position:sticky; top:0; z-index:2; }
 header h1 { font-size:15px; margin:0; font-weight:600; }
 #conn { padding:2px 8px; border-radius:10px; background:#30363d; }
 #conn[data-state=open] { background:#1f6f3a; } #conn[data-state=closed] { background:#8b2c2c; }
 .dim { color:var(--dim); }
-main { display:grid; grid-template-columns: 300px 1fr; gap:0; }
+main { display:grid; grid-template-columns: 300px minmax(0, 1fr); gap:0; }
 aside { border-right:1px solid var(--line); padding:10px; min-height:calc(100vh - 40px); }
 section { padding:10px 14px; border-bottom:1px solid var(--line); }
 h2 { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(--dim); margin:4px 0 8px; }
@@ -33,7 +33,7 @@ h2 { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(-
 #tree li[data-kind=other] { color:var(--dim); }
 #tree li[data-status=stopped], #tree li[data-status=done] { opacity:.55; }
 #charts { display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start; }
-.chart { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:8px; max-width:100%; }
+.chart { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:8px; max-width:100%; overflow-x:auto; }
 .chart > h3 { margin:0 0 6px; font-size:13px; } .chart > h3 .cur { font-weight:400; color:var(--accent); font-family:ui-monospace, monospace; margin-left:6px; }
 .chart[data-status=stopped], .chart[data-status=done] { opacity:.5; }
 .state { border:1px solid #3a4552; border-radius:6px; padding:4px 6px; margin:3px; display:inline-block; vertical-align:top; background:#1b222b; min-width:90px; }
@@ -44,6 +44,7 @@ h2 { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(-
 .state.active > .name { color:#7ee787; }
 .state ul { margin:2px 0 0; padding:0 0 0 2px; list-style:none; font-family:ui-monospace, monospace; font-size:11px; color:var(--dim); }
 .state ul li b { color:#c9d1d9; font-weight:500; }
+.chart > ul { margin:0 0 6px; padding:0 0 0 4px; list-style:none; font-family:ui-monospace, monospace; font-size:11px; color:var(--dim); } .chart > ul li b { color:#c9d1d9; font-weight:500; }
 .substates { display:block; margin-top:3px; }
 #waterfall .row { display:grid; grid-template-columns: 330px 1fr 70px; align-items:center; gap:8px; height:18px; font-size:12px; }
 #waterfall .lbl { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; font-family:ui-monospace, monospace; }
@@ -56,7 +57,7 @@ h2 { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(-
 table { border-collapse:collapse; width:100%; font-size:12px; }
 td, th { padding:2px 6px; border-bottom:1px solid #1e252d; text-align:left; font-family:ui-monospace, monospace; }
 th { color:var(--dim); font-weight:500; } td.t { text-align:right; color:var(--dim); width:80px; }
-tr.state td.x { color:var(--accent); } tr.actor td.x { color:#bc8cff; }
+tr.k-state td.x { color:var(--accent); } tr.k-actor td.x { color:#bc8cff; }
 #logwrap { max-height:320px; overflow:auto; }
 label.opt { color:var(--dim); font-size:12px; margin-left:8px; }
 `;
@@ -140,7 +141,7 @@ function render() {
   const showInternal = $('#internal').checked;
   const entries = model.entries.filter((e) => showInternal || !/^xstate\.(promise|init)|^@xstate/.test(e.text)).slice(-400).reverse();
   $('#log').innerHTML = '<tr><th>t (ms)</th><th>actor</th><th></th><th>what</th></tr>' + entries.map((e) =>
-    '<tr class="' + e.kind + '"><td class="t">' + e.t.toFixed(1) + '</td><td>' + esc(e.actor) + '</td><td>' + e.kind + '</td><td class="x">'
+    '<tr class="k-' + e.kind + '"><td class="t">' + e.t.toFixed(1) + '</td><td>' + esc(e.actor) + '</td><td>' + e.kind + '</td><td class="x">'
     + (e.source ? '<span class="dim">' + esc(e.source) + ' → </span>' : '') + esc(e.text) + '</td></tr>').join('');
   $('#count').textContent = Object.keys(model.actors).length + ' actors · ' + model.entries.length + ' entries · t=' + Math.round(model.lastT) + ' ms';
 }
