@@ -66,10 +66,10 @@ describe.skipIf(!haveChromium)('live viewer in headless Chromium', () => {
     await page.waitForSelector('#conn[data-state=open]', { timeout: 10_000 });
     await page.waitForSelector(activeState('majordomo', 'running.serving'), { timeout: 10_000 });
     await page.waitForSelector(activeState('zookeeperClient', 'session.watching'), { timeout: 10_000 });
-    const tree = await page.$$eval('#tree li', (lis) => lis.map((li) => (li as HTMLElement).dataset.actor));
+    const tree = await page.$$eval('#tree li', (lis) => lis.map((li) => li.getAttribute('data-actor')));
     for (const n of ['majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig']) expect(tree, n).toContain(n);
     // Only the active states are highlighted: running and its child, not starting.
-    expect(await page.$$eval(`.chart[data-actor="majordomo"] .state.active`, (els) => els.map((e) => (e as HTMLElement).dataset.path))).toEqual(['running', 'running.serving']);
+    expect(await page.$$eval(`.chart[data-actor="majordomo"] .state.active`, (els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['running', 'running.serving']);
     expect(await page.isVisible(stateBox('zookeeperClient', 'session.degraded'))).toBe(true);
     expect(await page.textContent(`${stateBox('zookeeperClient', 'session.watching')} li`)).toContain('zk.disconnected → degraded');
     // The startup waterfall: each step of the Majordomo with how long it took.
