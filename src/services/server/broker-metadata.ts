@@ -46,11 +46,13 @@ export async function writeMetaPropertiesToDirs(dirs: string[], brokerId: number
   return { written, failed };
 }
 
-export function createBrokerInfo(config: KafkaConfig, brokerId: number, now = Date.now()): BrokerInfo {
+/** The registration payload; an advertised port 0 becomes the port its listener actually bound. */
+export function createBrokerInfo(config: KafkaConfig, brokerId: number, now = Date.now(), bound: Array<{ listenerName: string; boundPort: number }> = []): BrokerInfo {
+  const boundPort = (name: string, port: number) => (port === 0 ? bound.find((b) => b.listenerName === name)?.boundPort ?? 0 : port);
   return {
     id: brokerId,
     endpoints: config.effectiveAdvertisedListeners.map((e) => ({
-      listenerName: e.listenerName, host: e.host === '' ? hostnameForRegistration() : e.host, port: e.port, securityProtocol: e.securityProtocol,
+      listenerName: e.listenerName, host: e.host === '' ? hostnameForRegistration() : e.host, port: boundPort(e.listenerName, e.port), securityProtocol: e.securityProtocol,
     })),
     rack: config.rack,
     jmxPort: -1,
