@@ -39,10 +39,10 @@ describe('rafka zk (built CLI, real ZooKeeper)', () => {
       id: 1, path: '/brokers/ids/1', endpoints: [`PLAINTEXT://127.0.0.1:${port}`],
       listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }],
       rack: 'r1', jmxPort: -1, timestamp: expect.any(Number), features: {},
-      sessionOwner: `0x${reg.ephemeralOwner.toString('hex')}`, brokerEpoch: Number(reg.czxid.readBigInt64BE(0)), error: null,
+      sessionOwner: `0x${reg.ephemeralOwner.readBigUInt64BE(0).toString(16)}`, brokerEpoch: Number(reg.czxid.readBigInt64BE(0)), error: null,
     }]);
     expect(Date.now() - j.brokers[0].timestamp).toBeLessThan(60_000);
-    expect(j.controller).toMatchObject({ brokerId: 1, kraftControllerEpoch: -1, sessionOwner: `0x${reg.ephemeralOwner.toString('hex')}`, error: null });
+    expect(j.controller).toMatchObject({ brokerId: 1, kraftControllerEpoch: -1, sessionOwner: `0x${reg.ephemeralOwner.readBigUInt64BE(0).toString(16)}`, error: null });
     expect(j.controllerEpoch).toMatchObject({ epoch: 1, error: null });
     expect(j.feature).toEqual({ path: '/feature', version: 2, status: 'enabled', features: {}, epoch: 0, error: null });
     expect(j.missingPaths).toEqual([]);
@@ -53,7 +53,7 @@ describe('rafka zk (built CLI, real ZooKeeper)', () => {
     const table = await runCli([`${zk.connectString}${b.chroot}`]);
     expect(table.code).toBe(0);
     expect(table.out).toContain(`Cluster id: ${clusterId}`);
-    expect(table.out).toMatch(new RegExp(`^1   PLAINTEXT://127\\.0\\.0\\.1:${port}  r1    -1   \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  0x[0-9a-f]{16}  \\d+ +-$`, 'm'));
+    expect(table.out).toMatch(new RegExp(`^1   PLAINTEXT://127\\.0\\.0\\.1:${port}  r1    -1   \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  0x[0-9a-f]+ +\\d+ +-$`, 'm'));
     expect(table.out).toContain('Feature (/feature): enabled, epoch 0, version 2, finalized features: (none)');
 
     // The broker gone (clean shutdown), its registration and /controller are gone too: nothing left to contradict.

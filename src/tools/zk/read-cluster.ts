@@ -30,7 +30,7 @@ export interface BrokerSnapshot {
   timestamp: number | null;
   /** Supported features advertised: name → {min_version, max_version}. */
   features: Record<string, { min_version: number; max_version: number }> | null;
-  /** ephemeralOwner of the znode: the broker's ZooKeeper session, "0x" + 16 hex digits. */
+  /** ephemeralOwner of the znode: the broker's ZooKeeper session as ZooKeeper prints it ("0x10000195e060001"). */
   sessionOwner: string;
   /** The znode's czxid (Kafka's broker epoch). */
   brokerEpoch: number;
@@ -176,7 +176,8 @@ export interface ClusterSnapshot {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-const hexSession = (b: Buffer) => `0x${b.toString('hex').padStart(16, '0')}`;
+/** A session id as ZooKeeper prints it (zkCli's ephemeralOwner): 0x + hex without leading zeros. */
+const hexSession = (b: Buffer) => `0x${b.readBigUInt64BE(0).toString(16)}`;
 const statTime = (b: Buffer) => Number(longFromBuffer(b));
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
