@@ -8,6 +8,7 @@ import type { ClusterSnapshot } from './read-cluster.js';
 
 export type ProblemKind =
   | 'missing-path'
+  | 'no-brokers'
   | 'undecodable'
   | 'controller-not-registered'
   | 'no-leader'
@@ -41,6 +42,9 @@ export function checkCluster(s: ClusterSnapshot, opts: CheckOptions = { staleMin
   const liveText = `live brokers: ${list([...live].sort((a, b) => a - b))}`;
 
   for (const p of s.missingPaths) add(p, 'missing-path', 'znode is missing: not a Kafka ZooKeeper tree, or no broker has started against it');
+  if (s.brokers.length === 0 && !s.missingPaths.includes(ZkPaths.brokerIds)) {
+    add(ZkPaths.brokerIds, 'no-brokers', 'no broker is registered: the whole cluster is down');
+  }
   for (const u of s.undecodable) add(u.path, 'undecodable', u.error.startsWith('not readable') ? u.error : `cannot decode: ${u.error}`);
 
   // During a ZK → KRaft migration /controller names a KRaft controller (kraftControllerEpoch > 0), never a registered broker.

@@ -190,6 +190,8 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
     expect(renderSnapshot(s)).toContain('Controller: KRaft controller 3000 (ZK migration), KRaft controller epoch 1, since 2023-11-14T22:13:25.000Z; controller epoch 3');
     s.controller.kraftControllerEpoch = -1;
     expect(checkCluster(s, { staleMinutes: 15 }).map(formatProblem)).toEqual(['/controller: controller is broker 3000, which is not registered in /brokers/ids (live brokers: 1,2)']);
+    s.brokers = [];
+    expect(checkCluster(s, { staleMinutes: 15 }).map(formatProblem)[0]).toBe('/brokers/ids: no broker is registered: the whole cluster is down');
   });
 
   it('restricts output to a path prefix', async () => {
