@@ -3,7 +3,7 @@
  * ClusterSnapshot. Read-only: only getData / getChildren / exists. A znode that cannot be decoded
  * keeps its place (fields null, `error` set) and is listed in `undecodable`.
  */
-import { ZkSession, ZkCode, isZkError, longFromBuffer, type Stat } from '../../services/zookeeper/zk-session.js';
+import { ZkSession, ZkCode, isZkError, longFromBuffer } from '../../services/zookeeper/zk-session.js';
 import {
   ZkPaths, BrokerIdZNode, ClusterIdZNode, ConfigEntityZNode, ConfigEntityChangeNotification, FeatureZNode,
   CONFIG_CHANGE_PREFIX, LOG_DIR_EVENT_PREFIX, sequenceNumber, type FeatureStatus,
