@@ -1,0 +1,98 @@
+// Runs the real clients installed here against a fake broker (support/fake-broker.ts, which answers with our
+// encoder) and checks the request frames they send. Skipped for clients that are not installed.
+// RAFKA_UPDATE_FIXTURES=1 stores the captured frames as the hex fixtures used by golden.test.ts.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { startFakeBroker, type FakeBroker } from './support/fake-broker.js';
+import { SCENARIOS, decodeAll, saveFixture } from './support/golden.js';
+
+const KCAT = '/usr/bin/kcat';
+const PYTHON = '/usr/bin/python3';
+const hasKcat = existsSync(KCAT);
+const hasKafkaPython = existsSync('/usr/lib/python3/dist-packages/kafka/__init__.py') && existsSync(PYTHON);
+let hasKafkajs = true;
+try {
+  await import('kafkajs');
+} catch {
+  hasKafkajs = false;
+}
+
+function run(cmd: string, args: string[], input?: string, timeout = 20000): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+let broker: FakeBroker;
+beforeEach(async () => {
+  broker = await startFakeBroker();
+});
+afterEach(async () => {
+  await broker.close();
+});
+
+function finish(scenario: string): void {
+  expect(broker.errors).toEqual([]);
+  const frames = broker.frames;
+  if (process.env.RAFKA_UPDATE_FIXTURES === '1') saveFixture(scenario, frames);
+  SCENARIOS[scenario]!(decodeAll(frames));
+}
+
+test.skipIf(!hasKcat)('kcat -L: ApiVersions v3 and Metadata v4, and it prints our Metadata answer', async () => {
+  const r = await run(KCAT, ['-b', `127.0.0.1:${broker.port}`, '-L', '-m', '10']);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain(`broker 1 at 127.0.0.1:${broker.port} (controller)`);
+  expect(r.out).toContain('topic "golden" with 1 partitions');
+  finish('kcat-metadata');
+}, 30000);
+
+test.skipIf(!hasKcat)('kcat -P (idempotent): InitProducerId v3 and Produce v7 carrying a v2 record batch', async () => {
+  const r = await run(KCAT, ['-b', `127.0.0.1:${broker.port}`, '-P', '-t', 'golden', '-p', '0', '-X', 'enable.idempotence=true'], 'hello\n');
+  expect(r.code).toBe(0);
+  finish('kcat-produce');
+}, 30000);
+
+test.skipIf(!hasKcat)('kcat -C -e: ListOffsets v2 then Fetch v11, and it reaches the end of the partition', async () => {
+  const r = await run(KCAT, ['-b', `127.0.0.1:${broker.port}`, '-C', '-t', 'golden', '-p', '0', '-o', 'beginning', '-e']);
+  expect(r.code).toBe(0);
+  expect(r.err).toContain('Reached end of topic golden [0]');
+  finish('kcat-consume');
+}, 30000);
+
+test.skipIf(!hasKafkaPython)('kafka-python: pipelined ApiVersions v0 + Metadata v0 probe, Produce v7, ListOffsets v1, Fetch v4', async () => {
+  const script = `
+import sys
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+bs = '127.0.0.1:${broker.port}'
+p = KafkaProducer(bootstrap_servers=bs, client_id='golden-py')
+p.send('golden', b'hello', partition=0).get(timeout=10)
+p.close()
+c = KafkaConsumer(bootstrap_servers=bs, client_id='golden-py', enable_auto_commit=False)
+tp = TopicPartition('golden', 0)
+c.assign([tp])
+c.seek_to_beginning(tp)
+c.poll(timeout_ms=1500)
+c.close()
+print('done')
+`;
+  const r = await run(PYTHON, ['-c', script], undefined, 30000);
+  expect(r.err).toBe('');
+  expect(r.out.trim()).toBe('done');
+  finish('kafka-python');
+}, 40000);
+
+test.skipIf(!hasKafkajs)('kafkajs: ApiVersions v2, Metadata v6, CreateTopics v3, Produce v7', async () => {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'golden-js', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'golden-new', numPartitions: 3, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'golden', messages: [{ value: 'hello', partition: 0 }] });
+  await producer.disconnect();
+  finish('kafkajs');
+}, 30000);

@@ -1,0 +1,145 @@
+// A tiny fake Kafka broker for capturing real clients' request frames: it answers just enough
+// (ApiVersions, Metadata, Produce, ListOffsets, Fetch, FindCoordinator, InitProducerId, CreateTopics) with our own
+// encoder for the clients to go on, and records every request frame it receives.
+import net from 'node:net';
+import { ADVERTISED_APIS, apiSupport } from '../../../src/protocol/api-keys.js';
+import { decodeRequest, encodeApiVersionsUnsupported, encodeResponse, type DecodedRequest } from '../../../src/protocol/frame.js';
+
+export interface CapturedFrame {
+  apiKey: number;
+  apiVersion: number;
+  /** the frame without its 4-byte size prefix */
+  hex: string;
+}
+
+export interface FakeBroker {
+  port: number;
+  frames: CapturedFrame[];
+  /** exceptions other than an unsupported ApiVersions version (the tests expect none) */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+const SUPPORT = apiSupport(['required', 'recommended']);
+const TOPIC = 'golden';
+
+function answer(req: DecodedRequest, port: number): Buffer | null {
+  const cid = req.header.correlationId;
+  const v = req.apiVersion;
+  switch (req.apiKey) {
+    case 18:
+      return encodeResponse(cid, 18, v, {
+        errorCode: 0,
+        apiKeys: ADVERTISED_APIS.filter((a) => SUPPORT.has(a.apiKey)).map((a) => ({
+          apiKey: a.apiKey,
+          minVersion: a.minVersion,
+          maxVersion: a.maxVersion,
+        })),
+      });
+    case 3: {
+      const names = req.body.topics === null || req.body.topics.length === 0 ? [TOPIC] : req.body.topics.map((t) => t.name ?? TOPIC);
+      return encodeResponse(cid, 3, v, {
+        brokers: [{ nodeId: 1, host: '127.0.0.1', port, rack: null }],
+        clusterId: 'golden-cluster',
+        controllerId: 1,
+        topics: names.map((name) => ({
+          errorCode: 0,
+          name,
+          partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] }],
+        })),
+      });
+    }
+    case 0:
+      if (req.body.acks === 0) return null;
+      return encodeResponse(cid, 0, v, {
+        responses: req.body.topicData.map((t) => ({
+          name: t.name,
+          partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: 0, baseOffset: 0n, logStartOffset: 0n })),
+        })),
+      });
+    case 2:
+      return encodeResponse(cid, 2, v, {
+        topics: req.body.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1n, offset: 0n, oldStyleOffsets: v === 0 ? [0n] : [] })),
+        })),
+      });
+    case 1:
+      return encodeResponse(cid, 1, v, {
+        responses: req.body.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: 0, highWatermark: 0n, lastStableOffset: 0n, logStartOffset: 0n, records: Buffer.alloc(0) })),
+        })),
+      });
+    case 10:
+      return encodeResponse(cid, 10, v, {
+        nodeId: 1,
+        host: '127.0.0.1',
+        port,
+        coordinators: req.body.coordinatorKeys.map((key) => ({ key, nodeId: 1, host: '127.0.0.1', port, errorCode: 0 })),
+      });
+    case 22:
+      return encodeResponse(cid, 22, v, { errorCode: 0, producerId: 1000n, producerEpoch: 0 });
+    case 19:
+      return encodeResponse(cid, 19, v, {
+        topics: req.body.topics.map((t) => ({ name: t.name, errorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor })),
+      });
+  }
+  return null;
+}
+
+export async function startFakeBroker(): Promise<FakeBroker> {
+  const frames: CapturedFrame[] = [];
+  const errors: Error[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    let pending = Buffer.alloc(0);
+    sock.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4) {
+        const size = pending.readInt32BE(0);
+        if (pending.length < 4 + size) break;
+        const frame = Buffer.from(pending.subarray(4, 4 + size));
+        pending = pending.subarray(4 + size);
+        const apiKey = frame.readInt16BE(0);
+        const apiVersion = frame.readInt16BE(2);
+        // keep the first 3 frames of each (key, version): clients poll Fetch in a loop
+        if (frames.filter((f) => f.apiKey === apiKey && f.apiVersion === apiVersion).length < 3) {
+          frames.push({ apiKey, apiVersion, hex: frame.toString('hex') });
+        }
+        let out: Buffer | null = null;
+        let delay = 0;
+        try {
+          const req = decodeRequest(frame, SUPPORT);
+          // answer an empty Fetch after its max wait (at most 200 ms), as a broker would
+          if (req.apiKey === 1) delay = Math.min(200, Math.max(0, req.body.maxWaitMs));
+          out = answer(req, port);
+        } catch (e) {
+          const err = e as { kind?: string; header?: { requestApiKey: number; correlationId: number } };
+          if (err.kind === 'unsupported-version' && err.header?.requestApiKey === 18) out = encodeApiVersionsUnsupported(err.header.correlationId, SUPPORT);
+          else errors.push(e as Error);
+        }
+        if (out) {
+          const reply = out;
+          if (delay > 0) setTimeout(() => sock.writable && sock.write(reply), delay);
+          else sock.write(reply);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    frames,
+    errors,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
