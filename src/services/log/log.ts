@@ -186,7 +186,9 @@ export class Log {
   static create(o: { dir: string; topic: string; partition: number; config: LogConfig; topicId?: string; hooks?: LogHooks }): Log {
     fs.mkdirSync(o.dir, { recursive: true });
     fsyncDirSync(path.dirname(o.dir));
-    return Log.load({ ...o, hadCleanShutdown: true }).log;
+    const log = Log.load({ ...o, hadCleanShutdown: true }).log;
+    log.dirNeedsFlush = true; // the first segment's files are new entries of the partition dir
+    return log;
   }
 
   /** Load (and recover after an unclean shutdown) an existing partition dir (Kafka `UnifiedLog.apply` / `LogLoader`). */
