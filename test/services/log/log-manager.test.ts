@@ -1,4 +1,9 @@
-import { promises as fsp, existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  promises as fsp, existsSync, readFileSync, statSync, mkdirSync, writeFileSync, truncateSync, appendFileSync, readdirSync, rmSync,
+  openSync, writeSync, closeSync,
+} from 'node:fs';
+import { KafkaStorageError, type Log } from '../../../src/services/log/log.js';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogManager, NoLiveLogDirError } from '../../../src/services/log/log-manager.js';
@@ -146,5 +151,224 @@ describe('LogManager lifecycle', () => {
     const f = path.join(root, 'file');
     await fsp.writeFile(f, 'x');
     await expect(manager([f])).rejects.toBeInstanceOf(NoLiveLogDirError);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------ faults
+
+
+/** Write segments with the INDEPENDENT encoder: `segments[i]` = number of 2-record batches, offsets contiguous. */
+function writePartition(dir: string, segments: number[]): { batchSizes: number[][]; bases: bigint[] } {
+  mkdirSync(dir, { recursive: true });
+  let offset = 0n;
+  const batchSizes: number[][] = [];
+  const bases: bigint[] = [];
+  for (const n of segments) {
+    const base = offset;
+    bases.push(base);
+    const bufs: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      bufs.push(encodeBatch([{ value: value(i, 300), timestamp: 1000 + Number(offset) }, { value: value(i + 1, 300), timestamp: 1001 + Number(offset) }], { baseOffset: offset }));
+      offset += 2n;
+    }
+    batchSizes.push(bufs.map((b) => b.length));
+    writeFileSync(path.join(dir, `${pad20(base)}.log`), Buffer.concat(bufs));
+  }
+  return { batchSizes, bases };
+}
+
+function readAllOffsets(l: Log): number[] {
+  const out: number[] = [];
+  for (let next = l.logStartOffset; next < l.logEndOffset; ) {
+    const dec = decodeLog(l.read(next, 1 << 20).records);
+    expect(dec.batches.every((b) => b.crcOk)).toBe(true);
+    for (const b of dec.batches) for (let o = b.baseOffset; o <= b.lastOffset; o++) if (o >= next) out.push(Number(o));
+    next = dec.batches[dec.batches.length - 1]!.lastOffset + 1n;
+  }
+  return out;
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe('LogManager recovery faults', () => {
+  async function setup(segments: number[], mutate: (pdir: string, info: ReturnType<typeof writePartition>) => void, opts: { marker?: boolean; rp?: string; lso?: string } = {}) {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const d = path.join(root, 'data');
+    const pdir = path.join(d, 'f-0');
+    const info = writePartition(pdir, segments);
+    mutate(pdir, info);
+    if (opts.marker) writeFileSync(path.join(d, '.kafka_cleanshutdown'), '');
+    if (opts.rp) writeFileSync(path.join(d, 'recovery-point-offset-checkpoint'), opts.rp);
+    if (opts.lso) writeFileSync(path.join(d, 'log-start-offset-checkpoint'), opts.lso);
+    const failures: Array<[string, Error]> = [];
+    const { m } = await manager([d], {}, failures);
+    const summary = await m.loadLogs();
+    expect(failures).toEqual([]);
+    return { m, summary, pdir, info, log: m.getLog('f', 0)! };
+  }
+
+  it('torn last batch: truncated to the last whole batch', async () => {
+    const { m, summary, log, pdir, info } = await setup([10], (p, i) => {
+      const total = i.batchSizes[0]!.reduce((a, b) => a + b, 0);
+      truncateSync(path.join(p, `${pad20(0)}.log`), total - 100);
+    });
+    expect(log.logEndOffset).toBe(18n);
+    expect(summary.truncatedBytes).toBe(info.batchSizes[0]![9]! - 100);
+    expect(readAllOffsets(log)).toEqual(range(0, 18));
+    expect(pyDecode(readFileSync(path.join(pdir, `${pad20(0)}.log`))).length).toBe(9);
+    await m.shutdown();
+  });
+
+  it('flipped byte mid-segment: truncated at that batch, later segments deleted, nothing before lost', async () => {
+    const { m, log, pdir, info } = await setup([10, 10, 10], (p, i) => {
+      const f = path.join(p, `${pad20(20)}.log`);
+      const pos = i.batchSizes[1]!.slice(0, 5).reduce((a, b) => a + b, 0) + 200; // inside the 6th batch's records
+      const buf = readFileSync(f);
+      buf[pos] ^= 0x55;
+      writeFileSync(f, buf);
+    });
+    expect(log.logEndOffset).toBe(30n);
+    expect(log.segmentBaseOffsets()).toEqual([0n, 20n]);
+    expect(readAllOffsets(log)).toEqual(range(0, 30));
+    expect(existsSync(path.join(pdir, `${pad20(40)}.log`))).toBe(false);
+    expect(m.pendingDeletions.some((f) => f.endsWith(`${pad20(40)}.log.deleted`))).toBe(true);
+    // appends continue at 30 and are readable
+    expect(log.appendAsLeader(encodeBatch([{ value: value(1), timestamp: 5 }]), 0).firstOffset).toBe(30n);
+    void info;
+    await m.shutdown();
+  });
+
+  it('zero-filled tail: cut off', async () => {
+    const { m, log, summary, pdir } = await setup([5], (p) => appendFileSync(path.join(p, `${pad20(0)}.log`), Buffer.alloc(4096)));
+    expect(log.logEndOffset).toBe(10n);
+    expect(summary.truncatedBytes).toBe(4096);
+    const bytes = readFileSync(path.join(pdir, `${pad20(0)}.log`));
+    expect(decodeLog(bytes).validBytes).toBe(bytes.length);
+    await m.shutdown();
+  });
+
+  it('garbage index (unclean) and missing index (clean) are rebuilt', async () => {
+    const a = await setup([40], (p) => writeFileSync(path.join(p, `${pad20(0)}.index`), Buffer.from(Array.from({ length: 800 }, (_, i) => (i * 37) & 0xff))));
+    expect(a.log.logEndOffset).toBe(80n);
+    for (const o of [0n, 17n, 55n, 79n]) {
+      const first = decodeLog(a.log.read(o, 10_000).records).batches[0]!;
+      expect(first.baseOffset <= o && first.lastOffset >= o).toBe(true);
+    }
+    expect(readAllOffsets(a.log)).toEqual(range(0, 80));
+    await a.m.shutdown();
+    const b = await setup([40, 10], () => {}, { marker: true });
+    expect(b.summary.hadCleanShutdown.length).toBe(1);
+    expect(b.summary.recoveredSegments).toBe(2); // both .index files were missing
+    expect(readAllOffsets(b.log)).toEqual(range(0, 100));
+    expect(decodeOffsetIndexFile(path.join(b.pdir, `${pad20(0)}.index`)).length).toBeGreaterThan(0);
+    await b.m.shutdown();
+  });
+
+  it('checkpoints pointing past the end: recovery point clamped; log start offset past the LEO empties the log', async () => {
+    const a = await setup([5], () => {}, { rp: '0\n1\nf 0 1000\n' });
+    expect(a.log.logEndOffset).toBe(10n);
+    expect(a.log.recoveryPoint).toBe(10n);
+    await a.m.shutdown();
+    const b = await setup([5], () => {}, { lso: '0\n1\nf 0 50\n' });
+    expect(b.log.logEndOffset).toBe(50n);
+    expect(b.log.logStartOffset).toBe(50n);
+    expect(b.log.segmentBaseOffsets()).toEqual([50n]);
+    expect(b.log.appendAsLeader(encodeBatch([{ value: value(1), timestamp: 5 }]), 0).firstOffset).toBe(50n);
+    await b.m.shutdown();
+  });
+
+  it('schedules -delete dirs for deletion and removes them after file.delete.delay.ms', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const d = path.join(root, 'data');
+    writePartition(path.join(d, 'gone-0.0123456789abcdef0123456789abcdef-delete'), [2]);
+    let now = 1_000_000;
+    const { logger } = captureLogger();
+    const m = await LogManager.create({ logDirs: [d], initialOfflineDirs: [], config: makeConfig([d]), log: logger, onDirFailure: () => {}, now: () => now });
+    const s = await m.loadLogs();
+    expect(s.logs).toBe(0);
+    expect(m.pendingDeletions.length).toBe(1);
+    expect(await m.deleteDueFiles()).toBe(0);
+    now += 60_000;
+    expect(await m.deleteDueFiles()).toBe(1);
+    expect(readdirSync(d).some((n) => n.endsWith('-delete'))).toBe(false);
+    await m.shutdown();
+  });
+});
+
+function decodeOffsetIndexFile(f: string): Array<[number, number]> {
+  const b = readFileSync(f);
+  const out: Array<[number, number]> = [];
+  for (let p = 0; p + 8 <= b.length; p += 8) out.push([b.readInt32BE(p), b.readInt32BE(p + 4)]);
+  return out.filter(([r, pos], i) => i === 0 || r !== 0 || pos !== 0);
+}
+
+describe('LogManager runtime dir failure', () => {
+  it('a dir that fails while running goes offline (onDirFailure); the other dir keeps working', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const a = path.join(root, 'a');
+    const b = path.join(root, 'b');
+    mkdirSync(a);
+    let mounted = false;
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', a], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false; // fall back to replacing the partition dir with a file
+    }
+    try {
+      const failures: Array<[string, Error]> = [];
+      const { m } = await manager([a, b], { 'log.segment.bytes': '65536' }, failures);
+      await m.loadLogs();
+      const la = m.getOrCreateLog('x', 0);
+      const lb = m.getOrCreateLog('x', 1);
+      expect(la.logDir).toBe(a);
+      expect(lb.logDir).toBe(b);
+      la.appendAsLeader(encodeBatch([{ value: value(1), timestamp: 1 }]), 0);
+      if (mounted) {
+        // fill the tmpfs: the next write gets ENOSPC
+        const fd = openSync(path.join(a, 'filler'), 'w');
+        try {
+          const chunk = Buffer.alloc(64 << 10);
+          for (;;) writeSync(fd, chunk);
+        } catch {
+          /* full */
+        } finally {
+          closeSync(fd);
+        }
+        let err: unknown;
+        try {
+          for (let i = 0; i < 100; i++) la.appendAsLeader(encodeBatch([{ value: value(i, 4000), timestamp: 1 }]), 0);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(KafkaStorageError);
+        rmSync(path.join(a, 'filler'));
+      } else {
+        rmSync(la.dir, { recursive: true });
+        writeFileSync(la.dir, 'not a dir');
+        expect(() => la.roll()).toThrow(KafkaStorageError);
+      }
+      expect(failures.map(([d]) => d)).toEqual([a]);
+      // further use of that log is refused; the machine then takes the dir offline
+      expect(() => la.appendAsLeader(encodeBatch([{ value: value(1), timestamp: 1 }]), 0)).toThrow(KafkaStorageError);
+      m.handleLogDirFailure(a);
+      expect(m.liveLogDirs).toEqual([b]);
+      expect(m.offlineLogDirs.map((o) => o.dir)).toEqual([a]);
+      expect(m.getLog('x', 0)).toBeUndefined();
+      // the other dir keeps working, and new logs go there
+      lb.appendAsLeader(encodeBatch([{ value: value(1), timestamp: 1 }]), 0);
+      expect(lb.read(0n, 1000).records.length).toBeGreaterThan(0);
+      expect(m.getOrCreateLog('x', 2).logDir).toBe(b);
+      await m.checkpointRecoveryPoints();
+      await m.shutdown();
+      expect(existsSync(path.join(b, '.kafka_cleanshutdown'))).toBe(true);
+      expect(existsSync(path.join(a, '.kafka_cleanshutdown'))).toBe(false);
+      expect(failures.length).toBe(1);
+    } finally {
+      if (mounted) execFileSync('umount', ['-l', a], { stdio: 'ignore' });
+    }
   });
 });
