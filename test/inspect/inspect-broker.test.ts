@@ -1,11 +1,13 @@
 /**
  * The real broker with --inspect=URL and --inspect-port against a real ZooKeeper: the live
  * viewer's /events WebSocket replays the actor tree up to `running` and streams the shutdown live;
- * a Stately-style relay receives the same messages; no secret leaves the process.
+ * the relay of @statelyai/inspect (createInspectorServer) passes the same messages on to its page;
+ * no secret leaves the process.
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { WebSocketServer, WebSocket } from 'ws';
+import { createInspectorServer } from '@statelyai/inspect/server';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll } from '../integration/support.js';
@@ -59,12 +61,20 @@ async function listenAddresses(port: number): Promise<string[]> {
 
 describe('rafka --inspect / --inspect-port (real broker, real ZooKeeper)', () => {
   it('streams the actor tree to /events (replay + live) and to a Stately relay, sanitised', async () => {
-    // A stand-in for `createInspectorServer()` from @statelyai/inspect/server: a WebSocket relay.
-    const relay = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => relay.once('listening', r));
-    const relayPort = (relay.address() as { port: number }).port;
+    // The relay a Stately inspector user runs: createInspectorServer() from @statelyai/inspect/server
+    // (it serves a page that iframes stately.ai/inspect; here a plain WebSocket client plays that page).
+    const relayPort = await freePort();
+    const relay = createInspectorServer({ port: relayPort, autoOpen: false });
     const relayed: string[] = [];
-    relay.on('connection', (s) => s.on('message', (d) => relayed.push(d.toString())));
+    let receiver!: WebSocket;
+    for (let attempt = 0; ; attempt++) { // it listens asynchronously and reports nothing: retry briefly
+      receiver = new WebSocket(`ws://127.0.0.1:${relayPort}`);
+      const ok = await new Promise<boolean>((resolve) => { receiver.once('open', () => resolve(true)); receiver.once('error', () => resolve(false)); });
+      if (ok) break;
+      if (attempt > 40) throw new Error(`the Stately relay did not listen on ${relayPort}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    receiver.on('message', (d) => relayed.push(d.toString()));
     try {
       const port = await freePort();
       const b = await brokerConfig(zk, { 'ssl.keystore.password': SECRET });
@@ -128,15 +138,15 @@ describe('rafka --inspect / --inspect-port (real broker, real ZooKeeper)', () =>
       expect(c.raw.join('\n')).not.toContain(SECRET);
       expect(all.length).toBeGreaterThan(50);
 
-      // The Stately relay got the same wire messages (flushed before exit), and no secret either.
+      // The Stately relay passed on the same wire messages (flushed before exit), and no secret either.
       const stately = relayed.map((t) => JSON.parse(t) as Msg);
       expect(stately.filter((m) => m.type === '@xstate.actor').map((m) => m.name)).toEqual(expect.arrayContaining(COORDINATORS));
       expect(stately.every((m) => m._version === '0.7.2' && typeof m.sessionId === 'string' && typeof m.createdAt === 'string')).toBe(true);
       expect(stately.some((m) => m.type === '@xstate.snapshot' && m.snapshot.value === 'stopped')).toBe(true);
       expect(relayed.join('\n')).not.toContain(SECRET);
     } finally {
-      for (const s of relay.clients) s.terminate();
-      await new Promise((r) => relay.close(r));
+      receiver.terminate();
+      relay.stop();
     }
   });
 
