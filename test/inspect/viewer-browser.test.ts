@@ -4,8 +4,8 @@
  * the page shows the actors, highlights zookeeperClient's `session.watching`, then `degraded`
  * while ZooKeeper is stopped, then `watching` again after it is back.
  *
- * Screenshots go to $RAFKA_ARTIFACTS_DIR (default: <tmp>/rafka-artifacts). Without
- * /usr/bin/chromium the test is skipped locally; with CI set it fails instead.
+ * Screenshots go to $RAFKA_ARTIFACTS_DIR (default: <tmp>/rafka-artifacts). Without the browser
+ * ($RAFKA_CHROMIUM, default /usr/bin/chromium) the test is skipped locally; with CI set it fails.
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zooke
 import { stopAllBrokers } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll } from '../integration/support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.RAFKA_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) {
   throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium) for the viewer's browser test`);
