@@ -1,0 +1,136 @@
+/**
+ * KafkaApis: decode → dispatch → encode for every request frame of a connection.
+ *
+ * - Unknown / not handled API key, unsupported version (except ApiVersions) or malformed bytes: the connection is
+ *   closed ({@link CloseConnectionError}) with a message naming the api key, version, client id and the problem
+ *   (Kafka closes the connection too).
+ * - ApiVersions at an unsupported version: the v0-format UNSUPPORTED_VERSION answer listing the ApiVersions range,
+ *   so the client steps down.
+ * - A handler failing with anything else is logged and answered with the request's error response
+ *   (UNKNOWN_SERVER_ERROR on every topic / partition, as Kafka's `getErrorResponse`); Produce with acks=0 has no
+ *   response, so the connection is closed instead. Nothing is left unanswered.
+ *
+ * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
+ * this dispatcher has handlers for.
+ */
+import { ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import {
+  UnknownApiKeyError,
+  UnsupportedVersionError,
+  decodeRequest,
+  encodeApiVersionsUnsupported,
+  encodeResponse,
+  type DecodedRequest,
+} from '../../protocol/frame.js';
+import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
+import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
+import type { BrokerContext } from './broker-context.js';
+import type { ApiHandler, HandlerContext } from './handlers/common.js';
+import { apiVersionsHandler } from './handlers/api-versions.js';
+import { metadataHandler } from './handlers/metadata.js';
+
+/** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
+export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
+  ApiKey.Metadata,
+  ApiKey.ApiVersions,
+]);
+
+/** The advertised ranges: DEFAULT_API_SUPPORT restricted to {@link HANDLED_API_KEYS}. */
+export const HANDLED_API_SUPPORT: ApiSupport = new Map(
+  HANDLED_API_KEYS.map((k): [number, ApiRange] => {
+    const range = DEFAULT_API_SUPPORT.get(k);
+    if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
+    return [k, range];
+  }),
+);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyHandler = ApiHandler<any>;
+
+function buildHandlers(): Map<number, AnyHandler> {
+  const list: AnyHandler[] = [
+    apiVersionsHandler(HANDLED_API_SUPPORT),
+    metadataHandler(),
+  ];
+  const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
+  for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
+  return map;
+}
+
+/** "api key 3 (Metadata) version 9, correlation id 7, client id 'x', from <conn>" as far as readable. */
+function describeFrame(frame: Buffer, conn: ConnectionInfo): string {
+  const from = `from ${conn.remoteAddress}:${conn.remotePort} on ${conn.listenerName} (${conn.id})`;
+  if (frame.length < 8) return `a ${frame.length}-byte frame ${from}`;
+  const apiKey = frame.readInt16BE(0);
+  const version = frame.readInt16BE(2);
+  const correlationId = frame.readInt32BE(4);
+  let clientId = 'unreadable';
+  if (frame.length >= 10) {
+    const len = frame.readInt16BE(8);
+    if (len === -1) clientId = 'null';
+    else if (len >= 0 && 10 + len <= frame.length) clientId = `'${frame.toString('utf8', 10, 10 + len)}'`;
+  }
+  return `api key ${apiKey} (${apiKeyName(apiKey)}) version ${version}, correlation id ${correlationId}, client id ${clientId}, ${from}`;
+}
+
+function describeRequest(req: DecodedRequest, conn: ConnectionInfo): string {
+  return `${apiKeyName(req.apiKey)} v${req.apiVersion} request (correlation id ${req.header.correlationId}, client id ${
+    req.header.clientId === null ? 'null' : `'${req.header.clientId}'`}) from ${conn.remoteAddress}:${conn.remotePort} (${conn.id})`;
+}
+
+export function createRequestHandler(ctx: BrokerContext): RequestHandler {
+  const handlers = buildHandlers();
+
+  return async (frame, conn) => {
+    let req: DecodedRequest;
+    try {
+      req = decodeRequest(frame, HANDLED_API_SUPPORT);
+    } catch (e) {
+      if (e instanceof UnsupportedVersionError && e.header.requestApiKey === ApiKey.ApiVersions) {
+        return encodeApiVersionsUnsupported(e.header.correlationId, HANDLED_API_SUPPORT);
+      }
+      const what = describeFrame(frame, conn);
+      if (e instanceof UnknownApiKeyError) {
+        throw new CloseConnectionError(`Unknown or unhandled API key in ${what}: closing the connection`);
+      }
+      if (e instanceof UnsupportedVersionError) {
+        const r = e.supported;
+        throw new CloseConnectionError(`Unsupported version in ${what}: ${r.name} is handled in versions ${r.minVersion}-${r.maxVersion}; closing the connection`);
+      }
+      if (e instanceof ProtocolDecodeError) {
+        throw new CloseConnectionError(`Malformed request, ${what}: ${e.message}; closing the connection`);
+      }
+      throw new CloseConnectionError(`Could not decode ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    const handler = handlers.get(req.apiKey);
+    if (!handler) throw new CloseConnectionError(`No handler for ${describeRequest(req, conn)}`);
+    const hc: HandlerContext = { broker: ctx, conn };
+    const correlationId = req.header.correlationId;
+
+    let body: unknown;
+    try {
+      body = await handler.handle(req, hc);
+    } catch (e) {
+      if (e instanceof CloseConnectionError) throw e;
+      ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
+      if (req.apiKey === ApiKey.Produce && req.body.acks === 0) {
+        throw new CloseConnectionError(`Closing connection after an error in a Produce request with acks=0 (${describeRequest(req, conn)}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+      body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
+    }
+    if (body === null) return null;
+
+    try {
+      return encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never);
+    } catch (e) {
+      ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
+      try {
+        return encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never);
+      } catch (e2) {
+        throw new CloseConnectionError(`Could not encode any response to ${describeRequest(req, conn)}: ${e2 instanceof Error ? e2.message : String(e2)}`);
+      }
+    }
+  };
+}

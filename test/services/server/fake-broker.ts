@@ -1,0 +1,235 @@
+/**
+ * In-memory BrokerContext for handler tests: metadata with waitFor, partition logs over Buffers, a topic admin
+ * that "creates" topics (leaders on broker 1) and deletes them, all observable by the tests.
+ */
+import { KafkaConfig } from '../../../src/config/kafka-config.js';
+import { createLogger } from '../../../src/logger.js';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../../src/protocol/frame.js';
+import type { ImplementedApiKey } from '../../../src/protocol/messages/index.js';
+import type { TopicMetadata } from '../../../src/services/controller/cluster-metadata.js';
+import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
+import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
+import type {
+  AdminView,
+  AppendResult,
+  BrokerContext,
+  CreateTopicRequest,
+  MetadataView,
+  PartitionLog,
+  PartitionLookup,
+  ReadResult,
+  ReplicaView,
+} from '../../../src/services/server/broker-context.js';
+import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
+
+export const CONN: ConnectionInfo = { id: 'c1', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 50000 };
+
+export function brokerInfo(id: number, port = 9092, rack: string | null = null): BrokerInfo {
+  return {
+    id,
+    endpoints: [
+      { listenerName: 'PLAINTEXT', host: `broker${id}`, port, securityProtocol: 'PLAINTEXT' },
+      { listenerName: 'INTERNAL', host: `internal${id}`, port: port + 1000, securityProtocol: 'PLAINTEXT' },
+    ],
+    rack,
+    jmxPort: -1,
+    timestamp: 0,
+    features: {},
+  };
+}
+
+class NamedError extends Error {
+  constructor(name: string, message: string) { super(message); this.name = name; }
+}
+
+/** A partition log over in-memory batches; offsets assigned on append; HW = LEO. */
+export class MemoryLog implements PartitionLog {
+  batches: Buffer[] = [];
+  logStartOffset = 0n;
+  logEndOffset = 0n;
+  appendError: Error | null = null;
+  constructor(private readonly onAppend: () => void = () => {}) {}
+  get highWatermark(): bigint { return this.logEndOffset; }
+
+  appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
+    if (this.appendError) throw this.appendError;
+    const first = this.logEndOffset;
+    let count = 0;
+    for (const entry of iterateBatches(records)) {
+      const copy = Buffer.from(records.subarray(entry.position, entry.position + entry.size));
+      const b = new RecordBatch(copy);
+      b.ensureValid();
+      const n = b.lastOffsetDelta + 1;
+      b.setBaseOffset(this.logEndOffset);
+      b.setPartitionLeaderEpoch(leaderEpoch);
+      this.batches.push(copy);
+      this.logEndOffset += BigInt(n);
+      count += b.recordsCount;
+    }
+    this.onAppend();
+    return { firstOffset: first, lastOffset: this.logEndOffset - 1n, logAppendTime: -1, logStartOffset: this.logStartOffset, recordCount: count };
+  }
+
+  read(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): ReadResult {
+    if (startOffset < this.logStartOffset || startOffset > this.logEndOffset) {
+      throw new NamedError('OffsetOutOfRangeError', `offset ${startOffset} not in [${this.logStartOffset}, ${this.logEndOffset}]`);
+    }
+    const out: Buffer[] = [];
+    let size = 0;
+    for (const buf of this.batches) {
+      const b = new RecordBatch(buf);
+      if (b.lastOffset < startOffset) continue;
+      if (size + buf.length > maxBytes && !(opts.minOneMessage && out.length === 0)) break;
+      out.push(buf);
+      size += buf.length;
+    }
+    return { records: Buffer.concat(out), highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null {
+    for (const buf of this.batches) {
+      const b = new RecordBatch(buf);
+      if (b.maxTimestamp >= ts) return { offset: b.baseOffset, timestamp: b.maxTimestamp, leaderEpoch: b.partitionLeaderEpoch };
+    }
+    return null;
+  }
+}
+
+export function batch(values: string[], timestamp = 1_700_000_000_000, extra: { producerId?: bigint } = {}): Buffer {
+  const records: RecordInput[] = values.map((v, i) => ({ key: `k${i}`, value: v, timestamp: timestamp + i }));
+  return buildRecordBatch({ records, defaultTimestamp: timestamp, ...(extra.producerId !== undefined ? { producerId: extra.producerId, producerEpoch: 0, baseSequence: 0 } : {}) });
+}
+
+export interface FakeBroker {
+  ctx: BrokerContext;
+  topics: Map<string, TopicMetadata>;
+  brokers: BrokerInfo[];
+  logs: Map<string, MemoryLog>;
+  lookups: Map<string, PartitionLookup>;
+  created: Array<{ req: CreateTopicRequest; validateOnly: boolean }>;
+  deleted: string[];
+  /** When false, createTopic writes nothing to the metadata (timeouts). */
+  admin: { applyCreates: boolean; applyDeletes: boolean; createError: Error | null; deleteError: Error | null };
+  controllerId: number;
+  notify(): void;
+  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null }): void;
+  handler: RequestHandler;
+}
+
+export function fakeBroker(props: Record<string, string> = {}, createHandler?: (ctx: BrokerContext) => RequestHandler): FakeBroker {
+  const config = KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': '/tmp/rafka-fake', 'broker.id': '1', ...props });
+  const topics = new Map<string, TopicMetadata>();
+  const logs = new Map<string, MemoryLog>();
+  const lookups = new Map<string, PartitionLookup>();
+  const waiters = new Set<() => void>();
+  const dataWaiters = new Set<() => void>();
+  const fb: FakeBroker = {
+    ctx: undefined as unknown as BrokerContext,
+    topics,
+    brokers: [brokerInfo(1, 9092, 'rack-a')],
+    logs,
+    lookups,
+    created: [],
+    deleted: [],
+    admin: { applyCreates: true, applyDeletes: true, createError: null, deleteError: null },
+    controllerId: 1,
+    notify() { for (const w of [...waiters]) w(); },
+    addTopic(name, partitions, opts = {}) {
+      const leader = opts.leader ?? 1;
+      topics.set(name, {
+        name,
+        topicId: opts.topicId === undefined ? Buffer.alloc(16, name.length).toString('base64url') : opts.topicId,
+        partitions: Array.from({ length: partitions }, (_, p) => ({
+          partition: p, leader, leaderEpoch: 3, isr: opts.isr ?? [1], replicas: opts.replicas ?? [1], offlineReplicas: [], partitionEpoch: 0,
+        })),
+      });
+      for (let p = 0; p < partitions; p++) {
+        if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }));
+      }
+      fb.notify();
+    },
+    handler: undefined as unknown as RequestHandler,
+  };
+  const metadata: MetadataView = {
+    brokerId: 1,
+    clusterId: () => 'test-cluster-id',
+    controllerId: () => fb.controllerId,
+    brokers: () => fb.brokers,
+    topics: () => [...topics.values()],
+    topic: (name) => topics.get(name),
+    waitFor(pred, timeoutMs) {
+      if (pred(metadata)) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const check = () => { if (pred(metadata)) { done(); resolve(true); } };
+        const timer = setTimeout(() => { done(); resolve(false); }, timeoutMs);
+        const done = () => { clearTimeout(timer); waiters.delete(check); };
+        waiters.add(check);
+      });
+    },
+  };
+  const replicas: ReplicaView = {
+    partition(topic, partition) {
+      const key = `${topic}-${partition}`;
+      const forced = lookups.get(key);
+      if (forced) return forced;
+      const t = topics.get(topic);
+      const p = t?.partitions.find((x) => x.partition === partition);
+      if (!t || !p) return { kind: 'unknown' };
+      if (p.leader !== 1) return { kind: 'notLeader' };
+      return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch };
+    },
+    waitForData(_parts, timeoutMs) {
+      return new Promise((resolve) => {
+        const wake = () => { clearTimeout(timer); dataWaiters.delete(wake); resolve(); };
+        const timer = setTimeout(wake, timeoutMs);
+        dataWaiters.add(wake);
+      });
+    },
+  };
+  const admin: AdminView = {
+    async createTopic(req, validateOnly) {
+      fb.created.push({ req, validateOnly });
+      if (fb.admin.createError) throw fb.admin.createError;
+      if (topics.has(req.name)) throw new NamedError('TopicExistsError', `Topic '${req.name}' already exists.`);
+      if (validateOnly || !fb.admin.applyCreates) return;
+      const n = req.assignments ? req.assignments.size : req.numPartitions;
+      setTimeout(() => fb.addTopic(req.name, n), 5);
+    },
+    async deleteTopic(name) {
+      fb.deleted.push(name);
+      if (fb.admin.deleteError) throw fb.admin.deleteError;
+      if (!fb.admin.applyDeletes) return;
+      setTimeout(() => { topics.delete(name); fb.notify(); }, 5);
+    },
+  };
+  fb.ctx = { config: () => config, metadata, replicas, admin, log: createLogger('silent') };
+  if (createHandler) fb.handler = createHandler(fb.ctx);
+  return fb;
+}
+
+export { NamedError };
+
+let correlation = 100;
+
+/** Encodes a request, runs the handler, decodes the response (asserting the correlation id). */
+export async function call<K extends ImplementedApiKey>(
+  handler: RequestHandler, apiKey: K, version: number, body: RequestInput<K>, clientId: string | null = 'test-client',
+): Promise<ResponseBody<K>> {
+  const correlationId = ++correlation;
+  const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId }, body);
+  const out = await handler(frame.subarray(4), CONN);
+  if (out === null) throw new Error('no response');
+  if (out.readInt32BE(0) !== out.length - 4) throw new Error('bad size prefix');
+  const decoded = decodeResponse(out.subarray(4), apiKey, version);
+  if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId} != ${correlationId}`);
+  return decoded.body;
+}
+
+/** The raw handler answer (null for none). */
+export async function callRaw<K extends ImplementedApiKey>(handler: RequestHandler, apiKey: K, version: number, body: RequestInput<K>): Promise<Buffer | null> {
+  const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: ++correlation, clientId: 'test-client' }, body);
+  return handler(frame.subarray(4), CONN);
+}
+
+export const API = ApiKey;
