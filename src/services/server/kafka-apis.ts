@@ -29,11 +29,13 @@ import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { metadataHandler } from './handlers/metadata.js';
+import { createTopicsHandler } from './handlers/create-topics.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
   ApiKey.Metadata,
   ApiKey.ApiVersions,
+  ApiKey.CreateTopics,
 ]);
 
 /** The advertised ranges: DEFAULT_API_SUPPORT restricted to {@link HANDLED_API_KEYS}. */
@@ -52,6 +54,7 @@ function buildHandlers(): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(HANDLED_API_SUPPORT),
     metadataHandler(),
+    createTopicsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
