@@ -30,12 +30,14 @@ import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
+import { deleteTopicsHandler } from './handlers/delete-topics.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
   ApiKey.Metadata,
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
+  ApiKey.DeleteTopics,
 ]);
 
 /** The advertised ranges: DEFAULT_API_SUPPORT restricted to {@link HANDLED_API_KEYS}. */
@@ -55,6 +57,7 @@ function buildHandlers(): Map<number, AnyHandler> {
     apiVersionsHandler(HANDLED_API_SUPPORT),
     metadataHandler(),
     createTopicsHandler(),
+    deleteTopicsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);

@@ -1,0 +1,93 @@
+/**
+ * DeleteTopics (20), as Kafka's `KafkaApis.handleDeleteTopicsRequest` + `ZkAdminManager.deleteTopics`:
+ * - not the active controller → NOT_CONTROLLER; `delete.topic.enable=false` → TOPIC_DELETION_DISABLED (v3+) or
+ *   INVALID_REQUEST (v0–2);
+ * - v6 addresses topics by name or by id (not both: INVALID_REQUEST); an unknown id → UNKNOWN_TOPIC_ID, an unknown
+ *   name → UNKNOWN_TOPIC_OR_PARTITION; one result per distinct topic;
+ * - `admin.deleteTopic` marks it for deletion (already marked counts as success), then the handler waits up to
+ *   timeoutMs until the topic is gone from the metadata, else REQUEST_TIMED_OUT (timeoutMs ≤ 0: at once).
+ */
+import { ApiKey } from '../../../protocol/api-keys.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ResponseInput } from '../../../protocol/frame.js';
+import { ZERO_UUID, errorMessageOf, knownErrorCode, topicIdToWire, type ApiHandler, type RequestOf } from './common.js';
+
+type Result = NonNullable<ResponseInput<typeof ApiKey.DeleteTopics>['responses']>[number];
+
+/** The request's topics in the v6 shape (v0–5 carry only names). */
+function requestedTopics(req: RequestOf<typeof ApiKey.DeleteTopics>): Array<{ name: string | null; topicId: string }> {
+  return req.apiVersion >= 6 ? req.body.topics : req.body.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+}
+
+export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
+  return {
+    apiKey: ApiKey.DeleteTopics,
+    async handle(req, { broker: ctx }) {
+      const md = ctx.metadata;
+      const requested = requestedTopics(req);
+      const uniform = (errorCode: number) => ({
+        throttleTimeMs: 0,
+        responses: requested.map((t): Result => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: null })),
+      });
+      if (md.controllerId() !== md.brokerId) return uniform(ErrorCode.NOT_CONTROLLER);
+      if (!ctx.config().getBoolean('delete.topic.enable')) {
+        return uniform(req.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED);
+      }
+
+      const results: Result[] = [];
+      const byName = new Map<string, Result>();
+      const toDelete: string[] = [];
+      for (const t of requested) {
+        const hasId = t.topicId !== ZERO_UUID;
+        if (t.name !== null && hasId) {
+          results.push({ name: t.name, topicId: t.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Topic name and topic ID can not both be specified.' });
+          continue;
+        }
+        let name = t.name;
+        if (hasId) name = md.topics().find((m) => topicIdToWire(m.topicId) === t.topicId)?.name ?? null;
+        if (name === null) {
+          results.push({ name: null, topicId: t.topicId, errorCode: hasId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.INVALID_REQUEST, errorMessage: null });
+          continue;
+        }
+        if (byName.has(name)) continue;
+        const r: Result = { name, topicId: t.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+        byName.set(name, r);
+        results.push(r);
+        const meta = md.topic(name);
+        if (!meta) r.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else {
+          if (req.apiVersion >= 6) r.topicId = topicIdToWire(meta.topicId);
+          toDelete.push(name);
+        }
+      }
+
+      const marked: string[] = [];
+      await Promise.all(toDelete.map(async (name) => {
+        try {
+          await ctx.admin.deleteTopic(name);
+          marked.push(name);
+        } catch (e) {
+          if (e instanceof Error && e.name === 'TopicAlreadyMarkedForDeletionError') { marked.push(name); return; }
+          const code = knownErrorCode(e);
+          if (code === null) ctx.log.error({ err: e, topic: name }, `Error processing delete topic request for topic ${name}`);
+          const r = byName.get(name)!;
+          r.errorCode = code ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+          r.errorMessage = errorMessageOf(e);
+        }
+      }));
+
+      const timeoutMs = req.body.timeoutMs;
+      await Promise.all(marked.map(async (name) => {
+        const gone = timeoutMs > 0 && await md.waitFor((m) => m.topic(name) === undefined, timeoutMs);
+        if (!gone) byName.get(name)!.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+      }));
+      return { throttleTimeMs: 0, responses: results };
+    },
+    errorResponse(req, errorCode, message) {
+      return {
+        throttleTimeMs: 0,
+        responses: requestedTopics(req).map((t): Result => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: message })),
+      };
+    },
+  };
+}
