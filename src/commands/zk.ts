@@ -93,8 +93,21 @@ export async function snapshotFromZooKeeper(connect: string, timeoutMs: number):
       return await Promise.race([read(), lost]);
     } finally { offLost(); lost.catch(() => undefined); }
   } finally {
-    zk.close();
+    closeHard(zk);
   }
+}
+
+/**
+ * Closes the session; when not connected, also drops the socket. node-zookeeper-client's close()
+ * only queues a CLOSE request, so against a hung server (TCP accepted, no answer) the socket —
+ * and this process — would otherwise wait for the server forever.
+ */
+function closeHard(zk: ZkSession): void {
+  const connected = zk.isConnected;
+  zk.close();
+  if (connected) return;
+  const cm = (zk.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager;
+  cm?.socket?.destroy();
 }
 
 export async function run(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {

@@ -32,7 +32,7 @@ describe('rafka zk (built CLI, real ZooKeeper)', () => {
     const port = Number(b.props.listeners.split(':').pop());
 
     const p = spawnBroker(['zk', `${zk.connectString}${b.chroot}`, '--json']);
-    expect(await p.waitForExit(15_000)).toBe(0);
+    expect(await p.waitForExit(15_000), p.stderr.join('\n')).toBe(0);
     const j = JSON.parse(stdout(p));
     expect(j.clusterId).toBe(clusterId);
     expect(j.brokers).toEqual([{
@@ -49,9 +49,9 @@ describe('rafka zk (built CLI, real ZooKeeper)', () => {
     expect(j.undecodable).toEqual([]);
 
     const human = spawnBroker(['zk', `${zk.connectString}${b.chroot}`, '--check']);
-    expect(await human.waitForExit(15_000)).toBe(0);
+    expect(await human.waitForExit(15_000), `${stdout(human)}\n${human.stderr.join('\n')}`).toBe(0);
     const table = await runCli([`${zk.connectString}${b.chroot}`]);
-    expect(table.code).toBe(0);
+    expect(table.code, table.err).toBe(0);
     expect(table.out).toContain(`Cluster id: ${clusterId}`);
     expect(table.out).toMatch(new RegExp(`^1   PLAINTEXT://127\\.0\\.0\\.1:${port}  r1    -1   \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  0x[0-9a-f]+ +\\d+ +-$`, 'm'));
     expect(table.out).toContain('Feature (/feature): enabled, epoch 0, version 2, finalized features: (none)');
@@ -70,6 +70,23 @@ describe('rafka zk (built CLI, real ZooKeeper)', () => {
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(p.stderr.join('\n')).toBe(`rafka zk: cannot connect to ZooKeeper at 127.0.0.1:${port} within 1000 ms (--timeout): is ZooKeeper running and reachable there?`);
     expect(p.logs).toEqual([]);
+  });
+
+  it('exits 3 when ZooKeeper accepts the TCP connection but never answers (hung JVM)', async () => {
+    const pid = zk.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const r = await runCli([zk.connectString, '--timeout', '1000']);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(`cannot connect to ZooKeeper at ${zk.connectString} within 1000 ms (--timeout)`);
+      // The process must not wait for the hung server either (close() alone would leave the socket open).
+      const p = spawnBroker(['zk', zk.connectString, '--timeout', '1000']);
+      expect(await p.waitForExit(10_000)).toBe(3);
+      expect(Date.now() - t0).toBeLessThan(8000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   });
 
   it('exits 3 when the chroot does not exist (and creates nothing)', async () => {

@@ -276,9 +276,9 @@ describe('rafka zk on a Kafka-shaped tree (real ZooKeeper)', () => {
   it('the built CLI exits 1 on problems and 0 on a clean tree, printing nothing else on stdout', async () => {
     const bad: BrokerProcess = spawnBroker(['zk', `${zk.connectString}/broken`, '--check']);
     const good: BrokerProcess = spawnBroker(['zk', `${zk.connectString}/healthy`, '--check']);
-    expect(await bad.waitForExit(15_000)).toBe(1);
+    expect(await bad.waitForExit(15_000), bad.stderr.join('\n')).toBe(1);
     expect(bad.logs.map((l) => l.msg)).toContain('/controller: controller is broker 5, which is not registered in /brokers/ids (live brokers: 1,2)');
-    expect(await good.waitForExit(15_000)).toBe(0);
+    expect(await good.waitForExit(15_000), `${good.logs.map((l) => l.msg).join('\n')}\n${good.stderr.join('\n')}`).toBe(0);
     expect(good.logs).toEqual([]);
     expect(good.stderr.join('\n')).toContain('no problems found');
   });
