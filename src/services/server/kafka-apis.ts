@@ -31,9 +31,11 @@ import { apiVersionsHandler } from './handlers/api-versions.js';
 import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
+import { produceHandler } from './handlers/produce.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
+  ApiKey.Produce,
   ApiKey.Metadata,
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
@@ -58,6 +60,7 @@ function buildHandlers(): Map<number, AnyHandler> {
     metadataHandler(),
     createTopicsHandler(),
     deleteTopicsHandler(),
+    produceHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);

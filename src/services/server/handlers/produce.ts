@@ -1,0 +1,137 @@
+/**
+ * Produce (0), as Kafka's `KafkaApis.handleProduceRequest` + `ReplicaManager.appendRecords` on a single broker:
+ * - acks other than -1, 0, 1 → INVALID_REQUIRED_ACKS on every partition;
+ * - per partition, in Kafka's order: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; `ProduceRequest.validateRecords`
+ *   for v3+ (at least one batch, magic 2, exactly one batch → INVALID_RECORD; zstd below v7 →
+ *   UNSUPPORTED_COMPRESSION_TYPE); internal topics only from the admin client id → INVALID_TOPIC_EXCEPTION; the
+ *   local replica (NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR / UNKNOWN_TOPIC_OR_PARTITION); acks=-1 with fewer
+ *   in-sync replicas than `min.insync.replicas` → NOT_ENOUGH_REPLICAS; then `appendAsLeader` (log errors map by
+ *   name: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP, …;
+ *   anything else is logged and UNKNOWN_SERVER_ERROR for that partition);
+ * - acks=-1 on one broker needs no replication wait: it answers as acks=1 once the ISR check passed;
+ * - acks=0: no response; if any partition failed the connection is closed (Kafka does so the client notices).
+ *
+ * Not done yet: producer state (idempotence / transactions). Batches carrying a producer id are appended as
+ * plain batches (no sequence or epoch checks, no transaction markers); `transactionalId` is ignored. The
+ * `min.insync.replicas` used is the broker's (topic-level overrides are not visible to handlers).
+ */
+import { ApiKey } from '../../../protocol/api-keys.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ResponseInput } from '../../../protocol/frame.js';
+import { isInternalTopic } from '../../admin/topic-validation.js';
+import { nextLogBatchAt } from '../../log/legacy-records.js';
+import { CompressionType, MAGIC_V2 } from '../../log/record-batch.js';
+import { CloseConnectionError } from '../../network/connection.js';
+import type { BrokerContext } from '../broker-context.js';
+import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
+
+type Response = ResponseInput<typeof ApiKey.Produce>;
+type PartitionOut = NonNullable<NonNullable<Response['responses']>[number]['partitionResponses']>[number];
+
+const ADMIN_CLIENT_ID = '__admin_client';
+
+class PartitionError extends Error {
+  constructor(readonly code: number, message: string | null = null) { super(message ?? ''); }
+}
+
+/** `ProduceRequest.validateRecords` (v3+): exactly one magic-2 batch, zstd only from v7. */
+function validateRecords(version: number, records: Buffer): void {
+  if (version < 3) return;
+  const first = nextLogBatchAt(records, 0, records.length);
+  if (first === null) {
+    throw new PartitionError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
+  }
+  if (first.magic !== MAGIC_V2) {
+    throw new PartitionError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
+  }
+  if (version < 7 && first.batch.compressionType === CompressionType.Zstd) {
+    throw new PartitionError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} are not allowed to use ZStandard compression`);
+  }
+  if (nextLogBatchAt(records, first.size, records.length) !== null) {
+    throw new PartitionError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
+  }
+}
+
+function errorPartition(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+function appendPartition(
+  ctx: BrokerContext, version: number, acks: number, clientId: string | null, topic: string, index: number, records: Buffer | null,
+): PartitionOut {
+  const meta = ctx.metadata.topic(topic)?.partitions.find((p) => p.partition === index);
+  if (!meta) return errorPartition(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  try {
+    const data = records ?? Buffer.alloc(0);
+    validateRecords(version, data);
+    if (isInternalTopic(topic) && clientId !== ADMIN_CLIENT_ID) {
+      throw new PartitionError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+    }
+    const lookup = ctx.replicas.partition(topic, index);
+    switch (lookup.kind) {
+      case 'unknown': throw new PartitionError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      case 'notLeader': throw new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      case 'offline': throw new PartitionError(ErrorCode.KAFKA_STORAGE_ERROR);
+      case 'leader': break;
+    }
+    if (acks === -1) {
+      const minIsr = ctx.config().getInt('min.insync.replicas');
+      if (meta.isr.length < minIsr) {
+        throw new PartitionError(ErrorCode.NOT_ENOUGH_REPLICAS,
+          `The size of the current ISR [${meta.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`);
+      }
+    }
+    if (data.length === 0) {
+      return { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: lookup.log.logStartOffset, recordErrors: [], errorMessage: null };
+    }
+    const r = lookup.log.appendAsLeader(data, lookup.leaderEpoch);
+    return {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: r.firstOffset,
+      logAppendTimeMs: BigInt(r.logAppendTime),
+      logStartOffset: r.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (e) {
+    if (e instanceof PartitionError) return errorPartition(index, e.code, e.message === '' ? null : e.message);
+    const code = knownErrorCode(e);
+    if (code === null) ctx.log.error({ err: e, topic, partition: index }, `Error processing append operation on partition ${topic}-${index}`);
+    return errorPartition(index, code ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessageOf(e));
+  }
+}
+
+export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
+  return {
+    apiKey: ApiKey.Produce,
+    async handle(req, { broker: ctx }) {
+      const { acks, topicData } = req.body;
+      const version = req.apiVersion;
+      const validAcks = acks === -1 || acks === 0 || acks === 1;
+      const responses = topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => validAcks
+          ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records)
+          : errorPartition(p.index, ErrorCode.INVALID_REQUIRED_ACKS, null)),
+      }));
+      if (acks === 0) {
+        const failed = responses.flatMap((t) => t.partitionResponses
+          .filter((p) => p.errorCode !== ErrorCode.NONE)
+          .map((p) => `${t.name}-${p.index}: error ${p.errorCode}${p.errorMessage ? ` (${p.errorMessage})` : ''}`));
+        if (failed.length > 0) {
+          throw new CloseConnectionError(`Closing connection due to error during produce request with correlation id ${req.header.correlationId} from client id ${
+            req.header.clientId ?? 'null'} with ack=0. Topic and partition to errors: ${failed.join(', ')}`);
+        }
+        return null;
+      }
+      return { responses, throttleTimeMs: 0 };
+    },
+    errorResponse(req, errorCode, message) {
+      return {
+        responses: req.body.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => errorPartition(p.index, errorCode, message)) })),
+        throttleTimeMs: 0,
+      };
+    },
+  };
+}
