@@ -9,7 +9,7 @@
 import { ApiKey } from './api-keys.js';
 import { messagesFor } from './messages/index.js';
 import { codecFor, type BodyOf, type InputOf, type MessageSchema } from './schema.js';
-import { inVersions } from './schema.js';
+import { inVersions, parseVersions } from './schema.js';
 import type { Reader } from './primitives/reader.js';
 import type { Writer } from './primitives/writer.js';
 
@@ -43,10 +43,18 @@ export type ResponseHeader = BodyOf<typeof responseHeaderSchema>;
 const requestHeaderCodec = codecFor(requestHeaderSchema);
 const responseHeaderCodec = codecFor(responseHeaderSchema);
 
+/** First flexible version per API key (Infinity: never flexible or not implemented), cached. */
+const firstFlexible: number[] = [];
+
 /** Whether (apiKey, version) is a flexible version; false for keys the codec does not implement. */
 export function isFlexibleVersion(apiKey: number, version: number): boolean {
-  const m = messagesFor(apiKey);
-  return m !== undefined && inVersions(m.request.flexibleVersions, version);
+  let first = firstFlexible[apiKey];
+  if (first === undefined) {
+    const m = messagesFor(apiKey);
+    first = m === undefined || !inVersions(m.request.flexibleVersions, parseVersions(m.request.flexibleVersions)[0]) ? Infinity : parseVersions(m.request.flexibleVersions)[0];
+    if (apiKey >= 0 && apiKey < 1024) firstFlexible[apiKey] = first;
+  }
+  return version >= first;
 }
 
 export function requestHeaderVersion(apiKey: number, version: number): 0 | 1 | 2 {

@@ -19,6 +19,7 @@ export class Reader {
   buf: Buffer;
   pos: number;
   end: number;
+  private view: DataView | null = null;
 
   constructor(buf: Buffer, pos = 0, end = buf.length) {
     this.buf = buf;
@@ -84,14 +85,18 @@ export class Reader {
 
   int64(): bigint {
     this.need(8, 'int64');
-    const v = this.buf.readBigInt64BE(this.pos);
+    const v = this.dataView().getBigInt64(this.pos);
     this.pos += 8;
     return v;
   }
 
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
+  }
+
   float64(): number {
     this.need(8, 'float64');
-    const v = this.buf.readDoubleBE(this.pos);
+    const v = this.dataView().getFloat64(this.pos);
     this.pos += 8;
     return v;
   }

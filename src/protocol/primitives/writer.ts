@@ -18,6 +18,8 @@ export class Writer {
   private segStart = 0;
   private chunks: Buffer[] | null;
   private chunkedBytes = 0;
+  /** DataView over `buf` for int64/float64 (V8 inlines DataView access; Buffer's BigInt writers are slower). */
+  private view: DataView | null = null;
 
   constructor(initialSize = 256, chunked = false) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -36,6 +38,7 @@ export class Writer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, this.segStart, this.pos);
     this.buf = next;
+    this.view = null;
     this.pos = used;
     this.segStart = 0;
   }
@@ -92,13 +95,25 @@ export class Writer {
       this.int32(lo < 0 ? lo + 0x100000000 : lo);
       return;
     }
-    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    if (v === 0n || v === -1n) {
+      // the common defaults, without BigInt arithmetic
+      const byte = v === 0n ? 0 : 0xff;
+      const b = this.buf;
+      const p = this.pos;
+      b[p] = b[p + 1] = b[p + 2] = b[p + 3] = b[p + 4] = b[p + 5] = b[p + 6] = b[p + 7] = byte;
+    } else {
+      this.dataView().setBigInt64(this.pos, v); // wraps modulo 2^64 like BigInt.asIntN(64, v)
+    }
     this.pos += 8;
+  }
+
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
   }
 
   float64(v: number): void {
     if (this.pos + 8 > this.buf.length) this.grow(8);
-    this.buf.writeDoubleBE(v, this.pos);
+    this.dataView().setFloat64(this.pos, v);
     this.pos += 8;
   }
 
@@ -154,7 +169,30 @@ export class Writer {
     }
   }
 
+  /**
+   * Short ASCII fast path: copies char codes after a `prefix`-byte gap and returns true if all were ASCII
+   * (the caller then writes the length prefix); false leaves `pos` unchanged.
+   */
+  private asciiAfter(s: string, prefix: number): boolean {
+    const n = s.length;
+    if (this.pos + prefix + n > this.buf.length) this.grow(prefix + n);
+    const b = this.buf;
+    let p = this.pos + prefix;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      b[p++] = c;
+    }
+    return true;
+  }
+
   string(s: string): void {
+    const n = s.length;
+    if (n < 64 && this.asciiAfter(s, 2)) {
+      this.int16(n);
+      this.pos += n;
+      return;
+    }
     const len = Buffer.byteLength(s, 'utf8');
     if (len > 0x7fff) throw new ProtocolEncodeError(`string of ${len} bytes is longer than 32767`);
     this.int16(len);
@@ -167,6 +205,12 @@ export class Writer {
   }
 
   compactString(s: string): void {
+    const n = s.length;
+    if (n < 64 && this.asciiAfter(s, 1)) {
+      this.buf[this.pos] = n + 1;
+      this.pos += 1 + n;
+      return;
+    }
     const len = Buffer.byteLength(s, 'utf8');
     if (len > 0x7fff) throw new ProtocolEncodeError(`string of ${len} bytes is longer than 32767`);
     this.unsignedVarint(len + 1);
