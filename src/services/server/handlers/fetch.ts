@@ -1,0 +1,119 @@
+/**
+ * Fetch (1), as Kafka's `KafkaApis.handleFetchRequest` + `ReplicaManager.fetchMessages` for consumers:
+ * - fetch sessions (v7+): none are kept. A full request (epoch 0 or -1) gets a sessionless answer (session id 0,
+ *   what Kafka does when its session cache is full, clients carry on with full requests); an incremental one
+ *   (any other epoch) gets FETCH_SESSION_ID_NOT_FOUND, as for a session Kafka no longer has;
+ * - per partition: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; the local replica (NOT_LEADER_OR_FOLLOWER /
+ *   KAFKA_STORAGE_ERROR); currentLeaderEpoch (v9+) older → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH;
+ *   offsets outside the log → OFFSET_OUT_OF_RANGE. Errors carry -1 offsets and empty records;
+ * - reads go in request order from fetchOffset, at most partitionMaxBytes each and maxBytes in total; until one
+ *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
+ * - highWatermark and logStartOffset from the read, lastStableOffset = high watermark (no transactions yet, so
+ *   read_committed reads like read_uncommitted), abortedTransactions empty for read_committed and null otherwise,
+ *   preferredReadReplica -1;
+ * - long polling: with fewer than minBytes read and no partition error, waits (ReplicaView.waitForData) up to
+ *   maxWaitMs for new data and reads again.
+ * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised).
+ */
+import { ApiKey } from '../../../protocol/api-keys.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ResponseInput } from '../../../protocol/frame.js';
+import type { BrokerContext } from '../broker-context.js';
+import { errorMessageOf, knownErrorCode, remainingMs, type ApiHandler, type RequestOf } from './common.js';
+
+type Response = ResponseInput<typeof ApiKey.Fetch>;
+type TopicOut = NonNullable<Response['responses']>[number];
+type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+
+const READ_COMMITTED = 1;
+const EMPTY = Buffer.alloc(0);
+
+function errorPartition(partitionIndex: number, errorCode: number): PartitionOut {
+  return {
+    partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+    abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
+  };
+}
+
+interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
+
+function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadPass {
+  const body = req.body;
+  const readCommitted = body.isolationLevel === READ_COMMITTED;
+  let limitBytes = Math.max(0, body.maxBytes);
+  let minOneMessage = true; // hardMaxBytesLimit only below v3
+  let bytes = 0;
+  let anyError = false;
+  const leaders: Array<{ topic: string; partition: number }> = [];
+  const responses = body.topics.map((t): TopicOut => ({
+    topic: t.topic,
+    topicId: t.topicId,
+    partitions: t.partitions.map((p): PartitionOut => {
+      const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
+      if (!ctx.metadata.topic(t.topic)?.partitions.some((m) => m.partition === p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const lookup = ctx.replicas.partition(t.topic, p.partition);
+      switch (lookup.kind) {
+        case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        case 'notLeader': return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        case 'offline': return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+        case 'leader': break;
+      }
+      if (p.currentLeaderEpoch >= 0) {
+        if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
+        if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
+      }
+      leaders.push({ topic: t.topic, partition: p.partition });
+      const log = lookup.log;
+      try {
+        if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+        const r = log.read(p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), { minOneMessage });
+        const size = r.records.length;
+        if (size > 0) minOneMessage = false;
+        limitBytes = Math.max(0, limitBytes - size);
+        bytes += size;
+        return {
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: r.highWatermark,
+          lastStableOffset: r.highWatermark,
+          logStartOffset: r.logStartOffset,
+          abortedTransactions: readCommitted ? [] : null,
+          preferredReadReplica: -1,
+          records: r.records,
+        };
+      } catch (e) {
+        const code = knownErrorCode(e);
+        if (code === null) ctx.log.error({ err: e, topic: t.topic, partition: p.partition }, `Error processing fetch of ${t.topic}-${p.partition}: ${errorMessageOf(e)}`);
+        return fail(code ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+      }
+    }),
+  }));
+  return { responses, bytes, anyError, leaders };
+}
+
+export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
+  return {
+    apiKey: ApiKey.Fetch,
+    async handle(req, { broker: ctx }) {
+      const body = req.body;
+      if (req.apiVersion >= 7 && body.sessionEpoch !== 0 && body.sessionEpoch !== -1) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      }
+      const deadline = Date.now() + Math.max(0, body.maxWaitMs);
+      let pass = readAll(ctx, req);
+      while (pass.bytes < body.minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0) {
+        await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline));
+        pass = readAll(ctx, req);
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: req.apiVersion >= 7 ? errorCode : ErrorCode.NONE,
+        sessionId: 0,
+        responses: req.body.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => errorPartition(p.partition, errorCode)) })),
+      };
+    },
+  };
+}

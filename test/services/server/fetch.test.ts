@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { iterateBatches, RecordBatch } from '../../../src/services/log/record-batch.js';
+import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { batch, call, fakeBroker } from './fake-broker.js';
+
+function setup() {
+  const fb = fakeBroker({}, createRequestHandler);
+  fb.addTopic('t', 2);
+  fb.logs.get('t-0')!.appendAsLeader(batch(['a', 'b']), 3);
+  fb.logs.get('t-0')!.appendAsLeader(batch(['c']), 3);
+  fb.logs.get('t-1')!.appendAsLeader(batch(['x']), 3);
+  return fb;
+}
+
+interface P { partition: number; fetchOffset: bigint; partitionMaxBytes?: number; currentLeaderEpoch?: number }
+const fetchReq = (parts: Array<[string, P[]]>, o: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; isolationLevel?: number; sessionId?: number; sessionEpoch?: number } = {}) => ({
+  replicaId: -1,
+  maxWaitMs: o.maxWaitMs ?? 0,
+  minBytes: o.minBytes ?? 0,
+  maxBytes: o.maxBytes ?? 1 << 20,
+  isolationLevel: o.isolationLevel ?? 0,
+  sessionId: o.sessionId ?? 0,
+  sessionEpoch: o.sessionEpoch ?? -1,
+  topics: parts.map(([topic, ps]) => ({ topic, partitions: ps.map((p) => ({ partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, ...p })) })),
+  forgottenTopicsData: [],
+  rackId: '',
+});
+
+const offsets = (records: Buffer | null) => [...iterateBatches(records ?? Buffer.alloc(0))].map((e) => (e.batch as RecordBatch).baseOffset);
+
+describe('Fetch', () => {
+  it.each([4, 7, 11, 12])('v%i reads from the fetch offset with high watermark, LSO, log start offset', async (v) => {
+    const fb = setup();
+    const res = await call(fb.handler, ApiKey.Fetch, v, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }, { partition: 1, fetchOffset: 1n }]]]));
+    const [p0, p1] = res.responses[0]!.partitions;
+    expect(res.responses[0]!.topic).toBe('t');
+    expect(p0).toMatchObject({ partitionIndex: 0, errorCode: 0, highWatermark: 3n, lastStableOffset: 3n, abortedTransactions: null });
+    if (v >= 5) expect(p0!.logStartOffset).toBe(0n);
+    if (v >= 11) expect(p0!.preferredReadReplica).toBe(-1);
+    expect(offsets(p0!.records)).toEqual([0n, 2n]);
+    expect(p1).toMatchObject({ errorCode: 0, highWatermark: 1n });
+    expect(p1!.records!.length).toBe(0);
+    if (v >= 7) expect([res.errorCode, res.sessionId]).toEqual([0, 0]);
+    // the records are the stored batches, intact
+    const b = new RecordBatch(p0!.records!, 0);
+    expect(b.isValid()).toBe(true);
+    expect(b.records().next()).toBe(true);
+  });
+
+  it('partitionMaxBytes and maxBytes: the first batch is returned whole, later partitions get what is left', async () => {
+    const fb = setup();
+    const size = fb.logs.get('t-0')!.batches[0]!.length;
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 10 }, { partition: 1, fetchOffset: 0n }]]], { maxBytes: size + 5 }));
+    const [p0, p1] = res.responses[0]!.partitions;
+    expect(offsets(p0!.records)).toEqual([0n]);
+    expect(p1!.records!.length).toBe(0); // 5 bytes left: not enough for a batch, and no longer "min one message"
+    expect(p1!.highWatermark).toBe(1n);
+  });
+
+  it('errors: unknown, not leader, storage, out of range, leader epochs', async () => {
+    const fb = setup();
+    fb.addTopic('elsewhere', 1, { leader: 2 });
+    fb.addTopic('off', 1);
+    fb.lookups.set('off-0', { kind: 'offline' });
+    const res = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([
+      ['t', [{ partition: 0, fetchOffset: 99n }, { partition: 5, fetchOffset: 0n }, { partition: 1, fetchOffset: 0n, currentLeaderEpoch: 2 }, { partition: 0, fetchOffset: 0n, currentLeaderEpoch: 4 }, { partition: 0, fetchOffset: 1n, currentLeaderEpoch: 3 }]],
+      ['elsewhere', [{ partition: 0, fetchOffset: 0n }]],
+      ['off', [{ partition: 0, fetchOffset: 0n }]],
+      ['nope', [{ partition: 0, fetchOffset: 0n }]],
+    ]));
+    expect(res.responses.map((t) => t.partitions.map((p) => p.errorCode))).toEqual([
+      [ErrorCode.OFFSET_OUT_OF_RANGE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, 0],
+      [ErrorCode.NOT_LEADER_OR_FOLLOWER],
+      [ErrorCode.KAFKA_STORAGE_ERROR],
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    expect(res.responses[0]!.partitions[0]).toMatchObject({ highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n });
+    expect(offsets(res.responses[0]!.partitions[4]!.records)).toEqual([0n, 2n]); // from the batch containing offset 1
+  });
+
+  it('read_committed: LSO = HW, empty aborted transactions', async () => {
+    const fb = setup();
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { isolationLevel: 1 }));
+    expect(res.responses[0]!.partitions[0]).toMatchObject({ lastStableOffset: 3n, abortedTransactions: [] });
+  });
+
+  it('long polling: waits for data up to maxWaitMs', async () => {
+    const fb = setup();
+    setTimeout(() => fb.logs.get('t-1')!.appendAsLeader(batch(['late']), 3), 50);
+    const t0 = Date.now();
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 1, fetchOffset: 1n }]]], { maxWaitMs: 5000, minBytes: 1 }));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(offsets(res.responses[0]!.partitions[0]!.records)).toEqual([1n]);
+    const t1 = Date.now();
+    const empty = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 1, fetchOffset: 2n }]]], { maxWaitMs: 100, minBytes: 1 }));
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(90);
+    expect(empty.responses[0]!.partitions[0]!.records!.length).toBe(0);
+  });
+
+  it('a partition error answers at once without waiting', async () => {
+    const fb = setup();
+    const t0 = Date.now();
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 1, fetchOffset: 1n }, { partition: 0, fetchOffset: 77n }]]], { maxWaitMs: 5000, minBytes: 1 }));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(res.responses[0]!.partitions[1]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+  });
+
+  it('fetch sessions: full requests are sessionless, incremental ones FETCH_SESSION_ID_NOT_FOUND', async () => {
+    const fb = setup();
+    const initial = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: 0 }));
+    expect([initial.errorCode, initial.sessionId, initial.responses.length]).toEqual([0, 0, 1]);
+    const incremental = await call(fb.handler, ApiKey.Fetch, 7, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 123, sessionEpoch: 1 }));
+    expect([incremental.errorCode, incremental.sessionId, incremental.responses]).toEqual([ErrorCode.FETCH_SESSION_ID_NOT_FOUND, 0, []]);
+  });
+});
