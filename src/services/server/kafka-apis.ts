@@ -33,11 +33,13 @@ import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { fetchHandler } from './handlers/fetch.js';
+import { listOffsetsHandler } from './handlers/list-offsets.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
   ApiKey.Produce,
   ApiKey.Fetch,
+  ApiKey.ListOffsets,
   ApiKey.Metadata,
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
@@ -64,6 +66,7 @@ function buildHandlers(): Map<number, AnyHandler> {
     deleteTopicsHandler(),
     produceHandler(),
     fetchHandler(),
+    listOffsetsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);

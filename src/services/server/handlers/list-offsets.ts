@@ -1,0 +1,90 @@
+/**
+ * ListOffsets (2), as Kafka's `KafkaApis.handleListOffsetRequest` + `Partition.fetchOffsetForTimestamp`:
+ * - -2 (earliest): the log start offset; -1 (latest): the high watermark for consumers (replicaId -1; LSO = HW
+ *   without transactions), the log end offset for other replica ids; -3 (max timestamp, v7+) and any other
+ *   timestamp: `PartitionLog.fetchOffsetByTimestamp`, kept only below the high watermark; nothing found → NONE with
+ *   offset and timestamp -1;
+ * - leaderEpoch (v4+): the current leader epoch for latest, the found batch's epoch for timestamps, -1 for earliest
+ *   (the PartitionLog view has no epoch-for-offset lookup);
+ * - errors per partition: a partition listed twice → INVALID_REQUEST; UNKNOWN_TOPIC_OR_PARTITION /
+ *   NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR; currentLeaderEpoch (v4+) older → FENCED_LEADER_EPOCH, newer →
+ *   UNKNOWN_LEADER_EPOCH;
+ * - v0 (not advertised): the old `maxNumOffsets` shape, answered with at most one offset.
+ */
+import { ApiKey } from '../../../protocol/api-keys.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ResponseInput } from '../../../protocol/frame.js';
+import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
+
+type Response = ResponseInput<typeof ApiKey.ListOffsets>;
+type PartitionOut = NonNullable<NonNullable<Response['topics']>[number]['partitions']>[number];
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+const CONSUMER_REPLICA_ID = -1;
+
+function errorPartition(partitionIndex: number, errorCode: number): PartitionOut {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+}
+
+export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
+  return {
+    apiKey: ApiKey.ListOffsets,
+    async handle(req, { broker: ctx }) {
+      const { replicaId, topics } = req.body;
+      const version = req.apiVersion;
+      const seen = new Map<string, number>();
+      for (const t of topics) for (const p of t.partitions) seen.set(`${t.name}\u0000${p.partitionIndex}`, (seen.get(`${t.name}\u0000${p.partitionIndex}`) ?? 0) + 1);
+
+      const out = topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p): PartitionOut => {
+          if ((seen.get(`${t.name}\u0000${p.partitionIndex}`) ?? 0) > 1) return errorPartition(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+          const lookup = ctx.replicas.partition(t.name, p.partitionIndex);
+          switch (lookup.kind) {
+            case 'unknown': return errorPartition(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            case 'notLeader': return errorPartition(p.partitionIndex, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            case 'offline': return errorPartition(p.partitionIndex, ErrorCode.KAFKA_STORAGE_ERROR);
+            case 'leader': break;
+          }
+          if (version >= 4 && p.currentLeaderEpoch >= 0) {
+            if (p.currentLeaderEpoch < lookup.leaderEpoch) return errorPartition(p.partitionIndex, ErrorCode.FENCED_LEADER_EPOCH);
+            if (p.currentLeaderEpoch > lookup.leaderEpoch) return errorPartition(p.partitionIndex, ErrorCode.UNKNOWN_LEADER_EPOCH);
+          }
+          const log = lookup.log;
+          try {
+            const lastFetchable = replicaId === CONSUMER_REPLICA_ID ? log.highWatermark : log.logEndOffset;
+            let found: { offset: bigint; timestamp: number; leaderEpoch: number } | null;
+            if (p.timestamp === LATEST) found = { offset: lastFetchable, timestamp: -1, leaderEpoch: lookup.leaderEpoch };
+            else if (p.timestamp === EARLIEST) found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: -1 };
+            else {
+              const hit = log.fetchOffsetByTimestamp(Number(p.timestamp));
+              found = hit !== null && (p.timestamp === MAX_TIMESTAMP || hit.offset < lastFetchable) ? hit : null;
+            }
+            if (version === 0) {
+              const offsets = found !== null && p.maxNumOffsets > 0 ? [found.offset] : [];
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };
+            }
+            if (found === null) return errorPartition(p.partitionIndex, ErrorCode.NONE);
+            return {
+              partitionIndex: p.partitionIndex,
+              errorCode: ErrorCode.NONE,
+              timestamp: BigInt(found.timestamp),
+              offset: found.offset,
+              leaderEpoch: version >= 4 ? found.leaderEpoch : -1,
+            };
+          } catch (e) {
+            const code = knownErrorCode(e);
+            if (code === null) ctx.log.error({ err: e, topic: t.name, partition: p.partitionIndex }, `Error listing offsets of ${t.name}-${p.partitionIndex}: ${errorMessageOf(e)}`);
+            return errorPartition(p.partitionIndex, code ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+          }
+        }),
+      }));
+      return { throttleTimeMs: 0, topics: out };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => errorPartition(p.partitionIndex, errorCode)) })) };
+    },
+  };
+}
