@@ -37,6 +37,9 @@ export const ApiKey = {
   Fetch: 1,
   ListOffsets: 2,
   Metadata: 3,
+  LeaderAndIsr: 4,
+  StopReplica: 5,
+  UpdateMetadata: 6,
   ControlledShutdown: 7,
   OffsetCommit: 8,
   OffsetFetch: 9,
@@ -52,6 +55,7 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
@@ -63,9 +67,11 @@ export const ApiKey = {
 
 /**
  * required: connect, topic admin, produce (incl. idempotent), consume with and without a group (matrix §7.1);
- * recommended: group and config admin (§7.2); sasl: only once SASL listeners exist (§7.2).
+ * recommended: group and config admin (§7.2); sasl: only once SASL listeners exist (§7.2);
+ * inter-broker: ZooKeeper-mode controller-to-broker and replication APIs (not for client listeners: the matrix
+ * says not to advertise OffsetForLeaderEpoch to clients yet), at Kafka 3.x's full ranges.
  */
-export type ApiTier = 'required' | 'recommended' | 'sasl';
+export type ApiTier = 'required' | 'recommended' | 'sasl' | 'inter-broker';
 
 export interface ApiRange {
   readonly apiKey: number;
@@ -79,12 +85,16 @@ function r(apiKey: number, minVersion: number, maxVersion: number, tier: ApiTier
   return Object.freeze({ apiKey, name: apiKeyName(apiKey), minVersion, maxVersion, tier });
 }
 
-/** The matrix's §7 ranges, in API key order. */
+/** The matrix's §7 ranges (and the inter-broker ones), in API key order. */
 export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(0, 0, 7, 'required'), // Produce: min 0 for librdkafka's compression gate, max 7 (kafkajs/librdkafka top)
   r(1, 4, 12, 'required'), // Fetch: min 4 (kafka-python, MsgVer2), max 12 (no topic-id fetch)
   r(2, 1, 5, 'required'), // ListOffsets
   r(3, 0, 9, 'required'), // Metadata: min 0 for kafka-python's pipelined probe, max 9 for platformatic 1.35
+  r(4, 0, 7, 'inter-broker'), // LeaderAndIsr
+  r(5, 0, 4, 'inter-broker'), // StopReplica
+  r(6, 0, 8, 'inter-broker'), // UpdateMetadata
+  r(7, 0, 3, 'inter-broker'), // ControlledShutdown (v0 uses request header v0)
   r(8, 2, 8, 'required'), // OffsetCommit
   r(9, 1, 8, 'required'), // OffsetFetch
   r(10, 0, 4, 'required'), // FindCoordinator
@@ -99,6 +109,7 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(19, 3, 7, 'required'), // CreateTopics
   r(20, 1, 6, 'required'), // DeleteTopics
   r(22, 0, 3, 'required'), // InitProducerId
+  r(23, 0, 4, 'inter-broker'), // OffsetForLeaderEpoch
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
   r(36, 0, 2, 'sasl'), // SaslAuthenticate

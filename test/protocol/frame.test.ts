@@ -64,6 +64,18 @@ describe('decodeRequest', () => {
     expect(again.subarray(4).equals(frame)).toBe(true);
   });
 
+  test('ControlledShutdown v0 has request header v0 (no client id) on inter-broker listeners', () => {
+    const interBroker = apiSupport(['inter-broker']);
+    const req = decodeRequest(hex('0007 0000 00000003 00000002'), interBroker);
+    expect(req.headerVersion).toBe(0);
+    expect(req.header.clientId).toBe(''); // Kafka's RequestHeaderData default
+    expect(req.apiKey === 7 && req.body.brokerId).toBe(2);
+    const v1 = decodeRequest(hex(`0007 0001 00000003 0001${str('b')} 00000002`), interBroker);
+    expect(v1.header.clientId).toBe('b');
+    // not on client listeners
+    expect((thrown(() => decodeRequest(hex('0007 0000 00000003 00000002'))) as ProtocolDecodeError).kind).toBe('unknown-api-key');
+  });
+
   test('a null client id', () => {
     const req = decodeRequest(hex('0012 0000 00000001 ffff'));
     expect(req.header.clientId).toBeNull();

@@ -10,7 +10,7 @@ import { codecFor, parseVersions, type MessageSchema } from '../../src/protocol/
 import { loadFixture, SCENARIOS } from './support/golden.js';
 import { Rng } from './support/random-body.js';
 
-const ALL = apiSupport(['required', 'recommended', 'sasl']);
+const ALL = apiSupport(['required', 'recommended', 'sasl', 'inter-broker']);
 
 interface Tally {
   ok: number;

@@ -4,6 +4,10 @@ import { produceRequest, produceResponse } from './produce.js';
 import { fetchRequest, fetchResponse } from './fetch.js';
 import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js';
 import { metadataRequest, metadataResponse } from './metadata.js';
+import { leaderAndIsrRequest, leaderAndIsrResponse } from './leader-and-isr.js';
+import { stopReplicaRequest, stopReplicaResponse } from './stop-replica.js';
+import { updateMetadataRequest, updateMetadataResponse } from './update-metadata.js';
+import { controlledShutdownRequest, controlledShutdownResponse } from './controlled-shutdown.js';
 import { offsetCommitRequest, offsetCommitResponse } from './offset-commit.js';
 import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js';
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js';
@@ -18,6 +22,7 @@ import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js';
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js';
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js';
 import { initProducerIdRequest, initProducerIdResponse } from './init-producer-id.js';
+import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './offset-for-leader-epoch.js';
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js';
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js';
 import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js';
@@ -30,6 +35,10 @@ export * from './produce.js';
 export * from './fetch.js';
 export * from './list-offsets.js';
 export * from './metadata.js';
+export * from './leader-and-isr.js';
+export * from './stop-replica.js';
+export * from './update-metadata.js';
+export * from './controlled-shutdown.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './find-coordinator.js';
@@ -44,6 +53,7 @@ export * from './api-versions.js';
 export * from './create-topics.js';
 export * from './delete-topics.js';
 export * from './init-producer-id.js';
+export * from './offset-for-leader-epoch.js';
 export * from './describe-configs.js';
 export * from './alter-configs.js';
 export * from './sasl-authenticate.js';
@@ -63,6 +73,10 @@ export const MESSAGES = {
   1: { name: 'Fetch', request: fetchRequest, response: fetchResponse },
   2: { name: 'ListOffsets', request: listOffsetsRequest, response: listOffsetsResponse },
   3: { name: 'Metadata', request: metadataRequest, response: metadataResponse },
+  4: { name: 'LeaderAndIsr', request: leaderAndIsrRequest, response: leaderAndIsrResponse },
+  5: { name: 'StopReplica', request: stopReplicaRequest, response: stopReplicaResponse },
+  6: { name: 'UpdateMetadata', request: updateMetadataRequest, response: updateMetadataResponse },
+  7: { name: 'ControlledShutdown', request: controlledShutdownRequest, response: controlledShutdownResponse },
   8: { name: 'OffsetCommit', request: offsetCommitRequest, response: offsetCommitResponse },
   9: { name: 'OffsetFetch', request: offsetFetchRequest, response: offsetFetchResponse },
   10: { name: 'FindCoordinator', request: findCoordinatorRequest, response: findCoordinatorResponse },
@@ -77,6 +91,7 @@ export const MESSAGES = {
   19: { name: 'CreateTopics', request: createTopicsRequest, response: createTopicsResponse },
   20: { name: 'DeleteTopics', request: deleteTopicsRequest, response: deleteTopicsResponse },
   22: { name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
+  23: { name: 'OffsetForLeaderEpoch', request: offsetForLeaderEpochRequest, response: offsetForLeaderEpochResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
   36: { name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
