@@ -34,6 +34,7 @@ import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
+import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
@@ -41,6 +42,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
   ApiKey.Fetch,
   ApiKey.ListOffsets,
   ApiKey.Metadata,
+  ApiKey.FindCoordinator,
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
   ApiKey.DeleteTopics,
@@ -67,6 +69,7 @@ function buildHandlers(): Map<number, AnyHandler> {
     produceHandler(),
     fetchHandler(),
     listOffsetsHandler(),
+    findCoordinatorHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
