@@ -47,6 +47,9 @@ export interface LoadLogsSummary {
   durationMs: number;
 }
 
+/** Logs closed concurrently per dir at shutdown. */
+const SHUTDOWN_CONCURRENCY = 16;
+
 interface DirState {
   dir: string;
   lock: FileLock;
@@ -475,19 +478,25 @@ export class LogManager {
       for (const [dir, logs] of byDir) {
         const state = this.dirs.get(dir)!;
         let ok = true;
-        for (const l of logs) {
-          try {
-            if (l.isOffline) {
+        // Kafka closes a dir's logs on a thread pool; here up to SHUTDOWN_CONCURRENCY logs at a time have their
+        // fsyncs in flight on the libuv pool (fsyncs of one disk then share journal commits).
+        const queue = [...logs];
+        const worker = async (): Promise<void> => {
+          for (let l = queue.shift(); l; l = queue.shift()) {
+            try {
+              if (l.isOffline) {
+                ok = false;
+                continue;
+              }
+              await l.flushAsync();
+              await l.closeAsync();
+            } catch (e) {
               ok = false;
-              continue;
+              this.opts.log.error({ err: e }, `Error closing log ${l.topic}-${l.partition}: ${(e as Error).message}`);
             }
-            await l.flushAsync();
-            l.close();
-          } catch (e) {
-            ok = false;
-            this.opts.log.error({ err: e }, `Error closing log ${l.topic}-${l.partition}: ${(e as Error).message}`);
           }
-        }
+        };
+        await Promise.all(Array.from({ length: Math.min(SHUTDOWN_CONCURRENCY, Math.max(1, queue.length)) }, worker));
         if (!ok) continue;
         try {
           const rp = new Map<string, bigint>();

@@ -21,6 +21,7 @@ import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import {
   CorruptSnapshotError, listProducerSnapshots, ProducerStateTable, readProducerSnapshot, writeProducerSnapshot,
+  writeProducerSnapshotAsync,
 } from './producer-state.js';
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { CheckpointFileError } from './checkpoint-file.js';
@@ -149,11 +150,17 @@ export class Log {
   private _recoveryPoint: bigint;
   private _highWatermark: bigint;
   private lastFlushTime: number;
-  private epochCache: LeaderEpochCache;
+  /** Loaded on first use (most logs of a big broker are never touched between startup and shutdown). */
+  private _epochCache: LeaderEpochCache | null;
+  /** Truncation to apply when the epoch cache is loaded lazily (Kafka applies it at load). */
+  private pendingEpochTruncation: { end: bigint; start: bigint } | null = null;
   private producers: ProducerStateTable | null = null;
+  /** Snapshot files not read yet (newest last); read on first need of the producer table. */
+  private unreadSnapshots: Array<{ offset: bigint; file: string }> | null = null;
   private lastSnapOffset: bigint;
   private dirNeedsFlush = false;
-  private _topicId: string | null;
+  /** undefined = `partition.metadata` not read yet. */
+  private _topicId: string | null | undefined;
   private failed: Error | null = null;
   private closed = false;
 
@@ -163,8 +170,8 @@ export class Log {
     logEndOffset: bigint,
     logStartOffset: bigint,
     recoveryPoint: bigint,
-    epochCache: LeaderEpochCache,
-    topicId: string | null,
+    epochCache: LeaderEpochCache | null,
+    topicId: string | null | undefined,
   ) {
     this._dir = o.dir;
     this.topic = o.topic;
@@ -177,7 +184,7 @@ export class Log {
     this._recoveryPoint = recoveryPoint;
     this._highWatermark = logEndOffset;
     this.lastFlushTime = this.now();
-    this.epochCache = epochCache;
+    this._epochCache = epochCache;
     this.lastSnapOffset = logStartOffset;
     this._topicId = topicId;
   }
@@ -194,8 +201,10 @@ export class Log {
   /** Load (and recover after an unclean shutdown) an existing partition dir (Kafka `UnifiedLog.apply` / `LogLoader`). */
   static load(o: LoadLogOptions): LoadLogResult {
     const hooks = o.hooks ?? NO_HOOKS;
-    const epochCache = LeaderEpochCache.load(o.dir);
-    let storedTopicId = readPartitionMetadata(o.dir);
+    // Read only when needed: by recovery (epochs of recovered batches) or a topic id check.
+    let epochCache: LeaderEpochCache | null = null;
+    const cache = (): LeaderEpochCache => (epochCache ??= LeaderEpochCache.load(o.dir));
+    let storedTopicId: string | null | undefined = o.topicId === undefined ? undefined : readPartitionMetadata(o.dir);
     if (o.topicId !== undefined && storedTopicId !== null && storedTopicId !== o.topicId) {
       throw new InconsistentTopicIdError(`Tried to assign topic ID ${o.topicId} to log for topic partition ${o.topic}-${o.partition}, but log already contained topic ID ${storedTopicId}`);
     }
@@ -213,7 +222,7 @@ export class Log {
       onBatch: (batch: BatchView) => {
         if (batch.magic >= MAGIC_V2) {
           const epoch = batch.partitionLeaderEpoch;
-          if (epoch >= 0 && epoch > epochCache.latestEpoch) epochCache.assign(epoch, batch.baseOffset);
+          if (epoch >= 0 && epoch > cache().latestEpoch) cache().assign(epoch, batch.baseOffset);
           const b = batch as RecordBatch;
           if (b.producerId >= 0n) {
             sawProducer = true;
@@ -235,8 +244,12 @@ export class Log {
       storedTopicId,
     );
     try {
-      epochCache.truncateFromEnd(leo);
-      epochCache.truncateFromStart(loaded.logStartOffset);
+      if (epochCache !== null) {
+        (epochCache as LeaderEpochCache).truncateFromEnd(leo);
+        (epochCache as LeaderEpochCache).truncateFromStart(loaded.logStartOffset);
+      } else {
+        log.pendingEpochTruncation = { end: leo, start: loaded.logStartOffset };
+      }
       log.loadProducerState(recovered, sawProducer);
       if (o.topicId !== undefined && storedTopicId === null) {
         writePartitionMetadata(o.dir, o.topicId);
@@ -251,37 +264,70 @@ export class Log {
   }
 
   /**
-   * Producer snapshots: drop those past the LEO and stray ones (not at a segment base, except the latest),
-   * load the latest readable one, then apply producers seen while recovering batches after it.
+   * Producer snapshots: drop those past the LEO and stray ones (below the log start offset and not the latest);
+   * the latest is read lazily (first producer append / snapshot), unless recovery saw producer batches, in which
+   * case it is read now and the producers of recovered batches after it are applied.
    */
   private loadProducerState(recovered: ProducerStateTable, sawProducer: boolean): void {
     const leo = this.nextOffset;
-    const bases = new Set(this.segments.map((s) => s.baseOffset));
     let snaps = listProducerSnapshots(this._dir);
+    if (snaps.length === 0 && !sawProducer) return;
     for (const s of snaps) if (s.offset > leo) fs.rmSync(s.file, { force: true });
     snaps = snaps.filter((s) => s.offset <= leo);
     const latest = snaps[snaps.length - 1];
-    for (const s of snaps) if (s !== latest && !bases.has(s.offset) && s.offset < this._logStartOffset) fs.rmSync(s.file, { force: true });
-    let snapOffset = this._logStartOffset;
-    for (let i = snaps.length - 1; i >= 0; i--) {
-      const s = snaps[i]!;
-      try {
-        const entries = readProducerSnapshot(s.file);
-        if (entries.length > 0) (this.producers = new ProducerStateTable()).load(entries);
-        snapOffset = s.offset;
-        break;
-      } catch (e) {
-        if (!(e instanceof CorruptSnapshotError)) throw e;
-        this.hooks.warn?.(`Deleting corrupt producer snapshot ${s.file}: ${e.message}`);
-        fs.rmSync(s.file, { force: true });
-      }
-    }
-    this.lastSnapOffset = snapOffset > this._logStartOffset ? snapOffset : this._logStartOffset;
+    const bases = new Set(this.segments.map((s) => s.baseOffset));
+    snaps = snaps.filter((s) => {
+      if (s === latest || bases.has(s.offset) || s.offset >= this._logStartOffset) return true;
+      fs.rmSync(s.file, { force: true });
+      return false;
+    });
+    if (latest && latest.offset > this.lastSnapOffset) this.lastSnapOffset = latest.offset;
+    this.unreadSnapshots = snaps.length > 0 ? snaps : null;
     if (sawProducer) {
+      const snapOffset = this.readLatestSnapshot();
       for (const e of recovered.entries()) {
         if (e.lastOffset >= snapOffset) (this.producers ??= new ProducerStateTable()).producers.set(e.producerId, e);
       }
     }
+  }
+
+  /** Read the newest readable snapshot into the producer table (corrupt ones are deleted); returns its offset. */
+  private readLatestSnapshot(): bigint {
+    const snaps = this.unreadSnapshots;
+    this.unreadSnapshots = null;
+    if (snaps === null) return this._logStartOffset;
+    for (let i = snaps.length - 1; i >= 0; i--) {
+      const s = snaps[i]!;
+      try {
+        const entries = readProducerSnapshot(s.file);
+        if (entries.length > 0) (this.producers ??= new ProducerStateTable()).load(entries);
+        return s.offset;
+      } catch (e) {
+        if (!(e instanceof CorruptSnapshotError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.hooks.warn?.(`Deleting corrupt producer snapshot ${s.file}: ${(e as Error).message}`);
+        fs.rmSync(s.file, { force: true });
+      }
+    }
+    return this._logStartOffset;
+  }
+
+  private producerTable(): ProducerStateTable {
+    if (this.unreadSnapshots !== null) this.readLatestSnapshot();
+    return (this.producers ??= new ProducerStateTable());
+  }
+
+  private get epochCache(): LeaderEpochCache {
+    if (this._epochCache === null) {
+      const c = LeaderEpochCache.load(this._dir);
+      const t = this.pendingEpochTruncation;
+      this.pendingEpochTruncation = null;
+      if (t) {
+        c.truncateFromEnd(t.end);
+        c.truncateFromStart(t.start);
+      }
+      this._epochCache = c;
+    }
+    return this._epochCache;
   }
 
   // -------------------------------------------------------------------------------------------- accessors
@@ -297,6 +343,7 @@ export class Log {
     return this._config;
   }
   get topicId(): string | null {
+    if (this._topicId === undefined) this._topicId = this.io(() => readPartitionMetadata(this._dir));
     return this._topicId;
   }
   get logStartOffset(): bigint {
@@ -336,6 +383,7 @@ export class Log {
   }
   /** Producers known to this log (snapshot content). */
   producerEntries(): ReturnType<ProducerStateTable['entries']> {
+    if (this.unreadSnapshots !== null) this.io(() => this.readLatestSnapshot());
     return this.producers?.entries() ?? [];
   }
   get isOffline(): boolean {
@@ -363,8 +411,9 @@ export class Log {
 
   /** Write `partition.metadata` once the topic id is known (Kafka `assignTopicId`). */
   assignTopicId(topicId: string): void {
-    if (this._topicId === topicId) return;
-    if (this._topicId !== null) {
+    const current = this.topicId;
+    if (current === topicId) return;
+    if (current !== null) {
       throw new InconsistentTopicIdError(`Tried to assign topic ID ${topicId} to log for topic partition ${this.tpString}, but log already contained topic ID ${this._topicId}`);
     }
     this.io(() => writePartitionMetadata(this._dir, topicId));
@@ -484,7 +533,7 @@ export class Log {
       segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
       if (leaderEpoch >= 0 && leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(leaderEpoch, firstOffset);
     });
-    for (const b of batches) if (b.producerId >= 0n) (this.producers ??= new ProducerStateTable()).update(b);
+    for (const b of batches) if (b.producerId >= 0n) this.io(() => this.producerTable()).update(b);
     this.nextOffset = offset;
     this._highWatermark = offset;
     if (this.nextOffset - this._recoveryPoint >= BigInt(config.flushMessages)) this.flush();
@@ -533,7 +582,8 @@ export class Log {
 
   private takeProducerSnapshot(offset: bigint, sync: boolean): void {
     if (offset <= this.lastSnapOffset) return;
-    writeProducerSnapshot(this._dir, offset, this.producers?.entries() ?? [], sync);
+    const entries = this.producers !== null || this.unreadSnapshots !== null ? this.producerTable().entries() : [];
+    writeProducerSnapshot(this._dir, offset, entries, sync);
     this.lastSnapOffset = offset;
   }
 
@@ -745,6 +795,28 @@ export class Log {
         this.takeProducerSnapshot(this.nextOffset, true);
         for (const s of this.segments) s.close();
       });
+    } finally {
+      this.closed = true;
+    }
+  }
+
+  /**
+   * {@link close} with the producer snapshot written and fsynced off the event loop (LogManager shutdown closes
+   * many logs concurrently this way). Segment closes are synchronous but cheap after a flush.
+   */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.checkUsable();
+    try {
+      const leo = this.nextOffset;
+      if (leo > this.lastSnapOffset) {
+        const entries = this.producers !== null || this.unreadSnapshots !== null ? this.producerTable().entries() : [];
+        await writeProducerSnapshotAsync(this._dir, leo, entries);
+        this.lastSnapOffset = leo;
+      }
+      for (const s of this.segments) s.close();
+    } catch (e) {
+      throw this.ioFailure(e);
     } finally {
       this.closed = true;
     }

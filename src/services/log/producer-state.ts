@@ -106,6 +106,19 @@ export function writeProducerSnapshot(dir: string, offset: bigint, entries: read
   return file;
 }
 
+/** {@link writeProducerSnapshot} with the write and fsync on the libuv thread pool. */
+export async function writeProducerSnapshotAsync(dir: string, offset: bigint, entries: readonly ProducerSnapshotEntry[]): Promise<string> {
+  const file = producerSnapshotFile(dir, offset);
+  const fh = await fs.promises.open(file, 'w');
+  try {
+    await fh.writeFile(encodeProducerSnapshot(entries));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return file;
+}
+
 export function readProducerSnapshot(file: string): ProducerSnapshotEntry[] {
   return decodeProducerSnapshot(fs.readFileSync(file), file);
 }

@@ -1,0 +1,79 @@
+// Clean startup of many partitions: 2,000 partitions × 3 segments (a few batches each) written and shut down
+// cleanly by the LogManager, then a FRESH process runs LogManager.create + loadLogs; reports wall time and RSS.
+// Usage: node bench/log-startup.mjs [partitions=2000] [compiled-src-dir]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { compiledSrc, load, machine } from './log-bench-lib.mjs';
+
+const [mode, ...rest] = process.argv.slice(2);
+
+async function deps(root) {
+  const { LogManager } = await load(root, 'services/log/log-manager.js');
+  const { KafkaConfig } = await load(root, 'config/kafka-config.js');
+  const { buildRecordBatch } = await load(root, 'services/log/record-batch.js');
+  return { LogManager, KafkaConfig, buildRecordBatch };
+}
+
+const opts = (KafkaConfig, dir) => ({
+  logDirs: [dir],
+  initialOfflineDirs: [],
+  config: KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': dir }),
+  log: pino({ level: 'warn' }),
+  onDirFailure: (d, e) => { throw e; },
+});
+
+if (mode === '--load') {
+  // child: measure startup only
+  const [root, dir] = rest;
+  const { LogManager, KafkaConfig } = await deps(root);
+  const t0 = performance.now();
+  const m = await LogManager.create(opts(KafkaConfig, dir));
+  const s = await m.loadLogs();
+  const ms = performance.now() - t0;
+  const rss = process.memoryUsage().rss;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ ms, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
+  await m.shutdown();
+} else {
+  const partitions = Number(mode ?? 2000);
+  const root = compiledSrc(rest[0]);
+  const { LogManager, KafkaConfig, buildRecordBatch } = await deps(root);
+  const keep = process.env.RAFKA_BENCH_KEEP; // reuse/keep the data dir (profiling)
+  const work = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rafka-bench-startup-'));
+  const dir = path.join(work, 'data');
+  try {
+    let setupMs = 0;
+    if (!keep || !fs.existsSync(dir)) {
+    const m = await LogManager.create(opts(KafkaConfig, dir));
+    await m.loadLogs();
+    const batch = buildRecordBatch({ records: Array.from({ length: 4 }, (_, i) => ({ value: Buffer.alloc(200, 97 + i), timestamp: 1_700_000_000_000 + i })) });
+    const t0 = performance.now();
+    for (let p = 0; p < partitions; p++) {
+      const log = m.getOrCreateLog(`topic${p % 20}`, Math.floor(p / 20));
+      for (let s = 0; s < 3; s++) {
+        if (s > 0) log.roll();
+        for (let b = 0; b < 3; b++) log.appendAsLeader(Buffer.from(batch), 0);
+      }
+    }
+    const tShut = performance.now();
+    await m.shutdown();
+    console.log(`shutdown of ${partitions} logs: ${(performance.now() - tShut).toFixed(0)} ms`);
+    setupMs = performance.now() - t0;
+    }
+    const files = fs.readdirSync(dir).length;
+    const me = fileURLToPath(import.meta.url);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir]).toString()));
+    console.log(`machine: ${machine()}`);
+    console.log(`setup: ${partitions} partitions × 3 segments written and shut down cleanly in ${(setupMs / 1000).toFixed(1)} s (${files} entries in the log dir)`);
+    for (const r of runs) {
+      console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB)`);
+    }
+  } finally {
+    if (!keep) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
