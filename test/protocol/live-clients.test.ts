@@ -96,3 +96,40 @@ test.skipIf(!hasKafkajs)('kafkajs: ApiVersions v2, Metadata v6, CreateTopics v3,
   await producer.disconnect();
   finish('kafkajs');
 }, 30000);
+
+test.skipIf(!hasKcat)('kcat -G: FindCoordinator v2, JoinGroup v5 (MEMBER_ID_REQUIRED, rejoin), SyncGroup v3, OffsetFetch v7, LeaveGroup v1', async () => {
+  const r = await run(KCAT, ['-b', `127.0.0.1:${broker.port}`, '-G', 'golden-group', '-X', 'auto.offset.reset=earliest', '-e', 'golden']);
+  expect(r.code).toBe(0);
+  expect(r.err).toContain('assigned: golden [0]');
+  finish('kcat-group');
+}, 30000);
+
+test.skipIf(!hasKafkaPython)('kafka-python group: FindCoordinator v0, JoinGroup v2, SyncGroup v1, OffsetFetch v1, OffsetCommit v2', async () => {
+  const script = `
+from kafka import KafkaConsumer
+c = KafkaConsumer('golden', bootstrap_servers='127.0.0.1:${broker.port}', client_id='golden-py', group_id='golden-group', auto_offset_reset='earliest')
+c.poll(timeout_ms=3000)
+c.poll(timeout_ms=1000)
+print(sorted(tp.topic + ':' + str(tp.partition) for tp in c.assignment()))
+c.close()
+`;
+  const r = await run(PYTHON, ['-c', script], undefined, 30000);
+  expect(r.err).toBe('');
+  expect(r.out.trim()).toBe("['golden:0']");
+  finish('kafka-python-group');
+}, 40000);
+
+test.skipIf(!hasKafkajs)('kafkajs group: JoinGroup v5, SyncGroup v3, OffsetFetch v4, Heartbeat v3, LeaveGroup v3', async () => {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'golden-js', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+  const consumer = kafka.consumer({ groupId: 'golden-group', heartbeatInterval: 300 });
+  const joined = new Promise<unknown>((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'golden', fromBeginning: true });
+  await consumer.run({ eachMessage: async () => {} });
+  const event = (await joined) as { payload: { memberAssignment: Record<string, number[]> } };
+  expect(event.payload.memberAssignment).toEqual({ golden: [0] });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // a few heartbeats
+  await consumer.disconnect();
+  finish('kafkajs-group');
+}, 30000);

@@ -80,6 +80,52 @@ function answer(req: DecodedRequest, port: number): Buffer | null {
       });
     case 22:
       return encodeResponse(cid, 22, v, { errorCode: 0, producerId: 1000n, producerEpoch: 0 });
+    case 11: {
+      // one-member groups: v4+ first gets MEMBER_ID_REQUIRED (KIP-394), then the member leads alone
+      const proto = req.body.protocols[0];
+      if (req.body.memberId === '' && v >= 4) {
+        return encodeResponse(cid, 11, v, { errorCode: 79, memberId: 'member-1', protocolName: v >= 7 ? null : '' });
+      }
+      const memberId = req.body.memberId === '' ? 'member-1' : req.body.memberId;
+      return encodeResponse(cid, 11, v, {
+        errorCode: 0,
+        generationId: 1,
+        protocolType: req.body.protocolType,
+        protocolName: proto?.name ?? '',
+        leader: memberId,
+        memberId,
+        members: [{ memberId, metadata: proto?.metadata ?? Buffer.alloc(0) }],
+      });
+    }
+    case 14:
+      return encodeResponse(cid, 14, v, {
+        errorCode: 0,
+        protocolType: req.body.protocolType,
+        protocolName: req.body.protocolName,
+        assignment: req.body.assignments.find((a) => a.memberId === req.body.memberId)?.assignment ?? Buffer.alloc(0),
+      });
+    case 12:
+      return encodeResponse(cid, 12, v, { errorCode: 0 });
+    case 13:
+      return encodeResponse(cid, 13, v, {
+        errorCode: 0,
+        members: req.body.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: 0 })),
+      });
+    case 9: {
+      const none = (topics: { name: string; partitionIndexes: number[] }[] | null) =>
+        (topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, metadata: '', errorCode: 0 })),
+        }));
+      return encodeResponse(cid, 9, v, {
+        topics: none(req.body.topics),
+        groups: req.body.groups.map((g) => ({ groupId: g.groupId, topics: none(g.topics) })),
+      });
+    }
+    case 8:
+      return encodeResponse(cid, 8, v, {
+        topics: req.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })),
+      });
     case 19:
       return encodeResponse(cid, 19, v, {
         topics: req.body.topics.map((t) => ({ name: t.name, errorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor })),

@@ -46,6 +46,37 @@ function expectBatchWith(records: Buffer | null, value: string): void {
   expect(records!.includes(Buffer.from(value))).toBe(true);
 }
 
+/** Common to the group scenarios: join twice when v4+ (MEMBER_ID_REQUIRED), sync as leader, fetch offsets. */
+function expectGroupFlow(reqs: DecodedRequest[], v: { find: number; join: number; sync: number; offsetFetch: number }): void {
+  const fc = find(reqs, 10, v.find);
+  if (v.find === 0) expect(fc.body.key).toBe('golden-group');
+  else expect([fc.body.key, fc.body.keyType]).toEqual(['golden-group', 0]);
+  const joins = reqs.filter((r) => r.apiKey === 11);
+  expect(joins.length).toBeGreaterThanOrEqual(v.join >= 4 ? 2 : 1);
+  for (const j of joins) {
+    if (j.apiKey !== 11) continue;
+    expect(j.apiVersion).toBe(v.join);
+    expect(j.body.groupId).toBe('golden-group');
+    expect(j.body.protocolType).toBe('consumer');
+    // the subscription metadata names the topic
+    expect(j.body.protocols.some((p) => p.metadata.includes(Buffer.from('golden')))).toBe(true);
+  }
+  if (v.join >= 4) {
+    expect(joins[0]!.apiKey === 11 && joins[0]!.body.memberId).toBe('');
+    expect(joins[1]!.apiKey === 11 && joins[1]!.body.memberId).toBe('member-1');
+  }
+  const sync = find(reqs, 14, v.sync);
+  expect(sync.body.memberId).toBe('member-1');
+  expect(sync.body.generationId).toBe(1);
+  expect(sync.body.assignments.map((a) => a.memberId)).toEqual(['member-1']);
+  // (kafka-python may first assign nothing, before it has the topic's metadata, and then rejoin)
+  const syncs = reqs.filter((r) => r.apiKey === 14);
+  expect(syncs.some((r) => r.apiKey === 14 && r.body.assignments[0]!.assignment.includes(Buffer.from('golden')))).toBe(true);
+  const of = find(reqs, 9, v.offsetFetch);
+  expect(of.body.groupId).toBe('golden-group');
+  expect(of.body.topics?.map((t) => [t.name, t.partitionIndexes])).toEqual([['golden', [0]]]);
+}
+
 export const SCENARIOS: Record<string, (reqs: DecodedRequest[]) => void> = {
   'kcat-metadata': (reqs) => {
     const av = find(reqs, 18, 3);
@@ -104,6 +135,31 @@ export const SCENARIOS: Record<string, (reqs: DecodedRequest[]) => void> = {
     const f = find(reqs, 1, 4);
     expect(f.body.isolationLevel).toBe(0);
     expect(f.body.topics[0]!.topic).toBe('golden');
+  },
+  'kcat-group': (reqs) => {
+    expectGroupFlow(reqs, { find: 2, join: 5, sync: 3, offsetFetch: 7 });
+    const of = find(reqs, 9, 7);
+    expect(of.headerVersion).toBe(2); // OffsetFetch v7 is flexible
+    expect(of.body.requireStable).toBe(true); // isolation.level=read_committed by default
+    find(reqs, 12, 3);
+    const leave = find(reqs, 13, 1);
+    expect([leave.body.groupId, leave.body.memberId]).toEqual(['golden-group', 'member-1']);
+  },
+  'kafka-python-group': (reqs) => {
+    expectGroupFlow(reqs, { find: 0, join: 2, sync: 1, offsetFetch: 1 });
+    const hb = find(reqs, 12, 1);
+    expect([hb.body.generationId, hb.body.memberId]).toEqual([1, 'member-1']);
+    const oc = find(reqs, 8, 2);
+    expect(oc.body.generationIdOrMemberEpoch).toBe(1);
+    expect(oc.body.retentionTimeMs).toBe(-1n);
+    expect(oc.body.topics[0]!.name).toBe('golden');
+    find(reqs, 13, 1);
+  },
+  'kafkajs-group': (reqs) => {
+    expectGroupFlow(reqs, { find: 2, join: 5, sync: 3, offsetFetch: 4 });
+    find(reqs, 12, 3);
+    const leave = find(reqs, 13, 3);
+    expect(leave.body.members.map((m) => m.memberId)).toEqual(['member-1']);
   },
   kafkajs: (reqs) => {
     const av = find(reqs, 18, 2);
