@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { brokerLogConfig, logConfigWithOverrides, randomSegmentJitter, type LogConfigError } from '../../../src/services/log/log-config.js';
+import { makeConfig } from './log-test-helpers.js';
+
+describe('LogConfig', () => {
+  it('takes broker defaults from the log.* keys (Kafka synonyms)', () => {
+    const c = brokerLogConfig(makeConfig(['/tmp/x'], {
+      'log.segment.bytes': '1000', 'log.roll.hours': '2', 'log.roll.jitter.ms': '50', 'log.index.size.max.bytes': '4096',
+      'log.index.interval.bytes': '100', 'log.flush.interval.messages': '7', 'log.flush.interval.ms': '900',
+      'log.retention.minutes': '3', 'log.retention.bytes': '12345', 'message.max.bytes': '2000',
+      'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
+      'log.preallocate': 'true',
+    }));
+    expect(c).toEqual({
+      segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
+      flushMessages: 7, flushMs: 900, retentionMs: 180_000, retentionBytes: 12345, maxMessageBytes: 2000,
+      messageTimestampType: 'LogAppendTime', fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
+    });
+    const d = brokerLogConfig(makeConfig(['/tmp/x']));
+    expect(d.segmentBytes).toBe(1073741824);
+    expect(d.retentionMs).toBe(7 * 24 * 3600 * 1000);
+    expect(d.flushMessages).toBeGreaterThan(1e18);
+    expect(d.maxMessageBytes).toBe(1048588);
+    expect(d.cleanupPolicy).toEqual(['delete']);
+  });
+
+  it('applies /config/topics overrides by topic-level name; bad values keep the default and are reported', () => {
+    const base = brokerLogConfig(makeConfig(['/tmp/x']));
+    const errors: LogConfigError[] = [];
+    const c = logConfigWithOverrides(base, {
+      'segment.bytes': '5000', 'segment.ms': '60000', 'retention.ms': '-1', 'max.message.bytes': '99', 'flush.messages': '1',
+      'cleanup.policy': 'compact', 'message.timestamp.type': 'bogus', 'segment.index.bytes': 'abc', 'unclean.leader.election.enable': 'true',
+    }, errors);
+    expect(c.segmentBytes).toBe(5000);
+    expect(c.segmentMs).toBe(60000);
+    expect(c.retentionMs).toBe(-1);
+    expect(c.maxMessageBytes).toBe(99);
+    expect(c.flushMessages).toBe(1);
+    expect(c.cleanupPolicy).toEqual(['compact']);
+    expect(c.messageTimestampType).toBe('CreateTime');
+    expect(c.maxIndexSize).toBe(base.maxIndexSize);
+    expect(errors.map((e) => e.key).sort()).toEqual(['message.timestamp.type', 'segment.index.bytes']);
+    expect(logConfigWithOverrides(base, {})).toBe(base);
+  });
+
+  it('segment jitter is in [0, min(jitter, segment.ms))', () => {
+    const base = brokerLogConfig(makeConfig(['/tmp/x']));
+    expect(randomSegmentJitter(base)).toBe(0);
+    const j = { ...base, segmentJitterMs: 1000, segmentMs: 300 };
+    expect(randomSegmentJitter(j, () => 0.999)).toBe(299);
+    expect(randomSegmentJitter(j, () => 0)).toBe(0);
+  });
+});
