@@ -372,3 +372,95 @@ describe('LogManager runtime dir failure', () => {
     }
   });
 });
+
+describe('LogManager periodic tasks and startup errors', () => {
+  it('a dir already locked by another LogManager is fatal (LogDirLockedError)', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const { m } = await manager([path.join(root, 'a')]);
+    await expect(manager([path.join(root, 'a')])).rejects.toThrow(/Failed to acquire lock on file .lock/);
+    await m.shutdown();
+  });
+
+  it('the same partition in two dirs fails loading; an I/O error while loading takes only that dir offline', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => path.join(root, n)) as [string, string, string];
+    writePartition(path.join(a, 'dup-0'), [1]);
+    writePartition(path.join(b, 'dup-0'), [1]);
+    const one = await manager([a, b]);
+    await expect(one.m.loadLogs()).rejects.toThrow(/Duplicate log directories for dup-0/);
+    await one.m.shutdown();
+    // EISDIR while opening a segment is an I/O error: dir c goes offline, dir a loads
+    rmSync(path.join(b, 'dup-0'), { recursive: true });
+    mkdirSync(path.join(c, 'bad-0', `${pad20(0)}.log`), { recursive: true });
+    const failures: Array<[string, Error]> = [];
+    const two = await manager([a, c], {}, failures);
+    const s = await two.m.loadLogs();
+    expect(failures.map(([d]) => d)).toEqual([c]);
+    expect(s.logs).toBe(1);
+    expect(two.m.getLog('dup', 0)!.logEndOffset).toBe(2n);
+    two.m.handleLogDirFailure(c);
+    await two.m.shutdown();
+    expect(existsSync(path.join(a, '.kafka_cleanshutdown'))).toBe(true);
+    expect(existsSync(path.join(c, '.kafka_cleanshutdown'))).toBe(false);
+  });
+
+  it('a malformed recovery-point checkpoint is reported as a dir failure; logs still load from offset 0', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const a = path.join(root, 'a');
+    writePartition(path.join(a, 'p-0'), [3]);
+    writeFileSync(path.join(a, 'recovery-point-offset-checkpoint'), '0\n5\np 0 6\n');
+    const failures: Array<[string, Error]> = [];
+    const { m } = await manager([a], {}, failures);
+    await m.loadLogs();
+    expect(failures.map(([d, e]) => [d, e.message])).toEqual([[a, expect.stringContaining('Expected [5] entries')]]);
+    expect(m.getLog('p', 0)!.logEndOffset).toBe(6n);
+    await m.shutdown();
+  });
+
+  it('flushDirtyLogs honours flush.ms; log start offsets are checkpointed only above the first segment', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const a = path.join(root, 'a');
+    let now = 1_000_000;
+    const { logger } = captureLogger();
+    const m = await LogManager.create({
+      logDirs: [a], initialOfflineDirs: [], config: makeConfig([a], { 'log.segment.bytes': '2000', 'log.retention.ms': '-1' }), log: logger,
+      onDirFailure: () => {}, now: () => now, topicConfigs: new Map([['fast', { 'flush.ms': '1000' }], ['short', { 'retention.ms': '5000', 'file.delete.delay.ms': '100' }]]),
+    });
+    await m.loadLogs();
+    const fast = m.getOrCreateLog('fast', 0);
+    const slow = m.getOrCreateLog('slow', 0);
+    const short = m.getOrCreateLog('short', 0);
+    for (const l of [fast, slow, short]) for (let i = 0; i < 6; i++) l.appendAsLeader(encodeBatch([{ value: value(i, 900), timestamp: now - 10_000 }]), 0);
+    now += 1500;
+    await m.flushDirtyLogs();
+    expect(fast.recoveryPoint).toBe(6n);
+    expect(slow.recoveryPoint).toBe(0n);
+    // retention by the topic override only; .deleted files removed after file.delete.delay.ms
+    const before = short.numberOfSegments;
+    const r = await m.cleanupLogs();
+    expect(r.deletedSegments).toBe(before - 1);
+    expect(slow.numberOfSegments).toBeGreaterThan(1);
+    const pending = m.pendingDeletions;
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.every((f) => existsSync(f))).toBe(true);
+    now += 200;
+    await m.deleteDueFiles();
+    expect(pending.some((f) => existsSync(f))).toBe(false);
+    await m.checkpointLogStartOffsets();
+    expect(readFileSync(path.join(a, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n0\n');
+    short.maybeIncrementLogStartOffset(short.logEndOffset - 1n);
+    await m.checkpointLogStartOffsets();
+    expect(readFileSync(path.join(a, 'log-start-offset-checkpoint'), 'utf8')).toBe(`0\n1\nshort 0 ${short.logEndOffset - 1n}\n`);
+    await m.shutdown();
+    // restart: the log start offset comes back from the checkpoint
+    const again = await manager([a], { 'log.segment.bytes': '2000' });
+    await again.m.loadLogs();
+    expect(again.m.getLog('short', 0)!.logStartOffset).toBe(5n);
+    expect(() => again.m.getLog('short', 0)!.read(4n, 100)).toThrow(/range 5 to 6/);
+    await again.m.shutdown();
+  });
+});
