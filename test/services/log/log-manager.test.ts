@@ -428,7 +428,7 @@ describe('LogManager periodic tasks and startup errors', () => {
     const { logger } = captureLogger();
     const m = await LogManager.create({
       logDirs: [a], initialOfflineDirs: [], config: makeConfig([a], { 'log.segment.bytes': '2000', 'log.retention.ms': '-1' }), log: logger,
-      onDirFailure: () => {}, now: () => now, topicConfigs: new Map([['fast', { 'flush.ms': '1000' }], ['short', { 'retention.ms': '5000', 'file.delete.delay.ms': '100' }]]),
+      onDirFailure: () => {}, now: () => now, topicConfigs: new Map<string, Record<string, string>>([['fast', { 'flush.ms': '1000' }], ['short', { 'retention.ms': '5000', 'file.delete.delay.ms': '100' }]]),
     });
     await m.loadLogs();
     const fast = m.getOrCreateLog('fast', 0);
