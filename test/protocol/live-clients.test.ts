@@ -133,3 +133,39 @@ test.skipIf(!hasKafkajs)('kafkajs group: JoinGroup v5, SyncGroup v3, OffsetFetch
   await consumer.disconnect();
   finish('kafkajs-group');
 }, 30000);
+
+test.skipIf(!hasKafkaPython)('kafka-python admin: Metadata v5, CreateTopics v3, DescribeConfigs v2, ListGroups v1, DeleteGroups v1, CreatePartitions v1, DeleteTopics v3', async () => {
+  const script = `
+from kafka.admin import KafkaAdminClient, NewTopic, NewPartitions, ConfigResource, ConfigResourceType
+a = KafkaAdminClient(bootstrap_servers='127.0.0.1:${broker.port}', client_id='golden-py')
+a.create_topics([NewTopic('golden-new', 3, 1)])
+r = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'golden')])
+print(r[0].resources[0][4][0][:2])
+print(a.list_consumer_groups())
+a.delete_consumer_groups(['golden-group'])
+a.create_partitions({'golden': NewPartitions(4)})
+a.delete_topics(['golden-new'])
+a.close()
+`;
+  const r = await run(PYTHON, ['-c', script], undefined, 30000);
+  expect(r.err).toBe('');
+  expect(r.out.trim().split('\n')).toEqual(["('cleanup.policy', 'delete')", "[('golden-group', 'consumer')]"]);
+  finish('kafka-python-admin');
+}, 40000);
+
+test.skipIf(!hasKafkajs)('kafkajs admin: DescribeConfigs v2, ListGroups v2, DescribeGroups v2, DeleteGroups v1, CreatePartitions v1, DeleteTopics v1, ListOffsets v3', async () => {
+  const { Kafka, logLevel, ConfigResourceTypes } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'golden-js', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  const configs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'golden' }], includeSynonyms: false });
+  expect(configs.resources[0]!.configEntries[0]).toMatchObject({ configName: 'cleanup.policy', configValue: 'delete' });
+  expect((await admin.listGroups()).groups).toEqual([{ groupId: 'golden-group', protocolType: 'consumer' }]);
+  expect((await admin.describeGroups(['golden-group'])).groups[0]).toMatchObject({ groupId: 'golden-group', state: 'Empty' });
+  expect(await admin.deleteGroups(['golden-group'])).toEqual([{ groupId: 'golden-group', errorCode: 0 }]);
+  await admin.createPartitions({ topicPartitions: [{ topic: 'golden', count: 4 }] });
+  await admin.deleteTopics({ topics: ['golden-new'] });
+  expect(await admin.fetchTopicOffsets('golden')).toEqual([{ partition: 0, offset: '0', high: '0', low: '0' }]);
+  await admin.disconnect();
+  finish('kafkajs-admin');
+}, 30000);

@@ -126,6 +126,30 @@ function answer(req: DecodedRequest, port: number): Buffer | null {
       return encodeResponse(cid, 8, v, {
         topics: req.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })),
       });
+    case 20:
+      return encodeResponse(cid, 20, v, {
+        responses: [...req.body.topicNames, ...req.body.topics.map((t) => t.name ?? '')].map((name) => ({ name, errorCode: 0 })),
+      });
+    case 32:
+      return encodeResponse(cid, 32, v, {
+        results: req.body.resources.map((r) => ({
+          errorCode: 0,
+          errorMessage: null,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          configs: [{ name: 'cleanup.policy', value: 'delete', readOnly: false, isDefault: v === 0, configSource: 5, isSensitive: false, synonyms: [], configType: 2, documentation: null }],
+        })),
+      });
+    case 16:
+      return encodeResponse(cid, 16, v, { errorCode: 0, groups: [{ groupId: 'golden-group', protocolType: 'consumer', groupState: 'Stable' }] });
+    case 15:
+      return encodeResponse(cid, 15, v, {
+        groups: req.body.groups.map((groupId) => ({ errorCode: 0, groupId, groupState: 'Empty', protocolType: 'consumer', protocolData: '', members: [] })),
+      });
+    case 42:
+      return encodeResponse(cid, 42, v, { results: req.body.groupsNames.map((groupId) => ({ groupId, errorCode: 0 })) });
+    case 37:
+      return encodeResponse(cid, 37, v, { results: req.body.topics.map((t) => ({ name: t.name, errorCode: 0, errorMessage: null })) });
     case 19:
       return encodeResponse(cid, 19, v, {
         topics: req.body.topics.map((t) => ({ name: t.name, errorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor })),

@@ -161,6 +161,33 @@ export const SCENARIOS: Record<string, (reqs: DecodedRequest[]) => void> = {
     const leave = find(reqs, 13, 3);
     expect(leave.body.members.map((m) => m.memberId)).toEqual(['member-1']);
   },
+  'kafka-python-admin': (reqs) => {
+    expect(find(reqs, 18, 0).header.clientId).toBe('golden-py');
+    find(reqs, 3, 5);
+    const ct = find(reqs, 19, 3);
+    expect(ct.body.topics.map((t) => [t.name, t.numPartitions, t.replicationFactor])).toEqual([['golden-new', 3, 1]]);
+    const dc = find(reqs, 32, 2);
+    expect(dc.body.resources.map((r) => [r.resourceType, r.resourceName, r.configurationKeys])).toEqual([[2, 'golden', null]]);
+    find(reqs, 16, 1);
+    const dg = find(reqs, 42, 1);
+    expect(dg.body.groupsNames).toEqual(['golden-group']);
+    const cp = find(reqs, 37, 1);
+    expect(cp.body.topics.map((t) => [t.name, t.count, t.assignments])).toEqual([['golden', 4, null]]);
+    const dt = find(reqs, 20, 3);
+    expect(dt.body.topicNames).toEqual(['golden-new']);
+  },
+  'kafkajs-admin': (reqs) => {
+    const dc = find(reqs, 32, 2);
+    expect(dc.body.resources.map((r) => [r.resourceType, r.resourceName])).toEqual([[2, 'golden']]);
+    expect(dc.body.includeSynonyms).toBe(false);
+    find(reqs, 16, 2);
+    expect(find(reqs, 15, 2).body.groups).toEqual(['golden-group']);
+    expect(find(reqs, 42, 1).body.groupsNames).toEqual(['golden-group']);
+    expect(find(reqs, 37, 1).body.topics.map((t) => [t.name, t.count])).toEqual([['golden', 4]]);
+    expect(find(reqs, 20, 1).body.topicNames).toEqual(['golden-new']);
+    const lo = find(reqs, 2, 3);
+    expect(lo.body.topics[0]!.name).toBe('golden');
+  },
   kafkajs: (reqs) => {
     const av = find(reqs, 18, 2);
     expect(av.header.clientId).toBe('golden-js');
