@@ -692,6 +692,37 @@ export class Log {
   }
 
   /**
+   * {@link read} with the bytes read off the event loop (the fetch path). A segment deleted by retention while
+   * the read is in flight gives {@link OffsetOutOfRangeError}, not a dir failure.
+   */
+  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): Promise<LogReadResult> {
+    this.checkUsable();
+    const leo = this.nextOffset;
+    const result = (records: Buffer): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
+    if (startOffset === leo) return result(Buffer.alloc(0));
+    if (startOffset < this._logStartOffset || startOffset > leo) {
+      throw new OffsetOutOfRangeError(
+        `Received request for offset ${startOffset} for partition ${this.tpString}, but we only have log segments in the range ${this._logStartOffset} to ${leo}.`,
+      );
+    }
+    let i = Math.max(0, this.floorSegmentIndex(startOffset));
+    for (; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      let info;
+      try {
+        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
+      } catch (e) {
+        if (!seg.isOpen || this.closed) {
+          throw new OffsetOutOfRangeError(`Segment ${seg.baseOffset} of ${this.tpString} was deleted while reading offset ${startOffset}`);
+        }
+        throw this.ioFailure(e);
+      }
+      if (info !== null) return result(upConvertIfNeeded(info.records));
+    }
+    return result(Buffer.alloc(0));
+  }
+
+  /**
    * ListOffsets (Kafka `fetchOffsetByTimestamp`): -2 earliest, -1 latest, -3 max timestamp, otherwise the first
    * record with timestamp ≥ `ts` (time index, then a scan). Null if no record qualifies.
    */

@@ -294,3 +294,17 @@ describe('producer-state snapshot on close', () => {
     again.close();
   });
 });
+
+describe('Log.readAsync', () => {
+  it('returns the same bytes as read() across segments', async () => {
+    const { log } = await newLog(cfg({ segmentBytes: 3000 }));
+    for (let i = 0; i < 12; i++) log.appendAsLeader(batch(2, i, 400), 0);
+    expect(log.numberOfSegments).toBeGreaterThan(2);
+    for (const o of [0n, 5n, 13n, 23n]) {
+      const a = await log.readAsync(o, 5000, { minOneMessage: true });
+      expect(a.records.equals(log.read(o, 5000, { minOneMessage: true }).records)).toBe(true);
+    }
+    expect((await log.readAsync(24n, 100)).records.length).toBe(0);
+    await expect(log.readAsync(25n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+  });
+});
