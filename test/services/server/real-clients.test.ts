@@ -102,3 +102,26 @@ print('deleted')
     expect(fb.topics.has('py')).toBe(false);
   }, 60000);
 });
+
+describe('kafkajs 2.2.4', () => {
+  it('admin create/list offsets/delete and an acks=-1 producer', async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const { fb, port } = await start();
+    const kafka = new Kafka({ clientId: 'rafka-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic: 'js', numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+    expect(fb.topics.get('js')!.partitions).toHaveLength(3);
+    const producer = kafka.producer();
+    await producer.connect();
+    const sent = await producer.send({ topic: 'js', acks: -1, messages: [{ key: 'a', value: '1', partition: 1 }, { value: '2', partition: 1 }] });
+    expect(sent.map((r) => [r.partition, r.errorCode, r.baseOffset])).toEqual([[1, 0, '0']]);
+    const offsets = await admin.fetchTopicOffsets('js');
+    expect(offsets.sort((a, b) => a.partition - b.partition).map((o) => [o.partition, o.low, o.high])).toEqual([[0, '0', '0'], [1, '0', '2'], [2, '0', '0']]);
+    expect((await admin.listTopics()).sort()).toEqual(['js']);
+    await admin.deleteTopics({ topics: ['js'] });
+    expect(fb.topics.has('js')).toBe(false);
+    await producer.disconnect();
+    await admin.disconnect();
+  }, 60000);
+});
