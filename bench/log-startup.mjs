@@ -30,13 +30,18 @@ if (mode === '--load') {
   // child: measure startup only
   const [root, dir] = rest;
   const { LogManager, KafkaConfig } = await deps(root);
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
   const t0 = performance.now();
   const m = await LogManager.create(opts(KafkaConfig, dir));
   const s = await m.loadLogs();
   const ms = performance.now() - t0;
+  h.disable();
+  const maxLoopBlockMs = h.max / 1e6;
   const rss = process.memoryUsage().rss;
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({ ms, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
+  console.log(JSON.stringify({ ms, maxLoopBlockMs, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
   await m.shutdown();
 } else {
   const partitions = Number(mode ?? 2000);
@@ -68,10 +73,15 @@ if (mode === '--load') {
     const me = fileURLToPath(import.meta.url);
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir]).toString()));
+    // and once without the marker (unclean: every segment above the recovery point is recovered)
+    fs.rmSync(path.join(dir, '.kafka_cleanshutdown'));
+    fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n0\n');
+    const unclean = JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir]).toString());
     console.log(`machine: ${machine()}`);
     console.log(`setup: ${partitions} partitions × 3 segments written and shut down cleanly in ${(setupMs / 1000).toFixed(1)} s (${files} entries in the log dir)`);
+    console.log(`unclean startup (no marker, empty recovery-point checkpoint): ${unclean.ms.toFixed(0)} ms, ${unclean.recovered} segments recovered, RSS ${(unclean.rss / 2 ** 20).toFixed(0)} MiB, longest event-loop block ${unclean.maxLoopBlockMs.toFixed(1)} ms`);
     for (const r of runs) {
-      console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB)`);
+      console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB), longest event-loop block ${r.maxLoopBlockMs.toFixed(1)} ms`);
     }
   } finally {
     if (!keep) fs.rmSync(work, { recursive: true, force: true });
