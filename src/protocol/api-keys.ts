@@ -128,3 +128,10 @@ export function apiSupport(tiers: readonly ApiTier[] = ['required', 'recommended
 }
 
 export const DEFAULT_API_SUPPORT: ApiSupport = apiSupport();
+
+/** The `apiKeys` list of an ApiVersions response for a listener's support table, in key order. */
+export function apiVersionsEntries(support: ApiSupport = DEFAULT_API_SUPPORT): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return [...support.values()]
+    .sort((a, b) => a.apiKey - b.apiKey)
+    .map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
+}

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { ADVERTISED_APIS, API_KEY_NAMES, DEFAULT_API_SUPPORT, apiKeyName, apiSupport } from '../../src/protocol/api-keys.js';
+import { ADVERTISED_APIS, API_KEY_NAMES, DEFAULT_API_SUPPORT, apiKeyName, apiSupport, apiVersionsEntries } from '../../src/protocol/api-keys.js';
 import { ErrorCode, KAFKA_ERRORS, errorByName, errorInfo } from '../../src/protocol/errors.js';
 
 test('error codes the broker needs, with Kafka names, retriability and messages', () => {
@@ -70,4 +70,11 @@ test('advertised ranges are the matrix §7 ones', () => {
   expect(apiKeyName(18)).toBe('ApiVersions');
   expect(apiKeyName(4242)).toBe('UnknownApi4242');
   expect(Object.keys(API_KEY_NAMES).length).toBeGreaterThanOrEqual(80);
+});
+
+test('ApiVersions entries for a listener, in key order, without SASL or inter-broker keys by default', () => {
+  const entries = apiVersionsEntries();
+  expect(entries.map((e) => e.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 32, 33, 37, 42, 44, 47]);
+  expect(entries.find((e) => e.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
+  expect(apiVersionsEntries(apiSupport(['required', 'recommended', 'sasl'])).map((e) => e.apiKey)).toContain(36);
 });

@@ -2,7 +2,7 @@
 // (ApiVersions, Metadata, Produce, ListOffsets, Fetch, FindCoordinator, InitProducerId, CreateTopics) with our own
 // encoder for the clients to go on, and records every request frame it receives.
 import net from 'node:net';
-import { ADVERTISED_APIS, apiSupport } from '../../../src/protocol/api-keys.js';
+import { apiSupport, apiVersionsEntries } from '../../../src/protocol/api-keys.js';
 import { decodeRequest, encodeApiVersionsUnsupported, encodeResponse, type DecodedRequest } from '../../../src/protocol/frame.js';
 
 export interface CapturedFrame {
@@ -30,11 +30,7 @@ function answer(req: DecodedRequest, port: number): Buffer | null {
     case 18:
       return encodeResponse(cid, 18, v, {
         errorCode: 0,
-        apiKeys: ADVERTISED_APIS.filter((a) => SUPPORT.has(a.apiKey)).map((a) => ({
-          apiKey: a.apiKey,
-          minVersion: a.minVersion,
-          maxVersion: a.maxVersion,
-        })),
+        apiKeys: apiVersionsEntries(SUPPORT),
       });
     case 3: {
       const names = req.body.topics === null || req.body.topics.length === 0 ? [TOPIC] : req.body.topics.map((t) => t.name ?? TOPIC);
