@@ -17,7 +17,8 @@ import { validateLogDirs } from './log-dirs.js';
 import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
 import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.js';
 import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
-import { listPartitionDirs } from './partition-dir.js';
+import { deleteDirName, listPartitionDirs } from './partition-dir.js';
+import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
 import { NoLiveLogDirError } from '../server/log-dirs-startup.js';
@@ -291,8 +292,12 @@ export class LogManager {
     return counts;
   }
 
-  /** The existing log, or a new one in the live dir with the fewest partitions (Kafka `getOrCreateLog`). */
-  getOrCreateLog(topic: string, partition: number, opts: { topicId?: string } = {}): Log {
+  /**
+   * The existing log, or a new one in the live dir with the fewest partitions (Kafka `getOrCreateLog`).
+   * `isNew: false` (a replica that should already exist, e.g. LeaderAndIsr without isNew) refuses to create a log
+   * while some dir is offline — it may be there. Default `true`.
+   */
+  getOrCreateLog(topic: string, partition: number, opts: { topicId?: string; isNew?: boolean } = {}): Log {
     const key = topicPartitionKey(topic, partition);
     const existing = this.logs.get(key);
     if (existing) {
@@ -300,6 +305,9 @@ export class LogManager {
       return existing;
     }
     if (this.dirs.size === 0) throw new KafkaStorageError(`Can not create log for ${key} because all log directories are offline`);
+    if (opts.isNew === false && this.offline.length > 0) {
+      throw new KafkaStorageError(`Can not create log for ${key} because log directories ${this.offline.map((o) => o.dir).join(',')} are offline`);
+    }
     let best: string | null = null;
     let bestCount = Infinity;
     for (const [d, n] of this.partitionCounts()) {
@@ -322,6 +330,35 @@ export class LogManager {
     this.logs.set(key, log);
     this.opts.log.info(`Created log for partition ${key} in ${dir}`);
     return log;
+  }
+
+  /**
+   * Delete a partition's log (topic deletion / StopReplica with delete; Kafka `asyncDelete`): close it, rename
+   * its dir to `<topic>-<partition>.<uuid>-delete` (fsync of the log dir) and remove it after
+   * `file.delete.delay.ms`. Its checkpoint entries disappear with the next checkpoint. Returns false if absent.
+   */
+  deleteLog(topic: string, partition: number): boolean {
+    const key = topicPartitionKey(topic, partition);
+    const log = this.logs.get(key);
+    if (!log) return false;
+    this.logs.delete(key);
+    const logDir = log.logDir;
+    try {
+      if (!log.isOffline) log.close();
+      const target = path.join(logDir, deleteDirName(topic, partition));
+      fs.renameSync(log.dir, target);
+      fsyncDirSync(logDir);
+      this.scheduleDelete([target], log.config.fileDeleteDelayMs);
+      this.opts.log.info(`Log for partition ${key} is renamed to ${target} and is scheduled for deletion`);
+    } catch (e) {
+      log.closeHandlers();
+      if (isIoError(e) || e instanceof KafkaStorageError) {
+        this.reportDirFailure(logDir, ((e as Error).cause as Error | undefined) ?? (e as Error));
+        throw e instanceof KafkaStorageError ? e : new KafkaStorageError(`Error while deleting log for ${key} in dir ${logDir}: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------- periodic tasks

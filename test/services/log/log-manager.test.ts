@@ -464,3 +464,45 @@ describe('LogManager periodic tasks and startup errors', () => {
     await again.m.shutdown();
   });
 });
+
+describe('LogManager.deleteLog and isNew', () => {
+  it('renames the partition dir to -delete, removes it after the delay, and drops it from checkpoints', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const a = path.join(root, 'a');
+    let now = 5_000_000;
+    const { logger } = captureLogger();
+    const m = await LogManager.create({ logDirs: [a], initialOfflineDirs: [], config: makeConfig([a]), log: logger, onDirFailure: () => {}, now: () => now });
+    await m.loadLogs();
+    m.getOrCreateLog('gone', 0).appendAsLeader(encodeBatch([{ value: value(1), timestamp: 1 }]), 0);
+    m.getOrCreateLog('kept', 0);
+    expect(m.deleteLog('gone', 0)).toBe(true);
+    expect(m.deleteLog('gone', 0)).toBe(false);
+    expect(m.getLog('gone', 0)).toBeUndefined();
+    const names = readdirSync(a);
+    expect(names.some((n) => /^gone-0\.[0-9a-f]{32}-delete$/.test(n))).toBe(true);
+    expect(names).not.toContain('gone-0');
+    await m.checkpointRecoveryPoints();
+    expect(readFileSync(path.join(a, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\nkept 0 0\n');
+    now += 60_001;
+    await m.deleteDueFiles();
+    expect(readdirSync(a).some((n) => n.endsWith('-delete'))).toBe(false);
+    // a fresh log for the same partition starts at 0
+    expect(m.getOrCreateLog('gone', 0).logEndOffset).toBe(0n);
+    await m.shutdown();
+  });
+
+  it('isNew: false refuses to create a log while a dir is offline', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const bad = path.join(root, 'file');
+    writeFileSync(bad, 'x');
+    const good = path.join(root, 'good');
+    const { m } = await manager([good, bad]);
+    expect(m.offlineLogDirs.map((o) => o.dir)).toEqual([bad]);
+    await m.loadLogs();
+    expect(() => m.getOrCreateLog('t', 0, { isNew: false })).toThrow(/because log directories .* are offline/);
+    expect(m.getOrCreateLog('t', 0, { isNew: true }).logDir).toBe(good);
+    await m.shutdown();
+  });
+});
