@@ -39,9 +39,10 @@ if (mode === '--load') {
   const ms = performance.now() - t0;
   h.disable();
   const maxLoopBlockMs = h.max / 1e6;
+  const fds = fs.readdirSync('/proc/self/fd').length;
   const rss = process.memoryUsage().rss;
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({ ms, maxLoopBlockMs, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
+  console.log(JSON.stringify({ ms, maxLoopBlockMs, fds, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
   await m.shutdown();
 } else {
   const partitions = Number(mode ?? 2000);
@@ -81,7 +82,7 @@ if (mode === '--load') {
     console.log(`setup: ${partitions} partitions × 3 segments written and shut down cleanly in ${(setupMs / 1000).toFixed(1)} s (${files} entries in the log dir)`);
     console.log(`unclean startup (no marker, empty recovery-point checkpoint): ${unclean.ms.toFixed(0)} ms, ${unclean.recovered} segments recovered, RSS ${(unclean.rss / 2 ** 20).toFixed(0)} MiB, longest event-loop block ${unclean.maxLoopBlockMs.toFixed(1)} ms`);
     for (const r of runs) {
-      console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB), longest event-loop block ${r.maxLoopBlockMs.toFixed(1)} ms`);
+      console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB), longest event-loop block ${r.maxLoopBlockMs.toFixed(1)} ms, ${r.fds} open fds`);
     }
   } finally {
     if (!keep) fs.rmSync(work, { recursive: true, force: true });
