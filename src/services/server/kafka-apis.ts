@@ -35,6 +35,7 @@ import { produceHandler } from './handlers/produce.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
+import { describeConfigsHandler } from './handlers/describe-configs.js';
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
@@ -46,6 +47,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
   ApiKey.DeleteTopics,
+  ApiKey.DescribeConfigs,
 ]);
 
 /** The advertised ranges: DEFAULT_API_SUPPORT restricted to {@link HANDLED_API_KEYS}. */
@@ -70,6 +72,7 @@ function buildHandlers(): Map<number, AnyHandler> {
     fetchHandler(),
     listOffsetsHandler(),
     findCoordinatorHandler(),
+    describeConfigsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);

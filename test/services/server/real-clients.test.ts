@@ -119,6 +119,9 @@ describe('kafkajs 2.2.4', () => {
     const offsets = await admin.fetchTopicOffsets('js');
     expect(offsets.sort((a, b) => a.partition - b.partition).map((o) => [o.partition, o.low, o.high])).toEqual([[0, '0', '0'], [1, '0', '2'], [2, '0', '0']]);
     expect((await admin.listTopics()).sort()).toEqual(['js']);
+    const { ConfigResourceTypes } = await import('kafkajs');
+    const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['num.partitions'] }], includeSynonyms: false });
+    expect(described.resources[0]!.configEntries.map((c) => [c.configName, c.configValue])).toEqual([['num.partitions', '1']]);
     await admin.deleteTopics({ topics: ['js'] });
     expect(fb.topics.has('js')).toBe(false);
     await producer.disconnect();

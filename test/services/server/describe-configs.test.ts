@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { call, fakeBroker } from './fake-broker.js';
+
+const res = (resourceType: number, resourceName: string, configurationKeys: string[] | null = null) => ({ resourceType, resourceName, configurationKeys });
+
+describe('DescribeConfigs', () => {
+  it.each([1, 2, 4])('v%i BROKER: values, sources, read-only, sensitive', async (v) => {
+    const fb = fakeBroker({ 'log.retention.hours': '24', 'ssl.keystore.password': 'secret', 'my.custom.key': 'x' }, createRequestHandler);
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, v, { resources: [res(4, '1')], includeSynonyms: true, includeDocumentation: v >= 3 });
+    const result = r.results[0]!;
+    expect(result.errorCode).toBe(0);
+    const by = new Map(result.configs.map((c) => [c.name, c]));
+    expect(by.get('broker.id')).toMatchObject({ value: '1', readOnly: true, configSource: 4, isSensitive: false });
+    expect(by.get('num.partitions')).toMatchObject({ value: '1', configSource: 5, isSensitive: false });
+    expect(by.get('log.retention.hours')).toMatchObject({ value: '24', configSource: 4 });
+    expect(by.get('ssl.keystore.password')).toMatchObject({ value: null, isSensitive: true, configSource: 4 });
+    expect(by.get('my.custom.key')).toMatchObject({ value: null, isSensitive: true });
+    expect(by.get('log.dirs')).toMatchObject({ value: '/tmp/rafka-fake' });
+    expect(by.get('log.retention.hours')!.synonyms).toEqual([
+      { name: 'log.retention.hours', value: '24', source: 4 },
+      { name: 'log.retention.hours', value: '168', source: 5 },
+    ]);
+    if (v >= 3) {
+      expect(by.get('num.partitions')!.configType).toBe(3);
+      expect(by.get('num.partitions')!.documentation).toMatch(/partitions/);
+    }
+    expect(result.configs.map((c) => c.name)).toEqual([...result.configs.map((c) => c.name)].sort());
+  });
+
+  it('BROKER: configuration keys filter, empty name, other broker ids', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, 4, {
+      resources: [res(4, '1', ['auto.create.topics.enable', 'message.max.bytes']), res(4, ''), res(4, '7'), res(4, 'x'), res(8, '1'), res(3, 'g')], includeSynonyms: false, includeDocumentation: false,
+    });
+    expect(r.results[0]!.configs.map((c) => [c.name, c.value, c.readOnly, c.synonyms])).toEqual([
+      ['auto.create.topics.enable', 'true', true, []],
+      ['message.max.bytes', '1048588', false, []],
+    ]);
+    expect(r.results.slice(1).map((x) => [x.errorCode, x.configs.length])).toEqual([[0, 0], [42, 0], [42, 0], [42, 0], [42, 0]]);
+    expect(r.results[2]!.errorMessage).toBe('Unexpected broker id, expected 1 or empty string, but received 7');
+  });
+
+  it('TOPIC: overrides and broker-derived defaults when the admin exposes topic configs', async () => {
+    const fb = fakeBroker({ 'log.retention.hours': '24', 'num.partitions': '3' }, createRequestHandler);
+    fb.addTopic('t', 1);
+    (fb.ctx.admin as unknown as { topicConfigs: (n: string) => Promise<Record<string, string>> }).topicConfigs = async () => ({ 'cleanup.policy': 'compact' });
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't'), res(2, 'nope'), res(2, 'bad/name')], includeSynonyms: true, includeDocumentation: false });
+    const by = new Map(r.results[0]!.configs.map((c) => [c.name, c]));
+    expect(by.get('cleanup.policy')).toMatchObject({ value: 'compact', configSource: 1, readOnly: false });
+    expect(by.get('cleanup.policy')!.synonyms).toEqual([
+      { name: 'cleanup.policy', value: 'compact', source: 1 },
+      { name: 'log.cleanup.policy', value: 'delete', source: 5 },
+    ]);
+    expect(by.get('retention.ms')).toMatchObject({ value: String(24 * 3600 * 1000) });
+    expect(by.get('max.message.bytes')).toMatchObject({ value: '1048588', configSource: 5 });
+    expect(by.get('segment.bytes')).toMatchObject({ value: '1073741824' });
+    expect(r.results[1]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "The topic 'nope' does not exist." });
+    expect(r.results[2]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  });
+
+  it('TOPIC without a way to read overrides: an error, not guessed values', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    fb.addTopic('t', 1);
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, 1, { resources: [res(2, 't')], includeSynonyms: false });
+    expect(r.results[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, configs: [] });
+  });
+});
