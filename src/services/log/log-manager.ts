@@ -162,7 +162,11 @@ export class LogManager {
   private reportDirFailure(dir: string, err: Error): void {
     if (this.reportedFailures.has(dir)) return;
     this.reportedFailures.add(dir);
-    this.opts.log.error({ dir, err }, `Error in log dir ${dir}: ${err.message}`);
+    const code = (err as NodeJS.ErrnoException).code ?? ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const hint = code === 'EMFILE' || code === 'ENFILE'
+      ? ' (out of file descriptors: each segment holds its .log open and each active segment its two indexes; raise the open-files limit, e.g. `ulimit -n 100000`)'
+      : '';
+    this.opts.log.error({ dir, err }, `Error in log dir ${dir}: ${err.message}${hint}`);
     try {
       this.opts.onDirFailure(dir, err);
     } catch (e) {
