@@ -7,7 +7,8 @@
  *                     then {"type":"@rafka.replayed","count":N}, then every new message as it happens
  *
  * Messages are the sanitised inspection messages of events.ts (the @statelyai/inspect wire format
- * plus seq and t = ms since process start).
+ * plus seq and t = ms since process start). Requests must name a loopback Host and, when they carry
+ * an Origin (browsers), come from the viewer's own page: other sites and DNS rebinding get 403.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +32,17 @@ export async function startViewerServer(opts: { port: number; host?: string; rec
   const page = renderViewerPage({ title: opts.title ?? 'Rafka live state viewer' });
   const hello = () => JSON.stringify({ type: '@rafka.hello', pid: process.pid, timeOrigin: performance.timeOrigin, now: performance.now() });
 
+  let port = 0;
+  // Local tools only: a web page elsewhere must not read the stream (cross-site WebSocket) and a
+  // rebound DNS name must not reach the page, so Host must be loopback and any Origin our own.
+  const localHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const allowed = (req: http.IncomingMessage) => {
+    if (!localHosts().includes(req.headers.host ?? '')) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || localHosts().some((h) => origin === `http://${h}`);
+  };
   const server = http.createServer((req, res) => {
+    if (!allowed(req)) { res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden: the viewer answers local pages and tools only\n'); return; }
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET' }).end(); return; }
     if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -42,7 +53,8 @@ export async function startViewerServer(opts: { port: number; host?: string; rec
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / or /events (WebSocket) or /events.json\n');
     }
   });
-  const wss = new WebSocketServer({ server, path: '/events' });
+  const wss = new WebSocketServer({ server, path: '/events', verifyClient: (info: { req: http.IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => done(allowed(info.req), 403, 'Forbidden'),
+  });
   // ws re-emits the HTTP server's errors (EADDRINUSE on listen): the listen promise reports those.
   wss.on('error', () => undefined);
   wss.on('connection', (ws) => {
@@ -65,7 +77,7 @@ export async function startViewerServer(opts: { port: number; host?: string; rec
     server.once('error', reject);
     server.listen(opts.port, host, () => { server.off('error', reject); resolve(); });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     port,
     host,
