@@ -37,25 +37,37 @@ import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
 
-/** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
-export const HANDLED_API_KEYS: readonly number[] = Object.freeze([
-  ApiKey.Produce,
-  ApiKey.Fetch,
-  ApiKey.ListOffsets,
-  ApiKey.Metadata,
-  ApiKey.FindCoordinator,
-  ApiKey.ApiVersions,
-  ApiKey.CreateTopics,
-  ApiKey.DeleteTopics,
-  ApiKey.DescribeConfigs,
-]);
+/**
+ * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
+ * range is the intersection with the matrix range (DEFAULT_API_SUPPORT), so widening the matrix never
+ * advertises a version a handler does not implement. Fetch starts at 4 (no down-conversion to magic 0/1) and
+ * stops at 12 (no topic-id fetch); ListOffsets stops at 6 (-3 max-timestamp semantics of v7 belong to the log).
+ */
+export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map([
+  [ApiKey.Produce, [0, 9]],
+  [ApiKey.Fetch, [4, 12]],
+  [ApiKey.ListOffsets, [0, 6]],
+  [ApiKey.Metadata, [0, 12]],
+  [ApiKey.FindCoordinator, [0, 4]],
+  [ApiKey.ApiVersions, [0, 3]],
+  [ApiKey.CreateTopics, [0, 7]],
+  [ApiKey.DeleteTopics, [0, 6]],
+  [ApiKey.DescribeConfigs, [0, 4]],
+] as const);
 
-/** The advertised ranges: DEFAULT_API_SUPPORT restricted to {@link HANDLED_API_KEYS}. */
+/** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
+export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED_VERSIONS.keys()].sort((a, b) => a - b));
+
+/** The advertised ranges: the matrix ranges of the handled keys, intersected with what the handlers implement. */
 export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   HANDLED_API_KEYS.map((k): [number, ApiRange] => {
     const range = DEFAULT_API_SUPPORT.get(k);
+    const [lo, hi] = IMPLEMENTED_VERSIONS.get(k)!;
     if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
-    return [k, range];
+    const minVersion = Math.max(lo, range.minVersion);
+    const maxVersion = Math.min(hi, range.maxVersion);
+    if (minVersion > maxVersion) throw new Error(`${range.name}: advertised ${range.minVersion}-${range.maxVersion} but handled ${lo}-${hi}`);
+    return [k, minVersion === range.minVersion && maxVersion === range.maxVersion ? range : Object.freeze({ ...range, minVersion, maxVersion })];
   }),
 );
 

@@ -3,7 +3,7 @@ import { ApiKey, DEFAULT_API_SUPPORT } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { decodeResponse, encodeRequest } from '../../../src/protocol/frame.js';
 import { CloseConnectionError } from '../../../src/services/network/connection.js';
-import { HANDLED_API_KEYS, HANDLED_API_SUPPORT, createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { HANDLED_API_KEYS, HANDLED_API_SUPPORT, IMPLEMENTED_VERSIONS, createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { CONN, call, fakeBroker } from './fake-broker.js';
 
 describe('dispatcher', () => {
@@ -12,6 +12,12 @@ describe('dispatcher', () => {
     for (const k of HANDLED_API_KEYS) expect(HANDLED_API_SUPPORT.get(k)).toBe(DEFAULT_API_SUPPORT.get(k));
     expect(HANDLED_API_KEYS).toContain(ApiKey.ApiVersions);
     expect(HANDLED_API_KEYS).toContain(ApiKey.Metadata);
+    for (const [k, [lo, hi]] of IMPLEMENTED_VERSIONS) {
+      const r = HANDLED_API_SUPPORT.get(k)!;
+      expect(r.minVersion).toBeGreaterThanOrEqual(lo);
+      expect(r.maxVersion).toBeLessThanOrEqual(hi);
+    }
+    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 10, 18, 19, 20, 32]);
   });
 
   it.each([0, 1, 2, 3])('ApiVersions v%i lists the handled APIs, throttle 0, no features', async (v) => {

@@ -7,6 +7,7 @@ import type { ImplementedApiKey } from '../../../protocol/messages/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ConnectionInfo } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { PartitionMetadata, TopicMetadata } from '../../controller/cluster-metadata.js';
 
 /** The decoded request of one API key. */
 export type RequestOf<K extends ImplementedApiKey> = Extract<DecodedRequest, { apiKey: K }>;
@@ -86,4 +87,12 @@ export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 /** Milliseconds left until `deadline` (never negative). */
 export function remainingMs(deadline: number): number {
   return Math.max(0, deadline - Date.now());
+}
+
+/** A topic's partition by index: O(1) when the list is dense and ordered (the usual case), else a scan. */
+export function partitionOf(t: TopicMetadata | undefined, partition: number): PartitionMetadata | undefined {
+  if (!t) return undefined;
+  const direct = t.partitions[partition];
+  if (direct?.partition === partition) return direct;
+  return t.partitions.find((p) => p.partition === partition);
 }

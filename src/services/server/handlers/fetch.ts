@@ -19,7 +19,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext } from '../broker-context.js';
-import { errorMessageOf, knownErrorCode, remainingMs, type ApiHandler, type RequestOf } from './common.js';
+import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
 type TopicOut = NonNullable<Response['responses']>[number];
@@ -50,7 +50,7 @@ function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadP
     topicId: t.topicId,
     partitions: t.partitions.map((p): PartitionOut => {
       const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
-      if (!ctx.metadata.topic(t.topic)?.partitions.some((m) => m.partition === p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!partitionOf(ctx.metadata.topic(t.topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const lookup = ctx.replicas.partition(t.topic, p.partition);
       switch (lookup.kind) {
         case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -23,7 +23,7 @@ import { nextLogBatchAt } from '../../log/legacy-records.js';
 import { CompressionType, MAGIC_V2 } from '../../log/record-batch.js';
 import { CloseConnectionError } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
-import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
+import { errorMessageOf, knownErrorCode, partitionOf, type ApiHandler } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Produce>;
 type PartitionOut = NonNullable<NonNullable<Response['responses']>[number]['partitionResponses']>[number];
@@ -59,7 +59,7 @@ function errorPartition(index: number, errorCode: number, errorMessage: string |
 function appendPartition(
   ctx: BrokerContext, version: number, acks: number, clientId: string | null, topic: string, index: number, records: Buffer | null,
 ): PartitionOut {
-  const meta = ctx.metadata.topic(topic)?.partitions.find((p) => p.partition === index);
+  const meta = partitionOf(ctx.metadata.topic(topic), index);
   if (!meta) return errorPartition(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   try {
     const data = records ?? Buffer.alloc(0);
