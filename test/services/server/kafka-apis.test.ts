@@ -112,3 +112,19 @@ describe('dispatcher', () => {
     expect(res.topics.map((t) => [t.name, t.errorCode])).toEqual([['a', -1], ['b', -1]]);
   });
 });
+
+describe('admin writes that never finish (ZooKeeper unreachable)', () => {
+  it('are bounded by zookeeper.session.timeout.ms: CreateTopics/DeleteTopics REQUEST_TIMED_OUT, Metadata LEADER_NOT_AVAILABLE', async () => {
+    const fb = fakeBroker({ 'zookeeper.session.timeout.ms': '100' }, createRequestHandler);
+    fb.addTopic('old', 1);
+    fb.ctx.admin.createTopic = () => new Promise(() => {});
+    fb.ctx.admin.deleteTopic = () => new Promise(() => {});
+    const created = await call(fb.handler, ApiKey.CreateTopics, 7, { topics: [{ name: 'x', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 60000 });
+    expect(created.topics[0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    expect(created.topics[0]!.errorMessage).toMatch(/did not complete within 100 ms/);
+    const deleted = await call(fb.handler, ApiKey.DeleteTopics, 6, { topics: [{ name: 'old', topicId: '00000000-0000-0000-0000-000000000000' }], timeoutMs: 60000 });
+    expect(deleted.responses[0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    const md = await call(fb.handler, ApiKey.Metadata, 9, { topics: [{ name: 'y' }], allowAutoTopicCreation: true });
+    expect(md.topics[0]!.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
+  });
+});

@@ -64,6 +64,7 @@ const ERROR_CODES_BY_NAME: Readonly<Record<string, number>> = {
   ControllerMovedError: ErrorCode.NOT_CONTROLLER,
   UnknownTopicOrPartitionError: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
   TopicDeletionDisabledError: ErrorCode.TOPIC_DELETION_DISABLED,
+  AdminTimeoutError: ErrorCode.REQUEST_TIMED_OUT,
 };
 
 /** The Kafka error code for a known error (by `name`), or null when it is unexpected (UNKNOWN_SERVER_ERROR). */
@@ -95,4 +96,23 @@ export function partitionOf(t: TopicMetadata | undefined, partition: number): Pa
   const direct = t.partitions[partition];
   if (direct?.partition === partition) return direct;
   return t.partitions.find((p) => p.partition === partition);
+}
+
+/** An admin (ZooKeeper) operation that did not finish in time; it may still complete later. */
+export class AdminTimeoutError extends Error { override name = 'AdminTimeoutError'; }
+
+/**
+ * `p`, or an {@link AdminTimeoutError} after `ms`: handlers never wait forever on ZooKeeper (a disconnected client
+ * may queue requests until its session expires). A late rejection of `p` is swallowed.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AdminTimeoutError(`${what} did not complete within ${ms} ms`)), Math.max(0, ms));
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** How long handlers wait for one admin write: the ZooKeeper session timeout (after it the session is lost). */
+export function adminTimeoutMs(ctx: BrokerContext): number {
+  return ctx.config().zkSessionTimeoutMs;
 }

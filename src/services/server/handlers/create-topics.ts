@@ -17,7 +17,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, CreateTopicRequest, MetadataView } from '../broker-context.js';
-import { ZERO_UUID, errorMessageOf, knownErrorCode, topicIdToWire, type ApiHandler } from './common.js';
+import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.CreateTopics>['topics']>[number];
 
@@ -81,7 +81,7 @@ export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
             request.numPartitions = topic.numPartitions === -1 ? config.getInt('num.partitions') : topic.numPartitions;
             request.replicationFactor = topic.replicationFactor === -1 ? config.getInt('default.replication.factor') : topic.replicationFactor;
           }
-          await ctx.admin.createTopic(request, validateOnly);
+          await withTimeout(ctx.admin.createTopic(request, validateOnly), adminTimeoutMs(ctx), `Creating topic ${name}`);
           results.set(name, {
             name,
             topicId: ZERO_UUID,

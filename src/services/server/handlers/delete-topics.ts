@@ -10,7 +10,7 @@
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
-import { ZERO_UUID, errorMessageOf, knownErrorCode, topicIdToWire, type ApiHandler, type RequestOf } from './common.js';
+import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler, type RequestOf } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.DeleteTopics>['responses']>[number];
 
@@ -64,7 +64,7 @@ export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
       const marked: string[] = [];
       await Promise.all(toDelete.map(async (name) => {
         try {
-          await ctx.admin.deleteTopic(name);
+          await withTimeout(ctx.admin.deleteTopic(name), adminTimeoutMs(ctx), `Deleting topic ${name}`);
           marked.push(name);
         } catch (e) {
           if (e instanceof Error && e.name === 'TopicAlreadyMarkedForDeletionError') { marked.push(name); return; }

@@ -21,11 +21,13 @@ import {
   CLUSTER_AUTHORIZED_OPERATIONS,
   TOPIC_AUTHORIZED_OPERATIONS,
   ZERO_UUID,
+  adminTimeoutMs,
   errorMessageOf,
   knownErrorCode,
   topicIdToWire,
   type ApiHandler,
   type RequestOf,
+  withTimeout,
 } from './common.js';
 
 type MetadataResponse = ResponseInput<typeof ApiKey.Metadata>;
@@ -74,7 +76,7 @@ export function metadataHandler(): ApiHandler<typeof ApiKey.Metadata> {
     if (!p) {
       p = (async () => {
         try {
-          await ctx.admin.createTopic(autoCreateRequest(ctx, name), false);
+          await withTimeout(ctx.admin.createTopic(autoCreateRequest(ctx, name), false), adminTimeoutMs(ctx), `Auto-creation of topic ${name}`);
           ctx.log.info({ topic: name }, `Auto-created topic ${name}`);
           return ErrorCode.LEADER_NOT_AVAILABLE;
         } catch (e) {
