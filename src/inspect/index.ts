@@ -44,7 +44,7 @@ export async function startInspection(opts: InspectionOptions): Promise<Inspecti
         ? log?.info({ inspect: url }, `Sending actor inspection events to ${url}`)
         : log?.warn({ inspect: url }, `Lost the inspector at ${url}; retrying every 5 s`)),
     });
-    log?.info({ inspect: url }, `Inspecting every actor; events go to the Stately inspector at ${url} (open its page, e.g. npx @statelyai/inspect's server, to watch)`);
+    log?.info({ inspect: url }, `Inspecting every actor; events go to the Stately inspector relay at ${url} (createInspectorServer() from @statelyai/inspect/server)`);
   }
   let viewer: ViewerServer | null = null;
   if (opts.port !== undefined && opts.port !== null) {
