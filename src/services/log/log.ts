@@ -577,6 +577,10 @@ export class Log {
     this.segments.push(seg);
     this.dirNeedsFlush = true;
     this.takeProducerSnapshot(newOffset, false);
+    // As Kafka's scheduled "flush-log" after a roll: the rolled segment(s) become durable in the background and
+    // the recovery point moves to the new segment (so a crash recovers only from here). Failures are reported
+    // through hooks.onIoError inside flushAsync.
+    this.flushAsync(newOffset).catch(() => {});
     return seg;
   }
 

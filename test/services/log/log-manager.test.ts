@@ -438,7 +438,8 @@ describe('LogManager periodic tasks and startup errors', () => {
     now += 1500;
     await m.flushDirtyLogs();
     expect(fast.recoveryPoint).toBe(6n);
-    expect(slow.recoveryPoint).toBe(0n);
+    // not flushed by flush.ms (only the background flush after a roll may have moved it, at most to the active segment)
+    expect(slow.recoveryPoint).toBeLessThanOrEqual(slow.segmentBaseOffsets()[slow.numberOfSegments - 1]!);
     // retention by the topic override only; .deleted files removed after file.delete.delay.ms
     const before = short.numberOfSegments;
     const r = await m.cleanupLogs();

@@ -308,3 +308,15 @@ describe('Log.readAsync', () => {
     await expect(log.readAsync(25n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
   });
 });
+
+describe('flush after roll', () => {
+  it('a roll flushes the rolled segments in the background and moves the recovery point to the new segment', async () => {
+    const { log } = await newLog(cfg({ segmentBytes: 2000 }));
+    for (let i = 0; i < 3; i++) log.appendAsLeader(batch(1, i, 900), 0);
+    expect(log.numberOfSegments).toBe(2);
+    const newBase = log.segmentBaseOffsets()[1]!;
+    expect(log.recoveryPoint).toBe(0n);
+    for (let i = 0; i < 20 && log.recoveryPoint < newBase; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(log.recoveryPoint).toBe(newBase);
+  });
+});
