@@ -6,7 +6,8 @@
  * Why not `createWebSocketInspector` itself: after a connection error it retries every 5 s on a
  * timer that `stop()` does not cancel, so a broker whose inspector is down would never exit after
  * shutdown (checked with 0.7.2). This adapter keeps the same behaviour (buffer up to 200 messages
- * until connected, retry every 5 s) with an unref'd, cancellable timer.
+ * until connected, retry every 5 s) with an unref'd, cancellable timer, and also keeps every
+ * @xstate.actor message while waiting, so an inspector started after the broker sees all actors.
  */
 import WebSocket from 'ws';
 import type { InspectionMessage } from './events.js';
@@ -24,7 +25,10 @@ export function createStatelyForwarder(url: string, opts: { maxDeferred?: number
   let open = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  const deferred: string[] = [];
+  // Until connected: the last `maxDeferred` messages, plus every @xstate.actor message (never
+  // dropped, so a late inspector still learns the whole actor tree, root included).
+  const deferred: Array<{ text: string; actor: boolean }> = [];
+  let others = 0;
 
   const connect = () => {
     if (stopped) return;
@@ -33,7 +37,8 @@ export function createStatelyForwarder(url: string, opts: { maxDeferred?: number
     sock.on('open', () => {
       open = true;
       opts.onState?.('open');
-      for (const m of deferred.splice(0)) sock.send(m);
+      for (const m of deferred.splice(0)) sock.send(m.text);
+      others = 0;
     });
     sock.on('message', () => { /* the relay echoes nothing we need */ });
     sock.on('error', () => { /* 'close' follows */ });
@@ -54,8 +59,12 @@ export function createStatelyForwarder(url: string, opts: { maxDeferred?: number
       const text = JSON.stringify(m);
       if (open && ws) ws.send(text);
       else {
-        deferred.push(text);
-        if (deferred.length > maxDeferred) deferred.shift();
+        const actor = m.type === '@xstate.actor';
+        deferred.push({ text, actor });
+        if (!actor && ++others > maxDeferred) {
+          deferred.splice(deferred.findIndex((d) => !d.actor), 1);
+          others--;
+        }
       }
     },
     async stop() {
