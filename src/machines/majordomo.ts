@@ -5,12 +5,14 @@
  *   starting ─────────────────────────────────────────────────────────► running
  *     connectingToZooKeeper → gettingClusterId → loadingMetaProperties →   serving ⇄ reregistering
  *     resolvingBrokerId → initializingDynamicConfig → writingMetaProperties →     │
- *     startingLogManager → startingFeatureListener → registeringBroker →          │ SIGTERM
- *     startingController → startingConfigManager                                  ▼
+ *     startingLogManager → startingFeatureListener → startingSocketServer →       │ SIGTERM
+ *     registeringBroker → startingController → startingConfigManager              ▼
  *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
  *   (last log dir lost) ─────────────────────────────────────────► halted (final)
  */
-import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions } from 'xstate';
+import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyEventObject } from 'xstate';
+
+type Forward = { id: string; event: AnyEventObject };
 import * as path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
@@ -22,14 +24,20 @@ import {
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
-import { prepareLogDirs, closeLogDirs, NoLiveLogDirError, type PreparedLogDirs } from '../services/server/log-dirs-startup.js';
 import { resignController } from '../services/controller/controller-election.js';
-import type { FileLock } from '../services/log/file-lock.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
 import { featureListenerMachine, type FeatureListenerParentEvent } from './feature-listener.js';
 import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
+import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
+import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { MetadataCache } from '../services/server/metadata-cache.js';
+import { ReplicaManager } from '../services/server/replica-manager.js';
+import { AdminManager } from '../services/server/admin-manager.js';
+import { createRequestHandler } from '../services/server/kafka-apis.js';
+import type { BoundListener } from '../services/network/socket-server.js';
+import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import type { ClusterMetadata } from '../services/controller/cluster-metadata.js';
 
@@ -57,7 +65,13 @@ export interface MajordomoContext extends MajordomoInput {
   metaStates: MetaPropertiesState[];
   offlineDirs: OfflineDir[];
   onlineDirs: string[];
-  locks: FileLock[];
+  /** Set once the LogManager machine has created it (the ReplicaManager needs it). */
+  logManager: LogManager | null;
+  metadataCache: MetadataCache | null;
+  replicaManager: ReplicaManager | null;
+  boundListeners: BoundListener[];
+  /** Which coordinators exist, so shutdown only waits for those. */
+  started: { socketServer: boolean; logManager: boolean };
   brokerEpoch: string | null;
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
@@ -71,12 +85,20 @@ export interface MajordomoContext extends MajordomoInput {
 export type MajordomoEvent =
   | { type: 'broker.shutdown'; signal?: string }
   | ZkClientParentEvent | LogDirFailureParentEvent | FeatureListenerParentEvent | ControllerParentEvent | DynamicConfigParentEvent
+  | LogManagerParentEvent | SocketServerParentEvent
+  | { type: 'logManager.created'; manager: LogManager }
   | { type: 'logDir.failed'; dir: string; error: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export interface MajordomoOutput { exitCode: number; error: string | null }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function mergeOffline(a: OfflineDir[], b: OfflineDir[]): OfflineDir[] {
+  const out = [...a];
+  for (const o of b) if (!out.some((x) => x.dir === o.dir)) out.push(o);
+  return out;
+}
 
 export const majordomoMachine = setup({
   types: {} as { context: MajordomoContext; events: MajordomoEvent; input: MajordomoInput; output: MajordomoOutput },
@@ -103,27 +125,34 @@ export const majordomoMachine = setup({
         verifyEnsemble(input.states, input.clusterId, input.brokerId);
         return r;
       }),
-    prepareLogDirs: fromPromise<PreparedLogDirs, { dirs: string[]; offline: OfflineDir[] }>(({ input }) => prepareLogDirs(input.dirs, input.offline)),
-    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number }>(async ({ input }) => {
-      const info = createBrokerInfo(input.config, input.brokerId);
+    logManager: logManagerMachine,
+    socketServer: socketServerMachine,
+    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[] }>(async ({ input }) => {
+      const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
       return registerBroker(input.handle.current, info, input.handle.previousSessionIds);
     }),
-    shutdownBroker: fromPromise<void, { handle: ZkHandle; brokerId: number | null; onlineDirs: string[]; locks: FileLock[]; log: Logger }>(async ({ input }) => {
+    closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
         try { await fn(); log.debug({ step: name }, 'Shutdown step done'); } catch (e) { log.error({ step: name, err: message(e) }, 'Shutdown step failed; continuing'); }
       };
       if (input.brokerId !== null) await step('resign controller', () => resignController(input.handle, input.brokerId!));
-      await step('log dirs', () => closeLogDirs(input.onlineDirs, input.locks));
       await step('zookeeper', () => input.handle.close());
     }),
   },
   guards: {
-    isNoLiveLogDir: ({ event }) => (event as { error?: unknown }).error instanceof NoLiveLogDirError,
-    wasRunning: ({ context }) => context.brokerState === 'RUNNING',
+    socketServerStarted: ({ context }) => context.started.socketServer,
+    logManagerStarted: ({ context }) => context.started.logManager,
   },
   actions: {
+    /** sendTo a coordinator that may not exist (yet): startup can fail before it was spawned. */
+    forward: enqueueActions(({ enqueue, self }, p: Forward) => {
+      if (self.getSnapshot().children[p.id]) enqueue.sendTo(p.id, p.event);
+    }),
+    // A coordinator that ended in failure has nothing to shut down.
+    logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
+    socketServerGone: assign({ started: ({ context }) => ({ ...context.started, socketServer: false }) }),
     setBrokerState: enqueueActions(({ context, enqueue }, state: BrokerStateName) => {
       if (context.brokerState === state) return;
       context.log.info({ brokerState: state, brokerId: context.brokerId }, `Broker state ${context.brokerState} -> ${state}`);
@@ -136,7 +165,7 @@ export const majordomoMachine = setup({
     }),
     stopCoordinators: enqueueActions(({ enqueue }) => {
       // Reverse start order; stopping a child that was never spawned is a no-op.
-      for (const id of ['dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel']) enqueue(stopChild(id));
+      for (const id of ['dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -146,19 +175,19 @@ export const majordomoMachine = setup({
     handle: new ZkHandle(input.config.zkConnect),
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
-    metaStates: [], offlineDirs: [], onlineDirs: [], locks: [], brokerEpoch: null, controllerId: null,
+    metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
+    logManager: null, metadataCache: null, replicaManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
     finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
   on: {
     // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
     'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
-    'logDir.failed': { actions: sendTo('logDirFailureChannel', ({ event }) => event) },
     'ldfc.dirOffline': {
-      actions: assign(({ context, event }) => ({
+      actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
-        offlineDirs: context.offlineDirs.some((o) => o.dir === event.dir) ? context.offlineDirs : [...context.offlineDirs, { dir: event.dir, error: event.error }],
-      })),
+        offlineDirs: mergeOffline(context.offlineDirs, [{ dir: event.dir, error: event.error }]),
+      }))],
     },
     'ldfc.allOffline': { target: '.halted', actions: { type: 'fail', params: ({ event }) => ({ error: event.message }) } },
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
@@ -166,9 +195,12 @@ export const majordomoMachine = setup({
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
+    'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
+    'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
     'controller.metadata': {
       actions: [
         assign({ clusterMetadata: ({ event }) => event.metadata }),
+        ({ context, event }) => context.replicaManager?.applyMetadata(event.metadata, event.deletedTopics),
         ({ context, event }) => context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated'),
       ],
     },
@@ -266,25 +298,38 @@ export const majordomoMachine = setup({
           },
         },
         startingLogManager: {
-          entry: spawnChild('logDirFailureChannel', {
-            id: 'logDirFailureChannel', systemId: 'logDirFailureChannel',
-            input: ({ context }) => ({ handle: context.handle, logDirs: context.logDirs, log: context.log.child({ actor: 'logDirFailureChannel' }) }),
-          }),
-          invoke: {
-            src: 'prepareLogDirs',
-            input: ({ context }) => ({ dirs: context.logDirs, offline: context.offlineDirs }),
-            onDone: {
-              target: 'startingFeatureListener',
+          entry: [
+            spawnChild('logDirFailureChannel', {
+              id: 'logDirFailureChannel', systemId: 'logDirFailureChannel',
+              input: ({ context }) => ({ handle: context.handle, logDirs: context.logDirs, log: context.log.child({ actor: 'logDirFailureChannel' }) }),
+            }),
+            spawnChild('logManager', {
+              id: 'logManager', systemId: 'logManager',
+              input: ({ context }) => ({
+                config: context.config, handle: context.handle, log: context.log.child({ actor: 'logManager' }),
+                logDirs: context.logDirs.filter((d) => !context.offlineDirs.some((o) => o.dir === d)), initialOfflineDirs: context.offlineDirs,
+              }),
+            }),
+            assign({ started: ({ context }) => ({ ...context.started, logManager: true }) }),
+          ],
+          on: {
+            // LogManager constructed: dirs validated and locked. Kafka's broker state is RECOVERY while logs load.
+            'logManager.dirsReady': {
               actions: [
-                assign({ onlineDirs: ({ event }) => event.output.online, offlineDirs: ({ event }) => event.output.offline, locks: ({ event }) => event.output.locks }),
+                assign({ onlineDirs: ({ event }) => event.online, offlineDirs: ({ context, event }) => mergeOffline(context.offlineDirs, event.offline) }),
                 'reportOfflineDirsToChannel',
                 { type: 'setBrokerState', params: 'RECOVERY' },
-                ({ context, event }) => context.log.info({ online: context.onlineDirs, offline: context.offlineDirs.map((o) => o.dir), hadCleanShutdown: event.output.cleanShutdownDirs }, 'Log dirs ready'),
+                ({ context }) => context.log.info({ online: context.onlineDirs, offline: context.offlineDirs.map((o) => o.dir) }, 'Log dirs ready'),
               ],
             },
-            onError: [
-              { guard: 'isNoLiveLogDir', target: '#majordomo.halted', actions: { type: 'fail', params: ({ event }) => ({ error: message(event.error) }) } },
-              { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            'logManager.loaded': {
+              target: 'startingFeatureListener',
+              actions: ({ context, event }) => context.log.info({ logs: event.logs, recoveredSegments: event.recoveredSegments, truncatedBytes: event.truncatedBytes, hadCleanShutdown: event.hadCleanShutdown, durationMs: event.durationMs },
+                `Loaded ${event.logs} logs in ${event.durationMs} ms`),
+            },
+            'logManager.failed': [
+              { guard: ({ event }) => event.halt, target: '#majordomo.halted', actions: { type: 'fail', params: ({ event }) => ({ error: event.error }) } },
+              { target: '#majordomo.shuttingDown', actions: ['logManagerGone', { type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
             ],
           },
         },
@@ -293,14 +338,46 @@ export const majordomoMachine = setup({
             id: 'featureListener', systemId: 'featureListener',
             input: ({ context }) => ({ handle: context.handle, initTimeoutMs: context.config.zkConnectionTimeoutMs, log: context.log.child({ actor: 'featureListener' }) }),
           }),
-          on: { 'feature.ready': { target: 'registeringBroker', actions: assign({ finalizedFeatures: ({ event }) => event.cache }) } },
+          on: { 'feature.ready': { target: 'startingSocketServer', actions: assign({ finalizedFeatures: ({ event }) => event.cache }) } },
+        },
+        startingSocketServer: {
+          // Steps 16–18: SocketServer, then ReplicaManager. Listeners bind here so that port 0 is
+          // known before registration; requests are only answered once the broker context exists.
+          entry: [
+            assign(({ context }) => {
+              const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
+              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
+              return { metadataCache, replicaManager, started: { ...context.started, socketServer: true } };
+            }),
+            spawnChild('socketServer', {
+              id: 'socketServer', systemId: 'socketServer',
+              input: ({ context, self }) => ({
+                listeners: context.config.listeners,
+                maxRequestBytes: context.config.getInt('socket.request.max.bytes'),
+                idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
+                queuedMaxRequests: context.config.getInt('queued.max.requests'),
+                log: context.log.child({ actor: 'socketServer' }),
+                handler: createRequestHandler({
+                  config: () => self.getSnapshot().context.config,
+                  metadata: context.metadataCache!,
+                  replicas: context.replicaManager!,
+                  admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, context.metadataCache!),
+                  log: context.log.child({ actor: 'kafkaApis' }),
+                }),
+              }),
+            }),
+          ],
+          on: {
+            'socketServer.listening': { target: 'registeringBroker', actions: assign({ boundListeners: ({ event }) => event.bound }) },
+            'socketServer.failed': { target: '#majordomo.shuttingDown', actions: ['socketServerGone', { type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
+          },
         },
         registeringBroker: {
           // ReplicaManager startup (step 18) starts the log dir failure handler before registration.
           entry: sendTo('logDirFailureChannel', ({ context }) => ({ type: 'ldfc.start', brokerId: context.brokerId!, liveDirs: context.onlineDirs })),
           invoke: {
             src: 'registerBroker',
-            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId! }),
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners }),
             onDone: {
               target: 'startingController',
               actions: [
@@ -343,7 +420,7 @@ export const majordomoMachine = setup({
         reregistering: {
           invoke: {
             src: 'registerBroker',
-            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId! }),
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners }),
             onDone: {
               target: 'serving',
               actions: [
@@ -359,16 +436,38 @@ export const majordomoMachine = setup({
       },
     },
     shuttingDown: {
+      // KafkaServer.shutdown(): stop taking requests, stop the coordinators, close logs (clean-shutdown
+      // markers, locks), then resign and close the ZooKeeper session so ephemerals vanish at once.
       entry: [
         ({ context, event }) => context.log.info({ brokerId: context.brokerId, signal: (event as { signal?: string }).signal }, `[KafkaServer id=${context.brokerId}] shutting down`),
         { type: 'setBrokerState', params: 'SHUTTING_DOWN' },
-        'stopCoordinators',
       ],
-      invoke: {
-        src: 'shutdownBroker',
-        input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, onlineDirs: context.onlineDirs, locks: context.locks, log: context.log }),
-        onDone: 'stopped',
-        onError: 'stopped',
+      initial: 'stoppingNetwork',
+      states: {
+        stoppingNetwork: {
+          entry: { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.stop' } } },
+          always: { guard: ({ context }) => !context.started.socketServer, target: 'stoppingCoordinators' },
+          on: { 'socketServer.closed': 'stoppingCoordinators' },
+          after: { 10_000: 'stoppingCoordinators' },
+        },
+        stoppingCoordinators: {
+          entry: 'stopCoordinators',
+          always: 'stoppingLogs',
+        },
+        stoppingLogs: {
+          entry: { type: 'forward', params: { id: 'logManager', event: { type: 'logManager.shutdown' } } },
+          always: { guard: ({ context }) => !context.started.logManager, target: 'closingZooKeeper' },
+          on: { 'logManager.stopped': 'closingZooKeeper' },
+          after: { 60_000: 'closingZooKeeper' },
+        },
+        closingZooKeeper: {
+          invoke: {
+            src: 'closeZooKeeper',
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, log: context.log }),
+            onDone: '#majordomo.stopped',
+            onError: '#majordomo.stopped',
+          },
+        },
       },
     },
     stopped: {

@@ -76,8 +76,8 @@ describe('broker startup (real ZooKeeper, real broker process)', () => {
     const clusterId = (await readJson(s, '/cluster/id')).id;
     expect(await first.stop()).toBe(0);
     const second = startBroker(b);
-    const ready = await second.waitForLog((l) => l.msg === 'Log dirs ready');
-    expect(ready.hadCleanShutdown).toEqual(b.logDirs);
+    const loaded = await second.waitForLog((l) => /^Loaded \d+ logs/.test(l.msg) && l.hadCleanShutdown !== undefined);
+    expect(loaded.hadCleanShutdown).toEqual(b.logDirs);
     await second.waitForLog(started);
     expect((await readJson(s, '/cluster/id')).id).toBe(clusterId);
     expect(await s.exists('/brokers/ids/1')).not.toBeNull();
