@@ -85,8 +85,8 @@ describe('Metadata', () => {
     const res = await call(fb.handler, ApiKey.Metadata, 4, { topics: [{ name: 'nope' }], allowAutoTopicCreation: false });
     expect(res.topics).toEqual([{ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: 'nope', topicId: '00000000-0000-0000-0000-000000000000', isInternal: false, partitions: [], topicAuthorizedOperations: ALL_OPS_OMITTED }]);
     const off = setup({ 'auto.create.topics.enable': 'false' });
-    const res2 = await call(off.handler, ApiKey.Metadata, 1, { topics: [{ name: 'nope' }] });
-    expect(res2.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const res2 = await call(off.handler, ApiKey.Metadata, 1, { topics: [{ name: 'nope' }, { name: 'in valid' }] });
+    expect(res2.topics.map((t) => t.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION]);
     expect(fb.created).toEqual([]);
     expect(off.created).toEqual([]);
   });

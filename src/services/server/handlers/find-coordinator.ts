@@ -22,7 +22,8 @@ export function findCoordinatorHandler(): ApiHandler<typeof ApiKey.FindCoordinat
     async handle(req) {
       const { keyType, coordinatorKeys } = req.body;
       if (req.apiVersion >= 4) {
-        return { throttleTimeMs: 0, coordinators: coordinatorKeys.map((k) => ({ key: k, ...answer(keyType) })) };
+        // v4+: Kafka sets only the error code per key
+        return { throttleTimeMs: 0, coordinators: coordinatorKeys.map((k) => ({ key: k, ...answer(keyType), errorMessage: null })) };
       }
       return { throttleTimeMs: 0, ...answer(keyType) };
     },

@@ -4,8 +4,8 @@
  * - topics: all (v0: empty list; v1+: null list) or the requested ones, deduplicated;
  * - unknown requested topics are auto-created (v0–3 always ask for it; v4+ `allowAutoTopicCreation`) when
  *   `auto.create.topics.enable`: the topic is written through `admin.createTopic` and answered
- *   LEADER_NOT_AVAILABLE (clients retry); invalid names get INVALID_TOPIC_EXCEPTION; otherwise
- *   UNKNOWN_TOPIC_OR_PARTITION. A request for all topics never creates anything;
+ *   LEADER_NOT_AVAILABLE (clients retry); otherwise UNKNOWN_TOPIC_OR_PARTITION. Invalid names get
+ *   INVALID_TOPIC_EXCEPTION either way. A request for all topics never creates anything;
  * - partitions whose leader is -1 or not a live broker: LEADER_NOT_AVAILABLE with leader -1; v0 (which filters
  *   unavailable endpoints) also gets REPLICA_NOT_AVAILABLE when a replica or ISR member is not live;
  * - authorized operations: every supported operation when asked for (no authorizer), else INT32_MIN.
@@ -62,16 +62,21 @@ export function autoCreateRequest(ctx: BrokerContext, name: string): CreateTopic
   return { name, numPartitions: c.getInt('num.partitions'), replicationFactor: c.getInt('default.replication.factor'), configs: {} };
 }
 
+function isValidTopicName(name: string): boolean {
+  try {
+    validateTopicName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function metadataHandler(): ApiHandler<typeof ApiKey.Metadata> {
   /** Auto-creations under way: concurrent requests for the same topic share one ZooKeeper write. */
   const creating = new Map<string, Promise<number>>();
 
   async function autoCreate(ctx: BrokerContext, name: string): Promise<number> {
-    try {
-      validateTopicName(name);
-    } catch {
-      return ErrorCode.INVALID_TOPIC_EXCEPTION;
-    }
+    if (!isValidTopicName(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
     let p = creating.get(name);
     if (!p) {
       p = (async () => {
@@ -177,7 +182,7 @@ export function metadataHandler(): ApiHandler<typeof ApiKey.Metadata> {
           if (t) { pending.push(Promise.resolve(describe(t))); continue; }
           const n = name;
           if (autoCreateAllowed) pending.push(autoCreate(ctx, n).then((code) => missing(n, code)));
-          else pending.push(Promise.resolve(missing(n, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)));
+          else pending.push(Promise.resolve(missing(n, isValidTopicName(n) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION)));
         }
         topics = await Promise.all(pending);
       }
