@@ -9,6 +9,8 @@
  *   FileLock                 → { type: 'FileLock', path }
  *   KafkaConfig              → { type: 'KafkaConfig', brokerId, zkConnect, logDirs, listeners, … }
  *   actor ref                → { xstate$$type: 1, id, sessionId }   (as Actor#toJSON, plus sessionId)
+ *   net.Server / net.Socket  → { type: 'Server', listening, address } / { type: 'Socket', remote, local }
+ *   other EventEmitters (streams, file handles, child processes), timers → { type: <class name> }
  *   Error                    → { name, message }
  *   bigint / Date            → string
  *   functions, symbols       → dropped
@@ -18,6 +20,8 @@
  * its value replaced by '[hidden]'; so has the `value` of a `{ key, value }` pair naming such a key.
  * The sanitiser never throws: it runs inside the actor system, where a throw would kill the broker.
  */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
 import { configKey } from '../config/config-def.js';
 import { KafkaConfig } from '../config/kafka-config.js';
 import { ZkHandle } from '../services/zookeeper/zk-handle.js';
@@ -83,6 +87,19 @@ function zkSummary(v: ZkHandle | ZkSession): Record<string, unknown> {
   return { type: 'ZkHandle', connectString: v.connectString, sessionId };
 }
 
+/** Servers, sockets, streams, file handles, timers: what they are, never their internals. */
+function ioSummary(o: object): Record<string, unknown> | null {
+  if (o instanceof net.Server) {
+    const a = o.address();
+    return { type: 'Server', listening: o.listening, address: a && typeof a === 'object' ? `${a.address}:${a.port}` : a };
+  }
+  if (o instanceof net.Socket) return { type: 'Socket', remote: o.remoteAddress ? `${o.remoteAddress}:${o.remotePort}` : null, local: o.localAddress ? `${o.localAddress}:${o.localPort}` : null };
+  const name = (o as { constructor?: { name?: string } }).constructor?.name ?? 'Object';
+  if (o instanceof EventEmitter) return { type: name };
+  if (name === 'Timeout' || name === 'Immediate') return { type: name };
+  return null;
+}
+
 function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   switch (typeof v) {
     case 'string': return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}…(${v.length} chars)` : v;
@@ -104,6 +121,8 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (isActorRef(r)) return { xstate$$type: 1, id: r.id, sessionId: r.sessionId };
   if (isStateNode(r)) return { type: 'StateNode', id: r.id };
   if (isFileLock(r)) return { type: 'FileLock', path: r.path };
+  const io = ioSummary(o);
+  if (io) return io;
   if (seen.has(o)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[…]';
   seen.add(o);

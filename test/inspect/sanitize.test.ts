@@ -3,6 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import * as net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { createActor, createMachine } from 'xstate';
 import { sanitize, sanitizeEvent, sanitizeSnapshot, isSecretKey, HIDDEN } from '../../src/inspect/sanitize.js';
 import { KafkaConfig } from '../../src/config/kafka-config.js';
@@ -66,6 +69,26 @@ describe('sanitize', () => {
       // (never connected: ZkSession.close() would throw inside node-zookeeper-client)
       await lock.release();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('summarises servers, sockets, streams and timers instead of walking their internals', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const timer = setTimeout(() => undefined, 1000);
+    try {
+      expect(sanitize({ server, socket, stream: new PassThrough(), timer, emitter: new EventEmitter() })).toEqual({
+        server: { type: 'Server', listening: true, address: `127.0.0.1:${port}` },
+        socket: { type: 'Socket', remote: `127.0.0.1:${port}`, local: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
+        stream: { type: 'PassThrough' }, timer: { type: 'Timeout' }, emitter: { type: 'EventEmitter' },
+      });
+    } finally {
+      clearTimeout(timer);
+      socket.destroy();
+      await new Promise((r) => server.close(r));
     }
   });
 
