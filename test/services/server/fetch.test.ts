@@ -115,3 +115,14 @@ describe('Fetch', () => {
     expect([incremental.errorCode, incremental.sessionId, incremental.responses]).toEqual([ErrorCode.FETCH_SESSION_ID_NOT_FOUND, 0, []]);
   });
 });
+
+describe('Fetch: storage errors for old versions', () => {
+  it('v5 and older get NOT_LEADER_OR_FOLLOWER instead of KAFKA_STORAGE_ERROR', async () => {
+    const fb = setup();
+    fb.lookups.set('t-0', { kind: 'offline' });
+    const v5 = await call(fb.handler, ApiKey.Fetch, 5, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]]));
+    expect(v5.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const v6 = await call(fb.handler, ApiKey.Fetch, 6, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]]));
+    expect(v6.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  });
+});

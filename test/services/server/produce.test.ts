@@ -124,3 +124,15 @@ describe('Produce', () => {
     expect(new RecordBatch(fb.logs.get('t-0')!.batches[0]!).producerId).toBe(42n);
   });
 });
+
+describe('Produce: transactional records', () => {
+  it('without a transactional id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    fb.addTopic('t', 2);
+    const txn = Buffer.from(batch(['a'], 1, { producerId: 7n }));
+    txn.writeInt16BE(txn.readInt16BE(21) | 0x10, 21);
+    const res = await call(fb.handler, ApiKey.Produce, 7, produce(1, [['t', 0, txn], ['t', 1, batch(['b'])]]));
+    expect(res.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([53, 53]);
+    expect(fb.logs.get('t-1')!.logEndOffset).toBe(0n);
+  });
+});

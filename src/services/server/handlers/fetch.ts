@@ -4,7 +4,7 @@
  *   what Kafka does when its session cache is full, clients carry on with full requests); an incremental one
  *   (any other epoch) gets FETCH_SESSION_ID_NOT_FOUND, as for a session Kafka no longer has;
  * - per partition: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; the local replica (NOT_LEADER_OR_FOLLOWER /
- *   KAFKA_STORAGE_ERROR); currentLeaderEpoch (v9+) older → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH;
+ *   KAFKA_STORAGE_ERROR, which v5 and older get as NOT_LEADER_OR_FOLLOWER as in Kafka); currentLeaderEpoch (v9+) older → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH;
  *   offsets outside the log → OFFSET_OUT_OF_RANGE. Errors carry -1 offsets and empty records;
  * - reads go in request order from fetchOffset, at most partitionMaxBytes each and maxBytes in total; until one
  *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
@@ -55,7 +55,8 @@ function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadP
       switch (lookup.kind) {
         case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         case 'notLeader': return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-        case 'offline': return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+        // Fetch v5 and older clients may not know KAFKA_STORAGE_ERROR (Kafka's maybeDownConvertStorageError)
+        case 'offline': return fail(req.apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR);
         case 'leader': break;
       }
       if (p.currentLeaderEpoch >= 0) {
@@ -82,7 +83,8 @@ function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadP
           records: r.records,
         };
       } catch (e) {
-        const code = knownErrorCode(e);
+        let code = knownErrorCode(e);
+        if (code === ErrorCode.KAFKA_STORAGE_ERROR && req.apiVersion <= 5) code = ErrorCode.NOT_LEADER_OR_FOLLOWER;
         if (code === null) ctx.log.error({ err: e, topic: t.topic, partition: p.partition }, `Error processing fetch of ${t.topic}-${p.partition}: ${errorMessageOf(e)}`);
         return fail(code ?? ErrorCode.UNKNOWN_SERVER_ERROR);
       }

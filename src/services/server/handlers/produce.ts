@@ -20,7 +20,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import { isInternalTopic } from '../../admin/topic-validation.js';
 import { nextLogBatchAt } from '../../log/legacy-records.js';
-import { CompressionType, MAGIC_V2 } from '../../log/record-batch.js';
+import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, MAGIC_V2 } from '../../log/record-batch.js';
 import { CloseConnectionError } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, partitionOf, type ApiHandler } from './common.js';
@@ -50,6 +50,17 @@ function validateRecords(version: number, records: Buffer): void {
   if (nextLogBatchAt(records, first.size, records.length) !== null) {
     throw new PartitionError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
   }
+}
+
+/** RequestUtils.hasTransactionalRecords: the first batch of some partition is a transactional v2 batch. */
+function hasTransactionalRecords(topicData: ReadonlyArray<{ partitionData: ReadonlyArray<{ records: Buffer | null }> }>): boolean {
+  for (const t of topicData) {
+    for (const p of t.partitionData) {
+      const r = p.records;
+      if (r && r.length > ATTRIBUTES_OFFSET + 1 && r[MAGIC_OFFSET] === MAGIC_V2 && (r[ATTRIBUTES_OFFSET + 1]! & 0x10) !== 0) return true;
+    }
+  }
+  return false;
 }
 
 function errorPartition(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
@@ -102,12 +113,25 @@ function appendPartition(
   }
 }
 
+/** Every partition of the request with the same error. */
+function allPartitions(topicData: ReadonlyArray<{ name: string; partitionData: ReadonlyArray<{ index: number }> }>, errorCode: number, message: string | null): Response {
+  return {
+    responses: topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => errorPartition(p.index, errorCode, message)) })),
+    throttleTimeMs: 0,
+  };
+}
+
 export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
   return {
     apiKey: ApiKey.Produce,
     async handle(req, { broker: ctx }) {
       const { acks, topicData } = req.body;
       const version = req.apiVersion;
+      // Kafka: transactional batches need a transactional id (authorized for WRITE) → else the whole request fails
+      if (req.body.transactionalId === null && hasTransactionalRecords(topicData)) {
+        if (acks === 0) throw new CloseConnectionError(`Closing connection: transactional records without a transactional id in a Produce request with ack=0 (correlation id ${req.header.correlationId})`);
+        return allPartitions(req.body.topicData, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
+      }
       const validAcks = acks === -1 || acks === 0 || acks === 1;
       const responses = topicData.map((t) => ({
         name: t.name,
@@ -128,10 +152,7 @@ export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
       return { responses, throttleTimeMs: 0 };
     },
     errorResponse(req, errorCode, message) {
-      return {
-        responses: req.body.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => errorPartition(p.index, errorCode, message)) })),
-        throttleTimeMs: 0,
-      };
+      return allPartitions(req.body.topicData, errorCode, message);
     },
   };
 }
