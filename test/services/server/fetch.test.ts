@@ -126,3 +126,16 @@ describe('Fetch: storage errors for old versions', () => {
     expect(v6.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
   });
 });
+
+describe('Fetch: broker fetch.max.bytes caps the request maxBytes', () => {
+  it('the second partition gets nothing once the broker cap is used up', async () => {
+    const fb = fakeBroker({ 'fetch.max.bytes': '1024' }, createRequestHandler);
+    fb.addTopic('big', 2);
+    fb.logs.get('big-0')!.appendAsLeader(batch(['x'.repeat(2000)]), 3);
+    fb.logs.get('big-1')!.appendAsLeader(batch(['y'.repeat(10)]), 3);
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['big', [{ partition: 0, fetchOffset: 0n }, { partition: 1, fetchOffset: 0n }]]], { maxBytes: 1 << 30 }));
+    const [p0, p1] = res.responses[0]!.partitions;
+    expect(offsets(p0!.records)).toEqual([0n]);
+    expect(p1!.records!.length).toBe(0);
+  });
+});

@@ -6,7 +6,8 @@
  * - per partition: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; the local replica (NOT_LEADER_OR_FOLLOWER /
  *   KAFKA_STORAGE_ERROR, which v5 and older get as NOT_LEADER_OR_FOLLOWER as in Kafka); currentLeaderEpoch (v9+) older → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH;
  *   offsets outside the log → OFFSET_OUT_OF_RANGE. Errors carry -1 offsets and empty records;
- * - reads go in request order from fetchOffset, at most partitionMaxBytes each and maxBytes in total; until one
+ * - reads go in request order from fetchOffset, at most partitionMaxBytes each and min(maxBytes, broker
+ *   `fetch.max.bytes`) in total; until one
  *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
  * - highWatermark and logStartOffset from the read, lastStableOffset = high watermark (no transactions yet, so
  *   read_committed reads like read_uncommitted), abortedTransactions empty for read_committed and null otherwise,
@@ -40,7 +41,7 @@ interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; le
 function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadPass {
   const body = req.body;
   const readCommitted = body.isolationLevel === READ_COMMITTED;
-  let limitBytes = Math.max(0, body.maxBytes);
+  let limitBytes = Math.max(0, Math.min(body.maxBytes, ctx.config().getInt('fetch.max.bytes')));
   let minOneMessage = true; // hardMaxBytesLimit only below v3
   let bytes = 0;
   let anyError = false;
@@ -103,7 +104,8 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       }
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
       let pass = readAll(ctx, req);
-      while (pass.bytes < body.minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0) {
+      const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
+      while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0) {
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline));
         pass = readAll(ctx, req);
       }
