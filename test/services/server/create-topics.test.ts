@@ -76,6 +76,13 @@ describe('CreateTopics', () => {
     ]);
   });
 
+  it('__cluster_metadata cannot be created', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    const res = await call(fb.handler, ApiKey.CreateTopics, 5, { topics: [topic('__cluster_metadata')], timeoutMs: 1000, validateOnly: false });
+    expect(res.topics[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+    expect(fb.created).toEqual([]);
+  });
+
   it('null config values → INVALID_CONFIG', async () => {
     const fb = fakeBroker({}, createRequestHandler);
     const res = await call(fb.handler, ApiKey.CreateTopics, 5, { topics: [topic('c', { configs: [{ name: 'retention.ms', value: null }] })], timeoutMs: 1000, validateOnly: false });

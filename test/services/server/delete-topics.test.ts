@@ -17,18 +17,24 @@ describe('DeleteTopics', () => {
     expect(fb.topics.has('a') || fb.topics.has('b')).toBe(false);
   });
 
-  it('v6 deletes by topic id; unknown id → UNKNOWN_TOPIC_ID; name and id → INVALID_REQUEST', async () => {
+  it('v6 deletes by topic id; unknown id → UNKNOWN_TOPIC_ID; name and id in one entry → INVALID_REQUEST for all', async () => {
     const fb = fakeBroker({}, createRequestHandler);
     fb.addTopic('abc', 1); // id: 16 bytes of 0x03
     const id = '03030303-0303-0303-0303-030303030303';
     const res = await call(fb.handler, ApiKey.DeleteTopics, 6, {
-      topics: [{ name: null, topicId: id }, { name: null, topicId: '11111111-0303-0303-0303-030303030303' }, { name: 'abc', topicId: id }],
+      topics: [{ name: null, topicId: id }, { name: null, topicId: '11111111-0303-0303-0303-030303030303' }],
       timeoutMs: 5000,
     });
     expect(res.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([
       ['abc', id, 0],
       [null, '11111111-0303-0303-0303-030303030303', ErrorCode.UNKNOWN_TOPIC_ID],
-      ['abc', id, ErrorCode.INVALID_REQUEST],
+    ]);
+    expect(fb.deleted).toEqual(['abc']);
+    fb.addTopic('abc', 1);
+    const both = await call(fb.handler, ApiKey.DeleteTopics, 6, { topics: [{ name: 'abc', topicId: id }, { name: 'x', topicId: ZERO }], timeoutMs: 5000 });
+    expect(both.responses.map((r) => [r.name, r.errorCode, r.errorMessage])).toEqual([
+      ['abc', ErrorCode.INVALID_REQUEST, 'Topic name and topic ID can not both be specified.'],
+      ['x', ErrorCode.INVALID_REQUEST, 'Topic name and topic ID can not both be specified.'],
     ]);
     expect(fb.deleted).toEqual(['abc']);
   });

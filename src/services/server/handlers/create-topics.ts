@@ -21,6 +21,8 @@ import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWir
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.CreateTopics>['topics']>[number];
 
+const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
+
 /** ConfigEntry.ConfigSource.TOPIC_CONFIG (DYNAMIC_TOPIC_CONFIG in DescribeConfigs). */
 const SOURCE_TOPIC_CONFIG = 1;
 
@@ -52,6 +54,11 @@ export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
       const created: Array<{ name: string; partitions: number }> = [];
       await Promise.all(topics.map(async (topic) => {
         const name = topic.name;
+        if (name === CLUSTER_METADATA_TOPIC) {
+          // Kafka leaves the KRaft metadata topic out of the creatable names: it fails authorization
+          results.set(name, failed(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+          return;
+        }
         if ((counts.get(name) ?? 0) > 1) {
           results.set(name, failed(name, ErrorCode.INVALID_REQUEST, 'Found multiple entries for this topic.'));
           return;

@@ -2,7 +2,7 @@
  * DeleteTopics (20), as Kafka's `KafkaApis.handleDeleteTopicsRequest` + `ZkAdminManager.deleteTopics`:
  * - not the active controller → NOT_CONTROLLER; `delete.topic.enable=false` → TOPIC_DELETION_DISABLED (v3+) or
  *   INVALID_REQUEST (v0–2);
- * - v6 addresses topics by name or by id (not both: INVALID_REQUEST); an unknown id → UNKNOWN_TOPIC_ID, an unknown
+ * - v6 addresses topics by name or by id (both in one entry: INVALID_REQUEST for the whole request); an unknown id → UNKNOWN_TOPIC_ID, an unknown
  *   name → UNKNOWN_TOPIC_OR_PARTITION; one result per distinct topic;
  * - `admin.deleteTopic` marks it for deletion (already marked counts as success), then the handler waits up to
  *   timeoutMs until the topic is gone from the metadata, else REQUEST_TIMED_OUT (timeoutMs ≤ 0: at once).
@@ -34,15 +34,16 @@ export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
         return uniform(req.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED);
       }
 
+      if (requested.some((t) => t.name !== null && t.topicId !== ZERO_UUID)) {
+        // Kafka throws InvalidRequestException: the whole request gets the error
+        const message = 'Topic name and topic ID can not both be specified.';
+        return { throttleTimeMs: 0, responses: requested.map((t): Result => ({ name: t.name, topicId: t.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message })) };
+      }
       const results: Result[] = [];
       const byName = new Map<string, Result>();
       const toDelete: string[] = [];
       for (const t of requested) {
         const hasId = t.topicId !== ZERO_UUID;
-        if (t.name !== null && hasId) {
-          results.push({ name: t.name, topicId: t.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Topic name and topic ID can not both be specified.' });
-          continue;
-        }
         let name = t.name;
         if (hasId) name = md.topics().find((m) => topicIdToWire(m.topicId) === t.topicId)?.name ?? null;
         if (name === null) {
