@@ -6,7 +6,7 @@
  * segment is validated by kafka-python.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,8 @@ afterAll(async () => {
 
 interface RunResult { acks: Array<[bigint, bigint]>; ready: bigint | null }
 
-function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<RunResult> {
+/** Kill `killAfterMs` after spawn (`fromReady` false: during startup/recovery too) or after the child said ready. */
+function runAndKill(dir: string, seed: number, killAfterMs: number, fromReady: boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(HERE, 'append-child.mjs'), path.join(build, 'services/log'), dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const res: RunResult = { acks: [], ready: null };
@@ -53,12 +54,15 @@ function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<Run
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         const [kind, a, b] = line.split(' ');
-        if (kind === 'ready') res.ready = BigInt(a!);
+        if (kind === 'ready') {
+          res.ready = BigInt(a!);
+          if (fromReady) t = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        }
         else if (kind === 'ack') res.acks.push([BigInt(a!), BigInt(b!)]);
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let t: NodeJS.Timeout | undefined = fromReady ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(t);
       if (signal !== 'SIGKILL') reject(new Error(`child exited ${code} ${signal}: ${stderr}`));
@@ -70,6 +74,7 @@ function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<Run
 /** offset → value, from the valid prefix of every segment, via the independent decoder. */
 function scanDisk(dir: string): Map<bigint, string> {
   const out = new Map<bigint, string>();
+  if (!existsSync(dir)) return out; // killed before the log was created
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
     const bytes = readFileSync(path.join(dir, f));
     const { batches } = decodeLog(bytes);
@@ -113,7 +118,9 @@ describe('crash safety with flush.messages=1', () => {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     let killedBeforeReady = 0;
     for (let it = 0; it < ITERATIONS; it++) {
-      const r = await runAndKill(dir, it + 1, 40 + Math.floor(rnd() * 260));
+      // one kill in four at a random time from spawn (often during startup/recovery), the others mid-appends
+      const early = rnd() < 0.25;
+      const r = await runAndKill(dir, it + 1, early ? Math.floor(rnd() * 300) : 5 + Math.floor(rnd() * 150), !early);
       if (r.ready === null) killedBeforeReady++;
       else {
         // everything acknowledged before this run was recovered
