@@ -30,6 +30,8 @@ import { ZkSession } from '../services/zookeeper/zk-session.js';
 export const HIDDEN = '[hidden]';
 const MAX_DEPTH = 8;
 const MAX_ARRAY = 200;
+/** Values visited per sanitize() call: a context holding thousands of partitions stays cheap. */
+const MAX_NODES = 20_000;
 const MAX_STRING = 4000;
 const SECRET_NAME = /password|secret|jaas|credential|token|private[._-]?key|keystore\.key|\.key$/i;
 
@@ -100,7 +102,9 @@ function ioSummary(o: object): Record<string, unknown> | null {
   return null;
 }
 
-function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
+interface Walk { seen: WeakSet<object>; nodes: number }
+
+function walk(v: unknown, depth: number, w: Walk): unknown {
   switch (typeof v) {
     case 'string': return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}…(${v.length} chars)` : v;
     case 'number': return Number.isFinite(v) ? v : String(v);
@@ -115,7 +119,7 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (o instanceof KafkaConfig) return summariseKafkaConfig(o);
   if (o instanceof ZkHandle || o instanceof ZkSession) return zkSummary(o);
   if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString();
-  if (o instanceof Error) return { name: o.name, message: o.message, ...('code' in o && o.code !== undefined ? { code: walk(o.code, depth + 1, seen) } : {}) };
+  if (o instanceof Error) return { name: o.name, message: o.message, ...('code' in o && o.code !== undefined ? { code: walk(o.code, depth + 1, w) } : {}) };
   const r = o as Record<string, unknown>;
   if (isLogger(r)) return '[Logger]';
   if (isActorRef(r)) return { xstate$$type: 1, id: r.id, sessionId: r.sessionId };
@@ -123,19 +127,21 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (isFileLock(r)) return { type: 'FileLock', path: r.path };
   const io = ioSummary(o);
   if (io) return io;
-  if (seen.has(o)) return '[Circular]';
-  if (depth >= MAX_DEPTH) return '[…]';
-  seen.add(o);
+  if (w.seen.has(o)) return '[Circular]';
+  if (depth >= MAX_DEPTH || ++w.nodes > MAX_NODES) return '[…]';
+  w.seen.add(o);
   try {
     if (Array.isArray(o) || o instanceof Set) {
-      const items = [...(o as Iterable<unknown>)];
-      const out = items.slice(0, MAX_ARRAY).map((x) => walk(x, depth + 1, seen) ?? null);
-      if (items.length > MAX_ARRAY) out.push(`…(${items.length - MAX_ARRAY} more)`);
+      const size = Array.isArray(o) ? o.length : (o as Set<unknown>).size;
+      const items = Array.isArray(o) ? o.slice(0, MAX_ARRAY) : take(o as Set<unknown>, MAX_ARRAY);
+      const out = items.map((x) => walk(x, depth + 1, w) ?? null);
+      if (size > MAX_ARRAY) out.push(`…(${size - MAX_ARRAY} more)`);
       return out;
     }
+    const total = o instanceof Map ? o.size : Object.keys(o).length;
     const entries: Array<[string, unknown]> = o instanceof Map
-      ? [...o.entries()].map(([k, x]) => [String(k), x])
-      : Object.keys(o).map((k) => [k, r[k]]);
+      ? take(o.entries(), MAX_ARRAY).map(([k, x]) => [String(k), x])
+      : Object.keys(o).slice(0, MAX_ARRAY).map((k) => [k, r[k]]);
     const out: Record<string, unknown> = {};
     if (!isPlainObject(o) && !(o instanceof Map)) {
       const name = (o as { constructor?: { name?: string } }).constructor?.name;
@@ -145,19 +151,26 @@ function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
     const pairIsSecret = typeof r.key === 'string' && 'value' in r && isSecretKey(r.key);
     for (const [k, x] of entries) {
       if (isSecretKey(k) || (pairIsSecret && k === 'value')) { if (x !== undefined && x !== null) out[k] = HIDDEN; else out[k] = x; continue; }
-      const s = walk(x, depth + 1, seen);
+      const s = walk(x, depth + 1, w);
       if (s !== undefined) out[k] = s;
     }
+    if (total > MAX_ARRAY) out['…'] = `${total - MAX_ARRAY} more`;
     return out;
   } finally {
-    seen.delete(o);
+    w.seen.delete(o);
   }
+}
+
+function take<T>(it: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  for (const x of it) { if (out.length >= n) break; out.push(x); }
+  return out;
 }
 
 /** A JSON-safe, secret-free copy of any value (context, event, input, output). Never throws. */
 export function sanitize(value: unknown): unknown {
   try {
-    return walk(value, 0, new WeakSet());
+    return walk(value, 0, { seen: new WeakSet(), nodes: 0 });
   } catch (e) {
     return { type: 'Unserialisable', error: e instanceof Error ? e.message : String(e) };
   }

@@ -103,6 +103,14 @@ describe('sanitize', () => {
     const big = sanitize(Array.from({ length: 1000 }, (_, i) => i)) as unknown[];
     expect(big).toHaveLength(201);
     expect(big.at(-1)).toBe('…(800 more)');
+    const bigMap = sanitize(new Map(Array.from({ length: 10_000 }, (_, i) => [`p-${i}`, { offset: i }]))) as Record<string, unknown>;
+    expect(Object.keys(bigMap)).toHaveLength(201);
+    expect(bigMap['…']).toBe('9800 more');
+    // A huge context is cut off by the node budget, not walked to the end.
+    const wide = Array.from({ length: 200 }, () => Array.from({ length: 200 }, (_, i) => ({ i })));
+    const cut = JSON.stringify(sanitize({ wide }));
+    expect(cut).toContain('[…]');
+    expect(cut.length).toBeLessThan(300_000);
     const hostile = { get boom() { throw new Error('getter'); } };
     expect(() => sanitize(hostile)).not.toThrow();
     // The same object twice (not a cycle) is kept twice.
