@@ -74,9 +74,9 @@ export const HANDLED_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
-    apiVersionsHandler(HANDLED_API_SUPPORT),
+    apiVersionsHandler(support),
     metadataHandler(),
     createTopicsHandler(),
     deleteTopicsHandler(),
@@ -112,16 +112,22 @@ function describeRequest(req: DecodedRequest, conn: ConnectionInfo): string {
     req.header.clientId === null ? 'null' : `'${req.header.clientId}'`}) from ${conn.remoteAddress}:${conn.remotePort} (${conn.id})`;
 }
 
-export function createRequestHandler(ctx: BrokerContext): RequestHandler {
-  const handlers = buildHandlers();
+export interface RequestHandlerOptions {
+  /** The versions accepted and advertised (default {@link HANDLED_API_SUPPORT}); tests widen it to every implemented version. */
+  support?: ApiSupport;
+}
+
+export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
+  const support = opts.support ?? HANDLED_API_SUPPORT;
+  const handlers = buildHandlers(support);
 
   return async (frame, conn) => {
     let req: DecodedRequest;
     try {
-      req = decodeRequest(frame, HANDLED_API_SUPPORT);
+      req = decodeRequest(frame, support);
     } catch (e) {
       if (e instanceof UnsupportedVersionError && e.header.requestApiKey === ApiKey.ApiVersions) {
-        return encodeApiVersionsUnsupported(e.header.correlationId, HANDLED_API_SUPPORT);
+        return encodeApiVersionsUnsupported(e.header.correlationId, support);
       }
       const what = describeFrame(frame, conn);
       if (e instanceof UnknownApiKeyError) {
