@@ -127,10 +127,15 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
-    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[] }>(async ({ input }) => {
+    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
-      return registerBroker(input.handle.current, info, input.handle.previousSessionIds);
+      return registerBroker(input.handle.current, info, input.handle.previousSessionIds, {
+        // ZooKeeper expires sessions on tick boundaries, so allow up to twice the session timeout.
+        staleWaitMs: 2 * input.config.zkSessionTimeoutMs,
+        onWaiting: (owner) => input.log.warn({ brokerId: input.brokerId, owner: `0x${owner}` },
+          `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
+      });
     }),
     closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; log: Logger }>(async ({ input }) => {
       const { log } = input;
@@ -324,8 +329,8 @@ export const majordomoMachine = setup({
             },
             'logManager.loaded': {
               target: 'startingFeatureListener',
-              actions: ({ context, event }) => context.log.info({ logs: event.logs, recoveredSegments: event.recoveredSegments, truncatedBytes: event.truncatedBytes, hadCleanShutdown: event.hadCleanShutdown, durationMs: event.durationMs },
-                `Loaded ${event.logs} logs in ${event.durationMs} ms`),
+              actions: ({ context, event }) => context.log.info({ logs: event.logs, recoveredSegments: event.recoveredSegments, truncatedBytes: event.truncatedBytes, hadCleanShutdown: event.hadCleanShutdown, durationMs: Math.round(event.durationMs) },
+                `Log manager ready: ${event.logs} logs loaded in ${Math.round(event.durationMs)} ms`),
             },
             'logManager.failed': [
               { guard: ({ event }) => event.halt, target: '#majordomo.halted', actions: { type: 'fail', params: ({ event }) => ({ error: event.error }) } },
@@ -377,7 +382,7 @@ export const majordomoMachine = setup({
           entry: sendTo('logDirFailureChannel', ({ context }) => ({ type: 'ldfc.start', brokerId: context.brokerId!, liveDirs: context.onlineDirs })),
           invoke: {
             src: 'registerBroker',
-            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners }),
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),
             onDone: {
               target: 'startingController',
               actions: [
@@ -420,7 +425,7 @@ export const majordomoMachine = setup({
         reregistering: {
           invoke: {
             src: 'registerBroker',
-            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners }),
+            input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),
             onDone: {
               target: 'serving',
               actions: [

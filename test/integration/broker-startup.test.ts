@@ -76,7 +76,7 @@ describe('broker startup (real ZooKeeper, real broker process)', () => {
     const clusterId = (await readJson(s, '/cluster/id')).id;
     expect(await first.stop()).toBe(0);
     const second = startBroker(b);
-    const loaded = await second.waitForLog((l) => /^Loaded \d+ logs/.test(l.msg) && l.hadCleanShutdown !== undefined);
+    const loaded = await second.waitForLog((l) => l.msg.startsWith('Log manager ready'));
     expect(loaded.hadCleanShutdown).toEqual(b.logDirs);
     await second.waitForLog(started);
     expect((await readJson(s, '/cluster/id')).id).toBe(clusterId);

@@ -95,10 +95,11 @@ export class BrokerIdAlreadyRegisteredError extends Error {}
  * A node owned by our own session is ours (a retried create); one owned by a session we used
  * before (expired, ZOOKEEPER-2985) is deleted and recreated; anything else is a live duplicate.
  */
-export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = []): Promise<bigint> {
+export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void } = {}): Promise<bigint> {
   const path = ZkPaths.brokerIdPath(info.id);
   const data = BrokerIdZNode.encode(info);
   await retryUntilConnected(zk, () => zk.mkdirp(ZkPaths.brokerIds));
+  const deadline = Date.now() + (opts.staleWaitMs ?? 0);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await retryUntilConnected(zk, () => zk.create(path, data, CreateMode.EPHEMERAL));
@@ -111,11 +112,27 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
       const owner = stat.ephemeralOwner.toString('hex');
       if (owner === zk.sessionId) return longFromBuffer(stat.czxid);
       if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
+      // A crashed previous process leaves its ephemeral until its session expires: wait for that
+      // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
+      if (Date.now() < deadline) {
+        opts.onWaiting?.(owner);
+        await waitForDeletion(zk, path, deadline - Date.now());
+        attempt--;
+        continue;
+      }
       throw new BrokerIdAlreadyRegisteredError(
         `Error while creating ephemeral at ${path}, node already exists and owner '0x${owner}' does not match current session '0x${zk.sessionId}' (broker.id ${info.id} is registered by another live broker)`);
     }
   }
   throw new Error(`Could not register ${path}: it kept changing underneath us`);
+}
+
+/** Resolves when `path` is deleted or after `timeoutMs` (an exists-watch, no polling). */
+function waitForDeletion(zk: ZkSession, path: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    zk.exists(path, () => { clearTimeout(timer); resolve(); }).then((st) => { if (!st) { clearTimeout(timer); resolve(); } }, () => { clearTimeout(timer); resolve(); });
+  });
 }
 
 /** All registered brokers (for the duplicate-endpoint check before registering). */
