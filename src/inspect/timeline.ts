@@ -45,9 +45,12 @@ export interface TimelineModel {
   tree(): Array<{ actor: TimelineActor; depth: number }>;
 }
 
-export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: number }): TimelineModel {
+export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: number; maxActors?: number }): TimelineModel {
   const maxEntries = (opts && opts.maxEntries) || 2000;
   const maxRows = (opts && opts.maxRows) || 2000;
+  // Beyond this many actors, the oldest finished ones (not the root, not system actors) are forgotten.
+  const maxActors = (opts && opts.maxActors) || 1000;
+  let ended = 0;
 
   function leafPaths(value: unknown, prefix: string, out: string[]): string[] {
     if (typeof value === 'string') { out.push(prefix ? prefix + '.' + value : value); return out; }
@@ -112,6 +115,16 @@ export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: numb
     a.endedT = t;
     closeRow(a.sessionId, t);
     entry({ seq, t, sessionId: a.sessionId, actor: a.name, kind: 'actor', text: status });
+    ended++;
+    if (ended > 50 && Object.keys(model.actors).length > maxActors) prune();
+  }
+  function prune() {
+    const gone = Object.values(model.actors)
+      .filter((x) => x.endedT !== null && x.parentId !== null && x.systemId === null)
+      .sort((x, y) => (x.endedT as number) - (y.endedT as number));
+    let over = Object.keys(model.actors).length - maxActors;
+    for (const x of gone) { if (over-- <= 0) break; delete model.actors[x.sessionId]; }
+    ended = 0;
   }
 
   function setSnapshot(a: TimelineActor, snap: Record<string, unknown>, t: number, seq: number, cause: string | null) {

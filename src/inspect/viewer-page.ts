@@ -118,6 +118,7 @@ function render() {
   $('#tree').innerHTML = '<ul>' + tree.map(({ actor: a, depth }) =>
     '<li style="padding-left:' + (6 + depth * 14) + 'px" data-actor="' + esc(a.name) + '" data-session="' + esc(a.sessionId) + '" data-kind="' + a.kind + '" data-status="' + esc(a.status) + '" title="' + esc(a.sessionId) + '">'
     + esc(a.name) + ' <span class="st">' + esc(a.kind === 'machine' ? a.state : '') + (a.status !== 'active' ? ' (' + esc(a.status) + ')' : '') + '</span></li>').join('') + '</ul>';
+  for (const k of Object.keys(charts)) if (!model.actors[k]) { charts[k].remove(); delete charts[k]; }
   for (const { actor: a } of tree) {
     if (a.kind !== 'machine') continue;
     let el = charts[a.sessionId];

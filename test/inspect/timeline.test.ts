@@ -85,6 +85,47 @@ describe('converter + recorder', () => {
   });
 });
 
+describe('bounded memory with short-lived actors (one per request or connection)', () => {
+  const actorMsg = (seq: number, sessionId: string, extra: Record<string, unknown>) =>
+    ({ type: '@xstate.actor', seq, t: seq, sessionId, rootId: 'x:0', createdAt: '0', id: null, _version: '0.7.2', name: sessionId, actorId: sessionId, definition: '{"id":"h"}', snapshot: { status: 'active' }, ...extra }) as unknown as InspectionMessage;
+  const snapMsg = (seq: number, sessionId: string, snapshot: Record<string, unknown>) =>
+    ({ type: '@xstate.snapshot', seq, t: seq, sessionId, rootId: 'x:0', createdAt: '0', id: null, _version: '0.7.2', event: { type: 'e' }, snapshot }) as unknown as InspectionMessage;
+
+  it('the recorder forgets finished helpers but keeps the root, system actors and live actors', () => {
+    const rec = createRecorder({ max: 20 });
+    let seq = 0;
+    rec.push(actorMsg(++seq, 'x:0', { definition: '{"id":"root","states":{"a":{}}}' }));
+    rec.push(actorMsg(++seq, 'x:1', { parentId: 'x:0', actorId: 'zk', systemId: 'zk' }));
+    rec.push(actorMsg(++seq, 'live', { parentId: 'x:0' }));
+    for (let i = 0; i < 100; i++) {
+      rec.push(actorMsg(++seq, `done-${i}`, { parentId: 'x:0' }));
+      rec.push(snapMsg(++seq, `done-${i}`, { status: 'done' }));
+      rec.push(actorMsg(++seq, `stopped-${i}`, { parentId: 'x:0', actorId: `s${i}` }));
+      rec.push(snapMsg(++seq, 'x:0', { status: 'active', value: 'a', children: { zk: {}, live: {} } })); // s<i> left the parent
+    }
+    const kept = rec.messages();
+    expect(kept.length).toBeLessThanOrEqual(25);
+    const actorIds = kept.filter((m) => m.type === '@xstate.actor').map((m) => m.sessionId);
+    expect(actorIds.slice(0, 3)).toEqual(['x:0', 'x:1', 'live']);
+    expect(actorIds.filter((id) => id.startsWith('done-') || id.startsWith('stopped-')).length).toBeLessThanOrEqual(15); // only recent ones
+  });
+
+  it('the model forgets the oldest finished helpers beyond maxActors', () => {
+    const model = createTimelineModel({ maxActors: 100 });
+    let seq = 0;
+    model.apply(actorMsg(++seq, 'x:0', { definition: '{"id":"root","states":{"a":{}}}', snapshot: { status: 'active', value: 'a' } }));
+    for (let i = 0; i < 1000; i++) {
+      model.apply(actorMsg(++seq, `h-${i}`, { parentId: 'x:0' }));
+      model.apply(snapMsg(++seq, `h-${i}`, { status: 'done' }));
+    }
+    const n = Object.keys(model.actors).length;
+    expect(n).toBeLessThanOrEqual(152);
+    expect(model.find('x:0')).toBeDefined();
+    expect(model.find('h-999')).toBeDefined();
+    expect(model.find('h-0')).toBeUndefined();
+  });
+});
+
 describe('createTimelineModel', () => {
   it('builds the actor tree, active state paths, a waterfall of states and helper actors, and a timeline', async () => {
     const { actor, messages, tick } = run();
