@@ -365,6 +365,14 @@ export class LogManager {
     return true;
   }
 
+  /** Delete every log of `topic` ({@link deleteLog} each, in every live dir). Returns how many were deleted. */
+  deleteTopic(topic: string): number {
+    let n = 0;
+    for (const l of [...this.logs.values()]) if (l.topic === topic && this.deleteLog(topic, l.partition)) n++;
+    this.topicConfigCache.delete(topic);
+    return n;
+  }
+
   // -------------------------------------------------------------------------------------------- periodic tasks
 
   /** Flush logs whose `flush.ms` elapsed since their last flush (Kafka `flushDirtyLogs`). */

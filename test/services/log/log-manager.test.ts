@@ -490,6 +490,10 @@ describe('LogManager.deleteLog and isNew', () => {
     expect(readdirSync(a).some((n) => n.endsWith('-delete'))).toBe(false);
     // a fresh log for the same partition starts at 0
     expect(m.getOrCreateLog('gone', 0).logEndOffset).toBe(0n);
+    m.getOrCreateLog('gone', 1);
+    expect(m.deleteTopic('gone')).toBe(2);
+    expect(m.allLogs().map((l) => l.topic)).toEqual(['kept']);
+    expect(readdirSync(a).filter((n) => n.startsWith('gone-')).every((n) => n.endsWith('-delete'))).toBe(true);
     await m.shutdown();
   });
 
