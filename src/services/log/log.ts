@@ -132,10 +132,6 @@ export const MAX_TIMESTAMP = -3;
 
 const NO_HOOKS: LogHooks = {};
 
-function cmpBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 // ------------------------------------------------------------------------------------------------ Log
 
 export class Log {
@@ -919,4 +915,3 @@ export function upConvertIfNeeded(records: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-export const compareOffsets = cmpBig;
