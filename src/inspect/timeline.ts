@@ -28,6 +28,8 @@ export interface TimelineActor {
   activePaths: string[];
   createdT: number;
   endedT: number | null;
+  /** The (sanitised) context of the last snapshot, or the input of a non-machine actor. */
+  context: unknown;
 }
 
 export interface TimelineRow { sessionId: string; actor: string; label: string; start: number; end: number | null; kind: 'state' | 'actor' }
@@ -129,6 +131,8 @@ export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: numb
 
   function setSnapshot(a: TimelineActor, snap: Record<string, unknown>, t: number, seq: number, cause: string | null) {
     const status = typeof snap.status === 'string' ? snap.status : 'active';
+    if (snap.context !== undefined) a.context = snap.context;
+    else if (snap.input !== undefined && a.kind === 'other') a.context = snap.input;
     if (a.kind === 'machine' && snap.value !== undefined) {
       const leaves = leafPaths(snap.value, '', []);
       const state = leaves.join(', ');
@@ -171,7 +175,7 @@ export function createTimelineModel(opts?: { maxEntries?: number; maxRows?: numb
         systemId: typeof m.systemId === 'string' ? m.systemId : null,
         parentId: typeof m.parentId === 'string' ? m.parentId : null,
         kind: isMachine ? 'machine' : 'other', definition: isMachine ? definition : null,
-        status: 'active', value: null, state: '', activePaths: [], createdT: t, endedT: null,
+        status: 'active', value: null, state: '', activePaths: [], createdT: t, endedT: null, context: null,
       };
       model.actors[sessionId] = a;
       entry({ seq, t, sessionId, actor: name, kind: 'actor', text: 'created' });

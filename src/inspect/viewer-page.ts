@@ -59,6 +59,8 @@ td, th { padding:2px 6px; border-bottom:1px solid #1e252d; text-align:left; font
 th { color:var(--dim); font-weight:500; } td.t { text-align:right; color:var(--dim); width:80px; }
 tr.k-state td.x { color:var(--accent); } tr.k-actor td.x { color:#bc8cff; }
 #logwrap { max-height:320px; overflow:auto; }
+#tree li { cursor:pointer; } #tree li.sel { background:#1f2a36; outline:1px solid var(--blue); }
+#details pre { margin:0; max-height:360px; overflow:auto; font:12px/1.35 ui-monospace, monospace; background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:8px; white-space:pre-wrap; }
 label.opt { color:var(--dim); font-size:12px; margin-left:8px; }
 `;
 
@@ -67,7 +69,7 @@ const model = createTimelineModel({ maxEntries: 3000, maxRows: 3000 });
 const $ = (s) => document.querySelector(s);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const charts = {};   // sessionId -> element
-let dirty = false, generation = 0;
+let dirty = false, generation = 0, selected = null;   // selected: actor name (stable across reconnects)
 
 function targetText(t) {
   if (t === undefined || t === null) return '(self)';
@@ -116,7 +118,7 @@ function render() {
   dirty = false;
   const tree = model.tree();
   $('#tree').innerHTML = '<ul>' + tree.map(({ actor: a, depth }) =>
-    '<li style="padding-left:' + (6 + depth * 14) + 'px" data-actor="' + esc(a.name) + '" data-session="' + esc(a.sessionId) + '" data-kind="' + a.kind + '" data-status="' + esc(a.status) + '" title="' + esc(a.sessionId) + '">'
+    '<li class="' + (a.name === selected ? 'sel' : '') + '" style="padding-left:' + (6 + depth * 14) + 'px" data-actor="' + esc(a.name) + '" data-session="' + esc(a.sessionId) + '" data-kind="' + a.kind + '" data-status="' + esc(a.status) + '" title="' + esc(a.sessionId) + '">'
     + esc(a.name) + ' <span class="st">' + esc(a.kind === 'machine' ? a.state : '') + (a.status !== 'active' ? ' (' + esc(a.status) + ')' : '') + '</span></li>').join('') + '</ul>';
   for (const k of Object.keys(charts)) if (!model.actors[k]) { charts[k].remove(); delete charts[k]; }
   for (const { actor: a } of tree) {
@@ -128,6 +130,10 @@ function render() {
     const active = new Set(a.status === 'active' || a.status === 'done' ? a.activePaths : []);
     el.querySelectorAll('.state').forEach((s) => s.classList.toggle('active', active.has(s.dataset.path)));
   }
+  const sel = selected && model.find(selected);
+  $('#details').hidden = !sel;
+  $('#details h2 span').textContent = sel ? sel.name + ' (' + sel.sessionId + ', ' + sel.status + ')' : 'click an actor';
+  $('#details pre').textContent = sel ? JSON.stringify({ state: sel.value, context: sel.context }, null, 2) : '';
   const hideHelpers = $('#hidehelpers').checked;
   const rows = model.rows.filter((r) => !(hideHelpers && r.kind === 'actor')).slice(-250);
   const span = Math.max(model.lastT, 1);
@@ -168,6 +174,14 @@ function connect() {
   ws.onclose = () => { conn.dataset.state = 'closed'; conn.textContent = 'disconnected, retrying…'; setTimeout(connect, 1000); };
 }
 $('#internal').onchange = schedule; $('#hidehelpers').onchange = schedule;
+$('#tree').onclick = (e) => {
+  const li = e.target.closest('li[data-actor]');
+  if (!li) return;
+  selected = li.dataset.actor;
+  const el = charts[li.dataset.session];
+  if (el) el.scrollIntoView({ block: 'nearest' });
+  schedule();
+};
 connect();
 `;
 
@@ -184,6 +198,7 @@ export function renderViewerPage(opts: { title: string }): string {
 <main>
 <aside><h2>Actors</h2><div id="tree"></div></aside>
 <div>
+<section id="details" hidden><h2>Context · <span class="dim"></span></h2><pre></pre></section>
 <section><h2>State charts</h2><div id="charts"></div></section>
 <section id="waterfall"><h2>Waterfall <label class="opt"><input type="checkbox" id="hidehelpers"> hide helper actors</label></h2><div id="wf"></div></section>
 <section><h2>Timeline <label class="opt"><input type="checkbox" id="internal"> show internal events</label></h2><div id="logwrap"><table id="log"></table></div></section>

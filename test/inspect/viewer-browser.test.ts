@@ -80,6 +80,14 @@ describe.skipIf(!haveChromium)('live viewer in headless Chromium', () => {
     // Smaller pictures for the README (docs/viewer.png, docs/viewer-waterfall.png are copies of these).
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'viewer.png') });
     await page.locator('#waterfall').screenshot({ path: join(ARTIFACTS_DIR, 'viewer-waterfall.png') });
+    // Clicking an actor shows its (sanitised) context.
+    expect(await page.isVisible('#details')).toBe(false);
+    await page.click('#tree li[data-actor="majordomo"]');
+    await page.locator('#details pre', { hasText: '"brokerState": "RUNNING"' }).waitFor({ timeout: 5000 });
+    const details = await page.textContent('#details pre');
+    expect(details).toContain('"log": "[Logger]"');
+    expect(details).toContain('"type": "KafkaConfig"');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'viewer-context.png') });
 
     await zk.stop();
     await page.waitForSelector(activeState('zookeeperClient', 'session.degraded'), { timeout: 15_000 });
