@@ -6,7 +6,8 @@
  *     connectingToZooKeeper → gettingClusterId → loadingMetaProperties →   serving ⇄ reregistering
  *     resolvingBrokerId → initializingDynamicConfig → writingMetaProperties →     │
  *     startingLogManager → startingFeatureListener → startingSocketServer →       │ SIGTERM
- *     registeringBroker → startingController → startingConfigManager              ▼
+ *     registeringBroker → startingController → startingConfigManager →           ▼
+ *     awaitingMetadata
  *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
  *   (last log dir lost) ─────────────────────────────────────────► halted (final)
  */
@@ -155,6 +156,13 @@ export const majordomoMachine = setup({
     forward: enqueueActions(({ enqueue, self }, p: Forward) => {
       if (self.getSnapshot().children[p.id]) enqueue.sendTo(p.id, p.event);
     }),
+    /** LeaderAndIsr + UpdateMetadata from the (in-process) controller. */
+    applyMetadata: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'controller.metadata') return;
+      enqueue.assign({ clusterMetadata: event.metadata });
+      context.replicaManager?.applyMetadata(event.metadata, event.deletedTopics);
+      context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated');
+    }),
     // A coordinator that ended in failure has nothing to shut down.
     logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
     socketServerGone: assign({ started: ({ context }) => ({ ...context.started, socketServer: false }) }),
@@ -202,13 +210,7 @@ export const majordomoMachine = setup({
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
-    'controller.metadata': {
-      actions: [
-        assign({ clusterMetadata: ({ event }) => event.metadata }),
-        ({ context, event }) => context.replicaManager?.applyMetadata(event.metadata, event.deletedTopics),
-        ({ context, event }) => context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated'),
-      ],
-    },
+    'controller.metadata': { actions: 'applyMetadata' },
   },
   initial: 'starting',
   states: {
@@ -409,12 +411,22 @@ export const majordomoMachine = setup({
             id: 'dynamicConfig', systemId: 'dynamicConfig',
             input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) }),
           }),
-          always: '#majordomo.running',
+          always: 'awaitingMetadata',
+        },
+        awaitingMetadata: {
+          // Serve clients only once the metadata cache knows the cluster (Kafka brokers answer from an
+          // empty cache until the controller's first UpdateMetadata; we have it in-process, so wait).
+          on: {
+            'controller.metadata': { target: '#majordomo.running', actions: 'applyMetadata' },
+            'controller.elected': { guard: ({ event }) => !event.isActive, target: '#majordomo.running', actions: assign({ controllerId: ({ event }) => event.controllerId }) },
+          },
+          after: { 10_000: '#majordomo.running' },
         },
       },
     },
     running: {
-      entry: [{ type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
+      // Step 27: enableRequestProcessing, then RUNNING.
+      entry: [{ type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
         'broker.shutdown': 'shuttingDown',
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },

@@ -23,7 +23,7 @@ export interface SocketServerInput {
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
-export type SocketServerEvent = { type: 'socketServer.stop' };
+export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
@@ -60,7 +60,15 @@ export const socketServerMachine = setup({
         onError: { target: 'failed', actions: sendParent(({ event }) => ({ type: 'socketServer.failed', error: (event.error as Error).message })) },
       },
     },
-    listening: { on: { 'socketServer.stop': 'draining' } },
+    listening: {
+      initial: 'waitingForStartup',
+      on: { 'socketServer.stop': 'draining' },
+      states: {
+        // Bound (port 0 resolved for registration) but not serving until the broker has started.
+        waitingForStartup: { on: { 'socketServer.enable': { target: 'serving', actions: ({ context }) => context.server?.enableRequestProcessing() } } },
+        serving: {},
+      },
+    },
     draining: {
       invoke: { src: 'drain', input: ({ context }) => ({ server: context.server, graceMs: context.drainGraceMs ?? 2000 }), onDone: 'closed', onError: 'closed' },
     },

@@ -27,6 +27,9 @@ export class SocketServer {
   private readonly connections = new Set<Connection>();
   private readonly inFlight: InFlightBudget;
   private nextId = 0;
+  /** Kafka binds early but serves only from enableRequestProcessing(); connections wait till then. */
+  private enabled = false;
+  private readonly waiting: Array<() => void> = [];
   readonly bound: BoundListener[] = [];
 
   constructor(private readonly opts: SocketServerOptions) {
@@ -56,7 +59,18 @@ export class SocketServer {
     return this.bound;
   }
 
+  enableRequestProcessing(): void {
+    this.enabled = true;
+    for (const start of this.waiting.splice(0)) start();
+  }
+
   private accept(l: ListenerSpec, socket: import('node:net').Socket): void {
+    if (!this.enabled) {
+      socket.pause();
+      socket.on('error', () => socket.destroy());
+      this.waiting.push(() => { if (!socket.destroyed) { this.accept(l, socket); socket.resume(); } });
+      return;
+    }
     const info = { id: `${l.listenerName}-${this.nextId++}`, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0 };
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight },
       this.opts.handler, {
