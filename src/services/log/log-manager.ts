@@ -20,7 +20,7 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
 import { NoLiveLogDirError } from '../server/log-dirs-startup.js';
 
 export { NoLiveLogDirError } from '../server/log-dirs-startup.js';
@@ -37,6 +37,11 @@ export interface LogManagerOptions {
   log: Logger;
   onDirFailure: (dir: string, error: Error) => void;
   now?: () => number;
+  /**
+   * Recover logs of a dir without `.kafka_cleanshutdown` in worker threads (one per recovery "thread", i.e.
+   * `num.recovery.threads.per.data.dir` per dir). Default true; only effective from compiled JavaScript.
+   */
+  recoveryInWorkers?: boolean;
 }
 
 export interface LoadLogsSummary {
@@ -46,6 +51,8 @@ export interface LoadLogsSummary {
   /** Dirs that had `.kafka_cleanshutdown` (consumed). */
   hadCleanShutdown: string[];
   durationMs: number;
+  /** Logs whose recovery ran in a worker thread. */
+  recoveredInWorkers: number;
 }
 
 /** Logs closed concurrently per dir at shutdown. */
@@ -184,7 +191,8 @@ export class LogManager {
   async loadLogs(): Promise<LoadLogsSummary> {
     const start = performance.now();
     const threads = Math.max(1, this.opts.config.getInt('num.recovery.threads.per.data.dir'));
-    const summary: LoadLogsSummary = { logs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0 };
+    const summary: LoadLogsSummary = { logs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0, recoveredInWorkers: 0 };
+    const useWorkers = RecoveryWorker.supported && this.opts.recoveryInWorkers !== false;
     const failedDirs = new Map<string, Error>();
 
     await Promise.all(
@@ -220,6 +228,15 @@ export class LogManager {
         const queue = [...partitions];
         let dirOk = true;
         const worker = async (): Promise<void> => {
+          // After an unclean shutdown this "recovery thread" is a real worker thread (created on first need).
+          let thread: RecoveryWorker | null = null;
+          try {
+            await loop((w) => (thread = w), () => thread);
+          } finally {
+            await (thread as RecoveryWorker | null)?.terminate();
+          }
+        };
+        const loop = async (setThread: (w: RecoveryWorker) => void, getThread: () => RecoveryWorker | null): Promise<void> => {
           for (;;) {
             const p = queue.shift();
             if (!p) return;
@@ -235,16 +252,41 @@ export class LogManager {
             }
             const key = topicPartitionKey(p.topic, p.partition);
             try {
+              const config = this.logConfigFor(p.topic);
+              const recoveryPoint = recoveryPoints.get(key) ?? 0n;
+              const logStartOffset = logStartOffsets.get(key) ?? 0n;
+              let recovered: { recoveredSegments: number; truncatedBytes: number; recoveryPoint: bigint } | null = null;
+              if (useWorkers && !state.hadCleanShutdown) {
+                let w = getThread();
+                if (w === null || w.isDead) setThread((w = new RecoveryWorker()));
+                try {
+                  const r = await w.run({ dir: p.path, topic: p.topic, partition: p.partition, config, recoveryPoint, logStartOffset });
+                  for (const m of r.warnings) this.opts.log.warn(m);
+                  recovered = r;
+                  summary.recoveredInWorkers++;
+                } catch (e) {
+                  if (e instanceof RecoveryJobError) {
+                    for (const m of (e as Error & { warnings?: string[] }).warnings ?? []) this.opts.log.warn(m);
+                    throw e;
+                  }
+                  this.opts.log.warn(`${(e as Error).message}; recovering ${key} in the main thread`);
+                }
+              }
               const res = Log.load({
                 dir: p.path,
                 topic: p.topic,
                 partition: p.partition,
-                config: this.logConfigFor(p.topic),
-                recoveryPoint: recoveryPoints.get(key) ?? 0n,
-                logStartOffset: logStartOffsets.get(key) ?? 0n,
-                hadCleanShutdown: state.hadCleanShutdown,
+                config,
+                recoveryPoint,
+                logStartOffset,
+                hadCleanShutdown: state.hadCleanShutdown || recovered !== null,
+                recoveryPointOverride: recovered?.recoveryPoint,
                 hooks: this.hooks,
               });
+              if (recovered) {
+                res.recoveredSegments = recovered.recoveredSegments;
+                res.truncatedBytes = recovered.truncatedBytes;
+              }
               const existing = this.logs.get(key);
               if (existing) {
                 res.log.closeHandlers();

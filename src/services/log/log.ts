@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType, buildRecordBatch,
   type BatchView,
@@ -118,6 +119,8 @@ export interface LoadLogOptions {
   hadCleanShutdown: boolean;
   topicId?: string;
   hooks?: LogHooks;
+  /** Recovery point to keep after a load that follows a recovery done elsewhere (a {@link RecoveryWorker}). */
+  recoveryPointOverride?: bigint;
 }
 
 export interface LoadLogResult {
@@ -230,12 +233,13 @@ export class Log {
       log: hooks.warn,
     });
     const leo = loaded.logEndOffset;
+    const rpo = o.recoveryPointOverride;
     const log = new Log(
       { dir: o.dir, topic: o.topic, partition: o.partition, config: o.config, hooks },
       loaded.segments,
       leo,
       loaded.logStartOffset,
-      loaded.recoveryPoint,
+      rpo !== undefined && rpo < loaded.recoveryPoint ? rpo : loaded.recoveryPoint,
       epochCache,
       storedTopicId,
     );
@@ -853,6 +857,21 @@ export class Log {
     }
   }
 
+  /**
+   * Leave the files exactly as a clean close would for the next loader (producer snapshot at the LEO, active
+   * segment's indexes trimmed to their entries), but without fsyncs, then drop the handles. Used by a
+   * {@link RecoveryWorker} after recovering a log: the main thread then loads it as cleanly shut down.
+   */
+  releaseAfterRecovery(): void {
+    this.io(() => {
+      this.takeProducerSnapshot(this.nextOffset, false);
+      const active = this.activeSegment;
+      active.offsetIndex.trimToValidSize();
+      active.timeIndex.trimToValidSize();
+    });
+    this.closeHandlers();
+  }
+
   /** Close file handles without flushing or writing anything (dir failure). */
   closeHandlers(): void {
     for (const s of this.segments) {
@@ -915,3 +934,123 @@ export function upConvertIfNeeded(records: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
+
+// ------------------------------------------------------------------------------------------------ recovery worker
+
+export interface RecoveryJob {
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  recoveryPoint: bigint;
+  logStartOffset: bigint;
+}
+
+export interface RecoveryJobResult {
+  recoveredSegments: number;
+  truncatedBytes: number;
+  /** The recovery point the log had after recovering (min(checkpoint, LEO)). */
+  recoveryPoint: bigint;
+  logEndOffset: bigint;
+  warnings: string[];
+}
+
+/** The job failed inside the worker (the error is rebuilt from the worker's message: name, message, code). */
+export class RecoveryJobError extends Error {
+  code?: string;
+  constructor(name: string, message: string, code?: string) {
+    super(message);
+    this.name = name;
+    if (code !== undefined) this.code = code;
+  }
+}
+
+const WORKER_FLAG = 'rafkaLogRecoveryWorker';
+
+/**
+ * One worker thread that recovers logs after an unclean shutdown (`Log.load` without a marker, then
+ * {@link Log.releaseAfterRecovery}), so a long segment recovery neither blocks the event loop nor serialises
+ * dirs/partitions on one core. Only available from compiled JavaScript (`supported`); one job at a time.
+ * The worker's module is this file, whose imports are the log layer only (no fs-ext, no pino).
+ */
+export class RecoveryWorker {
+  static readonly supported: boolean = import.meta.url.endsWith('.js');
+  private readonly worker: Worker;
+  private pending: { resolve: (r: RecoveryJobResult) => void; reject: (e: Error) => void } | null = null;
+  private dead: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(new URL(import.meta.url), { workerData: { [WORKER_FLAG]: true } });
+    this.worker.on('message', (m: WorkerReply) => {
+      const p = this.pending;
+      this.pending = null;
+      if (!p) return;
+      if (m.ok) {
+        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings });
+      } else {
+        const err = new RecoveryJobError(m.name, m.message, m.code);
+        (err as Error & { warnings?: string[] }).warnings = m.warnings;
+        p.reject(err);
+      }
+    });
+    const die = (e: Error): void => {
+      this.dead ??= e;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(new Error(`Log recovery worker died: ${e.message}`));
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`exit code ${code}`)));
+  }
+
+  /** True once the thread died (its jobs must be redone in-thread). */
+  get isDead(): boolean {
+    return this.dead !== null;
+  }
+
+  run(job: RecoveryJob): Promise<RecoveryJobResult> {
+    if (this.dead) return Promise.reject(new Error(`Log recovery worker died: ${this.dead.message}`));
+    if (this.pending) return Promise.reject(new Error('RecoveryWorker runs one job at a time'));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage({ ...job, recoveryPoint: String(job.recoveryPoint), logStartOffset: String(job.logStartOffset) });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead ??= new Error('terminated');
+    await this.worker.terminate();
+  }
+}
+
+type WorkerReply =
+  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[] }
+  | { ok: false; name: string; message: string; code?: string; warnings: string[] };
+
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true) {
+  parentPort!.on('message', (job: Omit<RecoveryJob, 'recoveryPoint' | 'logStartOffset'> & { recoveryPoint: string; logStartOffset: string }) => {
+    const warnings: string[] = [];
+    let reply: WorkerReply;
+    try {
+      const res = Log.load({
+        dir: job.dir,
+        topic: job.topic,
+        partition: job.partition,
+        config: job.config,
+        recoveryPoint: BigInt(job.recoveryPoint),
+        logStartOffset: BigInt(job.logStartOffset),
+        hadCleanShutdown: false,
+        hooks: { warn: (m) => warnings.push(m) },
+      });
+      const recoveryPoint = res.log.recoveryPoint;
+      const logEndOffset = res.log.logEndOffset;
+      res.log.releaseAfterRecovery();
+      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const code = typeof err.code === 'string' ? err.code : isIoError(e) ? 'EIO' : undefined;
+      reply = { ok: false, name: err.name ?? 'Error', message: err.message ?? String(e), code, warnings };
+    }
+    parentPort!.postMessage(reply);
+  });
+}
