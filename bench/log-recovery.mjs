@@ -88,6 +88,27 @@ try {
     cold = { error: e.message };
   }
 
+  // through the LogManager (no marker): recovery in the main thread vs in a worker thread; event-loop blocking
+  const { LogManager } = await load(root, 'services/log/log-manager.js');
+  const { KafkaConfig } = await load(root, 'config/kafka-config.js');
+  const { pino } = await import('pino');
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const viaManager = [];
+  for (const inWorkers of [false, true]) {
+    fs.rmSync(path.join(work, '.kafka_cleanshutdown'), { force: true });
+    fs.writeFileSync(path.join(work, 'recovery-point-offset-checkpoint'), '0\n0\n');
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    const tm = performance.now();
+    const m = await LogManager.create({ logDirs: [work], initialOfflineDirs: [], config: KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', 'log.dirs': work }), log: pino({ level: 'silent' }), onDirFailure: () => {}, recoveryInWorkers: inWorkers });
+    const sm = await m.loadLogs();
+    const mms = performance.now() - tm;
+    await new Promise((r) => setTimeout(r, 20)); // let the delay timer observe a block that ended the load
+  h.disable();
+    viaManager.push({ inWorkers, ms: mms, block: h.max / 1e6, recovered: sm.recoveredSegments, workers: sm.recoveredInWorkers });
+    await m.shutdown();
+  }
+
   const t1 = performance.now();
   const clean = Log.load({ dir, topic: 'bench', partition: 0, config, hadCleanShutdown: true });
   const cleanMs = performance.now() - t1;
@@ -99,6 +120,9 @@ try {
   console.log(`recovery (no marker): ${mibps(bytes, recMs)} MiB/s (${recMs.toFixed(0)} ms, ${res.recoveredSegments} segments) = ${((readMs / recMs) * 100).toFixed(0)}% of plain read`);
   console.log(`Log.read (fetch path, 1 MiB per read): ${mibps(fetched, fetchMs)} MiB/s -> recovery = ${((fetchMs / recMs) * 100).toFixed(0)}% of it`);
   console.log(cold.error ? `cold cache: not measured (${cold.error})` : `cold page cache: plain read ${cold.read} MiB/s, recovery ${cold.recover} MiB/s = ${cold.pct}% of plain read`);
+  for (const v of viaManager) {
+    console.log(`LogManager.loadLogs without marker, recovery ${v.inWorkers ? 'in a worker thread' : 'in the main thread'}: ${mibps(bytes, v.ms)} MiB/s (${v.ms.toFixed(0)} ms, ${v.recovered} segment(s), ${v.workers} in workers), longest event-loop block ${v.block.toFixed(0)} ms`);
+  }
   console.log(`clean load (marker): ${cleanMs.toFixed(1)} ms`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

@@ -18,31 +18,33 @@ async function deps(root) {
   return { LogManager, KafkaConfig, buildRecordBatch };
 }
 
-const opts = (KafkaConfig, dir) => ({
+const opts = (KafkaConfig, dir, threads = '1') => ({
   logDirs: [dir],
   initialOfflineDirs: [],
-  config: KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': dir }),
+  config: KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': dir, 'num.recovery.threads.per.data.dir': threads }),
   log: pino({ level: 'warn' }),
   onDirFailure: (d, e) => { throw e; },
 });
 
 if (mode === '--load') {
   // child: measure startup only
-  const [root, dir] = rest;
+  const [root, dir, inline, threads] = rest;
   const { LogManager, KafkaConfig } = await deps(root);
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   const t0 = performance.now();
-  const m = await LogManager.create(opts(KafkaConfig, dir));
+  const o = opts(KafkaConfig, dir, threads);
+  const m = await LogManager.create({ ...o, recoveryInWorkers: inline !== 'inline' });
   const s = await m.loadLogs();
   const ms = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 20)); // let the delay timer observe a block that ended the load
   h.disable();
   const maxLoopBlockMs = h.max / 1e6;
   const fds = fs.readdirSync('/proc/self/fd').length;
   const rss = process.memoryUsage().rss;
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({ ms, maxLoopBlockMs, fds, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
+  console.log(JSON.stringify({ ms, maxLoopBlockMs, fds, inWorkers: s.recoveredInWorkers, logs: s.logs, recovered: s.recoveredSegments, clean: s.hadCleanShutdown.length, rss, maxRss }));
   await m.shutdown();
 } else {
   const partitions = Number(mode ?? 2000);
@@ -74,13 +76,18 @@ if (mode === '--load') {
     const me = fileURLToPath(import.meta.url);
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir]).toString()));
-    // and once without the marker (unclean: every segment above the recovery point is recovered)
-    fs.rmSync(path.join(dir, '.kafka_cleanshutdown'));
-    fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n0\n');
-    const unclean = JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir]).toString());
+    // and without the marker (unclean: every segment is recovered): in-thread, 1 worker, 2 workers
+    const unclean = [];
+    for (const [mode, threads] of [['inline', '1'], ['workers', '1'], ['workers', '2']]) {
+      fs.rmSync(path.join(dir, '.kafka_cleanshutdown'), { force: true });
+      fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n0\n');
+      unclean.push({ mode, threads, ...JSON.parse(execFileSync(process.execPath, [me, '--load', root, dir, mode, threads]).toString()) });
+    }
     console.log(`machine: ${machine()}`);
     console.log(`setup: ${partitions} partitions × 3 segments written and shut down cleanly in ${(setupMs / 1000).toFixed(1)} s (${files} entries in the log dir)`);
-    console.log(`unclean startup (no marker, empty recovery-point checkpoint): ${unclean.ms.toFixed(0)} ms, ${unclean.recovered} segments recovered, RSS ${(unclean.rss / 2 ** 20).toFixed(0)} MiB, longest event-loop block ${unclean.maxLoopBlockMs.toFixed(1)} ms`);
+    for (const u of unclean) {
+      console.log(`unclean startup (no marker, empty recovery-point checkpoint), ${u.mode === 'inline' ? 'in the main thread' : `${u.threads} worker thread(s)`}: ${u.ms.toFixed(0)} ms, ${u.recovered} segments recovered (${u.inWorkers} logs in workers), RSS ${(u.rss / 2 ** 20).toFixed(0)} MiB, longest event-loop block ${u.maxLoopBlockMs.toFixed(1)} ms`);
+    }
     for (const r of runs) {
       console.log(`clean startup (fresh process): LogManager.create + loadLogs ${r.ms.toFixed(0)} ms for ${r.logs} logs (${r.recovered} segments recovered, marker: ${r.clean === 1}), RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (max ${(r.maxRss / 2 ** 20).toFixed(0)} MiB), longest event-loop block ${r.maxLoopBlockMs.toFixed(1)} ms, ${r.fds} open fds`);
     }
