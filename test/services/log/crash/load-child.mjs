@@ -17,7 +17,7 @@ h.enable();
 const m = await LogManager.create({
   logDirs: [dir], initialOfflineDirs: [],
   config: KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', 'log.dirs': dir, 'num.recovery.threads.per.data.dir': threads }),
-  log: pino({ level: 'silent' }), onDirFailure: (d, e) => failures.push(e.message), recoveryInWorkers: mode === 'workers',
+  log: pino({ level: 'silent' }), onDirFailure: (d, e) => failures.push(e.message), recoveryInWorkers: mode === 'workers', workerRecoveryMinBytes: 0,
 });
 const s = await m.loadLogs();
 h.disable();
