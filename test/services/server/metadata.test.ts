@@ -130,6 +130,16 @@ describe('Metadata', () => {
     expect(res.brokers.map((b) => b.nodeId)).toEqual([1]);
   });
 
+  it('a live leader without an endpoint on the listener: LISTENER_NOT_FOUND from v6, LEADER_NOT_AVAILABLE before', async () => {
+    const fb = setup();
+    fb.addTopic('led2', 1, { leader: 2, replicas: [2], isr: [2] });
+    fb.brokers[1] = { ...fb.brokers[1]!, endpoints: fb.brokers[1]!.endpoints.filter((e) => e.listenerName !== 'PLAINTEXT') };
+    const v6 = await call(fb.handler, ApiKey.Metadata, 6, { topics: [{ name: 'led2' }], allowAutoTopicCreation: false });
+    expect(v6.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.LISTENER_NOT_FOUND, leaderId: -1 });
+    const v5 = await call(fb.handler, ApiKey.Metadata, 5, { topics: [{ name: 'led2' }], allowAutoTopicCreation: false });
+    expect(v5.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1 });
+  });
+
   it('a topic with no partitions yet is LEADER_NOT_AVAILABLE', async () => {
     const fb = setup();
     fb.addTopic('empty', 0);

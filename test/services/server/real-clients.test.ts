@@ -24,6 +24,7 @@ async function start(props: Record<string, string> = {}): Promise<{ fb: FakeBrok
   });
   servers.push(server);
   const [bound] = await server.bind();
+  server.enableRequestProcessing();
   const port = bound!.boundPort;
   fb.brokers.splice(0, fb.brokers.length, {
     id: 1, endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }], rack: null, jmxPort: -1, timestamp: 0, features: {},

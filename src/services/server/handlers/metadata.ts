@@ -6,8 +6,9 @@
  *   `auto.create.topics.enable`: the topic is written through `admin.createTopic` and answered
  *   LEADER_NOT_AVAILABLE (clients retry); otherwise UNKNOWN_TOPIC_OR_PARTITION. Invalid names get
  *   INVALID_TOPIC_EXCEPTION either way. A request for all topics never creates anything;
- * - partitions whose leader is -1 or not a live broker: LEADER_NOT_AVAILABLE with leader -1; v0 (which filters
- *   unavailable endpoints) also gets REPLICA_NOT_AVAILABLE when a replica or ISR member is not live;
+ * - partitions whose leader is -1 or not a live broker: LEADER_NOT_AVAILABLE with leader -1 (a live leader with no
+ *   endpoint on this listener: LISTENER_NOT_FOUND from v6); v0 (which filters unavailable endpoints) also gets
+ *   REPLICA_NOT_AVAILABLE when a replica or ISR member is not reachable;
  * - authorized operations: every supported operation when asked for (no authorizer), else INT32_MIN.
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
@@ -112,21 +113,24 @@ export function metadataHandler(): ApiHandler<typeof ApiKey.Metadata> {
         const ep = b.endpoints.find((e) => e.listenerName.toUpperCase() === listener);
         return ep ? [{ nodeId: b.id, host: ep.host ?? '', port: ep.port, rack: b.rack }] : [];
       });
+      const reachable = new Set(brokers.map((b) => b.nodeId));
       const includeTopicOps = version >= 8 && body.includeTopicAuthorizedOperations;
       const topicOps = includeTopicOps ? TOPIC_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
 
       const describe = (t: TopicMetadata): TopicOut => {
         const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition).map((p): PartitionOut => {
-          const leaderLive = p.leader >= 0 && live.has(p.leader);
+          const leaderLive = p.leader >= 0 && reachable.has(p.leader);
           let errorCode: number = ErrorCode.NONE;
           let replicaNodes = p.replicas;
           let isrNodes = p.isr;
           if (version === 0) {
-            replicaNodes = p.replicas.filter((r) => live.has(r));
-            isrNodes = p.isr.filter((r) => live.has(r));
+            replicaNodes = p.replicas.filter((r) => reachable.has(r));
+            isrNodes = p.isr.filter((r) => reachable.has(r));
           }
-          if (!leaderLive) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
-          else if (version === 0 && (replicaNodes.length < p.replicas.length || isrNodes.length < p.isr.length)) {
+          if (!leaderLive) {
+            // a live leader without an endpoint on this listener: LISTENER_NOT_FOUND from v6 (Kafka's errorUnavailableListeners)
+            errorCode = p.leader >= 0 && live.has(p.leader) && version >= 6 ? ErrorCode.LISTENER_NOT_FOUND : ErrorCode.LEADER_NOT_AVAILABLE;
+          } else if (version === 0 && (replicaNodes.length < p.replicas.length || isrNodes.length < p.isr.length)) {
             errorCode = ErrorCode.REPLICA_NOT_AVAILABLE;
           }
           return {
