@@ -109,6 +109,26 @@ try {
     await m.shutdown();
   }
 
+  // parallelism: 4 partitions × 1/4 of the data, num.recovery.threads.per.data.dir 1 vs 2 (workers)
+  const par = [];
+  {
+    const pdir = path.join(work, 'par');
+    for (let p = 0; p < 4; p++) {
+      const l = Log.create({ dir: path.join(pdir, `par-${p}`), topic: 'par', partition: p, config });
+      for (let i = 0; i < total / 4; i++) l.appendAsLeader(template, 0);
+      l.close();
+    }
+    for (const threads of ['1', '2']) {
+      fs.rmSync(path.join(pdir, '.kafka_cleanshutdown'), { force: true });
+      fs.writeFileSync(path.join(pdir, 'recovery-point-offset-checkpoint'), '0\n0\n');
+      const tp = performance.now();
+      const m = await LogManager.create({ logDirs: [pdir], initialOfflineDirs: [], config: KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', 'log.dirs': pdir, 'num.recovery.threads.per.data.dir': threads }), log: pino({ level: 'silent' }), onDirFailure: () => {} });
+      const sp = await m.loadLogs();
+      par.push({ threads, ms: performance.now() - tp, workers: sp.recoveredInWorkers });
+      await m.shutdown();
+    }
+  }
+
   const t1 = performance.now();
   const clean = Log.load({ dir, topic: 'bench', partition: 0, config, hadCleanShutdown: true });
   const cleanMs = performance.now() - t1;
@@ -123,6 +143,7 @@ try {
   for (const v of viaManager) {
     console.log(`LogManager.loadLogs without marker, recovery ${v.inWorkers ? 'in a worker thread' : 'in the main thread'}: ${mibps(bytes, v.ms)} MiB/s (${v.ms.toFixed(0)} ms, ${v.recovered} segment(s), ${v.workers} in workers), longest event-loop block ${v.block.toFixed(0)} ms`);
   }
+  for (const p of par) console.log(`4 partitions, num.recovery.threads.per.data.dir=${p.threads} (${p.workers} logs in workers): ${mibps(bytes, p.ms)} MiB/s (${p.ms.toFixed(0)} ms)`);
   console.log(`clean load (marker): ${cleanMs.toFixed(1)} ms`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
