@@ -87,7 +87,18 @@ export class MemoryLog implements PartitionLog {
     return { records: Buffer.concat(out), highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
   }
 
+  /** As the Log: -2 earliest (with the epoch of the first batch), -1 latest, -3 max timestamp, else by timestamp. */
   fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null {
+    if (ts === -2) {
+      const first = this.batches.map((b) => new RecordBatch(b)).find((b) => b.lastOffset >= this.logStartOffset);
+      return { offset: this.logStartOffset, timestamp: -1, leaderEpoch: first ? first.partitionLeaderEpoch : -1 };
+    }
+    if (ts === -1) return { offset: this.logEndOffset, timestamp: -1, leaderEpoch: -1 };
+    if (ts === -3) {
+      let best: RecordBatch | null = null;
+      for (const buf of this.batches) { const b = new RecordBatch(buf); if (best === null || b.maxTimestamp > best.maxTimestamp) best = b; }
+      return best ? { offset: best.lastOffset, timestamp: best.maxTimestamp, leaderEpoch: best.partitionLeaderEpoch } : null;
+    }
     for (const buf of this.batches) {
       const b = new RecordBatch(buf);
       if (b.maxTimestamp >= ts) return { offset: b.baseOffset, timestamp: b.maxTimestamp, leaderEpoch: b.partitionLeaderEpoch };

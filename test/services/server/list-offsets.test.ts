@@ -27,7 +27,7 @@ describe('ListOffsets', () => {
       { partitionIndex: 0, timestamp: -2n }, { partitionIndex: 1, timestamp: -1n },
     ]]]));
     const [earliest, latest] = res.topics[0]!.partitions;
-    expect(earliest).toMatchObject({ partitionIndex: 0, errorCode: 0, offset: 1n, timestamp: -1n, leaderEpoch: -1 });
+    expect(earliest).toMatchObject({ partitionIndex: 0, errorCode: 0, offset: 1n, timestamp: -1n, leaderEpoch: v >= 4 ? 3 : -1 });
     expect(latest).toMatchObject({ partitionIndex: 1, errorCode: 0, offset: 0n, timestamp: -1n, leaderEpoch: v >= 4 ? 3 : -1 });
     const latest0 = await call(fb.handler, ApiKey.ListOffsets, v, req([['t', [{ partitionIndex: 0, timestamp: -1n }]]]));
     expect(latest0.topics[0]!.partitions[0]!.offset).toBe(3n);
@@ -55,5 +55,14 @@ describe('ListOffsets', () => {
     expect(newer.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
     const same = await call(fb.handler, ApiKey.ListOffsets, 4, req([['t', [{ partitionIndex: 0, timestamp: -1n, currentLeaderEpoch: 3 }]]]));
     expect(same.topics[0]!.partitions[0]!.errorCode).toBe(0);
+  });
+
+  it('v7 max timestamp (-3) through the log, below the high watermark', async () => {
+    const fb = fakeBroker({}, (ctx) => createRequestHandler(ctx, { support: new Map([[2, { apiKey: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 7, tier: 'required' }]]) }));
+    fb.addTopic('t', 1);
+    fb.logs.get('t-0')!.appendAsLeader(batch(['a'], 5000), 3);
+    fb.logs.get('t-0')!.appendAsLeader(batch(['b'], 1000), 3);
+    const res = await call(fb.handler, ApiKey.ListOffsets, 7, req([['t', [{ partitionIndex: 0, timestamp: -3n }]]]));
+    expect(res.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 0n, timestamp: 5000n, leaderEpoch: 3 });
   });
 });

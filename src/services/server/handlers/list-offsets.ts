@@ -3,9 +3,9 @@
  * - -2 (earliest): the log start offset; -1 (latest): the high watermark for consumers (replicaId -1; LSO = HW
  *   without transactions), the log end offset for other replica ids; -3 (max timestamp, v7+) and any other
  *   timestamp: `PartitionLog.fetchOffsetByTimestamp`, kept only below the high watermark; nothing found → NONE with
- *   offset and timestamp -1;
- * - leaderEpoch (v4+): the current leader epoch for latest, the found batch's epoch for timestamps, -1 for earliest
- *   (the PartitionLog view has no epoch-for-offset lookup);
+ *   offset and timestamp -1 (Kafka filters -3 the same way);
+ * - leaderEpoch (v4+): the current leader epoch for latest, the epoch the log reports for earliest (its
+ *   `fetchOffsetByTimestamp(-2)`, as the Log does; -1 if it has none) and for timestamps;
  * - errors per partition: a partition listed twice → INVALID_REQUEST; UNKNOWN_TOPIC_OR_PARTITION /
  *   NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR; currentLeaderEpoch (v4+) older → FENCED_LEADER_EPOCH, newer →
  *   UNKNOWN_LEADER_EPOCH;
@@ -21,7 +21,6 @@ type PartitionOut = NonNullable<NonNullable<Response['topics']>[number]['partiti
 
 const LATEST = -1n;
 const EARLIEST = -2n;
-const MAX_TIMESTAMP = -3n;
 const CONSUMER_REPLICA_ID = -1;
 
 function errorPartition(partitionIndex: number, errorCode: number): PartitionOut {
@@ -57,10 +56,14 @@ export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
             const lastFetchable = replicaId === CONSUMER_REPLICA_ID ? log.highWatermark : log.logEndOffset;
             let found: { offset: bigint; timestamp: number; leaderEpoch: number } | null;
             if (p.timestamp === LATEST) found = { offset: lastFetchable, timestamp: -1, leaderEpoch: lookup.leaderEpoch };
-            else if (p.timestamp === EARLIEST) found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: -1 };
-            else {
+            else if (p.timestamp === EARLIEST) {
+              // the log's answer carries the epoch of the log start offset (Kafka's epochForOffset)
+              const hit = log.fetchOffsetByTimestamp(Number(EARLIEST));
+              found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: hit !== null && hit.offset === log.logStartOffset ? hit.leaderEpoch : -1 };
+            } else {
+              // timestamps and -3 (max timestamp): only offsets below the last fetchable one
               const hit = log.fetchOffsetByTimestamp(Number(p.timestamp));
-              found = hit !== null && (p.timestamp === MAX_TIMESTAMP || hit.offset < lastFetchable) ? hit : null;
+              found = hit !== null && hit.offset < lastFetchable ? hit : null;
             }
             if (version === 0) {
               const offsets = found !== null && p.maxNumOffsets > 0 ? [found.offset] : [];
