@@ -320,3 +320,18 @@ describe('flush after roll', () => {
     expect(log.recoveryPoint).toBe(newBase);
   });
 });
+
+describe('roll on full indexes', () => {
+  it('rolls when the offset or time index is full (segment.index.bytes)', async () => {
+    // 48 bytes: 6 offset entries, 4 time entries (the last time slot is reserved for the final entry)
+    const { log, dir } = await newLog(cfg({ maxIndexSize: 48, indexIntervalBytes: 0 }));
+    for (let i = 0; i < 20; i++) log.appendAsLeader(batch(1, 1000 + i, 50), 0);
+    expect(log.numberOfSegments).toBeGreaterThan(3);
+    log.close();
+    for (const base of log.segmentBaseOffsets()) {
+      const t = decodeTimeIndex(readFileSync(path.join(dir, `${pad20(base)}.timeindex`)));
+      expect(t.length).toBeLessThanOrEqual(4);
+      expect(decodeOffsetIndex(readFileSync(path.join(dir, `${pad20(base)}.index`))).length).toBeLessThanOrEqual(6);
+    }
+  });
+});
