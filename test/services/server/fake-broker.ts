@@ -50,7 +50,9 @@ export class MemoryLog implements PartitionLog {
   logEndOffset = 0n;
   appendError: Error | null = null;
   constructor(private readonly onAppend: () => void = () => {}) {}
-  get highWatermark(): bigint { return this.logEndOffset; }
+  /** Set to hold the high watermark below the log end offset (replication not caught up). */
+  hwOverride: bigint | null = null;
+  get highWatermark(): bigint { return this.hwOverride ?? this.logEndOffset; }
 
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
     if (this.appendError) throw this.appendError;

@@ -139,3 +139,23 @@ describe('Fetch: broker fetch.max.bytes caps the request maxBytes', () => {
     expect(p1!.records!.length).toBe(0);
   });
 });
+
+describe('Fetch: high watermark and async reads', () => {
+  it('batches at or above the high watermark are not returned', async () => {
+    const fb = setup();
+    fb.logs.get('t-0')!.hwOverride = 2n; // batch [0,1] committed, batch [2] not
+    const res = await call(fb.handler, ApiKey.Fetch, 11, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]]));
+    expect(offsets(res.responses[0]!.partitions[0]!.records)).toEqual([0n]);
+    expect(res.responses[0]!.partitions[0]!.highWatermark).toBe(2n);
+  });
+
+  it('uses the log readAsync when it has one', async () => {
+    const fb = setup();
+    const log = fb.logs.get('t-0')! as unknown as { readAsync?: unknown; read: (...a: unknown[]) => unknown };
+    let asyncReads = 0;
+    log.readAsync = async (...a: unknown[]) => { asyncReads++; return log.read(...a); };
+    const res = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]]));
+    expect(asyncReads).toBe(1);
+    expect(offsets(res.responses[0]!.partitions[0]!.records)).toEqual([0n, 2n]);
+  });
+});

@@ -9,6 +9,8 @@
  * - reads go in request order from fetchOffset, at most partitionMaxBytes each and min(maxBytes, broker
  *   `fetch.max.bytes`) in total; until one
  *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
+ * - reads use the log's `readAsync` when it has one (file I/O off the event loop), and consumers never see batches
+ *   at or above the high watermark;
  * - highWatermark and logStartOffset from the read, lastStableOffset = high watermark (no transactions yet, so
  *   read_committed reads like read_uncommitted), abortedTransactions empty for read_committed and null otherwise,
  *   preferredReadReplica -1;
@@ -19,7 +21,8 @@
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
-import type { BrokerContext } from '../broker-context.js';
+import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
+import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
@@ -38,7 +41,28 @@ function errorPartition(partitionIndex: number, errorCode: number): PartitionOut
 
 interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
 
-function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadPass {
+/** Optional on a PartitionLog: the same read with the file I/O off the event loop (the Log's `readAsync`). */
+interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): Promise<ReadResult> }
+
+async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOneMessage: boolean): Promise<ReadResult> {
+  const a = log as PartitionLog & Partial<AsyncReadable>;
+  return typeof a.readAsync === 'function' ? a.readAsync(start, maxBytes, { minOneMessage }) : log.read(start, maxBytes, { minOneMessage });
+}
+
+/**
+ * Consumers see nothing at or above the high watermark (Kafka reads with FetchHighWatermark isolation): the
+ * records are cut before the first batch whose base offset is ≥ `hw`.
+ */
+export function trimToHighWatermark(records: Buffer, hw: bigint): Buffer {
+  let pos = 0;
+  while (pos + LOG_OVERHEAD <= records.length) {
+    if (records.readBigInt64BE(pos) >= hw) return records.subarray(0, pos);
+    pos += LOG_OVERHEAD + records.readInt32BE(pos + LENGTH_OFFSET);
+  }
+  return records;
+}
+
+async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): Promise<ReadPass> {
   const body = req.body;
   const readCommitted = body.isolationLevel === READ_COMMITTED;
   let limitBytes = Math.max(0, Math.min(body.maxBytes, ctx.config().getInt('fetch.max.bytes')));
@@ -46,51 +70,57 @@ function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): ReadP
   let bytes = 0;
   let anyError = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
-  const responses = body.topics.map((t): TopicOut => ({
-    topic: t.topic,
-    topicId: t.topicId,
-    partitions: t.partitions.map((p): PartitionOut => {
-      const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
-      if (!partitionOf(ctx.metadata.topic(t.topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      const lookup = ctx.replicas.partition(t.topic, p.partition);
-      switch (lookup.kind) {
-        case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        case 'notLeader': return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-        // Fetch v5 and older clients may not know KAFKA_STORAGE_ERROR (Kafka's maybeDownConvertStorageError)
-        case 'offline': return fail(req.apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR);
-        case 'leader': break;
-      }
-      if (p.currentLeaderEpoch >= 0) {
-        if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
-        if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
-      }
-      leaders.push({ topic: t.topic, partition: p.partition });
-      const log = lookup.log;
-      try {
-        if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
-        const r = log.read(p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), { minOneMessage });
-        const size = r.records.length;
-        if (size > 0) minOneMessage = false;
-        limitBytes = Math.max(0, limitBytes - size);
-        bytes += size;
-        return {
-          partitionIndex: p.partition,
-          errorCode: ErrorCode.NONE,
-          highWatermark: r.highWatermark,
-          lastStableOffset: r.highWatermark,
-          logStartOffset: r.logStartOffset,
-          abortedTransactions: readCommitted ? [] : null,
-          preferredReadReplica: -1,
-          records: r.records,
-        };
-      } catch (e) {
-        let code = knownErrorCode(e);
-        if (code === ErrorCode.KAFKA_STORAGE_ERROR && req.apiVersion <= 5) code = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        if (code === null) ctx.log.error({ err: e, topic: t.topic, partition: p.partition }, `Error processing fetch of ${t.topic}-${p.partition}: ${errorMessageOf(e)}`);
-        return fail(code ?? ErrorCode.UNKNOWN_SERVER_ERROR);
-      }
-    }),
-  }));
+
+  const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
+    const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
+    if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const lookup = ctx.replicas.partition(topic, p.partition);
+    switch (lookup.kind) {
+      case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      case 'notLeader': return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      // Fetch v5 and older clients may not know KAFKA_STORAGE_ERROR (Kafka's maybeDownConvertStorageError)
+      case 'offline': return fail(req.apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR);
+      case 'leader': break;
+    }
+    if (p.currentLeaderEpoch >= 0) {
+      if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
+      if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    }
+    leaders.push({ topic, partition: p.partition });
+    const log = lookup.log;
+    try {
+      if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+      const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
+      const records = trimToHighWatermark(r.records, r.highWatermark);
+      const size = records.length;
+      if (size > 0) minOneMessage = false;
+      limitBytes = Math.max(0, limitBytes - size);
+      bytes += size;
+      return {
+        partitionIndex: p.partition,
+        errorCode: ErrorCode.NONE,
+        highWatermark: r.highWatermark,
+        lastStableOffset: r.highWatermark,
+        logStartOffset: r.logStartOffset,
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records,
+      };
+    } catch (e) {
+      let code = knownErrorCode(e);
+      if (code === ErrorCode.KAFKA_STORAGE_ERROR && req.apiVersion <= 5) code = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      if (code === null) ctx.log.error({ err: e, topic, partition: p.partition }, `Error processing fetch of ${topic}-${p.partition}: ${errorMessageOf(e)}`);
+      return fail(code ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+  };
+
+  // partitions are read one after the other: each read's size limits the next (maxBytes, minOneMessage)
+  const responses: TopicOut[] = [];
+  for (const t of body.topics) {
+    const partitions: PartitionOut[] = [];
+    for (const p of t.partitions) partitions.push(await readPartition(t.topic, p));
+    responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+  }
   return { responses, bytes, anyError, leaders };
 }
 
@@ -103,11 +133,11 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
       }
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-      let pass = readAll(ctx, req);
+      let pass = await readAll(ctx, req);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0) {
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline));
-        pass = readAll(ctx, req);
+        pass = await readAll(ctx, req);
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
     },
