@@ -148,6 +148,15 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     const hc: HandlerContext = { broker: ctx, conn };
     const correlationId = req.header.correlationId;
 
+    const started = Date.now();
+    const completed = (response: Buffer | null): Buffer | null => {
+      if (ctx.log.isLevelEnabled('debug')) {
+        ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
+          ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
+      }
+      return response;
+    };
+
     let body: unknown;
     try {
       body = await handler.handle(req, hc);
@@ -159,14 +168,14 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
       }
       body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
     }
-    if (body === null) return null;
+    if (body === null) return completed(null);
 
     try {
-      return encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never);
+      return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
-        return encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never);
+        return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));
       } catch (e2) {
         throw new CloseConnectionError(`Could not encode any response to ${describeRequest(req, conn)}: ${e2 instanceof Error ? e2.message : String(e2)}`);
       }

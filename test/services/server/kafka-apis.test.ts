@@ -105,6 +105,15 @@ describe('dispatcher', () => {
     await expect(fb.handler(trailing, CONN)).rejects.toThrow(/trailing/);
   });
 
+  it('a response that cannot be encoded is replaced by the error response', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    fb.addTopic('a', 1);
+    (fb.brokers[0] as { rack: unknown }).rack = { not: 'a string' };
+    const res = await call(fb.handler, ApiKey.Metadata, 1, { topics: [{ name: 'a' }] });
+    expect(res.brokers).toEqual([]);
+    expect(res.topics.map((t) => [t.name, t.errorCode])).toEqual([['a', -1]]);
+  });
+
   it('a failing handler is logged and answered with UNKNOWN_SERVER_ERROR per topic', async () => {
     const fb = fakeBroker({}, createRequestHandler);
     fb.ctx.metadata.topic = () => { throw new Error('boom'); };
