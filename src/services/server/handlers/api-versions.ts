@@ -4,7 +4,7 @@
  * request whose client software name or version does not match Kafka's pattern gets INVALID_REQUEST (and
  * librdkafka retries with v0).
  */
-import { ApiKey, type ApiSupport } from '../../../protocol/api-keys.js';
+import { ApiKey, apiVersionsEntries, type ApiSupport } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from './common.js';
 
@@ -12,9 +12,7 @@ import type { ApiHandler } from './common.js';
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
 export function apiVersionsHandler(support: ApiSupport): ApiHandler<typeof ApiKey.ApiVersions> {
-  const apiKeys = [...support.values()]
-    .sort((a, b) => a.apiKey - b.apiKey)
-    .map((r) => ({ apiKey: r.apiKey, minVersion: r.minVersion, maxVersion: r.maxVersion }));
+  const apiKeys = apiVersionsEntries(support);
   return {
     apiKey: ApiKey.ApiVersions,
     async handle(req) {
