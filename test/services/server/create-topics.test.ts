@@ -25,7 +25,11 @@ describe('CreateTopics', () => {
     });
     const r = res.topics[0]!;
     expect(r).toMatchObject({ name: 'd', errorCode: 0, numPartitions: 4, replicationFactor: 1 });
-    expect(r.configs).toEqual([{ name: 'cleanup.policy', value: 'compact', readOnly: false, configSource: 1, isSensitive: false }]);
+    const byName = new Map(r.configs!.map((c) => [c.name, c]));
+    expect(byName.get('cleanup.policy')).toEqual({ name: 'cleanup.policy', value: 'compact', readOnly: false, configSource: 1, isSensitive: false });
+    expect(byName.get('retention.ms')).toEqual({ name: 'retention.ms', value: '604800000', readOnly: false, configSource: 5, isSensitive: false });
+    expect(byName.get('max.message.bytes')).toMatchObject({ value: '1048588', configSource: 5 });
+    expect(r.configs!.length).toBeGreaterThan(25);
     expect(r.topicId).toBe('01010101-0101-0101-0101-010101010101'); // base64url id of the fake, as a UUID
     expect(fb.created[0]!.req).toEqual({ name: 'd', numPartitions: 4, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } });
   });

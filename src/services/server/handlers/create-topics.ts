@@ -10,21 +10,29 @@
  * - then waits up to timeoutMs until the metadata shows a leader for every partition of every created topic;
  *   topics still without leaders → REQUEST_TIMED_OUT. timeoutMs ≤ 0 answers REQUEST_TIMED_OUT at once for the
  *   created topics (Kafka does the same), validateOnly answers at once;
- * - v5+: numPartitions, replicationFactor and configs of successful topics. Rafka returns the topic's explicit
- *   configs (source TOPIC_CONFIG), not Kafka's full list of effective topic configs; v7: topic id.
+ * - v5+: numPartitions, replicationFactor and configs of successful topics: every topic config with its effective
+ *   value and source (TOPIC_CONFIG for the request's configs, else the broker's); v7: topic id.
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
+import type { KafkaConfig } from '../../../config/kafka-config.js';
 import type { BrokerContext, CreateTopicRequest, MetadataView } from '../broker-context.js';
+import { topicConfigEntries } from './describe-configs.js';
 import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.CreateTopics>['topics']>[number];
 
 const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
-/** ConfigEntry.ConfigSource.TOPIC_CONFIG (DYNAMIC_TOPIC_CONFIG in DescribeConfigs). */
-const SOURCE_TOPIC_CONFIG = 1;
+/**
+ * Kafka's v5+ `configs` of a created topic: every topic config with its effective value (the request's override,
+ * else the broker-derived default) and source, as DescribeConfigs would show it (no synonyms, no docs).
+ */
+function createdTopicConfigs(config: KafkaConfig, overrides: Record<string, string>): NonNullable<Result['configs']> {
+  return topicConfigEntries(config, overrides, null, { includeSynonyms: false, includeDocumentation: false })
+    .map((e) => ({ name: e.name, value: e.value ?? null, readOnly: e.readOnly ?? false, configSource: e.configSource ?? -1, isSensitive: e.isSensitive ?? false }));
+}
 
 /** True when `name` exists with `partitions` partitions, each with a leader. */
 export function topicReady(m: MetadataView, name: string, partitions: number): boolean {
@@ -96,7 +104,7 @@ export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
             errorMessage: null,
             numPartitions: request.numPartitions,
             replicationFactor: request.replicationFactor,
-            configs: Object.entries(configs).map(([n, value]) => ({ name: n, value, readOnly: false, configSource: SOURCE_TOPIC_CONFIG, isSensitive: false })),
+            configs: req.apiVersion >= 5 ? createdTopicConfigs(config, configs) : [],
           });
           if (!validateOnly) created.push({ name, partitions: request.numPartitions });
         } catch (e) {
