@@ -11,8 +11,7 @@ import { setup, assign, sendParent, fromPromise, fromCallback } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
 import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
-import { LogManager } from '../services/log/log-manager.js';
-import { NoLiveLogDirError } from '../services/server/log-dirs-startup.js';
+import { LogManager, NoLiveLogDirError } from '../services/log/log-manager.js';
 import { getAllTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 import { startLogTasks, type LogTaskSchedule } from '../services/log/log-tasks.js';
 

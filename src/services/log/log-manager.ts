@@ -21,9 +21,9 @@ import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
-import { NoLiveLogDirError } from '../server/log-dirs-startup.js';
 
-export { NoLiveLogDirError } from '../server/log-dirs-startup.js';
+/** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
+export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
 export { LogDirLockedError } from './file-lock.js';
 export { DuplicateLogDirError } from './log-dirs.js';
 

@@ -3,9 +3,9 @@ import type { ZkHandle } from '../zookeeper/zk-handle.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { AdminView, CreateTopicRequest, MetadataView } from './broker-context.js';
 import { createTopicWithAssignment, markTopicForDeletion } from '../admin/admin-zk-client.js';
-import { assignReplicasToBrokers, InvalidPartitionsError, InvalidReplicationFactorError } from '../admin/replica-assignment.js';
+import { assignReplicasToBrokers } from '../admin/replica-assignment.js';
 import { validateTopicName } from '../admin/topic-validation.js';
-import { getAllBrokers } from '../zookeeper/kafka-zk-client.js';
+import { getAllBrokers, getEntityConfig } from '../zookeeper/kafka-zk-client.js';
 import { logConfigWithOverrides, DEFAULT_LOG_CONFIG, type LogConfigError } from '../log/log-config.js';
 
 /** Kafka's topic-level config names (TopicConfig); anything else is refused at creation. */
@@ -28,6 +28,7 @@ function validateTopicConfigs(configs: Record<string, string>): void {
 }
 
 export class InvalidConfigurationError extends Error { override name = 'InvalidConfigurationError'; }
+export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export class AdminManager implements AdminView {
   constructor(private readonly handle: ZkHandle, private readonly config: () => KafkaConfig, private readonly metadata: MetadataView) {}
@@ -36,7 +37,7 @@ export class AdminManager implements AdminView {
     validateTopicName(req.name);
     const zk = this.handle.current;
     const brokers = (await getAllBrokers(zk)).map((b) => b.id);
-    const assignment = req.assignments && req.assignments.size > 0 ? this.checkAssignment(req.assignments, brokers) : assignReplicasToBrokers(
+    const assignment = req.assignments && req.assignments.size > 0 ? this.checkAssignment(req.assignments) : assignReplicasToBrokers(
       req.numPartitions === -1 ? this.config().getInt('num.partitions') : req.numPartitions,
       req.replicationFactor === -1 ? this.config().getInt('default.replication.factor') : req.replicationFactor,
       brokers);
@@ -45,16 +46,20 @@ export class AdminManager implements AdminView {
     await createTopicWithAssignment(zk, { topic: req.name, assignment, configs: req.configs });
   }
 
-  private checkAssignment(a: Map<number, number[]>, brokers: number[]): Map<number, number[]> {
+  private checkAssignment(a: Map<number, number[]>): Map<number, number[]> {
     const ps = [...a.keys()].sort((x, y) => x - y);
-    if (ps.some((p, i) => p !== i)) throw new InvalidPartitionsError('Partitions should be a consecutive 0-based integer sequence');
+    // Kafka's messages (ZkAdminManager / AdminZkClient.validateReplicaAssignment); unknown brokers are allowed.
+    if (ps.some((p, i) => p !== i)) throw new InvalidReplicaAssignmentError('Partitions should be a consecutive 0-based integer sequence');
     for (const [p, replicas] of a) {
-      if (replicas.length === 0) throw new InvalidReplicationFactorError(`Replica list for partition ${p} is empty`);
-      if (new Set(replicas).size !== replicas.length) throw new InvalidReplicationFactorError(`Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')} for partition id ${p}.`);
-      const unknown = replicas.filter((r) => !brokers.includes(r));
-      if (unknown.length > 0) throw new InvalidReplicationFactorError(`Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);
+      if (replicas.length === 0) throw new InvalidReplicaAssignmentError(`Replica list for partition ${p} is empty`);
+      if (new Set(replicas).size !== replicas.length) throw new InvalidReplicaAssignmentError(`Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')} for partition id ${p}.`);
     }
     return a;
+  }
+
+  /** /config/topics/<name> overrides (DescribeConfigs TOPIC, topic-level min.insync.replicas). */
+  async topicConfigs(name: string): Promise<Record<string, string>> {
+    return getEntityConfig(this.handle.current, 'topics', name);
   }
 
   async deleteTopic(name: string): Promise<void> {

@@ -53,7 +53,7 @@ export class ReplicaManager implements ReplicaView {
   }
 
   /** Appends wake the fetches waiting on that partition. */
-  private wrap(log: Log, k: string): PartitionLog {
+  private wrap(log: Log, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
     const notify = () => { const ws = this.dataWaiters.get(k); if (ws) { this.dataWaiters.delete(k); ws.forEach((w) => w()); } };
     return {
       get logStartOffset() { return log.logStartOffset; },
@@ -61,6 +61,7 @@ export class ReplicaManager implements ReplicaView {
       get highWatermark() { return log.highWatermark; },
       appendAsLeader: (records: Buffer, leaderEpoch: number): AppendResult => { const r = log.appendAsLeader(records, leaderEpoch); notify(); return r; },
       read: (start, max, opts) => log.read(start, max, opts),
+      readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
     };
   }

@@ -125,11 +125,20 @@ export class ZkSession {
     });
   }
 
+  /**
+   * Closes the session. The library's close() only queues a CLOSE request (and throws when it never
+   * had a socket), so when not connected the socket is dropped too: nothing may keep the process alive.
+   */
   close(): void {
     if (this.closed) return;
+    const wasConnected = this.isConnected;
     this.closed = true;
     this.listeners.clear();
-    this.client.close();
+    try { this.client.close(); } catch { /* never connected: nothing to close politely */ }
+    if (!wasConnected) {
+      const cm = (this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager;
+      cm?.socket?.destroy();
+    }
   }
 
   private call<T>(op: string, path: string, fn: (cb: (err: unknown, ...res: any[]) => void) => void, pick: (...res: any[]) => T): Promise<T> {
