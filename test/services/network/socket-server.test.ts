@@ -24,6 +24,7 @@ async function start(handler: RequestHandler, opts: Partial<{ maxRequestBytes: n
   });
   servers.push(server);
   const [bound] = await server.bind();
+  server.enableRequestProcessing();
   return { server, port: bound.boundPort, lines };
 }
 
@@ -125,6 +126,22 @@ describe('SocketServer', () => {
     await c.until(50);
     expect(peak).toBeLessThanOrEqual(2);
     expect(c.responses.map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    c.socket.destroy();
+  });
+
+  it('holds connections made before enableRequestProcessing and serves them after', async () => {
+    const { log } = capturingLog();
+    const server = new SocketServer({ listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }], maxRequestBytes: 100, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async (f) => frame(f), log });
+    servers.push(server);
+    const [bound] = await server.bind();
+    const c = client(bound.boundPort);
+    await c.ready;
+    c.socket.write(frame(Buffer.from('early')));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.responses).toHaveLength(0);
+    server.enableRequestProcessing();
+    await c.until(1);
+    expect(c.responses[0].toString()).toBe('early');
     c.socket.destroy();
   });
 
