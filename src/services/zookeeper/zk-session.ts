@@ -28,6 +28,8 @@ export function isZkError(e: unknown, code?: number): e is ZkError {
   return e instanceof ZkError && (code === undefined || e.code === code);
 }
 
+const HANDSHAKE_TIMEOUT_MS = 4000;
+
 export type SessionEvent = 'connected' | 'disconnected' | 'expired' | 'authFailed';
 
 export interface ZkSessionOptions {
@@ -82,6 +84,35 @@ export class ZkSession {
     this.on((e) => { if (e === 'connected') cm.spinDelay = initial; });
   }
 
+  /**
+   * The library clears its connect timeout once TCP connects and only arms a read timeout after the
+   * session handshake, so a ZooKeeper that accepts but never answers (e.g. still loading after a
+   * restart) would stall reconnection indefinitely. While not connected, drop a socket whose
+   * handshake takes longer than HANDSHAKE_TIMEOUT_MS; the library then retries with back-off.
+   */
+  private handshakeWatchdog: NodeJS.Timeout | null = null;
+  private handshakeSince: { socket: unknown; at: number } | null = null;
+
+  private startHandshakeWatchdog(): void {
+    if (this.handshakeWatchdog || this.closed) return;
+    this.handshakeWatchdog = setInterval(() => this.checkHandshake(), 1000);
+    this.handshakeWatchdog.unref();
+  }
+
+  private stopHandshakeWatchdog(): void {
+    if (this.handshakeWatchdog) clearInterval(this.handshakeWatchdog);
+    this.handshakeWatchdog = null;
+    this.handshakeSince = null;
+  }
+
+  private checkHandshake(): void {
+    const cm = (this.client as unknown as { connectionManager?: { socket?: { connecting?: boolean; destroyed?: boolean; destroy(): void } } }).connectionManager;
+    const socket = cm?.socket;
+    if (this.isConnected || !socket || socket.connecting || socket.destroyed) { this.handshakeSince = null; return; }
+    if (this.handshakeSince?.socket !== socket) { this.handshakeSince = { socket, at: Date.now() }; return; }
+    if (Date.now() - this.handshakeSince.at > HANDSHAKE_TIMEOUT_MS) { this.handshakeSince = null; socket.destroy(); }
+  }
+
   private onState(name: string): void {
     const map: Record<string, SessionEvent | undefined> = {
       SYNC_CONNECTED: 'connected', CONNECTED_READ_ONLY: 'connected', DISCONNECTED: 'disconnected',
@@ -89,7 +120,8 @@ export class ZkSession {
     };
     const ev = map[name];
     if (!ev || this.closed) return;
-    if (ev === 'connected') this.connectedOnce = true;
+    if (ev === 'connected') { this.connectedOnce = true; this.stopHandshakeWatchdog(); }
+    if (ev === 'disconnected') this.startHandshakeWatchdog();
     for (const l of [...this.listeners]) l(ev);
   }
 
@@ -121,6 +153,7 @@ export class ZkSession {
       const timer = setTimeout(() => done(new Error(
         `Timed out waiting for connection to ZooKeeper at ${this.opts.displayName ?? this.connectString} (zookeeper.connection.timeout.ms=${timeoutMs}) while in state: ${this.client.getState().name}`)), timeoutMs);
       signal?.addEventListener('abort', onAbort);
+      this.startHandshakeWatchdog();
       this.client.connect();
     });
   }
@@ -133,6 +166,7 @@ export class ZkSession {
     if (this.closed) return;
     const wasConnected = this.isConnected;
     this.closed = true;
+    this.stopHandshakeWatchdog();
     this.listeners.clear();
     try { this.client.close(); } catch { /* never connected: nothing to close politely */ }
     if (!wasConnected) {
