@@ -230,6 +230,7 @@ export const majordomoMachine = setup({
               input: ({ context }) => ({
                 handle: context.handle, log: context.log.child({ actor: 'zookeeperClient' }),
                 sessionTimeoutMs: context.config.zkSessionTimeoutMs, connectionTimeoutMs: context.config.zkConnectionTimeoutMs,
+                setAcl: context.config.zkSetAcl,
                 waitLogIntervalMs: context.zkWaitLogIntervalMs,
               }),
             }),

@@ -18,6 +18,7 @@ export interface ZkClientInput {
   handle: ZkHandle;
   sessionTimeoutMs: number;
   connectionTimeoutMs: number;
+  setAcl?: boolean;
   log: Logger;
   /** Reminder interval for "still waiting for ZooKeeper" while degraded. */
   waitLogIntervalMs?: number;

@@ -96,6 +96,18 @@ describe('bad configuration', () => {
     expect(await s.exists('/brokers/ids/7')).not.toBeNull();
   });
 
+  it('refuses zookeeper.set.acl without a secure ZooKeeper connection, naming the key', async () => {
+    const b = await brokerConfig(zk, { 'zookeeper.set.acl': 'true' });
+    await expectFatal(startBroker(b), /zookeeper\.set\.acl is true, but ZooKeeper SASL .* not supported/);
+  });
+
+  it('prints every config with --help-config, before reading any file', async () => {
+    const p = spawnBroker(['--help-config']);
+    expect(await p.waitForExit(10_000)).toBe(0);
+    const out = p.logs.map((l) => l.msg).join('\n');
+    for (const key of ['zookeeper.connect', 'log.dirs', 'num.partitions', 'inspect.port']) expect(out).toContain(key);
+  });
+
   it('masks passwords in the startup config dump', async () => {
     const b = await brokerConfig(zk, { 'ssl.keystore.password': 'hunter2' });
     const p = startBroker(b);

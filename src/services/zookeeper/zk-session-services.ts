@@ -7,10 +7,17 @@ export interface ZkConnectParams {
   handle: ZkHandle;
   sessionTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** zookeeper.set.acl: Kafka refuses it without SASL or TLS to ZooKeeper, neither of which Rafka has yet. */
+  setAcl?: boolean;
 }
+
+export class ZkSecurityError extends Error { override name = 'ZkSecurityError'; }
 
 /** Opens a new session (creating the chroot first, as Kafka does) and installs it in the handle. */
 export async function openSession(p: ZkConnectParams, signal?: AbortSignal): Promise<string> {
+  if (p.setAcl) {
+    throw new ZkSecurityError('zookeeper.set.acl is true, but ZooKeeper SASL (JAAS) and TLS client authentication (zookeeper.ssl.client.enable) are not supported by Rafka, so ACLs could not be set securely');
+  }
   await ensureChroot(p.handle.connectString, p.sessionTimeoutMs, p.connectionTimeoutMs, signal);
   const session = new ZkSession(p.handle.connectString, { sessionTimeoutMs: p.sessionTimeoutMs });
   try {
