@@ -67,6 +67,21 @@ describe('dynamic broker config', () => {
   });
 });
 
+describe('controller election', () => {
+  it('re-elects itself with a higher epoch when /controller disappears', async () => {
+    const b = await brokerConfig(zk);
+    const p = startBroker(b);
+    await p.waitForLog(started);
+    await p.waitForLog((l) => l.actor === 'controller' && l.controllerId === 1);
+    const s = await inspectZk(zk, b.chroot);
+    expect((await s.getData('/controller_epoch')).data!.toString()).toBe('1');
+    await s.remove('/controller');
+    await p.waitForLog((l) => l.actor === 'controller' && l.controllerId === 1 && l.controllerEpoch === 2, 10_000);
+    expect(JSON.parse((await s.getData('/controller')).data!.toString()).brokerid).toBe(1);
+    expect((await s.getData('/controller_epoch')).data!.toString()).toBe('2');
+  });
+});
+
 describe('finalized features (/feature)', () => {
   it('tracks /feature changes with their epoch and exits on features it does not support', async () => {
     const b = await brokerConfig(zk);
