@@ -501,8 +501,8 @@ function siblingLog(indexFile: string, suffix: string): string | null {
   return fs.existsSync(f) ? f : null;
 }
 
-/** Sequential header-only walk over a `.log` (for index verification). */
-class LogWalker {
+/** Sequential header-only walk over a `.log` (for index verification; also used by `log-dirs check`). */
+export class LogWalker {
   private readonly fd: number;
   private readonly it: Generator<{ position: number; size: number; lastOffset: bigint; maxTimestamp: number }>;
   current: { position: number; size: number; lastOffset: bigint; maxTimestamp: number } | null = null;
