@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { dumpFiles, formatDumpProblem, DUMP_SCHEMA, type DumpOptions } from '../tools/log/dump.js';
-import { BufferedWriter, stdoutSink, stringSink } from '../tools/log/writer.js';
+import { BufferedWriter, OutputClosedError, stdoutSink, stringSink } from '../tools/log/writer.js';
 
 export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2 } as const;
 
@@ -62,7 +62,13 @@ export async function run(argv: string[], io: { out?: (s: string) => void; err?:
   };
   if (opts.offsetsDecoder) opts.printDataLog = true; // as Kafka: a decoder implies printing the data
   const w = new BufferedWriter(io.out ? stringSink(io.out) : stdoutSink());
-  const problems = await dumpFiles(files, opts, w);
+  let problems;
+  try {
+    problems = await dumpFiles(files, opts, w);
+  } catch (e) {
+    if (e instanceof OutputClosedError) return EXIT.OK; // the reader went away (`| head`): not our failure
+    throw e;
+  }
   for (const p of problems) err(`rafka dump-log: ${formatDumpProblem(p)}\n`);
   return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
 }

@@ -28,7 +28,7 @@ import { PARTITION_METADATA_FILE, parsePartitionMetadata } from '../../services/
 import { META_PROPERTIES_FILE, metaPropertiesFromMap, parseJavaProperties } from '../../services/log/meta-properties.js';
 import { table } from '../zk/render.js';
 import { decodeControlRecord, decodeOffsetsRecord, formatOffsetsKey, formatOffsetsValue } from './offsets-decoder.js';
-import type { BufferedWriter } from './writer.js';
+import { type BufferedWriter, OutputClosedError } from './writer.js';
 
 export const DUMP_SCHEMA = 'rafka.dump-log/1';
 
@@ -157,6 +157,7 @@ export async function dumpFiles(files: string[], opts: DumpOptions, w: BufferedW
       else if (!fs.existsSync(file)) problem(ctx, null, 'unreadable', 'no such file');
       else await DUMPERS[type](ctx);
     } catch (e) {
+      if (e instanceof OutputClosedError) throw e;
       const err = e as NodeJS.ErrnoException;
       problem(ctx, null, 'unreadable', err.code ? `${err.code}: ${err.message}` : err.message);
     }

@@ -10,6 +10,14 @@ export type Sink = (chunk: Buffer) => void | Promise<void>;
 
 export const WRITER_CHUNK = 1 << 20;
 
+/** Thrown by a sink whose reader went away (EPIPE, e.g. `| head`): the caller stops quietly. */
+export class OutputClosedError extends Error {
+  constructor() {
+    super('output closed');
+    this.name = 'OutputClosedError';
+  }
+}
+
 export class BufferedWriter {
   private buf: Buffer;
   private len = 0;
@@ -75,14 +83,15 @@ export function stdoutSink(): Sink {
     closed = true;
   });
   return (chunk) => {
-    if (closed) return;
+    if (closed) throw new OutputClosedError();
     if (process.stdout.write(chunk)) return;
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
       const done = () => {
         process.stdout.off('drain', done);
         process.stdout.off('error', done);
         process.stdout.off('close', done);
-        resolve();
+        if (closed) reject(new OutputClosedError());
+        else resolve();
       };
       process.stdout.once('drain', done);
       process.stdout.once('error', done);
