@@ -8,6 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/dump-log.js';
 import { copyCompat, makeTmpDir, rmrf } from '../services/log/tmp.js';
 import { runCli, T0, writeRafkaPartition } from '../tools/log/helpers.js';
+import { gzipSync } from 'node:zlib';
+import { buildEndTxnMarker, buildRecordBatch, RECORD_BATCH_OVERHEAD } from '../../src/services/log/record-batch.js';
+import { crc32c } from '../../src/services/log/crc32c.js';
+import { TransactionIndex } from '../../src/services/log/transaction-index.js';
+
+/** A gzip-compressed v2 batch: the records of an uncompressed one, gzipped, attributes and CRC updated. */
+function gzipBatch(plain: Buffer): Buffer {
+  const body = gzipSync(plain.subarray(RECORD_BATCH_OVERHEAD));
+  const b = Buffer.concat([plain.subarray(0, RECORD_BATCH_OVERHEAD), body]);
+  b.writeInt32BE(b.length - 12, 8);
+  b.writeInt16BE(b.readInt16BE(21) | 1, 21);
+  b.writeUInt32BE(crc32c(b, 21, b.length), 17);
+  return b;
+}
 
 const cleanup: string[] = [];
 afterEach(async () => {
@@ -159,6 +173,42 @@ describe('rafka dump-log on Rafka-written data', () => {
     expect(b.records[0]).toEqual({ offset: 0, timestamp: T0, keySize: 2, valueSize: 2, sequence: -1, headers: [], key: 'k0', value: 'v0' });
     const h = f.entries.flatMap((x) => x.records).find((x) => x.offset === 3);
     expect(h).toMatchObject({ key: { base64: 'AAEC/w==' }, headers: [{ key: 'trace', value: 'abc' }] });
+  });
+});
+
+describe('rafka dump-log: compression, transactions, control batches, .txnindex', () => {
+  it('--deep-iteration walks gzip batches; markers are decoded; the txnindex is a table', async () => {
+    const d = await tmp();
+    const plain = buildRecordBatch({ baseOffset: 0, records: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}`, timestamp: T0 + i })) });
+    const txn = buildRecordBatch({ baseOffset: 3, producerId: 7, producerEpoch: 1, baseSequence: 0, isTransactional: true, records: [{ key: 'tk', value: 'tv', timestamp: T0 + 3 }, { key: 'tk2', value: 'tv2', timestamp: T0 + 4 }] });
+    const marker = buildEndTxnMarker({ baseOffset: 5, producerId: 7, producerEpoch: 1, commit: false, coordinatorEpoch: 4, timestamp: T0 + 5 });
+    const log = path.join(d, '00000000000000000000.log');
+    writeFileSync(log, Buffer.concat([gzipBatch(plain), txn, marker]));
+    const r = await dump('--print-data-log', log);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[2]).toMatch(/^baseOffset: 0 lastOffset: 2 count: 3 .* compresscodec: gzip crc: \d+ isvalid: true$/);
+    expect(lines[3]).toBe(`| offset: 0 CreateTime: ${T0} keySize: 2 valueSize: 2 sequence: -1 headerKeys: [] key: k0 payload: v0`);
+    expect(lines[6]).toMatch(/^baseOffset: 3 lastOffset: 4 count: 2 baseSequence: 0 lastSequence: 1 producerId: 7 producerEpoch: 1 partitionLeaderEpoch: -1 isTransactional: true isControl: false /);
+    expect(lines[8]).toBe(`| offset: 4 CreateTime: ${T0 + 4} keySize: 3 valueSize: 3 sequence: 1 headerKeys: [] key: tk2 payload: tv2`);
+    expect(lines[9]).toMatch(/isTransactional: true isControl: true /);
+    expect(lines[10]).toBe(`| offset: 5 CreateTime: ${T0 + 5} keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: ABORT coordinatorEpoch: 4`);
+
+    // a corrupt gzip stream inside a batch with a valid CRC is found by --deep-iteration only
+    const bad = gzipBatch(plain);
+    bad[RECORD_BATCH_OVERHEAD + 12] ^= 0xff;
+    bad.writeUInt32BE(crc32c(bad, 21, bad.length), 17);
+    writeFileSync(log, bad);
+    expect((await dump(log)).code).toBe(0);
+    const deep = await dump('--deep-iteration', log);
+    expect(deep.code).toBe(1);
+    expect(deep.err).toMatch(new RegExp(`^rafka dump-log: ${log.replace(/[.]/g, '\\.')}: byte 0: corrupt: batch 0\\.\\.2: Failed to decompress gzip record batch`));
+
+    const ti = new TransactionIndex(0n, path.join(d, '00000000000000000000.txnindex'));
+    ti.append({ producerId: 7n, firstOffset: 3n, lastOffset: 5n, lastStableOffset: 3n });
+    ti.close();
+    const t = await dump(path.join(d, '00000000000000000000.txnindex'));
+    expect(t.out).toContain('PRODUCER ID  FIRST OFFSET  LAST OFFSET  LAST STABLE OFFSET\n7            3             5            3\n');
   });
 });
 
