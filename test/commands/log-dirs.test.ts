@@ -132,7 +132,7 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     const f = await check(dir, '--fix');
     const plan = f.out.indexOf('Will fix (3):');
     expect(plan).toBeGreaterThan(0);
-    expect(f.out).toContain(`${orders}: run the broker's log recovery from segment `);
+    expect(f.out).toContain(`${orders}: run the broker's log recovery from segment ${Number(path.basename(last).slice(0, 20))}: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate ${path.basename(last)} at byte ${start} (drops ${size - start - 7} bytes)\n`);
     expect(f.out).toContain(`${dir}/old-0.0123456789abcdef0123456789abcdef-delete: delete the directory marked for deletion`);
     expect(f.out.indexOf(`${orders}: recovered`)).toBeGreaterThan(plan);
     expect(f.code, f.out).toBe(0);
@@ -143,6 +143,29 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     expect(again.code).toBe(0);
     const j = JSON.parse(again.out);
     expect(j.dirs[0].partitions.map((p: any) => [p.name, p.logEndOffset, p.records])).toEqual([['orders-0', 21, 21], ['payments-0', 3, 3]]);
+  });
+
+  it('corruption in a middle segment: the plan names the later segments recovery deletes; --fix does exactly that', async () => {
+    const dir = rafkaLogDir(await tmp());
+    const orders = path.join(dir, 'orders-0');
+    const logs = logsOf(orders);
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    const mid = logs[1]!;
+    const buf = readFileSync(mid);
+    buf[buf.length - 3] ^= 0x10;
+    writeFileSync(mid, buf);
+    const start = lastBatchStart(mid);
+    writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n1\npayments 0 6\n');
+    writeFileSync(path.join(dir, 'replication-offset-checkpoint'), '0\n1\npayments 0 6\n');
+    const later = logs.slice(2);
+    const laterBytes = later.reduce((a, f) => a + statSync(f).size, 0);
+    const j = JSON.parse((await check(dir, '--json')).out);
+    const laterRecords = j.dirs[0].partitions[0].segmentDetails.slice(2).reduce((a: number, s: any) => a + s.records, 0);
+    const f = await check(dir, '--fix');
+    expect(f.out).toContain(`truncate ${path.basename(mid)} at byte ${start} (drops ${buf.length - start} bytes) and delete the ${later.length} later segment(s) ${later.map((l) => Number(path.basename(l).slice(0, 20))).join(', ')} (${laterBytes} bytes, ${laterRecords} records)\n`);
+    expect(f.code, f.out).toBe(0);
+    expect(logsOf(orders)).toEqual(logs.slice(0, 2));
+    expect(statSync(mid).size).toBe(start);
   });
 
   it('an index disagreeing with its log, checkpoint entries for missing partitions, malformed checkpoint', async () => {

@@ -449,9 +449,20 @@ export function planFixes(report: CheckReport): FixAction[] {
       const mine = [...fixable].filter((f) => f.startsWith(p.path + path.sep));
       if (mine.length === 0) continue;
       const from = p.recoverFrom;
+      const segs = p.segmentDetails;
+      const bad = segs.findIndex((s) => from !== null && s.baseOffset >= from && s.validBytes < s.sizeInBytes);
+      let loss = 'no data is removed';
+      if (bad >= 0) {
+        const s = segs[bad]!;
+        const later = segs.slice(bad + 1);
+        loss = `truncate ${logFileName(BigInt(s.baseOffset))} at byte ${s.validBytes} (drops ${s.sizeInBytes - s.validBytes} bytes)` +
+          (later.length > 0
+            ? ` and delete the ${later.length} later segment(s) ${later.map((l) => l.baseOffset).join(', ')} (${later.reduce((a, l) => a + l.sizeInBytes, 0)} bytes, ${later.reduce((a, l) => a + l.records, 0)} records)`
+            : '');
+      }
       actions.push({
         path: p.path,
-        action: `run the broker's log recovery${from === null ? ' (temporary/orphan files only)' : ` from segment ${from}`}: delete leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes, truncate at the first corrupt byte and delete the segments after it`,
+        action: `run the broker's log recovery${from === null ? '' : ` from segment ${from}`}: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; ${loss}`,
       });
     }
   }
