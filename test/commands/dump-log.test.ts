@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { buildEndTxnMarker, buildRecordBatch, RECORD_BATCH_OVERHEAD } from '../../src/services/log/record-batch.js';
 import { crc32c } from '../../src/services/log/crc32c.js';
 import { TransactionIndex } from '../../src/services/log/transaction-index.js';
+import { hex, pyEncodeBatches } from '../services/log/kafka-python.js';
 
 /** A gzip-compressed v2 batch: the records of an uncompressed one, gzipped, attributes and CRC updated. */
 function gzipBatch(plain: Buffer): Buffer {
@@ -209,6 +210,29 @@ describe('rafka dump-log: compression, transactions, control batches, .txnindex'
     ti.close();
     const t = await dump(path.join(d, '00000000000000000000.txnindex'));
     expect(t.out).toContain('PRODUCER ID  FIRST OFFSET  LAST OFFSET  LAST STABLE OFFSET\n7            3             5            3\n');
+  });
+});
+
+describe('rafka dump-log on the legacy formats (magic 0/1, written by kafka-python)', () => {
+  it('messages and gzip wrappers, with --print-data-log', async () => {
+    const d = await tmp();
+    const bufs = pyEncodeBatches([
+      { magic: 0, records: [{ offset: 0, timestamp: 0, key: hex('k'), value: hex('v') }] },
+      { magic: 1, records: [{ offset: 1, timestamp: T0, key: null, value: hex('one') }] },
+      { magic: 1, compression: 1, records: [{ offset: 0, timestamp: T0 + 1, value: hex('a') }, { offset: 1, timestamp: T0 + 2, value: hex('b') }] },
+    ]);
+    bufs[2]!.writeBigInt64BE(3n, 0); // as a broker assigns it: the wrapper carries the absolute last offset (inner ones are relative)
+    const log = path.join(d, '00000000000000000000.log');
+    writeFileSync(log, Buffer.concat(bufs));
+    const r = await dump('--print-data-log', log);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[2]).toMatch(/^baseOffset: 0 lastOffset: 0 count: 1 position: 0 NoTimestampType: -1 size: \d+ magic: 0 compresscodec: none crc: \d+ isvalid: true$/);
+    expect(lines[3]).toBe('| offset: 0 NoTimestampType: -1 keySize: 1 valueSize: 1 key: k payload: v');
+    expect(lines[5]).toBe(`| offset: 1 CreateTime: ${T0} keySize: -1 valueSize: 3 key: null payload: one`);
+    expect(lines[6]).toMatch(/^baseOffset: 2 lastOffset: 3 count: 2 position: \d+ CreateTime: \d+ size: \d+ magic: 1 compresscodec: gzip crc: \d+ isvalid: true$/);
+    expect(lines.slice(7, 9)).toEqual([`| offset: 2 CreateTime: ${T0 + 1} keySize: -1 valueSize: 1 key: null payload: a`, `| offset: 3 CreateTime: ${T0 + 2} keySize: -1 valueSize: 1 key: null payload: b`]);
+    expect(lines[9]).toBe(`Summary: 3 batches, 4 records, offsets 0..3, ${Buffer.concat(bufs).length} of ${Buffer.concat(bufs).length} bytes valid`);
   });
 });
 
