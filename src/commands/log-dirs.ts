@@ -23,7 +23,9 @@ Prints a summary per partition (size, segments, log start/end offsets, batches, 
 Options:
       --fix     repair what a broker's startup would repair anyway (run its log recovery on the
                 affected partitions: truncate a corrupt tail, rebuild indexes, remove leftover
-                temporary files; delete -delete dirs). Prints the plan first, then checks again.
+                temporary files; delete -delete dirs; drop checkpoint entries of missing
+                partitions and lower offsets past the log end). Prints the plan first, then
+                checks again. A log-start-offset past the log end is never "fixed".
       --json    print the report as JSON (schema "${CHECK_SCHEMA}")
   -h, --help    show this help
 
@@ -55,7 +57,7 @@ export async function run(argv: string[], io: { out?: (s: string) => void; err?:
         out(`${renderCheckReport(report)}\nWill fix (${planned.length}):\n${planned.map((a) => `${a.path}: ${a.action}`).join('\n')}\n\n`);
       }
       try {
-        applyFixes(report, (m) => { fixLog.push(m); if (!values.json) out(`${m}\n`); });
+        await applyFixes(report, (m) => { fixLog.push(m); if (!values.json) out(`${m}\n`); });
       } catch (e) {
         err(`rafka log-dirs: fixing failed: ${(e as Error).message}\n`);
       }

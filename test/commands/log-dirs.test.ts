@@ -121,22 +121,22 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     expect(probs).toContain(`${orders}/00000000000000009999.index: orphan-index: index file without its .log [--fix: delete it (as the broker does at startup)]`);
     expect(probs).toContain(`${dir}/old-0.0123456789abcdef0123456789abcdef-delete: delete-dir: partition directory marked for deletion, not deleted yet [--fix: delete the directory (the broker deletes it after startup)]`);
     // the checkpoints now point past the (valid) end
-    expect(probs).toContain(`${dir}/recovery-point-offset-checkpoint: checkpoint: orders-0: offset 24 is past the log end offset 21 (data the broker flushed is missing)`);
+    expect(probs).toContain(`${dir}/recovery-point-offset-checkpoint: checkpoint: orders-0: offset 24 is past the log end offset 21 (data the broker flushed is missing) [--fix: lower it to the log end offset (as the broker does when it loads the log, then rewrites the file)]`);
     // read-only: nothing changed
     expect(statSync(last).size).toBe(size - 7);
     expect(existsSync(`${logs[0]!}.cleaned`)).toBe(true);
 
-    // checkpoints are not --fix's business: make them consistent as an operator would, then fix
-    writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n2\norders 0 21\npayments 0 3\n');
-    writeFileSync(path.join(dir, 'replication-offset-checkpoint'), '0\n2\norders 0 21\npayments 0 3\n');
     const f = await check(dir, '--fix');
-    const plan = f.out.indexOf('Will fix (3):');
+    const plan = f.out.indexOf('Will fix (5):');
     expect(plan).toBeGreaterThan(0);
     expect(f.out).toContain(`${orders}: run the broker's log recovery from segment ${Number(path.basename(last).slice(0, 20))}: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate ${path.basename(last)} at byte ${start} (drops ${size - start - 7} bytes)\n`);
     expect(f.out).toContain(`${dir}/old-0.0123456789abcdef0123456789abcdef-delete: delete the directory marked for deletion`);
     expect(f.out.indexOf(`${orders}: recovered`)).toBeGreaterThan(plan);
+    expect(f.out).toContain(`${dir}/recovery-point-offset-checkpoint: rewrite it after the repairs above`);
     expect(f.code, f.out).toBe(0);
     expect(statSync(last).size).toBe(start);
+    expect(readFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n2\norders 0 21\npayments 0 3\n');
+    expect(readFileSync(path.join(dir, 'replication-offset-checkpoint'), 'utf8')).toBe('0\n2\norders 0 21\npayments 0 3\n');
     expect(existsSync(`${logs[0]!}.cleaned`)).toBe(false);
     expect(existsSync(path.join(dir, 'old-0.0123456789abcdef0123456789abcdef-delete'))).toBe(false);
     const again = await check(dir, '--json');
@@ -182,6 +182,16 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     expect(r.out).toMatch(new RegExp(`${idx.replace(/[.]/g, '\\.')}: byte 0: index-mismatch: entry 0: offset \\d+ but the batch at position \\d+ ends at offset \\d+ \\[--fix: recover the segment: rebuild its indexes\\]`));
     expect(r.out).toContain(`${dir}/replication-offset-checkpoint: checkpoint: entry for gone-0 (offset 5) but there is no partition directory gone-0`);
     expect(r.out).toContain(`${dir}/log-start-offset-checkpoint: checkpoint: malformed: Malformed line in checkpoint file`);
+    // a log start offset past the end would make a broker delete the partition's data: reported, never "fixed"
+    writeFileSync(path.join(dir, 'log-start-offset-checkpoint'), '0\n1\npayments 0 50\n');
+    const f = await check(dir, '--fix');
+    expect(f.code).toBe(1);
+    expect(f.out).toContain(`${dir}/replication-offset-checkpoint: rewritten (dropped gone-0 5)`);
+    expect(readFileSync(path.join(dir, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\npayments 0 50\n');
+    const after = f.out.slice(f.out.indexOf('After fixing:'));
+    expect(after.split('\n').filter((l) => l.startsWith(dir))).toEqual([
+      `${dir}/log-start-offset-checkpoint: checkpoint: payments-0: offset 50 is past the log end offset 6 (a broker would DELETE every segment of this partition at startup)`,
+    ]);
   });
 
   it('meta.properties that disagree across dirs; usage errors exit 2', async () => {

@@ -94,6 +94,7 @@ export interface CheckReport {
 const CHECKPOINTS = [RECOVERY_POINT_CHECKPOINT_FILE, LOG_START_OFFSET_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE];
 const n = (v: bigint): number => Number(v);
 const REBUILD = 'recover the segment: rebuild its indexes';
+const CHECKPOINT_DROP_FIX = "drop the entry (the broker's next checkpoint write omits it)";
 
 // ------------------------------------------------------------------------------------------------ check
 
@@ -179,14 +180,17 @@ async function checkLogDir(dir: string, problems: CheckProblem[]): Promise<LogDi
       const key = topicPartitionKey(e.topic, e.partition);
       const part = byKey.get(key);
       if (!part) {
-        problems.push({ path: file, position: null, kind: 'checkpoint', message: `entry for ${key} (offset ${e.offset}) but there is no partition directory ${key}`, fix: null });
+        problems.push({ path: file, position: null, kind: 'checkpoint', message: `entry for ${key} (offset ${e.offset}) but there is no partition directory ${key}`, fix: CHECKPOINT_DROP_FIX });
         continue;
       }
       if (cp === LOG_START_OFFSET_CHECKPOINT_FILE) logStart.set(key, e.offset);
       if (e.offset > BigInt(part.logEndOffset)) {
         const consequence = cp === LOG_START_OFFSET_CHECKPOINT_FILE ? ' (a broker would DELETE every segment of this partition at startup)'
           : cp === RECOVERY_POINT_CHECKPOINT_FILE ? ' (data the broker flushed is missing)' : '';
-        problems.push({ path: file, position: null, kind: 'checkpoint', message: `${key}: offset ${e.offset} is past the log end offset ${part.logEndOffset}${consequence}`, fix: null });
+        const fix = cp === LOG_START_OFFSET_CHECKPOINT_FILE ? null
+          : cp === CLEANER_OFFSET_CHECKPOINT_FILE ? 'reset it to the log start offset (as the log cleaner does)'
+          : 'lower it to the log end offset (as the broker does when it loads the log, then rewrites the file)';
+        problems.push({ path: file, position: null, kind: 'checkpoint', message: `${key}: offset ${e.offset} is past the log end offset ${part.logEndOffset}${consequence}`, fix });
       }
     }
   }
@@ -466,13 +470,24 @@ export function planFixes(report: CheckReport): FixAction[] {
       });
     }
   }
+  for (const file of new Set(report.problems.filter((p) => p.kind === 'checkpoint' && p.fix !== null).map((p) => p.path))) {
+    actions.push({
+      path: file,
+      action: 'rewrite it after the repairs above: drop entries for missing partitions, lower offsets past the log end offset to it (cleaner offsets: reset to the log start offset)',
+    });
+  }
   return actions;
 }
 
 /** Apply {@link planFixes}; returns per action what happened. */
-export function applyFixes(report: CheckReport, log: (m: string) => void): void {
+export async function applyFixes(report: CheckReport, log: (m: string) => void): Promise<void> {
+  const checkpointFiles: string[] = [];
   for (const a of planFixes(report)) {
-    const part = report.dirs.flatMap((d) => d.partitions).find((p) => p.path === a.path)!;
+    const part = report.dirs.flatMap((d) => d.partitions).find((p) => p.path === a.path);
+    if (!part) {
+      checkpointFiles.push(a.path);
+      continue;
+    }
     if (part.kind === 'delete') {
       fs.rmSync(part.path, { recursive: true, force: true });
       log(`${part.path}: deleted`);
@@ -488,6 +503,36 @@ export function applyFixes(report: CheckReport, log: (m: string) => void): void 
     });
     for (const s of loaded.segments) s.close();
     log(`${part.path}: recovered ${loaded.recoveredSegments.length} segment(s), truncated ${loaded.truncatedBytes} bytes, deleted segment(s) [${loaded.deletedSegments.join(', ')}], log end offset ${loaded.logEndOffset}`);
+  }
+  if (checkpointFiles.length > 0) await fixCheckpoints(checkpointFiles, log);
+}
+
+/** Rewrite offset checkpoints against the log end offsets found now (after the partition repairs). */
+async function fixCheckpoints(files: string[], log: (m: string) => void): Promise<void> {
+  for (const file of files) {
+    const dir = path.dirname(file);
+    const fresh = await checkLogDir(dir, []);
+    const parts = new Map(fresh.partitions.filter((p) => p.kind === 'current').map((p) => [topicPartitionKey(p.topic, p.partition), p]));
+    const cp = new OffsetCheckpointFile(file);
+    const entries = await cp.readEntries();
+    const kept = [];
+    const changes: string[] = [];
+    for (const e of entries) {
+      const key = topicPartitionKey(e.topic, e.partition);
+      const p = parts.get(key);
+      if (!p) {
+        changes.push(`dropped ${key} ${e.offset}`);
+        continue;
+      }
+      if (e.offset > BigInt(p.logEndOffset) && path.basename(file) !== LOG_START_OFFSET_CHECKPOINT_FILE) {
+        const to = path.basename(file) === CLEANER_OFFSET_CHECKPOINT_FILE ? BigInt(p.logStartOffset) : BigInt(p.logEndOffset);
+        changes.push(`${key} ${e.offset} -> ${to}`);
+        kept.push({ ...e, offset: to });
+      } else kept.push(e);
+    }
+    if (changes.length === 0) continue;
+    await cp.writeEntries(kept);
+    log(`${file}: rewritten (${changes.join(', ')})`);
   }
 }
 
