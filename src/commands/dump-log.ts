@@ -5,13 +5,15 @@
  * Exit codes: 0 ok; 1 a problem was found (corrupt or truncated data, an index disagreeing with its log,
  * a malformed/unreadable/unknown file); 2 usage error.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dumpFiles, formatDumpProblem, DUMP_SCHEMA, type DumpOptions } from '../tools/log/dump.js';
+import { dumpFiles, fileTypeOf, formatDumpProblem, DUMP_SCHEMA, type DumpOptions } from '../tools/log/dump.js';
 import { BufferedWriter, OutputClosedError, stdoutSink, stringSink } from '../tools/log/writer.js';
 
 export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2 } as const;
 
-export const USAGE = `Usage: rafka dump-log FILE... [options]
+export const USAGE = `Usage: rafka dump-log FILE|DIR... [options]
 
 Decodes log-dir files (Kafka's or Rafka's), like kafka-dump-log.sh. Read-only.
   .log                       batches: offsets, count, position, size, CRC valid?, magic, compression,
@@ -20,7 +22,7 @@ Decodes log-dir files (Kafka's or Rafka's), like kafka-dump-log.sh. Read-only.
   .txnindex                  aborted transactions
   .snapshot                  producer state
   *-offset-checkpoint, leader-epoch-checkpoint, partition.metadata, meta.properties
-  (.deleted/.cleaned/.swap suffixes are accepted)
+  (.deleted/.cleaned/.swap suffixes are accepted; a directory stands for the files above in it)
 
 Options:
       --print-data-log     print every record: offset, timestamp, key, value, headers (implies
@@ -34,6 +36,20 @@ Options:
 A corrupt or truncated file is dumped up to the first bad byte, then "<file>: byte <position>: <problem>".
 Exit codes: 0 ok, 1 problems found, 2 usage error.
 `;
+
+/** A directory argument (a partition dir or a log dir) stands for the files in it dump-log knows, sorted. */
+function expandDirs(args: string[]): string[] {
+  return args.flatMap((a) => {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(a).isDirectory();
+    } catch {
+      /* reported as unreadable later */
+    }
+    if (!isDir) return [a];
+    return fs.readdirSync(a).sort().filter((n) => fileTypeOf(n) !== null && fs.statSync(path.join(a, n)).isFile()).map((n) => path.join(a, n));
+  });
+}
 
 export async function run(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const err = io.err ?? ((s: string) => { process.stderr.write(s); });
@@ -51,7 +67,7 @@ export async function run(argv: string[], io: { out?: (s: string) => void; err?:
   } catch (e) { return usage((e as Error).message); }
   const { values, positionals } = parsed;
   if (values.help) { (io.out ?? ((s: string) => { process.stdout.write(s); }))(USAGE); return EXIT.OK; }
-  const files = [...(values.files ?? []).flatMap((f) => f.split(',')), ...positionals].filter((f) => f.length > 0);
+  const files = expandDirs([...(values.files ?? []).flatMap((f) => f.split(',')), ...positionals].filter((f) => f.length > 0));
   if (files.length === 0) return usage('missing FILE');
   const opts: DumpOptions = {
     printDataLog: values['print-data-log'] ?? false,

@@ -128,6 +128,15 @@ describe('rafka dump-log on real Kafka 2.7.1 data (compat fixture copy)', () => 
     expect(r.out).toContain('TOPIC               PARTITION  OFFSET\n__consumer_offsets  28         2\n');
     expect(r.out).toContain('EPOCH  START OFFSET\n0      38\n');
     expect(r.out).toContain('cluster.id  d0053poFTbGwSWThjV1DEg');
+
+    // a directory stands for the files in it
+    const all = JSON.parse((await dump('--json', path.join(root, '__consumer_offsets-28'))).out) as JsonDump;
+    expect(all.files.map((f) => [path.basename(f.file), f.type])).toEqual([
+      ['00000000000000000000.index', 'index'], ['00000000000000000000.log', 'log'], ['00000000000000000000.timeindex', 'timeindex'],
+      ['00000000000000000002.log', 'log'], ['00000000000000000002.snapshot', 'snapshot'], ['00000000000000000003.snapshot', 'snapshot'],
+      ['leader-epoch-checkpoint', 'leader-epoch-checkpoint'],
+    ]);
+    expect(all.problems).toEqual([]);
   });
 });
 
