@@ -76,6 +76,31 @@ describe('rafka log-dirs check on the compat fixture (real Kafka 2.7.1)', () => 
   });
 });
 
+describe('rafka log-dirs check on a broken copy of the compat fixture', () => {
+  it('a flipped byte and a truncated tail in real Kafka segments; --fix repairs data and checkpoints, second check clean', async () => {
+    const root = await compat();
+    const s17 = path.join(root, '__consumer_offsets-17/00000000000000000000.log');
+    const b = readFileSync(s17);
+    b[100] ^= 0xff;
+    writeFileSync(s17, b);
+    const s39 = path.join(root, '__consumer_offsets-39/00000000000000000018.log');
+    truncateSync(s39, 138);
+    const r = await check(root);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`\\n${s17.replace(/[.]/g, '\\.')}: byte 0: corrupt: batch 0\\.\\.0: Record batch is corrupt \\(stored crc = 4034577635, computed crc = \\d+\\) \\[--fix: `));
+    expect(r.out).toContain(`\n${s39}: byte 0: truncated: batch at offset 18 declares 148 bytes but only 138 remain [--fix: `);
+    expect(r.out).toContain(`\n${root}/replication-offset-checkpoint: checkpoint: __consumer_offsets-39: offset 20 is past the log end offset 18 [--fix: `);
+    const f = await check(root, '--fix');
+    expect(f.out).toContain(`${root}/__consumer_offsets-17: run the broker's log recovery from segment 0: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate 00000000000000000000.log at byte 0 (drops 390 bytes) and delete the 1 later segment(s) 1 (221 bytes, 2 records)\n`);
+    expect(f.out).toContain(`${root}/__consumer_offsets-39: run the broker's log recovery from segment 18: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate 00000000000000000018.log at byte 0 (drops 138 bytes)\n`);
+    expect(f.out).toContain(`${root}/cleaner-offset-checkpoint: rewritten (__consumer_offsets-17 1 -> 0)`);
+    expect(f.code, f.out).toBe(0);
+    expect((await check(root)).code).toBe(0);
+    expect(readFileSync(path.join(root, 'replication-offset-checkpoint'), 'utf8')).toContain('__consumer_offsets 39 18\n');
+    expect(existsSync(path.join(root, '__consumer_offsets-17/00000000000000000001.log'))).toBe(false);
+  });
+});
+
 describe('rafka log-dirs check on Rafka-written log dirs', () => {
   it('a clean dir exits 0 and the --json report has the documented shape', async () => {
     const dir = rafkaLogDir(await tmp());
@@ -127,12 +152,12 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     expect(existsSync(`${logs[0]!}.cleaned`)).toBe(true);
 
     const f = await check(dir, '--fix');
-    const plan = f.out.indexOf('Will fix (5):');
+    const plan = f.out.indexOf('Will fix (6):');
     expect(plan).toBeGreaterThan(0);
     expect(f.out).toContain(`${orders}: run the broker's log recovery from segment ${Number(path.basename(last).slice(0, 20))}: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate ${path.basename(last)} at byte ${start} (drops ${size - start - 7} bytes)\n`);
     expect(f.out).toContain(`${dir}/old-0.0123456789abcdef0123456789abcdef-delete: delete the directory marked for deletion`);
     expect(f.out.indexOf(`${orders}: recovered`)).toBeGreaterThan(plan);
-    expect(f.out).toContain(`${dir}/recovery-point-offset-checkpoint: rewrite it after the repairs above`);
+    expect(f.out).toContain(`${dir}/recovery-point-offset-checkpoint: after the repairs above, if needed: drop entries`);
     expect(f.code, f.out).toBe(0);
     expect(statSync(last).size).toBe(start);
     expect(readFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n2\norders 0 21\npayments 0 3\n');

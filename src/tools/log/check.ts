@@ -470,10 +470,17 @@ export function planFixes(report: CheckReport): FixAction[] {
       });
     }
   }
-  for (const file of new Set(report.problems.filter((p) => p.kind === 'checkpoint' && p.fix !== null).map((p) => p.path))) {
+  // Checkpoints: those with fixable entries now, and every checkpoint of a log dir where a repair removes data
+  // (offsets past the new log end offsets appear only then).
+  const files = new Set(report.problems.filter((p) => p.kind === 'checkpoint' && p.fix !== null).map((p) => p.path));
+  for (const d of report.dirs) {
+    if (!d.partitions.some((p) => p.kind === 'delete' || actions.some((a) => a.path === p.path && !a.action.endsWith('no data is removed')))) continue;
+    for (const cp of CHECKPOINTS) if (d.checkpoints[cp]?.present) files.add(path.join(d.dir, cp));
+  }
+  for (const file of files) {
     actions.push({
       path: file,
-      action: 'rewrite it after the repairs above: drop entries for missing partitions, lower offsets past the log end offset to it (cleaner offsets: reset to the log start offset)',
+      action: 'after the repairs above, if needed: drop entries of missing partitions, lower offsets past the log end offset to it (cleaner offsets: reset to the log start offset)',
     });
   }
   return actions;
