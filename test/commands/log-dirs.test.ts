@@ -152,12 +152,12 @@ describe('rafka log-dirs check on Rafka-written log dirs', () => {
     expect(existsSync(`${logs[0]!}.cleaned`)).toBe(true);
 
     const f = await check(dir, '--fix');
-    const plan = f.out.indexOf('Will fix (6):');
+    const plan = f.out.indexOf('Will fix (4):');
     expect(plan).toBeGreaterThan(0);
     expect(f.out).toContain(`${orders}: run the broker's log recovery from segment ${Number(path.basename(last).slice(0, 20))}: remove leftover .deleted/.cleaned files and orphan indexes, complete interrupted swaps, rebuild indexes; truncate ${path.basename(last)} at byte ${start} (drops ${size - start - 7} bytes)\n`);
     expect(f.out).toContain(`${dir}/old-0.0123456789abcdef0123456789abcdef-delete: delete the directory marked for deletion`);
     expect(f.out.indexOf(`${orders}: recovered`)).toBeGreaterThan(plan);
-    expect(f.out).toContain(`${dir}/recovery-point-offset-checkpoint: after the repairs above, if needed: drop entries`);
+    expect(f.out).toContain(`${dir}: after the repairs above, rewrite log-start-offset-checkpoint, recovery-point-offset-checkpoint, replication-offset-checkpoint where needed: drop entries`);
     expect(f.code, f.out).toBe(0);
     expect(statSync(last).size).toBe(start);
     expect(readFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n2\norders 0 21\npayments 0 3\n');

@@ -438,6 +438,8 @@ export function verifyTimeIndex(file: string, base: bigint, logFile: string, val
 export interface FixAction {
   path: string;
   action: string;
+  /** For a checkpoint rewrite: the checkpoint files concerned. */
+  checkpoints?: string[];
 }
 
 /** The repairs `--fix` would make for `report`, in order (printed before anything is changed). */
@@ -477,10 +479,13 @@ export function planFixes(report: CheckReport): FixAction[] {
     if (!d.partitions.some((p) => p.kind === 'delete' || actions.some((a) => a.path === p.path && !a.action.endsWith('no data is removed')))) continue;
     for (const cp of CHECKPOINTS) if (d.checkpoints[cp]?.present) files.add(path.join(d.dir, cp));
   }
-  for (const file of files) {
+  for (const d of report.dirs) {
+    const mine = [...files].filter((f) => path.dirname(f) === d.dir).sort();
+    if (mine.length === 0) continue;
     actions.push({
-      path: file,
-      action: 'after the repairs above, if needed: drop entries of missing partitions, lower offsets past the log end offset to it (cleaner offsets: reset to the log start offset)',
+      path: d.dir,
+      checkpoints: mine,
+      action: `after the repairs above, rewrite ${mine.map((f) => path.basename(f)).join(', ')} where needed: drop entries of missing partitions, lower offsets past the log end offset to it (cleaner offsets: reset to the log start offset)`,
     });
   }
   return actions;
@@ -490,11 +495,11 @@ export function planFixes(report: CheckReport): FixAction[] {
 export async function applyFixes(report: CheckReport, log: (m: string) => void): Promise<void> {
   const checkpointFiles: string[] = [];
   for (const a of planFixes(report)) {
-    const part = report.dirs.flatMap((d) => d.partitions).find((p) => p.path === a.path);
-    if (!part) {
-      checkpointFiles.push(a.path);
+    if (a.checkpoints) {
+      checkpointFiles.push(...a.checkpoints);
       continue;
     }
+    const part = report.dirs.flatMap((d) => d.partitions).find((p) => p.path === a.path)!;
     if (part.kind === 'delete') {
       fs.rmSync(part.path, { recursive: true, force: true });
       log(`${part.path}: deleted`);
