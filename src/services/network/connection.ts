@@ -7,7 +7,11 @@ import type { Socket } from 'node:net';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<Buffer | null>;
 
-export interface ConnectionInfo { id: string; listenerName: string; remoteAddress: string; remotePort: number }
+export interface ConnectionInfo {
+  id: string; listenerName: string; remoteAddress: string; remotePort: number;
+  /** Aborted when the connection closes: long-running handlers (Fetch long polls) stop waiting. */
+  signal?: AbortSignal;
+}
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
 export class CloseConnectionError extends Error { override name = 'CloseConnectionError'; }
@@ -30,11 +34,15 @@ export class InFlightBudget {
   constructor(readonly capacity: number) {}
   get inUse(): number { return this.used; }
   tryAcquire(): boolean { if (this.used >= this.capacity) return false; this.used++; return true; }
-  release(): void { this.used--; const w = this.waiters.shift(); if (w) w(); }
+  release(): void {
+    this.used--;
+    // Wake waiters until one takes the slot (a waiter whose connection closed meanwhile does not).
+    while (this.used < this.capacity && this.waiters.length > 0) this.waiters.shift()!();
+  }
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot { response: Buffer | null; done: boolean }
+interface Slot { response: Buffer | null; done: boolean; released: boolean }
 
 export class Connection {
   private buffered: Buffer[] = [];
@@ -43,10 +51,13 @@ export class Connection {
   private closed = false;
   private paused = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private readonly abort = new AbortController();
+  readonly info: ConnectionInfo;
   requests = 0;
 
-  constructor(readonly socket: Socket, readonly info: ConnectionInfo, private readonly limits: ConnectionLimits,
+  constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
+    this.info = { ...info, signal: this.abort.signal };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -96,15 +107,22 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: Slot = { response: null, done: false };
+    const slot: Slot = { response: null, done: false, released: false };
     this.slots.push(slot);
     this.requests++;
     this.handler(frame, this.info).then(
-      (response) => { slot.response = response; slot.done = true; this.limits.inFlight.release(); this.flushInOrder(); },
+      (response) => { slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
       (err: unknown) => {
-        this.limits.inFlight.release();
+        this.releaseSlot(slot);
         this.close(err instanceof Error ? err.message : String(err));
       });
+  }
+
+  /** A slot goes back to the shared budget once: when answered, or when the connection closes first. */
+  private releaseSlot(slot: Slot): void {
+    if (slot.released) return;
+    slot.released = true;
+    this.limits.inFlight.release();
   }
 
   /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
@@ -136,6 +154,8 @@ export class Connection {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.buffered = [];
+    this.abort.abort();
+    for (const slot of this.slots) this.releaseSlot(slot);
     this.socket.destroy();
     this.events.onClose(this, reason);
   }

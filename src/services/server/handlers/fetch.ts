@@ -127,7 +127,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
 export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
   return {
     apiKey: ApiKey.Fetch,
-    async handle(req, { broker: ctx }) {
+    async handle(req, { broker: ctx, conn }) {
       const body = req.body;
       if (req.apiVersion >= 7 && body.sessionEpoch !== 0 && body.sessionEpoch !== -1) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
@@ -135,8 +135,9 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
       let pass = await readAll(ctx, req);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
-      while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0) {
-        await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline));
+      // A long poll ends early when its connection closes (no slot is held for a client that left).
+      while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0 && !conn.signal?.aborted) {
+        await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         pass = await readAll(ctx, req);
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
