@@ -1,0 +1,263 @@
+/**
+ * The classic consumer-group protocol: one actor per group (spawned by the GroupCoordinator service,
+ * src/services/group/group-coordinator.ts), whose states are Kafka's GroupState and whose transitions are exactly the
+ * ones GroupMetadata allows:
+ *
+ *   Empty ──join──► PreparingRebalance ──all joined / rebalance timeout──► CompletingRebalance ──leader's sync──► Stable
+ *     ▲                │  ▲  (initialDelay: group.initial.rebalance.delay.ms,           │                          │
+ *     └──no member left┘  │   extended while members keep arriving)                   │                          │
+ *                         └────────── member joins / leaves / expires / changes ──────┴──────────────────────────┘
+ *   Empty ──DeleteGroups / offsets expired──► Dead        (any) ──unload──► Dead
+ *
+ * The decisions (who is accepted, protocol votes, leader, errors) are Kafka's, in src/services/group/classic-group.ts,
+ * over a mutable GroupData in the context (callbacks of waiting JoinGroup / SyncGroup requests live in it); they
+ * ask this chart for transitions (`go.*` events, rejected when Kafka would reject them) and for timers (XState
+ * delayed events with ids: `hb:<member>` session timers, `join` rebalance/initial delay, `sync` pending-sync expiry).
+ *
+ * One actor per group (not one coordinator actor with plain per-group state): an idle group actor costs a few KB
+ * (measured in test/machines/group-coordinator.test.ts: 5,000 idle groups well under 50 MB), and per-group timers,
+ * transitions and inspection come with the actor.
+ */
+import { setup, enqueueActions, assign } from 'xstate';
+import type { Logger } from '../logger.js';
+import { ErrorCode } from '../protocol/errors.js';
+import {
+  checkCommit, completeJoin, extendInitialDelay, handleHeartbeat, handleJoin, handleLeaveMember, handleSync, hasAllMembersJoined,
+  joinError, joinTimeoutMs, newGroupData, onMemberExpire, onSyncExpire, scheduleRestoredHeartbeats, startInitialDelay,
+  DEFAULT_GROUP_CONFIG, type CompleteJoinOutcome, type GroupConfig, type GroupData, type GroupEffects, type GroupTimerEvent, type JoinRequest,
+  type JoinResult, type MemberRef, type SyncRequest, type SyncResult,
+} from '../services/group/classic-group.js';
+import type { GroupValue } from '../services/group/offsets-records.js';
+
+export interface GroupMachineInput {
+  groupId: string;
+  cfg?: GroupConfig;
+  /** Persists the group metadata (GroupMetadataValue); returns an error code. Default: keep in memory only. */
+  store?: (groupId: string, value: GroupValue) => number;
+  now?: () => number;
+  log?: Logger;
+  /** A group loaded from __consumer_offsets. */
+  restored?: GroupData;
+}
+
+export interface GroupMachineContext {
+  g: GroupData;
+  cfg: GroupConfig;
+  store: (groupId: string, value: GroupValue) => number;
+  now: () => number;
+  log: Logger | null;
+  /** The rebalance being prepared started from Empty: wait group.initial.rebalance.delay.ms first. */
+  initialDelay: boolean;
+  joinOutcome: CompleteJoinOutcome | null;
+}
+
+export type GroupRequestEvent =
+  | { type: 'group.join'; req: JoinRequest; reply: (r: JoinResult) => void }
+  | { type: 'group.sync'; req: SyncRequest; reply: (r: SyncResult) => void }
+  | { type: 'group.heartbeat'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
+  | { type: 'group.leave'; members: MemberRef[]; reply: (errorCodes: number[]) => void }
+  | { type: 'group.commitCheck'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
+  /** DeleteGroups / offset expiry: only an Empty group dies (NONE), else NON_EMPTY_GROUP (Dead: GROUP_ID_NOT_FOUND). */
+  | { type: 'group.delete'; reply: (errorCode: number) => void }
+  /** The coordinator lost the group (partition emigrated, shutdown): pending requests get NOT_COORDINATOR. */
+  | { type: 'group.unload' };
+
+type GoEvent =
+  | { type: 'go.Empty' } | { type: 'go.CompletingRebalance' } | { type: 'go.Stable' } | { type: 'go.Dead' }
+  | { type: 'go.PreparingRebalance'; fromEmpty: boolean };
+
+export type GroupMachineEvent = GroupRequestEvent | GroupTimerEvent | GoEvent;
+
+type Enqueue = {
+  raise: (e: GroupMachineEvent, opts?: { id?: string; delay?: number }) => void;
+  cancel: (id: string) => void;
+};
+
+function effects(ctx: GroupMachineContext, enqueue: Enqueue): GroupEffects {
+  return {
+    goto: (state) => enqueue.raise({ type: `go.${state}` } as GoEvent),
+    prepareRebalance: (fromEmpty) => enqueue.raise({ type: 'go.PreparingRebalance', fromEmpty }),
+    schedule: (id, delayMs, event) => { enqueue.cancel(id); enqueue.raise(event, { id, delay: Math.max(0, delayMs) }); },
+    cancel: (id) => enqueue.cancel(id),
+    storeGroup: (value) => ctx.store(ctx.g.groupId, value),
+    now: ctx.now,
+    log: (msg, fields) => ctx.log?.info({ group: ctx.g.groupId, ...fields }, `[GroupCoordinator] ${msg}`),
+  };
+}
+
+const fxOf = (context: GroupMachineContext, enqueue: unknown) => effects(context, enqueue as Enqueue);
+
+export const classicGroupMachine = setup({
+  types: {} as { context: GroupMachineContext; events: GroupMachineEvent; input: GroupMachineInput },
+  guards: {
+    restoredStable: ({ context }) => context.g.state === 'Stable',
+    initialDelay: ({ context }) => context.initialDelay,
+    canExtendInitialDelay: ({ context }) => context.g.newMemberAdded && context.g.initialDelayRemainingMs > 0,
+    allJoined: ({ context }) => hasAllMembersJoined(context.g),
+    outcomeEmpty: ({ context }) => context.joinOutcome === 'Empty',
+    outcomeRetry: ({ context }) => context.joinOutcome === 'retry',
+    isEmpty: ({ context }) => context.g.state === 'Empty',
+    isDead: ({ context }) => context.g.state === 'Dead',
+  },
+  actions: {
+    join: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.join') handleJoin(context.g, event.req, event.reply, fxOf(context, enqueue), context.cfg);
+    }),
+    sync: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.sync') handleSync(context.g, event.req, event.reply, fxOf(context, enqueue));
+    }),
+    heartbeat: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.heartbeat') event.reply(handleHeartbeat(context.g, event.req, fxOf(context, enqueue)));
+    }),
+    leave: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'group.leave') return;
+      if (context.g.state === 'Dead') return event.reply(event.members.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE));
+      const fx = fxOf(context, enqueue);
+      event.reply(event.members.map((m) => handleLeaveMember(context.g, m, fx)));
+    }),
+    commitCheck: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.commitCheck') event.reply(checkCommit(context.g, event.req, fxOf(context, enqueue)));
+    }),
+    memberExpire: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'member.expire') onMemberExpire(context.g, event.memberId, event.pending, fxOf(context, enqueue));
+    }),
+    syncExpire: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'sync.expire') onSyncExpire(context.g, event.generationId, fxOf(context, enqueue));
+    }),
+    scheduleRestored: enqueueActions(({ context, enqueue }) => scheduleRestoredHeartbeats(context.g, fxOf(context, enqueue))),
+    enter: ({ context }, params: { state: GroupData['state'] }) => {
+      context.g.state = params.state;
+      context.g.currentStateTimestamp = context.now();
+    },
+    notePrepare: assign(({ context, event }) => {
+      const fromEmpty = event.type === 'go.PreparingRebalance' && event.fromEmpty;
+      if (fromEmpty) startInitialDelay(context.g, context.cfg);
+      return { initialDelay: fromEmpty };
+    }),
+    scheduleInitialDelay: enqueueActions(({ context, enqueue }) => {
+      fxOf(context, enqueue).schedule('join', context.cfg.initialRebalanceDelayMs, { type: 'join.expire' });
+    }),
+    extendInitialDelay: enqueueActions(({ context, enqueue }) => {
+      const delay = extendInitialDelay(context.g, context.cfg);
+      if (delay !== null) fxOf(context, enqueue).schedule('join', delay, { type: 'join.expire' });
+    }),
+    scheduleJoinTimeout: enqueueActions(({ context, enqueue }) => {
+      fxOf(context, enqueue).schedule('join', joinTimeoutMs(context.g), { type: 'join.expire' });
+    }),
+    completeJoin: enqueueActions(({ context, enqueue }) => {
+      const outcome = completeJoin(context.g, fxOf(context, enqueue));
+      enqueue.assign({ joinOutcome: outcome });
+    }),
+    unload: enqueueActions(({ context, enqueue }) => {
+      const g = context.g;
+      for (const m of g.members.values()) {
+        enqueue.cancel(`hb:${m.memberId}`);
+        if (m.awaitingJoin) { const cb = m.awaitingJoin; m.awaitingJoin = null; cb(joinError(m.memberId, ErrorCode.NOT_COORDINATOR)); }
+        if (m.awaitingSync) { const cb = m.awaitingSync; m.awaitingSync = null; cb({ errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }); }
+      }
+      for (const id of g.pendingMembers) enqueue.cancel(`hb:${id}`);
+      enqueue.cancel('join');
+      enqueue.cancel('sync');
+    }),
+  },
+}).createMachine({
+  id: 'group',
+  context: ({ input }) => ({
+    g: input.restored ?? newGroupData(input.groupId, (input.now ?? Date.now)()),
+    cfg: input.cfg ?? DEFAULT_GROUP_CONFIG,
+    store: input.store ?? (() => ErrorCode.NONE),
+    now: input.now ?? Date.now,
+    log: input.log ?? null,
+    initialDelay: false,
+    joinOutcome: null,
+  }),
+  initial: 'booting',
+  on: {
+    'group.join': { actions: 'join' },
+    'group.sync': { actions: 'sync' },
+    'group.heartbeat': { actions: 'heartbeat' },
+    'group.leave': { actions: 'leave' },
+    'group.commitCheck': { actions: 'commitCheck' },
+    'member.expire': { actions: 'memberExpire' },
+    'sync.expire': { actions: 'syncExpire' },
+    'group.delete': [
+      { guard: 'isEmpty', target: '.Dead', actions: ({ event }) => event.reply(ErrorCode.NONE) },
+      { guard: 'isDead', actions: ({ event }) => event.reply(ErrorCode.GROUP_ID_NOT_FOUND) },
+      { actions: ({ event }) => event.reply(ErrorCode.NON_EMPTY_GROUP) },
+    ],
+    'group.unload': { target: '.Dead', actions: 'unload' },
+  },
+  states: {
+    booting: {
+      always: [
+        { guard: 'restoredStable', target: 'Stable', actions: 'scheduleRestored' },
+        { target: 'Empty' },
+      ],
+    },
+    Empty: {
+      entry: { type: 'enter', params: { state: 'Empty' } },
+      on: {
+        'go.PreparingRebalance': { target: 'PreparingRebalance', actions: 'notePrepare' },
+        'go.Dead': 'Dead',
+      },
+    },
+    PreparingRebalance: {
+      entry: { type: 'enter', params: { state: 'PreparingRebalance' } },
+      exit: enqueueActions(({ enqueue }) => enqueue.cancel('join')),
+      initial: 'route',
+      on: { 'go.Dead': 'Dead' },
+      states: {
+        route: {
+          always: [{ guard: 'initialDelay', target: 'initialDelay' }, { target: 'awaitingJoins' }],
+        },
+        /** InitialDelayedJoin: completes only when the delay ends (extended while new members keep arriving). */
+        initialDelay: {
+          entry: 'scheduleInitialDelay',
+          on: {
+            'join.expire': [
+              { guard: 'canExtendInitialDelay', actions: 'extendInitialDelay' },
+              { target: '#group.completingJoin' },
+            ],
+          },
+        },
+        /** DelayedJoin: completes when every member rejoined, or at the rebalance timeout. */
+        awaitingJoins: {
+          entry: 'scheduleJoinTimeout',
+          always: { guard: 'allJoined', target: '#group.completingJoin' },
+          on: { 'join.expire': '#group.completingJoin' },
+        },
+      },
+    },
+    /** Transient: Kafka's onCompleteJoin, then where the group goes. */
+    completingJoin: {
+      entry: 'completeJoin',
+      always: [
+        { guard: 'outcomeEmpty', target: 'Empty' },
+        { guard: 'outcomeRetry', target: 'PreparingRebalance.awaitingJoins' },
+        { target: 'CompletingRebalance' },
+      ],
+    },
+    CompletingRebalance: {
+      entry: { type: 'enter', params: { state: 'CompletingRebalance' } },
+      on: {
+        'go.Stable': 'Stable',
+        'go.PreparingRebalance': { target: 'PreparingRebalance', actions: 'notePrepare' },
+        'go.Dead': 'Dead',
+      },
+    },
+    Stable: {
+      entry: { type: 'enter', params: { state: 'Stable' } },
+      on: {
+        'go.PreparingRebalance': { target: 'PreparingRebalance', actions: 'notePrepare' },
+        'go.Dead': 'Dead',
+      },
+    },
+    Dead: {
+      entry: [{ type: 'enter', params: { state: 'Dead' } }, 'unload'],
+      on: {
+        'group.delete': { actions: ({ event }) => event.reply(ErrorCode.GROUP_ID_NOT_FOUND) },
+        'group.unload': {},
+      },
+    },
+  },
+});
