@@ -1,0 +1,571 @@
+/**
+ * The group coordinator (Kafka's GroupCoordinator + GroupMetadataManager for classic groups): one group actor per
+ * group (src/machines/group-coordinator.ts), committed offsets in memory, and both persisted to `__consumer_offsets`
+ * as Kafka writes them (src/services/group/offsets-records.ts).
+ *
+ * A group belongs to partition `abs(hash(groupId)) % offsets.topic.num.partitions` of `__consumer_offsets`; this
+ * broker coordinates the groups of the partitions it leads. The topic is created on first use (FindCoordinator or
+ * any group request); a partition is loaded (replayed from its log) before its groups are served — meanwhile
+ * COORDINATOR_LOAD_IN_PROGRESS; a partition led elsewhere → NOT_COORDINATOR; no topic yet → COORDINATOR_NOT_AVAILABLE.
+ * With `persist: false` everything stays in memory and every group is served at once (tests, tools).
+ */
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from '../../logger.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { buildRecordBatch, iterateBatches, RecordBatch, type RecordInput } from '../log/record-batch.js';
+import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
+import { classicGroupMachine, type GroupRequestEvent } from '../../machines/group-coordinator.js';
+import {
+  UNKNOWN_MEMBER_ID, isSubscribedToTopic, joinError, restoreGroup, type GroupConfig, type GroupData, type JoinRequest, type JoinResult,
+  type MemberRef, type SyncRequest, type SyncResult,
+} from './classic-group.js';
+import { OFFSETS_TOPIC, partitionForGroup } from './group-keys.js';
+import {
+  decodeGroupValue, decodeKey, decodeOffsetValue, encodeGroupKey, encodeGroupValue, encodeOffsetKey, encodeOffsetValue,
+  type GroupValue, type OffsetValue,
+} from './offsets-records.js';
+
+export interface CommittedOffset extends OffsetValue {}
+
+export interface OffsetCommitEntry { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; expireTimestamp: number }
+
+export interface GroupCoordinatorOptions {
+  /** Persist to and load from __consumer_offsets (default true). */
+  persist?: boolean;
+  now?: () => number;
+  log?: Logger;
+}
+
+type GroupActor = Actor<typeof classicGroupMachine>;
+
+type PartitionState = { kind: 'loading'; done: Promise<void> } | { kind: 'active' } | { kind: 'failed'; error: string };
+
+export interface GroupOverview { groupId: string; protocolType: string; state: string }
+
+export interface GroupSummary {
+  errorCode: number;
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocolData: string;
+  members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }>;
+}
+
+const EMPTY = Buffer.alloc(0);
+const offsetKeyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Kafka's mapping of a failed __consumer_offsets append to what the client sees. */
+function appendErrorCode(err: unknown): number {
+  const name = err instanceof Error ? err.name : '';
+  switch (name) {
+    case 'NotLeaderOrFollowerError':
+    case 'KafkaStorageError':
+      return ErrorCode.NOT_COORDINATOR;
+    case 'RecordTooLargeError':
+    case 'RecordBatchTooLargeError':
+    case 'InvalidRecordError':
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, GroupActor>();
+  private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  private readonly partitions = new Map<number, PartitionState>();
+  private creatingTopic: Promise<void> | null = null;
+  private readonly persist: boolean;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private stopped = false;
+
+  constructor(private readonly ctx: BrokerContext, opts: GroupCoordinatorOptions = {}) {
+    this.persist = opts.persist ?? true;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? ctx.log;
+  }
+
+  // ------------------------------------------------------------------------------------------- configuration
+
+  groupConfig(): GroupConfig {
+    const c = this.ctx.config();
+    return {
+      minSessionTimeoutMs: c.getInt('group.min.session.timeout.ms'),
+      maxSessionTimeoutMs: c.getInt('group.max.session.timeout.ms'),
+      initialRebalanceDelayMs: c.getInt('group.initial.rebalance.delay.ms'),
+      maxSize: c.getInt('group.max.size'),
+      newMemberJoinTimeoutMs: 300_000,
+    };
+  }
+
+  numPartitions(): number {
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    return t ? t.partitions.length : this.ctx.config().getInt('offsets.topic.num.partitions');
+  }
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.numPartitions());
+  }
+
+  // ------------------------------------------------------------------------------------------- readiness / loading
+
+  /** Loads every __consumer_offsets partition this broker leads (startup, and after leadership changes). */
+  async start(): Promise<void> {
+    if (!this.persist) return;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return;
+    await Promise.all(t.partitions.map((p) => this.ensureLoaded(p.partition)));
+  }
+
+  /** NONE when the group's partition is loaded here; else the error Kafka gives (and the topic / load is kicked off). */
+  groupStatus(groupId: string): number {
+    if (this.stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.persist) return ErrorCode.NONE;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) {
+      void this.ensureTopic().catch(() => {});
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    const p = partitionForGroup(groupId, t.partitions.length);
+    const state = this.partitions.get(p);
+    if (state?.kind === 'active') {
+      // leadership may have moved since the load
+      const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, p);
+      if (lookup.kind === 'leader') return ErrorCode.NONE;
+      this.unloadPartition(p);
+      return lookup.kind === 'unknown' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+    }
+    if (state?.kind === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, p);
+    if (lookup.kind === 'notLeader') return ErrorCode.NOT_COORDINATOR;
+    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    void this.ensureLoaded(p);
+    const after = this.partitions.get(p);
+    return after?.kind === 'active' ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  }
+
+  /** FindCoordinator: waits up to `waitMs` for the topic and the group's partition to be ready; returns the leader broker or an error. */
+  async findCoordinator(groupId: string, waitMs: number): Promise<{ errorCode: number; nodeId: number }> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const code = this.groupStatus(groupId);
+      if (code === ErrorCode.NONE) return { errorCode: code, nodeId: this.ctx.metadata.brokerId };
+      if (code === ErrorCode.NOT_COORDINATOR) {
+        const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+        const leader = t?.partitions.find((p) => p.partition === partitionForGroup(groupId, t.partitions.length))?.leader ?? -1;
+        if (leader >= 0 && leader !== this.ctx.metadata.brokerId && this.ctx.metadata.brokers().some((b) => b.id === leader)) return { errorCode: ErrorCode.NONE, nodeId: leader };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return { errorCode: code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code, nodeId: -1 };
+      if (code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+        const st = this.partitions.get(this.partitionFor(groupId));
+        await Promise.race([st?.kind === 'loading' ? st.done : Promise.resolve(), new Promise((r) => setTimeout(r, Math.min(left, 50)))]);
+      } else {
+        await this.ctx.metadata.waitFor((m) => {
+          const t = m.topic(OFFSETS_TOPIC);
+          return !!t && t.partitions.every((p) => p.leader >= 0);
+        }, Math.min(left, 100));
+      }
+    }
+  }
+
+  /** Creates __consumer_offsets as Kafka does (compacted, producer compression, RF bounded by the live brokers). */
+  ensureTopic(): Promise<void> {
+    if (this.ctx.metadata.topic(OFFSETS_TOPIC)) return Promise.resolve();
+    if (this.creatingTopic) return this.creatingTopic;
+    const c = this.ctx.config();
+    const live = this.ctx.metadata.brokers().length;
+    const rf = Math.max(1, Math.min(c.getInt('offsets.topic.replication.factor'), live));
+    const req = {
+      name: OFFSETS_TOPIC,
+      numPartitions: c.getInt('offsets.topic.num.partitions'),
+      replicationFactor: rf,
+      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(c.getInt('offsets.topic.segment.bytes')), 'compression.type': 'producer' },
+    };
+    this.log.info({ partitions: req.numPartitions, replicationFactor: rf }, `Creating topic ${OFFSETS_TOPIC} for the group coordinator`);
+    this.creatingTopic = this.ctx.admin.createTopic(req, false)
+      .catch((e: unknown) => {
+        if (e instanceof Error && e.name === 'TopicExistsError') return;
+        this.log.warn({ err: e }, `Could not create ${OFFSETS_TOPIC}`);
+        throw e;
+      })
+      .finally(() => { this.creatingTopic = null; });
+    return this.creatingTopic;
+  }
+
+  private ensureLoaded(p: number): Promise<void> {
+    const st = this.partitions.get(p);
+    if (st?.kind === 'active') return Promise.resolve();
+    if (st?.kind === 'loading') return st.done;
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, p);
+    if (lookup.kind !== 'leader') return Promise.resolve();
+    const done = this.loadPartition(p, lookup.log).then(
+      () => { this.partitions.set(p, { kind: 'active' }); },
+      (e: unknown) => {
+        this.log.error({ err: e, partition: p }, `Error loading offsets and group metadata from ${OFFSETS_TOPIC}-${p}`);
+        this.partitions.delete(p);
+      },
+    );
+    this.partitions.set(p, { kind: 'loading', done });
+    return done;
+  }
+
+  /** Replays one partition: the last record per key wins, null values delete (Kafka's doLoadGroupsAndOffsets). */
+  private async loadPartition(p: number, log: PartitionLog): Promise<void> {
+    const started = Date.now();
+    const groupValues = new Map<string, GroupValue | null>();
+    const offsetValues = new Map<string, Map<string, { topic: string; partition: number; value: OffsetValue | null }>>();
+    const bufferSize = this.ctx.config().getInt('offsets.load.buffer.size');
+    let offset = log.logStartOffset;
+    const end = log.logEndOffset;
+    let records = 0;
+    while (offset < end) {
+      const { records: buf } = log.read(offset, bufferSize, { minOneMessage: true });
+      if (buf.length === 0) break;
+      let next = offset;
+      for (const entry of iterateBatches(buf)) {
+        const batch = entry.batch as RecordBatch;
+        next = batch.lastOffset + 1n;
+        if (batch.isControlBatch) continue;
+        const c = batch.records();
+        while (c.next()) {
+          const k = c.key();
+          if (!k) continue;
+          const key = decodeKey(k);
+          if (!key) continue;
+          const v = c.value();
+          records++;
+          if (key.kind === 'group') {
+            groupValues.set(key.group, v ? decodeGroupValue(v) : null);
+          } else {
+            let m = offsetValues.get(key.group);
+            if (!m) offsetValues.set(key.group, (m = new Map()));
+            m.set(offsetKeyOf(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: v ? decodeOffsetValue(v) : null });
+          }
+        }
+      }
+      if (next <= offset) break;
+      offset = next;
+      await new Promise((r) => setImmediate(r)); // let requests in between chunks
+    }
+    // apply
+    for (const [groupId, m] of offsetValues) {
+      const live = new Map<string, CommittedOffset>();
+      for (const [k, e] of m) if (e.value) live.set(k, e.value);
+      if (live.size > 0) this.offsets.set(groupId, live); else this.offsets.delete(groupId);
+    }
+    const ids = new Set([...groupValues.keys(), ...offsetValues.keys()]);
+    let loaded = 0;
+    for (const groupId of ids) {
+      const v = groupValues.get(groupId);
+      if (v) {
+        this.groups.get(groupId)?.stop();
+        this.groups.set(groupId, this.spawn(groupId, restoreGroup(groupId, v, this.now())));
+        loaded++;
+      } else if (this.offsets.has(groupId)) {
+        if (!this.groups.has(groupId)) { this.groups.set(groupId, this.spawn(groupId)); loaded++; }
+      }
+    }
+    this.log.info({ partition: p, records, groups: loaded, ms: Date.now() - started }, `Finished loading offsets and group metadata from ${OFFSETS_TOPIC}-${p}`);
+  }
+
+  private unloadPartition(p: number): void {
+    this.partitions.delete(p);
+    const n = this.numPartitions();
+    for (const [id, actor] of [...this.groups]) {
+      if (partitionForGroup(id, n) !== p) continue;
+      actor.send({ type: 'group.unload' });
+      actor.stop();
+      this.groups.delete(id);
+      this.offsets.delete(id);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- persistence
+
+  private append(groupId: string, recs: RecordInput[]): number {
+    if (!this.persist) return ErrorCode.NONE;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions.length));
+    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
+    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    try {
+      lookup.log.appendAsLeader(buildRecordBatch({ records: recs, defaultTimestamp: this.now() }), lookup.leaderEpoch);
+      return ErrorCode.NONE;
+    } catch (e) {
+      this.log.warn({ err: e, group: groupId }, `Appending to ${OFFSETS_TOPIC} failed`);
+      return appendErrorCode(e);
+    }
+  }
+
+  private storeGroup = (groupId: string, value: GroupValue): number =>
+    this.append(groupId, [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }]);
+
+  // ------------------------------------------------------------------------------------------- groups
+
+  private spawn(groupId: string, restored?: GroupData): GroupActor {
+    return createActor(classicGroupMachine, {
+      id: `group:${groupId}`,
+      input: { groupId, cfg: this.groupConfig(), store: this.storeGroup, now: this.now, log: this.log, ...(restored ? { restored } : {}) },
+    }).start();
+  }
+
+  private group(groupId: string, create: boolean): GroupActor | undefined {
+    let a = this.groups.get(groupId);
+    if (!a && create) {
+      a = this.spawn(groupId);
+      this.groups.set(groupId, a);
+    }
+    return a;
+  }
+
+  private send(a: GroupActor, e: GroupRequestEvent): void {
+    a.send(e);
+    const g = a.getSnapshot().context.g;
+    if (g.state === 'Dead' && this.groups.get(g.groupId) === a) {
+      this.groups.delete(g.groupId);
+      a.stop();
+    }
+  }
+
+  groupData(groupId: string): GroupData | undefined {
+    return this.groups.get(groupId)?.getSnapshot().context.g;
+  }
+
+  join(groupId: string, req: JoinRequest): Promise<JoinResult> {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, status));
+    const cfg = this.groupConfig();
+    if (req.sessionTimeoutMs < cfg.minSessionTimeoutMs || req.sessionTimeoutMs > cfg.maxSessionTimeoutMs) {
+      return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
+    }
+    const a = this.group(groupId, req.memberId === UNKNOWN_MEMBER_ID);
+    if (!a) return Promise.resolve(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+    return new Promise((resolve) => this.send(a, { type: 'group.join', req, reply: resolve }));
+  }
+
+  sync(groupId: string, req: SyncRequest): Promise<SyncResult> {
+    const err = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return Promise.resolve(err(status));
+    const a = this.group(groupId, false);
+    if (!a) return Promise.resolve(err(ErrorCode.UNKNOWN_MEMBER_ID));
+    return new Promise((resolve) => this.send(a, { type: 'group.sync', req, reply: resolve }));
+  }
+
+  heartbeat(groupId: string, req: { memberId: string; groupInstanceId: string | null; generationId: number }): number {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
+    const a = this.group(groupId, false);
+    if (!a) return ErrorCode.UNKNOWN_MEMBER_ID;
+    let code: number = ErrorCode.UNKNOWN_SERVER_ERROR;
+    this.send(a, { type: 'group.heartbeat', req, reply: (c) => { code = c; } });
+    return code;
+  }
+
+  /** LeaveGroup: the group-level error and one error per member. */
+  leave(groupId: string, members: MemberRef[]): { errorCode: number; members: number[] } {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, members: members.map(() => status) };
+    const a = this.group(groupId, false);
+    if (!a) return { errorCode: ErrorCode.NONE, members: members.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
+    let codes: number[] = [];
+    this.send(a, { type: 'group.leave', members, reply: (c) => { codes = c; } });
+    return { errorCode: ErrorCode.NONE, members: codes };
+  }
+
+  listGroups(statesFilter: string[] = []): GroupOverview[] {
+    const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const out: GroupOverview[] = [];
+    for (const [groupId, a] of this.groups) {
+      if (this.persist && this.partitions.get(this.partitionFor(groupId))?.kind !== 'active') continue;
+      const g = a.getSnapshot().context.g;
+      if (g.state === 'Dead') continue;
+      if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
+      out.push({ groupId, protocolType: g.protocolType ?? '', state: g.state });
+    }
+    return out.sort((x, y) => (x.groupId < y.groupId ? -1 : x.groupId > y.groupId ? 1 : 0));
+  }
+
+  /** Whether every loaded partition is active (ListGroups answers COORDINATOR_LOAD_IN_PROGRESS otherwise). */
+  isLoading(): boolean {
+    for (const st of this.partitions.values()) if (st.kind === 'loading') return true;
+    return false;
+  }
+
+  describeGroup(groupId: string): GroupSummary {
+    const status = this.groupStatus(groupId);
+    const dead: GroupSummary = { errorCode: status, groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] };
+    if (status !== ErrorCode.NONE) return dead;
+    const g = this.groupData(groupId);
+    if (!g) return dead;
+    const stable = g.state === 'Stable';
+    return {
+      errorCode: ErrorCode.NONE, groupId, state: g.state, protocolType: g.protocolType ?? '', protocolData: stable ? (g.protocolName ?? '') : '',
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+        metadata: stable ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? EMPTY) : EMPTY,
+        assignment: stable ? m.assignment : EMPTY,
+      })),
+    };
+  }
+
+  /** DeleteGroups for one group: Empty (or offsets-only) groups die with tombstones for the group and its offsets. */
+  deleteGroup(groupId: string): number {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
+    const a = this.group(groupId, false);
+    if (!a) return ErrorCode.GROUP_ID_NOT_FOUND;
+    const g = a.getSnapshot().context.g;
+    if (g.state !== 'Empty') return g.state === 'Dead' ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NON_EMPTY_GROUP;
+    const err = this.append(groupId, this.tombstones(groupId, [...(this.offsets.get(groupId)?.keys() ?? [])], true));
+    if (err !== ErrorCode.NONE) return err;
+    let code: number = ErrorCode.UNKNOWN_SERVER_ERROR;
+    this.send(a, { type: 'group.delete', reply: (c) => { code = c; } });
+    if (code === ErrorCode.NONE) this.offsets.delete(groupId);
+    return code;
+  }
+
+  private tombstones(groupId: string, offsetKeys: string[], group: boolean): RecordInput[] {
+    const recs: RecordInput[] = offsetKeys.map((k) => {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      return { key: encodeOffsetKey(groupId, topic, Number(partition)), value: null };
+    });
+    if (group) recs.push({ key: encodeGroupKey(groupId), value: null });
+    return recs;
+  }
+
+  // ------------------------------------------------------------------------------------------- offsets
+
+  /** OffsetCommit: per-entry error codes (in order). Entries already failing validation are passed as non-NONE in `preErrors`. */
+  commitOffsets(groupId: string, who: { memberId: string; groupInstanceId: string | null; generationId: number }, entries: OffsetCommitEntry[]): number[] {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return entries.map(() => status);
+    let a = this.group(groupId, false);
+    if (!a) {
+      // Not managed by Kafka (simple consumer): only generation < 0 may commit, creating an Empty group.
+      if (who.generationId >= 0) return entries.map(() => ErrorCode.ILLEGAL_GENERATION);
+      a = this.group(groupId, true)!;
+    }
+    let code: number = ErrorCode.UNKNOWN_SERVER_ERROR;
+    this.send(a, { type: 'group.commitCheck', req: who, reply: (c) => { code = c; } });
+    if (code !== ErrorCode.NONE) return entries.map(() => code);
+    const now = this.now();
+    const values = entries.map((e): OffsetValue => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: e.expireTimestamp }));
+    const err = this.append(groupId, entries.map((e, i) => ({ key: encodeOffsetKey(groupId, e.topic, e.partition), value: encodeOffsetValue(values[i]!) })));
+    if (err !== ErrorCode.NONE) return entries.map(() => err);
+    let m = this.offsets.get(groupId);
+    if (!m) this.offsets.set(groupId, (m = new Map()));
+    entries.forEach((e, i) => m.set(offsetKeyOf(e.topic, e.partition), values[i]!));
+    return entries.map(() => ErrorCode.NONE);
+  }
+
+  /** OffsetFetch: null topics = everything committed. Unknown partitions → offset -1. */
+  fetchOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }> | null):
+    { errorCode: number; topics: Array<{ name: string; partitions: Array<{ partition: number; offset: bigint; leaderEpoch: number; metadata: string }> }> } {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const m = this.offsets.get(groupId) ?? new Map<string, CommittedOffset>();
+    if (topics === null) {
+      const byTopic = new Map<string, Array<{ partition: number; offset: bigint; leaderEpoch: number; metadata: string }>>();
+      for (const [k, v] of m) {
+        const [topic, partition] = k.split('\u0000') as [string, string];
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push({ partition: Number(partition), offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata });
+      }
+      return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((x, y) => x.partition - y.partition) })) };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const v = m.get(offsetKeyOf(t.name, p));
+          return v ? { partition: p, offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata } : { partition: p, offset: -1n, leaderEpoch: -1, metadata: '' };
+        }),
+      })),
+    };
+  }
+
+  /** OffsetDelete: group-level error, then per-partition errors (GROUP_SUBSCRIBED_TO_TOPIC for subscribed topics). */
+  deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): { errorCode: number; topics: Array<{ name: string; partitions: Array<{ partition: number; errorCode: number }> }> } {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const g = this.groupData(groupId);
+    if (!g || g.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (g.state !== 'Empty' && g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const m = this.offsets.get(groupId);
+    const deletable: string[] = [];
+    const result = topics.map((t) => {
+      const subscribed = g.state !== 'Empty' && isSubscribedToTopic(g, t.name);
+      return {
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          if (subscribed) return { partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+          const k = offsetKeyOf(t.name, p);
+          if (m?.has(k)) deletable.push(k);
+          return { partition: p, errorCode: ErrorCode.NONE };
+        }),
+      };
+    });
+    if (deletable.length > 0) {
+      const err = this.append(groupId, this.tombstones(groupId, deletable, false));
+      if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
+      for (const k of deletable) m!.delete(k);
+    }
+    return { errorCode: ErrorCode.NONE, topics: result };
+  }
+
+  /**
+   * Kafka's cleanupGroupMetadata: drop offsets older than offsets.retention.minutes (from the commit time for
+   * standalone/active groups' unsubscribed topics, from the time an Empty group became empty, or the explicit
+   * expire timestamp), write their tombstones, and let Empty groups without offsets die. Returns how many offsets went.
+   */
+  expireOffsets(): number {
+    const now = this.now();
+    const retentionMs = this.ctx.config().getInt('offsets.retention.minutes') * 60_000;
+    let removed = 0;
+    for (const [groupId, m] of [...this.offsets]) {
+      if (this.persist && this.partitions.get(this.partitionFor(groupId))?.kind !== 'active') continue;
+      const g = this.groupData(groupId);
+      const expired: string[] = [];
+      for (const [k, v] of m) {
+        const topic = k.split('\u0000')[0]!;
+        let expire: boolean;
+        if (v.expireTimestamp >= 0) expire = now >= v.expireTimestamp;
+        else if (!g || g.protocolType === null) expire = now - v.commitTimestamp >= retentionMs;
+        else if (g.state === 'Empty') expire = now - Math.max(g.currentStateTimestamp, 0) >= retentionMs;
+        else if (g.protocolType === 'consumer' && g.subscribedTopics !== null && !g.subscribedTopics.has(topic)) expire = now - v.commitTimestamp >= retentionMs;
+        else expire = false;
+        if (expire) expired.push(k);
+      }
+      if (expired.length === 0) continue;
+      const groupGoes = (!g || g.state === 'Empty') && expired.length === m.size;
+      if (this.append(groupId, this.tombstones(groupId, expired, groupGoes && g !== undefined)) !== ErrorCode.NONE) continue;
+      for (const k of expired) m.delete(k);
+      removed += expired.length;
+      if (m.size === 0) this.offsets.delete(groupId);
+      if (groupGoes) {
+        const a = this.groups.get(groupId);
+        if (a) this.send(a, { type: 'group.delete', reply: () => {} });
+      }
+      this.log.info({ group: groupId, expired: expired.length }, `Removed ${expired.length} expired offsets of group ${groupId}`);
+    }
+    return removed;
+  }
+
+  committed(groupId: string): ReadonlyMap<string, CommittedOffset> | undefined {
+    return this.offsets.get(groupId);
+  }
+
+  shutdown(): void {
+    this.stopped = true;
+    for (const a of this.groups.values()) { a.send({ type: 'group.unload' }); a.stop(); }
+    this.groups.clear();
+    this.offsets.clear();
+    this.partitions.clear();
+  }
+}
