@@ -11,6 +11,7 @@
  * Every spawned child is SIGKILLed when the test process exits (and, on Linux, when the
  * test process itself is killed: setpriv --pdeathsig).
  */
+import { trackChild, untrackChild } from './child-reaper.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -64,22 +65,7 @@ export async function writeBrokerConfig(dir: string, props: Record<string, strin
   return path;
 }
 
-const live = new Set<ChildProcess>();
 const all = new Set<BrokerProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  });
-}
 
 /** Stops every broker spawned by this test process that is still running (for afterAll). */
 export async function stopAllBrokers(): Promise<void> {
@@ -121,7 +107,6 @@ export function spawnBroker(
   args: string[],
   opts: { env?: Record<string, string>; cwd?: string; script?: string; nodeArgs?: string[] } = {},
 ): BrokerProcess {
-  installExitHook();
   const script = opts.script ?? RAFKA_BIN;
   const nodeCmd = [process.execPath, ...(opts.nodeArgs ?? []), script, ...args];
   const [command, ...cmdArgs] =
@@ -134,7 +119,7 @@ export function spawnBroker(
   if (proc.pid === undefined) {
     throw new Error(`could not spawn ${nodeCmd.join(' ')}`);
   }
-  live.add(proc);
+  trackChild(proc);
   const pid = proc.pid;
   const logs: LogLine[] = [];
   const stderr: string[] = [];
@@ -168,7 +153,7 @@ export function spawnBroker(
   const markClosed = () => {
     if (closed) return;
     closed = true;
-    live.delete(proc);
+    untrackChild(proc);
     all.delete(broker);
     const why = `process exited (${exitSignal ? `signal ${exitSignal}` : `code ${exitCode}`})`;
     for (const w of [...waiters]) {

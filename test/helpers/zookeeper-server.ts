@@ -10,6 +10,7 @@
  * Every child JVM is SIGKILLed when the test process exits (process 'exit' hook, and
  * setpriv --pdeathsig on Linux for when the test process is killed outright).
  */
+import { trackChild, untrackChild } from './child-reaper.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -49,21 +50,6 @@ export interface ZooKeeperServer {
 
 class PortInUseError extends Error {}
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-}
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (bind 0, read it, close). */
 export function freePort(): Promise<number> {
@@ -86,7 +72,6 @@ export function freePort(): Promise<number> {
 export async function startZooKeeper(opts: { tickTime?: number; port?: number; startTimeoutMs?: number } = {}): Promise<ZooKeeperServer> {
   const install = findZooKeeperInstall();
   if (install === null) throw new ZooKeeperNotInstalledError();
-  installExitHook();
 
   const tickTime = opts.tickTime ?? 500;
   const baseDir = mkdtempSync(join(tmpdir(), 'rafka-zk-'));
@@ -112,7 +97,7 @@ export async function startZooKeeper(opts: { tickTime?: number; port?: number; s
     exitInfo = null;
     const c = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    live.add(c);
+    trackChild(c);
     const onData = (d: Buffer) => {
       output += d.toString('utf8');
       if (output.length > 64 * 1024) output = output.slice(-32 * 1024);
@@ -121,11 +106,11 @@ export async function startZooKeeper(opts: { tickTime?: number; port?: number; s
     c.stderr!.on('data', onData);
     c.on('error', (err) => {
       exitInfo = `spawn failed: ${err.message}`;
-      live.delete(c);
+      untrackChild(c);
     });
     c.on('exit', (code, sig) => {
       exitInfo = `exit code ${code}${sig ? `, signal ${sig}` : ''}`;
-      live.delete(c);
+      untrackChild(c);
     });
     await waitForZooKeeper(host, port, {
       timeoutMs: opts.startTimeoutMs ?? 30_000,
@@ -140,7 +125,7 @@ export async function startZooKeeper(opts: { tickTime?: number; port?: number; s
     const c = child;
     if (c === null) return;
     await terminateChild(c, signal, 10_000);
-    live.delete(c);
+    untrackChild(c);
   };
 
   const start = async (): Promise<void> => {
