@@ -140,7 +140,8 @@ export class GroupCoordinator {
     const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, p);
     if (lookup.kind === 'notLeader') return ErrorCode.NOT_COORDINATOR;
     if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    void this.ensureLoaded(p);
+    // As Kafka on becoming leader: load every partition led here, not just this one.
+    for (const q of t.partitions) void this.ensureLoaded(q.partition);
     const after = this.partitions.get(p);
     return after?.kind === 'active' ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
   }
@@ -200,6 +201,10 @@ export class GroupCoordinator {
     if (st?.kind === 'loading') return st.done;
     const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, p);
     if (lookup.kind !== 'leader') return Promise.resolve();
+    if (lookup.log.logStartOffset >= lookup.log.logEndOffset) {
+      this.partitions.set(p, { kind: 'active' }); // nothing to load
+      return Promise.resolve();
+    }
     const done = this.loadPartition(p, lookup.log).then(
       () => { this.partitions.set(p, { kind: 'active' }); },
       (e: unknown) => {
@@ -515,6 +520,7 @@ export class GroupCoordinator {
       const err = this.append(groupId, this.tombstones(groupId, deletable, false));
       if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
       for (const k of deletable) m!.delete(k);
+      if (m!.size === 0) this.offsets.delete(groupId);
     }
     return { errorCode: ErrorCode.NONE, topics: result };
   }
