@@ -248,3 +248,38 @@ describe('classic group machine', () => {
     expect(code).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 });
+
+describe('group actors cost', () => {
+  it('an idle group actor stays small (per-group machines are affordable)', () => {
+    vi.useRealTimers();
+    const before = process.memoryUsage().heapUsed;
+    const actors = Array.from({ length: 1000 }, (_, i) => createActor(classicGroupMachine, { input: { groupId: `g${i}` } }).start());
+    const perActor = (process.memoryUsage().heapUsed - before) / actors.length;
+    for (const a of actors) a.stop();
+    expect(perActor).toBeLessThan(50_000); // ~5 KB measured with --expose-gc; loose without a forced GC
+  });
+});
+
+describe('group coordinator actor', () => {
+  it('loads, expires offsets every offsets.retention.check.interval.ms, and shuts the coordinator down', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const coordinator = {
+      start: () => new Promise<void>((r) => { calls.push('start'); release = r; }),
+      expireOffsets: () => { calls.push('expire'); return 0; },
+      shutdown: () => { calls.push('shutdown'); },
+    };
+    const { groupCoordinatorMachine } = await import('../../src/machines/group-coordinator.js');
+    const { pino } = await import('pino');
+    const actor = createActor(groupCoordinatorMachine, { input: { coordinator: coordinator as never, retentionCheckIntervalMs: 1000, log: pino({ level: 'silent' }) } }).start();
+    expect(actor.getSnapshot().value).toBe('loading');
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(actor.getSnapshot().value).toBe('running');
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(calls).toEqual(['start', 'expire', 'expire']);
+    actor.send({ type: 'groupCoordinator.shutdown' });
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(calls.at(-1)).toBe('shutdown');
+  });
+});
