@@ -535,6 +535,9 @@ export class LogSegment {
     let maxTs = -1;
     let maxTsOffset = -1n;
     let prevLast = this.baseOffset - 1n;
+    // Rebuilt entries reach the files in one write each (at trim), not one write() per entry.
+    offsetIndex.beginBulkAppend();
+    timeIndex.beginBulkAppend();
     try {
       for (const e of this.batchesFrom(0, { withData: true, maxBatchSize: options.maxMessageSize })) {
         const batch = e.batch;
@@ -562,6 +565,9 @@ export class LogSegment {
       }
     } catch (err) {
       if (!(err instanceof CorruptRecordError || err instanceof InvalidRecordError)) throw err;
+    } finally {
+      offsetIndex.endBulkAppend();
+      timeIndex.endBulkAppend();
     }
     this._maxTimestampAndOffsetSoFar = maxTs >= 0 ? { timestamp: maxTs, offset: maxTsOffset } : { timestamp: -1, offset: this.baseOffset };
     const truncated = this._size - validBytes;

@@ -162,6 +162,32 @@ export abstract class AbstractIndex {
     return this.mem;
   }
 
+  /** Entries from this slot on are in memory only (bulk mode); null when the file is up to date. */
+  private pendingFrom: number | null = null;
+  private bulk = false;
+
+  /**
+   * Bulk mode (index rebuild during recovery): appends go to memory only and reach the file in one
+   * write at endBulkAppend() (or any resize/flush/close), instead of one write() per entry.
+   */
+  beginBulkAppend(): void {
+    this.bulk = true;
+  }
+
+  endBulkAppend(): void {
+    this.bulk = false;
+    this.writePending();
+  }
+
+  private writePending(): void {
+    if (this.pendingFrom === null || this.fd === null) { this.pendingFrom = null; return; }
+    const from = this.pendingFrom * this.entrySize;
+    const to = this._entries * this.entrySize;
+    this.pendingFrom = null;
+    let written = 0;
+    while (from + written < to) written += fs.writeSync(this.fd, this.data, from + written, to - from - written, from + written);
+  }
+
   /** Write one entry (already encoded in `entry`) at slot `this._entries`, through to the file, and count it. */
   protected writeEntry(entry: Buffer): void {
     if (!this.writable) throw new Error(`Index ${this._file} is read-only`);
@@ -173,9 +199,13 @@ export abstract class AbstractIndex {
       this.mem = mem = grown;
     }
     entry.copy(mem, pos, 0, this.entrySize);
-    let written = 0;
-    while (written < this.entrySize) {
-      written += fs.writeSync(this.handle, entry, written, this.entrySize - written, pos + written);
+    if (this.bulk) {
+      if (this.pendingFrom === null) this.pendingFrom = this._entries;
+    } else {
+      let written = 0;
+      while (written < this.entrySize) {
+        written += fs.writeSync(this.handle, entry, written, this.entrySize - written, pos + written);
+      }
     }
     this._entries++;
   }
@@ -183,6 +213,7 @@ export abstract class AbstractIndex {
   /** Drop entries beyond `n` (in memory; the file keeps its length). */
   protected truncateToEntries(n: number): void {
     this._entries = Math.max(0, Math.min(n, this._entries));
+    if (this.pendingFrom !== null && this.pendingFrom >= this._entries) this.pendingFrom = null;
   }
 
   /** Remove all entries. */
@@ -195,6 +226,7 @@ export abstract class AbstractIndex {
    * Returns true if the length changed.
    */
   resize(newSize: number): boolean {
+    this.writePending();
     const rounded = roundDownToExactMultiple(newSize, this.entrySize);
     if (rounded === this._length) {
       this._maxEntries = rounded / this.entrySize;
@@ -219,10 +251,12 @@ export abstract class AbstractIndex {
   }
 
   flushSync(): void {
+    this.writePending();
     if (this.fd !== null) fs.fsyncSync(this.fd);
   }
 
   async flush(): Promise<void> {
+    this.writePending();
     if (this.fd !== null) await fsyncAsync(this.fd);
   }
 
@@ -236,6 +270,7 @@ export abstract class AbstractIndex {
   /** Close the file without trimming. */
   closeHandler(): void {
     if (this.fd === null) return;
+    this.writePending();
     fs.closeSync(this.fd);
     this.fd = null;
   }

@@ -135,3 +135,32 @@ describe('OffsetIndex', () => {
     idx.close();
   });
 });
+
+describe('OffsetIndex bulk append (index rebuild during recovery)', () => {
+  it('keeps entries in memory until endBulkAppend, then writes them in one go', () => {
+    const file = path.join(dir, '00000000000000000100.index');
+    const idx = new OffsetIndex(file, 100n, { maxIndexSize: 8 * 16 });
+    idx.beginBulkAppend();
+    idx.append(105n, 1000);
+    idx.append(110n, 2000);
+    expect(idx.lookup(107n)).toEqual({ offset: 105n, position: 1000 }); // readable while pending
+    expect(fs.readFileSync(file).subarray(0, 16).every((b) => b === 0)).toBe(true); // not on disk yet
+    idx.endBulkAppend();
+    const bytes = fs.readFileSync(file);
+    expect([bytes.readInt32BE(0), bytes.readInt32BE(4), bytes.readInt32BE(8), bytes.readInt32BE(12)]).toEqual([5, 1000, 10, 2000]);
+    idx.close();
+    expect(fs.statSync(file).size).toBe(16);
+  });
+
+  it('writes pending entries before a trim even without endBulkAppend', () => {
+    const file = path.join(dir, '00000000000000000000.index');
+    const idx = new OffsetIndex(file, 0n, { maxIndexSize: 8 * 16 });
+    idx.beginBulkAppend();
+    idx.append(3n, 30);
+    idx.trimToValidSize();
+    const bytes = fs.readFileSync(file);
+    expect(bytes.length).toBe(8);
+    expect([bytes.readInt32BE(0), bytes.readInt32BE(4)]).toEqual([3, 30]);
+    idx.closeHandler();
+  });
+});
