@@ -6,11 +6,12 @@
  *
  * CRC is plain CRC-32 (IEEE) over [16, end). Each top-level message is one "batch" for the log layer
  * ({@link LegacyRecordBatch} implements {@link BatchView}); a compressed message is a wrapper whose value holds an
- * inner message set. Gzip wrappers are decompressed here (node:zlib); snappy/lz4 wrappers are reported as
- * compressed and their inner records are not available yet.
+ * inner message set, decompressed by `compression.ts` (gzip, snappy, lz4 with the KAFKA-3160 descriptor checksum
+ * of 0.9 clients tolerated; zstd never appears in magic 0/1).
  */
 
 import zlib from 'node:zlib';
+import { decompress } from './compression.js';
 import {
   type BatchEntry, type BatchView, CompressionType, CorruptRecordError, InvalidRecordError, type IterateBatchesOptions,
   iterateBatches, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V0, MAGIC_V1, NO_PARTITION_LEADER_EPOCH, NO_TIMESTAMP, nextBatchAt,
@@ -118,11 +119,11 @@ export class LegacyRecordBatch implements BatchView {
     return this.offset + 1n;
   }
   /**
-   * First offset covered. Uncompressed: the offset field. Gzip wrapper: first inner offset (decompresses).
-   * Other codecs: the offset field (inner records unavailable until decompression is supported).
+   * First offset covered. Uncompressed: the offset field. Compressed wrapper: first inner offset (decompresses);
+   * the offset field when the wrapper cannot be decompressed.
    */
   get baseOffset(): bigint {
-    if (this.compressionType === CompressionType.Gzip) {
+    if (this.compressionType !== CompressionType.None) {
       try {
         const inner = this.innerRecords();
         if (inner.length > 0) return inner[0]!.offset;
@@ -191,9 +192,9 @@ export class LegacyRecordBatch implements BatchView {
   }
 
   /**
-   * The records of this entry: itself when uncompressed, the inner messages of a gzip wrapper (with absolute
+   * The records of this entry: itself when uncompressed, the inner messages of a compressed wrapper (with absolute
    * offsets; v1 inner offsets are relative to the wrapper's, and LogAppendTime wrappers override timestamps).
-   * Throws {@link InvalidRecordError} for snappy/lz4 wrappers.
+   * Throws {@link InvalidRecordError} when the wrapper cannot be decompressed.
    */
   innerRecords(): LegacyRecord[] {
     const ct = this.compressionType;
@@ -202,12 +203,9 @@ export class LegacyRecordBatch implements BatchView {
         { offset: this.offset, magic: this.magic, timestamp: this.timestamp, timestampType: this.timestampType, key: this.key(), value: this.value() },
       ];
     }
-    if (ct !== CompressionType.Gzip) {
-      throw new InvalidRecordError(`Compressed legacy message (${CompressionType[ct]}) cannot be decompressed yet`);
-    }
     const v = this.value();
     if (v === null) throw new InvalidRecordError('Compressed legacy message has a null value');
-    const inner = zlib.gunzipSync(v);
+    const inner = decompress(ct, v, { magic: this.magic });
     const out: LegacyRecord[] = [];
     for (const e of iterateBatches(inner, { legacy: (b, p) => new LegacyRecordBatch(b, p) })) {
       const m = e.batch as LegacyRecordBatch;

@@ -1,7 +1,8 @@
 /**
  * Record batch format v2 (magic 2), see reference §5: a zero-copy view over the bytes of one batch inside a
- * Buffer, in-place mutators used on append (offset assignment, LogAppendTime, leader epoch), a record cursor for
- * uncompressed batches, a walker over concatenated batches, and a small encoder for the broker's own batches.
+ * Buffer, in-place mutators used on append (offset assignment, LogAppendTime, leader epoch), a record cursor
+ * (decompressing compressed batches), a walker over concatenated batches, and a small encoder for the broker's
+ * own batches.
  *
  * Layout (big-endian):
  *   0 baseOffset i64 | 8 batchLength i32 | 12 partitionLeaderEpoch i32 | 16 magic i8 | 17 crc u32 |
@@ -13,7 +14,7 @@
  * producer ids as bigint.
  */
 
-import zlib from 'node:zlib';
+import { decompress } from './compression.js';
 import { crc32c } from './crc32c.js';
 import { type Cursor, InvalidVarintError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
@@ -291,24 +292,15 @@ export class RecordBatch implements BatchView {
   // -------------------------------------------------------------------------------------------- records
 
   /**
-   * A cursor over this batch's records. Uncompressed batches are read in place; gzip batches are decompressed
-   * first (node:zlib). Snappy, LZ4 and zstd are not supported yet: {@link InvalidRecordError}.
+   * A cursor over this batch's records. Uncompressed batches are read in place; compressed ones (gzip, snappy,
+   * lz4, zstd) are decompressed first (`compression.ts`), failures raising {@link InvalidRecordError}.
    */
   records(): RecordCursor {
     const ct = this.compressionType;
     if (ct === CompressionType.None) return new RecordCursor(this);
-    if (ct === CompressionType.Gzip) {
-      const end = this.position + this.sizeInBytes;
-      if (end > this.buffer.length) throw new InvalidRecordError('Record batch extends past the end of the buffer');
-      let data: Buffer;
-      try {
-        data = zlib.gunzipSync(this.buffer.subarray(this.position + RECORD_BATCH_OVERHEAD, end));
-      } catch (e) {
-        throw new InvalidRecordError(`Failed to decompress gzip record batch: ${(e as Error).message}`);
-      }
-      return new RecordCursor(this, data);
-    }
-    throw new InvalidRecordError(`Compressed batches (${CompressionType[ct] ?? ct}) are not supported by the record cursor yet`);
+    const end = this.position + this.sizeInBytes;
+    if (end > this.buffer.length) throw new InvalidRecordError('Record batch extends past the end of the buffer');
+    return new RecordCursor(this, decompress(ct, this.buffer.subarray(this.position + RECORD_BATCH_OVERHEAD, end)));
   }
 
   /** Convenience: all records materialised (allocates). */
@@ -336,8 +328,9 @@ export interface RecordHeader {
 
 /**
  * Walks the records of a v2 batch (in place for uncompressed batches, over {@link data} = the decompressed
- * records for gzip). `next()` parses one record's framing (lengths and deltas) into plain number fields without
- * allocating; key/value/headers are materialised only on request. Positions below are indexes into {@link data}.
+ * records of a compressed batch). `next()` parses one record's framing (lengths and deltas) into plain number
+ * fields without allocating; key/value/headers are materialised only on request. Positions below are indexes into
+ * {@link data}.
  *
  * ```ts
  * const c = batch.records();
