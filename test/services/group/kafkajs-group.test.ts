@@ -69,7 +69,8 @@ describe('kafkajs consumer group', () => {
     const assignments = new Map<number, number>();
     const consumers: Consumer[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = kafka.consumer({ groupId: 'g-events', sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 });
+      // kafkajs heartbeats between fetches: a short fetch wait lets members see a rebalance quickly
+      const c = kafka.consumer({ groupId: 'g-events', sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500 });
       c.on(c.events.GROUP_JOIN, (e) => {
         const parts = Object.values(e.payload.memberAssignment as Record<string, number[]>).reduce((n, ps) => n + ps.length, 0);
         assignments.set(i, parts);
