@@ -1,9 +1,10 @@
 /**
- * kafkajs consumer groups end to end over TCP, in process: the real socket server and codec, the group handlers and
+ * Consumer groups of real clients (kafkajs, kafka-python, kcat/librdkafka) end to end over TCP, in process: the real socket server and codec, the group handlers and
  * GroupCoordinator (with __consumer_offsets persistence), and the dispatcher's Produce/Fetch/Metadata handlers over
  * the in-memory fake broker (test/services/server/fake-broker.ts). Until the group handlers are wired into
  * kafka-apis.ts, group API keys are routed here to the group handlers and everything else to createRequestHandler.
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { pino } from 'pino';
@@ -124,4 +125,62 @@ describe('kafkajs consumer group', () => {
     for (const c of consumers.slice(0, 2)) await c.disconnect();
     await until(() => gc.groupData('g-events')?.state === 'Empty', 15_000, 'the group to become Empty');
   }, 120_000);
+});
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0 }));
+  });
+}
+
+describe('kafka-python consumer group (JoinGroup v2: no MEMBER_ID_REQUIRED)', () => {
+  it('consumes every record once, commits, and a second consumer of the group resumes after the commits', async () => {
+    fb.addTopic('py', 2);
+    const script = (produce: boolean) => `
+import json
+from kafka import KafkaConsumer, KafkaProducer
+if ${produce ? 'True' : 'False'}:
+    p = KafkaProducer(bootstrap_servers='${bootstrap}', acks=1)
+    for i in range(200):
+        p.send('py', key=b'k%d' % i, value=b'v%d' % i)
+    p.flush(); p.close()
+c = KafkaConsumer('py', bootstrap_servers='${bootstrap}', group_id='py-group', auto_offset_reset='earliest', enable_auto_commit=False, consumer_timeout_ms=4000)
+got = [m.value.decode() for m in c]
+c.commit()
+print(json.dumps({'n': len(got), 'distinct': len(set(got))})); c.close()
+`;
+    const first = await run('/usr/bin/python3', ['-c', script(true)]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toEqual({ n: 200, distinct: 200 });
+    let total = 0n;
+    for (const v of gc.committed('py-group')!.values()) total += v.offset;
+    expect(total).toBe(200n);
+    const second = await run('/usr/bin/python3', ['-c', script(false)]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout.trim().split('\n').at(-1)!)).toEqual({ n: 0, distinct: 0 });
+  }, 60_000);
+});
+
+describe('kcat (librdkafka) balanced consumer group', () => {
+  it('joins (MEMBER_ID_REQUIRED, FindCoordinator v2), consumes to the end, commits on close', async () => {
+    fb.addTopic('kc', 3);
+    const kafka = new Kafka({ clientId: 'kc-producer', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'kc', messages: Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await producer.disconnect();
+    const r = await run('kcat', ['-b', bootstrap, '-G', 'kcat-group', '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%s\n', 'kc'], 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const values = r.stdout.trim().split('\n');
+    expect(values).toHaveLength(300);
+    expect(new Set(values).size).toBe(300);
+    await until(() => {
+      const c = gc.committed('kcat-group');
+      if (!c) return false;
+      let total = 0n;
+      for (const v of c.values()) total += v.offset;
+      return total === 300n;
+    }, 10_000, 'kcat commits');
+  }, 90_000);
 });
