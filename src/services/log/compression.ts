@@ -78,7 +78,6 @@ export interface CompressOptions {
 }
 
 function fail(type: CompressionType, magic: number, err: unknown): never {
-  if (err instanceof InvalidRecordError) throw err;
   const what = magic >= MAGIC_V2 ? 'record batch' : 'message set';
   const msg = err instanceof Error ? err.message : String(err);
   throw new InvalidRecordError(`Failed to decompress ${compressionName(type)} ${what}: ${msg}`);
