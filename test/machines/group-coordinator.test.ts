@@ -235,6 +235,26 @@ describe('classic group machine', () => {
     expect(g.state()).toBe('PreparingRebalance');
   });
 
+  it('a static member that does not rejoin stays through the rebalance (no crash), the joined one leads', async () => {
+    const g = group();
+    const a = g.join('', { instance: 'i-a' });
+    const b = g.join('', { instance: 'i-b' });
+    await vi.advanceTimersByTimeAsync(200);
+    const [ra, rb] = await Promise.all([a.p, b.p]);
+    await g.sync(ra.memberId, 1); await g.sync(rb.memberId, 1);
+    const leader = ra.leader;
+    const other = leader === ra.memberId ? rb : ra;
+    // only the non-leader rejoins; the leader (static) stays silent past the rebalance timeout
+    for (let i = 0; i < 3; i++) { await vi.advanceTimersByTimeAsync(3000); g.heartbeat(leader, 1); }
+    const rj = g.join(other.memberId, { instance: other === ra ? 'i-a' : 'i-b', protocols: [['range', 'changed']] });
+    for (let i = 0; i < 11; i++) { await vi.advanceTimersByTimeAsync(3000); g.heartbeat(leader, 1); }
+    const r = await rj.p;
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    expect(r.generationId).toBe(2);
+    expect(r.leader).toBe(other.memberId);
+    expect(g.actor.getSnapshot().context.g.members.has(leader)).toBe(true);
+  });
+
   it('DeleteGroups: only an Empty group dies', async () => {
     const { g } = await stableOfTwo();
     let code = -1;

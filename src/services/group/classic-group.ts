@@ -478,7 +478,9 @@ export function completeJoin(g: GroupData, fx: GroupEffects): CompleteJoinOutcom
   }
   fx.log(`Stabilized group ${g.groupId} generation ${g.generationId} with ${g.members.size} members`, { protocol: g.protocolName, leader: g.leaderId });
   for (const m of g.members.values()) {
-    const cb = m.awaitingJoin!;
+    // Static members that did not rejoin stay (their session timer or the pending-sync expiry decides).
+    if (!m.awaitingJoin) continue;
+    const cb = m.awaitingJoin;
     m.awaitingJoin = null;
     cb(currentJoinResult(g, m));
     m.isNew = false;

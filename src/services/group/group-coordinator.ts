@@ -335,6 +335,15 @@ export class GroupCoordinator {
     }
   }
 
+  /** A group created by a join that was refused (and never used) is forgotten at once. */
+  private dropIfUnused(groupId: string, a: GroupActor): void {
+    const g = a.getSnapshot().context.g;
+    if (g.state === 'Empty' && g.generationId === 0 && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.has(groupId) && this.groups.get(groupId) === a) {
+      this.groups.delete(groupId);
+      a.stop();
+    }
+  }
+
   groupData(groupId: string): GroupData | undefined {
     return this.groups.get(groupId)?.getSnapshot().context.g;
   }
@@ -348,7 +357,10 @@ export class GroupCoordinator {
     }
     const a = this.group(groupId, req.memberId === UNKNOWN_MEMBER_ID);
     if (!a) return Promise.resolve(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
-    return new Promise((resolve) => this.send(a, { type: 'group.join', req, reply: resolve }));
+    return new Promise((resolve) => {
+      this.send(a, { type: 'group.join', req, reply: resolve });
+      this.dropIfUnused(groupId, a);
+    });
   }
 
   sync(groupId: string, req: SyncRequest): Promise<SyncResult> {
@@ -559,6 +571,16 @@ export class GroupCoordinator {
         if (a) this.send(a, { type: 'group.delete', reply: () => {} });
       }
       this.log.info({ group: groupId, expired: expired.length }, `Removed ${expired.length} expired offsets of group ${groupId}`);
+    }
+    // Empty groups without offsets are gone too (group tombstone), as Kafka's cleanupGroupMetadata.
+    for (const [groupId, a] of [...this.groups]) {
+      if (this.offsets.has(groupId)) continue;
+      if (this.persist && this.partitions.get(this.partitionFor(groupId))?.kind !== 'active') continue;
+      const g = a.getSnapshot().context.g;
+      if (g.state !== 'Empty' || g.pendingMembers.size > 0) continue;
+      if (this.append(groupId, this.tombstones(groupId, [], true)) !== ErrorCode.NONE) continue;
+      this.send(a, { type: 'group.delete', reply: () => {} });
+      this.log.info({ group: groupId }, `Group ${groupId} transitioned to Dead (empty, no offsets)`);
     }
     return removed;
   }

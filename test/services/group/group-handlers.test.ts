@@ -224,6 +224,23 @@ describe('group handlers', () => {
     expect((await call(h2, ApiKey.Heartbeat, 1, { groupId: 'g', generationId: 1, memberId: j.memberId })).errorCode).toBe(0);
   });
 
+  it('an Empty group without offsets goes at the next retention check (group tombstone)', async () => {
+    const { fb, gc, h } = setup();
+    await call(h, ApiKey.FindCoordinator, 0, { key: 'e' });
+    const proto = { protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] };
+    const j = await call(h, ApiKey.JoinGroup, 2, { groupId: 'e', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', ...proto });
+    await call(h, ApiKey.LeaveGroup, 1, { groupId: 'e', memberId: j.memberId });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gc.groupData('e')?.state).toBe('Empty');
+    expect(gc.expireOffsets()).toBe(0);
+    expect(gc.groupData('e')).toBeUndefined();
+    const recs = fb.logs.get(`${OFFSETS_TOPIC}-${partitionForGroup('e', 5)}`)!.batches.flatMap((b) => new RecordBatch(b).toRecords());
+    expect([decodeKey(recs.at(-1)!.key!), recs.at(-1)!.value]).toEqual([{ kind: 'group', group: 'e' }, null]);
+    // a refused join leaves no group behind
+    await call(h, ApiKey.JoinGroup, 2, { groupId: 'refused', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [] });
+    expect(gc.groupData('refused')).toBeUndefined();
+  });
+
   it('offsets of an Empty group expire after offsets.retention.minutes; the group dies with tombstones', async () => {
     let now = 1_000_000;
     let gc!: GroupCoordinator;
