@@ -50,14 +50,14 @@ describe.skipIf(!hasKcat)('kcat -z <codec> to the real broker, records read back
       child.child.stdin!.end(vals.map((v, i) => `key-${i}\t${v}\n`).join(''));
       await child;
 
-      const file = await eventually(async () => {
+      const file = await eventually<string | undefined>(async () => {
         for (const dir of b.logDirs) {
           const f = join(dir, `${topic}-0`, '00000000000000000000.log');
           if (existsSync(f) && readFileSync(f).length > 0) return f;
         }
         return undefined;
       }, 10_000, `${topic}-0 log`);
-      const buf = readFileSync(file);
+      const buf = readFileSync(file!);
       const got: [number, string | null, string | null, string][] = [];
       const codecs = new Set<number>();
       for (const e of iterateLogBatches(buf)) {
@@ -69,7 +69,7 @@ describe.skipIf(!hasKcat)('kcat -z <codec> to the real broker, records read back
       expect([...codecs]).toEqual([codec]);
       expect(got).toEqual(vals.map((v, i) => [i, `key-${i}`, v, 'h1=v1']));
 
-      const dump = await runCli(dumpLog, ['--deep-iteration', '--print-data-log', file]);
+      const dump = await runCli(dumpLog, ['--deep-iteration', '--print-data-log', file!]);
       expect(dump.code, dump.err).toBe(0);
       expect(dump.out).toContain(`compresscodec: ${name}`);
       expect(dump.out).toContain(`key: key-199 payload: ${vals[199]}`);
