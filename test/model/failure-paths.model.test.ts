@@ -1,0 +1,262 @@
+/**
+ * Model-based test of the broker's failure paths (xstate/graph), on the real broker process, a
+ * real ZooKeeper and the real filesystem. The model (support/failure-model.ts) is an abstract
+ * machine of what an operator does and sees — start it, break its dirs or its ZooKeeper, pause it,
+ * reconfigure it, kill it, restart it — not of the broker's internals.
+ *
+ * Paths:
+ *  1. `getShortestPaths()` with states serialised by value: one shortest path to every state of
+ *     the model (prefixes of longer paths dropped by xstate/graph): 8 paths.
+ *  2. `getSimplePaths()` with `filterEvents` (only events the model takes), the model's own bounds
+ *     (at most MAX_FAULTS=2 running faults and one RESTART per path, each fault once: a finite,
+ *     acyclic graph, ~550 simple paths) and MAX_LENGTH events; from those, greedily (most new
+ *     transitions first, then cheapest) until every transition of the model is taken in every
+ *     broker process it can happen in (first or restarted: 28 transitions): 6 paths.
+ *     MAX_LENGTH = 6 is the shortest bound with which simple paths still reach all 28 (checked
+ *     below: with 5 one transition is unreachable); longer paths would only add steps, and time.
+ *  Budget: 14 paths, ~60–80 s on two shared cores (each path's estimated cost is in its timeout);
+ *  ZooKeeper runs with tickTime 500 ms, brokers with a 3 s session and 5 s connection timeout.
+ *
+ * After every step the test checks what an operator can observe of that state: process alive or
+ * its exit code and fatal line, registration in /brokers/ids (and which session owns it), the
+ * zookeeperClient/majordomo states from the live viewer's /events stream, log lines (log dirs
+ * online/offline, clean-shutdown recovery, re-registrations, applied configs), and files on disk
+ * (meta.properties, .lock, .kafka_cleanshutdown). Each path gets a fresh chroot and fresh dirs.
+ */
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import type { LogLine } from '../helpers/broker-process.js';
+import { cleanupAll, eventually } from '../integration/support.js';
+import { CreateMode } from '../../src/services/zookeeper/zk-session.js';
+import { faultModel, planPaths, transitionsOf, eventsOf, costOf, type FaultEvent, type FaultSnapshot } from './support/failure-model.js';
+import { BrokerUnderTest, exists, readMeta, readText, sleep } from './support/broker-under-test.js';
+
+const MAX_LENGTH = 6;
+const SESSION_TIMEOUT_MS = 3000;
+const CONNECTION_TIMEOUT_MS = 5000;
+const CORRUPT_META = 'version=0\nbroker.id=abc\n';
+const FOREIGN_CLUSTER = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+const plan = planPaths(MAX_LENGTH);
+const paths = [...plan.shortest, ...plan.simple];
+
+let zk: ZooKeeperServer;
+let u: BrokerUnderTest | null = null;
+beforeAll(async () => { zk = await startZooKeeper({ tickTime: 500 }); });
+afterEach(async () => {
+  await u?.close();
+  u = null;
+  if (!zk.running) await zk.start(); // every path starts with ZooKeeper up
+});
+afterAll(async () => { await cleanupAll(); await zk?.close(); });
+
+const registered = (l: LogLine) => l.msg.startsWith('Registered broker 1 ');
+const reregistered = (l: LogLine) => l.msg.startsWith('Re-registered broker 1 ');
+const expiredLine = (l: LogLine) => l.msg.startsWith('ZooKeeper session expired');
+const appliedLive = (l: LogLine) => l.msg === 'Applied dynamic broker config';
+
+describe('the failure model', () => {
+  it('reaches every state and takes every transition, within MAX_LENGTH', () => {
+    const stateNames = Object.keys(faultModel.config.states!);
+    const reached = new Set(paths.flatMap((p) => p.steps.map((s) => String(s.state.value))));
+    expect([...reached].sort()).toEqual([...stateNames].sort());
+    expect([...plan.covered].sort()).toEqual([...plan.allTransitions].sort());
+    expect(plan.allTransitions.size).toBe(28);
+    // MAX_LENGTH is the smallest bound that still covers everything.
+    expect(planPaths(MAX_LENGTH - 1).covered.size).toBeLessThan(plan.allTransitions.size);
+    expect(paths.length).toBe(14);
+    const seconds = paths.reduce((s, p) => s + costOf(p), 0);
+    expect(seconds, 'estimated run time of all paths').toBeLessThan(90);
+    for (const p of paths) for (const t of transitionsOf(p)) expect(t).toMatch(/ @[12]$/);
+  });
+});
+
+describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => {
+  for (const path of paths) {
+    const name = `${eventsOf(path).join(' → ')}  ⇒ ${String(path.state.value)}`;
+    it(name, async () => {
+      const sut = (u = await BrokerUnderTest.create(zk, {
+        'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS),
+        'zookeeper.connection.timeout.ms': String(CONNECTION_TIMEOUT_MS),
+      }));
+      const online = (c: FaultSnapshot['context']) => (c.offlineDir ? [sut.dirA] : [sut.dirA, sut.dirB]);
+      const exitOf = async (timeoutMs = 20_000) => sut.broker.waitForExit(timeoutMs);
+      const fatal = () => sut.fatalLines().join('\n');
+
+      /** Exit 1 with one fatal line matching `pattern`, and not registered. */
+      const failedWith = async (pattern: RegExp) => {
+        expect(sut.broker.exitCode, sut.broker.tail()).toBe(1);
+        expect(fatal()).toMatch(pattern);
+        expect(await sut.registrationOwner()).toBeNull();
+      };
+      /** Clean-shutdown markers in exactly the online dirs, locks released. */
+      const cleanlyClosed = async (c: FaultSnapshot['context']) => {
+        for (const d of [sut.dirA, sut.dirB]) {
+          const marker = await readText(join(d, '.kafka_cleanshutdown'));
+          if (online(c).includes(d)) {
+            expect(marker, `clean-shutdown marker in ${d}`).not.toBeNull();
+            expect(JSON.parse(marker!)).toEqual({ version: 0, brokerEpoch: -1 });
+            expect(await exists(join(d, '.lock')), `lock released in ${d}`).toBe(false);
+          } else {
+            expect(marker, `no marker in the offline dir ${d}`).toBeNull();
+          }
+        }
+      };
+
+      const events: Record<FaultEvent['type'], () => Promise<void>> = {
+        START: async () => { await sut.start(); },
+        LOG_DIR_CORRUPT_META: async () => {
+          await mkdir(sut.dirB, { recursive: true });
+          await writeFile(join(sut.dirB, 'meta.properties'), CORRUPT_META);
+          await sut.start();
+        },
+        LOG_DIR_ALL_BAD: async () => {
+          for (const d of [sut.dirA, sut.dirB]) {
+            await mkdir(d, { recursive: true });
+            await writeFile(join(d, 'meta.properties'), CORRUPT_META);
+          }
+          await sut.start(false);
+          await exitOf();
+        },
+        INCONSISTENT_CLUSTER_ID: async () => {
+          if (sut.procs.length === 0) {
+            // Dirs that belong to another cluster.
+            await mkdir(sut.dirA, { recursive: true });
+            await writeFile(join(sut.dirA, 'meta.properties'), `#\nversion=0\nbroker.id=1\ncluster.id=${FOREIGN_CLUSTER}\n`);
+          } else {
+            // ZooKeeper lost its data (a new ensemble): the next start makes a new cluster id.
+            await sut.zkRead((s) => s.remove('/cluster/id'));
+          }
+          await sut.start(false);
+          await exitOf();
+        },
+        ZOOKEEPER_DOWN_AT_START: async () => {
+          await zk.stop();
+          await sut.start();
+          await sut.broker.waitForLog((l) => l.msg.startsWith('Connecting to ZooKeeper'));
+        },
+        ZK_START: async () => { await zk.start(); },
+        CONNECTION_TIMEOUT: async () => { await exitOf(CONNECTION_TIMEOUT_MS + 15_000); },
+        ZK_STOP: async () => { await zk.stop(); },
+        SESSION_EXPIRED: async () => {
+          // A process pause past the session timeout (a long GC pause, a stopped VM).
+          const before = sut.count(reregistered);
+          sut.broker.signal('SIGSTOP');
+          try {
+            await eventually(async () => (await sut.registrationOwner()) === null, 15_000, "the paused broker's registration to expire");
+          } finally {
+            sut.broker.signal('SIGCONT');
+          }
+          await eventually(async () => sut.count(reregistered) > before, 20_000, 're-registration');
+          await sleep(1000); // a duplicate re-registration would show by now
+        },
+        DYNAMIC_CONFIG_CHANGE: async () => {
+          // What kafka-configs.sh --alter --entity-type brokers --entity-name 1 writes.
+          const before = sut.count(appliedLive);
+          await sut.zkRead(async (s) => {
+            const data = Buffer.from(JSON.stringify({ version: 1, config: { 'log.retention.ms': '4242' } }));
+            if (await s.exists('/config/brokers/1')) await s.setData('/config/brokers/1', data); else await s.create('/config/brokers/1', data);
+            await s.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: 'brokers/1' })), CreateMode.PERSISTENT_SEQUENTIAL);
+          });
+          await eventually(async () => sut.count(appliedLive) > before, 10_000, 'the config change to be applied');
+        },
+        FEATURE_INCOMPATIBLE: async () => {
+          await sut.zkRead((s) => s.setData('/feature', Buffer.from(JSON.stringify({ version: 2, status: 1, features: { 'metadata.version': { max_version_level: 7 } } }))));
+          await exitOf();
+        },
+        SIGTERM: async () => { sut.broker.signal('SIGTERM'); await exitOf(15_000); },
+        SIGKILL: async () => { sut.broker.signal('SIGKILL'); await exitOf(); },
+        RESTART: async () => { await sut.start(); },
+      };
+
+      const states: Record<string, (s: FaultSnapshot) => Promise<void>> = {
+        setup: async () => {
+          expect(sut.procs).toHaveLength(0);
+        },
+        awaitingZk: async () => {
+          await sut.actorIn('zookeeperClient', 'connecting');
+          expect(sut.current.view.find('majordomo')!.state).toBe('starting.connectingToZooKeeper');
+          expect(sut.broker.exited).toBe(false);
+          for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d), `nothing written in ${d} yet`).toBeNull();
+        },
+        running: async ({ context: c }) => {
+          await sut.actorIn('majordomo', 'running.serving', 20_000);
+          await sut.actorIn('zookeeperClient', 'session.watching', 30_000);
+          // Registered, by this process's live session.
+          const owner = await eventually(() => sut.registrationOwner(), 10_000, 'the registration');
+          expect(owner).toBe(sut.lastSessionId());
+          expect(sut.count(registered)).toBe(1);
+          const expiredHere = c.expiredIn === c.generation ? 1 : 0;
+          expect(sut.count(reregistered), 're-registered exactly once per expiry').toBe(expiredHere);
+          expect(sut.count(expiredLine)).toBe(expiredHere);
+          // Log dirs: the corrupted one offline (and untouched), the others online, locked, with meta.properties.
+          const ready = sut.logs.find((l) => l.msg === 'Log dirs ready')!;
+          expect(ready.online).toEqual(online(c));
+          expect(ready.offline).toEqual(c.offlineDir ? [sut.dirB] : []);
+          const clusterId = await sut.zkRead(async (s) => JSON.parse((await s.getData('/cluster/id')).data!.toString()).id as string);
+          for (const d of online(c)) {
+            expect(await readMeta(d)).toMatchObject({ version: '0', 'broker.id': '1', 'cluster.id': clusterId });
+            expect(await exists(join(d, '.lock'))).toBe(true);
+            expect(await exists(join(d, '.kafka_cleanshutdown')), 'marker consumed at startup').toBe(false);
+          }
+          if (c.offlineDir) expect(await readText(join(sut.dirB, 'meta.properties'))).toBe(CORRUPT_META);
+          // Recovery: dirs the previous process closed cleanly skip it; after SIGKILL none do.
+          const loaded = sut.logs.find((l) => l.msg.startsWith('Log manager ready'))!;
+          expect(loaded.hadCleanShutdown).toEqual(c.previous === 'clean' ? online(c) : []);
+          // Dynamic config: applied live once in the process that got it, read from ZooKeeper by a later one.
+          expect(sut.count(appliedLive)).toBe(c.reconfiguredIn === c.generation ? 1 : 0);
+          if (c.reconfiguredIn !== 0 && c.reconfiguredIn < c.generation) {
+            expect(sut.logs.find((l) => l.msg === 'Applied dynamic broker configs from ZooKeeper')?.dynamicConfigs).toContain('log.retention.ms');
+          }
+        },
+        degraded: async () => {
+          await sut.actorIn('zookeeperClient', 'session.degraded');
+          expect(sut.current.view.find('majordomo')!.state).toBe('running.serving'); // it keeps serving
+          expect(sut.broker.exited).toBe(false);
+          expect(sut.logs.some((l) => l.msg.startsWith('Disconnected from ZooKeeper'))).toBe(true);
+        },
+        stopped: async ({ context: c }) => {
+          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          expect(sut.logs.filter((l) => typeof l.brokerState === 'string').map((l) => l.brokerState).slice(-2)).toEqual(['SHUTTING_DOWN', 'NOT_RUNNING']);
+          expect(await sut.registrationOwner(), 'ephemeral gone at once').toBeNull();
+          await cleanlyClosed(c);
+        },
+        killed: async () => {
+          expect(sut.broker.exitCode).toBeNull();
+          expect(sut.broker.proc.signalCode).toBe('SIGKILL');
+          for (const d of [sut.dirA, sut.dirB]) expect(await exists(join(d, '.kafka_cleanshutdown'))).toBe(false);
+          // The dead session's registration lingers until ZooKeeper expires it.
+          expect(await sut.registrationOwner()).toBe(sut.lastSessionId());
+        },
+        halted: async () => {
+          await failedWith(/none of the specified log dirs .*can be created or validated/);
+          for (const d of [sut.dirA, sut.dirB]) expect(await readText(join(d, 'meta.properties'))).toBe(CORRUPT_META);
+        },
+        clusterIdRejected: async () => {
+          await failedWith(/Invalid cluster\.id in: .*logs-a\/meta\.properties\. Expected [\w-]{22}, but read [\w-]{22}/);
+        },
+        connectionTimedOut: async () => {
+          expect(sut.broker.exitCode).toBe(1);
+          expect(fatal()).toMatch(new RegExp(`Timed out waiting for connection to ZooKeeper at .* \\(zookeeper\\.connection\\.timeout\\.ms=${CONNECTION_TIMEOUT_MS}\\)`));
+          for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d)).toBeNull();
+        },
+        featureRejected: async ({ context: c }) => {
+          await failedWith(/incompatible finalized features \(metadata\.version=7\)/);
+          await cleanlyClosed(c); // a fatal error still shuts down cleanly
+        },
+        stoppedWhileConnecting: async () => {
+          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d)).toBeNull();
+        },
+        stoppedDuringOutage: async ({ context: c }) => {
+          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          await cleanlyClosed(c);
+        },
+      };
+
+      await path.test({ events, states: states as never });
+    }, 30_000 + costOf(path) * 4000);
+  }
+});

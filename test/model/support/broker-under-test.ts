@@ -1,0 +1,142 @@
+/**
+ * One broker as an operator sees it, for the model tests: its config, dirs and chroot (fresh per
+ * path), the current process (a path may RESTART it), the live viewer's /events stream of that
+ * process folded with the viewer's own timeline model, and short-lived ZooKeeper sessions to look
+ * at what it registered.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { freePort, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
+import type { BrokerProcess, LogLine } from '../../helpers/broker-process.js';
+import { brokerConfig, startBroker, type TestBroker } from '../../integration/support.js';
+import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
+import { ensureChroot } from '../../../src/services/zookeeper/kafka-zk-client.js';
+import { createTimelineModel, type TimelineModel } from '../../../src/inspect/timeline.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const exists = (p: string) => access(p).then(() => true, () => false);
+export const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
+
+/** One broker process with its inspection stream. */
+export interface Proc {
+  broker: BrokerProcess;
+  view: TimelineModel;
+  ws: WebSocket | null;
+}
+
+export class BrokerUnderTest {
+  readonly procs: Proc[] = [];
+
+  private constructor(readonly zk: ZooKeeperServer, readonly b: TestBroker) {}
+
+  static async create(zk: ZooKeeperServer, props: Record<string, string>): Promise<BrokerUnderTest> {
+    return new BrokerUnderTest(zk, await brokerConfig(zk, props));
+  }
+
+  get dirA(): string { return this.b.logDirs[0]!; }
+  get dirB(): string { return this.b.logDirs[1]!; }
+  get current(): Proc {
+    const p = this.procs.at(-1);
+    if (!p) throw new Error('no broker process was started on this path');
+    return p;
+  }
+  get broker(): BrokerProcess { return this.current.broker; }
+  get logs(): LogLine[] { return this.broker.logs; }
+
+  /** Starts a new broker process on the same config; follows its /events stream unless `watch` is false. */
+  async start(watch = true): Promise<Proc> {
+    const port = await freePort();
+    const broker = startBroker(this.b, ['--inspect-port', String(port)]);
+    const proc: Proc = { broker, view: createTimelineModel(), ws: null };
+    this.procs.push(proc);
+    if (watch) proc.ws = await this.follow(proc, port);
+    return proc;
+  }
+
+  /** Connects to the process's live viewer (retrying while it comes up); null if the process exits first. */
+  private async follow(proc: Proc, port: number): Promise<WebSocket | null> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (proc.broker.exited) return null;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/events`);
+      ws.on('message', (d) => proc.view.apply(JSON.parse(d.toString())));
+      const ok = await new Promise<boolean>((resolve) => {
+        ws.once('open', () => resolve(true));
+        ws.once('error', () => resolve(false));
+      });
+      if (ok) return ws;
+      ws.terminate();
+      if (Date.now() > deadline) throw new Error(`could not connect to the viewer on port ${port}\n${proc.broker.tail(15)}`);
+      await sleep(50);
+    }
+  }
+
+  /** Waits until the actor `name` of the current process is in `state` according to its /events stream. */
+  async actorIn(name: string, state: string, timeoutMs = 15_000): Promise<void> {
+    const { view, broker } = this.current;
+    const deadline = Date.now() + timeoutMs;
+    while (view.find(name)?.state !== state) {
+      if (Date.now() > deadline) throw new Error(`${name} not in ${state} within ${timeoutMs} ms (is ${view.find(name)?.state})\n${broker.tail(15)}`);
+      if (broker.exited) throw new Error(`broker exited while waiting for ${name} in ${state}\n${broker.tail(15)}`);
+      await sleep(50);
+    }
+  }
+
+  /** Runs fn on a fresh ZooKeeper session on this broker's chroot (closed afterwards). */
+  async zkRead<T>(fn: (s: ZkSession) => Promise<T>): Promise<T> {
+    const connect = `${this.zk.connectString}${this.b.chroot}`;
+    await ensureChroot(connect, 6000, 5000);
+    const s = new ZkSession(connect, { sessionTimeoutMs: 6000 });
+    try {
+      await s.connect(5000);
+      return await fn(s);
+    } finally {
+      s.close();
+    }
+  }
+
+  /** The ephemeral owner (hex session id) of /brokers/ids/<id>, or null when not registered. */
+  async registrationOwner(id = 1): Promise<string | null> {
+    return this.zkRead(async (s) => {
+      const n = await s.getDataOrNull(`/brokers/ids/${id}`);
+      return n === null ? null : n.stat.ephemeralOwner.toString('hex');
+    });
+  }
+
+  /** The session id the current process logged last ("Connected to ZooKeeper"). */
+  lastSessionId(): string | undefined {
+    return this.logs.filter((l) => l.msg === 'Connected to ZooKeeper').at(-1)?.sessionId as string | undefined;
+  }
+
+  fatalLines(): string[] {
+    return this.logs.filter((l) => l.level === 60).map((l) => l.msg);
+  }
+
+  count(pred: (l: LogLine) => boolean): number {
+    return this.logs.filter(pred).length;
+  }
+
+  /** Ends whatever still runs (a SIGSTOPped process gets SIGCONT first) and closes the streams. */
+  async close(): Promise<void> {
+    for (const p of this.procs) {
+      p.ws?.terminate();
+      if (!p.broker.exited) {
+        p.broker.signal('SIGCONT');
+        await p.broker.stop(5000);
+      }
+    }
+  }
+}
+
+/** meta.properties of a dir as key → value (null when absent). */
+export async function readMeta(dir: string): Promise<Record<string, string> | null> {
+  const text = await readText(join(dir, 'meta.properties'));
+  if (text === null) return null;
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([^#=]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
