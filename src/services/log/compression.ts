@@ -245,6 +245,11 @@ function lz4Decompress(buf: Buffer, legacy: boolean): Buffer {
   return lz4().decompressFrameSync(frame);
 }
 
+/**
+ * One LZ4 frame: independent blocks, no checksums, 256 KiB max block size (lz4_flex's choice; Kafka's own writer
+ * uses 64 KiB, and its `KafkaLZ4BlockInputStream` as well as librdkafka accept any block size the descriptor
+ * declares).
+ */
 function lz4Compress(buf: Buffer, kafka3160: boolean): Buffer {
   const frame = lz4().compressFrameSync(buf, { contentChecksum: false, blockChecksums: false });
   if (kafka3160) {
