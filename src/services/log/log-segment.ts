@@ -204,23 +204,28 @@ export class LogSegment {
     this._timeIndexFile = timeIndexFile(dir, baseOffset, suffix);
     this.txnIndex = new TransactionIndex(baseOffset, txnIndexFile(dir, baseOffset, suffix));
 
-    let fd: number;
-    let created = false;
+    // An existing .log is opened lazily, on first read or write: a broker with thousands of
+    // partitions must not hold a descriptor for every segment it merely loaded.
+    let size: number | null = null;
     try {
-      fd = fs.openSync(this._logFile, 'r+');
+      size = fs.statSync(this._logFile).size;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || opts.fileAlreadyExists) throw e;
-      fd = fs.openSync(this._logFile, 'w+');
-      created = true;
     }
-    this.logFd = fd;
-    if (created && opts.preallocate && (opts.initFileSize ?? 0) > 0) {
-      fs.ftruncateSync(fd, opts.initFileSize!);
-      this._size = 0;
+    if (size !== null) {
+      this.logFd = null;
+      this._size = size;
     } else {
-      this._size = fs.fstatSync(fd).size;
+      const fd = fs.openSync(this._logFile, 'w+');
+      this.logFd = fd;
+      if (opts.preallocate && (opts.initFileSize ?? 0) > 0) fs.ftruncateSync(fd, opts.initFileSize!);
+      this._size = 0;
     }
   }
+
+  private closed = false;
+  /** Index sizes requested (resizeIndexes) before the index was opened: applied on first open. */
+  private pendingIndexSize: number | null = null;
 
   /** Open (loading: `fileAlreadyExists: true`) or create the segment `<dir>/<baseOffset>.log` and its indexes. */
   static open(dir: string, baseOffset: bigint, options: LogSegmentOptions = {}): LogSegment {
@@ -243,21 +248,28 @@ export class LogSegment {
     return this._size;
   }
   get isOpen(): boolean {
-    return this.logFd !== null;
+    return !this.closed;
   }
   private get fd(): number {
-    if (this.logFd === null) throw new Error(`Segment ${this._logFile} is closed`);
+    if (this.closed) throw new Error(`Segment ${this._logFile} is closed`);
+    if (this.logFd === null) this.logFd = fs.openSync(this._logFile, 'r+');
     return this.logFd;
   }
 
   /** The offset index, opened (or created, preallocated) on first use. */
   get offsetIndex(): OffsetIndex {
-    if (this._offsetIndex === null) this._offsetIndex = new OffsetIndex(this._offsetIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
+    if (this._offsetIndex === null) {
+      this._offsetIndex = new OffsetIndex(this._offsetIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
+      if (this.pendingIndexSize !== null) this._offsetIndex.resize(this.pendingIndexSize);
+    }
     return this._offsetIndex;
   }
   /** The time index, opened (or created, preallocated) on first use. */
   get timeIndex(): TimeIndex {
-    if (this._timeIndex === null) this._timeIndex = new TimeIndex(this._timeIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
+    if (this._timeIndex === null) {
+      this._timeIndex = new TimeIndex(this._timeIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
+      if (this.pendingIndexSize !== null) this._timeIndex.resize(this.pendingIndexSize);
+    }
     return this._timeIndex;
   }
 
@@ -661,10 +673,11 @@ export class LogSegment {
     if (fs.fstatSync(this.fd).size > this._size) fs.ftruncateSync(this.fd, this._size);
   }
 
-  /** Grow indexes back to `maxIndexSize` (the active segment after loading). */
+  /** Grow indexes back to `maxIndexSize` (the active segment after loading); deferred until an index is opened. */
   resizeIndexes(size = this.maxIndexSize): void {
-    this.offsetIndex.resize(size);
-    this.timeIndex.resize(size);
+    this.pendingIndexSize = size;
+    this._offsetIndex?.resize(size);
+    this._timeIndex?.resize(size);
   }
 
   // -------------------------------------------------------------------------------------------- durability
@@ -685,22 +698,46 @@ export class LogSegment {
 
   /** Final time-index entry (if any timestamp is known), trim indexes, close everything. */
   close(): void {
-    if (this.logFd === null) return;
+    if (this.closed) return;
     // As Kafka: only when the max timestamp was loaded/updated (never opens an index just to close it).
     const m = this._maxTimestampAndOffsetSoFar;
     if (m !== UNKNOWN && m.timestamp >= 0) this.timeIndex.maybeAppend(m.timestamp, m.offset, true);
     this._offsetIndex?.close();
     this._timeIndex?.close();
     this.txnIndex.close();
-    // Kafka FileRecords.close(): flush, trim, close.
-    fs.fsyncSync(this.logFd);
-    this.trimLog();
-    fs.closeSync(this.logFd);
-    this.logFd = null;
+    // Kafka FileRecords.close(): flush, trim, close (a never-opened .log was neither written nor grown).
+    if (this.logFd !== null) {
+      fs.fsyncSync(this.logFd);
+      this.trimLog();
+      fs.closeSync(this.logFd);
+      this.logFd = null;
+    }
+    this.closed = true;
+  }
+
+  /**
+   * Give back the file descriptors while the segment stays usable: files reopen on next use.
+   * Indexes are trimmed first (an index reopens with entries = file length / entry size), and an
+   * active segment's indexes grow back to maxIndexSize when reopened (pendingIndexSize).
+   */
+  releaseHandles(): void {
+    if (this.closed) return;
+    for (const idx of [this._offsetIndex, this._timeIndex]) {
+      if (idx === null) continue;
+      idx.trimToValidSize();
+      idx.closeHandler();
+    }
+    this._offsetIndex = null;
+    this._timeIndex = null;
+    if (this.logFd !== null) {
+      fs.closeSync(this.logFd);
+      this.logFd = null;
+    }
   }
 
   /** Close file handles without trimming or writing (e.g. after a disk failure). */
   closeHandlers(): void {
+    this.closed = true;
     this._offsetIndex?.closeHandler();
     this._timeIndex?.closeHandler();
     this.txnIndex.close();

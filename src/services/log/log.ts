@@ -260,6 +260,8 @@ export class Log {
       for (const s of loaded.segments) s.closeHandlers();
       throw e;
     }
+    // A loaded log holds no file descriptors until it is used (10,000 partitions must fit the fd limit).
+    for (const s of loaded.segments) s.releaseHandles();
     return { log, recoveredSegments: loaded.recoveredSegments.length, truncatedBytes: loaded.truncatedBytes };
   }
 
