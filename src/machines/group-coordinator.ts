@@ -18,7 +18,7 @@
  * group actor costs ~5 KB of heap and ~0.2 ms to create (10,000 groups ≈ 50 MB), which is affordable, and per-group
  * timers, legal transitions and inspection come with the actor (test/machines/group-coordinator.test.ts bounds it).
  */
-import { setup, enqueueActions, assign, fromPromise } from 'xstate';
+import { setup, enqueueActions, assign, fromPromise, stopChild, type ActorRefFrom } from 'xstate';
 import type { GroupCoordinator } from '../services/group/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -274,7 +274,11 @@ export interface GroupCoordinatorInput {
   log: Logger;
 }
 
-export type GroupCoordinatorEvent = { type: 'groupCoordinator.shutdown' };
+export type GroupCoordinatorEvent =
+  | { type: 'groupCoordinator.shutdown' }
+  /** From the GroupCoordinator service (synchronously, through its host): spawn / stop a group actor as a child. */
+  | { type: 'group.spawn'; id: string; input: GroupMachineInput; respond: (ref: ActorRefFrom<typeof classicGroupMachine>) => void }
+  | { type: 'group.stop'; id: string };
 
 /**
  *   loading ──loaded (or failed: served lazily)──► running ⟲ every offsets.retention.check.interval.ms: expire offsets
@@ -284,6 +288,7 @@ export const groupCoordinatorMachine = setup({
   types: {} as { context: GroupCoordinatorInput; events: GroupCoordinatorEvent; input: GroupCoordinatorInput },
   actors: {
     load: fromPromise<void, { coordinator: GroupCoordinator }>(({ input }) => input.coordinator.start()),
+    group: classicGroupMachine,
   },
   delays: {
     retentionCheck: ({ context }) => context.retentionCheckIntervalMs,
@@ -292,7 +297,21 @@ export const groupCoordinatorMachine = setup({
   id: 'groupCoordinator',
   context: ({ input }) => input,
   initial: 'loading',
-  on: { 'groupCoordinator.shutdown': '.stopped' },
+  // Group actors are this actor's children: the service spawns them through this host (a send is processed
+  // synchronously when the actor is idle; otherwise the service falls back to a standalone actor).
+  entry: ({ context, self }) => context.coordinator.attachHost({
+    spawn: (id, input) => {
+      let ref: ActorRefFrom<typeof classicGroupMachine> | undefined;
+      self.send({ type: 'group.spawn', id, input, respond: (r) => { ref = r; } });
+      return ref;
+    },
+    stop: (id) => self.send({ type: 'group.stop', id }),
+  }),
+  on: {
+    'groupCoordinator.shutdown': '.stopped',
+    'group.spawn': { actions: assign(({ spawn, event }) => { event.respond(spawn('group', { id: event.id, input: event.input })); return {}; }) },
+    'group.stop': { actions: stopChild(({ event }) => event.id) },
+  },
   states: {
     loading: {
       invoke: {
@@ -319,7 +338,7 @@ export const groupCoordinatorMachine = setup({
     },
     stopped: {
       type: 'final',
-      entry: ({ context }) => context.coordinator.shutdown(),
+      entry: ({ context }) => { context.coordinator.shutdown(); context.coordinator.attachHost(null); },
     },
   },
 });

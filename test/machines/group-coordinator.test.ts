@@ -288,6 +288,7 @@ describe('group coordinator actor', () => {
       start: () => new Promise<void>((r) => { calls.push('start'); release = r; }),
       expireOffsets: () => { calls.push('expire'); return 0; },
       shutdown: () => { calls.push('shutdown'); },
+      attachHost: () => {},
     };
     const { groupCoordinatorMachine } = await import('../../src/machines/group-coordinator.js');
     const { pino } = await import('pino');
@@ -301,5 +302,25 @@ describe('group coordinator actor', () => {
     actor.send({ type: 'groupCoordinator.shutdown' });
     expect(actor.getSnapshot().status).toBe('done');
     expect(calls.at(-1)).toBe('shutdown');
+  });
+});
+
+describe('group actors as children of the coordinator actor', () => {
+  it('groups the service creates are spawned as children (one actor system) and stopped with it', async () => {
+    vi.useRealTimers();
+    const { groupCoordinatorMachine } = await import('../../src/machines/group-coordinator.js');
+    const { GroupCoordinator } = await import('../../src/services/group/group-coordinator.js');
+    const { fakeBroker } = await import('../services/server/fake-broker.js');
+    const { pino } = await import('pino');
+    const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0' });
+    const gc = new GroupCoordinator(fb.ctx, { persist: false });
+    const actor = createActor(groupCoordinatorMachine, { input: { coordinator: gc, retentionCheckIntervalMs: 60_000, log: pino({ level: 'silent' }) } }).start();
+    const join = gc.join('kids', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+    const children = Object.keys(actor.getSnapshot().children);
+    expect(children.some((id) => id.startsWith('group:kids#'))).toBe(true);
+    expect((await join).errorCode).toBe(ErrorCode.NONE);
+    actor.send({ type: 'groupCoordinator.shutdown' });
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(gc.groupData('kids')).toBeUndefined();
   });
 });

@@ -9,12 +9,12 @@
  * COORDINATOR_LOAD_IN_PROGRESS; a partition led elsewhere → NOT_COORDINATOR; no topic yet → COORDINATOR_NOT_AVAILABLE.
  * With `persist: false` everything stays in memory and every group is served at once (tests, tools).
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type ActorRefFrom } from 'xstate';
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch, iterateBatches, RecordBatch, type RecordInput } from '../log/record-batch.js';
 import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
-import { classicGroupMachine, type GroupRequestEvent } from '../../machines/group-coordinator.js';
+import { classicGroupMachine, type GroupMachineInput, type GroupRequestEvent } from '../../machines/group-coordinator.js';
 import {
   UNKNOWN_MEMBER_ID, isSubscribedToTopic, joinError, restoreGroup, type GroupConfig, type GroupData, type JoinRequest, type JoinResult,
   type MemberRef, type SyncRequest, type SyncResult,
@@ -36,7 +36,14 @@ export interface GroupCoordinatorOptions {
   log?: Logger;
 }
 
-type GroupActor = Actor<typeof classicGroupMachine>;
+export type GroupActor = ActorRefFrom<typeof classicGroupMachine>;
+
+/** Where group actors live: the coordinator actor spawns them as its children (shared system, inspected with the broker). */
+export interface GroupActorHost {
+  /** The spawned child, or undefined when the host cannot spawn now (then a standalone actor is created). */
+  spawn(id: string, input: GroupMachineInput): GroupActor | undefined;
+  stop(id: string): void;
+}
 
 type PartitionState = { kind: 'loading'; done: Promise<void> } | { kind: 'active' } | { kind: 'failed'; error: string };
 
@@ -79,6 +86,9 @@ export class GroupCoordinator {
   private readonly now: () => number;
   private readonly log: Logger;
   private stopped = false;
+  private host: GroupActorHost | null = null;
+  private readonly hosted = new WeakMap<GroupActor, string>();
+  private spawned = 0;
 
   constructor(private readonly ctx: BrokerContext, opts: GroupCoordinatorOptions = {}) {
     this.persist = opts.persist ?? true;
@@ -265,7 +275,8 @@ export class GroupCoordinator {
     for (const groupId of ids) {
       const v = groupValues.get(groupId);
       if (v) {
-        this.groups.get(groupId)?.stop();
+        const old = this.groups.get(groupId);
+        if (old) this.stopActor(old);
         this.groups.set(groupId, this.spawn(groupId, restoreGroup(groupId, v, this.now())));
         loaded++;
       } else if (this.offsets.has(groupId)) {
@@ -281,7 +292,7 @@ export class GroupCoordinator {
     for (const [id, actor] of [...this.groups]) {
       if (partitionForGroup(id, n) !== p) continue;
       actor.send({ type: 'group.unload' });
-      actor.stop();
+      this.stopActor(actor);
       this.groups.delete(id);
       this.offsets.delete(id);
     }
@@ -310,11 +321,26 @@ export class GroupCoordinator {
 
   // ------------------------------------------------------------------------------------------- groups
 
+  /** Group actors become children of this host from now on (the coordinator actor calls it on start). */
+  attachHost(host: GroupActorHost | null): void {
+    this.host = host;
+  }
+
   private spawn(groupId: string, restored?: GroupData): GroupActor {
-    return createActor(classicGroupMachine, {
-      id: `group:${groupId}`,
-      input: { groupId, cfg: this.groupConfig(), store: this.storeGroup, now: this.now, log: this.log, ...(restored ? { restored } : {}) },
-    }).start();
+    const id = `group:${groupId}#${++this.spawned}`;
+    const input: GroupMachineInput = { groupId, cfg: this.groupConfig(), store: this.storeGroup, now: this.now, log: this.log, ...(restored ? { restored } : {}) };
+    const child = this.host?.spawn(id, input);
+    if (child) {
+      this.hosted.set(child, id);
+      return child;
+    }
+    return createActor(classicGroupMachine, { id, input }).start();
+  }
+
+  private stopActor(a: GroupActor): void {
+    const id = this.hosted.get(a);
+    if (id !== undefined && this.host) this.host.stop(id);
+    else a.stop();
   }
 
   private group(groupId: string, create: boolean): GroupActor | undefined {
@@ -331,7 +357,7 @@ export class GroupCoordinator {
     const g = a.getSnapshot().context.g;
     if (g.state === 'Dead' && this.groups.get(g.groupId) === a) {
       this.groups.delete(g.groupId);
-      a.stop();
+      this.stopActor(a);
     }
   }
 
@@ -340,7 +366,7 @@ export class GroupCoordinator {
     const g = a.getSnapshot().context.g;
     if (g.state === 'Empty' && g.generationId === 0 && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.has(groupId) && this.groups.get(groupId) === a) {
       this.groups.delete(groupId);
-      a.stop();
+      this.stopActor(a);
     }
   }
 
@@ -591,7 +617,7 @@ export class GroupCoordinator {
 
   shutdown(): void {
     this.stopped = true;
-    for (const a of this.groups.values()) { a.send({ type: 'group.unload' }); a.stop(); }
+    for (const a of this.groups.values()) { a.send({ type: 'group.unload' }); this.stopActor(a); }
     this.groups.clear();
     this.offsets.clear();
     this.partitions.clear();
