@@ -246,9 +246,9 @@ function lz4Decompress(buf: Buffer, legacy: boolean): Buffer {
 }
 
 /**
- * One LZ4 frame: independent blocks, no checksums, 256 KiB max block size (lz4_flex's choice; Kafka's own writer
- * uses 64 KiB, and its `KafkaLZ4BlockInputStream` as well as librdkafka accept any block size the descriptor
- * declares).
+ * One LZ4 frame: independent blocks, no checksums, no content size; lz4_flex picks the max block size from the
+ * input size (64 KiB for small inputs, 256 KiB above; Kafka's own writer always uses 64 KiB, and its
+ * `KafkaLZ4BlockInputStream` as well as librdkafka accept any block size the descriptor declares).
  */
 function lz4Compress(buf: Buffer, kafka3160: boolean): Buffer {
   const frame = lz4().compressFrameSync(buf, { contentChecksum: false, blockChecksums: false });
