@@ -364,11 +364,7 @@ function iterateRecords(ctx: FileCtx, b: BatchView, position: number): boolean {
     try {
       c = b.records();
     } catch (e) {
-      if (b.compressionType !== CompressionType.None && b.compressionType !== CompressionType.Gzip) {
-        if (print && !opts.json) w.text(`| (records not shown: ${codecName(b.compressionType)} decompression is not supported)\n`);
-        closeJson();
-        return true;
-      }
+      // Every codec decompresses now: a failure is corruption, whatever the codec.
       closeJson();
       problem(ctx, position, 'corrupt', `batch ${b.baseOffset}..${b.lastOffset}: ${(e as Error).message}`);
       return false;
@@ -439,11 +435,6 @@ function iterateRecords(ctx: FileCtx, b: BatchView, position: number): boolean {
   try {
     recs = l.innerRecords();
   } catch (e) {
-    if (l.compressionType !== CompressionType.Gzip) {
-      if (print && !opts.json) w.text(`| (records not shown: ${codecName(l.compressionType)} decompression is not supported)\n`);
-      closeJson();
-      return true;
-    }
     closeJson();
     problem(ctx, position, 'corrupt', `message ${l.offset}: ${(e as Error).message}`);
     return false;
