@@ -27,7 +27,8 @@ import {
 
 export interface CommittedOffset extends OffsetValue {}
 
-export interface OffsetCommitEntry { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; expireTimestamp: number }
+/** `retentionMs` (OffsetCommit v2–v4 retention time, -1 for none) becomes an explicit expire timestamp from the commit time. */
+export interface OffsetCommitEntry { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; retentionMs: number }
 
 export interface GroupCoordinatorOptions {
   /** Persist to and load from __consumer_offsets (default true). */
@@ -496,7 +497,7 @@ export class GroupCoordinator {
     this.send(a, { type: 'group.commitCheck', req: who, reply: (c) => { code = c; } });
     if (code !== ErrorCode.NONE) return entries.map(() => code);
     const now = this.now();
-    const values = entries.map((e): OffsetValue => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: e.expireTimestamp }));
+    const values = entries.map((e): OffsetValue => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: e.retentionMs >= 0 ? now + e.retentionMs : -1 }));
     const err = this.append(groupId, entries.map((e, i) => ({ key: encodeOffsetKey(groupId, e.topic, e.partition), value: encodeOffsetValue(values[i]!) })));
     if (err !== ErrorCode.NONE) return entries.map(() => err);
     let m = this.offsets.get(groupId);
@@ -578,12 +579,13 @@ export class GroupCoordinator {
       const expired: string[] = [];
       for (const [k, v] of m) {
         const topic = k.split('\u0000')[0]!;
-        let expire: boolean;
-        if (v.expireTimestamp >= 0) expire = now >= v.expireTimestamp;
-        else if (!g || g.protocolType === null) expire = now - v.commitTimestamp >= retentionMs;
-        else if (g.state === 'Empty') expire = now - Math.max(g.currentStateTimestamp, 0) >= retentionMs;
-        else if (g.protocolType === 'consumer' && g.subscribedTopics !== null && !g.subscribedTopics.has(topic)) expire = now - v.commitTimestamp >= retentionMs;
-        else expire = false;
+        // Kafka's GroupMetadata.removeExpiredOffsets: which offsets may expire, and from when.
+        let eligible = false;
+        let base = v.commitTimestamp;
+        if (!g || g.protocolType === null) eligible = true;
+        else if (g.state === 'Empty') { eligible = true; if (g.currentStateTimestamp >= 0) base = g.currentStateTimestamp; }
+        else if (g.protocolType === 'consumer' && g.subscribedTopics !== null) eligible = !g.subscribedTopics.has(topic);
+        const expire = eligible && (v.expireTimestamp >= 0 ? now >= v.expireTimestamp : now - base >= retentionMs);
         if (expire) expired.push(k);
       }
       if (expired.length === 0) continue;

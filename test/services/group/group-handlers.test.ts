@@ -262,4 +262,28 @@ describe('group handlers', () => {
     const last = recs.slice(-2);
     expect(last.map((r) => [decodeKey(r.key!)?.kind, r.value])).toEqual([['offset', null], ['group', null]]);
   });
+
+  it('OffsetCommit v2 retentionTimeMs sets an explicit expiry; offsets of a subscribed topic of a Stable group never expire', async () => {
+    let now = 5_000_000;
+    let gc!: GroupCoordinator;
+    const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1', 'offsets.retention.minutes': '10' }, (ctx) => {
+      gc = new GroupCoordinator(ctx, { now: () => now });
+      return groupRequestHandler(ctx, gc);
+    });
+    coordinators.push(gc);
+    fb.addTopic('orders', 1);
+    fb.addTopic('other', 1);
+    const h = fb.handler;
+    await call(h, ApiKey.FindCoordinator, 0, { key: 's' });
+    await call(h, ApiKey.OffsetCommit, 2, { groupId: 'x', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: 1000n, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedMetadata: null }] }] });
+    const j = await call(h, ApiKey.JoinGroup, 2, { groupId: 'c', sessionTimeoutMs: 1_800_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: consumerMeta(['orders']) }] });
+    await call(h, ApiKey.SyncGroup, 1, { groupId: 'c', generationId: 1, memberId: j.memberId, assignments: [] });
+    await call(h, ApiKey.OffsetCommit, 2, { groupId: 'c', generationIdOrMemberEpoch: 1, memberId: j.memberId, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }, { name: 'other', partitions: [{ partitionIndex: 0, committedOffset: 2n, committedMetadata: null }] }] });
+    now += 1000;
+    expect(gc.expireOffsets()).toBe(1); // x's explicit expiry
+    expect(gc.committed('x')).toBeUndefined();
+    now += 11 * 60_000;
+    expect(gc.expireOffsets()).toBe(1); // c's unsubscribed 'other' only
+    expect([...gc.committed('c')!.keys()].map((k) => k.split('\u0000')[0])).toEqual(['orders']);
+  });
 });

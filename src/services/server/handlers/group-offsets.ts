@@ -19,7 +19,6 @@ export function offsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof Api
     async handle(req, hc) {
       const b = req.body;
       const maxMetadata = hc.broker.config().getInt('offset.metadata.max.bytes');
-      const now = Date.now();
       const retention = req.apiVersion >= 2 && req.apiVersion <= 4 ? Number(b.retentionTimeMs) : -1;
       const codes: number[][] = b.topics.map((t) => t.partitions.map(() => ErrorCode.NONE));
       const entries: OffsetCommitEntry[] = [];
@@ -30,7 +29,7 @@ export function offsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof Api
           if (!partitionOf(topic, p.partitionIndex)) codes[ti]![pi] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > maxMetadata) codes[ti]![pi] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
           else {
-            entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: req.apiVersion >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata, expireTimestamp: retention >= 0 ? now + retention : -1 });
+            entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: req.apiVersion >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata, retentionMs: retention });
             where.push([ti, pi]);
           }
         });
