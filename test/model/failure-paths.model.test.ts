@@ -11,17 +11,22 @@
  *     (at most MAX_FAULTS=2 running faults and one RESTART per path, each fault once: a finite,
  *     acyclic graph, ~550 simple paths) and MAX_LENGTH events; from those, greedily (most new
  *     transitions first, then cheapest) until every transition of the model is taken in every
- *     broker process it can happen in (first or restarted: 28 transitions): 6 paths.
- *     MAX_LENGTH = 6 is the shortest bound with which simple paths still reach all 28 (checked
- *     below: with 5 one transition is unreachable); longer paths would only add steps, and time.
- *  Budget: 14 paths, ~60–80 s on two shared cores (each path's estimated cost is in its timeout);
- *  ZooKeeper runs with tickTime 500 ms, brokers with a 3 s session and 5 s connection timeout.
+ *     broker process it can happen in (first or restarted: 30 transitions): 6 paths.
+ *     MAX_LENGTH = 6 is the shortest bound with which simple paths still reach all 30 (checked
+ *     below: with 5 some transition is unreachable); longer paths would only add steps, and time.
+ *  Budget: 14 paths, ~50 s measured (EVENT_COST estimates ≤ 90 s; each path's timeout scales with
+ *  its estimate), under the 120 s limit on two shared cores;
+ *  ZooKeeper runs with tickTime 500 ms, brokers with a 3 s session and 7 s connection timeout.
  *
  * After every step the test checks what an operator can observe of that state: process alive or
  * its exit code and fatal line, registration in /brokers/ids (and which session owns it), the
  * zookeeperClient/majordomo states from the live viewer's /events stream, log lines (log dirs
  * online/offline, clean-shutdown recovery, re-registrations, applied configs), and files on disk
  * (meta.properties, .lock, .kafka_cleanshutdown). Each path gets a fresh chroot and fresh dirs.
+ * SIGTERM must end the process within the session timeout wherever it comes.
+ *
+ * Paths that hit a broker bug found here are kept, and must fail with exactly that bug's symptom
+ * (KNOWN_BUGS), so the suite stays green until the bug is fixed and then asks for the entry to go.
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -35,9 +40,29 @@ import { BrokerUnderTest, exists, readMeta, readText, sleep } from './support/br
 
 const MAX_LENGTH = 6;
 const SESSION_TIMEOUT_MS = 3000;
-const CONNECTION_TIMEOUT_MS = 5000;
+const CONNECTION_TIMEOUT_MS = 7000; // room for ZooKeeper's JVM start and the client's 2 s max reconnect back-off on a loaded machine
 const CORRUPT_META = 'version=0\nbroker.id=abc\n';
 const FOREIGN_CLUSTER = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * Broker bugs this model found (reported, not fixed here). A path taking `transition` must fail
+ * with `symptom` — and only with it: any other failure, or none (bug fixed: drop the entry), fails.
+ */
+const KNOWN_BUGS: Array<{ transition: string; symptom: RegExp; bug: string }> = [
+  {
+    transition: 'reclaiming -SIGTERM-> stopped @2',
+    symptom: /SIGTERM → exit took \d+ ms/,
+    bug: 'SIGTERM while a restarted broker waits for its dead session\'s /brokers/ids/<id> to expire: it logs "shut down completed" '
+      + 'at once but the process lingers until the wait ends (up to 2 × zookeeper.session.timeout.ms: 36 s by default) — '
+      + 'registerBroker/waitForDeletion (src/services/zookeeper/kafka-zk-client.ts) take no AbortSignal and their timer keeps Node alive',
+  },
+  {
+    transition: 'setup -LOG_DIR_ALL_BAD-> halted @1',
+    symptom: /none of the specified log dirs from {2}can be created or validated/,
+    bug: 'the halt message lists no dirs ("...log dirs from  can be created or validated"): Kafka names every configured log dir; '
+      + 'the log manager is only given the dirs that passed meta.properties checks',
+  },
+];
 
 const plan = planPaths(MAX_LENGTH);
 const paths = [...plan.shortest, ...plan.simple];
@@ -63,7 +88,7 @@ describe('the failure model', () => {
     const reached = new Set(paths.flatMap((p) => p.steps.map((s) => String(s.state.value))));
     expect([...reached].sort()).toEqual([...stateNames].sort());
     expect([...plan.covered].sort()).toEqual([...plan.allTransitions].sort());
-    expect(plan.allTransitions.size).toBe(28);
+    expect(plan.allTransitions.size).toBe(30);
     // MAX_LENGTH is the smallest bound that still covers everything.
     expect(planPaths(MAX_LENGTH - 1).covered.size).toBeLessThan(plan.allTransitions.size);
     expect(paths.length).toBe(14);
@@ -76,7 +101,8 @@ describe('the failure model', () => {
 describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => {
   for (const path of paths) {
     const name = `${eventsOf(path).join(' → ')}  ⇒ ${String(path.state.value)}`;
-    it(name, async () => {
+    const bugNote = KNOWN_BUGS.filter((k) => transitionsOf(path).includes(k.transition)).map(() => '  [known broker bug]').join('');
+    it(name + bugNote, async () => {
       const sut = (u = await BrokerUnderTest.create(zk, {
         'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS),
         'zookeeper.connection.timeout.ms': String(CONNECTION_TIMEOUT_MS),
@@ -84,6 +110,12 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
       const online = (c: FaultSnapshot['context']) => (c.offlineDir ? [sut.dirA] : [sut.dirA, sut.dirB]);
       const exitOf = async (timeoutMs = 20_000) => sut.broker.waitForExit(timeoutMs);
       const fatal = () => sut.fatalLines().join('\n');
+      let stopMs = -1;
+      /** SIGTERM → exit 0, promptly (the shutdown itself takes ~0.1–0.5 s; 3 s is the session timeout). */
+      const exitedPromptly = () => {
+        expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+        expect(stopMs, `SIGTERM → exit took ${stopMs} ms\n${sut.broker.tail(8)}`).toBeLessThan(SESSION_TIMEOUT_MS);
+      };
 
       /** Exit 1 with one fatal line matching `pattern`, and not registered. */
       const failedWith = async (pattern: RegExp) => {
@@ -166,9 +198,17 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           await sut.zkRead((s) => s.setData('/feature', Buffer.from(JSON.stringify({ version: 2, status: 1, features: { 'metadata.version': { max_version_level: 7 } } }))));
           await exitOf();
         },
-        SIGTERM: async () => { sut.broker.signal('SIGTERM'); await exitOf(15_000); },
+        SIGTERM: async () => {
+          const t0 = Date.now();
+          sut.broker.signal('SIGTERM');
+          await exitOf(15_000);
+          stopMs = Date.now() - t0;
+        },
         SIGKILL: async () => { sut.broker.signal('SIGKILL'); await exitOf(); },
         RESTART: async () => { await sut.start(); },
+        OLD_SESSION_EXPIRED: async () => {
+          await eventually(async () => (await sut.registrationOwner()) === sut.lastSessionId(), 15_000, 'the dead session to expire and the new one to register');
+        },
       };
 
       const states: Record<string, (s: FaultSnapshot) => Promise<void>> = {
@@ -218,10 +258,18 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           expect(sut.logs.some((l) => l.msg.startsWith('Disconnected from ZooKeeper'))).toBe(true);
         },
         stopped: async ({ context: c }) => {
-          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          exitedPromptly();
           expect(sut.logs.filter((l) => typeof l.brokerState === 'string').map((l) => l.brokerState).slice(-2)).toEqual(['SHUTTING_DOWN', 'NOT_RUNNING']);
           expect(await sut.registrationOwner(), 'ephemeral gone at once').toBeNull();
           await cleanlyClosed(c);
+        },
+        reclaiming: async () => {
+          // Up, but the dead process's session still owns the registration: it says so and waits.
+          const dead = sut.procs.at(-2)!.broker.logs.filter((l) => l.msg === 'Connected to ZooKeeper').at(-1)!.sessionId as string;
+          await sut.broker.waitForLog((l) => l.level === 40 && l.msg.startsWith(`/brokers/ids/1 is held by session 0x${dead}; waiting`), 10_000);
+          expect(sut.broker.exited).toBe(false);
+          await sut.actorIn('majordomo', 'starting.registeringBroker');
+          expect(await sut.registrationOwner()).toBe(dead);
         },
         killed: async () => {
           expect(sut.broker.exitCode).toBeNull();
@@ -232,6 +280,8 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         },
         halted: async () => {
           await failedWith(/none of the specified log dirs .*can be created or validated/);
+          const kafkas = `none of the specified log dirs from ${sut.dirA}, ${sut.dirB} can be created or validated`;
+          expect(fatal().includes(kafkas), `Kafka's halt message names every dir; got: ${fatal()}`).toBe(true);
           for (const d of [sut.dirA, sut.dirB]) expect(await readText(join(d, 'meta.properties'))).toBe(CORRUPT_META);
         },
         clusterIdRejected: async () => {
@@ -247,16 +297,23 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           await cleanlyClosed(c); // a fatal error still shuts down cleanly
         },
         stoppedWhileConnecting: async () => {
-          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          exitedPromptly();
           for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d)).toBeNull();
         },
         stoppedDuringOutage: async ({ context: c }) => {
-          expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+          exitedPromptly();
           await cleanlyClosed(c);
         },
       };
 
-      await path.test({ events, states: states as never });
+      const known = KNOWN_BUGS.filter((k) => transitionsOf(path).includes(k.transition));
+      if (known.length === 0) {
+        await path.test({ events, states: states as never });
+        return;
+      }
+      const error = await path.test({ events, states: states as never }).then(() => null, (e: unknown) => e as Error);
+      expect(error, `known broker bug no longer shows — fixed? drop it from KNOWN_BUGS: ${known.map((k) => k.bug).join('; ')}`).not.toBeNull();
+      expect(known.some((k) => k.symptom.test(error!.message)), `failed, but not with the known bug's symptom:\n${error!.message}`).toBe(true);
     }, 30_000 + costOf(path) * 4000);
   }
 });

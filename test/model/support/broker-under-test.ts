@@ -117,13 +117,13 @@ export class BrokerUnderTest {
     return this.logs.filter(pred).length;
   }
 
-  /** Ends whatever still runs (a SIGSTOPped process gets SIGCONT first) and closes the streams. */
+  /** After a path (its checks done): kills whatever still runs and closes the streams; the chroot and dirs are the path's own. */
   async close(): Promise<void> {
     for (const p of this.procs) {
       p.ws?.terminate();
       if (!p.broker.exited) {
-        p.broker.signal('SIGCONT');
-        await p.broker.stop(5000);
+        p.broker.signal('SIGKILL');
+        await p.broker.waitForExit(10_000).catch(() => undefined);
       }
     }
   }

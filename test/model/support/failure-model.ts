@@ -9,7 +9,8 @@
  *     │ ─LOG_DIR_ALL_BAD─► halted                                         │  │              └ SIGTERM ► stoppedDuringOutage
  *     └ ─INCONSISTENT_CLUSTER_ID─► clusterIdRejected ◄─────────┐          │  ├─FEATURE_INCOMPATIBLE─► featureRejected
  *                                                   stopped ───┘◄─SIGTERM─┤  │
- *                                                      └─RESTART─► running│  └─SIGKILL─► killed ─RESTART─► running
+ *                                                      └─RESTART─► running│  └─SIGKILL─► killed ─RESTART─► reclaiming ─OLD_SESSION_EXPIRED─► running
+ *                                                                                                   └ SIGTERM ► stopped
  *
  * The context holds only what the checks need and keeps the graph finite and acyclic: which dir is
  * offline, which process this is (at most one RESTART), how the previous one ended, and which
@@ -54,7 +55,8 @@ export type FaultEvent =
   | { type: 'FEATURE_INCOMPATIBLE' }
   | { type: 'SIGTERM' }
   | { type: 'SIGKILL' }
-  | { type: 'RESTART' };
+  | { type: 'RESTART' }
+  | { type: 'OLD_SESSION_EXPIRED' };
 
 export const faultModel = createMachine({
   id: 'brokerUnderFaults',
@@ -104,7 +106,11 @@ export const faultModel = createMachine({
     },
     /** SIGKILL: no markers; the dead session's registration lingers until it expires. */
     killed: {
-      on: { RESTART: { guard: ({ context }) => context.generation === 1, target: 'running', actions: assign({ generation: 2, previous: 'killed' }) } },
+      on: { RESTART: { guard: ({ context }) => context.generation === 1, target: 'reclaiming', actions: assign({ generation: 2, previous: 'killed' }) } },
+    },
+    /** Restarted at once after SIGKILL: up, but /brokers/ids/<id> is still the dead session's; it waits for that to expire. */
+    reclaiming: {
+      on: { OLD_SESSION_EXPIRED: 'running', SIGTERM: 'stopped' },
     },
     halted: { type: 'final' },
     clusterIdRejected: { type: 'final' },
@@ -117,11 +123,6 @@ export const faultModel = createMachine({
 
 export type FaultSnapshot = SnapshotFrom<typeof faultModel>;
 
-export const ALL_EVENTS: FaultEvent[] = ([
-  'START', 'ZOOKEEPER_DOWN_AT_START', 'LOG_DIR_CORRUPT_META', 'LOG_DIR_ALL_BAD', 'INCONSISTENT_CLUSTER_ID', 'ZK_START', 'CONNECTION_TIMEOUT',
-  'ZK_STOP', 'SESSION_EXPIRED', 'DYNAMIC_CONFIG_CHANGE', 'FEATURE_INCOMPATIBLE', 'SIGTERM', 'SIGKILL', 'RESTART',
-] as const).map((type) => ({ type }));
-
 // ───────────────────────────── choosing the paths ─────────────────────────────
 
 type ModelPath = ReturnType<ReturnType<typeof createTestModel<typeof faultModel>>['getShortestPaths']>[number];
@@ -132,8 +133,8 @@ const filterEvents = (s: FaultSnapshot, e: FaultEvent) => s.can(e);
 /** Rough seconds each event costs on the real broker (ZooKeeper restarts, session timeouts, connection timeout). */
 export const EVENT_COST: Record<FaultEvent['type'], number> = {
   START: 1, LOG_DIR_CORRUPT_META: 1, LOG_DIR_ALL_BAD: 0.5, INCONSISTENT_CLUSTER_ID: 0.5, ZOOKEEPER_DOWN_AT_START: 1.5,
-  ZK_START: 1.5, CONNECTION_TIMEOUT: 5, ZK_STOP: 1.5, SESSION_EXPIRED: 6, DYNAMIC_CONFIG_CHANGE: 0.5,
-  FEATURE_INCOMPATIBLE: 1, SIGTERM: 0.5, SIGKILL: 0.5, RESTART: 2,
+  ZK_START: 1.5, CONNECTION_TIMEOUT: 7, ZK_STOP: 1.5, SESSION_EXPIRED: 6, DYNAMIC_CONFIG_CHANGE: 0.5,
+  FEATURE_INCOMPATIBLE: 1, SIGTERM: 0.5, SIGKILL: 0.5, RESTART: 1, OLD_SESSION_EXPIRED: 3,
 };
 
 export const eventsOf = (p: ModelPath): FaultEvent['type'][] => p.steps.slice(1).map((s) => s.event.type as FaultEvent['type']);
