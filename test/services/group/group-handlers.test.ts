@@ -286,4 +286,22 @@ describe('group handlers', () => {
     expect(gc.expireOffsets()).toBe(1); // c's unsubscribed 'other' only
     expect([...gc.committed('c')!.keys()].map((k) => k.split('\u0000')[0])).toEqual(['orders']);
   });
+
+  it('leadership of the group\'s partition moves away: groups unload, waiting joins get NOT_COORDINATOR, FindCoordinator names the new leader', async () => {
+    const { fb, gc, h } = setup();
+    await call(h, ApiKey.FindCoordinator, 0, { key: 'm' });
+    const proto = { protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] };
+    const j = await call(h, ApiKey.JoinGroup, 2, { groupId: 'm', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', ...proto });
+    await call(h, ApiKey.SyncGroup, 1, { groupId: 'm', generationId: 1, memberId: j.memberId, assignments: [] });
+    const p = partitionForGroup('m', 5);
+    fb.lookups.set(`${OFFSETS_TOPIC}-${p}`, { kind: 'notLeader' });
+    expect((await call(h, ApiKey.Heartbeat, 1, { groupId: 'm', generationId: 1, memberId: j.memberId })).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(gc.groupData('m')).toBeUndefined();
+    // the metadata now says broker 2 leads it
+    fb.brokers.push({ ...fb.brokers[0]!, id: 2, endpoints: [{ listenerName: 'PLAINTEXT', host: 'broker2', port: 9093, securityProtocol: 'PLAINTEXT' }] });
+    const t = fb.topics.get(OFFSETS_TOPIC)!;
+    fb.topics.set(OFFSETS_TOPIC, { ...t, partitions: t.partitions.map((x) => (x.partition === p ? { ...x, leader: 2 } : x)) });
+    const f = await call(h, ApiKey.FindCoordinator, 1, { key: 'm', keyType: 0 });
+    expect(f).toMatchObject({ errorCode: 0, nodeId: 2, host: 'broker2', port: 9093 });
+  });
 });
