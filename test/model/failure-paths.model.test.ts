@@ -112,8 +112,9 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
       const fatal = () => sut.fatalLines().join('\n');
       let stopMs = -1;
       /** SIGTERM → exit 0, promptly (the shutdown itself takes ~0.1–0.5 s; 3 s is the session timeout). */
-      const exitedPromptly = () => {
+      const exitedPromptly = async () => {
         expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
+        expect(await sut.listening(), 'listener closed').toBe(false);
         expect(stopMs, `SIGTERM → exit took ${stopMs} ms\n${sut.broker.tail(8)}`).toBeLessThan(SESSION_TIMEOUT_MS);
       };
 
@@ -220,10 +221,13 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           expect(sut.current.view.find('majordomo')!.state).toBe('starting.connectingToZooKeeper');
           expect(sut.broker.exited).toBe(false);
           for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d), `nothing written in ${d} yet`).toBeNull();
+          expect(await sut.listening(), 'no listener before ZooKeeper answers').toBe(false);
         },
         running: async ({ context: c }) => {
           await sut.actorIn('majordomo', 'running.serving', 20_000);
           await sut.actorIn('zookeeperClient', 'session.watching', 30_000);
+          // Serving clients: they see this broker in the metadata.
+          expect((await sut.metadata())?.brokers, 'kcat -L').toEqual([{ id: 1, name: sut.bootstrap }]);
           // Registered, by this process's live session.
           const owner = await eventually(() => sut.registrationOwner(), 10_000, 'the registration');
           expect(owner).toBe(sut.lastSessionId());
@@ -256,9 +260,10 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           expect(sut.current.view.find('majordomo')!.state).toBe('running.serving'); // it keeps serving
           expect(sut.broker.exited).toBe(false);
           expect(sut.logs.some((l) => l.msg.startsWith('Disconnected from ZooKeeper'))).toBe(true);
+          expect((await sut.metadata())?.brokers, 'clients still get metadata during the outage').toEqual([{ id: 1, name: sut.bootstrap }]);
         },
         stopped: async ({ context: c }) => {
-          exitedPromptly();
+          await exitedPromptly();
           expect(sut.logs.filter((l) => typeof l.brokerState === 'string').map((l) => l.brokerState).slice(-2)).toEqual(['SHUTTING_DOWN', 'NOT_RUNNING']);
           expect(await sut.registrationOwner(), 'ephemeral gone at once').toBeNull();
           await cleanlyClosed(c);
@@ -297,11 +302,11 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           await cleanlyClosed(c); // a fatal error still shuts down cleanly
         },
         stoppedWhileConnecting: async () => {
-          exitedPromptly();
+          await exitedPromptly();
           for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d)).toBeNull();
         },
         stoppedDuringOutage: async ({ context: c }) => {
-          exitedPromptly();
+          await exitedPromptly();
           await cleanlyClosed(c);
         },
       };

@@ -4,7 +4,9 @@
  * process folded with the viewer's own timeline model, and short-lived ZooKeeper sessions to look
  * at what it registered.
  */
+import { execFile } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { freePort, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
@@ -107,6 +109,29 @@ export class BrokerUnderTest {
   /** The session id the current process logged last ("Connected to ZooKeeper"). */
   lastSessionId(): string | undefined {
     return this.logs.filter((l) => l.msg === 'Connected to ZooKeeper').at(-1)?.sessionId as string | undefined;
+  }
+
+  /** host:port of the PLAINTEXT listener. */
+  get bootstrap(): string { return this.b.props.listeners!.replace('PLAINTEXT://', ''); }
+
+  /** What a client sees: kcat's metadata (-L -J), or null when it gets none within 5 s. */
+  metadata(): Promise<{ brokers: Array<{ id: number; name: string }>; controllerid: number } | null> {
+    return new Promise((resolve) => {
+      execFile('kcat', ['-b', this.bootstrap, '-L', '-J', '-m', '5'], { timeout: 15_000 }, (err, stdout) => {
+        if (err) { resolve(null); return; }
+        try { resolve(JSON.parse(stdout)); } catch { resolve(null); }
+      });
+    });
+  }
+
+  /** Whether anything accepts TCP connections on the listener's port. */
+  listening(): Promise<boolean> {
+    const [host, port] = this.bootstrap.split(':');
+    return new Promise((resolve) => {
+      const sock = connect({ host: host!, port: Number(port) });
+      sock.once('connect', () => { sock.destroy(); resolve(true); });
+      sock.once('error', () => resolve(false));
+    });
   }
 
   fatalLines(): string[] {
