@@ -255,6 +255,24 @@ describe('classic group machine', () => {
     expect(g.actor.getSnapshot().context.g.members.has(leader)).toBe(true);
   });
 
+  it('50 members (v4 two-step joins) form one generation; all sync; one leader; everyone gets its own assignment', async () => {
+    const g = group();
+    const ids = await Promise.all(Array.from({ length: 50 }, () => g.join('', { v4: true }).p.then((r) => r.memberId)));
+    const joins = ids.map((id) => g.join(id, { v4: true }));
+    await vi.advanceTimersByTimeAsync(100 * 60);
+    const results = await Promise.all(joins.map((j) => j.p));
+    expect(new Set(results.map((r) => r.generationId))).toEqual(new Set([1]));
+    const leaders = results.filter((r) => r.leader === r.memberId);
+    expect(leaders).toHaveLength(1);
+    expect(leaders[0]!.members).toHaveLength(50);
+    const followers = results.filter((r) => r !== leaders[0]).map((r) => g.sync(r.memberId, 1));
+    const ls = g.sync(leaders[0]!.memberId, 1, ids.map((id) => [id, `a-${id}`]));
+    const synced = await Promise.all([...followers.map((f) => f.p), ls.p]);
+    expect(synced.every((s) => s.errorCode === ErrorCode.NONE)).toBe(true);
+    expect(new Set(synced.map((s) => s.assignment.toString())).size).toBe(50);
+    expect(g.state()).toBe('Stable');
+  });
+
   it('DeleteGroups: only an Empty group dies', async () => {
     const { g } = await stableOfTwo();
     let code = -1;
