@@ -37,6 +37,9 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { GroupCoordinator } from '../services/group/group-coordinator.js';
+import { groupCoordinatorMachine } from './group-coordinator.js';
+import type { BrokerContext } from '../services/server/broker-context.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
@@ -70,6 +73,8 @@ export interface MajordomoContext extends MajordomoInput {
   logManager: LogManager | null;
   metadataCache: MetadataCache | null;
   replicaManager: ReplicaManager | null;
+  brokerContext: BrokerContext | null;
+  groupCoordinator: GroupCoordinator | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
@@ -109,6 +114,7 @@ export const majordomoMachine = setup({
     featureListener: featureListenerMachine,
     controller: controllerMachine,
     dynamicConfig: dynamicConfigMachine,
+    groupCoordinator: groupCoordinatorMachine,
     getClusterId: fromPromise<string, { handle: ZkHandle }>(({ input }) => getOrCreateClusterId(input.handle.current)),
     loadMetaProperties: fromPromise<{ states: MetaPropertiesState[]; errorDirs: OfflineDir[] }, { dirs: string[]; clusterId: string; configuredId: number }>(
       async ({ input }) => {
@@ -176,9 +182,10 @@ export const majordomoMachine = setup({
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
-    stopCoordinators: enqueueActions(({ enqueue }) => {
-      // Reverse start order; stopping a child that was never spawned is a no-op.
-      for (const id of ['dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+    stopCoordinators: enqueueActions(({ enqueue, self }) => {
+      // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
+      if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
+      for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -189,7 +196,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false },
     finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
@@ -352,10 +359,18 @@ export const majordomoMachine = setup({
           // Steps 16–18: SocketServer, then ReplicaManager. Listeners bind here so that port 0 is
           // known before registration; requests are only answered once the broker context exists.
           entry: [
-            assign(({ context }) => {
+            assign(({ context, self }) => {
               const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
-              return { metadataCache, replicaManager, started: { ...context.started, socketServer: true } };
+              const brokerContext: BrokerContext = {
+                config: () => self.getSnapshot().context.config,
+                metadata: metadataCache,
+                replicas: replicaManager,
+                admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache),
+                log: context.log.child({ actor: 'kafkaApis' }),
+              };
+              const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, started: { ...context.started, socketServer: true } };
             }),
             spawnChild('socketServer', {
               id: 'socketServer', systemId: 'socketServer',
@@ -365,13 +380,7 @@ export const majordomoMachine = setup({
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
                 log: context.log.child({ actor: 'socketServer' }),
-                handler: createRequestHandler({
-                  config: () => self.getSnapshot().context.config,
-                  metadata: context.metadataCache!,
-                  replicas: context.replicaManager!,
-                  admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, context.metadataCache!),
-                  log: context.log.child({ actor: 'kafkaApis' }),
-                }),
+                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator! }),
               }),
             }),
           ],
@@ -427,7 +436,12 @@ export const majordomoMachine = setup({
     },
     running: {
       // Step 27: enableRequestProcessing, then RUNNING.
-      entry: [{ type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
+      entry: [
+        spawnChild('groupCoordinator', {
+          id: 'groupCoordinator', systemId: 'groupCoordinator',
+          input: ({ context }) => ({ coordinator: context.groupCoordinator!, retentionCheckIntervalMs: Number(context.config.get('offsets.retention.check.interval.ms')), log: context.log.child({ actor: 'groupCoordinator' }) }),
+        }),
+        { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
         'broker.shutdown': 'shuttingDown',
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },

@@ -36,6 +36,8 @@ import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { GroupCoordinator } from '../group/group-coordinator.js';
+import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -43,7 +45,7 @@ import { describeConfigsHandler } from './handlers/describe-configs.js';
  * advertises a version a handler does not implement. Fetch starts at 4 (no down-conversion to magic 0/1) and
  * stops at 12 (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
-export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map([
+export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
   [ApiKey.Fetch, [4, 12]],
   [ApiKey.ListOffsets, [0, 7]],
@@ -53,7 +55,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.CreateTopics, [0, 7]],
   [ApiKey.DeleteTopics, [0, 6]],
   [ApiKey.DescribeConfigs, [0, 4]],
-] as const);
+  ...GROUP_IMPLEMENTED_VERSIONS,
+]);
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
 export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED_VERSIONS.keys()].sort((a, b) => a - b));
@@ -74,7 +77,7 @@ export const HANDLED_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -87,6 +90,7 @@ function buildHandlers(support: ApiSupport): Map<number, AnyHandler> {
     describeConfigsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
+  for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }
@@ -115,11 +119,13 @@ function describeRequest(req: DecodedRequest, conn: ConnectionInfo): string {
 export interface RequestHandlerOptions {
   /** The versions accepted and advertised (default {@link HANDLED_API_SUPPORT}); tests widen it to every implemented version. */
   support?: ApiSupport;
+  /** The broker's group coordinator (default: a new one over `ctx`). */
+  groupCoordinator?: GroupCoordinator;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support);
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx));
 
   return async (frame, conn) => {
     let req: DecodedRequest;
