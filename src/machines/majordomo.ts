@@ -134,12 +134,13 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
-    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input }) => {
+    registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
       return registerBroker(input.handle.current, info, input.handle.previousSessionIds, {
         // ZooKeeper expires sessions on tick boundaries, so allow up to twice the session timeout.
         staleWaitMs: 2 * input.config.zkSessionTimeoutMs,
+        signal, // a shutdown during the wait ends it at once
         onWaiting: (owner) => input.log.warn({ brokerId: input.brokerId, owner: `0x${owner}` },
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
@@ -322,7 +323,8 @@ export const majordomoMachine = setup({
               id: 'logManager', systemId: 'logManager',
               input: ({ context }) => ({
                 config: context.config, handle: context.handle, log: context.log.child({ actor: 'logManager' }),
-                logDirs: context.logDirs.filter((d) => !context.offlineDirs.some((o) => o.dir === d)), initialOfflineDirs: context.offlineDirs,
+                // Every configured dir: those already failed are marked offline, and named in a halt.
+                logDirs: context.logDirs, initialOfflineDirs: context.offlineDirs,
               }),
             }),
             assign({ started: ({ context }) => ({ ...context.started, logManager: true }) }),

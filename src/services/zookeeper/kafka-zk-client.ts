@@ -95,7 +95,7 @@ export class BrokerIdAlreadyRegisteredError extends Error {}
  * A node owned by our own session is ours (a retried create); one owned by a session we used
  * before (expired, ZOOKEEPER-2985) is deleted and recreated; anything else is a live duplicate.
  */
-export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void } = {}): Promise<bigint> {
+export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal } = {}): Promise<bigint> {
   const path = ZkPaths.brokerIdPath(info.id);
   const data = BrokerIdZNode.encode(info);
   await retryUntilConnected(zk, () => zk.mkdirp(ZkPaths.brokerIds));
@@ -114,9 +114,10 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
       if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
       // A crashed previous process leaves its ephemeral until its session expires: wait for that
       // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
-      if (Date.now() < deadline) {
+      if (Date.now() < deadline && !opts.signal?.aborted) {
         opts.onWaiting?.(owner);
-        await waitForDeletion(zk, path, deadline - Date.now());
+        await waitForDeletion(zk, path, deadline - Date.now(), opts.signal);
+        opts.signal?.throwIfAborted();
         attempt--;
         continue;
       }
@@ -127,11 +128,13 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
   throw new Error(`Could not register ${path}: it kept changing underneath us`);
 }
 
-/** Resolves when `path` is deleted or after `timeoutMs` (an exists-watch, no polling). */
-function waitForDeletion(zk: ZkSession, path: string, timeoutMs: number): Promise<void> {
+/** Resolves when `path` is deleted, after `timeoutMs`, or on abort (an exists-watch, no polling). */
+function waitForDeletion(zk: ZkSession, path: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, timeoutMs));
-    zk.exists(path, () => { clearTimeout(timer); resolve(); }).then((st) => { if (!st) { clearTimeout(timer); resolve(); } }, () => { clearTimeout(timer); resolve(); });
+    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, Math.max(0, timeoutMs));
+    signal?.addEventListener('abort', done);
+    zk.exists(path, done).then((st) => { if (!st) done(); }, done);
   });
 }
 
