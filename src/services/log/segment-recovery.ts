@@ -324,13 +324,15 @@ function loadSegmentsOnce(options: LoadSegmentsOptions): LoadedSegments {
       removeSegments([...segments]);
     }
     if (segments.length === 0) {
-      segments.push(
-        LogSegment.open(dir, logStartOffsetCheckpoint, {
-          ...segOpts,
-          preallocate: options.preallocate,
-          initFileSize: options.initFileSize,
-        }),
-      );
+      const fresh = LogSegment.open(dir, logStartOffsetCheckpoint, {
+        ...segOpts,
+        preallocate: options.preallocate,
+        initFileSize: options.initFileSize,
+      });
+      // Create its index files now, so a clean restart finds them and does not rebuild them.
+      void fresh.offsetIndex;
+      void fresh.timeIndex;
+      segments.push(fresh);
       logEndOffset = logStartOffsetCheckpoint;
     }
     const recoveryPoint = hadCleanShutdown ? logEndOffset : recoveryPointCheckpoint < logEndOffset ? recoveryPointCheckpoint : logEndOffset;
