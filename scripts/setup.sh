@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh clone: system packages Rafka needs (when absent and installable), then npm ci.
 #   bash scripts/setup.sh          # to run the broker: Debian's zookeeper for --local-zookeeper
-#   bash scripts/setup.sh --test   # to run the tests too: + kcat, python3-kafka, chromium
+#   bash scripts/setup.sh --test   # to run the tests too: + kcat, python3-kafka (+ its codecs), chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,8 @@ missing=()
 if $want_tests; then
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || missing+=(python3-kafka)
+  # kafka-python's own snappy/lz4/zstd support, for the compression cross-checks
+  /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 
