@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Produce/fetch throughput and produce latency against a real broker process, with real clients
+// as the load (issue "Speak Kafka" speed figures), plus this machine's ceilings measured in the
+// same run. Usage: node bench/produce-fetch.mjs [MiB=512]   (npm run build first; needs kcat, zookeeper)
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, connect } from 'node:net';
+import { pino } from 'pino';
+import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
+import { encodeRequest } from '../dist/protocol/frame.js';
+import { buildRecordBatch } from '../dist/services/log/record-batch.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = Number(process.argv[2] ?? 512);
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const time = (fn) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
+
+const work = mkdtempSync(join(tmpdir(), 'rafka-bench-pf-'));
+const zkPort = await freePort();
+const port = await freePort();
+const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }) });
+const cfg = join(work, 'server.properties');
+writeFileSync(cfg, [`broker.id=1`, `zookeeper.connect=127.0.0.1:${zkPort}/bench`, `log.dirs=${join(work, 'logs')}`, `listeners=PLAINTEXT://127.0.0.1:${port}`, 'num.partitions=1'].join('\n'));
+const broker = spawn(process.execPath, [join(root, 'bin', 'rafka.js'), '-v', 'warn', cfg], { stdio: 'ignore' });
+const bootstrap = `127.0.0.1:${port}`;
+for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', bootstrap, '-L', '-m', '2'], { stdio: 'ignore' }); break; } catch { if (i > 60) throw new Error('broker did not start'); await sleep(250); } }
+
+// 1 KiB records, one per line, for kcat -P.
+const records = MiB * 1024;
+const dataFile = join(work, 'records.txt');
+{ const fd = openSync(dataFile, 'w'); const line = Buffer.from(`${'x'.repeat(1023)}\n`); const chunk = Buffer.concat(Array(1024).fill(line)); for (let i = 0; i < MiB; i++) writeSync(fd, chunk); closeSync(fd); }
+
+const results = {};
+const kcatProduce = (topic, acks, extra = []) => time(() => execFileSync('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', ...extra], { stdio: 'ignore' }));
+for (const [name, topic, acks, parts] of [['produce acks=1, 1 partition', 'p1', '1', 1], ['produce acks=-1, 1 partition', 'p1b', '-1', 1], ['produce acks=1, 16 partitions', 'p16', '1', 16]]) {
+  if (parts > 1) execFileSync('kcat', ['-b', bootstrap, '-L', '-t', topic], { stdio: 'ignore' }); // auto-create happens with num.partitions=1, so create explicitly:
+  if (parts > 1) { const { Kafka, logLevel } = await import('kafkajs'); const a = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin(); await a.connect(); await a.deleteTopics({ topics: [topic] }).catch(() => {}); await a.createTopics({ topics: [{ topic, numPartitions: parts }], waitForLeaders: true }); await a.disconnect(); }
+  const s = kcatProduce(topic, acks);
+  results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s) };
+}
+const fetchSecs = time(() => execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'p1', '-e', '-o', 'beginning', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));
+results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048576) / fetchSecs) };
+
+// Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
+results['produce latency at 10k records/s (1 KiB, acks=1)'] = await new Promise((resolve) => {
+  const sock = connect(port, '127.0.0.1');
+  const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0;
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });
+  sock.on('connect', async () => {
+    const value = Buffer.alloc(1024, 120);
+    const total = 50_000; const t0 = performance.now();
+    while (corr < total) {
+      const due = Math.floor((performance.now() - t0) * 10); // 10 per ms
+      while (corr < Math.min(due, total)) {
+        const id = ++corr;
+        const frame = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: id, clientId: 'lat' }, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'p1', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
+        sent.set(id, performance.now()); sock.write(frame);
+      }
+      await sleep(1);
+    }
+    while (lat.length < total) await sleep(10);
+    lat.sort((a, b) => a - b); sock.destroy();
+    resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1) });
+  });
+});
+
+// Ceilings on this machine, same run: page-cache write rate and loopback TCP copy rate.
+const ddSecs = time(() => execFileSync('dd', ['if=/dev/zero', `of=${join(work, 'dd')}`, 'bs=1M', `count=${MiB}`], { stdio: 'ignore' }));
+results['ceiling: page-cache write (dd)'] = { MBps: Math.round((MiB * 1.048576) / ddSecs) };
+results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) => {
+  const srv = createServer((s) => { let n = 0; s.on('data', (d) => { n += d.length; if (n >= MiB * 1048576) { s.end(); } }); s.on('end', () => {}); });
+  srv.listen(0, '127.0.0.1', () => {
+    const c = connect(srv.address().port, '127.0.0.1'); const chunk = Buffer.alloc(1 << 20); let left = MiB; const t0 = performance.now();
+    const pump = () => { while (left > 0) { left--; if (!c.write(chunk)) { c.once('drain', pump); return; } } };
+    c.on('connect', pump); c.on('close', () => { srv.close(); resolve({ MBps: Math.round((MiB * 1.048576) / ((performance.now() - t0) / 1000)) }); });
+  });
+});
+
+broker.kill('SIGTERM');
+await new Promise((r) => broker.on('exit', r));
+await zk.stop();
+rmSync(work, { recursive: true, force: true });
+console.log(JSON.stringify({ bench: 'produce-fetch', MiB, results, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
