@@ -1,0 +1,261 @@
+/**
+ * Consumer groups against the real broker process (bin/rafka.js → dist), with real clients:
+ *  - kafkajs: 3 members on 6 partitions read 30k records exactly once; then one leaves (LeaveGroup), one crashes
+ *    (a child process SIGKILLed: no LeaveGroup, its session times out), one joins; nothing is lost.
+ *  - kcat -G consumes a topic and commits: the group's committed offsets equal the end offsets.
+ *  - kafkajs and kcat (librdkafka) in ONE group, sharing the `roundrobin` protocol: each gets partitions.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Kafka, logLevel, AssignerProtocol, type Consumer, type Assigner, type PartitionAssigner } from 'kafkajs';
+import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { stopAllBrokers, REPO_ROOT, type BrokerProcess } from '../helpers/broker-process.js';
+import { trackChild, untrackChild } from '../helpers/child-reaper.js';
+import { brokerConfig, startBroker, started, cleanupAll, type TestBroker } from './support.js';
+
+let zk: ZooKeeperServer;
+let b: TestBroker;
+let broker: BrokerProcess;
+let bootstrap: string;
+let kafka: Kafka;
+const children = new Set<ChildProcess>();
+const open: Array<{ disconnect(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  zk = await startZooKeeper();
+  b = await brokerConfig(zk, {
+    'num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '5',
+    'group.initial.rebalance.delay.ms': '0',
+    'group.min.session.timeout.ms': '1000',
+  });
+  broker = startBroker(b);
+  await broker.waitForLog(started);
+  bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
+  kafka = new Kafka({ clientId: 'groups-it', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of open) await c.disconnect().catch(() => undefined);
+  for (const c of children) { c.kill('SIGKILL'); untrackChild(c); }
+  await stopAllBrokers();
+  await cleanupAll();
+  await zk?.close();
+});
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${broker.tail(20)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function createTopic(topic: string, numPartitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try { expect(await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })).toBe(true); } finally { await admin.disconnect(); }
+}
+
+async function produce(topic: string, from: number, to: number): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = from; i < to; i += 1000) {
+      const n = Math.min(1000, to - i);
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, k) => ({ key: `k${i + k}`, value: `v${i + k}` })) });
+    }
+  } finally { await producer.disconnect(); }
+}
+
+const partitionsOf = (assignment: Record<string, number[]>) => Object.values(assignment).reduce((n, ps) => n + ps.length, 0);
+
+/** A kafkajs consumer in a child process (so it can be SIGKILLed: no LeaveGroup), printing each value it reads on stdout. */
+function childConsumer(groupId: string, topic: string, seen: string[], onJoin: (partitions: number) => void): ChildProcess {
+  const script = `
+const { Kafka, logLevel } = require('kafkajs');
+const kafka = new Kafka({ clientId: 'crashy', brokers: [${JSON.stringify(bootstrap)}], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+const c = kafka.consumer({ groupId: ${JSON.stringify(groupId)}, sessionTimeout: 6000, rebalanceTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
+c.on(c.events.GROUP_JOIN, (e) => process.stdout.write('JOIN ' + Object.values(e.payload.memberAssignment).reduce((n, p) => n + p.length, 0) + '\\n'));
+(async () => {
+  await c.connect();
+  await c.subscribe({ topic: ${JSON.stringify(topic)}, fromBeginning: true });
+  await c.run({ eachMessage: async ({ message }) => { process.stdout.write('V ' + message.value.toString() + '\\n'); } });
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  trackChild(child);
+  children.add(child);
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    if (l.startsWith('V ')) seen.push(l.slice(2));
+    else if (l.startsWith('JOIN ')) onJoin(Number(l.slice(5)));
+  });
+  return child;
+}
+
+describe('kafkajs group on the real broker', () => {
+  it('3 members × 6 partitions read 30k records exactly once; leave + crash + join lose nothing', async () => {
+    const topic = 'grp-events';
+    await createTopic(topic, 6);
+    const seen: string[] = [];
+    const assigned = new Map<string, number>();
+    const inProcess = (name: string): Consumer => {
+      const c = kafka.consumer({ groupId: 'g1', sessionTimeout: 6000, rebalanceTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
+      c.on(c.events.GROUP_JOIN, (e) => assigned.set(name, partitionsOf(e.payload.memberAssignment as Record<string, number[]>)));
+      open.push(c);
+      return c;
+    };
+    const start = async (c: Consumer) => {
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+    };
+    const a = inProcess('a');
+    const bb = inProcess('b');
+    await start(a);
+    await start(bb);
+    const crashy = childConsumer('g1', topic, seen, (n) => assigned.set('c', n));
+    await until(() => assigned.size === 3 && [...assigned.values()].every((n) => n === 2), 30_000, 'three members with two partitions each');
+
+    // Stable membership: exactly once.
+    await produce(topic, 0, 30_000);
+    await until(() => seen.length >= 30_000, 30_000, '30k records');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(seen.length).toBe(30_000);
+    expect(new Set(seen).size).toBe(30_000);
+
+    // One crashes (SIGKILL: no LeaveGroup; its 6 s session expires), one leaves, one joins.
+    assigned.clear();
+    const killedAt = Date.now();
+    crashy.kill('SIGKILL');
+    await new Promise((r) => crashy.once('exit', r));
+    await a.disconnect();
+    const d = inProcess('d');
+    await start(d);
+    await until(() => assigned.has('b') && assigned.has('d') && assigned.get('b')! + assigned.get('d')! === 6 && assigned.get('b')! > 0 && assigned.get('d')! > 0,
+      30_000, 'b and d sharing all six partitions');
+    const admin = kafka.admin();
+    await admin.connect();
+    open.push(admin);
+    await until(async () => {
+      const g = (await admin.describeGroups(['g1'])).groups[0]!;
+      return g.state === 'Stable' && g.members.length === 2;
+    }, 30_000, 'the crashed member to be expired');
+    // The crashed member's session had to time out: not before ~6 s after the kill.
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(5000);
+
+    await produce(topic, 30_000, 40_000);
+    await until(() => new Set(seen).size >= 40_000, 30_000, 'all 40k records');
+    const distinct = new Set(seen);
+    for (let i = 0; i < 40_000; i++) if (!distinct.has(`v${i}`)) throw new Error(`lost v${i}`);
+    expect(distinct.size).toBe(40_000);
+    const duplicates = seen.length - distinct.size;
+    // Duplicates only around the rebalance: at most what the crashed member had read and not committed.
+    expect(duplicates).toBeLessThan(30_000 / 3 + 1);
+    console.log(`kafkajs group: ${seen.length} deliveries of 40000 records, ${duplicates} duplicates after the crash/leave/join`);
+
+    await bb.disconnect();
+    await d.disconnect();
+    await until(async () => (await admin.describeGroups(['g1'])).groups[0]!.state === 'Empty', 15_000, 'the group to become Empty');
+    const committed = await admin.fetchOffsets({ groupId: 'g1', topics: [topic] });
+    expect(committed[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(40_000);
+  }, 75_000);
+});
+
+function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0 }));
+  });
+}
+
+describe('kcat (librdkafka) balanced consumer', () => {
+  it('kcat -G consumes every record and commits: committed offsets equal the end offsets', async () => {
+    const topic = 'grp-kcat';
+    await createTopic(topic, 4);
+    await produce(topic, 0, 2000);
+    const r = await run('kcat', ['-b', bootstrap, '-G', 'kcat-g', '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%s\n', topic]);
+    expect(r.code, r.stderr).toBe(0);
+    const values = r.stdout.trim().split('\n');
+    expect(values).toHaveLength(2000);
+    expect(new Set(values).size).toBe(2000);
+    const admin = kafka.admin();
+    await admin.connect();
+    open.push(admin);
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = await admin.fetchOffsets({ groupId: 'kcat-g', topics: [topic] });
+    const byPartition = (xs: Array<{ partition: number; offset?: string; high?: string }>, k: 'offset' | 'high') =>
+      Object.fromEntries(xs.map((p) => [p.partition, p[k]]));
+    expect(byPartition(committed[0]!.partitions, 'offset')).toEqual(byPartition(ends, 'high'));
+    expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(2000);
+  }, 40_000);
+});
+
+/** kafkajs's round-robin assignor, declared under librdkafka's protocol name `roundrobin` so both share one protocol. */
+const RoundRobinNamedForLibrdkafka: PartitionAssigner = ({ cluster }) => {
+  const name = 'roundrobin';
+  const version = 0;
+  return {
+    name,
+    version,
+    async assign({ members, topics }) {
+      const ids = members.map((m) => m.memberId).sort();
+      const plan = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
+      let i = 0;
+      for (const topic of [...topics].sort()) {
+        const parts = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((x, y) => x - y);
+        for (const p of parts) {
+          const a = plan.get(ids[i++ % ids.length]!)!;
+          (a[topic] ??= []).push(p);
+        }
+      }
+      return ids.map((memberId) => ({ memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version, assignment: plan.get(memberId)!, userData: Buffer.alloc(0) }) }));
+    },
+    protocol({ topics }) {
+      return { name, metadata: AssignerProtocol.MemberMetadata.encode({ version, topics, userData: Buffer.alloc(0) }) };
+    },
+  } satisfies Assigner;
+};
+
+describe('two client libraries in one group', () => {
+  it('kafkajs (roundrobin) and kcat -G (partition.assignment.strategy=roundrobin) each get partitions and together read everything', async () => {
+    const topic = 'grp-mixed';
+    await createTopic(topic, 4);
+    const seen: string[] = [];
+    let kjsPartitions = -1;
+    const c = kafka.consumer({ groupId: 'mixed', partitionAssigners: [RoundRobinNamedForLibrdkafka], sessionTimeout: 6000, rebalanceTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300 });
+    open.push(c);
+    c.on(c.events.GROUP_JOIN, (e) => { kjsPartitions = partitionsOf(e.payload.memberAssignment as Record<string, number[]>); });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+    await until(() => kjsPartitions === 4, 20_000, 'kafkajs alone to own all four partitions');
+
+    const kcatSeen: string[] = [];
+    const kcatAssigned: string[] = [];
+    const kc = spawn('kcat', ['-b', bootstrap, '-G', 'mixed', '-X', 'partition.assignment.strategy=roundrobin', '-X', 'auto.offset.reset=earliest',
+      '-X', 'session.timeout.ms=6000', '-f', '%s\n', topic], { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(kc);
+    children.add(kc);
+    createInterface({ input: kc.stdout! }).on('line', (l) => kcatSeen.push(l));
+    createInterface({ input: kc.stderr! }).on('line', (l) => { if (/assigned:/.test(l)) kcatAssigned.push(l); });
+    await until(() => kcatAssigned.length > 0 && kjsPartitions === 2, 30_000, 'kcat and kafkajs to share the partitions');
+    const kcatParts = [...kcatAssigned.at(-1)!.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+    expect(kcatParts).toHaveLength(2);
+
+    await produce(topic, 0, 1000);
+    await until(() => new Set([...seen, ...kcatSeen]).size >= 1000, 20_000, 'all 1000 records between the two');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(kcatSeen.length).toBeGreaterThan(0);
+    expect(seen.length + kcatSeen.length).toBe(1000);
+
+    kc.kill('SIGTERM'); // librdkafka leaves the group on close
+    await new Promise((r) => kc.once('exit', r));
+    children.delete(kc);
+    untrackChild(kc);
+    await until(() => kjsPartitions === 4, 20_000, 'kafkajs to take all partitions back after kcat left');
+    await c.disconnect();
+  }, 60_000);
+});
