@@ -236,7 +236,7 @@ describe('two client libraries in one group', () => {
     const kcatSeen: string[] = [];
     const kcatAssigned: string[] = [];
     const kc = spawn('kcat', ['-b', bootstrap, '-G', 'mixed', '-X', 'partition.assignment.strategy=roundrobin', '-X', 'auto.offset.reset=earliest',
-      '-X', 'session.timeout.ms=6000', '-f', '%s\n', topic], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '-X', 'session.timeout.ms=6000', '-u' /* unbuffered stdout */, '-f', '%s\n', topic], { stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(kc);
     children.add(kc);
     createInterface({ input: kc.stdout! }).on('line', (l) => kcatSeen.push(l));
