@@ -85,9 +85,11 @@ try {
     results[`OffsetCommit v7, raw, one socket, ${inFlight} in flight`] = await new Promise((resolve, reject) => {
       const sock = connect(port, '127.0.0.1');
       let buf = Buffer.alloc(0); let sent = 0; let done = 0; let errors = 0; let t0 = 0;
-      const frame = (id) => encodeRequest({ requestApiKey: 8, requestApiVersion: 7, correlationId: id, clientId: 'bench' },
+      const encode = (id) => encodeRequest({ requestApiKey: 8, requestApiVersion: 7, correlationId: id, clientId: 'bench' },
         { groupId: `oc-${inFlight}`, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
           topics: [{ name: 'rb', partitions: [{ partitionIndex: id % 20, committedOffset: BigInt(id), committedLeaderEpoch: -1, committedMetadata: '' }] }] });
+      const frames = Array.from({ length: total }, (_, i) => encode(i + 1)); // encoded before the clock starts: the client's cost stays out
+      const frame = (id) => frames[id - 1];
       const pump = () => { let chunk = []; while (sent < total && sent - done < inFlight) chunk.push(frame(++sent)); if (chunk.length) sock.write(Buffer.concat(chunk)); };
       sock.on('error', reject);
       sock.on('data', (d) => {
@@ -106,6 +108,10 @@ try {
       // __consumer_offsets already exists (part (a) made the group coordinator create it)
       sock.on('connect', () => { t0 = performance.now(); pump(); });
     });
+    // the broker kept the last commit of each partition (requests on one connection are handled in order)
+    const got = (await admin.fetchOffsets({ groupId: `oc-${inFlight}`, topics: ['rb'] }))[0].partitions;
+    const want = (p) => { let id = total; while (id % 20 !== p) id--; return String(id); };
+    results[`OffsetCommit v7, raw, one socket, ${inFlight} in flight`].lastCommitsVerified = got.length === 20 && got.every((x) => x.offset === want(x.partition));
   }
 
   // kafkajs consumer.commitOffsets, many in flight (kafkajs sends one request per call, on one broker connection).
