@@ -77,7 +77,7 @@ const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
 
 const shortest = model.getShortestPaths() as unknown as ModelPath[];
 const picked = pickPaths(shortest, model.getSimplePaths() as unknown as ModelPath[], MAX_LENGTH);
-const loops = edgeCompletion(adjacency, shortest, [...picked.shortest, ...picked.simple], key);
+const loops = edgeCompletion(adjacency, model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[], [...picked.shortest, ...picked.simple], key);
 const paths = [...picked.shortest, ...picked.simple, ...loops];
 
 /** What the parent must receive for one model step, from the transition alone. */
