@@ -75,7 +75,7 @@ export function label(e: AnyEventObject): string {
 }
 
 export interface ModelStep { event: AnyEventObject; state: { value: unknown; status: string; context: any } }
-export interface ModelPath { steps: ModelStep[]; state: { value: unknown } }
+export interface ModelPath { steps: ModelStep[]; state: any }
 
 export const sequence = (p: ModelPath) => p.steps.map((s) => label(s.event)).join(' → ');
 
