@@ -8,8 +8,10 @@
  * The model (`clients` below) is what the two dynamic members A and B believe: out / joining
  * (JoinGroup sent) / joined (got a generation) / synced, and whether the group was unloaded.
  * Events: JOIN_x, SYNC_x, HB_x, LEAVE_x, EXPIRE_x (x stops heartbeating past its session timeout
- * while the other keeps going), TICK (time passes past the initial delay / rebalance timeout with
- * every live member heartbeating), UNLOAD (the coordinator loses the group: the "crash"), DELETE.
+ * while the other keeps going), TICK (time passes until the pending rebalance completes: the initial
+ * delay, or the rebalance timeout; live members heartbeat), WAIT (a whole rebalance timeout passes:
+ * members that never sync are expired), UNLOAD (the coordinator loses the group: the "crash"), DELETE,
+ * STORE_DOWN / STORE_UP (__consumer_offsets refuses writes: the leader's assignment cannot be stored).
  * The model only chooses meaningful sequences; the executors drive the real actor with the
  * member ids, generations and leader member lists the real replies gave, so a wrong belief costs
  * nothing but a less interesting path.
@@ -48,14 +50,17 @@ const other = (x: X): X => (x === 'A' ? 'B' : 'A');
 
 const live = (b: Belief) => b !== 'out';
 const clients = setup({
-  types: {} as { context: { A: Belief; B: Belief; dead: boolean }; events: AnyEventObject },
+  types: {} as { context: { A: Belief; B: Belief; dead: boolean; storeDown: boolean }; events: AnyEventObject },
 }).createMachine({
-  context: { A: 'out', B: 'out', dead: false },
+  context: { A: 'out', B: 'out', dead: false, storeDown: false },
   on: {
     JOIN_A: { guard: ({ context }) => context.A !== 'joining', actions: assign({ A: ({ context }) => (context.dead ? 'out' : 'joining') }) },
     JOIN_B: { guard: ({ context }) => context.B !== 'joining', actions: assign({ B: ({ context }) => (context.dead ? 'out' : 'joining') }) },
-    SYNC_A: { guard: ({ context }) => context.A === 'joined', actions: assign({ A: 'synced' }) },
-    SYNC_B: { guard: ({ context }) => context.B === 'joined', actions: assign({ B: 'synced' }) },
+    SYNC_A: { guard: ({ context }) => context.A === 'joined', actions: assign({ A: ({ context }) => (context.storeDown ? 'out' : 'synced') }) },
+    SYNC_B: { guard: ({ context }) => context.B === 'joined', actions: assign({ B: ({ context }) => (context.storeDown ? 'out' : 'synced') }) },
+    // __consumer_offsets stops taking writes: the leader's SyncGroup cannot store the assignment
+    STORE_DOWN: { guard: ({ context }) => !context.storeDown && !context.dead, actions: assign({ storeDown: true }) },
+    STORE_UP: { guard: ({ context }) => context.storeDown, actions: assign({ storeDown: false }) },
     HB_A: { guard: ({ context }) => context.A === 'joined' || context.A === 'synced' },
     HB_B: { guard: ({ context }) => context.B === 'joined' || context.B === 'synced' },
     LEAVE_A: { guard: ({ context }) => live(context.A), actions: assign({ A: 'out' }) },
@@ -66,11 +71,19 @@ const clients = setup({
       guard: ({ context }) => context.A === 'joining' || context.B === 'joining',
       actions: assign({ A: ({ context }) => (context.A === 'joining' ? 'joined' : context.A), B: ({ context }) => (context.B === 'joining' ? 'joined' : context.B) }),
     },
+    // Long silence of the clients' SyncGroups: a generation whose members did not sync expires them.
+    WAIT: {
+      guard: ({ context }) => live(context.A) || live(context.B),
+      actions: assign({
+        A: ({ context }) => (context.A === 'joining' ? 'joined' : context.A === 'joined' ? 'out' : context.A),
+        B: ({ context }) => (context.B === 'joining' ? 'joined' : context.B === 'joined' ? 'out' : context.B),
+      }),
+    },
     UNLOAD: { guard: ({ context }) => !context.dead, actions: assign({ A: 'out', B: 'out', dead: true }) },
     DELETE: {},
   },
 });
-const EVENTS = ['JOIN_A', 'JOIN_B', 'SYNC_A', 'SYNC_B', 'HB_A', 'HB_B', 'LEAVE_A', 'LEAVE_B', 'EXPIRE_A', 'EXPIRE_B', 'TICK', 'UNLOAD', 'DELETE'].map((type) => ({ type }));
+const EVENTS = ['JOIN_A', 'JOIN_B', 'SYNC_A', 'SYNC_B', 'HB_A', 'HB_B', 'LEAVE_A', 'LEAVE_B', 'EXPIRE_A', 'EXPIRE_B', 'TICK', 'WAIT', 'UNLOAD', 'DELETE', 'STORE_DOWN', 'STORE_UP'].map((type) => ({ type }));
 
 type Snap = ModelStep['state'];
 const key = (s: Snap) => JSON.stringify(s.context);
@@ -81,25 +94,31 @@ const shortest = model.getShortestPaths() as unknown as ModelPath[];
 const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
 const edgePaths = edgeCompletion(adjacency, allShortest, shortest, key);
 
-/** Simple paths by bounded DFS over the adjacency map (xstate/graph's getSimplePaths enumerates them all first). */
-function boundedSimplePaths(): ModelPath[] {
+/**
+ * Simple paths by bounded DFS over the adjacency map (xstate/graph's getSimplePaths enumerates
+ * every simple path of the whole graph first): all of at most MAX_LENGTH events, then an evenly
+ * spaced sample of MAX_SIMPLE of them (deterministic), so the sample spans the whole DFS order
+ * instead of the first branch.
+ */
+function boundedSimplePaths(): { sample: ModelPath[]; total: number } {
   const out: ModelPath[] = [];
   const init = allShortest.find((p) => p.steps.length === 1)!;
   const walk = (steps: ModelStep[], onPath: Set<string>) => {
-    if (out.length >= MAX_SIMPLE) return;
     const here = key(steps.at(-1)!.state);
     const next = Object.values(adjacency[here]!.transitions).filter((t) => !onPath.has(key(t.state)));
     if (steps.length - 1 === MAX_LENGTH || next.length === 0) { out.push({ state: steps.at(-1)!.state, steps }); return; }
     for (const t of next) {
       onPath.add(key(t.state));
-      walk([...steps, { event: t.event, state: t.state }], onPath);
+      walk([...steps, { event: t.event, state: t.state as Snap }], onPath);
       onPath.delete(key(t.state));
     }
   };
   walk(init.steps, new Set([key(init.state)]));
-  return out;
+  if (out.length <= MAX_SIMPLE) return { sample: out, total: out.length };
+  const stride = out.length / MAX_SIMPLE;
+  return { sample: Array.from({ length: MAX_SIMPLE }, (_, i) => out[Math.floor(i * stride)]!), total: out.length };
 }
-const simple = boundedSimplePaths();
+const { sample: simple, total: simpleTotal } = boundedSimplePaths();
 const paths = [...shortest, ...edgePaths, ...simple];
 
 // ----------------------------------------------------------------------------------------------- the system
@@ -108,10 +127,11 @@ interface Req { what: string; replies: number; result?: unknown }
 
 function sut() {
   const stored: unknown[] = [];
+  let storeDown = false;
   // Every microstep's top-level state (the transient completingJoin included), from the inspector.
   const top: string[] = [];
   const actor = createActor(classicGroupMachine, {
-    input: { groupId: 'g', cfg: CFG, store: (_id, v) => { stored.push(v); return ErrorCode.NONE; } },
+    input: { groupId: 'g', cfg: CFG, store: (_id, v) => { if (storeDown) return ErrorCode.COORDINATOR_NOT_AVAILABLE; stored.push(v); return ErrorCode.NONE; } },
     inspect: (ev: any) => {
       if (ev.type !== '@xstate.microstep') return; // the group actor has no children: all microsteps are its own
       const value = ev.snapshot.value;
@@ -149,13 +169,13 @@ function sut() {
     return r;
   };
   /** Let `ms` pass in 3 s slices, heartbeating every live, non-silent member. */
-  const pass = async (ms: number) => {
-    for (let t = 0; t < ms; t += 3000) {
-      await vi.advanceTimersByTimeAsync(Math.min(3000, ms - t));
-      for (const x of ['A', 'B'] as X[]) if (m[x].id && !m[x].silent) heartbeat(x);
+  const pass = async (ms: number, slice = 3000) => {
+    for (let t = 0; t < ms; t += slice) {
+      await vi.advanceTimersByTimeAsync(Math.min(slice, ms - t));
+      if (Math.floor((t + slice) / 3000) > Math.floor(t / 3000)) for (const x of ['A', 'B'] as X[]) if (m[x].id && !m[x].silent) heartbeat(x);
     }
   };
-  return { actor, g, top, reqs, m, joinResults, stored, req, join, heartbeat, pass };
+  return { actor, g, top, reqs, m, joinResults, stored, req, join, heartbeat, pass, setStoreDown: (v: boolean) => { storeDown = v; } };
 }
 
 beforeEach(() => { vi.useFakeTimers(); });
@@ -163,6 +183,7 @@ afterEach(() => { vi.useRealTimers(); });
 
 /** Real group states seen after some step of some path (checked last: the invariants must not be vacuous). */
 const reached = new Set<string>();
+let storeFailuresSeen = 0;
 
 async function run(path: ModelPath) {
   const s = sut();
@@ -180,8 +201,14 @@ async function run(path: ModelPath) {
     } else if (t.startsWith('SYNC_')) {
       const r = s.req(`sync ${x}`);
       const assignments = (s.m[x].members ?? []).map((id) => ({ memberId: id, assignment: Buffer.from(`a-${id}`) }));
+      const leaderInCompleting = s.g().state === 'CompletingRebalance' && s.g().leaderId === s.m[x].id;
       s.actor.send({ type: 'group.sync', req: { memberId: s.m[x].id ?? 'nobody', groupInstanceId: null, generationId: s.m[x].gen, protocolType: null, protocolName: null, assignments }, reply: (res) => { r.replies++; r.result = res; } });
       await flush();
+      if (leaderInCompleting && step.state.context.storeDown) {
+        storeFailuresSeen++;
+        expect(s.g().state, 'an assignment that could not be stored: rebalance again').toBe('PreparingRebalance');
+        expect((r.result as { errorCode: number }).errorCode, 'the leader learns the store error').toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
     } else if (t.startsWith('HB_')) {
       const wasDead = s.g().state === 'Dead';
       const r = s.heartbeat(x);
@@ -198,7 +225,12 @@ async function run(path: ModelPath) {
       s.m[x].silent = false;
       s.m[x].id = null; // the client learns UNKNOWN_MEMBER_ID and starts over
     } else if (t === 'TICK') {
+      // until the pending round completes (initial delay, or everyone rejoined, or the rebalance timeout)
+      for (let waited = 0; s.g().state === 'PreparingRebalance' && waited <= REBALANCE + 3000; waited += 3000) await s.pass(3000, 100);
+    } else if (t === 'WAIT') {
       await s.pass(REBALANCE + 3000);
+    } else if (t === 'STORE_DOWN' || t === 'STORE_UP') {
+      s.setStoreDown(t === 'STORE_DOWN');
     } else if (t === 'UNLOAD') {
       s.actor.send({ type: 'group.unload' });
       await flush();
@@ -252,7 +284,7 @@ async function run(path: ModelPath) {
   await replay(path, exec, check, finish);
 }
 
-describe(`group model (${paths.length} paths: ${shortest.length} shortest, ${edgePaths.length} for the remaining edges, ${simple.length} simple ≤ ${MAX_LENGTH})`, () => {
+describe(`group model (${paths.length} paths: ${shortest.length} shortest, ${edgePaths.length} for the remaining edges, ${simple.length} of ${simpleTotal} simple ≤ ${MAX_LENGTH})`, () => {
   it('the paths take every edge of the client model', () => {
     const taken = edgesOf(paths, key);
     expect([...allEdges(adjacency, key)].filter((e) => !taken.has(e))).toEqual([]);
@@ -260,5 +292,6 @@ describe(`group model (${paths.length} paths: ${shortest.length} shortest, ${edg
   for (const p of paths) it(sequence(p), () => run(p));
   it('the replays reached every group state', () => {
     expect([...reached].sort()).toEqual(['CompletingRebalance', 'Dead', 'Empty', 'PreparingRebalance', 'Stable']);
+    expect(storeFailuresSeen, "leader SyncGroups whose assignment could not be stored").toBeGreaterThan(0);
   });
 });
