@@ -36,10 +36,10 @@ import { createTestModel, getAdjacencyMap } from 'xstate/graph';
 import { classicGroupMachine } from '../../src/machines/group-coordinator.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig, type JoinResult } from '../../src/services/group/classic-group.js';
-import { FULL, replay, flush, edgeCompletion, edgesOf, allEdges, sequence, type Adjacency, type ModelPath, type ModelStep } from './support/model.js';
+import { FULL, replay, flush, edgeCompletion, boundedSimplePaths, edgesOf, allEdges, sequence, type Adjacency, type ModelPath, type ModelStep } from './support/model.js';
 
 const MAX_LENGTH = FULL ? 9 : 7;
-const MAX_SIMPLE = FULL ? 20_000 : 400;
+const MAX_SIMPLE = FULL ? 5000 : 400;
 const SESSION = 10_000;
 const REBALANCE = 30_000;
 const CFG: GroupConfig = { ...DEFAULT_GROUP_CONFIG, initialRebalanceDelayMs: 100 };
@@ -94,31 +94,7 @@ const shortest = model.getShortestPaths() as unknown as ModelPath[];
 const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
 const edgePaths = edgeCompletion(adjacency, allShortest, shortest, key);
 
-/**
- * Simple paths by bounded DFS over the adjacency map (xstate/graph's getSimplePaths enumerates
- * every simple path of the whole graph first): all of at most MAX_LENGTH events, then an evenly
- * spaced sample of MAX_SIMPLE of them (deterministic), so the sample spans the whole DFS order
- * instead of the first branch.
- */
-function boundedSimplePaths(): { sample: ModelPath[]; total: number } {
-  const out: ModelPath[] = [];
-  const init = allShortest.find((p) => p.steps.length === 1)!;
-  const walk = (steps: ModelStep[], onPath: Set<string>) => {
-    const here = key(steps.at(-1)!.state);
-    const next = Object.values(adjacency[here]!.transitions).filter((t) => !onPath.has(key(t.state)));
-    if (steps.length - 1 === MAX_LENGTH || next.length === 0) { out.push({ state: steps.at(-1)!.state, steps }); return; }
-    for (const t of next) {
-      onPath.add(key(t.state));
-      walk([...steps, { event: t.event, state: t.state as Snap }], onPath);
-      onPath.delete(key(t.state));
-    }
-  };
-  walk(init.steps, new Set([key(init.state)]));
-  if (out.length <= MAX_SIMPLE) return { sample: out, total: out.length };
-  const stride = out.length / MAX_SIMPLE;
-  return { sample: Array.from({ length: MAX_SIMPLE }, (_, i) => out[Math.floor(i * stride)]!), total: out.length };
-}
-const { sample: simple, total: simpleTotal } = boundedSimplePaths();
+const { sample: simple, total: simpleTotal } = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, MAX_LENGTH, MAX_SIMPLE);
 const paths = [...shortest, ...edgePaths, ...simple];
 
 // ----------------------------------------------------------------------------------------------- the system

@@ -29,7 +29,7 @@ import { logManagerMachine } from '../../src/machines/log-manager.js';
 import { NoLiveLogDirError } from '../../src/services/log/log-manager.js';
 import { underParent, silentLog } from './harness.js';
 import {
-  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, edgesOf, allEdges, edgeCompletion, sequence, knownBug,
+  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, boundedSimplePaths, edgesOf, allEdges, edgeCompletion, sequence, knownBug,
   type Adjacency, type Deferred, type ModelPath, type ModelStep,
 } from './support/model.js';
 
@@ -68,8 +68,10 @@ const logic = withInertParent(logManagerMachine);
 const model = new TestModel(logic as any, { ...traversal, stateMatcher: (s: any, k: string) => s.matches(k) } as any);
 const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
 const shortest = model.getShortestPaths() as unknown as ModelPath[];
-const picked = pickPaths(shortest, model.getSimplePaths() as unknown as ModelPath[], MAX_LENGTH);
-const rest = edgeCompletion(adjacency, model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[], [...picked.shortest, ...picked.simple], key);
+const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
+const simpleAll = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, MAX_LENGTH, Infinity).sample;
+const picked = pickPaths(shortest, simpleAll, MAX_LENGTH);
+const rest = edgeCompletion(adjacency, allShortest, [...picked.shortest, ...picked.simple], key);
 const paths = [...picked.shortest, ...picked.simple, ...rest];
 
 /**

@@ -33,7 +33,7 @@ import { TestModel, getAdjacencyMap } from 'xstate/graph';
 import { zookeeperClientMachine } from '../../src/machines/zookeeper-client.js';
 import { underParent } from './harness.js';
 import {
-  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, edgesOf, allEdges, edgeCompletion, type Adjacency, sequence, type Deferred, type ModelPath, type ModelStep,
+  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, boundedSimplePaths, edgesOf, allEdges, edgeCompletion, type Adjacency, sequence, type Deferred, type ModelPath, type ModelStep,
 } from './support/model.js';
 
 const MAX_EXPIRIES = FULL ? 3 : 2;
@@ -76,8 +76,10 @@ const model = new TestModel(logic as any, { ...traversal, stateMatcher: (s: any,
 const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
 
 const shortest = model.getShortestPaths() as unknown as ModelPath[];
-const picked = pickPaths(shortest, model.getSimplePaths() as unknown as ModelPath[], MAX_LENGTH);
-const loops = edgeCompletion(adjacency, model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[], [...picked.shortest, ...picked.simple], key);
+const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
+const simpleAll = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, MAX_LENGTH, Infinity).sample;
+const picked = pickPaths(shortest, simpleAll, MAX_LENGTH);
+const loops = edgeCompletion(adjacency, allShortest, [...picked.shortest, ...picked.simple], key);
 const paths = [...picked.shortest, ...picked.simple, ...loops];
 
 /** What the parent must receive for one model step, from the transition alone. */

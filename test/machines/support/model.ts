@@ -182,3 +182,27 @@ export async function knownBug(bug: { bug: string; symptom: RegExp }, run: () =>
   const msg = error instanceof Error ? error.message : String(error);
   if (!bug.symptom.test(msg)) throw error;
 }
+
+/**
+ * Simple paths (no model state twice) of at most `maxLength` events, by DFS over the adjacency map
+ * from the initial path `init` — xstate/graph's getSimplePaths enumerates every simple path of the
+ * whole graph first, whatever their length. Paths end at `maxLength` or where no new state is left.
+ * More than `maxCount`: an evenly spaced, deterministic sample across the DFS order.
+ */
+export function boundedSimplePaths(adjacency: Adjacency, init: ModelPath, key: (s: any) => string, maxLength: number, maxCount: number): { sample: ModelPath[]; total: number } {
+  const out: ModelPath[] = [];
+  const walk = (steps: ModelStep[], onPath: Set<string>) => {
+    const here = key(steps.at(-1)!.state);
+    const next = Object.values(adjacency[here]?.transitions ?? {}).filter((t) => !onPath.has(key(t.state)));
+    if (steps.length - 1 === maxLength || next.length === 0) { out.push({ state: steps.at(-1)!.state, steps }); return; }
+    for (const t of next) {
+      onPath.add(key(t.state));
+      walk([...steps, { event: t.event, state: t.state }], onPath);
+      onPath.delete(key(t.state));
+    }
+  };
+  walk(init.steps, new Set([key(init.state)]));
+  if (out.length <= maxCount) return { sample: out, total: out.length };
+  const stride = out.length / maxCount;
+  return { sample: Array.from({ length: maxCount }, (_, i) => out[Math.floor(i * stride)]!), total: out.length };
+}
