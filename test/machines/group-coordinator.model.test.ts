@@ -19,7 +19,7 @@
  * Paths: one shortest path to every model state, shortest-path + edge for every edge (so every
  * client action is tried in every belief state), and bounded simple paths (DFS, no repeated model
  * state, at most MAX_LENGTH events; MAX_LENGTH 7 allows join A, join B, tick, sync ×2, expire, tick:
- * a second generation after a failure).
+ * a second generation after a failure); more than MAX_SIMPLE of them: an evenly spaced sample.
  *
  * After every step, Kafka's invariants on the real group: the machine's state and g.state agree;
  * Empty has no members; while Stable exactly one leader, a member, and every member has its

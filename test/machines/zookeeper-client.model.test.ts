@@ -10,12 +10,14 @@
  * and MAX_FAILS consecutive reconnect failures per path (filterEvents), so "exactly once per
  * expiry" and "back-off doubles, then resets" are each seen more than once.
  *
- * Paths: one shortest path to every key; simple paths of at most MAX_LENGTH events (MAX_LENGTH
- * covers connect + paths + disconnect + expire + MAX_FAILS × (fail, back-off) + reconnect + close,
- * i.e. the longest single-expiry story; see the coverage test); and, since traversals never take an
- * edge back into a state already on the path (degraded → watching, the degraded "still waiting"
- * self-loop, …), shortest-path + edge for every edge still missed (edgeCompletion). A coverage test checks
- * that the paths take every edge of the bounded graph.
+ * Paths: one shortest path to every key; simple paths (no key twice, support/boundedSimplePaths)
+ * of at most MAX_LENGTH events: 9 is the longest single-expiry failure story — connect, create
+ * paths, expire, MAX_FAILS × (reconnect fails, back-off), reconnect, close — so every shorter mix
+ * of disconnects, expiries and failures is in as well (full mode: 16, room for MAX_FAILS = 5, where
+ * the back-off reaches its cap); and, since traversals never take an edge back into a state
+ * already on the path (degraded → watching, the degraded "still waiting" self-loop, …),
+ * shortest-path + edge for every edge still missed (edgeCompletion). A coverage test checks that
+ * the paths take every edge of the bounded graph.
  *
  * Replay: a fresh real actor under a recording parent, `provide()`d stubs whose promises the
  * executors settle (openSession / createPersistentPaths), a session watcher whose sendBack the
