@@ -3,9 +3,10 @@
  * The per-partition work lives in src/services/log (Log, LogManager); partitions are plain objects,
  * not actors, so 10,000 of them cost no machine each.
  *
- *   validatingDirs ──► loadingLogs ──► running ──shutdown──► shuttingDown ──► stopped
- *          │ none usable / locked            ▲ logDir.offline: close that dir's logs
- *          └──────────────► failed           └ scheduler: flush, checkpoints, retention
+ *   validatingDirs ──► created ──► loadingLogs ──► running ──shutdown──► shuttingDown ──► stopped
+ *          │ none usable / locked                       ▲ logDir.offline: close that dir's logs
+ *          └──────────────► failed                      └ scheduler: flush, checkpoints, retention
+ *   A shutdown while creating or loading waits for that I/O (it cannot be cancelled), then shuts down.
  */
 import { setup, assign, sendParent, fromPromise, fromCallback } from 'xstate';
 import type { Logger } from '../logger.js';
@@ -23,7 +24,12 @@ export interface LogManagerInput {
   log: Logger;
 }
 
-interface Context extends LogManagerInput { manager: LogManager | null; error: string | null }
+interface Context extends LogManagerInput {
+  manager: LogManager | null;
+  error: string | null;
+  /** Shutdown asked while creating or loading: that I/O cannot be cancelled, so it finishes first. */
+  shutdownRequested: boolean;
+}
 
 export type LogManagerEvent =
   | { type: 'logManager.dirFailure'; dir: string; error: string }
@@ -65,15 +71,17 @@ export const logManagerMachine = setup({
     shutdownLogs: fromPromise<void, { manager: LogManager | null }>(async ({ input }) => { await input.manager?.shutdown(); }),
   },
   guards: {
+    shutdownRequested: ({ context }) => context.shutdownRequested,
     isNoLiveLogDir: ({ event }) => (event as { error?: unknown }).error instanceof NoLiveLogDirError,
   },
   actions: {
+    deferShutdown: assign({ shutdownRequested: true }),
     reportDirFailure: sendParent(({ event }) => (event.type === 'logManager.dirFailure' ? { type: 'logDir.failed', dir: event.dir, error: event.error } : { type: 'logManager.noop' })),
     closeDir: ({ context, event }) => { if (event.type === 'logDir.offline') context.manager?.handleLogDirFailure(event.dir); },
   },
 }).createMachine({
   id: 'logManager',
-  context: ({ input }) => ({ ...input, manager: null, error: null }),
+  context: ({ input }) => ({ ...input, manager: null, error: null, shutdownRequested: false }),
   initial: 'validatingDirs',
   on: {
     'logManager.dirFailure': { actions: 'reportDirFailure' },
@@ -82,6 +90,7 @@ export const logManagerMachine = setup({
   },
   states: {
     validatingDirs: {
+      on: { 'logManager.shutdown': { actions: 'deferShutdown' } },
       invoke: {
         src: 'createLogManager',
         input: ({ context, self }) => ({
@@ -89,31 +98,46 @@ export const logManagerMachine = setup({
           onDirFailure: (dir: string, error: Error) => self.send({ type: 'logManager.dirFailure', dir, error: error.message }),
         }),
         onDone: {
-          target: 'loadingLogs',
+          target: 'created',
           actions: [
             assign({ manager: ({ event }) => event.output }),
             sendParent(({ event }) => ({ type: 'logManager.created', manager: event.output })),
             sendParent(({ event }) => ({ type: 'logManager.dirsReady', online: event.output.liveLogDirs, offline: event.output.offlineLogDirs })),
           ],
         },
-        onError: {
-          target: 'failed',
-          actions: sendParent(({ event }) => ({ type: 'logManager.failed', error: message(event.error), halt: event.error instanceof NoLiveLogDirError })),
-        },
+        onError: [
+          // Asked to stop meanwhile: nothing was created, so nothing to shut down.
+          { guard: 'shutdownRequested', target: 'stopped' },
+          {
+            target: 'failed',
+            actions: sendParent(({ event }) => ({ type: 'logManager.failed', error: message(event.error), halt: event.error instanceof NoLiveLogDirError })),
+          },
+        ],
       },
     },
+    created: {
+      always: [{ guard: 'shutdownRequested', target: 'shuttingDown' }, { target: 'loadingLogs' }],
+    },
     loadingLogs: {
+      on: { 'logManager.shutdown': { actions: 'deferShutdown' } },
       invoke: {
         src: 'loadLogs',
         input: ({ context }) => ({ manager: context.manager! }),
-        onDone: { target: 'running', actions: sendParent(({ event }) => ({ type: 'logManager.loaded', ...event.output })) },
-        onError: { target: 'failed', actions: sendParent(({ event }) => ({ type: 'logManager.failed', error: `Loading logs failed: ${message(event.error)}`, halt: false })) },
+        onDone: [
+          { guard: 'shutdownRequested', target: 'shuttingDown' },
+          { target: 'running', actions: sendParent(({ event }) => ({ type: 'logManager.loaded', ...event.output })) },
+        ],
+        onError: [
+          { guard: 'shutdownRequested', target: 'shuttingDown' },
+          { target: 'failed', actions: sendParent(({ event }) => ({ type: 'logManager.failed', error: `Loading logs failed: ${message(event.error)}`, halt: false })) },
+        ],
       },
     },
     running: {
       invoke: { src: 'scheduler', input: ({ context }) => ({ manager: context.manager!, schedule: logTaskSchedule(context.config), log: context.log }) },
     },
     shuttingDown: {
+      on: { 'logManager.shutdown': { actions: [] } }, // already on its way: run shutdown once
       invoke: {
         src: 'shutdownLogs',
         input: ({ context }) => ({ manager: context.manager }),
