@@ -24,13 +24,12 @@
  */
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
 import { fromPromise, fromCallback, type AnyEventObject } from 'xstate';
-import { TestModel, getAdjacencyMap } from 'xstate/graph';
 import { logManagerMachine } from '../../src/machines/log-manager.js';
 import { NoLiveLogDirError } from '../../src/services/log/log-manager.js';
 import { underParent, silentLog } from './harness.js';
 import {
-  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, boundedSimplePaths, edgesOf, allEdges, edgeCompletion, sequence, knownBug,
-  type Adjacency, type Deferred, type ModelPath, type ModelStep,
+  FULL, syntheticEvents, replay, flush, deferred, edgesOf, allEdges, sequence, knownBug,
+  type Adjacency, type Deferred, type ModelPath, type ModelStep, planMachinePaths,
 } from './support/model.js';
 
 const MAX_LENGTH = FULL ? 8 : 5;
@@ -64,15 +63,7 @@ const traversal = {
   filterEvents: (s: any, e: AnyEventObject) => s.status === 'active' && s.can(e),
   input: modelInput,
 };
-const logic = withInertParent(logManagerMachine);
-const model = new TestModel(logic as any, { ...traversal, stateMatcher: (s: any, k: string) => s.matches(k) } as any);
-const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
-const shortest = model.getShortestPaths() as unknown as ModelPath[];
-const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
-const simpleAll = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, MAX_LENGTH, Infinity).sample;
-const picked = pickPaths(shortest, simpleAll, MAX_LENGTH);
-const rest = edgeCompletion(adjacency, allShortest, [...picked.shortest, ...picked.simple], key);
-const paths = [...picked.shortest, ...picked.simple, ...rest];
+const { logic, model, adjacency, shortest, picked, completion: rest, paths } = planMachinePaths(logManagerMachine, traversal, key, MAX_LENGTH);
 
 /**
  * Machine bugs this model found (reported, not fixed here: src/ is not ours). A path matching

@@ -31,11 +31,10 @@
  */
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
 import { fromPromise, fromCallback, type AnyEventObject } from 'xstate';
-import { TestModel, getAdjacencyMap } from 'xstate/graph';
 import { zookeeperClientMachine } from '../../src/machines/zookeeper-client.js';
 import { underParent } from './harness.js';
 import {
-  FULL, syntheticEvents, withInertParent, replay, flush, deferred, pickPaths, boundedSimplePaths, edgesOf, allEdges, edgeCompletion, type Adjacency, sequence, type Deferred, type ModelPath, type ModelStep,
+  FULL, syntheticEvents, replay, flush, deferred, edgesOf, allEdges, type Adjacency, sequence, type Deferred, type ModelPath, type ModelStep, planMachinePaths,
 } from './support/model.js';
 
 const MAX_EXPIRIES = FULL ? 3 : 2;
@@ -73,16 +72,7 @@ const traversal = {
   },
   input: modelInput,
 };
-const logic = withInertParent(zookeeperClientMachine);
-const model = new TestModel(logic as any, { ...traversal, stateMatcher: (s: any, k: string) => s.matches(k) } as any);
-const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
-
-const shortest = model.getShortestPaths() as unknown as ModelPath[];
-const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
-const simpleAll = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, MAX_LENGTH, Infinity).sample;
-const picked = pickPaths(shortest, simpleAll, MAX_LENGTH);
-const loops = edgeCompletion(adjacency, allShortest, [...picked.shortest, ...picked.simple], key);
-const paths = [...picked.shortest, ...picked.simple, ...loops];
+const { logic, model, adjacency, shortest, picked, completion: loops, paths } = planMachinePaths(zookeeperClientMachine, traversal, key, MAX_LENGTH);
 
 /** What the parent must receive for one model step, from the transition alone. */
 function expectedParentEvents(step: ModelStep): string[] {

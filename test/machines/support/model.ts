@@ -11,6 +11,7 @@
  */
 import { vi } from 'vitest';
 import { createEmptyActor, type AnyEventObject } from 'xstate';
+import { TestModel, getAdjacencyMap } from 'xstate/graph';
 
 /** RAFKA_MODEL_FULL=1 (npm run test:model:full): larger bounds. */
 export const FULL = process.env.RAFKA_MODEL_FULL === '1';
@@ -205,4 +206,20 @@ export function boundedSimplePaths(adjacency: Adjacency, init: ModelPath, key: (
   if (out.length <= maxCount) return { sample: out, total: out.length };
   const stride = out.length / maxCount;
   return { sample: Array.from({ length: maxCount }, (_, i) => out[Math.floor(i * stride)]!), total: out.length };
+}
+
+/**
+ * The path plan every machine model uses: one shortest path per state, simple paths up to
+ * `maxLength` picked for new edges, then shortest-path completion for any edge still untaken.
+ */
+export function planMachinePaths(machine: object, traversal: object, key: (s: any) => string, maxLength: number) {
+  const logic = withInertParent(machine);
+  const model = new TestModel(logic as any, { ...traversal, stateMatcher: (s: any, k: string) => s.matches(k) } as any);
+  const adjacency = getAdjacencyMap(logic as any, traversal as any) as Adjacency;
+  const shortest = model.getShortestPaths() as unknown as ModelPath[];
+  const allShortest = model.getShortestPaths({ allowDuplicatePaths: true } as any) as unknown as ModelPath[];
+  const simpleAll = boundedSimplePaths(adjacency, allShortest.find((p) => p.steps.length === 1)!, key, maxLength, Infinity).sample;
+  const picked = pickPaths(shortest, simpleAll, maxLength);
+  const completion = edgeCompletion(adjacency, allShortest, [...picked.shortest, ...picked.simple], key);
+  return { logic, model, adjacency, shortest, picked, completion, paths: [...picked.shortest, ...picked.simple, ...completion] };
 }
