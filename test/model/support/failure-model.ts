@@ -161,11 +161,22 @@ export interface PathPlan {
   allTransitions: Set<string>;
   /** The transitions the chosen paths take. */
   covered: Set<string>;
+  /**
+   * More simple paths, chosen greedily for consecutive transition pairs not yet taken (2-switch
+   * coverage, cheapest first on ties) until the plan has `minPaths` paths in all.
+   */
+  pairs: ModelPath[];
 }
 
 let allSimplePaths: ModelPath[] | null = null;
 
-export function planPaths(maxLength: number): PathPlan {
+/** Consecutive transition pairs of a path ("a|b"). */
+function pairsOf(p: ModelPath): string[] {
+  const ts = transitionsOf(p);
+  return ts.slice(1).map((t, i) => `${ts[i]}|${t}`);
+}
+
+export function planPaths(maxLength: number, minPaths = 0): PathPlan {
   const model = createTestModel(faultModel);
   const shortest = model.getShortestPaths({ filterEvents, serializeState: (s) => JSON.stringify(s.value) });
   // Full context in the serialisation: SESSION_EXPIRED and DYNAMIC_CONFIG_CHANGE are running → running
@@ -187,5 +198,23 @@ export function planPaths(maxLength: number): PathPlan {
     simple.push(best);
     for (const t of transitionsOf(best)) covered.add(t);
   }
-  return { shortest, simple, allTransitions, covered };
+  const seqOf = (p: ModelPath) => p.steps.map((st) => st.event.type).join(' ');
+  const chosen = new Set<string>([...shortest, ...simple].map(seqOf));
+  const coveredPairs = new Set([...shortest, ...simple].flatMap(pairsOf));
+  const pairs: ModelPath[] = [];
+  while (chosen.size < minPaths) {
+    let best: ModelPath | null = null;
+    let bestNew = 0;
+    for (const p of candidates) {
+      if (chosen.has(seqOf(p))) continue;
+      const fresh = new Set(pairsOf(p).filter((x) => !coveredPairs.has(x))).size;
+      // Once every pair is taken, the cheapest path not run yet.
+      if (best === null || fresh > bestNew || (fresh === bestNew && costOf(p) < costOf(best))) { best = p; bestNew = fresh; }
+    }
+    if (best === null) break;
+    pairs.push(best);
+    chosen.add(seqOf(best));
+    for (const x of pairsOf(best)) coveredPairs.add(x);
+  }
+  return { shortest, simple, allTransitions, covered, pairs };
 }
