@@ -57,7 +57,7 @@ async function reconcilePartition(zk: ZkSession, ctl: ControllerEpochInfo, topic
     try {
       await fenced(zk, ctl, (t) => t.create(statePath, TopicPartitionStateZNode.encode(state)));
     } catch (e) {
-      if (!isZkError(e, ZkCode.NODE_EXISTS) && !/NODE_EXISTS/.test(String(e))) throw e;
+      if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
       return reconcilePartition(zk, ctl, topic, partition, replicas, live);
     }
     return { partition, ...state, replicas, offlineReplicas: offline, partitionEpoch: 0 };
@@ -83,7 +83,7 @@ async function fenced(zk: ZkSession, ctl: ControllerEpochInfo, op: (t: Txn) => T
   try {
     await zk.multi((t) => op(t.check(ZkPaths.controllerEpoch, ctl.epochZkVersion)), ZkPaths.controllerEpoch);
   } catch (e) {
-    if (/BAD_VERSION/.test(String(e))) throw new ControllerMovedError(`Controller epoch zkVersion changed: broker ${ctl.brokerId} is no longer the controller`);
+    if (isZkError(e, ZkCode.BAD_VERSION)) throw new ControllerMovedError(`Controller epoch zkVersion changed: broker ${ctl.brokerId} is no longer the controller`);
     throw e;
   }
 }

@@ -180,10 +180,8 @@ export async function tryElectController(zk: ZkSession, brokerId: number, now = 
     const after = await zk.getData(ZkPaths.controllerEpoch);
     return { elected: true, controllerId: brokerId, epoch: newEpoch, epochZkVersion: after.stat.version };
   } catch (e) {
-    if (!isZkError(e) || (e.code !== ZkCode.NODE_EXISTS && e.code !== ZkCode.BAD_VERSION)) {
-      // node-zookeeper-client reports a failed multi through the first failing op's code.
-      if (!(e instanceof Error && /NODE_EXISTS|BAD_VERSION/.test(e.message))) throw e;
-    }
+    // A failed multi arrives as a ZkError with the first failing op's code (ZkSession maps it).
+    if (!isZkError(e, ZkCode.NODE_EXISTS) && !isZkError(e, ZkCode.BAD_VERSION)) throw e;
     const current = await getControllerId(zk);
     const epochNow = await zk.getData(ZkPaths.controllerEpoch);
     return { elected: current === brokerId, controllerId: current, epoch: ControllerEpochZNode.decode(epochNow.data), epochZkVersion: epochNow.stat.version };
