@@ -100,6 +100,11 @@ export interface MajordomoOutput { exitCode: number; error: string | null }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Kafka's fatal startup line. */
+function logStartupFatal(context: MajordomoContext, error: string | null): void {
+  context.log.fatal({ brokerId: context.brokerId, err: error }, `Fatal error during KafkaServer startup. Prepare to shutdown: ${error}`);
+}
+
 function mergeOffline(a: OfflineDir[], b: OfflineDir[]): OfflineDir[] {
   const out = [...a];
   for (const o of b) if (!out.some((x) => x.dir === o.dir)) out.push(o);
@@ -179,7 +184,13 @@ export const majordomoMachine = setup({
       enqueue.assign({ brokerState: state });
     }),
     fail: assign((_, p: { error: string }) => ({ error: p.error, exitCode: 1 })),
-    logFatal: ({ context }) => context.log.fatal({ brokerId: context.brokerId, err: context.error }, `Fatal error during KafkaServer startup. Prepare to shutdown: ${context.error}`),
+    /** A startup step's invoke failed: record its error and log it as fatal (then shut down). */
+    failOnError: enqueueActions(({ context, event, enqueue }) => {
+      const error = message((event as { error?: unknown }).error);
+      enqueue.assign({ error, exitCode: 1 });
+      logStartupFatal(context, error);
+    }),
+    logFatal: ({ context }) => logStartupFatal(context, context.error),
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
@@ -252,7 +263,7 @@ export const majordomoMachine = setup({
               target: 'loadingMetaProperties',
               actions: [assign({ clusterId: ({ event }) => event.output }), ({ context }) => context.log.info({ clusterId: context.clusterId }, `Cluster ID = ${context.clusterId}`)],
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         loadingMetaProperties: {
@@ -266,7 +277,7 @@ export const majordomoMachine = setup({
                 ({ context }) => context.offlineDirs.forEach((o) => context.log.error({ dir: o.dir, err: o.error }, `Log dir ${o.dir} will be offline: ${o.error}`)),
               ],
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         resolvingBrokerId: {
@@ -278,7 +289,7 @@ export const majordomoMachine = setup({
               actions: [assign({ brokerId: ({ event }) => event.output.brokerId }),
                 ({ context, event }) => context.log.info({ brokerId: context.brokerId, source: event.output.source }, `Broker id ${context.brokerId} (${event.output.source})`)],
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         initializingDynamicConfig: {
@@ -296,7 +307,7 @@ export const majordomoMachine = setup({
                 },
               ],
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         writingMetaProperties: {
@@ -310,7 +321,7 @@ export const majordomoMachine = setup({
               target: 'startingLogManager',
               actions: assign({ offlineDirs: ({ context, event }) => [...context.offlineDirs, ...event.output.failed] }),
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         startingLogManager: {
@@ -405,7 +416,7 @@ export const majordomoMachine = setup({
                   `Registered broker ${context.brokerId} at path /brokers/ids/${context.brokerId}`),
               ],
             },
-            onError: { target: '#majordomo.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: message(event.error) }) }, 'logFatal'] },
+            onError: { target: '#majordomo.shuttingDown', actions: 'failOnError' },
           },
         },
         startingController: {
