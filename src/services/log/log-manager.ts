@@ -340,6 +340,9 @@ export class LogManager {
       }),
     );
     for (const [dir, err] of failedDirs) this.reportDirFailure(dir, err);
+    // Dirs load in parallel: report them in configured order, not in the order they finished.
+    const order = [...this.dirs.keys()];
+    summary.hadCleanShutdown.sort((a, b) => order.indexOf(a) - order.indexOf(b));
     summary.durationMs = performance.now() - start;
     this.opts.log.info(
       { logs: summary.logs, recoveredSegments: summary.recoveredSegments, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
