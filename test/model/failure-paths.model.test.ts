@@ -108,6 +108,8 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
       const exitOf = async (timeoutMs = 20_000) => sut.broker.waitForExit(timeoutMs);
       const fatal = () => sut.fatalLines().join('\n');
       let stopMs = -1;
+      /** Which broker process (1-based) saw ZooKeeper stopped under it, if any. */
+      let outageInProc = 0;
       /** SIGTERM → exit 0, promptly (the shutdown itself takes ~0.1–0.5 s; 3 s is the session timeout). */
       const exitedPromptly = async () => {
         expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
@@ -173,7 +175,7 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         },
         ZK_START: async () => { await zk.start(); },
         CONNECTION_TIMEOUT: async () => { await exitOf(CONNECTION_TIMEOUT_MS + 15_000); },
-        ZK_STOP: async () => { await zk.stop(); },
+        ZK_STOP: async () => { outageInProc = sut.procs.length; await zk.stop(); },
         SESSION_EXPIRED: async () => {
           // A process pause past the session timeout (a long GC pause, a stopped VM).
           const before = sut.count(reregistered);
@@ -234,8 +236,12 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           expect(owner).toBe(sut.lastSessionId());
           expect(sut.count(registered)).toBe(1);
           const expiredHere = c.expiredIn === c.generation ? 1 : 0;
-          expect(sut.count(reregistered), 're-registered exactly once per expiry').toBe(expiredHere);
-          expect(sut.count(expiredLine)).toBe(expiredHere);
+          const expiries = sut.count(expiredLine);
+          // A ZooKeeper outage may itself outlast the session (ZooKeeper's restart plus the client's
+          // back-off can exceed a 3 s session on a loaded machine): that is one more real expiry.
+          if (outageInProc === sut.procs.length) expect(expiries).toBeGreaterThanOrEqual(expiredHere);
+          else expect(expiries, 'session expiries in this process').toBe(expiredHere);
+          expect(sut.count(reregistered), 're-registered exactly once per expiry').toBe(expiries);
           // Log dirs: the corrupted one offline (and untouched), the others online, locked, with meta.properties.
           const ready = sut.logs.find((l) => l.msg === 'Log dirs ready')!;
           expect(ready.online).toEqual(online(c));
