@@ -27,7 +27,22 @@ function attempt(fn: () => unknown, t: Tally): void {
     if (!(e instanceof ProtocolDecodeError)) throw e;
     t.rejected++;
   }
-  t.slowestMs = Math.max(t.slowestMs, performance.now() - start);
+  t.slowestMs = Math.max(t.slowestMs, confirmedMs(fn, performance.now() - start));
+}
+
+/**
+ * A pathological input (a huge allocation, a runaway loop) is slow on every run; a GC pause or a
+ * descheduled test worker on a busy machine is not. So a slow decode is timed twice more and the
+ * fastest of the three counts.
+ */
+function confirmedMs(fn: () => unknown, firstMs: number): number {
+  let best = firstMs;
+  for (let i = 0; i < 2 && best > 20; i++) {
+    const start = performance.now();
+    try { fn(); } catch { /* same outcome as the first run */ }
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
 }
 
 test('10,000 random frames (half with a valid API key and version) only ever throw ProtocolDecodeError', () => {
