@@ -50,7 +50,7 @@ describe('lockLogDir', () => {
     const t0 = performance.now();
     const lock = await lockLogDir(tmp);
     const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(100); // measured ~0.2 ms
+    expect(ms).toBeLessThan(2000); // measured ~0.2 ms; the bound only rules out a blocking lock call (room for a loaded CI machine)
     expect(lock.path).toBe(path.join(tmp, '.lock'));
     expect((await fsp.stat(lock.path)).size).toBe(0);
     // another process cannot take it
