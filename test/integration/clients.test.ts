@@ -56,6 +56,72 @@ describe('kcat (librdkafka)', () => {
   });
 });
 
+describe('kcat (librdkafka) offsets and timestamps', () => {
+  // 40 records, record i with CreateTime T0 + 1000 i, in 4 batches of 10 (kafkajs sets explicit timestamps)
+  const T0 = Date.now() - 3_600_000;
+  const ts = (i: number) => T0 + 1000 * i;
+  beforeAll(async () => {
+    const kafka = new Kafka({ clientId: 'rafka-ts', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let b0 = 0; b0 < 40; b0 += 10) {
+      await producer.send({ topic: 'kcat-ts', acks: -1, messages: Array.from({ length: 10 }, (_, k) => ({ key: `k${b0 + k}`, value: `v${b0 + k}`, timestamp: String(ts(b0 + k)) })) });
+    }
+    await producer.disconnect();
+  });
+  const consume = async (offset: string) => {
+    const c = await kcat(['-C', '-t', 'kcat-ts', '-p', '0', '-e', '-o', offset, '-f', '%o:%T:%s\n']);
+    expect(c.code, c.stderr).toBe(0);
+    return c.stdout.trim().split('\n').filter((l) => l !== '');
+  };
+  const expected = (from: number, to = 40) => Array.from({ length: to - from }, (_, k) => `${from + k}:${ts(from + k)}:v${from + k}`);
+
+  it('-Q answers offsets for times: inside a batch, on a batch boundary, before the first and after the last record', async () => {
+    // one query per run: the same partition twice in one ListOffsets request is INVALID_REQUEST in Kafka
+    const query = async (t: number) => {
+      const q = await kcat(['-Q', '-t', `kcat-ts:0:${t}`]);
+      expect(q.code, q.stderr).toBe(0);
+      const m = /^kcat-ts \[0\]\s+offset (-?\d+)$/m.exec(q.stdout); // -1: no record that late
+      expect(m, q.stdout).not.toBeNull();
+      return Number(m![1]);
+    };
+    expect(await query(ts(14) - 500)).toBe(14);
+    expect(await query(ts(20))).toBe(20);
+    expect(await query(T0 - 60_000)).toBe(0);
+    expect(await query(ts(39) + 1)).toBe(-1);
+  });
+
+  it('consumes from a timestamp (-o s@ms): the first record at or after it, in the middle of a batch', async () => {
+    expect(await consume(`s@${ts(23) - 1}`)).toEqual(expected(23));
+  });
+
+  it('consumes from an absolute offset inside a batch, and from N before the end (-o -N)', async () => {
+    expect(await consume('17')).toEqual(expected(17));
+    expect(await consume('-5')).toEqual(expected(35));
+  });
+
+  it('consumes from the end: only records produced after it started', async () => {
+    const tail = execFile('kcat', ['-b', bootstrap, '-C', '-t', 'kcat-ts', '-p', '0', '-o', 'end', '-c', '3', '-f', '%o:%s\n'], { timeout: 30_000 });
+    let out = '';
+    tail.stdout!.on('data', (d) => { out += d; });
+    const exited = new Promise<number | null>((resolve) => tail.on('exit', (code) => resolve(code)));
+    // one record at a time until kcat has 3: it may have taken its end offset after the first few
+    let done = false;
+    void exited.then(() => { done = true; });
+    for (let j = 0; !done && j < 50; j++) {
+      const p = await kcat(['-P', '-t', 'kcat-ts', '-p', '0'], `late-${j}\n`);
+      expect(p.code, p.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await exited).toBe(0);
+    const got = out.trim().split('\n').map((l) => l.split(':'));
+    expect(got).toHaveLength(3);
+    const first = Number(got[0]![0]);
+    expect(first).toBeGreaterThanOrEqual(40); // none of the 40 records that were there before
+    expect(got).toEqual([0, 1, 2].map((k) => [String(first + k), `late-${first + k - 40}`]));
+  });
+});
+
 describe('kafkajs', () => {
   it('creates a topic, produces across its partitions with acks=all, reads offsets, deletes it', async () => {
     const kafka = new Kafka({ clientId: 'rafka-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
