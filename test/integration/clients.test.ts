@@ -170,6 +170,49 @@ print(json.dumps(got)); c.close()
   });
 });
 
+describe('kafka-python with old protocol versions (api_version pinned, as clients of Kafka 0.8.2–0.10.1)', () => {
+  it('produces magic 0/1 message sets (Produce v0–v2) and fetches them and v2 batches down-converted (Fetch v0–v3)', async () => {
+    // per pinned version: its own topic (codec per version), then read back from offset 5 of it and of a topic
+    // written by a current producer (v2 batches, gzip, 20 records per batch: offset 5 is inside a batch)
+    const r = await python(`
+import json, time
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+B = '${bootstrap}'
+def produce(topic, api, comp):
+    p = KafkaProducer(bootstrap_servers=B, acks=1, api_version=api, compression_type=comp, linger_ms=50)
+    fs = [p.send(topic, key=b'k%d' % i, value=b'v%d' % i) for i in range(20)]
+    offsets = [f.get(timeout=10).offset for f in fs]
+    p.close()
+    return offsets
+def consume(topic, api, start, n):
+    c = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition(topic, 0)
+    c.assign([tp]); c.seek(tp, start)
+    got, deadline = [], time.time() + 15
+    while len(got) < n and time.time() < deadline:
+        for recs in c.poll(timeout_ms=200).values():
+            got += [[m.offset, m.key.decode(), m.value.decode(), m.timestamp is not None] for m in recs]
+    c.close()
+    return got
+out = {'modern': produce('kpy-modern', None, 'gzip')}
+for name, api, comp in [('v0', (0, 8, 2), 'snappy'), ('v1', (0, 9), None), ('v2', (0, 10, 0), 'lz4'), ('v3', (0, 10, 1), 'gzip')]:
+    out[name] = {'offsets': produce('kpy-old-' + name, api, comp), 'own': consume('kpy-old-' + name, api, 5, 15), 'modern': consume('kpy-modern', api, 5, 15)}
+print(json.dumps(out))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const all = Array.from({ length: 20 }, (_, i) => i);
+    expect(out.modern).toEqual(all);
+    for (const [name, fetchVersion] of [['v0', 0], ['v1', 1], ['v2', 2], ['v3', 3]] as const) {
+      const hasTimestamps = fetchVersion >= 2; // magic 1 carries timestamps, magic 0 none
+      const expected = all.slice(5).map((i) => [i, `k${i}`, `v${i}`, hasTimestamps]);
+      expect(out[name].offsets, name).toEqual(all);
+      expect(out[name].own, name).toEqual(expected);
+      expect(out[name].modern, name).toEqual(expected);
+    }
+  });
+});
+
 describe('durability', () => {
   it('serves every acknowledged message again after a clean restart', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `durable-${i}`);
