@@ -7,6 +7,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Admin, Producer, Consumer, ProduceAcks, ConfigResourceTypes, stringSerializers, stringDeserializers, type MessagesStream } from '@platformatic/kafka';
+import { existsSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildLegacyMessageSet } from '../../src/services/log/record-conversion.js';
+import { CompressionType, TimestampType } from '../../src/services/log/record-batch.js';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBroker } from './support.js';
@@ -140,4 +145,37 @@ describe('@platformatic/kafka 1.35.0', () => {
     expect(second.map((m) => m.value).sort()).toEqual(more.map((m) => m.value).sort());
     await s2.close();
   });
+
+  it('reads a log written in the legacy format (magic 0/1, as by Kafka < 0.11) as v2 batches, and appends after it', async () => {
+    await admin().createTopics({ topics: ['plt-legacy'], partitions: 1, replicas: 1 });
+    const holds = async (d: string) => existsSync(d) && (await readdir(d)).includes('plt-legacy-0');
+    const dirOf = async () => { for (const d of b.logDirs) if (await holds(d)) return d; return undefined; };
+    const logDir = (await eventually(dirOf, 10_000, 'the plt-legacy-0 log'))!;
+    expect(await broker.stop()).toBe(0);
+
+    // the partition's only segment replaced by message sets of the old formats, as an unclean shutdown left it
+    const rec = (o: number) => ({ offset: BigInt(o), timestamp: 1_600_000_000_000 + o, key: Buffer.from(`old-key-${o}`), value: Buffer.from(`old-${o}`) });
+    const segment = Buffer.concat([
+      buildLegacyMessageSet({ magic: 0, compressionType: CompressionType.None, timestampType: TimestampType.CreateTime, records: [0, 1].map(rec) }),
+      buildLegacyMessageSet({ magic: 1, compressionType: CompressionType.Gzip, timestampType: TimestampType.CreateTime, records: [2, 3, 4].map(rec) }),
+      buildLegacyMessageSet({ magic: 1, compressionType: CompressionType.None, timestampType: TimestampType.CreateTime, records: [5].map(rec) }),
+    ]);
+    const partitionDir = join(logDir, 'plt-legacy-0');
+    for (const f of await readdir(partitionDir)) if (/\.(index|timeindex|log)$/.test(f)) await rm(join(partitionDir, f));
+    await writeFile(join(partitionDir, '00000000000000000000.log'), segment);
+    await rm(join(logDir, '.kafka_cleanshutdown'), { force: true });
+    broker = startBroker(b);
+    await broker.waitForLog(started);
+
+    await producer().send({ acks: ProduceAcks.ALL, messages: [{ topic: 'plt-legacy', key: 'new-key', value: 'new-6' }] });
+    const c = consumer('plt-legacy-group');
+    const s = await c.consume({ topics: ['plt-legacy'], mode: 'earliest', autocommit: false });
+    const got = await readCommitting(s, 7);
+    expect(got.map((m) => [m.offset, m.key, m.value])).toEqual([
+      ...[0, 1, 2, 3, 4, 5].map((o) => [BigInt(o), `old-key-${o}`, `old-${o}`]),
+      [6n, 'new-key', 'new-6'],
+    ]);
+    await s.close();
+  });
 });
+
