@@ -26,7 +26,13 @@ function v2(base: number, n: number, codec = CompressionType.None, opts: { logAp
   return compressRecordBatch(b, codec);
 }
 
+/** Records as kafka-python decodes them (one python process per call: used where the format itself is checked). */
 const flat = (buf: Buffer) => pyDecode(buf).flatMap((b) => b.records.map((r) => ({ magic: b.magic, crcOk: b.crcOk, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value })));
+/** The same shape from the legacy reader (itself checked against kafka-python in legacy-records.test.ts): no process. */
+const local = (buf: Buffer) => [...iterateLogBatches(buf)].flatMap((e) => {
+  const m = e.batch as LegacyRecordBatch;
+  return m.innerRecords().map((r) => ({ magic: e.magic, crcOk: m.isValid(), offset: Number(r.offset), timestamp: r.timestamp, key: r.key?.toString('hex') ?? null, value: r.value?.toString('hex') ?? null }));
+});
 const expectRecords = (from: number, to: number, magic: number, ts: (o: number) => number) => Array.from({ length: to - from }, (_, i) => {
   const o = from + i;
   return { magic, crcOk: true, offset: o, timestamp: ts(o), key: o % 2 === 0 ? hex(`k${o}`) : null, value: hex(`v${o}`) };
@@ -89,7 +95,7 @@ describe('downConvert (Fetch v0–v3)', () => {
     let fetches = 0;
     while (next < 10) {
       const read = Buffer.concat(batches.filter((b) => new RecordBatch(b).lastOffset >= BigInt(next)));
-      const got = flat(downConvert(read, magic, BigInt(next))).filter((r) => r.offset >= next);
+      const got = local(downConvert(read, magic, BigInt(next))).filter((r) => r.offset >= next);
       expect(got.length, `fetch from ${next}`).toBeGreaterThan(0);
       records.push(...got);
       next = got.at(-1)!.offset + 1;
@@ -100,25 +106,26 @@ describe('downConvert (Fetch v0–v3)', () => {
 
   it.each([0, 1] as const)('to magic %i: a consumer fetching repeatedly gets every record once, same offsets, keys, values; timestamps in magic 1', (magic) => {
     expect(consumeAll(magic).records).toEqual(expectRecords(0, 10, magic, (o) => (magic === 0 ? -1 : T0 + o)));
+    expect(flat(downConvert(log, magic, 0n))).toEqual(local(downConvert(log, magic, 0n))); // kafka-python reads the same
     // uncompressed batches become one message per record, a compressed batch one wrapper
     expect(pyDecode(downConvert(batches[1]!, magic, 0n)).map((b) => b.records.length)).toEqual([3]);
     expect(pyDecode(downConvert(batches[0]!, magic, 0n)).map((b) => b.records.length)).toEqual([1, 1, 1, 1]);
   });
 
   it('drops the records before the fetch offset from uncompressed batches only (compressed wrappers stay whole)', () => {
-    expect(flat(downConvert(batches[0]!, 1, 2n)).map((r) => r.offset)).toEqual([2, 3]);
-    expect(flat(downConvert(batches[1]!, 1, 5n)).map((r) => r.offset)).toEqual([4, 5, 6]);
+    expect(local(downConvert(batches[0]!, 1, 2n)).map((r) => r.offset)).toEqual([2, 3]);
+    expect(local(downConvert(batches[1]!, 1, 5n)).map((r) => r.offset)).toEqual([4, 5, 6]);
   });
 
   it('stays within the size read, except that the first converted batch is always whole', () => {
     const big = v2(0, 50); // 50 magic 1 messages are larger than their v2 batch
     const one = downConvert(big, 1, 0n);
     expect(one.length).toBeGreaterThan(big.length);
-    expect(flat(one).map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(local(one).map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(downConvert(Buffer.concat([big, v2(50, 50)]), 1, 0n)).toEqual(one); // the second batch does not fit
     // single-record batches shrink when converted: all of them fit
     const small = Buffer.concat(Array.from({ length: 20 }, (_, i) => v2(i, 1)));
-    expect(flat(downConvert(small, 1, 0n)).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(local(downConvert(small, 1, 0n)).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('keeps LogAppendTime of magic 1 (the batch max timestamp)', () => {
@@ -128,7 +135,7 @@ describe('downConvert (Fetch v0–v3)', () => {
 
   it('skips control batches, refuses zstd batches', () => {
     const marker = buildEndTxnMarker({ baseOffset: 4, producerId: 7, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
-    expect(flat(downConvert(Buffer.concat([v2(0, 2), marker, v2(5, 1)]), 1, 0n)).map((r) => r.offset)).toEqual([0, 1, 5]);
+    expect(local(downConvert(Buffer.concat([v2(0, 2), marker, v2(5, 1)]), 1, 0n)).map((r) => r.offset)).toEqual([0, 1, 5]);
     expect(() => downConvert(v2(0, 2, CompressionType.Zstd), 1, 0n)).toThrow(UnsupportedCompressionTypeError);
   });
 
