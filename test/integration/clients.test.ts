@@ -213,6 +213,23 @@ print(json.dumps(out))
   });
 });
 
+describe('kcat (librdkafka) with broker.version.fallback (no ApiVersions: the old fixed versions)', () => {
+  // 0.9.0: Produce v1 (magic 0) + Fetch v1; 0.10.0: Produce v2 (magic 1) + Fetch v2; 0.10.1: Fetch v3.
+  // Absolute offsets only: `-o beginning` below 0.10.1 sends ListOffsets v0, which is not advertised.
+  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from an offset', async (fallback, codec, hasTimestamps) => {
+    const x = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
+    const topic = `kcat-fallback-${fallback}`;
+    const p = await kcat(['-P', '-t', topic, '-K:', '-z', codec, ...x], 'k0:v0\nk1:v1\nk2:v2\nk3:v3\n');
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', '1', '-e', '-f', '%o %k %s %T\n', ...x]);
+    expect(c.code, c.stderr).toBe(0);
+    const got = c.stdout.trim().split('\n').map((l) => l.split(' '));
+    expect(got.map((f) => f.slice(0, 3))).toEqual([1, 2, 3].map((i) => [String(i), `k${i}`, `v${i}`]));
+    // %T: the record timestamp (magic 1), 0 when the format has none (magic 0)
+    expect(got.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
+  });
+});
+
 describe('durability', () => {
   it('serves every acknowledged message again after a clean restart', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `durable-${i}`);
