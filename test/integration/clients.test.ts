@@ -56,6 +56,72 @@ describe('kcat (librdkafka)', () => {
   });
 });
 
+describe('kcat (librdkafka) offsets and timestamps', () => {
+  // 40 records, record i with CreateTime T0 + 1000 i, in 4 batches of 10 (kafkajs sets explicit timestamps)
+  const T0 = Date.now() - 3_600_000;
+  const ts = (i: number) => T0 + 1000 * i;
+  beforeAll(async () => {
+    const kafka = new Kafka({ clientId: 'rafka-ts', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let b0 = 0; b0 < 40; b0 += 10) {
+      await producer.send({ topic: 'kcat-ts', acks: -1, messages: Array.from({ length: 10 }, (_, k) => ({ key: `k${b0 + k}`, value: `v${b0 + k}`, timestamp: String(ts(b0 + k)) })) });
+    }
+    await producer.disconnect();
+  });
+  const consume = async (offset: string) => {
+    const c = await kcat(['-C', '-t', 'kcat-ts', '-p', '0', '-e', '-o', offset, '-f', '%o:%T:%s\n']);
+    expect(c.code, c.stderr).toBe(0);
+    return c.stdout.trim().split('\n').filter((l) => l !== '');
+  };
+  const expected = (from: number, to = 40) => Array.from({ length: to - from }, (_, k) => `${from + k}:${ts(from + k)}:v${from + k}`);
+
+  it('-Q answers offsets for times: inside a batch, on a batch boundary, before the first and after the last record', async () => {
+    // one query per run: the same partition twice in one ListOffsets request is INVALID_REQUEST in Kafka
+    const query = async (t: number) => {
+      const q = await kcat(['-Q', '-t', `kcat-ts:0:${t}`]);
+      expect(q.code, q.stderr).toBe(0);
+      const m = /^kcat-ts \[0\]\s+offset (-?\d+)$/m.exec(q.stdout); // -1: no record that late
+      expect(m, q.stdout).not.toBeNull();
+      return Number(m![1]);
+    };
+    expect(await query(ts(14) - 500)).toBe(14);
+    expect(await query(ts(20))).toBe(20);
+    expect(await query(T0 - 60_000)).toBe(0);
+    expect(await query(ts(39) + 1)).toBe(-1);
+  });
+
+  it('consumes from a timestamp (-o s@ms): the first record at or after it, in the middle of a batch', async () => {
+    expect(await consume(`s@${ts(23) - 1}`)).toEqual(expected(23));
+  });
+
+  it('consumes from an absolute offset inside a batch, and from N before the end (-o -N)', async () => {
+    expect(await consume('17')).toEqual(expected(17));
+    expect(await consume('-5')).toEqual(expected(35));
+  });
+
+  it('consumes from the end: only records produced after it started', async () => {
+    const tail = execFile('kcat', ['-b', bootstrap, '-C', '-t', 'kcat-ts', '-p', '0', '-o', 'end', '-c', '3', '-f', '%o:%s\n'], { timeout: 30_000 });
+    let out = '';
+    tail.stdout!.on('data', (d) => { out += d; });
+    const exited = new Promise<number | null>((resolve) => tail.on('exit', (code) => resolve(code)));
+    // one record at a time until kcat has 3: it may have taken its end offset after the first few
+    let done = false;
+    void exited.then(() => { done = true; });
+    for (let j = 0; !done && j < 50; j++) {
+      const p = await kcat(['-P', '-t', 'kcat-ts', '-p', '0'], `late-${j}\n`);
+      expect(p.code, p.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await exited).toBe(0);
+    const got = out.trim().split('\n').map((l) => l.split(':'));
+    expect(got).toHaveLength(3);
+    const first = Number(got[0]![0]);
+    expect(first).toBeGreaterThanOrEqual(40); // none of the 40 records that were there before
+    expect(got).toEqual([0, 1, 2].map((k) => [String(first + k), `late-${first + k - 40}`]));
+  });
+});
+
 describe('kafkajs', () => {
   it('creates a topic, produces across its partitions with acks=all, reads offsets, deletes it', async () => {
     const kafka = new Kafka({ clientId: 'rafka-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
@@ -101,6 +167,66 @@ print(json.dumps(got)); c.close()
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => [i, `k${i}`, `v${i}`]));
+  });
+});
+
+describe('kafka-python with old protocol versions (api_version pinned, as clients of Kafka 0.8.2–0.10.1)', () => {
+  it('produces magic 0/1 message sets (Produce v0–v2) and fetches them and v2 batches down-converted (Fetch v0–v3)', async () => {
+    // per pinned version: its own topic (codec per version), then read back from offset 5 of it and of a topic
+    // written by a current producer (v2 batches, gzip, 20 records per batch: offset 5 is inside a batch)
+    const r = await python(`
+import json, time
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+B = '${bootstrap}'
+def produce(topic, api, comp):
+    p = KafkaProducer(bootstrap_servers=B, acks=1, api_version=api, compression_type=comp, linger_ms=50)
+    fs = [p.send(topic, key=b'k%d' % i, value=b'v%d' % i) for i in range(20)]
+    offsets = [f.get(timeout=10).offset for f in fs]
+    p.close()
+    return offsets
+def consume(topic, api, start, n):
+    c = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition(topic, 0)
+    c.assign([tp]); c.seek(tp, start)
+    got, deadline = [], time.time() + 15
+    while len(got) < n and time.time() < deadline:
+        for recs in c.poll(timeout_ms=200).values():
+            got += [[m.offset, m.key.decode(), m.value.decode(), m.timestamp is not None] for m in recs]
+    c.close()
+    return got
+out = {'modern': produce('kpy-modern', None, 'gzip')}
+for name, api, comp in [('v0', (0, 8, 2), 'snappy'), ('v1', (0, 9), None), ('v2', (0, 10, 0), 'lz4'), ('v3', (0, 10, 1), 'gzip')]:
+    out[name] = {'offsets': produce('kpy-old-' + name, api, comp), 'own': consume('kpy-old-' + name, api, 5, 15), 'modern': consume('kpy-modern', api, 5, 15)}
+print(json.dumps(out))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const all = Array.from({ length: 20 }, (_, i) => i);
+    expect(out.modern).toEqual(all);
+    for (const [name, fetchVersion] of [['v0', 0], ['v1', 1], ['v2', 2], ['v3', 3]] as const) {
+      const hasTimestamps = fetchVersion >= 2; // magic 1 carries timestamps, magic 0 none
+      const expected = all.slice(5).map((i) => [i, `k${i}`, `v${i}`, hasTimestamps]);
+      expect(out[name].offsets, name).toEqual(all);
+      expect(out[name].own, name).toEqual(expected);
+      expect(out[name].modern, name).toEqual(expected);
+    }
+  });
+});
+
+describe('kcat (librdkafka) with broker.version.fallback (no ApiVersions: the old fixed versions)', () => {
+  // 0.9.0: Produce v1 (magic 0) + Fetch v1; 0.10.0: Produce v2 (magic 1) + Fetch v2; 0.10.1: Fetch v3.
+  // Absolute offsets only: `-o beginning` below 0.10.1 sends ListOffsets v0, which is not advertised.
+  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from an offset', async (fallback, codec, hasTimestamps) => {
+    const x = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
+    const topic = `kcat-fallback-${fallback}`;
+    const p = await kcat(['-P', '-t', topic, '-K:', '-z', codec, ...x], 'k0:v0\nk1:v1\nk2:v2\nk3:v3\n');
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', '1', '-e', '-f', '%o %k %s %T\n', ...x]);
+    expect(c.code, c.stderr).toBe(0);
+    const got = c.stdout.trim().split('\n').map((l) => l.split(' '));
+    expect(got.map((f) => f.slice(0, 3))).toEqual([1, 2, 3].map((i) => [String(i), `k${i}`, `v${i}`]));
+    // %T: the record timestamp (magic 1), 0 when the format has none (magic 0)
+    expect(got.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
   });
 });
 

@@ -42,12 +42,12 @@ import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js'
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
  * range is the intersection with the matrix range (DEFAULT_API_SUPPORT), so widening the matrix never
- * advertises a version a handler does not implement. Fetch starts at 4 (no down-conversion to magic 0/1) and
- * stops at 12 (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
+ * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
+ * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
-  [ApiKey.Fetch, [4, 12]],
+  [ApiKey.Fetch, [0, 12]],
   [ApiKey.ListOffsets, [0, 7]],
   [ApiKey.Metadata, [0, 12]],
   [ApiKey.FindCoordinator, [0, 4]],

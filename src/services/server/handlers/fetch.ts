@@ -16,13 +16,20 @@
  *   preferredReadReplica -1;
  * - long polling: with fewer than minBytes read and no partition error, waits (ReplicaView.waitForData) up to
  *   maxWaitMs for new data and reads again.
- * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised).
+ * - v0–v3 carry the legacy message format (magic 0 for v0/v1, magic 1 for v2/v3): the records read are down-converted
+ *   (record-conversion.ts, Kafka's LazyDownConversionRecords); with `log.message.downconversion.enable=false` such a
+ *   partition gets UNSUPPORTED_VERSION, zstd batches UNSUPPORTED_COMPRESSION_TYPE; below v3 the partition limit is
+ *   hard (no first-batch exception: Kafka's hardMaxBytesLimit);
+ * - `compression.type=zstd` and a version below 10 → UNSUPPORTED_COMPRESSION_TYPE (the client cannot read zstd).
+ * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised);
+ * `compression.type` and `message.downconversion.enable` are the broker's (topic overrides are not visible here).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
 import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
+import { downConvert } from '../../log/record-conversion.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
@@ -37,6 +44,11 @@ function errorPartition(partitionIndex: number, errorCode: number): PartitionOut
     partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
     abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
   };
+}
+
+/** The magic a Fetch version can carry: v0/v1 magic 0, v2/v3 magic 1 (null: v2 batches as stored). */
+export function fetchMagic(version: number): 0 | 1 | null {
+  return version <= 1 ? 0 : version <= 3 ? 1 : null;
 }
 
 interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
@@ -66,7 +78,10 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
   const body = req.body;
   const readCommitted = body.isolationLevel === READ_COMMITTED;
   let limitBytes = Math.max(0, Math.min(body.maxBytes, ctx.config().getInt('fetch.max.bytes')));
-  let minOneMessage = true; // hardMaxBytesLimit only below v3
+  let minOneMessage = req.apiVersion >= 3; // Kafka's hardMaxBytesLimit below v3
+  const toMagic = fetchMagic(req.apiVersion);
+  const zstdTopics = req.apiVersion < 10 && ctx.config().getString('compression.type') === 'zstd';
+  const downConversion = ctx.config().getBoolean('log.message.downconversion.enable');
   let bytes = 0;
   let anyError = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
@@ -86,13 +101,16 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
       if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
       if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
     }
+    if (zstdTopics) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    if (toMagic !== null && !downConversion) return fail(ErrorCode.UNSUPPORTED_VERSION);
     leaders.push({ topic, partition: p.partition });
     const log = lookup.log;
     try {
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
-      const records = trimToHighWatermark(r.records, r.highWatermark);
-      const size = records.length;
+      const trimmed = trimToHighWatermark(r.records, r.highWatermark);
+      const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
+      const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
       limitBytes = Math.max(0, limitBytes - size);
       bytes += size;

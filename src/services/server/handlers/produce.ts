@@ -9,7 +9,9 @@
  *   name: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP, …;
  *   anything else is logged and UNKNOWN_SERVER_ERROR for that partition);
  * - acks=-1 on one broker needs no replication wait: it answers as acks=1 once the ISR check passed;
- * - acks=0: no response; if any partition failed the connection is closed (Kafka does so the client notices).
+ * - acks=0: no response; if any partition failed the connection is closed (Kafka does so the client notices);
+ * - v0–v2 carry magic 0/1 message sets: they are converted to v2 batches before the append (LogValidator's
+ *   conversion to the log's format, record-conversion.ts), so the log only ever holds v2.
  *
  * Not done yet: producer state (idempotence / transactions). Batches carrying a producer id are appended as
  * plain batches (no sequence or epoch checks, no transaction markers); `transactionalId` is ignored. The
@@ -21,6 +23,7 @@ import type { ResponseInput } from '../../../protocol/frame.js';
 import { isInternalTopic } from '../../admin/topic-validation.js';
 import { nextLogBatchAt } from '../../log/legacy-records.js';
 import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, MAGIC_V2 } from '../../log/record-batch.js';
+import { upConvertForAppend } from '../../log/record-conversion.js';
 import { CloseConnectionError } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, partitionOf, type ApiHandler } from './common.js';
@@ -95,7 +98,7 @@ function appendPartition(
     if (data.length === 0) {
       return { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: lookup.log.logStartOffset, recordErrors: [], errorMessage: null };
     }
-    const r = lookup.log.appendAsLeader(data, lookup.leaderEpoch);
+    const r = lookup.log.appendAsLeader(version < 3 ? upConvertForAppend(data) : data, lookup.leaderEpoch);
     return {
       index,
       errorCode: ErrorCode.NONE,
