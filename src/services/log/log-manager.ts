@@ -127,6 +127,7 @@ export class LogManager {
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
       warn: (m) => opts.log.warn(m),
       now: opts.now,
+      producerIdExpirationMs: () => this.producerIdExpirationMs,
     };
   }
 
@@ -291,7 +292,7 @@ export class LogManager {
                 let w = getThread();
                 if (w === null || w.isDead) setThread((w = new RecoveryWorker()));
                 try {
-                  const r = await w.run({ dir: p.path, topic: p.topic, partition: p.partition, config, recoveryPoint, logStartOffset });
+                  const r = await w.run({ dir: p.path, topic: p.topic, partition: p.partition, config, recoveryPoint, logStartOffset, producerIdExpirationMs: this.producerIdExpirationMs });
                   for (const m of r.warnings) this.opts.log.warn(m);
                   recovered = r;
                   summary.recoveredInWorkers++;
@@ -506,6 +507,23 @@ export class LogManager {
         this.reportDirFailure(dir, e as Error);
       }
     }
+  }
+
+  /** `producer.id.expiration.ms` (read per use: a cluster-wide dynamic config in Kafka). */
+  private get producerIdExpirationMs(): number {
+    return this.opts.config.getInt('producer.id.expiration.ms');
+  }
+
+  /** Kafka's `PeriodicProducerExpirationCheck`: forget idle producers of every log. */
+  async removeExpiredProducers(): Promise<{ removed: number }> {
+    let removed = 0;
+    const now = this.now();
+    for (const l of this.logs.values()) {
+      if (l.isOffline) continue;
+      removed += l.removeExpiredProducers(now);
+    }
+    if (removed > 0) this.opts.log.info({ removed }, `Removed ${removed} expired producer ids`);
+    return { removed };
   }
 
   /** Retention for every log (Kafka `cleanupLogs`); also removes `.deleted` files whose delay has passed. */

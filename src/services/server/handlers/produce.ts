@@ -11,9 +11,10 @@
  * - acks=-1 on one broker needs no replication wait: it answers as acks=1 once the ISR check passed;
  * - acks=0: no response; if any partition failed the connection is closed (Kafka does so the client notices).
  *
- * Not done yet: producer state (idempotence / transactions). Batches carrying a producer id are appended as
- * plain batches (no sequence or epoch checks, no transaction markers); `transactionalId` is ignored. The
- * `min.insync.replicas` used is the broker's (topic-level overrides are not visible to handlers).
+ * Idempotent producers: the log validates each batch with a producer id (Log.analyzeAndValidateProducerState):
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried batch is answered NONE with its original offsets.
+ * Not done yet: transactions (`transactionalId` is ignored, no markers). The `min.insync.replicas` used is the
+ * broker's (topic-level overrides are not visible to handlers).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
