@@ -538,10 +538,13 @@ export class Log {
     let updates: ProducerAppendInfo[] | null = null;
     for (const b of batches) {
       if (b.buffer.readInt32BE(b.position + PRODUCER_ID_OFFSET) < 0) continue;
+      // LogValidator's client checks for batches with a producer id (markers always carry one)
+      if (b.isControlBatch) throw new InvalidRecordError(`Clients are not allowed to write control records in topic partition ${this.tpString}`);
+      const firstSeq = b.baseSequence;
+      if (firstSeq < 0) throw new InvalidRecordError(`Invalid sequence number ${firstSeq} in record batch with producerId ${b.producerId} in topic partition ${this.tpString}`);
       const psm = this.producerState();
       const producerId = b.producerId;
       const epoch = b.producerEpoch;
-      const firstSeq = b.baseSequence;
       const lastSeq = b.lastSequence;
       const duplicate = psm.lastEntry(producerId)?.findDuplicateBatch(epoch, firstSeq, lastSeq);
       if (duplicate) return duplicate;
@@ -549,8 +552,7 @@ export class Log {
       if (info === undefined) (updates ??= []).push((info = psm.prepareUpdate(producerId, 'client')));
       const firstOffset = b.baseOffset;
       const lastOffset = firstOffset + BigInt(b.lastOffsetDelta);
-      if (b.isControlBatch) info.appendControlBatch(epoch, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp);
-      else info.appendDataBatch(epoch, firstSeq, lastSeq, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
+      info.appendDataBatch(epoch, firstSeq, lastSeq, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
     }
     return updates;
   }

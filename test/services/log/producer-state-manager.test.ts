@@ -8,7 +8,7 @@ import {
 } from '../../../src/services/log/producer-state-manager.js';
 import { readProducerSnapshot } from '../../../src/services/log/producer-state.js';
 import { COMPAT_DIR, makeTmpDir, rmrf } from './tmp.js';
-import { decodeLog, encodeBatch, pad20 } from './log-test-helpers.js';
+import { crc32cRef, decodeLog, encodeBatch, pad20 } from './log-test-helpers.js';
 
 const cleanup: string[] = [];
 afterEach(async () => {
@@ -100,6 +100,16 @@ describe('Log with idempotent producers (sequence and epoch rules)', () => {
     expect(() => log.appendAsLeader(idem(11n, 0, 44), 0)).toThrow(OutOfOrderSequenceError);
     log.appendAsLeader(idem(11n, 0, 43), 0);
     expect(log.producerEntries().map((e) => [e.producerId, e.lastSequence])).toEqual([[11n, 43]]);
+  });
+
+  it('rejects, as Kafka\'s LogValidator, a producer batch without a sequence and client control batches (INVALID_RECORD)', async () => {
+    const { log } = await newLog();
+    expect(() => log.appendAsLeader(idem(1n, 0, -1), 0)).toThrow(/Invalid sequence number -1/);
+    const control = idem(1n, 0, 0);
+    control.writeInt16BE(0x20, 21); // control flag
+    control.writeUInt32BE(crc32cRef(control, 21), 17);
+    expect(() => log.appendAsLeader(control, 0)).toThrow(/not allowed to write control records/);
+    expect(log.logEndOffset).toBe(0n);
   });
 
   it('validates each producer independently', async () => {
