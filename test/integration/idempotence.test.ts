@@ -6,11 +6,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { freePort, startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, inspectZk, readJson, eventually, type TestBroker } from './support.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
@@ -194,3 +194,109 @@ describe('a raw protocol client retrying an idempotent batch', () => {
     expect(await consumeAll(TOPIC)).toEqual(Array.from({ length: 12 }, (_, i) => `raw-${i}`));
   }, 40_000);
 });
+
+// ------------------------------------------------------------------------------------------------ lost responses
+
+/**
+ * A TCP proxy in front of a broker that loses the responses to chosen Produce requests: the request reaches the
+ * broker (and is appended), then the connection is cut before its answer, so the client retries the same batch.
+ */
+async function lossyProxy(brokerPort: number, listenPort: number, dropProduceNumbers: Set<number>): Promise<{ dropped: number; close: () => Promise<void> }> {
+  const state = { dropped: 0, produceCount: 0 };
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(brokerPort, '127.0.0.1');
+    sockets.add(client); sockets.add(upstream);
+    const doomed = new Set<number>(); // correlation ids whose responses are lost
+    let fromClient = Buffer.alloc(0);
+    let fromBroker = Buffer.alloc(0);
+    const cut = () => { client.destroy(); upstream.destroy(); };
+    client.on('data', (d) => {
+      fromClient = Buffer.concat([fromClient, d]);
+      while (fromClient.length >= 12 && fromClient.length >= 4 + fromClient.readInt32BE(0)) {
+        const size = fromClient.readInt32BE(0);
+        if (fromClient.readInt16BE(4) === ApiKey.Produce && dropProduceNumbers.has(++state.produceCount)) doomed.add(fromClient.readInt32BE(8));
+        upstream.write(fromClient.subarray(0, 4 + size));
+        fromClient = fromClient.subarray(4 + size);
+      }
+    });
+    upstream.on('data', (d) => {
+      fromBroker = Buffer.concat([fromBroker, d]);
+      while (fromBroker.length >= 8 && fromBroker.length >= 4 + fromBroker.readInt32BE(0)) {
+        const size = fromBroker.readInt32BE(0);
+        if (doomed.has(fromBroker.readInt32BE(4))) { state.dropped++; cut(); return; }
+        client.write(fromBroker.subarray(0, 4 + size));
+        fromBroker = fromBroker.subarray(4 + size);
+      }
+    });
+    for (const s of [client, upstream]) { s.on('error', cut); s.on('close', () => { cut(); sockets.delete(s); }); }
+  });
+  await new Promise<void>((r) => server.listen(listenPort, '127.0.0.1', () => r()));
+  return {
+    get dropped() { return state.dropped; },
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+describe('lost Produce responses (the case idempotence exists for)', () => {
+  it('kafkajs retries a batch whose response was lost; the broker answers the retry with the original offsets, so nothing is duplicated', async () => {
+    const proxyPort = await freePort();
+    const lossy = await brokerConfig(zk, { 'num.partitions': '1', 'auto.create.topics.enable': 'true', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` });
+    const p = startBroker(lossy);
+    await p.waitForLog(started, 30_000);
+    const brokerPort = Number(lossy.props.listeners.split(':').pop());
+    const proxy = await lossyProxy(brokerPort, proxyPort, new Set([3, 6]));
+    try {
+      const kafka = new Kafka({ brokers: [`127.0.0.1:${proxyPort}`], clientId: 'lossy', logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 10 } });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'lossy', numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      const sent: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const messages = Array.from({ length: 10 }, (_, j) => ({ value: `lossy-${i * 10 + j}` }));
+        sent.push(...messages.map((m) => m.value));
+        await producer.send({ topic: 'lossy', messages });
+      }
+      await producer.disconnect();
+      expect(proxy.dropped).toBe(2); // two responses were lost and their batches resent
+      const dir = lossy.logDirs.map((d) => join(d, 'lossy-0')).find((d) => existsSync(d))!;
+      const values = readLogValues(join(dir, '00000000000000000000.log'));
+      expect(values).toEqual(sent); // each record once, in order
+    } finally {
+      await proxy.close();
+      await p.stop();
+    }
+  }, 60_000);
+});
+
+/** Values of an uncompressed v2 log file (an independent reader: batch framing, then record varints). */
+function readLogValues(file: string): string[] {
+  const buf = readFileSync(file);
+  const out: string[] = [];
+  let pos = 0;
+  const varint = (b: Buffer, p: { i: number }): number => {
+    let shift = 0; let v = 0;
+    for (;;) { const x = b[p.i++]!; v |= (x & 0x7f) << shift; if ((x & 0x80) === 0) break; shift += 7; }
+    return (v >>> 1) ^ -(v & 1);
+  };
+  while (pos + 61 <= buf.length) {
+    const size = 12 + buf.readInt32BE(pos + 8);
+    const count = buf.readInt32BE(pos + 57);
+    const p = { i: pos + 61 };
+    for (let r = 0; r < count; r++) {
+      const len = varint(buf, p);
+      const end = p.i + len;
+      p.i += 1; // attributes
+      varint(buf, p); varint(buf, p); // timestamp delta, offset delta
+      const kl = varint(buf, p); if (kl > 0) p.i += kl;
+      const vl = varint(buf, p);
+      out.push(buf.toString('utf8', p.i, p.i + vl));
+      p.i = end;
+    }
+    pos += size;
+  }
+  return out;
+}
