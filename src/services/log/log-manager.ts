@@ -346,7 +346,7 @@ export class LogManager {
     summary.hadCleanShutdown.sort((a, b) => order.indexOf(a) - order.indexOf(b));
     summary.durationMs = performance.now() - start;
     this.opts.log.info(
-      { logs: summary.logs, recoveredSegments: summary.recoveredSegments, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
+      { logs: summary.logs, recoveredSegments: summary.recoveredSegments, recoveredInWorkers: summary.recoveredInWorkers, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
       `Loaded ${summary.logs} logs in ${Math.round(summary.durationMs)}ms`,
     );
     return summary;
