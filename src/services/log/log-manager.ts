@@ -20,7 +20,7 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, type RecoveryJobResult, RecoveryWorker } from './log.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
@@ -287,7 +287,7 @@ export class LogManager {
               const config = this.logConfigFor(p.topic);
               const recoveryPoint = recoveryPoints.get(key) ?? 0n;
               const logStartOffset = logStartOffsets.get(key) ?? 0n;
-              let recovered: { recoveredSegments: number; truncatedBytes: number; recoveryPoint: bigint } | null = null;
+              let recovered: RecoveryJobResult | null = null;
               if (useWorkers && !state.hadCleanShutdown && bytesToRecover(p.path, recoveryPoint) >= (this.opts.workerRecoveryMinBytes ?? WORKER_RECOVERY_MIN_BYTES)) {
                 let w = getThread();
                 if (w === null || w.isDead) setThread((w = new RecoveryWorker()));
@@ -316,6 +316,7 @@ export class LogManager {
                 hooks: this.hooks,
               });
               if (recovered) {
+                res.log.adoptProducerState(recovered.producers, recovered.logEndOffset);
                 res.recoveredSegments = recovered.recoveredSegments;
                 res.truncatedBytes = recovered.truncatedBytes;
               }

@@ -21,7 +21,7 @@ import { loadSegments } from './segment-recovery.js';
 import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
-import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo } from './producer-state-manager.js';
+import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
 import { rebuildProducerState, type PendingProducerLoad } from './producer-state-loader.js';
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { CheckpointFileError } from './checkpoint-file.js';
@@ -362,6 +362,22 @@ export class Log {
   /** Producers known to this log (as a snapshot would hold them). */
   producerEntries(): ProducerSnapshotEntry[] {
     return this.producerState().snapshotEntries();
+  }
+
+  /** The producer state with every retained batch (a recovery worker returns it with its result). */
+  exportProducerState(): ProducerEntryData[] {
+    return this.producerState().exportEntries();
+  }
+
+  /**
+   * Take over the state a {@link RecoveryWorker} rebuilt for this log (its LEO must be this log's): keeps each
+   * producer's last 5 batches, which the snapshot the worker left (last batch only) cannot hold.
+   */
+  adoptProducerState(data: readonly ProducerEntryData[], logEndOffset: bigint): boolean {
+    if (logEndOffset !== this.nextOffset) return false;
+    this.producerStateManager.importEntries(data, logEndOffset);
+    this.pendingProducerLoad = null;
+    return true;
   }
 
   /** Forget producers idle longer than `producer.id.expiration.ms` (not-yet-loaded state is filtered on load). */
@@ -971,6 +987,8 @@ export interface RecoveryJobResult {
   recoveryPoint: bigint;
   logEndOffset: bigint;
   warnings: string[];
+  /** The rebuilt producer state (all retained batches), for {@link Log.adoptProducerState}. */
+  producers: ProducerEntryData[];
 }
 
 /** The job failed inside the worker (the error is rebuilt from the worker's message: name, message, code). */
@@ -1004,7 +1022,7 @@ export class RecoveryWorker {
       this.pending = null;
       if (!p) return;
       if (m.ok) {
-        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings });
+        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings, producers: m.producers });
       } else {
         const err = new RecoveryJobError(m.name, m.message, m.code);
         (err as Error & { warnings?: string[] }).warnings = m.warnings;
@@ -1042,7 +1060,7 @@ export class RecoveryWorker {
 }
 
 type WorkerReply =
-  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[] }
+  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[]; producers: ProducerEntryData[] }
   | { ok: false; name: string; message: string; code?: string; warnings: string[] };
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true) {
@@ -1062,8 +1080,9 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLA
       });
       const recoveryPoint = res.log.recoveryPoint;
       const logEndOffset = res.log.logEndOffset;
+      const producers = res.log.exportProducerState();
       res.log.releaseAfterRecovery();
-      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings };
+      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings, producers };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const code = typeof err.code === 'string' ? err.code : isIoError(e) ? 'EIO' : undefined;

@@ -103,6 +103,16 @@ export class ProducerStateEntry {
   }
 }
 
+/** A {@link ProducerStateEntry} as plain data (structured-cloneable: a recovery worker hands the state over). */
+export interface ProducerEntryData {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  lastTimestamp: number;
+  currentTxnFirstOffset: bigint;
+  batches: Array<{ lastSeq: number; lastOffset: bigint; offsetDelta: number; timestamp: number }>;
+}
+
 /** Who appends: a client (full sequence validation) or the log itself while rebuilding state (no validation). */
 export type AppendOrigin = 'client' | 'rebuild';
 
@@ -243,6 +253,30 @@ export class ProducerStateManager {
       }
     }
     return removed;
+  }
+
+  /** Every entry with all its retained batches (unlike a snapshot, which keeps the last batch only). */
+  exportEntries(): ProducerEntryData[] {
+    const out: ProducerEntryData[] = [];
+    for (const e of this.producers.values()) {
+      out.push({
+        producerId: e.producerId, producerEpoch: e.producerEpoch, coordinatorEpoch: e.coordinatorEpoch, lastTimestamp: e.lastTimestamp,
+        currentTxnFirstOffset: e.currentTxnFirstOffset,
+        batches: e.batchMetadata.map((b) => ({ lastSeq: b.lastSeq, lastOffset: b.lastOffset, offsetDelta: b.offsetDelta, timestamp: b.timestamp })),
+      });
+    }
+    return out;
+  }
+
+  /** Replace the map by exported entries that reflect the log up to `mapEndOffset`. */
+  importEntries(data: readonly ProducerEntryData[], mapEndOffset: bigint): void {
+    this.producers.clear();
+    for (const d of data) {
+      const e = new ProducerStateEntry(d.producerId, d.producerEpoch, d.coordinatorEpoch, d.lastTimestamp, d.currentTxnFirstOffset);
+      for (const b of d.batches) e.batchMetadata.push(new BatchMetadata(b.lastSeq, b.lastOffset, b.offsetDelta, b.timestamp));
+      this.producers.set(e.producerId, e);
+    }
+    this.lastMapOffset = mapEndOffset;
   }
 
   snapshotEntries(): ProducerSnapshotEntry[] {

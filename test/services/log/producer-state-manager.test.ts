@@ -184,6 +184,21 @@ describe('producer state across restarts', () => {
     corrupt.close();
   });
 
+  it('hands the full 5-batch window from a recovery to the loaded log (what a recovery worker returns)', async () => {
+    const { log, dir } = await newLog();
+    for (let s = 0; s < 6; s++) log.appendAsLeader(idem(12n, 0, s), 0);
+    log.flush();
+    const recovered = Log.load({ dir, topic: 't', partition: 0, config: cfg(), hadCleanShutdown: false }).log;
+    const window = recovered.exportProducerState();
+    expect(window[0]!.batches.map((b) => b.lastSeq)).toEqual([1, 2, 3, 4, 5]);
+    recovered.close(); // leaves a snapshot at the LEO with the last batch only
+    const loaded = Log.load({ dir, topic: 't', partition: 0, config: cfg(), hadCleanShutdown: true }).log;
+    expect(loaded.adoptProducerState(window, 5n)).toBe(false); // another LEO: refused
+    expect(loaded.adoptProducerState(window, 6n)).toBe(true);
+    expect(loaded.appendAsLeader(idem(12n, 0, 2), 0).firstOffset).toBe(2n);
+    loaded.close();
+  });
+
   it('loads a snapshot written by Apache Kafka 2.7.1 and continues its producers', async () => {
     const root = await makeTmpDir('rafka-psm-compat-');
     cleanup.push(root);
