@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Produce/fetch throughput and produce latency against a real broker process, with real clients
 // as the load (issue "Speak Kafka" speed figures), plus this machine's ceilings measured in the
-// same run. Usage: node bench/produce-fetch.mjs [MiB=512]   (npm run build first; needs kcat, zookeeper)
+// same run. Usage: node bench/produce-fetch.mjs [MiB=512] [--no-idempotent]   (npm run build first; needs kcat, zookeeper)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -36,10 +36,13 @@ const dataFile = join(work, 'records.txt');
 
 const results = {};
 const kcatProduce = (topic, acks, extra = []) => time(() => execFileSync('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', ...extra], { stdio: 'ignore' }));
-for (const [name, topic, acks, parts] of [['produce acks=1, 1 partition', 'p1', '1', 1], ['produce acks=-1, 1 partition', 'p1b', '-1', 1], ['produce acks=1, 16 partitions', 'p16', '1', 16]]) {
+// Idempotent produce (librdkafka requires acks=all with it) beside plain acks=-1; `--no-idempotent` skips it.
+const runs = [['produce acks=1, 1 partition', 'p1', '1', 1], ['produce acks=-1, 1 partition', 'p1b', '-1', 1], ['produce acks=1, 16 partitions', 'p16', '1', 16]];
+if (!process.argv.includes('--no-idempotent')) runs.push(['produce acks=-1 enable.idempotence=true, 1 partition', 'p1i', '-1', 1, ['-X', 'enable.idempotence=true']]);
+for (const [name, topic, acks, parts, extra] of runs) {
   if (parts > 1) execFileSync('kcat', ['-b', bootstrap, '-L', '-t', topic], { stdio: 'ignore' }); // auto-create happens with num.partitions=1, so create explicitly:
   if (parts > 1) { const { Kafka, logLevel } = await import('kafkajs'); const a = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin(); await a.connect(); await a.deleteTopics({ topics: [topic] }).catch(() => {}); await a.createTopics({ topics: [{ topic, numPartitions: parts }], waitForLeaders: true }); await a.disconnect(); }
-  const s = kcatProduce(topic, acks);
+  const s = kcatProduce(topic, acks, extra);
   results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s) };
 }
 const fetchSecs = time(() => execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'p1', '-e', '-o', 'beginning', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));

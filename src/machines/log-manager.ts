@@ -53,6 +53,7 @@ export function logTaskSchedule(config: KafkaConfig): LogTaskSchedule {
     recoveryPointCheckpointMs: Number(config.get('log.flush.offset.checkpoint.interval.ms')),
     logStartOffsetCheckpointMs: Number(config.get('log.flush.start.offset.checkpoint.interval.ms')),
     retentionCheckMs: Number(config.get('log.retention.check.interval.ms')),
+    producerExpirationCheckMs: Number(config.get('producer.id.expiration.check.interval.ms')),
   };
 }
 

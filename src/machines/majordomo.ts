@@ -37,6 +37,8 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
+import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
@@ -75,6 +77,7 @@ export interface MajordomoContext extends MajordomoInput {
   replicaManager: ReplicaManager | null;
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
+  producerIdManager: ProducerIdManager | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
@@ -208,7 +211,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false },
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
     finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
@@ -383,7 +386,9 @@ export const majordomoMachine = setup({
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, started: { ...context.started, socketServer: true } };
+              const brokerId = context.brokerId!;
+              const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
             }),
             spawnChild('socketServer', {
               id: 'socketServer', systemId: 'socketServer',
@@ -393,7 +398,7 @@ export const majordomoMachine = setup({
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
                 log: context.log.child({ actor: 'socketServer' }),
-                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator! }),
+                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
               }),
             }),
           ],

@@ -20,7 +20,7 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, type RecoveryJobResult, RecoveryWorker } from './log.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
@@ -127,6 +127,7 @@ export class LogManager {
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
       warn: (m) => opts.log.warn(m),
       now: opts.now,
+      producerIdExpirationMs: () => this.producerIdExpirationMs,
     };
   }
 
@@ -286,12 +287,12 @@ export class LogManager {
               const config = this.logConfigFor(p.topic);
               const recoveryPoint = recoveryPoints.get(key) ?? 0n;
               const logStartOffset = logStartOffsets.get(key) ?? 0n;
-              let recovered: { recoveredSegments: number; truncatedBytes: number; recoveryPoint: bigint } | null = null;
+              let recovered: RecoveryJobResult | null = null;
               if (useWorkers && !state.hadCleanShutdown && bytesToRecover(p.path, recoveryPoint) >= (this.opts.workerRecoveryMinBytes ?? WORKER_RECOVERY_MIN_BYTES)) {
                 let w = getThread();
                 if (w === null || w.isDead) setThread((w = new RecoveryWorker()));
                 try {
-                  const r = await w.run({ dir: p.path, topic: p.topic, partition: p.partition, config, recoveryPoint, logStartOffset });
+                  const r = await w.run({ dir: p.path, topic: p.topic, partition: p.partition, config, recoveryPoint, logStartOffset, producerIdExpirationMs: this.producerIdExpirationMs });
                   for (const m of r.warnings) this.opts.log.warn(m);
                   recovered = r;
                   summary.recoveredInWorkers++;
@@ -315,6 +316,7 @@ export class LogManager {
                 hooks: this.hooks,
               });
               if (recovered) {
+                res.log.adoptProducerState(recovered.producers, recovered.logEndOffset);
                 res.recoveredSegments = recovered.recoveredSegments;
                 res.truncatedBytes = recovered.truncatedBytes;
               }
@@ -345,7 +347,7 @@ export class LogManager {
     summary.hadCleanShutdown.sort((a, b) => order.indexOf(a) - order.indexOf(b));
     summary.durationMs = performance.now() - start;
     this.opts.log.info(
-      { logs: summary.logs, recoveredSegments: summary.recoveredSegments, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
+      { logs: summary.logs, recoveredSegments: summary.recoveredSegments, recoveredInWorkers: summary.recoveredInWorkers, truncatedBytes: summary.truncatedBytes, durationMs: Math.round(summary.durationMs) },
       `Loaded ${summary.logs} logs in ${Math.round(summary.durationMs)}ms`,
     );
     return summary;
@@ -506,6 +508,23 @@ export class LogManager {
         this.reportDirFailure(dir, e as Error);
       }
     }
+  }
+
+  /** `producer.id.expiration.ms` (read per use: a cluster-wide dynamic config in Kafka). */
+  private get producerIdExpirationMs(): number {
+    return this.opts.config.getInt('producer.id.expiration.ms');
+  }
+
+  /** Kafka's `PeriodicProducerExpirationCheck`: forget idle producers of every log. */
+  async removeExpiredProducers(): Promise<{ removed: number }> {
+    let removed = 0;
+    const now = this.now();
+    for (const l of this.logs.values()) {
+      if (l.isOffline) continue;
+      removed += l.removeExpiredProducers(now);
+    }
+    if (removed > 0) this.opts.log.info({ removed }, `Removed ${removed} expired producer ids`);
+    return { removed };
   }
 
   /** Retention for every log (Kafka `cleanupLogs`); also removes `.deleted` files whose delay has passed. */

@@ -12,6 +12,8 @@ export interface LogTaskSchedule {
   recoveryPointCheckpointMs: number;
   logStartOffsetCheckpointMs: number;
   retentionCheckMs: number;
+  /** `producer.id.expiration.check.interval.ms` (absent: no expiry task). */
+  producerExpirationCheckMs?: number;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -25,6 +27,7 @@ export function startLogTasks(manager: LogManager, s: LogTaskSchedule, log: Logg
     { name: 'kafka-recovery-point-checkpoint', periodMs: s.recoveryPointCheckpointMs, run: () => manager.checkpointRecoveryPoints() },
     { name: 'kafka-log-start-offset-checkpoint', periodMs: s.logStartOffsetCheckpointMs, run: () => manager.checkpointLogStartOffsets() },
     { name: 'kafka-log-retention', periodMs: s.retentionCheckMs, run: () => manager.cleanupLogs() },
+    { name: 'PeriodicProducerExpirationCheck', periodMs: s.producerExpirationCheckMs ?? 0, run: () => manager.removeExpiredProducers() },
   ];
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;

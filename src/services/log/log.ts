@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
-  CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType, buildRecordBatch,
+  CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, PRODUCER_ID_OFFSET, RecordBatch, TimestampType, buildRecordBatch,
   type BatchView,
 } from './record-batch.js';
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
@@ -20,10 +20,9 @@ import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
 import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
-import {
-  CorruptSnapshotError, listProducerSnapshots, ProducerStateTable, readProducerSnapshot, writeProducerSnapshot,
-  writeProducerSnapshotAsync,
-} from './producer-state.js';
+import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
+import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
+import { rebuildProducerState, type PendingProducerLoad } from './producer-state-loader.js';
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { CheckpointFileError } from './checkpoint-file.js';
 import { PartitionMetadataError } from './partition-metadata-file.js';
@@ -90,6 +89,8 @@ export interface LogHooks {
   scheduleDelete?: (files: string[], delayMs: number) => void;
   warn?: (message: string) => void;
   now?: () => number;
+  /** `producer.id.expiration.ms` (default Kafka's 86400000). */
+  producerIdExpirationMs?: () => number;
   random?: () => number;
 }
 
@@ -134,6 +135,7 @@ export const LATEST_TIMESTAMP = -1;
 export const MAX_TIMESTAMP = -3;
 
 const NO_HOOKS: LogHooks = {};
+const DEFAULT_PRODUCER_ID_EXPIRATION = (): number => 86400000;
 
 // ------------------------------------------------------------------------------------------------ Log
 
@@ -153,9 +155,9 @@ export class Log {
   private _epochCache: LeaderEpochCache | null;
   /** Truncation to apply when the epoch cache is loaded lazily (Kafka applies it at load). */
   private pendingEpochTruncation: { end: bigint; start: bigint } | null = null;
-  private producers: ProducerStateTable | null = null;
-  /** Snapshot files not read yet (newest last); read on first need of the producer table. */
-  private unreadSnapshots: Array<{ offset: bigint; file: string }> | null = null;
+  private readonly producerStateManager: ProducerStateManager;
+  /** Producer state not loaded yet (snapshot + replay); done on first need ({@link producerState}). */
+  private pendingProducerLoad: PendingProducerLoad | null = null;
   private lastSnapOffset: bigint;
   private dirNeedsFlush = false;
   /** undefined = `partition.metadata` not read yet. */
@@ -186,6 +188,7 @@ export class Log {
     this._epochCache = epochCache;
     this.lastSnapOffset = logStartOffset;
     this._topicId = topicId;
+    this.producerStateManager = new ProducerStateManager(`${o.topic}-${o.partition}`, o.hooks.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION);
   }
 
   /** Create a brand-new empty log (the partition dir is created, its parent fsynced). */
@@ -207,8 +210,6 @@ export class Log {
     if (o.topicId !== undefined && storedTopicId !== null && storedTopicId !== o.topicId) {
       throw new InconsistentTopicIdError(`Tried to assign topic ID ${o.topicId} to log for topic partition ${o.topic}-${o.partition}, but log already contained topic ID ${storedTopicId}`);
     }
-    const recovered = new ProducerStateTable();
-    let sawProducer = false;
     const loaded = loadSegments({
       dir: o.dir,
       recoveryPoint: o.recoveryPoint ?? 0n,
@@ -222,11 +223,6 @@ export class Log {
         if (batch.magic >= MAGIC_V2) {
           const epoch = batch.partitionLeaderEpoch;
           if (epoch >= 0 && epoch > cache().latestEpoch) cache().assign(epoch, batch.baseOffset);
-          const b = batch as RecordBatch;
-          if (b.producerId >= 0n) {
-            sawProducer = true;
-            recovered.update(b);
-          }
         }
       },
       scheduleDelete: hooks.scheduleDelete ? (files) => hooks.scheduleDelete!(files, o.config.fileDeleteDelayMs) : undefined,
@@ -250,7 +246,7 @@ export class Log {
       } else {
         log.pendingEpochTruncation = { end: leo, start: loaded.logStartOffset };
       }
-      log.loadProducerState(recovered, sawProducer);
+      log.loadProducerState(o.hadCleanShutdown);
       if (o.topicId !== undefined && storedTopicId === null) {
         writePartitionMetadata(o.dir, o.topicId);
         storedTopicId = o.topicId;
@@ -266,14 +262,15 @@ export class Log {
   }
 
   /**
-   * Producer snapshots: drop those past the LEO and stray ones (below the log start offset and not the latest);
-   * the latest is read lazily (first producer append / snapshot), unless recovery saw producer batches, in which
-   * case it is read now and the producers of recovered batches after it are applied.
+   * Producer snapshots: drop those past the LEO and stray ones (below the log start offset and not the latest).
+   * The state itself is loaded lazily ({@link producerState}): the latest snapshot, then the producer batches after
+   * it up to this LEO. As Kafka, a clean shutdown without any snapshot (a log no idempotent producer wrote, or one
+   * older than snapshots) needs no scan.
    */
-  private loadProducerState(recovered: ProducerStateTable, sawProducer: boolean): void {
+  private loadProducerState(hadCleanShutdown: boolean): void {
     const leo = this.nextOffset;
     let snaps = listProducerSnapshots(this._dir);
-    if (snaps.length === 0 && !sawProducer) return;
+    if (snaps.length === 0 && (hadCleanShutdown || leo === this._logStartOffset)) return;
     for (const s of snaps) if (s.offset > leo) fs.rmSync(s.file, { force: true });
     snaps = snaps.filter((s) => s.offset <= leo);
     const latest = snaps[snaps.length - 1];
@@ -284,38 +281,17 @@ export class Log {
       return false;
     });
     if (latest && latest.offset > this.lastSnapOffset) this.lastSnapOffset = latest.offset;
-    this.unreadSnapshots = snaps.length > 0 ? snaps : null;
-    if (sawProducer) {
-      const snapOffset = this.readLatestSnapshot();
-      for (const e of recovered.entries()) {
-        if (e.lastOffset >= snapOffset) (this.producers ??= new ProducerStateTable()).producers.set(e.producerId, e);
-      }
-    }
+    this.pendingProducerLoad = { snapshots: snaps, lastOffset: leo };
   }
 
-  /** Read the newest readable snapshot into the producer table (corrupt ones are deleted); returns its offset. */
-  private readLatestSnapshot(): bigint {
-    const snaps = this.unreadSnapshots;
-    this.unreadSnapshots = null;
-    if (snaps === null) return this._logStartOffset;
-    for (let i = snaps.length - 1; i >= 0; i--) {
-      const s = snaps[i]!;
-      try {
-        const entries = readProducerSnapshot(s.file);
-        if (entries.length > 0) (this.producers ??= new ProducerStateTable()).load(entries);
-        return s.offset;
-      } catch (e) {
-        if (!(e instanceof CorruptSnapshotError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        this.hooks.warn?.(`Deleting corrupt producer snapshot ${s.file}: ${(e as Error).message}`);
-        fs.rmSync(s.file, { force: true });
-      }
+  /** The producer state, loaded (snapshot + replay of the batches after it) on first use. */
+  private producerState(): ProducerStateManager {
+    const load = this.pendingProducerLoad;
+    if (load !== null) {
+      this.io(() => rebuildProducerState(this.producerStateManager, this.segments, load, this._logStartOffset, this.now(), this.hooks.warn));
+      this.pendingProducerLoad = null;
     }
-    return this._logStartOffset;
-  }
-
-  private producerTable(): ProducerStateTable {
-    if (this.unreadSnapshots !== null) this.readLatestSnapshot();
-    return (this.producers ??= new ProducerStateTable());
+    return this.producerStateManager;
   }
 
   private get epochCache(): LeaderEpochCache {
@@ -383,10 +359,31 @@ export class Log {
   leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> {
     return this.epochCache.epochEntries();
   }
-  /** Producers known to this log (snapshot content). */
-  producerEntries(): ReturnType<ProducerStateTable['entries']> {
-    if (this.unreadSnapshots !== null) this.io(() => this.readLatestSnapshot());
-    return this.producers?.entries() ?? [];
+  /** Producers known to this log (as a snapshot would hold them). */
+  producerEntries(): ProducerSnapshotEntry[] {
+    return this.producerState().snapshotEntries();
+  }
+
+  /** The producer state with every retained batch (a recovery worker returns it with its result). */
+  exportProducerState(): ProducerEntryData[] {
+    return this.producerState().exportEntries();
+  }
+
+  /**
+   * Take over the state a {@link RecoveryWorker} rebuilt for this log (its LEO must be this log's): keeps each
+   * producer's last 5 batches, which the snapshot the worker left (last batch only) cannot hold.
+   */
+  adoptProducerState(data: readonly ProducerEntryData[], logEndOffset: bigint): boolean {
+    if (logEndOffset !== this.nextOffset) return false;
+    this.producerStateManager.importEntries(data, logEndOffset);
+    this.pendingProducerLoad = null;
+    return true;
+  }
+
+  /** Forget producers idle longer than `producer.id.expiration.ms` (not-yet-loaded state is filtered on load). */
+  removeExpiredProducers(now: number = this.now()): number {
+    if (this.pendingProducerLoad !== null || this.producerStateManager.isEmpty) return 0;
+    return this.producerStateManager.removeExpiredProducers(now);
   }
   get isOffline(): boolean {
     return this.failed !== null;
@@ -530,16 +527,50 @@ export class Log {
     }
     const lastOffset = offset - 1n;
 
+    const producerAppends = this.analyzeAndValidateProducerState(batches, logAppend ? now : -1);
+    if (producerAppends instanceof BatchMetadata) {
+      // A retried batch already in the log: answer with its offsets, append nothing (Kafka's duplicate path).
+      return { firstOffset: producerAppends.firstOffset, lastOffset: producerAppends.lastOffset, logAppendTime: producerAppends.timestamp, logStartOffset: this._logStartOffset, recordCount: 0 };
+    }
     this.io(() => {
       const segment = this.maybeRoll(validBytes, maxTs, lastOffset, now);
       segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
       if (leaderEpoch >= 0 && leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(leaderEpoch, firstOffset);
     });
-    for (const b of batches) if (b.producerId >= 0n) this.io(() => this.producerTable()).update(b);
+    if (producerAppends !== null) for (const a of producerAppends) this.producerStateManager.update(a);
     this.nextOffset = offset;
     this._highWatermark = offset;
     if (this.nextOffset - this._recoveryPoint >= BigInt(config.flushMessages)) this.flush();
     return { firstOffset, lastOffset, logAppendTime: logAppend ? now : -1, logStartOffset: this._logStartOffset, recordCount };
+  }
+
+  /**
+   * Kafka `analyzeAndValidateProducerState` for a client append (offsets already assigned): per batch with a
+   * producer id, a retry of one of the producer's last 5 batches → that batch's metadata (nothing is appended);
+   * otherwise epoch / sequence validation (OutOfOrderSequenceError, InvalidProducerEpochError). Returns the
+   * updates to apply after the write, or null when no batch has a producer id (one integer read per batch).
+   */
+  private analyzeAndValidateProducerState(batches: readonly RecordBatch[], logAppendTime: number): ProducerAppendInfo[] | BatchMetadata | null {
+    let updates: ProducerAppendInfo[] | null = null;
+    for (const b of batches) {
+      if (b.buffer.readInt32BE(b.position + PRODUCER_ID_OFFSET) < 0) continue;
+      // LogValidator's client checks for batches with a producer id (markers always carry one)
+      if (b.isControlBatch) throw new InvalidRecordError(`Clients are not allowed to write control records in topic partition ${this.tpString}`);
+      const firstSeq = b.baseSequence;
+      if (firstSeq < 0) throw new InvalidRecordError(`Invalid sequence number ${firstSeq} in record batch with producerId ${b.producerId} in topic partition ${this.tpString}`);
+      const psm = this.producerState();
+      const producerId = b.producerId;
+      const epoch = b.producerEpoch;
+      const lastSeq = b.lastSequence;
+      const duplicate = psm.lastEntry(producerId)?.findDuplicateBatch(epoch, firstSeq, lastSeq);
+      if (duplicate) return duplicate;
+      let info = updates?.find((u) => u.producerId === producerId);
+      if (info === undefined) (updates ??= []).push((info = psm.prepareUpdate(producerId, 'client')));
+      const firstOffset = b.baseOffset;
+      const lastOffset = firstOffset + BigInt(b.lastOffsetDelta);
+      info.appendDataBatch(epoch, firstSeq, lastSeq, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
+    }
+    return updates;
   }
 
   private maybeRoll(messagesSize: number, maxTimestamp: number, maxOffset: bigint, now: number): LogSegment {
@@ -588,8 +619,7 @@ export class Log {
 
   private takeProducerSnapshot(offset: bigint, sync: boolean): void {
     if (offset <= this.lastSnapOffset) return;
-    const entries = this.producers !== null || this.unreadSnapshots !== null ? this.producerTable().entries() : [];
-    writeProducerSnapshot(this._dir, offset, entries, sync);
+    writeProducerSnapshot(this._dir, offset, this.producerState().snapshotEntries(), sync);
     this.lastSnapOffset = offset;
   }
 
@@ -790,6 +820,7 @@ export class Log {
   }
 
   private removeSegments(toRemove: LogSegment[]): void {
+    if (this.pendingProducerLoad !== null) this.producerState(); // its snapshot may be among those deleted below
     const files: string[] = [];
     for (const s of toRemove) {
       s.closeHandlers();
@@ -847,8 +878,7 @@ export class Log {
     try {
       const leo = this.nextOffset;
       if (leo > this.lastSnapOffset) {
-        const entries = this.producers !== null || this.unreadSnapshots !== null ? this.producerTable().entries() : [];
-        await writeProducerSnapshotAsync(this._dir, leo, entries);
+        await writeProducerSnapshotAsync(this._dir, leo, this.producerState().snapshotEntries());
         this.lastSnapOffset = leo;
       }
       for (const s of this.segments) s.close();
@@ -946,6 +976,8 @@ export interface RecoveryJob {
   config: LogConfig;
   recoveryPoint: bigint;
   logStartOffset: bigint;
+  /** `producer.id.expiration.ms` for the producer snapshot written after recovery. */
+  producerIdExpirationMs?: number;
 }
 
 export interface RecoveryJobResult {
@@ -955,6 +987,8 @@ export interface RecoveryJobResult {
   recoveryPoint: bigint;
   logEndOffset: bigint;
   warnings: string[];
+  /** The rebuilt producer state (all retained batches), for {@link Log.adoptProducerState}. */
+  producers: ProducerEntryData[];
 }
 
 /** The job failed inside the worker (the error is rebuilt from the worker's message: name, message, code). */
@@ -988,7 +1022,7 @@ export class RecoveryWorker {
       this.pending = null;
       if (!p) return;
       if (m.ok) {
-        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings });
+        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings, producers: m.producers });
       } else {
         const err = new RecoveryJobError(m.name, m.message, m.code);
         (err as Error & { warnings?: string[] }).warnings = m.warnings;
@@ -1026,7 +1060,7 @@ export class RecoveryWorker {
 }
 
 type WorkerReply =
-  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[] }
+  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[]; producers: ProducerEntryData[] }
   | { ok: false; name: string; message: string; code?: string; warnings: string[] };
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true) {
@@ -1042,12 +1076,13 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLA
         recoveryPoint: BigInt(job.recoveryPoint),
         logStartOffset: BigInt(job.logStartOffset),
         hadCleanShutdown: false,
-        hooks: { warn: (m) => warnings.push(m) },
+        hooks: { warn: (m) => warnings.push(m), producerIdExpirationMs: job.producerIdExpirationMs === undefined ? undefined : () => job.producerIdExpirationMs! },
       });
       const recoveryPoint = res.log.recoveryPoint;
       const logEndOffset = res.log.logEndOffset;
+      const producers = res.log.exportProducerState();
       res.log.releaseAfterRecovery();
-      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings };
+      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings, producers };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const code = typeof err.code === 'string' ? err.code : isIoError(e) ? 'EIO' : undefined;

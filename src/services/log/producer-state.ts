@@ -1,8 +1,7 @@
 /**
  * Producer-state snapshot files `<partition>/<offset 20 digits>.snapshot` (reference §4.7, Kafka
- * `ProducerStateManager.writeSnapshot/readSnapshot`), plus the small per-log producer table the log keeps so a
- * snapshot has something to hold. Only read/write of the snapshots is implemented here: no idempotence checks
- * and no transaction tracking.
+ * `ProducerStateManager.writeSnapshot/readSnapshot`): the file format only. The state itself and its checks are
+ * in producer-state-manager.ts, its loading in producer-state-loader.ts.
  *
  * Layout (big-endian): int16 version (1) | uint32 crc | int32 count | count × entry, entry =
  *   int64 producerId, int16 epoch, int32 lastSequence, int64 lastOffset, int32 offsetDelta, int64 timestamp,
@@ -133,42 +132,4 @@ export function listProducerSnapshots(dir: string): Array<{ offset: bigint; file
     out.push({ offset: p.baseOffset, file: path.join(dir, name) });
   }
   return out.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
-}
-
-/**
- * The producers seen by one log (only batches with a producer id). Created lazily by the log: logs that never
- * see an idempotent producer hold no table at all.
- */
-export class ProducerStateTable {
-  readonly producers = new Map<bigint, ProducerSnapshotEntry>();
-
-  /** Update from one appended/recovered v2 batch with producerId ≥ 0. */
-  update(b: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: bigint; maxTimestamp: number; isControlBatch: boolean }): void {
-    if (b.producerId < 0n) return;
-    const prev = this.producers.get(b.producerId);
-    const lastSequence = b.baseSequence < 0 ? -1 : (b.baseSequence + b.lastOffsetDelta) | 0;
-    this.producers.set(b.producerId, {
-      producerId: b.producerId,
-      epoch: b.producerEpoch,
-      lastSequence: b.isControlBatch && prev ? prev.lastSequence : lastSequence,
-      lastOffset: b.baseOffset + BigInt(b.lastOffsetDelta),
-      offsetDelta: b.lastOffsetDelta,
-      timestamp: b.maxTimestamp,
-      coordinatorEpoch: prev?.coordinatorEpoch ?? -1,
-      currentTxnFirstOffset: -1n,
-    });
-  }
-
-  /** Drop producers whose last offset is below `offset` (Kafka evicts them with the segments). */
-  truncateTo(offset: bigint): void {
-    for (const [id, e] of this.producers) if (e.lastOffset >= offset) this.producers.delete(id);
-  }
-
-  entries(): ProducerSnapshotEntry[] {
-    return [...this.producers.values()];
-  }
-
-  load(entries: readonly ProducerSnapshotEntry[]): void {
-    for (const e of entries) this.producers.set(e.producerId, { ...e });
-  }
 }

@@ -36,6 +36,8 @@ import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { initProducerIdHandler } from './handlers/init-producer-id.js';
+import type { ProducerIdManager } from '../transaction/producer-id-manager.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -55,6 +57,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.CreateTopics, [0, 7]],
   [ApiKey.DeleteTopics, [0, 6]],
   [ApiKey.DescribeConfigs, [0, 4]],
+  [ApiKey.InitProducerId, [0, 5]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -77,7 +80,7 @@ export const HANDLED_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport, groups: GroupCoordinator): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -88,6 +91,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator): Map<numbe
     listOffsetsHandler(),
     findCoordinatorHandler(),
     describeConfigsHandler(),
+    initProducerIdHandler(producerIds),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
@@ -121,11 +125,13 @@ export interface RequestHandlerOptions {
   support?: ApiSupport;
   /** The broker's group coordinator (default: a new one over `ctx`). */
   groupCoordinator?: GroupCoordinator;
+  /** Producer ids for InitProducerId (default none: idempotent producers get COORDINATOR_NOT_AVAILABLE). */
+  producerIdManager?: ProducerIdManager;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx));
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
 
   return async (frame, conn) => {
     let req: DecodedRequest;

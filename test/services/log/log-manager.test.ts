@@ -297,6 +297,27 @@ describe('LogManager recovery faults', () => {
   });
 });
 
+describe('LogManager producer expiry (PeriodicProducerExpirationCheck)', () => {
+  it('forgets producers idle for producer.id.expiration.ms and keeps recent ones', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const d = path.join(root, 'data');
+    let now = 10_000_000;
+    const { logger } = captureLogger();
+    const m = await LogManager.create({ logDirs: [d], initialOfflineDirs: [], config: makeConfig([d], { 'producer.id.expiration.ms': '60000' }), log: logger, onDirFailure: () => {}, now: () => now });
+    await m.loadLogs();
+    const log = m.getOrCreateLog('p', 0);
+    log.appendAsLeader(encodeBatch([{ value: value(1), timestamp: now }], { producerId: 1n, producerEpoch: 0, baseSequence: 0 }), 0);
+    log.appendAsLeader(encodeBatch([{ value: value(2), timestamp: now + 30_000 }], { producerId: 2n, producerEpoch: 0, baseSequence: 0 }), 0);
+    now += 70_000; // producer 1 idle 70 s, producer 2 idle 40 s
+    expect(await m.removeExpiredProducers()).toEqual({ removed: 1 });
+    expect(log.producerEntries().map((e) => e.producerId)).toEqual([2n]);
+    // an expired producer is unknown again: any sequence is accepted
+    expect(log.appendAsLeader(encodeBatch([{ value: value(3), timestamp: now }], { producerId: 1n, producerEpoch: 0, baseSequence: 57 }), 0).firstOffset).toBe(2n);
+    await m.shutdown();
+  });
+});
+
 function decodeOffsetIndexFile(f: string): Array<[number, number]> {
   const b = readFileSync(f);
   const out: Array<[number, number]> = [];

@@ -277,8 +277,10 @@ describe('Log retention', () => {
 describe('producer-state snapshot on close', () => {
   it('writes <LEO>.snapshot in Kafka format (version 1, CRC-32C from byte 6) with the producers seen', async () => {
     const { log, dir } = await newLog(cfg());
-    log.appendAsLeader(batch(3, 1, 10, { producerId: 77n, producerEpoch: 2, baseSequence: 0 }), 0);
-    log.appendAsLeader(batch(2, 2, 10, { producerId: 77n, producerEpoch: 2, baseSequence: 3 }), 0);
+    // recent timestamps: a producer idle for producer.id.expiration.ms (1 day) is dropped when the snapshot is loaded
+    const ts = Date.now();
+    log.appendAsLeader(batch(3, ts, 10, { producerId: 77n, producerEpoch: 2, baseSequence: 0 }), 0);
+    log.appendAsLeader(batch(2, ts, 10, { producerId: 77n, producerEpoch: 2, baseSequence: 3 }), 0);
     log.close();
     const buf = readFileSync(path.join(dir, `${pad20(5)}.snapshot`));
     expect(buf.readInt16BE(0)).toBe(1);

@@ -77,6 +77,9 @@ describe('Produce', () => {
     ['CorruptRecordError', ErrorCode.CORRUPT_MESSAGE],
     ['InvalidRecordError', ErrorCode.INVALID_RECORD],
     ['KafkaStorageError', ErrorCode.KAFKA_STORAGE_ERROR],
+    ['OutOfOrderSequenceError', ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER],
+    ['InvalidProducerEpochError', ErrorCode.INVALID_PRODUCER_EPOCH],
+    ['InvalidTxnStateError', ErrorCode.INVALID_TXN_STATE],
     ['Error', ErrorCode.UNKNOWN_SERVER_ERROR],
   ])('log error %s → %i (v8 error message on the wire only from v8; v7 has none)', async (name, code) => {
     const fb = setup();

@@ -65,6 +65,9 @@ const ERROR_CODES_BY_NAME: Readonly<Record<string, number>> = {
   UnknownTopicOrPartitionError: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
   TopicDeletionDisabledError: ErrorCode.TOPIC_DELETION_DISABLED,
   AdminTimeoutError: ErrorCode.REQUEST_TIMED_OUT,
+  OutOfOrderSequenceError: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  InvalidProducerEpochError: ErrorCode.INVALID_PRODUCER_EPOCH,
+  InvalidTxnStateError: ErrorCode.INVALID_TXN_STATE,
 };
 
 /** The Kafka error code for a known error (by `name`), or null when it is unexpected (UNKNOWN_SERVER_ERROR). */

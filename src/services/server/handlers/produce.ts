@@ -13,9 +13,10 @@
  * - v0–v2 carry magic 0/1 message sets: they are converted to v2 batches before the append (LogValidator's
  *   conversion to the log's format, record-conversion.ts), so the log only ever holds v2.
  *
- * Not done yet: producer state (idempotence / transactions). Batches carrying a producer id are appended as
- * plain batches (no sequence or epoch checks, no transaction markers); `transactionalId` is ignored. The
- * `min.insync.replicas` used is the broker's (topic-level overrides are not visible to handlers).
+ * Idempotent producers: the log validates each batch with a producer id (Log.analyzeAndValidateProducerState):
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried batch is answered NONE with its original offsets.
+ * Not done yet: transactions (`transactionalId` is ignored, no markers). The `min.insync.replicas` used is the
+ * broker's (topic-level overrides are not visible to handlers).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
