@@ -1,5 +1,5 @@
 // CRC-32C throughput: pure-JS slicing-by-8 (src/services/log/crc32c.ts, from dist/ after `npm run build`)
-// vs the project's addon (native/crc32c, built by `npm ci`) and native packages when they are resolvable.
+// vs the project's addon (native/, built by `npm ci`) and native packages when they are resolvable.
 // Each call checksums bytes [21, size) of a buffer, as a batch CRC does (a sub-range, not a whole buffer).
 // Usage: node bench/log-crc32c.mjs [path-to-compiled-crc32c.js]
 import { createRequire } from 'node:module';
@@ -19,7 +19,7 @@ const T = new Int32Array(256);
 for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1; T[n] = c; }
 
 const impls = { 'js slicing-by-8': (b) => crc32cJs(b, 21), 'js bytewise': (b) => bytewise(b.subarray(21)) };
-try { const m = require(ADDON_PATH); if (m.crc32c) impls['addon (native/crc32c)'] = (b) => m.crc32c(b, 21, b.length, 0); } catch {}
+try { const m = require(ADDON_PATH); if (m.crc32c) impls['addon (native/crc32c.c)'] = (b) => m.crc32c(b, 21, b.length, 0); } catch {}
 try { const m = require('@node-rs/crc32'); impls['@node-rs/crc32'] = (b) => m.crc32c(b.subarray(21)); } catch {}
 try { const m = require('sse4_crc32'); impls['sse4_crc32'] = (b) => m.calculate(b.subarray(21)); } catch {}
 

@@ -1,4 +1,4 @@
-// Builds native/crc32c (SSE4.2 CRC-32C, N-API) with node-gyp. Run by `npm ci` (the package's install script).
+// Builds native/ (SSE4.2 CRC-32C and log read-ahead, N-API) with node-gyp. Run by `npm ci` (the package's install script).
 // Optional: when it cannot build (no compiler, no headers, not x86-64), Rafka uses @node-rs/crc32 or pure JS
 // (src/services/log/crc32c.ts), so this never fails the install.
 // Node's headers: the running node's own (<prefix>/include/node, e.g. Debian/NodeSource packages) when present,
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../native/crc32c');
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../native');
 if (process.env['RAFKA_SKIP_NATIVE'] === '1') process.exit(0);
 
 function nodeGypCommand() {
@@ -24,9 +24,9 @@ const prefix = path.resolve(path.dirname(process.execPath), '..');
 if (!process.env['npm_config_nodedir'] && fs.existsSync(path.join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
 const [cmd, ...pre] = nodeGypCommand();
 const r = spawnSync(cmd, [...pre, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-if (r.status === 0 && fs.existsSync(path.join(dir, 'build/Release/crc32c.node'))) {
-  console.log('rafka: built native/crc32c (SSE4.2 CRC-32C)');
+if (r.status === 0 && fs.existsSync(path.join(dir, 'build/Release/rafka_native.node'))) {
+  console.log('rafka: built native (SSE4.2 CRC-32C, read-ahead)');
 } else {
-  console.warn(`rafka: native/crc32c not built (${r.error?.message ?? `node-gyp exit ${r.status}`}); CRC-32C uses @node-rs/crc32 or JS`);
+  console.warn(`rafka: native addon not built (${r.error?.message ?? `node-gyp exit ${r.status}`}); CRC-32C uses @node-rs/crc32 or JS`);
   if (process.env['RAFKA_NATIVE_VERBOSE'] === '1') console.warn(r.stdout, r.stderr);
 }

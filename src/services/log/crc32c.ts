@@ -3,13 +3,13 @@
  * (`DefaultRecordBatch` CRC over bytes [21, end)) and producer-state snapshots.
  *
  * Three implementations, the first that loads wins for ranges of at least {@link NATIVE_THRESHOLD} bytes:
- *  - the project's addon `native/crc32c` (C, N-API; built by `npm ci` via scripts/build-native.mjs): the SSE4.2
+ *  - the project's addon `native/` (crc32c.c) (C, N-API; built by `npm ci` via scripts/build-native.mjs): the SSE4.2
  *    crc32 instruction on three interleaved streams; takes (buffer, start, end) so a call costs ~60 ns;
  *  - `@node-rs/crc32` (prebuilt N-API binary): needs a `subarray` per call (~190 ns fixed);
  *  - pure JavaScript, table-driven "slicing-by-8" (also used below the threshold).
  *
  * Measured 2026-12-04 (2 × Intel Xeon, Node 20; bench/log-crc32c.mjs, bytes [21, size) of a buffer):
- *   size     JS slicing-by-8    addon native/crc32c   @node-rs/crc32
+ *   size     JS slicing-by-8    addon native/         @node-rs/crc32
  *   64 B     1.24 GB/s  52 ns   1.07 GB/s   60 ns     0.34 GB/s 186 ns
  *   128 B    1.22 GB/s 105 ns   2.02 GB/s   63 ns     0.65 GB/s 196 ns
  *   1 KiB    1.41 GB/s          8.35 GB/s             2.92 GB/s
@@ -20,6 +20,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { NATIVE_ADDON_PATH, nativeAddon } from './native-addon.js';
 
 const TABLES: Int32Array = buildTables();
 
@@ -79,19 +80,14 @@ type AddonCrc32c = (data: Uint8Array, start: number, end: number, initial: numbe
 const CHECK = Buffer.from('123456789');
 const CHECK_VALUE = 0xe3069283;
 
-/** Path of the addon built by `npm ci` (scripts/build-native.mjs), from src/services/log or dist/services/log. */
-export const ADDON_PATH = new URL('../../../native/crc32c/build/Release/crc32c.node', import.meta.url).pathname;
+/** Path of the addon built by `npm ci` (scripts/build-native.mjs). */
+export const ADDON_PATH = NATIVE_ADDON_PATH;
 
 function loadAddon(): AddonCrc32c | null {
   if (process.env['RAFKA_CRC32C_JS'] === '1' || process.env['RAFKA_CRC32C_ADDON'] === '0') return null;
-  try {
-    const mod = createRequire(import.meta.url)(ADDON_PATH) as { crc32c?: AddonCrc32c };
-    const fn = mod.crc32c; // absent when the CPU lacks SSE4.2
-    if (typeof fn !== 'function' || fn(CHECK, 0, CHECK.length, 0) !== CHECK_VALUE) return null;
-    return fn;
-  } catch {
-    return null;
-  }
+  const fn = nativeAddon?.crc32c; // absent when the CPU lacks SSE4.2
+  if (typeof fn !== 'function' || fn(CHECK, 0, CHECK.length, 0) !== CHECK_VALUE) return null;
+  return fn;
 }
 
 function loadNative(): NativeCrc32c | null {

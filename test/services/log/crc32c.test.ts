@@ -81,7 +81,7 @@ describe('crc32c', () => {
   });
 });
 
-describe('crc32c addon (native/crc32c, three interleaved SSE4.2 streams)', () => {
+describe('crc32c addon (native/crc32c.c, three interleaved SSE4.2 streams)', () => {
   beforeEach(() => vi.resetModules()); // the fallback test above leaves a JS-only module in the cache
 
   it('is the implementation in use when built, and agrees with the reference across its block boundaries', async () => {

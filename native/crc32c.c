@@ -3,13 +3,13 @@
  * instruction's 3-cycle latency; the three partial CRCs are joined by "shift by n zero bytes" (multiplication by
  * x^(8n) mod P), applied with four 256-entry tables per block size. N-API only (no node-addon-api), C11.
  *
- * Exports (only on x86-64 CPUs with SSE4.2; otherwise the module exports nothing and JS falls back):
+ * Export (only on x86 CPUs with SSE4.2; otherwise absent and JS falls back):
  *   crc32c(data: Uint8Array, start: number, end: number, initial: number): number   (unsigned)
- *   crc32cBatches(data: Uint8Array, positions: Int32Array, count: number): Uint32Array-filled via `out` ... see below
  */
-#include <node_api.h>
+#include "addon.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
 
 #define POLY 0x82f63b78u
@@ -50,6 +50,13 @@ static void build_shift_table(uint32_t table[4][256], size_t n) {
   uint32_t op = x8nmodp(n);
   for (int k = 0; k < 4; k++)
     for (uint32_t b = 0; b < 256; b++) table[k][b] = multmodp(op, b << (8 * k));
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void) {
+  build_shift_table(shift_long, LONG_BLOCK);
+  build_shift_table(shift_short, SHORT_BLOCK);
 }
 
 static inline uint32_t shift(uint32_t table[4][256], uint32_t crc) {
@@ -116,6 +123,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
 }
 #endif
 
+#ifdef HAVE_SSE42_PATH
 static uint32_t crc32c_update(uint32_t initial, const uint8_t *p, size_t len) {
   return ~crc32c_hw(~initial, p, len);
 }
@@ -152,18 +160,18 @@ static napi_value Crc32c(napi_env env, napi_callback_info info) {
   napi_create_uint32(env, crc32c_update(initial, (const uint8_t *)data + start, (size_t)(end - start)), &result);
   return result;
 }
+#endif
 
-static napi_value Init(napi_env env, napi_value exports) {
+void rafka_init_crc32c(napi_env env, napi_value exports) {
 #ifdef HAVE_SSE42_PATH
   __builtin_cpu_init();
-  if (!__builtin_cpu_supports("sse4.2")) return exports;
-  build_shift_table(shift_long, LONG_BLOCK);
-  build_shift_table(shift_short, SHORT_BLOCK);
+  if (!__builtin_cpu_supports("sse4.2")) return;
+  pthread_once(&tables_once, build_tables); /* once per process: worker_threads load the addon again */
   napi_value fn;
   napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, Crc32c, NULL, &fn);
   napi_set_named_property(env, exports, "crc32c", fn);
+#else
+  (void)env;
+  (void)exports;
 #endif
-  return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
