@@ -18,6 +18,7 @@ import {
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
+import { validateRecordTimestamps } from './log-validator.js';
 import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import {
@@ -30,6 +31,7 @@ import { PartitionMetadataError } from './partition-metadata-file.js';
 import { DELETED_FILE_SUFFIX } from './log-file-names.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
+export { InvalidTimestampError } from './log-validator.js';
 
 // ------------------------------------------------------------------------------------------------ errors
 
@@ -492,6 +494,7 @@ export class Log {
       }
       const b = e.batch as RecordBatch;
       b.ensureValid();
+      validateRecordTimestamps(b, config, this.now());
       const count = b.recordsCount;
       if (count <= 0) throw new InvalidRecordError(`Record batch for ${this.tpString} contains no records`);
       if (b.lastOffsetDelta !== count - 1) {

@@ -76,6 +76,7 @@ describe('Produce', () => {
     ['RecordBatchTooLargeError', ErrorCode.RECORD_LIST_TOO_LARGE],
     ['CorruptRecordError', ErrorCode.CORRUPT_MESSAGE],
     ['InvalidRecordError', ErrorCode.INVALID_RECORD],
+    ['InvalidTimestampError', ErrorCode.INVALID_TIMESTAMP],
     ['KafkaStorageError', ErrorCode.KAFKA_STORAGE_ERROR],
     ['Error', ErrorCode.UNKNOWN_SERVER_ERROR],
   ])('log error %s → %i (v8 error message on the wire only from v8; v7 has none)', async (name, code) => {
