@@ -126,6 +126,7 @@ export class LogManager {
       onIoError: (dir, err) => this.reportDirFailure(dir, err),
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
       warn: (m) => opts.log.warn(m),
+      info: (m) => opts.log.info(m),
       now: opts.now,
     };
   }
