@@ -17,6 +17,7 @@ import { logFile, offsetIndexFile, type TemporaryFileSuffix, timeIndexFile, txnI
 import { DEFAULT_MAX_INDEX_SIZE, fsyncAsync, INT32_MAX, OffsetIndex, type OffsetPosition } from './offset-index.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
 import { nativeAddon, type ReadAheadHandle } from './native-addon.js';
+import { segmentHandles } from './segment-handle-cache.js';
 import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
 
 export class LogSegmentOffsetOverflowError extends Error {
@@ -322,7 +323,20 @@ export class LogSegment {
       this.logFd = fd;
       if (opts.preallocate && (opts.initFileSize ?? 0) > 0) fs.ftruncateSync(fd, opts.initFileSize!);
       this._size = 0;
+      segmentHandles.opened(this);
     }
+  }
+
+  /** Operations holding an fd across other work (async I/O, batch iteration): never released meanwhile. */
+  private pins = 0;
+  get pinned(): boolean {
+    return this.pins > 0;
+  }
+  private pin(): void {
+    this.pins++;
+  }
+  private unpin(): void {
+    this.pins--;
   }
 
   private closed = false;
@@ -354,7 +368,10 @@ export class LogSegment {
   }
   private get fd(): number {
     if (this.closed) throw new Error(`Segment ${this._logFile} is closed`);
-    if (this.logFd === null) this.logFd = fs.openSync(this._logFile, 'r+');
+    if (this.logFd === null) {
+      this.logFd = fs.openSync(this._logFile, 'r+');
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this.logFd;
   }
 
@@ -363,7 +380,8 @@ export class LogSegment {
     if (this._offsetIndex === null) {
       this._offsetIndex = new OffsetIndex(this._offsetIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
       if (this.pendingIndexSize !== null) this._offsetIndex.resize(this.pendingIndexSize);
-    }
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this._offsetIndex;
   }
   /** The time index, opened (or created, preallocated) on first use. */
@@ -371,7 +389,8 @@ export class LogSegment {
     if (this._timeIndex === null) {
       this._timeIndex = new TimeIndex(this._timeIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
       if (this.pendingIndexSize !== null) this._timeIndex.resize(this.pendingIndexSize);
-    }
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this._timeIndex;
   }
 
@@ -471,8 +490,13 @@ export class LogSegment {
   // -------------------------------------------------------------------------------------------- read
 
   /** Iterate batches from file position `start` (see {@link readBatchesFromFile}). */
-  batchesFrom(start = 0, options: { withData?: boolean; end?: number; maxBatchSize?: number; readAhead?: boolean } = {}): Generator<BatchEntry> {
-    return readBatchesFromFile(this.fd, start, Math.min(options.end ?? this._size, this._size), options);
+  *batchesFrom(start = 0, options: { withData?: boolean; end?: number; maxBatchSize?: number; readAhead?: boolean } = {}): Generator<BatchEntry> {
+    this.pin(); // the iteration holds the fd while its consumer may open other segments
+    try {
+      yield* readBatchesFromFile(this.fd, start, Math.min(options.end ?? this._size, this._size), options);
+    } finally {
+      this.unpin();
+    }
   }
 
   /**
@@ -554,12 +578,17 @@ export class LogSegment {
     const buf = Buffer.allocUnsafe(n);
     const fd = this.fd;
     let got = 0;
-    while (got < n) {
-      const r = await new Promise<number>((resolve, reject) =>
-        fs.read(fd, buf, got, n - got, position + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
-      );
-      if (r === 0) break;
-      got += r;
+    this.pin(); // fd used across awaits
+    try {
+      while (got < n) {
+        const r = await new Promise<number>((resolve, reject) =>
+          fs.read(fd, buf, got, n - got, position + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        );
+        if (r === 0) break;
+        got += r;
+      }
+    } finally {
+      this.unpin();
     }
     return got === n ? buf : buf.subarray(0, got);
   }
@@ -769,6 +798,7 @@ export class LogSegment {
     this.offsetIndex.trimToValidSize();
     this.timeIndex.trimToValidSize();
     this.trimLog();
+    this.pendingIndexSize = null; // no longer active: reopened indexes keep their trimmed size
   }
 
   private trimLog(): void {
@@ -792,10 +822,15 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
-    await fsyncAsync(this.fd);
-    await this.offsetIndex.flush();
-    await this.timeIndex.flush();
-    await this.txnIndex.flush();
+    this.pin(); // fds used across awaits
+    try {
+      await fsyncAsync(this.fd);
+      await this.offsetIndex.flush();
+      await this.timeIndex.flush();
+      await this.txnIndex.flush();
+    } finally {
+      this.unpin();
+    }
   }
 
   /** Final time-index entry (if any timestamp is known), trim indexes, close everything. */
@@ -815,6 +850,7 @@ export class LogSegment {
       this.logFd = null;
     }
     this.closed = true;
+    segmentHandles.closed(this);
   }
 
   /**
@@ -824,8 +860,11 @@ export class LogSegment {
    */
   releaseHandles(): void {
     if (this.closed) return;
+    segmentHandles.closed(this);
     for (const idx of [this._offsetIndex, this._timeIndex]) {
       if (idx === null) continue;
+      // a preallocated (active) index grows back to its length when reopened
+      if (idx.length > idx.sizeInBytes && this.pendingIndexSize === null) this.pendingIndexSize = idx.length;
       idx.trimToValidSize();
       idx.closeHandler();
     }
@@ -840,6 +879,7 @@ export class LogSegment {
   /** Close file handles without trimming or writing (e.g. after a disk failure). */
   closeHandlers(): void {
     this.closed = true;
+    segmentHandles.closed(this);
     this._offsetIndex?.closeHandler();
     this._timeIndex?.closeHandler();
     this.txnIndex.close();
