@@ -209,7 +209,7 @@ export class LogManager {
     this.reportedFailures.add(dir);
     const code = (err as NodeJS.ErrnoException).code ?? ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     const hint = code === 'EMFILE' || code === 'ENFILE'
-      ? ' (out of file descriptors: each segment holds its .log open and each active segment its two indexes; raise the open-files limit, e.g. `ulimit -n 100000`)'
+      ? ' (out of file descriptors: log segments keep theirs within half the open-files limit, so sockets or other files used the rest; raise the open-files limit, e.g. `ulimit -n 100000`)'
       : '';
     this.opts.log.error({ dir, err }, `Error in log dir ${dir}: ${err.message}${hint}`);
     try {
