@@ -92,11 +92,10 @@ static void stop(napi_env env, reader_t *r) {
 static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   reader_t *r = data;
-  stop(NULL, r); /* the buffer reference dies with the env */
+  stop(env, r); /* a reader dropped without readAheadClose: wait for its read, drop the buffer reference */
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv);
   free(r);
-  (void)env;
 }
 
 static reader_t *get_reader(napi_env env, napi_value v) {
