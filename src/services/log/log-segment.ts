@@ -17,7 +17,7 @@ import { logFile, offsetIndexFile, type TemporaryFileSuffix, timeIndexFile, txnI
 import { DEFAULT_MAX_INDEX_SIZE, fsyncAsync, INT32_MAX, OffsetIndex, type OffsetPosition } from './offset-index.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
 import { nativeAddon, type ReadAheadHandle } from './native-addon.js';
-import { segmentHandles } from './segment-handle-cache.js';
+import { flushSlots, segmentHandles } from './segment-handle-cache.js';
 import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
 
 export class LogSegmentOffsetOverflowError extends Error {
@@ -822,6 +822,12 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
+    await flushSlots.acquire(); // queued flushes hold no fd
+    if (this.closed) {
+      // closed while queued: deleted, failed, or closed by a shutdown that flushed it first
+      flushSlots.release();
+      return;
+    }
     this.pin(); // fds used across awaits
     try {
       await fsyncAsync(this.fd);
@@ -830,6 +836,7 @@ export class LogSegment {
       await this.txnIndex.flush();
     } finally {
       this.unpin();
+      flushSlots.release();
     }
   }
 

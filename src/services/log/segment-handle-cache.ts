@@ -80,3 +80,32 @@ export function defaultMaxOpenSegments(limit = openFilesSoftLimit()): number {
 
 /** The segments of this thread. */
 export const segmentHandles = new HandleLru(defaultMaxOpenSegments());
+
+/**
+ * At most `limit` holders of an async slot at a time; the others wait in FIFO order. Segment fsyncs take one
+ * before pinning their segment, so a burst of background flushes (every partition rolling at once) pins at most
+ * `limit` segments' fds instead of all of them. The libuv pool runs 4 fsyncs at a time anyway.
+ */
+export class AsyncSlots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes on
+    else this.active--;
+  }
+}
+
+/** Concurrent segment fsyncs of this thread. */
+export const flushSlots = new AsyncSlots(16);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultMaxOpenSegments, HandleLru, type HandleHolder } from '../../../src/services/log/segment-handle-cache.js';
+import { AsyncSlots, defaultMaxOpenSegments, HandleLru, type HandleHolder } from '../../../src/services/log/segment-handle-cache.js';
 import { makeTmpDir, rmrf } from './tmp.js';
 
 class Holder implements HandleHolder {
@@ -47,6 +47,31 @@ describe('HandleLru', () => {
   });
 });
 
+describe('AsyncSlots (bounded concurrent segment fsyncs)', () => {
+  it('lets `limit` holders in at a time, the rest in FIFO order', async () => {
+    const slots = new AsyncSlots(2);
+    const order: string[] = [];
+    let inside = 0;
+    let maxInside = 0;
+    const job = async (name: string) => {
+      await slots.acquire();
+      inside++;
+      maxInside = Math.max(maxInside, inside);
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 5));
+      inside--;
+      slots.release();
+    };
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map(job));
+    expect(maxInside).toBe(2);
+    expect(order).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await slots.acquire(); // all released: free again at once
+    await slots.acquire();
+    slots.release();
+    slots.release();
+  });
+});
+
 describe('more partitions than `ulimit -n` allows (child process, compiled LogManager)', () => {
   const repo = path.resolve(import.meta.dirname, '../../..');
   let root: string;
@@ -78,7 +103,7 @@ describe('more partitions than `ulimit -n` allows (child process, compiled LogMa
     expect(r.maxOpen).toBe(LIMIT / 2 / 4);
     expect(r.loaded).toBe(PARTITIONS);
     expect(r.bad).toEqual([]);
-    expect(r.bytes).toBeGreaterThan(PARTITIONS * 200);
+    expect(r.bytes).toBeGreaterThan(PARTITIONS * 150); // a read stays in the first segment: one batch
     expect(r.releases).toBeGreaterThan(PARTITIONS);
     expect(r.maxFds).toBeLessThan(LIMIT);
   }, 60_000);
