@@ -201,7 +201,7 @@ export class LogManager {
     this.opts.topicConfigs.set(topic, overrides);
     this.topicConfigCache.delete(topic);
     const c = this.logConfigFor(topic);
-    for (const l of this.logs.values()) if (l.topic === topic) l.updateConfig(c);
+    for (const l of this.logsWithFuture()) if (l.topic === topic) l.updateConfig(c); // Kafka logsByTopic: future logs too
   }
 
   private reportDirFailure(dir: string, err: Error): void {

@@ -55,6 +55,8 @@ describe('LogManager: -future and -stray partition dirs (Kafka ZK-mode LogManage
     expect(statSync(path.join(d, STRAY, `${pad20(0)}.log`)).size).toBe(strayBytes);
     expect(existsSync(path.join(d, FUTURE, `${pad20(0)}.index`))).toBe(true); // rebuilt by recovery
 
+    m.updateTopicConfig('t', { 'retention.ms': '12345' }); // topic config changes reach the future log (Kafka logsByTopic)
+    expect(m.getFutureLog('t', 1)!.config.retentionMs).toBe(12345);
     await m.checkpointRecoveryPoints();
     expect(readFileSync(path.join(d, 'recovery-point-offset-checkpoint'), 'utf8').split('\n').slice(2).sort()).toEqual(['', 't 0 0', 't 1 0']);
     await m.shutdown();
