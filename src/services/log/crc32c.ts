@@ -2,27 +2,25 @@
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as used by Kafka record batches v2
  * (`DefaultRecordBatch` CRC over bytes [21, end)) and producer-state snapshots.
  *
- * Two implementations:
- *  - pure JavaScript, table-driven "slicing-by-8" (eight 256-entry tables, 8 bytes per iteration);
- *  - the optional native `@node-rs/crc32` (prebuilt N-API binary with SIMD/SSE4.2 CRC32C).
+ * Three implementations, the first that loads wins for ranges of at least {@link NATIVE_THRESHOLD} bytes:
+ *  - the project's addon `native/` (crc32c.c) (C, N-API; built by `npm ci` via scripts/build-native.mjs): the SSE4.2
+ *    crc32 instruction on three interleaved streams; takes (buffer, start, end) so a call costs ~60 ns;
+ *  - `@node-rs/crc32` (prebuilt N-API binary): needs a `subarray` per call (~190 ns fixed);
+ *  - pure JavaScript, table-driven "slicing-by-8" (also used below the threshold).
  *
- * Measured on this project's machine (Node 20, 2 cores; bench/log-crc32c.mjs):
- *   size     JS slicing-by-8   JS bytewise   @node-rs/crc32   sse4_crc32 (node-gyp)
- *   100 B    0.94 GB/s         0.39 GB/s     0.58 GB/s        0.96 GB/s
- *   1 KiB    1.12 GB/s         0.40 GB/s     2.76 GB/s        4.34 GB/s
- *   16 KiB   1.14 GB/s         0.40 GB/s     4.64 GB/s        8.12 GB/s
- *   1 MiB    1.13 GB/s         0.40 GB/s     4.91 GB/s        8.48 GB/s
- * On sub-ranges (subarray + N-API call) the native call costs ~260 ns fixed, so JS wins below ~400 bytes
- * (64 B: 54 vs 262 ns; 256 B: 240 vs 311 ns; 512 B: 474 vs 361 ns; 1 KiB: 937 vs 462 ns).
- * Hence {@link crc32c} uses JS below {@link NATIVE_THRESHOLD} bytes and the native one above, when it loads.
- * `sse4_crc32` is faster still but needs a node-gyp build at install time; `@node-rs/crc32` ships a prebuilt
- * binary, so it was chosen. If it cannot be loaded, everything falls back to JS.
+ * Measured 2026-12-04 (2 × Intel Xeon, Node 20; bench/log-crc32c.mjs, bytes [21, size) of a buffer):
+ *   size     JS slicing-by-8    addon native/         @node-rs/crc32
+ *   64 B     1.24 GB/s  52 ns   1.07 GB/s   60 ns     0.34 GB/s 186 ns
+ *   128 B    1.22 GB/s 105 ns   2.02 GB/s   63 ns     0.65 GB/s 196 ns
+ *   1 KiB    1.41 GB/s          8.35 GB/s             2.92 GB/s
+ *   16 KiB   1.51 GB/s         21.7 GB/s              7.91 GB/s
+ *   1 MiB    1.60 GB/s         24.5 GB/s             11.5 GB/s
+ * (`sse4_crc32`, a node-gyp package, measured 8.1 GB/s at 16 KiB earlier: single stream.) If no native one
+ * loads, everything uses JS. `RAFKA_CRC32C_JS=1` forces JS, `RAFKA_CRC32C_ADDON=0` skips the addon.
  */
 
 import { createRequire } from 'node:module';
-
-/** Ranges shorter than this many bytes use the JS implementation even when the native one is loaded. */
-export const NATIVE_THRESHOLD = 448;
+import { NATIVE_ADDON_PATH, nativeAddon } from './native-addon.js';
 
 const TABLES: Int32Array = buildTables();
 
@@ -76,6 +74,21 @@ export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, initial =
 type Crc32cImpl = (buf: Uint8Array, start: number, end: number, initial: number) => number;
 
 type NativeCrc32c = (input: Uint8Array, initialState?: number | null) => number;
+/** The project's own addon (native/crc32c): takes the range itself, so no subarray per call. */
+type AddonCrc32c = (data: Uint8Array, start: number, end: number, initial: number) => number;
+
+const CHECK = Buffer.from('123456789');
+const CHECK_VALUE = 0xe3069283;
+
+/** Path of the addon built by `npm ci` (scripts/build-native.mjs). */
+export const ADDON_PATH = NATIVE_ADDON_PATH;
+
+function loadAddon(): AddonCrc32c | null {
+  if (process.env['RAFKA_CRC32C_JS'] === '1' || process.env['RAFKA_CRC32C_ADDON'] === '0') return null;
+  const fn = nativeAddon?.crc32c; // absent when the CPU lacks SSE4.2
+  if (typeof fn !== 'function' || fn(CHECK, 0, CHECK.length, 0) !== CHECK_VALUE) return null;
+  return fn;
+}
 
 function loadNative(): NativeCrc32c | null {
   if (process.env['RAFKA_CRC32C_JS'] === '1') return null;
@@ -85,20 +98,29 @@ function loadNative(): NativeCrc32c | null {
     const fn = mod.crc32c;
     if (typeof fn !== 'function') return null;
     // Self-test against the standard check value before trusting it.
-    if (fn(Buffer.from('123456789')) >>> 0 !== 0xe3069283) return null;
+    if (fn(CHECK) >>> 0 !== CHECK_VALUE) return null;
     return fn;
   } catch {
     return null;
   }
 }
 
-const native: NativeCrc32c | null = loadNative();
+const addon: AddonCrc32c | null = loadAddon();
+const native: NativeCrc32c | null = addon === null ? loadNative() : null;
 
-/** True when the native `@node-rs/crc32` implementation is in use for large ranges. */
-export const nativeCrc32cLoaded: boolean = native !== null;
+/** Ranges shorter than this many bytes use JS even with a native implementation (its fixed call cost is higher). */
+export const NATIVE_THRESHOLD: number = addon !== null ? 80 : 448;
+
+/** Which implementation {@link crc32c} uses for large ranges. */
+export const crc32cImplementation: 'addon' | '@node-rs/crc32' | 'js' = addon !== null ? 'addon' : native !== null ? '@node-rs/crc32' : 'js';
+
+/** True when a native implementation (the addon or `@node-rs/crc32`) is in use for large ranges. */
+export const nativeCrc32cLoaded: boolean = crc32cImplementation !== 'js';
 
 function hybrid(buf: Uint8Array, start: number, end: number, initial: number): number {
-  if (native === null || end - start < NATIVE_THRESHOLD) return crc32cJs(buf, start, end, initial);
+  if (end - start < NATIVE_THRESHOLD) return crc32cJs(buf, start, end, initial);
+  if (addon !== null) return addon(buf, start, end, initial);
+  if (native === null) return crc32cJs(buf, start, end, initial);
   const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
   return native(view, initial) >>> 0;
 }

@@ -3,6 +3,7 @@
  * with the topic's `/config/topics/<topic>` overrides (topic-level key names). Plain immutable object, shared by
  * every partition of a topic.
  */
+import { LONG_MAX } from '../../config/config-key.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 
 export type CleanupPolicy = 'delete' | 'compact';
@@ -31,6 +32,12 @@ export interface LogConfig {
   readonly maxMessageBytes: number;
   /** `message.timestamp.type` (log.message.timestamp.type) */
   readonly messageTimestampType: MessageTimestampType;
+  /** `message.timestamp.difference.max.ms` (deprecated; the fallback of the two below). Long.MAX_VALUE = 2^63 here. */
+  readonly messageTimestampDifferenceMaxMs: number;
+  /** `message.timestamp.before.max.ms` as configured (see log-validator.ts `timestampBounds` for the effective value). */
+  readonly messageTimestampBeforeMaxMs: number;
+  /** `message.timestamp.after.max.ms` as configured. */
+  readonly messageTimestampAfterMaxMs: number;
   /** `file.delete.delay.ms` (log.segment.delete.delay.ms) */
   readonly fileDeleteDelayMs: number;
   /** `cleanup.policy` (log.cleanup.policy) */
@@ -52,6 +59,9 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   retentionBytes: -1,
   maxMessageBytes: 1048588,
   messageTimestampType: 'CreateTime',
+  messageTimestampDifferenceMaxMs: LONG_MAX,
+  messageTimestampBeforeMaxMs: LONG_MAX,
+  messageTimestampAfterMaxMs: LONG_MAX,
   fileDeleteDelayMs: 60000,
   cleanupPolicy: Object.freeze(['delete']) as readonly CleanupPolicy[],
   preallocate: false,
@@ -87,6 +97,9 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     retentionBytes: tryGet(() => config.getLong('log.retention.bytes'), d.retentionBytes),
     maxMessageBytes: tryGet(() => config.getInt('message.max.bytes'), d.maxMessageBytes),
     messageTimestampType: tryGet(() => config.getString('log.message.timestamp.type') as MessageTimestampType, d.messageTimestampType),
+    messageTimestampDifferenceMaxMs: tryGet(() => config.getLong('log.message.timestamp.difference.max.ms'), d.messageTimestampDifferenceMaxMs),
+    messageTimestampBeforeMaxMs: tryGet(() => config.getLong('log.message.timestamp.before.max.ms'), d.messageTimestampBeforeMaxMs),
+    messageTimestampAfterMaxMs: tryGet(() => config.getLong('log.message.timestamp.after.max.ms'), d.messageTimestampAfterMaxMs),
     fileDeleteDelayMs: tryGet(() => config.getLong('log.segment.delete.delay.ms'), d.fileDeleteDelayMs),
     cleanupPolicy: Object.freeze(tryGet(() => config.getList('log.cleanup.policy') as CleanupPolicy[], [...d.cleanupPolicy])),
     preallocate: tryGet(() => config.getBoolean('log.preallocate'), d.preallocate),
@@ -134,6 +147,9 @@ const TOPIC_KEYS: Record<string, Setter> = {
     if (v !== 'CreateTime' && v !== 'LogAppendTime') throw new Error(`Invalid value ${v}: String must be one of: CreateTime, LogAppendTime`);
     c.messageTimestampType = v;
   },
+  'message.timestamp.difference.max.ms': (c, v) => (c.messageTimestampDifferenceMaxMs = parseLong(v, 0)),
+  'message.timestamp.before.max.ms': (c, v) => (c.messageTimestampBeforeMaxMs = parseLong(v, 0)),
+  'message.timestamp.after.max.ms': (c, v) => (c.messageTimestampAfterMaxMs = parseLong(v, 0)),
   'file.delete.delay.ms': (c, v) => (c.fileDeleteDelayMs = parseLong(v, 0)),
   'cleanup.policy': (c, v) => {
     const list = v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');

@@ -17,7 +17,7 @@ import { validateLogDirs } from './log-dirs.js';
 import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
 import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.js';
 import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
-import { deleteDirName, listPartitionDirs } from './partition-dir.js';
+import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, type RecoveryJobResult, RecoveryWorker } from './log.js';
@@ -48,6 +48,10 @@ export interface LogManagerOptions {
 
 export interface LoadLogsSummary {
   logs: number;
+  /** `-future` dirs loaded (replicas being moved between log dirs). */
+  futureLogs: number;
+  /** `-stray` dirs loaded (and closed again). */
+  strayLogs: number;
   recoveredSegments: number;
   truncatedBytes: number;
   /** Dirs that had `.kafka_cleanshutdown` (consumed). */
@@ -109,6 +113,8 @@ export class LogManager {
   private readonly dirs = new Map<string, DirState>();
   private readonly offline: Array<{ dir: string; error: string }>;
   private readonly logs = new Map<string, Log>();
+  private readonly futureLogs = new Map<string, Log>();
+  private readonly strayLogDirs: string[] = [];
   private readonly brokerDefaults: LogConfig;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
@@ -126,6 +132,7 @@ export class LogManager {
       onIoError: (dir, err) => this.reportDirFailure(dir, err),
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
       warn: (m) => opts.log.warn(m),
+      info: (m) => opts.log.info(m),
       now: opts.now,
       producerIdExpirationMs: () => this.producerIdExpirationMs,
     };
@@ -195,7 +202,7 @@ export class LogManager {
     this.opts.topicConfigs.set(topic, overrides);
     this.topicConfigCache.delete(topic);
     const c = this.logConfigFor(topic);
-    for (const l of this.logs.values()) if (l.topic === topic) l.updateConfig(c);
+    for (const l of this.logsWithFuture()) if (l.topic === topic) l.updateConfig(c); // Kafka logsByTopic: future logs too
   }
 
   private reportDirFailure(dir: string, err: Error): void {
@@ -203,7 +210,7 @@ export class LogManager {
     this.reportedFailures.add(dir);
     const code = (err as NodeJS.ErrnoException).code ?? ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     const hint = code === 'EMFILE' || code === 'ENFILE'
-      ? ' (out of file descriptors: each segment holds its .log open and each active segment its two indexes; raise the open-files limit, e.g. `ulimit -n 100000`)'
+      ? ' (out of file descriptors: log segments keep theirs within half the open-files limit, so sockets or other files used the rest; raise the open-files limit, e.g. `ulimit -n 100000`)'
       : '';
     this.opts.log.error({ dir, err }, `Error in log dir ${dir}: ${err.message}${hint}`);
     try {
@@ -223,7 +230,7 @@ export class LogManager {
   async loadLogs(): Promise<LoadLogsSummary> {
     const start = performance.now();
     const threads = Math.max(1, this.opts.config.getInt('num.recovery.threads.per.data.dir'));
-    const summary: LoadLogsSummary = { logs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0, recoveredInWorkers: 0 };
+    const summary: LoadLogsSummary = { logs: 0, futureLogs: 0, strayLogs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0, recoveredInWorkers: 0 };
     const useWorkers = RecoveryWorker.supported && this.opts.recoveryInWorkers !== false;
     const failedDirs = new Map<string, Error>();
 
@@ -278,10 +285,6 @@ export class LogManager {
               this.scheduleDelete([p.path], this.logConfigFor(p.topic).fileDeleteDelayMs);
               continue;
             }
-            if (p.kind !== 'current') {
-              this.opts.log.info(`Skipping ${p.kind} log dir ${p.path} (future/stray replicas are not managed yet)`);
-              continue;
-            }
             const key = topicPartitionKey(p.topic, p.partition);
             try {
               const config = this.logConfigFor(p.topic);
@@ -320,13 +323,10 @@ export class LogManager {
                 res.recoveredSegments = recovered.recoveredSegments;
                 res.truncatedBytes = recovered.truncatedBytes;
               }
-              const existing = this.logs.get(key);
-              if (existing) {
-                res.log.closeHandlers();
-                throw new Error(`Duplicate log directories for ${key} are found in both ${existing.dir} and ${p.path}. It is likely because log directory failure happened while broker was replacing current replica with future replica. Recover broker from this failure by manually deleting one of the two directories for this partition. It is recommended to delete the partition in the log directory that is known to have failed recently.`);
-              }
-              this.logs.set(key, res.log);
-              summary.logs++;
+              this.registerLoadedLog(p, res.log);
+              if (p.kind === 'current') summary.logs++;
+              else if (p.kind === 'future') summary.futureLogs++;
+              else summary.strayLogs++;
               summary.recoveredSegments += res.recoveredSegments;
               summary.truncatedBytes += res.truncatedBytes;
             } catch (e) {
@@ -355,8 +355,52 @@ export class LogManager {
 
   // -------------------------------------------------------------------------------------------- logs
 
+  /**
+   * A loaded partition dir joins the current, future or stray logs (Kafka `LogManager.loadLog`). A `-future` dir is
+   * a replica that was being moved to this dir (AlterReplicaLogDirs): Kafka (ZK mode) keeps it and resumes the move
+   * when the partition's next LeaderAndIsr arrives. Rafka has no log-dir mover yet, so the future log is kept as
+   * it is — loaded (recovered), flushed, checkpointed and closed like a current log, deleted with its topic, never
+   * served. A `-stray` dir is only loaded (recovered) and reported, as Kafka, then closed: nothing uses it.
+   * A second current or future log of a partition is fatal, as in Kafka.
+   */
+  private registerLoadedLog(p: PartitionDir, log: Log): void {
+    const key = topicPartitionKey(p.topic, p.partition);
+    if (p.kind === 'stray') {
+      log.closeHandlers();
+      this.strayLogDirs.push(p.path);
+      this.opts.log.warn(`Loaded stray log: ${p.path}`);
+      return;
+    }
+    const logs = p.kind === 'future' ? this.futureLogs : this.logs;
+    const previous = logs.get(key);
+    if (previous) {
+      log.closeHandlers();
+      if (p.kind === 'future') throw new Error(`Duplicate log directories found: ${p.path}, ${previous.dir}`);
+      throw new Error(`Duplicate log directories for ${key} are found in both ${previous.dir} and ${p.path}. It is likely because log directory failure happened while broker was replacing current replica with future replica. Recover broker from this failure by manually deleting one of the two directories for this partition. It is recommended to delete the partition in the log directory that is known to have failed recently.`);
+    }
+    logs.set(key, log);
+    if (p.kind === 'future') {
+      this.opts.log.info(`Loaded future log ${p.path} for ${key}: moving replicas between log dirs is not supported yet, so it is kept (flushed, checkpointed) but not served`);
+    }
+  }
+
   getLog(topic: string, partition: number): Log | undefined {
     return this.logs.get(topicPartitionKey(topic, partition));
+  }
+
+  /** The `-future` log of a partition (Kafka `getLog(tp, isFuture = true)`). */
+  getFutureLog(topic: string, partition: number): Log | undefined {
+    return this.futureLogs.get(topicPartitionKey(topic, partition));
+  }
+
+  /** Paths of the `-stray` dirs found at load. */
+  get strayLogPaths(): string[] {
+    return [...this.strayLogDirs];
+  }
+
+  /** Current and future logs (Kafka `allLogs`): what is flushed, checkpointed and closed. */
+  private logsWithFuture(): Log[] {
+    return [...this.logs.values(), ...this.futureLogs.values()];
   }
 
   allLogs(): Log[] {
@@ -421,9 +465,21 @@ export class LogManager {
    */
   deleteLog(topic: string, partition: number): boolean {
     const key = topicPartitionKey(topic, partition);
+    const future = this.futureLogs.get(key); // Kafka deletes the future replica with the partition (asyncDelete isFuture)
+    if (future) {
+      this.futureLogs.delete(key);
+      this.renameAndScheduleDelete(future, key);
+    }
     const log = this.logs.get(key);
-    if (!log) return false;
+    if (!log) return future !== undefined;
     this.logs.delete(key);
+    this.renameAndScheduleDelete(log, key);
+    return true;
+  }
+
+  /** Close `log`, rename its dir to `<topic>-<partition>.<uuid>-delete` and remove it after `file.delete.delay.ms`. */
+  private renameAndScheduleDelete(log: Log, key: string): void {
+    const { topic, partition } = log;
     const logDir = log.logDir;
     try {
       if (!log.isOffline) log.close();
@@ -440,13 +496,12 @@ export class LogManager {
       }
       throw e;
     }
-    return true;
   }
 
   /** Delete every log of `topic` ({@link deleteLog} each, in every live dir). Returns how many were deleted. */
   deleteTopic(topic: string): number {
     let n = 0;
-    for (const l of [...this.logs.values()]) if (l.topic === topic && this.deleteLog(topic, l.partition)) n++;
+    for (const l of this.logsWithFuture()) if (l.topic === topic && this.deleteLog(topic, l.partition)) n++;
     this.topicConfigCache.delete(topic);
     return n;
   }
@@ -455,7 +510,7 @@ export class LogManager {
 
   /** Flush logs whose `flush.ms` elapsed since their last flush (Kafka `flushDirtyLogs`). */
   async flushDirtyLogs(): Promise<void> {
-    for (const l of this.logs.values()) {
+    for (const l of this.logsWithFuture()) {
       if (l.isOffline) continue;
       if (l.timeSinceLastFlush >= l.config.flushMs && l.unflushedMessages > 0n) {
         try {
@@ -470,7 +525,7 @@ export class LogManager {
   private logsByDir(): Map<string, Log[]> {
     const m = new Map<string, Log[]>();
     for (const d of this.dirs.keys()) m.set(d, []);
-    for (const l of this.logs.values()) m.get(l.logDir)?.push(l);
+    for (const l of this.logsWithFuture()) m.get(l.logDir)?.push(l);
     return m;
   }
 
@@ -598,10 +653,12 @@ export class LogManager {
     if (!state) return;
     this.dirs.delete(dir);
     this.offline.push({ dir, error: `Log dir ${dir} failed` });
-    for (const [key, l] of this.logs) {
-      if (l.logDir !== dir) continue;
-      l.closeHandlers();
-      this.logs.delete(key);
+    for (const logs of [this.logs, this.futureLogs]) {
+      for (const [key, l] of logs) {
+        if (l.logDir !== dir) continue;
+        l.closeHandlers();
+        logs.delete(key);
+      }
     }
     state.lock.release().catch((e) => this.opts.log.warn(`Could not release the lock of ${dir}: ${(e as Error).message}`));
     this.opts.log.error(`Logs for partitions in dir ${dir} are offline and the dir is removed from the live log dirs`);
@@ -660,6 +717,7 @@ export class LogManager {
       }
     } finally {
       this.logs.clear();
+      this.futureLogs.clear();
       await Promise.allSettled([...this.dirs.values()].map((s) => s.lock.release()));
     }
     this.opts.log.info('Shutdown complete.');

@@ -16,6 +16,8 @@ import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
 import { logFile, offsetIndexFile, type TemporaryFileSuffix, timeIndexFile, txnIndexFile } from './log-file-names.js';
 import { DEFAULT_MAX_INDEX_SIZE, fsyncAsync, INT32_MAX, OffsetIndex, type OffsetPosition } from './offset-index.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
+import { nativeAddon, type ReadAheadHandle } from './native-addon.js';
+import { flushSlots, segmentHandles } from './segment-handle-cache.js';
 import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
 
 export class LogSegmentOffsetOverflowError extends Error {
@@ -35,50 +37,150 @@ const DEFAULT_CHUNK = 1 << 20;
 const INT32_MAX_BIG = BigInt(INT32_MAX);
 const HEADER_SCAN_CHUNK = 16 << 10;
 
+/** `RAFKA_READ_AHEAD=0` turns the recovery read-ahead thread off (read per region: benchmarks compare both). */
+const readAheadEnabled = (): boolean => process.env['RAFKA_READ_AHEAD'] !== '0';
+
+/**
+ * The bytes of a file region, chunk by chunk, for {@link readBatchesFromFile}: `ensure(pos, n)` makes
+ * [pos, pos + n) available in `view` (file position `bufStart` = view[0]) or returns false at the region's end.
+ * With `readAhead` (and the native addon), the next chunk is read on the addon's thread while the caller works
+ * on the current one; the unconsumed tail of a chunk (a batch split by the chunk boundary) is copied in front of
+ * the next chunk. A batch larger than a chunk is read synchronously, and read-ahead resumes after it.
+ */
+class FileChunks {
+  view: Buffer = Buffer.alloc(0);
+  bufStart: number;
+  private bufLen = 0;
+  private buf: Buffer;
+  /** Read-ahead: the buffer being filled, the file position and length requested (null: none outstanding). */
+  private ahead: { reader: ReadAheadHandle; spare: Buffer; position: number | null; length: number } | null = null;
+
+  constructor(
+    private readonly fd: number,
+    start: number,
+    private readonly end: number,
+    private readonly chunkSize: number,
+    readAhead: boolean,
+  ) {
+    this.bufStart = start;
+    if (readAhead && nativeAddon !== null && readAheadEnabled() && end - start > 2 * chunkSize) {
+      // Layout of both buffers: [carry room: chunkSize][chunk: chunkSize]
+      this.buf = Buffer.allocUnsafe(2 * chunkSize);
+      this.ahead = { reader: nativeAddon.readAheadCreate(), spare: Buffer.allocUnsafe(2 * chunkSize), position: null, length: 0 };
+    } else {
+      this.buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(end - start, 64)));
+    }
+  }
+
+  ensure(pos: number, n: number): boolean {
+    if (pos >= this.bufStart && pos + n <= this.bufStart + this.bufLen) return true;
+    const a = this.ahead;
+    if (a !== null && a.position !== null && this.takeReadAhead(pos, n)) return true;
+    if (a !== null && a.position !== null) this.dropReadAhead();
+    const want = Math.min(Math.max(n, this.chunkSize), this.end - pos);
+    if (want < n) return false;
+    if (this.buf.length < want) this.buf = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const r = fs.readSync(this.fd, this.buf, got, want - got, pos + got);
+      if (r === 0) break;
+      got += r;
+    }
+    this.setView(this.buf, 0, pos, got);
+    if (a !== null && got === want) this.requestNext(pos + got);
+    return got >= n;
+  }
+
+  /**
+   * Waits for the outstanding chunk and moves [pos, its start) in front of it; false, without waiting, if the
+   * carried bytes do not fit (a batch larger than a chunk) or `pos` is not in the current view.
+   */
+  private takeReadAhead(pos: number, n: number): boolean {
+    const a = this.ahead!;
+    const next = a.position!;
+    const carry = next - pos;
+    if (pos < this.bufStart || carry < 0 || carry > this.chunkSize) return false;
+    a.position = null;
+    const got = nativeAddon!.readAheadWait(a.reader); // an I/O error propagates like a readSync one
+    const cs = this.chunkSize;
+    const fresh = a.spare;
+    this.view.copy(fresh, cs - carry, pos - this.bufStart, pos - this.bufStart + carry);
+    a.spare = this.buf;
+    this.buf = fresh;
+    this.setView(fresh, cs - carry, pos, carry + got);
+    if (got === a.length && next + got < this.end) this.requestNext(next + got);
+    return carry + got >= n;
+  }
+
+  private requestNext(position: number): void {
+    const a = this.ahead!;
+    const length = Math.min(this.chunkSize, this.end - position);
+    if (length <= 0) return;
+    nativeAddon!.readAheadStart(a.reader, this.fd, a.spare, this.chunkSize, length, position);
+    a.position = position;
+    a.length = length;
+  }
+
+  private setView(buf: Buffer, offset: number, pos: number, len: number): void {
+    this.bufStart = pos;
+    this.bufLen = len;
+    this.view = buf.subarray(offset, offset + len);
+  }
+
+  /** Waits for the outstanding read and drops its result (an error too: a plain read of that range follows). */
+  private dropReadAhead(): void {
+    const a = this.ahead!;
+    a.position = null;
+    try {
+      nativeAddon!.readAheadWait(a.reader);
+    } catch {
+      // re-read synchronously by the caller if still needed
+    }
+  }
+
+  /** Waits for an outstanding read and stops the thread. */
+  stopReadAhead(): void {
+    const a = this.ahead;
+    if (a === null) return;
+    this.ahead = null;
+    nativeAddon!.readAheadClose(a.reader); // waits for an outstanding read first
+  }
+}
+
 /**
  * Iterate batches stored in a file between `start` and `end` (Kafka `FileLogInputStream`): stops at a trailing
  * partial batch, throws {@link CorruptRecordError} for a size field < 14 or > `maxBatchSize`, or an unknown magic.
  * Each yielded `batch` is a view into an internal chunk buffer that is only valid until the next iteration.
  * With `withData` false only the first 61 bytes of each batch are guaranteed to be loaded (header fields only,
- * do not call `isValid()`).
+ * do not call `isValid()`). `readAhead` (long sequential scans: recovery) reads the next chunk on a native
+ * thread meanwhile, when the addon is built.
  */
 export function* readBatchesFromFile(
   fd: number,
   start: number,
   end: number,
-  options: { withData?: boolean; maxBatchSize?: number; chunkSize?: number } = {},
+  options: { withData?: boolean; maxBatchSize?: number; chunkSize?: number; readAhead?: boolean } = {},
 ): Generator<BatchEntry> {
   const withData = options.withData ?? true;
   const maxBatchSize = options.maxBatchSize ?? INT32_MAX;
   // Header-only scans (offset lookups) usually cover about index.interval.bytes: read small chunks for them.
   const chunkSize = options.chunkSize ?? (withData ? DEFAULT_CHUNK : HEADER_SCAN_CHUNK);
-  let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(end - start, 64)));
-  let bufStart = start; // file position of buf[0]
-  let bufLen = 0;
-  let view = buf.subarray(0, 0);
+  const chunks = new FileChunks(fd, start, end, chunkSize, withData && (options.readAhead ?? false));
+  try {
+    yield* batchesOf(chunks, start, end, withData, maxBatchSize);
+  } finally {
+    chunks.stopReadAhead();
+  }
+}
 
-  const ensure = (pos: number, n: number): boolean => {
-    if (pos >= bufStart && pos + n <= bufStart + bufLen) return true;
-    const want = Math.min(Math.max(n, chunkSize), end - pos);
-    if (want < n) return false;
-    if (buf.length < want) buf = Buffer.allocUnsafe(want);
-    let got = 0;
-    while (got < want) {
-      const r = fs.readSync(fd, buf, got, want - got, pos + got);
-      if (r === 0) break;
-      got += r;
-    }
-    bufStart = pos;
-    bufLen = got;
-    view = buf.subarray(0, got);
-    return got >= n;
-  };
-
+function* batchesOf(chunks: FileChunks, start: number, end: number, withData: boolean, maxBatchSize: number): Generator<BatchEntry> {
+  const ensure = (pos: number, n: number): boolean => chunks.ensure(pos, n);
   let position = start;
   for (;;) {
     if (position + HEADER_SIZE_UP_TO_MAGIC >= end) return;
     if (!ensure(position, HEADER_SIZE_UP_TO_MAGIC)) return;
-    const rel = position - bufStart;
+    const view = chunks.view;
+    const rel = position - chunks.bufStart;
     const recordSize = view.readInt32BE(rel + LENGTH_OFFSET);
     if (recordSize < MIN_RECORD_OVERHEAD) {
       throw new CorruptRecordError(
@@ -96,11 +198,12 @@ export function* readBatchesFromFile(
     if (magic < 0 || magic > MAGIC_V2) throw new CorruptRecordError(`Invalid magic ${magic} at position ${position}`);
     const need = withData ? size : Math.min(size, RECORD_BATCH_OVERHEAD);
     if (!ensure(position, need)) return;
-    const entry = nextBatchAt(view, position - bufStart, bufStart + bufLen - bufStart, maxBatchSize, legacyBatchAt);
+    const data = chunks.view;
+    const entry = nextBatchAt(data, position - chunks.bufStart, data.length, maxBatchSize, legacyBatchAt);
     if (entry === null) {
       // Only possible in header-only mode when the batch extends past the chunk: build the view directly.
-      const r = position - bufStart;
-      const batch: BatchView = magic === MAGIC_V2 ? new RecordBatch(view, r) : new LegacyRecordBatch(view, r);
+      const r = position - chunks.bufStart;
+      const batch: BatchView = magic === MAGIC_V2 ? new RecordBatch(data, r) : new LegacyRecordBatch(data, r);
       yield { position, size, magic, batch };
     } else {
       entry.position = position; // absolute file position (nextBatchAt saw a chunk-relative one)
@@ -220,7 +323,20 @@ export class LogSegment {
       this.logFd = fd;
       if (opts.preallocate && (opts.initFileSize ?? 0) > 0) fs.ftruncateSync(fd, opts.initFileSize!);
       this._size = 0;
+      segmentHandles.opened(this);
     }
+  }
+
+  /** Operations holding an fd across other work (async I/O, batch iteration): never released meanwhile. */
+  private pins = 0;
+  get pinned(): boolean {
+    return this.pins > 0;
+  }
+  private pin(): void {
+    this.pins++;
+  }
+  private unpin(): void {
+    this.pins--;
   }
 
   private closed = false;
@@ -252,7 +368,10 @@ export class LogSegment {
   }
   private get fd(): number {
     if (this.closed) throw new Error(`Segment ${this._logFile} is closed`);
-    if (this.logFd === null) this.logFd = fs.openSync(this._logFile, 'r+');
+    if (this.logFd === null) {
+      this.logFd = fs.openSync(this._logFile, 'r+');
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this.logFd;
   }
 
@@ -261,7 +380,8 @@ export class LogSegment {
     if (this._offsetIndex === null) {
       this._offsetIndex = new OffsetIndex(this._offsetIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
       if (this.pendingIndexSize !== null) this._offsetIndex.resize(this.pendingIndexSize);
-    }
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this._offsetIndex;
   }
   /** The time index, opened (or created, preallocated) on first use. */
@@ -269,7 +389,8 @@ export class LogSegment {
     if (this._timeIndex === null) {
       this._timeIndex = new TimeIndex(this._timeIndexFile, this.baseOffset, { maxIndexSize: this.maxIndexSize });
       if (this.pendingIndexSize !== null) this._timeIndex.resize(this.pendingIndexSize);
-    }
+      segmentHandles.opened(this);
+    } else segmentHandles.touch(this);
     return this._timeIndex;
   }
 
@@ -369,8 +490,13 @@ export class LogSegment {
   // -------------------------------------------------------------------------------------------- read
 
   /** Iterate batches from file position `start` (see {@link readBatchesFromFile}). */
-  batchesFrom(start = 0, options: { withData?: boolean; end?: number; maxBatchSize?: number } = {}): Generator<BatchEntry> {
-    return readBatchesFromFile(this.fd, start, Math.min(options.end ?? this._size, this._size), options);
+  *batchesFrom(start = 0, options: { withData?: boolean; end?: number; maxBatchSize?: number; readAhead?: boolean } = {}): Generator<BatchEntry> {
+    this.pin(); // the iteration holds the fd while its consumer may open other segments
+    try {
+      yield* readBatchesFromFile(this.fd, start, Math.min(options.end ?? this._size, this._size), options);
+    } finally {
+      this.unpin();
+    }
   }
 
   /**
@@ -452,12 +578,17 @@ export class LogSegment {
     const buf = Buffer.allocUnsafe(n);
     const fd = this.fd;
     let got = 0;
-    while (got < n) {
-      const r = await new Promise<number>((resolve, reject) =>
-        fs.read(fd, buf, got, n - got, position + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
-      );
-      if (r === 0) break;
-      got += r;
+    this.pin(); // fd used across awaits
+    try {
+      while (got < n) {
+        const r = await new Promise<number>((resolve, reject) =>
+          fs.read(fd, buf, got, n - got, position + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        );
+        if (r === 0) break;
+        got += r;
+      }
+    } finally {
+      this.unpin();
     }
     return got === n ? buf : buf.subarray(0, got);
   }
@@ -551,7 +682,7 @@ export class LogSegment {
     offsetIndex.beginBulkAppend();
     timeIndex.beginBulkAppend();
     try {
-      for (const e of this.batchesFrom(0, { withData: true, maxBatchSize: options.maxMessageSize })) {
+      for (const e of this.batchesFrom(0, { withData: true, maxBatchSize: options.maxMessageSize, readAhead: true })) {
         const batch = e.batch;
         batch.ensureValid();
         const last = batch.lastOffset;
@@ -667,6 +798,7 @@ export class LogSegment {
     this.offsetIndex.trimToValidSize();
     this.timeIndex.trimToValidSize();
     this.trimLog();
+    this.pendingIndexSize = null; // no longer active: reopened indexes keep their trimmed size
   }
 
   private trimLog(): void {
@@ -690,10 +822,22 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
-    await fsyncAsync(this.fd);
-    await this.offsetIndex.flush();
-    await this.timeIndex.flush();
-    await this.txnIndex.flush();
+    await flushSlots.acquire(); // queued flushes hold no fd
+    if (this.closed) {
+      // closed while queued: deleted, failed, or closed by a shutdown that flushed it first
+      flushSlots.release();
+      return;
+    }
+    this.pin(); // fds used across awaits
+    try {
+      await fsyncAsync(this.fd);
+      await this.offsetIndex.flush();
+      await this.timeIndex.flush();
+      await this.txnIndex.flush();
+    } finally {
+      this.unpin();
+      flushSlots.release();
+    }
   }
 
   /** Final time-index entry (if any timestamp is known), trim indexes, close everything. */
@@ -713,6 +857,7 @@ export class LogSegment {
       this.logFd = null;
     }
     this.closed = true;
+    segmentHandles.closed(this);
   }
 
   /**
@@ -722,8 +867,11 @@ export class LogSegment {
    */
   releaseHandles(): void {
     if (this.closed) return;
+    segmentHandles.closed(this);
     for (const idx of [this._offsetIndex, this._timeIndex]) {
       if (idx === null) continue;
+      // a preallocated (active) index grows back to its length when reopened
+      if (idx.length > idx.sizeInBytes && this.pendingIndexSize === null) this.pendingIndexSize = idx.length;
       idx.trimToValidSize();
       idx.closeHandler();
     }
@@ -738,6 +886,7 @@ export class LogSegment {
   /** Close file handles without trimming or writing (e.g. after a disk failure). */
   closeHandlers(): void {
     this.closed = true;
+    segmentHandles.closed(this);
     this._offsetIndex?.closeHandler();
     this._timeIndex?.closeHandler();
     this.txnIndex.close();

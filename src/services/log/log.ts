@@ -18,6 +18,7 @@ import {
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
+import { validateRecordTimestamps } from './log-validator.js';
 import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
@@ -29,6 +30,7 @@ import { PartitionMetadataError } from './partition-metadata-file.js';
 import { DELETED_FILE_SUFFIX } from './log-file-names.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
+export { InvalidTimestampError } from './log-validator.js';
 
 // ------------------------------------------------------------------------------------------------ errors
 
@@ -88,6 +90,8 @@ export interface LogHooks {
   /** Files renamed to `*.deleted` that must be removed after `delayMs` (default: removed at once). */
   scheduleDelete?: (files: string[], delayMs: number) => void;
   warn?: (message: string) => void;
+  /** Info-level messages (e.g. truncation). */
+  info?: (message: string) => void;
   now?: () => number;
   /** `producer.id.expiration.ms` (default Kafka's 86400000). */
   producerIdExpirationMs?: () => number;
@@ -489,6 +493,7 @@ export class Log {
       }
       const b = e.batch as RecordBatch;
       b.ensureValid();
+      validateRecordTimestamps(b, config, this.now());
       const count = b.recordsCount;
       if (count <= 0) throw new InvalidRecordError(`Record batch for ${this.tpString} contains no records`);
       if (b.lastOffsetDelta !== count - 1) {
@@ -848,6 +853,79 @@ export class Log {
     this._logStartOffset = newStart;
     this.io(() => this.epochCache.truncateFromStart(newStart));
     return true;
+  }
+
+  // -------------------------------------------------------------------------------------------- truncation
+
+  /**
+   * Remove every record from `targetOffset` on (Kafka `UnifiedLog.truncateTo`, a follower truncating to the
+   * leader's log). Segments above it are renamed to `.deleted` and removed after `file.delete.delay.ms`, the
+   * segment holding it is cut at that batch (indexes too), the LEO becomes `targetOffset` and the recovery point,
+   * high watermark and log start offset are capped by it; leader epochs from `targetOffset` on are dropped. A
+   * target below the first segment truncates fully ({@link truncateFullyAndStartAt}). Returns false (only the
+   * epoch cache is trimmed at the LEO) when `targetOffset` ≥ the LEO.
+   */
+  truncateTo(targetOffset: bigint): boolean {
+    if (targetOffset < 0n) throw new RangeError(`Cannot truncate partition ${this.tpString} to a negative offset (${targetOffset}).`);
+    if (targetOffset >= this.nextOffset) {
+      this.hooks.info?.(`Truncating to ${targetOffset} has no effect as the largest offset in the log is ${this.nextOffset - 1n}`);
+      this.io(() => this.epochCache.truncateFromEnd(this.nextOffset));
+      return false;
+    }
+    this.hooks.info?.(`Truncating to offset ${targetOffset}`);
+    if (this.segments[0]!.baseOffset > targetOffset) {
+      this.truncateFullyAndStartAt(targetOffset);
+      return true;
+    }
+    this.io(() => {
+      const above = this.segments.filter((seg) => seg.baseOffset > targetOffset);
+      this.scheduleSegmentDeletion(above);
+      this.segments = this.segments.slice(0, this.segments.length - above.length);
+      const active = this.activeSegment;
+      active.truncateTo(targetOffset);
+      this.epochCache.truncateFromEnd(targetOffset);
+    });
+    this.nextOffset = targetOffset;
+    if (this._recoveryPoint > targetOffset) this._recoveryPoint = targetOffset;
+    if (this._logStartOffset > targetOffset) this._logStartOffset = targetOffset;
+    if (this._highWatermark > targetOffset) this._highWatermark = targetOffset;
+    // TODO(producer state): drop producer snapshots above targetOffset and rebuild the producer state up to it
+    // (Kafka deleteProducerSnapshots + rebuildProducerState); owned by the producer-state helper.
+    return true;
+  }
+
+  /**
+   * Delete every segment and start an empty log at `newOffset` (Kafka `truncateFullyAndStartAt`): log start
+   * offset, LEO, recovery point and high watermark all become `newOffset`; the leader-epoch cache is cleared.
+   */
+  truncateFullyAndStartAt(newOffset: bigint): void {
+    this.io(() => {
+      this.scheduleSegmentDeletion(this.segments);
+      const fresh = LogSegment.open(this._dir, newOffset, this.segmentOptions());
+      void fresh.offsetIndex; // index files now, preallocated (as a roll)
+      void fresh.timeIndex;
+      this.segments = [fresh];
+      this.dirNeedsFlush = true;
+      this.epochCache.truncateFromEnd(-1n);
+    });
+    this.nextOffset = newOffset;
+    this._logStartOffset = newOffset;
+    this._recoveryPoint = newOffset;
+    this._highWatermark = newOffset;
+    // TODO(producer state): producerStateManager.truncateFullyAndStartAt(newOffset) (all snapshots deleted, state
+    // emptied); owned by the producer-state helper.
+  }
+
+  /** Close `segs`, rename their files to `.deleted` and have them removed after `file.delete.delay.ms`. */
+  private scheduleSegmentDeletion(segs: readonly LogSegment[]): void {
+    const files: string[] = [];
+    for (const seg of segs) {
+      seg.closeHandlers();
+      seg.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+      for (const f of [seg.logFile, seg.offsetIndexFile, seg.timeIndexFile, seg.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
+    }
+    if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
+    else for (const f of files) fs.rmSync(f, { force: true });
   }
 
   // -------------------------------------------------------------------------------------------- close

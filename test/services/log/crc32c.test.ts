@@ -1,4 +1,6 @@
-import { describe, expect, it, afterEach, vi } from 'vitest';
+import { describe, expect, it, afterEach, beforeEach, vi } from 'vitest';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { crc32c, crc32cJs, nativeCrc32cLoaded, NATIVE_THRESHOLD, setCrc32cImplementation } from '../../../src/services/log/crc32c.js';
 
 // Bit-at-a-time reference (independent of the table implementation).
@@ -76,5 +78,38 @@ describe('crc32c', () => {
     } finally {
       delete process.env['RAFKA_CRC32C_JS'];
     }
+  });
+});
+
+describe('crc32c addon (native/crc32c.c, three interleaved SSE4.2 streams)', () => {
+  beforeEach(() => vi.resetModules()); // the fallback test above leaves a JS-only module in the cache
+
+  it('is the implementation in use when built, and agrees with the reference across its block boundaries', async () => {
+    const m = await import('../../../src/services/log/crc32c.js');
+    if (!fs.existsSync(m.ADDON_PATH) || process.env['RAFKA_NATIVE'] === '0') {
+      // only where the build could not run (no compiler / not x86-64) or it is switched off: JS or @node-rs/crc32
+      expect(m.crc32cImplementation).not.toBe('addon');
+      return;
+    }
+    expect(m.crc32cImplementation).toBe('addon');
+    const data = pseudoRandom(3 * 4096 * 2 + 3 * 256 * 3 + 100, 99);
+    // lengths around 3 × 4096 (long blocks) and 3 × 256 (short blocks), unaligned starts, a running initial CRC
+    for (const len of [80, 767, 768, 769, 3 * 256 * 2 + 5, 12287, 12288, 12289, 16014, 24576 + 7, data.length - 7]) {
+      for (const start of [0, 1, 5, 7]) {
+        const end = Math.min(data.length, start + len);
+        expect(m.crc32c(data, start, end)).toBe(reference(data, start, end));
+        const mid = start + (len >> 1);
+        expect(m.crc32c(data, mid, end, m.crc32c(data, start, mid))).toBe(reference(data, start, end));
+      }
+    }
+  });
+
+  it('rejects ranges outside the buffer instead of reading past it', async () => {
+    const m = await import('../../../src/services/log/crc32c.js');
+    if (m.crc32cImplementation !== 'addon') return;
+    const addon = createRequire(import.meta.url)(m.ADDON_PATH) as { crc32c: (b: Uint8Array, s: number, e: number, i: number) => number };
+    expect(() => addon.crc32c(Buffer.alloc(100), 0, 101, 0)).toThrow(RangeError);
+    expect(() => addon.crc32c(Buffer.alloc(100), 50, 40, 0)).toThrow(RangeError);
+    expect(() => addon.crc32c('x' as unknown as Uint8Array, 0, 1, 0)).toThrow(TypeError);
   });
 });

@@ -14,7 +14,9 @@ describe('LogConfig', () => {
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
       flushMessages: 7, flushMs: 900, retentionMs: 180_000, retentionBytes: 12345, maxMessageBytes: 2000,
-      messageTimestampType: 'LogAppendTime', fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
+      messageTimestampType: 'LogAppendTime',
+      messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
+      fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LogSegment, LogSegmentOffsetOverflowError } from '../../../src/services/log/log-segment.js';
+import { LogSegment, LogSegmentOffsetOverflowError, readBatchesFromFile } from '../../../src/services/log/log-segment.js';
+import { nativeAddon } from '../../../src/services/log/native-addon.js';
+import { decodeLog, encodeBatch } from './log-test-helpers.js';
 import { hex, pyDecode, pyEncodeBatches, type PyBatchSpec } from './kafka-python.js';
 
 const T = 1_700_000_000_000;
@@ -423,5 +425,81 @@ describe('LogSegment on Kafka 2.7.1 data', () => {
     expect(seg.timeIndex.lastEntry).toEqual(before); // same final time entry as Kafka wrote
     seg.close();
     expect(fs.readFileSync(path.join(dir, '00000000000000000000.timeindex'))).toEqual(fs.readFileSync(path.join(src, '00000000000000000000.timeindex')));
+  });
+});
+
+describe('LogSegment recovery read-ahead (native thread reads the next chunk)', () => {
+  /** Batches of very different sizes (100 B … 300 KiB, one of 1.5 MiB: larger than a chunk), ~4 MiB in all. */
+  function mixedSegment(): { all: Buffer; starts: number[]; sizes: number[] } {
+    const bufs: Buffer[] = [];
+    let seed = 99;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed % n);
+    let off = 0n;
+    for (let i = 0; bufs.reduce((a, b) => a + b.length, 0) < 4 << 20; i++) {
+      const len = i === 25 ? 3 << 19 : [100, 3000, 20_000, 300_000][rnd(4)]! + rnd(5000);
+      bufs.push(encodeBatch([{ key: null, value: Buffer.alloc(len, i & 0xff), timestamp: T + i }], { baseOffset: off }));
+      off += 1n;
+    }
+    const starts: number[] = [];
+    bufs.reduce((p, b) => (starts.push(p), p + b.length), 0);
+    return { all: Buffer.concat(bufs), starts, sizes: bufs.map((b) => b.length) };
+  }
+
+  it('yields the same batches with and without read-ahead across many chunk boundaries, all CRC-valid', () => {
+    const { all, starts, sizes } = mixedSegment();
+    const f = path.join(dir, 'x.log');
+    fs.writeFileSync(f, all);
+    const fd = fs.openSync(f, 'r');
+    try {
+      for (const chunkSize of [64 << 10, 1 << 20]) {
+        const seen: Array<[number, number]> = [];
+        for (const e of readBatchesFromFile(fd, 0, all.length, { chunkSize, readAhead: true })) {
+          expect(e.batch.isValid(), `batch at ${e.position}`).toBe(true);
+          seen.push([e.position, e.size]);
+        }
+        expect(seen).toEqual(starts.map((s, i) => [s, sizes[i]!]));
+        const plain = [...readBatchesFromFile(fd, 0, all.length, { chunkSize })].map((e) => [e.position, e.size]);
+        expect(plain).toEqual(seen);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('recover() uses it when the addon is built and truncates exactly at a flipped byte 3 MiB in', () => {
+    const { all, starts } = mixedSegment();
+    const bad = starts.findIndex((s) => s > 3 << 20);
+    const d = Buffer.from(all);
+    d[starts[bad]! + 70]! ^= 0x10;
+    fs.writeFileSync(path.join(dir, '00000000000000000000.log'), d);
+    let created = 0;
+    const addon = nativeAddon;
+    const original = addon?.readAheadCreate;
+    if (addon) addon.readAheadCreate = () => (created++, original!.call(addon));
+    try {
+      const seg = LogSegment.open(dir, 0n, { fileAlreadyExists: true });
+      expect(seg.recover()).toBe(all.length - starts[bad]!);
+      expect(seg.readNextOffset()).toBe(BigInt(bad));
+      seg.close();
+    } finally {
+      if (addon) addon.readAheadCreate = original!;
+    }
+    expect(decodeLog(fs.readFileSync(path.join(dir, '00000000000000000000.log'))).batches.every((b) => b.crcOk)).toBe(true);
+    expect(fs.statSync(path.join(dir, '00000000000000000000.log')).size).toBe(starts[bad]);
+    if (addon && process.env['RAFKA_READ_AHEAD'] !== '0') expect(created).toBe(1);
+  });
+
+  it('the addon reports a failed read as an fs-style error', () => {
+    if (!nativeAddon) return;
+    const fd = fs.openSync(dir, 'r'); // a directory: pread fails with EISDIR
+    const r = nativeAddon.readAheadCreate();
+    try {
+      nativeAddon.readAheadStart(r, fd, Buffer.alloc(16), 0, 16, 0);
+      expect(() => nativeAddon!.readAheadWait(r)).toThrow(expect.objectContaining({ code: 'EISDIR', syscall: 'read' }));
+      expect(() => nativeAddon!.readAheadStart(r, fd, Buffer.alloc(16), 8, 16, 0)).toThrow(RangeError);
+    } finally {
+      nativeAddon.readAheadClose(r);
+      fs.closeSync(fd);
+    }
   });
 });

@@ -76,6 +76,7 @@ describe('Produce', () => {
     ['RecordBatchTooLargeError', ErrorCode.RECORD_LIST_TOO_LARGE],
     ['CorruptRecordError', ErrorCode.CORRUPT_MESSAGE],
     ['InvalidRecordError', ErrorCode.INVALID_RECORD],
+    ['InvalidTimestampError', ErrorCode.INVALID_TIMESTAMP],
     ['KafkaStorageError', ErrorCode.KAFKA_STORAGE_ERROR],
     ['OutOfOrderSequenceError', ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER],
     ['InvalidProducerEpochError', ErrorCode.INVALID_PRODUCER_EPOCH],

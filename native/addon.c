@@ -1,0 +1,9 @@
+#include "addon.h"
+
+static napi_value Init(napi_env env, napi_value exports) {
+  rafka_init_crc32c(env, exports);
+  rafka_init_read_ahead(env, exports);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

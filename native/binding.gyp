@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "rafka_native",
+      "sources": ["addon.c", "crc32c.c", "read-ahead.c"],
+      "cflags": ["-O3", "-std=gnu11", "-pthread"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}
