@@ -889,8 +889,7 @@ export class Log {
     if (this._recoveryPoint > targetOffset) this._recoveryPoint = targetOffset;
     if (this._logStartOffset > targetOffset) this._logStartOffset = targetOffset;
     if (this._highWatermark > targetOffset) this._highWatermark = targetOffset;
-    // TODO(producer state): drop producer snapshots above targetOffset and rebuild the producer state up to it
-    // (Kafka deleteProducerSnapshots + rebuildProducerState); owned by the producer-state helper.
+    this.rebuildProducerStateAfterTruncation(targetOffset);
     return true;
   }
 
@@ -912,8 +911,22 @@ export class Log {
     this._logStartOffset = newOffset;
     this._recoveryPoint = newOffset;
     this._highWatermark = newOffset;
-    // TODO(producer state): producerStateManager.truncateFullyAndStartAt(newOffset) (all snapshots deleted, state
-    // emptied); owned by the producer-state helper.
+    this.rebuildProducerStateAfterTruncation(newOffset, true);
+  }
+
+  /**
+   * Producer state after a truncation to `leo` (Kafka `deleteProducerSnapshots` above it + `rebuildProducerState`):
+   * snapshots past the new end go, the map is emptied and rebuilt lazily from the remaining snapshots and batches,
+   * as at load; with nothing left it simply starts empty at `leo`. A full truncation deletes every snapshot.
+   */
+  private rebuildProducerStateAfterTruncation(leo: bigint, full = false): void {
+    let snaps = listProducerSnapshots(this._dir);
+    for (const s of snaps) if (full || s.offset > leo) fs.rmSync(s.file, { force: true });
+    snaps = full ? [] : snaps.filter((s) => s.offset <= leo);
+    this.producerStateManager.importEntries([], this._logStartOffset);
+    this.lastSnapOffset = snaps.at(-1)?.offset ?? this._logStartOffset;
+    this.pendingProducerLoad = !full && (leo > this._logStartOffset || snaps.length > 0) ? { snapshots: snaps, lastOffset: leo } : null;
+    if (this.pendingProducerLoad === null) this.producerStateManager.updateMapEndOffset(leo);
   }
 
   /** Close `segs`, rename their files to `.deleted` and have them removed after `file.delete.delay.ms`. */

@@ -219,3 +219,32 @@ describe('producer state across restarts', () => {
     expired.close();
   });
 });
+
+describe('producer state after a truncation (Kafka UnifiedLog.truncateTo → rebuildProducerState)', () => {
+  it('forgets the batches cut off: their retry is appended again, an earlier one is still a duplicate; snapshots past the end go', async () => {
+    const { log, dir } = await newLog(cfg({ segmentBytes: 400 }));
+    const firsts: bigint[] = [];
+    for (let s = 0; s < 24; s += 2) firsts.push(log.appendAsLeader(idem(7n, 0, s, 2), 0).firstOffset); // rolls: snapshots
+    const target = firsts[6]!; // keep sequences 0..11; the snapshot at 16 is past the new end
+    const snapsAbove = readdirSync(dir).filter((f) => f.endsWith('.snapshot') && BigInt(f.slice(0, 20)) > target);
+    expect(snapsAbove.length).toBeGreaterThan(0);
+    expect(log.truncateTo(target)).toBe(true);
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.snapshot'))) expect(BigInt(f.slice(0, 20)) <= target).toBe(true);
+    // sequence 12 was cut: it is the next expected, not a duplicate
+    const again = log.appendAsLeader(idem(7n, 0, 12, 2), 0);
+    expect(again.firstOffset).toBe(target);
+    // sequence 10 (kept) is still answered with its original offsets
+    const retry = log.appendAsLeader(idem(7n, 0, 10, 2), 0);
+    expect(retry.firstOffset).toBe(firsts[5]);
+    expect(log.logEndOffset).toBe(target + 2n);
+    expect(() => log.appendAsLeader(idem(7n, 0, 22, 2), 0)).toThrow(OutOfOrderSequenceError);
+  });
+
+  it('starts empty after truncateFullyAndStartAt: any sequence is accepted again and every snapshot is gone', async () => {
+    const { log, dir } = await newLog(cfg({ segmentBytes: 400 }));
+    for (let s = 0; s < 12; s += 2) log.appendAsLeader(idem(8n, 0, s, 2), 0);
+    log.truncateFullyAndStartAt(100n);
+    expect(readdirSync(dir).filter((x) => x.endsWith('.snapshot'))).toEqual([]);
+    expect(log.appendAsLeader(idem(8n, 0, 4, 2), 0).firstOffset).toBe(100n); // a duplicate before; unknown producer now
+  });
+});
