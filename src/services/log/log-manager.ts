@@ -21,6 +21,8 @@ import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
+import { cleanupCompacts } from './log-config.js';
+import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
@@ -116,6 +118,8 @@ export class LogManager {
   private deleteTimer: NodeJS.Timeout | null = null;
   private readonly reportedFailures = new Set<string>();
   private shutDown = false;
+  /** Kafka's `cleaner`: null unless log.cleaner.enable (the LogCleaner machine runs it). */
+  readonly cleaner: LogCleaner | null;
 
   private constructor(opts: LogManagerOptions, dirs: DirState[], offline: Array<{ dir: string; error: string }>) {
     this.opts = opts;
@@ -128,6 +132,22 @@ export class LogManager {
       warn: (m) => opts.log.warn(m),
       now: opts.now,
     };
+    this.cleaner = this.createCleaner();
+  }
+
+  /** The log cleaner over this manager's logs (I/O errors go where the logs' go: the dir goes offline). */
+  private createCleaner(): LogCleaner | null {
+    const config = cleanerConfig(this.opts.config);
+    if (!cleanerEnabled(config)) return null;
+    return new LogCleaner({
+      config, logDirs: [...this.dirs.keys()], logs: () => this.logs.values(), log: this.opts.log, now: this.opts.now,
+      onIoError: (dir, err) => this.reportDirFailure(dir, err),
+    });
+  }
+
+  /** With a cleaner, compacted logs (also `compact,delete`) get their retention from it, as in Kafka. */
+  private retentionByCleaner(l: Log): boolean {
+    return this.cleaner !== null && cleanupCompacts(l.config);
   }
 
   /**
@@ -423,6 +443,7 @@ export class LogManager {
     if (!log) return false;
     this.logs.delete(key);
     const logDir = log.logDir;
+    this.cleaner?.abortCleaning(key, logDir);
     try {
       if (!log.isOffline) log.close();
       const target = path.join(logDir, deleteDirName(topic, partition));
@@ -513,7 +534,7 @@ export class LogManager {
     let deletedSegments = 0;
     const now = this.now();
     for (const l of this.logs.values()) {
-      if (l.isOffline) continue;
+      if (l.isOffline || this.retentionByCleaner(l)) continue;
       try {
         deletedSegments += l.deleteOldSegments(now);
       } catch (e) {
@@ -579,6 +600,7 @@ export class LogManager {
     if (!state) return;
     this.dirs.delete(dir);
     this.offline.push({ dir, error: `Log dir ${dir} failed` });
+    this.cleaner?.handleLogDirFailure(dir);
     for (const [key, l] of this.logs) {
       if (l.logDir !== dir) continue;
       l.closeHandlers();
@@ -586,6 +608,15 @@ export class LogManager {
     }
     state.lock.release().catch((e) => this.opts.log.warn(`Could not release the lock of ${dir}: ${(e as Error).message}`));
     this.opts.log.error(`Logs for partitions in dir ${dir} are offline and the dir is removed from the live log dirs`);
+  }
+
+  /** Kafka stops the cleaner first: a clean in progress is aborted and its `.cleaned` files removed. */
+  private async stopCleaner(): Promise<void> {
+    try {
+      await this.cleaner?.shutdown();
+    } catch (e) {
+      this.opts.log.error({ err: e }, `Error shutting down the log cleaner: ${(e as Error).message}`);
+    }
   }
 
   /**
@@ -596,6 +627,7 @@ export class LogManager {
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
+    await this.stopCleaner();
     if (this.deleteTimer) clearTimeout(this.deleteTimer);
     this.deleteTimer = null;
     const byDir = this.logsByDir();

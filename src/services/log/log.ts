@@ -18,7 +18,8 @@ import {
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
-import { type LogConfig, randomSegmentJitter } from './log-config.js';
+import { cleanupCompacts, type LogConfig, randomSegmentJitter } from './log-config.js';
+import { validateKeysForCompactedTopic } from './compacted-keys.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import {
   CorruptSnapshotError, listProducerSnapshots, ProducerStateTable, readProducerSnapshot, writeProducerSnapshot,
@@ -27,7 +28,7 @@ import {
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { CheckpointFileError } from './checkpoint-file.js';
 import { PartitionMetadataError } from './partition-metadata-file.js';
-import { DELETED_FILE_SUFFIX } from './log-file-names.js';
+import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 
@@ -492,6 +493,7 @@ export class Log {
       }
       const b = e.batch as RecordBatch;
       b.ensureValid();
+      if (cleanupCompacts(config)) validateKeysForCompactedTopic(b, this.tpString);
       const count = b.recordsCount;
       if (count <= 0) throw new InvalidRecordError(`Record batch for ${this.tpString} contains no records`);
       if (b.lastOffsetDelta !== count - 1) {
@@ -816,6 +818,46 @@ export class Log {
     if (newStart <= this._logStartOffset) return false;
     this._logStartOffset = newStart;
     this.io(() => this.epochCache.truncateFromStart(newStart));
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------- log cleaner
+
+  /** The live segments overlapping [from, to) (Kafka `logSegments(from, to)`), ascending. */
+  logSegments(from = 0n, to?: bigint): LogSegment[] {
+    const out: LogSegment[] = [];
+    for (let i = Math.max(0, this.floorSegmentIndex(from)); i < this.segments.length; i++) {
+      const s = this.segments[i]!;
+      if (to !== undefined && s.baseOffset >= to) break;
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Swap a `.cleaned` segment in for the contiguous segments `old` it replaces (Kafka `replaceSegments`), in
+   * Kafka's crash-safe order: `.cleaned` → `.swap`, old segments → `.deleted` (removed after file.delete.delay.ms
+   * by hooks.scheduleDelete; their handles stay open for reads in flight, the caller closes them), `.swap` → ''.
+   * A crash at any point is completed or undone by the loader (segment-recovery.ts). Returns false, changing
+   * nothing, when `old` are no longer the log's segments.
+   */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean {
+    this.checkUsable();
+    const i = this.segments.indexOf(old[0]!);
+    if (i < 0 || old.some((s, k) => this.segments[i + k] !== s) || i + old.length >= this.segments.length) return false;
+    this.io(() => {
+      cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
+      this.segments.splice(i, old.length, cleaned);
+      const files: string[] = [];
+      for (const s of old) {
+        s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+        for (const f of [s.logFile, s.offsetIndexFile, s.timeIndexFile, s.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
+      }
+      if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
+      else for (const f of files) fs.rmSync(f, { force: true });
+      cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
+      fsyncDirSync(this._dir);
+    });
     return true;
   }
 

@@ -1,0 +1,213 @@
+/**
+ * The log cleaner service (Kafka `LogCleaner` + one `CleanerThread`'s work): the LogCleaner machine
+ * (src/machines/log-cleaner.ts) calls {@link LogCleaner.cleanFilthiestLog} in a loop and sleeps
+ * `log.cleaner.backoff.ms` when nothing was cleaned. The work runs on the event loop in slices (see cleaner.ts).
+ *
+ * `log.cleaner.threads` > 1 does not add parallelism here (one JS thread): one loop runs, with the offset map
+ * sized `log.cleaner.dedupe.buffer.size / log.cleaner.threads` as each of Kafka's threads would have.
+ */
+import type { KafkaConfig } from '../../../config/kafka-config.js';
+import type { Logger } from '../../../logger.js';
+import { isIoError, KafkaStorageError, type Log } from '../log.js';
+import type { LogSegment } from '../log-segment.js';
+import { Cleaner, type CleanerStats, LogCleaningAbortedError, type LogToClean } from './cleaner.js';
+import { LogCleanerManager, tpOf } from './log-cleaner-manager.js';
+import { OffsetMap } from './offset-map.js';
+
+/** Kafka `CleanerConfig`. */
+export interface CleanerConfig {
+  numThreads: number;
+  dedupeBufferSize: number;
+  dedupeBufferLoadFactor: number;
+  backoffMs: number;
+  enableCleaner: boolean;
+}
+
+export function cleanerConfig(config: KafkaConfig): CleanerConfig {
+  return {
+    numThreads: config.getInt('log.cleaner.threads'),
+    dedupeBufferSize: config.getLong('log.cleaner.dedupe.buffer.size'),
+    dedupeBufferLoadFactor: config.getDouble('log.cleaner.io.buffer.load.factor'),
+    backoffMs: config.getLong('log.cleaner.backoff.ms'),
+    enableCleaner: config.getBoolean('log.cleaner.enable'),
+  };
+}
+
+/** The cleaner runs when enabled and given at least one thread (Kafka starts no thread with 0). */
+export const cleanerEnabled = (c: CleanerConfig): boolean => c.enableCleaner && c.numThreads > 0;
+
+export interface LogCleanerOptions {
+  config: CleanerConfig;
+  logDirs: string[];
+  logs: () => Iterable<Log>;
+  log: Logger;
+  /** I/O error while cleaning a log of `dir` (the LogDirFailureChannel). */
+  onIoError: (dir: string, error: Error) => void;
+  now?: () => number;
+  yieldMs?: number;
+}
+
+export class LogCleaner {
+  readonly manager: LogCleanerManager;
+  readonly config: CleanerConfig;
+  private readonly opts: LogCleanerOptions;
+  private readonly cleaner: Cleaner;
+  private current: Promise<boolean> | null = null;
+  private stopped = false;
+  private started: Promise<void> | null = null;
+  private readonly retired = new Set<{ timer: NodeJS.Timeout; segments: LogSegment[] }>();
+  /** Stats of the last clean (Kafka's lastStats). */
+  lastStats: CleanerStats | null = null;
+
+  constructor(opts: LogCleanerOptions) {
+    this.opts = opts;
+    this.config = opts.config;
+    this.manager = new LogCleanerManager({ logDirs: opts.logDirs, logs: opts.logs, log: opts.log, onIoError: opts.onIoError });
+    const memory = Math.min(opts.config.dedupeBufferSize / Math.max(1, opts.config.numThreads), 0x7fffffff);
+    this.cleaner = new Cleaner({
+      offsetMap: new OffsetMap(memory),
+      dupBufferLoadFactor: opts.config.dedupeBufferLoadFactor,
+      checkDone: (tp) => this.checkDone(tp),
+      retireSegments: (segments, delayMs) => this.retire(segments, delayMs),
+      now: opts.now,
+      yieldMs: opts.yieldMs,
+      log: opts.log,
+    });
+  }
+
+  /** Read the `cleaner-offset-checkpoint` files (once; Kafka's LogCleaner.startup). */
+  startup(): Promise<void> {
+    return (this.started ??= this.manager.loadCheckpoints());
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private checkDone(tp: string): void {
+    if (this.stopped) throw new LogCleaningAbortedError('The log cleaner is shutting down');
+    this.manager.checkCleaningAborted(tp);
+  }
+
+  /** One round of Kafka's `CleanerThread.doWork`: clean the filthiest log, then retention of compacted logs. True if a log was cleaned. */
+  cleanFilthiestLog(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (this.current) return this.current;
+    const p = this.doCleanFilthiestLog().finally(() => { this.current = null; });
+    this.current = p;
+    return p;
+  }
+
+  private async doCleanFilthiestLog(): Promise<boolean> {
+    await this.startup();
+    const now = (this.opts.now ?? Date.now)();
+    const ltc = await this.manager.grabFilthiestCompactedLog(now);
+    let cleaned = false;
+    if (ltc) {
+      try {
+        await this.cleanLog(ltc);
+        cleaned = true;
+      } catch (e) {
+        this.markUncleanable(ltc.log, e);
+      }
+    }
+    if (!this.stopped) this.deleteOldSegmentsOfCompactedLogs();
+    this.manager.maintainUncleanablePartitions();
+    return cleaned;
+  }
+
+  private markUncleanable(log: Log, e: unknown): void {
+    this.opts.log.warn({ topicPartition: tpOf(log), dir: log.logDir, err: e }, `Unexpected exception thrown when cleaning log ${log}. Marking its partition (${tpOf(log)}) as uncleanable`);
+    this.manager.markPartitionUncleanable(log.logDir, tpOf(log));
+  }
+
+  /** Kafka `cleanLog`: aborts and offline logs are not failures; an I/O error takes the dir offline. */
+  private async cleanLog(ltc: LogToClean): Promise<void> {
+    const { topicPartition: tp, log } = ltc;
+    let endOffset = ltc.firstDirtyOffset;
+    try {
+      const { endOffset: next, stats } = await this.cleaner.clean(ltc);
+      endOffset = next;
+      this.recordStats(tp, ltc.firstDirtyOffset, endOffset, stats);
+    } catch (e) {
+      if (e instanceof LogCleaningAbortedError) {
+        this.opts.log.info({ topicPartition: tp }, `Cleaning of ${tp} aborted: ${e.message}`);
+      } else if (e instanceof KafkaStorageError) {
+        // the log's dir is already offline
+      } else if (isIoError(e)) {
+        this.opts.log.error({ topicPartition: tp, dir: log.logDir, err: e }, `Failed to clean up log for ${tp} in dir ${log.logDir} due to IOException`);
+        this.opts.onIoError(log.logDir, e as Error);
+      } else throw e;
+    } finally {
+      await this.manager.doneCleaning(tp, log.logDir, endOffset);
+    }
+  }
+
+  /** Retention of compacted logs runs here, not in the LogManager's retention task (Kafka `deletableLogs`). */
+  private deleteOldSegmentsOfCompactedLogs(): void {
+    const deletable = this.manager.deletableLogs();
+    try {
+      for (const log of deletable) {
+        try {
+          if (!log.isOffline) log.deleteOldSegments();
+        } catch (e) {
+          if (!(e instanceof KafkaStorageError)) this.markUncleanable(log, e);
+        }
+      }
+    } finally {
+      this.manager.doneDeleting(deletable.map(tpOf));
+    }
+  }
+
+  private recordStats(tp: string, from: bigint, to: bigint, stats: CleanerStats): void {
+    this.lastStats = stats;
+    const mb = (b: number): number => Math.round((b / (1024 * 1024)) * 10) / 10;
+    const secs = Math.max(stats.elapsedSecs, 1e-3);
+    this.opts.log.info({
+      topicPartition: tp, from: String(from), to: String(to), seconds: Math.round(secs * 1000) / 1000,
+      mbRead: mb(stats.bytesRead), mbWritten: mb(stats.bytesWritten), messagesRead: stats.messagesRead, messagesWritten: stats.messagesWritten,
+      bufferUtilization: Math.round(stats.bufferUtilization * 1000) / 1000,
+    }, `Log cleaner cleaned log ${tp} (dirty section = [${from}, ${to}]): ${mb(stats.bytesRead)} MB processed in ${secs.toFixed(1)} s, ` +
+      `${(100 * (1 - stats.bytesWritten / Math.max(1, stats.bytesRead))).toFixed(1)}% size reduction (${(100 * (1 - stats.messagesWritten / Math.max(1, stats.messagesRead))).toFixed(1)}% fewer messages)`);
+    if (stats.invalidMessagesRead > 0) this.opts.log.warn({ topicPartition: tp }, `Found ${stats.invalidMessagesRead} invalid messages during compaction.`);
+  }
+
+  /** Swapped-out segments keep their handles until `file.delete.delay.ms` (fetches in flight may still read them). */
+  private retire(segments: LogSegment[], delayMs: number): void {
+    const entry = { segments, timer: setTimeout(() => { this.retired.delete(entry); closeAll(segments); }, Math.min(delayMs, 2 ** 31 - 1)) };
+    entry.timer.unref();
+    this.retired.add(entry);
+  }
+
+  /** Stop cleaning `tp` (log deleted); its checkpoint entry goes too. */
+  abortCleaning(tp: string, dir?: string): void {
+    this.manager.abortCleaning(tp);
+    if (dir !== undefined) void this.manager.updateCheckpoints(dir, undefined, tp);
+  }
+
+  handleLogDirFailure(dir: string): void {
+    this.manager.handleLogDirFailure(dir);
+  }
+
+  /** Kafka `LogCleaner.shutdown`: abort the clean in progress and wait for it (its `.cleaned` files are removed). */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.manager.abortAll();
+    await this.current?.catch(() => false);
+    for (const r of this.retired) {
+      clearTimeout(r.timer);
+      closeAll(r.segments);
+    }
+    this.retired.clear();
+  }
+}
+
+function closeAll(segments: LogSegment[]): void {
+  for (const s of segments) {
+    try {
+      s.closeHandlers();
+    } catch {
+      // already gone
+    }
+  }
+}
