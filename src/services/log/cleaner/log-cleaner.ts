@@ -100,6 +100,7 @@ export class LogCleaner {
 
   private async doCleanFilthiestLog(): Promise<boolean> {
     await this.startup();
+    if (this.stopped) return false;
     const now = (this.opts.now ?? Date.now)();
     const ltc = await this.manager.grabFilthiestCompactedLog(now);
     let cleaned = false;
