@@ -624,7 +624,7 @@ export class Log {
     const needDir = this.dirNeedsFlush;
     this.dirNeedsFlush = false;
     try {
-      for (const s of segs) if (s.isOpen) await s.flush();
+      for (const s of segs) if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
       if (needDir) {
         const fh = await fs.promises.open(this._dir, 'r');
         try {
@@ -720,6 +720,8 @@ export class Log {
       try {
         info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
       } catch (e) {
+        // swapped out by the cleaner while reading: its records are in the segment that replaced it
+        if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
         if (!seg.isOpen || this.closed) {
           throw new OffsetOutOfRangeError(`Segment ${seg.baseOffset} of ${this.tpString} was deleted while reading offset ${startOffset}`);
         }
@@ -859,6 +861,21 @@ export class Log {
       fsyncDirSync(this._dir);
     });
     return true;
+  }
+
+  /** A segment the cleaner swapped out (still covered by the log's offsets, unlike one deleted by retention). */
+  private wasReplaced(seg: LogSegment): boolean {
+    return !this.segments.includes(seg) && seg.baseOffset >= this._logStartOffset;
+  }
+
+  /** Flush a segment; one the cleaner swapped out meanwhile (handles closed) no longer needs it. */
+  private async flushUnlessReplaced(s: LogSegment): Promise<void> {
+    try {
+      await s.flush();
+    } catch (e) {
+      if (!this.segments.includes(s)) return;
+      throw e;
+    }
   }
 
   // -------------------------------------------------------------------------------------------- close
