@@ -145,9 +145,12 @@ export class LogManager {
     });
   }
 
-  /** With a cleaner, compacted logs (also `compact,delete`) get their retention from it, as in Kafka. */
+  /**
+   * Compacted logs (also `compact,delete`) get their retention from the cleaner, as in Kafka (whose retention task
+   * skips them even when the cleaner is disabled).
+   */
   private retentionByCleaner(l: Log): boolean {
-    return this.cleaner !== null && cleanupCompacts(l.config);
+    return cleanupCompacts(l.config);
   }
 
   /**
