@@ -841,7 +841,8 @@ export class Log {
    * Kafka's crash-safe order: `.cleaned` → `.swap`, old segments → `.deleted` (removed after file.delete.delay.ms
    * by hooks.scheduleDelete; their handles stay open for reads in flight, the caller closes them), `.swap` → ''.
    * A crash at any point is completed or undone by the loader (segment-recovery.ts). Returns false, changing
-   * nothing, when `old` are no longer the log's segments.
+   * nothing, when `old` are no longer the log's segments. The caller fsyncs the partition dir afterwards (off the
+   * event loop); the cleaned segment must be flushed before.
    */
   replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean {
     this.checkUsable();
@@ -858,7 +859,6 @@ export class Log {
       if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
       else for (const f of files) fs.rmSync(f, { force: true });
       cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
-      fsyncDirSync(this._dir);
     });
     return true;
   }

@@ -133,7 +133,7 @@ export class Cleaner {
   /** Map key → latest offset for [start, end); stops when the map reaches slots × load factor (Kafka `buildOffsetMap`). */
   async buildOffsetMap(log: Log, tp: string, start: bigint, end: bigint, stats: CleanerStats): Promise<void> {
     const map = this.offsetMap;
-    map.clear();
+    await map.clearInSlices(() => this.checkpoint(tp));
     const dirty = log.logSegments(start, end);
     this.opts.log?.info({ topicPartition: tp, segments: dirty.length, start: String(start), end: String(end) }, `Building offset map for log ${tp} for ${dirty.length} segments in offset range [${start}, ${end}).`);
     const txn = new CleanedTransactionMetadata();
@@ -216,7 +216,7 @@ export class Cleaner {
         await this.cleanInto(tp, seg, cleaned, retainLegacyDeletes, log.config.deleteRetentionMs, txn, lastRecords, upperBoundOffsetOfCleaningRound, stats, currentTime);
       }
       cleaned.onBecomeInactiveSegment();
-      cleaned.flushSync();
+      await cleaned.flush(); // fsyncs on the thread pool, not the event loop
       // keep the last modified time of the originals (legacy delete horizon, time-based retention of empty segments)
       const modified = segments[segments.length - 1]!.lastModified / 1000;
       fs.utimesSync(cleaned.logFile, modified, modified);
@@ -227,6 +227,7 @@ export class Cleaner {
       cleaned.deleteIfExists();
       throw e;
     }
+    await fsyncDir(log.dir); // the renames of the swap
     cleaned.releaseHandles();
     this.opts.retireSegments?.(segments, log.config.fileDeleteDelayMs);
   }
@@ -386,6 +387,15 @@ function lastRecordsOfActiveProducers(log: Log): LastRecords {
   const m: LastRecords = new Map();
   for (const e of log.producerEntries()) m.set(e.producerId, { lastDataOffset: e.lastOffset >= 0n ? e.lastOffset : null, producerEpoch: e.epoch });
   return m;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A new segment `<base>.log.cleaned` (+ indexes) in the log's dir; stale `.cleaned` files of a crash are removed first. */

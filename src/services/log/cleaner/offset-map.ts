@@ -22,6 +22,10 @@ export class OffsetMap {
   private probes = 0;
   /** Scratch for the current key's hash (h1..h4). */
   private readonly h = new Int32Array(4);
+  /** Slots filled since the last clear (up to a quarter of the slots), so clearing costs O(entries). */
+  private used: Int32Array | null = null;
+  private usedCount = 0;
+  private usedOverflow = false;
 
   /** `memory`: bytes for the table (Kafka: dedupe buffer size / cleaner threads, at most 2^31 - 1). */
   constructor(memory: number) {
@@ -91,6 +95,22 @@ export class OffsetMap {
     hashes.set(this.h, slot * 4);
     offsets[slot] = offset;
     this.entries++;
+    this.trackUsed(slot);
+  }
+
+  private trackUsed(slot: number): void {
+    if (this.usedOverflow) return;
+    if (this.used === null || this.usedCount === this.used.length) {
+      const cap = Math.max(1, Math.floor(this.slots / 4));
+      if (this.used !== null && this.used.length >= cap) {
+        this.usedOverflow = true;
+        return;
+      }
+      const next = new Int32Array(Math.min(cap, Math.max(1024, (this.used?.length ?? 0) * 2)));
+      if (this.used) next.set(this.used);
+      this.used = next;
+    }
+    this.used[this.usedCount++] = slot;
   }
 
   /** The offset mapped for the key, or -1 (Kafka `get`). */
@@ -118,12 +138,40 @@ export class OffsetMap {
     if (offset > this._latestOffset) this._latestOffset = offset;
   }
 
-  /** Empty the map for the next log (Kafka fills the buffer with zeros: so do we, only if it was used). */
+  /** Empty the map for the next log (Kafka zeroes the whole buffer; here only the slots used, when known). */
   clear(): void {
-    if (this.entries > 0) {
-      this.hashes?.fill(0);
-      this.offsets?.fill(0);
+    if (this.entries > 0 && this.hashes !== null && this.offsets !== null) {
+      if (this.usedOverflow) this.zeroSlots(0, this.slots);
+      else for (let i = 0; i < this.usedCount; i++) this.zeroSlot(this.used![i]!);
     }
+    this.reset();
+  }
+
+  /** {@link clear} for a full map, in slices of `sliceSlots` with `pause()` between them (keeps the event loop free). */
+  async clearInSlices(pause: () => Promise<void>, sliceSlots = 1 << 20): Promise<void> {
+    if (this.entries > 0 && this.usedOverflow) {
+      for (let from = 0; from < this.slots; from += sliceSlots) {
+        this.zeroSlots(from, Math.min(this.slots, from + sliceSlots));
+        await pause();
+      }
+      this.entries = 0;
+    }
+    this.clear();
+  }
+
+  private zeroSlot(slot: number): void {
+    this.hashes!.fill(0, slot * 4, slot * 4 + 4);
+    this.offsets![slot] = 0;
+  }
+
+  private zeroSlots(from: number, to: number): void {
+    this.hashes!.fill(0, from * 4, to * 4);
+    this.offsets!.fill(0, from, to);
+  }
+
+  private reset(): void {
+    this.usedCount = 0;
+    this.usedOverflow = false;
     this.entries = 0;
     this._latestOffset = -1;
     this.lookups = 0;

@@ -39,6 +39,21 @@ describe('OffsetMap (Kafka SkimpyOffsetMap)', () => {
     expect(get(m, 'k3')).toBe(7);
   });
 
+  it('clears only the used slots, or a full map in slices with pauses between them', async () => {
+    const m = new OffsetMap(1024 * BYTES_PER_ENTRY);
+    for (let i = 0; i < 100; i++) put(m, `a${i}`, i); // < slots/4: tracked
+    m.clear();
+    for (let i = 0; i < 100; i++) expect(get(m, `a${i}`)).toBe(-1);
+    for (let i = 0; i < 900; i++) put(m, `b${i}`, i); // > slots/4: the whole table is zeroed
+    let pauses = 0;
+    await m.clearInSlices(async () => { pauses++; }, 100);
+    expect(pauses).toBe(11);
+    expect(m.size).toBe(0);
+    for (let i = 0; i < 900; i++) expect(get(m, `b${i}`)).toBe(-1);
+    put(m, 'b1', 5);
+    expect(get(m, 'b1')).toBe(5);
+  });
+
   it('offsets beyond 2^32 survive', () => {
     const m = new OffsetMap(16 * BYTES_PER_ENTRY);
     put(m, 'big', 2 ** 40 + 3);
