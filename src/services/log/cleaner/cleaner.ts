@@ -13,6 +13,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../../../logger.js';
 import { LegacyRecordBatch } from '../legacy-records.js';
 import type { Log } from '../log.js';
+import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../log-segment.js';
 import { CLEANED_FILE_SUFFIX, logFile, offsetIndexFile, timeIndexFile, txnIndexFile } from '../log-file-names.js';
 import { MAGIC_V2, type RecordBatch, type RecordCursor } from '../record-batch.js';
@@ -24,6 +25,19 @@ import { type BatchRetention, filterBatch, keepLegacyEntry, type RecordFilter } 
 /** Kafka `LogCleaningAbortedException`: the clean stopped on request; not an error of the log. */
 export class LogCleaningAbortedError extends Error {
   override name = 'LogCleaningAbortedError';
+}
+
+/**
+ * The log as the Cleaner uses it: the Log itself in the main thread, or a view of its segment files in the clean
+ * worker (clean-worker.ts), whose swap is done by the main thread.
+ */
+export interface CleanableLog {
+  readonly dir: string;
+  readonly config: LogConfig;
+  logSegments(from?: bigint, to?: bigint): LogSegment[];
+  producerEntries(): ReadonlyArray<{ producerId: bigint; epoch: number; lastOffset: bigint }>;
+  /** Swap `cleaned` (flushed, `.cleaned`) in for `old`; false if the log changed meanwhile. */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean | Promise<boolean>;
 }
 
 /** What the cleaner needs to know about a log to clean it (Kafka `LogToClean`). */
@@ -107,7 +121,12 @@ export class Cleaner {
   }
 
   async doClean(cleanable: LogToClean, currentTime: number): Promise<{ endOffset: bigint; stats: CleanerStats }> {
-    const { log, topicPartition: tp } = cleanable;
+    return this.cleanLog(cleanable.log, cleanable.topicPartition, cleanable.firstDirtyOffset, cleanable.firstUncleanableOffset, currentTime);
+  }
+
+  /** Kafka `doClean` on any {@link CleanableLog} (the main thread's Log or the worker's view of its files). */
+  async cleanLog(log: CleanableLog, tp: string, firstDirtyOffset: bigint, firstUncleanableOffset: bigint, currentTime: number): Promise<{ endOffset: bigint; stats: CleanerStats }> {
+    const cleanable = { firstDirtyOffset, firstUncleanableOffset };
     this.opts.log?.info({ topicPartition: tp }, `Beginning cleaning of log ${tp}`);
     // Tombstones of legacy (v0/v1) entries go once their segment is older than this (v2 batches carry a horizon).
     const cleanSegs = log.logSegments(0n, cleanable.firstDirtyOffset);
@@ -131,7 +150,7 @@ export class Cleaner {
   // -------------------------------------------------------------------------------------------- offset map
 
   /** Map key → latest offset for [start, end); stops when the map reaches slots × load factor (Kafka `buildOffsetMap`). */
-  async buildOffsetMap(log: Log, tp: string, start: bigint, end: bigint, stats: CleanerStats): Promise<void> {
+  async buildOffsetMap(log: CleanableLog, tp: string, start: bigint, end: bigint, stats: CleanerStats): Promise<void> {
     const map = this.offsetMap;
     await map.clearInSlices(() => this.checkpoint(tp));
     const dirty = log.logSegments(start, end);
@@ -199,7 +218,7 @@ export class Cleaner {
 
   /** Clean a group of segments into one `.cleaned` segment and swap it in (Kafka `cleanSegments`). */
   async cleanSegments(
-    log: Log, tp: string, segments: LogSegment[], currentTime: number, stats: CleanerStats, txn: CleanedTransactionMetadata,
+    log: CleanableLog, tp: string, segments: LogSegment[], currentTime: number, stats: CleanerStats, txn: CleanedTransactionMetadata,
     legacyDeleteHorizonMs: number, upperBoundOffsetOfCleaningRound: bigint,
   ): Promise<void> {
     const cleaned = createNewCleanedSegment(log, segments[0]!.baseOffset);
@@ -222,7 +241,7 @@ export class Cleaner {
       fs.utimesSync(cleaned.logFile, modified, modified);
       this.opts.checkDone(tp);
       this.opts.log?.info({ topicPartition: tp, cleaned: String(cleaned.baseOffset), segments: segments.map((s) => String(s.baseOffset)) }, `Swapping in cleaned segment ${cleaned} for segment(s) ${segments.map((s) => s.baseOffset).join(',')} in log ${tp}`);
-      if (!log.replaceSegments(cleaned, segments)) throw new LogCleaningAbortedError(`Segments of ${tp} changed while cleaning`);
+      if (!(await log.replaceSegments(cleaned, segments))) throw new LogCleaningAbortedError(`Segments of ${tp} changed while cleaning`);
     } catch (e) {
       cleaned.deleteIfExists();
       throw e;
@@ -377,13 +396,13 @@ function indexBytes(file: string): number {
 }
 
 /** Aborted transactions of the segments overlapping [start, end) (Kafka `collectAbortedTransactions`). */
-export function collectAbortedTransactions(log: Log, start: bigint, end: bigint): AbortedTxn[] {
+export function collectAbortedTransactions(log: CleanableLog, start: bigint, end: bigint): AbortedTxn[] {
   const out: AbortedTxn[] = [];
   for (const s of log.logSegments(start, end)) out.push(...s.collectAbortedTxns(start, end).abortedTransactions);
   return out;
 }
 
-function lastRecordsOfActiveProducers(log: Log): LastRecords {
+function lastRecordsOfActiveProducers(log: CleanableLog): LastRecords {
   const m: LastRecords = new Map();
   for (const e of log.producerEntries()) m.set(e.producerId, { lastDataOffset: e.lastOffset >= 0n ? e.lastOffset : null, producerEpoch: e.epoch });
   return m;
@@ -399,7 +418,7 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** A new segment `<base>.log.cleaned` (+ indexes) in the log's dir; stale `.cleaned` files of a crash are removed first. */
-function createNewCleanedSegment(log: Log, baseOffset: bigint): LogSegment {
+function createNewCleanedSegment(log: CleanableLog, baseOffset: bigint): LogSegment {
   for (const f of [logFile, offsetIndexFile, timeIndexFile, txnIndexFile]) fs.rmSync(f(log.dir, baseOffset, CLEANED_FILE_SUFFIX), { force: true });
   const seg = LogSegment.open(log.dir, baseOffset, {
     indexIntervalBytes: log.config.indexIntervalBytes,

@@ -9,8 +9,10 @@
 import type { KafkaConfig } from '../../../config/kafka-config.js';
 import type { Logger } from '../../../logger.js';
 import { isIoError, KafkaStorageError, type Log } from '../log.js';
-import type { LogSegment } from '../log-segment.js';
+import fs from 'node:fs';
+import { LogSegment } from '../log-segment.js';
 import { Cleaner, type CleanerStats, LogCleaningAbortedError, type LogToClean } from './cleaner.js';
+import { CleanJobError, CleanWorker } from './clean-worker.js';
 import { LogCleanerManager, tpOf } from './log-cleaner-manager.js';
 import { OffsetMap } from './offset-map.js';
 
@@ -45,6 +47,8 @@ export interface LogCleanerOptions {
   onIoError: (dir: string, error: Error) => void;
   now?: () => number;
   yieldMs?: number;
+  /** Clean in a worker thread (default: when running from compiled JavaScript). */
+  useWorker?: boolean;
 }
 
 export class LogCleaner {
@@ -57,13 +61,18 @@ export class LogCleaner {
   private started: Promise<void> | null = null;
   private readonly retired = new Set<{ timer: NodeJS.Timeout; segments: LogSegment[] }>();
   /** Stats of the last clean (Kafka's lastStats). */
-  lastStats: CleanerStats | null = null;
+  lastStats: Pick<CleanerStats, 'bytesRead' | 'bytesWritten' | 'messagesRead' | 'messagesWritten' | 'invalidMessagesRead' | 'bufferUtilization' | 'elapsedSecs'> | null = null;
+  private worker: CleanWorker | null = null;
+  private readonly mapMemory: number;
+  /** The clean in progress in the worker (to abort it). */
+  private job: { tp: string; dir: string; abort: () => void } | null = null;
 
   constructor(opts: LogCleanerOptions) {
     this.opts = opts;
     this.config = opts.config;
     this.manager = new LogCleanerManager({ logDirs: opts.logDirs, logs: opts.logs, log: opts.log, onIoError: opts.onIoError });
     const memory = Math.min(opts.config.dedupeBufferSize / Math.max(1, opts.config.numThreads), 0x7fffffff);
+    this.mapMemory = memory;
     this.cleaner = new Cleaner({
       offsetMap: new OffsetMap(memory),
       dupBufferLoadFactor: opts.config.dedupeBufferLoadFactor,
@@ -127,12 +136,12 @@ export class LogCleaner {
     const { topicPartition: tp, log } = ltc;
     let endOffset = ltc.firstDirtyOffset;
     try {
-      const { endOffset: next, stats } = await this.cleaner.clean(ltc);
+      const { endOffset: next, stats } = await this.cleanInWorkerOrHere(ltc);
       endOffset = next;
       this.recordStats(tp, ltc.firstDirtyOffset, endOffset, stats);
     } catch (e) {
-      if (e instanceof LogCleaningAbortedError) {
-        this.opts.log.info({ topicPartition: tp }, `Cleaning of ${tp} aborted: ${e.message}`);
+      if (e instanceof LogCleaningAbortedError || this.stopped || this.manager.cleaningState(tp) === 'aborted') {
+        this.opts.log.info({ topicPartition: tp }, `Cleaning of ${tp} aborted: ${(e as Error).message}`);
       } else if (e instanceof KafkaStorageError) {
         // the log's dir is already offline
       } else if (isIoError(e)) {
@@ -142,6 +151,69 @@ export class LogCleaner {
     } finally {
       await this.manager.doneCleaning(tp, log.logDir, endOffset);
     }
+  }
+
+  private useWorker(): boolean {
+    return (this.opts.useWorker ?? true) && CleanWorker.supported;
+  }
+
+  /** In the worker thread when available (a dead worker is replaced; if it cannot run, the clean runs here). */
+  private async cleanInWorkerOrHere(ltc: LogToClean): Promise<{ endOffset: bigint; stats: NonNullable<LogCleaner['lastStats']> }> {
+    if (!this.useWorker()) return this.cleaner.clean(ltc);
+    try {
+      if (this.worker === null || this.worker.isDead) this.worker = new CleanWorker();
+    } catch (e) {
+      this.opts.log.warn({ err: e }, 'Could not start the log clean worker; cleaning on the main thread');
+      return this.cleaner.clean(ltc);
+    }
+    const { log, topicPartition: tp } = ltc;
+    this.opts.log.info({ topicPartition: tp, worker: true }, `Beginning cleaning of log ${tp}`);
+    const run = this.worker.run({
+      dir: log.dir, topicPartition: tp, config: log.config, firstDirtyOffset: ltc.firstDirtyOffset, firstUncleanableOffset: ltc.firstUncleanableOffset,
+      currentTime: (this.opts.now ?? Date.now)(),
+      segmentBases: log.logSegments(0n, ltc.firstUncleanableOffset).map((s) => s.baseOffset),
+      producers: log.producerEntries().map((p) => ({ producerId: p.producerId, epoch: p.epoch, lastOffset: p.lastOffset })),
+      mapMemory: this.mapMemory, loadFactor: this.config.dedupeBufferLoadFactor,
+    }, (cleanedBase, oldBases) => this.swapForWorker(ltc, cleanedBase, oldBases));
+    this.job = { tp, dir: log.logDir, abort: run.abort };
+    if (this.stopped) run.abort();
+    try {
+      return await run.result;
+    } catch (e) {
+      if (e instanceof CleanJobError && e.name === 'LogCleaningAbortedError') throw new LogCleaningAbortedError(e.message);
+      throw e;
+    } finally {
+      this.job = null;
+    }
+  }
+
+  /** The main thread's half of a worker's clean: swap its `.cleaned` segment into the Log. */
+  private async swapForWorker(ltc: LogToClean, cleanedBase: bigint, oldBases: bigint[]): Promise<boolean> {
+    const { log, topicPartition: tp } = ltc;
+    if (this.stopped || this.manager.cleaningState(tp) !== 'inProgress' || log.isOffline) return false;
+    const byBase = new Map(log.logSegments().map((s) => [s.baseOffset, s]));
+    const old = oldBases.map((b) => byBase.get(b));
+    if (old.some((s) => s === undefined)) return false;
+    const cleaned = LogSegment.open(log.dir, cleanedBase, {
+      fileSuffix: '.cleaned', fileAlreadyExists: true, indexIntervalBytes: log.config.indexIntervalBytes, maxIndexSize: log.config.maxIndexSize,
+    });
+    let swapped = false;
+    this.opts.log.info({ topicPartition: tp, cleaned: String(cleanedBase), segments: oldBases.map(String) }, `Swapping in cleaned segment ${cleanedBase} for segment(s) ${oldBases.join(',')} in log ${tp}`);
+    try {
+      swapped = log.replaceSegments(cleaned, old as LogSegment[]);
+    } finally {
+      if (!swapped) cleaned.closeHandlers();
+    }
+    if (!swapped) return false;
+    cleaned.releaseHandles();
+    this.retire(old as LogSegment[], log.config.fileDeleteDelayMs);
+    const fh = await fs.promises.open(log.dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
   }
 
   /** Retention of compacted logs runs here, not in the LogManager's retention task (Kafka `deletableLogs`). */
@@ -160,7 +232,7 @@ export class LogCleaner {
     }
   }
 
-  private recordStats(tp: string, from: bigint, to: bigint, stats: CleanerStats): void {
+  private recordStats(tp: string, from: bigint, to: bigint, stats: NonNullable<LogCleaner['lastStats']>): void {
     this.lastStats = stats;
     const mb = (b: number): number => Math.round((b / (1024 * 1024)) * 10) / 10;
     const secs = Math.max(stats.elapsedSecs, 1e-3);
@@ -183,18 +255,22 @@ export class LogCleaner {
   /** Stop cleaning `tp` (log deleted); its checkpoint entry goes too. */
   abortCleaning(tp: string, dir?: string): void {
     this.manager.abortCleaning(tp);
+    if (this.job?.tp === tp) this.job.abort();
     if (dir !== undefined) void this.manager.updateCheckpoints(dir, undefined, tp);
   }
 
   handleLogDirFailure(dir: string): void {
     this.manager.handleLogDirFailure(dir);
+    if (this.job?.dir === dir) this.job.abort();
   }
 
   /** Kafka `LogCleaner.shutdown`: abort the clean in progress and wait for it (its `.cleaned` files are removed). */
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.manager.abortAll();
+    this.job?.abort();
     await this.current?.catch(() => false);
+    await this.worker?.terminate();
     for (const r of this.retired) {
       clearTimeout(r.timer);
       closeAll(r.segments);
