@@ -207,13 +207,17 @@ export class LogCleaner {
     if (!swapped) return false;
     cleaned.releaseHandles();
     this.retire(old as LogSegment[], log.config.fileDeleteDelayMs);
-    const fh = await fs.promises.open(log.dir, 'r');
     try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await fs.promises.open(log.dir, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      if (!log.isOffline && this.manager.cleaningState(tp) === 'inProgress') this.opts.onIoError(log.logDir, e as Error);
     }
-    return true;
+    return true; // swapped either way: the worker must not delete what are now the log's files
   }
 
   /** Retention of compacted logs runs here, not in the LogManager's retention task (Kafka `deletableLogs`). */

@@ -196,6 +196,35 @@ describe('Cleaner: one compacted log', () => {
     await c2.shutdown();
   });
 
+  it('reads cleaner-offset-checkpoint at startup: a restarted cleaner resumes from it', async () => {
+    const { log, root } = await setup();
+    for (let n = 0; n < 10; n++) log.appendAsLeader(batchOf(round(n, 20), n), 0);
+    log.roll();
+    const first = newCleaner(() => [log], [root]);
+    expect(await first.cleanFilthiestLog()).toBe(true);
+    await first.shutdown();
+    const again = newCleaner(() => [log], [root]);
+    expect(await again.cleanFilthiestLog()).toBe(false); // nothing dirty past the checkpoint
+    expect(again.manager.allCleanerCheckpoints()).toEqual(new Map([['t-0', 200n]]));
+    await again.shutdown();
+  });
+
+  it('an I/O error while cleaning goes to the dir failure channel (the partition is not marked uncleanable)', async () => {
+    const { log, root } = await setup();
+    for (let n = 0; n < 10; n++) log.appendAsLeader(batchOf(round(n, 20), n), 0);
+    log.roll();
+    (log.logSegments()[1] as unknown as { batchesFrom: () => never }).batchesFrom = () => {
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    };
+    const failures: Array<[string, string]> = [];
+    const cleaner = newCleaner(() => [log], [root], { onIoError: (dir, e) => failures.push([dir, e.message]) });
+    await cleaner.cleanFilthiestLog();
+    expect(failures).toEqual([[root, 'EIO: i/o error, read']]);
+    expect(cleaner.manager.uncleanablePartitions(root)).toEqual([]);
+    expect(tempFiles(path.join(root, 't-0'))).toEqual([]);
+    await cleaner.shutdown();
+  });
+
   it('rejects records without a key on a compacted topic with INVALID_RECORD and the record index', async () => {
     const { log } = await setup();
     let err: unknown;
