@@ -220,19 +220,31 @@ describe.skipIf(!hasKcat)('log cleaner on the real broker', () => {
   }, 120_000);
 
   it('kill -9 while cleaning loses nothing: after a restart every key has its latest value, no .cleaned/.swap left', async () => {
+    // min.compaction.lag.ms keeps the cleaner away until the produce below is acknowledged
+    await createTopic('crash', { 'cleanup.policy': 'compact', 'segment.bytes': String(128 * 1024), 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '4000' });
     const lines: string[] = [];
-    for (let r = ROUNDS; r < ROUNDS + 30; r++) for (let k = 0; k < KEYS; k++) lines.push(`key-${k}\t${value(r, k)}`);
-    const mark = broker.logs.length;
-    await produce('compacted', lines);
-    await until(() => broker.logs.slice(mark).some((l) => /^Beginning cleaning of log compacted-0/.test(l.msg)), 30_000, 'a clean of compacted-0');
-    broker.signal('SIGKILL');
+    for (let r = 0; r < 50; r++) for (let k = 0; k < KEYS; k++) lines.push(`key-${k}\t${value(r, k)}`);
+    await produce('crash', lines);
+    // SIGKILL the moment the cleaner creates a .cleaned segment in the partition (inotify): a crash mid-clean
+    const { watch } = await import('node:fs');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { w.close(); reject(new Error(`no clean of crash-0 began\n${broker.tail(15)}`)); }, 30_000);
+      const w = watch(partDir('crash-0'), (_ev, name) => {
+        if (!String(name).endsWith('.log.cleaned')) return;
+        broker.signal('SIGKILL');
+        clearTimeout(timer);
+        w.close();
+        resolve();
+      });
+    });
     await broker.waitForExit(10_000);
-    const leftover = tempFiles('compacted-0'); // may hold a .cleaned segment of the interrupted clean
+    const leftover = tempFiles('crash-0');
+    expect(leftover.some((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toBe(true); // it did die mid-clean
     broker = startBroker(b);
     await broker.waitForLog(started, 60_000);
-    const got = await consume('compacted');
-    const want = new Map(Array.from({ length: KEYS }, (_, k) => [`key-${k}`, value(ROUNDS + 29, k)]));
+    const got = await consume('crash');
+    const want = new Map(Array.from({ length: KEYS }, (_, k) => [`key-${k}`, value(49, k)]));
     expect(latest(got)).toEqual(want);
-    expect(tempFiles('compacted-0'), `left at the kill: ${leftover.join(',')}`).toEqual([]);
+    expect(tempFiles('crash-0'), `left at the kill: ${leftover.join(',')}`).toEqual([]);
   }, 90_000);
 });
