@@ -221,7 +221,7 @@ describe.skipIf(!hasKcat)('log cleaner on the real broker', () => {
 
   it('kill -9 while cleaning loses nothing: after a restart every key has its latest value, no .cleaned/.swap left', async () => {
     // min.compaction.lag.ms keeps the cleaner away until the produce below is acknowledged
-    await createTopic('crash', { 'cleanup.policy': 'compact', 'segment.bytes': String(128 * 1024), 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '4000' });
+    await createTopic('crash', { 'cleanup.policy': 'compact', 'segment.bytes': String(128 * 1024), 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '3000' });
     const lines: string[] = [];
     for (let r = 0; r < 50; r++) for (let k = 0; k < KEYS; k++) lines.push(`key-${k}\t${value(r, k)}`);
     await produce('crash', lines);

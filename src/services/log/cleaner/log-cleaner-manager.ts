@@ -89,9 +89,17 @@ export class LogCleanerManager {
     for (const log of this.opts.logs()) {
       const tp = tpOf(log);
       if (log.isOffline || !cleanupCompacts(log.config) || this.inProgress.has(tp) || this.isUncleanable(log)) continue;
-      const offsets = cleanableOffsets(log, lastClean.get(tp), now, this.opts.log);
-      if (offsets.forceUpdateCheckpoint) await this.updateCheckpoints(log.logDir, { tp, offset: offsets.firstDirtyOffset });
-      const ltc = logToClean(log, offsets.firstDirtyOffset, offsets.firstUncleanableDirtyOffset, maxCompactionDelay(log, offsets.firstDirtyOffset, now) > 0);
+      let ltc: LogToClean;
+      try {
+        const offsets = cleanableOffsets(log, lastClean.get(tp), now, this.opts.log);
+        if (offsets.forceUpdateCheckpoint) await this.updateCheckpoints(log.logDir, { tp, offset: offsets.firstDirtyOffset });
+        ltc = logToClean(log, offsets.firstDirtyOffset, offsets.firstUncleanableDirtyOffset, maxCompactionDelay(log, offsets.firstDirtyOffset, now) > 0);
+      } catch (e) {
+        // Kafka: a LogCleaningException for this log only ("Failed to calculate log cleaning stats")
+        this.opts.log.warn({ topicPartition: tp, err: e }, `Failed to calculate log cleaning stats for partition ${tp}. Marking it as uncleanable`);
+        this.markPartitionUncleanable(log.logDir, tp);
+        continue;
+      }
       if (ltc.cleanBytes + ltc.cleanableBytes > 0) dirty.push(ltc);
     }
     this.dirtiestLogCleanableRatio = dirty.reduce((m, l) => Math.max(m, l.cleanableRatio), 0);
