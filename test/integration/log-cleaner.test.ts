@@ -129,6 +129,7 @@ describe.skipIf(!hasKcat)('log cleaner on the real broker', () => {
     // the last segment stays active (never cleaned): what is cleanable shrinks to ~1k records
     await until(() => logBytes('compacted-0') < written / 10, 30_000, `compacted-0 below ${written / 10} bytes (now ${logBytes('compacted-0')})`);
     const got = await consume('compacted');
+    if (process.env.RAFKA_DEBUG_CLEANER) console.log('compacted-0', { written, logBytes: logBytes('compacted-0'), records: got.length });
     const want = new Map(Array.from({ length: KEYS }, (_, k) => [`key-${k}`, value(ROUNDS - 1, k)]));
     expect(latest(got)).toEqual(want);
     expect(got.length).toBeLessThan(ROUNDS * KEYS / 10);
@@ -208,6 +209,7 @@ describe.skipIf(!hasKcat)('log cleaner on the real broker', () => {
     const perCommitBatch = batches.filter((bb) => bb.recordsCount === PARTS).at(-1)!.sizeInBytes;
     const uncompacted = perCommitBatch * REQUESTS;
     await until(() => logBytes('__consumer_offsets-0') < uncompacted * 0.05, 30_000, `__consumer_offsets-0 below 5% of ${uncompacted} (now ${logBytes('__consumer_offsets-0')})`);
+    if (process.env.RAFKA_DEBUG_CLEANER) console.log('__consumer_offsets-0', { uncompacted, logBytes: logBytes('__consumer_offsets-0') });
     const admin = kafka.admin();
     await admin.connect();
     try {
