@@ -8,6 +8,7 @@
  * Only available from compiled JavaScript (`supported`), like the log recovery worker; the in-thread Cleaner is
  * the fallback (and what the unit tests use).
  */
+import os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../log-segment.js';
@@ -158,7 +159,15 @@ class WorkerLogView implements CleanableLog {
   }
 }
 
+/** Nice value of the worker thread (Linux: per thread): when the cores are busy, the request thread goes first. */
+const CLEANER_NICE = 10;
+
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true) {
+  try {
+    os.setPriority(CLEANER_NICE);
+  } catch {
+    // not permitted here: run at the normal priority
+  }
   const port = parentPort!;
   let map: OffsetMap | null = null;
   let pendingSwap: ((ok: boolean) => void) | null = null;
