@@ -86,6 +86,7 @@ export class LogCleaner {
 
   /** Read the `cleaner-offset-checkpoint` files (once; Kafka's LogCleaner.startup). */
   startup(): Promise<void> {
+    if (this.started === null) this.opts.log.info({ threads: this.config.numThreads, dedupeBufferSize: this.config.dedupeBufferSize, worker: this.useWorker() }, 'Starting the log cleaner');
     return (this.started ??= this.manager.loadCheckpoints());
   }
 
@@ -270,6 +271,7 @@ export class LogCleaner {
 
   /** Kafka `LogCleaner.shutdown`: abort the clean in progress and wait for it (its `.cleaned` files are removed). */
   async shutdown(): Promise<void> {
+    if (!this.stopped) this.opts.log.info('Shutting down the log cleaner.');
     this.stopped = true;
     this.manager.abortAll();
     this.job?.abort();
