@@ -29,6 +29,7 @@ export interface CleanJob {
   producers: Array<{ producerId: bigint; epoch: number; lastOffset: bigint }>;
   mapMemory: number;
   loadFactor: number;
+  maxIoBytesPerSecond?: number;
 }
 
 /** The main thread's answer to "swap this cleaned segment in for these": true when done. */
@@ -200,6 +201,7 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLA
         checkDone: () => { if (Atomics.load(abort, 0) !== 0) throw new LogCleaningAbortedError(`Cleaning of ${j.topicPartition} was aborted`); },
         retireSegments: (old) => { for (const s of old) s.closeHandlers(); },
         yieldMs: 1_000_000, // its own thread: no event loop to share
+        maxIoBytesPerSecond: j.maxIoBytesPerSecond,
       });
       const { endOffset, stats } = await cleaner.cleanLog(view, j.topicPartition, BigInt(j.firstDirtyOffset), BigInt(j.firstUncleanableOffset), j.currentTime);
       port.postMessage({

@@ -82,6 +82,8 @@ export interface CleanerOptions {
   now?: () => number;
   /** Longest synchronous slice before the event loop gets a turn (default 5 ms). */
   yieldMs?: number;
+  /** `log.cleaner.io.max.bytes.per.second`: read + write rate cap (Kafka's Throttler); default none. */
+  maxIoBytesPerSecond?: number;
   log?: Logger;
 }
 
@@ -92,10 +94,13 @@ export class Cleaner {
   readonly offsetMap: OffsetMap;
   private readonly opts: CleanerOptions;
   private lastYield = performance.now();
+  private readonly throttler: Throttler | null;
 
   constructor(opts: CleanerOptions) {
     this.opts = opts;
     this.offsetMap = opts.offsetMap;
+    const rate = opts.maxIoBytesPerSecond;
+    this.throttler = rate !== undefined && rate > 0 && rate < Number.MAX_SAFE_INTEGER ? new Throttler(rate) : null;
     if (opts.offsetMap.slots * opts.dupBufferLoadFactor <= 1) {
       throw new RangeError('offset map is too small to fit in even a single message, so log cleaning will never make progress. You can increase log.cleaner.dedupe.buffer.size or decrease log.cleaner.threads');
     }
@@ -178,6 +183,7 @@ export class Cleaner {
     const position = segment.offsetIndex.lookup(startOffset).position;
     for (const e of segment.batchesFrom(position, { withData: true })) {
       await this.checkpoint(tp);
+      await this.throttler?.maybeThrottle(e.size);
       stats.mapBytesRead += e.size;
       if (e.magic < MAGIC_V2) {
         for (const r of (e.batch as LegacyRecordBatch).innerRecords()) {
@@ -275,6 +281,7 @@ export class Cleaner {
     };
     for (const e of source.batchesFrom(0, { withData: true })) {
       await this.checkpoint(tp);
+      await this.throttler?.maybeThrottle(e.size);
       stats.bytesRead += e.size;
       let out: Buffer | null = null;
       let ts = -1;
@@ -302,9 +309,33 @@ export class Cleaner {
         maxTs = ts;
         offsetOfMaxTs = lastOffset;
       }
-      if (pendingBytes >= flushEvery) flush();
+      if (pendingBytes >= flushEvery) {
+        await this.throttler?.maybeThrottle(pendingBytes);
+        flush();
+      }
     }
     flush();
+  }
+}
+
+/** Kafka's `Throttler`: over windows of 100 ms, sleeps when the observed byte rate is above the desired one. */
+export class Throttler {
+  private periodStart = performance.now();
+  private observed = 0;
+
+  constructor(private readonly desiredRatePerSec: number, private readonly checkIntervalMs = 100) {}
+
+  async maybeThrottle(bytes: number): Promise<void> {
+    this.observed += bytes;
+    const elapsed = performance.now() - this.periodStart;
+    if (elapsed < this.checkIntervalMs) return;
+    const rate = (this.observed * 1000) / elapsed;
+    if (rate > this.desiredRatePerSec) {
+      const sleepMs = (this.observed * 1000) / this.desiredRatePerSec - elapsed;
+      if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+    }
+    this.periodStart = performance.now();
+    this.observed = 0;
   }
 }
 

@@ -23,6 +23,8 @@ export interface CleanerConfig {
   dedupeBufferLoadFactor: number;
   backoffMs: number;
   enableCleaner: boolean;
+  /** `log.cleaner.io.max.bytes.per.second` (default Double.MAX_VALUE: no cap). */
+  maxIoBytesPerSecond?: number;
 }
 
 export function cleanerConfig(config: KafkaConfig): CleanerConfig {
@@ -32,6 +34,7 @@ export function cleanerConfig(config: KafkaConfig): CleanerConfig {
     dedupeBufferLoadFactor: config.getDouble('log.cleaner.io.buffer.load.factor'),
     backoffMs: config.getLong('log.cleaner.backoff.ms'),
     enableCleaner: config.getBoolean('log.cleaner.enable'),
+    maxIoBytesPerSecond: config.getDouble('log.cleaner.io.max.bytes.per.second'),
   };
 }
 
@@ -80,6 +83,7 @@ export class LogCleaner {
       retireSegments: (segments, delayMs) => this.retire(segments, delayMs),
       now: opts.now,
       yieldMs: opts.yieldMs,
+      maxIoBytesPerSecond: opts.config.maxIoBytesPerSecond,
       log: opts.log,
     });
   }
@@ -174,7 +178,7 @@ export class LogCleaner {
       currentTime: (this.opts.now ?? Date.now)(),
       segmentBases: log.logSegments(0n, ltc.firstUncleanableOffset).map((s) => s.baseOffset),
       producers: log.producerEntries().map((p) => ({ producerId: p.producerId, epoch: p.epoch, lastOffset: p.lastOffset })),
-      mapMemory: this.mapMemory, loadFactor: this.config.dedupeBufferLoadFactor,
+      mapMemory: this.mapMemory, loadFactor: this.config.dedupeBufferLoadFactor, maxIoBytesPerSecond: this.config.maxIoBytesPerSecond,
     }, (cleanedBase, oldBases) => this.swapForWorker(ltc, cleanedBase, oldBases));
     this.job = { tp, dir: log.logDir, abort: run.abort };
     if (this.stopped) run.abort();

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Log } from '../../../../src/services/log/log.js';
 import { CompressionType, RecordBatch, TimestampType } from '../../../../src/services/log/record-batch.js';
-import { groupSegmentsBySize } from '../../../../src/services/log/cleaner/cleaner.js';
+import { groupSegmentsBySize, Throttler } from '../../../../src/services/log/cleaner/cleaner.js';
 import { RecordValidationError } from '../../../../src/services/log/compacted-keys.js';
 import { rmrf } from '../tmp.js';
 import { pyDecode } from '../kafka-python.js';
@@ -235,6 +235,18 @@ describe('Cleaner: one compacted log', () => {
     expect((err as Error).name).toBe('InvalidRecordError');
     expect((err as RecordValidationError).recordErrors).toEqual([{ batchIndex: 1, batchIndexErrorMessage: 'Compacted topic cannot accept message without key in topic partition t-0.' }]);
     expect(log.logEndOffset).toBe(0n);
+  });
+
+  it('log.cleaner.io.max.bytes.per.second: the throttler holds the rate near the cap', async () => {
+    const t = new Throttler(1_000_000, 50);
+    const start = performance.now();
+    for (let i = 0; i < 30; i++) {
+      for (const until = performance.now() + 2; performance.now() < until;) { /* 2 ms of "I/O" per 10 kB: 5 MB/s */ }
+      await t.maybeThrottle(10_000); // 300 kB at 1 MB/s: ~300 ms
+    }
+    const ms = performance.now() - start;
+    expect(ms).toBeGreaterThan(200);
+    expect(ms).toBeLessThan(3000);
   });
 
   it('groups segments up to segment.bytes', async () => {
