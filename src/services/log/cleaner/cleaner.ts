@@ -320,21 +320,28 @@ export class Cleaner {
 
 /** Kafka's `Throttler`: over windows of 100 ms, sleeps when the observed byte rate is above the desired one. */
 export class Throttler {
-  private periodStart = performance.now();
+  private periodStart: number;
   private observed = 0;
 
-  constructor(private readonly desiredRatePerSec: number, private readonly checkIntervalMs = 100) {}
+  constructor(
+    private readonly desiredRatePerSec: number,
+    private readonly checkIntervalMs = 100,
+    private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.periodStart = now();
+  }
 
   async maybeThrottle(bytes: number): Promise<void> {
     this.observed += bytes;
-    const elapsed = performance.now() - this.periodStart;
+    const elapsed = this.now() - this.periodStart;
     if (elapsed < this.checkIntervalMs) return;
     const rate = (this.observed * 1000) / elapsed;
     if (rate > this.desiredRatePerSec) {
       const sleepMs = (this.observed * 1000) / this.desiredRatePerSec - elapsed;
-      if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+      if (sleepMs > 0) await this.sleep(sleepMs);
     }
-    this.periodStart = performance.now();
+    this.periodStart = this.now();
     this.observed = 0;
   }
 }

@@ -237,16 +237,17 @@ describe('Cleaner: one compacted log', () => {
     expect(log.logEndOffset).toBe(0n);
   });
 
-  it('log.cleaner.io.max.bytes.per.second: the throttler holds the rate near the cap', async () => {
-    const t = new Throttler(1_000_000, 50);
-    const start = performance.now();
-    for (let i = 0; i < 30; i++) {
-      for (const until = performance.now() + 2; performance.now() < until;) { /* 2 ms of "I/O" per 10 kB: 5 MB/s */ }
-      await t.maybeThrottle(10_000); // 300 kB at 1 MB/s: ~300 ms
-    }
-    const ms = performance.now() - start;
-    expect(ms).toBeGreaterThan(200);
-    expect(ms).toBeLessThan(3000);
+  it('log.cleaner.io.max.bytes.per.second: the throttler sleeps what brings each window back to the cap', async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const t = new Throttler(1_000_000, 100, () => clock, async (ms) => { sleeps.push(ms); clock += ms; });
+    for (let i = 0; i < 40; i++) { clock += 5; await t.maybeThrottle(25_000); } // 5 MB/s of work against a 1 MB/s cap
+    expect(sleeps).toEqual([400, 400]); // 500 kB per 100 ms window → 500 ms at 1 MB/s
+    expect((40 * 25_000 * 1000) / clock).toBeCloseTo(1_000_000, -3);
+    const free = new Throttler(1e12, 100, () => clock, async (ms) => { sleeps.push(ms); });
+    const before = sleeps.length;
+    for (let i = 0; i < 30; i++) { clock += 5; await free.maybeThrottle(25_000); }
+    expect(sleeps.length).toBe(before); // under the cap: never sleeps
   });
 
   it('groups segments up to segment.bytes', async () => {
