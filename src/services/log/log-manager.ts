@@ -19,9 +19,8 @@ import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile }
 import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
 import { deleteDirName, listPartitionDirs } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
-import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
+import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, RecoveryWorker } from './log.js';
-import { cleanupCompacts } from './log-config.js';
 import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */

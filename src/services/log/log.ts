@@ -728,6 +728,7 @@ export class Log {
         throw this.ioFailure(e);
       }
       if (info !== null) return result(upConvertIfNeeded(info.records));
+      if (this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts); // the list changed meanwhile
     }
     return result(Buffer.alloc(0));
   }

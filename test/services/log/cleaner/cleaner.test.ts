@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Log } from '../../../../src/services/log/log.js';
+import { LogSegment } from '../../../../src/services/log/log-segment.js';
 import { CompressionType, RecordBatch, TimestampType } from '../../../../src/services/log/record-batch.js';
 import { groupSegmentsBySize, Throttler } from '../../../../src/services/log/cleaner/cleaner.js';
 import { RecordValidationError } from '../../../../src/services/log/compacted-keys.js';
@@ -248,6 +249,30 @@ describe('Cleaner: one compacted log', () => {
     const before = sleeps.length;
     for (let i = 0; i < 30; i++) { clock += 5; await free.maybeThrottle(25_000); }
     expect(sleeps.length).toBe(before); // under the cap: never sleeps
+  });
+
+  it('a fetch in flight on a segment swapped out (and closed) under it is retried on the new segment, not OFFSET_OUT_OF_RANGE', async () => {
+    const { log, dir } = await setup(compactConfig({ segmentBytes: 1024 }));
+    for (let n = 0; n < 10; n++) log.appendAsLeader(batchOf(round(n, 20), n), 0);
+    log.roll();
+    const [s0, s1] = log.logSegments();
+    const want = log.read(0n, 1 << 20).records;
+    // a copy of the first two segments as a ".cleaned" one (what a clean keeping everything would write)
+    const cleaned = LogSegment.open(dir, s0!.baseOffset, { fileSuffix: '.cleaned', indexIntervalBytes: 256 });
+    for (const s of [s0!, s1!]) for (const e of s.batchesFrom(0)) cleaned.append(e.batch.lastOffset, e.batch.maxTimestamp, e.batch.lastOffset, Buffer.from(e.batch.buffer.subarray(e.position, e.position + e.size)));
+    cleaned.onBecomeInactiveSegment();
+    cleaned.flushSync();
+    // the segment's read gets to the file only after the swap below (a fetch slower than file.delete.delay.ms)
+    const readSegment = s0!.readAsync.bind(s0);
+    s0!.readAsync = async (...a: Parameters<LogSegment['readAsync']>) => { await new Promise((r) => setImmediate(r)); return readSegment(...a); };
+    const reading = log.readAsync(0n, 1 << 20);
+    expect(log.replaceSegments(cleaned, [s0!, s1!])).toBe(true);
+    s0!.closeHandlers(); // as if file.delete.delay.ms passed while the read was in flight
+    s1!.closeHandlers();
+    const got = await reading;
+    expect(got.records.length).toBeGreaterThan(0);
+    expect(got.records.subarray(0, want.length).equals(want)).toBe(true); // s0 then s1, as one segment now
+    expect(readAll(log).records.length).toBe(200);
   });
 
   it('groups segments up to segment.bytes', async () => {
