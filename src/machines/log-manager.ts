@@ -5,7 +5,8 @@
  *
  *   validatingDirs ──► created ──► loadingLogs ──► running ──shutdown──► shuttingDown ──► stopped
  *          │ none usable / locked                       ▲ logDir.offline: close that dir's logs
- *          └──────────────► failed                      └ scheduler: flush, checkpoints, retention
+ *          └──────────────► failed                      ├ scheduler: flush, checkpoints, retention
+ *                                                       └ logCleaner (log-cleaner.ts) when log.cleaner.enable
  *   A shutdown while creating or loading waits for that I/O (it cannot be cancelled), then shuts down.
  */
 import { setup, assign, sendParent, fromPromise, fromCallback } from 'xstate';
@@ -15,6 +16,7 @@ import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import { LogManager, NoLiveLogDirError } from '../services/log/log-manager.js';
 import { getAllTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 import { startLogTasks, type LogTaskSchedule } from '../services/log/log-tasks.js';
+import { logCleanerMachine } from './log-cleaner.js';
 
 export interface LogManagerInput {
   config: KafkaConfig;
@@ -57,6 +59,10 @@ export function logTaskSchedule(config: KafkaConfig): LogTaskSchedule {
   };
 }
 
+function logCleanerInput(context: Context) {
+  return { cleaner: context.manager!.cleaner ?? null, backoffMs: Number(context.config.get('log.cleaner.backoff.ms')), log: context.log };
+}
+
 export const logManagerMachine = setup({
   types: {} as { context: Context; events: LogManagerEvent; input: LogManagerInput },
   actors: {
@@ -70,6 +76,7 @@ export const logManagerMachine = setup({
     scheduler: fromCallback<LogManagerEvent, { manager: LogManager; schedule: LogTaskSchedule; log: Logger }>(({ input }) =>
       startLogTasks(input.manager, input.schedule, input.log)),
     shutdownLogs: fromPromise<void, { manager: LogManager | null }>(async ({ input }) => { await input.manager?.shutdown(); }),
+    logCleaner: logCleanerMachine,
   },
   guards: {
     shutdownRequested: ({ context }) => context.shutdownRequested,
@@ -135,7 +142,11 @@ export const logManagerMachine = setup({
       },
     },
     running: {
-      invoke: { src: 'scheduler', input: ({ context }) => ({ manager: context.manager!, schedule: logTaskSchedule(context.config), log: context.log }) },
+      invoke: [
+        { src: 'scheduler', input: ({ context }) => ({ manager: context.manager!, schedule: logTaskSchedule(context.config), log: context.log }) },
+        // Kafka's LogManager.startup starts the cleaner; LogManager.shutdown stops it first (waiting for a clean in progress)
+        { id: 'logCleaner', src: 'logCleaner', input: ({ context }) => logCleanerInput(context) },
+      ],
     },
     shuttingDown: {
       on: { 'logManager.shutdown': { actions: [] } }, // already on its way: run shutdown once

@@ -382,7 +382,8 @@ export const majordomoMachine = setup({
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
-                admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache),
+                admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
+                  (topic, configs) => context.logManager?.updateTopicConfig(topic, configs)),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });

@@ -44,6 +44,14 @@ export interface LogConfig {
   readonly cleanupPolicy: readonly CleanupPolicy[];
   /** `preallocate` (log.preallocate) */
   readonly preallocate: boolean;
+  /** `delete.retention.ms` (log.cleaner.delete.retention.ms): how long the cleaner keeps tombstones. */
+  readonly deleteRetentionMs: number;
+  /** `min.cleanable.dirty.ratio` (log.cleaner.min.cleanable.ratio) */
+  readonly minCleanableRatio: number;
+  /** `min.compaction.lag.ms` (log.cleaner.min.compaction.lag.ms) */
+  readonly minCompactionLagMs: number;
+  /** `max.compaction.lag.ms` (log.cleaner.max.compaction.lag.ms) */
+  readonly maxCompactionLagMs: number;
 }
 
 /** Defaults used when no broker config is given (Kafka's). */
@@ -65,6 +73,10 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   fileDeleteDelayMs: 60000,
   cleanupPolicy: Object.freeze(['delete']) as readonly CleanupPolicy[],
   preallocate: false,
+  deleteRetentionMs: 86400000,
+  minCleanableRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
 });
 
 /** A topic override that could not be parsed (the broker default is used instead). */
@@ -103,6 +115,10 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     fileDeleteDelayMs: tryGet(() => config.getLong('log.segment.delete.delay.ms'), d.fileDeleteDelayMs),
     cleanupPolicy: Object.freeze(tryGet(() => config.getList('log.cleanup.policy') as CleanupPolicy[], [...d.cleanupPolicy])),
     preallocate: tryGet(() => config.getBoolean('log.preallocate'), d.preallocate),
+    deleteRetentionMs: tryGet(() => config.getLong('log.cleaner.delete.retention.ms'), d.deleteRetentionMs),
+    minCleanableRatio: tryGet(() => config.getDouble('log.cleaner.min.cleanable.ratio'), d.minCleanableRatio),
+    minCompactionLagMs: tryGet(() => config.getLong('log.cleaner.min.compaction.lag.ms'), d.minCompactionLagMs),
+    maxCompactionLagMs: tryGet(() => config.getLong('log.cleaner.max.compaction.lag.ms'), d.maxCompactionLagMs),
   });
 }
 
@@ -127,6 +143,12 @@ function parseBool(v: string): boolean {
   if (s === 'true') return true;
   if (s === 'false') return false;
   throw new Error(`Invalid value ${v}: expected true or false`);
+}
+
+function parseRatio(v: string): number {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`Invalid value ${v}: value must be between 0 and 1`);
+  return n;
 }
 
 type Setter = (c: Record<string, unknown>, v: string) => void;
@@ -157,6 +179,10 @@ const TOPIC_KEYS: Record<string, Setter> = {
     c.cleanupPolicy = Object.freeze(list);
   },
   preallocate: (c, v) => (c.preallocate = parseBool(v)),
+  'delete.retention.ms': (c, v) => (c.deleteRetentionMs = parseLong(v, 0)),
+  'min.cleanable.dirty.ratio': (c, v) => (c.minCleanableRatio = parseRatio(v)),
+  'min.compaction.lag.ms': (c, v) => (c.minCompactionLagMs = parseLong(v, 0)),
+  'max.compaction.lag.ms': (c, v) => (c.maxCompactionLagMs = parseLong(v, 1)),
 };
 
 /** Topic-level keys this module applies. */
@@ -193,3 +219,5 @@ export function randomSegmentJitter(config: LogConfig, random: () => number = Ma
 }
 
 export const cleanupDeletes = (config: LogConfig): boolean => config.cleanupPolicy.includes('delete');
+/** Kafka `LogConfig.compact`: the log cleaner owns this log (compaction and, with `delete` too, its retention). */
+export const cleanupCompacts = (config: LogConfig): boolean => config.cleanupPolicy.includes('compact');

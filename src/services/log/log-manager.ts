@@ -19,8 +19,9 @@ import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile }
 import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
 import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
-import { brokerLogConfig, type LogConfig, logConfigWithOverrides } from './log-config.js';
+import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, type RecoveryJobResult, RecoveryWorker } from './log.js';
+import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
@@ -122,6 +123,8 @@ export class LogManager {
   private deleteTimer: NodeJS.Timeout | null = null;
   private readonly reportedFailures = new Set<string>();
   private shutDown = false;
+  /** Kafka's `cleaner`: null unless log.cleaner.enable (the LogCleaner machine runs it). */
+  readonly cleaner: LogCleaner | null;
 
   private constructor(opts: LogManagerOptions, dirs: DirState[], offline: Array<{ dir: string; error: string }>) {
     this.opts = opts;
@@ -136,6 +139,25 @@ export class LogManager {
       now: opts.now,
       producerIdExpirationMs: () => this.producerIdExpirationMs,
     };
+    this.cleaner = this.createCleaner();
+  }
+
+  /** The log cleaner over this manager's logs (I/O errors go where the logs' go: the dir goes offline). */
+  private createCleaner(): LogCleaner | null {
+    const config = cleanerConfig(this.opts.config);
+    if (!cleanerEnabled(config)) return null;
+    return new LogCleaner({
+      config, logDirs: [...this.dirs.keys()], logs: () => this.logs.values(), log: this.opts.log, now: this.opts.now,
+      onIoError: (dir, err) => this.reportDirFailure(dir, err),
+    });
+  }
+
+  /**
+   * Compacted logs (also `compact,delete`) get their retention from the cleaner, as in Kafka (whose retention task
+   * skips them even when the cleaner is disabled).
+   */
+  private retentionByCleaner(l: Log): boolean {
+    return cleanupCompacts(l.config);
   }
 
   /**
@@ -481,6 +503,7 @@ export class LogManager {
   private renameAndScheduleDelete(log: Log, key: string): void {
     const { topic, partition } = log;
     const logDir = log.logDir;
+    this.cleaner?.abortCleaning(key, logDir);
     try {
       if (!log.isOffline) log.close();
       const target = path.join(logDir, deleteDirName(topic, partition));
@@ -587,7 +610,7 @@ export class LogManager {
     let deletedSegments = 0;
     const now = this.now();
     for (const l of this.logs.values()) {
-      if (l.isOffline) continue;
+      if (l.isOffline || this.retentionByCleaner(l)) continue;
       try {
         deletedSegments += l.deleteOldSegments(now);
       } catch (e) {
@@ -653,6 +676,7 @@ export class LogManager {
     if (!state) return;
     this.dirs.delete(dir);
     this.offline.push({ dir, error: `Log dir ${dir} failed` });
+    this.cleaner?.handleLogDirFailure(dir);
     for (const logs of [this.logs, this.futureLogs]) {
       for (const [key, l] of logs) {
         if (l.logDir !== dir) continue;
@@ -664,6 +688,15 @@ export class LogManager {
     this.opts.log.error(`Logs for partitions in dir ${dir} are offline and the dir is removed from the live log dirs`);
   }
 
+  /** Kafka stops the cleaner first: a clean in progress is aborted and its `.cleaned` files removed. */
+  private async stopCleaner(): Promise<void> {
+    try {
+      await this.cleaner?.shutdown();
+    } catch (e) {
+      this.opts.log.error({ err: e }, `Error shutting down the log cleaner: ${(e as Error).message}`);
+    }
+  }
+
   /**
    * Clean shutdown (Kafka `LogManager.shutdown`, §1.6): per live dir, flush and close every log; if all closed,
    * write both checkpoints and — when the dir loaded completely or had a marker — `.kafka_cleanshutdown`.
@@ -672,6 +705,7 @@ export class LogManager {
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
+    await this.stopCleaner();
     if (this.deleteTimer) clearTimeout(this.deleteTimer);
     this.deleteTimer = null;
     const byDir = this.logsByDir();

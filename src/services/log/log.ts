@@ -19,7 +19,8 @@ import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
 import { validateRecordTimestamps } from './log-validator.js';
-import { type LogConfig, randomSegmentJitter } from './log-config.js';
+import { cleanupCompacts, type LogConfig, randomSegmentJitter } from './log-config.js';
+import { validateKeysForCompactedTopic } from './compacted-keys.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
 import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
@@ -27,7 +28,7 @@ import { rebuildProducerState, type PendingProducerLoad } from './producer-state
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { CheckpointFileError } from './checkpoint-file.js';
 import { PartitionMetadataError } from './partition-metadata-file.js';
-import { DELETED_FILE_SUFFIX } from './log-file-names.js';
+import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
@@ -494,6 +495,7 @@ export class Log {
       const b = e.batch as RecordBatch;
       b.ensureValid();
       validateRecordTimestamps(b, config, this.now());
+      if (cleanupCompacts(config)) validateKeysForCompactedTopic(b, this.tpString);
       const count = b.recordsCount;
       if (count <= 0) throw new InvalidRecordError(`Record batch for ${this.tpString} contains no records`);
       if (b.lastOffsetDelta !== count - 1) {
@@ -657,7 +659,7 @@ export class Log {
     const needDir = this.dirNeedsFlush;
     this.dirNeedsFlush = false;
     try {
-      for (const s of segs) if (s.isOpen) await s.flush();
+      for (const s of segs) if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
       if (needDir) {
         const fh = await fs.promises.open(this._dir, 'r');
         try {
@@ -753,12 +755,15 @@ export class Log {
       try {
         info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
       } catch (e) {
+        // swapped out by the cleaner while reading: its records are in the segment that replaced it
+        if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
         if (!seg.isOpen || this.closed) {
           throw new OffsetOutOfRangeError(`Segment ${seg.baseOffset} of ${this.tpString} was deleted while reading offset ${startOffset}`);
         }
         throw this.ioFailure(e);
       }
       if (info !== null) return result(upConvertIfNeeded(info.records));
+      if (this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts); // the list changed meanwhile
     }
     return result(Buffer.alloc(0));
   }
@@ -939,6 +944,61 @@ export class Log {
     }
     if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
     else for (const f of files) fs.rmSync(f, { force: true });
+  }
+
+  // -------------------------------------------------------------------------------------------- log cleaner
+
+  /** The live segments overlapping [from, to) (Kafka `logSegments(from, to)`), ascending. */
+  logSegments(from = 0n, to?: bigint): LogSegment[] {
+    const out: LogSegment[] = [];
+    for (let i = Math.max(0, this.floorSegmentIndex(from)); i < this.segments.length; i++) {
+      const s = this.segments[i]!;
+      if (to !== undefined && s.baseOffset >= to) break;
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Swap a `.cleaned` segment in for the contiguous segments `old` it replaces (Kafka `replaceSegments`), in
+   * Kafka's crash-safe order: `.cleaned` → `.swap`, old segments → `.deleted` (removed after file.delete.delay.ms
+   * by hooks.scheduleDelete; their handles stay open for reads in flight, the caller closes them), `.swap` → ''.
+   * A crash at any point is completed or undone by the loader (segment-recovery.ts). Returns false, changing
+   * nothing, when `old` are no longer the log's segments. The caller fsyncs the partition dir afterwards (off the
+   * event loop); the cleaned segment must be flushed before.
+   */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean {
+    this.checkUsable();
+    const i = this.segments.indexOf(old[0]!);
+    if (i < 0 || old.some((s, k) => this.segments[i + k] !== s) || i + old.length >= this.segments.length) return false;
+    this.io(() => {
+      cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
+      this.segments.splice(i, old.length, cleaned);
+      const files: string[] = [];
+      for (const s of old) {
+        s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+        for (const f of [s.logFile, s.offsetIndexFile, s.timeIndexFile, s.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
+      }
+      if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
+      else for (const f of files) fs.rmSync(f, { force: true });
+      cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
+    });
+    return true;
+  }
+
+  /** A segment the cleaner swapped out (still covered by the log's offsets, unlike one deleted by retention). */
+  private wasReplaced(seg: LogSegment): boolean {
+    return !this.segments.includes(seg) && seg.baseOffset >= this._logStartOffset;
+  }
+
+  /** Flush a segment; one the cleaner swapped out meanwhile (handles closed) no longer needs it. */
+  private async flushUnlessReplaced(s: LogSegment): Promise<void> {
+    try {
+      await s.flush();
+    } catch (e) {
+      if (!this.segments.includes(s)) return;
+      throw e;
+    }
   }
 
   // -------------------------------------------------------------------------------------------- close

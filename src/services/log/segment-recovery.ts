@@ -82,13 +82,22 @@ function deleteIndicesIfExist(dir: string, baseOffset: bigint, suffix: '' | '.sw
   unlinkIfExists(txnIndexFile(dir, baseOffset, suffix));
 }
 
+function isExistingFile(f: string): boolean {
+  try {
+    return fs.statSync(f).isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
 /** Step 1: temporary files. Exported for tests. */
 export function removeTempFilesAndCompleteSwaps(dir: string, segmentOptions: LogSegmentOptions = {}, log?: (m: string) => void): void {
   const swapLogs: { file: string; baseOffset: bigint }[] = [];
   const cleaned: { file: string; baseOffset: bigint }[] = [];
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
-    if (!fs.statSync(file).isFile()) continue;
+    if (!isExistingFile(file)) continue; // may be gone: a `.log.swap` seen earlier removes its segment's indexes
     const parsed = parseSegmentFileName(name);
     if (name.endsWith(DELETED_FILE_SUFFIX)) {
       log?.(`Deleting stray temporary file ${file}`);

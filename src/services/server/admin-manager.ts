@@ -31,7 +31,14 @@ export class InvalidConfigurationError extends Error { override name = 'InvalidC
 export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export class AdminManager implements AdminView {
-  constructor(private readonly handle: ZkHandle, private readonly config: () => KafkaConfig, private readonly metadata: MetadataView) {}
+  /**
+   * `onTopicConfigs`: the topic's `/config/topics` overrides are written; the LogManager applies them to the topic's
+   * logs (Kafka reads them from ZooKeeper when it creates a log; logs created meanwhile get them at once).
+   */
+  constructor(
+    private readonly handle: ZkHandle, private readonly config: () => KafkaConfig, private readonly metadata: MetadataView,
+    private readonly onTopicConfigs?: (topic: string, configs: Record<string, string>) => void,
+  ) {}
 
   async createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<void> {
     validateTopicName(req.name);
@@ -44,6 +51,7 @@ export class AdminManager implements AdminView {
     try { validateTopicConfigs(req.configs); } catch (e) { throw new InvalidConfigurationError((e as Error).message); }
     if (validateOnly) return;
     await createTopicWithAssignment(zk, { topic: req.name, assignment, configs: req.configs });
+    this.onTopicConfigs?.(req.name, req.configs);
   }
 
   private checkAssignment(a: Map<number, number[]>): Map<number, number[]> {

@@ -9,7 +9,8 @@ describe('LogConfig', () => {
       'log.index.interval.bytes': '100', 'log.flush.interval.messages': '7', 'log.flush.interval.ms': '900',
       'log.retention.minutes': '3', 'log.retention.bytes': '12345', 'message.max.bytes': '2000',
       'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
-      'log.preallocate': 'true',
+      'log.preallocate': 'true', 'log.cleaner.delete.retention.ms': '5000', 'log.cleaner.min.cleanable.ratio': '0.2',
+      'log.cleaner.min.compaction.lag.ms': '7', 'log.cleaner.max.compaction.lag.ms': '8000',
     }));
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
@@ -17,6 +18,7 @@ describe('LogConfig', () => {
       messageTimestampType: 'LogAppendTime',
       messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
       fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
+      deleteRetentionMs: 5000, minCleanableRatio: 0.2, minCompactionLagMs: 7, maxCompactionLagMs: 8000,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);
@@ -24,6 +26,17 @@ describe('LogConfig', () => {
     expect(d.flushMessages).toBeGreaterThan(1e18);
     expect(d.maxMessageBytes).toBe(1048588);
     expect(d.cleanupPolicy).toEqual(['delete']);
+    expect([d.deleteRetentionMs, d.minCleanableRatio, d.minCompactionLagMs]).toEqual([86_400_000, 0.5, 0]);
+  });
+
+  it('cleaner topic keys: delete.retention.ms, min.cleanable.dirty.ratio (0..1), min/max.compaction.lag.ms', () => {
+    const errors: LogConfigError[] = [];
+    const c = logConfigWithOverrides(brokerLogConfig(makeConfig(['/tmp/x'])), {
+      'delete.retention.ms': '1000', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '5', 'max.compaction.lag.ms': '60000',
+    }, errors);
+    expect([c.deleteRetentionMs, c.minCleanableRatio, c.minCompactionLagMs, c.maxCompactionLagMs]).toEqual([1000, 0.01, 5, 60000]);
+    logConfigWithOverrides(c, { 'min.cleanable.dirty.ratio': '1.5', 'max.compaction.lag.ms': '0' }, errors);
+    expect(errors.map((e) => e.key)).toEqual(['min.cleanable.dirty.ratio', 'max.compaction.lag.ms']);
   });
 
   it('applies /config/topics overrides by topic-level name; bad values keep the default and are reported', () => {

@@ -22,6 +22,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import { isInternalTopic } from '../../admin/topic-validation.js';
+import { RecordValidationError } from '../../log/compacted-keys.js';
 import { nextLogBatchAt } from '../../log/legacy-records.js';
 import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, MAGIC_V2 } from '../../log/record-batch.js';
 import { upConvertForAppend } from '../../log/record-conversion.js';
@@ -111,6 +112,7 @@ function appendPartition(
     };
   } catch (e) {
     if (e instanceof PartitionError) return errorPartition(index, e.code, e.message === '' ? null : e.message);
+    if (e instanceof RecordValidationError) return { ...errorPartition(index, ErrorCode.INVALID_RECORD, e.message), recordErrors: e.recordErrors };
     const code = knownErrorCode(e);
     if (code === null) ctx.log.error({ err: e, topic, partition: index }, `Error processing append operation on partition ${topic}-${index}`);
     return errorPartition(index, code ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessageOf(e));
