@@ -936,9 +936,14 @@ export class Log {
 
   /** Close `segs`, rename their files to `.deleted` and have them removed after `file.delete.delay.ms`. */
   private scheduleSegmentDeletion(segs: readonly LogSegment[]): void {
+    for (const seg of segs) seg.closeHandlers();
+    this.renameDeletedAndSchedule(segs);
+  }
+
+  /** Rename `segs`' files to `.deleted` and have them removed after `file.delete.delay.ms` (handles left as they are). */
+  private renameDeletedAndSchedule(segs: readonly LogSegment[]): void {
     const files: string[] = [];
     for (const seg of segs) {
-      seg.closeHandlers();
       seg.changeFileSuffixes('', DELETED_FILE_SUFFIX);
       for (const f of [seg.logFile, seg.offsetIndexFile, seg.timeIndexFile, seg.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
     }
@@ -974,13 +979,7 @@ export class Log {
     this.io(() => {
       cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
       this.segments.splice(i, old.length, cleaned);
-      const files: string[] = [];
-      for (const s of old) {
-        s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
-        for (const f of [s.logFile, s.offsetIndexFile, s.timeIndexFile, s.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
-      }
-      if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
-      else for (const f of files) fs.rmSync(f, { force: true });
+      this.renameDeletedAndSchedule(old); // handles stay open for reads in flight
       cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
     });
     return true;
