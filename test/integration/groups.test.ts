@@ -12,7 +12,7 @@ import { Kafka, logLevel, AssignerProtocol, type Consumer, type Assigner, type P
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, REPO_ROOT, type BrokerProcess } from '../helpers/broker-process.js';
 import { trackChild, untrackChild } from '../helpers/child-reaper.js';
-import { brokerConfig, startBroker, started, cleanupAll, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, runCommand, type TestBroker } from './support.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -180,12 +180,7 @@ describe('kafkajs group on the real broker', () => {
   }, 75_000);
 });
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0 }));
-  });
-}
+const run = (cmd: string, args: string[], timeoutMs?: number) => runCommand(cmd, args, undefined, timeoutMs);
 
 describe('kcat (librdkafka) balanced consumer', () => {
   it('kcat -G consumes every record and commits: committed offsets equal the end offsets', async () => {

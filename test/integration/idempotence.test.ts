@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, inspectZk, readJson, eventually, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, inspectZk, readJson, eventually, runCommand, type TestBroker } from './support.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { decodeResponse, encodeRequest } from '../../src/protocol/frame.js';
 import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
@@ -24,13 +24,7 @@ let b: TestBroker;
 let broker: BrokerProcess;
 let bootstrap: string;
 
-function run(cmd: string, args: string[], input?: string, timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    const p = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0 }));
-    if (input !== undefined) p.stdin!.end(input);
-  });
-}
+const run = runCommand;
 const kcat = (args: string[], input?: string) => run('kcat', ['-b', bootstrap, ...args], input);
 
 /** Every value of a topic, consumed from the beginning by kcat. */

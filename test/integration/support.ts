@@ -1,4 +1,5 @@
 /** Shared setup for broker integration tests: a temp dir, a config, a ZooKeeper session to inspect. */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,4 +72,15 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, wh
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface CommandResult { stdout: string; stderr: string; code: number }
+
+/** Runs a command (kcat, python3, …) to completion, never rejecting: a failure shows as a non-zero `code`. */
+export function runCommand(cmd: string, args: string[], input?: string, timeoutMs = 30_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const p = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0 }));
+    if (input !== undefined) p.stdin!.end(input);
+  });
 }
