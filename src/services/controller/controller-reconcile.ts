@@ -6,7 +6,7 @@
  */
 import type { ZkSession, ZkEvent } from '../zookeeper/zk-session.js';
 import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
-import { retryUntilConnected, getAllBrokers, getAllTopics } from '../zookeeper/kafka-zk-client.js';
+import { retryUntilConnected, getAllBrokersWithEpochs, getAllTopics } from '../zookeeper/kafka-zk-client.js';
 import { ZkPaths, type BrokerInfo } from '../zookeeper/zk-data.js';
 import { TopicPaths, TopicZNode, TopicPartitionStateZNode, NO_LEADER, type TopicAssignment } from '../zookeeper/zk-data-topics.js';
 import type { ClusterMetadata, PartitionMetadata, TopicMetadata } from './cluster-metadata.js';
@@ -15,7 +15,8 @@ export interface ControllerEpochInfo { brokerId: number; epoch: number; epochZkV
 
 export class ControllerMovedError extends Error { override name = 'ControllerMovedError'; }
 
-export interface ReconcileResult { metadata: ClusterMetadata; deletedTopics: string[] }
+/** `brokerEpochs`: each live broker's epoch, the czxid of its /brokers/ids/<id> znode (a restart changes it). */
+export interface ReconcileResult { metadata: ClusterMetadata; deletedTopics: string[]; brokerEpochs: Map<number, bigint> }
 
 /** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
@@ -25,7 +26,8 @@ export async function watchControllerPaths(zk: ZkSession, onChange: () => void):
 }
 
 export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean }): Promise<ReconcileResult> {
-  const brokers = await getAllBrokers(zk);
+  const registered = await getAllBrokersWithEpochs(zk);
+  const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
   const deletedTopics = await processTopicDeletions(zk, opts.deleteTopicEnable);
   const topics: TopicMetadata[] = [];
@@ -40,7 +42,8 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: {
     }
     topics.push({ name, topicId: assignment.topicId, partitions });
   }
-  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics }, deletedTopics };
+  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics }, deletedTopics,
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])) };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
@@ -74,7 +77,7 @@ async function reconcilePartition(zk: ZkSession, ctl: ControllerEpochInfo, topic
       return { partition, ...elected, replicas, offlineReplicas: offline, partitionEpoch: version };
     }
   }
-  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version } as PartitionMetadata;
+  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version };
 }
 
 type Txn = ReturnType<ZkSession['client']['transaction']>;
