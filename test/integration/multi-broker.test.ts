@@ -75,7 +75,7 @@ describe('a cluster of two brokers', () => {
     } finally { await admin.disconnect(); }
 
     // The non-controller broker learns the cluster over the controller channel.
-    const m = await eventually(async () => { const x = await metadata(2); return leaders(x).size === 4 && [...leaders(x).values()].every((l) => l >= 1) ? x : null; }, 15_000, 'broker 2 to know the topic');
+    const m = (await eventually(async () => { const x = await metadata(2); return leaders(x).size === 4 && [...leaders(x).values()].every((l) => l >= 1) ? x : null; }, 15_000, 'broker 2 to know the topic'))!;
     expect(m.brokers.map((b) => b.id).sort()).toEqual([1, 2]);
     expect(m.controllerid).toBe(1);
     expect(new Set(leaders(m).values())).toEqual(new Set([1, 2]));
@@ -99,7 +99,7 @@ describe('a cluster of two brokers', () => {
     expect(await proc[1]!.stop()).toBe(0);
 
     await eventually(async () => (await readJson(s, '/controller')).brokerid === 2, 15_000, 'broker 2 to become controller');
-    const m = await eventually(async () => { const x = await metadata(2); return x.brokers.length === 1 && ofDead.every((p) => leaders(x).get(p) === -1) ? x : null; }, 15_000, 'the dead broker\'s partitions to be leaderless');
+    const m = (await eventually(async () => { const x = await metadata(2); return x.brokers.length === 1 && ofDead.every((p) => leaders(x).get(p) === -1) ? x : null; }, 15_000, 'the dead broker\'s partitions to be leaderless'))!;
     expect(m.controllerid).toBe(2);
     for (const p of ofDead) expect(m.topics[0]!.partitions.find((x) => x.partition === p)!.error).toMatch(/Leader not available/i);
     for (const p of ofLive) {
