@@ -60,14 +60,16 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     return batch.get(input.brokerId) ?? null;
   };
 
-  const run = async () => {
+  // One function for every topic's data watch (ZooKeeper keeps a single registration per path and function).
+  const onTopicChange = () => void run();
+  const run = async (): Promise<void> => {
     if (stopped) return;
     if (running) { again = true; return; }
     running = true;
     try {
       const zk = input.handle.current;
       await watchControllerPaths(zk, () => void run());
-      const result = await reconcile(zk, { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion }, input);
+      const result = await reconcile(zk, { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion }, { deleteTopicEnable: input.deleteTopicEnable, onTopicChange });
       if (!stopped) events.onReconciled(result, tell(result));
     } catch (e) {
       if (e instanceof ControllerMovedError) { if (!stopped) events.onMoved(e.message); return; }

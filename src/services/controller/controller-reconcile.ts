@@ -25,14 +25,18 @@ export async function watchControllerPaths(zk: ZkSession, onChange: () => void):
   for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics]) await retryUntilConnected(zk, () => zk.getChildren(p, w));
 }
 
-export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean }): Promise<ReconcileResult> {
+/**
+ * `onTopicChange`, when given, is armed as a data watch on every topic znode (Kafka's PartitionModificationsHandler),
+ * so partitions added to an existing topic are noticed; pass the same function every time (ZooKeeper keeps one).
+ */
+export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean; onTopicChange?: (e: ZkEvent) => void }): Promise<ReconcileResult> {
   const registered = await getAllBrokersWithEpochs(zk);
   const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
   const deletedTopics = await processTopicDeletions(zk, opts.deleteTopicEnable);
   const topics: TopicMetadata[] = [];
   for (const name of (await getAllTopics(zk)).sort()) {
-    const node = await zk.getDataOrNull(TopicPaths.topic(name));
+    const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
     if (!node) continue;
     let assignment: TopicAssignment;
     try { assignment = TopicZNode.decode(name, node.data); } catch { continue; } // undecodable: Kafka skips it too
