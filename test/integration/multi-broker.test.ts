@@ -17,6 +17,8 @@ let s: ZkSession;
 const cfg: Record<number, TestBroker> = {};
 const proc: Record<number, BrokerProcess> = {};
 const TOPIC = 'multi';
+/** Replication factor 2: a replica on each broker (no replication yet: followers only create their log). */
+const PAIR = 'pair';
 
 const addr = (id: number) => cfg[id]!.props.listeners.replace('PLAINTEXT://', '');
 
@@ -33,12 +35,12 @@ interface KcatMetadata {
   topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; error?: string }> }>;
 }
 
-async function metadata(id: number): Promise<KcatMetadata> {
-  const r = await kcat(addr(id), ['-L', '-J', '-t', TOPIC, '-m', '5']);
+async function metadata(id: number, topic = TOPIC): Promise<KcatMetadata> {
+  const r = await kcat(addr(id), ['-L', '-J', '-t', topic, '-m', '5']);
   return JSON.parse(r.stdout) as KcatMetadata;
 }
 
-const leaders = (m: KcatMetadata) => new Map((m.topics.find((t) => t.topic === TOPIC)?.partitions ?? []).map((p) => [p.partition, p.leader]));
+const leaders = (m: KcatMetadata, topic = TOPIC) => new Map((m.topics.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.leader]));
 
 async function start(id: number): Promise<void> {
   proc[id] = startBroker(cfg[id]!);
@@ -71,7 +73,7 @@ describe('a cluster of two brokers', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 4, replicationFactor: 1 }, { topic: PAIR, numPartitions: 2, replicationFactor: 2 }], waitForLeaders: true })).toBe(true);
     } finally { await admin.disconnect(); }
 
     // The non-controller broker learns the cluster over the controller channel.
@@ -80,6 +82,7 @@ describe('a cluster of two brokers', () => {
     expect(m.controllerid).toBe(1);
     expect(new Set(leaders(m).values())).toEqual(new Set([1, 2]));
     expect(leaders(await metadata(1))).toEqual(leaders(m));
+    expect(new Set(leaders(await metadata(2, PAIR), PAIR).values())).toEqual(new Set([1, 2]));
   }, 60_000);
 
   it('takes produce through bootstrap broker 2 for every partition and gives it all back', async () => {
@@ -109,11 +112,18 @@ describe('a cluster of two brokers', () => {
       expect(await consumeAll(addr(2), p)).toEqual(produced.get(p));
     }
 
+    // With replication factor 2 the dead leader's partition moves to the other replica, which takes produce.
+    const pair = (await eventually(async () => { const x = leaders(await metadata(2, PAIR), PAIR); return [...x.values()].every((l) => l === 2) ? x : null; }, 15_000, 'pair partitions to move to broker 2'))!;
+    expect([...pair.keys()].sort()).toEqual([0, 1]);
+    for (const p of [0, 1]) expect((await kcat(addr(2), ['-P', '-t', PAIR, '-p', String(p)], 'x\n')).code).toBe(0);
+
     await start(1);
     await eventually(async () => { const x = await metadata(1); return x.brokers.length === 2 && [...leaders(x).values()].every((l) => l >= 1) ? x : null; }, 20_000, 'every partition to have a leader again');
     expect(leaders(await metadata(2))).toEqual(before);
     produced.get(ofDead[0]!)!.push('back');
     expect((await kcat(addr(2), ['-P', '-t', TOPIC, '-p', String(ofDead[0])], 'back\n')).code).toBe(0);
     for (const p of [0, 1, 2, 3]) expect(await consumeAll(addr(2), p)).toEqual(produced.get(p));
+    // No preferred-leader rebalance: broker 2 keeps leading both pair partitions; broker 1 is their follower again.
+    expect([...leaders(await metadata(1, PAIR), PAIR).values()]).toEqual([2, 2]);
   }, 90_000);
 });
