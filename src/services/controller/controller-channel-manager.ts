@@ -17,7 +17,8 @@ import {
 
 type ControlApiKey = typeof ApiKey.LeaderAndIsr | typeof ApiKey.StopReplica | typeof ApiKey.UpdateMetadata;
 
-interface QueueItem { apiKey: ControlApiKey; version: number; body: RequestInput<ControlApiKey>; enqueuedAt: number }
+/** `frame`: encoded once when queued (so a request that cannot be encoded is refused, not retried); the correlation id is patched per send. */
+interface QueueItem { apiKey: ControlApiKey; version: number; frame: Buffer; enqueuedAt: number }
 
 export interface ControlResponse { brokerId: number; apiKey: ControlApiKey; version: number; body: ResponseBody<ControlApiKey> }
 
@@ -105,7 +106,14 @@ class BrokerChannel {
 
   enqueue(apiKey: ControlApiKey, version: number, body: RequestInput<ControlApiKey>): void {
     if (this.closed) return;
-    this.queue.push({ apiKey, version, body, enqueuedAt: Date.now() });
+    let frame: Buffer;
+    try {
+      frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 0, clientId: String(this.opts.controllerId) }, body as never);
+    } catch (e) {
+      this.log.error({ api: apiKeyName(apiKey), apiVersion: version, err: (e as Error).message }, `Cannot encode ${apiKeyName(apiKey)} v${version} for broker ${this.brokerId}; not sent`);
+      return;
+    }
+    this.queue.push({ apiKey, version, frame, enqueuedAt: Date.now() });
     this.wake?.();
   }
 
@@ -169,7 +177,8 @@ class BrokerChannel {
   private async roundTrip(item: QueueItem): Promise<ResponseBody<ControlApiKey>> {
     const socket = await this.connectSocket();
     const correlationId = this.correlationId++ & 0x7fffffff;
-    const frame = encodeRequest({ requestApiKey: item.apiKey, requestApiVersion: item.version, correlationId, clientId: String(this.opts.controllerId) }, item.body as never);
+    const frame = item.frame;
+    frame.writeInt32BE(correlationId, 8); // size(4) apiKey(2) apiVersion(2) correlationId(4)
     const response = await new Promise<Buffer>((resolve, reject) => {
       let buf: Buffer = Buffer.alloc(0);
       const cleanup = () => { clearTimeout(timer); socket.off('data', onData); socket.off('close', onClose); };

@@ -125,6 +125,9 @@ describe('ControllerChannelManager', () => {
     m.updateBrokers([{ info, epoch: 11n }]); // restarted: a new channel, the old queue is for its previous life
     expect(m.queueSize(2)).toBe(0);
     m.send(2, { updateMetadata: um(3, [broker1]) });
+    const queued = m.queueSize(2);
+    m.send(2, { updateMetadata: { ...um(3, [broker1]), brokerEpoch: 'x' as unknown as bigint } }); // cannot be encoded: refused, never retried
+    expect(m.queueSize(2)).toBe(queued);
     m.updateBrokers([]);
     expect(m.brokerIds()).toEqual([]);
     expect(m.queueSize(2)).toBe(0);
