@@ -6,6 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
@@ -126,4 +127,15 @@ describe('a cluster of two brokers', () => {
     // No preferred-leader rebalance: broker 2 keeps leading both pair partitions; broker 1 is their follower again.
     expect([...leaders(await metadata(1, PAIR), PAIR).values()]).toEqual([2, 2]);
   }, 90_000);
+
+  it('deletes a topic: the controller tells every replica to drop its log (StopReplica), the followers\' too', async () => {
+    const dirsOf = async (id: number) => (await Promise.all(cfg[id]!.logDirs.map((d) => readdir(d)))).flat().filter((n) => /^pair-\d+$/.test(n)).sort();
+    expect(await dirsOf(1)).toEqual(['pair-0', 'pair-1']); // the follower replicas' logs exist too
+    expect(await dirsOf(2)).toEqual(['pair-0', 'pair-1']);
+    const admin = new Kafka({ clientId: 'multi', brokers: [addr(1)], logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+    await admin.connect();
+    try { await admin.deleteTopics({ topics: [PAIR], timeout: 15_000 }); } finally { await admin.disconnect(); }
+    await eventually(async () => (await dirsOf(1)).length === 0 && (await dirsOf(2)).length === 0, 15_000, 'both brokers to delete the pair logs');
+    for (const id of [1, 2]) expect((await metadata(id)).topics.map((t) => t.topic)).not.toContain(PAIR);
+  }, 60_000);
 });
