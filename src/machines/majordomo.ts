@@ -443,8 +443,9 @@ export const majordomoMachine = setup({
           always: 'awaitingMetadata',
         },
         awaitingMetadata: {
-          // Serve clients only once the metadata cache knows the cluster (Kafka brokers answer from an
-          // empty cache until the controller's first UpdateMetadata; we have it in-process, so wait).
+          // The controller's broker serves once its first in-process UpdateMetadata arrived. Another broker
+          // goes on at once and, as in Kafka, answers from an empty cache until the controller's
+          // UpdateMetadata reaches it over the channel (which needs its listeners serving).
           on: {
             'controller.requests': { target: '#majordomo.running', actions: 'applyControllerRequests' },
             'controller.elected': { guard: ({ event }) => !event.isActive, target: '#majordomo.running', actions: assign({ controllerId: ({ event }) => event.controllerId }) },
