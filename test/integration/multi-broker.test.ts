@@ -12,6 +12,7 @@ import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-serve
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, inspectZk, readJson, type TestBroker } from './support.js';
 import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
+import { markTopicForDeletion } from '../../src/services/admin/admin-zk-client.js';
 
 let zk: ZooKeeperServer;
 let s: ZkSession;
@@ -20,6 +21,10 @@ const proc: Record<number, BrokerProcess> = {};
 const TOPIC = 'multi';
 /** Replication factor 2: a replica on each broker (no replication yet: followers only create their log). */
 const PAIR = 'pair';
+/** Deleted while broker 1 is down: broker 1 deletes its replica's log when it is back. */
+const DOOMED = 'doomed';
+
+const logDirsOf = async (id: number, topic: string) => (await Promise.all(cfg[id]!.logDirs.map((d) => readdir(d)))).flat().filter((n) => new RegExp(`^${topic}-\\d+$`).test(n)).sort();
 
 const addr = (id: number) => cfg[id]!.props.listeners.replace('PLAINTEXT://', '');
 
@@ -74,7 +79,7 @@ describe('a cluster of two brokers', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 4, replicationFactor: 1 }, { topic: PAIR, numPartitions: 2, replicationFactor: 2 }], waitForLeaders: true })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 4, replicationFactor: 1 }, { topic: PAIR, numPartitions: 2, replicationFactor: 2 }, { topic: DOOMED, numPartitions: 1, replicationFactor: 2 }], waitForLeaders: true })).toBe(true);
     } finally { await admin.disconnect(); }
 
     // The non-controller broker learns the cluster over the controller channel.
@@ -118,7 +123,17 @@ describe('a cluster of two brokers', () => {
     expect([...pair.keys()].sort()).toEqual([0, 1]);
     for (const p of [0, 1]) expect((await kcat(addr(2), ['-P', '-t', PAIR, '-p', String(p)], 'x\n')).code).toBe(0);
 
+    // A topic deleted while a replica's broker is down: the live replica goes now, the other once its broker is back.
+    expect(await logDirsOf(1, DOOMED)).toEqual(['doomed-0']);
+    // As kafka-topics.sh --zookeeper marks it (kafkajs refuses to act while partitions are leaderless).
+    await markTopicForDeletion(s, DOOMED);
+    await eventually(async () => (await logDirsOf(2, DOOMED)).length === 0, 15_000, 'broker 2 to delete its doomed log');
+    expect(await s.exists('/brokers/topics/doomed')).not.toBeNull(); // deletion waits for broker 1
+    expect((await metadata(2)).topics.map((t) => t.topic)).not.toContain(DOOMED);
+
     await start(1);
+    await eventually(async () => (await logDirsOf(1, DOOMED)).length === 0, 15_000, 'broker 1 to delete its doomed log once back');
+    await eventually(async () => (await s.exists('/brokers/topics/doomed')) === null, 15_000, 'the doomed topic znode to go');
     await eventually(async () => { const x = await metadata(1); return x.brokers.length === 2 && [...leaders(x).values()].every((l) => l >= 1) ? x : null; }, 20_000, 'every partition to have a leader again');
     expect(leaders(await metadata(2))).toEqual(before);
     produced.get(ofDead[0]!)!.push('back');
@@ -129,7 +144,7 @@ describe('a cluster of two brokers', () => {
   }, 90_000);
 
   it('deletes a topic: the controller tells every replica to drop its log (StopReplica), the followers\' too', async () => {
-    const dirsOf = async (id: number) => (await Promise.all(cfg[id]!.logDirs.map((d) => readdir(d)))).flat().filter((n) => /^pair-\d+$/.test(n)).sort();
+    const dirsOf = (id: number) => logDirsOf(id, PAIR);
     expect(await dirsOf(1)).toEqual(['pair-0', 'pair-1']); // the follower replicas' logs exist too
     expect(await dirsOf(2)).toEqual(['pair-0', 'pair-1']);
     const admin = new Kafka({ clientId: 'multi', brokers: [addr(1)], logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();

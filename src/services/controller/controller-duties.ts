@@ -47,7 +47,8 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   let sent: ControllerView | null = null;
 
   const tell = (result: ReconcileResult): BrokerRequests | null => {
-    const view: ControllerView = { metadata: result.metadata, brokerEpochs: result.brokerEpochs };
+    const view: ControllerView = { metadata: result.metadata, brokerEpochs: result.brokerEpochs, deletions: result.deletions };
+    if (result.deletionsPending.length > 0) input.log.info({ topics: result.deletionsPending }, 'Topic deletion waits for replicas on brokers that are down');
     const started = newBrokerIds(sent, view);
     const gone = (sent?.metadata.brokers ?? []).filter((b) => !view.brokerEpochs.has(b.id)).map((b) => b.id);
     if (sent && (started.length > 0 || gone.length > 0)) {

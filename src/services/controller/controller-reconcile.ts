@@ -16,7 +16,18 @@ export interface ControllerEpochInfo { brokerId: number; epoch: number; epochZkV
 export class ControllerMovedError extends Error { override name = 'ControllerMovedError'; }
 
 /** `brokerEpochs`: each live broker's epoch, the czxid of its /brokers/ids/<id> znode (a restart changes it). */
-export interface ReconcileResult { metadata: ClusterMetadata; deletedTopics: string[]; brokerEpochs: Map<number, bigint> }
+/**
+ * `deletions`: the topics deleted in this pass with their replica assignment (whose replicas must drop their logs);
+ * `deletionsPending`: topics marked for deletion that wait for a replica's broker to come back (Kafka's ineligible
+ * deletions), left out of `metadata` so brokers stop serving them meanwhile.
+ */
+export interface ReconcileResult {
+  metadata: ClusterMetadata;
+  deletedTopics: string[];
+  deletions: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[] }> }>;
+  deletionsPending: string[];
+  brokerEpochs: Map<number, bigint>;
+}
 
 /** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
@@ -33,9 +44,10 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: {
   const registered = await getAllBrokersWithEpochs(zk);
   const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
-  const deletedTopics = await processTopicDeletions(zk, opts.deleteTopicEnable);
+  const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
   const topics: TopicMetadata[] = [];
   for (const name of (await getAllTopics(zk)).sort()) {
+    if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
     if (!node) continue;
     let assignment: TopicAssignment;
@@ -46,7 +58,8 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: {
     }
     topics.push({ name, topicId: assignment.topicId, partitions });
   }
-  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics }, deletedTopics,
+  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
+    deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
     brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])) };
 }
 
@@ -95,19 +108,28 @@ async function fenced(zk: ZkSession, ctl: ControllerEpochInfo, op: (t: Txn) => T
   }
 }
 
-/** Topics marked in /admin/delete_topics: remove their znodes (or just the mark, if deletion is disabled). */
-async function processTopicDeletions(zk: ZkSession, enabled: boolean): Promise<string[]> {
+/**
+ * Topics marked in /admin/delete_topics: remove their znodes (or just the mark, if deletion is disabled). As Kafka's
+ * TopicDeletionManager, a topic with a replica on a broker that is down stays marked (pending) until that broker is
+ * back, so that every replica is told to delete its log.
+ */
+async function processTopicDeletions(zk: ZkSession, enabled: boolean, live: Set<number>): Promise<{ deletions: ReconcileResult['deletions']; pending: string[] }> {
   const marked = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.deleteTopics));
-  const deleted: string[] = [];
+  const deletions: ReconcileResult['deletions'] = [];
+  const pending: string[] = [];
   for (const topic of marked) {
-    if (enabled && (await zk.exists(TopicPaths.topic(topic)))) {
+    const node = enabled ? await zk.getDataOrNull(TopicPaths.topic(topic)) : null;
+    if (node) {
+      let partitions: Array<{ partition: number; replicas: number[] }> = [];
+      try { partitions = [...TopicZNode.decode(topic, node.data).partitions].map(([partition, replicas]) => ({ partition, replicas })); } catch { /* undecodable: delete it anyway */ }
+      if (partitions.some((p) => p.replicas.some((r) => !live.has(r)))) { pending.push(topic); continue; }
       await removeRecursive(zk, TopicPaths.topic(topic));
       await removeRecursive(zk, `/config/topics/${topic}`);
-      deleted.push(topic);
+      deletions.push({ topic, partitions });
     }
     await zk.remove(TopicPaths.deleteTopic(topic)).catch(() => undefined);
   }
-  return deleted;
+  return { deletions, pending };
 }
 
 async function removeRecursive(zk: ZkSession, path: string): Promise<void> {

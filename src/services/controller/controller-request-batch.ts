@@ -17,8 +17,16 @@ import {
   type BrokerRequests, type LeaderAndIsrControl, type StopReplicaControl, type UpdateMetadataControl, type UpdateMetadataPartition,
 } from './control-requests.js';
 
-/** What the controller knows after a reconciliation (and what it last told the brokers). */
-export interface ControllerView { metadata: ClusterMetadata; brokerEpochs: Map<number, bigint> }
+/**
+ * What the controller knows after a reconciliation (and what it last told the brokers). `deletions`: topics whose
+ * znodes this pass removed, with their replicas, which must delete their logs even if the topic had already left
+ * the metadata (its deletion waited for a replica's broker to come back).
+ */
+export interface ControllerView {
+  metadata: ClusterMetadata;
+  brokerEpochs: Map<number, bigint>;
+  deletions?: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[] }> }>;
+}
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -118,11 +126,15 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
       requests.updateMetadata = control;
     }
     // StopReplica(delete) for the deleted topics' partitions this broker held.
-    const stop = deleted.filter((e) => e.p.replicas.includes(brokerId));
-    if (stop.length > 0) {
+    const stop = new Map<string, { topicName: string; partitionIndex: number }>();
+    for (const e of deleted) if (e.p.replicas.includes(brokerId)) stop.set(tpKey(e.topic.name, e.p.partition), { topicName: e.topic.name, partitionIndex: e.p.partition });
+    for (const d of next.deletions ?? []) {
+      for (const p of d.partitions) if (p.replicas.includes(brokerId)) stop.set(tpKey(d.topic, p.partition), { topicName: d.topic, partitionIndex: p.partition });
+    }
+    if (stop.size > 0) {
       const control: StopReplicaControl = {
         ...header(brokerId),
-        partitions: stop.map((e) => ({ topicName: e.topic.name, partitionIndex: e.p.partition, leaderEpoch: EPOCH_DURING_DELETE, deletePartition: true })),
+        partitions: [...stop.values()].map((p) => ({ ...p, leaderEpoch: EPOCH_DURING_DELETE, deletePartition: true })),
       };
       requests.stopReplica = control;
     }

@@ -78,6 +78,21 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     for (const p of ['/brokers/topics/gone', '/config/topics/gone', '/admin/delete_topics/gone', '/admin/delete_topics/kept']) expect(await s.exists(p), p).toBeNull();
   });
 
+  it('defers deleting a topic with a replica on a broker that is down (left out of the metadata meanwhile), as Kafka\'s TopicDeletionManager', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'spread', assignment: new Map([[0, [1, 2]], [1, [1]]]) });
+    await reconcile(s, ctl, { deleteTopicEnable: true });
+    await markTopicForDeletion(s, 'spread');
+    const waiting = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(waiting).toMatchObject({ deletedTopics: [], deletions: [], deletionsPending: ['spread'] });
+    expect(waiting.metadata.topics).toEqual([]);
+    for (const p of ['/brokers/topics/spread', '/admin/delete_topics/spread']) expect(await s.exists(p), p).not.toBeNull();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9093, securityProtocol: 'PLAINTEXT' }] });
+    const done = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(done).toMatchObject({ deletedTopics: ['spread'], deletionsPending: [], deletions: [{ topic: 'spread', partitions: [{ partition: 0, replicas: [1, 2] }, { partition: 1, replicas: [1] }] }] });
+    for (const p of ['/brokers/topics/spread', '/admin/delete_topics/spread']) expect(await s.exists(p), p).toBeNull();
+  });
+
   it('watches each topic znode so that partitions added to an existing topic are noticed (PartitionModificationsHandler)', async () => {
     const { s, ctl } = await cluster();
     const topicId = await createTopicWithAssignment(s, { topic: 'grows', assignment: new Map([[0, [1]]]) });

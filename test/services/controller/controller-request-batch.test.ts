@@ -88,4 +88,13 @@ describe('buildRequestBatch', () => {
     expect(r.get(1)!.stopReplica!.partitions.map((p) => [p.partitionIndex, p.leaderEpoch, p.deletePartition])).toEqual([[0, -2, true], [2, -2, true]]);
     expect(r.get(2)!.stopReplica!.partitions.map((p) => p.partitionIndex)).toEqual([1, 2]);
   });
+
+  it('a deletion that waited for a broker: StopReplica(delete) to the replicas even though the topic already left the metadata', () => {
+    const prev = view([[1, 100n]], []);
+    const next: ControllerView = { ...view([[1, 100n], [2, 200n]], []), deletions: [{ topic: 'd', partitions: [{ partition: 0, replicas: [1, 2] }, { partition: 1, replicas: [2] }] }] };
+    const r = buildRequestBatch(prev, next, 'INTERNAL');
+    expect(r.get(2)!.stopReplica!.partitions).toEqual([0, 1].map((p) => ({ topicName: 'd', partitionIndex: p, leaderEpoch: -2, deletePartition: true })));
+    expect(r.get(1)!.stopReplica!.partitions.map((p) => p.partitionIndex)).toEqual([0]);
+    expect(umPartitions(r, 1)).toEqual([]);
+  });
 });
