@@ -1,7 +1,9 @@
 /**
  * KafkaController election (ZK mode). Every broker competes for the ephemeral /controller; the
  * winner bumps /controller_epoch in the same multi and sets up /feature. Losers watch /controller
- * and re-elect when it disappears. Controller duties beyond election come with later issues.
+ * and re-elect when it disappears. While active, its duties (services/controller/controller-duties.ts)
+ * reconcile ZooKeeper and send LeaderAndIsr / UpdateMetadata / StopReplica to the other brokers over
+ * the controller channel; what its own broker is told goes to the parent in-process.
  *
  *   electing ──won──► active ──/controller changed──► electing
  *      │ lost                                 ▲
@@ -11,16 +13,17 @@ import { setup, assign, fromPromise, fromCallback, sendParent } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import { electController, resignController, type ElectionResult } from '../services/controller/controller-election.js';
-import { reconcile, watchControllerPaths, ControllerMovedError, type ReconcileResult } from '../services/controller/controller-reconcile.js';
-import type { ClusterMetadata } from '../services/controller/cluster-metadata.js';
+import type { ReconcileResult } from '../services/controller/controller-reconcile.js';
+import { startControllerDuties, type ChannelConfig } from '../services/controller/controller-duties.js';
+import type { BrokerRequests } from '../services/controller/control-requests.js';
 
-export interface ControllerInput { handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean }
+export interface ControllerInput { handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean; channel: ChannelConfig }
 
 interface Context extends ControllerInput { controllerId: number | null; epoch: number; epochZkVersion: number; elections: number }
 
 export type ControllerEvent =
   | { type: 'controller.changed' }
-  | { type: 'controller.reconciled'; result: ReconcileResult }
+  | { type: 'controller.reconciled'; result: ReconcileResult; local: BrokerRequests | null }
   | { type: 'controller.moved'; error: string }
   /** Session re-initialised: the ephemeral /controller (if ours) is gone and watches too. */
   | { type: 'controller.reelect' }
@@ -28,8 +31,8 @@ export type ControllerEvent =
 
 export type ControllerParentEvent =
   | { type: 'controller.elected'; controllerId: number | null; epoch: number; isActive: boolean }
-  /** The active controller's view after each change (what Kafka sends as LeaderAndIsr + UpdateMetadata). */
-  | { type: 'controller.metadata'; metadata: ClusterMetadata; deletedTopics: string[] };
+  /** What the active controller tells its own broker after a change (LeaderAndIsr, UpdateMetadata, StopReplica). */
+  | { type: 'controller.requests'; requests: BrokerRequests };
 
 export const controllerMachine = setup({
   types: {} as { context: Context; events: ControllerEvent; input: ControllerInput },
@@ -37,30 +40,11 @@ export const controllerMachine = setup({
     elect: fromPromise<ElectionResult, { handle: ZkHandle; brokerId: number; onChange: () => void }>(
       ({ input }) => electController(input.handle.current, input.brokerId, input.onChange)),
     resign: fromPromise<void, { handle: ZkHandle; brokerId: number }>(({ input }) => resignController(input.handle, input.brokerId)),
-    /** Active-controller duties: watch brokers/topics/deletions and reconcile after each change (never overlapping). */
-    duties: fromCallback<ControllerEvent, { handle: ZkHandle; brokerId: number; epoch: number; epochZkVersion: number; deleteTopicEnable: boolean; log: Logger }>(({ input, sendBack }) => {
-      let stopped = false, running = false, again = false;
-      const run = async () => {
-        if (stopped) return;
-        if (running) { again = true; return; }
-        running = true;
-        try {
-          const zk = input.handle.current;
-          await watchControllerPaths(zk, () => void run());
-          const result = await reconcile(zk, { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion }, input);
-          if (!stopped) sendBack({ type: 'controller.reconciled', result });
-        } catch (e) {
-          if (e instanceof ControllerMovedError) { if (!stopped) sendBack({ type: 'controller.moved', error: e.message }); return; }
-          input.log.warn({ err: (e as Error).message }, 'Controller reconciliation failed; retrying');
-          if (!stopped) setTimeout(() => void run(), 1000).unref();
-        } finally {
-          running = false;
-          if (again && !stopped) { again = false; void run(); }
-        }
-      };
-      void run();
-      return () => { stopped = true; };
-    }),
+    /** Active-controller duties: reconcile after each change and send the outcome to every live broker. */
+    duties: fromCallback<ControllerEvent, ControllerInput & { epoch: number; epochZkVersion: number }>(({ input, sendBack }) => startControllerDuties(input, {
+      onReconciled: (result, local) => sendBack({ type: 'controller.reconciled', result, local }),
+      onMoved: (error) => sendBack({ type: 'controller.moved', error }),
+    })),
   },
   guards: {
     won: ({ context }) => context.controllerId === context.brokerId,
@@ -107,7 +91,8 @@ export const controllerMachine = setup({
         'controller.reelect': 'electing',
         'controller.moved': { target: 'electing', actions: ({ context, event }) => context.log.warn({ err: event.error }, 'Controller moved; re-electing') },
         'controller.reconciled': {
-          actions: sendParent(({ event }) => ({ type: 'controller.metadata', metadata: event.result.metadata, deletedTopics: event.result.deletedTopics })),
+          guard: ({ event }) => event.local !== null,
+          actions: sendParent(({ event }) => ({ type: 'controller.requests', requests: event.local! })),
         },
       },
     },

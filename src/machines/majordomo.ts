@@ -45,7 +45,7 @@ import type { BrokerContext } from '../services/server/broker-context.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
-import type { ClusterMetadata } from '../services/controller/cluster-metadata.js';
+import { deliverInProcess } from '../services/server/control-requests.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -84,8 +84,6 @@ export interface MajordomoContext extends MajordomoInput {
   brokerEpoch: string | null;
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
-  /** The active controller's latest view (a single broker is its own controller). */
-  clusterMetadata: ClusterMetadata | null;
   registrations: number;
   error: string | null;
   exitCode: number;
@@ -171,13 +169,11 @@ export const majordomoMachine = setup({
     forward: enqueueActions(({ enqueue, self }, p: Forward) => {
       if (self.getSnapshot().children[p.id]) enqueue.sendTo(p.id, p.event);
     }),
-    /** LeaderAndIsr + UpdateMetadata from the (in-process) controller. */
-    applyMetadata: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'controller.metadata') return;
-      enqueue.assign({ clusterMetadata: event.metadata });
-      context.replicaManager?.applyMetadata(event.metadata, event.deletedTopics);
-      context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated');
-    }),
+    /** LeaderAndIsr, UpdateMetadata, StopReplica from the controller on this broker: the path the wire handlers take. */
+    applyControllerRequests: ({ context, event }) => {
+      if (event.type !== 'controller.requests' || !context.brokerContext?.control) return;
+      deliverInProcess(context.brokerContext.control, event.requests);
+    },
     // A coordinator that ended in failure has nothing to shut down.
     logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
     socketServerGone: assign({ started: ({ context }) => ({ ...context.started, socketServer: false }) }),
@@ -212,7 +208,7 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
-    finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
+    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
   on: {
@@ -232,7 +228,7 @@ export const majordomoMachine = setup({
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
-    'controller.metadata': { actions: 'applyMetadata' },
+    'controller.requests': { actions: 'applyControllerRequests' },
   },
   initial: 'starting',
   states: {
@@ -382,6 +378,11 @@ export const majordomoMachine = setup({
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
+                control: {
+                  brokerEpoch: () => BigInt(self.getSnapshot().context.brokerEpoch ?? -1),
+                  replicas: replicaManager,
+                  log: context.log.child({ actor: 'replicaManager' }),
+                },
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, configs) => context.logManager?.updateTopicConfig(topic, configs)),
                 log: context.log.child({ actor: 'kafkaApis' }),
@@ -431,6 +432,11 @@ export const majordomoMachine = setup({
             input: ({ context }) => ({
               handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+              channel: {
+                listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
+                interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
+                socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+              },
             }),
           }),
           always: 'startingConfigManager',
@@ -443,10 +449,11 @@ export const majordomoMachine = setup({
           always: 'awaitingMetadata',
         },
         awaitingMetadata: {
-          // Serve clients only once the metadata cache knows the cluster (Kafka brokers answer from an
-          // empty cache until the controller's first UpdateMetadata; we have it in-process, so wait).
+          // The controller's broker serves once its first in-process UpdateMetadata arrived. Another broker
+          // goes on at once and, as in Kafka, answers from an empty cache until the controller's
+          // UpdateMetadata reaches it over the channel (which needs its listeners serving).
           on: {
-            'controller.metadata': { target: '#majordomo.running', actions: 'applyMetadata' },
+            'controller.requests': { target: '#majordomo.running', actions: 'applyControllerRequests' },
             'controller.elected': { guard: ({ event }) => !event.isActive, target: '#majordomo.running', actions: assign({ controllerId: ({ event }) => event.controllerId }) },
           },
           after: { 10_000: '#majordomo.running' },

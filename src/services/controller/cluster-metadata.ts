@@ -5,6 +5,8 @@ export interface PartitionMetadata {
   partition: number;
   leader: number;
   leaderEpoch: number;
+  /** The controller epoch that made the leadership decision (partition state znode's controller_epoch). */
+  controllerEpoch: number;
   isr: number[];
   replicas: number[];
   offlineReplicas: number[];

@@ -6,7 +6,7 @@
  */
 import type { ZkSession, ZkEvent } from '../zookeeper/zk-session.js';
 import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
-import { retryUntilConnected, getAllBrokers, getAllTopics } from '../zookeeper/kafka-zk-client.js';
+import { retryUntilConnected, getAllBrokersWithEpochs, getAllTopics } from '../zookeeper/kafka-zk-client.js';
 import { ZkPaths, type BrokerInfo } from '../zookeeper/zk-data.js';
 import { TopicPaths, TopicZNode, TopicPartitionStateZNode, NO_LEADER, type TopicAssignment } from '../zookeeper/zk-data-topics.js';
 import type { ClusterMetadata, PartitionMetadata, TopicMetadata } from './cluster-metadata.js';
@@ -15,7 +15,19 @@ export interface ControllerEpochInfo { brokerId: number; epoch: number; epochZkV
 
 export class ControllerMovedError extends Error { override name = 'ControllerMovedError'; }
 
-export interface ReconcileResult { metadata: ClusterMetadata; deletedTopics: string[] }
+/** `brokerEpochs`: each live broker's epoch, the czxid of its /brokers/ids/<id> znode (a restart changes it). */
+/**
+ * `deletions`: the topics deleted in this pass with their replica assignment (whose replicas must drop their logs);
+ * `deletionsPending`: topics marked for deletion that wait for a replica's broker to come back (Kafka's ineligible
+ * deletions), left out of `metadata` so brokers stop serving them meanwhile.
+ */
+export interface ReconcileResult {
+  metadata: ClusterMetadata;
+  deletedTopics: string[];
+  deletions: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[] }> }>;
+  deletionsPending: string[];
+  brokerEpochs: Map<number, bigint>;
+}
 
 /** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
@@ -24,13 +36,19 @@ export async function watchControllerPaths(zk: ZkSession, onChange: () => void):
   for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics]) await retryUntilConnected(zk, () => zk.getChildren(p, w));
 }
 
-export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean }): Promise<ReconcileResult> {
-  const brokers = await getAllBrokers(zk);
+/**
+ * `onTopicChange`, when given, is armed as a data watch on every topic znode (Kafka's PartitionModificationsHandler),
+ * so partitions added to an existing topic are noticed; pass the same function every time (ZooKeeper keeps one).
+ */
+export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean; onTopicChange?: (e: ZkEvent) => void }): Promise<ReconcileResult> {
+  const registered = await getAllBrokersWithEpochs(zk);
+  const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
-  const deletedTopics = await processTopicDeletions(zk, opts.deleteTopicEnable);
+  const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
   const topics: TopicMetadata[] = [];
   for (const name of (await getAllTopics(zk)).sort()) {
-    const node = await zk.getDataOrNull(TopicPaths.topic(name));
+    if (pending.includes(name)) continue;
+    const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
     if (!node) continue;
     let assignment: TopicAssignment;
     try { assignment = TopicZNode.decode(name, node.data); } catch { continue; } // undecodable: Kafka skips it too
@@ -40,7 +58,9 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: {
     }
     topics.push({ name, topicId: assignment.topicId, partitions });
   }
-  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics }, deletedTopics };
+  return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
+    deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])) };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
@@ -74,7 +94,7 @@ async function reconcilePartition(zk: ZkSession, ctl: ControllerEpochInfo, topic
       return { partition, ...elected, replicas, offlineReplicas: offline, partitionEpoch: version };
     }
   }
-  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version } as PartitionMetadata;
+  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version };
 }
 
 type Txn = ReturnType<ZkSession['client']['transaction']>;
@@ -88,19 +108,28 @@ async function fenced(zk: ZkSession, ctl: ControllerEpochInfo, op: (t: Txn) => T
   }
 }
 
-/** Topics marked in /admin/delete_topics: remove their znodes (or just the mark, if deletion is disabled). */
-async function processTopicDeletions(zk: ZkSession, enabled: boolean): Promise<string[]> {
+/**
+ * Topics marked in /admin/delete_topics: remove their znodes (or just the mark, if deletion is disabled). As Kafka's
+ * TopicDeletionManager, a topic with a replica on a broker that is down stays marked (pending) until that broker is
+ * back, so that every replica is told to delete its log.
+ */
+async function processTopicDeletions(zk: ZkSession, enabled: boolean, live: Set<number>): Promise<{ deletions: ReconcileResult['deletions']; pending: string[] }> {
   const marked = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.deleteTopics));
-  const deleted: string[] = [];
+  const deletions: ReconcileResult['deletions'] = [];
+  const pending: string[] = [];
   for (const topic of marked) {
-    if (enabled && (await zk.exists(TopicPaths.topic(topic)))) {
+    const node = enabled ? await zk.getDataOrNull(TopicPaths.topic(topic)) : null;
+    if (node) {
+      let partitions: Array<{ partition: number; replicas: number[] }> = [];
+      try { partitions = [...TopicZNode.decode(topic, node.data).partitions].map(([partition, replicas]) => ({ partition, replicas })); } catch { /* undecodable: delete it anyway */ }
+      if (partitions.some((p) => p.replicas.some((r) => !live.has(r)))) { pending.push(topic); continue; }
       await removeRecursive(zk, TopicPaths.topic(topic));
       await removeRecursive(zk, `/config/topics/${topic}`);
-      deleted.push(topic);
+      deletions.push({ topic, partitions });
     }
     await zk.remove(TopicPaths.deleteTopic(topic)).catch(() => undefined);
   }
-  return deleted;
+  return { deletions, pending };
 }
 
 async function removeRecursive(zk: ZkSession, path: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { BrokerInfo } from '../zookeeper/zk-data.js';
 import type { TopicMetadata } from '../controller/cluster-metadata.js';
+import type { ControlPlane } from './control-requests.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -59,5 +60,7 @@ export interface BrokerContext {
   metadata: MetadataView;
   replicas: ReplicaView;
   admin: AdminView;
+  /** Where the controller's LeaderAndIsr / UpdateMetadata / StopReplica go (absent: the broker refuses them). */
+  control?: ControlPlane;
   log: Logger;
 }

@@ -13,7 +13,7 @@
  * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
  * this dispatcher has handlers for.
  */
-import { ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ADVERTISED_APIS, ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   UnknownApiKeyError,
@@ -38,6 +38,9 @@ import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
 import type { ProducerIdManager } from '../transaction/producer-id-manager.js';
+import { leaderAndIsrHandler } from './handlers/leader-and-isr.js';
+import { updateMetadataHandler } from './handlers/update-metadata.js';
+import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -77,6 +80,24 @@ export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   }),
 );
 
+/**
+ * The controller-to-broker APIs, at Kafka 3.x's full ranges (every version an inter.broker.protocol.version may
+ * pick). Accepted on every listener, as a ZooKeeper-mode Kafka broker does, but not advertised in ApiVersions:
+ * clients never send them (the protocol matrix keeps inter-broker keys out of the client-facing list).
+ */
+export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
+  [ApiKey.LeaderAndIsr, [0, 7]],
+  [ApiKey.StopReplica, [0, 4]],
+  [ApiKey.UpdateMetadata, [0, 8]],
+]);
+
+export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
+  ADVERTISED_APIS.filter((a) => INTER_BROKER_VERSIONS.has(a.apiKey)).map((a): [number, ApiRange] => {
+    const [lo, hi] = INTER_BROKER_VERSIONS.get(a.apiKey)!;
+    return [a.apiKey, Object.freeze({ ...a, minVersion: Math.max(lo, a.minVersion), maxVersion: Math.min(hi, a.maxVersion) })];
+  }),
+);
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
@@ -92,6 +113,9 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     findCoordinatorHandler(),
     describeConfigsHandler(),
     initProducerIdHandler(producerIds),
+    leaderAndIsrHandler(),
+    updateMetadataHandler(),
+    stopReplicaHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
@@ -132,11 +156,12 @@ export interface RequestHandlerOptions {
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
   const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
+  const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
 
   return async (frame, conn) => {
     let req: DecodedRequest;
     try {
-      req = decodeRequest(frame, support);
+      req = decodeRequest(frame, accepted);
     } catch (e) {
       if (e instanceof UnsupportedVersionError && e.header.requestApiKey === ApiKey.ApiVersions) {
         return encodeApiVersionsUnsupported(e.header.correlationId, support);

@@ -1,81 +1,165 @@
 /**
- * ReplicaManager for a ZooKeeper-mode broker: becomes leader for the partitions the controller
- * assigns it (creating their logs), serves appends and reads, and wakes long-polling fetches.
+ * ReplicaManager for a ZooKeeper-mode broker: hosts the partitions the controller's LeaderAndIsr requests assign
+ * to it (creating their logs), serves appends and reads where it leads, drops partitions on StopReplica, applies
+ * UpdateMetadata to the MetadataCache, and wakes long-polling fetches. Requests from an older controller epoch
+ * are refused (STALE_CONTROLLER_EPOCH), as Kafka's replicaStateChangeLock section does.
+ *
+ * A follower only creates its log: replication (fetching from the leader) does not exist yet, so a follower
+ * answers produce/fetch with NOT_LEADER_OR_FOLLOWER and its log stays empty.
  */
 import type { Logger } from '../../logger.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { Log } from '../log/log.js';
-import type { ClusterMetadata } from '../controller/cluster-metadata.js';
+import {
+  EPOCH_DURING_DELETE, NO_EPOCH,
+  type LeaderAndIsrControl, type StopReplicaControl, type UpdateMetadataControl,
+} from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
+/** A partition this broker holds a replica of; `log` null = its log dir is offline (Kafka's HostedPartition.Offline). */
+interface HostedPartition { topic: string; partition: number; topicId: string | null; leader: number; leaderEpoch: number; log: PartitionLog | null }
+
+export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
+export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
+
 export class ReplicaManager implements ReplicaView {
-  private readonly leaders = new Map<string, { log: PartitionLog; leaderEpoch: number }>();
+  /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
+  private controllerEpoch = 0;
+  private readonly hosted = new Map<string, HostedPartition>();
   private readonly dataWaiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger) {}
 
-  /** LeaderAndIsr + UpdateMetadata from the controller, and StopReplica(delete) for deleted topics. */
-  applyMetadata(m: ClusterMetadata, deletedTopics: string[]): void {
-    this.metadata.update(m);
-    for (const topic of deletedTopics) this.deleteTopicLogs(topic);
-    const wanted = new Set<string>();
-    for (const t of m.topics) {
+  /** ReplicaManager.becomeLeaderOrFollower: per partition, a higher leader epoch makes this broker leader or follower. */
+  becomeLeaderOrFollower(c: LeaderAndIsrControl): ControlResult {
+    if (c.controllerEpoch < this.controllerEpoch) {
+      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
+        `Ignoring LeaderAndIsr request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`);
+      return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
+    }
+    this.controllerEpoch = c.controllerEpoch;
+    const partitionErrors: PartitionError[] = [];
+    let leaders = 0, followers = 0;
+    for (const t of c.topics) {
       for (const p of t.partitions) {
-        if (p.leader !== this.brokerId) continue;
-        const k = key(t.name, p.partition);
-        wanted.add(k);
-        const existing = this.leaders.get(k);
-        if (existing) { existing.leaderEpoch = p.leaderEpoch; continue; }
-        const log = this.openLog(t.name, p.partition, t.topicId);
-        if (log) this.leaders.set(k, { log: this.wrap(log, k), leaderEpoch: p.leaderEpoch });
+        const k = key(t.topicName, p.partitionIndex);
+        const current = this.hosted.get(k);
+        const error = (errorCode: number) => partitionErrors.push({ topicName: t.topicName, topicId: t.topicId, partitionIndex: p.partitionIndex, errorCode });
+        if (current && current.log === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+        const currentEpoch = current?.leaderEpoch ?? -1;
+        if (p.leaderEpoch < currentEpoch) { error(ErrorCode.STALE_CONTROLLER_EPOCH); continue; }
+        if (p.leaderEpoch === currentEpoch) {
+          if (current && t.topicId !== null && current.topicId === null) { this.assignTopicId(current, t.topicId); error(ErrorCode.NONE); }
+          else error(ErrorCode.STALE_CONTROLLER_EPOCH); // "matches the current leader epoch": nothing to do
+          continue;
+        }
+        if (!p.replicas.includes(this.brokerId)) { error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION); continue; }
+        let log = current?.log ?? null;
+        if (!log) { const opened = this.openLog(t.topicName, p.partitionIndex, t.topicId, p.isNew); log = opened ? this.wrap(opened, k) : null; }
+        this.hosted.set(k, { topic: t.topicName, partition: p.partitionIndex, topicId: t.topicId ?? current?.topicId ?? null, leader: p.leader, leaderEpoch: p.leaderEpoch, log });
+        if (!log) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+        if (p.leader === this.brokerId) leaders++; else followers++;
+        error(ErrorCode.NONE);
       }
     }
-    for (const k of [...this.leaders.keys()]) if (!wanted.has(k)) this.leaders.delete(k); // became follower / deleted
+    this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders, followers, partitions: partitionErrors.length },
+      `Handled LeaderAndIsr request from controller ${c.controllerId}: ${leaders} become-leader and ${followers} become-follower partitions`);
+    return { errorCode: ErrorCode.NONE, partitionErrors };
   }
 
-  private openLog(topic: string, partition: number, topicId: string | null): Log | null {
+  /** ReplicaManager.maybeUpdateMetadataCache: an old controller's UpdateMetadata is refused (Kafka: ControllerMovedException). */
+  maybeUpdateMetadataCache(c: UpdateMetadataControl): { errorCode: number; deletedPartitions: Array<{ topic: string; partition: number }> } {
+    if (c.controllerEpoch < this.controllerEpoch) {
+      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
+        `Received UpdateMetadata request from an old controller ${c.controllerId} with epoch ${c.controllerEpoch}`);
+      return { errorCode: ErrorCode.NOT_CONTROLLER, deletedPartitions: [] };
+    }
+    const deletedPartitions = this.metadata.updateMetadata(c);
+    this.controllerEpoch = c.controllerEpoch;
+    return { errorCode: ErrorCode.NONE, deletedPartitions };
+  }
+
+  /** ReplicaManager.stopReplicas: stop hosting (and with deletePartition delete the log of) each partition. */
+  stopReplicas(c: StopReplicaControl): ControlResult {
+    if (c.controllerEpoch < this.controllerEpoch) {
+      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
+        `Ignoring StopReplica request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`);
+      return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
+    }
+    this.controllerEpoch = c.controllerEpoch;
+    const partitionErrors: PartitionError[] = [];
+    for (const p of c.partitions) {
+      const k = key(p.topicName, p.partitionIndex);
+      const current = this.hosted.get(k);
+      const error = (errorCode: number) => partitionErrors.push({ topicName: p.topicName, topicId: null, partitionIndex: p.partitionIndex, errorCode });
+      if (current && current.log === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+      const epochOk = p.leaderEpoch === EPOCH_DURING_DELETE || p.leaderEpoch === NO_EPOCH || p.leaderEpoch >= (current?.leaderEpoch ?? -1);
+      if (current && !epochOk) { error(ErrorCode.FENCED_LEADER_EPOCH); continue; }
+      this.hosted.delete(k);
+      this.wakeFetchers(k);
+      if (p.deletePartition) {
+        try {
+          this.logs?.deleteLog(p.topicName, p.partitionIndex);
+        } catch (e) {
+          this.log.error({ topicPartition: k, err: (e as Error).message }, 'Deleting the log on StopReplica failed');
+          error(ErrorCode.KAFKA_STORAGE_ERROR);
+          continue;
+        }
+      }
+      error(ErrorCode.NONE);
+    }
+    this.log.info({ controllerId: c.controllerId, partitions: c.partitions.length, deleted: c.partitions.filter((p) => p.deletePartition).length },
+      `Handled StopReplica request from controller ${c.controllerId} for ${c.partitions.length} partitions`);
+    return { errorCode: ErrorCode.NONE, partitionErrors };
+  }
+
+  private openLog(topic: string, partition: number, topicId: string | null, isNew: boolean): Log | null {
     if (!this.logs) return null;
     try {
-      return this.logs.getOrCreateLog(topic, partition, topicId ? { topicId } : {});
+      return this.logs.getOrCreateLog(topic, partition, topicId ? { topicId, isNew } : { isNew });
     } catch (e) {
       this.log.error({ topicPartition: key(topic, partition), err: (e as Error).message }, 'Could not create log; partition offline');
       return null;
     }
   }
 
-  private deleteTopicLogs(topic: string): void {
-    for (const k of [...this.leaders.keys()]) if (k.startsWith(`${topic}-`) && /^\d+$/.test(k.slice(topic.length + 1))) this.leaders.delete(k);
-    const mgr = this.logs as (LogManager & { deleteTopic?: (t: string) => void }) | null;
-    try { mgr?.deleteTopic?.(topic); } catch (e) { this.log.error({ topic, err: (e as Error).message }, 'Deleting topic logs failed'); }
+  private assignTopicId(h: HostedPartition, topicId: string): void {
+    h.topicId = topicId;
+    try { this.logs?.getLog(h.topic, h.partition)?.assignTopicId(topicId); } catch (e) {
+      this.log.error({ topicPartition: key(h.topic, h.partition), err: (e as Error).message }, 'Could not assign the topic id');
+    }
+  }
+
+  private wakeFetchers(k: string): void {
+    const ws = this.dataWaiters.get(k);
+    if (ws) { this.dataWaiters.delete(k); ws.forEach((w) => w()); }
   }
 
   /** Appends wake the fetches waiting on that partition. */
   private wrap(log: Log, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
-    const notify = () => { const ws = this.dataWaiters.get(k); if (ws) { this.dataWaiters.delete(k); ws.forEach((w) => w()); } };
     return {
       get logStartOffset() { return log.logStartOffset; },
       get logEndOffset() { return log.logEndOffset; },
       get highWatermark() { return log.highWatermark; },
-      appendAsLeader: (records: Buffer, leaderEpoch: number): AppendResult => { const r = log.appendAsLeader(records, leaderEpoch); notify(); return r; },
+      appendAsLeader: (records: Buffer, leaderEpoch: number): AppendResult => { const r = log.appendAsLeader(records, leaderEpoch); this.wakeFetchers(k); return r; },
       read: (start, max, opts) => log.read(start, max, opts),
       readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
     };
   }
 
+  /** Kafka's getPartitionOrError: a hosted replica answers for itself; otherwise the metadata tells unknown from led elsewhere. */
   partition(topic: string, partition: number): PartitionLookup {
-    const t = this.metadata.topic(topic);
-    const p = t?.partitions.find((x) => x.partition === partition);
-    if (!p) return { kind: 'unknown' };
-    if (p.leader !== this.brokerId) return { kind: 'notLeader' };
-    const local = this.leaders.get(key(topic, partition));
-    if (!local) return { kind: 'offline' };
-    const log = this.logs?.getLog(topic, partition);
-    if (!log) return { kind: 'offline' };
-    return { kind: 'leader', log: local.log, leaderEpoch: local.leaderEpoch };
+    const h = this.hosted.get(key(topic, partition));
+    if (!h) return this.metadata.topic(topic)?.partitions.some((p) => p.partition === partition) ? { kind: 'notLeader' } : { kind: 'unknown' };
+    if (!h.log) return { kind: 'offline' };
+    if (h.leader !== this.brokerId) return { kind: 'notLeader' };
+    if (!this.logs?.getLog(topic, partition)) return { kind: 'offline' }; // its dir failed since
+    return { kind: 'leader', log: h.log, leaderEpoch: h.leaderEpoch };
   }
 
   waitForData(partitions: Array<{ topic: string; partition: number }>, timeoutMs: number, signal?: AbortSignal): Promise<void> {

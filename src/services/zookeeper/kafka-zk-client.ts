@@ -149,6 +149,17 @@ export async function getAllBrokers(zk: ZkSession): Promise<BrokerInfo[]> {
   return out;
 }
 
+/** Registered brokers with their broker epochs (the czxid of /brokers/ids/<id>, as Kafka's controller reads them). */
+export async function getAllBrokersWithEpochs(zk: ZkSession): Promise<Array<{ info: BrokerInfo; epoch: bigint }>> {
+  const ids = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerIds));
+  const out: Array<{ info: BrokerInfo; epoch: bigint }> = [];
+  for (const id of ids) {
+    const node = await zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)));
+    if (node) out.push({ info: BrokerIdZNode.decode(Number(id), node.data), epoch: longFromBuffer(node.stat.czxid) });
+  }
+  return out;
+}
+
 // ---- controller election -----------------------------------------------------------------------------
 
 /** Reads /controller, arming a one-shot watch when `watcher` is given. */

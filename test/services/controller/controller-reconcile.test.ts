@@ -5,6 +5,7 @@ import { ensureChroot, createTopLevelPaths, registerBroker, tryElectController }
 import { reconcile, ControllerMovedError, type ControllerEpochInfo } from '../../../src/services/controller/controller-reconcile.js';
 import { createTopicWithAssignment, markTopicForDeletion, TopicExistsError } from '../../../src/services/admin/admin-zk-client.js';
 import { InvalidTopicError } from '../../../src/services/admin/topic-validation.js';
+import { TopicZNode } from '../../../src/services/zookeeper/zk-data-topics.js';
 
 let zk: ZooKeeperServer;
 const sessions: ZkSession[] = [];
@@ -75,6 +76,35 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     expect(r.deletedTopics).toEqual(['gone']);
     expect(r.metadata.topics.map((t) => t.name)).toEqual(['kept']);
     for (const p of ['/brokers/topics/gone', '/config/topics/gone', '/admin/delete_topics/gone', '/admin/delete_topics/kept']) expect(await s.exists(p), p).toBeNull();
+  });
+
+  it('defers deleting a topic with a replica on a broker that is down (left out of the metadata meanwhile), as Kafka\'s TopicDeletionManager', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'spread', assignment: new Map([[0, [1, 2]], [1, [1]]]) });
+    await reconcile(s, ctl, { deleteTopicEnable: true });
+    await markTopicForDeletion(s, 'spread');
+    const waiting = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(waiting).toMatchObject({ deletedTopics: [], deletions: [], deletionsPending: ['spread'] });
+    expect(waiting.metadata.topics).toEqual([]);
+    for (const p of ['/brokers/topics/spread', '/admin/delete_topics/spread']) expect(await s.exists(p), p).not.toBeNull();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9093, securityProtocol: 'PLAINTEXT' }] });
+    const done = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(done).toMatchObject({ deletedTopics: ['spread'], deletionsPending: [], deletions: [{ topic: 'spread', partitions: [{ partition: 0, replicas: [1, 2] }, { partition: 1, replicas: [1] }] }] });
+    for (const p of ['/brokers/topics/spread', '/admin/delete_topics/spread']) expect(await s.exists(p), p).toBeNull();
+  });
+
+  it('watches each topic znode so that partitions added to an existing topic are noticed (PartitionModificationsHandler)', async () => {
+    const { s, ctl } = await cluster();
+    const topicId = await createTopicWithAssignment(s, { topic: 'grows', assignment: new Map([[0, [1]]]) });
+    let fired = 0;
+    const onTopicChange = () => { fired++; };
+    expect((await reconcile(s, ctl, { deleteTopicEnable: true, onTopicChange })).metadata.topics[0]!.partitions).toHaveLength(1);
+    await s.setData('/brokers/topics/grows', TopicZNode.encode({ partitions: new Map([[0, [1]], [1, [1]]]), topicId }));
+    for (let i = 0; i < 100 && fired === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fired).toBe(1);
+    const r = await reconcile(s, ctl, { deleteTopicEnable: true, onTopicChange });
+    expect(r.metadata.topics[0]!.partitions.map((p) => [p.partition, p.leader])).toEqual([[0, 1], [1, 1]]);
+    expect(r.brokerEpochs.get(1)).toBeTypeOf('bigint');
   });
 
   it('refuses bad, existing and colliding topic names with Kafka\'s messages', async () => {

@@ -154,7 +154,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
         name,
         topicId: opts.topicId === undefined ? Buffer.alloc(16, name.length).toString('base64url') : opts.topicId,
         partitions: Array.from({ length: partitions }, (_, p) => ({
-          partition: p, leader, leaderEpoch: 3, isr: opts.isr ?? [1], replicas: opts.replicas ?? [1], offlineReplicas: [], partitionEpoch: 0,
+          partition: p, leader, leaderEpoch: 3, controllerEpoch: 1, isr: opts.isr ?? [1], replicas: opts.replicas ?? [1], offlineReplicas: [], partitionEpoch: 0,
         })),
       });
       for (let p = 0; p < partitions; p++) {
