@@ -32,6 +32,8 @@ export interface PartitionLog {
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
   read(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): ReadResult;
   fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null;
+  /** ListOffsets v0: segment base offsets modified at or before `ts` (-1 latest, -2 earliest), newest first. */
+  legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[];
 }
 
 export type PartitionLookup =

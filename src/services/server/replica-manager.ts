@@ -63,6 +63,7 @@ export class ReplicaManager implements ReplicaView {
       read: (start, max, opts) => log.read(start, max, opts),
       readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
+      legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
     };
   }
 

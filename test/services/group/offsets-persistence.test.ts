@@ -28,6 +28,7 @@ function wrap(log: Log): PartitionLog {
     },
     read: (start, max, opts) => log.read(start, max, opts),
     fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
+    legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
   };
 }
 

@@ -107,6 +107,17 @@ export class MemoryLog implements PartitionLog {
     }
     return null;
   }
+
+  /** As the Log's, for one segment (base = log start offset) last modified at `segmentModifiedMs`. */
+  segmentModifiedMs = 1_000;
+  legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[] {
+    const candidates = [{ offset: this.logStartOffset, time: this.segmentModifiedMs }];
+    if (this.logEndOffset > this.logStartOffset) candidates.push({ offset: this.logEndOffset, time: Date.now() });
+    let i = ts === -1 ? candidates.length - 1 : ts === -2 ? 0 : candidates.findLastIndex((c) => c.time <= ts);
+    const out: bigint[] = [];
+    for (; i >= 0 && out.length < maxNumOffsets; i--) out.push(candidates[i]!.offset);
+    return out;
+  }
 }
 
 export function batch(values: string[], timestamp = 1_700_000_000_000, extra: { producerId?: bigint } = {}): Buffer {
