@@ -213,20 +213,63 @@ print(json.dumps(out))
   });
 });
 
+describe('kafka-python below 0.10.1 (ListOffsets v0): logical offsets', () => {
+  it('seek_to_beginning / seek_to_end / auto_offset_reset with api_version (0, 9) and (0, 10, 0)', async () => {
+    const r = await python(`
+import json, time
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+B = '${bootstrap}'
+p = KafkaProducer(bootstrap_servers=B, acks=1)
+for i in range(10):
+    p.send('kpy-v0-offsets', value=b'v%d' % i)
+p.flush(); p.close()
+tp = TopicPartition('kpy-v0-offsets', 0)
+def drain(c, n):
+    got, deadline = [], time.time() + 10
+    while len(got) < n and time.time() < deadline:
+        for recs in c.poll(timeout_ms=100).values():
+            got += [m.offset for m in recs]
+    return got
+out = {}
+for api in [(0, 9), (0, 10, 0)]:
+    name = '.'.join(map(str, api))
+    c = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api)
+    c.assign([tp])
+    c.seek_to_beginning(tp); first = c.position(tp); begin = drain(c, 10)
+    c.seek_to_end(tp); end = c.position(tp)
+    c.close()
+    r = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api, auto_offset_reset='earliest')
+    r.assign([tp]); reset = drain(r, 10); r.close()
+    out[name] = {'first': first, 'begin': begin, 'end': end, 'reset': reset}
+print(json.dumps(out))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const all = Array.from({ length: 10 }, (_, i) => i);
+    for (const name of ['0.9', '0.10.0']) expect(out[name], name).toEqual({ first: 0, begin: all, end: 10, reset: all });
+  });
+});
+
 describe('kcat (librdkafka) with broker.version.fallback (no ApiVersions: the old fixed versions)', () => {
-  // 0.9.0: Produce v1 (magic 0) + Fetch v1; 0.10.0: Produce v2 (magic 1) + Fetch v2; 0.10.1: Fetch v3.
-  // Absolute offsets only: `-o beginning` below 0.10.1 sends ListOffsets v0, which is not advertised.
-  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from an offset', async (fallback, codec, hasTimestamps) => {
+  // 0.9.0: Produce v1 (magic 0) + Fetch v1 + ListOffsets v0; 0.10.0: Produce v2 (magic 1) + Fetch v2 + ListOffsets v1;
+  // 0.10.1: Fetch v3. Logical offsets (beginning, N before the end) go through ListOffsets.
+  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from the beginning, from an offset and from N before the end', async (fallback, codec, hasTimestamps) => {
     const x = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
     const topic = `kcat-fallback-${fallback}`;
     const p = await kcat(['-P', '-t', topic, '-K:', '-z', codec, ...x], 'k0:v0\nk1:v1\nk2:v2\nk3:v3\n');
     expect(p.code, p.stderr).toBe(0);
-    const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', '1', '-e', '-f', '%o %k %s %T\n', ...x]);
-    expect(c.code, c.stderr).toBe(0);
-    const got = c.stdout.trim().split('\n').map((l) => l.split(' '));
-    expect(got.map((f) => f.slice(0, 3))).toEqual([1, 2, 3].map((i) => [String(i), `k${i}`, `v${i}`]));
+    const consume = async (from: string) => {
+      const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', from, '-e', '-f', '%o %k %s %T\n', ...x]);
+      expect(c.code, c.stderr).toBe(0);
+      return c.stdout.trim().split('\n').map((l) => l.split(' '));
+    };
+    const expected = (from: number) => [0, 1, 2, 3].slice(from).map((i) => [String(i), `k${i}`, `v${i}`]);
+    const all = await consume('beginning');
+    expect(all.map((f) => f.slice(0, 3))).toEqual(expected(0));
     // %T: the record timestamp (magic 1), 0 when the format has none (magic 0)
-    expect(got.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
+    expect(all.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
+    expect((await consume('1')).map((f) => f.slice(0, 3))).toEqual(expected(1));
+    expect((await consume('-2')).map((f) => f.slice(0, 3))).toEqual(expected(2));
   });
 });
 
