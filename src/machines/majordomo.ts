@@ -228,7 +228,12 @@ export const majordomoMachine = setup({
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
-    'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => context.logManager?.updateBrokerDefaults(event.config)] },
+    // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
+    'topicConfig.updated': { actions: ({ context, event }) => {
+      context.logManager?.updateTopicConfig(event.topic, event.overrides);
+      context.log.info({ topic: event.topic, overrides: event.overrides }, `Processed topic config change for ${event.topic}`);
+    } },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
@@ -382,7 +387,8 @@ export const majordomoMachine = setup({
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
-                admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache),
+                // a topic created through this broker: its logs get its overrides (Kafka reads /config/topics/<t> on log creation)
+                admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache, (topic, overrides) => self.getSnapshot().context.logManager?.updateTopicConfig(topic, overrides)),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });

@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, inspectZk, type TestBroker } from './support.js';
+import { CreateMode } from '../../src/services/zookeeper/zk-session.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -167,6 +168,60 @@ print(json.dumps(got)); c.close()
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => [i, `k${i}`, `v${i}`]));
+  });
+});
+
+describe('topic-level configs reach the Fetch path (topic override > broker default)', () => {
+  it('message.downconversion.enable=false set by kafkajs createTopics: old fetches of that topic fail, of others and new fetches work', async () => {
+    const kafka = new Kafka({ clientId: 'rafka-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ waitForLeaders: true, topics: [
+        { topic: 'noconv', numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'message.downconversion.enable', value: 'false' }] },
+        { topic: 'conv', numPartitions: 1, replicationFactor: 1 },
+      ] })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    for (const t of ['noconv', 'conv']) expect((await kcat(['-P', '-t', t], 'a\nb\nc\n')).code).toBe(0);
+    const r = await python(`
+import json, time
+from kafka import KafkaConsumer, TopicPartition
+def consume(topic, api):
+    c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition(topic, 0)
+    c.assign([tp]); c.seek(tp, 0)
+    got, deadline = [], time.time() + 4
+    try:
+        while len(got) < 3 and time.time() < deadline:
+            for recs in c.poll(timeout_ms=100).values():
+                got += [m.value.decode() for m in recs]
+    except Exception as e:
+        got = type(e).__name__
+    c.close()
+    return got
+print(json.dumps({'old-noconv': consume('noconv', (0, 10, 0)), 'old-conv': consume('conv', (0, 10, 0)), 'new-noconv': consume('noconv', None)}))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ 'old-noconv': 'UnsupportedVersionError', 'old-conv': ['a', 'b', 'c'], 'new-noconv': ['a', 'b', 'c'] });
+    // a later override, written as kafka-configs.sh --alter --entity-type topics does (/config/topics + a change notification)
+    const s = await inspectZk(zk, b.chroot);
+    await s.setData('/config/topics/conv', Buffer.from(JSON.stringify({ version: 1, config: { 'message.downconversion.enable': 'false' } })));
+    await s.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: 'topics/conv' })), CreateMode.PERSISTENT_SEQUENTIAL);
+    await s.close();
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for conv');
+    const again = await python(`
+from kafka import KafkaConsumer, TopicPartition
+c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=(0, 10, 0))
+tp = TopicPartition('conv', 0)
+c.assign([tp]); c.seek(tp, 0)
+try:
+    c.poll(timeout_ms=4000); print('no error')
+except Exception as e:
+    print(type(e).__name__)
+`);
+    expect(again.stdout.trim().split('\n').at(-1), again.stderr).toBe('UnsupportedVersionError');
   });
 });
 

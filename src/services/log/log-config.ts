@@ -5,6 +5,7 @@
  */
 import { LONG_MAX } from '../../config/config-key.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
+import { BROKER_COMPRESSION_TYPES } from '../../config/defs/general.js';
 
 export type CleanupPolicy = 'delete' | 'compact';
 export type MessageTimestampType = 'CreateTime' | 'LogAppendTime';
@@ -44,6 +45,10 @@ export interface LogConfig {
   readonly cleanupPolicy: readonly CleanupPolicy[];
   /** `preallocate` (log.preallocate) */
   readonly preallocate: boolean;
+  /** `compression.type` (compression.type): producer, uncompressed, gzip, snappy, lz4 or zstd. */
+  readonly compressionType: string;
+  /** `message.downconversion.enable` (log.message.downconversion.enable): Fetch v0–v3 may down-convert. */
+  readonly messageDownconversionEnable: boolean;
 }
 
 /** Defaults used when no broker config is given (Kafka's). */
@@ -65,6 +70,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   fileDeleteDelayMs: 60000,
   cleanupPolicy: Object.freeze(['delete']) as readonly CleanupPolicy[],
   preallocate: false,
+  compressionType: 'producer',
+  messageDownconversionEnable: true,
 });
 
 /** A topic override that could not be parsed (the broker default is used instead). */
@@ -103,6 +110,8 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     fileDeleteDelayMs: tryGet(() => config.getLong('log.segment.delete.delay.ms'), d.fileDeleteDelayMs),
     cleanupPolicy: Object.freeze(tryGet(() => config.getList('log.cleanup.policy') as CleanupPolicy[], [...d.cleanupPolicy])),
     preallocate: tryGet(() => config.getBoolean('log.preallocate'), d.preallocate),
+    compressionType: tryGet(() => config.getString('compression.type') ?? d.compressionType, d.compressionType),
+    messageDownconversionEnable: tryGet(() => config.getBoolean('log.message.downconversion.enable'), d.messageDownconversionEnable),
   });
 }
 
@@ -157,6 +166,11 @@ const TOPIC_KEYS: Record<string, Setter> = {
     c.cleanupPolicy = Object.freeze(list);
   },
   preallocate: (c, v) => (c.preallocate = parseBool(v)),
+  'compression.type': (c, v) => {
+    if (!BROKER_COMPRESSION_TYPES.includes(v)) throw new Error(`Invalid value ${v}: String must be one of: ${BROKER_COMPRESSION_TYPES.join(', ')}`);
+    c.compressionType = v;
+  },
+  'message.downconversion.enable': (c, v) => (c.messageDownconversionEnable = parseBool(v)),
 };
 
 /** Topic-level keys this module applies. */

@@ -31,7 +31,13 @@ export class InvalidConfigurationError extends Error { override name = 'InvalidC
 export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export class AdminManager implements AdminView {
-  constructor(private readonly handle: ZkHandle, private readonly config: () => KafkaConfig, private readonly metadata: MetadataView) {}
+  constructor(
+    private readonly handle: ZkHandle,
+    private readonly config: () => KafkaConfig,
+    private readonly metadata: MetadataView,
+    /** Told the overrides of each topic created here (the LogManager, so the topic's logs use them). */
+    private readonly onTopicCreated: (topic: string, overrides: Record<string, string>) => void = () => {},
+  ) {}
 
   async createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<void> {
     validateTopicName(req.name);
@@ -44,6 +50,7 @@ export class AdminManager implements AdminView {
     try { validateTopicConfigs(req.configs); } catch (e) { throw new InvalidConfigurationError((e as Error).message); }
     if (validateOnly) return;
     await createTopicWithAssignment(zk, { topic: req.name, assignment, configs: req.configs });
+    this.onTopicCreated(req.name, req.configs);
   }
 
   private checkAssignment(a: Map<number, number[]>): Map<number, number[]> {

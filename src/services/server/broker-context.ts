@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { BrokerInfo } from '../zookeeper/zk-data.js';
 import type { TopicMetadata } from '../controller/cluster-metadata.js';
+import type { LogConfig } from '../log/log-config.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -26,6 +27,8 @@ export interface ReadResult { records: Buffer; highWatermark: bigint; logStartOf
 
 /** One local partition replica this broker leads (a Log underneath). */
 export interface PartitionLog {
+  /** The log's effective LogConfig (topic overrides over broker defaults). */
+  readonly config: LogConfig;
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
   readonly highWatermark: bigint;

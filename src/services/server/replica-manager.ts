@@ -56,6 +56,7 @@ export class ReplicaManager implements ReplicaView {
   private wrap(log: Log, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
     const notify = () => { const ws = this.dataWaiters.get(k); if (ws) { this.dataWaiters.delete(k); ws.forEach((w) => w()); } };
     return {
+      get config() { return log.config; },
       get logStartOffset() { return log.logStartOffset; },
       get logEndOffset() { return log.logEndOffset; },
       get highWatermark() { return log.highWatermark; },

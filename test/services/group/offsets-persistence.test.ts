@@ -18,6 +18,7 @@ afterEach(async () => { for (const d of dirs.splice(0)) await rmrf(d); });
 
 function wrap(log: Log): PartitionLog {
   return {
+    get config() { return log.config; },
     get logStartOffset() { return log.logStartOffset; },
     get logEndOffset() { return log.logEndOffset; },
     get highWatermark() { return log.highWatermark; },

@@ -9,7 +9,7 @@ describe('LogConfig', () => {
       'log.index.interval.bytes': '100', 'log.flush.interval.messages': '7', 'log.flush.interval.ms': '900',
       'log.retention.minutes': '3', 'log.retention.bytes': '12345', 'message.max.bytes': '2000',
       'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
-      'log.preallocate': 'true',
+      'log.preallocate': 'true', 'compression.type': 'lz4', 'log.message.downconversion.enable': 'false',
     }));
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
@@ -17,6 +17,7 @@ describe('LogConfig', () => {
       messageTimestampType: 'LogAppendTime',
       messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
       fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
+      compressionType: 'lz4', messageDownconversionEnable: false,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);
@@ -24,6 +25,7 @@ describe('LogConfig', () => {
     expect(d.flushMessages).toBeGreaterThan(1e18);
     expect(d.maxMessageBytes).toBe(1048588);
     expect(d.cleanupPolicy).toEqual(['delete']);
+    expect([d.compressionType, d.messageDownconversionEnable]).toEqual(['producer', true]);
   });
 
   it('applies /config/topics overrides by topic-level name; bad values keep the default and are reported', () => {
@@ -32,7 +34,12 @@ describe('LogConfig', () => {
     const c = logConfigWithOverrides(base, {
       'segment.bytes': '5000', 'segment.ms': '60000', 'retention.ms': '-1', 'max.message.bytes': '99', 'flush.messages': '1',
       'cleanup.policy': 'compact', 'message.timestamp.type': 'bogus', 'segment.index.bytes': 'abc', 'unclean.leader.election.enable': 'true',
+      'compression.type': 'zstd', 'message.downconversion.enable': 'false',
     }, errors);
+    expect([c.compressionType, c.messageDownconversionEnable]).toEqual(['zstd', false]);
+    const bad: LogConfigError[] = [];
+    expect(logConfigWithOverrides(base, { 'compression.type': 'brotli', 'message.downconversion.enable': 'yes' }, bad)).toMatchObject({ compressionType: 'producer', messageDownconversionEnable: true });
+    expect(bad.map((e) => e.key)).toEqual(['compression.type', 'message.downconversion.enable']);
     expect(c.segmentBytes).toBe(5000);
     expect(c.segmentMs).toBe(60000);
     expect(c.retentionMs).toBe(-1);
