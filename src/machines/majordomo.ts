@@ -25,6 +25,7 @@ import {
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
@@ -114,6 +115,26 @@ function mergeOffline(a: OfflineDir[], b: OfflineDir[]): OfflineDir[] {
   return out;
 }
 
+/**
+ * Topics created by another broker or tool: read their /config/topics overrides (Kafka reads them when it creates
+ * the log; here the logs, created with the broker defaults, take them once read, as a topic config change).
+ */
+function loadNewTopicConfigs(context: MajordomoContext, self: { send(e: { type: 'topicConfig.updated'; topic: string; overrides: Record<string, string> }): void }, topics: string[]): void {
+  const lm = context.logManager;
+  if (lm === null) return;
+  let reading = topicConfigReads.get(lm);
+  if (!reading) topicConfigReads.set(lm, (reading = new Set()));
+  const unknown = topics.filter((t) => !lm.hasTopicConfig(t) && !reading.has(t));
+  if (unknown.length === 0) return;
+  for (const t of unknown) reading.add(t);
+  void readTopicConfigs(context.handle.current, unknown).then(
+    (found) => { for (const [topic, overrides] of found) self.send({ type: 'topicConfig.updated', topic, overrides }); },
+    (err) => context.log.warn({ topics: unknown, err: String(err) }, 'Reading topic configs failed; the broker defaults apply until their next change'),
+  ).finally(() => { for (const t of unknown) reading.delete(t); });
+}
+/** Topics whose configs are being read, per LogManager (metadata updates may repeat before a read ends). */
+const topicConfigReads = new WeakMap<object, Set<string>>();
+
 export const majordomoMachine = setup({
   types: {} as { context: MajordomoContext; events: MajordomoEvent; input: MajordomoInput; output: MajordomoOutput },
   actors: {
@@ -176,6 +197,8 @@ export const majordomoMachine = setup({
       if (event.type !== 'controller.metadata') return;
       enqueue.assign({ clusterMetadata: event.metadata });
       context.replicaManager?.applyMetadata(event.metadata, event.deletedTopics);
+      const topics = event.metadata.topics.map((t) => t.name);
+      enqueue(({ self }) => loadNewTopicConfigs(context, self, topics));
       context.log.debug({ topics: event.metadata.topics.length, brokers: event.metadata.brokers.map((b) => b.id), deletedTopics: event.deletedTopics }, 'Cluster metadata updated');
     }),
     // A coordinator that ended in failure has nothing to shut down.

@@ -9,6 +9,7 @@ import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-serve
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, inspectZk, type TestBroker } from './support.js';
 import { CreateMode } from '../../src/services/zookeeper/zk-session.js';
+import { createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -222,6 +223,31 @@ except Exception as e:
     print(type(e).__name__)
 `);
     expect(again.stdout.trim().split('\n').at(-1), again.stderr).toBe('UnsupportedVersionError');
+  });
+});
+
+describe('topic-level configs of a topic created by another tool (written to ZooKeeper directly)', () => {
+  it('reach its logs: an old fetch of it is refused by message.downconversion.enable=false', async () => {
+    const s = await inspectZk(zk, b.chroot);
+    await createTopicWithAssignment(s, { topic: 'zk-noconv', assignment: new Map([[0, [1]]]), configs: { 'message.downconversion.enable': 'false' } });
+    await s.close();
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for zk-noconv');
+    expect((await kcat(['-P', '-t', 'zk-noconv'], 'a\n')).code).toBe(0);
+    const r = await python(`
+from kafka import KafkaConsumer, TopicPartition
+def first_error(api):
+    c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition('zk-noconv', 0)
+    c.assign([tp]); c.seek(tp, 0)
+    try:
+        got = sum(len(v) for v in c.poll(timeout_ms=4000).values()); return 'records: %d' % got
+    except Exception as e:
+        return type(e).__name__
+    finally:
+        c.close()
+print(first_error((0, 10, 0))); print(first_error(None))
+`);
+    expect(r.stdout.trim().split('\n').slice(-2), r.stderr).toEqual(['UnsupportedVersionError', 'records: 1']);
   });
 });
 

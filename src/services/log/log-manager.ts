@@ -196,6 +196,11 @@ export class LogManager {
     return c;
   }
 
+  /** True once the topic's `/config/topics` overrides are known (read at startup, created here, or notified). */
+  hasTopicConfig(topic: string): boolean {
+    return this.opts.topicConfigs?.has(topic) ?? false;
+  }
+
   /** New `/config/topics/<topic>` overrides: applied to the topic's logs at once. */
   updateTopicConfig(topic: string, overrides: Record<string, string>): void {
     if (!this.opts.topicConfigs) this.opts.topicConfigs = new Map();
