@@ -25,6 +25,7 @@ import {
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
@@ -111,6 +112,26 @@ function mergeOffline(a: OfflineDir[], b: OfflineDir[]): OfflineDir[] {
   for (const o of b) if (!out.some((x) => x.dir === o.dir)) out.push(o);
   return out;
 }
+
+/**
+ * Topics created by another broker or tool: read their /config/topics overrides (Kafka reads them when it creates
+ * the log; here the logs, created with the broker defaults, take them once read, as a topic config change).
+ */
+function loadNewTopicConfigs(context: MajordomoContext, self: { send(e: { type: 'topicConfig.updated'; topic: string; overrides: Record<string, string> }): void }, topics: string[]): void {
+  const lm = context.logManager;
+  if (lm === null) return;
+  let reading = topicConfigReads.get(lm);
+  if (!reading) topicConfigReads.set(lm, (reading = new Set()));
+  const unknown = topics.filter((t) => !lm.hasTopicConfig(t) && !reading.has(t));
+  if (unknown.length === 0) return;
+  for (const t of unknown) reading.add(t);
+  void readTopicConfigs(context.handle.current, unknown).then(
+    (found) => { for (const [topic, overrides] of found) self.send({ type: 'topicConfig.updated', topic, overrides }); },
+    (err) => context.log.warn({ topics: unknown, err: String(err) }, 'Reading topic configs failed; the broker defaults apply until their next change'),
+  ).finally(() => { for (const t of unknown) reading.delete(t); });
+}
+/** Topics whose configs are being read, per LogManager (metadata updates may repeat before a read ends). */
+const topicConfigReads = new WeakMap<object, Set<string>>();
 
 export const majordomoMachine = setup({
   types: {} as { context: MajordomoContext; events: MajordomoEvent; input: MajordomoInput; output: MajordomoOutput },
@@ -224,7 +245,12 @@ export const majordomoMachine = setup({
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
-    'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => context.logManager?.updateBrokerDefaults(event.config)] },
+    // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
+    'topicConfig.updated': { actions: ({ context, event }) => {
+      context.logManager?.updateTopicConfig(event.topic, event.overrides);
+      context.log.info({ topic: event.topic, overrides: event.overrides }, `Processed topic config change for ${event.topic}`);
+    } },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
@@ -382,9 +408,11 @@ export const majordomoMachine = setup({
                   brokerEpoch: () => BigInt(self.getSnapshot().context.brokerEpoch ?? -1),
                   replicas: replicaManager,
                   log: context.log.child({ actor: 'replicaManager' }),
+                  // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
+                  onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
-                  (topic, configs) => context.logManager?.updateTopicConfig(topic, configs)),
+                  (topic, configs) => self.getSnapshot().context.logManager?.updateTopicConfig(topic, configs)),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });

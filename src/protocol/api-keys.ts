@@ -89,7 +89,7 @@ function r(apiKey: number, minVersion: number, maxVersion: number, tier: ApiTier
 export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(0, 0, 7, 'required'), // Produce: min 0 for librdkafka's compression gate, max 7 (kafkajs/librdkafka top)
   r(1, 0, 12, 'required'), // Fetch: from 0 as Kafka (v0–3 down-converted to magic 0/1), max 12 (no topic-id fetch)
-  r(2, 1, 5, 'required'), // ListOffsets
+  r(2, 0, 5, 'required'), // ListOffsets: from 0 as Kafka (librdkafka < 0.10.1 and kafka-python < 0.10.1 send v0)
   r(3, 0, 9, 'required'), // Metadata: min 0 for kafka-python's pipelined probe, max 9 for platformatic 1.35
   r(4, 0, 7, 'inter-broker'), // LeaderAndIsr
   r(5, 0, 4, 'inter-broker'), // StopReplica

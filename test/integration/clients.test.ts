@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, inspectZk, type TestBroker } from './support.js';
+import { CreateMode } from '../../src/services/zookeeper/zk-session.js';
+import { createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -170,6 +172,85 @@ print(json.dumps(got)); c.close()
   });
 });
 
+describe('topic-level configs reach the Fetch path (topic override > broker default)', () => {
+  it('message.downconversion.enable=false set by kafkajs createTopics: old fetches of that topic fail, of others and new fetches work', async () => {
+    const kafka = new Kafka({ clientId: 'rafka-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ waitForLeaders: true, topics: [
+        { topic: 'noconv', numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'message.downconversion.enable', value: 'false' }] },
+        { topic: 'conv', numPartitions: 1, replicationFactor: 1 },
+      ] })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    for (const t of ['noconv', 'conv']) expect((await kcat(['-P', '-t', t], 'a\nb\nc\n')).code).toBe(0);
+    const r = await python(`
+import json, time
+from kafka import KafkaConsumer, TopicPartition
+def consume(topic, api):
+    c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition(topic, 0)
+    c.assign([tp]); c.seek(tp, 0)
+    got, deadline = [], time.time() + 4
+    try:
+        while len(got) < 3 and time.time() < deadline:
+            for recs in c.poll(timeout_ms=100).values():
+                got += [m.value.decode() for m in recs]
+    except Exception as e:
+        got = type(e).__name__
+    c.close()
+    return got
+print(json.dumps({'old-noconv': consume('noconv', (0, 10, 0)), 'old-conv': consume('conv', (0, 10, 0)), 'new-noconv': consume('noconv', None)}))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ 'old-noconv': 'UnsupportedVersionError', 'old-conv': ['a', 'b', 'c'], 'new-noconv': ['a', 'b', 'c'] });
+    // a later override, written as kafka-configs.sh --alter --entity-type topics does (/config/topics + a change notification)
+    const s = await inspectZk(zk, b.chroot);
+    await s.setData('/config/topics/conv', Buffer.from(JSON.stringify({ version: 1, config: { 'message.downconversion.enable': 'false' } })));
+    await s.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: 'topics/conv' })), CreateMode.PERSISTENT_SEQUENTIAL);
+    await s.close();
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for conv');
+    const again = await python(`
+from kafka import KafkaConsumer, TopicPartition
+c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=(0, 10, 0))
+tp = TopicPartition('conv', 0)
+c.assign([tp]); c.seek(tp, 0)
+try:
+    c.poll(timeout_ms=4000); print('no error')
+except Exception as e:
+    print(type(e).__name__)
+`);
+    expect(again.stdout.trim().split('\n').at(-1), again.stderr).toBe('UnsupportedVersionError');
+  });
+});
+
+describe('topic-level configs of a topic created by another tool (written to ZooKeeper directly)', () => {
+  it('reach its logs: an old fetch of it is refused by message.downconversion.enable=false', async () => {
+    const s = await inspectZk(zk, b.chroot);
+    await createTopicWithAssignment(s, { topic: 'zk-noconv', assignment: new Map([[0, [1]]]), configs: { 'message.downconversion.enable': 'false' } });
+    await s.close();
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for zk-noconv');
+    expect((await kcat(['-P', '-t', 'zk-noconv'], 'a\n')).code).toBe(0);
+    const r = await python(`
+from kafka import KafkaConsumer, TopicPartition
+def first_error(api):
+    c = KafkaConsumer(bootstrap_servers='${bootstrap}', group_id=None, enable_auto_commit=False, api_version=api)
+    tp = TopicPartition('zk-noconv', 0)
+    c.assign([tp]); c.seek(tp, 0)
+    try:
+        got = sum(len(v) for v in c.poll(timeout_ms=4000).values()); return 'records: %d' % got
+    except Exception as e:
+        return type(e).__name__
+    finally:
+        c.close()
+print(first_error((0, 10, 0))); print(first_error(None))
+`);
+    expect(r.stdout.trim().split('\n').slice(-2), r.stderr).toEqual(['UnsupportedVersionError', 'records: 1']);
+  });
+});
+
 describe('kafka-python with old protocol versions (api_version pinned, as clients of Kafka 0.8.2–0.10.1)', () => {
   it('produces magic 0/1 message sets (Produce v0–v2) and fetches them and v2 batches down-converted (Fetch v0–v3)', async () => {
     // per pinned version: its own topic (codec per version), then read back from offset 5 of it and of a topic
@@ -213,20 +294,63 @@ print(json.dumps(out))
   });
 });
 
+describe('kafka-python below 0.10.1 (ListOffsets v0): logical offsets', () => {
+  it('seek_to_beginning / seek_to_end / auto_offset_reset with api_version (0, 9) and (0, 10, 0)', async () => {
+    const r = await python(`
+import json, time
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+B = '${bootstrap}'
+p = KafkaProducer(bootstrap_servers=B, acks=1)
+for i in range(10):
+    p.send('kpy-v0-offsets', value=b'v%d' % i)
+p.flush(); p.close()
+tp = TopicPartition('kpy-v0-offsets', 0)
+def drain(c, n):
+    got, deadline = [], time.time() + 10
+    while len(got) < n and time.time() < deadline:
+        for recs in c.poll(timeout_ms=100).values():
+            got += [m.offset for m in recs]
+    return got
+out = {}
+for api in [(0, 9), (0, 10, 0)]:
+    name = '.'.join(map(str, api))
+    c = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api)
+    c.assign([tp])
+    c.seek_to_beginning(tp); first = c.position(tp); begin = drain(c, 10)
+    c.seek_to_end(tp); end = c.position(tp)
+    c.close()
+    r = KafkaConsumer(bootstrap_servers=B, group_id=None, enable_auto_commit=False, api_version=api, auto_offset_reset='earliest')
+    r.assign([tp]); reset = drain(r, 10); r.close()
+    out[name] = {'first': first, 'begin': begin, 'end': end, 'reset': reset}
+print(json.dumps(out))
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const all = Array.from({ length: 10 }, (_, i) => i);
+    for (const name of ['0.9', '0.10.0']) expect(out[name], name).toEqual({ first: 0, begin: all, end: 10, reset: all });
+  });
+});
+
 describe('kcat (librdkafka) with broker.version.fallback (no ApiVersions: the old fixed versions)', () => {
-  // 0.9.0: Produce v1 (magic 0) + Fetch v1; 0.10.0: Produce v2 (magic 1) + Fetch v2; 0.10.1: Fetch v3.
-  // Absolute offsets only: `-o beginning` below 0.10.1 sends ListOffsets v0, which is not advertised.
-  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from an offset', async (fallback, codec, hasTimestamps) => {
+  // 0.9.0: Produce v1 (magic 0) + Fetch v1 + ListOffsets v0; 0.10.0: Produce v2 (magic 1) + Fetch v2 + ListOffsets v1;
+  // 0.10.1: Fetch v3. Logical offsets (beginning, N before the end) go through ListOffsets.
+  it.each([['0.9.0', 'gzip', false], ['0.10.0', 'snappy', true], ['0.10.1', 'lz4', true]] as const)('%s, -z %s: produces and consumes from the beginning, from an offset and from N before the end', async (fallback, codec, hasTimestamps) => {
     const x = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
     const topic = `kcat-fallback-${fallback}`;
     const p = await kcat(['-P', '-t', topic, '-K:', '-z', codec, ...x], 'k0:v0\nk1:v1\nk2:v2\nk3:v3\n');
     expect(p.code, p.stderr).toBe(0);
-    const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', '1', '-e', '-f', '%o %k %s %T\n', ...x]);
-    expect(c.code, c.stderr).toBe(0);
-    const got = c.stdout.trim().split('\n').map((l) => l.split(' '));
-    expect(got.map((f) => f.slice(0, 3))).toEqual([1, 2, 3].map((i) => [String(i), `k${i}`, `v${i}`]));
+    const consume = async (from: string) => {
+      const c = await kcat(['-C', '-t', topic, '-p', '0', '-o', from, '-e', '-f', '%o %k %s %T\n', ...x]);
+      expect(c.code, c.stderr).toBe(0);
+      return c.stdout.trim().split('\n').map((l) => l.split(' '));
+    };
+    const expected = (from: number) => [0, 1, 2, 3].slice(from).map((i) => [String(i), `k${i}`, `v${i}`]);
+    const all = await consume('beginning');
+    expect(all.map((f) => f.slice(0, 3))).toEqual(expected(0));
     // %T: the record timestamp (magic 1), 0 when the format has none (magic 0)
-    expect(got.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
+    expect(all.every((f) => (Number(f[3]) > 0) === hasTimestamps)).toBe(true);
+    expect((await consume('1')).map((f) => f.slice(0, 3))).toEqual(expected(1));
+    expect((await consume('-2')).map((f) => f.slice(0, 3))).toEqual(expected(2));
   });
 });
 

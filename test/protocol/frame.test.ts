@@ -119,8 +119,8 @@ describe('decodeRequest', () => {
     // Metadata v10 exists in Kafka's schema; the matrix advertises 0-9
     const e = thrown(() => decodeRequest(hex('0003 000a 00000001 ffff 00 01 00 00'))) as UnsupportedVersionError;
     expect(e.kind).toBe('unsupported-version');
-    // ListOffsets v0 is below the advertised minimum 1
-    expect((thrown(() => decodeRequest(hex('0002 0000 00000001 ffff'))) as ProtocolDecodeError).kind).toBe('unsupported-version');
+    // OffsetCommit v1 is below the advertised minimum 2
+    expect((thrown(() => decodeRequest(hex('0008 0001 00000001 ffff'))) as ProtocolDecodeError).kind).toBe('unsupported-version');
   });
 
   test('malformed frames: too short, truncated header or body, trailing bytes', () => {

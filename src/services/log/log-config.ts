@@ -5,6 +5,7 @@
  */
 import { LONG_MAX } from '../../config/config-key.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
+import { BROKER_COMPRESSION_TYPES } from '../../config/defs/general.js';
 
 export type CleanupPolicy = 'delete' | 'compact';
 export type MessageTimestampType = 'CreateTime' | 'LogAppendTime';
@@ -52,6 +53,10 @@ export interface LogConfig {
   readonly minCompactionLagMs: number;
   /** `max.compaction.lag.ms` (log.cleaner.max.compaction.lag.ms) */
   readonly maxCompactionLagMs: number;
+  /** `compression.type` (compression.type): producer, uncompressed, gzip, snappy, lz4 or zstd. */
+  readonly compressionType: string;
+  /** `message.downconversion.enable` (log.message.downconversion.enable): Fetch v0–v3 may down-convert. */
+  readonly messageDownconversionEnable: boolean;
 }
 
 /** Defaults used when no broker config is given (Kafka's). */
@@ -77,6 +82,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   minCleanableRatio: 0.5,
   minCompactionLagMs: 0,
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  compressionType: 'producer',
+  messageDownconversionEnable: true,
 });
 
 /** A topic override that could not be parsed (the broker default is used instead). */
@@ -119,6 +126,8 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     minCleanableRatio: tryGet(() => config.getDouble('log.cleaner.min.cleanable.ratio'), d.minCleanableRatio),
     minCompactionLagMs: tryGet(() => config.getLong('log.cleaner.min.compaction.lag.ms'), d.minCompactionLagMs),
     maxCompactionLagMs: tryGet(() => config.getLong('log.cleaner.max.compaction.lag.ms'), d.maxCompactionLagMs),
+    compressionType: tryGet(() => config.getString('compression.type') ?? d.compressionType, d.compressionType),
+    messageDownconversionEnable: tryGet(() => config.getBoolean('log.message.downconversion.enable'), d.messageDownconversionEnable),
   });
 }
 
@@ -183,6 +192,11 @@ const TOPIC_KEYS: Record<string, Setter> = {
   'min.cleanable.dirty.ratio': (c, v) => (c.minCleanableRatio = parseRatio(v)),
   'min.compaction.lag.ms': (c, v) => (c.minCompactionLagMs = parseLong(v, 0)),
   'max.compaction.lag.ms': (c, v) => (c.maxCompactionLagMs = parseLong(v, 1)),
+  'compression.type': (c, v) => {
+    if (!BROKER_COMPRESSION_TYPES.includes(v)) throw new Error(`Invalid value ${v}: String must be one of: ${BROKER_COMPRESSION_TYPES.join(', ')}`);
+    c.compressionType = v;
+  },
+  'message.downconversion.enable': (c, v) => (c.messageDownconversionEnable = parseBool(v)),
 };
 
 /** Topic-level keys this module applies. */

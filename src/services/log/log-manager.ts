@@ -116,7 +116,7 @@ export class LogManager {
   private readonly logs = new Map<string, Log>();
   private readonly futureLogs = new Map<string, Log>();
   private readonly strayLogDirs: string[] = [];
-  private readonly brokerDefaults: LogConfig;
+  private brokerDefaults: LogConfig;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
   private pendingDeletes: PendingDelete[] = [];
@@ -218,6 +218,11 @@ export class LogManager {
     return c;
   }
 
+  /** True once the topic's `/config/topics` overrides are known (read at startup, created here, or notified). */
+  hasTopicConfig(topic: string): boolean {
+    return this.opts.topicConfigs?.has(topic) ?? false;
+  }
+
   /** New `/config/topics/<topic>` overrides: applied to the topic's logs at once. */
   updateTopicConfig(topic: string, overrides: Record<string, string>): void {
     if (!this.opts.topicConfigs) this.opts.topicConfigs = new Map();
@@ -225,6 +230,18 @@ export class LogManager {
     this.topicConfigCache.delete(topic);
     const c = this.logConfigFor(topic);
     for (const l of this.logsWithFuture()) if (l.topic === topic) l.updateConfig(c); // Kafka logsByTopic: future logs too
+  }
+
+  /**
+   * New broker-level log defaults (a dynamic broker config change, Kafka `DynamicLogConfig.reconfigure`): every
+   * log gets them, under its topic's overrides.
+   */
+  updateBrokerDefaults(config: KafkaConfig): void {
+    const defaults = brokerLogConfig(config);
+    if (JSON.stringify(defaults) === JSON.stringify(this.brokerDefaults)) return;
+    this.brokerDefaults = defaults;
+    this.topicConfigCache.clear();
+    for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
   }
 
   private reportDirFailure(dir: string, err: Error): void {
@@ -526,6 +543,7 @@ export class LogManager {
     let n = 0;
     for (const l of this.logsWithFuture()) if (l.topic === topic && this.deleteLog(topic, l.partition)) n++;
     this.topicConfigCache.delete(topic);
+    this.opts.topicConfigs?.delete(topic); // a topic re-created under this name starts from its own /config/topics
     return n;
   }
 

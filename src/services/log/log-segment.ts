@@ -480,7 +480,10 @@ export class LogSegment {
 
   /** Record an aborted transaction in the `.txnindex`. */
   appendAbortedTxn(txn: AbortedTxn): void {
+    const wasOpen = this.txnIndex.isOpen;
     this.txnIndex.append(txn);
+    if (!wasOpen) segmentHandles.opened(this); // a segment holding only its .txnindex fd is in the budget too
+    else segmentHandles.touch(this);
   }
 
   collectAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): { abortedTransactions: AbortedTxn[]; isComplete: boolean } {
@@ -877,6 +880,7 @@ export class LogSegment {
     }
     this._offsetIndex = null;
     this._timeIndex = null;
+    this.txnIndex.close(); // counted in the 4-fd budget per segment; reopens on the next append or flush
     if (this.logFd !== null) {
       fs.closeSync(this.logFd);
       this.logFd = null;

@@ -797,6 +797,31 @@ export class Log {
     });
   }
 
+  /**
+   * ListOffsets v0 (Kafka `legacyFetchOffsetsBefore`): the candidates are each segment's base offset (at least the
+   * log start offset) with its file's last-modified time, plus the log end offset at "now" when the active segment
+   * has data. -1 (latest) starts from the last candidate, -2 (earliest) from the first, any other time from the
+   * newest candidate modified at or before it; up to `maxNumOffsets` offsets from there backwards, newest first.
+   */
+  legacyFetchOffsetsBefore(timestamp: number, maxNumOffsets: number): bigint[] {
+    this.checkUsable();
+    const candidates = this.io(() => this.segments.map((s) => ({
+      offset: s.baseOffset > this._logStartOffset ? s.baseOffset : this._logStartOffset,
+      time: Math.floor(s.lastModified),
+    })));
+    if (this.activeSegment.size > 0) candidates.push({ offset: this.nextOffset, time: this.now() });
+    let start: number;
+    if (timestamp === LATEST_TIMESTAMP) start = candidates.length - 1;
+    else if (timestamp === EARLIEST_TIMESTAMP) start = 0;
+    else {
+      start = candidates.length - 1;
+      while (start >= 0 && candidates[start]!.time > timestamp) start--;
+    }
+    const picked: bigint[] = [];
+    for (let i = start; i >= 0 && picked.length < maxNumOffsets; i--) picked.push(candidates[i]!.offset);
+    return picked.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  }
+
   // -------------------------------------------------------------------------------------------- retention
 
   /**

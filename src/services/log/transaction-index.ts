@@ -21,6 +21,8 @@ export interface AbortedTxn {
 
 export class TransactionIndex {
   private fd: number | null = null;
+  /** Written (or truncated) since the last fsync: a flush reopens a closed file to sync it. */
+  private dirty = false;
   private _file: string;
   private txns: AbortedTxn[] | null = null;
   private lastOffsetSeen: bigint | null = null;
@@ -34,6 +36,11 @@ export class TransactionIndex {
 
   get file(): string {
     return this._file;
+  }
+
+  /** True while the file descriptor is open (it opens on the first append and after a close, on the next one). */
+  get isOpen(): boolean {
+    return this.fd !== null;
   }
 
   private load(): AbortedTxn[] {
@@ -90,6 +97,7 @@ export class TransactionIndex {
     fs.writeSync(fd, b, 0, ABORTED_TXN_SIZE, txns.length * ABORTED_TXN_SIZE);
     txns.push({ ...txn });
     this.lastOffsetSeen = txn.lastOffset;
+    this.dirty = true;
   }
 
   allAbortedTxns(): AbortedTxn[] {
@@ -118,14 +126,20 @@ export class TransactionIndex {
     if (keep === txns.length) return;
     txns.length = keep;
     this.lastOffsetSeen = keep > 0 ? txns[keep - 1]!.lastOffset : null;
-    if (fs.existsSync(this._file)) fs.truncateSync(this._file, keep * ABORTED_TXN_SIZE);
+    if (fs.existsSync(this._file)) {
+      fs.truncateSync(this._file, keep * ABORTED_TXN_SIZE);
+      this.dirty = true;
+    }
   }
 
   /** Remove every entry (file truncated to 0 if it exists). */
   reset(): void {
     this.txns = [];
     this.lastOffsetSeen = null;
-    if (fs.existsSync(this._file)) fs.truncateSync(this._file, 0);
+    if (fs.existsSync(this._file)) {
+      fs.truncateSync(this._file, 0);
+      this.dirty = true;
+    }
   }
 
   /** Throws {@link CorruptIndexError} for a malformed file or an entry before the segment start. */
@@ -138,12 +152,21 @@ export class TransactionIndex {
     }
   }
 
+  /** fsync when open, or when written since the last sync and closed meanwhile (handles released). */
   flushSync(): void {
-    if (this.fd !== null) fs.fsyncSync(this.fd);
+    if (this.fd === null && !this.syncableWhileClosed()) return;
+    fs.fsyncSync(this.open());
+    this.dirty = false;
   }
 
   async flush(): Promise<void> {
-    if (this.fd !== null) await fsyncAsync(this.fd);
+    if (this.fd === null && !this.syncableWhileClosed()) return;
+    await fsyncAsync(this.open());
+    this.dirty = false;
+  }
+
+  private syncableWhileClosed(): boolean {
+    return this.dirty && fs.existsSync(this._file);
   }
 
   close(): void {
@@ -155,6 +178,7 @@ export class TransactionIndex {
 
   deleteIfExists(): boolean {
     this.close();
+    this.dirty = false;
     this.txns = null;
     this.lastOffsetSeen = null;
     try {

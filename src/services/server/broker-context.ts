@@ -8,6 +8,7 @@ import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { BrokerInfo } from '../zookeeper/zk-data.js';
 import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
+import type { LogConfig } from '../log/log-config.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -27,12 +28,16 @@ export interface ReadResult { records: Buffer; highWatermark: bigint; logStartOf
 
 /** One local partition replica this broker leads (a Log underneath). */
 export interface PartitionLog {
+  /** The log's effective LogConfig (topic overrides over broker defaults). */
+  readonly config: LogConfig;
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
   readonly highWatermark: bigint;
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
   read(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): ReadResult;
   fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null;
+  /** ListOffsets v0: segment base offsets modified at or before `ts` (-1 latest, -2 earliest), newest first. */
+  legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[];
 }
 
 export type PartitionLookup =

@@ -18,6 +18,8 @@ export interface ControlPlane {
   brokerEpoch(): bigint;
   replicas: Pick<ReplicaManager, 'becomeLeaderOrFollower' | 'maybeUpdateMetadataCache' | 'stopReplicas'>;
   log: Logger;
+  /** Told the topics of each LeaderAndIsr applied (their logs may be new: the broker reads their topic configs). */
+  onLeaderAndIsr?: (topics: string[]) => void;
 }
 
 type Control = LeaderAndIsrControl | UpdateMetadataControl | StopReplicaControl;
@@ -32,7 +34,9 @@ function isBrokerEpochStale(cp: ControlPlane, c: Control, api: string): boolean 
 
 export function handleLeaderAndIsr(cp: ControlPlane, c: LeaderAndIsrControl): ControlResult {
   if (isBrokerEpochStale(cp, c, 'LeaderAndIsr')) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] };
-  return cp.replicas.becomeLeaderOrFollower(c);
+  const result = cp.replicas.becomeLeaderOrFollower(c);
+  cp.onLeaderAndIsr?.(c.topics.map((t) => t.topicName));
+  return result;
 }
 
 export function handleUpdateMetadata(cp: ControlPlane, c: UpdateMetadataControl): { errorCode: number } {

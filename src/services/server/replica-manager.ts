@@ -142,6 +142,7 @@ export class ReplicaManager implements ReplicaView {
   /** Appends wake the fetches waiting on that partition. */
   private wrap(log: Log, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
     return {
+      get config() { return log.config; },
       get logStartOffset() { return log.logStartOffset; },
       get logEndOffset() { return log.logEndOffset; },
       get highWatermark() { return log.highWatermark; },
@@ -149,6 +150,7 @@ export class ReplicaManager implements ReplicaView {
       read: (start, max, opts) => log.read(start, max, opts),
       readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
+      legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
     };
   }
 

@@ -262,6 +262,13 @@ export async function getAllTopics(zk: ZkSession): Promise<string[]> {
 }
 
 /** /config/topics/<t> for every topic in /brokers/topics (LogManager.startup reads these). */
+/** `/config/topics/<t>` overrides of the given topics (empty for a topic without the znode). */
+export async function readTopicConfigs(zk: ZkSession, topics: string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const topic of topics) out.set(topic, await getEntityConfig(zk, 'topics', topic));
+  return out;
+}
+
 export async function getAllTopicConfigs(zk: ZkSession): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   for (const topic of await getAllTopics(zk)) out.set(topic, await getEntityConfig(zk, 'topics', topic));

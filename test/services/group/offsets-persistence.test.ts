@@ -18,6 +18,7 @@ afterEach(async () => { for (const d of dirs.splice(0)) await rmrf(d); });
 
 function wrap(log: Log): PartitionLog {
   return {
+    get config() { return log.config; },
     get logStartOffset() { return log.logStartOffset; },
     get logEndOffset() { return log.logEndOffset; },
     get highWatermark() { return log.highWatermark; },
@@ -28,6 +29,7 @@ function wrap(log: Log): PartitionLog {
     },
     read: (start, max, opts) => log.read(start, max, opts),
     fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
+    legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
   };
 }
 

@@ -10,7 +10,7 @@ describe('LogConfig', () => {
       'log.retention.minutes': '3', 'log.retention.bytes': '12345', 'message.max.bytes': '2000',
       'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
       'log.preallocate': 'true', 'log.cleaner.delete.retention.ms': '5000', 'log.cleaner.min.cleanable.ratio': '0.2',
-      'log.cleaner.min.compaction.lag.ms': '7', 'log.cleaner.max.compaction.lag.ms': '8000',
+      'log.cleaner.min.compaction.lag.ms': '7', 'log.cleaner.max.compaction.lag.ms': '8000', 'compression.type': 'lz4', 'log.message.downconversion.enable': 'false',
     }));
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
@@ -18,7 +18,7 @@ describe('LogConfig', () => {
       messageTimestampType: 'LogAppendTime',
       messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
       fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
-      deleteRetentionMs: 5000, minCleanableRatio: 0.2, minCompactionLagMs: 7, maxCompactionLagMs: 8000,
+      deleteRetentionMs: 5000, minCleanableRatio: 0.2, minCompactionLagMs: 7, maxCompactionLagMs: 8000, compressionType: 'lz4', messageDownconversionEnable: false,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);
@@ -26,6 +26,7 @@ describe('LogConfig', () => {
     expect(d.flushMessages).toBeGreaterThan(1e18);
     expect(d.maxMessageBytes).toBe(1048588);
     expect(d.cleanupPolicy).toEqual(['delete']);
+    expect([d.compressionType, d.messageDownconversionEnable]).toEqual(['producer', true]);
     expect([d.deleteRetentionMs, d.minCleanableRatio, d.minCompactionLagMs]).toEqual([86_400_000, 0.5, 0]);
   });
 
@@ -45,7 +46,12 @@ describe('LogConfig', () => {
     const c = logConfigWithOverrides(base, {
       'segment.bytes': '5000', 'segment.ms': '60000', 'retention.ms': '-1', 'max.message.bytes': '99', 'flush.messages': '1',
       'cleanup.policy': 'compact', 'message.timestamp.type': 'bogus', 'segment.index.bytes': 'abc', 'unclean.leader.election.enable': 'true',
+      'compression.type': 'zstd', 'message.downconversion.enable': 'false',
     }, errors);
+    expect([c.compressionType, c.messageDownconversionEnable]).toEqual(['zstd', false]);
+    const bad: LogConfigError[] = [];
+    expect(logConfigWithOverrides(base, { 'compression.type': 'brotli', 'message.downconversion.enable': 'yes' }, bad)).toMatchObject({ compressionType: 'producer', messageDownconversionEnable: true });
+    expect(bad.map((e) => e.key)).toEqual(['compression.type', 'message.downconversion.enable']);
     expect(c.segmentBytes).toBe(5000);
     expect(c.segmentMs).toBe(60000);
     expect(c.retentionMs).toBe(-1);

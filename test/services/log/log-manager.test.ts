@@ -145,6 +145,26 @@ describe('LogManager lifecycle', () => {
     expect(readFileSync(path.join(d1, 't-0', 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n1\n3 0\n');
   });
 
+  it('topic overrides and new broker defaults reach live logs: topic override > broker default; a deleted topic forgets its overrides', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const d = path.join(root, 'a');
+    const { m } = await manager([d], { 'compression.type': 'gzip', 'log.message.downconversion.enable': 'true' });
+    await m.loadLogs();
+    m.updateTopicConfig('t', { 'compression.type': 'zstd' }); // before its logs exist (a topic created through this broker)
+    const t = m.getOrCreateLog('t', 0);
+    const u = m.getOrCreateLog('u', 0);
+    expect([t.config.compressionType, u.config.compressionType]).toEqual(['zstd', 'gzip']);
+    m.updateBrokerDefaults(makeConfig([d], { 'compression.type': 'lz4', 'log.message.downconversion.enable': 'false' }));
+    expect([t.config.compressionType, t.config.messageDownconversionEnable]).toEqual(['zstd', false]);
+    expect([u.config.compressionType, u.config.messageDownconversionEnable]).toEqual(['lz4', false]);
+    m.updateTopicConfig('u', { 'message.downconversion.enable': 'true' });
+    expect([u.config.compressionType, u.config.messageDownconversionEnable]).toEqual(['lz4', true]);
+    m.deleteTopic('t');
+    expect(m.getOrCreateLog('t', 0).config.compressionType).toBe('lz4');
+    await m.shutdown();
+  });
+
   it('throws NoLiveLogDirError when no dir is usable', async () => {
     const root = await makeTmpDir();
     cleanup.push(root);

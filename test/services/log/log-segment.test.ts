@@ -503,3 +503,39 @@ describe('LogSegment recovery read-ahead (native thread reads the next chunk)', 
     }
   });
 });
+
+describe('LogSegment handles: the .txnindex fd', () => {
+  /** Open fds of this process pointing at `file`. */
+  const fdsOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try { return fs.readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; }
+  }).length;
+  const txn = (lastOffset: bigint) => ({ producerId: 7n, firstOffset: 0n, lastOffset, lastStableOffset: lastOffset });
+
+  it('releaseHandles closes it with the others; it reopens on the next append, and a flush after a release still syncs it', async () => {
+    const seg = LogSegment.open(dir, 0n, { maxIndexSize: 4096 });
+    seg.append(2n, T, 0n, encodeBatch([{ value: Buffer.from('a'), timestamp: T }, { value: Buffer.from('b'), timestamp: T }]));
+    seg.appendAbortedTxn(txn(1n));
+    const file = seg.txnIndex.file;
+    expect(fdsOn(file)).toBe(1);
+    seg.releaseHandles();
+    expect(fdsOn(file)).toBe(0);
+    expect(seg.collectAbortedTxns(0n, 10n).abortedTransactions.map((t) => t.lastOffset)).toEqual([1n]);
+    const fsyncs: number[] = [];
+    const real = fs.fsyncSync;
+    fs.fsyncSync = (fd: number) => { fsyncs.push(fd); real(fd); };
+    try {
+      seg.flushSync(); // written before the release, not yet synced: reopened to fsync
+      expect(fsyncs.length).toBe(4); // .log, .index, .timeindex, .txnindex
+      seg.releaseHandles();
+      seg.flushSync(); // nothing new: the .txnindex is not reopened
+      expect(fdsOn(file)).toBe(0);
+    } finally {
+      fs.fsyncSync = real;
+    }
+    seg.appendAbortedTxn(txn(2n));
+    expect(fdsOn(file)).toBe(1);
+    seg.close();
+    expect(fdsOn(file)).toBe(0);
+    expect(fs.statSync(file).size).toBe(2 * 34);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -204,6 +204,33 @@ describe('Log roll, indexes, read', () => {
     expect(log.fetchOffsetByTimestamp(450)).toEqual({ offset: 4n, timestamp: 900, leaderEpoch: 2 });
     expect(log.fetchOffsetByTimestamp(650)).toEqual({ offset: 4n, timestamp: 900, leaderEpoch: 2 });
     expect(log.fetchOffsetByTimestamp(950)).toBeNull();
+  });
+
+  it('ListOffsets v0 (legacyFetchOffsetsBefore): segment base offsets by file mtime, newest first, capped', async () => {
+    const { log, dir } = await newLog(cfg({ segmentBytes: 3000 }), { now: () => 99_000 });
+    for (let i = 0; i < 8; i++) log.appendAsLeader(encodeBatch([{ value: val(1, 600), timestamp: i }, { value: val(2, 600), timestamp: i }]), 2);
+    const bases = log.segmentBaseOffsets();
+    expect(bases).toEqual([0n, 4n, 8n, 12n]);
+    // segment i last modified at (i + 1) * 10 s
+    bases.forEach((b, i) => utimesSync(path.join(dir, `${pad20(Number(b))}.log`), (i + 1) * 10, (i + 1) * 10));
+    expect(log.legacyFetchOffsetsBefore(-1, 1)).toEqual([16n]); // the log end offset ("now": the active segment has data)
+    expect(log.legacyFetchOffsetsBefore(-1, 10)).toEqual([16n, 12n, 8n, 4n, 0n]);
+    expect(log.legacyFetchOffsetsBefore(-2, 1)).toEqual([0n]);
+    expect(log.legacyFetchOffsetsBefore(-2, 5)).toEqual([0n]); // nothing before the first
+    expect(log.legacyFetchOffsetsBefore(25_000, 10)).toEqual([4n, 0n]); // segments modified at or before 25 s
+    expect(log.legacyFetchOffsetsBefore(30_000, 2)).toEqual([8n, 4n]);
+    expect(log.legacyFetchOffsetsBefore(99_000, 1)).toEqual([16n]);
+    expect(log.legacyFetchOffsetsBefore(9_999, 10)).toEqual([]);
+    expect(log.legacyFetchOffsetsBefore(-1, 0)).toEqual([]);
+    // base offsets below the log start offset read as the log start offset
+    log.maybeIncrementLogStartOffset(6n);
+    expect(log.legacyFetchOffsetsBefore(-1, 10)).toEqual([16n, 12n, 8n, 6n, 6n]);
+  });
+
+  it('ListOffsets v0 on an empty log: the log start offset alone', async () => {
+    const { log } = await newLog(cfg());
+    expect(log.legacyFetchOffsetsBefore(-1, 10)).toEqual([0n]);
+    expect(log.legacyFetchOffsetsBefore(-2, 10)).toEqual([0n]);
   });
 
   it('up-converts legacy v0/v1 entries found in a segment to v2 on read', async () => {

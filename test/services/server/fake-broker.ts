@@ -9,6 +9,7 @@ import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } f
 import type { ImplementedApiKey } from '../../../src/protocol/messages/index.js';
 import type { TopicMetadata } from '../../../src/services/controller/cluster-metadata.js';
 import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
+import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
 import type {
   AdminView,
@@ -49,7 +50,7 @@ export class MemoryLog implements PartitionLog {
   logStartOffset = 0n;
   logEndOffset = 0n;
   appendError: Error | null = null;
-  constructor(private readonly onAppend: () => void = () => {}) {}
+  constructor(private readonly onAppend: () => void = () => {}, public config: LogConfig = DEFAULT_LOG_CONFIG) {}
   /** Set to hold the high watermark below the log end offset (replication not caught up). */
   hwOverride: bigint | null = null;
   get highWatermark(): bigint { return this.hwOverride ?? this.logEndOffset; }
@@ -107,6 +108,17 @@ export class MemoryLog implements PartitionLog {
     }
     return null;
   }
+
+  /** As the Log's, for one segment (base = log start offset) last modified at `segmentModifiedMs`. */
+  segmentModifiedMs = 1_000;
+  legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[] {
+    const candidates = [{ offset: this.logStartOffset, time: this.segmentModifiedMs }];
+    if (this.logEndOffset > this.logStartOffset) candidates.push({ offset: this.logEndOffset, time: Date.now() });
+    let i = ts === -1 ? candidates.length - 1 : ts === -2 ? 0 : candidates.findLastIndex((c) => c.time <= ts);
+    const out: bigint[] = [];
+    for (; i >= 0 && out.length < maxNumOffsets; i--) out.push(candidates[i]!.offset);
+    return out;
+  }
 }
 
 export function batch(values: string[], timestamp = 1_700_000_000_000, extra: { producerId?: bigint } = {}): Buffer {
@@ -126,7 +138,8 @@ export interface FakeBroker {
   admin: { applyCreates: boolean; applyDeletes: boolean; createError: Error | null; deleteError: Error | null };
   controllerId: number;
   notify(): void;
-  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null }): void;
+  /** `configs`: the topic's overrides, over the broker's log defaults (the logs' LogConfig). */
+  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null; configs?: Record<string, string> }): void;
   handler: RequestHandler;
 }
 
@@ -158,7 +171,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
         })),
       });
       for (let p = 0; p < partitions; p++) {
-        if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }));
+        const logConfig = logConfigWithOverrides(brokerLogConfig(fb.ctx.config()), opts.configs);
+        if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
       }
       fb.notify();
     },

@@ -76,6 +76,39 @@ describe('Fetch v0–v3: down-converted to the magic the version carries', () =>
   });
 });
 
+describe('Fetch reads the topic-level config (topic override > broker default), as Kafka\'s LogConfig', () => {
+  const topicBody = (topic: string) => ({ ...fetchBody(0n), topics: [{ ...fetchBody(0n).topics[0]!, topic }] });
+  const errorOf = async (fb: ReturnType<typeof fakeBroker>, v: number, topic: string) =>
+    (await call(fb.handler, ApiKey.Fetch, v, topicBody(topic))).responses[0]!.partitions[0]!.errorCode;
+
+  it('message.downconversion.enable: a topic override wins over the broker default, both ways', async () => {
+    const fb = fakeBroker({ 'log.message.downconversion.enable': 'false' }, createRequestHandler);
+    fb.addTopic('off', 1);
+    fb.addTopic('on', 1, { configs: { 'message.downconversion.enable': 'true' } });
+    const fb2 = fakeBroker({}, createRequestHandler);
+    fb2.addTopic('off', 1, { configs: { 'message.downconversion.enable': 'false' } });
+    fb2.addTopic('on', 1);
+    for (const f of [fb, fb2]) {
+      for (const t of ['on', 'off']) f.logs.get(`${t}-0`)!.appendAsLeader(batch(['a']), 3);
+      expect(await errorOf(f, 3, 'off')).toBe(ErrorCode.UNSUPPORTED_VERSION);
+      expect(await errorOf(f, 4, 'off')).toBe(ErrorCode.NONE);
+      expect(await errorOf(f, 3, 'on')).toBe(ErrorCode.NONE);
+    }
+  });
+
+  it('compression.type=zstd on the topic refuses versions below 10 for that topic only; producer on the topic lifts a broker zstd', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    fb.addTopic('z', 1, { configs: { 'compression.type': 'zstd' } });
+    fb.addTopic('plain', 1);
+    expect(await errorOf(fb, 9, 'z')).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect(await errorOf(fb, 10, 'z')).toBe(ErrorCode.NONE);
+    expect(await errorOf(fb, 9, 'plain')).toBe(ErrorCode.NONE);
+    const zb = fakeBroker({ 'compression.type': 'zstd' }, createRequestHandler);
+    zb.addTopic('p', 1, { configs: { 'compression.type': 'producer' } });
+    expect(await errorOf(zb, 9, 'p')).toBe(ErrorCode.NONE);
+  });
+});
+
 describe('Produce v0–v2: magic 0/1 message sets are stored as v2 batches', () => {
   const records = [0, 1, 2].map((i) => ({ offset: BigInt(i), timestamp: T0 + i, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) }));
   it.each([[0, 0, CompressionType.None], [1, 0, CompressionType.Gzip], [2, 1, CompressionType.None], [2, 1, CompressionType.Snappy]] as const)(

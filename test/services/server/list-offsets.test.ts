@@ -57,6 +57,37 @@ describe('ListOffsets', () => {
     expect(same.topics[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
+  it('v0: old offsets arrays (maxNumOffsets, newest first), the high watermark for consumers, no duplicate check', async () => {
+    const fb = setup(); // t-0: log start 1, end 3, one segment modified at 1000 (fake)
+    const v0 = (ps: Array<{ partitionIndex: number; timestamp: bigint; maxNumOffsets: number }>, replicaId = -1) =>
+      call(fb.handler, ApiKey.ListOffsets, 0, { replicaId, topics: [{ name: 't', partitions: ps }] });
+    const res = await v0([
+      { partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 },
+      { partitionIndex: 0, timestamp: -1n, maxNumOffsets: 5 },
+      { partitionIndex: 0, timestamp: -2n, maxNumOffsets: 5 },
+      { partitionIndex: 0, timestamp: 999n, maxNumOffsets: 5 },
+      { partitionIndex: 0, timestamp: 1000n, maxNumOffsets: 5 },
+      { partitionIndex: 0, timestamp: -1n, maxNumOffsets: 0 },
+      { partitionIndex: 0, timestamp: -1n, maxNumOffsets: -1 },
+      { partitionIndex: 1, timestamp: -1n, maxNumOffsets: 1 },
+    ]);
+    expect(res.topics[0]!.partitions.map((p) => [p.errorCode, p.oldStyleOffsets])).toEqual([
+      [0, [3n]], [0, [3n, 1n]], [0, [1n]], [0, []], [0, [1n]], [0, []], [ErrorCode.UNKNOWN_SERVER_ERROR, []], [0, [0n]],
+    ]);
+    // consumers never get an offset above the high watermark: it takes the place of those above it
+    fb.logs.get('t-0')!.hwOverride = 2n;
+    const consumer = await v0([{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 5 }]);
+    expect(consumer.topics[0]!.partitions[0]!.oldStyleOffsets).toEqual([2n, 1n]);
+    const replica = await v0([{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 5 }], 2);
+    expect(replica.topics[0]!.partitions[0]!.oldStyleOffsets).toEqual([3n, 1n]);
+    fb.addTopic('elsewhere', 1, { leader: 2 });
+    const err = await call(fb.handler, ApiKey.ListOffsets, 0, { replicaId: -1, topics: [
+      { name: 'elsewhere', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] },
+      { name: 'x', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] },
+    ] });
+    expect(err.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  });
+
   it('v7 max timestamp (-3) through the log, below the high watermark', async () => {
     const fb = fakeBroker({}, (ctx) => createRequestHandler(ctx, { support: new Map([[2, { apiKey: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 7, tier: 'required' }]]) }));
     fb.addTopic('t', 1);

@@ -21,8 +21,9 @@
  *   partition gets UNSUPPORTED_VERSION, zstd batches UNSUPPORTED_COMPRESSION_TYPE; below v3 the partition limit is
  *   hard (no first-batch exception: Kafka's hardMaxBytesLimit);
  * - `compression.type=zstd` and a version below 10 → UNSUPPORTED_COMPRESSION_TYPE (the client cannot read zstd).
- * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised);
- * `compression.type` and `message.downconversion.enable` are the broker's (topic overrides are not visible here).
+ * `compression.type` and `message.downconversion.enable` are the partition's effective LogConfig (topic override >
+ * broker default), as Kafka's `replicaManager.getLogConfig(tp)`.
+ * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -80,8 +81,6 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
   let limitBytes = Math.max(0, Math.min(body.maxBytes, ctx.config().getInt('fetch.max.bytes')));
   let minOneMessage = req.apiVersion >= 3; // Kafka's hardMaxBytesLimit below v3
   const toMagic = fetchMagic(req.apiVersion);
-  const zstdTopics = req.apiVersion < 10 && ctx.config().getString('compression.type') === 'zstd';
-  const downConversion = ctx.config().getBoolean('log.message.downconversion.enable');
   let bytes = 0;
   let anyError = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
@@ -101,10 +100,10 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
       if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
       if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
     }
-    if (zstdTopics) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
-    if (toMagic !== null && !downConversion) return fail(ErrorCode.UNSUPPORTED_VERSION);
-    leaders.push({ topic, partition: p.partition });
     const log = lookup.log;
+    if (req.apiVersion < 10 && log.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    if (toMagic !== null && !log.config.messageDownconversionEnable) return fail(ErrorCode.UNSUPPORTED_VERSION);
+    leaders.push({ topic, partition: p.partition });
     try {
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);

@@ -9,11 +9,15 @@
  * - errors per partition: a partition listed twice → INVALID_REQUEST; UNKNOWN_TOPIC_OR_PARTITION /
  *   NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR; currentLeaderEpoch (v4+) older → FENCED_LEADER_EPOCH, newer →
  *   UNKNOWN_LEADER_EPOCH;
- * - v0 (not advertised): the old `maxNumOffsets` shape, answered with at most one offset.
+ * - v0 (Kafka's `handleListOffsetRequestV0` → `Partition.legacyFetchOffsetsForTimestamp`): up to `maxNumOffsets`
+ *   segment base offsets (Log `legacyFetchOffsetsBefore`), newest first; for consumers, offsets above the high
+ *   watermark give way to the high watermark itself; no duplicate check, and a negative `maxNumOffsets` fails the
+ *   partition (Kafka's NegativeArraySizeException → UNKNOWN_SERVER_ERROR).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
+import type { PartitionLog } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.ListOffsets>;
@@ -25,6 +29,15 @@ const CONSUMER_REPLICA_ID = -1;
 
 function errorPartition(partitionIndex: number, errorCode: number): PartitionOut {
   return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+}
+
+/** v0: the old offsets array; consumers never get an offset above the high watermark. */
+function legacyOffsets(partitionIndex: number, log: PartitionLog, timestamp: bigint, maxNumOffsets: number, fromConsumer: boolean): PartitionOut {
+  if (maxNumOffsets < 0) return errorPartition(partitionIndex, ErrorCode.UNKNOWN_SERVER_ERROR);
+  let offsets = log.legacyFetchOffsetsBefore(Number(timestamp), maxNumOffsets);
+  const hw = log.highWatermark;
+  if (fromConsumer && offsets.some((o) => o > hw)) offsets = [hw, ...offsets.filter((o) => o <= hw)];
+  return { partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };
 }
 
 export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
@@ -39,7 +52,7 @@ export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
       const out = topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p): PartitionOut => {
-          if ((seen.get(`${t.name}\u0000${p.partitionIndex}`) ?? 0) > 1) return errorPartition(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+          if (version > 0 && (seen.get(`${t.name}\u0000${p.partitionIndex}`) ?? 0) > 1) return errorPartition(p.partitionIndex, ErrorCode.INVALID_REQUEST);
           const lookup = ctx.replicas.partition(t.name, p.partitionIndex);
           switch (lookup.kind) {
             case 'unknown': return errorPartition(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -53,6 +66,7 @@ export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
           }
           const log = lookup.log;
           try {
+            if (version === 0) return legacyOffsets(p.partitionIndex, log, p.timestamp, p.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID);
             const lastFetchable = replicaId === CONSUMER_REPLICA_ID ? log.highWatermark : log.logEndOffset;
             let found: { offset: bigint; timestamp: number; leaderEpoch: number } | null;
             if (p.timestamp === LATEST) found = { offset: lastFetchable, timestamp: -1, leaderEpoch: lookup.leaderEpoch };
@@ -64,10 +78,6 @@ export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
               // timestamps and -3 (max timestamp): only offsets below the last fetchable one
               const hit = log.fetchOffsetByTimestamp(Number(p.timestamp));
               found = hit !== null && hit.offset < lastFetchable ? hit : null;
-            }
-            if (version === 0) {
-              const offsets = found !== null && p.maxNumOffsets > 0 ? [found.offset] : [];
-              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };
             }
             if (found === null) return errorPartition(p.partitionIndex, ErrorCode.NONE);
             return {
