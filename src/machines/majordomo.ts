@@ -86,6 +86,7 @@ export interface MajordomoContext extends MajordomoInput {
   registrations: number;
   error: string | null;
   exitCode: number;
+  halted: boolean;
 }
 
 export type MajordomoEvent =
@@ -96,7 +97,8 @@ export type MajordomoEvent =
   | { type: 'logDir.failed'; dir: string; error: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
-export interface MajordomoOutput { exitCode: number; error: string | null }
+/** `halted`: Kafka's Exit.halt — the process must end at once, without a shutdown. */
+export interface MajordomoOutput { exitCode: number; error: string | null; halted: boolean }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -209,9 +211,9 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false },
-    finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0,
+    finalizedFeatures: null, clusterMetadata: null, registrations: 0, error: null, exitCode: 0, halted: false,
   }),
-  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
+  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
   on: {
     // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
     'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
@@ -523,6 +525,7 @@ export const majordomoMachine = setup({
     halted: {
       type: 'final',
       entry: [
+        assign({ halted: true }),
         ({ context }) => context.log.fatal({ brokerId: context.brokerId, err: context.error }, context.error ?? 'halt'),
         stopChild('zookeeperClient'),
         ({ context }) => context.handle.close(),
