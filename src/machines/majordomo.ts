@@ -102,6 +102,13 @@ export interface MajordomoOutput { exitCode: number; error: string | null; halte
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** p, or a rejection after ms (the timer never outlives p). */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
   context.log.fatal({ brokerId: context.brokerId, err: error }, `Fatal error during KafkaServer startup. Prepare to shutdown: ${error}`);
@@ -152,12 +159,15 @@ export const majordomoMachine = setup({
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
     }),
-    closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; log: Logger }>(async ({ input }) => {
+    closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
         try { await fn(); log.debug({ step: name }, 'Shutdown step done'); } catch (e) { log.error({ step: name, err: message(e) }, 'Shutdown step failed; continuing'); }
       };
-      if (input.brokerId !== null) await step('resign controller', () => resignController(input.handle, input.brokerId!));
+      // A ZooKeeper that is up but stuck (it answers pings, never this request) must not hold the
+      // shutdown: give the resignation a third of the session timeout (the controller znode is
+      // ephemeral and goes with the session anyway); close() drops a connection that stays stuck.
+      if (input.brokerId !== null) await step('resign controller', () => withTimeout(resignController(input.handle, input.brokerId!), input.sessionTimeoutMs / 3, 'resigning the controller'));
       await step('zookeeper', () => input.handle.close());
     }),
   },
@@ -510,7 +520,7 @@ export const majordomoMachine = setup({
         closingZooKeeper: {
           invoke: {
             src: 'closeZooKeeper',
-            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, log: context.log }),
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, sessionTimeoutMs: context.config.zkSessionTimeoutMs, log: context.log }),
             onDone: '#majordomo.stopped',
             onError: '#majordomo.stopped',
           },
