@@ -115,8 +115,9 @@ describe('the failure model', () => {
     expect([...reached].sort()).toEqual(leaves(faultModel.config as never).sort());
     expect([...plan.covered].sort()).toEqual([...plan.allTransitions].sort());
     expect(plan.allTransitions.size).toBe(TRANSITIONS);
-    // MAX_LENGTH is the smallest bound that still covers everything.
+    // MAX_LENGTH is the smallest bound that still covers everything, and longer paths take no new transition.
     expect(planPaths(MAX_LENGTH - 1).covered.size).toBeLessThan(plan.allTransitions.size);
+    expect(planPaths(MAX_LENGTH + 1).allTransitions.size).toBe(TRANSITIONS);
     expect(paths.length).toBe(MIN_PATHS); // + transition pairs (there are more pair candidates than needed)
     expect(new Set(paths.map((p) => eventsOf(p).join(' '))).size).toBe(paths.length); // all distinct
     const seconds = paths.reduce((s, p) => s + costOf(p), 0);

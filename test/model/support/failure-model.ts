@@ -5,7 +5,7 @@
  *   setup ─START / LOG_DIR_CORRUPT_META──────────────────────────────► running ◄─┐ SESSION_EXPIRED, ZK_PARTITION,
  *     │ ─ZOOKEEPER_DOWN_AT_START─► awaitingZk ─ZK_START──────────────►   │  │  └─┘ DYNAMIC_CONFIG_CHANGE, LOG_DIR_FAILS
  *     │                              │ CONNECTION_TIMEOUT ► connectionTimedOut│  │       (LOG_DIR_FAILS on the last dir ► lastDirFailed)
- *     │                              └ SIGTERM/SIGKILL ► stopped/killedDuringStartup
+ *     │                              └ SIGTERM ► stoppedWhileConnecting, SIGKILL ► killedDuringStartup
  *     │ ─HOLD_CLUSTER_ID / _DYNAMIC_CONFIG / _FEATURES / _CONTROLLER─► held.<stage> ─SIGTERM/SIGKILL─► stopped/killedDuringStartup
  *     │ ─DUPLICATE_BROKER_ID─► duplicateRejected
  *     │ ─LOG_DIR_ALL_BAD─► halted                                         │  ├─ZK_STOP─► degraded ─ZK_START─► running
@@ -232,9 +232,9 @@ export function transitionsOf(p: ModelPath): string[] {
 export interface PathPlan {
   /** getShortestPaths, one per state of the model (serialised by state value), prefixes dropped. */
   shortest: ModelPath[];
-  /** getSimplePaths of at most maxLength events, chosen greedily to take every transition the shortest ones miss. */
+  /** Simple paths of at most maxLength events (bounded DFS), chosen greedily to take every transition the shortest ones miss. */
   simple: ModelPath[];
-  /** Every transition the model can take (from all its simple paths). */
+  /** Every transition the model can take (from all its simple paths up to maxLength). */
   allTransitions: Set<string>;
   /** The transitions the chosen paths take. */
   covered: Set<string>;
