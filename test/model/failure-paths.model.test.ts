@@ -51,7 +51,7 @@ import { majordomoMachine } from '../../src/machines/majordomo.js';
 import { AckedRecords, PARTITIONS, TOPIC } from './support/acked-records.js';
 
 const MAX_LENGTH = 5;
-const TRANSITIONS = 55;
+const TRANSITIONS = 57;
 const SESSION_TIMEOUT_MS = 3000;
 const CONNECTION_TIMEOUT_MS = 7000; // room for ZooKeeper's JVM start and the client's 2 s max reconnect back-off on a loaded machine
 const CORRUPT_META = 'version=0\nbroker.id=abc\n';
@@ -282,6 +282,7 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           await sut.broker.waitForLog((l) => l.msg.startsWith('Connecting to ZooKeeper'));
         },
         ZK_START: async () => { await zk.start(); },
+        ZK_DOWN_PAST_SESSION: async () => { await sleep(SESSION_TIMEOUT_MS + 1000); },
         CONNECTION_TIMEOUT: async () => { await exitOf(CONNECTION_TIMEOUT_MS + 15_000); },
         ZK_STOP: async () => { outageInProc = sut.procs.length; await zk.stop(); },
         SESSION_EXPIRED: async () => {

@@ -8,7 +8,7 @@
  *     │                              └ SIGTERM ► stoppedWhileConnecting, SIGKILL ► killedDuringStartup
  *     │ ─HOLD_CLUSTER_ID / _DYNAMIC_CONFIG / _FEATURES / _CONTROLLER─► held.<stage> ─SIGTERM/SIGKILL─► stopped/killedDuringStartup
  *     │ ─DUPLICATE_BROKER_ID─► duplicateRejected
- *     │ ─LOG_DIR_ALL_BAD─► halted                                         │  ├─ZK_STOP─► degraded ─ZK_START─► running
+ *     │ ─LOG_DIR_ALL_BAD─► halted                                         │  ├─ZK_STOP─► degraded ─ZK_START─► running  (ZK_DOWN_PAST_SESSION ⟲ degraded)
  *     │ ─INCONSISTENT_BROKER_ID─► brokerIdRejected ◄── stopped            │  │              └ SIGTERM ► stoppedDuringOutage
  *     └ ─INCONSISTENT_CLUSTER_ID─► clusterIdRejected ◄─────────┐          │  ├─FEATURE_INCOMPATIBLE─► featureRejected
  *                                                   stopped ───┘◄─SIGTERM─┤  │
@@ -31,6 +31,8 @@ export interface FaultContext {
   previous: 'none' | 'clean' | 'killed';
   /** ZooKeeper was stopped once while the broker ran (at most one outage per path). */
   outage: boolean;
+  /** That outage outlasted the session timeout. */
+  longOutage: boolean;
   /** The process generation whose session was expired by a pause (0: none; at most one per path). */
   expiredIn: 0 | 1 | 2;
   /** The process generation whose session expired behind a network partition (0: none; at most one per path). */
@@ -80,6 +82,7 @@ export type FaultEvent =
   | { type: 'ZK_START' }
   | { type: 'CONNECTION_TIMEOUT' }
   | { type: 'ZK_STOP' }
+  | { type: 'ZK_DOWN_PAST_SESSION' }
   | { type: 'SESSION_EXPIRED' }
   | { type: 'ZK_PARTITION' }
   | { type: 'DYNAMIC_CONFIG_CHANGE' }
@@ -97,7 +100,7 @@ const stopDuringStartup = { SIGTERM: '#brokerUnderFaults.stoppedDuringStartup', 
 export const faultModel = createMachine({
   id: 'brokerUnderFaults',
   types: {} as { context: FaultContext; events: FaultEvent },
-  context: { offlineDir: 'none', generation: 1, previous: 'none', outage: false, expiredIn: 0, partitionedIn: 0, reconfiguredIn: 0, tornTail: false, faults: 0 },
+  context: { offlineDir: 'none', generation: 1, previous: 'none', outage: false, longOutage: false, expiredIn: 0, partitionedIn: 0, reconfiguredIn: 0, tornTail: false, faults: 0 },
   initial: 'setup',
   states: {
     /** Fresh dirs, fresh chroot, ZooKeeper up, no broker process yet. Every event here starts the broker. */
@@ -155,7 +158,14 @@ export const faultModel = createMachine({
     },
     /** ZooKeeper is down while the session is still alive: the broker keeps serving and waits. */
     degraded: {
-      on: { ZK_START: 'running', SIGTERM: 'stoppedDuringOutage' },
+      on: {
+        ZK_START: 'running',
+        // Stays down past the session timeout. A standalone ZooKeeper restores its sessions on restart
+        // (with a fresh timeout), so the session survives unless the broker then takes longer than the
+        // timeout to reconnect: either way it must end registered, once per session, data intact.
+        ZK_DOWN_PAST_SESSION: { guard: ({ context }) => !context.longOutage, target: 'degraded', actions: assign({ longOutage: true }) },
+        SIGTERM: 'stoppedDuringOutage',
+      },
     },
     /** Exit 0, clean-shutdown markers in the online dirs, locks released, registration gone. */
     stopped: {
@@ -205,7 +215,7 @@ const filterEvents = (s: FaultSnapshot, e: FaultEvent) => s.can(e);
 export const EVENT_COST: Record<FaultEvent['type'], number> = {
   START: 1.5, LOG_DIR_CORRUPT_META: 1.5, LOG_DIR_ALL_BAD: 0.5, INCONSISTENT_CLUSTER_ID: 0.5, INCONSISTENT_BROKER_ID: 0.5,
   DUPLICATE_BROKER_ID: 1.5, HOLD_CLUSTER_ID: 1, HOLD_DYNAMIC_CONFIG: 1, HOLD_FEATURES: 1, HOLD_CONTROLLER: 1.5,
-  ZOOKEEPER_DOWN_AT_START: 1.5, ZK_START: 1.5, CONNECTION_TIMEOUT: 7, ZK_STOP: 1.5, SESSION_EXPIRED: 6, ZK_PARTITION: 6,
+  ZOOKEEPER_DOWN_AT_START: 1.5, ZK_START: 1.5, CONNECTION_TIMEOUT: 7, ZK_STOP: 1.5, ZK_DOWN_PAST_SESSION: 4, SESSION_EXPIRED: 6, ZK_PARTITION: 6,
   DYNAMIC_CONFIG_CHANGE: 0.5, LOG_DIR_FAILS: 1.5, FEATURE_INCOMPATIBLE: 1, SIGTERM: 0.5, SIGKILL: 0.5,
   CORRUPT_SEGMENT_TAIL: 0.2, RESTART: 1.5, OLD_SESSION_EXPIRED: 3,
 };
