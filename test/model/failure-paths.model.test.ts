@@ -15,9 +15,10 @@
  *     broker process it can happen in (first or restarted: TRANSITIONS of them).
  *     MAX_LENGTH is the shortest bound with which simple paths still reach them all (checked
  *     below: with one less some transition is unreachable); longer paths would only add steps, and time.
+ *     Together 45 paths (18 shortest + 27 simple) for 66 transitions.
  *  3. More simple paths for transition pairs not yet taken back to back (2-switch coverage), until
- *     there are MIN_PATHS (with the 4 lifecycle paths, ≥ 40 end-to-end paths run in CI; 90 in
- *     `npm run test:model:full`).
+ *     there are MIN_PATHS: none in CI (coverage alone gives 45; with the 4 lifecycle paths, 49
+ *     end-to-end paths), 90 in `npm run test:model:full`.
  *  ZooKeeper runs with tickTime 500 ms, brokers with a 3 s session and 7 s connection timeout; each
  *  path's timeout scales with its EVENT_COST estimate. The broker reaches ZooKeeper through a proxy
  *  (support/zk-proxy.ts) that can cut it off while ZooKeeper runs on (a partition: its session
@@ -40,18 +41,19 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { appendFile, mkdir, readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import type { LogLine } from '../helpers/broker-process.js';
 import { cleanupAll, eventually } from '../integration/support.js';
 import { CreateMode, ZkSession } from '../../src/services/zookeeper/zk-session.js';
-import { faultModel, planPaths, transitionsOf, eventsOf, costOf, stateName, HELD_STAGES, type FaultEvent, type FaultSnapshot } from './support/failure-model.js';
+import { faultModel, planPaths, transitionsOf, eventsOf, costOf, stateName, HELD_STAGES, DISK_HELD_STAGES, type FaultEvent, type FaultSnapshot } from './support/failure-model.js';
 import { BrokerUnderTest, exists, readMeta, readText, sleep } from './support/broker-under-test.js';
 import { ZkProxy } from './support/zk-proxy.js';
 import { majordomoMachine } from '../../src/machines/majordomo.js';
 import { AckedRecords, PARTITIONS, TOPIC } from './support/acked-records.js';
 
 const MAX_LENGTH = 5;
-const TRANSITIONS = 57;
+const TRANSITIONS = 66;
 const SESSION_TIMEOUT_MS = 3000;
 const CONNECTION_TIMEOUT_MS = 7000; // room for ZooKeeper's JVM start and the client's 2 s max reconnect back-off on a loaded machine
 const CORRUPT_META = 'version=0\nbroker.id=abc\n';
@@ -69,6 +71,17 @@ const KNOWN_BUGS: Array<{ transition: string; symptom: RegExp; bug: string }> = 
   // last log dir failing at runtime logged the halt but never exited (listeners kept the process
   // alive: a halt now exits at once, Kafka's Exit.halt); a SIGTERM while ZooKeeper was stuck on a
   // request never exited (the shutdown's ZooKeeper steps are bounded now).
+  //
+  // Open: a startup stage held by a hung file (DISK_HELD_STAGES: its open() never returns). SIGTERM
+  // runs the whole shutdown ("shut down completed", exit code 0 decided) but the process never
+  // ends: Node's exit joins the libuv thread-pool thread blocked in open(), so even process.exit()
+  // hangs (checked by hand). Kafka's JVM exits past a blocked thread. SIGKILL works. A fix needs the
+  // log layer's reads off the thread pool or a self-kill after the shutdown: not small.
+  ...Object.values(DISK_HELD_STAGES).map(({ stage }) => ({
+    transition: `held.${stage} -SIGTERM-> stoppedDuringStartup @1`,
+    symptom: /process \d+ did not exit within 8000 ms/,
+    bug: `SIGTERM while ${stage} waits on a hung file never ends the process`,
+  })),
 ];
 
 const FULL = process.env.RAFKA_MODEL_FULL === '1';
@@ -118,15 +131,16 @@ describe('the failure model', () => {
     // MAX_LENGTH is the smallest bound that still covers everything, and longer paths take no new transition.
     expect(planPaths(MAX_LENGTH - 1).covered.size).toBeLessThan(plan.allTransitions.size);
     expect(planPaths(MAX_LENGTH + 1).allTransitions.size).toBe(TRANSITIONS);
-    expect(paths.length).toBe(MIN_PATHS); // + transition pairs (there are more pair candidates than needed)
+    // Transition coverage first; then transition pairs up to MIN_PATHS (there are more pair candidates than needed).
+    expect(paths.length).toBe(Math.max(MIN_PATHS, plan.shortest.length + plan.simple.length));
     expect(new Set(paths.map((p) => eventsOf(p).join(' '))).size).toBe(paths.length); // all distinct
     const seconds = paths.reduce((s, p) => s + costOf(p), 0);
     expect(seconds, 'estimated run time of all paths').toBeLessThan(FULL ? 600 : 240);
     for (const p of paths) for (const t of transitionsOf(p)) expect(t).toMatch(/ @[12]$/);
     expect(STARTUP_ORDER.at(-1)).toBe('awaitingMetadata');
-    for (const { stage } of Object.values(HELD_STAGES)) expect(STARTUP_ORDER).toContain(stage);
+    for (const { stage } of [...Object.values(HELD_STAGES), ...Object.values(DISK_HELD_STAGES)]) expect(STARTUP_ORDER).toContain(stage);
     // Every startup stage held is held in both ways.
-    for (const stage of Object.values(HELD_STAGES).map((h) => h.stage)) {
+    for (const stage of [...Object.values(HELD_STAGES), ...Object.values(DISK_HELD_STAGES)].map((h) => h.stage)) {
       for (const sig of ['SIGTERM', 'SIGKILL']) expect(plan.covered.has(`held.${stage} -${sig}-> killedDuringStartup @1`) || plan.covered.has(`held.${stage} -${sig}-> stoppedDuringStartup @1`)).toBe(true);
     }
   });
@@ -226,6 +240,15 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         await eventually(async () => gate.held || null, 15_000, `the broker's request for ${znode}`);
       };
 
+      const holdOnDisk = async (type: keyof typeof DISK_HELD_STAGES) => {
+        const { stage, file } = DISK_HELD_STAGES[type];
+        heldStage = stage;
+        await mkdir(sut.dirA, { recursive: true });
+        execFileSync('mkfifo', [join(sut.dirA, file)]);
+        await sut.start();
+        await sut.actorIn('majordomo', `starting.${stage}`);
+      };
+
       const events: Record<FaultEvent['type'], (step: { state: FaultSnapshot }) => Promise<void>> = {
         START: async () => { await sut.start(); },
         LOG_DIR_CORRUPT_META: async () => {
@@ -279,6 +302,9 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         HOLD_DYNAMIC_CONFIG: () => holdAt('HOLD_DYNAMIC_CONFIG'),
         HOLD_FEATURES: () => holdAt('HOLD_FEATURES'),
         HOLD_CONTROLLER: () => holdAt('HOLD_CONTROLLER'),
+        HOLD_META_READ: () => holdOnDisk('HOLD_META_READ'),
+        HOLD_META_WRITE: () => holdOnDisk('HOLD_META_WRITE'),
+        HOLD_LOG_LOAD: () => holdOnDisk('HOLD_LOG_LOAD'),
         ZOOKEEPER_DOWN_AT_START: async () => {
           await zk.stop();
           heldStage = 'connectingToZooKeeper';
@@ -343,7 +369,7 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         SIGTERM: async () => {
           const t0 = Date.now();
           sut.broker.signal('SIGTERM');
-          await exitOf(15_000);
+          await exitOf(8000); // the shutdown takes < 3 s (exitedPromptly); 8 s leaves room on a loaded machine
           stopMs = Date.now() - t0;
         },
         SIGKILL: async () => { sut.broker.signal('SIGKILL'); await exitOf(); },
@@ -383,7 +409,9 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           const past = (stage: string) => STARTUP_ORDER.indexOf(heldStage) > STARTUP_ORDER.indexOf(stage);
           expect(await sut.registrationOwner(), 'registered iff past registeringBroker').toBe(past('registeringBroker') ? sut.lastSessionId() : null);
           expect(await sut.listening(), 'listening iff past startingSocketServer').toBe(past('startingSocketServer'));
-          for (const d of [sut.dirA, sut.dirB]) expect(await readMeta(d) !== null, `meta.properties in ${d}`).toBe(past('writingMetaProperties'));
+          // (Both dirs are written at once: held on logs-a's, logs-b's may be written.)
+          const dirs = heldStage === 'writingMetaProperties' ? [sut.dirA] : heldStage === 'loadingMetaProperties' ? [sut.dirB] : [sut.dirA, sut.dirB];
+          for (const d of dirs) expect(await readMeta(d).catch(() => null) !== null, `meta.properties in ${d}`).toBe(past('writingMetaProperties'));
           if (past('startingLogManager')) await sut.actorIn('logManager', 'running');
           expect(sut.current.view.find('controller') !== undefined, 'controller spawned').toBe(past('startingController'));
         },

@@ -58,9 +58,9 @@ const fault = ({ context }: { context: FaultContext }) => context.faults + 1;
  * Two more stages are held by the environment itself: connectingToZooKeeper (ZooKeeper down:
  * awaitingZk) and registeringBroker (/brokers/ids/1 still held by the session of the killed
  * previous process: reclaiming). Not held: resolvingBrokerId (broker.id is configured: no I/O), startingSocketServer
- * (binding is immediate), startingController and startingConfigManager (transient: `always`),
- * and the disk-only stages (loadingMetaProperties, writingMetaProperties, startingLogManager: only
- * a hung filesystem could hold them, and a hung read or open also keeps a Node process from exiting).
+ * (binding is immediate), startingController and startingConfigManager (transient: `always`).
+ * The disk-only stages are held by a hung file (DISK_HELD_STAGES): a FIFO where the stage opens a
+ * file blocks that open until a peer comes — as a read from a hung disk or NFS mount would.
  */
 export const HELD_STAGES = {
   HOLD_CLUSTER_ID: { stage: 'gettingClusterId', path: '/cluster/id' },
@@ -68,6 +68,13 @@ export const HELD_STAGES = {
   HOLD_FEATURES: { stage: 'startingFeatureListener', path: '/feature' },
   // Registered and listening; the controller election's first request on /controller is stuck.
   HOLD_CONTROLLER: { stage: 'awaitingMetadata', path: '/controller' },
+} as const;
+
+/** Startup stages held by a FIFO at `file` in logs-a (the stage's open blocks: a hung disk). */
+export const DISK_HELD_STAGES = {
+  HOLD_META_READ: { stage: 'loadingMetaProperties', file: 'meta.properties' },
+  HOLD_META_WRITE: { stage: 'writingMetaProperties', file: 'meta.properties.tmp' },
+  HOLD_LOG_LOAD: { stage: 'startingLogManager', file: 'recovery-point-offset-checkpoint' },
 } as const;
 
 export type FaultEvent =
@@ -79,6 +86,7 @@ export type FaultEvent =
   | { type: 'INCONSISTENT_BROKER_ID' }
   | { type: 'DUPLICATE_BROKER_ID' }
   | { type: keyof typeof HELD_STAGES }
+  | { type: keyof typeof DISK_HELD_STAGES }
   | { type: 'ZK_START' }
   | { type: 'CONNECTION_TIMEOUT' }
   | { type: 'ZK_STOP' }
@@ -117,6 +125,9 @@ export const faultModel = createMachine({
         HOLD_DYNAMIC_CONFIG: 'held.initializingDynamicConfig',
         HOLD_FEATURES: 'held.startingFeatureListener',
         HOLD_CONTROLLER: 'held.awaitingMetadata',
+        HOLD_META_READ: 'held.loadingMetaProperties',
+        HOLD_META_WRITE: 'held.writingMetaProperties',
+        HOLD_LOG_LOAD: 'held.startingLogManager',
       },
     },
     /** The process is up but ZooKeeper is not: it waits (not registered, nothing on disk). */
@@ -136,6 +147,9 @@ export const faultModel = createMachine({
         initializingDynamicConfig: { on: stopDuringStartup },
         startingFeatureListener: { on: stopDuringStartup },
         awaitingMetadata: { on: stopDuringStartup },
+        loadingMetaProperties: { on: stopDuringStartup },
+        writingMetaProperties: { on: stopDuringStartup },
+        startingLogManager: { on: stopDuringStartup },
       },
     },
     /** Serving: registered, session watching, log dirs online (but an offline one). */
@@ -214,7 +228,7 @@ const filterEvents = (s: FaultSnapshot, e: FaultEvent) => s.can(e);
 /** Rough seconds each event costs on the real broker (ZooKeeper restarts, session timeouts, connection timeout). */
 export const EVENT_COST: Record<FaultEvent['type'], number> = {
   START: 1.5, LOG_DIR_CORRUPT_META: 1.5, LOG_DIR_ALL_BAD: 0.5, INCONSISTENT_CLUSTER_ID: 0.5, INCONSISTENT_BROKER_ID: 0.5,
-  DUPLICATE_BROKER_ID: 1.5, HOLD_CLUSTER_ID: 1, HOLD_DYNAMIC_CONFIG: 1, HOLD_FEATURES: 1, HOLD_CONTROLLER: 1.5,
+  DUPLICATE_BROKER_ID: 1.5, HOLD_CLUSTER_ID: 1, HOLD_DYNAMIC_CONFIG: 1, HOLD_FEATURES: 1, HOLD_CONTROLLER: 1.5, HOLD_META_READ: 1, HOLD_META_WRITE: 1, HOLD_LOG_LOAD: 1,
   ZOOKEEPER_DOWN_AT_START: 1.5, ZK_START: 1.5, CONNECTION_TIMEOUT: 7, ZK_STOP: 1.5, ZK_DOWN_PAST_SESSION: 4, SESSION_EXPIRED: 6, ZK_PARTITION: 6,
   DYNAMIC_CONFIG_CHANGE: 0.5, LOG_DIR_FAILS: 1.5, FEATURE_INCOMPATIBLE: 1, SIGTERM: 0.5, SIGKILL: 0.5,
   CORRUPT_SEGMENT_TAIL: 0.2, RESTART: 1.5, OLD_SESSION_EXPIRED: 3,
