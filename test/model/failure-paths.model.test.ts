@@ -72,11 +72,14 @@ const KNOWN_BUGS: Array<{ transition: string; symptom: RegExp; bug: string }> = 
   // alive: a halt now exits at once, Kafka's Exit.halt); a SIGTERM while ZooKeeper was stuck on a
   // request never exited (the shutdown's ZooKeeper steps are bounded now).
   //
-  // Open: a startup stage held by a hung file (DISK_HELD_STAGES: its open() never returns). SIGTERM
-  // runs the whole shutdown ("shut down completed", exit code 0 decided) but the process never
-  // ends: Node's exit joins the libuv thread-pool thread blocked in open(), so even process.exit()
-  // hangs (checked by hand). Kafka's JVM exits past a blocked thread. SIGKILL works. A fix needs the
-  // log layer's reads off the thread pool or a self-kill after the shutdown: not small.
+  // Open: a startup stage held by a hung file (DISK_HELD_STAGES: its open() never returns). In
+  // loadingMetaProperties and writingMetaProperties SIGTERM runs the whole shutdown ("shut down
+  // completed", exit code 0) but the process never ends: Node's exit joins the libuv thread-pool
+  // thread blocked in open(), so even process.exit() hangs (checked: `node -e` reading a FIFO, then
+  // process.exit, never exits). In startingLogManager the shutdown first waits in stoppingLogs (the
+  // LogManager waits for its load's I/O; the majordomo gives up after 60 s), then the same. Kafka's
+  // JVM exits past a blocked thread. SIGKILL works. A fix needs the log layer's file opens off the
+  // thread pool (or a self-kill after the shutdown, losing the exit code): not small.
   ...Object.values(DISK_HELD_STAGES).map(({ stage }) => ({
     transition: `held.${stage} -SIGTERM-> stoppedDuringStartup @1`,
     symptom: /process \d+ did not exit within 8000 ms/,
@@ -247,6 +250,8 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
         execFileSync('mkfifo', [join(sut.dirA, file)]);
         await sut.start();
         await sut.actorIn('majordomo', `starting.${stage}`);
+        // The stage starts before its open() of the file: held once a thread sleeps in it.
+        await eventually(async () => (await sut.blockedOnFifo()) || null, 15_000, `the broker's open() of ${file}`);
       };
 
       const events: Record<FaultEvent['type'], (step: { state: FaultSnapshot }) => Promise<void>> = {
@@ -413,6 +418,7 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
           const dirs = heldStage === 'writingMetaProperties' ? [sut.dirA] : heldStage === 'loadingMetaProperties' ? [sut.dirB] : [sut.dirA, sut.dirB];
           for (const d of dirs) expect(await readMeta(d).catch(() => null) !== null, `meta.properties in ${d}`).toBe(past('writingMetaProperties'));
           if (past('startingLogManager')) await sut.actorIn('logManager', 'running');
+          if (Object.values(DISK_HELD_STAGES).some((h) => h.stage === heldStage)) expect(await sut.blockedOnFifo(), 'blocked in open()').toBe(true);
           expect(sut.current.view.find('controller') !== undefined, 'controller spawned').toBe(past('startingController'));
         },
         running: async ({ context: c }) => {

@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -157,6 +157,13 @@ export class BrokerUnderTest {
       sock.once('connect', () => { sock.destroy(); resolve(true); });
       sock.once('error', () => resolve(false));
     });
+  }
+
+  /** Whether a thread of the current process sleeps in a FIFO open (Linux: wchan wait_for_partner). */
+  async blockedOnFifo(): Promise<boolean> {
+    const tasks = await readdir(`/proc/${this.broker.pid}/task`).catch(() => [] as string[]);
+    const wchans = await Promise.all(tasks.map((t) => readText(`/proc/${this.broker.pid}/task/${t}/wchan`)));
+    return wchans.includes('wait_for_partner');
   }
 
   fatalLines(): string[] {
