@@ -162,6 +162,9 @@ async function runBroker(config: KafkaConfig, staticProps: Record<string, string
   actor.start();
   try {
     const output = await toPromise(actor);
+    // Kafka's LogDirFailureHandler: Exit.halt(1) once no log dir is left — listeners, timers and
+    // clients still open must not keep the process alive (the fatal line is already written).
+    if (output.halted) process.exit(output.exitCode);
     return output.exitCode;
   } catch (e) {
     log.fatal({ err: (e as Error).stack ?? String(e) }, `Majordomo failed: ${(e as Error).message}`);

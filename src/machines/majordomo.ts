@@ -88,6 +88,7 @@ export interface MajordomoContext extends MajordomoInput {
   registrations: number;
   error: string | null;
   exitCode: number;
+  halted: boolean;
 }
 
 export type MajordomoEvent =
@@ -98,9 +99,17 @@ export type MajordomoEvent =
   | { type: 'logDir.failed'; dir: string; error: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
-export interface MajordomoOutput { exitCode: number; error: string | null }
+/** `halted`: Kafka's Exit.halt — the process must end at once, without a shutdown. */
+export interface MajordomoOutput { exitCode: number; error: string | null; halted: boolean }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** p, or a rejection after ms (the timer never outlives p). */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -172,12 +181,15 @@ export const majordomoMachine = setup({
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
     }),
-    closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; log: Logger }>(async ({ input }) => {
+    closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
         try { await fn(); log.debug({ step: name }, 'Shutdown step done'); } catch (e) { log.error({ step: name, err: message(e) }, 'Shutdown step failed; continuing'); }
       };
-      if (input.brokerId !== null) await step('resign controller', () => resignController(input.handle, input.brokerId!));
+      // A ZooKeeper that is up but stuck (it answers pings, never this request) must not hold the
+      // shutdown: give the resignation a third of the session timeout (the controller znode is
+      // ephemeral and goes with the session anyway); close() drops a connection that stays stuck.
+      if (input.brokerId !== null) await step('resign controller', () => withTimeout(resignController(input.handle, input.brokerId!), input.sessionTimeoutMs / 3, 'resigning the controller'));
       await step('zookeeper', () => input.handle.close());
     }),
   },
@@ -229,9 +241,9 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0,
+    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false,
   }),
-  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
+  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
   on: {
     // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
     'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
@@ -549,7 +561,7 @@ export const majordomoMachine = setup({
         closingZooKeeper: {
           invoke: {
             src: 'closeZooKeeper',
-            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, log: context.log }),
+            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId, sessionTimeoutMs: context.config.zkSessionTimeoutMs, log: context.log }),
             onDone: '#majordomo.stopped',
             onError: '#majordomo.stopped',
           },
@@ -564,6 +576,7 @@ export const majordomoMachine = setup({
     halted: {
       type: 'final',
       entry: [
+        assign({ halted: true }),
         ({ context }) => context.log.fatal({ brokerId: context.brokerId, err: context.error }, context.error ?? 'halt'),
         stopChild('zookeeperClient'),
         ({ context }) => context.handle.close(),

@@ -55,7 +55,7 @@ describe('rafka machines', () => {
     expect(await run(['--export', dir, '--format', 'config'], (s) => lines.push(s))).toBe(0);
     const zk = JSON.parse(await readFile(join(dir, 'zookeeperClient.json'), 'utf8'));
     expect(zk).toMatchObject({ id: 'zookeeperClient', initial: 'connecting' });
-    expect(zk.states.session.states.degraded.on['zk.connected']).toEqual({ target: 'watching', actions: ['logRecovered', 'notifyRecovered'] });
+    expect(zk.states.session.states.degraded.on['zk.connected']).toEqual({ target: 'watching', actions: ['logRecovered', 'notifyRecovered', 'clearDegraded'] });
     expect(zk.context).toEqual({ type: 'context' });
     expect(machineJson(MACHINES.majordomo, 'config')).not.toContain('[Circular]');
   });

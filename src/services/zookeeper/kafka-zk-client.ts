@@ -93,7 +93,11 @@ export class BrokerIdAlreadyRegisteredError extends Error {}
 /**
  * registerBroker: checked ephemeral create of /brokers/ids/<id>. Returns the broker epoch (czxid).
  * A node owned by our own session is ours (a retried create); one owned by a session we used
- * before (expired, ZOOKEEPER-2985) is deleted and recreated; anything else is a live duplicate.
+ * before (expired, ZOOKEEPER-2985) is deleted and recreated. Any other owner is another session:
+ * Kafka's CheckedEphemeral fails at once with NodeExists, and so do we — unless the node
+ * advertises exactly our endpoints. Our listeners are bound already, so no live broker can serve
+ * there: it is a crashed earlier process of this broker, whose session ZooKeeper has yet to expire,
+ * and we wait (bounded by staleWaitMs) for that instead of failing a plain restart.
  */
 export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal } = {}): Promise<bigint> {
   const path = ZkPaths.brokerIdPath(info.id);
@@ -114,7 +118,7 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
       if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
       // A crashed previous process leaves its ephemeral until its session expires: wait for that
       // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
-      if (Date.now() < deadline && !opts.signal?.aborted) {
+      if (Date.now() < deadline && !opts.signal?.aborted && await advertisesOurEndpoints(zk, path, info)) {
         opts.onWaiting?.(owner);
         await waitForDeletion(zk, path, deadline - Date.now(), opts.signal);
         opts.signal?.throwIfAborted();
@@ -126,6 +130,18 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
     }
   }
   throw new Error(`Could not register ${path}: it kept changing underneath us`);
+}
+
+/** Whether the registration at `path` names exactly the endpoints of `info` (false when gone or undecodable). */
+async function advertisesOurEndpoints(zk: ZkSession, path: string, info: BrokerInfo): Promise<boolean> {
+  const node = await zk.getDataOrNull(path);
+  if (node === null) return false;
+  try {
+    const key = (b: BrokerInfo) => b.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).sort().join(',');
+    return key(BrokerIdZNode.decode(info.id, node.data)) === key(info);
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves when `path` is deleted, after `timeoutMs`, or on abort (an exists-watch, no polling). */

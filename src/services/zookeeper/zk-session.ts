@@ -2,6 +2,9 @@ import zookeeper from 'node-zookeeper-client';
 import type { Client, Stat, Event as ZkEvent, ACL } from 'node-zookeeper-client';
 
 const { Exception, CreateMode, ACL: AclClass, Permission, Id } = zookeeper;
+
+/** How long close() waits for ZooKeeper to answer CLOSE before dropping the connection. */
+const CLOSE_GRACE_MS = 1000;
 export { CreateMode };
 export type { Stat, ZkEvent };
 
@@ -169,9 +172,13 @@ export class ZkSession {
     this.stopHandshakeWatchdog();
     this.listeners.clear();
     try { this.client.close(); } catch { /* never connected: nothing to close politely */ }
-    if (!wasConnected) {
-      const cm = (this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager;
-      cm?.socket?.destroy();
+    const socket = (this.client as unknown as { connectionManager?: { socket?: { destroy(): void; destroyed?: boolean; once(e: 'close', f: () => void): void } } }).connectionManager?.socket;
+    if (!wasConnected) { socket?.destroy(); return; }
+    // The CLOSE request is answered in one round trip; a server stuck on an earlier request of this
+    // session never answers it, and its open socket would keep the process alive.
+    if (socket && !socket.destroyed) {
+      const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      socket.once('close', () => clearTimeout(timer));
     }
   }
 

@@ -4,14 +4,15 @@
  * process folded with the viewer's own timeline model, and short-lived ZooKeeper sessions to look
  * at what it registered.
  */
-import { execFile } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { freePort, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
 import type { BrokerProcess, LogLine } from '../../helpers/broker-process.js';
-import { brokerConfig, startBroker, type TestBroker } from '../../integration/support.js';
+import { brokerConfig, startBroker, tempDir, type TestBroker } from '../../integration/support.js';
 import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
 import { ensureChroot } from '../../../src/services/zookeeper/kafka-zk-client.js';
 import { createTimelineModel, type TimelineModel } from '../../../src/inspect/timeline.js';
@@ -19,6 +20,16 @@ import { createTimelineModel, type TimelineModel } from '../../../src/inspect/ti
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const exists = (p: string) => access(p).then(() => true, () => false);
 export const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
+
+let seq = 0;
+/** Room for two small partitions (segments preallocate nothing; indexes are capped by log.index.size.max.bytes). */
+const TMPFS_SIZE = '8m';
+
+/** Mounts a tmpfs of `size` on dir (root only); false when the test may not mount. */
+export function mountTmpfs(dir: string, size: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  try { execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' }); return true; } catch { return false; }
+}
 
 /** One broker process with its inspection stream. */
 export interface Proc {
@@ -30,11 +41,25 @@ export interface Proc {
 export class BrokerUnderTest {
   readonly procs: Proc[] = [];
 
-  private constructor(readonly zk: ZooKeeperServer, readonly b: TestBroker) {}
+  private constructor(readonly zk: ZooKeeperServer, readonly b: TestBroker, readonly mounts: string[]) {}
 
-  static async create(zk: ZooKeeperServer, props: Record<string, string>): Promise<BrokerUnderTest> {
-    return new BrokerUnderTest(zk, await brokerConfig(zk, props));
+  /**
+   * A broker config on a fresh chroot that reaches ZooKeeper through `via` (a proxy's host:port),
+   * with its two log dirs on their own small tmpfs each when the test may mount (root), so that a
+   * dir can fail at runtime for real (ENOSPC) without touching the other.
+   */
+  static async create(zk: ZooKeeperServer, props: Record<string, string>, via: string): Promise<BrokerUnderTest> {
+    const chroot = `/model${process.pid}-${++seq}`;
+    const root = await tempDir('rafka-model-');
+    const logDirs = [join(root, 'logs-a'), join(root, 'logs-b')];
+    const mounts: string[] = [];
+    for (const d of logDirs) if (mountTmpfs(d, TMPFS_SIZE)) mounts.push(d);
+    const b = await brokerConfig(zk, { ...props, 'zookeeper.connect': `${via}${chroot}` }, { chroot, logDirs });
+    return new BrokerUnderTest(zk, b, mounts);
   }
+
+  /** Whether both log dirs are their own filesystems (LOG_DIR_FAILS needs that). */
+  get onTmpfs(): boolean { return this.mounts.length === 2; }
 
   get dirA(): string { return this.b.logDirs[0]!; }
   get dirB(): string { return this.b.logDirs[1]!; }
@@ -134,6 +159,13 @@ export class BrokerUnderTest {
     });
   }
 
+  /** Whether a thread of the current process sleeps in a FIFO open (Linux: wchan wait_for_partner). */
+  async blockedOnFifo(): Promise<boolean> {
+    const tasks = await readdir(`/proc/${this.broker.pid}/task`).catch(() => [] as string[]);
+    const wchans = await Promise.all(tasks.map((t) => readText(`/proc/${this.broker.pid}/task/${t}/wchan`)));
+    return wchans.includes('wait_for_partner');
+  }
+
   fatalLines(): string[] {
     return this.logs.filter((l) => l.level === 60).map((l) => l.msg);
   }
@@ -151,6 +183,7 @@ export class BrokerUnderTest {
         await p.broker.waitForExit(10_000).catch(() => undefined);
       }
     }
+    for (const m of this.mounts) { try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ } }
   }
 }
 

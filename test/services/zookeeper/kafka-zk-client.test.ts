@@ -78,6 +78,31 @@ describe('KafkaZkClient against a real ZooKeeper', () => {
     expect(await b.exists('/brokers/ids/1')).toBeNull(); // ephemeral gone with its session
   });
 
+  it("fails at once on another live broker's registration (Kafka's NodeExists), but waits out a crashed earlier process of itself (same endpoints)", async () => {
+    n++;
+    const other = await session();
+    const me = await session(`/t${n}`);
+    await createTopLevelPaths(other);
+    await registerBroker(other, broker(1, 9093)); // another broker with id 1, elsewhere
+    const t0 = Date.now();
+    const waits: string[] = [];
+    await expect(registerBroker(me, broker(1), [], { staleWaitMs: 5000, onWaiting: (o) => waits.push(o) }))
+      .rejects.toThrow(/node already exists and owner '0x[0-9a-f]+' does not match current session/);
+    expect(Date.now() - t0, 'no wait for a live duplicate').toBeLessThan(2000);
+    expect(waits).toEqual([]);
+    other.close();
+    await new Promise((r) => setTimeout(r, 300));
+    // Our own endpoints, held by a session that is not ours: our crashed predecessor. Wait for it to go.
+    const ghost = await session(`/t${n}`);
+    await registerBroker(ghost, broker(1));
+    const registering = registerBroker(me, broker(1), [], { staleWaitMs: 5000, onWaiting: (o) => waits.push(o) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(waits).toEqual([ghost.sessionId]);
+    ghost.close();
+    expect(await registering > 0n).toBe(true);
+    expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
+  });
+
   it('elects exactly one controller and bumps the controller epoch', async () => {
     n++;
     const a = await session();
