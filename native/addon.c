@@ -3,6 +3,7 @@
 static napi_value Init(napi_env env, napi_value exports) {
   rafka_init_crc32c(env, exports);
   rafka_init_read_ahead(env, exports);
+  rafka_init_process_exit(env, exports);
   return exports;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Rafka's optional native addon (`native/`, C + N-API, built by `npm ci` through scripts/build-native.mjs):
- * SSE4.2 CRC-32C and a read-ahead thread for log recovery. Null when it was not built (no compiler, other CPU)
+ * SSE4.2 CRC-32C and a read-ahead thread for log recovery, and _exit for the CLI's last resort. Null when it was not built (no compiler, other CPU)
  * or `RAFKA_NATIVE=0`; every user has a JavaScript fallback.
  */
 
@@ -19,6 +19,8 @@ export interface NativeAddon {
   readAheadWait(r: ReadAheadHandle): number;
   /** Waits for an outstanding read and stops the thread. */
   readAheadClose(r: ReadAheadHandle): void;
+  /** _exit(code): ends the process even past a thread stuck in a system call (see src/process-exit.ts). */
+  exitImmediately(code: number): never;
 }
 
 /** From src/services/log or dist/services/log. */
