@@ -34,11 +34,16 @@ export class ReplicaManager implements ReplicaView {
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger) {}
 
+  /** A request from a controller older than the latest one seen is refused (logged with `message`). */
+  private fromOldController(c: { controllerId: number; controllerEpoch: number }, message: string): boolean {
+    if (c.controllerEpoch >= this.controllerEpoch) return false;
+    this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch }, message);
+    return true;
+  }
+
   /** ReplicaManager.becomeLeaderOrFollower: per partition, a higher leader epoch makes this broker leader or follower. */
   becomeLeaderOrFollower(c: LeaderAndIsrControl): ControlResult {
-    if (c.controllerEpoch < this.controllerEpoch) {
-      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
-        `Ignoring LeaderAndIsr request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`);
+    if (this.fromOldController(c, `Ignoring LeaderAndIsr request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`)) {
       return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
     }
     this.controllerEpoch = c.controllerEpoch;
@@ -73,9 +78,7 @@ export class ReplicaManager implements ReplicaView {
 
   /** ReplicaManager.maybeUpdateMetadataCache: an old controller's UpdateMetadata is refused (Kafka: ControllerMovedException). */
   maybeUpdateMetadataCache(c: UpdateMetadataControl): { errorCode: number; deletedPartitions: Array<{ topic: string; partition: number }> } {
-    if (c.controllerEpoch < this.controllerEpoch) {
-      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
-        `Received UpdateMetadata request from an old controller ${c.controllerId} with epoch ${c.controllerEpoch}`);
+    if (this.fromOldController(c, `Received UpdateMetadata request from an old controller ${c.controllerId} with epoch ${c.controllerEpoch}`)) {
       return { errorCode: ErrorCode.NOT_CONTROLLER, deletedPartitions: [] };
     }
     const deletedPartitions = this.metadata.updateMetadata(c);
@@ -85,9 +88,7 @@ export class ReplicaManager implements ReplicaView {
 
   /** ReplicaManager.stopReplicas: stop hosting (and with deletePartition delete the log of) each partition. */
   stopReplicas(c: StopReplicaControl): ControlResult {
-    if (c.controllerEpoch < this.controllerEpoch) {
-      this.log.warn({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, latestControllerEpoch: this.controllerEpoch },
-        `Ignoring StopReplica request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`);
+    if (this.fromOldController(c, `Ignoring StopReplica request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`)) {
       return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
     }
     this.controllerEpoch = c.controllerEpoch;
