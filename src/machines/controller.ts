@@ -40,13 +40,14 @@ export const controllerMachine = setup({
     /** Active-controller duties: watch brokers/topics/deletions and reconcile after each change (never overlapping). */
     duties: fromCallback<ControllerEvent, { handle: ZkHandle; brokerId: number; epoch: number; epochZkVersion: number; deleteTopicEnable: boolean; log: Logger }>(({ input, sendBack }) => {
       let stopped = false, running = false, again = false;
+      const onZkChange = () => void run();
       const run = async () => {
         if (stopped) return;
         if (running) { again = true; return; }
         running = true;
         try {
           const zk = input.handle.current;
-          await watchControllerPaths(zk, () => void run());
+          await watchControllerPaths(zk, onZkChange);
           const result = await reconcile(zk, { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion }, input);
           if (!stopped) sendBack({ type: 'controller.reconciled', result });
         } catch (e) {

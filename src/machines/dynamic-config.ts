@@ -1,7 +1,9 @@
 /**
- * ZkConfigManager for broker configs: watches /config/changes, and when a notification names
- * brokers/<default> or brokers/<this id>, re-reads both entities and applies the new effective
- * config live. Like Kafka, every notification still present is processed once at startup.
+ * ZkConfigManager: watches /config/changes. A notification naming brokers/<default> or brokers/<this id>
+ * re-reads both entities and applies the new effective config live; one naming topics/<t> re-reads
+ * /config/topics/<t> and hands the overrides to the parent for the topic's logs (Kafka's TopicConfigHandler),
+ * whoever wrote it (this broker, another broker, kafka-configs.sh). Like Kafka, every notification still present
+ * is processed once at startup.
  *
  *   processing ──► watching ──children changed / session re-initialised──► processing
  */
@@ -12,15 +14,18 @@ import type { KafkaConfig } from '../config/kafka-config.js';
 import { readConfigChanges, type ConfigChangeBatch } from '../services/zookeeper/config-change-notifications.js';
 import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
+import { getEntityConfig } from '../services/zookeeper/kafka-zk-client.js';
 
 export interface DynamicConfigInput { handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger }
 
 interface Context extends DynamicConfigInput { lastSequence: number; applied: number }
 
 export type DynamicConfigEvent = { type: 'config.changed' } | { type: 'config.reread' };
-export type DynamicConfigParentEvent = { type: 'config.updated'; config: KafkaConfig; changed: string[] };
+export type DynamicConfigParentEvent =
+  | { type: 'config.updated'; config: KafkaConfig; changed: string[] }
+  | { type: 'config.topicChanged'; topic: string; configs: Record<string, string> };
 
-interface ProcessResult { batch: ConfigChangeBatch; load: DynamicConfigLoad | null }
+interface ProcessResult { batch: ConfigChangeBatch; load: DynamicConfigLoad | null; topics: Array<{ topic: string; configs: Record<string, string> }> }
 
 export const dynamicConfigMachine = setup({
   types: {} as { context: Context; events: DynamicConfigEvent; input: DynamicConfigInput },
@@ -30,7 +35,11 @@ export const dynamicConfigMachine = setup({
       const batch = await readConfigChanges(zk, input.lastSequence, input.onChange);
       const mine = batch.changes.some((c) => c.type === 'brokers' && (c.name === DEFAULT_ENTITY || c.name === String(input.brokerId)));
       const load = mine ? await loadDynamicBrokerConfig(zk, input.brokerId, input.staticProps, input.config) : null;
-      return { batch, load };
+      const topics = [];
+      for (const topic of new Set(batch.changes.filter((c) => c.type === 'topics').map((c) => c.name))) {
+        topics.push({ topic, configs: await getEntityConfig(zk, 'topics', topic) });
+      }
+      return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>
       input.handle.on((e) => { if (e === 'replaced') sendBack({ type: 'config.reread' }); })),
@@ -39,6 +48,10 @@ export const dynamicConfigMachine = setup({
     apply: enqueueActions(({ context, enqueue }, r: ProcessResult) => {
       for (const s of r.batch.skipped) context.log.error({ notification: s.node, err: s.error }, 'Skipping config change notification');
       enqueue.assign({ lastSequence: r.batch.lastSequence });
+      for (const t of r.topics) {
+        context.log.info({ topic: t.topic, configs: t.configs }, `Processing override for entityPath: topics/${t.topic} with config: ${JSON.stringify(t.configs)}`);
+        enqueue.sendParent({ type: 'config.topicChanged', topic: t.topic, configs: t.configs });
+      }
       if (!r.load) return;
       for (const i of r.load.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
       if (r.load.changed.length === 0) return;

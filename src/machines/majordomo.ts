@@ -228,7 +228,13 @@ export const majordomoMachine = setup({
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
-    'config.updated': { actions: assign({ config: ({ event }) => event.config }) },
+    'config.updated': {
+      actions: [assign({ config: ({ event }) => event.config }),
+        // DynamicLogConfig: changed log defaults (log.retention.ms, …) reach the logs without topic overrides of them.
+        ({ context, event }) => context.logManager?.reconfigureDefaultLogConfig(event.config)],
+    },
+    // TopicConfigHandler: a topic's /config/topics overrides changed → its logs take them at once.
+    'config.topicChanged': { actions: ({ context, event }) => context.logManager?.updateTopicConfig(event.topic, event.configs) },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },

@@ -17,11 +17,16 @@ export class ControllerMovedError extends Error { override name = 'ControllerMov
 
 export interface ReconcileResult { metadata: ClusterMetadata; deletedTopics: string[] }
 
-/** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
-export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
-  let fired = false;
-  const w = (_e: ZkEvent) => { if (!fired) { fired = true; onChange(); } };
-  for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics]) await retryUntilConnected(zk, () => zk.getChildren(p, w));
+/**
+ * Arms the watches the controller needs: children of /brokers/ids, /brokers/topics, /admin/delete_topics, and a
+ * data watch on every /brokers/topics/<t> (Kafka's PartitionModificationsHandler: CreatePartitions or
+ * kafka-topics.sh --alter rewrite the assignment). Pass one stable `onChange` per controller: the client keeps a
+ * watcher function once per path, so re-arming after every reconcile does not pile up watchers.
+ */
+export async function watchControllerPaths(zk: ZkSession, onChange: (e?: ZkEvent) => void): Promise<void> {
+  for (const p of [ZkPaths.brokerIds, ZkPaths.deleteTopics]) await retryUntilConnected(zk, () => zk.getChildren(p, onChange));
+  const topics = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerTopics, onChange));
+  for (const t of topics) await retryUntilConnected(zk, () => zk.exists(TopicPaths.topic(t), onChange));
 }
 
 export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean }): Promise<ReconcileResult> {

@@ -116,7 +116,7 @@ export class LogManager {
   private readonly logs = new Map<string, Log>();
   private readonly futureLogs = new Map<string, Log>();
   private readonly strayLogDirs: string[] = [];
-  private readonly brokerDefaults: LogConfig;
+  private brokerDefaults: LogConfig;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
   private pendingDeletes: PendingDelete[] = [];
@@ -225,6 +225,16 @@ export class LogManager {
     this.topicConfigCache.delete(topic);
     const c = this.logConfigFor(topic);
     for (const l of this.logsWithFuture()) if (l.topic === topic) l.updateConfig(c); // Kafka logsByTopic: future logs too
+  }
+
+  /**
+   * DynamicLogConfig.reconfigure: the broker's log defaults changed (a dynamic log.* config); every log takes its
+   * topic's overrides over the new defaults.
+   */
+  reconfigureDefaultLogConfig(config: KafkaConfig): void {
+    this.brokerDefaults = brokerLogConfig(config);
+    this.topicConfigCache.clear();
+    for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
   }
 
   private reportDirFailure(dir: string, err: Error): void {

@@ -126,6 +126,14 @@ const TOPIC_CONFIGS: ReadonlyArray<readonly [string, string | null, ConfigType, 
   ['unclean.leader.election.enable', 'unclean.leader.election.enable', 'boolean', null],
 ];
 
+/** LogConfig's definition of a topic config: its type and (broker-independent) default as a string, or undefined. */
+export function topicConfigKey(name: string): { type: ConfigType; defaultValue: string | null } | undefined {
+  const row = TOPIC_CONFIGS.find(([n]) => n === name);
+  if (!row) return undefined;
+  const [, brokerKey, type, dflt] = row;
+  return { type, defaultValue: toConfigString(type, brokerKey ? configKey(brokerKey)?.default : dflt) };
+}
+
 /** The broker value a topic config defaults to (KafkaServer.copyKafkaConfigToLog). */
 function brokerDerived(config: KafkaConfig, brokerKey: string): unknown {
   switch (brokerKey) {
