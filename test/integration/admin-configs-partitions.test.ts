@@ -172,3 +172,23 @@ describe('CreatePartitions', () => {
     await expect(admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 3 }] })).rejects.toMatchObject({ type: 'INVALID_PARTITIONS' });
   }, 30_000);
 });
+
+describe('kafka-python admin', () => {
+  it('alter_configs on a topic and create_partitions (its negotiated versions)', async () => {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'py', numPartitions: 1 }] });
+    const r = await run('/usr/bin/python3', ['-c', `
+import json
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType, NewPartitions
+a = KafkaAdminClient(bootstrap_servers='${bootstrap}', client_id='py-admin')
+r1 = a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, 'py', configs={'retention.ms': '123456'})])
+r2 = a.create_partitions({'py': NewPartitions(total_count=3)})
+print(json.dumps({'alter': [list(x[:4]) for x in r1.resources], 'partitions': [list(x) for x in r2.topic_errors]}))
+`]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(out.alter).toEqual([[0, null, 2, 'py']]);
+    expect(out.partitions).toEqual([['py', 0, null]]);
+    expect(await readJson(zks, '/config/topics/py')).toEqual({ version: 1, config: { 'retention.ms': '123456' } });
+    await eventually(async () => (await kcat(['-L', '-J', '-t', 'py'])).stdout.includes('"partition":2'), 10_000, 'partition 2 in metadata');
+  }, 30_000);
+});
