@@ -150,6 +150,7 @@ describe('broker dynamic configs', () => {
     expect(await brokerConfigEntry('log.retention.ms')).toMatchObject({ configSource: 3 });
     // and topics without an override inherit it
     await eventually(async () => (await topicConfig('ext', 'retention.ms'))?.configValue === '7200000', 10_000, 'topic default follows');
+    expect(await topicConfig('ext', 'retention.ms')).toMatchObject({ configSource: 3 }); // DYNAMIC_DEFAULT_BROKER_CONFIG
   }, 30_000);
 });
 

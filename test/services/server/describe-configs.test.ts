@@ -85,5 +85,11 @@ describe('DescribeConfigs: dynamic broker configs', () => {
     expect(r.results[1]!.configs.map((c) => [c.name, c.value, c.configSource, c.synonyms.map((s) => s.source)])).toEqual([
       ['log.retention.ms', '60000', 3, [3]], ['num.io.threads', '5', 3, [3]],
     ]);
+    // a topic without an override shows where its default comes from: the cluster-wide dynamic layer
+    fb.addTopic('t', 1);
+    (fb.ctx.admin as unknown as { topicConfigs: (n: string) => Promise<Record<string, string>> }).topicConfigs = async () => ({});
+    const t = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't', ['retention.ms'])], includeSynonyms: true, includeDocumentation: false });
+    expect(t.results[0]!.configs[0]).toMatchObject({ name: 'retention.ms', configSource: 3 });
+    expect(t.results[0]!.configs[0]!.synonyms[0]).toEqual({ name: 'log.retention.ms', value: '60000', source: 3 });
   });
 });

@@ -156,11 +156,11 @@ function brokerDerived(config: KafkaConfig, brokerKey: string): unknown {
   }
 }
 
-export function topicConfigEntries(config: KafkaConfig, overrides: Record<string, string>, keys: readonly string[] | null, flags: Flags): Entry[] {
+export function topicConfigEntries(config: KafkaConfig, overrides: Record<string, string>, keys: readonly string[] | null, flags: Flags, dyn: DynamicLayers = NO_DYNAMIC): Entry[] {
   return TOPIC_CONFIGS.filter(([name]) => keys === null || keys.length === 0 || keys.includes(name)).map(([name, brokerKey, type, dflt]): Entry => {
     const override = overrides[name];
     const value = override !== undefined ? override : toConfigString(type, brokerKey ? brokerDerived(config, brokerKey) : dflt);
-    let synonyms: Synonym[] = brokerKey ? brokerSynonymList(config, brokerKey, brokerConfigSynonyms(brokerKey), false) : [];
+    let synonyms: Synonym[] = brokerKey ? brokerSynonymList(config, brokerKey, brokerConfigSynonyms(brokerKey), false, dyn) : [];
     if (override !== undefined) synonyms = [{ name, value: override, source: ConfigSource.TOPIC_CONFIG }, ...synonyms];
     const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     return {
@@ -217,7 +217,7 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
         return failure(r, ErrorCode.UNKNOWN_SERVER_ERROR, 'Topic config overrides are not available to the request handlers yet');
       }
       const overrides = await reader.topicConfigs.call(ctx.admin, r.resourceName);
-      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags));
+      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags, await dynamicLayers(ctx, config.brokerId)));
     }
     case ResourceType.BROKER_LOGGER:
       return failure(r, ErrorCode.INVALID_REQUEST, 'BROKER_LOGGER configs are not supported');
