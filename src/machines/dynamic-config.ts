@@ -1,9 +1,9 @@
 /**
- * ZkConfigManager for broker and topic configs: watches /config/changes; when a notification names
- * brokers/<default> or brokers/<this id>, re-reads both entities and applies the new effective
- * config live; when it names topics/<t>, re-reads /config/topics/<t> and hands the overrides to the
- * parent (Kafka's TopicConfigHandler → LogManager). Like Kafka, every notification still present is
- * processed once at startup.
+ * ZkConfigManager: watches /config/changes. A notification naming brokers/<default> or brokers/<this id>
+ * re-reads both entities and applies the new effective config live; one naming topics/<t> re-reads
+ * /config/topics/<t> and hands the overrides to the parent for the topic's logs (Kafka's TopicConfigHandler),
+ * whoever wrote it (this broker, another broker, kafka-configs.sh). Like Kafka, every notification still present
+ * is processed once at startup.
  *
  *   processing ──► watching ──children changed / session re-initialised──► processing
  */
@@ -47,7 +47,10 @@ export const dynamicConfigMachine = setup({
     apply: enqueueActions(({ context, enqueue }, r: ProcessResult) => {
       for (const s of r.batch.skipped) context.log.error({ notification: s.node, err: s.error }, 'Skipping config change notification');
       enqueue.assign({ lastSequence: r.batch.lastSequence });
-      for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
+      for (const t of r.topics) {
+        context.log.info({ topic: t.topic, configs: t.overrides }, `Processing override for entityPath: topics/${t.topic} with config: ${JSON.stringify(t.overrides)}`);
+        enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
+      }
       if (!r.load) return;
       for (const i of r.load.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
       if (r.load.changed.length === 0) return;

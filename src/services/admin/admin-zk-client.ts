@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { ZkSession } from '../zookeeper/zk-session.js';
 import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
 import { retryUntilConnected, getAllTopics } from '../zookeeper/kafka-zk-client.js';
-import { ConfigEntityZNode } from '../zookeeper/zk-data.js';
-import { TopicPaths, TopicZNode } from '../zookeeper/zk-data-topics.js';
+import { ConfigEntityZNode, ConfigEntityChangeNotification, CONFIG_CHANGE_PREFIX, ZkPaths } from '../zookeeper/zk-data.js';
+import { CreateMode } from '../zookeeper/zk-session.js';
+import { TopicPaths, TopicZNode, type TopicAssignment } from '../zookeeper/zk-data-topics.js';
 import { validateTopicName, findCollision, InvalidTopicError } from './topic-validation.js';
 
 export class TopicExistsError extends Error { override name = 'TopicExistsError'; }
@@ -42,15 +43,46 @@ export async function createTopicWithAssignment(zk: ZkSession, a: CreateTopicArg
 }
 
 async function writeTopicConfig(zk: ZkSession, topic: string, configs: Record<string, string>): Promise<void> {
-  const path = `/config/topics/${topic}`;
+  await setOrCreateEntityConfigs(zk, 'topics', topic, configs);
+}
+
+/** /config/<type>/<name> := {"version":1,"config":{…}} (the whole entity is replaced, as Kafka does). */
+async function setOrCreateEntityConfigs(zk: ZkSession, type: string, name: string, configs: Record<string, string>): Promise<void> {
+  const path = ZkPaths.entityConfig(type, name);
   const data = ConfigEntityZNode.encode(configs);
   await retryUntilConnected(zk, async () => {
     try { await zk.setData(path, data); } catch (e) {
       if (!isZkError(e, ZkCode.NO_NODE)) throw e;
-      await zk.mkdirp('/config/topics');
+      await zk.mkdirp(`/config/${type}`);
       await zk.create(path, data);
     }
   });
+}
+
+/**
+ * AdminZkClient.changeEntityConfig: write the entity's configs, then the sequential
+ * /config/changes/config_change_<seq> {"version":2,"entity_path":"<type>/<name>"} every broker's config manager reads.
+ */
+export async function changeEntityConfig(zk: ZkSession, type: 'topics' | 'brokers', name: string, configs: Record<string, string>): Promise<void> {
+  await setOrCreateEntityConfigs(zk, type, name, configs);
+  const notification = ConfigEntityChangeNotification.encode(`${type}/${name}`);
+  await retryUntilConnected(zk, () => zk.create(`${ZkPaths.configChanges}/${CONFIG_CHANGE_PREFIX}`, notification, CreateMode.PERSISTENT_SEQUENTIAL));
+}
+
+export class UnknownTopicOrPartitionError extends Error { override name = 'UnknownTopicOrPartitionError'; }
+
+/** AdminZkClient.changeTopicConfig: only for an existing topic. */
+export async function changeTopicConfig(zk: ZkSession, topic: string, configs: Record<string, string>): Promise<void> {
+  if (!(await retryUntilConnected(zk, () => zk.exists(TopicPaths.topic(topic))))) throw new UnknownTopicOrPartitionError(`The topic '${topic}' does not exist.`);
+  await changeEntityConfig(zk, 'topics', topic, configs);
+}
+
+/**
+ * AdminZkClient.addPartitions' write: the topic's assignment znode with the new partitions added, keeping its
+ * topic id (and any reassignment in progress); conditional on the version read, so a concurrent change fails.
+ */
+export async function writeTopicAssignment(zk: ZkSession, topic: string, assignment: TopicAssignment, zkVersion: number): Promise<void> {
+  await retryUntilConnected(zk, () => zk.setData(TopicPaths.topic(topic), TopicZNode.encode(assignment), zkVersion));
 }
 
 /** DeleteTopics: mark for deletion; the controller does the rest. */

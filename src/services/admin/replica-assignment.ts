@@ -9,6 +9,8 @@ export class InvalidPartitionsError extends Error { override name = 'InvalidPart
 export function assignReplicasToBrokers(
   nPartitions: number, replicationFactor: number, brokerIds: number[],
   random: (n: number) => number = (n) => Math.floor(Math.random() * n),
+  /** CreatePartitions: a fixed start (also the first shift) and the first new partition id, as Kafka's addPartitions. */
+  opts: { fixedStartIndex?: number; startPartitionId?: number } = {},
 ): Map<number, number[]> {
   if (nPartitions <= 0) throw new InvalidPartitionsError('Number of partitions must be larger than 0.');
   if (replicationFactor <= 0) throw new InvalidReplicationFactorError('Replication factor must be larger than 0.');
@@ -17,10 +19,12 @@ export function assignReplicasToBrokers(
   }
   const brokers = [...brokerIds].sort((a, b) => a - b);
   const n = brokers.length;
-  const startIndex = random(n);
-  let nextReplicaShift = random(n);
+  const fixed = opts.fixedStartIndex ?? -1;
+  const startIndex = fixed >= 0 ? fixed : random(n);
+  let nextReplicaShift = fixed >= 0 ? fixed : random(n);
   const out = new Map<number, number[]>();
-  for (let p = 0; p < nPartitions; p++) {
+  const firstPartition = Math.max(0, opts.startPartitionId ?? 0);
+  for (let p = firstPartition; p < firstPartition + nPartitions; p++) {
     if (p > 0 && p % n === 0) nextReplicaShift++;
     const first = (p + startIndex) % n;
     const replicas = [brokers[first]];

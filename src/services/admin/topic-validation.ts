@@ -1,4 +1,7 @@
-/** Kafka's topic-name rules (org.apache.kafka.common.internals.Topic), with its messages. */
+/** Kafka's topic-name rules (org.apache.kafka.common.internals.Topic) and topic-config checks, with its messages. */
+import { ConfigException } from '../../config/config-exception.js';
+import { logConfigWithOverrides, DEFAULT_LOG_CONFIG, type LogConfigError } from '../log/log-config.js';
+
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
 export class InvalidTopicError extends Error { override name = 'InvalidTopicError'; }
@@ -26,3 +29,29 @@ export function findCollision(topic: string, existing: Iterable<string>): string
 }
 
 export const isInternalTopic = (topic: string) => topic === '__consumer_offsets' || topic === '__transaction_state';
+
+/** Kafka's topic-level config names (TopicConfig); anything else is refused at creation. */
+export const TOPIC_CONFIG_NAMES = new Set([
+  'cleanup.policy', 'compression.type', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level',
+  'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas',
+  'index.interval.bytes', 'leader.replication.throttled.replicas', 'local.retention.bytes', 'local.retention.ms',
+  'max.compaction.lag.ms', 'max.message.bytes', 'message.downconversion.enable', 'message.format.version',
+  'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms',
+  'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate',
+  'remote.storage.enable', 'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms',
+  'segment.ms', 'unclean.leader.election.enable',
+]);
+
+export class InvalidConfigurationError extends Error { override name = 'InvalidConfigurationError'; }
+
+/**
+ * LogConfig.validate: unknown names → InvalidConfigurationError ("Unknown topic config name: x", INVALID_CONFIG);
+ * a bad value → ConfigException ("Invalid value v for configuration k: why").
+ */
+export function validateTopicConfigs(configs: Record<string, string>): void {
+  for (const k of Object.keys(configs)) if (!TOPIC_CONFIG_NAMES.has(k)) throw new InvalidConfigurationError(`Unknown topic config name: ${k}`);
+  const errors: LogConfigError[] = [];
+  logConfigWithOverrides(DEFAULT_LOG_CONFIG, configs, errors);
+  if (errors.length > 0) throw new ConfigException(`Invalid value ${errors[0].value} for configuration ${errors[0].key}: ${errors[0].message}`);
+}
+

@@ -1,33 +1,16 @@
 /** ZkAdminManager: CreateTopics / DeleteTopics through ZooKeeper, with the broker's defaults and checks. */
 import type { ZkHandle } from '../zookeeper/zk-handle.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
-import type { AdminView, CreateTopicRequest, MetadataView } from './broker-context.js';
-import { createTopicWithAssignment, markTopicForDeletion } from '../admin/admin-zk-client.js';
+import type { AdminView, ConfigEntityType, CreateTopicRequest, MetadataView } from './broker-context.js';
+import { changeEntityConfig, createTopicWithAssignment, markTopicForDeletion, UnknownTopicOrPartitionError, writeTopicAssignment } from '../admin/admin-zk-client.js';
+import { newPartitionsAssignment, ReassignmentInProgressError } from '../admin/add-partitions.js';
+import { TopicPaths, TopicZNode } from '../zookeeper/zk-data-topics.js';
 import { assignReplicasToBrokers } from '../admin/replica-assignment.js';
-import { validateTopicName } from '../admin/topic-validation.js';
+import { validateTopicName, validateTopicConfigs } from '../admin/topic-validation.js';
 import { getAllBrokers, getEntityConfig } from '../zookeeper/kafka-zk-client.js';
-import { logConfigWithOverrides, DEFAULT_LOG_CONFIG, type LogConfigError } from '../log/log-config.js';
 
-/** Kafka's topic-level config names (TopicConfig); anything else is refused at creation. */
-const TOPIC_CONFIG_NAMES = new Set([
-  'cleanup.policy', 'compression.type', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level',
-  'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas',
-  'index.interval.bytes', 'leader.replication.throttled.replicas', 'local.retention.bytes', 'local.retention.ms',
-  'max.compaction.lag.ms', 'max.message.bytes', 'message.downconversion.enable', 'message.format.version',
-  'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms',
-  'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate',
-  'remote.storage.enable', 'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms',
-  'segment.ms', 'unclean.leader.election.enable',
-]);
-
-function validateTopicConfigs(configs: Record<string, string>): void {
-  for (const k of Object.keys(configs)) if (!TOPIC_CONFIG_NAMES.has(k)) throw new Error(`Unknown topic config name: ${k}`);
-  const errors: LogConfigError[] = [];
-  logConfigWithOverrides(DEFAULT_LOG_CONFIG, configs, errors);
-  if (errors.length > 0) throw new Error(`Invalid value ${errors[0].value} for configuration ${errors[0].key}: ${errors[0].message}`);
-}
-
-export class InvalidConfigurationError extends Error { override name = 'InvalidConfigurationError'; }
+export { InvalidConfigurationError } from '../admin/topic-validation.js';
+import { InvalidConfigurationError } from '../admin/topic-validation.js';
 export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export class AdminManager implements AdminView {
@@ -72,5 +55,29 @@ export class AdminManager implements AdminView {
 
   async deleteTopic(name: string): Promise<void> {
     await markTopicForDeletion(this.handle.current, name);
+  }
+
+  async entityConfigs(type: ConfigEntityType, name: string): Promise<Record<string, string>> {
+    return getEntityConfig(this.handle.current, type, name);
+  }
+
+  async changeEntityConfigs(type: ConfigEntityType, name: string, configs: Record<string, string>): Promise<void> {
+    await changeEntityConfig(this.handle.current, type, name, configs);
+  }
+
+  /** ZkAdminManager.createPartitions: validate, then rewrite /brokers/topics/<t>; the controller does the rest. */
+  async createPartitions(topic: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+    const zk = this.handle.current;
+    const node = await zk.getDataOrNull(TopicPaths.topic(topic));
+    if (!node) throw new UnknownTopicOrPartitionError(`The topic '${topic}' does not exist.`);
+    const current = TopicZNode.decode(topic, node.data);
+    if (current.addingReplicas.size > 0 || current.removingReplicas.size > 0) {
+      throw new ReassignmentInProgressError(`A partition reassignment is in progress for the topic '${topic}'.`);
+    }
+    const brokers = (await getAllBrokers(zk)).map((b) => b.id);
+    const added = newPartitionsAssignment(current.partitions, brokers, count, assignments);
+    if (validateOnly) return;
+    const partitions = new Map([...current.partitions, ...added]);
+    await writeTopicAssignment(zk, topic, { ...current, partitions }, node.stat.version);
   }
 }

@@ -58,7 +58,19 @@ export interface AdminView {
   /** Validates and writes the topic to ZooKeeper; throws errors named as Kafka's (TopicExistsError, InvalidTopicError, InvalidReplicationFactorError, InvalidPartitionsError, InvalidConfigurationError). */
   createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<void>;
   deleteTopic(name: string): Promise<void>;
+  /** /config/<type>/<name> as stored in ZooKeeper ({} when absent; passwords still encoded). */
+  entityConfigs(type: ConfigEntityType, name: string): Promise<Record<string, string>>;
+  /** AdminZkClient.changeTopicConfig / changeBrokerConfig: replace the entity's configs and notify every broker. */
+  changeEntityConfigs(type: ConfigEntityType, name: string, configs: Record<string, string>): Promise<void>;
+  /**
+   * Adds partitions up to `count` (given replica lists for the new ones, or Kafka's automatic assignment). Throws
+   * errors named as Kafka's (UnknownTopicOrPartitionError, InvalidPartitionsError, InvalidReplicaAssignmentError,
+   * BrokerNotAvailableError, ReassignmentInProgressError, InvalidReplicationFactorError).
+   */
+  createPartitions(topic: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void>;
 }
+
+export type ConfigEntityType = 'topics' | 'brokers';
 
 export interface BrokerContext {
   config(): KafkaConfig;

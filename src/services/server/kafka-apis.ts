@@ -37,6 +37,8 @@ import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from './handlers/alter-configs.js';
+import { createPartitionsHandler } from './handlers/create-partitions.js';
 import type { ProducerIdManager } from '../transaction/producer-id-manager.js';
 import { leaderAndIsrHandler } from './handlers/leader-and-isr.js';
 import { updateMetadataHandler } from './handlers/update-metadata.js';
@@ -61,6 +63,9 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.DeleteTopics, [0, 6]],
   [ApiKey.DescribeConfigs, [0, 4]],
   [ApiKey.InitProducerId, [0, 5]],
+  [ApiKey.AlterConfigs, [0, 2]],
+  [ApiKey.IncrementalAlterConfigs, [0, 1]],
+  [ApiKey.CreatePartitions, [0, 3]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -116,6 +121,9 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
+    alterConfigsHandler(),
+    incrementalAlterConfigsHandler(),
+    createPartitionsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's

@@ -17,6 +17,7 @@ import type { BrokerRequests, UpdateMetadataControl } from '../../../src/service
 import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 import { freePort } from '../../helpers/zookeeper-server.js';
 import { makeConfig } from '../log/log-test-helpers.js';
+import { unusedAdmin } from '../server/fake-broker.js';
 
 const log = pino({ level: 'silent' });
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -29,7 +30,7 @@ async function remoteBroker(ports: { plaintext?: number; internal?: number } = {
   const metadata = new MetadataCache(2, 'c');
   const replicas = new ReplicaManager(2, null, metadata, log);
   const config = makeConfig(['/nonexistent'], { 'broker.id': '2' });
-  const ctx: BrokerContext = { config: () => config, metadata, replicas, log, admin: { createTopic: async () => {}, deleteTopic: async () => {} }, control: { brokerEpoch: () => 10n, replicas, log } };
+  const ctx: BrokerContext = { config: () => config, metadata, replicas, log, admin: unusedAdmin, control: { brokerEpoch: () => 10n, replicas, log } };
   const inner = createRequestHandler(ctx);
   const seen: Seen[] = [];
   const handler: RequestHandler = (frame, conn) => { seen.push({ apiKey: frame.readInt16BE(0), apiVersion: frame.readInt16BE(2), listener: conn.listenerName }); return inner(frame, conn); };

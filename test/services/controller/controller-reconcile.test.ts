@@ -3,7 +3,7 @@ import { startZooKeeper, type ZooKeeperServer } from '../../helpers/zookeeper-se
 import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
 import { ensureChroot, createTopLevelPaths, registerBroker, tryElectController } from '../../../src/services/zookeeper/kafka-zk-client.js';
 import { reconcile, ControllerMovedError, type ControllerEpochInfo } from '../../../src/services/controller/controller-reconcile.js';
-import { createTopicWithAssignment, markTopicForDeletion, TopicExistsError } from '../../../src/services/admin/admin-zk-client.js';
+import { createTopicWithAssignment, markTopicForDeletion, TopicExistsError, changeTopicConfig, writeTopicAssignment } from '../../../src/services/admin/admin-zk-client.js';
 import { InvalidTopicError } from '../../../src/services/admin/topic-validation.js';
 import { TopicZNode } from '../../../src/services/zookeeper/zk-data-topics.js';
 
@@ -41,6 +41,36 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     // Idempotent: a second pass changes nothing.
     const again = await reconcile(s, ctl, { deleteTopicEnable: true });
     expect(again.metadata).toEqual(metadata);
+  });
+
+  it('a topic\'s assignment watch re-armed by every reconcile fires once: the added partitions get state and topic_id stays', async () => {
+    const { s, ctl } = await cluster();
+    const topicId = await createTopicWithAssignment(s, { topic: 'grow', assignment: new Map([[0, [1]]]) });
+    let fired = 0;
+    const onTopicChange = () => { fired++; };
+    await reconcile(s, ctl, { deleteTopicEnable: true, onTopicChange });
+    await reconcile(s, ctl, { deleteTopicEnable: true, onTopicChange }); // re-armed with the same function: still one watcher per path
+    const node = await s.getData('/brokers/topics/grow');
+    await writeTopicAssignment(s, 'grow', { partitions: new Map([[0, [1]], [1, [1]], [2, [1]]]), addingReplicas: new Map(), removingReplicas: new Map(), topicId }, node.stat.version);
+    const deadline = Date.now() + 5000;
+    while (fired === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fired).toBe(1);
+    const { metadata } = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(metadata.topics[0]!.partitions.map((p) => [p.partition, p.leader])).toEqual([[0, 1], [1, 1], [2, 1]]);
+    expect(await json(s, '/brokers/topics/grow/partitions/2/state')).toMatchObject({ leader: 1, isr: [1], leader_epoch: 0 });
+    expect(await json(s, '/brokers/topics/grow')).toMatchObject({ topic_id: topicId });
+  });
+
+  it('changeTopicConfig writes /config/topics/<t> and a version-2 /config/changes notification; unknown topic refused', async () => {
+    const { s } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'c', assignment: new Map([[0, [1]]]) });
+    await changeTopicConfig(s, 'c', { 'retention.ms': '5' });
+    expect(await json(s, '/config/topics/c')).toEqual({ version: 1, config: { 'retention.ms': '5' } });
+    const changes = (await s.getChildren('/config/changes')).sort();
+    expect(changes.at(-1)).toMatch(/^config_change_\d{10}$/);
+    expect(await json(s, `/config/changes/${changes.at(-1)}`)).toEqual({ version: 2, entity_path: 'topics/c' });
+    await expect(changeTopicConfig(s, 'nope', {})).rejects.toThrow("The topic 'nope' does not exist.");
   });
 
   it('leads from the first live replica and elects a new leader from the ISR when the leader is gone', async () => {

@@ -608,3 +608,24 @@ describe('recovery in worker threads (compiled JavaScript)', () => {
     }
   }, 60_000);
 });
+
+describe('LogManager config changes', () => {
+  it('updateTopicConfig applies overrides to the topic\'s logs at once; reconfigureDefaultLogConfig changes the defaults under them', async () => {
+    const dir = await makeTmpDir();
+    cleanup.push(dir);
+    const { m } = await manager([dir]);
+    try {
+      const a = m.getOrCreateLog('a', 0, { isNew: true });
+      const b = m.getOrCreateLog('b', 0, { isNew: true });
+      m.updateTopicConfig('a', { 'segment.bytes': '1048576', 'cleanup.policy': 'compact' });
+      expect([a.config.segmentBytes, a.config.cleanupPolicy]).toEqual([1048576, ['compact']]);
+      expect(b.config.segmentBytes).toBe(1073741824);
+      m.updateBrokerDefaults(makeConfig([dir], { 'log.retention.ms': '60000', 'log.segment.bytes': '2097152' }));
+      expect([a.config.retentionMs, a.config.segmentBytes]).toEqual([60000, 1048576]); // the override stays
+      expect([b.config.retentionMs, b.config.segmentBytes]).toEqual([60000, 2097152]);
+      expect(m.getOrCreateLog('c', 0, { isNew: true }).config.retentionMs).toBe(60000);
+    } finally {
+      await m.shutdown();
+    }
+  });
+});

@@ -63,6 +63,18 @@ describe('every advertised version', () => {
     const res = await call(setup().handler, ApiKey.DeleteTopics, v, v >= 6 ? { topics: [{ name: 't' }], timeoutMs: 5000 } : { topicNames: ['t'], timeoutMs: 5000 });
     expect(res.responses[0]!.errorCode).toBe(0);
   });
+  it.each(versions(ApiKey.AlterConfigs))('AlterConfigs v%i', async (v) => {
+    const res = await call(setup().handler, ApiKey.AlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'retention.ms', value: '1000' }] }], validateOnly: false });
+    expect(res.responses[0]).toMatchObject({ errorCode: 0, resourceName: 't' });
+  });
+  it.each(versions(ApiKey.IncrementalAlterConfigs))('IncrementalAlterConfigs v%i', async (v) => {
+    const res = await call(setup().handler, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'num.io.threads', configOperation: 0, value: '4' }] }], validateOnly: false });
+    expect(res.responses[0]).toMatchObject({ errorCode: 0, resourceName: '1' });
+  });
+  it.each(versions(ApiKey.CreatePartitions))('CreatePartitions v%i', async (v) => {
+    const res = await call(setup().handler, ApiKey.CreatePartitions, v, { topics: [{ name: 't', count: 2, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    expect(res.results[0]).toMatchObject({ errorCode: 0, name: 't' });
+  });
   it.each(versions(ApiKey.DescribeConfigs))('DescribeConfigs v%i', async (v) => {
     const res = await call(setup().handler, ApiKey.DescribeConfigs, v, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: v >= 1 });
     expect(res.results[0]!.errorCode).toBe(0);

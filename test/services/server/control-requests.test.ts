@@ -19,7 +19,7 @@ import type { RequestHandler } from '../../../src/services/network/connection.js
 import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
 import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
-import { brokerInfo, call } from './fake-broker.js';
+import { brokerInfo, call, unusedAdmin } from './fake-broker.js';
 
 const ME = 2;
 const TOPIC_ID = Buffer.alloc(16, 7).toString('base64url');
@@ -40,7 +40,7 @@ async function broker(): Promise<Broker> {
   const epoch = { value: 100n };
   const ctx: BrokerContext = {
     config: () => config, metadata, replicas, log: logger,
-    admin: { createTopic: async () => {}, deleteTopic: async () => {} },
+    admin: unusedAdmin,
     control: { brokerEpoch: () => epoch.value, replicas, log: logger },
   };
   return { handler: createRequestHandler(ctx), logs, ctx, epoch, dir };

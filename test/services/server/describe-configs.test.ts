@@ -68,3 +68,28 @@ describe('DescribeConfigs', () => {
     expect(r.results[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, configs: [] });
   });
 });
+
+describe('DescribeConfigs: dynamic broker configs', () => {
+  it('per-broker and cluster-default layers come first in synonyms and sources; BROKER "" lists the default layer', async () => {
+    const fb = fakeBroker({ 'log.retention.hours': '24' }, createRequestHandler);
+    fb.entityConfigs.set('brokers/1', { 'num.io.threads': '3' });
+    fb.entityConfigs.set('brokers/<default>', { 'num.io.threads': '5', 'log.retention.ms': '60000' });
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(4, '1', ['num.io.threads', 'log.retention.ms']), res(4, '')], includeSynonyms: true, includeDocumentation: false });
+    const by = new Map(r.results[0]!.configs.map((c) => [c.name, c]));
+    expect(by.get('num.io.threads')).toMatchObject({ configSource: 2 });
+    expect(by.get('num.io.threads')!.synonyms).toEqual([
+      { name: 'num.io.threads', value: '3', source: 2 }, { name: 'num.io.threads', value: '5', source: 3 }, { name: 'num.io.threads', value: '8', source: 5 },
+    ]);
+    expect(by.get('log.retention.ms')).toMatchObject({ configSource: 3 });
+    expect(by.get('log.retention.ms')!.synonyms.map((s) => [s.name, s.source])).toEqual([['log.retention.ms', 3], ['log.retention.hours', 4], ['log.retention.hours', 5]]);
+    expect(r.results[1]!.configs.map((c) => [c.name, c.value, c.configSource, c.synonyms.map((s) => s.source)])).toEqual([
+      ['log.retention.ms', '60000', 3, [3]], ['num.io.threads', '5', 3, [3]],
+    ]);
+    // a topic without an override shows where its default comes from: the cluster-wide dynamic layer
+    fb.addTopic('t', 1);
+    (fb.ctx.admin as unknown as { topicConfigs: (n: string) => Promise<Record<string, string>> }).topicConfigs = async () => ({});
+    const t = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't', ['retention.ms'])], includeSynonyms: true, includeDocumentation: false });
+    expect(t.results[0]!.configs[0]).toMatchObject({ name: 'retention.ms', configSource: 3 });
+    expect(t.results[0]!.configs[0]!.synonyms[0]).toEqual({ name: 'log.retention.ms', value: '60000', source: 3 });
+  });
+});

@@ -23,6 +23,7 @@ import type {
   ReplicaView,
 } from '../../../src/services/server/broker-context.js';
 import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
+import { newPartitionsAssignment } from '../../../src/services/admin/add-partitions.js';
 
 export const CONN: ConnectionInfo = { id: 'c1', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 50000 };
 
@@ -134,6 +135,9 @@ export interface FakeBroker {
   lookups: Map<string, PartitionLookup>;
   created: Array<{ req: CreateTopicRequest; validateOnly: boolean }>;
   deleted: string[];
+  /** /config/<type>/<name> as the admin stores them, keyed "<type>/<name>"; `configChanges` lists the notifications. */
+  entityConfigs: Map<string, Record<string, string>>;
+  configChanges: string[];
   /** When false, createTopic writes nothing to the metadata (timeouts). */
   admin: { applyCreates: boolean; applyDeletes: boolean; createError: Error | null; deleteError: Error | null };
   controllerId: number;
@@ -158,6 +162,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
     lookups,
     created: [],
     deleted: [],
+    entityConfigs: new Map(),
+    configChanges: [],
     admin: { applyCreates: true, applyDeletes: true, createError: null, deleteError: null },
     controllerId: 1,
     notify() { for (const w of [...waiters]) w(); },
@@ -214,7 +220,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       });
     },
   };
-  const admin: AdminView = {
+  const admin = {
     async createTopic(req, validateOnly) {
       fb.created.push({ req, validateOnly });
       if (fb.admin.createError) throw fb.admin.createError;
@@ -229,6 +235,21 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       if (!fb.admin.applyDeletes) return;
       setTimeout(() => { topics.delete(name); fb.notify(); }, 5);
     },
+  } as AdminView;
+  admin.entityConfigs = async (type, name) => ({ ...(fb.entityConfigs.get(`${type}/${name}`) ?? {}) });
+  admin.changeEntityConfigs = async (type, name, configs) => { fb.entityConfigs.set(`${type}/${name}`, { ...configs }); fb.configChanges.push(`${type}/${name}`); };
+  admin.createPartitions = async (topic, count, assignments, validateOnly) => {
+    const t = topics.get(topic);
+    if (!t) throw new NamedError('UnknownTopicOrPartitionError', `The topic '${topic}' does not exist.`);
+    const added = newPartitionsAssignment(new Map(t.partitions.map((p) => [p.partition, p.replicas])), fb.brokers.map((b) => b.id), count, assignments);
+    if (validateOnly || !fb.admin.applyCreates) return;
+    setTimeout(() => {
+      for (const [partition, replicas] of added) {
+        t.partitions.push({ partition, leader: replicas[0]!, leaderEpoch: 0, controllerEpoch: 1, isr: replicas, replicas, offlineReplicas: [], partitionEpoch: 0 });
+        logs.set(`${topic}-${partition}`, new MemoryLog());
+      }
+      fb.notify();
+    }, 5);
   };
   fb.ctx = { config: () => config, metadata, replicas, admin, log: createLogger('silent') };
   if (createHandler) fb.handler = createHandler(fb.ctx);
@@ -260,3 +281,12 @@ export async function callRaw<K extends ImplementedApiKey>(handler: RequestHandl
 }
 
 export const API = ApiKey;
+
+/** An AdminView for tests whose requests never reach admin APIs: every call fails loudly. */
+export const unusedAdmin: AdminView = {
+  createTopic: async () => { throw new Error('admin not used in this test'); },
+  deleteTopic: async () => { throw new Error('admin not used in this test'); },
+  entityConfigs: async () => { throw new Error('admin not used in this test'); },
+  changeEntityConfigs: async () => { throw new Error('admin not used in this test'); },
+  createPartitions: async () => { throw new Error('admin not used in this test'); },
+};

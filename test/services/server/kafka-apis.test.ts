@@ -17,7 +17,7 @@ describe('dispatcher', () => {
       expect(r.minVersion).toBeGreaterThanOrEqual(lo);
       expect(r.maxVersion).toBeLessThanOrEqual(hi);
     }
-    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 32, 42, 47]);
+    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 32, 33, 37, 42, 44, 47]);
   });
 
   it.each([0, 1, 2, 3])('ApiVersions v%i lists the handled APIs, throttle 0, no features', async (v) => {
@@ -81,8 +81,8 @@ describe('dispatcher', () => {
 
   it('a codec-known key that is not handled closes the connection', async () => {
     const fb = fakeBroker({}, createRequestHandler);
-    const frame = encodeRequest({ requestApiKey: ApiKey.CreatePartitions, requestApiVersion: 0, correlationId: 1, clientId: 'x' }, { topics: [], timeoutMs: 1000, validateOnly: false });
-    await expect(fb.handler(frame.subarray(4), CONN)).rejects.toThrow(/Unknown or unhandled API key in api key 37 \(CreatePartitions\)/);
+    const frame = encodeRequest({ requestApiKey: ApiKey.SaslHandshake, requestApiVersion: 1, correlationId: 1, clientId: 'x' }, { mechanism: 'PLAIN' });
+    await expect(fb.handler(frame.subarray(4), CONN)).rejects.toThrow(/Unknown or unhandled API key in api key 17 \(SaslHandshake\)/);
   });
 
   it('an unsupported Metadata version closes the connection', async () => {

@@ -4,15 +4,16 @@
  *   as Kafka's `ConfigDef.convertToString` (lists comma-separated), null for passwords and keys of unknown type
  *   (sensitive); readOnly unless dynamically updatable; source STATIC_BROKER_CONFIG when supplied, else
  *   DEFAULT_CONFIG; synonyms (v1+ includeSynonyms) over the broker synonyms, Kafka's order and `dropWhile`;
- *   configType and documentation from v3. BROKER "" (cluster-wide dynamic defaults) → empty list; another id →
- *   INVALID_REQUEST.
+ *   configType and documentation from v3; the dynamic layers stored in /config/brokers (<id>, <default>) come first
+ *   (DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG). BROKER "" → the cluster-wide dynamic defaults; another
+ *   id → INVALID_REQUEST.
  * - TOPIC: the topic configs with the topic's overrides (source TOPIC_CONFIG) or the broker-derived defaults
  *   (Kafka's TopicConfigSynonyms). The overrides live in /config/topics/<name>, which the BrokerContext does not
  *   expose yet: when `ctx.admin` offers `topicConfigs(name)` ({@link TopicConfigReader}) it is used, otherwise
  *   topic resources are answered UNKNOWN_SERVER_ERROR with a message rather than with possibly wrong values.
  *   Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; invalid name → INVALID_TOPIC_EXCEPTION.
  * - Other resource types (BROKER_LOGGER, …) → INVALID_REQUEST.
- * Dynamic broker configs (/config/brokers) are not visible to handlers: values are those of `ctx.config()`.
+ * Broker values are those of `ctx.config()` (the effective config, dynamic layers applied by the config manager).
  */
 import { configKey, BROKER_CONFIG_DEFS, type ConfigKey, type ConfigType } from '../../../config/config-def.js';
 import type { KafkaConfig } from '../../../config/kafka-config.js';
@@ -22,6 +23,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import { validateTopicName } from '../../admin/topic-validation.js';
+import { DEFAULT_ENTITY } from '../../zookeeper/zk-data.js';
 import type { BrokerContext } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
 
@@ -48,9 +50,16 @@ function toConfigString(type: ConfigType | undefined, value: unknown): string | 
 
 const isSensitive = (type: ConfigType | undefined) => type === undefined || type === 'password';
 
-/** Kafka's configSynonyms: dynamic layers (not visible here), static, defaults; then drop until `name`. */
-function brokerSynonymList(config: KafkaConfig, name: string, synonyms: string[], sensitive: boolean): Synonym[] {
+/** The dynamic layers as stored in /config/brokers/<id> and /config/brokers/<default>. */
+export interface DynamicLayers { perBroker: Record<string, string>; clusterDefault: Record<string, string> }
+const NO_DYNAMIC: DynamicLayers = { perBroker: {}, clusterDefault: {} };
+
+/** Kafka's configSynonyms: dynamic per-broker, dynamic default, static, defaults; then drop until `name`. */
+function brokerSynonymList(config: KafkaConfig, name: string, synonyms: string[], sensitive: boolean, dyn: DynamicLayers = NO_DYNAMIC): Synonym[] {
   const out: Synonym[] = [];
+  for (const [layer, source] of [[dyn.perBroker, ConfigSource.DYNAMIC_BROKER_CONFIG], [dyn.clusterDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG]] as const) {
+    for (const s of synonyms) if (layer[s] !== undefined) out.push({ name: s, value: sensitive ? null : layer[s]!, source });
+  }
   for (const s of synonyms) {
     const raw = config.originals[s];
     if (raw !== undefined) out.push({ name: s, value: sensitive ? null : raw, source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -67,12 +76,14 @@ function brokerSynonymList(config: KafkaConfig, name: string, synonyms: string[]
 
 interface Flags { includeSynonyms: boolean; includeDocumentation: boolean }
 
-function brokerEntry(config: KafkaConfig, name: string, flags: Flags): Entry {
+function brokerEntry(config: KafkaConfig, name: string, flags: Flags, dyn: DynamicLayers = NO_DYNAMIC, defaultsOnly = false): Entry {
   const key: ConfigKey | undefined = configKey(name);
   const sensitive = isSensitive(key?.type);
   let value: string | null = null;
-  if (!sensitive) value = key ? toConfigString(key.type, safeGet(config, name)) : null;
-  const synonyms = brokerSynonymList(config, name, key ? brokerConfigSynonyms(name) : [name], sensitive);
+  if (!sensitive) value = defaultsOnly ? dyn.clusterDefault[name] ?? null : key ? toConfigString(key.type, safeGet(config, name)) : null;
+  let synonyms = brokerSynonymList(config, name, key ? brokerConfigSynonyms(name) : [name], sensitive, dyn);
+  // BROKER "": only the cluster-wide dynamic layer (Kafka's perBrokerConfig = false)
+  if (defaultsOnly) synonyms = synonyms.filter((s) => s.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
   const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
   return {
     name,
@@ -126,6 +137,14 @@ const TOPIC_CONFIGS: ReadonlyArray<readonly [string, string | null, ConfigType, 
   ['unclean.leader.election.enable', 'unclean.leader.election.enable', 'boolean', null],
 ];
 
+/** LogConfig's definition of a topic config: its type and (broker-independent) default as a string, or undefined. */
+export function topicConfigKey(name: string): { type: ConfigType; defaultValue: string | null } | undefined {
+  const row = TOPIC_CONFIGS.find(([n]) => n === name);
+  if (!row) return undefined;
+  const [, brokerKey, type, dflt] = row;
+  return { type, defaultValue: toConfigString(type, brokerKey ? configKey(brokerKey)?.default : dflt) };
+}
+
 /** The broker value a topic config defaults to (KafkaServer.copyKafkaConfigToLog). */
 function brokerDerived(config: KafkaConfig, brokerKey: string): unknown {
   switch (brokerKey) {
@@ -137,11 +156,11 @@ function brokerDerived(config: KafkaConfig, brokerKey: string): unknown {
   }
 }
 
-export function topicConfigEntries(config: KafkaConfig, overrides: Record<string, string>, keys: readonly string[] | null, flags: Flags): Entry[] {
+export function topicConfigEntries(config: KafkaConfig, overrides: Record<string, string>, keys: readonly string[] | null, flags: Flags, dyn: DynamicLayers = NO_DYNAMIC): Entry[] {
   return TOPIC_CONFIGS.filter(([name]) => keys === null || keys.length === 0 || keys.includes(name)).map(([name, brokerKey, type, dflt]): Entry => {
     const override = overrides[name];
     const value = override !== undefined ? override : toConfigString(type, brokerKey ? brokerDerived(config, brokerKey) : dflt);
-    let synonyms: Synonym[] = brokerKey ? brokerSynonymList(config, brokerKey, brokerConfigSynonyms(brokerKey), false) : [];
+    let synonyms: Synonym[] = brokerKey ? brokerSynonymList(config, brokerKey, brokerConfigSynonyms(brokerKey), false, dyn) : [];
     if (override !== undefined) synonyms = [{ name, value: override, source: ConfigSource.TOPIC_CONFIG }, ...synonyms];
     const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     return {
@@ -158,6 +177,13 @@ export function topicConfigEntries(config: KafkaConfig, overrides: Record<string
   });
 }
 
+/** The stored dynamic layers, when the admin can read them (the values in use are those of `ctx.config()`). */
+async function dynamicLayers(ctx: BrokerContext, brokerId: number): Promise<DynamicLayers> {
+  const admin = ctx.admin as Partial<BrokerContext['admin']>;
+  if (typeof admin.entityConfigs !== 'function') return NO_DYNAMIC;
+  return { perBroker: await admin.entityConfigs('brokers', String(brokerId)), clusterDefault: await admin.entityConfigs('brokers', DEFAULT_ENTITY) };
+}
+
 function failure(r: { resourceType: number; resourceName: string }, errorCode: number, errorMessage: string | null): Result {
   return { errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
 }
@@ -168,14 +194,16 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
   const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
   switch (r.resourceType) {
     case ResourceType.BROKER: {
-      if (r.resourceName === '') return ok([]);
+      const dyn = await dynamicLayers(ctx, config.brokerId);
+      if (r.resourceName === '') return ok(Object.keys(dyn.clusterDefault).filter(wanted).sort().map((n) => brokerEntry(config, n, flags, dyn, true)));
       if (!/^-?\d+$/.test(r.resourceName)) return failure(r, ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${r.resourceName}`);
       if (Number(r.resourceName) !== config.brokerId) {
         return failure(r, ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${config.brokerId} or empty string, but received ${r.resourceName}`);
       }
       const names = new Set<string>(BROKER_CONFIG_DEFS.filter((k) => !k.internal).map((k) => k.name));
       for (const k of Object.keys(config.originals)) names.add(k);
-      return ok([...names].filter(wanted).sort().map((n) => brokerEntry(config, n, flags)));
+      for (const k of Object.keys(dyn.perBroker)) names.add(k);
+      return ok([...names].filter(wanted).sort().map((n) => brokerEntry(config, n, flags, dyn)));
     }
     case ResourceType.TOPIC: {
       try {
@@ -189,7 +217,7 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
         return failure(r, ErrorCode.UNKNOWN_SERVER_ERROR, 'Topic config overrides are not available to the request handlers yet');
       }
       const overrides = await reader.topicConfigs.call(ctx.admin, r.resourceName);
-      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags));
+      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags, await dynamicLayers(ctx, config.brokerId)));
     }
     case ResourceType.BROKER_LOGGER:
       return failure(r, ErrorCode.INVALID_REQUEST, 'BROKER_LOGGER configs are not supported');
