@@ -82,6 +82,8 @@ export interface MajordomoContext extends MajordomoInput {
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
+  /** The LogManager finished loading the logs (a shutdown before that abandons the load after a short wait). */
+  logsLoaded: boolean;
   brokerEpoch: string | null;
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
@@ -193,6 +195,14 @@ export const majordomoMachine = setup({
       await step('zookeeper', () => input.handle.close());
     }),
   },
+  delays: {
+    /**
+     * How long a shutdown waits for the LogManager: loaded logs get a minute to flush and checkpoint; a load still
+     * running (a long recovery, or a hung disk) gets half a second and is then left as a crash would leave it —
+     * recovery is crash-safe, and Kafka refuses to shut down while starting at all (it halts).
+     */
+    logShutdownBound: ({ context }) => (context.logsLoaded ? 60_000 : 500),
+  },
   guards: {
     socketServerStarted: ({ context }) => context.started.socketServer,
     logManagerStarted: ({ context }) => context.started.logManager,
@@ -240,7 +250,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false },
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false,
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
@@ -389,8 +399,8 @@ export const majordomoMachine = setup({
             },
             'logManager.loaded': {
               target: 'startingFeatureListener',
-              actions: ({ context, event }) => context.log.info({ logs: event.logs, recoveredSegments: event.recoveredSegments, truncatedBytes: event.truncatedBytes, hadCleanShutdown: event.hadCleanShutdown, durationMs: Math.round(event.durationMs) },
-                `Log manager ready: ${event.logs} logs loaded in ${Math.round(event.durationMs)} ms`),
+              actions: [assign({ logsLoaded: true }), ({ context, event }) => context.log.info({ logs: event.logs, recoveredSegments: event.recoveredSegments, truncatedBytes: event.truncatedBytes, hadCleanShutdown: event.hadCleanShutdown, durationMs: Math.round(event.durationMs) },
+                `Log manager ready: ${event.logs} logs loaded in ${Math.round(event.durationMs)} ms`)],
             },
             'logManager.failed': [
               { guard: ({ event }) => event.halt, target: '#majordomo.halted', actions: { type: 'fail', params: ({ event }) => ({ error: event.error }) } },
@@ -556,7 +566,7 @@ export const majordomoMachine = setup({
           entry: { type: 'forward', params: { id: 'logManager', event: { type: 'logManager.shutdown' } } },
           always: { guard: ({ context }) => !context.started.logManager, target: 'closingZooKeeper' },
           on: { 'logManager.stopped': 'closingZooKeeper' },
-          after: { 60_000: 'closingZooKeeper' },
+          after: { logShutdownBound: 'closingZooKeeper' },
         },
         closingZooKeeper: {
           invoke: {
