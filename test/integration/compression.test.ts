@@ -116,8 +116,10 @@ describe.skipIf(!hasKcat)('compression.type recompresses what producers send (to
     servers = lz4Broker.props.listeners!.replace('PLAINTEXT://', '');
   }, 60_000);
 
-  const produce = async (topic: string, from: number, codec: string | null) => {
-    const child = exec('kcat', ['-b', servers, '-P', '-t', topic, '-p', '0', ...(codec ? ['-z', codec] : []), '-K', '\t', '-X', 'topic.message.timeout.ms=20000'], { timeout: 30_000 });
+  /** kcat produces 100 records; `fallback` pins an old broker version (no ApiVersions: older Produce versions). */
+  const produce = async (topic: string, from: number, codec: string | null, fallback?: string) => {
+    const old = fallback ? ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`] : [];
+    const child = exec('kcat', ['-b', servers, '-P', '-t', topic, '-p', '0', ...(codec ? ['-z', codec] : []), ...old, '-K', '\t', '-X', 'topic.message.timeout.ms=20000'], { timeout: 30_000 });
     child.child.stdin!.end(Array.from({ length: 100 }, (_, i) => `k${from + i}\t${codec ?? 'plain'} ${from + i} ${'xyz'.repeat(40)}\n`).join(''));
     await child;
   };
@@ -130,6 +132,7 @@ describe.skipIf(!hasKcat)('compression.type recompresses what producers send (to
     try {
       expect(await admin.createTopics({ waitForLeaders: true, topics: [
         { topic: 'gz', numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'compression.type', value: 'gzip' }] },
+        { topic: 'zs', numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] },
       ] })).toBe(true);
     } finally {
       await admin.disconnect();
@@ -149,6 +152,14 @@ describe.skipIf(!hasKcat)('compression.type recompresses what producers send (to
 
     const consumed = await exec('kcat', ['-b', servers, '-C', '-t', 'gz', '-p', '0', '-o', 'beginning', '-e', '-f', '%o\t%k\t%s\n'], { timeout: 30_000 });
     expect(consumed.stdout.trimEnd().split('\n').map((l) => { const [o, k, v] = l.split('\t'); return [Number(o), k, v]; })).toEqual(expected);
+  }, 60_000);
+
+  it('topic compression.type=zstd: Produce v3 (gzip batch) and v2 (magic 1 message set) are accepted and stored zstd, as Kafka (IBP ≥ 2.1)', async () => {
+    await produce('zs', 0, 'gzip', '0.11.0.0');
+    await produce('zs', 100, null, '0.10.2.0');
+    const seg = readSegment(await segmentOf(lz4Broker, 'zs'));
+    expect([...seg.codecs]).toEqual([CompressionType.Zstd]);
+    expect(seg.records).toEqual([...sent(0, 'gzip'), ...sent(100, null)]);
   }, 60_000);
 
   it('broker compression.type=lz4 applies to a topic without an override', async () => {
