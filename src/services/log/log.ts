@@ -510,7 +510,7 @@ export class Log {
     if (batches.length === 0) throw new CorruptRecordError(`The append to ${this.tpString} contains no complete record batch`);
     // Kafka trims trailing bytes that do not form a whole batch.
     let data = validBytes === records.length ? records : records.subarray(0, validBytes);
-    const recompressed = recompressForAppend(batches, config.compressionType);
+    const recompressed = recompressForAppend(batches, config);
     if (recompressed !== null) {
       data = recompressed.data;
       batches = recompressed.batches;

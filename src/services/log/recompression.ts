@@ -10,8 +10,9 @@
  * Zstd as target is accepted whatever the Produce version (Kafka only refuses it for inter.broker.protocol.version
  * < 2.1; old consumers then get UNSUPPORTED_COMPRESSION_TYPE from Fetch < v10).
  */
-import { compressRecordBatch } from './record-conversion.js';
+import type { LogConfig } from './log-config.js';
 import { buildRecordBatch, CompressionType, RecordBatch } from './record-batch.js';
+import { compressRecordBatch } from './record-conversion.js';
 
 const TARGETS: Readonly<Record<string, CompressionType>> = {
   uncompressed: CompressionType.None,
@@ -26,8 +27,17 @@ export function targetCompression(compressionType: string, source: CompressionTy
   return TARGETS[compressionType] ?? source;
 }
 
+/** The codec level of `compression.<codec>.level` (Kafka `Compression.of(type).level(...)`; lz4 keeps its default). */
+function levelOf(target: CompressionType, config: CompressionLevels): number | undefined {
+  if (target === CompressionType.Gzip) return config.compressionGzipLevel;
+  if (target === CompressionType.Zstd) return config.compressionZstdLevel;
+  return undefined;
+}
+
+export type CompressionLevels = Pick<LogConfig, 'compressionGzipLevel' | 'compressionZstdLevel'>;
+
 /** One v2 batch rebuilt with `target`: base offset 0, the batch's producer fields, timestamps and records. */
-export function recompressBatch(batch: RecordBatch, target: CompressionType): Buffer {
+export function recompressBatch(batch: RecordBatch, target: CompressionType, levels?: CompressionLevels): Buffer {
   const records = batch.toRecords().map((r, i) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers, offsetDelta: i }));
   const rebuilt = buildRecordBatch({
     records,
@@ -37,7 +47,7 @@ export function recompressBatch(batch: RecordBatch, target: CompressionType): Bu
     baseSequence: batch.baseSequence,
     isTransactional: batch.isTransactional,
   });
-  return compressRecordBatch(rebuilt, target);
+  return compressRecordBatch(rebuilt, target, { level: levels && levelOf(target, levels) });
 }
 
 /** The batches of one append after recompression (views over {@link data}, the bytes to write). */
@@ -51,7 +61,11 @@ export interface RecompressedAppend {
  * the target of `compressionType`. Returns null when every batch stays as it is (always for `producer`: one string
  * comparison, the fast path).
  */
-export function recompressForAppend(batches: readonly RecordBatch[], compressionType: string): RecompressedAppend | null {
+export function recompressForAppend(
+  batches: readonly RecordBatch[],
+  config: Pick<LogConfig, 'compressionType'> & CompressionLevels,
+): RecompressedAppend | null {
+  const compressionType = config.compressionType;
   if (compressionType === 'producer') return null;
   let parts: Buffer[] | null = null;
   for (let i = 0; i < batches.length; i++) {
@@ -61,7 +75,7 @@ export function recompressForAppend(batches: readonly RecordBatch[], compression
     const keep = target === source || b.isControlBatch;
     if (keep && parts === null) continue;
     parts ??= batches.slice(0, i).map(slice);
-    parts.push(keep ? slice(b) : recompressBatch(b, target));
+    parts.push(keep ? slice(b) : recompressBatch(b, target, config));
   }
   if (parts === null) return null;
   const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);

@@ -113,6 +113,25 @@ describe('compression.type recompresses leader appends (LogValidator)', () => {
     expect(pyDecode(segment()).map((b) => [b.compression, b.producerId, b.baseSequence])).toEqual([[4, 77, 0], [4, 77, 3]]);
   });
 
+  it('compression.gzip.level and compression.zstd.level set the level of the rebuilt batch', async () => {
+    const value = hex(Array.from({ length: 4000 }, (_, i) => `word${(i * 7919) % 613} `).join(''));
+    const [plain] = pyEncodeBatches([{ records: [{ offset: 0, timestamp: NOW, key: null, value }] }]);
+    const stored = async (o: Partial<LogConfig>) => {
+      const { log, segment } = await newLog(o);
+      log.appendAsLeader(Buffer.from(plain!), 0);
+      const [b] = pyDecode(segment());
+      expect(b!.records[0]!.value).toBe(value);
+      return segment();
+    };
+    const gz1 = await stored({ compressionType: 'gzip', compressionGzipLevel: 1 });
+    const gz9 = await stored({ compressionType: 'gzip', compressionGzipLevel: 9 });
+    // gzip header XFL (byte 8 of the member, after the 61-byte batch header): 4 = fastest, 2 = maximum compression
+    expect([gz1[61 + 8], gz9[61 + 8]]).toEqual([4, 2]);
+    const zs1 = await stored({ compressionType: 'zstd', compressionZstdLevel: 1 });
+    const zs19 = await stored({ compressionType: 'zstd', compressionZstdLevel: 19 });
+    expect(zs19.length).toBeLessThan(zs1.length);
+  });
+
   it('a rebuilt batch over max.message.bytes is RecordTooLarge (its size changed)', async () => {
     const big = { offset: 0, timestamp: NOW, key: null, value: hex('a'.repeat(5000)) };
     const [gz] = pyEncodeBatches([{ compression: 1, records: [big] }]);
