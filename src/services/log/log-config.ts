@@ -55,6 +55,10 @@ export interface LogConfig {
   readonly maxCompactionLagMs: number;
   /** `compression.type` (compression.type): producer, uncompressed, gzip, snappy, lz4 or zstd. */
   readonly compressionType: string;
+  /** `compression.gzip.level` (compression.gzip.level): gzip level when recompressing, -1 = codec default. */
+  readonly compressionGzipLevel: number;
+  /** `compression.zstd.level` (compression.zstd.level): zstd level when recompressing. */
+  readonly compressionZstdLevel: number;
   /** `message.downconversion.enable` (log.message.downconversion.enable): Fetch v0–v3 may down-convert. */
   readonly messageDownconversionEnable: boolean;
 }
@@ -83,6 +87,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   minCompactionLagMs: 0,
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   compressionType: 'producer',
+  compressionGzipLevel: -1,
+  compressionZstdLevel: 3,
   messageDownconversionEnable: true,
 });
 
@@ -127,6 +133,8 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     minCompactionLagMs: tryGet(() => config.getLong('log.cleaner.min.compaction.lag.ms'), d.minCompactionLagMs),
     maxCompactionLagMs: tryGet(() => config.getLong('log.cleaner.max.compaction.lag.ms'), d.maxCompactionLagMs),
     compressionType: tryGet(() => config.getString('compression.type') ?? d.compressionType, d.compressionType),
+    compressionGzipLevel: tryGet(() => config.getInt('compression.gzip.level'), d.compressionGzipLevel),
+    compressionZstdLevel: tryGet(() => config.getInt('compression.zstd.level'), d.compressionZstdLevel),
     messageDownconversionEnable: tryGet(() => config.getBoolean('log.message.downconversion.enable'), d.messageDownconversionEnable),
   });
 }
@@ -157,6 +165,13 @@ function parseBool(v: string): boolean {
 function parseRatio(v: string): number {
   const n = Number(v.trim());
   if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`Invalid value ${v}: value must be between 0 and 1`);
+  return n;
+}
+
+/** A codec level within [min, max] (or `extra`, the codec default), as the broker key's validator. */
+function parseLevel(v: string, min: number, max: number, extra?: number): number {
+  const n = parseInt32(v, null);
+  if (n !== extra && (n < min || n > max)) throw new Error(`Invalid value ${v}: value must be between ${min} and ${max}${extra === undefined ? '' : ` or ${extra}`}`);
   return n;
 }
 
@@ -196,6 +211,8 @@ const TOPIC_KEYS: Record<string, Setter> = {
     if (!BROKER_COMPRESSION_TYPES.includes(v)) throw new Error(`Invalid value ${v}: String must be one of: ${BROKER_COMPRESSION_TYPES.join(', ')}`);
     c.compressionType = v;
   },
+  'compression.gzip.level': (c, v) => (c.compressionGzipLevel = parseLevel(v, 1, 9, -1)),
+  'compression.zstd.level': (c, v) => (c.compressionZstdLevel = parseLevel(v, -131072, 22)),
   'message.downconversion.enable': (c, v) => (c.messageDownconversionEnable = parseBool(v)),
 };
 

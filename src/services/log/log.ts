@@ -29,6 +29,7 @@ import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata
 import { CheckpointFileError } from './checkpoint-file.js';
 import { PartitionMetadataError } from './partition-metadata-file.js';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
+import { recompressForAppend } from './recompression.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
@@ -472,13 +473,14 @@ export class Log {
   // -------------------------------------------------------------------------------------------- append
 
   /**
-   * Leader append (Kafka `appendAsLeader` with `LogValidator` for magic 2, uncompressed or compressed batches
-   * kept as they are): validates, assigns offsets in place, rolls, appends, maybe flushes.
+   * Leader append (Kafka `appendAsLeader` with `LogValidator` for magic 2: batches kept as they are, or rebuilt
+   * with the topic's `compression.type` when it is not `producer`, see recompression.ts): validates, assigns
+   * offsets in place, rolls, appends, maybe flushes.
    */
   appendAsLeader(records: Buffer, leaderEpoch: number): LogAppendInfo {
     this.checkUsable();
     const config = this._config;
-    const batches: RecordBatch[] = [];
+    let batches: RecordBatch[] = [];
     let validBytes = 0;
     let recordCount = 0;
     for (;;) {
@@ -507,10 +509,16 @@ export class Log {
     }
     if (batches.length === 0) throw new CorruptRecordError(`The append to ${this.tpString} contains no complete record batch`);
     // Kafka trims trailing bytes that do not form a whole batch.
-    const data = validBytes === records.length ? records : records.subarray(0, validBytes);
-    if (validBytes > config.segmentBytes) {
+    let data = validBytes === records.length ? records : records.subarray(0, validBytes);
+    const recompressed = recompressForAppend(batches, config);
+    if (recompressed !== null) {
+      data = recompressed.data;
+      batches = recompressed.batches;
+      this.checkRecompressedSizes(batches);
+    }
+    if (data.length > config.segmentBytes) {
       throw new RecordBatchTooLargeError(
-        `The size of this message set (${validBytes}) exceeds the log segment size (${config.segmentBytes}) of ${this.tpString}.`,
+        `The size of this message set (${data.length}) exceeds the log segment size (${config.segmentBytes}) of ${this.tpString}.`,
       );
     }
 
@@ -540,7 +548,7 @@ export class Log {
       return { firstOffset: producerAppends.firstOffset, lastOffset: producerAppends.lastOffset, logAppendTime: producerAppends.timestamp, logStartOffset: this._logStartOffset, recordCount: 0 };
     }
     this.io(() => {
-      const segment = this.maybeRoll(validBytes, maxTs, lastOffset, now);
+      const segment = this.maybeRoll(data.length, maxTs, lastOffset, now);
       segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
       if (leaderEpoch >= 0 && leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(leaderEpoch, firstOffset);
     });
@@ -549,6 +557,17 @@ export class Log {
     this._highWatermark = offset;
     if (this.nextOffset - this._recoveryPoint >= BigInt(config.flushMessages)) this.flush();
     return { firstOffset, lastOffset, logAppendTime: logAppend ? now : -1, logStartOffset: this._logStartOffset, recordCount };
+  }
+
+  /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */
+  private checkRecompressedSizes(batches: readonly RecordBatch[]): void {
+    for (const b of batches) {
+      if (b.sizeInBytes > this._config.maxMessageBytes) {
+        throw new RecordTooLargeError(
+          `Message batch size is ${b.sizeInBytes} bytes in append to partition ${this.tpString} which exceeds the maximum configured size of ${this._config.maxMessageBytes}.`,
+        );
+      }
+    }
   }
 
   /**

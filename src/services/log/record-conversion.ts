@@ -5,7 +5,7 @@
  * - {@link upConvertForAppend}: `LogValidator`'s conversion of a Produce v0–v2 message set to the log's format v2;
  * - {@link buildLegacyMessageSet}: `MemoryRecordsBuilder` for magic 0/1 (the writer beside legacy-records.ts' reader).
  */
-import { compress } from './compression.js';
+import { compress, type CompressOptions } from './compression.js';
 import { crc32c } from './crc32c.js';
 import { crc32, iterateLogBatches, LegacyRecordBatch, type LegacyRecord, RECORD_OVERHEAD_V0, RECORD_OVERHEAD_V1 } from './legacy-records.js';
 import {
@@ -142,9 +142,9 @@ export function downConvert(records: Buffer, toMagic: 0 | 1, firstOffset: bigint
 }
 
 /** An uncompressed v2 batch with its records section compressed by `type` (attributes, length and CRC updated). */
-export function compressRecordBatch(batch: Buffer, type: CompressionType): Buffer {
+export function compressRecordBatch(batch: Buffer, type: CompressionType, options: CompressOptions = {}): Buffer {
   if (type === CompressionType.None) return batch;
-  const body = compress(type, batch.subarray(RECORD_BATCH_OVERHEAD));
+  const body = compress(type, batch.subarray(RECORD_BATCH_OVERHEAD), options);
   const out = Buffer.alloc(RECORD_BATCH_OVERHEAD + body.length);
   batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
   body.copy(out, RECORD_BATCH_OVERHEAD);

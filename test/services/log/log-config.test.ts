@@ -11,6 +11,7 @@ describe('LogConfig', () => {
       'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
       'log.preallocate': 'true', 'log.cleaner.delete.retention.ms': '5000', 'log.cleaner.min.cleanable.ratio': '0.2',
       'log.cleaner.min.compaction.lag.ms': '7', 'log.cleaner.max.compaction.lag.ms': '8000', 'compression.type': 'lz4', 'log.message.downconversion.enable': 'false',
+      'compression.gzip.level': '2', 'compression.zstd.level': '-5',
     }));
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
@@ -19,6 +20,7 @@ describe('LogConfig', () => {
       messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
       fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
       deleteRetentionMs: 5000, minCleanableRatio: 0.2, minCompactionLagMs: 7, maxCompactionLagMs: 8000, compressionType: 'lz4', messageDownconversionEnable: false,
+      compressionGzipLevel: 2, compressionZstdLevel: -5,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);
@@ -46,12 +48,14 @@ describe('LogConfig', () => {
     const c = logConfigWithOverrides(base, {
       'segment.bytes': '5000', 'segment.ms': '60000', 'retention.ms': '-1', 'max.message.bytes': '99', 'flush.messages': '1',
       'cleanup.policy': 'compact', 'message.timestamp.type': 'bogus', 'segment.index.bytes': 'abc', 'unclean.leader.election.enable': 'true',
-      'compression.type': 'zstd', 'message.downconversion.enable': 'false',
+      'compression.type': 'zstd', 'message.downconversion.enable': 'false', 'compression.gzip.level': '9', 'compression.zstd.level': '19',
     }, errors);
-    expect([c.compressionType, c.messageDownconversionEnable]).toEqual(['zstd', false]);
+    expect([c.compressionType, c.messageDownconversionEnable, c.compressionGzipLevel, c.compressionZstdLevel]).toEqual(['zstd', false, 9, 19]);
     const bad: LogConfigError[] = [];
-    expect(logConfigWithOverrides(base, { 'compression.type': 'brotli', 'message.downconversion.enable': 'yes' }, bad)).toMatchObject({ compressionType: 'producer', messageDownconversionEnable: true });
-    expect(bad.map((e) => e.key)).toEqual(['compression.type', 'message.downconversion.enable']);
+    expect(logConfigWithOverrides(base, { 'compression.type': 'brotli', 'message.downconversion.enable': 'yes', 'compression.gzip.level': '0', 'compression.zstd.level': '23' }, bad))
+      .toMatchObject({ compressionType: 'producer', messageDownconversionEnable: true, compressionGzipLevel: -1, compressionZstdLevel: 3 });
+    expect(bad.map((e) => e.key)).toEqual(['compression.type', 'message.downconversion.enable', 'compression.gzip.level', 'compression.zstd.level']);
+    expect(logConfigWithOverrides(base, { 'compression.gzip.level': '-1' }, bad).compressionGzipLevel).toBe(-1);
     expect(c.segmentBytes).toBe(5000);
     expect(c.segmentMs).toBe(60000);
     expect(c.retentionMs).toBe(-1);
