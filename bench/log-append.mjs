@@ -40,6 +40,7 @@ try {
   const dms = performance.now() - td;
   dlog.close();
   lat.sort((x, y) => x - y);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(3);
   // Idempotent producer vs plain: each batch gets a new sequence (or timestamp) and CRC in both loops, so the
   // difference is the producer-state check and update. `--no-idempotent` for builds without producer state.
   const pair = [];
