@@ -21,6 +21,10 @@ import { logDirFailureChannelMachine } from '../machines/log-dir-failure-channel
 import { featureListenerMachine } from '../machines/feature-listener.js';
 import { controllerMachine } from '../machines/controller.js';
 import { dynamicConfigMachine } from '../machines/dynamic-config.js';
+import { logManagerMachine } from '../machines/log-manager.js';
+import { logCleanerMachine } from '../machines/log-cleaner.js';
+import { socketServerMachine } from '../machines/socket-server.js';
+import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
   majordomo: majordomoMachine,
@@ -29,6 +33,12 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   featureListener: featureListenerMachine,
   controller: controllerMachine,
   dynamicConfig: dynamicConfigMachine,
+  logManager: logManagerMachine,
+  logCleaner: logCleanerMachine,
+  socketServer: socketServerMachine,
+  groupCoordinator: groupCoordinatorMachine,
+  // one consumer group, spawned per group by the coordinator (Kafka's classic GroupMetadata states)
+  group: classicGroupMachine,
 });
 
 const USAGE = `Usage: rafka machines --export DIR [--format definition|config]

@@ -13,7 +13,10 @@ const dirs: string[] = [];
 const tmp = async () => { const d = await mkdtemp(join(tmpdir(), 'rafka-machines-')); dirs.push(d); return d; };
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-const NAMES = ['majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig'];
+const NAMES = [
+  'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
+  'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group',
+];
 
 /** Every state key anywhere under `states`. */
 function stateKeys(node: { states?: Record<string, unknown> }, out: string[] = []): string[] {
@@ -41,6 +44,11 @@ describe('rafka machines', () => {
       featureListener: ['initializing', 'watching', 'reading', 'incompatible', 'failed'],
       controller: ['electing', 'retrying', 'decided', 'active', 'standby', 'resigning', 'resigned'],
       dynamicConfig: ['processing', 'retrying', 'watching'],
+      logManager: ['validatingDirs', 'created', 'loadingLogs', 'running', 'shuttingDown'],
+      logCleaner: ['checkingEnabled', 'starting', 'cleaning', 'idle', 'backingOff', 'stopping', 'stopped', 'disabled'],
+      socketServer: ['binding', 'listening', 'draining', 'closed', 'failed'],
+      groupCoordinator: ['loading', 'running', 'stopped'],
+      group: ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'],
     };
     for (const [name, states] of Object.entries(expectStates)) {
       const j = JSON.parse(await readFile(join(target, `${name}.json`), 'utf8'));
