@@ -66,48 +66,39 @@ static inline uint32_t shift(uint32_t table[4][256], uint32_t crc) {
 #if defined(__x86_64__) || defined(__i386__)
 #define HAVE_SSE42_PATH 1
 
+/*
+ * One round over 3 * block bytes at *p: three streams of `block` bytes each, joined by shifting. Advances *p and
+ * *len. Inlined with a constant block size, so each caller gets its own unrolled loop.
+ */
+__attribute__((target("sse4.2"), always_inline)) static inline uint64_t crc3way(uint64_t c0, const uint8_t **pp, size_t *len, size_t block, uint32_t table[4][256]) {
+  const uint8_t *p = *pp;
+  uint64_t c1 = 0, c2 = 0;
+  const uint8_t *end = p + block;
+  do {
+    uint64_t a, b, c;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + block, 8);
+    memcpy(&c, p + 2 * block, 8);
+    c0 = __builtin_ia32_crc32di(c0, a);
+    c1 = __builtin_ia32_crc32di(c1, b);
+    c2 = __builtin_ia32_crc32di(c2, c);
+    p += 8;
+  } while (p < end);
+  c0 = shift(table, (uint32_t)c0) ^ (uint32_t)c1;
+  c0 = shift(table, (uint32_t)c0) ^ (uint32_t)c2;
+  *pp = p + 2 * block;
+  *len -= 3 * block;
+  return c0;
+}
+
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p, size_t len) {
   uint64_t c0 = crc;
   while (len > 0 && ((uintptr_t)p & 7) != 0) {
     c0 = __builtin_ia32_crc32qi((uint32_t)c0, *p++);
     len--;
   }
-  while (len >= 3 * LONG_BLOCK) {
-    uint64_t c1 = 0, c2 = 0;
-    const uint8_t *end = p + LONG_BLOCK;
-    do {
-      uint64_t a, b, c;
-      memcpy(&a, p, 8);
-      memcpy(&b, p + LONG_BLOCK, 8);
-      memcpy(&c, p + 2 * LONG_BLOCK, 8);
-      c0 = __builtin_ia32_crc32di(c0, a);
-      c1 = __builtin_ia32_crc32di(c1, b);
-      c2 = __builtin_ia32_crc32di(c2, c);
-      p += 8;
-    } while (p < end);
-    c0 = shift(shift_long, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(shift_long, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 2 * LONG_BLOCK;
-    len -= 3 * LONG_BLOCK;
-  }
-  while (len >= 3 * SHORT_BLOCK) {
-    uint64_t c1 = 0, c2 = 0;
-    const uint8_t *end = p + SHORT_BLOCK;
-    do {
-      uint64_t a, b, c;
-      memcpy(&a, p, 8);
-      memcpy(&b, p + SHORT_BLOCK, 8);
-      memcpy(&c, p + 2 * SHORT_BLOCK, 8);
-      c0 = __builtin_ia32_crc32di(c0, a);
-      c1 = __builtin_ia32_crc32di(c1, b);
-      c2 = __builtin_ia32_crc32di(c2, c);
-      p += 8;
-    } while (p < end);
-    c0 = shift(shift_short, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(shift_short, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 2 * SHORT_BLOCK;
-    len -= 3 * SHORT_BLOCK;
-  }
+  while (len >= 3 * LONG_BLOCK) c0 = crc3way(c0, &p, &len, LONG_BLOCK, shift_long);
+  while (len >= 3 * SHORT_BLOCK) c0 = crc3way(c0, &p, &len, SHORT_BLOCK, shift_short);
   while (len >= 8) {
     uint64_t a;
     memcpy(&a, p, 8);
