@@ -542,9 +542,14 @@ export class LogManager {
   deleteTopic(topic: string): number {
     let n = 0;
     for (const l of this.logsWithFuture()) if (l.topic === topic && this.deleteLog(topic, l.partition)) n++;
-    this.topicConfigCache.delete(topic);
-    this.opts.topicConfigs?.delete(topic); // a topic re-created under this name starts from its own /config/topics
+    this.forgetTopicConfig(topic);
     return n;
+  }
+
+  /** A deleted topic's overrides go: a topic re-created under this name starts from its own /config/topics. */
+  forgetTopicConfig(topic: string): void {
+    this.topicConfigCache.delete(topic);
+    this.opts.topicConfigs?.delete(topic);
   }
 
   // -------------------------------------------------------------------------------------------- periodic tasks

@@ -86,6 +86,14 @@ export class ReplicaManager implements ReplicaView {
     return { errorCode: ErrorCode.NONE, deletedPartitions };
   }
 
+  /** Topics whose last hosted partition StopReplica deleted: the LogManager forgets their overrides (Kafka reads them per log creation). */
+  private forgetDeletedTopicConfigs(c: StopReplicaControl): void {
+    const topics = new Set(c.partitions.filter((p) => p.deletePartition).map((p) => p.topicName));
+    if (topics.size === 0) return;
+    for (const h of this.hosted.values()) topics.delete(h.topic);
+    for (const t of topics) this.logs?.forgetTopicConfig(t);
+  }
+
   /** ReplicaManager.stopReplicas: stop hosting (and with deletePartition delete the log of) each partition. */
   stopReplicas(c: StopReplicaControl): ControlResult {
     if (this.fromOldController(c, `Ignoring StopReplica request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`)) {
@@ -113,6 +121,7 @@ export class ReplicaManager implements ReplicaView {
       }
       error(ErrorCode.NONE);
     }
+    this.forgetDeletedTopicConfigs(c);
     this.log.info({ controllerId: c.controllerId, partitions: c.partitions.length, deleted: c.partitions.filter((p) => p.deletePartition).length },
       `Handled StopReplica request from controller ${c.controllerId} for ${c.partitions.length} partitions`);
     return { errorCode: ErrorCode.NONE, partitionErrors };

@@ -174,6 +174,16 @@ describe('StopReplica (5)', () => {
     expect(await produce(b, 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('forgets a deleted topic\'s config overrides once its last hosted partition is deleted (a re-created topic reads its own)', async () => {
+    await call(b.handler, ApiKey.LeaderAndIsr, 7, leaderAndIsr());
+    b.logs.updateTopicConfig('t', { 'retention.ms': '1234' });
+    const stop = (partitions: number[]) => call(b.handler, ApiKey.StopReplica, 4, { controllerId: 1, controllerEpoch: 5, brokerEpoch: 100n, topicStates: [{ topicName: 't', partitionStates: partitions.map((p) => ({ partitionIndex: p, leaderEpoch: -2, deletePartition: true })) }] });
+    await stop([0]);
+    expect(b.logs.hasTopicConfig('t'), 'partition 1 is still hosted').toBe(true);
+    await stop([1]);
+    expect(b.logs.hasTopicConfig('t')).toBe(false);
+  });
+
   it('fences an older leader epoch and refuses stale broker / controller epochs', async () => {
     await leadAndUpdate(b, leaderAndIsr({ topicStates: [{ topicName: 't', topicId: TOPIC_UUID, partitionStates: [partitionState(0, ME, 4)] }] }));
     const fenced = await call(b.handler, ApiKey.StopReplica, 3, { controllerId: 1, controllerEpoch: 5, brokerEpoch: 100n, topicStates: [{ topicName: 't', partitionStates: [{ partitionIndex: 0, leaderEpoch: 3, deletePartition: false }] }] });
