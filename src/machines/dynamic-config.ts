@@ -14,7 +14,7 @@ import type { KafkaConfig } from '../config/kafka-config.js';
 import { readConfigChanges, type ConfigChangeBatch } from '../services/zookeeper/config-change-notifications.js';
 import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
-import { getEntityConfig } from '../services/zookeeper/kafka-zk-client.js';
+import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 
 export interface DynamicConfigInput { handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger }
 
@@ -36,8 +36,7 @@ export const dynamicConfigMachine = setup({
       const mine = batch.changes.some((c) => c.type === 'brokers' && (c.name === DEFAULT_ENTITY || c.name === String(input.brokerId)));
       const load = mine ? await loadDynamicBrokerConfig(zk, input.brokerId, input.staticProps, input.config) : null;
       const names = [...new Set(batch.changes.filter((c) => c.type === 'topics').map((c) => c.name))];
-      const topics = [];
-      for (const topic of names) topics.push({ topic, overrides: await getEntityConfig(zk, 'topics', topic) });
+      const topics = [...(await readTopicConfigs(zk, names))].map(([topic, overrides]) => ({ topic, overrides }));
       return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>
@@ -47,10 +46,8 @@ export const dynamicConfigMachine = setup({
     apply: enqueueActions(({ context, enqueue }, r: ProcessResult) => {
       for (const s of r.batch.skipped) context.log.error({ notification: s.node, err: s.error }, 'Skipping config change notification');
       enqueue.assign({ lastSequence: r.batch.lastSequence });
-      for (const t of r.topics) {
-        context.log.info({ topic: t.topic, configs: t.overrides }, `Processing override for entityPath: topics/${t.topic} with config: ${JSON.stringify(t.overrides)}`);
-        enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
-      }
+      // logged by the parent when applied ("Processed topic config change"), whichever path brought it
+      for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
       if (!r.load) return;
       for (const i of r.load.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
       if (r.load.changed.length === 0) return;

@@ -286,7 +286,5 @@ export async function readTopicConfigs(zk: ZkSession, topics: string[]): Promise
 }
 
 export async function getAllTopicConfigs(zk: ZkSession): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const topic of await getAllTopics(zk)) out.set(topic, await getEntityConfig(zk, 'topics', topic));
-  return out;
+  return readTopicConfigs(zk, await getAllTopics(zk));
 }

@@ -610,7 +610,7 @@ describe('recovery in worker threads (compiled JavaScript)', () => {
 });
 
 describe('LogManager config changes', () => {
-  it('updateTopicConfig applies overrides to the topic\'s logs at once; reconfigureDefaultLogConfig changes the defaults under them', async () => {
+  it('updateTopicConfig applies overrides to the topic\'s logs at once; updateBrokerDefaults changes the defaults under them', async () => {
     const dir = await makeTmpDir();
     cleanup.push(dir);
     const { m } = await manager([dir]);
