@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
-  CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, PRODUCER_ID_OFFSET, RecordBatch, TimestampType, buildRecordBatch,
+  CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType, buildRecordBatch,
   type BatchView,
 } from './record-batch.js';
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
@@ -579,7 +579,7 @@ export class Log {
   private analyzeAndValidateProducerState(batches: readonly RecordBatch[], logAppendTime: number): ProducerAppendInfo[] | BatchMetadata | null {
     let updates: ProducerAppendInfo[] | null = null;
     for (const b of batches) {
-      if (b.buffer.readInt32BE(b.position + PRODUCER_ID_OFFSET) < 0) continue;
+      if (!b.hasProducerId) continue;
       // LogValidator's client checks for batches with a producer id (markers always carry one)
       if (b.isControlBatch) throw new InvalidRecordError(`Clients are not allowed to write control records in topic partition ${this.tpString}`);
       const firstSeq = b.baseSequence;
@@ -837,8 +837,8 @@ export class Log {
       while (start >= 0 && candidates[start]!.time > timestamp) start--;
     }
     const picked: bigint[] = [];
-    for (let i = start; i >= 0 && picked.length < maxNumOffsets; i--) picked.push(candidates[i]!.offset);
-    return picked.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+    for (let i = start; i >= 0 && picked.length < maxNumOffsets; i--) picked.push(candidates[i]!.offset); // newest first: candidates ascend
+    return picked;
   }
 
   // -------------------------------------------------------------------------------------------- retention
@@ -875,12 +875,7 @@ export class Log {
 
   private removeSegments(toRemove: LogSegment[]): void {
     if (this.pendingProducerLoad !== null) this.producerState(); // its snapshot may be among those deleted below
-    const files: string[] = [];
-    for (const s of toRemove) {
-      s.closeHandlers();
-      s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
-      for (const f of [s.logFile, s.offsetIndexFile, s.timeIndexFile, s.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
-    }
+    this.scheduleSegmentDeletion(toRemove);
     this.segments = this.segments.slice(toRemove.length);
     const newStart = this.segments[0]!.baseOffset;
     if (newStart > this._logStartOffset) this._logStartOffset = newStart;
@@ -888,8 +883,6 @@ export class Log {
     if (this._highWatermark < this._logStartOffset) this._highWatermark = this._logStartOffset;
     this.epochCache.truncateFromStart(this._logStartOffset);
     for (const s of listProducerSnapshots(this._dir)) if (s.offset < this._logStartOffset) fs.rmSync(s.file, { force: true });
-    if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
-    else for (const f of files) fs.rmSync(f, { force: true });
   }
 
   /** DeleteRecords: move the log start offset up (never past the high watermark); deletes covered segments on the next retention run. */

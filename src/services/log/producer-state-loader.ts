@@ -6,7 +6,7 @@
  * close, so usually only the active segment is scanned).
  */
 import fs from 'node:fs';
-import { MAGIC_V2, PRODUCER_ID_OFFSET, type RecordBatch } from './record-batch.js';
+import { MAGIC_V2, type RecordBatch } from './record-batch.js';
 import type { LogSegment } from './log-segment.js';
 import { CorruptSnapshotError, readProducerSnapshot } from './producer-state.js';
 import type { ProducerStateManager } from './producer-state-manager.js';
@@ -63,7 +63,7 @@ export function replayProducerBatches(psm: ProducerStateManager, segments: reado
     for (const e of seg.batchesFrom(start, { withData: false })) {
       const b = e.batch as RecordBatch;
       if (b.baseOffset >= to) return applied;
-      if (e.magic < MAGIC_V2 || b.buffer.readInt32BE(b.position + PRODUCER_ID_OFFSET) < 0) continue;
+      if (e.magic < MAGIC_V2 || !b.hasProducerId) continue;
       if (b.lastOffset < from) continue;
       psm.loadBatch(b, b.baseOffset, b.lastOffset);
       applied++;

@@ -191,12 +191,11 @@ export interface ProducerBatchInfo {
 
 /**
  * Kafka `ProducerStateManager` (without transaction index / LSO tracking: transactions are not served yet).
- * `lastMapOffset` is the offset up to which the map reflects the log; `lastSnapOffset` that of the newest snapshot.
+ * `lastMapOffset` is the offset up to which the map reflects the log (the Log tracks its newest snapshot).
  */
 export class ProducerStateManager {
   readonly producers = new Map<bigint, ProducerStateEntry>();
   lastMapOffset = 0n;
-  lastSnapOffset = 0n;
 
   constructor(readonly topicPartition: string, private readonly producerIdExpirationMs: () => number) {}
 
@@ -235,7 +234,6 @@ export class ProducerStateManager {
       const entry = ProducerStateEntry.fromSnapshotEntry(e);
       if (!this.isProducerExpired(now, entry)) this.producers.set(entry.producerId, entry);
     }
-    this.lastSnapOffset = snapshotOffset;
     this.lastMapOffset = snapshotOffset;
   }
 

@@ -67,11 +67,11 @@ export enum TimestampType {
   LogAppendTime = 1,
 }
 
-const COMPRESSION_CODEC_MASK = 0x07;
+export const COMPRESSION_CODEC_MASK = 0x07;
 const TIMESTAMP_TYPE_MASK = 0x08;
 const TRANSACTIONAL_FLAG_MASK = 0x10;
 const CONTROL_FLAG_MASK = 0x20;
-const DELETE_HORIZON_FLAG_MASK = 0x40;
+export const DELETE_HORIZON_FLAG_MASK = 0x40;
 
 // ------------------------------------------------------------------------------------------------ errors
 
@@ -208,8 +208,9 @@ export class RecordBatch implements BatchView {
     const delta = this.lastOffsetDelta;
     return base > 0x7fffffff - delta ? delta - (0x7fffffff - base) - 1 : base + delta;
   }
+  /** producerId ≥ 0, from the int32 holding its sign (no BigInt: this is read for every appended batch). */
   get hasProducerId(): boolean {
-    return this.producerId > NO_PRODUCER_ID;
+    return this.buffer.readInt32BE(this.position + PRODUCER_ID_OFFSET) >= 0;
   }
   get recordsCount(): number {
     return this.buffer.readInt32BE(this.position + RECORDS_COUNT_OFFSET);

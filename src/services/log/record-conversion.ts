@@ -9,7 +9,7 @@ import { compress, type CompressOptions } from './compression.js';
 import { crc32c } from './crc32c.js';
 import { crc32, iterateLogBatches, LegacyRecordBatch, type LegacyRecord, RECORD_OVERHEAD_V0, RECORD_OVERHEAD_V1 } from './legacy-records.js';
 import {
-  ATTRIBUTES_OFFSET, buildRecordBatch, CompressionType, CRC_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD, MAGIC_V0, MAGIC_V1, MAGIC_V2,
+  ATTRIBUTES_OFFSET, buildRecordBatch, COMPRESSION_CODEC_MASK, CompressionType, CRC_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD, MAGIC_V0, MAGIC_V1, MAGIC_V2,
   NO_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatch, TimestampType, writeInt64FromNumber,
 } from './record-batch.js';
 
@@ -149,7 +149,7 @@ export function compressRecordBatch(batch: Buffer, type: CompressionType, option
   batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
   body.copy(out, RECORD_BATCH_OVERHEAD);
   out.writeInt32BE(out.length - LOG_OVERHEAD, LENGTH_OFFSET);
-  out.writeInt16BE((out.readInt16BE(ATTRIBUTES_OFFSET) & ~0x07) | type, ATTRIBUTES_OFFSET);
+  out.writeInt16BE((out.readInt16BE(ATTRIBUTES_OFFSET) & ~COMPRESSION_CODEC_MASK) | type, ATTRIBUTES_OFFSET);
   out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET, out.length), CRC_OFFSET);
   return out;
 }

@@ -16,6 +16,7 @@ import type { Log } from '../log.js';
 import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../log-segment.js';
 import { CLEANED_FILE_SUFFIX, logFile, offsetIndexFile, timeIndexFile, txnIndexFile } from '../log-file-names.js';
+import { fsyncDir } from '../atomic-write.js';
 import { MAGIC_V2, type RecordBatch, type RecordCursor } from '../record-batch.js';
 import type { AbortedTxn } from '../transaction-index.js';
 import { CleanedTransactionMetadata } from './cleaned-transaction-metadata.js';
@@ -444,15 +445,6 @@ function lastRecordsOfActiveProducers(log: CleanableLog): LastRecords {
   const m: LastRecords = new Map();
   for (const e of log.producerEntries()) m.set(e.producerId, { lastDataOffset: e.lastOffset >= 0n ? e.lastOffset : null, producerEpoch: e.epoch });
   return m;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** A new segment `<base>.log.cleaned` (+ indexes) in the log's dir; stale `.cleaned` files of a crash are removed first. */

@@ -9,8 +9,9 @@
 import type { KafkaConfig } from '../../../config/kafka-config.js';
 import type { Logger } from '../../../logger.js';
 import { isIoError, KafkaStorageError, type Log } from '../log.js';
-import fs from 'node:fs';
 import { LogSegment } from '../log-segment.js';
+import { fsyncDir } from '../atomic-write.js';
+import { CLEANED_FILE_SUFFIX } from '../log-file-names.js';
 import { Cleaner, type CleanerStats, LogCleaningAbortedError, type LogToClean } from './cleaner.js';
 import { CleanJobError, CleanWorker } from './clean-worker.js';
 import { LogCleanerManager, tpOf } from './log-cleaner-manager.js';
@@ -200,7 +201,7 @@ export class LogCleaner {
     const old = oldBases.map((b) => byBase.get(b));
     if (old.some((s) => s === undefined)) return false;
     const cleaned = LogSegment.open(log.dir, cleanedBase, {
-      fileSuffix: '.cleaned', fileAlreadyExists: true, indexIntervalBytes: log.config.indexIntervalBytes, maxIndexSize: log.config.maxIndexSize,
+      fileSuffix: CLEANED_FILE_SUFFIX, fileAlreadyExists: true, indexIntervalBytes: log.config.indexIntervalBytes, maxIndexSize: log.config.maxIndexSize,
     });
     let swapped = false;
     this.opts.log.info({ topicPartition: tp, cleaned: String(cleanedBase), segments: oldBases.map(String) }, `Swapping in cleaned segment ${cleanedBase} for segment(s) ${oldBases.join(',')} in log ${tp}`);
@@ -213,12 +214,7 @@ export class LogCleaner {
     cleaned.releaseHandles();
     this.retire(old as LogSegment[], log.config.fileDeleteDelayMs);
     try {
-      const fh = await fs.promises.open(log.dir, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await fsyncDir(log.dir);
     } catch (e) {
       if (!log.isOffline && this.manager.cleaningState(tp) === 'inProgress') this.opts.onIoError(log.logDir, e as Error);
     }

@@ -15,15 +15,12 @@ import { compress } from '../compression.js';
 import { crc32c } from '../crc32c.js';
 import { LegacyRecordBatch } from '../legacy-records.js';
 import {
-  ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, CompressionType, CRC_OFFSET,
+  ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET, COMPRESSION_CODEC_MASK, DELETE_HORIZON_FLAG_MASK, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, CompressionType, CRC_OFFSET,
   LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, RECORDS_COUNT_OFFSET,
   type RecordBatch, type RecordCursor, TimestampType, writeInt64FromNumber,
 } from '../record-batch.js';
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../varint.js';
-
-const DELETE_HORIZON_FLAG = 0x40;
-const COMPRESSION_MASK = 0x07;
 
 /** Kafka `RecordFilter.BatchRetention`. */
 export type BatchRetention = 'DELETE' | 'DELETE_EMPTY' | 'RETAIN_EMPTY';
@@ -116,7 +113,7 @@ export function buildRetainedBatch(original: RecordBatch, kept: readonly KeptRec
   let maxTimestamp = NO_TIMESTAMP;
   if (logAppend) maxTimestamp = original.maxTimestamp;
   else for (const r of kept) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
-  const attrs = (original.attributes & ~DELETE_HORIZON_FLAG) | (deleteHorizonMs !== NO_TIMESTAMP ? DELETE_HORIZON_FLAG : 0);
+  const attrs = (original.attributes & ~DELETE_HORIZON_FLAG_MASK) | (deleteHorizonMs !== NO_TIMESTAMP ? DELETE_HORIZON_FLAG_MASK : 0);
   writeHeader(out, original, {
     attributes: attrs,
     baseTimestamp,
@@ -131,7 +128,7 @@ export function buildRetainedBatch(original: RecordBatch, kept: readonly KeptRec
 /** Kafka `DefaultRecordBatch.writeEmptyHeader`: the batch's offsets and producer fields, no records. */
 export function emptyBatchHeader(original: RecordBatch): Buffer {
   const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
-  const attrs = original.attributes & ~(COMPRESSION_MASK | DELETE_HORIZON_FLAG);
+  const attrs = original.attributes & ~(COMPRESSION_CODEC_MASK | DELETE_HORIZON_FLAG_MASK);
   writeHeader(out, original, { attributes: attrs, baseTimestamp: NO_TIMESTAMP, maxTimestamp: original.maxTimestamp, count: 0 });
   out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET, out.length), CRC_OFFSET);
   return out;
