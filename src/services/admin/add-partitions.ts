@@ -4,9 +4,8 @@
  * per new partition, each with partition 0's replication factor and no duplicates; otherwise new partitions are
  * spread rack-unaware starting at the broker of partition 0's first replica. Errors carry Kafka's messages.
  */
-import { assignReplicasToBrokers, InvalidPartitionsError } from './replica-assignment.js';
+import { assignReplicasToBrokers, InvalidPartitionsError, InvalidReplicaAssignmentError } from './replica-assignment.js';
 
-export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 export class BrokerNotAvailableError extends Error { override name = 'BrokerNotAvailableError'; }
 export class ReassignmentInProgressError extends Error { override name = 'ReassignmentInProgressError'; }
 

@@ -5,6 +5,7 @@
  */
 export class InvalidReplicationFactorError extends Error { override name = 'InvalidReplicationFactorError'; }
 export class InvalidPartitionsError extends Error { override name = 'InvalidPartitionsError'; }
+export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export function assignReplicasToBrokers(
   nPartitions: number, replicationFactor: number, brokerIds: number[],

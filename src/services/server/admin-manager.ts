@@ -5,13 +5,12 @@ import type { AdminView, ConfigEntityType, CreateTopicRequest, MetadataView } fr
 import { changeEntityConfig, createTopicWithAssignment, markTopicForDeletion, UnknownTopicOrPartitionError, writeTopicAssignment } from '../admin/admin-zk-client.js';
 import { newPartitionsAssignment, ReassignmentInProgressError } from '../admin/add-partitions.js';
 import { TopicPaths, TopicZNode } from '../zookeeper/zk-data-topics.js';
-import { assignReplicasToBrokers } from '../admin/replica-assignment.js';
+import { assignReplicasToBrokers, InvalidReplicaAssignmentError } from '../admin/replica-assignment.js';
 import { validateTopicName, validateTopicConfigs } from '../admin/topic-validation.js';
 import { getAllBrokers, getEntityConfig } from '../zookeeper/kafka-zk-client.js';
 
 export { InvalidConfigurationError } from '../admin/topic-validation.js';
 import { InvalidConfigurationError } from '../admin/topic-validation.js';
-export class InvalidReplicaAssignmentError extends Error { override name = 'InvalidReplicaAssignmentError'; }
 
 export class AdminManager implements AdminView {
   /**

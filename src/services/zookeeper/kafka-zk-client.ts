@@ -156,13 +156,7 @@ function waitForDeletion(zk: ZkSession, path: string, timeoutMs: number, signal?
 
 /** All registered brokers (for the duplicate-endpoint check before registering). */
 export async function getAllBrokers(zk: ZkSession): Promise<BrokerInfo[]> {
-  const ids = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerIds));
-  const out: BrokerInfo[] = [];
-  for (const id of ids) {
-    const node = await zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)));
-    if (node) out.push(BrokerIdZNode.decode(Number(id), node.data));
-  }
-  return out;
+  return (await getAllBrokersWithEpochs(zk)).map((b) => b.info);
 }
 
 /** Registered brokers with their broker epochs (the czxid of /brokers/ids/<id>, as Kafka's controller reads them). */
@@ -277,7 +271,6 @@ export async function getAllTopics(zk: ZkSession): Promise<string[]> {
   return retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerTopics));
 }
 
-/** /config/topics/<t> for every topic in /brokers/topics (LogManager.startup reads these). */
 /** `/config/topics/<t>` overrides of the given topics (empty for a topic without the znode). */
 export async function readTopicConfigs(zk: ZkSession, topics: string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
@@ -285,6 +278,7 @@ export async function readTopicConfigs(zk: ZkSession, topics: string[]): Promise
   return out;
 }
 
+/** /config/topics/<t> for every topic in /brokers/topics (LogManager.startup reads these). */
 export async function getAllTopicConfigs(zk: ZkSession): Promise<Map<string, Record<string, string>>> {
   return readTopicConfigs(zk, await getAllTopics(zk));
 }
