@@ -47,11 +47,6 @@ export class AdminManager implements AdminView {
     return a;
   }
 
-  /** /config/topics/<name> overrides (DescribeConfigs TOPIC, topic-level min.insync.replicas). */
-  async topicConfigs(name: string): Promise<Record<string, string>> {
-    return getEntityConfig(this.handle.current, 'topics', name);
-  }
-
   async deleteTopic(name: string): Promise<void> {
     await markTopicForDeletion(this.handle.current, name);
   }

@@ -46,7 +46,7 @@ describe('DescribeConfigs', () => {
   it('TOPIC: overrides and broker-derived defaults when the admin exposes topic configs', async () => {
     const fb = fakeBroker({ 'log.retention.hours': '24', 'num.partitions': '3' }, createRequestHandler);
     fb.addTopic('t', 1);
-    (fb.ctx.admin as unknown as { topicConfigs: (n: string) => Promise<Record<string, string>> }).topicConfigs = async () => ({ 'cleanup.policy': 'compact' });
+    fb.entityConfigs.set('topics/t', { 'cleanup.policy': 'compact' });
     const r = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't'), res(2, 'nope'), res(2, 'bad/name')], includeSynonyms: true, includeDocumentation: false });
     const by = new Map(r.results[0]!.configs.map((c) => [c.name, c]));
     expect(by.get('cleanup.policy')).toMatchObject({ value: 'compact', configSource: 1, readOnly: false });
@@ -61,9 +61,10 @@ describe('DescribeConfigs', () => {
     expect(r.results[2]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
-  it('TOPIC without a way to read overrides: an error, not guessed values', async () => {
+  it('TOPIC whose overrides cannot be read (ZooKeeper failing): an error, not guessed values', async () => {
     const fb = fakeBroker({}, createRequestHandler);
     fb.addTopic('t', 1);
+    fb.ctx.admin.entityConfigs = async () => { throw new Error('ZooKeeper request failed'); };
     const r = await call(fb.handler, ApiKey.DescribeConfigs, 1, { resources: [res(2, 't')], includeSynonyms: false });
     expect(r.results[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, configs: [] });
   });
@@ -87,7 +88,6 @@ describe('DescribeConfigs: dynamic broker configs', () => {
     ]);
     // a topic without an override shows where its default comes from: the cluster-wide dynamic layer
     fb.addTopic('t', 1);
-    (fb.ctx.admin as unknown as { topicConfigs: (n: string) => Promise<Record<string, string>> }).topicConfigs = async () => ({});
     const t = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't', ['retention.ms'])], includeSynonyms: true, includeDocumentation: false });
     expect(t.results[0]!.configs[0]).toMatchObject({ name: 'retention.ms', configSource: 3 });
     expect(t.results[0]!.configs[0]!.synonyms[0]).toEqual({ name: 'log.retention.ms', value: '60000', source: 3 });

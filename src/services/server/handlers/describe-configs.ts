@@ -8,9 +8,7 @@
  *   (DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG). BROKER "" → the cluster-wide dynamic defaults; another
  *   id → INVALID_REQUEST.
  * - TOPIC: the topic configs with the topic's overrides (source TOPIC_CONFIG) or the broker-derived defaults
- *   (Kafka's TopicConfigSynonyms). The overrides live in /config/topics/<name>, which the BrokerContext does not
- *   expose yet: when `ctx.admin` offers `topicConfigs(name)` ({@link TopicConfigReader}) it is used, otherwise
- *   topic resources are answered UNKNOWN_SERVER_ERROR with a message rather than with possibly wrong values.
+ *   (Kafka's TopicConfigSynonyms), the overrides read from /config/topics/<name> (`admin.entityConfigs`).
  *   Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; invalid name → INVALID_TOPIC_EXCEPTION.
  * - Other resource types (BROKER_LOGGER, …) → INVALID_REQUEST.
  * Broker values are those of `ctx.config()` (the effective config, dynamic layers applied by the config manager).
@@ -26,11 +24,6 @@ import { validateTopicName } from '../../admin/topic-validation.js';
 import { DEFAULT_ENTITY } from '../../zookeeper/zk-data.js';
 import type { BrokerContext } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
-
-/** Proposed AdminView extension: a topic's config overrides (the content of /config/topics/<name>). */
-export interface TopicConfigReader {
-  topicConfigs(name: string): Promise<Record<string, string>>;
-}
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.DescribeConfigs>['results']>[number];
 type Entry = NonNullable<Result['configs']>[number];
@@ -177,11 +170,9 @@ export function topicConfigEntries(config: KafkaConfig, overrides: Record<string
   });
 }
 
-/** The stored dynamic layers, when the admin can read them (the values in use are those of `ctx.config()`). */
+/** The stored dynamic layers (the values in use are those of `ctx.config()`). */
 async function dynamicLayers(ctx: BrokerContext, brokerId: number): Promise<DynamicLayers> {
-  const admin = ctx.admin as Partial<BrokerContext['admin']>;
-  if (typeof admin.entityConfigs !== 'function') return NO_DYNAMIC;
-  return { perBroker: await admin.entityConfigs('brokers', String(brokerId)), clusterDefault: await admin.entityConfigs('brokers', DEFAULT_ENTITY) };
+  return { perBroker: await ctx.admin.entityConfigs('brokers', String(brokerId)), clusterDefault: await ctx.admin.entityConfigs('brokers', DEFAULT_ENTITY) };
 }
 
 function failure(r: { resourceType: number; resourceName: string }, errorCode: number, errorMessage: string | null): Result {
@@ -212,11 +203,7 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
         return failure(r, ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessageOf(e));
       }
       if (!ctx.metadata.topic(r.resourceName)) return failure(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${r.resourceName}' does not exist.`);
-      const reader = ctx.admin as unknown as Partial<TopicConfigReader>;
-      if (typeof reader.topicConfigs !== 'function') {
-        return failure(r, ErrorCode.UNKNOWN_SERVER_ERROR, 'Topic config overrides are not available to the request handlers yet');
-      }
-      const overrides = await reader.topicConfigs.call(ctx.admin, r.resourceName);
+      const overrides = await ctx.admin.entityConfigs('topics', r.resourceName);
       return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags, await dynamicLayers(ctx, config.brokerId)));
     }
     case ResourceType.BROKER_LOGGER:
