@@ -427,8 +427,9 @@ export const majordomoMachine = setup({
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
+                // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
-                  (topic, configs) => self.getSnapshot().context.logManager?.updateTopicConfig(topic, configs)),
+                  (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
