@@ -20,8 +20,9 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks, RecoveryJobError, type RecoveryJobResult, RecoveryWorker } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks, type RecoveryJobResult, RecoveryWorker } from './log.js';
 import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
+import { WorkerJobError } from './worker-job-error.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
@@ -339,7 +340,7 @@ export class LogManager {
                   recovered = r;
                   summary.recoveredInWorkers++;
                 } catch (e) {
-                  if (e instanceof RecoveryJobError) {
+                  if (e instanceof WorkerJobError) {
                     for (const m of (e as Error & { warnings?: string[] }).warnings ?? []) this.opts.log.warn(m);
                     throw e;
                   }

@@ -16,6 +16,7 @@ import {
   type BatchView,
 } from './record-batch.js';
 import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
+import { WorkerJobError } from './worker-job-error.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { loadSegments } from './segment-recovery.js';
 import { validateRecordTimestamps } from './log-validator.js';
@@ -1178,15 +1179,6 @@ export interface RecoveryJobResult {
   producers: ProducerEntryData[];
 }
 
-/** The job failed inside the worker (the error is rebuilt from the worker's message: name, message, code). */
-export class RecoveryJobError extends Error {
-  code?: string;
-  constructor(name: string, message: string, code?: string) {
-    super(message);
-    this.name = name;
-    if (code !== undefined) this.code = code;
-  }
-}
 
 const WORKER_FLAG = 'rafkaLogRecoveryWorker';
 
@@ -1211,7 +1203,7 @@ export class RecoveryWorker {
       if (m.ok) {
         p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings, producers: m.producers });
       } else {
-        const err = new RecoveryJobError(m.name, m.message, m.code);
+        const err = new WorkerJobError(m.name, m.message, m.code);
         (err as Error & { warnings?: string[] }).warnings = m.warnings;
         p.reject(err);
       }

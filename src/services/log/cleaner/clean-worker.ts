@@ -14,6 +14,7 @@ import type { LogConfig } from '../log-config.js';
 import { LogSegment } from '../log-segment.js';
 import { Cleaner, type CleanableLog, type CleanerStats, LogCleaningAbortedError } from './cleaner.js';
 import { OffsetMap } from './offset-map.js';
+import { WorkerJobError } from '../worker-job-error.js';
 
 const WORKER_FLAG = 'rafkaLogCleanWorker';
 
@@ -40,15 +41,6 @@ export interface CleanJobResult {
   stats: Pick<CleanerStats, 'bytesRead' | 'bytesWritten' | 'messagesRead' | 'messagesWritten' | 'invalidMessagesRead' | 'bufferUtilization' | 'elapsedSecs'>;
 }
 
-/** An error of the job rebuilt in the main thread (name, message, errno code). */
-export class CleanJobError extends Error {
-  code?: string;
-  constructor(name: string, message: string, code?: string) {
-    super(message);
-    this.name = name;
-    if (code !== undefined) this.code = code;
-  }
-}
 
 type ToWorker =
   | { type: 'clean'; job: Serialized<CleanJob>; abort: SharedArrayBuffer }
@@ -95,7 +87,7 @@ export class CleanWorker {
     }
     this.job = null;
     if (m.type === 'done') j.resolve({ endOffset: BigInt(m.endOffset), stats: m.stats });
-    else j.reject(new CleanJobError(m.name, m.message, m.code));
+    else j.reject(new WorkerJobError(m.name, m.message, m.code));
   }
 
   /** Clean one log; `abort()` of the returned handle makes the worker stop at its next check. */
@@ -194,7 +186,7 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLA
         pendingSwap = resolve;
         port.postMessage({ type: 'swap', cleanedBase: String(cleanedBase), oldBases: oldBases.map(String) } satisfies FromWorker);
       }));
-      if (map === null || map.slots !== Math.floor(Math.min(j.mapMemory, 0x7fffffff) / 24)) map = new OffsetMap(j.mapMemory);
+      if (map === null || map.slots !== OffsetMap.slotsFor(j.mapMemory)) map = new OffsetMap(j.mapMemory);
       const cleaner = new Cleaner({
         offsetMap: map,
         dupBufferLoadFactor: j.loadFactor,

@@ -88,7 +88,7 @@ export class LogCleanerManager {
     const dirty: LogToClean[] = [];
     for (const log of this.opts.logs()) {
       const tp = tpOf(log);
-      if (log.isOffline || !cleanupCompacts(log.config) || this.inProgress.has(tp) || this.isUncleanable(log)) continue;
+      if (!this.isCleanable(log, tp)) continue;
       let ltc: LogToClean;
       try {
         const offsets = cleanableOffsets(log, lastClean.get(tp), now, this.opts.log);
@@ -110,12 +110,17 @@ export class LogCleanerManager {
     return filthiest;
   }
 
+  /** Online, compacted, not being cleaned and not marked uncleanable (the logs both selections consider). */
+  private isCleanable(log: Log, tp: string): boolean {
+    return !log.isOffline && cleanupCompacts(log.config) && !this.inProgress.has(tp) && !this.isUncleanable(log);
+  }
+
   /** Kafka `deletableLogs`: compacted logs whose retention the cleaner runs (marked in progress meanwhile). */
   deletableLogs(): Log[] {
     const out: Log[] = [];
     for (const log of this.opts.logs()) {
       const tp = tpOf(log);
-      if (log.isOffline || !cleanupCompacts(log.config) || this.inProgress.has(tp) || this.isUncleanable(log)) continue;
+      if (!this.isCleanable(log, tp)) continue;
       this.inProgress.set(tp, 'inProgress');
       out.push(log);
     }

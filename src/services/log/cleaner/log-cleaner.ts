@@ -13,7 +13,8 @@ import { LogSegment } from '../log-segment.js';
 import { fsyncDir } from '../atomic-write.js';
 import { CLEANED_FILE_SUFFIX } from '../log-file-names.js';
 import { Cleaner, type CleanerStats, LogCleaningAbortedError, type LogToClean } from './cleaner.js';
-import { CleanJobError, CleanWorker } from './clean-worker.js';
+import { CleanWorker } from './clean-worker.js';
+import { WorkerJobError } from '../worker-job-error.js';
 import { LogCleanerManager, tpOf } from './log-cleaner-manager.js';
 import { OffsetMap } from './offset-map.js';
 
@@ -186,7 +187,7 @@ export class LogCleaner {
     try {
       return await run.result;
     } catch (e) {
-      if (e instanceof CleanJobError && e.name === 'LogCleaningAbortedError') throw new LogCleaningAbortedError(e.message);
+      if (e instanceof WorkerJobError && e.name === 'LogCleaningAbortedError') throw new LogCleaningAbortedError(e.message);
       throw e;
     } finally {
       this.job = null;

@@ -13,6 +13,11 @@
 export const BYTES_PER_ENTRY = 24;
 
 export class OffsetMap {
+  /** How many entries `memory` bytes hold (the table is capped at 2 GiB). */
+  static slotsFor(memory: number): number {
+    return Math.floor(Math.min(memory, 0x7fffffff) / BYTES_PER_ENTRY);
+  }
+
   readonly slots: number;
   private hashes: Int32Array | null = null;
   private offsets: Float64Array | null = null;
@@ -29,7 +34,7 @@ export class OffsetMap {
 
   /** `memory`: bytes for the table (Kafka: dedupe buffer size / cleaner threads, at most 2^31 - 1). */
   constructor(memory: number) {
-    this.slots = Math.floor(Math.min(memory, 0x7fffffff) / BYTES_PER_ENTRY);
+    this.slots = OffsetMap.slotsFor(memory);
     if (this.slots < 1) throw new RangeError(`Offset map memory ${memory} is too small for one entry`);
   }
 
