@@ -32,7 +32,7 @@ export async function createTopicWithAssignment(zk: ZkSession, a: CreateTopicArg
   const collision = findCollision(a.topic, existing);
   if (collision) throw new InvalidTopicError(`Topic '${a.topic}' collides with existing topic: ${collision}`);
   const topicId = a.topicId ?? randomTopicId();
-  await writeTopicConfig(zk, a.topic, a.configs ?? {});
+  await setOrCreateEntityConfigs(zk, 'topics', a.topic, a.configs ?? {});
   try {
     await retryUntilConnected(zk, () => zk.create(TopicPaths.topic(a.topic), TopicZNode.encode({ partitions: a.assignment, topicId })));
   } catch (e) {
@@ -40,10 +40,6 @@ export async function createTopicWithAssignment(zk: ZkSession, a: CreateTopicArg
     throw e;
   }
   return topicId;
-}
-
-async function writeTopicConfig(zk: ZkSession, topic: string, configs: Record<string, string>): Promise<void> {
-  await setOrCreateEntityConfigs(zk, 'topics', topic, configs);
 }
 
 /** /config/<type>/<name> := {"version":1,"config":{…}} (the whole entity is replaced, as Kafka does). */
@@ -70,12 +66,6 @@ export async function changeEntityConfig(zk: ZkSession, type: 'topics' | 'broker
 }
 
 export class UnknownTopicOrPartitionError extends Error { override name = 'UnknownTopicOrPartitionError'; }
-
-/** AdminZkClient.changeTopicConfig: only for an existing topic. */
-export async function changeTopicConfig(zk: ZkSession, topic: string, configs: Record<string, string>): Promise<void> {
-  if (!(await retryUntilConnected(zk, () => zk.exists(TopicPaths.topic(topic))))) throw new UnknownTopicOrPartitionError(`The topic '${topic}' does not exist.`);
-  await changeEntityConfig(zk, 'topics', topic, configs);
-}
 
 /**
  * AdminZkClient.addPartitions' write: the topic's assignment znode with the new partitions added, keeping its

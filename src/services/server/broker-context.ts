@@ -60,7 +60,7 @@ export interface AdminView {
   deleteTopic(name: string): Promise<void>;
   /** /config/<type>/<name> as stored in ZooKeeper ({} when absent; passwords still encoded). */
   entityConfigs(type: ConfigEntityType, name: string): Promise<Record<string, string>>;
-  /** AdminZkClient.changeTopicConfig / changeBrokerConfig: replace the entity's configs and notify every broker. */
+  /** AdminZkClient.changeEntityConfig (topics, brokers): replace the entity's configs and notify every broker. */
   changeEntityConfigs(type: ConfigEntityType, name: string, configs: Record<string, string>): Promise<void>;
   /**
    * Adds partitions up to `count` (given replica lists for the new ones, or Kafka's automatic assignment). Throws
