@@ -43,7 +43,16 @@ async function until<T>(f: () => T | Promise<T>, ms: number, what: string): Prom
 }
 
 const partDir = (tp: string) => join(logDir, tp);
-const logBytes = (tp: string) => readdirSync(partDir(tp)).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(partDir(tp), f)).size, 0);
+/** Bytes of the partition's .log files; listed again when the broker renamed one (swap, .deleted) between the listing and its stat. */
+function logBytes(tp: string): number {
+  for (;;) {
+    try {
+      return readdirSync(partDir(tp)).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(partDir(tp), f)).size, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
 const tempFiles = (tp: string) => readdirSync(partDir(tp)).filter((f) => /\.(cleaned|swap)$/.test(f));
 
 async function createTopic(topic: string, configs: Record<string, string>, numPartitions = 1): Promise<void> {
