@@ -26,6 +26,7 @@ import { freePort } from './zookeeper-server.js';
 import { processOfPeer, startTcpProxy, type ProxyMode, type TcpProxy } from './tcp-proxy.js';
 import { ZkSession, isZkError, ZkCode } from '../../src/services/zookeeper/zk-session.js';
 import { ensureChroot } from '../../src/services/zookeeper/kafka-zk-client.js';
+import { runCommand } from '../integration/support.js';
 
 export const brokerStarted = (l: LogLine) => /^\[KafkaServer id=\d+\] started$/.test(l.msg);
 
@@ -69,6 +70,11 @@ export interface Cluster {
   /** Starts the broker (same dirs, ports, config) and waits for "started". */
   start(id: number, timeoutMs?: number): Promise<BrokerProcess>;
   startAll(): Promise<void>;
+  /**
+   * Waits until every running broker's Metadata answer (kcat -L) lists every running broker and a controller:
+   * a client bootstrapping now finds a complete cluster.
+   */
+  waitForMetadata(timeoutMs?: number): Promise<void>;
   /** kill -9 and wait for the exit. */
   kill(id: number): Promise<void>;
   /** SIGSTOP (the process stays, frozen). */
@@ -258,6 +264,18 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     async startAll() {
       await Promise.all(ids.filter((id) => !broker(id).running).map((id) => start(id)));
     },
+    async waitForMetadata(timeoutMs = 30_000) {
+      const up = ids.filter((id) => broker(id).running);
+      await waitFor(async () => {
+        for (const id of up) {
+          const r = await runCommand('kcat', ['-b', broker(id).address, '-L', '-J', '-m', '5'], undefined, 10_000);
+          if (r.code !== 0) return false;
+          const m = JSON.parse(r.stdout) as { controllerid: number; brokers: Array<{ id: number }> };
+          if (m.controllerid < 0 || m.brokers.length !== up.length) return false;
+        }
+        return true;
+      }, `every broker's metadata to list brokers ${up.join(',')} and a controller`, timeoutMs);
+    },
     async kill(id) {
       const p = running(id);
       p.signal('SIGKILL');
@@ -342,6 +360,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   if (opts.start !== false) {
     try {
       await cluster.startAll();
+      await cluster.waitForMetadata();
     } catch (e) {
       await cluster.close();
       throw e;

@@ -18,7 +18,10 @@
  * and `report()` prints the counts (sent, acknowledged, failed, lost, duplicated, faults).
  */
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCommand } from '../integration/support.js';
+import { RAFKA_BIN } from './broker-process.js';
 
 export interface LogRecord {
   offset: number;
@@ -37,7 +40,10 @@ export class NumberedProducer {
   private running = false;
   private loop: Promise<void> | null = null;
   private producer: Producer;
+  private readonly kafka: Kafka;
   private waiters: Array<() => void> = [];
+  /** Producer sessions used (a failed send starts a new one, see run()). */
+  sessions = 1;
 
   constructor(
     readonly id: string,
@@ -46,15 +52,38 @@ export class NumberedProducer {
     bootstrap: string[],
     private readonly opts: { batch?: number; acks?: -1 | 1; idempotent?: boolean; timeoutMs?: number; ratePerSec?: number } = {},
   ) {
-    const kafka = new Kafka({
+    this.kafka = new Kafka({
       clientId: `checker-${id}`,
       brokers: bootstrap,
       logLevel: logLevel.NOTHING,
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+      retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 },
       connectionTimeout: 3000,
       requestTimeout: 10_000,
     });
-    this.producer = kafka.producer({ idempotent: opts.idempotent ?? true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: this.opts.idempotent ?? true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /**
+   * After a send that kafkajs gave up on, a new producer (new producer id): kafkajs would reuse the failed batch's
+   * sequence numbers for the next records, and a broker that did append the failed batch would then answer the new
+   * records as duplicates of the old ones — a client artefact the checker would count as lost records.
+   */
+  private async renew(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
+    this.sessions++;
+    while (this.running) {
+      try {
+        await this.producer.connect();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   get ackedCount(): number {
@@ -92,6 +121,7 @@ export class NumberedProducer {
         this.errors.set(name, (this.errors.get(name) ?? 0) + 1);
         // kafkajs gave up after its retries: back off a little so a leaderless partition is not hammered.
         await new Promise((r) => setTimeout(r, 200));
+        if (this.opts.idempotent ?? true) await this.renew();
       }
       for (const w of this.waiters.splice(0)) w();
       if (gapMs > 0) {
@@ -301,4 +331,54 @@ export function historyOk(r: CheckResult): boolean {
     r.vanished.length === 0 &&
     r.ackOffsetMismatch.length === 0
   );
+}
+
+export interface BatchSummary {
+  baseOffset: number;
+  lastOffset: number;
+  epoch: number;
+  crc: number;
+}
+
+/**
+ * The batches of one replica's partition dir, from `rafka dump-log --json` (every .log segment in order).
+ * Resolves to [] when the replica has no dir (yet).
+ */
+export async function replicaBatches(logDir: string, topic: string, partition: number): Promise<BatchSummary[]> {
+  const dir = join(logDir, `${topic}-${partition}`);
+  if (!existsSync(dir)) return [];
+  const r = await runCommand(process.execPath, [RAFKA_BIN, 'dump-log', '--json', dir], undefined, 120_000);
+  // Exit 1 = problems found (e.g. a segment being written right now ends mid-batch); the JSON is still there.
+  if (r.code !== 0 && r.code !== 1) throw new Error(`dump-log ${dir} failed (${r.code}): ${r.stderr}`);
+  const doc = JSON.parse(r.stdout) as { files: Array<{ file: string; type: string; entries: Array<Record<string, unknown>> }> };
+  const out: BatchSummary[] = [];
+  for (const f of doc.files) {
+    if (!f.file.endsWith('.log')) continue;
+    for (const e of f.entries) {
+      if (typeof e.baseOffset !== 'number') continue;
+      out.push({ baseOffset: e.baseOffset, lastOffset: e.lastOffset as number, epoch: e.partitionLeaderEpoch as number, crc: e.crc as number });
+    }
+  }
+  return out;
+}
+
+/** Differences between replicas' batch lists (offset, leader epoch, CRC), each against the first replica given. */
+export function compareReplicas(replicas: Map<number, BatchSummary[]>): string[] {
+  const entries = [...replicas];
+  if (entries.length < 2) return [];
+  const [refId, ref] = entries[0]!;
+  const diffs: string[] = [];
+  for (const [id, bs] of entries.slice(1)) {
+    const n = Math.max(ref.length, bs.length);
+    for (let i = 0; i < n; i++) {
+      const a = ref[i];
+      const b = bs[i];
+      const fmt = (x: BatchSummary | undefined) => (x ? `${x.baseOffset}..${x.lastOffset} epoch ${x.epoch} crc ${x.crc}` : 'nothing');
+      if (!a || !b || a.baseOffset !== b.baseOffset || a.lastOffset !== b.lastOffset || a.epoch !== b.epoch || a.crc !== b.crc) {
+        diffs.push(`batch #${i}: broker ${refId} has ${fmt(a)}, broker ${id} has ${fmt(b)}`);
+        break;
+      }
+    }
+  }
+  return diffs;
 }
