@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// Replication figures of issue 11 on three real broker processes (one ZooKeeper), ratios measured in one run:
+//   - produce MB/s, 1 KiB records: RF=3 acks=all beside RF=1 acks=1 (target: >= 40% of it)
+//   - produce latency at a steady 5k records/s, RF=3 acks=all, one record per request (target: p99 < 15 ms)
+//   - follower catch-up: a follower down while CATCHUP MiB were written, MB/s until it is back in the ISR (>= 150 MB/s)
+//   - failover: kill -9 of the leader -> first successful acks=all produce (<= zookeeper.session.timeout.ms + 1 s)
+//   - controlled shutdown: SIGTERM of a broker -> none of 100 partitions led by it (< 1 s)
+// plus this machine's ceilings (page-cache write, loopback TCP) in the same run.
+// Usage: node bench/replication.mjs [MiB=256] [CATCHUP_MiB=1024]   (npm run build first; needs kcat, zookeeper)
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, connect } from 'node:net';
+import { pino } from 'pino';
+import { Kafka, logLevel } from 'kafkajs';
+import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
+import { ZkSession } from '../dist/services/zookeeper/zk-session.js';
+import { encodeRequest } from '../dist/protocol/frame.js';
+import { buildRecordBatch } from '../dist/services/log/record-batch.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = Number(process.argv[2] ?? 256);
+const CATCHUP_MiB = Number(process.argv[3] ?? 1024);
+const SESSION_MS = 6000;
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const time = (fn) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
+const mbps = (mib, secs) => Math.round((mib * 1.048576) / secs);
+
+const work = mkdtempSync(join(tmpdir(), 'rafka-bench-repl-'));
+const zkPort = await freePort();
+const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }) });
+const chroot = '/bench-repl';
+const ids = [1, 2, 3];
+const ports = {};
+const procs = {};
+for (const id of ids) {
+  ports[id] = await freePort();
+  writeFileSync(join(work, `server-${id}.properties`), [`broker.id=${id}`, `zookeeper.connect=127.0.0.1:${zkPort}${chroot}`, `zookeeper.session.timeout.ms=${SESSION_MS}`,
+    `log.dirs=${join(work, `logs-${id}`)}`, `listeners=PLAINTEXT://127.0.0.1:${ports[id]}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=3'].join('\n'));
+}
+const addr = (id) => `127.0.0.1:${ports[id]}`;
+const bootstrap = ids.map(addr).join(',');
+const startBroker = async (id) => {
+  procs[id] = spawn(process.execPath, [join(root, 'bin', 'rafka.js'), '-v', 'warn', join(work, `server-${id}.properties`)], { stdio: 'ignore' });
+  for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', addr(id), '-L', '-m', '2'], { stdio: 'ignore' }); return; } catch { if (i > 240) throw new Error(`broker ${id} did not start`); await sleep(250); } }
+};
+const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill(sig); });
+await Promise.all(ids.map(startBroker));
+const s = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 });
+await s.connect(10_000);
+const state = async (t, p) => JSON.parse((await s.getData(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
+const waitUntil = async (fn, what, ms = 120_000) => { const end = Date.now() + ms; for (;;) { if (await fn().catch(() => false)) return; if (Date.now() > end) throw new Error(`timed out: ${what}`); await sleep(20); } };
+const fullIsr = async (t, parts) => { for (const p of parts) if ((await state(t, p)).isr.length !== 3) return false; return true; };
+for (let i = 0; ; i++) { const out = execFileSync('kcat', ['-b', bootstrap, '-L', '-J'], { encoding: 'utf8' }); const m = JSON.parse(out); if (m.brokers.length === 3 && m.controllerid > 0) break; if (i > 200) throw new Error('cluster did not form'); await sleep(100); }
+
+const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+await admin.connect();
+const create = async (topic, rf, parts = 1, minIsr = rf === 3 ? '2' : '1', replicaAssignment) => {
+  await admin.createTopics({ topics: [replicaAssignment ? { topic, replicaAssignment, configEntries: [{ name: 'min.insync.replicas', value: minIsr }] } : { topic, numPartitions: parts, replicationFactor: rf, configEntries: [{ name: 'min.insync.replicas', value: minIsr }] }], waitForLeaders: true });
+  await waitUntil(() => fullIsr(topic, Array.from({ length: parts }, (_, i) => i)).then((ok) => ok || rf < 3), `ISR of ${topic}`);
+};
+
+// 1 KiB records, one per line, for kcat -P.
+const writeRecords = (file, mib) => { const fd = openSync(file, 'w'); const line = Buffer.from(`${'x'.repeat(1023)}\n`); const chunk = Buffer.concat(Array(1024).fill(line)); for (let i = 0; i < mib; i++) writeSync(fd, chunk); closeSync(fd); };
+const dataFile = join(work, 'records.txt');
+writeRecords(dataFile, MiB);
+const kcatProduce = (topic, acks, file = dataFile, boot = bootstrap) => time(() => execFileSync('kcat', ['-b', boot, '-P', '-t', topic, '-p', '0', '-l', file, '-X', `acks=${acks}`, '-X', 'linger.ms=5',
+  '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', '-X', 'message.timeout.ms=300000'], { stdio: 'ignore' }));
+
+const results = {};
+/** A figure that cannot be measured (e.g. replication missing: the ISR never grows back) is reported, not fatal. */
+const section = async (name, fn) => { try { await fn(); } catch (e) { results[name] = { error: e.message }; } };
+// Same leader for both topics, so the only difference is replication.
+await create('rf1', 1, 1, '1', [{ partition: 0, replicas: [1] }]);
+await create('rf3', 3, 1, '2', [{ partition: 0, replicas: [1, 2, 3] }]);
+const rf1 = mbps(MiB, kcatProduce('rf1', '1'));
+const rf3 = mbps(MiB, kcatProduce('rf3', 'all'));
+results['produce RF=1 acks=1, 1 KiB records'] = { MBps: rf1 };
+results['produce RF=3 acks=all, 1 KiB records'] = { MBps: rf3, ratioToRf1: +(rf3 / rf1).toFixed(2), target: '>= 0.40' };
+
+// Latency: one record per Produce request (v7, acks=-1), 5 per ms for 5 s, to the leader, one connection.
+await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async () => { results['produce latency at 5k records/s (1 KiB, RF=3 acks=all)'] = await new Promise((resolve, reject) => {
+  const leader = 1;
+  const sock = connect(ports[leader], '127.0.0.1');
+  const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0; let errors = 0;
+  sock.on('error', reject);
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); const resp = buf.subarray(0, 4 + buf.readInt32BE(0)); if (resp.length > 8 && resp.includes(Buffer.from('rf3')) && resp.readInt16BE(resp.indexOf(Buffer.from('rf3')) + 3 + 4 + 4) !== 0) errors++; buf = buf.subarray(4 + buf.readInt32BE(0)); } });
+  sock.on('connect', async () => {
+    const value = Buffer.alloc(1024, 120);
+    const total = 25_000; const t0 = performance.now();
+    while (corr < total) {
+      const due = Math.floor((performance.now() - t0) * 5);
+      while (corr < Math.min(due, total)) {
+        const id = ++corr;
+        const frame = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: id, clientId: 'lat' }, { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 'rf3', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
+        sent.set(id, performance.now()); sock.write(frame);
+      }
+      await sleep(1);
+    }
+    while (lat.length < total) await sleep(10);
+    lat.sort((a, b) => a - b); sock.destroy();
+    resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1), errors, target: 'p99 < 15' });
+  });
+}); });
+
+// Follower catch-up: broker 3 down while CATCHUP_MiB go to a topic led by broker 1 (acks=1: min.insync 2 with two left).
+await section(`follower catch-up after ${CATCHUP_MiB} MiB written while down`, async () => {
+await create('catchup', 3, 1, '1', [{ partition: 0, replicas: [1, 2, 3] }]);
+await stopBroker(3);
+await waitUntil(async () => !(await state('catchup', 0)).isr.includes(3), 'broker 3 out of the ISR', 60_000);
+const catchFile = join(work, 'catchup.txt');
+writeRecords(catchFile, CATCHUP_MiB);
+kcatProduce('catchup', '1', catchFile, `${addr(1)},${addr(2)}`);
+rmSync(catchFile);
+{
+  const t0 = performance.now();
+  await startBroker(3);
+  const tUp = performance.now();
+  await waitUntil(async () => (await state('catchup', 0)).isr.includes(3), 'broker 3 back in the ISR', 600_000);
+  const t1 = performance.now();
+  results[`follower catch-up after ${CATCHUP_MiB} MiB written while down`] = { MBps: mbps(CATCHUP_MiB, (t1 - tUp) / 1000), startupSecs: +((tUp - t0) / 1000).toFixed(2), catchUpSecs: +((t1 - tUp) / 1000).toFixed(2), target: '>= 150 MB/s' };
+}
+});
+const ensureUp = async () => { for (const id of ids) if (procs[id].exitCode !== null || procs[id].signalCode !== null) await startBroker(id); };
+await ensureUp();
+
+// Failover: kill -9 the leader of rf3 (broker 1), then acks=all produce attempts until one succeeds.
+await section('failover: kill -9 of the leader -> first acks=all produce', async () => {
+await waitUntil(() => fullIsr('rf3', [0]), 'rf3 ISR full', 60_000);
+{
+  const leader = (await state('rf3', 0)).leader;
+  const others = ids.filter((i) => i !== leader).map(addr).join(',');
+  const t0 = performance.now();
+  await stopBroker(leader, 'SIGKILL');
+  for (;;) {
+    try { execFileSync('kcat', ['-b', others, '-P', '-t', 'rf3', '-p', '0', '-X', 'acks=all', '-X', 'message.timeout.ms=1000', '-X', 'topic.metadata.refresh.interval.ms=100'], { input: 'x\n', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 }); break; } catch { /* not yet */ }
+    if (performance.now() - t0 > 120_000) throw new Error('no successful produce within 120 s of the kill');
+  }
+  results['failover: kill -9 of the leader -> first acks=all produce'] = { ms: Math.round(performance.now() - t0), ceilingMs: SESSION_MS + 1000 };
+  await startBroker(leader);
+}
+});
+await ensureUp();
+
+// Controlled shutdown: 100 partitions, SIGTERM a broker, time until it leads none.
+await section('controlled shutdown: leadership of 100 partitions moved', async () => {
+await create('cs100', 3, 100);
+await waitUntil(() => fullIsr('cs100', Array.from({ length: 100 }, (_, i) => i)), 'cs100 ISR full', 120_000);
+{
+  const victim = 2;
+  const led = async () => { let n = 0; for (let p = 0; p < 100; p++) if ((await state('cs100', p)).leader === victim) n++; return n; };
+  const before = await led();
+  const t0 = performance.now();
+  procs[victim].kill('SIGTERM');
+  await waitUntil(async () => (await led()) === 0, 'leadership moved off the stopping broker', 60_000);
+  results['controlled shutdown: leadership of 100 partitions moved'] = { ms: Math.round(performance.now() - t0), partitionsLedBefore: before, target: '< 1000 ms' };
+  await new Promise((r) => (procs[victim].exitCode !== null ? r() : procs[victim].once('exit', r)));
+}
+});
+
+// Ceilings on this machine, same run: page-cache write rate and loopback TCP copy rate.
+const ddSecs = time(() => execFileSync('dd', ['if=/dev/zero', `of=${join(work, 'dd')}`, 'bs=1M', `count=${MiB}`], { stdio: 'ignore' }));
+results['ceiling: page-cache write (dd)'] = { MBps: mbps(MiB, ddSecs) };
+results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) => {
+  const srv = createServer((so) => { let n = 0; so.on('data', (d) => { n += d.length; if (n >= MiB * 1048576) so.end(); }); });
+  srv.listen(0, '127.0.0.1', () => {
+    const cl = connect(srv.address().port, '127.0.0.1'); const chunk = Buffer.alloc(1 << 20); let left = MiB; const t0 = performance.now();
+    const pump = () => { while (left > 0) { left--; if (!cl.write(chunk)) { cl.once('drain', pump); return; } } };
+    cl.on('connect', pump); cl.on('close', () => { srv.close(); resolve({ MBps: mbps(MiB, (performance.now() - t0) / 1000) }); });
+  });
+});
+
+await admin.disconnect();
+s.close();
+await Promise.all(ids.map((id) => stopBroker(id)));
+await zk.stop();
+rmSync(work, { recursive: true, force: true });
+console.log(JSON.stringify({ bench: 'replication', MiB, catchUpMiB: CATCHUP_MiB, results, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
