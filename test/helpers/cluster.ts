@@ -105,6 +105,11 @@ export interface Cluster {
   partitionZk(id: number, mode?: Exclude<ProxyMode, 'pass'>): void;
   /** Every proxy back to pass. */
   heal(): void;
+  /**
+   * For failure messages: registered brokers, controller, the state of each partition of `topics`, and each broker's
+   * last `lines` log lines at warn level or above (level >= 40).
+   */
+  diagnose(topics?: string[], lines?: number): Promise<string>;
   /** Stops every broker (SIGKILL for a paused one), proxies, the session, removes dirs. */
   close(): Promise<void>;
 }
@@ -341,6 +346,26 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     },
     heal() {
       for (const p of proxies) p.heal();
+    },
+    async diagnose(topics = [], lines = 15) {
+      const out: string[] = [];
+      out.push(`registered: [${(await liveBrokers().catch(() => [])).join(',')}], controller: ${await cluster.controller().catch(() => '?')}`);
+      for (const t of topics) {
+        const parts = await cluster.assignment(t).catch(() => new Map<number, number[]>());
+        for (const [p, replicas] of parts) out.push(`${t}-${p} replicas [${replicas.join(',')}]: ${JSON.stringify(await partitionState(t, p).catch(() => null))}`);
+      }
+      for (const b of brokers.values()) {
+        const p = b.process;
+        const state = p === null ? 'never started' : p.exited ? `exited (${p.exitCode})` : `running pid ${p.pid}`;
+        out.push(`--- broker ${b.id}: ${state}`);
+        if (p) {
+          for (const l of p.logs.filter((x) => x.level >= 40).slice(-lines)) {
+            const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = l;
+            out.push(`  [${level}] ${msg} ${JSON.stringify(rest).slice(0, 300)}`);
+          }
+        }
+      }
+      return out.join('\n');
     },
     async close() {
       await Promise.all(

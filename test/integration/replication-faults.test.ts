@@ -77,13 +77,21 @@ async function recover(): Promise<void> {
     const b = c.broker(id);
     if (!b.running) await c.start(id);
   }
-  await c.waitFor(async () => (await c.liveBrokers()).length === 3, 'all three brokers registered', 60_000);
-  for (const p of PARTITIONS) await c.waitForIsr(TOPIC, p, [1, 2, 3], 90_000);
+  try {
+    await c.waitFor(async () => (await c.liveBrokers()).length === 3, 'all three brokers registered', 60_000);
+    for (const p of PARTITIONS) await c.waitForIsr(TOPIC, p, [1, 2, 3], 90_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} after ${faults.at(-1)}\n${await c.diagnose([TOPIC])}`);
+  }
 }
 
 /** Every producer acknowledges `n` more records (the cluster keeps taking acks=all writes). */
 async function progress(what: string, n = 20, timeoutMs = 60_000): Promise<void> {
-  await Promise.all(producers.map((p) => p.waitForProgress(n, timeoutMs, what)));
+  try {
+    await Promise.all(producers.map((p) => p.waitForProgress(n, timeoutMs, what)));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${await c.diagnose([TOPIC])}`);
+  }
 }
 
 async function leaderOf(p: number): Promise<number> {
