@@ -129,6 +129,8 @@ export interface ClusterOptions {
   start?: boolean;
   chroot?: string;
   env?: Record<string, string>;
+  /** Extra command-line arguments for every broker, e.g. ['-v', 'debug']. */
+  args?: string[];
 }
 
 let seq = 0;
@@ -234,7 +236,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const start = async (id: number, timeoutMs = 60_000) => {
     const b = broker(id);
     if (b.running) throw new Error(`broker ${id} is already running (pid ${b.process!.pid})`);
-    const p = spawnBroker([b.configPath], { env: opts.env });
+    const p = spawnBroker([...(opts.args ?? []), b.configPath], { env: opts.env });
     b.process = p;
     await p.waitForLog(brokerStarted, timeoutMs);
     return p;
