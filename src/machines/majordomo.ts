@@ -275,7 +275,7 @@ export const majordomoMachine = setup({
     }),
     stopCoordinators: enqueueActions(({ enqueue, self }) => {
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
-      if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
+      if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
