@@ -397,7 +397,7 @@ export const majordomoMachine = setup({
               actions: [
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
-                  reportIgnoredDynamicConfigs(context.log, event.output.ignored);
+                  reportIgnoredDynamicConfigs(context.log, event.output);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
