@@ -484,6 +484,7 @@ export const majordomoMachine = setup({
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
                 socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+                requestTimeoutMs: context.config.getInt('request.timeout.ms'),
               },
             }),
           }),
