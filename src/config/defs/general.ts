@@ -42,7 +42,7 @@ export const GENERAL_CONFIGS = [
   define('socket.connection.setup.timeout.max.ms', 'long', 30000, undefined, 'medium', RO,
     'Upper bound of the exponential socket connection setup timeout.', NOT_IMPLEMENTED),
   define('authorizer.class.name', 'string', '', undefined, 'low', RO,
-    'Authorizer implementation; empty means no authorization.', NOT_IMPLEMENTED),
+    'Authorizer implementation; empty means no authorization. Rafka has none yet: a non-empty value refuses to start.'),
   define('delete.topic.enable', 'boolean', true, undefined, 'high', RO,
     'Allow topic deletion; when false, deleting a topic through the admin API has no effect.'),
   define('compression.type', 'string', 'producer', validString(...BROKER_COMPRESSION_TYPES), 'high', CLUSTER,

@@ -14,7 +14,8 @@ export const SOCKET_SERVER_CONFIGS = [
   define('listeners', 'string', 'PLAINTEXT://:9092', listenerListValidator, 'high', PER_BROKER,
     'Comma-separated NAME://host:port listeners to bind. An empty host binds the default interface, ' +
     '0.0.0.0 binds all IPv4 interfaces, [::1] style brackets hold IPv6 hosts. Names and ports must be unique; ' +
-    'every name needs a protocol in listener.security.protocol.map.'),
+    'every name needs a protocol in listener.security.protocol.map. Rafka serves PLAINTEXT only: a listener whose ' +
+    'protocol is SSL, SASL_PLAINTEXT or SASL_SSL refuses to start.'),
   define('advertised.listeners', 'string', null, listenerListValidator, 'high', PER_BROKER,
     'Listeners published in ZooKeeper for clients and other brokers. Unset means listeners. Must not use 0.0.0.0.'),
   define('listener.security.protocol.map', 'string', DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP, undefined, 'low', PER_BROKER,
