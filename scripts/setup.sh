@@ -36,6 +36,7 @@ if $want_tests; then
   # kafka-python's own snappy/lz4/zstd support, for the compression cross-checks
   /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v ss >/dev/null 2>&1 || missing+=(iproute2)   # ss: the socket server's listen backlog test
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
