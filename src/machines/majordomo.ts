@@ -48,6 +48,7 @@ import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
+import { ControllerApis } from '../services/controller/controller-apis.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -427,6 +428,7 @@ export const majordomoMachine = setup({
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
+                controller: new ControllerApis(),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -474,9 +476,11 @@ export const majordomoMachine = setup({
         startingController: {
           entry: spawnChild('controller', {
             id: 'controller', systemId: 'controller',
-            input: ({ context }) => ({
+            input: ({ context, self }) => ({
               handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+              apis: context.brokerContext?.controller,
+              uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,

@@ -37,8 +37,11 @@ export interface ReconcileResult {
 export interface ReconcileOptions {
   deleteTopicEnable: boolean;
   onTopicChange?: (e: ZkEvent) => void;
-  /** Brokers in controlled shutdown: they lose leadership and leave ISRs. */
-  shuttingDown?: ReadonlySet<number>;
+  /**
+   * Brokers in controlled shutdown: they lose leadership and leave ISRs. As a map, with the broker epoch that asked:
+   * a broker registered under another epoch (it restarted) is not shutting down.
+   */
+  shuttingDown?: ReadonlySet<number> | ReadonlyMap<number, bigint>;
   /** The controller broker's unclean.leader.election.enable (dynamic configs included); a topic override wins. */
   uncleanLeaderElectionEnable?: () => boolean;
   /** inter.broker.protocol.version >= 3.2-IV0: an unclean leader marks the partition RECOVERING. */
@@ -68,7 +71,10 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
   const topics: TopicMetadata[] = [];
   const offlinePartitions: ReconcileResult['offlinePartitions'] = [];
-  const pass: Pass = { zk, ctl, live, opts, shuttingDown: opts.shuttingDown ?? new Set(), offlinePartitions, uncleanByTopic: new Map() };
+  const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
+  const sd = opts.shuttingDown;
+  const shuttingDown = sd instanceof Map ? new Set([...sd].filter(([id, epoch]) => epochs.get(id) === epoch).map(([id]) => id)) : new Set<number>(sd?.keys() ?? []);
+  const pass: Pass = { zk, ctl, live, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map() };
   for (const name of (await getAllTopics(zk)).sort()) {
     if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
@@ -98,7 +104,11 @@ interface Pass {
 async function uncleanEnabled(pass: Pass, topic: string): Promise<boolean> {
   let v = pass.uncleanByTopic.get(topic);
   if (v === undefined) {
-    const override = (await getEntityConfig(pass.zk, 'topics', topic))['unclean.leader.election.enable'];
+    // A topic override, else the dynamic broker config (this broker's, then the cluster default), else the static one.
+    const key = 'unclean.leader.election.enable';
+    const override = (await getEntityConfig(pass.zk, 'topics', topic))[key]
+      ?? (await getEntityConfig(pass.zk, 'brokers', String(pass.ctl.brokerId)))[key]
+      ?? (await getEntityConfig(pass.zk, 'brokers', '<default>'))[key];
     v = override !== undefined ? override.trim().toLowerCase() === 'true' : (pass.opts.uncleanLeaderElectionEnable?.() ?? false);
     pass.uncleanByTopic.set(topic, v);
   }
