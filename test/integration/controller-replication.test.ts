@@ -13,7 +13,7 @@ import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js
 import { brokerConfig, startBroker, started, cleanupAll, eventually, inspectZk, readJson, runCommand, type TestBroker } from './support.js';
 import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
-import { DefaultAlterPartitionManager } from '../../src/services/replication/alter-partition-manager.js';
+import { DefaultAlterPartitionManager, ZkAlterPartitionManager } from '../../src/services/replication/alter-partition-manager.js';
 import { NodeToControllerChannel } from '../../src/services/replication/node-to-controller-channel.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -81,6 +81,20 @@ describe('the controller with three brokers', () => {
       manager.shutdown();
       channel.close();
     }
+  }, 60_000);
+
+  it('an old-IBP leader\'s own ISR write + /isr_change_notification: the controller propagates it with UpdateMetadata and deletes the notification', async () => {
+    await createTopicWithAssignment(s, { topic: 'oldibp', assignment: new Map([[0, [3, 1, 2]]]) });
+    await eventually(async () => (await metadata(2, 'oldibp'))[0]?.isrs.length === 3, 20_000, 'the topic in the metadata');
+    const zkManager = new ZkAlterPartitionManager(() => s, log, { checkIntervalMs: 50, lingerMs: 0, maxDelayMs: 60_000 });
+    const before = await state('oldibp', 0);
+    const r = await zkManager.submit({ topic: 'oldibp', topicId: null, partition: 0, proposed: { leader: 3, leaderEpoch: before.leader_epoch, isr: [3, 1], partitionEpoch: before.version, leaderRecoveryState: 0 } });
+    expect(r.state?.partitionEpoch).toBe(before.version + 1);
+    expect(await zkManager.maybePropagateIsrChanges(true)).toBe(true);
+    zkManager.shutdown();
+    for (const id of [1, 2, 3]) await eventually(async () => (await metadata(id, 'oldibp'))[0]?.isrs.join() === '3,1', 10_000, `broker ${id}'s metadata to show ISR 3,1`);
+    await eventually(async () => (await s.getChildren('/isr_change_notification')).length === 0, 10_000, 'the notification to be deleted');
+    expect(await state('oldibp', 0)).toMatchObject({ leader: 3, isr: [3, 1], leader_epoch: before.leader_epoch, version: before.version + 1 });
   }, 60_000);
 
   it('a controlled shutdown (SIGTERM) moves every partition the broker leads to another ISR member and takes it out of the ISRs, in a few seconds', async () => {
