@@ -230,7 +230,9 @@ export const majordomoMachine = setup({
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
-    stopCoordinators: enqueueActions(({ enqueue, self }) => {
+    stopCoordinators: enqueueActions(({ context, enqueue, self }) => {
+      // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
+      context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
       if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
@@ -415,7 +417,9 @@ export const majordomoMachine = setup({
           entry: [
             assign(({ context, self }) => {
               const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
-              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
+              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }),
+                { config: () => self.getSnapshot().context.config });
+              replicaManager.startup();
               const brokerContext: BrokerContext = {
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
