@@ -20,7 +20,8 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks, type RecoveryJobResult, RecoveryWorker } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
+import { type RecoveryJobResult, RecoveryWorker } from './recovery-worker.js';
 import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
 import { WorkerJobError } from './worker-job-error.js';
 
