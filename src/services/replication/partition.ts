@@ -37,6 +37,8 @@ export interface ReplicaLog {
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
   /** The leader-epoch cache entries, ascending (Kafka's `leaderEpochCache`). */
   leaderEpochEntries(): EpochEntry[];
+  /** Kafka's maybeAssignEpochStartOffset: a new leader epoch starts at the log end offset. */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void;
 }
 
 /** LeaderAndIsr's per-partition state, as the Partition uses it. */
@@ -62,7 +64,8 @@ export interface ReplicaState {
 
 export interface PartitionDeps {
   brokerId: number;
-  alterPartitionManager: AlterPartitionManager;
+  /** Where ISR changes go; absent: the leader proposes none (the controller's ISR stays). */
+  alterPartitionManager?: AlterPartitionManager;
   /** replica.lag.time.max.ms */
   replicaLagTimeMaxMs: () => number;
   /** ZooKeeper mode's ISR eligibility: the broker is registered (alive in the metadata cache). */
@@ -150,6 +153,8 @@ export class Partition {
           r.lastFetchLeaderLogEndOffset = startOffset; r.lastFetchTimeMs = now;
         }
       }
+      // KIP-279: the epoch is cached before any write, so that followers ahead in a later epoch truncate right
+      this.log.maybeAssignEpochStartOffset(s.leaderEpoch, startOffset);
       this.leaderEpoch = s.leaderEpoch;
       this.leaderEpochStartOffset = startOffset;
       this.deps.log.info({ topicPartition: this.tp, leaderEpoch: s.leaderEpoch, startOffset: String(startOffset), partitionEpoch: s.partitionEpoch, isr: s.isr, highWatermark: String(this.highWatermark) },
@@ -273,6 +278,7 @@ export class Partition {
 
   /** Kafka `maybeExpandIsr`: a follower at or above the HW and the current epoch's start offset joins the ISR. */
   private maybeExpandIsr(r: ReplicaState): void {
+    if (!this.deps.alterPartitionManager) return;
     if (this.state.kind !== 'committed' || this.state.isr.includes(r.brokerId) || !this.deps.isBrokerAlive(r.brokerId)) return;
     if (this.leaderEpochStartOffset === null || r.logEndOffset < this.log.highWatermark || r.logEndOffset < this.leaderEpochStartOffset) return;
     const proposed = [...this.state.isr, r.brokerId];
@@ -297,7 +303,7 @@ export class Partition {
 
   /** Kafka `maybeShrinkIsr` (the isr-expiration task): drop the lagging followers. Returns whether a shrink was submitted. */
   maybeShrinkIsr(now: number = this.now()): boolean {
-    if (!this.isLeader || this.state.kind !== 'committed') return false;
+    if (!this.isLeader || this.state.kind !== 'committed' || !this.deps.alterPartitionManager) return false;
     const outOfSync = this.outOfSyncReplicas(now);
     if (outOfSync.length === 0) return false;
     const proposed = this.state.isr.filter((id) => !outOfSync.includes(id));
@@ -310,7 +316,7 @@ export class Partition {
 
   private submitAlterPartition(): void {
     const pending = this.state;
-    if (pending.kind === 'committed') return;
+    if (pending.kind === 'committed' || !this.deps.alterPartitionManager) return;
     const proposed: LeaderAndIsrState = {
       leader: this.deps.brokerId, leaderEpoch: this.leaderEpoch, isr: [...pending.proposed], partitionEpoch: this.partitionEpoch, leaderRecoveryState: 0,
     };

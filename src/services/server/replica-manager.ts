@@ -29,6 +29,7 @@ import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
 import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
 import { HighWatermarkCheckpoints } from '../replication/high-watermark-checkpoint.js';
 import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
+import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
@@ -52,10 +53,7 @@ export interface ReplicaManagerOptions {
   now?: () => number;
 }
 
-/** Until a real AlterPartitionManager is wired: every ISR change is "not attempted" (the committed ISR stays). */
-const NO_ALTER_PARTITION: AlterPartitionManager = { submit: async () => ({ errorCode: ErrorCode.OPERATION_NOT_ATTEMPTED }) };
-
-export class ReplicaManager implements ReplicaView {
+export class ReplicaManager implements ReplicaView, FollowerPartitions {
   /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
   private controllerEpoch = 0;
   private readonly hosted = new Map<string, HostedPartition>();
@@ -234,7 +232,7 @@ export class ReplicaManager implements ReplicaView {
     log.updateHighWatermark(this.hwCheckpoints.fetch(log.logDir, topic, partition) ?? 0n);
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
-      alterPartitionManager: this.opts.alterPartitionManager ?? NO_ALTER_PARTITION,
+      ...(this.opts.alterPartitionManager ? { alterPartitionManager: this.opts.alterPartitionManager } : {}),
       replicaLagTimeMaxMs: () => this.configInt('replica.lag.time.max.ms', 30_000),
       isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),
       log: this.log,
@@ -384,8 +382,16 @@ export class ReplicaManager implements ReplicaView {
     return this.delayedProduce.tryCompleteElseWatch(items.map((i) => ({ key: key(i.topic, i.partition), requiredOffset: i.requiredOffset })), timeoutMs);
   }
 
-  /** A follower's append moved its log: fetches reading from it (none yet: fetch from follower) and tests may wait on it. */
-  followerAppended(topic: string, partition: number): void {
+  /** FollowerPartitions for the fetchers: the log of a partition this broker follows (null once it leads or stopped hosting it). */
+  followerLog(topic: string, partition: number): FollowerLog | null {
+    const h = this.hosted.get(key(topic, partition));
+    if (!h?.replica || h.replica.isLeader) return null;
+    const l = this.logs?.getLog(topic, partition);
+    return l && !l.isOffline ? l : null;
+  }
+
+  /** A follower's append or HW move: fetches waiting on it (fetch from follower, tests) re-read. */
+  onFollowerProgress(topic: string, partition: number): void {
     this.delayedFetch.checkAndComplete(key(topic, partition));
   }
 }

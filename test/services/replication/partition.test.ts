@@ -32,6 +32,9 @@ class FakeLog implements ReplicaLog {
     return { firstOffset: first, lastOffset: this.logEndOffset - 1n, logAppendTime: -1, logStartOffset: this.logStartOffset, recordCount: Number(n) };
   }
   leaderEpochEntries() { return this.epochs.map((e) => ({ ...e })); }
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    if (this.epochs.at(-1)?.epoch !== epoch) this.epochs.push({ epoch, startOffset });
+  }
 }
 
 const records = (n: number) => Buffer.alloc(n);

@@ -60,6 +60,7 @@ export class MemoryLog implements PartitionLog {
   /** The Partition moves the HW; this log keeps HW = LEO unless a test holds it with hwOverride. */
   updateHighWatermark(): bigint { return this.highWatermark; }
   leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> { return []; }
+  maybeAssignEpochStartOffset(): void {}
 
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
     if (this.appendError) throw this.appendError;
