@@ -2,6 +2,7 @@
 # Prepares a fresh clone: system packages Rafka needs (when absent and installable), then npm ci.
 #   bash scripts/setup.sh          # to run the broker: Debian's zookeeper for --local-zookeeper
 #   bash scripts/setup.sh --test   # to run the tests too: + kcat, python3-kafka (+ its codecs), chromium
+#                                  (exits 1 when it cannot install them: a test prerequisite is never optional)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +47,8 @@ elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || command -v su
   "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 else
   echo "=== cannot install ${missing[*]} here (no apt-get or no root): install them yourself" >&2
+  # The tests fail (under CI) without them: stop here rather than let `&& npm test` start a run that cannot pass.
+  if $want_tests; then exit 1; fi
 fi
 print_versions
 

@@ -24,7 +24,7 @@ import {
   createBrokerInfo, checkEndpointsUnregistered, type OfflineDir,
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
-import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
@@ -93,6 +93,8 @@ export interface MajordomoContext extends MajordomoInput {
   error: string | null;
   exitCode: number;
   halted: boolean;
+  /** Restarts so far of each coordinator restarted after a failure (see COORDINATOR_FAILURE_POLICY). */
+  coordinatorRestarts: Record<string, number>;
 }
 
 export type MajordomoEvent =
@@ -107,6 +109,23 @@ export type MajordomoEvent =
 export interface MajordomoOutput { exitCode: number; error: string | null; halted: boolean }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * A coordinator that failed unexpectedly (a bug, not a modelled failure such as zk.failed). While the broker starts,
+ * that is Kafka's fatal startup error. Once it runs, each coordinator is treated as Kafka treats its equivalent:
+ * - dynamicConfig (ZkConfigManager / ConfigHandler): Kafka logs a config change it cannot process and keeps serving,
+ *   so the actor is logged and restarted (it re-reads /config/changes and the config entities); after
+ *   MAX_COORDINATOR_RESTARTS the broker serves on without live config changes (logged) rather than crash-looping;
+ * - any other coordinator: the broker cannot serve correctly without it, so the failure is logged as what failed
+ *   where (not as a startup error) and the broker shuts down with exit code 1.
+ */
+const COORDINATOR_FAILURE_POLICY: Readonly<Record<string, 'restart'>> = { dynamicConfig: 'restart' };
+const MAX_COORDINATOR_RESTARTS = 5;
+const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.error.actor.'.length);
+
+/** The config-change coordinator's input: at startup and when restarted after a failure. */
+const dynamicConfigInput = (context: MajordomoContext) =>
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -201,6 +220,9 @@ export const majordomoMachine = setup({
   },
   guards: {
     socketServerStarted: ({ context }) => context.started.socketServer,
+    restartableCoordinator: ({ context, event }) =>
+      COORDINATOR_FAILURE_POLICY[failedCoordinator(event)] === 'restart' && context.brokerState !== 'SHUTTING_DOWN' && context.brokerState !== 'NOT_RUNNING',
+    brokerRunning: ({ context }) => context.brokerState === 'RUNNING',
     logManagerStarted: ({ context }) => context.started.logManager,
   },
   actions: {
@@ -229,6 +251,27 @@ export const majordomoMachine = setup({
       logStartupFatal(context, error);
     }),
     logFatal: ({ context }) => logStartupFatal(context, context.error),
+    /** COORDINATOR_FAILURE_POLICY 'restart': log what failed, restart it (bounded), keep serving. */
+    restartCoordinator: enqueueActions(({ context, event, enqueue }) => {
+      const id = failedCoordinator(event);
+      const err = message((event as { error?: unknown }).error);
+      const n = (context.coordinatorRestarts[id] ?? 0) + 1;
+      enqueue.assign({ coordinatorRestarts: { ...context.coordinatorRestarts, [id]: n } });
+      enqueue(stopChild(id));
+      if (n > MAX_COORDINATOR_RESTARTS) {
+        context.log.error({ brokerId: context.brokerId, coordinator: id, err }, `Coordinator ${id} failed: ${err}; not restarted again after ${MAX_COORDINATOR_RESTARTS} restarts: the broker keeps serving, but applies no further config changes until it is restarted`);
+        return;
+      }
+      context.log.error({ brokerId: context.brokerId, coordinator: id, err, restart: n }, `Coordinator ${id} failed: ${err}; restarting it (${n}/${MAX_COORDINATOR_RESTARTS}), the broker keeps serving`);
+      enqueue.spawnChild('dynamicConfig', { id: 'dynamicConfig', systemId: 'dynamicConfig', input: dynamicConfigInput(context) });
+    }),
+    /** Any other coordinator failing once the broker runs: say what failed where, then shut down (exit 1). */
+    failAfterStartup: enqueueActions(({ context, event, enqueue }) => {
+      const id = failedCoordinator(event);
+      const error = `Coordinator ${id} failed after startup: ${message((event as { error?: unknown }).error)}`;
+      enqueue.assign({ error, exitCode: 1 });
+      context.log.fatal({ brokerId: context.brokerId, coordinator: id, err: error }, `${error}. The broker cannot serve without it: shutting down`);
+    }),
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
@@ -250,12 +293,16 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false,
+    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
   on: {
-    // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
-    'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
+    // A coordinator crashed (a bug, not a modelled failure): COORDINATOR_FAILURE_POLICY.
+    'xstate.error.actor.*': [
+      { guard: 'restartableCoordinator', actions: 'restartCoordinator' },
+      { guard: 'brokerRunning', target: '.shuttingDown', actions: 'failAfterStartup' },
+      { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
+    ],
     'ldfc.dirOffline': {
       actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
@@ -266,10 +313,18 @@ export const majordomoMachine = setup({
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
-    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => context.logManager?.updateBrokerDefaults(event.config)] },
+    // A config change that cannot be applied is logged and the broker keeps serving (Kafka's ConfigHandler).
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => {
+      try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
+        context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
+      }
+    }] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
-      context.logManager?.updateTopicConfig(event.topic, event.overrides);
+      try { context.logManager?.updateTopicConfig(event.topic, event.overrides); } catch (e) {
+        context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
+        return;
+      }
       context.log.info({ topic: event.topic, overrides: event.overrides }, `Processed topic config change for ${event.topic}`);
     } },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
@@ -347,7 +402,7 @@ export const majordomoMachine = setup({
               actions: [
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
-                  for (const i of event.output.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
+                  reportIgnoredDynamicConfigs(context.log, event.output.ignored);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -521,7 +576,7 @@ export const majordomoMachine = setup({
         startingConfigManager: {
           entry: spawnChild('dynamicConfig', {
             id: 'dynamicConfig', systemId: 'dynamicConfig',
-            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) }),
+            input: ({ context }) => dynamicConfigInput(context),
           }),
           always: 'awaitingMetadata',
         },

@@ -17,10 +17,11 @@ import { decodeResponse, encodeRequest } from '../../src/protocol/frame.js';
 import { iterateBatches, RecordBatch } from '../../src/services/log/record-batch.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { prerequisite } from '../helpers/environment.js';
 import { brokerConfig, cleanupAll, startBroker, started, type TestBroker } from './support.js';
 
 const exec = promisify(execFile);
-const hasKcat = existsSync('/usr/bin/kcat');
+const hasKcat = prerequisite('kcat', existsSync('/usr/bin/kcat'), 'apt-get install -y kcat');
 
 let zk: ZooKeeperServer;
 let b: TestBroker;

@@ -1,4 +1,4 @@
-import { define, INT_MAX } from '../config-key.js';
+import { define, INT_MAX, NOT_IMPLEMENTED } from '../config-key.js';
 import { atLeast } from '../validators.js';
 import { listenerListValidator } from '../listeners.js';
 
@@ -22,23 +22,23 @@ export const SOCKET_SERVER_CONFIGS = [
   define('control.plane.listener.name', 'string', null, undefined, 'high', RO,
     'Listener dedicated to controller-to-broker traffic; unset means the inter-broker listener is used.'),
   define('socket.send.buffer.bytes', 'int', 102400, undefined, 'high', RO,
-    'SO_SNDBUF of server sockets; -1 uses the OS default.'),
+    'SO_SNDBUF of server sockets; -1 uses the OS default.', NOT_IMPLEMENTED),
   define('socket.receive.buffer.bytes', 'int', 102400, undefined, 'high', RO,
-    'SO_RCVBUF of server sockets; -1 uses the OS default.'),
+    'SO_RCVBUF of server sockets; -1 uses the OS default.', NOT_IMPLEMENTED),
   define('socket.request.max.bytes', 'int', 104857600, atLeast(1), 'high', RO,
     'Largest request the broker reads from a socket.'),
   define('socket.listen.backlog.size', 'int', 50, atLeast(1), 'medium', RO,
-    'Maximum number of pending connections on each listening socket.'),
+    'Maximum number of pending connections on each listening socket.', NOT_IMPLEMENTED),
   define('max.connections.per.ip', 'int', INT_MAX, atLeast(0), 'medium', CLUSTER,
-    'Connections allowed from one IP address; may be 0 only when max.connections.per.ip.overrides is set.'),
+    'Connections allowed from one IP address; may be 0 only when max.connections.per.ip.overrides is set.', NOT_IMPLEMENTED),
   define('max.connections.per.ip.overrides', 'string', '', undefined, 'medium', CLUSTER,
-    'Per-IP or per-hostname connection limits, e.g. "host1:100,127.0.0.1:200".'),
+    'Per-IP or per-hostname connection limits, e.g. "host1:100,127.0.0.1:200".', NOT_IMPLEMENTED),
   define('max.connections', 'int', INT_MAX, atLeast(0), 'medium', CLUSTER,
-    'Connections allowed on the broker at any time (may also be set per listener).'),
+    'Connections allowed on the broker at any time (may also be set per listener).', NOT_IMPLEMENTED),
   define('max.connection.creation.rate', 'int', INT_MAX, atLeast(0), 'medium', CLUSTER,
-    'New connections accepted per second on the broker (may also be set per listener).'),
+    'New connections accepted per second on the broker (may also be set per listener).', NOT_IMPLEMENTED),
   define('connections.max.idle.ms', 'long', 600000, undefined, 'medium', RO,
     'Idle connections are closed after this many milliseconds.'),
   define('connection.failed.authentication.delay.ms', 'int', 100, atLeast(0), 'low', RO,
-    'Delay before closing a connection whose authentication failed; must be below connections.max.idle.ms.'),
+    'Delay before closing a connection whose authentication failed; must be below connections.max.idle.ms.', NOT_IMPLEMENTED),
 ];

@@ -1,7 +1,13 @@
+/**
+ * DynamicBrokerConfig's read path: the effective broker config from the static props and the /config/brokers layers,
+ * with every entry Kafka would drop (fromPersistentProps, removeInvalidConfigs, a layer that fails as a whole) and
+ * every entry Rafka does not act on reported as ignored instead of applied. Nothing found in ZooKeeper is fatal.
+ */
 import { BROKER_CONFIG_DEFS, configKey } from '../../config/config-def.js';
-import { ConfigException, KafkaConfig } from '../../config/kafka-config.js';
+import { KafkaConfig } from '../../config/kafka-config.js';
 import { brokerConfigSynonyms } from '../../config/synonyms.js';
-import { rejection } from './dynamic-config-rules.js';
+import { formatValue } from '../../config/parse-type.js';
+import { implementation, rejection } from './dynamic-config-rules.js';
 import { decodeStoredPassword, isPasswordConfig } from './dynamic-passwords.js';
 
 export { validateDynamicUpdate } from './dynamic-config-rules.js';
@@ -10,6 +16,7 @@ export { encodePasswordConfigs, isPasswordConfig } from './dynamic-passwords.js'
 /** A /config/brokers entry dropped while building the effective config (Kafka logs these as errors). */
 export interface IgnoredDynamicConfig {
   key: string;
+  /** As stored, except a password's ('[hidden]'): this goes into log lines. */
   value: string;
   /** '<default>' or the broker id. */
   entity: string;
@@ -27,18 +34,24 @@ function filterLayer(
   const kept: Record<string, string> = {};
   const ignored: IgnoredDynamicConfig[] = [];
   for (const [key, value] of Object.entries(props)) {
+    const ignore = (reason: string) => ignored.push({ key, value: loggableValue(key, value), entity, reason });
     const rejected = rejection(key, value, entity !== DEFAULT_ENTITY);
-    if (rejected !== null) {
-      ignored.push({ key, value, entity, reason: rejected.reason });
-      continue;
-    }
+    if (rejected !== null) { ignore(rejected.reason); continue; }
+    // Accepted by Kafka's rules but not acted on by Rafka: left in ZooKeeper, kept out of the config.
+    const notImplemented = implementation(key);
+    if (notImplemented !== null) { ignore(notImplemented); continue; }
     try {
       kept[key] = isPasswordConfig(key) ? decodeStoredPassword(key, value, staticConfig) : value;
     } catch (e) {
-      ignored.push({ key, value, entity, reason: (e as Error).message });
+      ignore((e as Error).message);
     }
   }
   return { kept, ignored };
+}
+
+/** A value for a log line: passwords (also listener-prefixed, encoded or not) never appear. */
+export function loggableValue(key: string, value: string): string {
+  return isPasswordConfig(key) || configKey(key)?.type === 'password' ? '[hidden]' : value;
 }
 
 /** overrideProps: a key replaces its synonyms from lower layers, so precedence follows the layer, not the key. */
@@ -64,10 +77,10 @@ function applyLayer(
   try {
     return { props: merged, config: KafkaConfig.fromProps(merged) };
   } catch (e) {
-    if (!(e instanceof ConfigException)) throw e;
+    // Never fatal: whatever is in ZooKeeper (a hand edit, another tool) only costs this layer.
     const what = entity === DEFAULT_ENTITY ? 'Cluster default configs' : `Per-broker configs of ${entity}`;
     for (const [key, value] of Object.entries(layer)) {
-      ignored.push({ key, value, entity, reason: `${what} could not be applied: ${e.message}` });
+      ignored.push({ key, value: loggableValue(key, value), entity, reason: `${what} could not be applied: ${(e as Error).message}` });
     }
     return { props, config };
   }
@@ -91,6 +104,14 @@ export function buildEffectiveConfig(
   state = applyLayer(state.props, state.config, defaults.kept, DEFAULT_ENTITY, ignored);
   state = applyLayer(state.props, state.config, broker.kept, brokerEntity, ignored);
   return { config: state.config, ignored };
+}
+
+/** A key's effective value for a log line: table keys typed, others as supplied, passwords hidden. */
+export function loggableConfigValue(config: KafkaConfig, key: string): string {
+  const def = configKey(key);
+  if (def) return formatValue(def.type, config.get(key));
+  const raw = config.originals[key];
+  return raw === undefined ? '(removed)' : loggableValue(key, raw);
 }
 
 /** Keys whose effective value differs between two configs (what a reconfiguration has to act on), sorted. */
