@@ -75,8 +75,9 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
   }
 
   private get now(): number { return (this.opts.now ?? Date.now)(); }
-  private configInt(name: string, fallback: number): number {
-    try { return this.opts.config ? Number(this.opts.config().getLong(name)) : fallback; } catch { return fallback; }
+  /** replica.lag.time.max.ms (Kafka's default without a config: handler tests). */
+  private replicaLagTimeMaxMs(): number {
+    return this.opts.config ? Number(this.opts.config().getLong('replica.lag.time.max.ms')) : 30_000;
   }
 
   /** The fetcher manager, once it exists (the majordomo starts it after the ReplicaManager). */
@@ -87,8 +88,8 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
    * high-watermark checkpoint task (replica.high.watermark.checkpoint.interval.ms).
    */
   startup(): void {
-    const lag = this.configInt('replica.lag.time.max.ms', 30_000);
-    const hwInterval = this.configInt('replica.high.watermark.checkpoint.interval.ms', 5_000);
+    const lag = this.replicaLagTimeMaxMs();
+    const hwInterval = this.opts.config ? Number(this.opts.config().getLong('replica.high.watermark.checkpoint.interval.ms')) : 5_000;
     this.timers.push(setInterval(() => this.maybeShrinkIsr(), Math.max(1, Math.floor(lag / 2))));
     this.timers.push(setInterval(() => this.checkpointHighWatermarks(), Math.max(1, hwInterval)));
     for (const t of this.timers) t.unref();
@@ -233,7 +234,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
       ...(this.opts.alterPartitionManager ? { alterPartitionManager: this.opts.alterPartitionManager } : {}),
-      replicaLagTimeMaxMs: () => this.configInt('replica.lag.time.max.ms', 30_000),
+      replicaLagTimeMaxMs: () => this.replicaLagTimeMaxMs(),
       isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),
       log: this.log,
       ...(this.opts.now ? { now: this.opts.now } : {}),
