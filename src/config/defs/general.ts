@@ -36,7 +36,7 @@ export const GENERAL_CONFIGS = [
   define('queued.max.request.bytes', 'long', -1, undefined, 'medium', RO,
     'Bytes of queued requests allowed before no more requests are read; -1 means no limit.', NOT_IMPLEMENTED),
   define('request.timeout.ms', 'int', 30000, undefined, 'high', RO,
-    'How long the broker\'s own clients wait for a response before retrying or failing (in Rafka: the controller\'s requests to brokers).'),
+    'How long the broker\'s own clients wait for a response before retrying or failing (in Rafka: the controller\'s requests to brokers and the replica fetchers).'),
   define('socket.connection.setup.timeout.ms', 'long', 10000, undefined, 'medium', RO,
     'How long the broker\'s own clients wait for a socket connection to be established.', NOT_IMPLEMENTED),
   define('socket.connection.setup.timeout.max.ms', 'long', 30000, undefined, 'medium', RO,
