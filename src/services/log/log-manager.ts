@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeLeftoverTmpFiles } from './atomic-write.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { Logger } from '../../logger.js';
@@ -20,7 +21,8 @@ import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionK
 import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
-import { isIoError, KafkaStorageError, Log, type LogHooks, type RecoveryJobResult, RecoveryWorker } from './log.js';
+import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
+import { type RecoveryJobResult, RecoveryWorker } from './recovery-worker.js';
 import { cleanerConfig, cleanerEnabled, LogCleaner } from './cleaner/log-cleaner.js';
 import { WorkerJobError } from './worker-job-error.js';
 
@@ -281,6 +283,7 @@ export class LogManager {
         let logStartOffsets = new Map<string, bigint>();
         let partitions;
         try {
+          for (const f of await removeLeftoverTmpFiles(dir)) this.opts.log.info(`Deleted leftover temporary file ${path.join(dir, f)} of an interrupted atomic write`);
           state.hadCleanShutdown = await hasCleanShutdownFile(dir);
           if (state.hadCleanShutdown) {
             summary.hadCleanShutdown.push(dir);

@@ -1,6 +1,7 @@
 /**
- * One partition's log (Kafka `UnifiedLog` + `LocalLog`, local part only): an ordered list of {@link LogSegment}s,
- * the log start / end offsets, recovery point, leader-epoch cache and producer-state snapshots.
+ * One partition's log (Kafka `UnifiedLog`, local part only): the log start offset, high watermark, leader-epoch
+ * cache and producer state on top of a {@link LocalLog} (the segments, LEO, recovery point, roll/flush/read/
+ * truncate), loaded by log-loader.ts (Kafka `LogLoader`). Recovery on a worker thread: recovery-worker.ts.
  *
  * Designed for 10,000 instances per broker: a plain object, no timers, no promises kept alive; segments open
  * their indexes lazily; the producer table exists only once an idempotent producer wrote to the log.
@@ -10,136 +11,42 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import {
-  CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType, buildRecordBatch,
-  type BatchView,
-} from './record-batch.js';
-import { legacyBatchAt, LegacyRecordBatch } from './legacy-records.js';
-import { WorkerJobError } from './worker-job-error.js';
-import { LogSegment, type LogSegmentOptions } from './log-segment.js';
-import { loadSegments } from './segment-recovery.js';
+import { CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType } from './record-batch.js';
+import { legacyBatchAt } from './legacy-records.js';
+import type { LogSegment } from './log-segment.js';
 import { validateRecordTimestamps } from './log-validator.js';
-import { cleanupCompacts, type LogConfig, randomSegmentJitter } from './log-config.js';
+import { cleanupCompacts, type LogConfig } from './log-config.js';
 import { validateKeysForCompactedTopic } from './compacted-keys.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
 import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
 import { rebuildProducerState, type PendingProducerLoad } from './producer-state-loader.js';
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
-import { CheckpointFileError } from './checkpoint-file.js';
-import { PartitionMetadataError } from './partition-metadata-file.js';
-import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
 import { recompressForAppend } from './recompression.js';
+import {
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
+} from './log-errors.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
+import { LocalLog } from './local-log.js';
+import { upConvertIfNeeded } from './up-conversion.js';
+import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './log-loader.js';
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
-
-// ------------------------------------------------------------------------------------------------ errors
-
-/** Kafka `OffsetOutOfRangeException`. */
-export class OffsetOutOfRangeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OffsetOutOfRangeError';
-  }
-}
-
-/** Kafka `RecordTooLargeException`: one batch is larger than `max.message.bytes`. */
-export class RecordTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecordTooLargeError';
-  }
-}
-
-/** Kafka `RecordBatchTooLargeException`: the whole append is larger than `segment.bytes`. */
-export class RecordBatchTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecordBatchTooLargeError';
-  }
-}
-
-/** Kafka `UnsupportedForMessageFormatException`: only magic 2 batches are accepted for writes. */
-export class UnsupportedForMessageFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedForMessageFormatError';
-  }
-}
-
-/** Kafka `KafkaStorageException`: the log's dir failed (or is offline). */
-export class KafkaStorageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KafkaStorageError';
-  }
-}
-
-/** True for errors that mean "the disk/dir is bad" (Kafka IOException). */
-export function isIoError(e: unknown): boolean {
-  if (e instanceof CheckpointFileError || e instanceof PartitionMetadataError) return true;
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
-}
-
-// ------------------------------------------------------------------------------------------------ types
-
-/** Shared by all logs of a LogManager (one object, not one per log). */
-export interface LogHooks {
-  /** An I/O error happened in `logDir` (the parent of the partition dir). Called before the error is rethrown. */
-  onIoError?: (logDir: string, error: Error) => void;
-  /** Files renamed to `*.deleted` that must be removed after `delayMs` (default: removed at once). */
-  scheduleDelete?: (files: string[], delayMs: number) => void;
-  warn?: (message: string) => void;
-  /** Info-level messages (e.g. truncation). */
-  info?: (message: string) => void;
-  now?: () => number;
-  /** `producer.id.expiration.ms` (default Kafka's 86400000). */
-  producerIdExpirationMs?: () => number;
-  random?: () => number;
-}
-
-export interface LogAppendInfo {
-  firstOffset: bigint;
-  lastOffset: bigint;
-  /** Broker time written into LogAppendTime batches, -1 for CreateTime. */
-  logAppendTime: number;
-  logStartOffset: bigint;
-  recordCount: number;
-}
-
-export interface LogReadResult {
-  records: Buffer;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-}
-
-export interface LoadLogOptions {
-  /** Partition dir `<logDir>/<topic>-<partition>`. */
-  dir: string;
-  topic: string;
-  partition: number;
-  config: LogConfig;
-  recoveryPoint?: bigint;
-  logStartOffset?: bigint;
-  hadCleanShutdown: boolean;
-  topicId?: string;
-  hooks?: LogHooks;
-  /** Recovery point to keep after a load that follows a recovery done elsewhere (a {@link RecoveryWorker}). */
-  recoveryPointOverride?: bigint;
-}
+export {
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
+} from './log-errors.js';
+export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
+export type { LoadLogOptions } from './log-loader.js';
+export { upConvertIfNeeded } from './up-conversion.js';
 
 export interface LoadLogResult {
   log: Log;
   recoveredSegments: number;
   truncatedBytes: number;
 }
-
-export const EARLIEST_TIMESTAMP = -2;
-export const LATEST_TIMESTAMP = -1;
-export const MAX_TIMESTAMP = -3;
 
 const NO_HOOKS: LogHooks = {};
 const DEFAULT_PRODUCER_ID_EXPIRATION = (): number => 86400000;
@@ -149,15 +56,11 @@ const DEFAULT_PRODUCER_ID_EXPIRATION = (): number => 86400000;
 export class Log {
   readonly topic: string;
   readonly partition: number;
-  private _dir: string;
-  private _config: LogConfig;
+  /** The segments, LEO, recovery point (Kafka `UnifiedLog.localLog`). */
+  private readonly local: LocalLog;
   private readonly hooks: LogHooks;
-  private segments: LogSegment[];
-  private nextOffset: bigint;
   private _logStartOffset: bigint;
-  private _recoveryPoint: bigint;
   private _highWatermark: bigint;
-  private lastFlushTime: number;
   /** Loaded on first use (most logs of a big broker are never touched between startup and shutdown). */
   private _epochCache: LeaderEpochCache | null;
   /** Truncation to apply when the epoch cache is loaded lazily (Kafka applies it at load). */
@@ -166,7 +69,6 @@ export class Log {
   /** Producer state not loaded yet (snapshot + replay); done on first need ({@link producerState}). */
   private pendingProducerLoad: PendingProducerLoad | null = null;
   private lastSnapOffset: bigint;
-  private dirNeedsFlush = false;
   /** undefined = `partition.metadata` not read yet. */
   private _topicId: string | null | undefined;
   private failed: Error | null = null;
@@ -181,17 +83,12 @@ export class Log {
     epochCache: LeaderEpochCache | null,
     topicId: string | null | undefined,
   ) {
-    this._dir = o.dir;
     this.topic = o.topic;
     this.partition = o.partition;
-    this._config = o.config;
     this.hooks = o.hooks;
-    this.segments = segments;
-    this.nextOffset = logEndOffset;
+    this.local = new LocalLog(o.dir, o.config, o.hooks, `${o.topic}-${o.partition}`, segments, logEndOffset, recoveryPoint);
     this._logStartOffset = logStartOffset;
-    this._recoveryPoint = recoveryPoint;
     this._highWatermark = logEndOffset;
-    this.lastFlushTime = this.now();
     this._epochCache = epochCache;
     this.lastSnapOffset = logStartOffset;
     this._topicId = topicId;
@@ -203,60 +100,40 @@ export class Log {
     fs.mkdirSync(o.dir, { recursive: true });
     fsyncDirSync(path.dirname(o.dir));
     const log = Log.load({ ...o, hadCleanShutdown: true }).log;
-    log.dirNeedsFlush = true; // the first segment's files are new entries of the partition dir
+    log.local.markDirChanged(); // the first segment's files are new entries of the partition dir
     return log;
   }
 
   /** Load (and recover after an unclean shutdown) an existing partition dir (Kafka `UnifiedLog.apply` / `LogLoader`). */
   static load(o: LoadLogOptions): LoadLogResult {
     const hooks = o.hooks ?? NO_HOOKS;
-    // Read only when needed: by recovery (epochs of recovered batches) or a topic id check.
-    let epochCache: LeaderEpochCache | null = null;
-    const cache = (): LeaderEpochCache => (epochCache ??= LeaderEpochCache.load(o.dir));
-    let storedTopicId: string | null | undefined = o.topicId === undefined ? undefined : readPartitionMetadata(o.dir);
-    if (o.topicId !== undefined && storedTopicId !== null && storedTopicId !== o.topicId) {
-      throw new InconsistentTopicIdError(`Tried to assign topic ID ${o.topicId} to log for topic partition ${o.topic}-${o.partition}, but log already contained topic ID ${storedTopicId}`);
-    }
-    const loaded = loadSegments({
-      dir: o.dir,
-      recoveryPoint: o.recoveryPoint ?? 0n,
-      logStartOffset: o.logStartOffset ?? 0n,
-      hadCleanShutdown: o.hadCleanShutdown,
-      indexIntervalBytes: o.config.indexIntervalBytes,
-      maxIndexSize: o.config.maxIndexSize,
-      preallocate: o.config.preallocate,
-      initFileSize: o.config.preallocate ? o.config.segmentBytes : undefined,
-      onBatch: (batch: BatchView) => {
-        if (batch.magic >= MAGIC_V2) {
-          const epoch = batch.partitionLeaderEpoch;
-          if (epoch >= 0 && epoch > cache().latestEpoch) cache().assign(epoch, batch.baseOffset);
-        }
-      },
-      scheduleDelete: hooks.scheduleDelete ? (files) => hooks.scheduleDelete!(files, o.config.fileDeleteDelayMs) : undefined,
-      log: hooks.warn,
-    });
+    const loaded = loadLogSegments(o, hooks);
     const leo = loaded.logEndOffset;
-    const rpo = o.recoveryPointOverride;
+    const epochCache = loaded.epochCache;
     const log = new Log(
       { dir: o.dir, topic: o.topic, partition: o.partition, config: o.config, hooks },
       loaded.segments,
       leo,
       loaded.logStartOffset,
-      rpo !== undefined && rpo < loaded.recoveryPoint ? rpo : loaded.recoveryPoint,
+      loaded.recoveryPoint,
       epochCache,
-      storedTopicId,
+      loaded.storedTopicId,
     );
     try {
       if (epochCache !== null) {
-        (epochCache as LeaderEpochCache).truncateFromEnd(leo);
-        (epochCache as LeaderEpochCache).truncateFromStart(loaded.logStartOffset);
+        epochCache.truncateFromEnd(leo);
+        epochCache.truncateFromStart(loaded.logStartOffset);
       } else {
         log.pendingEpochTruncation = { end: leo, start: loaded.logStartOffset };
       }
-      log.loadProducerState(o.hadCleanShutdown);
-      if (o.topicId !== undefined && storedTopicId === null) {
+      const snaps = loadProducerSnapshots(o.dir, leo, log._logStartOffset, loaded.segments, o.hadCleanShutdown);
+      if (snaps !== null) {
+        const latest = snaps.latestSnapshotOffset;
+        if (latest !== undefined && latest > log.lastSnapOffset) log.lastSnapOffset = latest;
+        log.pendingProducerLoad = snaps.load;
+      }
+      if (o.topicId !== undefined && loaded.storedTopicId === null) {
         writePartitionMetadata(o.dir, o.topicId);
-        storedTopicId = o.topicId;
         log._topicId = o.topicId;
       }
     } catch (e) {
@@ -265,37 +142,14 @@ export class Log {
     }
     // A loaded log holds no file descriptors until it is used (10,000 partitions must fit the fd limit).
     for (const s of loaded.segments) s.releaseHandles();
-    return { log, recoveredSegments: loaded.recoveredSegments.length, truncatedBytes: loaded.truncatedBytes };
-  }
-
-  /**
-   * Producer snapshots: drop those past the LEO and stray ones (below the log start offset and not the latest).
-   * The state itself is loaded lazily ({@link producerState}): the latest snapshot, then the producer batches after
-   * it up to this LEO. As Kafka, a clean shutdown without any snapshot (a log no idempotent producer wrote, or one
-   * older than snapshots) needs no scan.
-   */
-  private loadProducerState(hadCleanShutdown: boolean): void {
-    const leo = this.nextOffset;
-    let snaps = listProducerSnapshots(this._dir);
-    if (snaps.length === 0 && (hadCleanShutdown || leo === this._logStartOffset)) return;
-    for (const s of snaps) if (s.offset > leo) fs.rmSync(s.file, { force: true });
-    snaps = snaps.filter((s) => s.offset <= leo);
-    const latest = snaps[snaps.length - 1];
-    const bases = new Set(this.segments.map((s) => s.baseOffset));
-    snaps = snaps.filter((s) => {
-      if (s === latest || bases.has(s.offset) || s.offset >= this._logStartOffset) return true;
-      fs.rmSync(s.file, { force: true });
-      return false;
-    });
-    if (latest && latest.offset > this.lastSnapOffset) this.lastSnapOffset = latest.offset;
-    this.pendingProducerLoad = { snapshots: snaps, lastOffset: leo };
+    return { log, recoveredSegments: loaded.recoveredSegments, truncatedBytes: loaded.truncatedBytes };
   }
 
   /** The producer state, loaded (snapshot + replay of the batches after it) on first use. */
   private producerState(): ProducerStateManager {
     const load = this.pendingProducerLoad;
     if (load !== null) {
-      this.io(() => rebuildProducerState(this.producerStateManager, this.segments, load, this._logStartOffset, this.now(), this.hooks.warn));
+      this.io(() => rebuildProducerState(this.producerStateManager, this.local.segments, load, this._logStartOffset, this.now(), this.hooks.warn));
       this.pendingProducerLoad = null;
     }
     return this.producerStateManager;
@@ -303,7 +157,7 @@ export class Log {
 
   private get epochCache(): LeaderEpochCache {
     if (this._epochCache === null) {
-      const c = LeaderEpochCache.load(this._dir);
+      const c = LeaderEpochCache.load(this.local.dir);
       const t = this.pendingEpochTruncation;
       this.pendingEpochTruncation = null;
       if (t) {
@@ -318,47 +172,45 @@ export class Log {
   // -------------------------------------------------------------------------------------------- accessors
 
   get dir(): string {
-    return this._dir;
+    return this.local.dir;
   }
   /** The log dir holding this partition dir. */
   get logDir(): string {
-    return path.dirname(this._dir);
+    return path.dirname(this.local.dir);
   }
   get config(): LogConfig {
-    return this._config;
+    return this.local.config;
   }
   get topicId(): string | null {
-    if (this._topicId === undefined) this._topicId = this.io(() => readPartitionMetadata(this._dir));
+    if (this._topicId === undefined) this._topicId = this.io(() => readPartitionMetadata(this.local.dir));
     return this._topicId;
   }
   get logStartOffset(): bigint {
     return this._logStartOffset;
   }
   get logEndOffset(): bigint {
-    return this.nextOffset;
+    return this.local.nextOffset;
   }
   /** = LEO on a single broker (no followers); kept as its own value for the replica layer. */
   get highWatermark(): bigint {
     return this._highWatermark;
   }
   get recoveryPoint(): bigint {
-    return this._recoveryPoint;
+    return this.local.recoveryPoint;
   }
   get numberOfSegments(): number {
-    return this.segments.length;
+    return this.local.segments.length;
   }
   /** Base offsets of the segments, ascending. */
   segmentBaseOffsets(): bigint[] {
-    return this.segments.map((s) => s.baseOffset);
+    return this.local.segments.map((s) => s.baseOffset);
   }
   /** Bytes in all `.log` files. */
   get size(): number {
-    let n = 0;
-    for (const s of this.segments) n += s.size;
-    return n;
+    return this.local.size;
   }
   get activeSegment(): LogSegment {
-    return this.segments[this.segments.length - 1]!;
+    return this.local.activeSegment;
   }
   get latestEpoch(): number {
     return this.epochCache.latestEpoch;
@@ -381,7 +233,7 @@ export class Log {
    * producer's last 5 batches, which the snapshot the worker left (last batch only) cannot hold.
    */
   adoptProducerState(data: readonly ProducerEntryData[], logEndOffset: bigint): boolean {
-    if (logEndOffset !== this.nextOffset) return false;
+    if (logEndOffset !== this.local.nextOffset) return false;
     this.producerStateManager.importEntries(data, logEndOffset);
     this.pendingProducerLoad = null;
     return true;
@@ -397,20 +249,20 @@ export class Log {
   }
   /** Unflushed messages (LEO − recovery point). */
   get unflushedMessages(): bigint {
-    return this.nextOffset - this._recoveryPoint;
+    return this.local.nextOffset - this.local.recoveryPoint;
   }
   get timeSinceLastFlush(): number {
-    return this.now() - this.lastFlushTime;
+    return this.now() - this.local.lastFlushTime;
   }
 
   /** Replace the config (dynamic topic config change). Takes effect for the next append/roll. */
   updateConfig(config: LogConfig): void {
-    this._config = config;
+    this.local.config = config;
   }
 
   /** Set the high watermark (clamped to [logStartOffset, LEO]). */
   updateHighWatermark(hw: bigint): bigint {
-    const v = hw < this._logStartOffset ? this._logStartOffset : hw > this.nextOffset ? this.nextOffset : hw;
+    const v = hw < this._logStartOffset ? this._logStartOffset : hw > this.local.nextOffset ? this.local.nextOffset : hw;
     this._highWatermark = v;
     return v;
   }
@@ -422,7 +274,7 @@ export class Log {
     if (current !== null) {
       throw new InconsistentTopicIdError(`Tried to assign topic ID ${topicId} to log for topic partition ${this.tpString}, but log already contained topic ID ${this._topicId}`);
     }
-    this.io(() => writePartitionMetadata(this._dir, topicId));
+    this.io(() => writePartitionMetadata(this.local.dir, topicId));
     this._topicId = topicId;
   }
 
@@ -459,18 +311,6 @@ export class Log {
     return new KafkaStorageError(`Error while writing/reading log ${this.tpString} in dir ${this.logDir}: ${err.message}`, { cause: err });
   }
 
-  private segmentOptions(): LogSegmentOptions {
-    const c = this._config;
-    return {
-      indexIntervalBytes: c.indexIntervalBytes,
-      maxIndexSize: c.maxIndexSize,
-      rollJitterMs: randomSegmentJitter(c, this.hooks.random),
-      preallocate: c.preallocate,
-      initFileSize: c.preallocate ? c.segmentBytes : undefined,
-      now: this.hooks.now,
-    };
-  }
-
   // -------------------------------------------------------------------------------------------- append
 
   /**
@@ -480,7 +320,7 @@ export class Log {
    */
   appendAsLeader(records: Buffer, leaderEpoch: number): LogAppendInfo {
     this.checkUsable();
-    const config = this._config;
+    const config = this.local.config;
     let batches: RecordBatch[] = [];
     let validBytes = 0;
     let recordCount = 0;
@@ -525,7 +365,7 @@ export class Log {
 
     const now = this.now();
     const logAppend = config.messageTimestampType === 'LogAppendTime';
-    const firstOffset = this.nextOffset;
+    const firstOffset = this.local.nextOffset;
     let offset = firstOffset;
     let maxTs = -1;
     let offsetOfMaxTs = firstOffset;
@@ -554,18 +394,93 @@ export class Log {
       if (leaderEpoch >= 0 && leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(leaderEpoch, firstOffset);
     });
     if (producerAppends !== null) for (const a of producerAppends) this.producerStateManager.update(a);
-    this.nextOffset = offset;
+    this.local.nextOffset = offset;
     this._highWatermark = offset;
-    if (this.nextOffset - this._recoveryPoint >= BigInt(config.flushMessages)) this.flush();
+    if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(config.flushMessages)) this.flush();
     return { firstOffset, lastOffset, logAppendTime: logAppend ? now : -1, logStartOffset: this._logStartOffset, recordCount };
+  }
+
+  /**
+   * Follower append (Kafka `appendAsFollower`, origin REPLICATION): the leader's batches exactly as fetched —
+   * offsets, partition leader epochs, timestamps, compression, bytes — each batch's CRC checked, nothing re-validated
+   * or rebuilt; a trailing partial batch (cut by the fetch size) is left out. Offsets must not go below the log end
+   * offset nor backwards (UnexpectedAppendOffsetError / OffsetsOutOfOrderError); the epoch cache learns each
+   * batch's epoch; the producer state follows without sequence checks. The high watermark is not touched (the
+   * fetcher sets it from the leader's). Returns the last offset appended, or null when there was no whole batch.
+   */
+  appendAsFollower(records: Buffer): bigint | null {
+    this.checkUsable();
+    const batches: RecordBatch[] = [];
+    let pos = 0;
+    let expected = this.local.nextOffset;
+    let maxTs = -1;
+    let offsetOfMaxTs = expected;
+    for (;;) {
+      const e = nextBatchAt(records, pos, records.length, Number.MAX_SAFE_INTEGER, legacyBatchAt);
+      if (e === null) break;
+      if (e.magic !== MAGIC_V2) throw new UnsupportedForMessageFormatError(`Record batch with magic ${e.magic} is not supported for replication to ${this.tpString} (only magic 2)`);
+      const b = e.batch as RecordBatch;
+      b.ensureValid();
+      if (b.baseOffset < expected) {
+        throw batches.length === 0
+          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`)
+          : new OffsetsOutOfOrderError(`Out of order offsets found in append to ${this.tpString}: ${b.baseOffset} after ${expected - 1n}`);
+      }
+      const last = b.baseOffset + BigInt(b.lastOffsetDelta);
+      if (b.maxTimestamp > maxTs) { maxTs = b.maxTimestamp; offsetOfMaxTs = last; }
+      expected = last + 1n;
+      batches.push(b);
+      pos += e.size;
+    }
+    if (batches.length === 0) return null;
+    const data = pos === records.length ? records : records.subarray(0, pos);
+    if (data.length > this.local.config.segmentBytes) {
+      throw new RecordBatchTooLargeError(`The size of this message set (${data.length}) exceeds the log segment size (${this.local.config.segmentBytes}) of ${this.tpString}.`);
+    }
+    const lastOffset = expected - 1n;
+    // producer state as the leader's (Kafka's REPLICATION origin: no duplicate or sequence checks)
+    let updates: ProducerAppendInfo[] | null = null;
+    for (const b of batches) {
+      if (!b.hasProducerId || b.isControlBatch) continue;
+      let info = updates?.find((u) => u.producerId === b.producerId);
+      if (info === undefined) (updates ??= []).push((info = this.producerState().prepareUpdate(b.producerId, 'rebuild')));
+      info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta), b.isTransactional);
+    }
+    const now = this.now();
+    this.io(() => {
+      const segment = this.maybeRoll(data.length, maxTs, lastOffset, now);
+      segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
+      for (const b of batches) {
+        const epoch = b.partitionLeaderEpoch;
+        if (epoch >= 0 && epoch !== this.epochCache.latestEpoch) this.epochCache.assign(epoch, b.baseOffset);
+      }
+    });
+    if (updates !== null) for (const a of updates) this.producerStateManager.update(a);
+    this.local.nextOffset = expected;
+    if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(this.local.config.flushMessages)) this.flush();
+    return lastOffset;
+  }
+
+  /** Kafka `UnifiedLog.endOffsetForEpoch` (the leader-epoch cache's endOffsetFor at this log end offset). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
+    return this.epochCache.endOffsetFor(epoch, this.local.nextOffset);
+  }
+
+  /**
+   * Kafka `maybeAssignEpochStartOffset`: a new leader records its epoch at its log end offset before writing, so
+   * that followers with entries from a later epoch than any in this log truncate correctly (KIP-279).
+   */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    this.checkUsable();
+    this.io(() => this.epochCache.assign(epoch, startOffset));
   }
 
   /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */
   private checkRecompressedSizes(batches: readonly RecordBatch[]): void {
     for (const b of batches) {
-      if (b.sizeInBytes > this._config.maxMessageBytes) {
+      if (b.sizeInBytes > this.local.config.maxMessageBytes) {
         throw new RecordTooLargeError(
-          `Message batch size is ${b.sizeInBytes} bytes in append to partition ${this.tpString} which exceeds the maximum configured size of ${this._config.maxMessageBytes}.`,
+          `Message batch size is ${b.sizeInBytes} bytes in append to partition ${this.tpString} which exceeds the maximum configured size of ${this.local.config.maxMessageBytes}.`,
         );
       }
     }
@@ -602,7 +517,7 @@ export class Log {
 
   private maybeRoll(messagesSize: number, maxTimestamp: number, maxOffset: bigint, now: number): LogSegment {
     const segment = this.activeSegment;
-    const c = this._config;
+    const c = this.local.config;
     if (
       segment.shouldRoll({
         maxSegmentBytes: c.segmentBytes,
@@ -624,107 +539,60 @@ export class Log {
   }
 
   private rollUnchecked(): LogSegment {
-    const newOffset = this.nextOffset;
+    const newOffset = this.local.nextOffset;
     const active = this.activeSegment;
-    if (active.baseOffset === newOffset && active.size === 0) return active;
-    if (active.baseOffset >= newOffset) {
-      throw new Error(`Trying to roll a new log segment for topic partition ${this.tpString} with start offset ${newOffset} =max(provided offset = ${newOffset}, LEO = ${this.nextOffset}) lower than start offset of the active segment ${active.baseOffset}`);
-    }
-    active.onBecomeInactiveSegment();
-    const seg = LogSegment.open(this._dir, newOffset, this.segmentOptions());
-    void seg.offsetIndex; // create the index files now, preallocated (as Kafka's roll)
-    void seg.timeIndex;
-    this.segments.push(seg);
-    this.dirNeedsFlush = true;
-    this.takeProducerSnapshot(newOffset, false);
-    // As Kafka's scheduled "flush-log" after a roll: the rolled segment(s) become durable in the background and
-    // the recovery point moves to the new segment (so a crash recovers only from here). Failures are reported
-    // through hooks.onIoError inside flushAsync.
+    const seg = this.local.roll(newOffset);
+    if (seg === active) return active;
+    const snapshot = this.takeProducerSnapshot(newOffset, false);
+    if (snapshot !== null) this.local.addUnflushedFile(snapshot);
+    // As Kafka's scheduled "flush-log" after a roll: the producer snapshot and the rolled segment(s) (their data and
+    // what the roll wrote: final time-index entry, trimmed indexes) become durable in the background, then the
+    // recovery point moves to the new segment (so a crash recovers only from here). The rolled segment is flushed
+    // even when the recovery point is already past it (flush.messages=1), and a synchronous flush in between
+    // (the next append's) includes it. Failures are reported through hooks.onIoError inside flushAsync.
     this.flushAsync(newOffset).catch(() => {});
     return seg;
   }
 
-  private takeProducerSnapshot(offset: bigint, sync: boolean): void {
-    if (offset <= this.lastSnapOffset) return;
-    writeProducerSnapshot(this._dir, offset, this.producerState().snapshotEntries(), sync);
+  /** Write the producer snapshot at `offset` unless one at or past it exists; returns its file, or null. */
+  private takeProducerSnapshot(offset: bigint, sync: boolean): string | null {
+    if (offset <= this.lastSnapOffset) return null;
+    const file = writeProducerSnapshot(this.local.dir, offset, this.producerState().snapshotEntries(), sync);
     this.lastSnapOffset = offset;
+    return file;
   }
 
   // -------------------------------------------------------------------------------------------- flush
 
   /**
-   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), the partition dir if
-   * segments were created, then move the recovery point (Kafka `flush`).
+   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), what rolls wrote and
+   * did not fsync yet (rolled segments, producer snapshots), the partition dir if segments were created, then move
+   * the recovery point (Kafka `flush`).
    */
-  flush(upToOffset: bigint = this.nextOffset): void {
-    const target = upToOffset > this.nextOffset ? this.nextOffset : upToOffset;
-    if (target <= this._recoveryPoint) return;
-    this.io(() => {
-      for (const s of this.segmentsToFlush(target)) s.flushSync();
-      if (this.dirNeedsFlush) {
-        fsyncDirSync(this._dir);
-        this.dirNeedsFlush = false;
-      }
-    });
-    if (target > this._recoveryPoint) this._recoveryPoint = target;
-    this.lastFlushTime = this.now();
+  flush(upToOffset: bigint = this.local.nextOffset): void {
+    const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
+    this.io(() => this.local.flush(target));
+    if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
+    this.local.lastFlushTime = this.now();
   }
 
   /** {@link flush} with the fsyncs on the libuv thread pool. */
-  async flushAsync(upToOffset: bigint = this.nextOffset): Promise<void> {
-    const target = upToOffset > this.nextOffset ? this.nextOffset : upToOffset;
-    if (target <= this._recoveryPoint) return;
+  async flushAsync(upToOffset: bigint = this.local.nextOffset): Promise<void> {
+    const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.checkUsable();
-    const segs = this.segmentsToFlush(target);
-    const needDir = this.dirNeedsFlush;
-    this.dirNeedsFlush = false;
     try {
-      for (const s of segs) if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
-      if (needDir) {
-        const fh = await fs.promises.open(this._dir, 'r');
-        try {
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
+      await this.local.flushAsync(target);
     } catch (e) {
       if (this.closed || this.failed) return;
       throw this.ioFailure(e);
     }
-    if (target > this._recoveryPoint) this._recoveryPoint = target;
-    this.lastFlushTime = this.now();
-  }
-
-  private segmentsToFlush(target: bigint): LogSegment[] {
-    const rp = this._recoveryPoint;
-    const out: LogSegment[] = [];
-    for (let i = 0; i < this.segments.length; i++) {
-      const s = this.segments[i]!;
-      const next = this.segments[i + 1];
-      if (next && next.baseOffset <= rp) continue; // entirely below the recovery point
-      if (s.baseOffset >= target) break;
-      out.push(s);
-    }
-    return out;
+    if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
+    this.local.lastFlushTime = this.now();
   }
 
   // -------------------------------------------------------------------------------------------- read
-
-  /** Index of the segment with the greatest base offset ≤ `offset` (-1 if none). */
-  private floorSegmentIndex(offset: bigint): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
-  }
 
   /**
    * Read raw batches from `startOffset` (Kafka `LocalLog.read`): at most `maxBytes` (the last batch may be cut),
@@ -732,7 +600,7 @@ export class Log {
    */
   read(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): LogReadResult {
     this.checkUsable();
-    const leo = this.nextOffset;
+    const leo = this.local.nextOffset;
     const empty = (): LogReadResult => ({ records: Buffer.alloc(0), highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
     if (startOffset === leo) return empty();
     if (startOffset < this._logStartOffset || startOffset > leo) {
@@ -741,16 +609,8 @@ export class Log {
       );
     }
     return this.io(() => {
-      let i = this.floorSegmentIndex(startOffset);
-      if (i < 0) i = 0;
-      for (; i < this.segments.length; i++) {
-        const seg = this.segments[i]!;
-        const info = seg.read(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
-        if (info !== null) {
-          return { records: upConvertIfNeeded(info.records), highWatermark: this._highWatermark, logStartOffset: this._logStartOffset };
-        }
-      }
-      return empty();
+      const records = this.local.read(startOffset, maxBytes, opts.minOneMessage ?? false);
+      return records === null ? empty() : { records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset };
     });
   }
 
@@ -760,7 +620,7 @@ export class Log {
    */
   async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): Promise<LogReadResult> {
     this.checkUsable();
-    const leo = this.nextOffset;
+    const leo = this.local.nextOffset;
     const result = (records: Buffer): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
     if (startOffset === leo) return result(Buffer.alloc(0));
     if (startOffset < this._logStartOffset || startOffset > leo) {
@@ -768,9 +628,9 @@ export class Log {
         `Received request for offset ${startOffset} for partition ${this.tpString}, but we only have log segments in the range ${this._logStartOffset} to ${leo}.`,
       );
     }
-    let i = Math.max(0, this.floorSegmentIndex(startOffset));
-    for (; i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
+    let i = Math.max(0, this.local.floorSegmentIndex(startOffset));
+    for (; i < this.local.segments.length; i++) {
+      const seg = this.local.segments[i]!;
       let info;
       try {
         info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
@@ -798,17 +658,17 @@ export class Log {
       return { offset: this._logStartOffset, timestamp: -1, leaderEpoch: this.epochCache.epochForOffset(this._logStartOffset) };
     }
     if (ts === LATEST_TIMESTAMP) {
-      return { offset: this.nextOffset, timestamp: -1, leaderEpoch: this.epochCache.latestEpoch };
+      return { offset: this.local.nextOffset, timestamp: -1, leaderEpoch: this.epochCache.latestEpoch };
     }
     return this.io(() => {
       if (ts === MAX_TIMESTAMP) {
         let best: LogSegment | null = null;
-        for (const s of this.segments) if (s.size > 0 && (best === null || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
+        for (const s of this.local.segments) if (s.size > 0 && (best === null || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
         if (best === null || best.maxTimestampSoFar < 0) return null;
         const off = best.offsetOfMaxTimestampSoFar;
         return { offset: off, timestamp: best.maxTimestampSoFar, leaderEpoch: this.epochCache.epochForOffset(off) };
       }
-      for (const s of this.segments) {
+      for (const s of this.local.segments) {
         if (s.size === 0 || s.largestTimestamp < ts) continue;
         const found = s.findOffsetByTimestamp(ts, this._logStartOffset);
         if (found) return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? this.epochCache.epochForOffset(found.offset) };
@@ -825,11 +685,11 @@ export class Log {
    */
   legacyFetchOffsetsBefore(timestamp: number, maxNumOffsets: number): bigint[] {
     this.checkUsable();
-    const candidates = this.io(() => this.segments.map((s) => ({
+    const candidates = this.io(() => this.local.segments.map((s) => ({
       offset: s.baseOffset > this._logStartOffset ? s.baseOffset : this._logStartOffset,
       time: Math.floor(s.lastModified),
     })));
-    if (this.activeSegment.size > 0) candidates.push({ offset: this.nextOffset, time: this.now() });
+    if (this.activeSegment.size > 0) candidates.push({ offset: this.local.nextOffset, time: this.now() });
     let start: number;
     if (timestamp === LATEST_TIMESTAMP) start = candidates.length - 1;
     else if (timestamp === EARLIEST_TIMESTAMP) start = 0;
@@ -852,9 +712,9 @@ export class Log {
    */
   deleteOldSegments(now: number = this.now()): number {
     this.checkUsable();
-    const c = this._config;
+    const c = this.local.config;
     const deletes = c.cleanupPolicy.includes('delete');
-    const candidates = this.segments.slice(0, -1); // never the active segment
+    const candidates = this.local.segments.slice(0, -1); // never the active segment
     // As Kafka: time, then size, then log start offset, each on what the previous one left.
     let n = 0;
     if (deletes && c.retentionMs >= 0) {
@@ -868,22 +728,21 @@ export class Log {
         n++;
       }
     }
-    while (n < candidates.length && this.segments[n + 1]!.baseOffset <= this._logStartOffset) n++;
+    while (n < candidates.length && this.local.segments[n + 1]!.baseOffset <= this._logStartOffset) n++;
     if (n === 0) return 0;
-    this.io(() => this.removeSegments(this.segments.slice(0, n)));
+    this.io(() => this.removeSegments(this.local.segments.slice(0, n)));
     return n;
   }
 
   private removeSegments(toRemove: LogSegment[]): void {
     if (this.pendingProducerLoad !== null) this.producerState(); // its snapshot may be among those deleted below
-    this.scheduleSegmentDeletion(toRemove);
-    this.segments = this.segments.slice(toRemove.length);
-    const newStart = this.segments[0]!.baseOffset;
+    this.local.removeOldest(toRemove);
+    const newStart = this.local.segments[0]!.baseOffset;
     if (newStart > this._logStartOffset) this._logStartOffset = newStart;
-    if (this._recoveryPoint < this._logStartOffset) this._recoveryPoint = this._logStartOffset;
+    if (this.local.recoveryPoint < this._logStartOffset) this.local.recoveryPoint = this._logStartOffset;
     if (this._highWatermark < this._logStartOffset) this._highWatermark = this._logStartOffset;
     this.epochCache.truncateFromStart(this._logStartOffset);
-    for (const s of listProducerSnapshots(this._dir)) if (s.offset < this._logStartOffset) fs.rmSync(s.file, { force: true });
+    for (const s of listProducerSnapshots(this.local.dir)) if (s.offset < this._logStartOffset) fs.rmSync(s.file, { force: true });
   }
 
   /** DeleteRecords: move the log start offset up (never past the high watermark); deletes covered segments on the next retention run. */
@@ -910,26 +769,22 @@ export class Log {
    */
   truncateTo(targetOffset: bigint): boolean {
     if (targetOffset < 0n) throw new RangeError(`Cannot truncate partition ${this.tpString} to a negative offset (${targetOffset}).`);
-    if (targetOffset >= this.nextOffset) {
-      this.hooks.info?.(`Truncating to ${targetOffset} has no effect as the largest offset in the log is ${this.nextOffset - 1n}`);
-      this.io(() => this.epochCache.truncateFromEnd(this.nextOffset));
+    if (targetOffset >= this.local.nextOffset) {
+      this.hooks.info?.(`Truncating to ${targetOffset} has no effect as the largest offset in the log is ${this.local.nextOffset - 1n}`);
+      this.io(() => this.epochCache.truncateFromEnd(this.local.nextOffset));
       return false;
     }
     this.hooks.info?.(`Truncating to offset ${targetOffset}`);
-    if (this.segments[0]!.baseOffset > targetOffset) {
+    if (this.local.segments[0]!.baseOffset > targetOffset) {
       this.truncateFullyAndStartAt(targetOffset);
       return true;
     }
     this.io(() => {
-      const above = this.segments.filter((seg) => seg.baseOffset > targetOffset);
-      this.scheduleSegmentDeletion(above);
-      this.segments = this.segments.slice(0, this.segments.length - above.length);
-      const active = this.activeSegment;
-      active.truncateTo(targetOffset);
+      this.local.truncateTo(targetOffset);
       this.epochCache.truncateFromEnd(targetOffset);
     });
-    this.nextOffset = targetOffset;
-    if (this._recoveryPoint > targetOffset) this._recoveryPoint = targetOffset;
+    this.local.nextOffset = targetOffset;
+    if (this.local.recoveryPoint > targetOffset) this.local.recoveryPoint = targetOffset;
     if (this._logStartOffset > targetOffset) this._logStartOffset = targetOffset;
     if (this._highWatermark > targetOffset) this._highWatermark = targetOffset;
     this.rebuildProducerStateAfterTruncation(targetOffset);
@@ -942,17 +797,12 @@ export class Log {
    */
   truncateFullyAndStartAt(newOffset: bigint): void {
     this.io(() => {
-      this.scheduleSegmentDeletion(this.segments);
-      const fresh = LogSegment.open(this._dir, newOffset, this.segmentOptions());
-      void fresh.offsetIndex; // index files now, preallocated (as a roll)
-      void fresh.timeIndex;
-      this.segments = [fresh];
-      this.dirNeedsFlush = true;
+      this.local.truncateFullyAndStartAt(newOffset);
       this.epochCache.truncateFromEnd(-1n);
     });
-    this.nextOffset = newOffset;
+    this.local.nextOffset = newOffset;
     this._logStartOffset = newOffset;
-    this._recoveryPoint = newOffset;
+    this.local.recoveryPoint = newOffset;
     this._highWatermark = newOffset;
     this.rebuildProducerStateAfterTruncation(newOffset, true);
   }
@@ -963,7 +813,7 @@ export class Log {
    * as at load; with nothing left it simply starts empty at `leo`. A full truncation deletes every snapshot.
    */
   private rebuildProducerStateAfterTruncation(leo: bigint, full = false): void {
-    let snaps = listProducerSnapshots(this._dir);
+    let snaps = listProducerSnapshots(this.local.dir);
     for (const s of snaps) if (full || s.offset > leo) fs.rmSync(s.file, { force: true });
     snaps = full ? [] : snaps.filter((s) => s.offset <= leo);
     this.producerStateManager.importEntries([], this._logStartOffset);
@@ -972,34 +822,11 @@ export class Log {
     if (this.pendingProducerLoad === null) this.producerStateManager.updateMapEndOffset(leo);
   }
 
-  /** Close `segs`, rename their files to `.deleted` and have them removed after `file.delete.delay.ms`. */
-  private scheduleSegmentDeletion(segs: readonly LogSegment[]): void {
-    for (const seg of segs) seg.closeHandlers();
-    this.renameDeletedAndSchedule(segs);
-  }
-
-  /** Rename `segs`' files to `.deleted` and have them removed after `file.delete.delay.ms` (handles left as they are). */
-  private renameDeletedAndSchedule(segs: readonly LogSegment[]): void {
-    const files: string[] = [];
-    for (const seg of segs) {
-      seg.changeFileSuffixes('', DELETED_FILE_SUFFIX);
-      for (const f of [seg.logFile, seg.offsetIndexFile, seg.timeIndexFile, seg.txnIndex.file]) if (fs.existsSync(f)) files.push(f);
-    }
-    if (this.hooks.scheduleDelete) this.hooks.scheduleDelete(files, this._config.fileDeleteDelayMs);
-    else for (const f of files) fs.rmSync(f, { force: true });
-  }
-
   // -------------------------------------------------------------------------------------------- log cleaner
 
   /** The live segments overlapping [from, to) (Kafka `logSegments(from, to)`), ascending. */
   logSegments(from = 0n, to?: bigint): LogSegment[] {
-    const out: LogSegment[] = [];
-    for (let i = Math.max(0, this.floorSegmentIndex(from)); i < this.segments.length; i++) {
-      const s = this.segments[i]!;
-      if (to !== undefined && s.baseOffset >= to) break;
-      out.push(s);
-    }
-    return out;
+    return this.local.logSegments(from, to);
   }
 
   /**
@@ -1011,31 +838,12 @@ export class Log {
    * event loop); the cleaned segment must be flushed before.
    */
   replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean {
-    this.checkUsable();
-    const i = this.segments.indexOf(old[0]!);
-    if (i < 0 || old.some((s, k) => this.segments[i + k] !== s) || i + old.length >= this.segments.length) return false;
-    this.io(() => {
-      cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
-      this.segments.splice(i, old.length, cleaned);
-      this.renameDeletedAndSchedule(old); // handles stay open for reads in flight
-      cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
-    });
-    return true;
+    return this.io(() => this.local.replaceSegments(cleaned, old));
   }
 
   /** A segment the cleaner swapped out (still covered by the log's offsets, unlike one deleted by retention). */
   private wasReplaced(seg: LogSegment): boolean {
-    return !this.segments.includes(seg) && seg.baseOffset >= this._logStartOffset;
-  }
-
-  /** Flush a segment; one the cleaner swapped out meanwhile (handles closed) no longer needs it. */
-  private async flushUnlessReplaced(s: LogSegment): Promise<void> {
-    try {
-      await s.flush();
-    } catch (e) {
-      if (!this.segments.includes(s)) return;
-      throw e;
-    }
+    return !this.local.segments.includes(seg) && seg.baseOffset >= this._logStartOffset;
   }
 
   // -------------------------------------------------------------------------------------------- close
@@ -1048,8 +856,8 @@ export class Log {
     if (this.closed) return;
     try {
       this.io(() => {
-        this.takeProducerSnapshot(this.nextOffset, true);
-        for (const s of this.segments) s.close();
+        this.takeProducerSnapshot(this.local.nextOffset, true);
+        for (const s of this.local.segments) s.close();
       });
     } finally {
       this.closed = true;
@@ -1064,12 +872,12 @@ export class Log {
     if (this.closed) return;
     this.checkUsable();
     try {
-      const leo = this.nextOffset;
+      const leo = this.local.nextOffset;
       if (leo > this.lastSnapOffset) {
-        await writeProducerSnapshotAsync(this._dir, leo, this.producerState().snapshotEntries());
+        await writeProducerSnapshotAsync(this.local.dir, leo, this.producerState().snapshotEntries());
         this.lastSnapOffset = leo;
       }
-      for (const s of this.segments) s.close();
+      for (const s of this.local.segments) s.close();
     } catch (e) {
       throw this.ioFailure(e);
     } finally {
@@ -1084,7 +892,7 @@ export class Log {
    */
   releaseAfterRecovery(): void {
     this.io(() => {
-      this.takeProducerSnapshot(this.nextOffset, false);
+      this.takeProducerSnapshot(this.local.nextOffset, false);
       const active = this.activeSegment;
       active.offsetIndex.trimToValidSize();
       active.timeIndex.trimToValidSize();
@@ -1094,179 +902,11 @@ export class Log {
 
   /** Close file handles without flushing or writing anything (dir failure). */
   closeHandlers(): void {
-    for (const s of this.segments) {
-      try {
-        s.closeHandlers();
-      } catch {
-        // the disk is gone; nothing more to do
-      }
-    }
+    this.local.closeHandlers();
     this.closed = true;
   }
 
   toString(): string {
-    return `Log(dir=${this._dir}, topic=${this.topic}, partition=${this.partition}, logStartOffset=${this._logStartOffset}, logEndOffset=${this.nextOffset})`;
+    return `Log(dir=${this.local.dir}, topic=${this.topic}, partition=${this.partition}, logStartOffset=${this._logStartOffset}, logEndOffset=${this.local.nextOffset})`;
   }
-}
-
-/** Up-convert legacy (magic 0/1) entries in a read result to v2 batches; v2 bytes are passed through. */
-export function upConvertIfNeeded(records: Buffer): Buffer {
-  // fast path: every batch's magic byte is 2
-  let pos = 0;
-  let legacy = false;
-  while (pos + 17 <= records.length) {
-    if (records[pos + 16] !== MAGIC_V2) {
-      legacy = true;
-      break;
-    }
-    pos += 12 + records.readInt32BE(pos + 8);
-  }
-  if (!legacy) return records;
-  const out: Buffer[] = [];
-  pos = 0;
-  for (;;) {
-    let e;
-    try {
-      e = nextBatchAt(records, pos, records.length, Number.MAX_SAFE_INTEGER, legacyBatchAt);
-    } catch {
-      break;
-    }
-    if (e === null) break;
-    if (e.batch instanceof LegacyRecordBatch) {
-      const inner = e.batch.innerRecords();
-      if (inner.length > 0) {
-        const base = inner[0]!.offset;
-        const tsType = e.batch.timestampType === TimestampType.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime;
-        out.push(
-          buildRecordBatch({
-            baseOffset: base,
-            timestampType: tsType,
-            logAppendTime: tsType === TimestampType.LogAppendTime ? e.batch.maxTimestamp : undefined,
-            records: inner.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, offsetDelta: Number(r.offset - base) })),
-          }),
-        );
-      }
-    } else {
-      out.push(records.subarray(e.position, e.position + e.size));
-    }
-    pos += e.size;
-  }
-  return Buffer.concat(out);
-}
-
-
-// ------------------------------------------------------------------------------------------------ recovery worker
-
-export interface RecoveryJob {
-  dir: string;
-  topic: string;
-  partition: number;
-  config: LogConfig;
-  recoveryPoint: bigint;
-  logStartOffset: bigint;
-  /** `producer.id.expiration.ms` for the producer snapshot written after recovery. */
-  producerIdExpirationMs?: number;
-}
-
-export interface RecoveryJobResult {
-  recoveredSegments: number;
-  truncatedBytes: number;
-  /** The recovery point the log had after recovering (min(checkpoint, LEO)). */
-  recoveryPoint: bigint;
-  logEndOffset: bigint;
-  warnings: string[];
-  /** The rebuilt producer state (all retained batches), for {@link Log.adoptProducerState}. */
-  producers: ProducerEntryData[];
-}
-
-
-const WORKER_FLAG = 'rafkaLogRecoveryWorker';
-
-/**
- * One worker thread that recovers logs after an unclean shutdown (`Log.load` without a marker, then
- * {@link Log.releaseAfterRecovery}), so a long segment recovery neither blocks the event loop nor serialises
- * dirs/partitions on one core. Only available from compiled JavaScript (`supported`); one job at a time.
- * The worker's module is this file, whose imports are the log layer only (no fs-ext, no pino).
- */
-export class RecoveryWorker {
-  static readonly supported: boolean = import.meta.url.endsWith('.js');
-  private readonly worker: Worker;
-  private pending: { resolve: (r: RecoveryJobResult) => void; reject: (e: Error) => void } | null = null;
-  private dead: Error | null = null;
-
-  constructor() {
-    this.worker = new Worker(new URL(import.meta.url), { workerData: { [WORKER_FLAG]: true } });
-    this.worker.on('message', (m: WorkerReply) => {
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (m.ok) {
-        p.resolve({ recoveredSegments: m.recoveredSegments, truncatedBytes: m.truncatedBytes, recoveryPoint: BigInt(m.recoveryPoint), logEndOffset: BigInt(m.logEndOffset), warnings: m.warnings, producers: m.producers });
-      } else {
-        const err = new WorkerJobError(m.name, m.message, m.code);
-        (err as Error & { warnings?: string[] }).warnings = m.warnings;
-        p.reject(err);
-      }
-    });
-    const die = (e: Error): void => {
-      this.dead ??= e;
-      const p = this.pending;
-      this.pending = null;
-      p?.reject(new Error(`Log recovery worker died: ${e.message}`));
-    };
-    this.worker.on('error', die);
-    this.worker.on('exit', (code) => die(new Error(`exit code ${code}`)));
-  }
-
-  /** True once the thread died (its jobs must be redone in-thread). */
-  get isDead(): boolean {
-    return this.dead !== null;
-  }
-
-  run(job: RecoveryJob): Promise<RecoveryJobResult> {
-    if (this.dead) return Promise.reject(new Error(`Log recovery worker died: ${this.dead.message}`));
-    if (this.pending) return Promise.reject(new Error('RecoveryWorker runs one job at a time'));
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage({ ...job, recoveryPoint: String(job.recoveryPoint), logStartOffset: String(job.logStartOffset) });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    this.dead ??= new Error('terminated');
-    await this.worker.terminate();
-  }
-}
-
-type WorkerReply =
-  | { ok: true; recoveredSegments: number; truncatedBytes: number; recoveryPoint: string; logEndOffset: string; warnings: string[]; producers: ProducerEntryData[] }
-  | { ok: false; name: string; message: string; code?: string; warnings: string[] };
-
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true) {
-  parentPort!.on('message', (job: Omit<RecoveryJob, 'recoveryPoint' | 'logStartOffset'> & { recoveryPoint: string; logStartOffset: string }) => {
-    const warnings: string[] = [];
-    let reply: WorkerReply;
-    try {
-      const res = Log.load({
-        dir: job.dir,
-        topic: job.topic,
-        partition: job.partition,
-        config: job.config,
-        recoveryPoint: BigInt(job.recoveryPoint),
-        logStartOffset: BigInt(job.logStartOffset),
-        hadCleanShutdown: false,
-        hooks: { warn: (m) => warnings.push(m), producerIdExpirationMs: job.producerIdExpirationMs === undefined ? undefined : () => job.producerIdExpirationMs! },
-      });
-      const recoveryPoint = res.log.recoveryPoint;
-      const logEndOffset = res.log.logEndOffset;
-      const producers = res.log.exportProducerState();
-      res.log.releaseAfterRecovery();
-      reply = { ok: true, recoveredSegments: res.recoveredSegments, truncatedBytes: res.truncatedBytes, recoveryPoint: String(recoveryPoint), logEndOffset: String(logEndOffset), warnings, producers };
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const code = typeof err.code === 'string' ? err.code : isIoError(e) ? 'EIO' : undefined;
-      reply = { ok: false, name: err.name ?? 'Error', message: err.message ?? String(e), code, warnings };
-    }
-    parentPort!.postMessage(reply);
-  });
 }
