@@ -8,7 +8,7 @@
 // plus this machine's ceilings (page-cache write, loopback TCP) in the same run.
 // Usage: node bench/replication.mjs [MiB=256] [CATCHUP_MiB=1024]   (npm run build first; needs kcat, zookeeper)
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,10 @@ const freePort = () => new Promise((res) => { const s = createServer().listen(0,
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const time = (fn) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
 const mbps = (mib, secs) => Math.round((mib * 1.048576) / secs);
+const T0 = Date.now();
+const log = (msg) => process.stderr.write(`[bench/replication +${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
+// Brokers die with this script (setpriv --pdeathsig, as the test helpers), even when it is killed.
+const SETPRIV = '/usr/bin/setpriv';
 
 const work = mkdtempSync(join(tmpdir(), 'rafka-bench-repl-'));
 const zkPort = await freePort();
@@ -44,11 +48,14 @@ for (const id of ids) {
 const addr = (id) => `127.0.0.1:${ports[id]}`;
 const bootstrap = ids.map(addr).join(',');
 const startBroker = async (id) => {
-  procs[id] = spawn(process.execPath, [join(root, 'bin', 'rafka.js'), '-v', 'warn', join(work, `server-${id}.properties`)], { stdio: 'ignore' });
+  const cmd = [process.execPath, join(root, 'bin', 'rafka.js'), '-v', 'warn', join(work, `server-${id}.properties`)];
+  const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
+  procs[id] = spawn(bin, args, { stdio: 'ignore' });
   for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', addr(id), '-L', '-m', '2'], { stdio: 'ignore' }); return; } catch { if (i > 240) throw new Error(`broker ${id} did not start`); await sleep(250); } }
 };
 const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill(sig); });
 await Promise.all(ids.map(startBroker));
+log('three brokers up');
 const s = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 });
 await s.connect(10_000);
 const state = async (t, p) => JSON.parse((await s.getData(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
@@ -68,15 +75,17 @@ const writeRecords = (file, mib) => { const fd = openSync(file, 'w'); const line
 const dataFile = join(work, 'records.txt');
 writeRecords(dataFile, MiB);
 const kcatProduce = (topic, acks, file = dataFile, boot = bootstrap) => time(() => execFileSync('kcat', ['-b', boot, '-P', '-t', topic, '-p', '0', '-l', file, '-X', `acks=${acks}`, '-X', 'linger.ms=5',
-  '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', '-X', 'message.timeout.ms=300000'], { stdio: 'ignore' }));
+  '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', '-X', 'message.timeout.ms=300000'], { stdio: 'ignore', timeout: 600_000 }));
 
 const results = {};
 /** A figure that cannot be measured (e.g. replication missing: the ISR never grows back) is reported, not fatal. */
-const section = async (name, fn) => { try { await fn(); } catch (e) { results[name] = { error: e.message }; } };
+const section = async (name, fn) => { log(name); try { await fn(); } catch (e) { results[name] = { error: e.message }; log(`${name}: ${e.message}`); } };
 // Same leader for both topics, so the only difference is replication.
 await create('rf1', 1, 1, '1', [{ partition: 0, replicas: [1] }]);
 await create('rf3', 3, 1, '2', [{ partition: 0, replicas: [1, 2, 3] }]);
+log(`produce ${MiB} MiB RF=1 acks=1`);
 const rf1 = mbps(MiB, kcatProduce('rf1', '1'));
+log(`produce ${MiB} MiB RF=3 acks=all`);
 const rf3 = mbps(MiB, kcatProduce('rf3', 'all'));
 results['produce RF=1 acks=1, 1 KiB records'] = { MBps: rf1 };
 results['produce RF=3 acks=all, 1 KiB records'] = { MBps: rf3, ratioToRf1: +(rf3 / rf1).toFixed(2), target: '>= 0.40' };
@@ -86,7 +95,9 @@ await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async ()
   const leader = 1;
   const sock = connect(ports[leader], '127.0.0.1');
   const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0; let errors = 0;
+  let closed = false;
   sock.on('error', reject);
+  sock.on('close', () => { closed = true; });
   sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); const resp = buf.subarray(0, 4 + buf.readInt32BE(0)); if (resp.length > 8 && resp.includes(Buffer.from('rf3')) && resp.readInt16BE(resp.indexOf(Buffer.from('rf3')) + 3 + 4 + 4) !== 0) errors++; buf = buf.subarray(4 + buf.readInt32BE(0)); } });
   sock.on('connect', async () => {
     const value = Buffer.alloc(1024, 120);
@@ -100,8 +111,10 @@ await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async ()
       }
       await sleep(1);
     }
-    while (lat.length < total) await sleep(10);
+    const deadline = Date.now() + 60_000;
+    while (lat.length < total && !closed && Date.now() < deadline) await sleep(10);
     lat.sort((a, b) => a - b); sock.destroy();
+    if (lat.length < total) { reject(new Error(`${total - lat.length} of ${total} produce requests unanswered (${closed ? 'connection closed' : 'after 60 s'})`)); return; }
     resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1), errors, target: 'p99 < 15' });
   });
 }); });
