@@ -29,6 +29,8 @@ export interface LogRecord {
   value: string;
 }
 
+const SEND_DEADLINE_MS = 30_000;
+
 export class NumberedProducer {
   readonly acked = new Set<number>();
   readonly failed = new Set<number>();
@@ -73,7 +75,9 @@ export class NumberedProducer {
    * records as duplicates of the old ones — a client artefact the checker would count as lost records.
    */
   private async renew(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
+    const old = this.producer;
+    // Disconnecting from a frozen broker can hang too: do not wait for it.
+    void old.disconnect().catch(() => undefined);
     this.producer = this.newProducer();
     this.sessions++;
     while (this.running) {
@@ -104,12 +108,19 @@ export class NumberedProducer {
       const seqs = Array.from({ length: batch }, () => this.next++);
       this.sent += seqs.length;
       try {
-        const res = await this.producer.send({
+        const sending = this.producer.send({
           topic: this.topic,
           acks: this.opts.acks ?? -1,
           timeout: this.opts.timeoutMs ?? 10_000,
           messages: seqs.map((s) => ({ key: this.id, value: `${this.id}:${s}`, partition: this.partition })),
         });
+        // kafkajs can wait forever on a request to a frozen (SIGSTOPped) broker whose socket stays open: a send
+        // that takes longer than SEND_DEADLINE_MS is given up (indeterminate) and a new producer takes over.
+        let timer: NodeJS.Timeout | undefined;
+        const res = await Promise.race([
+          sending,
+          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('send deadline'), { type: 'SEND_DEADLINE' })), SEND_DEADLINE_MS); }),
+        ]).finally(() => clearTimeout(timer));
         const base = Number(res[0]?.baseOffset ?? -1);
         seqs.forEach((s, i) => {
           this.acked.add(s);
@@ -150,7 +161,7 @@ export class NumberedProducer {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    await this.producer.disconnect().catch(() => undefined);
+    await Promise.race([this.producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
   }
 }
 

@@ -86,7 +86,7 @@ async function recover(): Promise<void> {
 }
 
 /** Every producer acknowledges `n` more records (the cluster keeps taking acks=all writes). */
-async function progress(what: string, n = 20, timeoutMs = 60_000): Promise<void> {
+async function progress(what: string, n = 20, timeoutMs = 90_000): Promise<void> {
   try {
     await Promise.all(producers.map((p) => p.waitForProgress(n, timeoutMs, what)));
   } catch (e) {
