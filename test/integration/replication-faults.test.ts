@@ -139,7 +139,8 @@ const nemeses: Record<string, (p: number) => Promise<void>> = {
   },
   async 'rolling restart (SIGTERM)'() {
     for (const id of c.ids) {
-      expect(await c.terminate(id), `broker ${id} exit code after SIGTERM`).toBe(0);
+      // Kafka retries an unanswered ControlledShutdown (controlled.shutdown.max.retries=3, request.timeout.ms=30 s) before exiting.
+      expect(await c.terminate(id, 150_000), `broker ${id} exit code after SIGTERM`).toBe(0);
       await progress(`while broker ${id} is shut down`, 10);
       await c.start(id);
       for (const p of PARTITIONS) await c.waitForIsr(TOPIC, p, [1, 2, 3], 90_000);
