@@ -240,7 +240,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch, partition: partitionMap.get(key)! };
     },
     async waitForReplication(items) {
-      return items.map((i) => partitionMap.get(`${i.topic}-${i.partition}`)?.checkEnoughReplicasReachOffset(i.requiredOffset).errorCode ?? 6);
+      // a forced lookup (a test's own log) is a single replica: replicated once appended
+      return items.map((i) => partitionMap.get(`${i.topic}-${i.partition}`)?.checkEnoughReplicasReachOffset(i.requiredOffset).errorCode ?? (lookups.has(`${i.topic}-${i.partition}`) ? 0 : 6));
     },
     waitForData(_parts, timeoutMs) {
       return new Promise((resolve) => {
