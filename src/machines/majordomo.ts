@@ -26,6 +26,7 @@ import {
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
+import { topicConfigFilterFor } from '../services/config/topic-config-filter.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
@@ -316,7 +317,9 @@ export const majordomoMachine = setup({
     }] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
-      try { context.logManager?.updateTopicConfig(event.topic, event.overrides); } catch (e) {
+      // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
+      const overrides = topicConfigFilterFor(context.handle, context.log).filter(event.topic, event.overrides);
+      try { context.logManager?.updateTopicConfig(event.topic, overrides); } catch (e) {
         context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
         return;
       }
