@@ -35,6 +35,7 @@ import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -49,6 +50,9 @@ import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
+import { ControllerApis } from '../services/controller/controller-apis.js';
+import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
+import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -186,6 +190,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
@@ -197,6 +202,8 @@ export const majordomoMachine = setup({
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
     }),
+    /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */
+    controlledShutdown: fromPromise<boolean, Omit<ControlledShutdownOptions, 'signal'>>(({ input, signal }) => controlledShutdown({ ...input, signal })),
     closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
@@ -274,10 +281,13 @@ export const majordomoMachine = setup({
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
-    stopCoordinators: enqueueActions(({ enqueue, self }) => {
+    stopCoordinators: enqueueActions(({ context, enqueue, self }) => {
+      // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
+      context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
-      for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
+      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -473,7 +483,16 @@ export const majordomoMachine = setup({
           entry: [
             assign(({ context, self }) => {
               const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
-              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
+              // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
+              const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
+              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
+                config: () => self.getSnapshot().context.config,
+                fetchers: {
+                  addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
+                  removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
+                },
+              });
+              replicaManager.startup();
               const brokerContext: BrokerContext = {
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
@@ -485,6 +504,7 @@ export const majordomoMachine = setup({
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
+                controller: new ControllerApis(),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -495,6 +515,24 @@ export const majordomoMachine = setup({
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
             }),
+            spawnChild('replicaFetcherManager', {
+              id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
+              input: ({ context }) => {
+                const c = context.config;
+                return {
+                  brokerId: context.brokerId!,
+                  numFetchers: c.getInt('num.replica.fetchers'),
+                  fetcherOptions: {
+                    interBrokerProtocolVersion: c.getString('inter.broker.protocol.version')!,
+                    maxWaitMs: c.getInt('replica.fetch.wait.max.ms'), minBytes: c.getInt('replica.fetch.min.bytes'),
+                    maxBytes: c.getInt('replica.fetch.response.max.bytes'), partitionMaxBytes: c.getInt('replica.fetch.max.bytes'),
+                    backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
+                    partitions: context.replicaManager!,
+                  },
+                  log: context.log.child({ actor: 'replicaFetcherManager' }),
+                };
+              },
+            }),
             spawnChild('socketServer', {
               id: 'socketServer', systemId: 'socketServer',
               input: ({ context, self }) => ({
@@ -502,6 +540,9 @@ export const majordomoMachine = setup({
                 maxRequestBytes: context.config.getInt('socket.request.max.bytes'),
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
+                listenBacklog: context.config.getInt('socket.listen.backlog.size'),
+                sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
+                receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
               }),
@@ -532,13 +573,16 @@ export const majordomoMachine = setup({
         startingController: {
           entry: spawnChild('controller', {
             id: 'controller', systemId: 'controller',
-            input: ({ context }) => ({
+            input: ({ context, self }) => ({
               handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+              apis: context.brokerContext?.controller,
+              uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
                 socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+                requestTimeoutMs: context.config.getInt('request.timeout.ms'),
               },
             }),
           }),
@@ -572,7 +616,10 @@ export const majordomoMachine = setup({
         }),
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
-        'broker.shutdown': 'shuttingDown',
+        'broker.shutdown': [
+          { guard: ({ context }) => context.config.getBoolean('controlled.shutdown.enable'), target: 'controlledShutdown' },
+          { target: 'shuttingDown' },
+        ],
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
       },
       initial: 'serving',
@@ -595,6 +642,26 @@ export const majordomoMachine = setup({
           on: { 'zk.sessionReinitialized': { target: 'reregistering', reenter: true } },
         },
       },
+    },
+    controlledShutdown: {
+      // KafkaServer.controlledShutdown (first step of shutdown): PENDING_CONTROLLED_SHUTDOWN while the controller moves
+      // this broker's leaderships to other ISR members; then the normal shutdown, whether it succeeded or not.
+      entry: [{ type: 'setBrokerState', params: 'PENDING_CONTROLLED_SHUTDOWN' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, 'Starting controlled shutdown')],
+      invoke: {
+        src: 'controlledShutdown',
+        input: ({ context }) => ({
+          brokerId: context.brokerId!, brokerEpoch: () => BigInt(context.brokerEpoch ?? -1),
+          interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
+          controller: metadataControllerNodeProvider(context.metadataCache!, context.config.interBrokerListenerName),
+          maxRetries: context.config.getInt('controlled.shutdown.max.retries'),
+          retryBackoffMs: context.config.getLong('controlled.shutdown.retry.backoff.ms'),
+          socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+          log: context.log.child({ actor: 'controlledShutdown' }),
+        }),
+        onDone: { target: 'shuttingDown', actions: ({ context, event }) => { if (!event.output) context.log.warn({ brokerId: context.brokerId }, 'Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'); } },
+        onError: { target: 'shuttingDown', actions: ({ context, event }) => context.log.error({ err: message(event.error) }, 'Controlled shutdown failed; proceeding to do an unclean shutdown') },
+      },
+      on: { 'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] } },
     },
     shuttingDown: {
       // KafkaServer.shutdown(): stop taking requests, stop the coordinators, close logs (clean-shutdown
