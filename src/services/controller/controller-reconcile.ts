@@ -32,6 +32,8 @@ export interface ReconcileResult {
   brokerEpochs: Map<number, bigint>;
   /** Partitions left without a leader (Kafka's OfflinePartitionsCount). */
   offlinePartitions: Array<{ topic: string; partition: number }>;
+  /** Registered brokers in controlled shutdown during this pass. */
+  shuttingDown: number[];
 }
 
 export interface ReconcileOptions {
@@ -89,7 +91,7 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   }
   return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
     deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
-    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions };
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b) };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
