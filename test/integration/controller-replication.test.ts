@@ -99,9 +99,11 @@ describe('the controller with three brokers', () => {
 
   it('a controlled shutdown (SIGTERM) moves every partition the broker leads to another ISR member and takes it out of the ISRs, in a few seconds', async () => {
     const assignment = new Map<number, number[]>();
-    for (let p = 0; p < 12; p++) assignment.set(p, [(p % 3) + 1, ((p + 1) % 3) + 1, ((p + 2) % 3) + 1]);
+    for (let p = 0; p < 60; p++) assignment.set(p, [(p % 3) + 1, ((p + 1) % 3) + 1, ((p + 2) % 3) + 1]);
+    const c0 = Date.now();
     await createTopicWithAssignment(s, { topic: 'moving', assignment });
-    await eventually(async () => (await metadata(2, 'moving')).length === 12, 20_000, 'the topic in the metadata');
+    await eventually(async () => (await metadata(2, 'moving')).length === 60, 30_000, 'the topic in the metadata');
+    console.log(`60 partitions x 3 replicas created and in the metadata in ${Date.now() - c0} ms`);
     const ledBy3 = [...assignment].filter(([, r]) => r[0] === 3).map(([p]) => p);
     for (const p of ledBy3) expect((await state('moving', p)).leader).toBe(3);
     const t0 = Date.now();
@@ -112,7 +114,10 @@ describe('the controller with three brokers', () => {
       if (states.some((x) => x.leader === 3 || x.isr.includes(3))) return false;
       movedMs = Date.now() - t0;
       return true;
-    }, 15_000, 'leadership off broker 3 and broker 3 out of every ISR');
+    }, 15_000, 'leadership off broker 3 and broker 3 out of every ISR').catch((e) => {
+      for (const id of [1, 3]) console.log(proc[id]!.logs.filter((l) => l.time as number > t0 - 1000 && !/^Partition moving-/.test(l.msg)).map((l) => `${id} ${(l.time as number) - t0} ${l.msg}`).join('\n'));
+      throw e;
+    });
     expect(await stopping).toBe(0);
     const lines = proc[3]!.logs.map((l) => l.msg);
     expect(lines).toContain('Starting controlled shutdown');
