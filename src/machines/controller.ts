@@ -16,14 +16,23 @@ import { electController, resignController, type ElectionResult } from '../servi
 import type { ReconcileResult } from '../services/controller/controller-reconcile.js';
 import { startControllerDuties, type ChannelConfig } from '../services/controller/controller-duties.js';
 import type { BrokerRequests } from '../services/controller/control-requests.js';
+import type { ControllerApis } from '../services/controller/controller-apis.js';
 
-export interface ControllerInput { handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean; channel: ChannelConfig }
+export interface ControllerInput {
+  handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean; channel: ChannelConfig;
+  /** Where this broker's AlterPartition / ControlledShutdown handlers reach the controller while it is active. */
+  apis?: ControllerApis;
+  /** unclean.leader.election.enable as configured now (dynamic broker configs included). */
+  uncleanLeaderElectionEnable?: () => boolean;
+}
 
 interface Context extends ControllerInput { controllerId: number | null; epoch: number; epochZkVersion: number; elections: number }
 
 export type ControllerEvent =
   | { type: 'controller.changed' }
   | { type: 'controller.reconciled'; result: ReconcileResult; local: BrokerRequests | null }
+  /** Requests for its own broker decided outside a reconciliation (AlterPartition, controlled shutdown). */
+  | { type: 'controller.local'; local: BrokerRequests }
   | { type: 'controller.moved'; error: string }
   /** Session re-initialised: the ephemeral /controller (if ours) is gone and watches too. */
   | { type: 'controller.reelect' }
@@ -43,6 +52,7 @@ export const controllerMachine = setup({
     /** Active-controller duties: reconcile after each change and send the outcome to every live broker. */
     duties: fromCallback<ControllerEvent, ControllerInput & { epoch: number; epochZkVersion: number }>(({ input, sendBack }) => startControllerDuties(input, {
       onReconciled: (result, local) => sendBack({ type: 'controller.reconciled', result, local }),
+      onLocalRequests: (local) => sendBack({ type: 'controller.local', local }),
       onMoved: (error) => sendBack({ type: 'controller.moved', error }),
     })),
   },
@@ -94,6 +104,7 @@ export const controllerMachine = setup({
           guard: ({ event }) => event.local !== null,
           actions: sendParent(({ event }) => ({ type: 'controller.requests', requests: event.local! })),
         },
+        'controller.local': { actions: sendParent(({ event }) => ({ type: 'controller.requests', requests: event.local })) },
       },
     },
     standby: { on: { 'controller.changed': 'electing', 'controller.reelect': 'electing' } },

@@ -49,6 +49,9 @@ import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
+import { ControllerApis } from '../services/controller/controller-apis.js';
+import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
+import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -198,6 +201,8 @@ export const majordomoMachine = setup({
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
     }),
+    /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */
+    controlledShutdown: fromPromise<boolean, Omit<ControlledShutdownOptions, 'signal'>>(({ input, signal }) => controlledShutdown({ ...input, signal })),
     closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
@@ -279,8 +284,8 @@ export const majordomoMachine = setup({
       // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
       context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
-      if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
-      if (self.getSnapshot().children.replicaFetcherManager) enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
+      if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
+      if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
       for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
@@ -402,7 +407,7 @@ export const majordomoMachine = setup({
               actions: [
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
-                  reportIgnoredDynamicConfigs(context.log, event.output.ignored);
+                  reportIgnoredDynamicConfigs(context.log, event.output);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -496,6 +501,7 @@ export const majordomoMachine = setup({
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
+                controller: new ControllerApis(),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -531,6 +537,9 @@ export const majordomoMachine = setup({
                 maxRequestBytes: context.config.getInt('socket.request.max.bytes'),
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
+                listenBacklog: context.config.getInt('socket.listen.backlog.size'),
+                sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
+                receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
               }),
@@ -561,13 +570,16 @@ export const majordomoMachine = setup({
         startingController: {
           entry: spawnChild('controller', {
             id: 'controller', systemId: 'controller',
-            input: ({ context }) => ({
+            input: ({ context, self }) => ({
               handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+              apis: context.brokerContext?.controller,
+              uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
                 socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+                requestTimeoutMs: context.config.getInt('request.timeout.ms'),
               },
             }),
           }),
@@ -601,7 +613,10 @@ export const majordomoMachine = setup({
         }),
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
-        'broker.shutdown': 'shuttingDown',
+        'broker.shutdown': [
+          { guard: ({ context }) => context.config.getBoolean('controlled.shutdown.enable'), target: 'controlledShutdown' },
+          { target: 'shuttingDown' },
+        ],
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
       },
       initial: 'serving',
@@ -624,6 +639,26 @@ export const majordomoMachine = setup({
           on: { 'zk.sessionReinitialized': { target: 'reregistering', reenter: true } },
         },
       },
+    },
+    controlledShutdown: {
+      // KafkaServer.controlledShutdown (first step of shutdown): PENDING_CONTROLLED_SHUTDOWN while the controller moves
+      // this broker's leaderships to other ISR members; then the normal shutdown, whether it succeeded or not.
+      entry: [{ type: 'setBrokerState', params: 'PENDING_CONTROLLED_SHUTDOWN' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, 'Starting controlled shutdown')],
+      invoke: {
+        src: 'controlledShutdown',
+        input: ({ context }) => ({
+          brokerId: context.brokerId!, brokerEpoch: () => BigInt(context.brokerEpoch ?? -1),
+          interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
+          controller: metadataControllerNodeProvider(context.metadataCache!, context.config.interBrokerListenerName),
+          maxRetries: context.config.getInt('controlled.shutdown.max.retries'),
+          retryBackoffMs: context.config.getLong('controlled.shutdown.retry.backoff.ms'),
+          socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+          log: context.log.child({ actor: 'controlledShutdown' }),
+        }),
+        onDone: { target: 'shuttingDown', actions: ({ context, event }) => { if (!event.output) context.log.warn({ brokerId: context.brokerId }, 'Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'); } },
+        onError: { target: 'shuttingDown', actions: ({ context, event }) => context.log.error({ err: message(event.error) }, 'Controlled shutdown failed; proceeding to do an unclean shutdown') },
+      },
+      on: { 'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] } },
     },
     shuttingDown: {
       // KafkaServer.shutdown(): stop taking requests, stop the coordinators, close logs (clean-shutdown

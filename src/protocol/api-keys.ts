@@ -63,6 +63,7 @@ export const ApiKey = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  AlterPartition: 56,
 } as const;
 
 /**
@@ -117,6 +118,7 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(42, 0, 2, 'recommended'), // DeleteGroups
   r(44, 0, 1, 'recommended'), // IncrementalAlterConfigs
   r(47, 0, 0, 'recommended'), // OffsetDelete
+  r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
 ]);
 
 /** Which API versions a listener accepts: key → range. */

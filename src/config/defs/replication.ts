@@ -44,7 +44,7 @@ export const REPLICATION_CONFIGS = [
   define('leader.imbalance.check.interval.seconds', 'long', 300, atLeast(1), 'high', RO,
     'How often the controller checks leader imbalance.', NOT_IMPLEMENTED),
   define('unclean.leader.election.enable', 'boolean', false, undefined, 'high', CLUSTER,
-    'Allow an out-of-sync replica to become leader as a last resort, at the risk of data loss.', NOT_IMPLEMENTED),
+    'Allow an out-of-sync replica to become leader as a last resort, at the risk of data loss.'),
   define('security.inter.broker.protocol', 'string', 'PLAINTEXT', validString(...SECURITY_PROTOCOLS), 'medium', RO,
     'Security protocol between brokers; set this or inter.broker.listener.name, not both.'),
   define('inter.broker.listener.name', 'string', null, undefined, 'medium', RO,

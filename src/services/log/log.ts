@@ -100,7 +100,7 @@ export class Log {
     fs.mkdirSync(o.dir, { recursive: true });
     fsyncDirSync(path.dirname(o.dir));
     const log = Log.load({ ...o, hadCleanShutdown: true }).log;
-    log.local.dirNeedsFlush = true; // the first segment's files are new entries of the partition dir
+    log.local.markDirChanged(); // the first segment's files are new entries of the partition dir
     return log;
   }
 
@@ -543,29 +543,35 @@ export class Log {
     const active = this.activeSegment;
     const seg = this.local.roll(newOffset);
     if (seg === active) return active;
-    this.takeProducerSnapshot(newOffset, false);
-    // As Kafka's scheduled "flush-log" after a roll: the rolled segment(s) become durable in the background and
-    // the recovery point moves to the new segment (so a crash recovers only from here). Failures are reported
-    // through hooks.onIoError inside flushAsync.
+    const snapshot = this.takeProducerSnapshot(newOffset, false);
+    if (snapshot !== null) this.local.addUnflushedFile(snapshot);
+    // As Kafka's scheduled "flush-log" after a roll: the producer snapshot and the rolled segment(s) (their data and
+    // what the roll wrote: final time-index entry, trimmed indexes) become durable in the background, then the
+    // recovery point moves to the new segment (so a crash recovers only from here). The rolled segment is flushed
+    // even when the recovery point is already past it (flush.messages=1), and a synchronous flush in between
+    // (the next append's) includes it. Failures are reported through hooks.onIoError inside flushAsync.
     this.flushAsync(newOffset).catch(() => {});
     return seg;
   }
 
-  private takeProducerSnapshot(offset: bigint, sync: boolean): void {
-    if (offset <= this.lastSnapOffset) return;
-    writeProducerSnapshot(this.local.dir, offset, this.producerState().snapshotEntries(), sync);
+  /** Write the producer snapshot at `offset` unless one at or past it exists; returns its file, or null. */
+  private takeProducerSnapshot(offset: bigint, sync: boolean): string | null {
+    if (offset <= this.lastSnapOffset) return null;
+    const file = writeProducerSnapshot(this.local.dir, offset, this.producerState().snapshotEntries(), sync);
     this.lastSnapOffset = offset;
+    return file;
   }
 
   // -------------------------------------------------------------------------------------------- flush
 
   /**
-   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), the partition dir if
-   * segments were created, then move the recovery point (Kafka `flush`).
+   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), what rolls wrote and
+   * did not fsync yet (rolled segments, producer snapshots), the partition dir if segments were created, then move
+   * the recovery point (Kafka `flush`).
    */
   flush(upToOffset: bigint = this.local.nextOffset): void {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
-    if (target <= this.local.recoveryPoint) return;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.io(() => this.local.flush(target));
     if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
     this.local.lastFlushTime = this.now();
@@ -574,13 +580,10 @@ export class Log {
   /** {@link flush} with the fsyncs on the libuv thread pool. */
   async flushAsync(upToOffset: bigint = this.local.nextOffset): Promise<void> {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
-    if (target <= this.local.recoveryPoint) return;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.checkUsable();
-    const segs = this.local.segmentsToFlush(target);
-    const needDir = this.local.dirNeedsFlush;
-    this.local.dirNeedsFlush = false;
     try {
-      await this.local.flushAsync(segs, needDir);
+      await this.local.flushAsync(target);
     } catch (e) {
       if (this.closed || this.failed) return;
       throw this.ioFailure(e);

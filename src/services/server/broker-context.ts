@@ -9,6 +9,7 @@ import type { BrokerInfo } from '../zookeeper/zk-data.js';
 import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
+import type { ControllerApis } from '../controller/controller-apis.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -98,5 +99,7 @@ export interface BrokerContext {
   admin: AdminView;
   /** Where the controller's LeaderAndIsr / UpdateMetadata / StopReplica go (absent: the broker refuses them). */
   control?: ControlPlane;
+  /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
+  controller?: ControllerApis;
   log: Logger;
 }

@@ -46,6 +46,8 @@ import { leaderAndIsrHandler } from './handlers/leader-and-isr.js';
 import { updateMetadataHandler } from './handlers/update-metadata.js';
 import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
+import { alterPartitionHandler } from './handlers/alter-partition.js';
+import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -98,6 +100,8 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.LeaderAndIsr, [0, 7]],
   [ApiKey.StopReplica, [0, 4]],
   [ApiKey.UpdateMetadata, [0, 8]],
+  [ApiKey.ControlledShutdown, [0, 3]],
+  [ApiKey.AlterPartition, [0, 3]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -125,6 +129,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
+    alterPartitionHandler(),
+    controlledShutdownHandler(),
     alterConfigsHandler(),
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
