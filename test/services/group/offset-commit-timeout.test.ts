@@ -46,8 +46,8 @@ describe('offset commit replication wait', () => {
     const started = Date.now();
     expect(await s.commit(42n)).toEqual([ErrorCode.REQUEST_TIMED_OUT]);
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(4000); // Kafka's default (5000) would not be over yet
+    expect(elapsed).toBeGreaterThanOrEqual(280); // timers may fire a millisecond early
+    expect(elapsed).toBeLessThan(4500); // Kafka's default (5000) would not be over yet
     expect(s.waits).toEqual([300]);
     expect(s.fetched()).toBe(-1n);
   });
