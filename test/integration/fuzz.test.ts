@@ -160,14 +160,16 @@ describe('fuzzing the running broker', () => {
     const frames = Number(process.env.FUZZ_FRAMES ?? 100_000);
     const workers = 32; // below socket.listen.backlog.size (50): more would just wait on SYN retries
     const perSession = 2;
+    let connections = 0;
     while (tally.answered + tally.rejected < frames) {
+      connections += workers;
       await Promise.all(Array.from({ length: workers }, () => session(Array.from({ length: perSession }, () => mutatedFrame(rnd)), tally)));
       expect(broker.exited, broker.tail()).toBe(false);
       expect(tally.unanswered, 'complete frames the broker neither answered nor rejected').toEqual([]);
       expect(tally.wrong).toEqual([]);
       expect(tally.connectFailed, 'connections refused').toBeLessThan(1000);
     }
-    console.log(`fuzz: ${tally.answered} frames answered, ${tally.rejected} rejected (connection closed), ${tally.incomplete} incomplete (not counted), ${tally.connectFailed} connects failed`);
+    console.log(`fuzz: ${tally.answered} frames answered, ${tally.rejected} rejected (connection closed), ${tally.incomplete} incomplete (not counted) over ${connections} connections, ${tally.connectFailed} connects failed`);
     expect(tally.answered + tally.rejected).toBeGreaterThanOrEqual(frames);
     // Both paths are exercised: mutated seeds that still decode get answers, garbage gets the connection closed.
     // (seed 20261124 at 2,000 frames: 9% answered, 91% rejected)
