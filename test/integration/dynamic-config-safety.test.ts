@@ -75,6 +75,8 @@ const READ_ONLY: Record<string, string> = {
   'broker.id': '7', 'log.dirs': '/elsewhere', 'zookeeper.connect': 'nowhere:2181', 'log.retention.hours': '1', 'num.partitions': '9',
   'auto.create.topics.enable': 'false', 'delete.topic.enable': 'false', 'offsets.topic.replication.factor': '3',
   'log.message.format.version': '2.8', 'socket.request.max.bytes': '1024',
+  // Kafka keys Rafka's table lacks, still read-only for Kafka
+  'controller.quorum.voters': '1@localhost:9093', 'sasl.login.class': 'x.Login',
 };
 /** Accepted by Kafka on a broker resource (custom keys), not acted on by Rafka. */
 const UNKNOWN: Record<string, string> = {

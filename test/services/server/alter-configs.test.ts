@@ -111,6 +111,9 @@ describe('AlterConfigs', () => {
       errorMessage: 'These security configs can be dynamically updated only per-listener using the listener prefix: Set(ssl.keystore.location)' });
     expect(await one('log.dirs', '/tmp/x', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
       errorMessage: 'Cannot update these configs dynamically: Set(log.dirs)' });
+    // a read-only Kafka key Rafka's table lacks is refused as Kafka refuses it, not taken for a custom key
+    expect(await one('controller.quorum.voters', '1@h:9093', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs dynamically: Set(controller.quorum.voters)' });
     expect(fb.configChanges).toEqual(['brokers/1', 'brokers/<default>']);
   });
 
