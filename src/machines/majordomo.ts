@@ -53,6 +53,7 @@ import { deliverInProcess } from '../services/server/control-requests.js';
 import { ControllerApis } from '../services/controller/controller-apis.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
+import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -491,6 +492,16 @@ export const majordomoMachine = setup({
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
                 config: () => self.getSnapshot().context.config,
+                // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
+                alterPartition: createAlterPartitionManager({
+                  brokerId: context.brokerId!,
+                  interBrokerProtocolVersion: () => self.getSnapshot().context.config.getString('inter.broker.protocol.version')!,
+                  brokerEpoch: () => BigInt(self.getSnapshot().context.brokerEpoch ?? -1),
+                  controller: metadataControllerNodeProvider(metadataCache, context.config.getString('control.plane.listener.name') ?? context.config.interBrokerListenerName),
+                  zk: () => context.handle.current,
+                  requestTimeoutMs: context.config.getInt('request.timeout.ms'),
+                  log: context.log.child({ actor: 'alterPartitionManager' }),
+                }),
                 fetchers: {
                   addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
                   removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
