@@ -181,7 +181,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
   const topics = new Map<string, TopicMetadata>();
   const logs = new Map<string, MemoryLog>();
   const partitionMap = new Map<string, Partition>();
-  const delayedProduce = new DelayedProducePurgatory((k, off) => partitionMap.get(k)?.checkEnoughReplicasReachOffset(off) ?? { done: true, errorCode: 6 });
+  // a forced lookup (a test's own log) is a single replica: replicated once appended
+  const delayedProduce = new DelayedProducePurgatory((k, off) => (lookups.has(k) ? { done: true, errorCode: 0 } : partitionMap.get(k)?.checkEnoughReplicasReachOffset(off) ?? { done: true, errorCode: 6 }));
   const lookups = new Map<string, PartitionLookup>();
   const waiters = new Set<() => void>();
   const dataWaiters = new Set<() => void>();
