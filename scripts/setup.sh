@@ -2,6 +2,7 @@
 # Prepares a fresh clone: system packages Rafka needs (when absent and installable), then npm ci.
 #   bash scripts/setup.sh          # to run the broker: Debian's zookeeper for --local-zookeeper
 #   bash scripts/setup.sh --test   # to run the tests too: + kcat, python3-kafka (+ its codecs), chromium
+#                                  (exits 1 when it cannot install them: a test prerequisite is never optional)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,7 @@ if $want_tests; then
   # kafka-python's own snappy/lz4/zstd support, for the compression cross-checks
   /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v ss >/dev/null 2>&1 || missing+=(iproute2)   # ss: the socket server's listen backlog test
   # the power-cut tests' FUSE filesystem (test/helpers/lazyfs): libfuse3 headers, a C compiler, fusermount3
   { command -v cc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists fuse3 && command -v fusermount3 >/dev/null 2>&1; } || missing+=(gcc libc6-dev pkg-config libfuse3-dev fuse3)
 fi
@@ -48,6 +50,8 @@ elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || command -v su
   "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 else
   echo "=== cannot install ${missing[*]} here (no apt-get or no root): install them yourself" >&2
+  # The tests fail (under CI) without them: stop here rather than let `&& npm test` start a run that cannot pass.
+  if $want_tests; then exit 1; fi
 fi
 print_versions
 

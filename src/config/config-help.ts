@@ -12,7 +12,7 @@ function defaultText(key: ConfigKey): string {
 }
 
 function renderKey(key: ConfigKey): string {
-  const tags = [key.rafkaOnly ? 'Rafka only' : '', key.internal ? 'internal' : ''].filter(Boolean);
+  const tags = [key.rafkaOnly ? 'Rafka only' : '', key.internal ? 'internal' : '', key.implemented ? '' : 'accepted, not implemented'].filter(Boolean);
   return [
     `${key.name}${tags.length ? ` (${tags.join(', ')})` : ''}`,
     `  ${key.doc}`,
@@ -27,5 +27,6 @@ function renderKey(key: ConfigKey): string {
 /** `--help-config`: every key of the definition table, sorted by name, as plain text. */
 export function renderConfigHelp(): string {
   const keys = [...BROKER_CONFIG_DEFS].sort((a, b) => (a.name < b.name ? -1 : 1));
-  return `Broker configuration (${keys.length} keys)\n\n${keys.map(renderKey).join('\n\n')}\n`;
+  const notImplemented = keys.filter((k) => !k.implemented).length;
+  return `Broker configuration (${keys.length} keys; ${notImplemented} accepted, not implemented: Rafka does not act on them yet)\n\n${keys.map(renderKey).join('\n\n')}\n`;
 }

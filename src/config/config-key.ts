@@ -22,6 +22,12 @@ export interface ConfigKey {
   rafkaOnly?: boolean;
   /** Kafka defines it with defineInternal: accepted, but not part of the public docs. */
   internal?: boolean;
+  /**
+   * false: accepted and validated, but nothing in Rafka acts on it yet. A non-default value is named in the one
+   * startup warning and `--help-config` says "accepted, not implemented". test/config/implemented-marker.test.ts
+   * keeps this honest in both directions (a key read by the broker must not be marked false, and vice versa).
+   */
+  implemented: boolean;
 }
 
 /** Java's Long.MAX_VALUE as the nearest double; printed back exactly by formatNumber. */
@@ -37,9 +43,9 @@ export function define(
   importance: Importance,
   dynamic: DynamicMode,
   doc: string,
-  extra: { rafkaOnly?: boolean; internal?: boolean } = {},
+  extra: { rafkaOnly?: boolean; internal?: boolean; implemented?: false } = {},
 ): ConfigKey {
-  const key: ConfigKey = { name, type, importance, dynamic, doc, ...extra };
+  const key: ConfigKey = { name, type, importance, dynamic, doc, ...extra, implemented: extra.implemented ?? true };
   if (dflt !== undefined) key.default = dflt;
   if (validator !== undefined) key.validator = validator;
   return key;
@@ -47,3 +53,6 @@ export function define(
 
 /** Marker for a required key (no default value). */
 export const NO_DEFAULT = undefined;
+
+/** `define(...)`'s last argument for a key Rafka accepts but does not act on yet (see {@link ConfigKey.implemented}). */
+export const NOT_IMPLEMENTED = Object.freeze({ implemented: false as const });

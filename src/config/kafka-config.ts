@@ -29,7 +29,6 @@ export class KafkaConfig {
   readonly zkConnect: string;
   readonly zkSessionTimeoutMs: number;
   readonly zkConnectionTimeoutMs: number;
-  readonly zkMaxInFlightRequests: number;
   readonly zkSetAcl: boolean;
   readonly logDirs: string[];
   readonly listenerSecurityProtocolMap: Record<string, string>;
@@ -57,7 +56,6 @@ export class KafkaConfig {
     this.zkConnect = this.getString('zookeeper.connect')!;
     this.zkSessionTimeoutMs = this.getInt('zookeeper.session.timeout.ms');
     this.zkConnectionTimeoutMs = (this.get('zookeeper.connection.timeout.ms') as number | null) ?? this.zkSessionTimeoutMs;
-    this.zkMaxInFlightRequests = this.getInt('zookeeper.max.in.flight.requests');
     this.zkSetAcl = this.getBoolean('zookeeper.set.acl');
     this.logDirs = csvList(this.getString('log.dirs') ?? this.getString('log.dir') ?? '');
     this.listenerSecurityProtocolMap = parseSecurityProtocolMap('listener.security.protocol.map',

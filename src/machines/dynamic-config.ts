@@ -12,13 +12,18 @@ import type { Logger } from '../logger.js';
 import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
 import { readConfigChanges, type ConfigChangeBatch } from '../services/zookeeper/config-change-notifications.js';
-import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { ignoredEntriesBehind, loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { loggableConfigValue } from '../services/config/dynamic-broker-config.js';
 import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
 
-export interface DynamicConfigInput { handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger }
+export interface DynamicConfigInput {
+  handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger;
+  /** Ignored /config/brokers entries already warned about (default: those behind `config`, warned at startup). */
+  reportedIgnored?: ReadonlySet<string>;
+}
 
-interface Context extends DynamicConfigInput { lastSequence: number; applied: number }
+interface Context extends DynamicConfigInput { lastSequence: number; applied: number; reportedIgnored: ReadonlySet<string> }
 
 export type DynamicConfigEvent = { type: 'config.changed' } | { type: 'config.reread' };
 export type DynamicConfigParentEvent =
@@ -49,9 +54,10 @@ export const dynamicConfigMachine = setup({
       // logged by the parent when applied ("Processed topic config change"), whichever path brought it
       for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
       if (!r.load) return;
-      for (const i of r.load.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
+      enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;
-      context.log.info({ changed: Object.fromEntries(r.load.changed.map((k) => [k, String(r.load!.config.get(k))])) }, 'Applied dynamic broker config');
+      const config = r.load.config;
+      context.log.info({ changed: Object.fromEntries(r.load.changed.map((k) => [k, loggableConfigValue(config, k)])) }, 'Applied dynamic broker config');
       enqueue.assign({ config: r.load.config, applied: context.applied + 1 });
       enqueue.sendParent({ type: 'config.updated', config: r.load.config, changed: r.load.changed });
     }),
@@ -59,7 +65,7 @@ export const dynamicConfigMachine = setup({
   delays: { retry: 1000 },
 }).createMachine({
   id: 'dynamicConfig',
-  context: ({ input }) => ({ ...input, lastSequence: -1, applied: 0 }),
+  context: ({ input }) => ({ ...input, lastSequence: -1, applied: 0, reportedIgnored: input.reportedIgnored ?? ignoredEntriesBehind(input.config) }),
   invoke: { src: 'sessionWatch', input: ({ context }) => ({ handle: context.handle }) },
   initial: 'processing',
   states: {

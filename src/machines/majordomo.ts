@@ -24,8 +24,9 @@ import {
   createBrokerInfo, checkEndpointsUnregistered, type OfflineDir,
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
-import { loadDynamicBrokerConfig, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
+import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
+import { topicConfigFilterFor } from '../services/config/topic-config-filter.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
@@ -34,6 +35,7 @@ import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -48,6 +50,10 @@ import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
+import { ControllerApis } from '../services/controller/controller-apis.js';
+import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
+import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
+import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -92,6 +98,8 @@ export interface MajordomoContext extends MajordomoInput {
   error: string | null;
   exitCode: number;
   halted: boolean;
+  /** Restarts so far of each coordinator restarted after a failure (see COORDINATOR_FAILURE_POLICY). */
+  coordinatorRestarts: Record<string, number>;
 }
 
 export type MajordomoEvent =
@@ -106,6 +114,24 @@ export type MajordomoEvent =
 export interface MajordomoOutput { exitCode: number; error: string | null; halted: boolean }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * A coordinator that failed unexpectedly (a bug, not a modelled failure such as zk.failed). While the broker starts,
+ * that is Kafka's fatal startup error. Once it runs, each coordinator is treated as Kafka treats its equivalent:
+ * - dynamicConfig (ZkConfigManager / ConfigHandler): Kafka logs a config change it cannot process and keeps serving,
+ *   so the actor is logged and restarted (it re-reads /config/changes and the config entities); after
+ *   MAX_COORDINATOR_RESTARTS the broker serves on without live config changes (logged) rather than crash-looping;
+ * - any other coordinator: the broker cannot serve correctly without it, so the failure is logged as what failed
+ *   where (not as a startup error) and the broker shuts down with exit code 1 (during a shutdown: logged, and the
+ *   shutdown goes on).
+ */
+const COORDINATOR_FAILURE_POLICY: Readonly<Record<string, 'restart'>> = { dynamicConfig: 'restart' };
+const MAX_COORDINATOR_RESTARTS = 5;
+const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.error.actor.'.length);
+
+/** The config-change coordinator's input: at startup and when restarted after a failure. */
+const dynamicConfigInput = (context: MajordomoContext) =>
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -166,6 +192,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
@@ -177,6 +204,8 @@ export const majordomoMachine = setup({
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
       });
     }),
+    /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */
+    controlledShutdown: fromPromise<boolean, Omit<ControlledShutdownOptions, 'signal'>>(({ input, signal }) => controlledShutdown({ ...input, signal })),
     closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
       const step = async (name: string, fn: () => Promise<void> | void) => {
@@ -199,6 +228,10 @@ export const majordomoMachine = setup({
   },
   guards: {
     socketServerStarted: ({ context }) => context.started.socketServer,
+    restartableCoordinator: ({ context, event }) =>
+      COORDINATOR_FAILURE_POLICY[failedCoordinator(event)] === 'restart' && context.brokerState !== 'SHUTTING_DOWN' && context.brokerState !== 'NOT_RUNNING',
+    brokerRunning: ({ context }) => context.brokerState === 'RUNNING' || context.brokerState === 'PENDING_CONTROLLED_SHUTDOWN',
+    brokerShuttingDown: ({ context }) => context.brokerState === 'SHUTTING_DOWN' || context.brokerState === 'NOT_RUNNING',
     logManagerStarted: ({ context }) => context.started.logManager,
   },
   actions: {
@@ -227,13 +260,37 @@ export const majordomoMachine = setup({
       logStartupFatal(context, error);
     }),
     logFatal: ({ context }) => logStartupFatal(context, context.error),
+    /** COORDINATOR_FAILURE_POLICY 'restart': log what failed, restart it (bounded), keep serving. */
+    restartCoordinator: enqueueActions(({ context, event, enqueue }) => {
+      const id = failedCoordinator(event);
+      const err = message((event as { error?: unknown }).error);
+      const n = (context.coordinatorRestarts[id] ?? 0) + 1;
+      enqueue.assign({ coordinatorRestarts: { ...context.coordinatorRestarts, [id]: n } });
+      enqueue(stopChild(id));
+      if (n > MAX_COORDINATOR_RESTARTS) {
+        context.log.error({ brokerId: context.brokerId, coordinator: id, err }, `Coordinator ${id} failed: ${err}; not restarted again after ${MAX_COORDINATOR_RESTARTS} restarts: the broker keeps serving, but applies no further config changes until it is restarted`);
+        return;
+      }
+      context.log.error({ brokerId: context.brokerId, coordinator: id, err, restart: n }, `Coordinator ${id} failed: ${err}; restarting it (${n}/${MAX_COORDINATOR_RESTARTS}), the broker keeps serving`);
+      enqueue.spawnChild('dynamicConfig', { id: 'dynamicConfig', systemId: 'dynamicConfig', input: dynamicConfigInput(context) });
+    }),
+    /** Any other coordinator failing once the broker runs: say what failed where, then shut down (exit 1). */
+    failAfterStartup: enqueueActions(({ context, event, enqueue }) => {
+      const id = failedCoordinator(event);
+      const error = `Coordinator ${id} failed after startup: ${message((event as { error?: unknown }).error)}`;
+      enqueue.assign({ error, exitCode: 1 });
+      context.log.fatal({ brokerId: context.brokerId, coordinator: id, err: error }, `${error}. The broker cannot serve without it: shutting down`);
+    }),
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
-    stopCoordinators: enqueueActions(({ enqueue, self }) => {
+    stopCoordinators: enqueueActions(({ context, enqueue, self }) => {
+      // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
+      context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
-      if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
-      for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
+      if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
+      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -245,12 +302,18 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false,
+    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
   on: {
-    // A coordinator crashed (a bug, not a modelled failure): stop the broker rather than limp on.
-    'xstate.error.actor.*': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator failed: ${message(event.error)}` }) }, 'logFatal'] },
+    // A coordinator crashed (a bug, not a modelled failure): COORDINATOR_FAILURE_POLICY.
+    'xstate.error.actor.*': [
+      { guard: 'restartableCoordinator', actions: 'restartCoordinator' },
+      { guard: 'brokerShuttingDown', actions: ({ context, event }) => context.log.error({ brokerId: context.brokerId, coordinator: failedCoordinator(event), err: message(event.error) },
+        `Coordinator ${failedCoordinator(event)} failed during shutdown: ${message(event.error)}; the shutdown goes on`) },
+      { guard: 'brokerRunning', target: '.shuttingDown', actions: 'failAfterStartup' },
+      { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
+    ],
     'ldfc.dirOffline': {
       actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
@@ -261,10 +324,20 @@ export const majordomoMachine = setup({
     'feature.updated': { actions: assign({ finalizedFeatures: ({ event }) => event.cache }) },
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
-    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => context.logManager?.updateBrokerDefaults(event.config)] },
+    // A config change that cannot be applied is logged and the broker keeps serving (Kafka's ConfigHandler).
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => {
+      try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
+        context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
+      }
+    }] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
-      context.logManager?.updateTopicConfig(event.topic, event.overrides);
+      // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
+      const overrides = topicConfigFilterFor(context.handle, context.log).filter(event.topic, event.overrides);
+      try { context.logManager?.updateTopicConfig(event.topic, overrides); } catch (e) {
+        context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
+        return;
+      }
       context.log.info({ topic: event.topic, overrides: event.overrides }, `Processed topic config change for ${event.topic}`);
     } },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
@@ -342,7 +415,7 @@ export const majordomoMachine = setup({
               actions: [
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
-                  for (const i of event.output.ignored) context.log.warn({ key: i.key, entity: i.entity }, `Ignoring dynamic config ${i.key}=${i.value} at brokers/${i.entity}: ${i.reason}`);
+                  reportIgnoredDynamicConfigs(context.log, event.output);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -415,7 +488,26 @@ export const majordomoMachine = setup({
           entry: [
             assign(({ context, self }) => {
               const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
-              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
+              // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
+              const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
+              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
+                config: () => self.getSnapshot().context.config,
+                // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
+                alterPartition: createAlterPartitionManager({
+                  brokerId: context.brokerId!,
+                  interBrokerProtocolVersion: () => self.getSnapshot().context.config.getString('inter.broker.protocol.version')!,
+                  brokerEpoch: () => BigInt(self.getSnapshot().context.brokerEpoch ?? -1),
+                  controller: metadataControllerNodeProvider(metadataCache, context.config.getString('control.plane.listener.name') ?? context.config.interBrokerListenerName),
+                  zk: () => context.handle.current,
+                  requestTimeoutMs: context.config.getInt('request.timeout.ms'),
+                  log: context.log.child({ actor: 'alterPartitionManager' }),
+                }),
+                fetchers: {
+                  addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
+                  removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
+                },
+              });
+              replicaManager.startup();
               const brokerContext: BrokerContext = {
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
@@ -427,6 +519,7 @@ export const majordomoMachine = setup({
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
+                controller: new ControllerApis(),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -437,6 +530,24 @@ export const majordomoMachine = setup({
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
             }),
+            spawnChild('replicaFetcherManager', {
+              id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
+              input: ({ context }) => {
+                const c = context.config;
+                return {
+                  brokerId: context.brokerId!,
+                  numFetchers: c.getInt('num.replica.fetchers'),
+                  fetcherOptions: {
+                    interBrokerProtocolVersion: c.getString('inter.broker.protocol.version')!,
+                    maxWaitMs: c.getInt('replica.fetch.wait.max.ms'), minBytes: c.getInt('replica.fetch.min.bytes'),
+                    maxBytes: c.getInt('replica.fetch.response.max.bytes'), partitionMaxBytes: c.getInt('replica.fetch.max.bytes'),
+                    backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
+                    partitions: context.replicaManager!,
+                  },
+                  log: context.log.child({ actor: 'replicaFetcherManager' }),
+                };
+              },
+            }),
             spawnChild('socketServer', {
               id: 'socketServer', systemId: 'socketServer',
               input: ({ context, self }) => ({
@@ -444,6 +555,9 @@ export const majordomoMachine = setup({
                 maxRequestBytes: context.config.getInt('socket.request.max.bytes'),
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
+                listenBacklog: context.config.getInt('socket.listen.backlog.size'),
+                sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
+                receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
               }),
@@ -474,13 +588,16 @@ export const majordomoMachine = setup({
         startingController: {
           entry: spawnChild('controller', {
             id: 'controller', systemId: 'controller',
-            input: ({ context }) => ({
+            input: ({ context, self }) => ({
               handle: context.handle, brokerId: context.brokerId!, log: context.log.child({ actor: 'controller' }),
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
+              apis: context.brokerContext?.controller,
+              uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
                 socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+                requestTimeoutMs: context.config.getInt('request.timeout.ms'),
               },
             }),
           }),
@@ -489,7 +606,7 @@ export const majordomoMachine = setup({
         startingConfigManager: {
           entry: spawnChild('dynamicConfig', {
             id: 'dynamicConfig', systemId: 'dynamicConfig',
-            input: ({ context }) => ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) }),
+            input: ({ context }) => dynamicConfigInput(context),
           }),
           always: 'awaitingMetadata',
         },
@@ -514,7 +631,10 @@ export const majordomoMachine = setup({
         }),
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
-        'broker.shutdown': 'shuttingDown',
+        'broker.shutdown': [
+          { guard: ({ context }) => context.config.getBoolean('controlled.shutdown.enable'), target: 'controlledShutdown' },
+          { target: 'shuttingDown' },
+        ],
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
       },
       initial: 'serving',
@@ -537,6 +657,26 @@ export const majordomoMachine = setup({
           on: { 'zk.sessionReinitialized': { target: 'reregistering', reenter: true } },
         },
       },
+    },
+    controlledShutdown: {
+      // KafkaServer.controlledShutdown (first step of shutdown): PENDING_CONTROLLED_SHUTDOWN while the controller moves
+      // this broker's leaderships to other ISR members; then the normal shutdown, whether it succeeded or not.
+      entry: [{ type: 'setBrokerState', params: 'PENDING_CONTROLLED_SHUTDOWN' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, 'Starting controlled shutdown')],
+      invoke: {
+        src: 'controlledShutdown',
+        input: ({ context }) => ({
+          brokerId: context.brokerId!, brokerEpoch: () => BigInt(context.brokerEpoch ?? -1),
+          interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
+          controller: metadataControllerNodeProvider(context.metadataCache!, context.config.interBrokerListenerName),
+          maxRetries: context.config.getInt('controlled.shutdown.max.retries'),
+          retryBackoffMs: context.config.getLong('controlled.shutdown.retry.backoff.ms'),
+          socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+          log: context.log.child({ actor: 'controlledShutdown' }),
+        }),
+        onDone: { target: 'shuttingDown', actions: ({ context, event }) => { if (!event.output) context.log.warn({ brokerId: context.brokerId }, 'Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'); } },
+        onError: { target: 'shuttingDown', actions: ({ context, event }) => context.log.error({ err: message(event.error) }, 'Controlled shutdown failed; proceeding to do an unclean shutdown') },
+      },
+      on: { 'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] } },
     },
     shuttingDown: {
       // KafkaServer.shutdown(): stop taking requests, stop the coordinators, close logs (clean-shutdown

@@ -8,7 +8,10 @@
  * - `unsupported-version` ({@link UnsupportedVersionError}): the key is enabled but not at this version. For
  *   ApiVersions Kafka answers with a v0 ApiVersions response carrying UNSUPPORTED_VERSION (35) and its own
  *   ApiVersions range ({@link encodeApiVersionsUnsupported}); for other APIs it closes the connection;
- * - `malformed`: truncated/invalid bytes or trailing garbage after the body.
+ * - `malformed`: truncated or invalid bytes (the header or the body cannot be read).
+ * Bytes left after a fully read body are NOT an error: Kafka's AbstractRequest.parseRequest reads the body from the
+ * buffer and never looks at what remains (librdkafka 2.0.x sends one extra byte in ListGroups v3+ and three in its
+ * admin OffsetFetch v7), so the request is decoded and `trailingBytes` says how many were left.
  * Whenever the first 8 bytes were readable, the error carries `header` (api key, version, correlation id and,
  * if readable, client id), so the caller can answer.
  */
@@ -70,6 +73,8 @@ export type DecodedRequest = {
     headerVersion: number;
     header: RequestHeader;
     body: BodyOf<Messages[K]['request']>;
+    /** Bytes after the body, ignored as Kafka ignores them (0 for a well-formed request). */
+    trailingBytes: number;
   };
 }[ImplementedApiKey];
 
@@ -111,10 +116,7 @@ export function decodeRequest(frame: Buffer, support: ApiSupport = DEFAULT_API_S
   const headerVersion = requestHeaderVersion(apiKey, apiVersion);
   const header = readRequestHeader(r, headerVersion);
   const body = codec.read(r, apiVersion);
-  if (r.pos !== r.end) {
-    throw new ProtocolDecodeError(`end of ${messages.name} v${apiVersion} request`, r.pos, `${r.end - r.pos} trailing bytes`);
-  }
-  return { apiKey, apiVersion, headerVersion, header, body } as unknown as DecodedRequest;
+  return { apiKey, apiVersion, headerVersion, header, body, trailingBytes: r.end - r.pos } as unknown as DecodedRequest;
 }
 
 function writeResponse<K extends ImplementedApiKey>(

@@ -69,6 +69,7 @@ describe('spawnBroker', () => {
 
   it('rejects waitForLog on timeout with the last lines', async () => {
     const b = spawnBroker([], { script: script('fake3.mjs', FAKE) });
+    await b.waitForLog((l) => l.msg === 'starting'); // a loaded machine may start the script after 300 ms
     await expect(b.waitForLog((l) => l.msg === 'never', 300)).rejects.toThrow(/within 300 ms[\s\S]*starting/);
     expect(b.exited).toBe(false);
   });
@@ -102,8 +103,11 @@ describe('spawnBroker', () => {
     await idle.waitForLog((l) => l.msg === 'go');
     const b0 = await busy.cpuSeconds();
     const i0 = await idle.cpuSeconds();
-    await new Promise((r) => setTimeout(r, 1500));
-    const busyUsed = (await busy.cpuSeconds()) - b0;
+    // on a loaded machine the busy loop gets a share of a core, not a core: wait until it has used
+    // 0.5 s of CPU (it must, within its 20 s), then the sleeper must still be near zero over that time
+    let busyUsed = 0;
+    const deadline = Date.now() + 15_000;
+    while ((busyUsed = (await busy.cpuSeconds()) - b0) <= 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const idleUsed = (await idle.cpuSeconds()) - i0;
     expect(busyUsed).toBeGreaterThan(0.5);
     expect(idleUsed).toBeLessThan(0.1);

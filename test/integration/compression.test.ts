@@ -17,10 +17,11 @@ import { CompressionType, RecordBatch } from '../../src/services/log/record-batc
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { runCli } from '../tools/log/helpers.js';
+import { prerequisite } from '../helpers/environment.js';
 import { brokerConfig, cleanupAll, eventually, startBroker, started, type TestBroker } from './support.js';
 
 const exec = promisify(execFile);
-const hasKcat = existsSync('/usr/bin/kcat');
+const hasKcat = prerequisite('kcat', existsSync('/usr/bin/kcat'), 'apt-get install -y kcat');
 
 let zk: ZooKeeperServer;
 let b: TestBroker;

@@ -123,12 +123,18 @@ describe('decodeRequest', () => {
     expect((thrown(() => decodeRequest(hex('0008 0001 00000001 ffff'))) as ProtocolDecodeError).kind).toBe('unsupported-version');
   });
 
-  test('malformed frames: too short, truncated header or body, trailing bytes', () => {
-    for (const f of ['', '0003', '0003 0000 0000', '0003 0000 00000001 00', '0003 0000 00000001 ffff 0000', '0003 0000 00000001 ffff 00000000 00']) {
+  test('malformed frames: too short, truncated header or body', () => {
+    for (const f of ['', '0003', '0003 0000 0000', '0003 0000 00000001 00', '0003 0000 00000001 ffff 0000', '0003 0000 00000001 ffff 000000']) {
       const e = thrown(() => decodeRequest(hex(f)));
       expect(e, f).toBeInstanceOf(ProtocolDecodeError);
       expect((e as ProtocolDecodeError).kind, f).toBe('malformed');
     }
+  });
+
+  test('bytes after a complete body are counted, not rejected (Kafka ignores them)', () => {
+    const req = decodeRequest(hex('0003 0000 00000001 ffff 00000000 00'));
+    expect(req).toMatchObject({ apiKey: 3, apiVersion: 0, body: { topics: [] }, trailingBytes: 1 });
+    expect(decodeRequest(hex('0003 0000 00000001 ffff 00000000')).trailingBytes).toBe(0);
   });
 });
 

@@ -6,17 +6,19 @@ import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { startFakeBroker, type FakeBroker } from './support/fake-broker.js';
 import { SCENARIOS, decodeAll, saveFixture } from './support/golden.js';
+import { prerequisite } from '../helpers/environment.js';
 
 const KCAT = '/usr/bin/kcat';
 const PYTHON = '/usr/bin/python3';
-const hasKcat = existsSync(KCAT);
-const hasKafkaPython = existsSync('/usr/lib/python3/dist-packages/kafka/__init__.py') && existsSync(PYTHON);
-let hasKafkajs = true;
+const hasKcat = prerequisite('kcat', existsSync(KCAT), 'apt-get install -y kcat');
+const hasKafkaPython = prerequisite('kafka-python', existsSync('/usr/lib/python3/dist-packages/kafka/__init__.py') && existsSync(PYTHON), 'apt-get install -y python3-kafka');
+let kafkajsLoads = true;
 try {
   await import('kafkajs');
 } catch {
-  hasKafkajs = false;
+  kafkajsLoads = false;
 }
+const hasKafkajs = prerequisite('kafkajs', kafkajsLoads, 'a devDependency: npm ci');
 
 function run(cmd: string, args: string[], input?: string, timeout = 20000): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

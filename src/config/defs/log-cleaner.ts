@@ -1,4 +1,4 @@
-import { define, LONG_MAX } from '../config-key.js';
+import { define, LONG_MAX, NOT_IMPLEMENTED } from '../config-key.js';
 import { atLeast, between } from '../validators.js';
 
 const RO = 'read-only';
@@ -12,7 +12,7 @@ export const LOG_CLEANER_CONFIGS = [
   define('log.cleaner.dedupe.buffer.size', 'long', 134217728, undefined, 'medium', CLUSTER,
     'Memory for the deduplication map, shared by all cleaner threads; at least 1 MiB per thread.'),
   define('log.cleaner.io.buffer.size', 'int', 524288, atLeast(0), 'medium', CLUSTER,
-    'Memory for the cleaner\'s I/O buffers, shared by all cleaner threads.'),
+    'Memory for the cleaner\'s I/O buffers, shared by all cleaner threads.', NOT_IMPLEMENTED),
   define('log.cleaner.io.buffer.load.factor', 'double', 0.9, undefined, 'medium', CLUSTER,
     'Load factor of the deduplication map; higher cleans more per pass but collides more.'),
   define('log.cleaner.backoff.ms', 'long', 15000, atLeast(0), 'medium', CLUSTER,

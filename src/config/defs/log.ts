@@ -1,4 +1,4 @@
-import { define, LONG_MAX } from '../config-key.js';
+import { define, LONG_MAX, NOT_IMPLEMENTED } from '../config-key.js';
 import { atLeast, validList, validString } from '../validators.js';
 import { metadataVersionValidator } from '../metadata-version.js';
 
@@ -59,7 +59,7 @@ export const LOG_CONFIGS = [
   define('min.insync.replicas', 'int', 1, atLeast(1), 'high', CLUSTER,
     'With acks=all, the number of in-sync replicas that must have a write before it succeeds.'),
   define('log.message.format.version', 'string', '3.0-IV1', metadataVersionValidator, 'medium', RO,
-    '[Deprecated] Message format version used when appending; ignored from inter.broker.protocol.version 3.0.'),
+    '[Deprecated] Message format version used when appending; ignored from inter.broker.protocol.version 3.0.', NOT_IMPLEMENTED),
   define('log.message.timestamp.type', 'string', 'CreateTime', validString('CreateTime', 'LogAppendTime'), 'medium', CLUSTER,
     'Whether record timestamps are the producer\'s create time or the broker\'s append time.'),
   define('log.message.timestamp.difference.max.ms', 'long', LONG_MAX, atLeast(0), 'medium', CLUSTER,
@@ -71,12 +71,12 @@ export const LOG_CONFIGS = [
   define('log.message.downconversion.enable', 'boolean', true, undefined, 'low', CLUSTER,
     'Down-convert record formats for old consumers; false answers them with UNSUPPORTED_VERSION.'),
   define('create.topic.policy.class.name', 'class', null, undefined, 'low', RO,
-    'Policy class validating topic creation.'),
+    'Policy class validating topic creation.', NOT_IMPLEMENTED),
   define('alter.config.policy.class.name', 'class', null, undefined, 'low', RO,
-    'Policy class validating config changes.'),
+    'Policy class validating config changes.', NOT_IMPLEMENTED),
   define('log.initial.task.delay.ms', 'long', 30000, atLeast(0), 'low', RO,
     'Initial delay of the log manager\'s periodic tasks (retention, flush, checkpoints). For tests.',
     { internal: true }),
   define('log.dir.failure.timeout.ms', 'long', 30000, atLeast(1), 'low', RO,
-    'KRaft only: how long a failed log dir may stay unreported before the broker shuts down.'),
+    'KRaft only: how long a failed log dir may stay unreported before the broker shuts down.', NOT_IMPLEMENTED),
 ];

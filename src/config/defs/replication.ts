@@ -1,4 +1,4 @@
-import { define } from '../config-key.js';
+import { define, NOT_IMPLEMENTED } from '../config-key.js';
 import { atLeast, validString } from '../validators.js';
 
 const RO = 'read-only';
@@ -16,7 +16,7 @@ export const REPLICATION_CONFIGS = [
   define('replica.socket.timeout.ms', 'int', 30000, undefined, 'high', RO,
     'Socket timeout of replica fetch requests; at least replica.fetch.wait.max.ms.'),
   define('replica.socket.receive.buffer.bytes', 'int', 65536, undefined, 'high', RO,
-    'Socket receive buffer of replica fetchers.'),
+    'Socket receive buffer of replica fetchers.', NOT_IMPLEMENTED),
   define('replica.fetch.max.bytes', 'int', 1048576, atLeast(0), 'medium', RO,
     'Bytes fetched per partition by a replica fetcher (a larger first batch is still returned).'),
   define('replica.fetch.wait.max.ms', 'int', 500, undefined, 'high', RO,
@@ -32,17 +32,17 @@ export const REPLICATION_CONFIGS = [
   define('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, undefined, 'high', RO,
     'How often high watermarks are saved to disk.'),
   define('fetch.purgatory.purge.interval.requests', 'int', 1000, undefined, 'medium', RO,
-    'Purge interval (in requests) of the fetch purgatory.'),
+    'Purge interval (in requests) of the fetch purgatory.', NOT_IMPLEMENTED),
   define('producer.purgatory.purge.interval.requests', 'int', 1000, undefined, 'medium', RO,
-    'Purge interval (in requests) of the produce purgatory.'),
+    'Purge interval (in requests) of the produce purgatory.', NOT_IMPLEMENTED),
   define('delete.records.purgatory.purge.interval.requests', 'int', 1, undefined, 'medium', RO,
-    'Purge interval (in requests) of the delete-records purgatory.'),
+    'Purge interval (in requests) of the delete-records purgatory.', NOT_IMPLEMENTED),
   define('auto.leader.rebalance.enable', 'boolean', true, undefined, 'high', RO,
-    'Let the controller move leadership back to preferred replicas periodically.'),
+    'Let the controller move leadership back to preferred replicas periodically.', NOT_IMPLEMENTED),
   define('leader.imbalance.per.broker.percentage', 'int', 10, undefined, 'high', RO,
-    'Leader imbalance per broker (percent) that triggers a rebalance.'),
+    'Leader imbalance per broker (percent) that triggers a rebalance.', NOT_IMPLEMENTED),
   define('leader.imbalance.check.interval.seconds', 'long', 300, atLeast(1), 'high', RO,
-    'How often the controller checks leader imbalance.'),
+    'How often the controller checks leader imbalance.', NOT_IMPLEMENTED),
   define('unclean.leader.election.enable', 'boolean', false, undefined, 'high', CLUSTER,
     'Allow an out-of-sync replica to become leader as a last resort, at the risk of data loss.'),
   define('security.inter.broker.protocol', 'string', 'PLAINTEXT', validString(...SECURITY_PROTOCOLS), 'medium', RO,
@@ -50,5 +50,5 @@ export const REPLICATION_CONFIGS = [
   define('inter.broker.listener.name', 'string', null, undefined, 'medium', RO,
     'Listener used between brokers. Unset means the listener named after security.inter.broker.protocol.'),
   define('replica.selector.class', 'string', null, undefined, 'medium', RO,
-    'ReplicaSelector for fetch-from-follower; unset means leader only.'),
+    'ReplicaSelector for fetch-from-follower; unset means leader only.', NOT_IMPLEMENTED),
 ];

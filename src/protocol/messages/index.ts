@@ -30,6 +30,7 @@ import { createPartitionsRequest, createPartitionsResponse } from './create-part
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
+import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -61,6 +62,7 @@ export * from './create-partitions.js';
 export * from './delete-groups.js';
 export * from './incremental-alter-configs.js';
 export * from './offset-delete.js';
+export * from './alter-partition.js';
 
 export interface MessagePair {
   readonly name: string;
@@ -99,6 +101,7 @@ export const MESSAGES = {
   42: { name: 'DeleteGroups', request: deleteGroupsRequest, response: deleteGroupsResponse },
   44: { name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
   47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
+  56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
 } as const satisfies Record<number, MessagePair>;
 
 export type Messages = typeof MESSAGES;

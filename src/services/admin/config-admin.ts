@@ -6,8 +6,9 @@
  * - {@link topicConfigChange}: LogConfig.validate (unknown names, bad values);
  * - {@link brokerConfigChange}: DynamicBrokerConfig.validate (read-only keys, per-broker-only keys at the cluster
  *   default, values that do not parse or make the whole config invalid), then toPersistentProps (passwords encoded).
- * ConfigException → INVALID_REQUEST "Invalid config value for resource ConfigResource(type=…, name='…'): …" and
- * "Unknown topic config name" → INVALID_CONFIG, as Kafka answers.
+ * As Kafka 3.7 answers: a broker change DynamicBrokerConfig.validate refuses → INVALID_REQUEST with its bare message
+ * (ConfigAdminManager); any other ConfigException → INVALID_CONFIG "Invalid config value for resource
+ * ConfigResource(type=…, name='…'): …" (ZkAdminManager, KAFKA-13899); "Unknown topic config name" → INVALID_CONFIG.
  */
 import { configKey, type ConfigType } from '../../config/config-def.js';
 import { ConfigException, KafkaConfig } from '../../config/kafka-config.js';
@@ -63,11 +64,11 @@ export function prepareIncrementalConfigs(ops: readonly AlterConfigOp[], current
       case OpType.SET: props[op.name] = op.value!; break;
       case OpType.DELETE: delete props[op.name]; break;
       case OpType.APPEND:
-        if (!listType(op.name)) throw new InvalidRequestError(`Config value append is not allowed for config key: ${op.name}`);
+        if (!listType(op.name)) throw new InvalidConfigurationError(`Config value append is not allowed for config key: ${op.name}`);
         props[op.name] = [...oldList(op.name), ...op.value!.split(',')].join(',');
         break;
       case OpType.SUBTRACT: {
-        if (!listType(op.name)) throw new InvalidRequestError(`Config value subtract is not allowed for config key: ${op.name}`);
+        if (!listType(op.name)) throw new InvalidConfigurationError(`Config value subtract is not allowed for config key: ${op.name}`);
         const remove = op.value!.split(',');
         props[op.name] = diff(oldList(op.name), remove).join(',');
         break;
@@ -114,15 +115,27 @@ export function fromPersistentProps(persistent: Record<string, string>, config: 
  * layer must leave a valid broker config (checked over the current effective config with the layer on top).
  */
 export function brokerConfigChange(props: Record<string, string>, perBrokerConfig: boolean, config: KafkaConfig): Record<string, string> {
-  validateDynamicUpdate(props, perBrokerConfig);
-  KafkaConfig.fromProps({ ...config.originals, ...props });
+  validateBrokerConfigChange(props, perBrokerConfig, config);
   return encodePasswordConfigs(props, perBrokerConfig, config);
+}
+
+/**
+ * ConfigAdminManager.validateBrokerConfigChange (Kafka 3.7, run in KafkaApis before ZkAdminManager): any failure of
+ * DynamicBrokerConfig.validate becomes INVALID_REQUEST with the bare message (KAFKA-13609 keeps it so).
+ */
+function validateBrokerConfigChange(props: Record<string, string>, perBrokerConfig: boolean, config: KafkaConfig): void {
+  try {
+    validateDynamicUpdate(props, perBrokerConfig);
+    KafkaConfig.fromProps({ ...config.originals, ...props });
+  } catch (e) {
+    throw new InvalidRequestError((e as Error).message);
+  }
 }
 
 /** ZkAdminManager.getBrokerId: '' → the cluster default (null); else this broker's id, or INVALID_REQUEST. */
 export function brokerEntity(resourceName: string, brokerId: number): number | null {
   if (resourceName === '') return null;
-  if (!/^-?\d+$/.test(resourceName)) throw new InvalidRequestError(`Broker id must be an integer, but it is: ${resourceName}`);
+  if (!/^-?\d+$/.test(resourceName)) throw new InvalidRequestError(`Node id must be an integer, but it is: ${resourceName}`);
   if (Number(resourceName) !== brokerId) throw new InvalidRequestError(`Unexpected broker id, expected ${brokerId}, but received ${resourceName}`);
   return brokerId;
 }

@@ -12,6 +12,8 @@ export interface PartitionMetadata {
   offlineReplicas: number[];
   /** zkVersion of the partition state znode (Kafka's partition epoch). */
   partitionEpoch: number;
+  /** LeaderRecoveryState (0 RECOVERED, 1 RECOVERING after an unclean election); absent = 0. */
+  leaderRecoveryState?: number;
 }
 
 export interface TopicMetadata { name: string; topicId: string | null; partitions: PartitionMetadata[] }

@@ -1,20 +1,34 @@
 /**
- * What the active controller does while it is active: watch brokers, topics and deletions; reconcile after each
- * change (never two at once); and tell the brokers the outcome — the other live brokers over the
- * ControllerChannelManager, its own broker in-process through `onLocal` (both get the same requests).
+ * What the active controller does while it is active (Kafka's KafkaController event loop): watch brokers, topics,
+ * deletions, ISR change notifications and config changes; reconcile after each change; handle AlterPartition and
+ * ControlledShutdown; and tell the brokers the outcome — the other live brokers over the ControllerChannelManager,
+ * its own broker in-process (both get the same requests). Everything runs one task at a time (Kafka's single
+ * controller event thread), so an AlterPartition never races an election.
  */
 import type { Logger } from '../../logger.js';
 import type { ZkHandle } from '../zookeeper/zk-handle.js';
+import { retryUntilConnected } from '../zookeeper/kafka-zk-client.js';
+import { IsrChangeNotificationZNode } from '../zookeeper/zk-data-topics.js';
+import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
+import { metadataVersionOrdinal } from '../../config/metadata-version.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { reconcile, watchControllerPaths, ControllerMovedError, type ReconcileResult } from './controller-reconcile.js';
 import { buildRequestBatch, newBrokerIds, type ControllerView } from './controller-request-batch.js';
 import { ControllerChannelManager, type ControlResponse } from './controller-channel-manager.js';
-import type { BrokerRequests } from './control-requests.js';
+import { NO_EPOCH, UNKNOWN_BROKER_EPOCH, type BrokerRequests } from './control-requests.js';
+import { processAlterPartition } from './alter-partition-handling.js';
+import { writeLeaderAndIsr } from './partition-state-writes.js';
+import type { ControllerApis, ControlledShutdownResult } from './controller-apis.js';
+import type { ClusterMetadata } from './cluster-metadata.js';
+import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
 
 export interface ChannelConfig {
   /** control.plane.listener.name, else inter.broker.listener.name. */
   listenerName: string;
   interBrokerProtocolVersion: string;
   socketTimeoutMs: number;
+  /** request.timeout.ms */
+  requestTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   onResponse?: (r: ControlResponse) => void;
 }
@@ -27,11 +41,17 @@ export interface ControllerDutiesInput {
   deleteTopicEnable: boolean;
   channel: ChannelConfig;
   log: Logger;
+  /** Where this broker's request handlers reach the controller (AlterPartition, ControlledShutdown). */
+  apis?: ControllerApis;
+  /** The broker's unclean.leader.election.enable, dynamic updates included (a topic override wins). */
+  uncleanLeaderElectionEnable?: () => boolean;
 }
 
 export interface ControllerDutiesEvents {
   /** After each reconciliation: the requests for the controller's own broker (null: nothing for it). */
   onReconciled(result: ReconcileResult, local: BrokerRequests | null): void;
+  /** Requests for the controller's own broker decided outside a reconciliation (after AlterPartition, controlled shutdown). */
+  onLocalRequests?(local: BrokerRequests): void;
   /** Another broker is controller now (a fenced write). */
   onMoved(error: string): void;
 }
@@ -40,11 +60,50 @@ export interface ControllerDutiesEvents {
 export function startControllerDuties(input: ControllerDutiesInput, events: ControllerDutiesEvents): () => void {
   const channels = new ControllerChannelManager({
     controllerId: input.brokerId, listenerName: input.channel.listenerName, interBrokerProtocolVersion: input.channel.interBrokerProtocolVersion,
-    socketTimeoutMs: input.channel.socketTimeoutMs, backoff: input.channel.backoff, onResponse: input.channel.onResponse,
+    socketTimeoutMs: input.channel.socketTimeoutMs, requestTimeoutMs: input.channel.requestTimeoutMs, backoff: input.channel.backoff, onResponse: input.channel.onResponse,
     log: input.log.child({ component: 'controllerChannelManager' }),
   });
-  let stopped = false, running = false, again = false;
+  const ctl = { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion };
+  const leaderRecoverySupported = metadataVersionOrdinal(input.channel.interBrokerProtocolVersion) >= metadataVersionOrdinal('3.2-IV0');
+  let stopped = false;
   let sent: ControllerView | null = null;
+  /** Brokers in controlled shutdown, with the broker epoch that asked (a restart ends it). */
+  const shuttingDown = new Map<number, bigint>();
+  let lastOffline = 0;
+
+  // ---- one task at a time ------------------------------------------------------------------------------------
+  const queue: Array<() => Promise<void>> = [];
+  let draining = false;
+  const enqueue = (task: () => Promise<void>) => { queue.push(task); void drain(); };
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0 && !stopped) {
+        const task = queue.shift()!;
+        try { await task(); } catch (e) { moved(e) || input.log.error({ err: (e as Error).message }, 'Controller task failed'); }
+      }
+    } finally { draining = false; }
+  };
+  const moved = (e: unknown): boolean => {
+    if (!(e instanceof ControllerMovedError)) return false;
+    if (!stopped) events.onMoved(e.message);
+    return true;
+  };
+
+  // ---- telling the brokers -----------------------------------------------------------------------------------
+  const shuttingDownSet = () => new Set(shuttingDown.keys());
+  const tellView = (view: ControllerView): BrokerRequests | null => {
+    const batch = buildRequestBatch(sent, view, input.channel.listenerName);
+    channels.updateBrokers(view.metadata.brokers.map((info) => ({ info, epoch: view.brokerEpochs.get(info.id) ?? -1n })));
+    for (const [brokerId, requests] of batch) if (brokerId !== input.brokerId) channels.send(brokerId, requests);
+    sent = view;
+    return batch.get(input.brokerId) ?? null;
+  };
+  const tellBroker = (brokerId: number, requests: BrokerRequests) => {
+    if (brokerId === input.brokerId) events.onLocalRequests?.(requests);
+    else channels.send(brokerId, requests);
+  };
 
   const tell = (result: ReconcileResult): BrokerRequests | null => {
     const view: ControllerView = { metadata: result.metadata, brokerEpochs: result.brokerEpochs, deletions: result.deletions };
@@ -54,33 +113,123 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     if (sent && (started.length > 0 || gone.length > 0)) {
       input.log.info({ newBrokers: started, deadBrokers: gone }, `Brokers changed: started ${JSON.stringify(started)}, failed ${JSON.stringify(gone)}`);
     }
-    const batch = buildRequestBatch(sent, view, input.channel.listenerName);
-    channels.updateBrokers(result.metadata.brokers.map((info) => ({ info, epoch: result.brokerEpochs.get(info.id) ?? -1n })));
-    for (const [brokerId, requests] of batch) if (brokerId !== input.brokerId) channels.send(brokerId, requests);
-    sent = view;
-    return batch.get(input.brokerId) ?? null;
+    if (result.offlinePartitions.length !== lastOffline) {
+      const n = result.offlinePartitions.length;
+      (n > 0 ? input.log.warn.bind(input.log) : input.log.info.bind(input.log))({ offlinePartitionsCount: n, partitions: result.offlinePartitions.slice(0, 20).map((p) => `${p.topic}-${p.partition}`) },
+        `OfflinePartitionsCount ${n}`);
+      lastOffline = n;
+    }
+    return tellView(view);
   };
 
+  // ---- reconciliation ----------------------------------------------------------------------------------------
   // One function for every topic's data watch (ZooKeeper keeps a single registration per path and function).
-  const onTopicChange = () => void run();
-  const run = async (): Promise<void> => {
+  let reconcileQueued = false;
+  const requestReconcile = () => {
+    if (stopped || reconcileQueued) return;
+    reconcileQueued = true;
+    enqueue(async () => { reconcileQueued = false; await doReconcile(); });
+  };
+  const onTopicChange = () => requestReconcile();
+  const doReconcile = async (): Promise<void> => {
     if (stopped) return;
-    if (running) { again = true; return; }
-    running = true;
     try {
       const zk = input.handle.current;
-      await watchControllerPaths(zk, () => void run());
-      const result = await reconcile(zk, { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion }, { deleteTopicEnable: input.deleteTopicEnable, onTopicChange });
-      if (!stopped) events.onReconciled(result, tell(result));
+      await watchControllerPaths(zk, requestReconcile);
+      // ISR change notifications (IBP < 2.7-IV2 leaders wrote the state themselves): the pass re-reads every state;
+      // the notifications are deleted once it has told the brokers (Kafka's processIsrChangeNotification).
+      const notifications = await retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path));
+      const result = await reconcile(zk, ctl, {
+        deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log,
+        uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported,
+      });
+      if (stopped) return;
+      forgetRestarted(result.brokerEpochs);
+      events.onReconciled(result, tell(result));
+      for (const n of notifications) {
+        await zk.remove(`${IsrChangeNotificationZNode.path}/${n}`).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });
+      }
     } catch (e) {
-      if (e instanceof ControllerMovedError) { if (!stopped) events.onMoved(e.message); return; }
+      if (moved(e)) return;
       input.log.warn({ err: (e as Error).message }, 'Controller reconciliation failed; retrying');
-      if (!stopped) setTimeout(() => void run(), 1000).unref();
-    } finally {
-      running = false;
-      if (again && !stopped) { again = false; void run(); }
+      if (!stopped) setTimeout(requestReconcile, 1000).unref();
     }
   };
-  void run();
-  return () => { stopped = true; channels.close(); };
+  /** A broker that restarted or is gone is no longer shutting down (Kafka: onBrokerStartup / onBrokerFailure). */
+  const forgetRestarted = (epochs: ReadonlyMap<number, bigint>) => {
+    for (const [id, epoch] of shuttingDown) if (epochs.get(id) !== epoch) shuttingDown.delete(id);
+  };
+
+  // ---- AlterPartition ----------------------------------------------------------------------------------------
+  const alterPartition = (req: AlterPartitionRequest, version: number) => new Promise<AlterPartitionResponseInput>((resolve) => {
+    enqueue(async () => {
+      if (stopped || !sent) { resolve({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }); return; }
+      try {
+        const view = sent;
+        const zk = input.handle.current;
+        const outcome = await processAlterPartition(req, version, {
+          metadata: view.metadata, brokerEpochs: view.brokerEpochs, shuttingDown: shuttingDownSet(), log: input.log,
+          write: (topic, partition, state, expected) => writeLeaderAndIsr(zk, ctl, topic, partition, state, expected),
+        });
+        if (outcome.updated.length > 0) {
+          const local = tellView({ ...view, deletions: [], metadata: withStates(view.metadata, outcome.updated, ctl.epoch) });
+          if (local) events.onLocalRequests?.(local);
+        }
+        resolve(outcome.response);
+      } catch (e) {
+        resolve({ throttleTimeMs: 0, errorCode: e instanceof ControllerMovedError ? ErrorCode.NOT_CONTROLLER : ErrorCode.UNKNOWN_SERVER_ERROR, topics: [] });
+        if (!moved(e)) input.log.error({ err: (e as Error).message }, 'Error when processing AlterPartition');
+      }
+    });
+  });
+
+  // ---- ControlledShutdown ------------------------------------------------------------------------------------
+  const controlledShutdown = (brokerId: number, brokerEpoch: bigint) => new Promise<ControlledShutdownResult>((resolve) => {
+    enqueue(async () => {
+      if (stopped || !sent) { resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }); return; }
+      const cached = sent.brokerEpochs.get(brokerId);
+      if (brokerEpoch !== UNKNOWN_BROKER_EPOCH && cached !== undefined && brokerEpoch < cached) {
+        input.log.info({ brokerId }, `Received controlled shutdown request from an old broker epoch ${brokerEpoch} for broker ${brokerId}. Current broker epoch is ${cached}.`);
+        resolve({ errorCode: ErrorCode.STALE_BROKER_EPOCH, remainingPartitions: [] });
+        return;
+      }
+      if (cached === undefined) { resolve({ errorCode: ErrorCode.BROKER_NOT_AVAILABLE, remainingPartitions: [] }); return; }
+      input.log.info({ brokerId }, `Shutting down broker ${brokerId}`);
+      shuttingDown.set(brokerId, cached);
+      await doReconcile();
+      if (stopped || !sent) { resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }); return; }
+      // The partitions it follows: StopReplica (no delete), as Kafka sends before taking it out of the ISRs.
+      const followed = sent.metadata.topics.flatMap((t) => t.partitions
+        .filter((p) => p.replicas.length > 1 && p.replicas.includes(brokerId) && p.leader !== brokerId)
+        .map((p) => ({ topicName: t.name, partitionIndex: p.partition, leaderEpoch: NO_EPOCH, deletePartition: false })));
+      if (followed.length > 0) {
+        tellBroker(brokerId, { stopReplica: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokerEpoch: cached, partitions: followed } });
+      }
+      const remainingPartitions = sent.metadata.topics.flatMap((t) => t.partitions
+        .filter((p) => p.leader === brokerId && p.replicas.length > 1).map((p) => ({ topicName: t.name, partitionIndex: p.partition })));
+      input.log.info({ brokerId, remaining: remainingPartitions.length }, `Controlled shutdown of broker ${brokerId}: ${remainingPartitions.length} partitions remaining to move`);
+      resolve({ errorCode: ErrorCode.NONE, remainingPartitions });
+    });
+  });
+
+  const unplug = input.apis?.activate({ alterPartition, controlledShutdown });
+  requestReconcile();
+  return () => { stopped = true; unplug?.(); channels.close(); };
+}
+
+/** The view with the given partitions' new states (written by this controller in `controllerEpoch`). */
+function withStates(m: ClusterMetadata, updated: Array<{ topic: string; partition: number; state: { leader: number; leaderEpoch: number; isr: number[]; partitionEpoch: number; leaderRecoveryState: number } }>, controllerEpoch: number): ClusterMetadata {
+  const byTopic = new Map<string, Map<number, (typeof updated)[number]['state']>>();
+  for (const u of updated) { let t = byTopic.get(u.topic); if (!t) byTopic.set(u.topic, (t = new Map())); t.set(u.partition, u.state); }
+  return {
+    ...m,
+    topics: m.topics.map((t) => {
+      const ups = byTopic.get(t.name);
+      if (!ups) return t;
+      return { ...t, partitions: t.partitions.map((p) => {
+        const s = ups.get(p.partition);
+        return s ? { ...p, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: [...s.isr], partitionEpoch: s.partitionEpoch, leaderRecoveryState: s.leaderRecoveryState, controllerEpoch } : p;
+      }) };
+    }),
+  };
 }

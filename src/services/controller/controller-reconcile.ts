@@ -1,19 +1,22 @@
 /**
  * The active controller's duties, done level-triggered: read live brokers, topic assignments and
  * partition states; create state for new partitions; elect a leader from the ISR where the
- * leader is gone; finish requested deletions. Every state write is fenced by the controller epoch
- * (multi with a CHECK on /controller_epoch), as Kafka's controller does.
+ * leader is gone (unclean election only where unclean.leader.election.enable says so); move leadership off brokers in
+ * controlled shutdown; remove replicas that are not online from ISRs; finish requested deletions. The per-partition
+ * decision is partition-leader-election.ts's decidePartitionState (pure); every state write is fenced by the
+ * controller epoch (multi with a CHECK on /controller_epoch), as Kafka's controller does.
  */
 import type { ZkSession, ZkEvent } from '../zookeeper/zk-session.js';
 import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
-import { retryUntilConnected, getAllBrokersWithEpochs, getAllTopics } from '../zookeeper/kafka-zk-client.js';
+import { retryUntilConnected, getAllBrokersWithEpochs, getAllTopics, getEntityConfig } from '../zookeeper/kafka-zk-client.js';
 import { ZkPaths, type BrokerInfo } from '../zookeeper/zk-data.js';
 import { TopicPaths, TopicZNode, TopicPartitionStateZNode, NO_LEADER, type TopicAssignment } from '../zookeeper/zk-data-topics.js';
 import type { ClusterMetadata, PartitionMetadata, TopicMetadata } from './cluster-metadata.js';
+import { ControllerMovedError, writeLeaderAndIsr, type ControllerEpochInfo } from './partition-state-writes.js';
+import { decidePartitionState } from './partition-leader-election.js';
+import type { Logger } from '../../logger.js';
 
-export interface ControllerEpochInfo { brokerId: number; epoch: number; epochZkVersion: number }
-
-export class ControllerMovedError extends Error { override name = 'ControllerMovedError'; }
+export { ControllerMovedError, type ControllerEpochInfo };
 
 /** `brokerEpochs`: each live broker's epoch, the czxid of its /brokers/ids/<id> znode (a restart changes it). */
 /**
@@ -27,74 +30,156 @@ export interface ReconcileResult {
   deletions: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[] }> }>;
   deletionsPending: string[];
   brokerEpochs: Map<number, bigint>;
+  /** Partitions left without a leader (Kafka's OfflinePartitionsCount). */
+  offlinePartitions: Array<{ topic: string; partition: number }>;
+  /** Registered brokers in controlled shutdown during this pass. */
+  shuttingDown: number[];
+}
+
+export interface ReconcileOptions {
+  deleteTopicEnable: boolean;
+  onTopicChange?: (e: ZkEvent) => void;
+  /**
+   * Brokers in controlled shutdown: they lose leadership and leave ISRs. As a map, with the broker epoch that asked:
+   * a broker registered under another epoch (it restarted) is not shutting down.
+   */
+  shuttingDown?: ReadonlySet<number> | ReadonlyMap<number, bigint>;
+  /** The controller broker's unclean.leader.election.enable (dynamic configs included); a topic override wins. */
+  uncleanLeaderElectionEnable?: () => boolean;
+  /** inter.broker.protocol.version >= 3.2-IV0: an unclean leader marks the partition RECOVERING. */
+  leaderRecoverySupported?: boolean;
+  /** For the state-change log (elections, unclean elections loudly). */
+  log?: Logger;
 }
 
 /** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
   let fired = false;
   const w = (_e: ZkEvent) => { if (!fired) { fired = true; onChange(); } };
-  for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics]) await retryUntilConnected(zk, () => zk.getChildren(p, w));
+  // /config/changes: a topic or broker config change may allow an unclean election (Kafka's TopicUncleanLeaderElectionEnable).
+  for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotification, ZkPaths.configChanges]) {
+    await retryUntilConnected(zk, () => zk.getChildren(p, w));
+  }
 }
 
 /**
  * `onTopicChange`, when given, is armed as a data watch on every topic znode (Kafka's PartitionModificationsHandler),
  * so partitions added to an existing topic are noticed; pass the same function every time (ZooKeeper keeps one).
  */
-export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: { deleteTopicEnable: boolean; onTopicChange?: (e: ZkEvent) => void }): Promise<ReconcileResult> {
+export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: ReconcileOptions): Promise<ReconcileResult> {
   const registered = await getAllBrokersWithEpochs(zk);
   const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
   const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
   const topics: TopicMetadata[] = [];
+  const offlinePartitions: ReconcileResult['offlinePartitions'] = [];
+  const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
+  const sd = opts.shuttingDown;
+  const shuttingDown = sd instanceof Map ? new Set([...sd].filter(([id, epoch]) => epochs.get(id) === epoch).map(([id]) => id)) : new Set<number>(sd?.keys() ?? []);
+  const pass: Pass = { zk, ctl, live, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map() };
   for (const name of (await getAllTopics(zk)).sort()) {
     if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
     if (!node) continue;
     let assignment: TopicAssignment;
     try { assignment = TopicZNode.decode(name, node.data); } catch { continue; } // undecodable: Kafka skips it too
-    const partitions: PartitionMetadata[] = [];
-    for (const [p, replicas] of [...assignment.partitions].sort((a, b) => a[0] - b[0])) {
-      partitions.push(await reconcilePartition(zk, ctl, name, p, replicas, live));
+    // Partitions are independent: up to PARTITION_CONCURRENCY ZooKeeper round trips in flight (the session pipelines them).
+    const entries = [...assignment.partitions].sort((a, b) => a[0] - b[0]);
+    const partitions: PartitionMetadata[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i += PARTITION_CONCURRENCY) {
+      await Promise.all(entries.slice(i, i + PARTITION_CONCURRENCY).map(async ([p, replicas], j) => { partitions[i + j] = await reconcilePartition(pass, name, p, replicas); }));
     }
     topics.push({ name, topicId: assignment.topicId, partitions });
   }
+  offlinePartitions.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
     deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
-    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])) };
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b) };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
 
-async function reconcilePartition(zk: ZkSession, ctl: ControllerEpochInfo, topic: string, partition: number, replicas: number[], live: Set<number>): Promise<PartitionMetadata> {
+const PARTITION_CONCURRENCY = 64;
+
+interface Pass {
+  zk: ZkSession; ctl: ControllerEpochInfo; live: Set<number>; opts: ReconcileOptions; shuttingDown: ReadonlySet<number>;
+  offlinePartitions: ReconcileResult['offlinePartitions'];
+  /** unclean.leader.election.enable per topic, read from /config/topics/<t> only when an election needs it. */
+  uncleanByTopic: Map<string, boolean>;
+  /** /brokers/topics/<t>/partitions created (or being created) in this pass. */
+  partitionsPaths: Map<string, Promise<void>>;
+}
+
+async function uncleanEnabled(pass: Pass, topic: string): Promise<boolean> {
+  let v = pass.uncleanByTopic.get(topic);
+  if (v === undefined) {
+    // A topic override, else the dynamic broker config (this broker's, then the cluster default), else the static one.
+    const key = 'unclean.leader.election.enable';
+    const override = (await getEntityConfig(pass.zk, 'topics', topic))[key]
+      ?? (await getEntityConfig(pass.zk, 'brokers', String(pass.ctl.brokerId)))[key]
+      ?? (await getEntityConfig(pass.zk, 'brokers', '<default>'))[key];
+    v = override !== undefined ? override.trim().toLowerCase() === 'true' : (pass.opts.uncleanLeaderElectionEnable?.() ?? false);
+    pass.uncleanByTopic.set(topic, v);
+  }
+  return v;
+}
+
+async function reconcilePartition(pass: Pass, topic: string, partition: number, replicas: number[]): Promise<PartitionMetadata> {
+  const { zk, ctl, live } = pass;
   const statePath = TopicPaths.partitionState(topic, partition);
   const offline = replicas.filter((r) => !live.has(r));
   const existing = await zk.getDataOrNull(statePath);
   if (!existing) {
-    const liveReplicas = replicas.filter((r) => live.has(r));
+    // NewPartition → OnlinePartition: the first online replica leads, the online replicas are the ISR.
+    const liveReplicas = replicas.filter((r) => live.has(r) && !pass.shuttingDown.has(r));
     const leader = liveReplicas[0] ?? NO_LEADER;
     const state = { leader, leaderEpoch: 0, isr: liveReplicas, controllerEpoch: ctl.epoch };
-    await zk.mkdirp(TopicPaths.partition(topic, partition));
+    // One transaction per partition (partition znode + state), as Kafka's createTopicPartitionStatesRaw; the parent once per topic.
+    let parent = pass.partitionsPaths.get(topic);
+    if (!parent) pass.partitionsPaths.set(topic, (parent = zk.mkdirp(`${TopicPaths.topic(topic)}/partitions`)));
+    await parent;
+    const data = TopicPartitionStateZNode.encode(state);
     try {
-      await fenced(zk, ctl, (t) => t.create(statePath, TopicPartitionStateZNode.encode(state)));
+      await fenced(zk, ctl, (t) => t.create(TopicPaths.partition(topic, partition)).create(statePath, data));
     } catch (e) {
       if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
-      return reconcilePartition(zk, ctl, topic, partition, replicas, live);
+      // The partition znode (or its state) exists already: create the state alone, or decide again if it is there.
+      try {
+        await fenced(zk, ctl, (t) => t.create(statePath, data));
+      } catch (e2) {
+        if (!isZkError(e2, ZkCode.NODE_EXISTS)) throw e2;
+        return reconcilePartition(pass, topic, partition, replicas);
+      }
     }
-    return { partition, ...state, replicas, offlineReplicas: offline, partitionEpoch: 0 };
+    if (leader === NO_LEADER) pass.offlinePartitions.push({ topic, partition });
+    return { partition, ...state, replicas, offlineReplicas: offline, partitionEpoch: 0, leaderRecoveryState: 0 };
   }
   const state = TopicPartitionStateZNode.decode(statePath, existing.data);
-  let version = existing.stat.version;
-  if (state.leader === NO_LEADER || !live.has(state.leader)) {
-    // Clean election: the first live replica (in assignment order) that is in the ISR.
-    const next = replicas.find((r) => live.has(r) && state.isr.includes(r));
-    if (next !== undefined || state.leader !== NO_LEADER) {
-      const elected = { leader: next ?? NO_LEADER, leaderEpoch: state.leaderEpoch + 1, isr: next !== undefined ? state.isr.filter((r) => live.has(r)) : state.isr, controllerEpoch: ctl.epoch };
-      await fenced(zk, ctl, (t) => t.setData(statePath, TopicPartitionStateZNode.encode(elected), version));
-      version++;
-      return { partition, ...elected, replicas, offlineReplicas: offline, partitionEpoch: version };
+  const version = existing.stat.version;
+  // Whether unclean election is allowed is only asked when no ISR member can lead; read it before deciding.
+  const online = (r: number) => live.has(r) && !pass.shuttingDown.has(r);
+  const needsUnclean = (state.leader === NO_LEADER || !live.has(state.leader)) && !replicas.some((r) => online(r) && state.isr.includes(r));
+  const unclean = needsUnclean ? await uncleanEnabled(pass, topic) : false;
+  const decision = decidePartitionState(state, {
+    assignment: replicas, live, shuttingDown: pass.shuttingDown, uncleanEnabled: () => unclean, leaderRecoverySupported: pass.opts.leaderRecoverySupported ?? true,
+  });
+  if (decision.offline) pass.offlinePartitions.push({ topic, partition });
+  if (decision.kind === 'write') {
+    const next = decision.state;
+    const written = await writeLeaderAndIsr(zk, ctl, topic, partition, next, version);
+    if (written === 'badVersion' || written === 'noNode') return reconcilePartition(pass, topic, partition, replicas); // changed meanwhile: decide again
+    const log = pass.opts.log;
+    const fields = { topic, partition, leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr, previousLeader: state.leader, previousIsr: state.isr };
+    if (decision.reason === 'unclean-election') {
+      log?.error(fields, `UNCLEAN LEADER ELECTION: partition ${topic}-${partition} has no in-sync replica online; broker ${next.leader} was elected from outside the ISR ${JSON.stringify(state.isr)} (unclean.leader.election.enable=true): records acknowledged by the old ISR may be lost`);
+    } else if (decision.reason === 'leader-lost') {
+      log?.warn(fields, `Partition ${topic}-${partition} is offline: no in-sync replica of ${JSON.stringify(replicas)} is online (ISR ${JSON.stringify(next.isr)}); unclean.leader.election.enable is false`);
+    } else {
+      log?.info({ ...fields, reason: decision.reason }, `Partition ${topic}-${partition}: ${decision.reason} → leader ${next.leader}, ISR ${JSON.stringify(next.isr)}, leader epoch ${next.leaderEpoch}`);
     }
+    return { partition, leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr, controllerEpoch: ctl.epoch, replicas, offlineReplicas: offline, partitionEpoch: written, leaderRecoveryState: next.leaderRecoveryState };
   }
-  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version };
+  return { partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, controllerEpoch: state.controllerEpoch, replicas, offlineReplicas: offline, partitionEpoch: version, leaderRecoveryState: state.leaderRecoveryState };
 }
 
 type Txn = ReturnType<ZkSession['client']['transaction']>;

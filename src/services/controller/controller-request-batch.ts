@@ -5,8 +5,12 @@
  *    partition to its live replicas (onControllerFailover);
  *  - broker startup (a new broker id, or a new broker epoch = a bounced broker): full UpdateMetadata to it, the new
  *    live-broker list to the others, LeaderAndIsr for every partition it hosts (onBrokerStartup);
- *  - any partition whose state changed (new topic/partitions, leader moved or went offline on broker failure):
- *    LeaderAndIsr to its live replicas, UpdateMetadata to every live broker;
+ *  - any partition whose leadership changed (new topic/partitions, a new leader epoch: leader moved, went offline,
+ *    or the controller shrank the ISR): LeaderAndIsr to its live replicas, UpdateMetadata to every live broker;
+ *  - a partition whose ISR alone changed under the same leader epoch (the leader's AlterPartition, or its own
+ *    ZooKeeper write with an old IBP) or whose offline replicas changed: UpdateMetadata only, as Kafka's
+ *    processAlterPartition / processIsrChangeNotification (the leader already knows; a LeaderAndIsr with the same
+ *    leader epoch would be refused as stale);
  *  - topic deletion: UpdateMetadata with leader -2 (LeaderDuringDelete) to every live broker so caches drop the
  *    partitions, StopReplica(delete) to the replicas.
  */
@@ -84,7 +88,12 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
   const brokersChanged = fresh.size > 0 || !prev || prev.metadata.brokers.some((b) => !live.has(b.id));
 
   const changed: Entry[] = [];
-  for (const [k, e] of after) { const old = before.get(k); if (!old || !samePartition(old.p, e.p)) changed.push(e); }
+  const leadershipChanged: Entry[] = [];
+  for (const [k, e] of after) {
+    const old = before.get(k);
+    if (!old || !samePartition(old.p, e.p)) changed.push(e);
+    if (!old || old.p.leaderEpoch !== e.p.leaderEpoch || old.p.leader !== e.p.leader || !sameList(old.p.replicas, e.p.replicas)) leadershipChanged.push(e);
+  }
   const deleted: Entry[] = [];
   for (const [k, e] of before) if (!after.has(k)) deleted.push(e);
   const all = [...after.values()];
@@ -99,8 +108,8 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
   const out = new Map<number, BrokerRequests>();
   for (const brokerId of live) {
     const requests: BrokerRequests = {};
-    // LeaderAndIsr: the partitions this broker is a replica of that changed (all of them for a new broker).
-    const lai = (fresh.has(brokerId) ? all : changed).filter((e) => e.p.replicas.includes(brokerId));
+    // LeaderAndIsr: the partitions this broker is a replica of whose leadership changed (all of them for a new broker).
+    const lai = (fresh.has(brokerId) ? all : leadershipChanged).filter((e) => e.p.replicas.includes(brokerId));
     if (lai.length > 0) {
       const control: LeaderAndIsrControl = {
         ...header(brokerId),

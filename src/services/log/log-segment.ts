@@ -615,8 +615,9 @@ export class LogSegment {
 
   /**
    * The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset` (Kafka `findOffsetByTimestamp`),
-   * or null. Uncompressed and gzip batches are searched record by record; for codecs not supported yet
-   * (snappy, lz4, zstd) the batch's base offset and max timestamp are returned (a lower bound for the answer).
+   * or null. Batches of every codec are searched record by record (compressed ones decompressed first); a batch
+   * whose records cannot be read (corrupt data or an unknown codec id) answers with its base offset and max
+   * timestamp (a lower bound for the answer).
    */
   findOffsetByTimestamp(timestamp: number, startingOffset: bigint = this.baseOffset): { timestamp: number; offset: bigint; leaderEpoch: number | null } | null {
     const timestampOffset = this.timeIndex.lookup(timestamp);
@@ -632,7 +633,7 @@ export class LogSegment {
           c = b.records();
         } catch (err) {
           if (!(err instanceof InvalidRecordError)) throw err;
-          // codec not supported yet: the batch is the best lower bound we can give
+          // records unreadable (corrupt, unknown codec): the batch is the best lower bound we can give
           if (b.lastOffset >= startingOffset) {
             return { timestamp: b.maxTimestamp, offset: b.baseOffset > startingOffset ? b.baseOffset : startingOffset, leaderEpoch: epoch };
           }

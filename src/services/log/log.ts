@@ -24,7 +24,8 @@ import { rebuildProducerState, type PendingProducerLoad } from './producer-state
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { recompressForAppend } from './recompression.js';
 import {
-  isIoError, KafkaStorageError, OffsetOutOfRangeError, RecordBatchTooLargeError, RecordTooLargeError, UnsupportedForMessageFormatError,
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
 } from './log-errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
 import { LocalLog } from './local-log.js';
@@ -34,7 +35,8 @@ import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './l
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
 export {
-  isIoError, KafkaStorageError, OffsetOutOfRangeError, RecordBatchTooLargeError, RecordTooLargeError, UnsupportedForMessageFormatError,
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
 } from './log-errors.js';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
 export type { LoadLogOptions } from './log-loader.js';
@@ -396,6 +398,81 @@ export class Log {
     this._highWatermark = offset;
     if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(config.flushMessages)) this.flush();
     return { firstOffset, lastOffset, logAppendTime: logAppend ? now : -1, logStartOffset: this._logStartOffset, recordCount };
+  }
+
+  /**
+   * Follower append (Kafka `appendAsFollower`, origin REPLICATION): the leader's batches exactly as fetched —
+   * offsets, partition leader epochs, timestamps, compression, bytes — each batch's CRC checked, nothing re-validated
+   * or rebuilt; a trailing partial batch (cut by the fetch size) is left out. Offsets must not go below the log end
+   * offset nor backwards (UnexpectedAppendOffsetError / OffsetsOutOfOrderError); the epoch cache learns each
+   * batch's epoch; the producer state follows without sequence checks. The high watermark is not touched (the
+   * fetcher sets it from the leader's). Returns the last offset appended, or null when there was no whole batch.
+   */
+  appendAsFollower(records: Buffer): bigint | null {
+    this.checkUsable();
+    const batches: RecordBatch[] = [];
+    let pos = 0;
+    let expected = this.local.nextOffset;
+    let maxTs = -1;
+    let offsetOfMaxTs = expected;
+    for (;;) {
+      const e = nextBatchAt(records, pos, records.length, Number.MAX_SAFE_INTEGER, legacyBatchAt);
+      if (e === null) break;
+      if (e.magic !== MAGIC_V2) throw new UnsupportedForMessageFormatError(`Record batch with magic ${e.magic} is not supported for replication to ${this.tpString} (only magic 2)`);
+      const b = e.batch as RecordBatch;
+      b.ensureValid();
+      if (b.baseOffset < expected) {
+        throw batches.length === 0
+          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`)
+          : new OffsetsOutOfOrderError(`Out of order offsets found in append to ${this.tpString}: ${b.baseOffset} after ${expected - 1n}`);
+      }
+      const last = b.baseOffset + BigInt(b.lastOffsetDelta);
+      if (b.maxTimestamp > maxTs) { maxTs = b.maxTimestamp; offsetOfMaxTs = last; }
+      expected = last + 1n;
+      batches.push(b);
+      pos += e.size;
+    }
+    if (batches.length === 0) return null;
+    const data = pos === records.length ? records : records.subarray(0, pos);
+    if (data.length > this.local.config.segmentBytes) {
+      throw new RecordBatchTooLargeError(`The size of this message set (${data.length}) exceeds the log segment size (${this.local.config.segmentBytes}) of ${this.tpString}.`);
+    }
+    const lastOffset = expected - 1n;
+    // producer state as the leader's (Kafka's REPLICATION origin: no duplicate or sequence checks)
+    let updates: ProducerAppendInfo[] | null = null;
+    for (const b of batches) {
+      if (!b.hasProducerId || b.isControlBatch) continue;
+      let info = updates?.find((u) => u.producerId === b.producerId);
+      if (info === undefined) (updates ??= []).push((info = this.producerState().prepareUpdate(b.producerId, 'rebuild')));
+      info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta), b.isTransactional);
+    }
+    const now = this.now();
+    this.io(() => {
+      const segment = this.maybeRoll(data.length, maxTs, lastOffset, now);
+      segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
+      for (const b of batches) {
+        const epoch = b.partitionLeaderEpoch;
+        if (epoch >= 0 && epoch !== this.epochCache.latestEpoch) this.epochCache.assign(epoch, b.baseOffset);
+      }
+    });
+    if (updates !== null) for (const a of updates) this.producerStateManager.update(a);
+    this.local.nextOffset = expected;
+    if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(this.local.config.flushMessages)) this.flush();
+    return lastOffset;
+  }
+
+  /** Kafka `UnifiedLog.endOffsetForEpoch` (the leader-epoch cache's endOffsetFor at this log end offset). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
+    return this.epochCache.endOffsetFor(epoch, this.local.nextOffset);
+  }
+
+  /**
+   * Kafka `maybeAssignEpochStartOffset`: a new leader records its epoch at its log end offset before writing, so
+   * that followers with entries from a later epoch than any in this log truncate correctly (KIP-279).
+   */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    this.checkUsable();
+    this.io(() => this.epochCache.assign(epoch, startOffset));
   }
 
   /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */

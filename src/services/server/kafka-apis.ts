@@ -4,6 +4,8 @@
  * - Unknown / not handled API key, unsupported version (except ApiVersions) or malformed bytes: the connection is
  *   closed ({@link CloseConnectionError}) with a message naming the api key, version, client id and the problem
  *   (Kafka closes the connection too).
+ * - Bytes after a fully decoded body are ignored and the request answered, as Kafka's request parsing ignores them
+ *   (a librdkafka 2.0.x bug sends some); logged at debug once per connection.
  * - ApiVersions at an unsupported version: the v0-format UNSUPPORTED_VERSION answer listing the ApiVersions range,
  *   so the client steps down.
  * - A handler failing with anything else is logged and answered with the request's error response
@@ -43,6 +45,9 @@ import type { ProducerIdManager } from '../transaction/producer-id-manager.js';
 import { leaderAndIsrHandler } from './handlers/leader-and-isr.js';
 import { updateMetadataHandler } from './handlers/update-metadata.js';
 import { stopReplicaHandler } from './handlers/stop-replica.js';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
+import { alterPartitionHandler } from './handlers/alter-partition.js';
+import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -66,6 +71,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.AlterConfigs, [0, 2]],
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
+  [ApiKey.OffsetForLeaderEpoch, [0, 4]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -94,6 +100,8 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.LeaderAndIsr, [0, 7]],
   [ApiKey.StopReplica, [0, 4]],
   [ApiKey.UpdateMetadata, [0, 8]],
+  [ApiKey.ControlledShutdown, [0, 3]],
+  [ApiKey.AlterPartition, [0, 3]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -121,9 +129,12 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
+    alterPartitionHandler(),
+    controlledShutdownHandler(),
     alterConfigsHandler(),
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
+    offsetForLeaderEpochHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
@@ -165,6 +176,8 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
   const support = opts.support ?? HANDLED_API_SUPPORT;
   const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
   const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
+  /** Connections whose trailing bytes were already logged (each connection's info object is stable). */
+  const trailingLogged = new WeakSet<ConnectionInfo>();
 
   return async (frame, conn) => {
     let req: DecodedRequest;
@@ -186,6 +199,12 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
         throw new CloseConnectionError(`Malformed request, ${what}: ${e.message}; closing the connection`);
       }
       throw new CloseConnectionError(`Could not decode ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    if (req.trailingBytes > 0 && !trailingLogged.has(conn)) {
+      trailingLogged.add(conn);
+      ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, trailingBytes: req.trailingBytes, connection: conn.id },
+        `Ignoring ${req.trailingBytes} bytes after the body of ${describeRequest(req, conn)} (as Kafka does; logged once per connection)`);
     }
 
     const handler = handlers.get(req.apiKey);

@@ -103,10 +103,39 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
     expect(ignored[0]!.reason).toMatch(/^Per-broker configs of 1 could not be applied: .*0\.0\.0\.0/);
   });
 
-  it('keeps unknown custom keys', () => {
-    const { ignored, config } = buildEffectiveConfig(STATIC, { 'custom.thing': 'x' }, {});
-    expect(ignored).toEqual([]);
-    expect(config.originals['custom.thing']).toBe('x');
+  it('skips what Kafka accepts but Rafka does not act on, each with its reason; the rest of the layer applies', () => {
+    const { ignored, config } = buildEffectiveConfig(STATIC,
+      { 'custom.thing': 'x', 'cleanup.policy': 'compact', 'num.io.threads': '6' },
+      { 'sasl.kerberos.min.time.before.relogin': '58000', 'leader.replication.throttled.rate': '100', 'listener.name.plaintext.sasl.kerberos.service.name': 'kafka' });
+    expect(config.getInt('num.io.threads')).toBe(6);
+    expect(config.originals['custom.thing']).toBeUndefined();
+    // num.io.threads is in the table but marked not implemented: applied (DescribeConfigs shows it) and reported
+    expect(buildEffectiveConfig(STATIC, { 'num.io.threads': '6' }, {}).unimplemented).toEqual([
+      { entity: DEFAULT_ENTITY, key: 'num.io.threads', value: '6', reason: 'accepted as Kafka does, but Rafka does not implement it: no effect' }]);
+    expect(ignored.map((i) => [i.entity, i.key, i.value, i.reason])).toEqual([
+      [DEFAULT_ENTITY, 'custom.thing', 'x', 'not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)'],
+      [DEFAULT_ENTITY, 'cleanup.policy', 'compact', 'not a broker config but a topic config (set it on the topic, /config/topics/<topic>)'],
+      ['1', 'sasl.kerberos.min.time.before.relogin', '58000', 'a Kafka dynamic broker config that Rafka does not implement'],
+      ['1', 'leader.replication.throttled.rate', '100', 'a Kafka replication throttle that Rafka does not implement'],
+      ['1', 'listener.name.plaintext.sasl.kerberos.service.name', 'kafka', 'a Kafka dynamic broker config that Rafka does not implement'],
+    ]);
+  });
+
+  it('skips read-only keys, bad values and per-broker keys at <default> written by hand; never throws; hides passwords', () => {
+    const { ignored, config } = buildEffectiveConfig(STATIC,
+      { 'listeners': 'PLAINTEXT://:9093', 'sasl.kerberos.min.time.before.relogin': '1' },
+      { 'broker.id': '7', 'log.dirs': '/elsewhere', 'num.io.threads': 'many', 'follower.replication.throttled.rate': '-5',
+        'listener.name.plaintext.ssl.key.password': 'not-encoded' });
+    expect(config.brokerId).toBe(1);
+    expect(config.getInt('num.io.threads')).toBe(4);
+    expect(Object.fromEntries(ignored.map((i) => [`${i.entity}/${i.key}`, i.value]))).toEqual({
+      [`${DEFAULT_ENTITY}/listeners`]: 'PLAINTEXT://:9093',
+      [`${DEFAULT_ENTITY}/sasl.kerberos.min.time.before.relogin`]: '1',
+      '1/broker.id': '7', '1/log.dirs': '/elsewhere', '1/num.io.threads': 'many', '1/follower.replication.throttled.rate': '-5',
+      '1/listener.name.plaintext.ssl.key.password': '[hidden]',
+    });
+    expect(ignored.find((i) => i.key === 'broker.id')!.reason).toMatch(/read-only/);
+    expect(ignored.find((i) => i.key === 'follower.replication.throttled.rate')!.reason).toBe('Invalid value -5 for configuration follower.replication.throttled.rate: Value must be at least 0');
   });
 
   it('a bad static config is still fatal', () => {
@@ -117,9 +146,9 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
 describe('validateDynamicUpdate (AlterConfigs write path)', () => {
   it('names the offending keys with Kafka\'s messages', () => {
     expect(() => validateDynamicUpdate({ 'log.dirs': '/x', 'broker.id': '3' }, true))
-      .toThrow('Cannot update these configs dynamically: log.dirs, broker.id');
+      .toThrow('Cannot update these configs dynamically: Set(log.dirs, broker.id)');
     expect(() => validateDynamicUpdate({ 'advertised.listeners': 'PLAINTEXT://h:1' }, false))
-      .toThrow('Cannot update these configs at default cluster level, broker id must be specified: advertised.listeners');
+      .toThrow('Cannot update these configs at default cluster level, broker id must be specified: Set(advertised.listeners)');
     expect(() => validateDynamicUpdate({ 'num.io.threads': '0' }, false))
       .toThrow('Invalid value 0 for configuration num.io.threads: Value must be at least 1');
     expect(() => validateDynamicUpdate({ 'num.io.threads': '2', 'advertised.listeners': 'PLAINTEXT://h:1' }, true)).not.toThrow();

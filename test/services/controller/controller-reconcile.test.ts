@@ -36,7 +36,7 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     expect(await json(s, '/brokers/topics/orders')).toEqual({ version: 3, partitions: { 0: [1], 1: [1] }, adding_replicas: {}, removing_replicas: {}, topic_id: topicId });
     const { metadata } = await reconcile(s, ctl, { deleteTopicEnable: true });
     expect(await json(s, '/brokers/topics/orders/partitions/1/state')).toEqual({ version: 1, leader: 1, leader_epoch: 0, isr: [1], controller_epoch: ctl.epoch });
-    expect(metadata.topics).toEqual([{ name: 'orders', topicId, partitions: [0, 1].map((p) => ({ partition: p, leader: 1, leaderEpoch: 0, isr: [1], controllerEpoch: ctl.epoch, replicas: [1], offlineReplicas: [], partitionEpoch: 0 })) }]);
+    expect(metadata.topics).toEqual([{ name: 'orders', topicId, partitions: [0, 1].map((p) => ({ partition: p, leader: 1, leaderEpoch: 0, isr: [1], controllerEpoch: ctl.epoch, replicas: [1], offlineReplicas: [], partitionEpoch: 0, leaderRecoveryState: 0 })) }]);
     expect(metadata.brokers.map((b) => b.id)).toEqual([1]);
     // Idempotent: a second pass changes nothing.
     const again = await reconcile(s, ctl, { deleteTopicEnable: true });
@@ -81,6 +81,42 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     const next = await reconcile(s, ctl, { deleteTopicEnable: true });
     expect(next.metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 5, isr: [1] });
     expect(await json(s, '/brokers/topics/t/partitions/0/state')).toMatchObject({ leader: 1, leader_epoch: 5, isr: [1], controller_epoch: ctl.epoch });
+  });
+
+  it('elects only from the live ISR: leader -1 with the ISR kept when none is online, unclean only when the topic allows it (logged loudly)', async () => {
+    const { s, ctl } = await cluster();
+    await createTopicWithAssignment(s, { topic: 'u', assignment: new Map([[0, [2, 3, 1]]]) });
+    await reconcile(s, ctl, { deleteTopicEnable: true });
+    // Broker 1 is live but out of sync; 2 and 3 (the ISR) are gone.
+    await s.setData('/brokers/topics/u/partitions/0/state', Buffer.from(JSON.stringify({ version: 1, leader: 2, leader_epoch: 4, isr: [2, 3], controller_epoch: 1 })));
+    const r = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(r.metadata.topics[0].partitions[0]).toMatchObject({ leader: -1, leaderEpoch: 5, isr: [2] });
+    expect(r.offlinePartitions).toEqual([{ topic: 'u', partition: 0 }]);
+    // Nothing changes on the next pass (no write, no epoch bump).
+    const again = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(again.metadata.topics[0].partitions[0]).toMatchObject({ leader: -1, leaderEpoch: 5, isr: [2], partitionEpoch: r.metadata.topics[0].partitions[0].partitionEpoch });
+    // The topic override allows an unclean election: broker 1 leads alone, RECOVERING.
+    await changeEntityConfig(s, 'topics', 'u', { 'unclean.leader.election.enable': 'true' });
+    const logged: string[] = [];
+    const log = { error: (_f: unknown, m: string) => logged.push(m), warn: () => undefined, info: () => undefined } as never;
+    const u = await reconcile(s, ctl, { deleteTopicEnable: true, log });
+    expect(u.metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 6, isr: [1], leaderRecoveryState: 1 });
+    expect(u.offlinePartitions).toEqual([]);
+    expect(logged.join()).toMatch(/UNCLEAN LEADER ELECTION: partition u-0/);
+    expect(await json(s, '/brokers/topics/u/partitions/0/state')).toEqual({ version: 1, leader: 1, leader_epoch: 6, isr: [1], controller_epoch: ctl.epoch, leader_recovery_state: 1 });
+  });
+
+  it('removes a gone follower from the ISR under a new leader epoch, and moves leadership off a broker in controlled shutdown', async () => {
+    const { s, ctl } = await cluster();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9093, securityProtocol: 'PLAINTEXT' }] });
+    await createTopicWithAssignment(s, { topic: 'f', assignment: new Map([[0, [1, 2, 3]]]) });
+    const first = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(first.metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, isr: [1, 2] });
+    await s.setData('/brokers/topics/f/partitions/0/state', Buffer.from(JSON.stringify({ version: 1, leader: 1, leader_epoch: 0, isr: [1, 2, 3], controller_epoch: 1 })));
+    const shrunk = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(shrunk.metadata.topics[0].partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 2] });
+    const moved = await reconcile(s, ctl, { deleteTopicEnable: true, shuttingDown: new Set([1]) });
+    expect(moved.metadata.topics[0].partitions[0]).toMatchObject({ leader: 2, leaderEpoch: 2, isr: [2] });
   });
 
   it('is fenced once another controller bumped the epoch', async () => {

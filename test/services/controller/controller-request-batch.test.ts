@@ -78,7 +78,18 @@ describe('buildRequestBatch', () => {
     expect([...r.keys()]).toEqual([1]);
     expect(umPartitions(r, 1)).toEqual(['a-1:-1', 'a-2:1']);
     expect(r.get(1)!.updateMetadata!.liveBrokers.map((b) => b.id)).toEqual([1]);
-    expect(laiPartitions(r, 1)).toEqual(['a-2:1']);
+    // a-2 only lost an out-of-ISR replica: its leader epoch is unchanged, so UpdateMetadata only (as Kafka).
+    expect(laiPartitions(r, 1)).toEqual([]);
+  });
+
+  it('an ISR change under the same leader epoch (AlterPartition) is UpdateMetadata only; a new leader epoch is LeaderAndIsr too', () => {
+    const before = view([[1, 100n], [2, 200n]], [t('a', [part(0, 1, [1, 2], { isr: [1, 2] }), part(1, 2, [2, 1], { isr: [2, 1] })])]);
+    const after = view([[1, 100n], [2, 200n]], [t('a', [part(0, 1, [1, 2], { isr: [1], partitionEpoch: 1 }), part(1, 1, [2, 1], { isr: [1], leaderEpoch: 1, partitionEpoch: 1 })])]);
+    const r = buildRequestBatch(before, after, 'INTERNAL');
+    expect(umPartitions(r, 1)).toEqual(['a-0:1', 'a-1:1']);
+    expect(umPartitions(r, 2)).toEqual(['a-0:1', 'a-1:1']);
+    expect(laiPartitions(r, 1)).toEqual(['a-1:1']);
+    expect(laiPartitions(r, 2)).toEqual(['a-1:1']);
   });
 
   it('on topic deletion: leader -2 in UpdateMetadata to everyone, StopReplica(delete) to the replicas', () => {

@@ -1,17 +1,12 @@
 /**
  * Consumer groups on the real broker process (bin/rafka.js → dist): kafkajs group of 3 on 6 partitions, one leaves,
- * and the committed offsets survive a restart (loaded back from __consumer_offsets). Runs once the group handlers
- * are wired into the dispatcher (kafka-apis.ts IMPLEMENTED_VERSIONS has JoinGroup) and dist is rebuilt; skipped before.
+ * and the committed offsets survive a restart (loaded back from __consumer_offsets).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, type TestBroker } from '../../integration/support.js';
-import { ApiKey } from '../../../src/protocol/api-keys.js';
-import { IMPLEMENTED_VERSIONS } from '../../../src/services/server/kafka-apis.js';
-
-const wired = IMPLEMENTED_VERSIONS.has(ApiKey.JoinGroup);
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -19,7 +14,6 @@ let broker: BrokerProcess;
 let bootstrap: string;
 
 beforeAll(async () => {
-  if (!wired) return;
   zk = await startZooKeeper();
   b = await brokerConfig(zk, { 'num.partitions': '1', 'offsets.topic.replication.factor': '1', 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '300' });
   broker = startBroker(b);
@@ -33,7 +27,7 @@ async function until(cond: () => boolean, ms: number, what: string) {
   while (!cond()) { if (Date.now() > deadline) throw new Error(`timed out: ${what}`); await new Promise((r) => setTimeout(r, 50)); }
 }
 
-describe.skipIf(!wired)('consumer groups on the real broker', () => {
+describe('consumer groups on the real broker', () => {
   it('kafkajs: 3 consumers x 6 partitions, 3000 records once; one leaves; offsets survive a restart', async () => {
     const kafka = new Kafka({ clientId: 'wired', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
     const admin = kafka.admin();

@@ -1,8 +1,9 @@
 /**
  * Consumer groups of real clients (kafkajs, kafka-python, kcat/librdkafka) end to end over TCP, in process: the real socket server and codec, the group handlers and
  * GroupCoordinator (with __consumer_offsets persistence), and the dispatcher's Produce/Fetch/Metadata handlers over
- * the in-memory fake broker (test/services/server/fake-broker.ts). Until the group handlers are wired into
- * kafka-apis.ts, group API keys are routed here to the group handlers and everything else to createRequestHandler.
+ * the in-memory fake broker (test/services/server/fake-broker.ts). Group API keys go to the group handlers over this
+ * file's own GroupCoordinator and everything else to createRequestHandler, so no ZooKeeper or broker process is needed
+ * (broker-groups.test.ts runs groups on the real broker).
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

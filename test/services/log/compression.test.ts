@@ -26,6 +26,7 @@ import {
 } from '../../../src/services/log/record-batch.js';
 import { startFakeBroker } from '../../protocol/support/fake-broker.js';
 import { pyEncodeBatches, PYTHON } from './kafka-python.js';
+import { prerequisite } from '../../helpers/environment.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -184,7 +185,7 @@ describe('real-client fixtures', () => {
 
 // ------------------------------------------------------------------------------------------------ live clients
 
-const hasKcat = existsSync('/usr/bin/kcat');
+const hasKcat = prerequisite('kcat', existsSync('/usr/bin/kcat'), 'apt-get install -y kcat');
 
 describe.skipIf(!hasKcat)('kcat (librdkafka) live: Produce captured by a fake broker', () => {
   const version = hasKcat ? execFileSync('kcat', ['-V']).toString().match(/librdkafka version ([\d.]+)/)?.[1] ?? '?' : '?';
@@ -229,7 +230,9 @@ function hasPythonCodecs(): boolean {
 
 const hex = (s: string) => Buffer.from(s).toString('hex');
 
-describe.skipIf(!hasPythonCodecs())('kafka-python live: DefaultRecordBatchBuilder / LegacyRecordBatchBuilder', () => {
+const hasPyCodecs = prerequisite('kafka-python with snappy/lz4/zstd/xxhash', hasPythonCodecs(), 'apt-get install -y python3-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash');
+
+describe.skipIf(!hasPyCodecs)('kafka-python live: DefaultRecordBatchBuilder / LegacyRecordBatchBuilder', () => {
   for (const c of PY_CASES) {
     it(`${c.file}`, () => {
       const T0 = 1_700_000_000_000;

@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { lockLogDir, LogDirLockedError } from '../../../src/services/log/file-lock.js';
 import { makeTmpDir, rmrf } from './tmp.js';
+import { prerequisite } from '../../helpers/environment.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -122,7 +123,7 @@ describe('lockLogDir', () => {
 
   it('conflicts with other POSIX-lock users (what Java FileChannel.tryLock uses)', async (ctx) => {
     const py = spawnSync('python3', ['-c', 'print(1)']);
-    if (py.status !== 0) ctx.skip();
+    if (!prerequisite('python3', py.status === 0, 'apt-get install -y python3')) ctx.skip();
     const holder = spawn(
       'python3',
       ['-c', 'import fcntl,sys,time\nf=open(sys.argv[1]+"/.lock","a+")\nfcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nprint("locked",flush=True)\ntime.sleep(60)', tmp],
@@ -173,7 +174,7 @@ describe('lockLogDir across two processes both running lockLogDir', () => {
     const build = await makeTmpDir('rafka-lockmod-');
     try {
       const mod = await buildChildModule(build);
-      if (!mod) ctx.skip();
+      if (!prerequisite('vite transformWithOxc (vitest\'s vite)', mod !== undefined, 'npm ci')) ctx.skip();
       const logDir = path.join(tmp, 'logs');
       await fsp.mkdir(logDir);
       const env = { ...process.env, NODE_PATH: path.resolve('node_modules') };

@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DuplicateLogDirError, validateLogDirs } from '../../../src/services/log/log-dirs.js';
 import { makeTmpDir, rmrf } from './tmp.js';
+import { prerequisite } from '../../helpers/environment.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -63,7 +64,7 @@ describe('validateLogDirs', () => {
   it('a dir on a read-only filesystem goes offline', async (ctx) => {
     const ro = path.join(tmp, 'ro');
     await fsp.mkdir(ro);
-    if (!mountReadOnly(ro)) ctx.skip();
+    if (!prerequisite('root (mount a read-only tmpfs)', mountReadOnly(ro), 'run the tests as root')) ctx.skip();
     try {
       const r = await validateLogDirs([ro]);
       expect(r.online).toEqual([]);

@@ -4,6 +4,7 @@ import {
   filenamePrefixFromOffset, isIndexFile, isLogFile, logFile, offsetFromFileName, parseSegmentFileName, segmentFileName,
   stripTemporarySuffix, timeIndexFile,
 } from '../../../src/services/log/log-file-names.js';
+import { compatDir } from '../../helpers/environment.js';
 
 describe('log file names', () => {
   it('20-digit zero-padded prefixes', () => {
@@ -33,7 +34,7 @@ describe('log file names', () => {
   });
 
   it('round-trips every segment-related name in the Kafka 2.7.1 fixture', () => {
-    const root = '/work/shared/compat/kafka-2.7.1-zk-unclean';
+    const root = compatDir();
     let n = 0;
     for (const part of readdirSync(root, { withFileTypes: true })) {
       if (!part.isDirectory()) continue;

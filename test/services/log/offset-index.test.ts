@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { IndexOffsetOverflowError, InvalidOffsetError, OffsetIndex } from '../../../src/services/log/offset-index.js';
+import { compatDir } from '../../helpers/environment.js';
 
 // Independent reader of the on-disk format.
 function readEntries(file: string): [number, number][] {
@@ -125,7 +126,7 @@ describe('OffsetIndex', () => {
   });
 
   it('reads an index written by Kafka 2.7.1 (empty trimmed index of a rolled segment)', () => {
-    const src = '/work/shared/compat/kafka-2.7.1-zk-unclean/__consumer_offsets-39/00000000000000000000.index';
+    const src = path.join(compatDir(), '__consumer_offsets-39', '00000000000000000000.index');
     const f = path.join(dir, '00000000000000000000.index');
     fs.copyFileSync(src, f);
     fs.chmodSync(f, 0o644);

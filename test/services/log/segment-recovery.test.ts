@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadSegments, type LoadedSegments } from '../../../src/services/log/segment-recovery.js';
 import { hex, pyDecode, pyEncodeBatches } from './kafka-python.js';
+import { compatDir } from '../../helpers/environment.js';
 
-const FIXTURE = '/work/shared/compat/kafka-2.7.1-zk-unclean';
+const FIXTURE = compatDir();
 const T = 1_700_000_000_000;
 
 let tmp: string;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidOffsetError } from '../../../src/services/log/offset-index.js';
 import { TimeIndex } from '../../../src/services/log/time-index.js';
+import { compatDir } from '../../helpers/environment.js';
 
 function readEntries(file: string): [number, number][] {
   const b = fs.readFileSync(file);
@@ -67,7 +68,7 @@ describe('TimeIndex', () => {
   });
 
   it('reopens trusting length / 12 and reads a Kafka 2.7.1 time index', () => {
-    const src = '/work/shared/compat/kafka-2.7.1-zk-unclean/__consumer_offsets-39/00000000000000000000.timeindex';
+    const src = path.join(compatDir(), '__consumer_offsets-39', '00000000000000000000.timeindex');
     const f = path.join(dir, '00000000000000000000.timeindex');
     fs.copyFileSync(src, f);
     fs.chmodSync(f, 0o644);

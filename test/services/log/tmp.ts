@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compatDir } from '../../helpers/environment.js';
 
 /** Fresh temp dir; returns its realpath. */
 export async function makeTmpDir(prefix = 'rafka-log-'): Promise<string> {
@@ -11,7 +12,8 @@ export async function rmrf(p: string): Promise<void> {
   await fsp.rm(p, { recursive: true, force: true });
 }
 
-export const COMPAT_DIR = '/work/shared/compat/kafka-2.7.1-zk-unclean';
+/** The Kafka 2.7.1 fixture, from ../shared next to the repository root (never a fixed absolute path). */
+export const COMPAT_DIR = compatDir();
 
 /** Copy the compat fixture to a temp dir (files made writable). */
 export async function copyCompat(): Promise<string> {

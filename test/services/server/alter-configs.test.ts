@@ -47,7 +47,7 @@ describe('AlterConfigs', () => {
     expect(r.responses.map((x) => [x.resourceName, x.errorCode, x.errorMessage])).toEqual([
       ['nope', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The topic 'nope' does not exist."],
       ['t', ErrorCode.INVALID_CONFIG, 'Unknown topic config name: no.such.config'],
-      ['u', ErrorCode.INVALID_REQUEST, expect.stringMatching(/^Invalid config value for resource ConfigResource\(type=TOPIC, name='u'\): Invalid value abc for configuration retention.ms/)],
+      ['u', ErrorCode.INVALID_CONFIG, expect.stringMatching(/^Invalid config value for resource ConfigResource\(type=TOPIC, name='u'\): Invalid value abc for configuration retention.ms/)],
       ['1', ErrorCode.INVALID_REQUEST, 'Null value not supported for : num.io.threads'],
       ['dup', ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'],
       ['dup', ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'],
@@ -68,7 +68,7 @@ describe('AlterConfigs', () => {
       ['1', 0, null],
       ['', 0, null],
       ['2', ErrorCode.INVALID_REQUEST, 'Unexpected broker id, expected 1, but received 2'],
-      ['x', ErrorCode.INVALID_REQUEST, 'Broker id must be an integer, but it is: x'],
+      ['x', ErrorCode.INVALID_REQUEST, 'Node id must be an integer, but it is: x'],
       ['1', ErrorCode.INVALID_REQUEST, 'AlterConfigs is only supported for topics and brokers, but resource type is BROKER_LOGGER'],
     ]);
     expect(fb.entityConfigs.get('brokers/1')).toEqual({ 'num.io.threads': '4' });
@@ -76,13 +76,42 @@ describe('AlterConfigs', () => {
     expect(fb.configChanges).toEqual(['brokers/1', 'brokers/<default>']);
     const one = async (name: string, value: string) =>
       (await alter(fb, 2, [{ resourceType: BROKER, resourceName: '', configs: [{ name, value }] }])).responses[0]!;
+    // Kafka 3.7's ConfigAdminManager: DynamicBrokerConfig.validate's message as INVALID_REQUEST
     expect(await one('broker.id', '3')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: "Invalid config value for resource ConfigResource(type=BROKER, name=''): Cannot update these configs dynamically: broker.id" });
+      errorMessage: 'Cannot update these configs dynamically: Set(broker.id)' });
     expect(await one('listeners', 'PLAINTEXT://:9093')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: "Invalid config value for resource ConfigResource(type=BROKER, name=''): Cannot update these configs at default cluster level, broker id must be specified: listeners" });
+      errorMessage: 'Cannot update these configs at default cluster level, broker id must be specified: Set(listeners)' });
     expect(await one('num.io.threads', '0')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: expect.stringMatching(/^Invalid config value for resource ConfigResource\(type=BROKER, name=''\): .*num.io.threads/) });
+      errorMessage: 'Invalid value 0 for configuration num.io.threads: Value must be at least 1' });
     expect(fb.configChanges).toHaveLength(2);
+  });
+
+  it('BROKER: keys Kafka accepts but Rafka does not act on are answered and stored as Kafka does; its refusals get its answer', async () => {
+    const fb = setup();
+    const accepted = [
+      { name: 'sasl.kerberos.min.time.before.relogin', value: '58000' }, // Kafka dynamic (per-broker), not in Rafka's table
+      { name: 'cleanup.policy', value: 'delete' }, // a topic key on a broker: a custom key for Kafka (kafkajs's own test)
+      { name: 'my.plugin.setting', value: 'x' }, // custom
+      { name: 'leader.replication.throttled.rate', value: '1000' }, // DynamicConfig.Broker quota
+    ];
+    const r = await alter(fb, 1, [{ resourceType: BROKER, resourceName: '1', configs: accepted }]);
+    expect(r.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+    expect(fb.entityConfigs.get('brokers/1')).toEqual(Object.fromEntries(accepted.map((c) => [c.name, c.value])));
+    const inc = await incremental(fb, 1, [{ resourceType: BROKER, resourceName: '', configs: [{ name: 'cleanup.policy', configOperation: SET, value: 'compact' }] }]);
+    expect(inc.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+    const one = async (name: string, value: string, resourceName = '') =>
+      (await alter(fb, 1, [{ resourceType: BROKER, resourceName, configs: [{ name, value }] }])).responses[0]!;
+    expect(await one('sasl.kerberos.min.time.before.relogin', '58000')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs at default cluster level, broker id must be specified: Set(sasl.kerberos.min.time.before.relogin)' });
+    expect(await one('sasl.kerberos.min.time.before.relogin', 'soon', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Invalid value soon for configuration sasl.kerberos.min.time.before.relogin: Not a number of type LONG' });
+    expect(await one('follower.replication.throttled.rate', '-1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Invalid value -1 for configuration follower.replication.throttled.rate: Value must be at least 0' });
+    expect(await one('ssl.keystore.location', '/tmp/ks', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'These security configs can be dynamically updated only per-listener using the listener prefix: Set(ssl.keystore.location)' });
+    expect(await one('log.dirs', '/tmp/x', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs dynamically: Set(log.dirs)' });
+    expect(fb.configChanges).toEqual(['brokers/1', 'brokers/<default>']);
   });
 
   it('BROKER: passwords are stored encoded, per broker only, and need password.encoder.secret', async () => {
@@ -94,7 +123,7 @@ describe('AlterConfigs', () => {
     expect(decodePassword(stored, 'enc-secret')).toBe('pw');
     const noSecret = setup();
     const r2 = await alter(noSecret, 1, [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'listener.name.plaintext.ssl.key.password', value: 'pw' }] }]);
-    expect(r2.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: expect.stringMatching(/Password encoder secret not configured$/) });
+    expect(r2.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: "Invalid config value for resource ConfigResource(type=BROKER, name='1'): Password encoder secret not configured" });
   });
 });
 
@@ -128,7 +157,7 @@ describe('IncrementalAlterConfigs', () => {
     expect(r.responses.map((x) => [x.errorCode, x.errorMessage])).toEqual([
       [ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys : retention.ms'],
       [ErrorCode.INVALID_REQUEST, 'Null value not supported for : SET:num.io.threads'],
-      [ErrorCode.INVALID_REQUEST, 'Config value append is not allowed for config key: num.io.threads'],
+      [ErrorCode.INVALID_CONFIG, 'Config value append is not allowed for config key: num.io.threads'],
       [ErrorCode.INVALID_REQUEST, 'Unknown operations type 9'],
       [ErrorCode.INVALID_REQUEST, 'AlterConfigs is only supported for topics and brokers, but resource type is BROKER_LOGGER'],
     ]);

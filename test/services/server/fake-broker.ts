@@ -11,8 +11,11 @@ import type { TopicMetadata } from '../../../src/services/controller/cluster-met
 import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
+import { Partition } from '../../../src/services/replication/partition.js';
+import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import type {
   AdminView,
+  LeaderPartition,
   AppendResult,
   BrokerContext,
   CreateTopicRequest,
@@ -55,6 +58,17 @@ export class MemoryLog implements PartitionLog {
   /** Set to hold the high watermark below the log end offset (replication not caught up). */
   hwOverride: bigint | null = null;
   get highWatermark(): bigint { return this.hwOverride ?? this.logEndOffset; }
+  /** When true the Partition's high watermark is kept (replication tests); else HW = LEO unless hwOverride holds it. */
+  hwManaged = false;
+  updateHighWatermark(hw: bigint): bigint {
+    if (this.hwManaged) this.hwOverride = hw < this.logStartOffset ? this.logStartOffset : hw > this.logEndOffset ? this.logEndOffset : hw;
+    return this.highWatermark;
+  }
+  epochs: Array<{ epoch: number; startOffset: bigint }> = [];
+  leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> { return this.epochs.map((e) => ({ ...e })); }
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    if (this.epochs.at(-1)?.epoch !== epoch) this.epochs.push({ epoch, startOffset });
+  }
 
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
     if (this.appendError) throw this.appendError;
@@ -67,6 +81,7 @@ export class MemoryLog implements PartitionLog {
       const n = b.lastOffsetDelta + 1;
       b.setBaseOffset(this.logEndOffset);
       b.setPartitionLeaderEpoch(leaderEpoch);
+      if (this.epochs.at(-1)?.epoch !== leaderEpoch) this.epochs.push({ epoch: leaderEpoch, startOffset: this.logEndOffset });
       this.batches.push(copy);
       this.logEndOffset += BigInt(n);
       count += b.recordsCount;
@@ -127,11 +142,24 @@ export function batch(values: string[], timestamp = 1_700_000_000_000, extra: { 
   return buildRecordBatch({ records, defaultTimestamp: timestamp, ...(extra.producerId !== undefined ? { producerId: extra.producerId, producerEpoch: 0, baseSequence: 0 } : {}) });
 }
 
+/** The leader side of a test lookup over any PartitionLog: appends as acks=1, no followers (handler tests' forced lookups). */
+export function plainLeader(log: PartitionLog, leaderEpoch: number): LeaderPartition {
+  return {
+    appendRecordsToLeader: (records) => log.appendAsLeader(records, leaderEpoch),
+    updateFollowerFetchState: () => false,
+    lastOffsetForLeaderEpoch: () => ({ errorCode: 0, leaderEpoch: -1, endOffset: -1n }),
+  };
+}
+
+const silent = createLogger('silent');
+
 export interface FakeBroker {
   ctx: BrokerContext;
   topics: Map<string, TopicMetadata>;
   brokers: BrokerInfo[];
   logs: Map<string, MemoryLog>;
+  /** The real Partition of each led partition (ISR and min ISR as addTopic set them). */
+  partitions: Map<string, Partition>;
   lookups: Map<string, PartitionLookup>;
   created: Array<{ req: CreateTopicRequest; validateOnly: boolean }>;
   deleted: string[];
@@ -143,7 +171,8 @@ export interface FakeBroker {
   controllerId: number;
   notify(): void;
   /** `configs`: the topic's overrides, over the broker's log defaults (the logs' LogConfig). */
-  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null; configs?: Record<string, string> }): void;
+  /** `hwManaged`: the logs keep the high watermark the Partition sets (followers must fetch for it to move). */
+  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null; configs?: Record<string, string>; hwManaged?: boolean }): void;
   handler: RequestHandler;
 }
 
@@ -151,6 +180,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
   const config = KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': '/tmp/rafka-fake', 'broker.id': '1', ...props });
   const topics = new Map<string, TopicMetadata>();
   const logs = new Map<string, MemoryLog>();
+  const partitionMap = new Map<string, Partition>();
+  const delayedProduce = new DelayedProducePurgatory((k, off) => partitionMap.get(k)?.checkEnoughReplicasReachOffset(off) ?? { done: true, errorCode: 6 });
   const lookups = new Map<string, PartitionLookup>();
   const waiters = new Set<() => void>();
   const dataWaiters = new Set<() => void>();
@@ -159,6 +190,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
     topics,
     brokers: [brokerInfo(1, 9092, 'rack-a')],
     logs,
+    partitions: partitionMap,
     lookups,
     created: [],
     deleted: [],
@@ -179,6 +211,15 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       for (let p = 0; p < partitions; p++) {
         const logConfig = logConfigWithOverrides(brokerLogConfig(fb.ctx.config()), opts.configs);
         if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
+        if (opts.hwManaged) { logs.get(`${name}-${p}`)!.hwManaged = true; logs.get(`${name}-${p}`)!.hwOverride = 0n; }
+        const part = new Partition(name, p, null, logs.get(`${name}-${p}`)!, {
+          brokerId: 1, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
+          onHighWatermarkIncreased: () => { delayedProduce.checkAndComplete(`${name}-${p}`); for (const w of [...dataWaiters]) w(); },
+          onIsrChanged: () => delayedProduce.checkAndComplete(`${name}-${p}`),
+        });
+        const replicas = opts.replicas ?? [1];
+        if (leader === 1) part.makeLeader({ controllerEpoch: 1, leader, leaderEpoch: 3, isr: opts.isr ?? [1], partitionEpoch: 0, replicas: replicas.includes(1) ? replicas : [1, ...replicas] });
+        partitionMap.set(`${name}-${p}`, part);
       }
       fb.notify();
     },
@@ -210,7 +251,10 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       const p = t?.partitions.find((x) => x.partition === partition);
       if (!t || !p) return { kind: 'unknown' };
       if (p.leader !== 1) return { kind: 'notLeader' };
-      return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch };
+      return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch, partition: partitionMap.get(key)! };
+    },
+    waitForReplication(items, timeoutMs) {
+      return delayedProduce.tryCompleteElseWatch(items.map((i) => ({ key: `${i.topic}-${i.partition}`, requiredOffset: i.requiredOffset })), timeoutMs);
     },
     waitForData(_parts, timeoutMs) {
       return new Promise((resolve) => {

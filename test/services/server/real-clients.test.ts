@@ -11,6 +11,7 @@ import { SocketServer } from '../../../src/services/network/socket-server.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { RecordBatch } from '../../../src/services/log/record-batch.js';
 import { fakeBroker, type FakeBroker } from './fake-broker.js';
+import { prerequisite } from '../../helpers/environment.js';
 
 const run = promisify(execFile);
 const servers: SocketServer[] = [];
@@ -32,8 +33,8 @@ async function start(props: Record<string, string> = {}): Promise<{ fb: FakeBrok
   return { fb, port };
 }
 
-const hasKcat = existsSync('/usr/bin/kcat');
-const hasPython = existsSync('/usr/bin/python3');
+const hasKcat = prerequisite('kcat', existsSync('/usr/bin/kcat'), 'apt-get install -y kcat');
+const hasPython = prerequisite('kafka-python', existsSync('/usr/bin/python3') && existsSync('/usr/lib/python3/dist-packages/kafka/__init__.py'), 'apt-get install -y python3-kafka');
 
 describe.skipIf(!hasKcat)('kcat (librdkafka 2.0.2)', () => {
   it('lists metadata, produces (auto-creating the topic, gzip and lz4) and consumes', async () => {

@@ -5,8 +5,11 @@
  *   incremental: /config/topics/<t> with the operations applied) are validated as LogConfig does and written with a
  *   /config/changes notification, which every broker's config manager applies to the topic's logs;
  * - BROKER: '' = cluster-wide default (/config/brokers/<default>), or this broker's id (anything else →
- *   INVALID_REQUEST); the dynamic-update rules (read-only keys, per-broker-only keys) apply, passwords are stored
- *   encoded; the notification makes every broker (this one too) reload its dynamic config;
+ *   INVALID_REQUEST); the dynamic-update rules (read-only keys, per-broker-only keys, bad values → INVALID_REQUEST
+ *   with Kafka's message) apply, passwords are stored encoded; the notification makes every broker (this one too)
+ *   reload its dynamic config. Keys Kafka accepts but Rafka does not act on (a Kafka dynamic key Rafka lacks, a
+ *   custom key, a topic key such as cleanup.policy) are answered and stored as Kafka does; the reload skips them
+ *   with one warning each (src/services/config/dynamic-broker-config.ts);
  * - validateOnly validates and writes nothing; other resource types (BROKER_LOGGER included) → INVALID_REQUEST.
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
@@ -54,7 +57,7 @@ async function alterResource(ctx: BrokerContext, r: Resource, newProps: NewProps
   }
 }
 
-/** The per-resource answer: Kafka's error mapping (ConfigException → INVALID_REQUEST with the resource named). */
+/** The per-resource answer: Kafka's error mapping (ConfigException → INVALID_CONFIG with the resource named). */
 async function answer(ctx: BrokerContext, r: Resource, run: () => Promise<void>): Promise<Result> {
   try {
     await run();
@@ -63,7 +66,7 @@ async function answer(ctx: BrokerContext, r: Resource, run: () => Promise<void>)
     if (e instanceof ConfigException) {
       const message = `Invalid config value for resource ${describeResource(r.resourceType, r.resourceName)}: ${e.message}`;
       ctx.log.info({ resource: r.resourceName }, message);
-      return { ...pick(r), errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message };
+      return { ...pick(r), errorCode: ErrorCode.INVALID_CONFIG, errorMessage: message };
     }
     const code = knownErrorCode(e);
     if (code === null) ctx.log.error({ err: e, resource: r.resourceName }, `Error processing alter configs request for resource ${describeResource(r.resourceType, r.resourceName)}`);

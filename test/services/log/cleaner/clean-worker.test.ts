@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Log } from '../../../../src/services/log/log.js';
 import { rmrf } from '../tmp.js';
 import { batchOf, compactConfig, compactedLog, readAll, silent, tempFiles } from './cleaner-support.js';
+import { prerequisite } from '../../../helpers/environment.js';
 
 const dist = path.resolve(import.meta.dirname, '../../../../dist/services/log/cleaner/log-cleaner.js');
 const roots: string[] = [];
@@ -24,7 +25,9 @@ async function filledLog(rounds: number, segmentBytes = 1024) {
   return { ...r, config };
 }
 
-describe.skipIf(!existsSync(dist))('clean worker (dist/)', () => {
+const hasDist = prerequisite('dist/ (compiled broker)', existsSync(dist), 'npm run build; npm test builds it first');
+
+describe.skipIf(!hasDist)('clean worker (dist/)', () => {
   it('cleans exactly like the in-thread cleaner: same records, same segment files', async () => {
     const { LogCleaner } = await import(dist);
     const a = await filledLog(30);

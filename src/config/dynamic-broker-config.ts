@@ -1,0 +1,115 @@
+/**
+ * Apache Kafka 3.7's set of dynamically updatable broker configs: `DynamicBrokerConfig.AllDynamicConfigs`
+ * (core/src/main/scala/kafka/server/DynamicBrokerConfig.scala) plus the dynamic-only broker quotas of
+ * `DynamicConfig.Broker` (DynamicConfig.scala). It answers "would Kafka accept this key in /config/brokers, and at
+ * which level" for keys that Rafka's config table (src/config/defs) does not define, so that an AlterConfigs of
+ * such a key gets Kafka's answer instead of being taken for a custom key. For keys the table defines, the table's
+ * `dynamic` mode is the one source of truth (test/config/dynamic-broker-config.test.ts checks both agree).
+ *
+ * Differs from Kafka: nothing here reconfigures anything; the list is data only. Keys Kafka 3.8+ added (e.g.
+ * compression.*.level) are in Rafka's table, not here.
+ */
+import { define, type ConfigKey, type DynamicMode } from './config-key.js';
+import { atLeast, between } from './validators.js';
+
+/** SslConfigs.RECONFIGURABLE_CONFIGS (DynamicSecurityConfigs): dynamic only with a `listener.name.<l>.` prefix. */
+export const KAFKA_LISTENER_PREFIX_ONLY_CONFIGS: ReadonlySet<string> = new Set([
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password',
+  'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.truststore.certificates',
+]);
+
+/** DynamicBrokerConfig.ClusterLevelListenerConfigs: listener configs that are still cluster-wide. */
+export const KAFKA_CLUSTER_LEVEL_LISTENER_CONFIGS: ReadonlySet<string> = new Set(['max.connections', 'max.connection.creation.rate', 'num.network.threads']);
+
+/** DynamicListenerConfig.ReconfigurableConfigs. */
+const LISTENER_CONFIGS = [
+  'advertised.listeners', 'listeners', 'listener.security.protocol.map',
+  'principal.builder.class', 'ssl.protocol', 'ssl.provider', 'ssl.cipher.suites', 'ssl.enabled.protocols',
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password',
+  'ssl.keymanager.algorithm', 'ssl.trustmanager.algorithm', 'ssl.endpoint.identification.algorithm',
+  'ssl.secure.random.implementation', 'ssl.client.auth', 'ssl.engine.factory.class',
+  'sasl.mechanism.inter.broker.protocol', 'sasl.jaas.config', 'sasl.enabled.mechanisms',
+  'sasl.kerberos.service.name', 'sasl.kerberos.kinit.cmd', 'sasl.kerberos.ticket.renew.window.factor',
+  'sasl.kerberos.ticket.renew.jitter', 'sasl.kerberos.min.time.before.relogin', 'sasl.kerberos.principal.to.local.rules',
+  'sasl.login.refresh.window.factor', 'sasl.login.refresh.window.jitter', 'sasl.login.refresh.min.period.seconds',
+  'sasl.login.refresh.buffer.seconds',
+  'max.connections', 'max.connection.creation.rate',
+  'num.network.threads',
+];
+
+/** The cluster-wide rest of AllDynamicConfigs. */
+const CLUSTER_WIDE_CONFIGS = [
+  // LogCleaner.ReconfigurableConfigs
+  'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.buffer.size',
+  'message.max.bytes', 'log.cleaner.io.max.bytes.per.second', 'log.cleaner.backoff.ms',
+  // DynamicLogConfig.ReconfigurableConfigs: ServerTopicConfigSynonyms.TOPIC_CONFIG_SYNONYMS values - log.message.format.version
+  'log.segment.bytes', 'log.roll.ms', 'log.roll.jitter.ms', 'log.index.size.max.bytes', 'log.flush.interval.messages',
+  'log.flush.interval.ms', 'log.retention.bytes', 'log.retention.ms', 'log.index.interval.bytes',
+  'log.cleaner.delete.retention.ms', 'log.cleaner.min.compaction.lag.ms', 'log.cleaner.max.compaction.lag.ms',
+  'log.segment.delete.delay.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleanup.policy', 'unclean.leader.election.enable',
+  'min.insync.replicas', 'compression.type', 'log.preallocate', 'log.message.timestamp.type',
+  'log.message.timestamp.difference.max.ms', 'log.message.timestamp.before.max.ms', 'log.message.timestamp.after.max.ms',
+  'log.message.downconversion.enable', 'log.local.retention.ms', 'log.local.retention.bytes',
+  // DynamicThreadPool.ReconfigurableConfigs
+  'num.io.threads', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir', 'background.threads',
+  // KafkaConfig.MetricReporterClassesProp
+  'metric.reporters',
+  // SocketServer.ReconfigurableConfigs
+  'max.connections.per.ip', 'max.connections.per.ip.overrides',
+  // ProducerStateManagerConfig.RECONFIGURABLE_CONFIGS
+  'producer.id.expiration.ms', 'transaction.partition.verification.enable',
+  // DynamicRemoteLogConfig.ReconfigurableConfigs
+  'remote.log.index.file.cache.total.size.bytes',
+];
+
+/** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */
+export const KAFKA_BROKER_QUOTA_CONFIGS: readonly string[] = [
+  'leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second',
+];
+
+const LONG_MAX_QUOTA = 2 ** 63; // DynamicConfig.Broker's default: Long.MAX_VALUE (unlimited)
+const SHORT = between(-32768, 32767); // Kafka's SHORT type, parsed as an int here
+
+/**
+ * Kafka's type, default and validator of the dynamic keys Rafka's table lacks, so that their values are checked as
+ * DynamicConfig.Broker.validate checks them (KafkaConfig / RemoteLogManagerConfig / DynamicConfig definitions).
+ * Not part of the config table: Rafka does not act on these keys.
+ */
+const KAFKA_ONLY_DYNAMIC_KEYS: ReadonlyMap<string, ConfigKey> = new Map([
+  define('ssl.provider', 'string', null, undefined, 'medium', 'per-broker', ''),
+  define('ssl.secure.random.implementation', 'string', null, undefined, 'low', 'per-broker', ''),
+  define('ssl.engine.factory.class', 'class', null, undefined, 'low', 'per-broker', ''),
+  define('sasl.kerberos.service.name', 'string', null, undefined, 'medium', 'per-broker', ''),
+  define('sasl.kerberos.kinit.cmd', 'string', '/usr/bin/kinit', undefined, 'medium', 'per-broker', ''),
+  define('sasl.kerberos.ticket.renew.window.factor', 'double', 0.8, undefined, 'medium', 'per-broker', ''),
+  define('sasl.kerberos.ticket.renew.jitter', 'double', 0.05, undefined, 'medium', 'per-broker', ''),
+  define('sasl.kerberos.min.time.before.relogin', 'long', 60000, undefined, 'medium', 'per-broker', ''),
+  define('sasl.kerberos.principal.to.local.rules', 'list', ['DEFAULT'], undefined, 'medium', 'per-broker', ''),
+  define('sasl.login.refresh.window.factor', 'double', 0.8, undefined, 'medium', 'per-broker', ''),
+  define('sasl.login.refresh.window.jitter', 'double', 0.05, undefined, 'medium', 'per-broker', ''),
+  define('sasl.login.refresh.min.period.seconds', 'int', 60, SHORT, 'medium', 'per-broker', ''),
+  define('sasl.login.refresh.buffer.seconds', 'int', 300, SHORT, 'medium', 'per-broker', ''),
+  define('remote.log.index.file.cache.total.size.bytes', 'long', 1024 * 1024 * 1024, atLeast(1), 'low', 'cluster-wide', ''),
+  ...KAFKA_BROKER_QUOTA_CONFIGS.map((k) => define(k, 'long', LONG_MAX_QUOTA, atLeast(0), 'medium', 'cluster-wide', '')),
+].map((k) => [k.name, k]));
+
+/** Kafka's definition of a dynamic key that Rafka's config table does not define (for value checks only). */
+export function kafkaOnlyDynamicKey(name: string): ConfigKey | undefined {
+  return KAFKA_ONLY_DYNAMIC_KEYS.get(name);
+}
+
+/** Every key of AllDynamicConfigs + DynamicConfig.Broker with Kafka's update mode (dynamicConfigUpdateModes). */
+export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlyMap<string, Exclude<DynamicMode, 'read-only'>> = new Map([
+  ...CLUSTER_WIDE_CONFIGS.map((k) => [k, 'cluster-wide'] as const),
+  ...KAFKA_BROKER_QUOTA_CONFIGS.map((k) => [k, 'cluster-wide'] as const),
+  // PerBrokerConfigs = (DynamicSecurityConfigs ++ DynamicListenerConfig.ReconfigurableConfigs) -- ClusterLevelListenerConfigs
+  ...[...KAFKA_LISTENER_PREFIX_ONLY_CONFIGS, ...LISTENER_CONFIGS].map((k) =>
+    [k, KAFKA_CLUSTER_LEVEL_LISTENER_CONFIGS.has(k) ? 'cluster-wide' : 'per-broker'] as const),
+]);
+
+/** Kafka's update mode of a key, or undefined when Kafka 3.7 does not list it as dynamic. */
+export function kafkaDynamicMode(name: string): Exclude<DynamicMode, 'read-only'> | undefined {
+  return KAFKA_DYNAMIC_BROKER_CONFIGS.get(name);
+}

@@ -1,0 +1,41 @@
+/**
+ * The requests a broker's request handlers pass to the controller (KafkaController.alterPartitions and
+ * controlledShutdown): whichever broker receives them, only the active controller acts; any other answers
+ * NOT_CONTROLLER, as Kafka's controller does when `!isActive`. The broker creates one {@link ControllerApis}; the
+ * controller's duties plug in while they run (controller-duties.ts) and unplug when they stop.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
+
+export interface ControlledShutdownResult {
+  errorCode: number;
+  /** Partitions (RF > 1) the broker still leads: it should retry. */
+  remainingPartitions: Array<{ topicName: string; partitionIndex: number }>;
+}
+
+export interface ActiveControllerApi {
+  alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponseInput>;
+  controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult>;
+}
+
+export class ControllerApis {
+  private active: ActiveControllerApi | null = null;
+
+  /** Plugs in the active controller; the returned function unplugs it (only if still the one plugged in). */
+  activate(api: ActiveControllerApi): () => void {
+    this.active = api;
+    return () => { if (this.active === api) this.active = null; };
+  }
+
+  get isActive(): boolean { return this.active !== null; }
+
+  alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponseInput> {
+    if (!this.active) return Promise.resolve({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] });
+    return this.active.alterPartition(req, version);
+  }
+
+  controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult> {
+    if (!this.active) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] });
+    return this.active.controlledShutdown(brokerId, brokerEpoch);
+  }
+}
