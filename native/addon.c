@@ -4,6 +4,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   rafka_init_crc32c(env, exports);
   rafka_init_read_ahead(env, exports);
   rafka_init_process_exit(env, exports);
+  rafka_init_socket_options(env, exports);
   return exports;
 }
 

@@ -36,6 +36,9 @@ if $want_tests; then
   # kafka-python's own snappy/lz4/zstd support, for the compression cross-checks
   /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v ss >/dev/null 2>&1 || missing+=(iproute2)   # ss: the socket server's listen backlog test
+  # the power-cut tests' FUSE filesystem (test/helpers/lazyfs): libfuse3 headers, a C compiler, fusermount3
+  { command -v cc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists fuse3 && command -v fusermount3 >/dev/null 2>&1; } || missing+=(gcc libc6-dev pkg-config libfuse3-dev fuse3)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -54,3 +57,9 @@ print_versions
 
 echo "=== npm ci"
 npm ci
+
+if $want_tests; then
+  echo "=== building test/helpers/lazyfs (FUSE filesystem for the power-cut tests)"
+  mkdir -p test/helpers/lazyfs/build
+  cc -O2 -Wall -o test/helpers/lazyfs/build/lazyfs test/helpers/lazyfs/lazyfs.c $(pkg-config fuse3 --cflags --libs) -lpthread
+fi

@@ -10,6 +10,7 @@ import { createActor, toPromise } from 'xstate';
 import { createLogger, LOG_LEVELS, type Logger } from './logger.js';
 import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, renderConfigHelp, unknownConfigMessage } from './config/kafka-config.js';
 import { notImplementedWarning } from './config/not-implemented.js';
+import { securityRefusal } from './config/unsupported-security.js';
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
@@ -85,6 +86,8 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
 function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; staticProps: Record<string, string> } {
   const staticProps = applyOverrides(loadPropertiesFile(opts.configPath), opts.overrides);
   const config = KafkaConfig.fromProps(staticProps, { onUnknownKey: (key) => log.warn({ key }, unknownConfigMessage(key)) });
+  const refusal = securityRefusal(config);
+  if (refusal) throw new ConfigException(refusal);
   log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
   const notImplemented = notImplementedWarning(config);
   if (notImplemented) log.warn(notImplemented);

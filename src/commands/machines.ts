@@ -25,6 +25,7 @@ import { logManagerMachine } from '../machines/log-manager.js';
 import { logCleanerMachine } from '../machines/log-cleaner.js';
 import { socketServerMachine } from '../machines/socket-server.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
+import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
 
@@ -41,6 +42,9 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   groupCoordinator: groupCoordinatorMachine,
   // one consumer group, spawned per group by the coordinator (Kafka's classic GroupMetadata states)
   group: classicGroupMachine,
+  replicaFetcherManager: replicaFetcherManagerMachine,
+  // one per source broker x num.replica.fetchers, spawned by the ReplicaFetcherManager
+  replicaFetcher: replicaFetcherMachine,
   // the controller's per-partition and per-replica states (Kafka's PartitionStateMachine / ReplicaStateMachine),
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,

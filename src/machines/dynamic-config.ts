@@ -54,7 +54,7 @@ export const dynamicConfigMachine = setup({
       // logged by the parent when applied ("Processed topic config change"), whichever path brought it
       for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
       if (!r.load) return;
-      enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load.ignored, context.reportedIgnored) });
+      enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;
       const config = r.load.config;
       context.log.info({ changed: Object.fromEntries(r.load.changed.map((k) => [k, loggableConfigValue(config, k)])) }, 'Applied dynamic broker config');

@@ -34,6 +34,7 @@ import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -188,6 +189,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
       await checkEndpointsUnregistered(input.handle.current, info);
@@ -278,10 +280,13 @@ export const majordomoMachine = setup({
     reportOfflineDirsToChannel: enqueueActions(({ context, enqueue }) => {
       for (const o of context.offlineDirs) enqueue.sendTo('logDirFailureChannel', { type: 'logDir.failed', dir: o.dir, error: o.error, neverLive: true });
     }),
-    stopCoordinators: enqueueActions(({ enqueue, self }) => {
+    stopCoordinators: enqueueActions(({ context, enqueue, self }) => {
+      // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
+      context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
-      if (self.getSnapshot().children.groupCoordinator) enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
-      for (const id of ['groupCoordinator', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
+      if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
+      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -402,7 +407,7 @@ export const majordomoMachine = setup({
               actions: [
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
-                  reportIgnoredDynamicConfigs(context.log, event.output.ignored);
+                  reportIgnoredDynamicConfigs(context.log, event.output);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -475,7 +480,16 @@ export const majordomoMachine = setup({
           entry: [
             assign(({ context, self }) => {
               const metadataCache = new MetadataCache(context.brokerId!, context.clusterId!);
-              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }));
+              // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
+              const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
+              const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
+                config: () => self.getSnapshot().context.config,
+                fetchers: {
+                  addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
+                  removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
+                },
+              });
+              replicaManager.startup();
               const brokerContext: BrokerContext = {
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
@@ -498,6 +512,24 @@ export const majordomoMachine = setup({
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
             }),
+            spawnChild('replicaFetcherManager', {
+              id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
+              input: ({ context }) => {
+                const c = context.config;
+                return {
+                  brokerId: context.brokerId!,
+                  numFetchers: c.getInt('num.replica.fetchers'),
+                  fetcherOptions: {
+                    interBrokerProtocolVersion: c.getString('inter.broker.protocol.version')!,
+                    maxWaitMs: c.getInt('replica.fetch.wait.max.ms'), minBytes: c.getInt('replica.fetch.min.bytes'),
+                    maxBytes: c.getInt('replica.fetch.response.max.bytes'), partitionMaxBytes: c.getInt('replica.fetch.max.bytes'),
+                    backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
+                    partitions: context.replicaManager!,
+                  },
+                  log: context.log.child({ actor: 'replicaFetcherManager' }),
+                };
+              },
+            }),
             spawnChild('socketServer', {
               id: 'socketServer', systemId: 'socketServer',
               input: ({ context, self }) => ({
@@ -505,6 +537,9 @@ export const majordomoMachine = setup({
                 maxRequestBytes: context.config.getInt('socket.request.max.bytes'),
                 idleTimeoutMs: context.config.getLong('connections.max.idle.ms'),
                 queuedMaxRequests: context.config.getInt('queued.max.requests'),
+                listenBacklog: context.config.getInt('socket.listen.backlog.size'),
+                sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
+                receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
               }),
@@ -544,6 +579,7 @@ export const majordomoMachine = setup({
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
                 socketTimeoutMs: context.config.getInt('controller.socket.timeout.ms'),
+                requestTimeoutMs: context.config.getInt('request.timeout.ms'),
               },
             }),
           }),

@@ -16,6 +16,9 @@ export interface SocketServerInput {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   queuedMaxRequests: number;
+  listenBacklog?: number;
+  sendBufferBytes?: number;
+  receiveBufferBytes?: number;
   handler: RequestHandler;
   log: Logger;
   drainGraceMs?: number;

@@ -15,7 +15,8 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 const NAMES = [
   'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
-  'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group', 'partitionStateMachine', 'replicaStateMachine',
+  'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher',
+  'partitionStateMachine', 'replicaStateMachine',
 ];
 
 /** Every state key anywhere under `states`. */

@@ -121,3 +121,14 @@ describe('not implemented keys are announced', () => {
     expect(help.split('\n')[0]).toBe(`Broker configuration (${BROKER_CONFIG_DEFS.length} keys; ${notImplemented.length} accepted, not implemented: Rafka does not act on them yet)`);
   });
 });
+
+describe('the README counts are the table\'s', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+
+  it('states how many Kafka keys the table defines and how many are not implemented', () => {
+    const kafkaKeys = BROKER_CONFIG_DEFS.filter((k) => !k.rafkaOnly);
+    expect(readme).toContain(`Kafka 3.x's broker configs (${kafkaKeys.length} keys, plus Rafka's own \`inspect.port\`)`);
+    expect(BROKER_CONFIG_DEFS.filter((k) => k.rafkaOnly).map((k) => k.name)).toEqual(['inspect.port']);
+    expect(readme).toContain(`Every key either takes effect or says it does not: ${kafkaKeys.filter((k) => !k.implemented).length} of the ${kafkaKeys.length} are accepted`);
+  });
+});

@@ -14,7 +14,8 @@ export const SOCKET_SERVER_CONFIGS = [
   define('listeners', 'string', 'PLAINTEXT://:9092', listenerListValidator, 'high', PER_BROKER,
     'Comma-separated NAME://host:port listeners to bind. An empty host binds the default interface, ' +
     '0.0.0.0 binds all IPv4 interfaces, [::1] style brackets hold IPv6 hosts. Names and ports must be unique; ' +
-    'every name needs a protocol in listener.security.protocol.map.'),
+    'every name needs a protocol in listener.security.protocol.map. Rafka serves PLAINTEXT only: a listener whose ' +
+    'protocol is SSL, SASL_PLAINTEXT or SASL_SSL refuses to start.'),
   define('advertised.listeners', 'string', null, listenerListValidator, 'high', PER_BROKER,
     'Listeners published in ZooKeeper for clients and other brokers. Unset means listeners. Must not use 0.0.0.0.'),
   define('listener.security.protocol.map', 'string', DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP, undefined, 'low', PER_BROKER,
@@ -22,13 +23,13 @@ export const SOCKET_SERVER_CONFIGS = [
   define('control.plane.listener.name', 'string', null, undefined, 'high', RO,
     'Listener dedicated to controller-to-broker traffic; unset means the inter-broker listener is used.'),
   define('socket.send.buffer.bytes', 'int', 102400, undefined, 'high', RO,
-    'SO_SNDBUF of server sockets; -1 uses the OS default.', NOT_IMPLEMENTED),
+    'SO_SNDBUF of accepted sockets; -1 uses the OS default. Set through Rafka\'s native addon (Node cannot); without it the OS default stays, with a warning.'),
   define('socket.receive.buffer.bytes', 'int', 102400, undefined, 'high', RO,
-    'SO_RCVBUF of server sockets; -1 uses the OS default.', NOT_IMPLEMENTED),
+    'SO_RCVBUF of listening sockets, inherited by accepted ones; -1 uses the OS default. Set through Rafka\'s native addon (Node cannot); without it the OS default stays, with a warning.'),
   define('socket.request.max.bytes', 'int', 104857600, atLeast(1), 'high', RO,
     'Largest request the broker reads from a socket.'),
   define('socket.listen.backlog.size', 'int', 50, atLeast(1), 'medium', RO,
-    'Maximum number of pending connections on each listening socket.', NOT_IMPLEMENTED),
+    'Maximum number of pending connections on each listening socket (the kernel caps it at net.core.somaxconn).'),
   define('max.connections.per.ip', 'int', INT_MAX, atLeast(0), 'medium', CLUSTER,
     'Connections allowed from one IP address; may be 0 only when max.connections.per.ip.overrides is set.', NOT_IMPLEMENTED),
   define('max.connections.per.ip.overrides', 'string', '', undefined, 'medium', CLUSTER,

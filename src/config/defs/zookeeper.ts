@@ -16,7 +16,7 @@ export const ZOOKEEPER_CONFIGS = [
   define('zookeeper.max.in.flight.requests', 'int', 10, atLeast(1), 'high', RO,
     'Maximum number of unacknowledged ZooKeeper requests before the client blocks.', NOT_IMPLEMENTED),
   define('zookeeper.ssl.client.enable', 'boolean', false, undefined, 'medium', RO,
-    'Use TLS for the ZooKeeper connection.', NOT_IMPLEMENTED),
+    'Use TLS for the ZooKeeper connection. Rafka has no TLS to ZooKeeper yet: true refuses to start.'),
   define('zookeeper.clientCnxnSocket', 'string', null, undefined, 'medium', RO,
     'ZooKeeper client socket implementation, typically org.apache.zookeeper.ClientCnxnSocketNetty with TLS.', NOT_IMPLEMENTED),
   define('zookeeper.ssl.keystore.location', 'string', null, undefined, 'medium', RO,

@@ -30,23 +30,27 @@ function filterLayer(
   props: Record<string, string>,
   entity: string,
   staticConfig: KafkaConfig,
-): { kept: Record<string, string>; ignored: IgnoredDynamicConfig[] } {
+): { kept: Record<string, string>; ignored: IgnoredDynamicConfig[]; unimplemented: IgnoredDynamicConfig[] } {
   const kept: Record<string, string> = {};
   const ignored: IgnoredDynamicConfig[] = [];
+  const unimplemented: IgnoredDynamicConfig[] = [];
   for (const [key, value] of Object.entries(props)) {
     const ignore = (reason: string) => ignored.push({ key, value: loggableValue(key, value), entity, reason });
     const rejected = rejection(key, value, entity !== DEFAULT_ENTITY);
     if (rejected !== null) { ignore(rejected.reason); continue; }
-    // Accepted by Kafka's rules but not acted on by Rafka: left in ZooKeeper, kept out of the config.
-    const notImplemented = implementation(key);
-    if (notImplemented !== null) { ignore(notImplemented); continue; }
-    try {
-      kept[key] = isPasswordConfig(key) ? decodeStoredPassword(key, value, staticConfig) : value;
-    } catch (e) {
-      ignore((e as Error).message);
+    let decoded = value;
+    if (isPasswordConfig(key)) {
+      try { decoded = decodeStoredPassword(key, value, staticConfig); } catch (e) { ignore((e as Error).message); continue; }
     }
+    // Accepted by Kafka's rules but not acted on by Rafka: reported; kept out of the config unless the table has it.
+    const notImplemented = implementation(key);
+    if (notImplemented !== null) {
+      if (!notImplemented.apply) { ignore(notImplemented.reason); continue; }
+      unimplemented.push({ key, value: loggableValue(key, value), entity, reason: notImplemented.reason });
+    }
+    kept[key] = decoded;
   }
-  return { kept, ignored };
+  return { kept, ignored, unimplemented };
 }
 
 /** A value for a log line: passwords (also listener-prefixed, encoded or not) never appear. */
@@ -64,13 +68,17 @@ function overrideProps(props: Record<string, string>, overrides: Record<string, 
   return merged;
 }
 
-/** Apply one layer; if the combined config is invalid the whole layer is dropped, like a failed reconfiguration. */
+/**
+ * Apply one layer; if the combined config is invalid the whole layer is dropped, like a failed reconfiguration (its
+ * entries then count as ignored, not as applied-but-unimplemented).
+ */
 function applyLayer(
   props: Record<string, string>,
   config: KafkaConfig,
   layer: Record<string, string>,
   entity: string,
   ignored: IgnoredDynamicConfig[],
+  unimplemented: IgnoredDynamicConfig[],
 ): { props: Record<string, string>; config: KafkaConfig } {
   if (Object.keys(layer).length === 0) return { props, config };
   const merged = overrideProps(props, layer);
@@ -79,6 +87,7 @@ function applyLayer(
   } catch (e) {
     // Never fatal: whatever is in ZooKeeper (a hand edit, another tool) only costs this layer.
     const what = entity === DEFAULT_ENTITY ? 'Cluster default configs' : `Per-broker configs of ${entity}`;
+    for (let i = unimplemented.length - 1; i >= 0; i--) if (unimplemented[i]!.entity === entity) unimplemented.splice(i, 1);
     for (const [key, value] of Object.entries(layer)) {
       ignored.push({ key, value: loggableValue(key, value), entity, reason: `${what} could not be applied: ${(e as Error).message}` });
     }
@@ -88,22 +97,24 @@ function applyLayer(
 
 /**
  * The effective broker config (reference §6.1): per-broker dynamic > `<default>` dynamic > static > default.
- * Invalid static config throws (fatal at startup); bad dynamic entries are dropped and reported instead.
+ * Invalid static config throws (fatal at startup); bad dynamic entries are dropped and reported instead (`ignored`);
+ * `unimplemented`: applied table keys that Rafka does not act on (DescribeConfigs shows them; nothing reads them).
  */
 export function buildEffectiveConfig(
   staticProps: Record<string, string>,
   clusterDefault: Record<string, string>,
   perBroker: Record<string, string>,
   opts: { brokerId?: number } = {},
-): { config: KafkaConfig; ignored: IgnoredDynamicConfig[] } {
+): { config: KafkaConfig; ignored: IgnoredDynamicConfig[]; unimplemented: IgnoredDynamicConfig[] } {
   let state = { props: { ...staticProps }, config: KafkaConfig.fromProps(staticProps) };
   const brokerEntity = String(opts.brokerId ?? state.config.brokerId);
   const defaults = filterLayer(clusterDefault, DEFAULT_ENTITY, state.config);
   const broker = filterLayer(perBroker, brokerEntity, state.config);
   const ignored = [...defaults.ignored, ...broker.ignored];
-  state = applyLayer(state.props, state.config, defaults.kept, DEFAULT_ENTITY, ignored);
-  state = applyLayer(state.props, state.config, broker.kept, brokerEntity, ignored);
-  return { config: state.config, ignored };
+  const unimplemented = [...defaults.unimplemented, ...broker.unimplemented];
+  state = applyLayer(state.props, state.config, defaults.kept, DEFAULT_ENTITY, ignored, unimplemented);
+  state = applyLayer(state.props, state.config, broker.kept, brokerEntity, ignored, unimplemented);
+  return { config: state.config, ignored, unimplemented };
 }
 
 /** A key's effective value for a log line: table keys typed, others as supplied, passwords hidden. */

@@ -5,7 +5,7 @@
  * - a key the table does not define but Kafka 3.7 lists as dynamic (src/config/dynamic-broker-config.ts): Kafka's
  *   mode, so e.g. sasl.kerberos.min.time.before.relogin at <default> is refused as per-broker only, as Kafka does;
  * - anything else is a custom key, which Kafka accepts (DynamicConfig.Broker.validate allows custom props).
- * {@link implementation} then says whether Rafka acts on an accepted key (the read path ignores those it does not).
+ * {@link implementation} then says whether Rafka acts on an accepted key (the read path reports those it does not).
  */
 import { configKey } from '../../config/config-def.js';
 import { parseValue } from '../../config/config-values.js';
@@ -56,17 +56,22 @@ export function rejection(key: string, value: string, perBrokerConfig: boolean):
   return null; // Unknown custom keys are allowed, as in Kafka.
 }
 
+/** Why Rafka does not act on a key Kafka accepts; `apply`: it still goes into the config (DescribeConfigs shows it). */
+export interface NotImplemented { reason: string; apply: boolean }
+
 /**
- * Whether Rafka acts on a key Kafka accepts in /config/brokers: `null` if it does (the config table defines it),
- * else why it is ignored (stored and answered as Kafka does, but not applied).
+ * Whether Rafka acts on a key Kafka accepts in /config/brokers: `null` if it does, else why not. A table key marked
+ * not implemented is applied (no code reads it) and reported; any other key is left out of the config.
  */
-export function implementation(key: string): string | null {
+export function implementation(key: string): NotImplemented | null {
   const baseName = baseConfigName(key);
-  if (configKey(baseName)) return null;
-  if (KAFKA_BROKER_QUOTA_CONFIGS.includes(baseName)) return 'a Kafka replication throttle that Rafka does not implement';
-  if (kafkaDynamicMode(baseName)) return 'a Kafka dynamic broker config that Rafka does not implement';
-  if (TOPIC_CONFIG_NAMES.has(key)) return `not a broker config but a topic config (set it on the topic, /config/topics/<topic>)`;
-  return 'not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)';
+  const def = configKey(baseName);
+  if (def) return def.implemented ? null : { reason: 'accepted as Kafka does, but Rafka does not implement it: no effect', apply: true };
+  const skip = (reason: string) => ({ reason, apply: false });
+  if (KAFKA_BROKER_QUOTA_CONFIGS.includes(baseName)) return skip('a Kafka replication throttle that Rafka does not implement');
+  if (kafkaDynamicMode(baseName)) return skip('a Kafka dynamic broker config that Rafka does not implement');
+  if (TOPIC_CONFIG_NAMES.has(key)) return skip('not a broker config but a topic config (set it on the topic, /config/topics/<topic>)');
+  return skip('not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)');
 }
 
 /** Scala's Set.toString, as Kafka prints the offending keys. */

@@ -1,9 +1,10 @@
 /**
  * Kafka's ControllerChannelManager: the active controller's connections to the other live brokers. One channel per
  * broker, on the endpoint of the inter-broker listener read from /brokers/ids/<id>; each has a FIFO queue and one
- * request in flight at a time (Kafka's RequestSendThread). A request that fails (cannot connect, connection lost,
- * no answer within controller.socket.timeout.ms) is retried on a new connection after a back-off until it is
- * answered or the broker is removed, so a broker sees the controller's requests in the order they were decided.
+ * request in flight at a time (Kafka's RequestSendThread). A request that fails (no connection within
+ * controller.socket.timeout.ms — RequestSendThread's awaitReady —, connection lost, no answer within
+ * request.timeout.ms — the NetworkClient's request timeout) is retried on a new connection after a back-off until
+ * it is answered or the broker is removed, so a broker sees the controller's requests in the order they were decided.
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../logger.js';
@@ -28,8 +29,10 @@ export interface ChannelManagerOptions {
   listenerName: string;
   /** inter.broker.protocol.version: picks the request versions, as Kafka's controller does. */
   interBrokerProtocolVersion: string;
-  /** controller.socket.timeout.ms: connect and request timeout. */
+  /** controller.socket.timeout.ms: how long a connection may take to be established. */
   socketTimeoutMs: number;
+  /** request.timeout.ms: how long a sent request waits for its response (Kafka's default 30 s when not given). */
+  requestTimeoutMs?: number;
   log: Logger;
   /** Reconnect back-off, doubling from initialMs to maxMs (default 100 ms → 1 s). */
   backoff?: { initialMs: number; maxMs: number };
@@ -191,7 +194,8 @@ class BrokerChannel {
         resolve(buf.subarray(4, 4 + size));
       };
       const onClose = () => { cleanup(); reject(new RequestFailed('connection closed')); };
-      const timer = setTimeout(() => { cleanup(); reject(new RequestFailed(`no response within ${this.opts.socketTimeoutMs} ms`)); }, this.opts.socketTimeoutMs);
+      const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => { cleanup(); reject(new RequestFailed(`no response within request.timeout.ms=${timeoutMs}`)); }, timeoutMs);
       socket.on('data', onData);
       socket.once('close', onClose);
       socket.write(frame);

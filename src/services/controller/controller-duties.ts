@@ -27,6 +27,8 @@ export interface ChannelConfig {
   listenerName: string;
   interBrokerProtocolVersion: string;
   socketTimeoutMs: number;
+  /** request.timeout.ms */
+  requestTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   onResponse?: (r: ControlResponse) => void;
 }
@@ -58,7 +60,7 @@ export interface ControllerDutiesEvents {
 export function startControllerDuties(input: ControllerDutiesInput, events: ControllerDutiesEvents): () => void {
   const channels = new ControllerChannelManager({
     controllerId: input.brokerId, listenerName: input.channel.listenerName, interBrokerProtocolVersion: input.channel.interBrokerProtocolVersion,
-    socketTimeoutMs: input.channel.socketTimeoutMs, backoff: input.channel.backoff, onResponse: input.channel.onResponse,
+    socketTimeoutMs: input.channel.socketTimeoutMs, requestTimeoutMs: input.channel.requestTimeoutMs, backoff: input.channel.backoff, onResponse: input.channel.onResponse,
     log: input.log.child({ component: 'controllerChannelManager' }),
   });
   const ctl = { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion };

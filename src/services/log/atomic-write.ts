@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -43,4 +43,52 @@ export async function writeFileSynced(file: string, data: string | Uint8Array): 
   } finally {
     await fh.close();
   }
+}
+
+/** fsync `file` unless it no longer exists (Kafka `Utils.flushFileIfExists`). */
+export function fsyncFileIfExistsSync(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** {@link fsyncFileIfExistsSync} on the libuv thread pool. */
+export async function fsyncFileIfExists(file: string): Promise<void> {
+  let fh;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Delete the `<name>.tmp` files an atomic write left behind when it was cut (a crash between creating the tmp
+ * file and the rename): at startup, before the checkpoints of `dir` are read. Returns the names deleted.
+ * Kafka leaves them to be overwritten by the next write; a power cut leaves them empty, so Rafka removes them.
+ */
+export async function removeLeftoverTmpFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    if (!e.isFile() || !e.name.endsWith('.tmp')) continue;
+    await fsp.rm(path.join(dir, e.name), { force: true });
+    removed.push(e.name);
+  }
+  if (removed.length > 0) await fsyncDir(dir);
+  return removed;
 }

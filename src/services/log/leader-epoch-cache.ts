@@ -33,6 +33,24 @@ export function fsyncDirSync(dir: string): void {
   }
 }
 
+/**
+ * Kafka `LeaderEpochFileCache.endOffsetFor` over `entries` (ascending epochs): the largest known epoch ≤
+ * `requestedEpoch` and where it ends (the start offset of the next higher epoch; `logEndOffset` when it is the
+ * latest epoch). (-1, -1) for epoch -1 or when no higher epoch is known; a requested epoch below every known one
+ * answers (requestedEpoch, start offset of the first entry): the data before it is gone and the follower truncates there.
+ */
+export function endOffsetForEpoch(entries: readonly EpochEntry[], requestedEpoch: number, logEndOffset: bigint): { epoch: number; endOffset: bigint } {
+  if (requestedEpoch === -1) return { epoch: -1, endOffset: -1n };
+  const latest = entries[entries.length - 1];
+  if (latest !== undefined && latest.epoch === requestedEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
+  let higherIndex = -1;
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.epoch > requestedEpoch) { higherIndex = i; break; }
+  if (higherIndex < 0) return { epoch: -1, endOffset: -1n };
+  const higher = entries[higherIndex]!;
+  if (higherIndex === 0) return { epoch: requestedEpoch, endOffset: higher.startOffset };
+  return { epoch: entries[higherIndex - 1]!.epoch, endOffset: higher.startOffset };
+}
+
 export class LeaderEpochCache {
   private entries: EpochEntry[];
   private readonly checkpoint: CheckpointFile<EpochEntry>;
@@ -84,6 +102,11 @@ export class LeaderEpochCache {
       else break;
     }
     return epoch;
+  }
+
+  /** Kafka `LeaderEpochFileCache.endOffsetFor` over this cache (see {@link endOffsetForEpoch}). */
+  endOffsetFor(requestedEpoch: number, logEndOffset: bigint): { epoch: number; endOffset: bigint } {
+    return endOffsetForEpoch(this.entries, requestedEpoch, logEndOffset);
   }
 
   /**

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
 import { type LogConfig, randomSegmentJitter } from './log-config.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
+import { fsyncFileIfExists, fsyncFileIfExistsSync } from './atomic-write.js';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
 import type { LogHooks } from './log-types.js';
 import { upConvertIfNeeded } from './up-conversion.js';
@@ -21,9 +22,22 @@ export class LocalLog {
   nextOffset: bigint;
   recoveryPoint: bigint;
   lastFlushTime: number;
-  /** Segments were created or renamed since the partition dir was last fsynced. */
-  dirNeedsFlush = false;
   config: LogConfig;
+  /**
+   * Entries of the partition dir changed (segment created) `dirChanges` times; the fsync of the dir covered the
+   * first `dirSynced` of them. A flush takes the count before its dir fsync and records it only once that fsync
+   * completed, so a concurrent flush never skips the dir because another one is still syncing it.
+   */
+  private dirChanges = 0;
+  private dirSynced = 0;
+  /**
+   * Segments rolled whose roll writes (final time-index entry, indexes and `.log` trimmed) are not fsynced yet:
+   * flushed by the next flush even when the recovery point is already past them (flush.messages=1 moved it there
+   * before the roll), as Kafka's roll schedules a flush of the rolled segment.
+   */
+  private rolledUnflushed: LogSegment[] = [];
+  /** Files written without fsync (the producer snapshot of a roll) that the next flush fsyncs (Kafka `flushProducerStateSnapshot`). */
+  private filesUnflushed: string[] = [];
 
   constructor(
     readonly dir: string,
@@ -39,6 +53,25 @@ export class LocalLog {
     this.nextOffset = logEndOffset;
     this.recoveryPoint = recoveryPoint;
     this.lastFlushTime = this.now();
+  }
+
+  /** A segment file was created in the partition dir: the next flush fsyncs the dir. */
+  markDirChanged(): void {
+    this.dirChanges++;
+  }
+
+  get dirNeedsFlush(): boolean {
+    return this.dirSynced !== this.dirChanges;
+  }
+
+  /** Something a flush must make durable even if the recovery point is already at the target. */
+  get hasUnflushedRollWrites(): boolean {
+    return this.rolledUnflushed.length > 0 || this.filesUnflushed.length > 0 || this.dirNeedsFlush;
+  }
+
+  /** Have the next flush fsync `file` (written without fsync); a file deleted meanwhile is skipped. */
+  addUnflushedFile(file: string): void {
+    this.filesUnflushed.push(file);
   }
 
   now(): number {
@@ -112,16 +145,18 @@ export class LocalLog {
     void seg.offsetIndex; // create the index files now, preallocated (as Kafka's roll)
     void seg.timeIndex;
     this.segments.push(seg);
-    this.dirNeedsFlush = true;
+    this.rolledUnflushed.push(active);
+    this.markDirChanged();
     return seg;
   }
 
   // -------------------------------------------------------------------------------------------- flush
 
-  /** The segments holding offsets in [recoveryPoint, target). */
+  /** The segments holding offsets in [recoveryPoint, target), after the rolled ones whose roll writes are not durable yet. */
   segmentsToFlush(target: bigint): LogSegment[] {
     const rp = this.recoveryPoint;
     const out: LogSegment[] = [];
+    for (const s of this.rolledUnflushed) if (s.baseOffset < rp && this.segments.includes(s)) out.push(s);
     for (let i = 0; i < this.segments.length; i++) {
       const s = this.segments[i]!;
       const next = this.segments[i + 1];
@@ -134,24 +169,45 @@ export class LocalLog {
 
   /** fsync the segments below `target` not flushed yet, then the partition dir if segments were created (Kafka `LocalLog.flush`). */
   flush(target: bigint): void {
-    for (const s of this.segmentsToFlush(target)) s.flushSync();
-    if (this.dirNeedsFlush) {
+    const files = this.filesUnflushed;
+    for (const f of files) fsyncFileIfExistsSync(f);
+    this.filesUnflushed = this.filesUnflushed.filter((f) => !files.includes(f));
+    for (const s of this.segmentsToFlush(target)) {
+      s.flushSync();
+      this.flushed(s);
+    }
+    const changes = this.dirChanges;
+    if (this.dirSynced !== changes) {
       fsyncDirSync(this.dir);
-      this.dirNeedsFlush = false;
+      if (changes > this.dirSynced) this.dirSynced = changes;
     }
   }
 
-  /** {@link flush} of `segs` (and the dir when `needDir`) with the fsyncs on the libuv thread pool. */
-  async flushAsync(segs: readonly LogSegment[], needDir: boolean): Promise<void> {
-    for (const s of segs) if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
-    if (needDir) {
+  /** {@link flush} up to `target` with the fsyncs on the libuv thread pool. */
+  async flushAsync(target: bigint): Promise<void> {
+    const segs = this.segmentsToFlush(target);
+    const files = this.filesUnflushed.slice();
+    const changes = this.dirChanges;
+    for (const f of files) await fsyncFileIfExists(f);
+    this.filesUnflushed = this.filesUnflushed.filter((f) => !files.includes(f));
+    for (const s of segs) {
+      if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
+      this.flushed(s);
+    }
+    if (this.dirSynced < changes) {
       const fh = await fs.promises.open(this.dir, 'r');
       try {
         await fh.sync();
       } finally {
         await fh.close();
       }
+      if (changes > this.dirSynced) this.dirSynced = changes;
     }
+  }
+
+  private flushed(s: LogSegment): void {
+    const i = this.rolledUnflushed.indexOf(s);
+    if (i >= 0) this.rolledUnflushed.splice(i, 1);
   }
 
   /** Flush a segment; one the cleaner swapped out meanwhile (handles closed) no longer needs it. */
@@ -195,7 +251,7 @@ export class LocalLog {
     void fresh.offsetIndex; // index files now, preallocated (as a roll)
     void fresh.timeIndex;
     this.segments = [fresh];
-    this.dirNeedsFlush = true;
+    this.markDirChanged();
   }
 
   /** Remove the oldest `toRemove` segments (Kafka `LocalLog.removeAndDeleteSegments`). */

@@ -61,6 +61,8 @@ export interface LogConfig {
   readonly compressionZstdLevel: number;
   /** `message.downconversion.enable` (log.message.downconversion.enable): Fetch v0–v3 may down-convert. */
   readonly messageDownconversionEnable: boolean;
+  /** `min.insync.replicas` (min.insync.replicas): ISR size an acks=-1 produce needs (Partition.effectiveMinIsr). */
+  readonly minInSyncReplicas: number;
 }
 
 /** Defaults used when no broker config is given (Kafka's). */
@@ -90,6 +92,7 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   compressionGzipLevel: -1,
   compressionZstdLevel: 3,
   messageDownconversionEnable: true,
+  minInSyncReplicas: 1,
 });
 
 /** A topic override that could not be parsed (the broker default is used instead). */
@@ -136,6 +139,7 @@ export function brokerLogConfig(config: KafkaConfig): LogConfig {
     compressionGzipLevel: tryGet(() => config.getInt('compression.gzip.level'), d.compressionGzipLevel),
     compressionZstdLevel: tryGet(() => config.getInt('compression.zstd.level'), d.compressionZstdLevel),
     messageDownconversionEnable: tryGet(() => config.getBoolean('log.message.downconversion.enable'), d.messageDownconversionEnable),
+    minInSyncReplicas: tryGet(() => config.getInt('min.insync.replicas'), d.minInSyncReplicas),
   });
 }
 
@@ -214,6 +218,7 @@ const TOPIC_KEYS: Record<string, Setter> = {
   'compression.gzip.level': (c, v) => (c.compressionGzipLevel = parseLevel(v, 1, 9, -1)),
   'compression.zstd.level': (c, v) => (c.compressionZstdLevel = parseLevel(v, -131072, 22)),
   'message.downconversion.enable': (c, v) => (c.messageDownconversionEnable = parseBool(v)),
+  'min.insync.replicas': (c, v) => (c.minInSyncReplicas = parseInt32(v, 1)),
 };
 
 /** Topic-level keys this module applies. */

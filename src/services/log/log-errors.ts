@@ -54,3 +54,18 @@ export function isIoError(e: unknown): boolean {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
+/** Kafka's UnexpectedAppendOffsetException: a follower append starting below the log end offset. */
+export class UnexpectedAppendOffsetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedAppendOffsetError';
+  }
+}
+
+/** Kafka's OffsetsOutOfOrderException: a follower append whose batch offsets go backwards. */
+export class OffsetsOutOfOrderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OffsetsOutOfOrderError';
+  }
+}

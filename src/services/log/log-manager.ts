@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeLeftoverTmpFiles } from './atomic-write.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { Logger } from '../../logger.js';
@@ -282,6 +283,7 @@ export class LogManager {
         let logStartOffsets = new Map<string, bigint>();
         let partitions;
         try {
+          for (const f of await removeLeftoverTmpFiles(dir)) this.opts.log.info(`Deleted leftover temporary file ${path.join(dir, f)} of an interrupted atomic write`);
           state.hadCleanShutdown = await hasCleanShutdownFile(dir);
           if (state.hadCleanShutdown) {
             summary.hadCleanShutdown.push(dir);

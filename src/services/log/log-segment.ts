@@ -447,6 +447,15 @@ export class LogSegment {
     this.txnIndex.sanityCheck();
   }
 
+  /**
+   * After an unclean shutdown, for a segment below the recovery point (not recovered): the indexes' tails must be
+   * real entries (see `OffsetIndex.tailSanityCheck`), else {@link CorruptIndexError} → the loader recovers it.
+   */
+  indexTailSanityCheck(): void {
+    this.offsetIndex.tailSanityCheck(this._size);
+    this.timeIndex.tailSanityCheck();
+  }
+
   // -------------------------------------------------------------------------------------------- append
 
   /**

@@ -24,7 +24,8 @@ import { rebuildProducerState, type PendingProducerLoad } from './producer-state
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { recompressForAppend } from './recompression.js';
 import {
-  isIoError, KafkaStorageError, OffsetOutOfRangeError, RecordBatchTooLargeError, RecordTooLargeError, UnsupportedForMessageFormatError,
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
 } from './log-errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
 import { LocalLog } from './local-log.js';
@@ -34,7 +35,8 @@ import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './l
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
 export {
-  isIoError, KafkaStorageError, OffsetOutOfRangeError, RecordBatchTooLargeError, RecordTooLargeError, UnsupportedForMessageFormatError,
+  isIoError, KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError,
+  UnsupportedForMessageFormatError,
 } from './log-errors.js';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo, type LogHooks, type LogReadResult } from './log-types.js';
 export type { LoadLogOptions } from './log-loader.js';
@@ -98,7 +100,7 @@ export class Log {
     fs.mkdirSync(o.dir, { recursive: true });
     fsyncDirSync(path.dirname(o.dir));
     const log = Log.load({ ...o, hadCleanShutdown: true }).log;
-    log.local.dirNeedsFlush = true; // the first segment's files are new entries of the partition dir
+    log.local.markDirChanged(); // the first segment's files are new entries of the partition dir
     return log;
   }
 
@@ -398,6 +400,81 @@ export class Log {
     return { firstOffset, lastOffset, logAppendTime: logAppend ? now : -1, logStartOffset: this._logStartOffset, recordCount };
   }
 
+  /**
+   * Follower append (Kafka `appendAsFollower`, origin REPLICATION): the leader's batches exactly as fetched —
+   * offsets, partition leader epochs, timestamps, compression, bytes — each batch's CRC checked, nothing re-validated
+   * or rebuilt; a trailing partial batch (cut by the fetch size) is left out. Offsets must not go below the log end
+   * offset nor backwards (UnexpectedAppendOffsetError / OffsetsOutOfOrderError); the epoch cache learns each
+   * batch's epoch; the producer state follows without sequence checks. The high watermark is not touched (the
+   * fetcher sets it from the leader's). Returns the last offset appended, or null when there was no whole batch.
+   */
+  appendAsFollower(records: Buffer): bigint | null {
+    this.checkUsable();
+    const batches: RecordBatch[] = [];
+    let pos = 0;
+    let expected = this.local.nextOffset;
+    let maxTs = -1;
+    let offsetOfMaxTs = expected;
+    for (;;) {
+      const e = nextBatchAt(records, pos, records.length, Number.MAX_SAFE_INTEGER, legacyBatchAt);
+      if (e === null) break;
+      if (e.magic !== MAGIC_V2) throw new UnsupportedForMessageFormatError(`Record batch with magic ${e.magic} is not supported for replication to ${this.tpString} (only magic 2)`);
+      const b = e.batch as RecordBatch;
+      b.ensureValid();
+      if (b.baseOffset < expected) {
+        throw batches.length === 0
+          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`)
+          : new OffsetsOutOfOrderError(`Out of order offsets found in append to ${this.tpString}: ${b.baseOffset} after ${expected - 1n}`);
+      }
+      const last = b.baseOffset + BigInt(b.lastOffsetDelta);
+      if (b.maxTimestamp > maxTs) { maxTs = b.maxTimestamp; offsetOfMaxTs = last; }
+      expected = last + 1n;
+      batches.push(b);
+      pos += e.size;
+    }
+    if (batches.length === 0) return null;
+    const data = pos === records.length ? records : records.subarray(0, pos);
+    if (data.length > this.local.config.segmentBytes) {
+      throw new RecordBatchTooLargeError(`The size of this message set (${data.length}) exceeds the log segment size (${this.local.config.segmentBytes}) of ${this.tpString}.`);
+    }
+    const lastOffset = expected - 1n;
+    // producer state as the leader's (Kafka's REPLICATION origin: no duplicate or sequence checks)
+    let updates: ProducerAppendInfo[] | null = null;
+    for (const b of batches) {
+      if (!b.hasProducerId || b.isControlBatch) continue;
+      let info = updates?.find((u) => u.producerId === b.producerId);
+      if (info === undefined) (updates ??= []).push((info = this.producerState().prepareUpdate(b.producerId, 'rebuild')));
+      info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta), b.isTransactional);
+    }
+    const now = this.now();
+    this.io(() => {
+      const segment = this.maybeRoll(data.length, maxTs, lastOffset, now);
+      segment.append(lastOffset, maxTs, offsetOfMaxTs, data);
+      for (const b of batches) {
+        const epoch = b.partitionLeaderEpoch;
+        if (epoch >= 0 && epoch !== this.epochCache.latestEpoch) this.epochCache.assign(epoch, b.baseOffset);
+      }
+    });
+    if (updates !== null) for (const a of updates) this.producerStateManager.update(a);
+    this.local.nextOffset = expected;
+    if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(this.local.config.flushMessages)) this.flush();
+    return lastOffset;
+  }
+
+  /** Kafka `UnifiedLog.endOffsetForEpoch` (the leader-epoch cache's endOffsetFor at this log end offset). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
+    return this.epochCache.endOffsetFor(epoch, this.local.nextOffset);
+  }
+
+  /**
+   * Kafka `maybeAssignEpochStartOffset`: a new leader records its epoch at its log end offset before writing, so
+   * that followers with entries from a later epoch than any in this log truncate correctly (KIP-279).
+   */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    this.checkUsable();
+    this.io(() => this.epochCache.assign(epoch, startOffset));
+  }
+
   /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */
   private checkRecompressedSizes(batches: readonly RecordBatch[]): void {
     for (const b of batches) {
@@ -466,29 +543,35 @@ export class Log {
     const active = this.activeSegment;
     const seg = this.local.roll(newOffset);
     if (seg === active) return active;
-    this.takeProducerSnapshot(newOffset, false);
-    // As Kafka's scheduled "flush-log" after a roll: the rolled segment(s) become durable in the background and
-    // the recovery point moves to the new segment (so a crash recovers only from here). Failures are reported
-    // through hooks.onIoError inside flushAsync.
+    const snapshot = this.takeProducerSnapshot(newOffset, false);
+    if (snapshot !== null) this.local.addUnflushedFile(snapshot);
+    // As Kafka's scheduled "flush-log" after a roll: the producer snapshot and the rolled segment(s) (their data and
+    // what the roll wrote: final time-index entry, trimmed indexes) become durable in the background, then the
+    // recovery point moves to the new segment (so a crash recovers only from here). The rolled segment is flushed
+    // even when the recovery point is already past it (flush.messages=1), and a synchronous flush in between
+    // (the next append's) includes it. Failures are reported through hooks.onIoError inside flushAsync.
     this.flushAsync(newOffset).catch(() => {});
     return seg;
   }
 
-  private takeProducerSnapshot(offset: bigint, sync: boolean): void {
-    if (offset <= this.lastSnapOffset) return;
-    writeProducerSnapshot(this.local.dir, offset, this.producerState().snapshotEntries(), sync);
+  /** Write the producer snapshot at `offset` unless one at or past it exists; returns its file, or null. */
+  private takeProducerSnapshot(offset: bigint, sync: boolean): string | null {
+    if (offset <= this.lastSnapOffset) return null;
+    const file = writeProducerSnapshot(this.local.dir, offset, this.producerState().snapshotEntries(), sync);
     this.lastSnapOffset = offset;
+    return file;
   }
 
   // -------------------------------------------------------------------------------------------- flush
 
   /**
-   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), the partition dir if
-   * segments were created, then move the recovery point (Kafka `flush`).
+   * fsync every segment holding offsets in [recoveryPoint, upToOffset) (default: the LEO), what rolls wrote and
+   * did not fsync yet (rolled segments, producer snapshots), the partition dir if segments were created, then move
+   * the recovery point (Kafka `flush`).
    */
   flush(upToOffset: bigint = this.local.nextOffset): void {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
-    if (target <= this.local.recoveryPoint) return;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.io(() => this.local.flush(target));
     if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
     this.local.lastFlushTime = this.now();
@@ -497,13 +580,10 @@ export class Log {
   /** {@link flush} with the fsyncs on the libuv thread pool. */
   async flushAsync(upToOffset: bigint = this.local.nextOffset): Promise<void> {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
-    if (target <= this.local.recoveryPoint) return;
+    if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.checkUsable();
-    const segs = this.local.segmentsToFlush(target);
-    const needDir = this.local.dirNeedsFlush;
-    this.local.dirNeedsFlush = false;
     try {
-      await this.local.flushAsync(segs, needDir);
+      await this.local.flushAsync(target);
     } catch (e) {
       if (this.closed || this.failed) return;
       throw this.ioFailure(e);

@@ -162,6 +162,22 @@ export abstract class AbstractIndex {
     return this.mem;
   }
 
+  /** Slot `slot` as stored in the file (one positional read; the in-memory copy is not loaded). */
+  protected readSlot(slot: number): Buffer {
+    const buf = Buffer.alloc(this.entrySize);
+    if (this.mem !== null) {
+      this.mem.copy(buf, 0, slot * this.entrySize, (slot + 1) * this.entrySize);
+      return buf;
+    }
+    let off = 0;
+    while (off < this.entrySize) {
+      const n = fs.readSync(this.handle, buf, off, this.entrySize - off, slot * this.entrySize + off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf;
+  }
+
   /** Entries from this slot on are in memory only (bulk mode); null when the file is up to date. */
   private pendingFrom: number | null = null;
   private bulk = false;
@@ -421,6 +437,29 @@ export class OffsetIndex extends AbstractIndex {
     const slot = this.largestLowerBoundSlot(rel, this.relAt);
     const newEntries = slot < 0 ? 0 : this.relAt(slot) === rel ? slot : slot + 1;
     this.truncateToEntries(newEntries);
+  }
+
+  /**
+   * The tail check the loader runs after an unclean shutdown on segments it does not recover (below the recovery
+   * point), where Kafka 3.7 trusts the index: an index whose trim or entries were lost in a power cut ends in
+   * zero slots (preallocated length) or in entries that are not increasing. Reads the last two slots only.
+   * Throws {@link CorruptIndexError} (→ the segment is recovered, its indexes rebuilt).
+   */
+  tailSanityCheck(logSize: number): void {
+    const n = this._entries;
+    if (n === 0) return;
+    const last = this.readSlot(n - 1);
+    const rel = last.readInt32BE(0);
+    const pos = last.readInt32BE(4);
+    if (pos <= 0 || pos >= logSize || rel < 0) {
+      throw new CorruptIndexError(`Corrupt index found, index file (${this.file}) ends in the entry (${rel}, ${pos}), which points outside the ${logSize} bytes of its log (a zero slot of a preallocated index not trimmed).`);
+    }
+    if (n >= 2) {
+      const prev = this.readSlot(n - 2);
+      if (rel <= prev.readInt32BE(0) || pos <= prev.readInt32BE(4)) {
+        throw new CorruptIndexError(`Corrupt index found, index file (${this.file}): the last entry (${rel}, ${pos}) does not follow the one before (${prev.readInt32BE(0)}, ${prev.readInt32BE(4)}).`);
+      }
+    }
   }
 
   /** Kafka `sanityCheck` (not run by log loading): length multiple of 8 and last offset ≥ base. */

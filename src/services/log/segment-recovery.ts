@@ -99,7 +99,8 @@ export function removeTempFilesAndCompleteSwaps(dir: string, segmentOptions: Log
     const file = path.join(dir, name);
     if (!isExistingFile(file)) continue; // may be gone: a `.log.swap` seen earlier removes its segment's indexes
     const parsed = parseSegmentFileName(name);
-    if (name.endsWith(DELETED_FILE_SUFFIX)) {
+    if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith('.tmp')) {
+      // `.tmp`: an atomic write (leader-epoch-checkpoint, partition.metadata) cut before its rename
       log?.(`Deleting stray temporary file ${file}`);
       unlinkIfExists(file);
     } else if (name.endsWith(CLEANED_FILE_SUFFIX)) {
@@ -281,6 +282,9 @@ function loadSegmentsOnce(options: LoadSegmentsOptions): LoadedSegments {
       segments.push(segment);
       try {
         segment.sanityCheck(timeIndexFileNewlyCreated);
+        // Unlike Kafka 3.7, an unclean shutdown does not make us trust indexes below the recovery point: a power
+        // cut can undo their trim at the roll or their last entries (issue 12).
+        if (!hadCleanShutdown && !recoveredLater(baseOffset)) segment.indexTailSanityCheck();
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           log?.(`Could not find offset index file corresponding to log file ${segment.logFile}, recovering segment and rebuilding index files...`);

@@ -107,6 +107,31 @@ export class TimeIndex extends AbstractIndex {
     return changed;
   }
 
+  /**
+   * Tail check after an unclean shutdown (see `OffsetIndex.tailSanityCheck`): timestamps strictly increase and
+   * offsets do not decrease from entry to entry, and the last timestamp is not below the first (Kafka's check), so
+   * an untrimmed time index ending in zero slots (last timestamp 0: "ancient" to time retention) is rebuilt.
+   */
+  tailSanityCheck(): void {
+    const n = this.entries;
+    if (n === 0) return;
+    const at = (slot: number): { ts: number; rel: number } => {
+      const b = this.readSlot(slot);
+      return { ts: b.readInt32BE(0) * 4294967296 + b.readUInt32BE(4), rel: b.readInt32BE(8) };
+    };
+    const last = at(n - 1);
+    const first = n > 1 ? at(0) : last;
+    if (last.ts < first.ts || last.rel < 0) {
+      throw new CorruptIndexError(`Corrupt time index found, time index file (${this.file}) ends in (${last.ts}, ${last.rel}), below its first entry (${first.ts}, ${first.rel}).`);
+    }
+    if (n >= 2) {
+      const prev = at(n - 2);
+      if (last.ts <= prev.ts || last.rel < prev.rel) {
+        throw new CorruptIndexError(`Corrupt time index found, time index file (${this.file}): the last entry (${last.ts}, ${last.rel}) does not follow the one before (${prev.ts}, ${prev.rel}).`);
+      }
+    }
+  }
+
   /** Kafka `sanityCheck` (not run by log loading). */
   sanityCheck(): void {
     if (this.entries !== 0) {

@@ -1,10 +1,13 @@
 /**
  * Kafka's SocketServer: one acceptor per listener, connections with framing and ordering
  * (connection.ts). Binding and closing are async steps the socket-server machine invokes.
+ * Listener sockets take socket.listen.backlog.size and socket.receive.buffer.bytes, accepted
+ * ones socket.send.buffer.bytes (socket-buffers.ts), as Kafka's Acceptor does.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../logger.js';
 import { Connection, InFlightBudget, type RequestHandler } from './connection.js';
+import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -13,7 +16,12 @@ export interface SocketServerOptions {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   queuedMaxRequests: number;
+  /** socket.listen.backlog.size (Kafka's default 50); the kernel caps it at net.core.somaxconn. */
   listenBacklog?: number;
+  /** socket.send.buffer.bytes for accepted sockets; -1 (default here) keeps the OS default. */
+  sendBufferBytes?: number;
+  /** socket.receive.buffer.bytes for the listening socket, inherited by accepted ones; -1 keeps the OS default. */
+  receiveBufferBytes?: number;
   handler: RequestHandler;
   log: Logger;
 }
@@ -40,8 +48,15 @@ export class SocketServer {
 
   /** Binds every listener; an empty host binds all interfaces (as Kafka does). */
   async bind(): Promise<BoundListener[]> {
+    const sendBuffer = this.opts.sendBufferBytes ?? -1;
+    const receiveBuffer = this.opts.receiveBufferBytes ?? -1;
+    const unsupported = sendBuffer === -1 && receiveBuffer === -1 ? null : socketBufferSupport();
+    if (unsupported) {
+      this.opts.log.warn({ sendBufferBytes: sendBuffer, receiveBufferBytes: receiveBuffer },
+        `socket.send.buffer.bytes / socket.receive.buffer.bytes not applied (OS defaults kept): ${unsupported}`);
+    }
     for (const l of this.opts.listeners) {
-      const server = createServer((socket) => this.accept(l, socket));
+      const server = createServer((socket) => { this.configureAccepted(socket, sendBuffer); this.accept(l, socket); });
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -53,10 +68,27 @@ export class SocketServer {
       }
       server.on('error', (e) => this.opts.log.error({ listener: l.listenerName, err: e.message }, 'Listener error'));
       this.servers.push(server);
+      if (!unsupported && receiveBuffer !== -1) {
+        try {
+          setSocketBuffer(server, SO_RCVBUF, receiveBuffer);
+        } catch (e) {
+          this.opts.log.warn({ listener: l.listenerName, err: (e as Error).message }, `Cannot set socket.receive.buffer.bytes=${receiveBuffer} on listener ${l.listenerName}`);
+        }
+      }
       const address = server.address();
       this.bound.push({ ...l, boundPort: typeof address === 'object' && address ? address.port : l.port });
     }
     return this.bound;
+  }
+
+  /** Acceptor.configureAcceptedSocketChannel: the send buffer (a failure is logged, the connection kept). */
+  private configureAccepted(socket: Socket, sendBuffer: number): void {
+    if (sendBuffer === -1) return;
+    try {
+      setSocketBuffer(socket, SO_SNDBUF, sendBuffer);
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message }, `Cannot set socket.send.buffer.bytes=${sendBuffer} on an accepted connection`);
+    }
   }
 
   enableRequestProcessing(): void {

@@ -41,8 +41,21 @@ export interface PartitionLog {
   legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[];
 }
 
+/**
+ * The leader side of a hosted partition (the replication Partition): what Produce, Fetch and OffsetsForLeaderEpoch
+ * need beyond the log.
+ */
+export interface LeaderPartition {
+  /** The leader append: acks=-1 below the effective min ISR throws NotEnoughReplicasError (nothing written). */
+  appendRecordsToLeader(records: Buffer, requiredAcks: number): AppendResult;
+  /** A follower's Fetch (its LEO = fetchOffset); false when `replicaId` is not a follower of this partition. */
+  updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
+  /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
+}
+
 export type PartitionLookup =
-  | { kind: 'leader'; log: PartitionLog; leaderEpoch: number }
+  | { kind: 'leader'; log: PartitionLog; leaderEpoch: number; partition: LeaderPartition }
   | { kind: 'unknown' }            // no such topic-partition in the metadata → UNKNOWN_TOPIC_OR_PARTITION
   | { kind: 'notLeader' }          // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER
   | { kind: 'offline' };           // its log dir is offline → KAFKA_STORAGE_ERROR
@@ -51,6 +64,12 @@ export interface ReplicaView {
   partition(topic: string, partition: number): PartitionLookup;
   /** Resolves when any of these partitions got new data, or after timeoutMs (Fetch long polling). */
   waitForData(partitions: Array<{ topic: string; partition: number }>, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * acks=-1 (Kafka's DelayedProduce): resolves, per item, NONE once every ISR member has the records up to
+   * `requiredOffset` (the HW reached it), NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the min ISR
+   * meanwhile, NOT_LEADER_OR_FOLLOWER if leadership moved, REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  waitForReplication(items: Array<{ topic: string; partition: number; requiredOffset: bigint }>, timeoutMs: number): Promise<number[]>;
 }
 
 export interface CreateTopicRequest { name: string; numPartitions: number; replicationFactor: number; assignments?: Map<number, number[]>; configs: Record<string, string> }

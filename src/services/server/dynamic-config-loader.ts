@@ -7,7 +7,9 @@ import type { KafkaConfig } from '../../config/kafka-config.js';
 
 export interface DynamicConfigLoad {
   config: KafkaConfig;
+  /** Entries not applied, and applied entries Rafka does not act on: each reported once. */
   ignored: IgnoredDynamicConfig[];
+  unimplemented: IgnoredDynamicConfig[];
   clusterDefault: Record<string, string>;
   perBroker: Record<string, string>;
   changed: string[];
@@ -15,9 +17,9 @@ export interface DynamicConfigLoad {
 
 export async function loadDynamicBrokerConfig(zk: ZkSession, brokerId: number, staticProps: Record<string, string>, previous?: KafkaConfig): Promise<DynamicConfigLoad> {
   const { clusterDefault, perBroker } = await getBrokerDynamicConfigs(zk, brokerId);
-  const { config, ignored } = buildEffectiveConfig(staticProps, clusterDefault, perBroker, { brokerId });
-  ignoredBehind.set(config, new Set(ignored.map(ignoredEntryId)));
-  return { config, ignored, clusterDefault, perBroker, changed: previous ? changedKeys(previous, config) : [] };
+  const { config, ignored, unimplemented } = buildEffectiveConfig(staticProps, clusterDefault, perBroker, { brokerId });
+  ignoredBehind.set(config, new Set([...ignored, ...unimplemented].map(ignoredEntryId)));
+  return { config, ignored, unimplemented, clusterDefault, perBroker, changed: previous ? changedKeys(previous, config) : [] };
 }
 
 /** The ignored entries of the load that built a config: a later load reports only entries new since then. */
@@ -28,17 +30,19 @@ export const ignoredEntriesBehind = (config: KafkaConfig): ReadonlySet<string> =
 export const ignoredEntryId = (i: IgnoredDynamicConfig): string => `${i.entity}\0${i.key}\0${i.value}`;
 
 /**
- * One warning per ignored /config/brokers entry (key, value, znode, reason), skipping those in `reported` (already
- * warned about by an earlier load). Returns the ids of this load's ignored entries: the next load's `reported`.
+ * One warning per /config/brokers entry not applied or without effect (key, value, znode, reason), skipping those in
+ * `reported` (already warned about by an earlier load). Returns the ids of this load's entries: the next `reported`.
  */
-export function reportIgnoredDynamicConfigs(log: Logger, ignored: readonly IgnoredDynamicConfig[], reported: ReadonlySet<string> = new Set()): Set<string> {
+export function reportIgnoredDynamicConfigs(log: Logger, load: Pick<DynamicConfigLoad, 'ignored' | 'unimplemented'>, reported: ReadonlySet<string> = new Set()): Set<string> {
   const ids = new Set<string>();
-  for (const i of ignored) {
-    const id = ignoredEntryId(i);
-    ids.add(id);
-    if (reported.has(id)) continue;
-    const znode = `/config/brokers/${i.entity}`;
-    log.warn({ key: i.key, value: i.value, znode, reason: i.reason }, `Ignoring dynamic broker config ${i.key}=${i.value} in ${znode}: ${i.reason}`);
+  for (const [list, what] of [[load.ignored, 'Ignoring'], [load.unimplemented, 'No effect of']] as const) {
+    for (const i of list) {
+      const id = ignoredEntryId(i);
+      ids.add(id);
+      if (reported.has(id)) continue;
+      const znode = `/config/brokers/${i.entity}`;
+      log.warn({ key: i.key, value: i.value, znode, reason: i.reason }, `${what} dynamic broker config ${i.key}=${i.value} in ${znode}: ${i.reason}`);
+    }
   }
   return ids;
 }

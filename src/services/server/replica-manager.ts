@@ -1,38 +1,124 @@
 /**
- * ReplicaManager for a ZooKeeper-mode broker: hosts the partitions the controller's LeaderAndIsr requests assign
- * to it (creating their logs), serves appends and reads where it leads, drops partitions on StopReplica, applies
- * UpdateMetadata to the MetadataCache, and wakes long-polling fetches. Requests from an older controller epoch
- * are refused (STALE_CONTROLLER_EPOCH), as Kafka's replicaStateChangeLock section does.
+ * ReplicaManager for a ZooKeeper-mode broker (Kafka's `kafka.server.ReplicaManager`): hosts a {@link Partition} for
+ * each replica the controller's LeaderAndIsr assigns to it (creating its log, its high watermark read from
+ * `replication-offset-checkpoint`), makes it leader or follower (`makeLeaders` / `makeFollowers`: a follower's
+ * fetcher is (re)started at each new leader epoch through {@link ReplicaFetcherControl}), drops partitions on
+ * StopReplica, applies UpdateMetadata to the MetadataCache, owns the produce and fetch purgatories (DelayedProduce
+ * for acks=-1, DelayedFetch wake-ups on appends and high-watermark moves), the isr-expiration task (every
+ * replica.lag.time.max.ms / 2) and the high-watermark checkpoint task. Requests from an older controller epoch are
+ * refused (STALE_CONTROLLER_EPOCH), as Kafka's replicaStateChangeLock section does.
  *
- * A follower only creates its log: replication (fetching from the leader) does not exist yet, so a follower
- * answers produce/fetch with NOT_LEADER_OR_FOLLOWER and its log stays empty.
+ * Differs from Kafka: one event loop, no locks; no alter-log-dirs fetcher; the follower's initial fetch offset
+ * follows Kafka's `initialFetchOffset` (LEO when IBP ≥ 2.7-IV1 and the epoch cache is not empty, else the HW).
  */
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { KafkaConfig } from '../../config/kafka-config.js';
+import { metadataVersionOrdinal } from '../../config/metadata-version.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { Log } from '../log/log.js';
 import {
   EPOCH_DURING_DELETE, NO_EPOCH,
-  type LeaderAndIsrControl, type StopReplicaControl, type UpdateMetadataControl,
+  type LeaderAndIsrControl, type LeaderAndIsrPartition, type StopReplicaControl, type UpdateMetadataControl,
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
+import { Partition } from '../replication/partition.js';
+import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
+import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
+import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
+import { HighWatermarkCheckpoints } from '../replication/high-watermark-checkpoint.js';
+import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
+import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
-/** A partition this broker holds a replica of; `log` null = its log dir is offline (Kafka's HostedPartition.Offline). */
-interface HostedPartition { topic: string; partition: number; topicId: string | null; leader: number; leaderEpoch: number; log: PartitionLog | null }
+/** A partition this broker holds a replica of; `partition` null = its log dir is offline (Kafka's HostedPartition.Offline). */
+interface HostedPartition {
+  topic: string; partition: number; topicId: string | null; leaderEpoch: number;
+  replica: Partition | null;
+  /** The PartitionLog the handlers see (the Log, with appends through the Partition). */
+  view: (PartitionLog & { readAsync: Log['readAsync'] }) | null;
+}
 
 export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
 export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
 
-export class ReplicaManager implements ReplicaView {
+export interface ReplicaManagerOptions {
+  config?: () => KafkaConfig;
+  /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP). */
+  alterPartitionManager?: AlterPartitionManager;
+  /** The follower side (absent: followers only hold their log). */
+  fetchers?: ReplicaFetcherControl;
+  now?: () => number;
+}
+
+export class ReplicaManager implements ReplicaView, FollowerPartitions {
   /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
   private controllerEpoch = 0;
   private readonly hosted = new Map<string, HostedPartition>();
-  private readonly dataWaiters = new Map<string, Set<() => void>>();
+  private readonly delayedProduce: DelayedProducePurgatory;
+  private readonly delayedFetch = new DelayedFetchPurgatory();
+  private readonly hwCheckpoints: HighWatermarkCheckpoints;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private fetchers: ReplicaFetcherControl | undefined;
 
-  constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger) {}
+  constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
+    private readonly opts: ReplicaManagerOptions = {}) {
+    this.hwCheckpoints = new HighWatermarkCheckpoints(log);
+    this.fetchers = opts.fetchers;
+    this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
+      const h = this.hosted.get(k);
+      if (!h?.replica) return { done: true, errorCode: h ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      return h.replica.checkEnoughReplicasReachOffset(requiredOffset);
+    });
+  }
+
+  private get now(): number { return (this.opts.now ?? Date.now)(); }
+  /** replica.lag.time.max.ms (Kafka's default without a config: handler tests). */
+  private replicaLagTimeMaxMs(): number {
+    return this.opts.config ? Number(this.opts.config().getLong('replica.lag.time.max.ms')) : 30_000;
+  }
+
+  /** The fetcher manager, once it exists (the majordomo starts it after the ReplicaManager). */
+  setFetchers(f: ReplicaFetcherControl): void { this.fetchers = f; }
+
+  /**
+   * Kafka's ReplicaManager.startup: the isr-expiration task (every replica.lag.time.max.ms / 2) and the
+   * high-watermark checkpoint task (replica.high.watermark.checkpoint.interval.ms).
+   */
+  startup(): void {
+    const lag = this.replicaLagTimeMaxMs();
+    const hwInterval = this.opts.config ? Number(this.opts.config().getLong('replica.high.watermark.checkpoint.interval.ms')) : 5_000;
+    this.timers.push(setInterval(() => this.maybeShrinkIsr(), Math.max(1, Math.floor(lag / 2))));
+    this.timers.push(setInterval(() => this.checkpointHighWatermarks(), Math.max(1, hwInterval)));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Kafka's ReplicaManager.shutdown(checkpointHW = true): stop the tasks and write the HW checkpoint once more. */
+  shutdown(): void {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    this.fetchers?.removeFetcherForPartitions([...this.hosted.values()].map((h) => ({ topic: h.topic, partition: h.partition })));
+    this.checkpointHighWatermarks();
+  }
+
+  /** Kafka's maybeShrinkIsr task: every partition this broker leads drops its lagging followers. */
+  maybeShrinkIsr(): void {
+    const now = this.now;
+    for (const h of this.hosted.values()) h.replica?.maybeShrinkIsr(now);
+  }
+
+  /** Kafka's checkpointHighWatermarks: one `replication-offset-checkpoint` per live log dir. */
+  checkpointHighWatermarks(): void {
+    if (!this.logs) return;
+    const entries: Array<{ logDir: string; topic: string; partition: number; highWatermark: bigint }> = [];
+    for (const h of this.hosted.values()) {
+      if (!h.replica) continue;
+      const l = this.logs.getLog(h.topic, h.partition);
+      if (l && !l.isOffline) entries.push({ logDir: l.logDir, topic: h.topic, partition: h.partition, highWatermark: l.highWatermark });
+    }
+    this.hwCheckpoints.write(entries, this.logs.liveLogDirs);
+  }
 
   /** A request from a controller older than the latest one seen is refused (logged with `message`). */
   private fromOldController(c: { controllerId: number; controllerEpoch: number }, message: string): boolean {
@@ -41,20 +127,24 @@ export class ReplicaManager implements ReplicaView {
     return true;
   }
 
-  /** ReplicaManager.becomeLeaderOrFollower: per partition, a higher leader epoch makes this broker leader or follower. */
+  /**
+   * ReplicaManager.becomeLeaderOrFollower: per partition, a higher leader epoch makes this broker leader
+   * (makeLeaders: its fetcher stops) or follower (makeFollowers: its fetcher restarts at the new epoch).
+   */
   becomeLeaderOrFollower(c: LeaderAndIsrControl): ControlResult {
     if (this.fromOldController(c, `Ignoring LeaderAndIsr request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`)) {
       return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
     }
     this.controllerEpoch = c.controllerEpoch;
     const partitionErrors: PartitionError[] = [];
-    let leaders = 0, followers = 0;
+    const toLeader: Array<{ h: HostedPartition; p: LeaderAndIsrPartition }> = [];
+    const toFollower: Array<{ h: HostedPartition; p: LeaderAndIsrPartition }> = [];
     for (const t of c.topics) {
       for (const p of t.partitions) {
         const k = key(t.topicName, p.partitionIndex);
         const current = this.hosted.get(k);
         const error = (errorCode: number) => partitionErrors.push({ topicName: t.topicName, topicId: t.topicId, partitionIndex: p.partitionIndex, errorCode });
-        if (current && current.log === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+        if (current && current.replica === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
         const currentEpoch = current?.leaderEpoch ?? -1;
         if (p.leaderEpoch < currentEpoch) { error(ErrorCode.STALE_CONTROLLER_EPOCH); continue; }
         if (p.leaderEpoch === currentEpoch) {
@@ -63,17 +153,102 @@ export class ReplicaManager implements ReplicaView {
           continue;
         }
         if (!p.replicas.includes(this.brokerId)) { error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION); continue; }
-        let log = current?.log ?? null;
-        if (!log) { const opened = this.openLog(t.topicName, p.partitionIndex, t.topicId, p.isNew); log = opened ? this.wrap(opened, k) : null; }
-        this.hosted.set(k, { topic: t.topicName, partition: p.partitionIndex, topicId: t.topicId ?? current?.topicId ?? null, leader: p.leader, leaderEpoch: p.leaderEpoch, log });
-        if (!log) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
-        if (p.leader === this.brokerId) leaders++; else followers++;
+        const h = current ?? this.createHosted(t.topicName, p.partitionIndex, t.topicId, p.isNew);
+        if (!current) this.hosted.set(k, h);
+        if (t.topicId !== null && h.topicId === null) this.assignTopicId(h, t.topicId);
+        if (!h.replica) { h.leaderEpoch = p.leaderEpoch; error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+        (p.leader === this.brokerId ? toLeader : toFollower).push({ h, p });
         error(ErrorCode.NONE);
       }
     }
-    this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders, followers, partitions: partitionErrors.length },
-      `Handled LeaderAndIsr request from controller ${c.controllerId}: ${leaders} become-leader and ${followers} become-follower partitions`);
+    this.makeLeaders(toLeader);
+    this.makeFollowers(toFollower, c);
+    this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders: toLeader.length, followers: toFollower.length, partitions: partitionErrors.length },
+      `Handled LeaderAndIsr request from controller ${c.controllerId}: ${toLeader.length} become-leader and ${toFollower.length} become-follower partitions`);
     return { errorCode: ErrorCode.NONE, partitionErrors };
+  }
+
+  /** Kafka's makeLeaders: stop fetching these partitions, then make each leader. */
+  private makeLeaders(list: Array<{ h: HostedPartition; p: LeaderAndIsrPartition }>): void {
+    if (list.length === 0) return;
+    this.fetchers?.removeFetcherForPartitions(list.map(({ h }) => ({ topic: h.topic, partition: h.partition })));
+    for (const { h, p } of list) {
+      h.replica!.makeLeader(p);
+      h.leaderEpoch = p.leaderEpoch;
+      this.completeDelayedRequests(key(h.topic, h.partition));
+    }
+  }
+
+  /**
+   * Kafka's makeFollowers: each partition becomes follower; those at a new leader epoch have their fetcher removed
+   * and added again from `initialFetchOffset` (the fetcher truncates as the leader's answers say).
+   */
+  private makeFollowers(list: Array<{ h: HostedPartition; p: LeaderAndIsrPartition }>, c: LeaderAndIsrControl): void {
+    if (list.length === 0) return;
+    const restart: Array<{ h: HostedPartition; p: LeaderAndIsrPartition }> = [];
+    for (const { h, p } of list) {
+      if (h.replica!.makeFollower(p)) restart.push({ h, p });
+      h.leaderEpoch = p.leaderEpoch;
+      this.completeDelayedRequests(key(h.topic, h.partition));
+    }
+    if (restart.length === 0 || !this.fetchers) return;
+    this.fetchers.removeFetcherForPartitions(restart.map(({ h }) => ({ topic: h.topic, partition: h.partition })));
+    const add: InitialFetchState[] = [];
+    for (const { h, p } of restart) {
+      const leader = this.leaderEndpoint(p.leader, c);
+      if (!leader) {
+        this.log.warn({ topicPartition: key(h.topic, h.partition), leader: p.leader }, `Leader ${p.leader} of ${key(h.topic, h.partition)} is not alive; not fetching until the next LeaderAndIsr`);
+        continue;
+      }
+      const l = this.logs?.getLog(h.topic, h.partition);
+      if (!l) continue;
+      add.push({ topic: h.topic, partition: h.partition, topicId: h.topicId, leader, currentLeaderEpoch: p.leaderEpoch, initOffset: this.initialFetchOffset(l) });
+    }
+    if (add.length > 0) this.fetchers.addFetcherForPartitions(add);
+  }
+
+  /** Kafka's initialFetchOffset: the LEO when truncation happens on fetch (IBP ≥ 2.7-IV1) and the log has epochs, else the HW. */
+  private initialFetchOffset(l: Log): bigint {
+    let ibp = '3.7-IV4';
+    try { if (this.opts.config) ibp = this.opts.config().getString('inter.broker.protocol.version') ?? ibp; } catch { /* default */ }
+    return metadataVersionOrdinal(ibp) >= metadataVersionOrdinal('2.7-IV1') && l.latestEpoch >= 0 ? l.logEndOffset : l.highWatermark;
+  }
+
+  /** The leader's inter-broker endpoint: LeaderAndIsr's live leaders, else the metadata's live brokers. */
+  private leaderEndpoint(leader: number, c: LeaderAndIsrControl): LeaderEndpoint | null {
+    const live = c.liveLeaders.find((l) => l.brokerId === leader);
+    if (live) return { brokerId: leader, host: live.hostName || 'localhost', port: live.port };
+    let listener = 'PLAINTEXT';
+    try { if (this.opts.config) listener = this.opts.config().interBrokerListenerName; } catch { /* default */ }
+    const ep = this.metadata.brokers().find((b) => b.id === leader)?.endpoints.find((e) => e.listenerName === listener);
+    return ep ? { brokerId: leader, host: ep.host || 'localhost', port: ep.port } : null;
+  }
+
+  private createHosted(topic: string, partition: number, topicId: string | null, isNew: boolean): HostedPartition {
+    const k = key(topic, partition);
+    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null };
+    const log = this.openLog(topic, partition, topicId, isNew);
+    if (!log) return h;
+    // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log
+    log.updateHighWatermark(this.hwCheckpoints.fetch(log.logDir, topic, partition) ?? 0n);
+    h.replica = new Partition(topic, partition, topicId, log, {
+      brokerId: this.brokerId,
+      ...(this.opts.alterPartitionManager ? { alterPartitionManager: this.opts.alterPartitionManager } : {}),
+      replicaLagTimeMaxMs: () => this.replicaLagTimeMaxMs(),
+      isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),
+      log: this.log,
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      onHighWatermarkIncreased: () => this.completeDelayedRequests(k),
+      onIsrChanged: () => this.delayedProduce.checkAndComplete(k),
+    });
+    h.view = this.wrap(log, h.replica, k);
+    return h;
+  }
+
+  /** Kafka's completeDelayedFetchOrProduceRequests / tryCompleteDelayedRequests for one partition. */
+  private completeDelayedRequests(k: string): void {
+    this.delayedProduce.checkAndComplete(k);
+    this.delayedFetch.checkAndComplete(k);
   }
 
   /** ReplicaManager.maybeUpdateMetadataCache: an old controller's UpdateMetadata is refused (Kafka: ControllerMovedException). */
@@ -94,25 +269,34 @@ export class ReplicaManager implements ReplicaView {
     for (const t of topics) this.logs?.forgetTopicConfig(t);
   }
 
-  /** ReplicaManager.stopReplicas: stop hosting (and with deletePartition delete the log of) each partition. */
+  /** ReplicaManager.stopReplicas: stop fetching and hosting (and with deletePartition delete the log of) each partition. */
   stopReplicas(c: StopReplicaControl): ControlResult {
     if (this.fromOldController(c, `Ignoring StopReplica request from controller ${c.controllerId}: its controller epoch ${c.controllerEpoch} is old`)) {
       return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] };
     }
     this.controllerEpoch = c.controllerEpoch;
     const partitionErrors: PartitionError[] = [];
+    const stopped: Array<{ topic: string; partition: number }> = [];
     for (const p of c.partitions) {
       const k = key(p.topicName, p.partitionIndex);
       const current = this.hosted.get(k);
       const error = (errorCode: number) => partitionErrors.push({ topicName: p.topicName, topicId: null, partitionIndex: p.partitionIndex, errorCode });
-      if (current && current.log === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+      if (current && current.replica === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
       const epochOk = p.leaderEpoch === EPOCH_DURING_DELETE || p.leaderEpoch === NO_EPOCH || p.leaderEpoch >= (current?.leaderEpoch ?? -1);
       if (current && !epochOk) { error(ErrorCode.FENCED_LEADER_EPOCH); continue; }
+      stopped.push({ topic: p.topicName, partition: p.partitionIndex });
+    }
+    // Kafka's stopPartitions: the fetchers first, so that nothing appends to a log being deleted
+    if (stopped.length > 0) this.fetchers?.removeFetcherForPartitions(stopped);
+    const deleteOf = new Map(c.partitions.map((p) => [key(p.topicName, p.partitionIndex), p.deletePartition]));
+    for (const s of stopped) {
+      const k = key(s.topic, s.partition);
+      const error = (errorCode: number) => partitionErrors.push({ topicName: s.topic, topicId: null, partitionIndex: s.partition, errorCode });
       this.hosted.delete(k);
-      this.wakeFetchers(k);
-      if (p.deletePartition) {
+      this.completeDelayedRequests(k);
+      if (deleteOf.get(k)) {
         try {
-          this.logs?.deleteLog(p.topicName, p.partitionIndex);
+          this.logs?.deleteLog(s.topic, s.partition);
         } catch (e) {
           this.log.error({ topicPartition: k, err: (e as Error).message }, 'Deleting the log on StopReplica failed');
           error(ErrorCode.KAFKA_STORAGE_ERROR);
@@ -139,24 +323,20 @@ export class ReplicaManager implements ReplicaView {
 
   private assignTopicId(h: HostedPartition, topicId: string): void {
     h.topicId = topicId;
+    if (h.replica) h.replica.topicId = topicId;
     try { this.logs?.getLog(h.topic, h.partition)?.assignTopicId(topicId); } catch (e) {
       this.log.error({ topicPartition: key(h.topic, h.partition), err: (e as Error).message }, 'Could not assign the topic id');
     }
   }
 
-  private wakeFetchers(k: string): void {
-    const ws = this.dataWaiters.get(k);
-    if (ws) { this.dataWaiters.delete(k); ws.forEach((w) => w()); }
-  }
-
-  /** Appends wake the fetches waiting on that partition. */
-  private wrap(log: Log, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
+  /** The log as handlers see it: appends go through the Partition (min ISR, HW), and wake the fetches waiting on it. */
+  private wrap(log: Log, partition: Partition, k: string): PartitionLog & { readAsync: Log['readAsync'] } {
     return {
       get config() { return log.config; },
       get logStartOffset() { return log.logStartOffset; },
       get logEndOffset() { return log.logEndOffset; },
       get highWatermark() { return log.highWatermark; },
-      appendAsLeader: (records: Buffer, leaderEpoch: number): AppendResult => { const r = log.appendAsLeader(records, leaderEpoch); this.wakeFetchers(k); return r; },
+      appendAsLeader: (records: Buffer): AppendResult => this.appendToLeader(partition, k, records, 1),
       read: (start, max, opts) => log.read(start, max, opts),
       readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
@@ -164,23 +344,55 @@ export class ReplicaManager implements ReplicaView {
     };
   }
 
+  private appendToLeader(partition: Partition, k: string, records: Buffer, requiredAcks: number): AppendResult {
+    const r = partition.appendRecordsToLeader(records, requiredAcks);
+    // followers long-polling at the old log end wake (consumers only once the HW moves: onHighWatermarkIncreased)
+    this.delayedFetch.checkAndComplete(k);
+    return r;
+  }
+
   /** Kafka's getPartitionOrError: a hosted replica answers for itself; otherwise the metadata tells unknown from led elsewhere. */
   partition(topic: string, partition: number): PartitionLookup {
-    const h = this.hosted.get(key(topic, partition));
+    const k = key(topic, partition);
+    const h = this.hosted.get(k);
     if (!h) return this.metadata.topic(topic)?.partitions.some((p) => p.partition === partition) ? { kind: 'notLeader' } : { kind: 'unknown' };
-    if (!h.log) return { kind: 'offline' };
-    if (h.leader !== this.brokerId) return { kind: 'notLeader' };
+    if (!h.replica || !h.view) return { kind: 'offline' };
+    if (!h.replica.isLeader) return { kind: 'notLeader' };
     if (!this.logs?.getLog(topic, partition)) return { kind: 'offline' }; // its dir failed since
-    return { kind: 'leader', log: h.log, leaderEpoch: h.leaderEpoch };
+    const replica = h.replica;
+    return {
+      kind: 'leader', log: h.view, leaderEpoch: replica.leaderEpoch,
+      partition: {
+        appendRecordsToLeader: (records, requiredAcks) => this.appendToLeader(replica, k, records, requiredAcks),
+        updateFollowerFetchState: (replicaId, fetchOffset, startOffset, leaderEnd) => replica.updateFollowerFetchState(replicaId, fetchOffset, startOffset, leaderEnd, this.now),
+        lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
+      },
+    };
+  }
+
+  /** The hosted Partition (leader or follower), for the fetchers and tests. */
+  hostedPartition(topic: string, partition: number): Partition | undefined {
+    return this.hosted.get(key(topic, partition))?.replica ?? undefined;
   }
 
   waitForData(partitions: Array<{ topic: string; partition: number }>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const keys = partitions.map((p) => key(p.topic, p.partition));
-      const done = () => { clearTimeout(timer); for (const k of keys) this.dataWaiters.get(k)?.delete(done); signal?.removeEventListener('abort', done); resolve(); };
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
-      for (const k of keys) { let s = this.dataWaiters.get(k); if (!s) this.dataWaiters.set(k, (s = new Set())); s.add(done); }
-      signal?.addEventListener('abort', done);
-    });
+    return this.delayedFetch.watch(partitions.map((p) => key(p.topic, p.partition)), timeoutMs, signal);
+  }
+
+  waitForReplication(items: Array<{ topic: string; partition: number; requiredOffset: bigint }>, timeoutMs: number): Promise<number[]> {
+    return this.delayedProduce.tryCompleteElseWatch(items.map((i) => ({ key: key(i.topic, i.partition), requiredOffset: i.requiredOffset })), timeoutMs);
+  }
+
+  /** FollowerPartitions for the fetchers: the log of a partition this broker follows (null once it leads or stopped hosting it). */
+  followerLog(topic: string, partition: number): FollowerLog | null {
+    const h = this.hosted.get(key(topic, partition));
+    if (!h?.replica || h.replica.isLeader) return null;
+    const l = this.logs?.getLog(topic, partition);
+    return l && !l.isOffline ? l : null;
+  }
+
+  /** A follower's append or HW move: fetches waiting on it (fetch from follower, tests) re-read. */
+  onFollowerProgress(topic: string, partition: number): void {
+    this.delayedFetch.checkAndComplete(key(topic, partition));
   }
 }

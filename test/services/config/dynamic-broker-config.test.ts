@@ -109,6 +109,9 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
       { 'sasl.kerberos.min.time.before.relogin': '58000', 'leader.replication.throttled.rate': '100', 'listener.name.plaintext.sasl.kerberos.service.name': 'kafka' });
     expect(config.getInt('num.io.threads')).toBe(6);
     expect(config.originals['custom.thing']).toBeUndefined();
+    // num.io.threads is in the table but marked not implemented: applied (DescribeConfigs shows it) and reported
+    expect(buildEffectiveConfig(STATIC, { 'num.io.threads': '6' }, {}).unimplemented).toEqual([
+      { entity: DEFAULT_ENTITY, key: 'num.io.threads', value: '6', reason: 'accepted as Kafka does, but Rafka does not implement it: no effect' }]);
     expect(ignored.map((i) => [i.entity, i.key, i.value, i.reason])).toEqual([
       [DEFAULT_ENTITY, 'custom.thing', 'x', 'not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)'],
       [DEFAULT_ENTITY, 'cleanup.policy', 'compact', 'not a broker config but a topic config (set it on the topic, /config/topics/<topic>)'],

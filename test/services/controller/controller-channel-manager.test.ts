@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { SocketServer } from '../../../src/services/network/socket-server.js';
 import type { RequestHandler } from '../../../src/services/network/connection.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
@@ -132,5 +134,28 @@ describe('ControllerChannelManager', () => {
     m.updateBrokers([]);
     expect(m.brokerIds()).toEqual([]);
     expect(m.queueSize(2)).toBe(0);
+  });
+
+  it('gives up on a request after request.timeout.ms (not controller.socket.timeout.ms) and resends it on a new connection', async () => {
+    // A broker that accepts connections and reads requests but never answers.
+    const accepted: Socket[] = [];
+    const silent = createServer((s) => { accepted.push(s); s.on('error', () => undefined); s.resume(); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => { accepted.forEach((s) => s.destroy()); return new Promise<void>((r) => silent.close(() => r())); });
+    const port = (silent.address() as AddressInfo).port;
+    const lines: Array<{ msg: string; err?: string }> = [];
+    const captured = pino({ level: 'warn' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb(); } }));
+    const m = new ControllerChannelManager({
+      controllerId: 1, listenerName: 'INTERNAL', interBrokerProtocolVersion: '3.8-IV0', log: captured, backoff: { initialMs: 20, maxMs: 20 },
+      socketTimeoutMs: 120_000, // were this the request timeout, no resend would come within the test's deadline
+      requestTimeoutMs: 300,
+    });
+    cleanups.push(() => m.close());
+    const info: BrokerInfo = { id: 2, rack: null, jmxPort: -1, timestamp: 0, features: {}, endpoints: [{ listenerName: 'INTERNAL', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }] };
+    m.updateBrokers([{ info, epoch: 10n }]);
+    m.send(2, { updateMetadata: um(3, [broker1]) });
+    await until(() => accepted.length >= 2, 'a second connection after the request timed out', 30_000);
+    expect(lines.some((l) => l.err === 'no response within request.timeout.ms=300'), JSON.stringify(lines)).toBe(true);
+    expect(m.queueSize(2)).toBe(1); // still queued: it is resent until answered
   });
 });

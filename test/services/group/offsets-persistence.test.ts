@@ -10,7 +10,7 @@ import { OFFSETS_TOPIC } from '../../../src/services/group/group-keys.js';
 import { Log } from '../../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/services/log/log-config.js';
 import type { PartitionLog } from '../../../src/services/server/broker-context.js';
-import { fakeBroker } from '../server/fake-broker.js';
+import { fakeBroker, plainLeader } from '../server/fake-broker.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 
 const dirs: string[] = [];
@@ -45,7 +45,7 @@ describe('__consumer_offsets on a real log', () => {
     fb.addTopic(OFFSETS_TOPIC, 1);
     fb.addTopic('t', 4);
     let log = Log.create({ dir, topic: OFFSETS_TOPIC, partition: 0, config });
-    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 0 });
+    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 0, partition: plainLeader(wrap(log), 0) });
 
     const gc = new GroupCoordinator(fb.ctx);
     await gc.start();
@@ -73,7 +73,7 @@ describe('__consumer_offsets on a real log', () => {
 
     // restart: reopen the log, a new coordinator loads it
     log = Log.load({ dir, topic: OFFSETS_TOPIC, partition: 0, config, hadCleanShutdown: true }).log;
-    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 1 });
+    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 1, partition: plainLeader(wrap(log), 1) });
     const gc2 = new GroupCoordinator(fb.ctx);
     const loading = gc2.start();
     expect(gc2.heartbeat('managed', { memberId: join.memberId, groupInstanceId: 'static-1', generationId: 1 })).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);

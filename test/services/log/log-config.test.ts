@@ -11,7 +11,7 @@ describe('LogConfig', () => {
       'log.message.timestamp.type': 'LogAppendTime', 'log.segment.delete.delay.ms': '10', 'log.cleanup.policy': 'compact,delete',
       'log.preallocate': 'true', 'log.cleaner.delete.retention.ms': '5000', 'log.cleaner.min.cleanable.ratio': '0.2',
       'log.cleaner.min.compaction.lag.ms': '7', 'log.cleaner.max.compaction.lag.ms': '8000', 'compression.type': 'lz4', 'log.message.downconversion.enable': 'false',
-      'compression.gzip.level': '2', 'compression.zstd.level': '-5',
+      'compression.gzip.level': '2', 'compression.zstd.level': '-5', 'min.insync.replicas': '2',
     }));
     expect(c).toEqual({
       segmentBytes: 1000, segmentMs: 7_200_000, segmentJitterMs: 50, maxIndexSize: 4096, indexIntervalBytes: 100,
@@ -20,7 +20,7 @@ describe('LogConfig', () => {
       messageTimestampDifferenceMaxMs: 2 ** 63, messageTimestampBeforeMaxMs: 2 ** 63, messageTimestampAfterMaxMs: 2 ** 63,
       fileDeleteDelayMs: 10, cleanupPolicy: ['compact', 'delete'], preallocate: true,
       deleteRetentionMs: 5000, minCleanableRatio: 0.2, minCompactionLagMs: 7, maxCompactionLagMs: 8000, compressionType: 'lz4', messageDownconversionEnable: false,
-      compressionGzipLevel: 2, compressionZstdLevel: -5,
+      compressionGzipLevel: 2, compressionZstdLevel: -5, minInSyncReplicas: 2,
     });
     const d = brokerLogConfig(makeConfig(['/tmp/x']));
     expect(d.segmentBytes).toBe(1073741824);

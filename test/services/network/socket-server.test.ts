@@ -1,9 +1,12 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { SocketServer, SocketBindError } from '../../../src/services/network/socket-server.js';
 import { CloseConnectionError, type RequestHandler } from '../../../src/services/network/connection.js';
+import { getSocketBuffer, socketBufferSupport, SO_RCVBUF, SO_SNDBUF } from '../../../src/services/network/socket-buffers.js';
+import { prerequisite } from '../../helpers/environment.js';
 
 const servers: SocketServer[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
@@ -16,11 +19,14 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-async function start(handler: RequestHandler, opts: Partial<{ maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number }> = {}) {
+type StartOpts = Partial<{ maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+
+async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
+    listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -179,5 +185,43 @@ describe('SocketServer', () => {
     c.socket.destroy();
     await new Promise((r) => setTimeout(r, 50));
     expect(server.connectionCount).toBe(0);
+  });
+
+  it('listens with socket.listen.backlog.size as the backlog (ss shows it as Send-Q of the listening socket)', async (ctx) => {
+    const haveSs = prerequisite('ss (iproute2)', spawnSync('ss', ['-V']).status === 0, 'apt-get install -y iproute2');
+    if (!haveSs) ctx.skip();
+    for (const backlog of [7, 50]) {
+      const { port } = await start(echoAfter(() => 0), { listenBacklog: backlog });
+      const out = spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+      expect(out[0], out.join(' ')).toBe('LISTEN');
+      expect(Number(out[2]), out.join(' ')).toBe(backlog);
+    }
+  });
+
+  it('sets socket.receive.buffer.bytes on the listener (inherited by connections) and socket.send.buffer.bytes on accepted sockets', async (ctx) => {
+    if (!prerequisite('native addon (native/, built by npm ci)', socketBufferSupport() === null, 'a C compiler and node-gyp: npm ci builds it')) ctx.skip();
+    const { server, port } = await start(echoAfter(() => 0), { sendBufferBytes: 48 * 1024, receiveBufferBytes: 40 * 1024 });
+    const c = client(port);
+    await c.ready;
+    c.socket.write(frame(Buffer.from('x')));
+    await c.until(1);
+    const internals = server as unknown as { servers: Server[]; connections: Set<{ socket: Socket }> };
+    const accepted = [...internals.connections][0]!.socket;
+    // Linux reports twice the size set (the kernel's bookkeeping overhead), so compare with that.
+    const k = process.platform === 'linux' ? 2 : 1;
+    expect(getSocketBuffer(internals.servers[0]!, SO_RCVBUF)).toBe(k * 40 * 1024);
+    expect(getSocketBuffer(accepted, SO_RCVBUF)).toBe(k * 40 * 1024);
+    expect(getSocketBuffer(accepted, SO_SNDBUF)).toBe(k * 48 * 1024);
+    c.socket.destroy();
+  });
+
+  it('-1 keeps the OS defaults', async (ctx) => {
+    if (!prerequisite('native addon (native/, built by npm ci)', socketBufferSupport() === null, 'a C compiler and node-gyp: npm ci builds it')) ctx.skip();
+    const plain = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => plain.once('listening', r));
+    const { server } = await start(echoAfter(() => 0), { sendBufferBytes: -1, receiveBufferBytes: -1 });
+    const internals = server as unknown as { servers: Server[] };
+    expect(getSocketBuffer(internals.servers[0]!, SO_RCVBUF)).toBe(getSocketBuffer(plain, SO_RCVBUF));
+    plain.close();
   });
 });

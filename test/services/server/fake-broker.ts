@@ -11,8 +11,10 @@ import type { TopicMetadata } from '../../../src/services/controller/cluster-met
 import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
+import { Partition } from '../../../src/services/replication/partition.js';
 import type {
   AdminView,
+  LeaderPartition,
   AppendResult,
   BrokerContext,
   CreateTopicRequest,
@@ -55,6 +57,10 @@ export class MemoryLog implements PartitionLog {
   /** Set to hold the high watermark below the log end offset (replication not caught up). */
   hwOverride: bigint | null = null;
   get highWatermark(): bigint { return this.hwOverride ?? this.logEndOffset; }
+  /** The Partition moves the HW; this log keeps HW = LEO unless a test holds it with hwOverride. */
+  updateHighWatermark(): bigint { return this.highWatermark; }
+  leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> { return []; }
+  maybeAssignEpochStartOffset(): void {}
 
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
     if (this.appendError) throw this.appendError;
@@ -127,11 +133,24 @@ export function batch(values: string[], timestamp = 1_700_000_000_000, extra: { 
   return buildRecordBatch({ records, defaultTimestamp: timestamp, ...(extra.producerId !== undefined ? { producerId: extra.producerId, producerEpoch: 0, baseSequence: 0 } : {}) });
 }
 
+/** The leader side of a test lookup over any PartitionLog: appends as acks=1, no followers (handler tests' forced lookups). */
+export function plainLeader(log: PartitionLog, leaderEpoch: number): LeaderPartition {
+  return {
+    appendRecordsToLeader: (records) => log.appendAsLeader(records, leaderEpoch),
+    updateFollowerFetchState: () => false,
+    lastOffsetForLeaderEpoch: () => ({ errorCode: 0, leaderEpoch: -1, endOffset: -1n }),
+  };
+}
+
+const silent = createLogger('silent');
+
 export interface FakeBroker {
   ctx: BrokerContext;
   topics: Map<string, TopicMetadata>;
   brokers: BrokerInfo[];
   logs: Map<string, MemoryLog>;
+  /** The real Partition of each led partition (ISR and min ISR as addTopic set them). */
+  partitions: Map<string, Partition>;
   lookups: Map<string, PartitionLookup>;
   created: Array<{ req: CreateTopicRequest; validateOnly: boolean }>;
   deleted: string[];
@@ -151,6 +170,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
   const config = KafkaConfig.fromProps({ 'zookeeper.connect': 'localhost:2181', 'log.dirs': '/tmp/rafka-fake', 'broker.id': '1', ...props });
   const topics = new Map<string, TopicMetadata>();
   const logs = new Map<string, MemoryLog>();
+  const partitionMap = new Map<string, Partition>();
   const lookups = new Map<string, PartitionLookup>();
   const waiters = new Set<() => void>();
   const dataWaiters = new Set<() => void>();
@@ -159,6 +179,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
     topics,
     brokers: [brokerInfo(1, 9092, 'rack-a')],
     logs,
+    partitions: partitionMap,
     lookups,
     created: [],
     deleted: [],
@@ -179,6 +200,12 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       for (let p = 0; p < partitions; p++) {
         const logConfig = logConfigWithOverrides(brokerLogConfig(fb.ctx.config()), opts.configs);
         if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
+        const part = new Partition(name, p, null, logs.get(`${name}-${p}`)!, {
+          brokerId: 1, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
+        });
+        const replicas = opts.replicas ?? [1];
+        if (leader === 1) part.makeLeader({ controllerEpoch: 1, leader, leaderEpoch: 3, isr: opts.isr ?? [1], partitionEpoch: 0, replicas: replicas.includes(1) ? replicas : [1, ...replicas] });
+        partitionMap.set(`${name}-${p}`, part);
       }
       fb.notify();
     },
@@ -210,7 +237,10 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       const p = t?.partitions.find((x) => x.partition === partition);
       if (!t || !p) return { kind: 'unknown' };
       if (p.leader !== 1) return { kind: 'notLeader' };
-      return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch };
+      return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch, partition: partitionMap.get(key)! };
+    },
+    async waitForReplication(items) {
+      return items.map((i) => partitionMap.get(`${i.topic}-${i.partition}`)?.checkEnoughReplicasReachOffset(i.requiredOffset).errorCode ?? 6);
     },
     waitForData(_parts, timeoutMs) {
       return new Promise((resolve) => {

@@ -41,16 +41,26 @@ describe('Produce', () => {
     expect((err as Error).message).toMatch(/with ack=0.*nope-0: error 3/);
   });
 
-  it('acks=-1 appends when the ISR satisfies min.insync.replicas, else NOT_ENOUGH_REPLICAS', async () => {
+  it('acks=-1 appends when the ISR satisfies the effective min ISR (min.insync.replicas, topic override first, at most the replica count), else NOT_ENOUGH_REPLICAS', async () => {
     const fb = setup();
     const ok = await call(fb.handler, ApiKey.Produce, 7, produce(-1, [['t', 0, batch(['a'])]]));
     expect(ok.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
-    const strict = setup({ 'min.insync.replicas': '2' });
+    // Kafka 3.7's effectiveMinIsr: min.insync.replicas=2 on a single-replica partition asks for 1
+    const single = setup({ 'min.insync.replicas': '2' });
+    expect((await call(single.handler, ApiKey.Produce, 7, produce(-1, [['t', 0, batch(['a'])]]))).responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    const strict = fakeBroker({ 'min.insync.replicas': '2' }, createRequestHandler);
+    strict.addTopic('t', 1, { replicas: [1, 2], isr: [1] });
     const res = await call(strict.handler, ApiKey.Produce, 7, produce(-1, [['t', 0, batch(['a'])]]));
     expect(res.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, baseOffset: -1n });
     expect(strict.logs.get('t-0')!.logEndOffset).toBe(0n);
     const acks1 = await call(strict.handler, ApiKey.Produce, 7, produce(1, [['t', 0, batch(['a'])]]));
     expect(acks1.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    // the topic's override wins over the broker default
+    const topicLevel = fakeBroker({}, createRequestHandler);
+    topicLevel.addTopic('t', 1, { replicas: [1, 2], isr: [1], configs: { 'min.insync.replicas': '2' } });
+    topicLevel.addTopic('lax', 1, { replicas: [1, 2], isr: [1] });
+    const r2 = await call(topicLevel.handler, ApiKey.Produce, 7, produce(-1, [['t', 0, batch(['a'])], ['lax', 0, batch(['b'])]]));
+    expect(r2.responses.map((t) => t.partitionResponses[0]!.errorCode)).toEqual([ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NONE]);
   });
 
   it('invalid acks → INVALID_REQUIRED_ACKS', async () => {

@@ -52,6 +52,7 @@ const ERROR_CODES_BY_NAME: Readonly<Record<string, number>> = {
   UnsupportedCompressionTypeError: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
   KafkaStorageError: ErrorCode.KAFKA_STORAGE_ERROR,
   NotLeaderOrFollowerError: ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  NotEnoughReplicasError: ErrorCode.NOT_ENOUGH_REPLICAS,
   TopicExistsError: ErrorCode.TOPIC_ALREADY_EXISTS,
   InvalidTopicError: ErrorCode.INVALID_TOPIC_EXCEPTION,
   InvalidPartitionsError: ErrorCode.INVALID_PARTITIONS,

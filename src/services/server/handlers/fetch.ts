@@ -23,7 +23,13 @@
  * - `compression.type=zstd` and a version below 10 → UNSUPPORTED_COMPRESSION_TYPE (the client cannot read zstd).
  * `compression.type` and `message.downconversion.enable` are the partition's effective LogConfig (topic override >
  * broker default), as Kafka's `replicaManager.getLogConfig(tp)`.
- * Not done: follower fetches (replicaId ≥ 0 is served like a consumer), topic-id fetches (v13+, not advertised).
+ * - follower fetches (replica id ≥ 0, Kafka's FetchRequest.isFromFollower): read up to the log end offset, not the
+ *   high watermark; the read records the follower's fetch offset as its log end offset (Partition
+ *   updateFollowerFetchState: HW, ISR expansion); a broker that is not a replica gets NOT_LEADER_OR_FOLLOWER
+ *   (UNKNOWN_LEADER_EPOCH when it sent an epoch); from v12 a `lastFetchedEpoch` whose log diverged from the
+ *   leader's gets no records and `divergingEpoch` (epoch, end offset), answered at once; the follower long-polls
+ *   like a consumer and wakes on the leader's appends.
+ * Not done: topic-id fetches (v13+, not advertised).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -54,6 +60,11 @@ export function fetchMagic(version: number): 0 | 1 | null {
 
 interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
 
+/** The fetching replica: a broker id (a follower: Kafka's FetchRequest.isFromFollower) or -1 for consumers. */
+export function fetchReplicaId(req: RequestOf<typeof ApiKey.Fetch>): number {
+  return req.apiVersion >= 15 ? req.body.replicaState?.replicaId ?? -1 : req.body.replicaId;
+}
+
 /** Optional on a PartitionLog: the same read with the file I/O off the event loop (the Log's `readAsync`). */
 interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): Promise<ReadResult> }
 
@@ -75,14 +86,21 @@ export function trimToHighWatermark(records: Buffer, hw: bigint): Buffer {
   return records;
 }
 
-async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>): Promise<ReadPass> {
+/**
+ * One read of every partition. `firstPass`: a follower's fetch state is recorded only on the first read of a request
+ * (Kafka updates it in readFromLocalLog, not when a DelayedFetch completes and re-reads).
+ */
+async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, firstPass: boolean): Promise<ReadPass> {
   const body = req.body;
+  const replicaId = fetchReplicaId(req);
+  const fromFollower = replicaId >= 0;
   const readCommitted = body.isolationLevel === READ_COMMITTED;
   let limitBytes = Math.max(0, Math.min(body.maxBytes, ctx.config().getInt('fetch.max.bytes')));
   let minOneMessage = req.apiVersion >= 3; // Kafka's hardMaxBytesLimit below v3
   const toMagic = fetchMagic(req.apiVersion);
   let bytes = 0;
   let anyError = false;
+  let diverging = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
 
   const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
@@ -101,13 +119,34 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
       if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
     }
     const log = lookup.log;
-    if (req.apiVersion < 10 && log.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    if (!fromFollower && req.apiVersion < 10 && log.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     if (toMagic !== null && !log.config.messageDownconversionEnable) return fail(ErrorCode.UNSUPPORTED_VERSION);
     leaders.push({ topic, partition: p.partition });
     try {
+      // Partition.readRecords for a follower that sent its last fetched epoch (v12+): a diverging log gets no
+      // records but the epoch and offset to truncate to, at once
+      if (fromFollower && req.apiVersion >= 12 && p.lastFetchedEpoch >= 0) {
+        const e = lookup.partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch, p.lastFetchedEpoch, false);
+        if (e.errorCode !== ErrorCode.NONE) return fail(e.errorCode);
+        if (e.endOffset === -1n || e.leaderEpoch === -1 || p.fetchOffset < log.logStartOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+        if (e.leaderEpoch < p.lastFetchedEpoch || e.endOffset < p.fetchOffset) {
+          diverging = true;
+          return {
+            partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: log.highWatermark, lastStableOffset: log.highWatermark,
+            logStartOffset: log.logStartOffset, divergingEpoch: { epoch: e.leaderEpoch, endOffset: e.endOffset },
+            abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
+          };
+        }
+      }
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+      const leaderEndOffset = log.logEndOffset;
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
-      const trimmed = trimToHighWatermark(r.records, r.highWatermark);
+      // Kafka's updateFollowerFetchState after the read: the follower's LEO is its fetch offset
+      if (fromFollower && firstPass && !lookup.partition.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, leaderEndOffset)) {
+        return fail(p.currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      }
+      // followers read up to the log end (FetchIsolation.LOG_END), consumers up to the high watermark
+      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, r.highWatermark);
       const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
       const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
@@ -138,7 +177,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>):
     for (const p of t.partitions) partitions.push(await readPartition(t.topic, p));
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, anyError, leaders };
+  return { responses, bytes, anyError: anyError || diverging, leaders };
 }
 
 export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
@@ -150,12 +189,12 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
       }
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-      let pass = await readAll(ctx, req);
+      let pass = await readAll(ctx, req, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       // A long poll ends early when its connection closes (no slot is held for a client that left).
       while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0 && !conn.signal?.aborted) {
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
-        pass = await readAll(ctx, req);
+        pass = await readAll(ctx, req, false);
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
     },

@@ -4,19 +4,22 @@
  * - per partition, in Kafka's order: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; `ProduceRequest.validateRecords`
  *   for v3+ (at least one batch, magic 2, exactly one batch → INVALID_RECORD; zstd below v7 →
  *   UNSUPPORTED_COMPRESSION_TYPE); internal topics only from the admin client id → INVALID_TOPIC_EXCEPTION; the
- *   local replica (NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR / UNKNOWN_TOPIC_OR_PARTITION); acks=-1 with fewer
- *   in-sync replicas than `min.insync.replicas` → NOT_ENOUGH_REPLICAS; then `appendAsLeader` (log errors map by
- *   name: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP, …;
- *   anything else is logged and UNKNOWN_SERVER_ERROR for that partition);
- * - acks=-1 on one broker needs no replication wait: it answers as acks=1 once the ISR check passed;
+ *   local replica (NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR / UNKNOWN_TOPIC_OR_PARTITION); then the Partition's
+ *   `appendRecordsToLeader`: acks=-1 with an ISR smaller than the effective min ISR (`min.insync.replicas`, topic
+ *   override or broker default, at most the replica count: Kafka 3.7's effectiveMinIsr) → NOT_ENOUGH_REPLICAS,
+ *   nothing written; log errors map by name: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, CORRUPT_MESSAGE,
+ *   INVALID_RECORD, INVALID_TIMESTAMP, …; anything else is logged and UNKNOWN_SERVER_ERROR for that partition);
+ * - acks=-1: the partitions appended wait in the DelayedProduce purgatory (ReplicaView.waitForReplication) until
+ *   every ISR member has their records (NONE), the ISR fell below the min ISR meanwhile
+ *   (NOT_ENOUGH_REPLICAS_AFTER_APPEND), leadership moved (NOT_LEADER_OR_FOLLOWER), or the request's `timeout_ms`
+ *   passed (REQUEST_TIMED_OUT);
  * - acks=0: no response; if any partition failed the connection is closed (Kafka does so the client notices);
  * - v0–v2 carry magic 0/1 message sets: they are converted to v2 batches before the append (LogValidator's
  *   conversion to the log's format, record-conversion.ts), so the log only ever holds v2.
  *
  * Idempotent producers: the log validates each batch with a producer id (Log.analyzeAndValidateProducerState):
  * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried batch is answered NONE with its original offsets.
- * Not done yet: transactions (`transactionalId` is ignored, no markers). The `min.insync.replicas` used is the
- * broker's (topic-level overrides are not visible to handlers).
+ * Not done yet: transactions (`transactionalId` is ignored, no markers).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -72,8 +75,11 @@ function errorPartition(index: number, errorCode: number, errorMessage: string |
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
 }
 
+/** The offset each appended partition's records end at (+1): what acks=-1 waits for the ISR to reach. */
+type RequiredOffsets = Map<PartitionOut, bigint>;
+
 function appendPartition(
-  ctx: BrokerContext, version: number, acks: number, clientId: string | null, topic: string, index: number, records: Buffer | null,
+  ctx: BrokerContext, version: number, acks: number, clientId: string | null, topic: string, index: number, records: Buffer | null, required: RequiredOffsets,
 ): PartitionOut {
   const meta = partitionOf(ctx.metadata.topic(topic), index);
   if (!meta) return errorPartition(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -90,18 +96,12 @@ function appendPartition(
       case 'offline': throw new PartitionError(ErrorCode.KAFKA_STORAGE_ERROR);
       case 'leader': break;
     }
-    if (acks === -1) {
-      const minIsr = ctx.config().getInt('min.insync.replicas');
-      if (meta.isr.length < minIsr) {
-        throw new PartitionError(ErrorCode.NOT_ENOUGH_REPLICAS,
-          `The size of the current ISR [${meta.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`);
-      }
-    }
     if (data.length === 0) {
       return { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: lookup.log.logStartOffset, recordErrors: [], errorMessage: null };
     }
-    const r = lookup.log.appendAsLeader(version < 3 ? upConvertForAppend(data) : data, lookup.leaderEpoch);
-    return {
+    // Partition.appendRecordsToLeader: acks=-1 below the effective min ISR (topic override or broker default) → NOT_ENOUGH_REPLICAS
+    const r = lookup.partition.appendRecordsToLeader(version < 3 ? upConvertForAppend(data) : data, acks);
+    const out: PartitionOut = {
       index,
       errorCode: ErrorCode.NONE,
       baseOffset: r.firstOffset,
@@ -110,6 +110,8 @@ function appendPartition(
       recordErrors: [],
       errorMessage: null,
     };
+    required.set(out, r.lastOffset + 1n);
+    return out;
   } catch (e) {
     if (e instanceof PartitionError) return errorPartition(index, e.code, e.message === '' ? null : e.message);
     if (e instanceof RecordValidationError) return { ...errorPartition(index, ErrorCode.INVALID_RECORD, e.message), recordErrors: e.recordErrors };
@@ -117,6 +119,23 @@ function appendPartition(
     if (code === null) ctx.log.error({ err: e, topic, partition: index }, `Error processing append operation on partition ${topic}-${index}`);
     return errorPartition(index, code ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessageOf(e));
   }
+}
+
+/**
+ * Kafka's DelayedProduce: the partitions appended (a base offset, no error) wait for the ISR; each answer's error
+ * code becomes the one the replication wait gave (the offsets stay: the records are in the leader's log).
+ */
+async function awaitReplication(ctx: BrokerContext, responses: Array<{ name: string; partitionResponses: PartitionOut[] }>, required: RequiredOffsets, timeoutMs: number): Promise<void> {
+  const waiting: Array<{ out: PartitionOut; topic: string; partition: number; requiredOffset: bigint }> = [];
+  for (const t of responses) {
+    for (const p of t.partitionResponses) {
+      const requiredOffset = required.get(p);
+      if (requiredOffset !== undefined) waiting.push({ out: p, topic: t.name, partition: p.index ?? 0, requiredOffset });
+    }
+  }
+  if (waiting.length === 0) return;
+  const codes = await ctx.replicas.waitForReplication(waiting.map((w) => ({ topic: w.topic, partition: w.partition, requiredOffset: w.requiredOffset })), timeoutMs);
+  waiting.forEach((w, i) => { w.out.errorCode = codes[i] ?? ErrorCode.REQUEST_TIMED_OUT; });
 }
 
 /** Every partition of the request with the same error. */
@@ -139,12 +158,14 @@ export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
         return allPartitions(req.body.topicData, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
       }
       const validAcks = acks === -1 || acks === 0 || acks === 1;
+      const required: RequiredOffsets = new Map();
       const responses = topicData.map((t) => ({
         name: t.name,
         partitionResponses: t.partitionData.map((p) => validAcks
-          ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records)
+          ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records, required)
           : errorPartition(p.index, ErrorCode.INVALID_REQUIRED_ACKS, null)),
       }));
+      if (acks === -1) await awaitReplication(ctx, responses, required, req.body.timeoutMs);
       if (acks === 0) {
         const failed = responses.flatMap((t) => t.partitionResponses
           .filter((p) => p.errorCode !== ErrorCode.NONE)

@@ -1,0 +1,47 @@
+/**
+ * Security settings Rafka does not implement yet must never be ignored silently: a listener whose security protocol
+ * is SSL, SASL_PLAINTEXT or SASL_SSL would serve plaintext while /brokers/ids advertises the protocol, an authorizer
+ * would authorize nothing, and zookeeper.ssl.client.enable would talk to ZooKeeper in the clear. Such a config
+ * refuses to start with one line naming the listener or key. (zookeeper.set.acl is refused where the ZooKeeper
+ * session opens, zk-session-services.ts.) Kafka has no counterpart: it implements all of them. Once the Security
+ * issue implements one, its refusal goes.
+ */
+import type { EndPoint } from './listeners.js';
+
+/** What the check needs of a parsed config (KafkaConfig satisfies it). */
+export interface SecurityConfigView {
+  readonly listeners: readonly EndPoint[];
+  readonly effectiveAdvertisedListeners: readonly EndPoint[];
+  getString(name: string): string | null;
+  getBoolean(name: string): boolean;
+}
+
+const endpointText = (e: EndPoint) => `${e.listenerName}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+
+/** The reasons to refuse, each naming the listener or key; empty when the config is one Rafka serves honestly. */
+export function unsupportedSecurity(config: SecurityConfigView): string[] {
+  const reasons: string[] = [];
+  const seen = new Set<string>();
+  for (const [kind, endpoints] of [['listener', config.listeners], ['advertised listener', config.effectiveAdvertisedListeners]] as const) {
+    for (const e of endpoints) {
+      if (e.securityProtocol === 'PLAINTEXT' || seen.has(e.listenerName)) continue;
+      seen.add(e.listenerName);
+      const mapped = e.listenerName === e.securityProtocol ? '' : ` (listener.security.protocol.map maps ${e.listenerName} to ${e.securityProtocol})`;
+      reasons.push(`${kind} ${endpointText(e)} uses ${e.securityProtocol}${mapped}, which Rafka does not implement yet: it would serve plaintext`);
+    }
+  }
+  const authorizer = config.getString('authorizer.class.name');
+  if (authorizer !== null && authorizer.trim() !== '') {
+    reasons.push(`authorizer.class.name=${authorizer} is set, but Rafka has no authorizer yet: nothing would be enforced`);
+  }
+  if (config.getBoolean('zookeeper.ssl.client.enable')) {
+    reasons.push('zookeeper.ssl.client.enable=true, but Rafka has no TLS to ZooKeeper yet: it would connect in plaintext');
+  }
+  return reasons;
+}
+
+/** The one fatal line, or null. */
+export function securityRefusal(config: SecurityConfigView): string | null {
+  const reasons = unsupportedSecurity(config);
+  return reasons.length === 0 ? null : `Refusing to start: ${reasons.join('; ')}`;
+}

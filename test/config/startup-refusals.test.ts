@@ -1,0 +1,83 @@
+/**
+ * What the broker process does with configuration it cannot honour (bin/rafka.js → dist):
+ *  - security it does not implement (SSL / SASL listeners, directly or through listener.security.protocol.map,
+ *    authorizer.class.name, zookeeper.ssl.client.enable) refuses to start: exit code 1 and ONE fatal line naming the
+ *    listener or key — before anything is bound or ZooKeeper is contacted;
+ *  - keys it accepts but does not implement, set to non-default values, are named in one startup warning.
+ * Plus the check itself on parsed configs.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaConfig } from '../../src/config/kafka-config.js';
+import { securityRefusal, unsupportedSecurity } from '../../src/config/unsupported-security.js';
+import { spawnBroker, stopAllBrokers, writeBrokerConfig } from '../helpers/broker-process.js';
+import { freePort } from '../helpers/zookeeper-server.js';
+
+const BASE = { 'zookeeper.connect': '127.0.0.1:1', 'log.dirs': '/tmp/rafka-refusal-unused' };
+const parse = (props: Record<string, string>) => KafkaConfig.fromProps({ ...BASE, ...props });
+
+describe('unsupportedSecurity', () => {
+  it('accepts plaintext listeners and the default map (whose unused SSL/SASL entries do not matter)', () => {
+    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,INTERNAL://127.0.0.1:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,SSL:SSL', 'inter.broker.listener.name': 'INTERNAL' }))).toEqual([]);
+    expect(securityRefusal(parse({}))).toBeNull();
+  });
+
+  it('names each SSL / SASL listener, with the map entry when the name is not the protocol', () => {
+    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_PLAINTEXT://:9094' }))).toEqual([
+      'listener SSL://:9093 uses SSL, which Rafka does not implement yet: it would serve plaintext',
+      'listener SASL_PLAINTEXT://:9094 uses SASL_PLAINTEXT, which Rafka does not implement yet: it would serve plaintext',
+    ]);
+    expect(securityRefusal(parse({ listeners: 'PLAINTEXT://:9092,CLIENT://[::1]:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL' }))).toBe(
+      'Refusing to start: listener CLIENT://[::1]:9093 uses SASL_SSL (listener.security.protocol.map maps CLIENT to SASL_SSL), which Rafka does not implement yet: it would serve plaintext');
+  });
+
+  it('names authorizer.class.name and zookeeper.ssl.client.enable', () => {
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'zookeeper.ssl.client.enable': 'true' }))).toEqual([
+      'authorizer.class.name=kafka.security.authorizer.AclAuthorizer is set, but Rafka has no authorizer yet: nothing would be enforced',
+      'zookeeper.ssl.client.enable=true, but Rafka has no TLS to ZooKeeper yet: it would connect in plaintext',
+    ]);
+  });
+});
+
+describe('the broker process', () => {
+  const dirs: string[] = [];
+  afterAll(async () => { await stopAllBrokers(); for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+  async function run(props: Record<string, string>) {
+    const dir = await mkdtemp(join(tmpdir(), 'rafka-refusal-'));
+    dirs.push(dir);
+    const zkPort = await freePort(); // nothing listens there: a refusal must come before ZooKeeper is needed
+    const cfg = await writeBrokerConfig(dir, { 'broker.id': '1', 'zookeeper.connect': `127.0.0.1:${zkPort}`, 'log.dirs': join(dir, 'logs'), listeners: 'PLAINTEXT://127.0.0.1:0', ...props });
+    return spawnBroker([cfg]);
+  }
+
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['an SSL listener', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0' }, /^Refusing to start: listener SSL:\/\/127\.0\.0\.1:0 uses SSL, which Rafka does not implement yet: it would serve plaintext$/],
+    ['a listener mapped to SASL_SSL', { listeners: 'CLIENT://127.0.0.1:0', 'listener.security.protocol.map': 'CLIENT:SASL_SSL', 'inter.broker.listener.name': 'CLIENT' },
+      /^Refusing to start: listener CLIENT:\/\/127\.0\.0\.1:0 uses SASL_SSL \(listener\.security\.protocol\.map maps CLIENT to SASL_SSL\)/],
+    ['authorizer.class.name', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }, /^Refusing to start: authorizer\.class\.name=kafka\.security\.authorizer\.AclAuthorizer is set/],
+    ['zookeeper.ssl.client.enable', { 'zookeeper.ssl.client.enable': 'true' }, /^Refusing to start: zookeeper\.ssl\.client\.enable=true/],
+  ];
+  for (const [what, props, message] of cases) {
+    it(`refuses ${what}: exit 1, one fatal line naming it, nothing bound`, async () => {
+      const b = await run(props);
+      expect(await b.waitForExit(30_000), b.tail()).toBe(1);
+      const fatal = b.logs.filter((l) => l.level === 60);
+      expect(fatal.map((l) => l.msg), b.tail()).toHaveLength(1);
+      expect(fatal[0]!.msg).toMatch(message);
+      expect(b.logs.some((l) => /Listening on|KafkaConfig values/.test(l.msg)), b.tail()).toBe(false);
+    });
+  }
+
+  it('names every non-default key it does not implement in one warning at startup', async () => {
+    const b = await run({ 'num.io.threads': '16', 'ssl.keystore.password': 's3cret', 'num.network.threads': '3', 'num.partitions': '2' });
+    const line = await b.waitForLog((l) => /does not implement yet/.test(l.msg), 30_000);
+    expect(line.level).toBe(40);
+    expect(line.msg).toBe('2 configs set to a non-default value that Rafka accepts but does not implement yet (no effect): num.io.threads=16, ssl.keystore.password=[hidden]');
+    expect(b.logs.filter((l) => /does not implement yet/.test(l.msg))).toHaveLength(1);
+    expect(JSON.stringify(b.logs)).not.toContain('s3cret');
+    await b.stop();
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The lazyfs test filesystem itself: after a "cut", exactly what was fsynced is there — file data after
+ * fsync/fdatasync, dir entries (create, rename, unlink, mkdir) after an fsync of their dir.
+ * Under CI=true a machine without FUSE fails here instead of skipping.
+ */
+import fs from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LazyFs, lazyfsUnavailable } from './lazyfs.js';
+
+const unavailable = lazyfsUnavailable();
+if (unavailable && process.env.CI === 'true') throw new Error(`lazyfs prerequisite missing under CI: ${unavailable}`);
+if (unavailable) console.warn(`skipping lazyfs tests: ${unavailable}`);
+
+let root: string;
+let lfs: LazyFs;
+beforeAll(async () => {
+  if (unavailable) return;
+  root = await mkdtemp(path.join(os.tmpdir(), 'rafka-lazyfs-'));
+  lfs = new LazyFs(root);
+  await lfs.mount();
+});
+afterAll(async () => {
+  if (unavailable) return;
+  await lfs.unmount();
+  await rm(root, { recursive: true, force: true });
+});
+
+const syncDir = (d: string): void => {
+  const fd = fs.openSync(d, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+};
+const writeSynced = (f: string, data: string): void => {
+  const fd = fs.openSync(f, 'w');
+  fs.writeSync(fd, data);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+};
+
+describe.skipIf(unavailable !== null)('lazyfs', () => {
+  it('a cut keeps what was fsynced and drops everything else', async () => {
+    const m = lfs.mountpoint;
+    const p = (f: string): string => path.join(m, f);
+    writeSynced(p('a'), 'hello world');
+    syncDir(m);
+    // unsynced overwrite and append of a durable file
+    const fd = fs.openSync(p('a'), 'r+');
+    fs.writeSync(fd, 'XXXXX', 0, 'utf8');
+    fs.writeSync(fd, ' more', 11, 'utf8');
+    fs.closeSync(fd);
+    // fdatasync counts as a sync
+    const fd2 = fs.openSync(p('b'), 'w');
+    fs.writeSync(fd2, 'bbb');
+    fs.fdatasyncSync(fd2);
+    fs.closeSync(fd2);
+    // atomic replace, durable
+    writeSynced(p('c.tmp'), 'v1');
+    fs.renameSync(p('c.tmp'), p('c'));
+    syncDir(m); // also makes b's entry durable
+    // atomic replace without any fsync: lost
+    fs.writeFileSync(p('c.tmp'), 'v2');
+    fs.renameSync(p('c.tmp'), p('c'));
+    // entries created, removed, truncated without a dir fsync
+    fs.mkdirSync(p('sub'));
+    writeSynced(p('sub/x'), 'x');
+    fs.unlinkSync(p('b'));
+    writeSynced(p('d'), 'ddd');
+    fs.truncateSync(p('a'), 2);
+    expect((await lfs.stats()).dirops).toBeGreaterThan(0);
+
+    const res = await lfs.cut();
+    expect(res.files).toBeGreaterThan(0);
+    expect(res.dirops).toBeGreaterThan(0);
+    expect(fs.readdirSync(m).sort()).toEqual(['a', 'b', 'c']);
+    expect(fs.readFileSync(p('a'), 'utf8')).toBe('hello world');
+    expect(fs.readFileSync(p('b'), 'utf8')).toBe('bbb');
+    expect(fs.readFileSync(p('c'), 'utf8')).toBe('v1');
+    expect(await lfs.stats()).toEqual({ files: 0, dirops: 0 });
+  });
+
+  it('a preallocated index trimmed after its fsync comes back at full length (sparse zeros) after a cut', async () => {
+    const f = path.join(lfs.mountpoint, 'idx');
+    const fd = fs.openSync(f, 'w+');
+    fs.ftruncateSync(fd, 1 << 20);
+    fs.writeSync(fd, Buffer.from([1, 2, 3, 4]), 0, 4, 0);
+    fs.fsyncSync(fd);
+    fs.ftruncateSync(fd, 8);
+    fs.closeSync(fd);
+    syncDir(lfs.mountpoint);
+    expect(fs.statSync(f).size).toBe(8);
+    await lfs.cut();
+    expect(fs.statSync(f).size).toBe(1 << 20);
+    expect([...fs.readFileSync(f).subarray(0, 5)]).toEqual([1, 2, 3, 4, 0]);
+  });
+});

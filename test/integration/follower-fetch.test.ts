@@ -1,0 +1,148 @@
+/**
+ * Replication across three real broker processes on one ZooKeeper (the broker/data path: Partition, ReplicaFetcher,
+ * DelayedProduce): followers fetch from the leader until their logs are byte-identical to it (segments and
+ * leader-epoch-checkpoint); acks=all is answered only once every ISR member has the records (followers stopped with
+ * SIGSTOP → REQUEST_TIMED_OUT, and consumers do not see the records beyond the high watermark); after kill -9 of the
+ * leader the new leader (elected from the ISR) serves every acknowledged record, and the old leader, back, follows it.
+ * The long fault runs are helper F's (test/integration/replication-*.test.ts).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
+import { brokerConfig, startBroker, started, cleanupAll, eventually, inspectZk, readJson, tempDir, type TestBroker } from './support.js';
+import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
+import { BrokerBlockingSender } from '../../src/services/replication/broker-blocking-sender.js';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { buildRecordBatch } from '../../src/services/log/record-batch.js';
+
+let zk: ZooKeeperServer;
+let s: ZkSession;
+const cfg: Record<number, TestBroker> = {};
+const proc: Record<number, BrokerProcess> = {};
+const TOPIC = 'rt';
+const IDS = [1, 2, 3];
+
+const addr = (id: number) => cfg[id]!.props.listeners!.replace('PLAINTEXT://', '');
+const endpoint = (id: number) => { const [host, port] = addr(id).split(':'); return { brokerId: id, host: host!, port: Number(port) }; };
+
+function kcat(bootstrap: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    const p = execFile('kcat', ['-b', bootstrap, ...args], { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ stdout, stderr, code: err ? 1 : 0 }));
+    if (input !== undefined) p.stdin!.end(input);
+  });
+}
+
+async function start(id: number): Promise<void> {
+  proc[id] = startBroker(cfg[id]!);
+  await proc[id]!.waitForLog(started, 30_000);
+}
+
+async function partitionState(): Promise<{ leader: number; leader_epoch: number; isr: number[] }> {
+  return readJson(s, `/brokers/topics/${TOPIC}/partitions/0/state`);
+}
+
+/** The partition dir's files (segments, indexes excluded: they are sparse/preallocated per broker) and their bytes. */
+async function logFiles(id: number): Promise<Map<string, Buffer>> {
+  const dir = join(cfg[id]!.logDirs[0]!, `${TOPIC}-0`);
+  const out = new Map<string, Buffer>();
+  for (const f of (await readdir(dir)).sort()) if (f.endsWith('.log') || f === 'leader-epoch-checkpoint') out.set(f, await readFile(join(dir, f)));
+  return out;
+}
+
+const same = (a: Map<string, Buffer>, b: Map<string, Buffer>) => a.size === b.size && [...a].every(([f, buf]) => b.get(f)?.equals(buf) === true);
+
+async function consumeAll(id: number): Promise<string[]> {
+  const r = await kcat(addr(id), ['-C', '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** One Produce v7 with acks=-1 straight to a broker: the per-partition error code and base offset. */
+async function produceAcksAll(id: number, values: string[], timeoutMs: number): Promise<{ errorCode: number; baseOffset: bigint }> {
+  const sender = new BrokerBlockingSender(endpoint(id), { clientId: 'it', socketTimeoutMs: 5_000, requestTimeoutMs: timeoutMs + 10_000 });
+  try {
+    const records = buildRecordBatch({ records: values.map((v) => ({ key: null, value: v, timestamp: Date.now() })), defaultTimestamp: Date.now() });
+    const r = await sender.sendRequest(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
+    const p = r.responses[0]!.partitionResponses[0]!;
+    return { errorCode: p.errorCode, baseOffset: p.baseOffset };
+  } finally { sender.close(); }
+}
+
+beforeAll(async () => {
+  zk = await startZooKeeper();
+  for (const id of IDS) {
+    const props = { 'broker.id': String(id), 'auto.create.topics.enable': 'false', 'replica.fetch.wait.max.ms': '200', 'offsets.topic.replication.factor': '1' };
+    cfg[id] = await brokerConfig(zk, props, { ...(id > 1 ? { chroot: cfg[1]!.chroot } : {}), logDirs: [join(await tempDir(), 'logs')] });
+  }
+  s = await inspectZk(zk, cfg[1]!.chroot);
+  for (const id of IDS) await start(id);
+  const r = await kcat(addr(1), ['-L', '-J']);
+  expect(r.code).toBe(0);
+  // RF=3, min.insync.replicas=2 as the issue's scenario
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'rt', brokers: [addr(1)], logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+  await admin.connect();
+  try {
+    expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true })).toBe(true);
+  } finally { await admin.disconnect(); }
+}, 120_000);
+afterAll(async () => { for (const p of Object.values(proc)) { try { p.signal('SIGCONT'); } catch { /* gone */ } } await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+
+describe('replication between three brokers', () => {
+  const acked: string[] = [];
+
+  it('acks=all through the leader; every follower\'s log becomes byte-identical to the leader\'s', async () => {
+    const { leader, isr } = await partitionState();
+    expect(isr.sort()).toEqual([1, 2, 3]);
+    const values = Array.from({ length: 1000 }, (_, i) => String(i + 1));
+    const r = await kcat(addr(leader), ['-P', '-t', TOPIC, '-p', '0', '-X', 'acks=all', '-X', 'linger.ms=5'], values.join('\n') + '\n');
+    expect(r.code, r.stderr).toBe(0);
+    acked.push(...values);
+    expect(await consumeAll(leader)).toEqual(acked);
+    const followers = IDS.filter((id) => id !== leader);
+    await eventually(async () => {
+      const l = await logFiles(leader);
+      for (const f of followers) if (!same(l, await logFiles(f))) return null;
+      return true;
+    }, 20_000, 'the followers\' segments and leader-epoch-checkpoint to equal the leader\'s');
+    const files = await logFiles(leader);
+    expect([...files.values()].reduce((n, b) => n + b.length, 0)).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it('acks=all waits for every ISR member: with the followers stopped the produce times out and consumers do not see it; resumed, it completes', async () => {
+    const { leader } = await partitionState();
+    const followers = IDS.filter((id) => id !== leader);
+    for (const f of followers) proc[f]!.signal('SIGSTOP');
+    try {
+      const r = await produceAcksAll(leader, ['held-1', 'held-2'], 1_500);
+      expect(r.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT); // written on the leader, not on the ISR
+      expect(r.baseOffset).toBe(1000n);
+      expect(await consumeAll(leader)).toEqual(acked); // beyond the high watermark
+    } finally { for (const f of followers) proc[f]!.signal('SIGCONT'); }
+    const ok = await produceAcksAll(leader, ['after'], 20_000);
+    expect(ok.errorCode).toBe(ErrorCode.NONE);
+    acked.push('held-1', 'held-2', 'after');
+    expect(await consumeAll(leader)).toEqual(acked);
+  }, 60_000);
+
+  it('kill -9 of the leader: the new leader from the ISR has every acknowledged record; the old leader follows it when back', async () => {
+    const before = await partitionState();
+    proc[before.leader]!.signal('SIGKILL');
+    await proc[before.leader]!.waitForExit(10_000).catch(() => null);
+    const after = await eventually(async () => { const st = await partitionState(); return st.leader !== before.leader && st.leader > 0 ? st : null; }, 30_000, 'a new leader');
+    expect(after!.leader_epoch).toBeGreaterThan(before.leader_epoch);
+    await eventually(async () => { const got = await consumeAll(after!.leader).catch(() => []); return got.length === acked.length ? got : null; }, 20_000, 'the new leader to serve every record');
+    expect(await consumeAll(after!.leader)).toEqual(acked);
+    const more = await produceAcksAll(after!.leader, ['new-leader'], 20_000);
+    expect(more.errorCode).toBe(ErrorCode.NONE);
+    acked.push('new-leader');
+    await start(before.leader);
+    // the old leader truncates what it had beyond the new leader's log and follows it until identical
+    await eventually(async () => same(await logFiles(after!.leader), await logFiles(before.leader)) || null, 30_000, 'the restarted broker to follow the new leader');
+    expect(await consumeAll(after!.leader)).toEqual(acked);
+  }, 90_000);
+});
