@@ -156,4 +156,23 @@ describe('the controller with three brokers', () => {
     expect(proc[1]!.logs.some((l) => l.level === 50 && /^UNCLEAN LEADER ELECTION: partition lonely-0/.test(l.msg))).toBe(true);
     await eventually(async () => (await metadata(1, 'lonely'))[0]?.leader === 1, 10_000, 'metadata to show leader 1');
   }, 60_000);
+
+  it('a controlled shutdown of the controller broker itself moves its leaderships, then another broker takes over as controller', async () => {
+    // Broker 3 comes back (it shut down cleanly); broker 1 is the controller; broker 2 is dead (previous test).
+    proc[3] = startBroker(cfg[3]!);
+    await proc[3]!.waitForLog(started, 30_000);
+    await createTopicWithAssignment(s, { topic: 'ctl', assignment: new Map([[0, [1, 3]], [1, [3, 1]]]) });
+    await eventually(async () => (await state('ctl', 0)).isr.length === 2 && (await metadata(3, 'ctl')).length === 2, 20_000, 'the topic');
+    const t0 = Date.now();
+    const stopping = proc[1]!.stop(20_000);
+    const moved = await eventually(async () => { const x = await state('ctl', 0); return x.leader === 3 ? x : undefined; }, 15_000, 'ctl-0 led by broker 3');
+    expect(moved!.isr).toEqual([3]);
+    const movedMs = Date.now() - t0;
+    expect(await stopping).toBe(0);
+    // lonely-0 had no other ISR member: it was reported remaining, retried, and the broker shut down anyway.
+    expect(proc[1]!.logs.some((l) => /partitions remaining to move/.test(l.msg))).toBe(true);
+    await eventually(async () => (await readJson(s, '/controller')).brokerid === 3, 15_000, 'broker 3 to be the controller');
+    await eventually(async () => (await metadata(3, 'ctl')).every((p) => p.leader === 3), 10_000, 'metadata: broker 3 leads ctl');
+    console.log(`controlled shutdown of the controller: ctl-0 moved ${movedMs} ms after SIGTERM`);
+  }, 60_000);
 });

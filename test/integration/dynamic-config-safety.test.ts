@@ -7,6 +7,7 @@
  * in place. One broker, one ZooKeeper, the keys batched; waits are for log lines / answers, never fixed sleeps.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
 import { connect, type Socket } from 'node:net';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -75,6 +76,8 @@ const READ_ONLY: Record<string, string> = {
   'broker.id': '7', 'log.dirs': '/elsewhere', 'zookeeper.connect': 'nowhere:2181', 'log.retention.hours': '1', 'num.partitions': '9',
   'auto.create.topics.enable': 'false', 'delete.topic.enable': 'false', 'offsets.topic.replication.factor': '3',
   'log.message.format.version': '2.8', 'socket.request.max.bytes': '1024',
+  // Kafka keys Rafka's table lacks, still read-only for Kafka
+  'controller.quorum.voters': '1@localhost:9093', 'sasl.login.class': 'x.Login',
 };
 /** Accepted by Kafka on a broker resource (custom keys), not acted on by Rafka. */
 const UNKNOWN: Record<string, string> = {
@@ -240,6 +243,23 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     ], from);
     await assertServes('after-api');
     noPasswordLogged(broker);
+  });
+
+  it("the issue's reproduction with kafkajs: alterConfigs of sasl.kerberos.min.time.before.relogin, and kafkajs's own cleanup.policy on a broker", async () => {
+    const kafka = new Kafka({ clientId: 'issue-10', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const from = broker.logs.length;
+    try {
+      const r = await admin.alterConfigs({ validateOnly: false, resources: [
+        { type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'sasl.kerberos.min.time.before.relogin', value: '58001' }, { name: 'cleanup.policy', value: 'compact' }] },
+      ] });
+      expect(r.resources).toEqual([expect.objectContaining({ errorCode: 0, resourceName: '1' })]);
+      // the reload skips both with one warning each (where the broker used to exit 1), then serves
+      await expectOneWarningEach(broker, [['/config/brokers/1', 'sasl.kerberos.min.time.before.relogin'], ['/config/brokers/1', 'cleanup.policy']], from);
+      await assertServes('after-kafkajs');
+      expect(broker.logs.slice(from).filter((l) => l.level >= 50)).toEqual([]);
+    } finally { await admin.disconnect(); }
   });
 
   it('written straight into ZooKeeper (kafka-configs.sh, a hand edit): skipped with one warning each; serves; restarts', async () => {

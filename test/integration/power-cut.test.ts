@@ -10,9 +10,13 @@
  *    acknowledged (a lost unflushed tail, never a hole); no record is invented or duplicated;
  *  - both: offsets dense from 0 and every batch passes its CRC (kcat check.crcs); after every cut each file Rafka
  *    writes is whole or absent (meta.properties, the offset checkpoints, leader-epoch-checkpoint,
- *    partition.metadata, producer snapshots); the broker restarts after every cut without reporting a corrupt file.
+ *    partition.metadata, producer snapshots); the broker restarts after every cut without reporting a corrupt file;
+ *    a last cut right after a clean shutdown (whose marker makes the next start trust everything) loses nothing;
+ *  - with log.retention.bytes deleting segments all along (flush.messages=1): every acknowledged record at or above
+ *    the final log start offset is at the offset it was acknowledged with.
  * Small segments (4 KiB) make rolls, retention checks and checkpoint writes frequent.
- * CI runs 3 cycles per scenario; `npm run test:durability:full` runs 25 (RAFKA_POWER_CUT_CYCLES overrides).
+ * CI runs 2 cycles per scenario (+ the cut after a clean shutdown; 1 for retention; ~60 s for the file); `npm run test:durability:full` runs 25 each
+ * (RAFKA_POWER_CUT_CYCLES overrides).
  * Under CI=true a machine without FUSE fails here.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -34,7 +38,7 @@ if (unavailable && process.env.CI === 'true') throw new Error(`power-cut tests n
 if (unavailable) console.warn(`skipping power-cut tests: ${unavailable}`);
 
 const FULL = process.env.RAFKA_POWER_CUT_FULL === '1';
-const CYCLES = Number(process.env.RAFKA_POWER_CUT_CYCLES ?? (FULL ? 25 : 3));
+const CYCLES = Number(process.env.RAFKA_POWER_CUT_CYCLES ?? (FULL ? 25 : 2));
 const PARTITIONS = 3;
 const TOPIC = 'cut';
 
@@ -50,7 +54,7 @@ afterAll(async () => {
   await zk?.close();
 }, 60_000);
 
-interface Attempt { value: string; life: number; acked: boolean }
+interface Attempt { value: string; life: number; acked: boolean; offset?: number }
 
 /** One record per request, round-robin over the partitions; every attempt has its own value (L<life>-p<p>-<n>). */
 class CutProducer {
@@ -61,7 +65,8 @@ class CutProducer {
   private producer: Producer | null = null;
   readonly done: Promise<void>;
 
-  constructor(private readonly kafka: Kafka) {
+  constructor(private readonly kafka: Kafka, life = 0) {
+    this.life = life;
     this.done = this.run();
   }
 
@@ -77,8 +82,9 @@ class CutProducer {
       this.attempts[p]!.push(a);
       try {
         this.producer ??= await this.connect();
-        await this.producer.send({ topic: TOPIC, acks: -1, messages: [{ partition: p, value: a.value }] });
+        const res = await this.producer.send({ topic: TOPIC, acks: -1, messages: [{ partition: p, value: a.value }] });
         a.acked = true;
+        a.offset = Number(res[0]?.baseOffset ?? -1);
         this.acked++;
       } catch {
         await this.producer?.disconnect().catch(() => undefined);
@@ -99,8 +105,11 @@ class CutProducer {
 
 interface Report {
   cycles: number;
-  /** Unsynced files the test wrote before each cut and found gone after it (= cycles: the cuts work). */
+  /** Unsynced files the test wrote before each cut and found gone after it (= cycles + 1: the cuts work). */
   canariesDropped: number;
+  /** retention scenario: each partition's first offset at the end, and acknowledged records below it. */
+  logStartOffsets: number[];
+  deletedByRetention: number;
   acked: number;
   lostAcked: number;
   holes: string[];
@@ -173,7 +182,11 @@ async function until(cond: () => boolean, what: string, broker: BrokerProcess, m
   }
 }
 
-async function runScenario(props: Record<string, string>): Promise<Report> {
+/**
+ * `retention`: segments are deleted by log.retention.bytes all along (renames to .deleted, log start offset
+ * checkpoints); then every acknowledged record at or above the final log start offset must be at its offset.
+ */
+async function runScenario(props: Record<string, string>, cycles = CYCLES, retention = false): Promise<Report> {
   const root = await tempDir('rafka-powercut-');
   const lfs = new LazyFs(root);
   mounts.push(lfs);
@@ -196,7 +209,8 @@ async function runScenario(props: Record<string, string>): Promise<Report> {
   const kafka = new Kafka({ clientId: 'power-cut', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+  const configEntries = retention ? [{ name: 'retention.bytes', value: '4096' }] : [];
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, configEntries }], waitForLeaders: true });
   await admin.disconnect();
 
   const prod = new CutProducer(kafka);
@@ -205,7 +219,7 @@ async function runScenario(props: Record<string, string>): Promise<Report> {
   const badLines: string[] = [];
   let canariesDropped = 0;
   try {
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    for (let cycle = 1; cycle <= cycles; cycle++) {
       // a random cut point: after 100..400 more acknowledged records, then 0..40 ms into whatever is in flight
       const target = prod.acked + 100 + Math.floor(Math.random() * 300);
       await until(() => prod.acked >= target, `${target} acknowledged records`, broker);
@@ -230,21 +244,56 @@ async function runScenario(props: Record<string, string>): Promise<Report> {
   } finally {
     await prod.stop();
   }
+  // a clean shutdown, then a power cut: the next start trusts the clean-shutdown marker, so what the shutdown wrote
+  // (trimmed indexes, producer snapshots, checkpoints) must all be durable
+  expect(await broker.stop()).toBe(0);
+  writeFileSync(join(lfs.mountpoint, 'canary-clean'), 'unsynced');
+  const c = await lfs.cut();
+  cut.files += c.files;
+  cut.bytes += c.bytes;
+  cut.dirops += c.dirops;
+  if (!existsSync(join(lfs.mountpoint, 'canary-clean'))) canariesDropped++;
+  torn.push(...(await tornFiles(logDir)).map((t) => `after clean shutdown: ${t}`));
+  broker = startBroker(b);
+  await broker.waitForLog(started, 60_000);
+  badLines.push(...broker.logs.filter(corruptFileLine).map((l) => `after clean shutdown: ${l.msg}`));
+  // and the log goes on from there: rolls, retention and checkpoints on what the clean start trusted
+  const after = new CutProducer(kafka, cycles + 1);
+  const target = 150;
+  try {
+    await until(() => after.acked >= target, `${target} records after the clean restart`, broker);
+  } finally {
+    await after.stop();
+  }
+  for (let p = 0; p < PARTITIONS; p++) prod.attempts[p]!.push(...after.attempts[p]!);
+  prod.acked += after.acked;
 
   let lostAcked = 0;
   let recordsRead = 0;
   const holes: string[] = [];
   const problems: string[] = [];
+  const logStartOffsets: number[] = [];
+  let deletedByRetention = 0;
   for (let p = 0; p < PARTITIONS; p++) {
     const recs = await readPartition(bootstrap, p);
     recordsRead += recs.length;
-    if (recs.some((r, i) => r.offset !== i)) problems.push(`partition ${p}: offsets not dense from 0 (first ${recs[0]?.offset}, ${recs.length} records)`);
+    const first = retention ? (recs[0]?.offset ?? 0) : 0;
+    if (recs.some((r, i) => r.offset !== first + i)) problems.push(`partition ${p}: offsets not dense from ${first} (first ${recs[0]?.offset}, ${recs.length} records)`);
+    if (retention) {
+      logStartOffsets.push(first);
+      const at = new Map(recs.map((r) => [r.offset, r.value]));
+      for (const a of prod.attempts[p]!) {
+        if (!a.acked || a.offset === undefined) continue;
+        if (a.offset < first) deletedByRetention++;
+        else if (at.get(a.offset) !== a.value) lostAcked++;
+      }
+    }
     const present = new Set(recs.map((r) => r.value));
     if (present.size !== recs.length) problems.push(`partition ${p}: ${recs.length - present.size} records twice`);
     const attempted = new Set(prod.attempts[p]!.map((a) => a.value));
     const invented = recs.filter((r) => !attempted.has(r.value));
     if (invented.length > 0) problems.push(`partition ${p}: ${invented.length} records never sent, e.g. ${invented[0]!.value}`);
-    for (let life = 0; life <= CYCLES; life++) {
+    for (let life = 0; !retention && life <= cycles + 1; life++) {
       const inLife = prod.attempts[p]!.filter((a) => a.life === life);
       lostAcked += inLife.filter((a) => a.acked && !present.has(a.value)).length;
       // no hole: after the first acknowledged record that is missing, nothing of this life is present
@@ -257,14 +306,14 @@ async function runScenario(props: Record<string, string>): Promise<Report> {
   }
   expect(await broker.stop()).toBe(0);
   await lfs.unmount();
-  return { cycles: CYCLES, canariesDropped, acked: prod.acked, lostAcked, holes, problems, cut, tornFiles: torn, badLogLines: badLines, recordsRead };
+  return { cycles, canariesDropped, logStartOffsets, deletedByRetention, acked: prod.acked, lostAcked, holes, problems, cut, tornFiles: torn, badLogLines: badLines, recordsRead };
 }
 
 describe.skipIf(unavailable !== null)('power cuts (lazyfs) with a real broker', () => {
   it(`log.flush.interval.messages=1: no acknowledged record is lost over ${CYCLES} random power cuts`, async () => {
     const r = await runScenario({ 'log.flush.interval.messages': '1' });
     console.log(`[power-cut flush=1] ${JSON.stringify({ ...r, tornFiles: r.tornFiles.length, tornFirst: r.tornFiles.slice(0, 2), badLogLines: r.badLogLines.length, badFirst: r.badLogLines.slice(0, 2) })}`);
-    expect(r.canariesDropped, 'every cut dropped the unsynced canary (the test can fail)').toBe(CYCLES);
+    expect(r.canariesDropped, 'every cut dropped the unsynced canary (the test can fail)').toBe(CYCLES + 1);
     expect(r.lostAcked, `acknowledged records lost of ${r.acked}`).toBe(0);
     expect(r.holes).toEqual([]);
     expect(r.problems).toEqual([]);
@@ -275,7 +324,7 @@ describe.skipIf(unavailable !== null)('power cuts (lazyfs) with a real broker', 
   it(`default flushing: only an unflushed tail is lost, per partition a consistent prefix, over ${CYCLES} random power cuts`, async () => {
     const r = await runScenario({});
     console.log(`[power-cut default] ${JSON.stringify({ ...r, tornFiles: r.tornFiles.length, tornFirst: r.tornFiles.slice(0, 2), badLogLines: r.badLogLines.length, badFirst: r.badLogLines.slice(0, 2) })}`);
-    expect(r.canariesDropped).toBe(CYCLES);
+    expect(r.canariesDropped).toBe(CYCLES + 1);
     expect(r.cut.files, 'default flushing leaves unsynced data at every cut').toBeGreaterThan(0);
     expect(r.holes).toEqual([]);
     expect(r.problems).toEqual([]);
@@ -283,4 +332,16 @@ describe.skipIf(unavailable !== null)('power cuts (lazyfs) with a real broker', 
     expect(r.badLogLines).toEqual([]);
     expect(r.recordsRead).toBeGreaterThan(0);
   }, (CYCLES * 20 + 60) * 1000);
+
+  const RETENTION_CYCLES = FULL ? CYCLES : 1;
+  it(`log.flush.interval.messages=1 with retention deleting segments all along: every acknowledged record above the log start offset stays at its offset over ${RETENTION_CYCLES} power cut(s)`, async () => {
+    const r = await runScenario({ 'log.flush.interval.messages': '1' }, RETENTION_CYCLES, true);
+    console.log(`[power-cut retention] ${JSON.stringify({ ...r, tornFiles: r.tornFiles.length, tornFirst: r.tornFiles.slice(0, 2), badLogLines: r.badLogLines.length, badFirst: r.badLogLines.slice(0, 2) })}`);
+    expect(r.canariesDropped).toBe(RETENTION_CYCLES + 1);
+    expect(Math.min(...r.logStartOffsets), 'retention deleted segments in every partition').toBeGreaterThan(0);
+    expect(r.lostAcked, `acknowledged records lost of ${r.acked}`).toBe(0);
+    expect(r.problems).toEqual([]);
+    expect(r.tornFiles).toEqual([]);
+    expect(r.badLogLines).toEqual([]);
+  }, (RETENTION_CYCLES * 20 + 60) * 1000);
 });

@@ -52,10 +52,13 @@ export interface ReconcileOptions {
   log?: Logger;
 }
 
-/** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
+/**
+ * Arms the child watches the controller needs. Pass the same `onChange` every time: ZooKeeper's client keeps one
+ * registration per path and function, so re-arming on every pass never piles up watchers (a new closure per pass did,
+ * on paths that seldom change); `onChange` must tolerate several calls for one change.
+ */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
-  let fired = false;
-  const w = (_e: ZkEvent) => { if (!fired) { fired = true; onChange(); } };
+  const w = onChange as (e: ZkEvent) => void;
   // /config/changes: a topic or broker config change may allow an unclean election (Kafka's TopicUncleanLeaderElectionEnable).
   for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotification, ZkPaths.configChanges]) {
     await retryUntilConnected(zk, () => zk.getChildren(p, w));

@@ -17,7 +17,8 @@
  *
  * Usage: lazyfs <backing-dir> <trash-dir> <control-fifo> <mountpoint> [FUSE options, e.g. -f]
  * Control: write "cut\n" or "stats\n" to the FIFO; one result line per command is appended to <control-fifo>.out:
- *   "cut files=<files rolled back> bytes=<bytes restored or dropped> dirops=<ops undone>" / "stats files=.. dirops=..".
+ *   "cut files=<files rolled back> bytes=<bytes restored or dropped> dirops=<ops undone>" / "stats files=<files with
+ *   unsynced writes> dirops=<dir changes not durable>" (stats also lists those dir changes on stderr).
  * Kernel caching is off (direct_io, zero attr/entry timeouts) so that no page or attribute survives a cut.
  */
 #define FUSE_USE_VERSION 31
@@ -532,12 +533,10 @@ static int lz_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   if (fd < 0) r = -errno;
   else {
     fi->fh = (uint64_t)fd;
+    /* the kernel sends create only for a missing name (an existing file goes through open, O_TRUNC included) */
     if (!existed) {
       jget(fd, 1);
       op_add(OP_CREATE, path, NULL, NULL);
-    } else if (fi->flags & O_TRUNC) {
-      /* too late to save: reopen without O_TRUNC is not possible here; such a create never reaches us (the kernel
-         opens an existing file with open) */
     }
     r = 0;
   }

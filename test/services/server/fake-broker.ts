@@ -12,6 +12,7 @@ import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from 
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
 import { Partition } from '../../../src/services/replication/partition.js';
+import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import type {
   AdminView,
@@ -65,7 +66,7 @@ export class MemoryLog implements PartitionLog {
     return this.highWatermark;
   }
   epochs: Array<{ epoch: number; startOffset: bigint }> = [];
-  leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> { return this.epochs.map((e) => ({ ...e })); }
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } { return endOffsetForEpoch(this.epochs, epoch, this.logEndOffset); }
   maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
     if (this.epochs.at(-1)?.epoch !== epoch) this.epochs.push({ epoch, startOffset });
   }
