@@ -262,6 +262,22 @@ async function runScenario(props: Record<string, string>, cycles = CYCLES, reten
   const target = 150;
   try {
     await until(() => after.acked >= target, `${target} records after the clean restart`, broker);
+    if (retention) {
+      // go on until retention has deleted segments in every partition (it runs every 500 ms)
+      const admin2 = kafka.admin();
+      await admin2.connect();
+      try {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const offsets = await admin2.fetchTopicOffsets(TOPIC);
+          if (offsets.length === PARTITIONS && offsets.every((o) => Number(o.low) > 0)) break;
+          if (Date.now() > deadline) throw new Error(`retention deleted nothing in some partition: ${JSON.stringify(offsets)}\n${broker.tail(20)}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      } finally {
+        await admin2.disconnect();
+      }
+    }
   } finally {
     await after.stop();
   }
