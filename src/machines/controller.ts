@@ -9,7 +9,7 @@
  *      │ lost                                 ▲
  *      └──► standby ──/controller deleted─────┘          resign ──► resigned (final)
  */
-import { setup, assign, fromPromise, fromCallback, sendParent } from 'xstate';
+import { setup, assign, fromPromise, fromCallback, sendParent, enqueueActions } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import { electController, resignController, type ElectionResult } from '../services/controller/controller-election.js';
@@ -17,6 +17,7 @@ import type { ReconcileResult } from '../services/controller/controller-reconcil
 import { startControllerDuties, type ChannelConfig } from '../services/controller/controller-duties.js';
 import type { BrokerRequests } from '../services/controller/control-requests.js';
 import type { ControllerApis } from '../services/controller/controller-apis.js';
+import { applyReconcileResult, countStates, EMPTY_CONTROLLER_STATES, type ControllerStates } from './controller-states.js';
 
 export interface ControllerInput {
   handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean; channel: ChannelConfig;
@@ -26,7 +27,11 @@ export interface ControllerInput {
   uncleanLeaderElectionEnable?: () => boolean;
 }
 
-interface Context extends ControllerInput { controllerId: number | null; epoch: number; epochZkVersion: number; elections: number }
+interface Context extends ControllerInput {
+  controllerId: number | null; epoch: number; epochZkVersion: number; elections: number;
+  /** While active: every partition's PartitionStateMachine state and every replica's ReplicaStateMachine state. */
+  states: ControllerStates;
+}
 
 export type ControllerEvent =
   | { type: 'controller.changed' }
@@ -66,11 +71,22 @@ export const controllerMachine = setup({
     countElection: assign({ elections: ({ context }) => context.elections + 1 }),
     logResult: ({ context }) => context.log.info({ controllerId: context.controllerId, controllerEpoch: context.epoch },
       context.controllerId === context.brokerId ? `Broker ${context.brokerId} is the controller (epoch ${context.epoch})` : `Controller is broker ${context.controllerId}`),
+    /** The PartitionStateMachine / ReplicaStateMachine transitions of a pass (pure), and their counts when they change. */
+    advanceStates: assign(({ context, event }) => {
+      if (event.type !== 'controller.reconciled') return {};
+      const states = applyReconcileResult(context.states, event.result);
+      const before = countStates(context.states), after = countStates(states);
+      if (JSON.stringify(before) !== JSON.stringify(after) || states.invalidTransitions !== context.states.invalidTransitions) {
+        context.log.info({ partitionStates: after.partitions, replicaStates: after.replicas, offlinePartitionsCount: after.partitions.OfflinePartition ?? 0, invalidTransitions: states.invalidTransitions },
+          'Partition and replica states changed');
+      }
+      return { states };
+    }),
     report: sendParent(({ context }) => ({ type: 'controller.elected', controllerId: context.controllerId, epoch: context.epoch, isActive: context.controllerId === context.brokerId })),
   },
 }).createMachine({
   id: 'controller',
-  context: ({ input }) => ({ ...input, controllerId: null, epoch: 0, epochZkVersion: -1, elections: 0 }),
+  context: ({ input }) => ({ ...input, controllerId: null, epoch: 0, epochZkVersion: -1, elections: 0, states: EMPTY_CONTROLLER_STATES }),
   initial: 'electing',
   on: { 'controller.resign': '.resigning' },
   states: {
@@ -95,14 +111,18 @@ export const controllerMachine = setup({
       always: [{ guard: 'won', target: 'active' }, { target: 'standby' }],
     },
     active: {
+      // onControllerFailover: the partition and replica states are rebuilt from ZooKeeper by the first pass.
+      entry: assign({ states: EMPTY_CONTROLLER_STATES }),
       invoke: { src: 'duties', input: ({ context }) => context },
       on: {
         'controller.changed': 'electing',
         'controller.reelect': 'electing',
         'controller.moved': { target: 'electing', actions: ({ context, event }) => context.log.warn({ err: event.error }, 'Controller moved; re-electing') },
         'controller.reconciled': {
-          guard: ({ event }) => event.local !== null,
-          actions: sendParent(({ event }) => ({ type: 'controller.requests', requests: event.local! })),
+          actions: [
+            'advanceStates',
+            enqueueActions(({ enqueue, event }) => { if (event.local !== null) enqueue(sendParent({ type: 'controller.requests', requests: event.local })); }),
+          ],
         },
         'controller.local': { actions: sendParent(({ event }) => ({ type: 'controller.requests', requests: event.local })) },
       },

@@ -15,7 +15,8 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 const NAMES = [
   'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
-  'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher',
+  'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState',
+  'partitionStateMachine', 'replicaStateMachine',
 ];
 
 /** Every state key anywhere under `states`. */
@@ -49,6 +50,8 @@ describe('rafka machines', () => {
       socketServer: ['binding', 'listening', 'draining', 'closed', 'failed'],
       groupCoordinator: ['loading', 'running', 'stopped'],
       group: ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'],
+      partitionStateMachine: ['NonExistentPartition', 'NewPartition', 'OnlinePartition', 'OfflinePartition'],
+      replicaStateMachine: ['NonExistentReplica', 'NewReplica', 'OnlineReplica', 'OfflineReplica', 'ReplicaDeletionStarted', 'ReplicaDeletionSuccessful', 'ReplicaDeletionIneligible'],
     };
     for (const [name, states] of Object.entries(expectStates)) {
       const j = JSON.parse(await readFile(join(target, `${name}.json`), 'utf8'));

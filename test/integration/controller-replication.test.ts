@@ -12,7 +12,7 @@ import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-serve
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, inspectZk, readJson, runCommand, type TestBroker } from './support.js';
 import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
-import { createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
+import { changeEntityConfig, createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
 import { DefaultAlterPartitionManager, ZkAlterPartitionManager } from '../../src/services/replication/alter-partition-manager.js';
 import { NodeToControllerChannel } from '../../src/services/replication/node-to-controller-channel.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
@@ -99,9 +99,11 @@ describe('the controller with three brokers', () => {
 
   it('a controlled shutdown (SIGTERM) moves every partition the broker leads to another ISR member and takes it out of the ISRs, in a few seconds', async () => {
     const assignment = new Map<number, number[]>();
-    for (let p = 0; p < 12; p++) assignment.set(p, [(p % 3) + 1, ((p + 1) % 3) + 1, ((p + 2) % 3) + 1]);
+    for (let p = 0; p < 60; p++) assignment.set(p, [(p % 3) + 1, ((p + 1) % 3) + 1, ((p + 2) % 3) + 1]);
+    const c0 = Date.now();
     await createTopicWithAssignment(s, { topic: 'moving', assignment });
-    await eventually(async () => (await metadata(2, 'moving')).length === 12, 20_000, 'the topic in the metadata');
+    await eventually(async () => (await metadata(2, 'moving')).length === 60, 30_000, 'the topic in the metadata');
+    console.log(`60 partitions x 3 replicas created and in the metadata in ${Date.now() - c0} ms`);
     const ledBy3 = [...assignment].filter(([, r]) => r[0] === 3).map(([p]) => p);
     for (const p of ledBy3) expect((await state('moving', p)).leader).toBe(3);
     const t0 = Date.now();
@@ -112,7 +114,10 @@ describe('the controller with three brokers', () => {
       if (states.some((x) => x.leader === 3 || x.isr.includes(3))) return false;
       movedMs = Date.now() - t0;
       return true;
-    }, 15_000, 'leadership off broker 3 and broker 3 out of every ISR');
+    }, 15_000, 'leadership off broker 3 and broker 3 out of every ISR').catch((e) => {
+      for (const id of [1, 3]) console.log(proc[id]!.logs.filter((l) => l.time as number > t0 - 1000 && !/^Partition moving-/.test(l.msg)).map((l) => `${id} ${(l.time as number) - t0} ${l.msg}`).join('\n'));
+      throw e;
+    });
     expect(await stopping).toBe(0);
     const lines = proc[3]!.logs.map((l) => l.msg);
     expect(lines).toContain('Starting controlled shutdown');
@@ -124,5 +129,50 @@ describe('the controller with three brokers', () => {
     await eventually(async () => (await metadata(1, 'moving')).every((x) => x.leader !== 3 && !x.isrs.includes(3)), 10_000, 'metadata without broker 3');
     console.log(`controlled shutdown: ${ledBy3.length} leaderships moved and ISRs shrunk ${movedMs} ms after SIGTERM`);
     expect(movedMs).toBeLessThan(5000);
+  }, 60_000);
+
+  it('kill -9 of a leader whose ISR is itself: the partition goes offline (leader -1, ISR kept), until unclean.leader.election.enable is set on the topic, dynamically', async () => {
+    // Broker 3 is gone (previous test); brokers 1 and 2 remain, 1 is the controller.
+    const topicId = await createTopicWithAssignment(s, { topic: 'lonely', assignment: new Map([[0, [2, 1]]]) });
+    await eventually(async () => (await metadata(1, 'lonely'))[0]?.isrs.length === 2, 20_000, 'the topic in the metadata');
+    const before = await state('lonely', 0);
+    // Leader 2 shrinks the ISR to itself through the controller (as its Partition would when 1 lags).
+    const channel = new NodeToControllerChannel({ channelName: 'alter-partition', brokerId: 2, controller: () => ({ id: 1, host: '127.0.0.1', port: port(1) }), requestTimeoutMs: 5000, retryBackoffMs: 50, log });
+    const epoch2 = await brokerEpoch(2);
+    const manager = new DefaultAlterPartitionManager({ brokerId: 2, brokerEpoch: () => epoch2, interBrokerProtocolVersion: () => '3.7-IV4', send: (v, b) => channel.send(ApiKey.AlterPartition, v, b), log });
+    const r = await manager.submit({ topic: 'lonely', topicId, partition: 0, proposed: { leader: 2, leaderEpoch: before.leader_epoch, isr: [2], partitionEpoch: before.version, leaderRecoveryState: 0 } });
+    manager.shutdown();
+    channel.close();
+    expect(r.errorCode).toBe(0);
+    proc[2]!.signal('SIGKILL');
+    // After the session timeout: no clean candidate, so leader -1 and the ISR keeps 2 (the replica with every acknowledged record).
+    const offline = (await eventually(async () => { const x = await state('lonely', 0); return x.leader === -1 ? x : undefined; }, 30_000, 'the partition to go offline'))!;
+    expect(offline.isr).toEqual([2]);
+    await eventually(async () => (await metadata(1, 'lonely'))[0]?.leader === -1, 10_000, 'metadata to show no leader');
+    // Unclean election allowed for this topic only, at runtime: broker 1 leads, alone, and the controller says so loudly.
+    await changeEntityConfig(s, 'topics', 'lonely', { 'unclean.leader.election.enable': 'true' });
+    const elected = (await eventually(async () => { const x = await state('lonely', 0); return x.leader === 1 ? x : undefined; }, 15_000, 'an unclean election'))!;
+    expect(elected).toMatchObject({ isr: [1], leader_epoch: offline.leader_epoch + 1 });
+    expect(proc[1]!.logs.some((l) => l.level === 50 && /^UNCLEAN LEADER ELECTION: partition lonely-0/.test(l.msg))).toBe(true);
+    await eventually(async () => (await metadata(1, 'lonely'))[0]?.leader === 1, 10_000, 'metadata to show leader 1');
+  }, 60_000);
+
+  it('a controlled shutdown of the controller broker itself moves its leaderships, then another broker takes over as controller', async () => {
+    // Broker 3 comes back (it shut down cleanly); broker 1 is the controller; broker 2 is dead (previous test).
+    proc[3] = startBroker(cfg[3]!);
+    await proc[3]!.waitForLog(started, 30_000);
+    await createTopicWithAssignment(s, { topic: 'ctl', assignment: new Map([[0, [1, 3]], [1, [3, 1]]]) });
+    await eventually(async () => (await state('ctl', 0)).isr.length === 2 && (await metadata(3, 'ctl')).length === 2, 20_000, 'the topic');
+    const t0 = Date.now();
+    const stopping = proc[1]!.stop(20_000);
+    const moved = await eventually(async () => { const x = await state('ctl', 0); return x.leader === 3 ? x : undefined; }, 15_000, 'ctl-0 led by broker 3');
+    expect(moved!.isr).toEqual([3]);
+    const movedMs = Date.now() - t0;
+    expect(await stopping).toBe(0);
+    // lonely-0 had no other ISR member: it was reported remaining, retried, and the broker shut down anyway.
+    expect(proc[1]!.logs.some((l) => /partitions remaining to move/.test(l.msg))).toBe(true);
+    await eventually(async () => (await readJson(s, '/controller')).brokerid === 3, 15_000, 'broker 3 to be the controller');
+    await eventually(async () => (await metadata(3, 'ctl')).every((p) => p.leader === 3), 10_000, 'metadata: broker 3 leads ctl');
+    console.log(`controlled shutdown of the controller: ctl-0 moved ${movedMs} ms after SIGTERM`);
   }, 60_000);
 });

@@ -32,6 +32,8 @@ export interface ReconcileResult {
   brokerEpochs: Map<number, bigint>;
   /** Partitions left without a leader (Kafka's OfflinePartitionsCount). */
   offlinePartitions: Array<{ topic: string; partition: number }>;
+  /** Registered brokers in controlled shutdown during this pass. */
+  shuttingDown: number[];
 }
 
 export interface ReconcileOptions {
@@ -50,10 +52,13 @@ export interface ReconcileOptions {
   log?: Logger;
 }
 
-/** Arms the child watches the controller needs; `onChange` fires once per armed watch. */
+/**
+ * Arms the child watches the controller needs. Pass the same `onChange` every time: ZooKeeper's client keeps one
+ * registration per path and function, so re-arming on every pass never piles up watchers (a new closure per pass did,
+ * on paths that seldom change); `onChange` must tolerate several calls for one change.
+ */
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
-  let fired = false;
-  const w = (_e: ZkEvent) => { if (!fired) { fired = true; onChange(); } };
+  const w = onChange as (e: ZkEvent) => void;
   // /config/changes: a topic or broker config change may allow an unclean election (Kafka's TopicUncleanLeaderElectionEnable).
   for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotification, ZkPaths.configChanges]) {
     await retryUntilConnected(zk, () => zk.getChildren(p, w));
@@ -74,31 +79,38 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
   const sd = opts.shuttingDown;
   const shuttingDown = sd instanceof Map ? new Set([...sd].filter(([id, epoch]) => epochs.get(id) === epoch).map(([id]) => id)) : new Set<number>(sd?.keys() ?? []);
-  const pass: Pass = { zk, ctl, live, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map() };
+  const pass: Pass = { zk, ctl, live, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map() };
   for (const name of (await getAllTopics(zk)).sort()) {
     if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
     if (!node) continue;
     let assignment: TopicAssignment;
     try { assignment = TopicZNode.decode(name, node.data); } catch { continue; } // undecodable: Kafka skips it too
-    const partitions: PartitionMetadata[] = [];
-    for (const [p, replicas] of [...assignment.partitions].sort((a, b) => a[0] - b[0])) {
-      partitions.push(await reconcilePartition(pass, name, p, replicas));
+    // Partitions are independent: up to PARTITION_CONCURRENCY ZooKeeper round trips in flight (the session pipelines them).
+    const entries = [...assignment.partitions].sort((a, b) => a[0] - b[0]);
+    const partitions: PartitionMetadata[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i += PARTITION_CONCURRENCY) {
+      await Promise.all(entries.slice(i, i + PARTITION_CONCURRENCY).map(async ([p, replicas], j) => { partitions[i + j] = await reconcilePartition(pass, name, p, replicas); }));
     }
     topics.push({ name, topicId: assignment.topicId, partitions });
   }
+  offlinePartitions.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
     deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
-    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions };
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b) };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
+
+const PARTITION_CONCURRENCY = 64;
 
 interface Pass {
   zk: ZkSession; ctl: ControllerEpochInfo; live: Set<number>; opts: ReconcileOptions; shuttingDown: ReadonlySet<number>;
   offlinePartitions: ReconcileResult['offlinePartitions'];
   /** unclean.leader.election.enable per topic, read from /config/topics/<t> only when an election needs it. */
   uncleanByTopic: Map<string, boolean>;
+  /** /brokers/topics/<t>/partitions created (or being created) in this pass. */
+  partitionsPaths: Map<string, Promise<void>>;
 }
 
 async function uncleanEnabled(pass: Pass, topic: string): Promise<boolean> {
@@ -125,12 +137,22 @@ async function reconcilePartition(pass: Pass, topic: string, partition: number, 
     const liveReplicas = replicas.filter((r) => live.has(r) && !pass.shuttingDown.has(r));
     const leader = liveReplicas[0] ?? NO_LEADER;
     const state = { leader, leaderEpoch: 0, isr: liveReplicas, controllerEpoch: ctl.epoch };
-    await zk.mkdirp(TopicPaths.partition(topic, partition));
+    // One transaction per partition (partition znode + state), as Kafka's createTopicPartitionStatesRaw; the parent once per topic.
+    let parent = pass.partitionsPaths.get(topic);
+    if (!parent) pass.partitionsPaths.set(topic, (parent = zk.mkdirp(`${TopicPaths.topic(topic)}/partitions`)));
+    await parent;
+    const data = TopicPartitionStateZNode.encode(state);
     try {
-      await fenced(zk, ctl, (t) => t.create(statePath, TopicPartitionStateZNode.encode(state)));
+      await fenced(zk, ctl, (t) => t.create(TopicPaths.partition(topic, partition)).create(statePath, data));
     } catch (e) {
       if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
-      return reconcilePartition(pass, topic, partition, replicas);
+      // The partition znode (or its state) exists already: create the state alone, or decide again if it is there.
+      try {
+        await fenced(zk, ctl, (t) => t.create(statePath, data));
+      } catch (e2) {
+        if (!isZkError(e2, ZkCode.NODE_EXISTS)) throw e2;
+        return reconcilePartition(pass, topic, partition, replicas);
+      }
     }
     if (leader === NO_LEADER) pass.offlinePartitions.push({ topic, partition });
     return { partition, ...state, replicas, offlineReplicas: offline, partitionEpoch: 0, leaderRecoveryState: 0 };

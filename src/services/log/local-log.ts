@@ -14,6 +14,20 @@ import { fsyncFileIfExists, fsyncFileIfExistsSync } from './atomic-write.js';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-file-names.js';
 import type { LogHooks } from './log-types.js';
 import { upConvertIfNeeded } from './up-conversion.js';
+import { flushSlots } from './segment-handle-cache.js';
+
+/**
+ * Run an fsync that holds a descriptor in one of the shared flush slots: the flushes scheduled by rolls of
+ * thousands of partitions at once must not open a descriptor each (EMFILE under a low `ulimit -n`).
+ */
+async function withFlushSlot<T>(f: () => Promise<T>): Promise<T> {
+  await flushSlots.acquire();
+  try {
+    return await f();
+  } finally {
+    flushSlots.release();
+  }
+}
 
 export class LocalLog {
   /** Ascending by base offset; the last one is the active segment. */
@@ -188,19 +202,21 @@ export class LocalLog {
     const segs = this.segmentsToFlush(target);
     const files = this.filesUnflushed.slice();
     const changes = this.dirChanges;
-    for (const f of files) await fsyncFileIfExists(f);
+    for (const f of files) await withFlushSlot(() => fsyncFileIfExists(f));
     this.filesUnflushed = this.filesUnflushed.filter((f) => !files.includes(f));
     for (const s of segs) {
       if (s.isOpen && this.segments.includes(s)) await this.flushUnlessReplaced(s);
       this.flushed(s);
     }
     if (this.dirSynced < changes) {
-      const fh = await fs.promises.open(this.dir, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await withFlushSlot(async () => {
+        const fh = await fs.promises.open(this.dir, 'r');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      });
       if (changes > this.dirSynced) this.dirSynced = changes;
     }
   }
