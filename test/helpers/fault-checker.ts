@@ -29,7 +29,7 @@ export interface LogRecord {
   value: string;
 }
 
-const SEND_DEADLINE_MS = 30_000;
+const SEND_DEADLINE_MS = 20_000;
 
 export class NumberedProducer {
   readonly acked = new Set<number>();
@@ -80,11 +80,20 @@ export class NumberedProducer {
     void old.disconnect().catch(() => undefined);
     this.producer = this.newProducer();
     this.sessions++;
+    // kafkajs refreshes metadata through the seed broker it connected to first; when that one is frozen
+    // (SIGSTOP) every refresh hangs. A connect that does not finish in time is abandoned for a new producer,
+    // which picks its seed broker anew.
     while (this.running) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.producer.connect();
+        await Promise.race([
+          this.producer.connect(),
+          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('connect deadline')), 15_000); }),
+        ]).finally(() => clearTimeout(timer));
         return;
       } catch {
+        void this.producer.disconnect().catch(() => undefined);
+        this.producer = this.newProducer();
         await new Promise((r) => setTimeout(r, 500));
       }
     }
