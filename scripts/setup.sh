@@ -37,6 +37,7 @@ if $want_tests; then
   /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)   # ss: the socket server's listen backlog test
+  command -v make >/dev/null 2>&1 || missing+=(make)     # node-gyp builds native/ (npm ci) with make + cc
   # the power-cut tests' FUSE filesystem (test/helpers/lazyfs): libfuse3 headers, a C compiler, fusermount3
   { command -v cc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists fuse3 && command -v fusermount3 >/dev/null 2>&1; } || missing+=(gcc libc6-dev pkg-config libfuse3-dev fuse3)
 fi
@@ -57,6 +58,10 @@ print_versions
 
 echo "=== npm ci"
 npm ci
+if $want_tests && [ ! -f native/build/Release/rafka_native.node ]; then
+  echo "=== the native addon (native/) did not build, and tests need it: see npm ci's output above" >&2
+  exit 1
+fi
 
 if $want_tests; then
   echo "=== building test/helpers/lazyfs (FUSE filesystem for the power-cut tests)"

@@ -26,6 +26,7 @@ import { logCleanerMachine } from '../machines/log-cleaner.js';
 import { socketServerMachine } from '../machines/socket-server.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
+import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
 
@@ -45,6 +46,8 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   replicaFetcherManager: replicaFetcherManagerMachine,
   // one per source broker x num.replica.fetchers, spawned by the ReplicaFetcherManager
   replicaFetcher: replicaFetcherMachine,
+  // one state per followed partition, advanced as pure transitions (no actor each)
+  partitionFetchState: partitionFetchStateMachine,
   // the controller's per-partition and per-replica states (Kafka's PartitionStateMachine / ReplicaStateMachine),
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,

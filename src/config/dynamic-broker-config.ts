@@ -100,6 +100,42 @@ export function kafkaOnlyDynamicKey(name: string): ConfigKey | undefined {
   return KAFKA_ONLY_DYNAMIC_KEYS.get(name);
 }
 
+/**
+ * Kafka 3.7's KafkaConfig keys that are NOT dynamic (DynamicConfig.Broker.nonDynamicProps) and that Rafka's table
+ * does not define (KRaft, SASL callback/OAuth, delegation tokens, remote storage...): an AlterConfigs of one gets
+ * Kafka's "Cannot update these configs dynamically" instead of passing as a custom key. Extracted from KafkaConfig's
+ * configDef at tag 3.7.1 (the define/defineInternal names, RemoteLogManagerConfig.CONFIG_DEF included) minus the
+ * table's keys and AllDynamicConfigs. A key the table later defines must be read-only there (checked by a test).
+ */
+export const KAFKA_READ_ONLY_CONFIGS_NOT_IN_TABLE: ReadonlySet<string> = new Set([
+  'auto.include.jmx.reporter', 'broker.heartbeat.interval.ms', 'broker.session.timeout.ms',
+  'controller.listener.names', 'controller.quorum.append.linger.ms', 'controller.quorum.election.backoff.max.ms',
+  'controller.quorum.election.timeout.ms', 'controller.quorum.fetch.timeout.ms', 'controller.quorum.voters',
+  'delegation.token.expiry.check.interval.ms', 'delegation.token.expiry.time.ms', 'delegation.token.master.key',
+  'delegation.token.max.lifetime.ms', 'early.start.listeners', 'eligible.leader.replicas.enable',
+  'group.coordinator.new.enable', 'initial.broker.registration.timeout.ms', 'metadata.log.dir',
+  'metadata.log.max.record.bytes.between.snapshots', 'metadata.log.max.snapshot.interval.ms',
+  'metadata.log.segment.bytes', 'metadata.log.segment.min.bytes', 'metadata.log.segment.ms',
+  'metadata.max.idle.interval.ms', 'metadata.max.retention.bytes', 'metadata.max.retention.ms',
+  'quorum.request.timeout.ms', 'quorum.retry.backoff.ms', 'remote.log.manager.task.interval.ms',
+  'remote.log.manager.task.retry.backoff.max.ms', 'remote.log.manager.task.retry.backoff.ms',
+  'remote.log.manager.task.retry.jitter', 'remote.log.manager.thread.pool.size',
+  'remote.log.metadata.custom.metadata.max.bytes', 'remote.log.metadata.manager.class.name',
+  'remote.log.metadata.manager.class.path', 'remote.log.metadata.manager.impl.prefix',
+  'remote.log.metadata.manager.listener.name', 'remote.log.reader.max.pending.tasks', 'remote.log.reader.threads',
+  'remote.log.storage.manager.class.name', 'remote.log.storage.manager.class.path',
+  'remote.log.storage.manager.impl.prefix', 'sasl.client.callback.handler.class',
+  'sasl.login.callback.handler.class', 'sasl.login.class', 'sasl.login.connect.timeout.ms',
+  'sasl.login.read.timeout.ms', 'sasl.login.retry.backoff.max.ms', 'sasl.login.retry.backoff.ms',
+  'sasl.mechanism.controller.protocol', 'sasl.oauthbearer.clock.skew.seconds', 'sasl.oauthbearer.expected.audience',
+  'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+  'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms',
+  'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.scope.claim.name', 'sasl.oauthbearer.sub.claim.name',
+  'sasl.oauthbearer.token.endpoint.url', 'sasl.server.callback.handler.class', 'sasl.server.max.receive.size',
+  'security.providers', 'server.max.startup.time.ms', 'ssl.allow.dn.changes', 'ssl.allow.san.changes',
+  'ssl.principal.mapping.rules', 'telemetry.max.bytes', 'unstable.metadata.versions.enable',
+]);
+
 /** Every key of AllDynamicConfigs + DynamicConfig.Broker with Kafka's update mode (dynamicConfigUpdateModes). */
 export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlyMap<string, Exclude<DynamicMode, 'read-only'>> = new Map([
   ...CLUSTER_WIDE_CONFIGS.map((k) => [k, 'cluster-wide'] as const),
@@ -112,4 +148,9 @@ export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlyMap<string, Exclude<DynamicMo
 /** Kafka's update mode of a key, or undefined when Kafka 3.7 does not list it as dynamic. */
 export function kafkaDynamicMode(name: string): Exclude<DynamicMode, 'read-only'> | undefined {
   return KAFKA_DYNAMIC_BROKER_CONFIGS.get(name);
+}
+
+/** Kafka 3.7's update mode of a KafkaConfig / DynamicConfig.Broker key, or undefined for a custom key. */
+export function kafkaUpdateMode(name: string): DynamicMode | undefined {
+  return kafkaDynamicMode(name) ?? (KAFKA_READ_ONLY_CONFIGS_NOT_IN_TABLE.has(name) ? 'read-only' : undefined);
 }

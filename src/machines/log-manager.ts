@@ -9,6 +9,7 @@
  *                                                       └ logCleaner (log-cleaner.ts) when log.cleaner.enable
  *   A shutdown while creating or loading waits for that I/O (it cannot be cancelled), then shuts down.
  */
+import { topicConfigFilterFor } from '../services/config/topic-config-filter.js';
 import { setup, assign, sendParent, fromPromise, fromCallback } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
@@ -70,7 +71,8 @@ export const logManagerMachine = setup({
       LogManager.create({
         logDirs: input.logDirs, initialOfflineDirs: input.initialOfflineDirs, config: input.config, log: input.log, onDirFailure: input.onDirFailure,
         // Kafka reads /config/topics/<t> for every topic first, so logs load with their overrides.
-        topicConfigs: await getAllTopicConfigs(input.handle.current),
+        // (unknown / invalid entries skipped with one warning each, as on every later change: TopicConfigFilter)
+        topicConfigs: topicConfigFilterFor(input.handle, input.log).filterAll(await getAllTopicConfigs(input.handle.current)),
       })),
     loadLogs: fromPromise<Awaited<ReturnType<LogManager['loadLogs']>>, { manager: LogManager }>(({ input }) => input.manager.loadLogs()),
     scheduler: fromCallback<LogManagerEvent, { manager: LogManager; schedule: LogTaskSchedule; log: Logger }>(({ input }) =>

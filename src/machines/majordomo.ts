@@ -26,6 +26,7 @@ import {
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
+import { topicConfigFilterFor } from '../services/config/topic-config-filter.js';
 import { resignController } from '../services/controller/controller-election.js';
 import { zookeeperClientMachine, type ZkClientParentEvent } from './zookeeper-client.js';
 import { logDirFailureChannelMachine, type LogDirFailureParentEvent } from './log-dir-failure-channel.js';
@@ -52,6 +53,7 @@ import { deliverInProcess } from '../services/server/control-requests.js';
 import { ControllerApis } from '../services/controller/controller-apis.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
+import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -120,7 +122,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  *   so the actor is logged and restarted (it re-reads /config/changes and the config entities); after
  *   MAX_COORDINATOR_RESTARTS the broker serves on without live config changes (logged) rather than crash-looping;
  * - any other coordinator: the broker cannot serve correctly without it, so the failure is logged as what failed
- *   where (not as a startup error) and the broker shuts down with exit code 1.
+ *   where (not as a startup error) and the broker shuts down with exit code 1 (during a shutdown: logged, and the
+ *   shutdown goes on).
  */
 const COORDINATOR_FAILURE_POLICY: Readonly<Record<string, 'restart'>> = { dynamicConfig: 'restart' };
 const MAX_COORDINATOR_RESTARTS = 5;
@@ -227,7 +230,8 @@ export const majordomoMachine = setup({
     socketServerStarted: ({ context }) => context.started.socketServer,
     restartableCoordinator: ({ context, event }) =>
       COORDINATOR_FAILURE_POLICY[failedCoordinator(event)] === 'restart' && context.brokerState !== 'SHUTTING_DOWN' && context.brokerState !== 'NOT_RUNNING',
-    brokerRunning: ({ context }) => context.brokerState === 'RUNNING',
+    brokerRunning: ({ context }) => context.brokerState === 'RUNNING' || context.brokerState === 'PENDING_CONTROLLED_SHUTDOWN',
+    brokerShuttingDown: ({ context }) => context.brokerState === 'SHUTTING_DOWN' || context.brokerState === 'NOT_RUNNING',
     logManagerStarted: ({ context }) => context.started.logManager,
   },
   actions: {
@@ -305,6 +309,8 @@ export const majordomoMachine = setup({
     // A coordinator crashed (a bug, not a modelled failure): COORDINATOR_FAILURE_POLICY.
     'xstate.error.actor.*': [
       { guard: 'restartableCoordinator', actions: 'restartCoordinator' },
+      { guard: 'brokerShuttingDown', actions: ({ context, event }) => context.log.error({ brokerId: context.brokerId, coordinator: failedCoordinator(event), err: message(event.error) },
+        `Coordinator ${failedCoordinator(event)} failed during shutdown: ${message(event.error)}; the shutdown goes on`) },
       { guard: 'brokerRunning', target: '.shuttingDown', actions: 'failAfterStartup' },
       { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
     ],
@@ -326,7 +332,9 @@ export const majordomoMachine = setup({
     }] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
-      try { context.logManager?.updateTopicConfig(event.topic, event.overrides); } catch (e) {
+      // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
+      const overrides = topicConfigFilterFor(context.handle, context.log).filter(event.topic, event.overrides);
+      try { context.logManager?.updateTopicConfig(event.topic, overrides); } catch (e) {
         context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
         return;
       }
@@ -484,6 +492,16 @@ export const majordomoMachine = setup({
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
                 config: () => self.getSnapshot().context.config,
+                // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
+                alterPartition: createAlterPartitionManager({
+                  brokerId: context.brokerId!,
+                  interBrokerProtocolVersion: () => self.getSnapshot().context.config.getString('inter.broker.protocol.version')!,
+                  brokerEpoch: () => BigInt(self.getSnapshot().context.brokerEpoch ?? -1),
+                  controller: metadataControllerNodeProvider(metadataCache, context.config.getString('control.plane.listener.name') ?? context.config.interBrokerListenerName),
+                  zk: () => context.handle.current,
+                  requestTimeoutMs: context.config.getInt('request.timeout.ms'),
+                  log: context.log.child({ actor: 'alterPartitionManager' }),
+                }),
                 fetchers: {
                   addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
                   removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),

@@ -5,7 +5,8 @@
  * {@link ReplicaFetcherControl} this actor backs; a fetcher left without partitions is shut down (Kafka's
  * shutdownIdleFetcherThreads), and a leader whose endpoint changed gets a new fetcher.
  *
- * Each fetcher runs Kafka's doWork loop as a chart; the I/O is src/services/replication/replica-fetcher-thread.ts:
+ * Each fetcher runs Kafka's doWork loop as a chart; the I/O is src/services/replication/replica-fetcher-thread.ts, and
+ * each of its partitions' Truncating/Fetching state advances through partition-fetch-state.ts's pure transitions:
  *
  *   choosing ──partitions truncating──► truncating (OffsetsForLeaderEpoch / truncate to HW) ──► choosing
  *       │    ──partitions to fetch────► fetching (one Fetch, append as follower) ──► choosing
@@ -18,6 +19,7 @@ import { assign, enqueueActions, fromPromise, setup, stopChild, type ActorRefFro
 import type { Logger } from '../logger.js';
 import type { InitialFetchState, LeaderEndpoint } from '../services/replication/fetcher-types.js';
 import { fetcherIdFor, ReplicaFetcherThread, type FetcherThreadOptions } from '../services/replication/replica-fetcher-thread.js';
+import { advanceFetchState } from './partition-fetch-state.js';
 
 // ---- one fetcher ------------------------------------------------------------------------------------------------
 
@@ -93,7 +95,7 @@ export interface ReplicaFetcherManagerInput {
   /** num.replica.fetchers */
   numFetchers: number;
   /** The options every fetcher shares (sizes, waits, timeouts, IBP, the partitions' logs). */
-  fetcherOptions: Omit<FetcherThreadOptions, 'fetcherId' | 'leader' | 'log' | 'brokerId'>;
+  fetcherOptions: Omit<FetcherThreadOptions, 'fetcherId' | 'leader' | 'log' | 'brokerId' | 'advanceFetchState'>;
   log: Logger;
 }
 
@@ -138,7 +140,7 @@ export const replicaFetcherManagerMachine = setup({
         }
         if (!entry) {
           const thread = new ReplicaFetcherThread({
-            ...context.fetcherOptions, brokerId: context.brokerId, fetcherId: g.fetcherId, leader: g.leader, log: context.log,
+            ...context.fetcherOptions, brokerId: context.brokerId, fetcherId: g.fetcherId, leader: g.leader, log: context.log, advanceFetchState,
           });
           const ref = enqueue.spawnChild('replicaFetcher', {
             id: k, systemId: `replicaFetcher-${context.brokerId}-${k}`,

@@ -69,8 +69,8 @@ export const ApiKey = {
 /**
  * required: connect, topic admin, produce (incl. idempotent), consume with and without a group (matrix §7.1);
  * recommended: group and config admin (§7.2); sasl: only once SASL listeners exist (§7.2);
- * inter-broker: ZooKeeper-mode controller-to-broker and replication APIs (not for client listeners: the matrix
- * says not to advertise OffsetForLeaderEpoch to clients yet), at Kafka 3.x's full ranges.
+ * inter-broker: ZooKeeper-mode controller-to-broker APIs, at Kafka 3.x's full ranges (OffsetForLeaderEpoch is
+ * advertised to clients since replication exists, as the matrix asks).
  */
 export type ApiTier = 'required' | 'recommended' | 'sasl' | 'inter-broker';
 
@@ -110,7 +110,7 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(19, 3, 7, 'required'), // CreateTopics
   r(20, 1, 6, 'required'), // DeleteTopics
   r(22, 0, 3, 'required'), // InitProducerId
-  r(23, 0, 4, 'inter-broker'), // OffsetForLeaderEpoch
+  r(23, 0, 4, 'recommended'), // OffsetForLeaderEpoch: followers (IBP < 2.7) and KIP-320 consumers (Java validates positions from v3)
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
   r(36, 0, 2, 'sasl'), // SaslAuthenticate

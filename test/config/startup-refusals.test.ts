@@ -33,9 +33,11 @@ describe('unsupportedSecurity', () => {
       'Refusing to start: listener CLIENT://[::1]:9093 uses SASL_SSL (listener.security.protocol.map maps CLIENT to SASL_SSL), which Rafka does not implement yet: it would serve plaintext');
   });
 
-  it('names authorizer.class.name and zookeeper.ssl.client.enable', () => {
-    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'zookeeper.ssl.client.enable': 'true' }))).toEqual([
+  it('names authorizer.class.name, the policy classes and zookeeper.ssl.client.enable', () => {
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'zookeeper.ssl.client.enable': 'true', 'create.topic.policy.class.name': 'com.example.P', 'alter.config.policy.class.name': 'com.example.Q' }))).toEqual([
       'authorizer.class.name=kafka.security.authorizer.AclAuthorizer is set, but Rafka has no authorizer yet: nothing would be enforced',
+      'create.topic.policy.class.name=com.example.P is set, but Rafka runs no policy classes yet: nothing would be rejected',
+      'alter.config.policy.class.name=com.example.Q is set, but Rafka runs no policy classes yet: nothing would be rejected',
       'zookeeper.ssl.client.enable=true, but Rafka has no TLS to ZooKeeper yet: it would connect in plaintext',
     ]);
   });
@@ -59,6 +61,7 @@ describe('the broker process', () => {
       /^Refusing to start: listener CLIENT:\/\/127\.0\.0\.1:0 uses SASL_SSL \(listener\.security\.protocol\.map maps CLIENT to SASL_SSL\)/],
     ['authorizer.class.name', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }, /^Refusing to start: authorizer\.class\.name=kafka\.security\.authorizer\.AclAuthorizer is set/],
     ['zookeeper.ssl.client.enable', { 'zookeeper.ssl.client.enable': 'true' }, /^Refusing to start: zookeeper\.ssl\.client\.enable=true/],
+    ['create.topic.policy.class.name', { 'create.topic.policy.class.name': 'com.example.Policy' }, /^Refusing to start: create\.topic\.policy\.class\.name=com\.example\.Policy is set/],
   ];
   for (const [what, props, message] of cases) {
     it(`refuses ${what}: exit 1, one fatal line naming it, nothing bound`, async () => {

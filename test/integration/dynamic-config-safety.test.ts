@@ -7,6 +7,7 @@
  * in place. One broker, one ZooKeeper, the keys batched; waits are for log lines / answers, never fixed sleeps.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
 import { connect, type Socket } from 'node:net';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -75,6 +76,8 @@ const READ_ONLY: Record<string, string> = {
   'broker.id': '7', 'log.dirs': '/elsewhere', 'zookeeper.connect': 'nowhere:2181', 'log.retention.hours': '1', 'num.partitions': '9',
   'auto.create.topics.enable': 'false', 'delete.topic.enable': 'false', 'offsets.topic.replication.factor': '3',
   'log.message.format.version': '2.8', 'socket.request.max.bytes': '1024',
+  // Kafka keys Rafka's table lacks, still read-only for Kafka
+  'controller.quorum.voters': '1@localhost:9093', 'sasl.login.class': 'x.Login',
 };
 /** Accepted by Kafka on a broker resource (custom keys), not acted on by Rafka. */
 const UNKNOWN: Record<string, string> = {
@@ -242,6 +245,23 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     noPasswordLogged(broker);
   });
 
+  it("the issue's reproduction with kafkajs: alterConfigs of sasl.kerberos.min.time.before.relogin, and kafkajs's own cleanup.policy on a broker", async () => {
+    const kafka = new Kafka({ clientId: 'issue-10', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const from = broker.logs.length;
+    try {
+      const r = await admin.alterConfigs({ validateOnly: false, resources: [
+        { type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'sasl.kerberos.min.time.before.relogin', value: '58001' }, { name: 'cleanup.policy', value: 'compact' }] },
+      ] });
+      expect(r.resources).toEqual([expect.objectContaining({ errorCode: 0, resourceName: '1' })]);
+      // the reload skips both with one warning each (where the broker used to exit 1), then serves
+      await expectOneWarningEach(broker, [['/config/brokers/1', 'sasl.kerberos.min.time.before.relogin'], ['/config/brokers/1', 'cleanup.policy']], from);
+      await assertServes('after-kafkajs');
+      expect(broker.logs.slice(from).filter((l) => l.level >= 50)).toEqual([]);
+    } finally { await admin.disconnect(); }
+  });
+
   it('written straight into ZooKeeper (kafka-configs.sh, a hand edit): skipped with one warning each; serves; restarts', async () => {
     const from = broker.logs.length;
     const write = async (entityPath: string, config: Record<string, string>) => {
@@ -262,7 +282,9 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
       const ct = await c.send(ApiKey.CreateTopics, 4, { timeoutMs: 10_000, validateOnly: false, topics: [{ name: 'hand-edited', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
       expect(ct.topics[0]!.errorCode).toBe(0);
     } finally { c.close(); }
-    await write('topics/hand-edited', { 'retention.ms': 'soon', 'no.such.topic.key': '1', 'num.io.threads': '3', 'cleanup.policy': 'shred', 'segment.bytes': '1048576' });
+    const topicEntries = { 'retention.ms': 'soon', 'no.such.topic.key': '1', 'num.io.threads': '3', 'cleanup.policy': 'shred', 'segment.bytes': '1048576' };
+    const topicSkipped = ['retention.ms', 'no.such.topic.key', 'num.io.threads', 'cleanup.policy'];
+    await write('topics/hand-edited', topicEntries);
 
     const expected: Array<[string, string]> = [
       ...Object.keys(READ_ONLY).flatMap((k) => [['/config/brokers/1', k], ['/config/brokers/<default>', k]] as Array<[string, string]>),
@@ -275,16 +297,22 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     const badValue = warned(broker, '/config/brokers/<default>', 'log.cleanup.policy', from)[0]!;
     expect(badValue).toMatchObject({ value: 'shred', reason: expect.stringMatching(/^Invalid value shred for configuration log.cleanup.policy/) });
     expect(warned(broker, '/config/brokers/1', 'broker.id', from)[0]!.msg).toMatch(/^Ignoring dynamic broker config broker.id=7 in \/config\/brokers\/1: .*read-only/);
-    // the topic's change is processed too (its bad entries are the LogManager's to skip), and the broker serves
-    await broker.waitForLog((l) => l.msg === 'Processed topic config change for hand-edited' && broker.logs.indexOf(l) >= from, 20_000);
+    // the topic's change is processed too, its bad entries skipped with one warning each; the broker serves
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for hand-edited' && (l.overrides as Record<string, string>)['retention.ms'] === 'soon', 20_000);
+    const topicWarnings = (p: BrokerProcess, since: number) => p.logs.slice(since).filter((l) => l.level === 40 && l.znode === '/config/topics/hand-edited');
+    expect(topicWarnings(broker, from).map((l) => l.key).sort()).toEqual([...topicSkipped].sort());
+    expect(broker.logs.slice(from).filter((l) => /^Invalid topic config/.test(l.msg))).toEqual([]); // filtered before the LogManager
     await assertServes('after-zk');
 
     // The same notification again: nothing new to report.
     const before = ignoredWarnings(broker).length;
     const again = broker.logs.length;
     await write('brokers/1', { ...everything, 'log.cleaner.backoff.ms': '10001' });
+    await write('topics/hand-edited', topicEntries);
     await broker.waitForLog((l) => l.msg === 'Applied dynamic broker config' && (l.changed as Record<string, string>)['log.cleaner.backoff.ms'] === '10001' && broker.logs.indexOf(l) >= again, 20_000);
+    await broker.waitForLog((l) => l.msg === 'Processed topic config change for hand-edited' && broker.logs.indexOf(l) >= again, 20_000);
     expect(ignoredWarnings(broker).length).toBe(before);
+    expect(topicWarnings(broker, again)).toEqual([]);
     noPasswordLogged(broker);
 
     // Everything still in ZooKeeper: the broker restarts, warning once per entry.
@@ -293,6 +321,7 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     await broker.waitForLog(started, 30_000);
     for (const [znode, key] of expected) expect(warned(broker, znode, key).length, `${znode} ${key}`).toBe(1);
     await assertServes('after-restart');
+    expect(topicWarnings(broker, 0).map((l) => l.key).sort()).toEqual([...topicSkipped].sort());
     noPasswordLogged(broker);
     expect(broker.logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
   });

@@ -4,7 +4,8 @@
  * leader-epoch-checkpoint); acks=all is answered only once every ISR member has the records (followers stopped with
  * SIGSTOP → REQUEST_TIMED_OUT, and consumers do not see the records beyond the high watermark); after kill -9 of the
  * leader the new leader (elected from the ISR) serves every acknowledged record, and the old leader, back, follows it.
- * The long fault runs are helper F's (test/integration/replication-*.test.ts).
+ * A follower stopped longer than replica.lag.time.max.ms leaves the ISR (the leader's AlterPartition) and comes back
+ * once caught up. The long fault runs are helper F's (test/integration/replication-*.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -75,7 +76,11 @@ async function produceAcksAll(id: number, values: string[], timeoutMs: number): 
 beforeAll(async () => {
   zk = await startZooKeeper();
   for (const id of IDS) {
-    const props = { 'broker.id': String(id), 'auto.create.topics.enable': 'false', 'replica.fetch.wait.max.ms': '200', 'offsets.topic.replication.factor': '1' };
+    const props = {
+      'broker.id': String(id), 'auto.create.topics.enable': 'false', 'replica.fetch.wait.max.ms': '200', 'offsets.topic.replication.factor': '1',
+      // a stopped follower leaves the ISR before its ZooKeeper session (6 s) expires
+      'replica.lag.time.max.ms': '2000',
+    };
     cfg[id] = await brokerConfig(zk, props, { ...(id > 1 ? { chroot: cfg[1]!.chroot } : {}), logDirs: [join(await tempDir(), 'logs')] });
   }
   s = await inspectZk(zk, cfg[1]!.chroot);
@@ -123,9 +128,26 @@ describe('replication between three brokers', () => {
       expect(r.baseOffset).toBe(1000n);
       expect(await consumeAll(leader)).toEqual(acked); // beyond the high watermark
     } finally { for (const f of followers) proc[f]!.signal('SIGCONT'); }
+    // the stop may have outlasted replica.lag.time.max.ms: the followers rejoin once caught up
+    await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 20_000, 'both followers in the ISR');
     const ok = await produceAcksAll(leader, ['after'], 20_000);
     expect(ok.errorCode).toBe(ErrorCode.NONE);
     acked.push('held-1', 'held-2', 'after');
+    expect(await consumeAll(leader)).toEqual(acked);
+  }, 60_000);
+
+  it('the ISR drops a follower that stopped fetching for replica.lag.time.max.ms (AlterPartition through the controller) and takes it back once caught up', async () => {
+    const { leader } = await partitionState();
+    const f = IDS.find((id) => id !== leader)!;
+    proc[f]!.signal('SIGSTOP');
+    try {
+      await eventually(async () => { const st = await partitionState(); return st.isr.length === 2 && !st.isr.includes(f) ? st : null; }, 15_000, 'the ISR to drop the stopped follower');
+      // min.insync.replicas=2 still holds: acks=all needs only the remaining follower
+      const r = await produceAcksAll(leader, ['while-shrunk'], 10_000);
+      expect(r.errorCode, proc[leader]!.tail(60)).toBe(ErrorCode.NONE);
+      acked.push('while-shrunk');
+    } finally { proc[f]!.signal('SIGCONT'); }
+    await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 20_000, 'the follower back in the ISR');
     expect(await consumeAll(leader)).toEqual(acked);
   }, 60_000);
 

@@ -58,7 +58,7 @@ export const GROUP_COORDINATOR_CONFIGS = [
   define('offsets.retention.check.interval.ms', 'long', 600000, atLeast(1), 'high', RO,
     'How often stale offsets are looked for.'),
   define('offsets.commit.timeout.ms', 'int', 5000, atLeast(1), 'high', RO,
-    'How long an offset commit waits for replication of the offsets partition.', NOT_IMPLEMENTED),
+    'How long an offset commit waits for replication of the offsets partition; then it answers REQUEST_TIMED_OUT.'),
   define('offsets.commit.required.acks', 'int', -1, between(-32768, SHORT_MAX), 'high', RO,
-    '[Deprecated] Acks required before an offset commit is accepted.', NOT_IMPLEMENTED),
+    '[Deprecated] Acks required before an offset commit is accepted (-1: every in-sync replica).'),
 ];

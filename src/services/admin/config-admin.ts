@@ -11,6 +11,7 @@
  * ConfigResource(type=…, name='…'): …" (ZkAdminManager, KAFKA-13899); "Unknown topic config name" → INVALID_CONFIG.
  */
 import { configKey, type ConfigType } from '../../config/config-def.js';
+import { kafkaOnlyDynamicKey } from '../../config/dynamic-broker-config.js';
 import { ConfigException, KafkaConfig } from '../../config/kafka-config.js';
 import { validateDynamicUpdate, encodePasswordConfigs, isPasswordConfig } from '../config/dynamic-broker-config.js';
 import { decodeStoredPassword } from '../config/dynamic-passwords.js';
@@ -92,9 +93,9 @@ export function topicConfigChange(props: Record<string, string>): Record<string,
   return props;
 }
 
-/** Broker config keys for prepareIncrementalConfigs (KafkaConfig.configKeys). */
+/** Broker config keys for prepareIncrementalConfigs (KafkaConfig.configKeys: the table, else Kafka's dynamic keys it lacks). */
 export const brokerConfigKey: ConfigKeyLookup = (name) => {
-  const k = configKey(name);
+  const k = configKey(name) ?? kafkaOnlyDynamicKey(name);
   if (!k) return undefined;
   const d = k.default;
   return { type: k.type, defaultValue: d === null || d === undefined ? null : Array.isArray(d) ? d.join(',') : String(d) };

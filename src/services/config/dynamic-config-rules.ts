@@ -2,8 +2,9 @@
  * The dynamic-update rules of Kafka's DynamicBrokerConfig (validateConfigs on the write path, fromPersistentProps +
  * removeInvalidConfigs on the read path), applied to one key at a time:
  * - a key the config table defines: its `dynamic` mode (read-only → "Cannot update these configs dynamically");
- * - a key the table does not define but Kafka 3.7 lists as dynamic (src/config/dynamic-broker-config.ts): Kafka's
- *   mode, so e.g. sasl.kerberos.min.time.before.relogin at <default> is refused as per-broker only, as Kafka does;
+ * - a key the table does not define but Kafka 3.7 defines (src/config/dynamic-broker-config.ts): Kafka's mode, so
+ *   e.g. sasl.kerberos.min.time.before.relogin at <default> is refused as per-broker only and controller.quorum.voters
+ *   as not dynamic, as Kafka does;
  * - anything else is a custom key, which Kafka accepts (DynamicConfig.Broker.validate allows custom props).
  * {@link implementation} then says whether Rafka acts on an accepted key (the read path reports those it does not).
  */
@@ -11,7 +12,7 @@ import { configKey } from '../../config/config-def.js';
 import { parseValue } from '../../config/config-values.js';
 import { ConfigException } from '../../config/kafka-config.js';
 import {
-  KAFKA_BROKER_QUOTA_CONFIGS, KAFKA_CLUSTER_LEVEL_LISTENER_CONFIGS, KAFKA_LISTENER_PREFIX_ONLY_CONFIGS, kafkaDynamicMode, kafkaOnlyDynamicKey,
+  KAFKA_BROKER_QUOTA_CONFIGS, KAFKA_CLUSTER_LEVEL_LISTENER_CONFIGS, KAFKA_LISTENER_PREFIX_ONLY_CONFIGS, kafkaOnlyDynamicKey, kafkaUpdateMode,
 } from '../../config/dynamic-broker-config.js';
 import { TOPIC_CONFIG_NAMES } from '../admin/topic-validation.js';
 
@@ -36,7 +37,7 @@ export function rejection(key: string, value: string, perBrokerConfig: boolean):
   const listenerMatch = LISTENER_CONFIG_REGEX.exec(key);
   const baseName = listenerMatch ? listenerMatch[1]! : key;
   const def = configKey(baseName);
-  const mode = def?.dynamic ?? kafkaDynamicMode(baseName);
+  const mode = def?.dynamic ?? kafkaUpdateMode(baseName);
   if (!listenerMatch && mode === 'read-only') {
     return { kind: 'nonDynamic', reason: `${key} cannot be updated dynamically (read-only); non-dynamic configs in ZooKeeper are ignored` };
   }
@@ -69,7 +70,7 @@ export function implementation(key: string): NotImplemented | null {
   if (def) return def.implemented ? null : { reason: 'accepted as Kafka does, but Rafka does not implement it: no effect', apply: true };
   const skip = (reason: string) => ({ reason, apply: false });
   if (KAFKA_BROKER_QUOTA_CONFIGS.includes(baseName)) return skip('a Kafka replication throttle that Rafka does not implement');
-  if (kafkaDynamicMode(baseName)) return skip('a Kafka dynamic broker config that Rafka does not implement');
+  if (kafkaUpdateMode(baseName)) return skip('a Kafka dynamic broker config that Rafka does not implement');
   if (TOPIC_CONFIG_NAMES.has(key)) return skip('not a broker config but a topic config (set it on the topic, /config/topics/<topic>)');
   return skip('not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)');
 }

@@ -62,6 +62,21 @@ export interface GroupSummary {
 const EMPTY = Buffer.alloc(0);
 const offsetKeyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** GroupMetadataManager.storeOffsets: what an offset commit answers for the replication wait's error. */
+function storeOffsetsError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return code; // NONE, REQUEST_TIMED_OUT
+  }
+}
+
 /** Kafka's mapping of a failed __consumer_offsets append to what the client sees. */
 function appendErrorCode(err: unknown): number {
   const name = err instanceof Error ? err.name : '';
@@ -81,6 +96,9 @@ function appendErrorCode(err: unknown): number {
 export class GroupCoordinator {
   private readonly groups = new Map<string, GroupActor>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  /** Offset commits appended and waiting for replication, per group (Kafka's pendingOffsetCommits): such a group has offsets. */
+  private readonly pendingCommits = new Map<string, number>();
+  private hasOffsets = (groupId: string): boolean => this.offsets.has(groupId) || this.pendingCommits.has(groupId);
   private readonly partitions = new Map<number, PartitionState>();
   private creatingTopic: Promise<void> | null = null;
   private readonly persist: boolean;
@@ -317,6 +335,35 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * An offset commit's append, as Kafka's GroupMetadataManager.storeOffsets → ReplicaManager.appendRecords with
+   * requiredAcks = offsets.commit.required.acks and timeout = offsets.commit.timeout.ms: with acks=-1 the commit
+   * counts once every ISR member has it (DelayedProduce), REQUEST_TIMED_OUT after the timeout; other errors mapped
+   * as storeOffsets maps them. (Group metadata writes, {@link storeGroup}, do not wait yet.)
+   */
+  private async appendOffsets(groupId: string, recs: RecordInput[]): Promise<number> {
+    if (!this.persist) return ErrorCode.NONE;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = partitionForGroup(groupId, t.partitions.length);
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
+    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
+    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const config = this.ctx.config();
+    const requiredAcks = config.getInt('offsets.commit.required.acks');
+    let requiredOffset: bigint;
+    try {
+      requiredOffset = lookup.partition.appendRecordsToLeader(buildRecordBatch({ records: recs, defaultTimestamp: this.now() }), requiredAcks).lastOffset + 1n;
+    } catch (e) {
+      this.log.warn({ err: e, group: groupId }, `Appending offsets to ${OFFSETS_TOPIC} failed`);
+      const name = e instanceof Error ? e.name : '';
+      return name === 'RecordTooLargeError' || name === 'RecordBatchTooLargeError' ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : appendErrorCode(e);
+    }
+    if (requiredAcks !== -1) return ErrorCode.NONE;
+    const [code] = await this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], config.getInt('offsets.commit.timeout.ms'));
+    return storeOffsetsError(code ?? ErrorCode.REQUEST_TIMED_OUT);
+  }
+
   private storeGroup = (groupId: string, value: GroupValue): number =>
     this.append(groupId, [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }]);
 
@@ -365,7 +412,7 @@ export class GroupCoordinator {
   /** A group created by a join that was refused (and never used) is forgotten at once. */
   private dropIfUnused(groupId: string, a: GroupActor): void {
     const g = a.getSnapshot().context.g;
-    if (g.state === 'Empty' && g.generationId === 0 && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.has(groupId) && this.groups.get(groupId) === a) {
+    if (g.state === 'Empty' && g.generationId === 0 && g.members.size === 0 && g.pendingMembers.size === 0 && !this.hasOffsets(groupId) && this.groups.get(groupId) === a) {
       this.groups.delete(groupId);
       this.stopActor(a);
     }
@@ -483,8 +530,11 @@ export class GroupCoordinator {
 
   // ------------------------------------------------------------------------------------------- offsets
 
-  /** OffsetCommit: per-entry error codes (in order). Entries already failing validation are passed as non-NONE in `preErrors`. */
-  commitOffsets(groupId: string, who: { memberId: string; groupInstanceId: string | null; generationId: number }, entries: OffsetCommitEntry[]): number[] {
+  /**
+   * OffsetCommit: per-entry error codes (in order), once the append is replicated as offsets.commit.required.acks
+   * asks (at most offsets.commit.timeout.ms); the cache takes the offsets only then (Kafka's onOffsetCommitAppend).
+   */
+  async commitOffsets(groupId: string, who: { memberId: string; groupInstanceId: string | null; generationId: number }, entries: OffsetCommitEntry[]): Promise<number[]> {
     const status = this.groupStatus(groupId);
     if (status !== ErrorCode.NONE) return entries.map(() => status);
     let a = this.group(groupId, false);
@@ -498,8 +548,17 @@ export class GroupCoordinator {
     if (code !== ErrorCode.NONE) return entries.map(() => code);
     const now = this.now();
     const values = entries.map((e): OffsetValue => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: e.retentionMs >= 0 ? now + e.retentionMs : -1 }));
-    const err = this.append(groupId, entries.map((e, i) => ({ key: encodeOffsetKey(groupId, e.topic, e.partition), value: encodeOffsetValue(values[i]!) })));
+    this.pendingCommits.set(groupId, (this.pendingCommits.get(groupId) ?? 0) + 1);
+    let err: number;
+    try {
+      err = await this.appendOffsets(groupId, entries.map((e, i) => ({ key: encodeOffsetKey(groupId, e.topic, e.partition), value: encodeOffsetValue(values[i]!) })));
+    } finally {
+      const n = this.pendingCommits.get(groupId)! - 1;
+      if (n === 0) this.pendingCommits.delete(groupId); else this.pendingCommits.set(groupId, n);
+    }
     if (err !== ErrorCode.NONE) return entries.map(() => err);
+    // Kafka's callback: a group deleted or unloaded while the commit waited does not get its offsets back.
+    if (this.groups.get(groupId) !== a) return entries.map(() => ErrorCode.NONE);
     let m = this.offsets.get(groupId);
     if (!m) this.offsets.set(groupId, (m = new Map()));
     entries.forEach((e, i) => m.set(offsetKeyOf(e.topic, e.partition), values[i]!));
@@ -602,7 +661,7 @@ export class GroupCoordinator {
     }
     // Empty groups without offsets are gone too (group tombstone), as Kafka's cleanupGroupMetadata.
     for (const [groupId, a] of [...this.groups]) {
-      if (this.offsets.has(groupId)) continue;
+      if (this.hasOffsets(groupId)) continue;
       if (this.persist && this.partitions.get(this.partitionFor(groupId))?.kind !== 'active') continue;
       const g = a.getSnapshot().context.g;
       if (g.state !== 'Empty' || g.pendingMembers.size > 0) continue;

@@ -92,3 +92,19 @@ export async function removeLeftoverTmpFiles(dir: string): Promise<string[]> {
   if (removed.length > 0) await fsyncDir(dir);
   return removed;
 }
+
+/**
+ * `mkdir -p dir`, durable: when dirs were created, the parent of each created one is fsynced (Kafka
+ * `Files.createDirectories` + `Utils.flushDir(parent)`), so a power cut cannot take the new dir away with
+ * everything later written and fsynced inside it. Returns true if something was created.
+ */
+export async function mkdirsDurable(dir: string): Promise<boolean> {
+  const first = await fsp.mkdir(dir, { recursive: true });
+  if (first === undefined) return false;
+  const target = path.resolve(dir);
+  for (let d = path.resolve(first); ; d = path.join(d, path.relative(d, target).split(path.sep)[0]!)) {
+    await fsyncDir(path.dirname(d));
+    if (d === target) break;
+  }
+  return true;
+}

@@ -4,7 +4,7 @@
  */
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from './atomic-write.js';
+import { mkdirsDurable } from './atomic-write.js';
 import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
 
 export interface LogDirValidation {
@@ -70,11 +70,10 @@ export async function validateLogDirs(dirs: string[], opts: ValidateLogDirsOptio
       }
       if (!(await exists(dir))) {
         try {
-          await fsp.mkdir(dir, { recursive: true });
+          await mkdirsDurable(dir);
         } catch (e) {
           throw new LogDirValidationError(dir, `Failed to create data directory ${dir}: ${(e as Error).message}`, { cause: e });
         }
-        await fsyncDir(path.dirname(dir));
       }
       await checkReadableWritableDir(dir);
       let real: string;

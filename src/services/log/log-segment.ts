@@ -859,13 +859,20 @@ export class LogSegment {
     // As Kafka: only when the max timestamp was loaded/updated (never opens an index just to close it).
     const m = this._maxTimestampAndOffsetSoFar;
     if (m !== UNKNOWN && m.timestamp >= 0) this.timeIndex.maybeAppend(m.timestamp, m.offset, true);
-    this._offsetIndex?.close();
-    this._timeIndex?.close();
+    // Trimmed, then fsynced: a clean shutdown is trusted by the next load (no index check), so a power cut after
+    // it must not bring back an untrimmed index ending in zero slots (issue 12; Kafka does not fsync here).
+    for (const idx of [this._offsetIndex, this._timeIndex]) {
+      if (idx === null || !idx.isOpen) continue;
+      idx.trimToValidSize();
+      idx.flushSync();
+      idx.close();
+    }
     this.txnIndex.close();
-    // Kafka FileRecords.close(): flush, trim, close (a never-opened .log was neither written nor grown).
+    // Kafka FileRecords.close(): flush, trim, close (a never-opened .log was neither written nor grown); trimmed
+    // before the fsync here, so the trim is durable too.
     if (this.logFd !== null) {
-      fs.fsyncSync(this.logFd);
       this.trimLog();
+      fs.fsyncSync(this.logFd);
       fs.closeSync(this.logFd);
       this.logFd = null;
     }

@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { mkdirsDurable, writeFileAtomic } from './atomic-write.js';
 
 export const META_PROPERTIES_FILE = 'meta.properties';
 
@@ -368,7 +368,7 @@ export async function writeMetaProperties(
   props: { brokerId: number; clusterId: string },
   now: Date = new Date(),
 ): Promise<boolean> {
-  await fsp.mkdir(dir, { recursive: true });
+  await mkdirsDurable(dir);
   const current = await loadMetaProperties(dir);
   if (
     current.kind === 'normal' &&

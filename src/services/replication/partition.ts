@@ -22,8 +22,6 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../../logger.js';
 import type { AppendResult } from '../server/broker-context.js';
 import type { LogConfig } from '../log/log-config.js';
-import type { EpochEntry } from '../log/leader-epoch-cache.js';
-import { endOffsetForEpoch } from '../log/leader-epoch-cache.js';
 import type { AlterPartitionManager, AlterPartitionResult, LeaderAndIsrState } from './alter-partition-types.js';
 
 /** What the Partition needs of its log (a Log in the broker, a small fake in unit tests). */
@@ -35,8 +33,8 @@ export interface ReplicaLog {
   /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]; returns the value set. */
   updateHighWatermark(hw: bigint): bigint;
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
-  /** The leader-epoch cache entries, ascending (Kafka's `leaderEpochCache`). */
-  leaderEpochEntries(): EpochEntry[];
+  /** The leader-epoch cache's endOffsetFor(epoch) at the log end offset (Kafka's `endOffsetForEpoch`). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint };
   /** Kafka's maybeAssignEpochStartOffset: a new leader epoch starts at the log end offset. */
   maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void;
 }
@@ -382,7 +380,7 @@ export class Partition {
     const epochError = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
     if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1n };
     if (fetchOnlyFromLeader && !this.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1n };
-    const r = endOffsetForEpoch(this.log.leaderEpochEntries(), leaderEpoch, this.log.logEndOffset);
+    const r = this.log.endOffsetForEpoch(leaderEpoch);
     return { errorCode: ErrorCode.NONE, leaderEpoch: r.epoch, endOffset: r.endOffset };
   }
 }

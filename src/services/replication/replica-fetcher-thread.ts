@@ -64,9 +64,17 @@ export interface FetcherThreadOptions {
   socketTimeoutMs: number;
   requestTimeoutMs: number;
   partitions: FollowerPartitions;
+  /** Advances a partition's fetch state (the machine definition's memoized pure transition). */
+  advanceFetchState: AdvanceFetchState;
   log: Logger;
   now?: () => number;
 }
+
+/** A partition's fetch state: Kafka's Truncating / Fetching, and failed (fenced) until the next LeaderAndIsr. */
+export type FetchStateName = 'truncating' | 'fetching' | 'failed';
+export type FetchStateEvent = 'truncation.completed' | 'truncation.needed' | 'fenced';
+/** The pure transition of the partition fetch state machine (src/machines/partition-fetch-state.ts), handed in. */
+export type AdvanceFetchState = (state: FetchStateName, event: FetchStateEvent) => { state: FetchStateName; valid: boolean };
 
 /** Kafka's PartitionFetchState. */
 export interface PartitionFetchState {
@@ -75,7 +83,7 @@ export interface PartitionFetchState {
   topicId: string | null;
   fetchOffset: bigint;
   currentLeaderEpoch: number;
-  state: 'truncating' | 'fetching';
+  state: FetchStateName;
   /** The epoch of the last batch held (-1: none / not used below IBP 2.7-IV1). */
   lastFetchedEpoch: number;
   /** Not fetched before this time (a partition error's back-off). */
@@ -145,10 +153,13 @@ export class ReplicaFetcherThread {
       const log = this.opts.partitions.followerLog(s.topic, s.partition);
       const latest = log?.latestEpoch ?? -1;
       const fetching = this.truncationOnFetch && latest >= 0;
-      this.partitions.set(k, {
+      const state: PartitionFetchState = {
         topic: s.topic, partition: s.partition, topicId: s.topicId, fetchOffset: s.initOffset, currentLeaderEpoch: s.currentLeaderEpoch,
-        state: fetching ? 'fetching' : 'truncating', lastFetchedEpoch: fetching ? latest : -1, delayedUntil: 0,
-      });
+        state: 'truncating', lastFetchedEpoch: fetching ? latest : -1, delayedUntil: 0,
+      };
+      // with truncation on fetch and a local epoch, the diverging epoch of the first Fetch does the truncating
+      if (fetching) this.advance(state, 'truncation.completed');
+      this.partitions.set(k, state);
       this.opts.log.info({ fetcher: this.name, topicPartition: k, fetchOffset: String(s.initOffset), leaderEpoch: s.currentLeaderEpoch, state: fetching ? 'fetching' : 'truncating' },
         `Added ${k} to ${this.name} at offset ${s.initOffset} (leader epoch ${s.currentLeaderEpoch})`);
     }
@@ -174,6 +185,13 @@ export class ReplicaFetcherThread {
   }
 
   close(): void { this.sender.close(); }
+
+  /** One step of the partition's fetch state machine (an event it refuses is logged and changes nothing). */
+  private advance(s: PartitionFetchState, event: FetchStateEvent): void {
+    const r = this.opts.advanceFetchState(s.state, event);
+    if (!r.valid) this.opts.log.warn({ fetcher: this.name, topicPartition: key(s.topic, s.partition), state: s.state, event }, `Invalid fetch state transition of ${key(s.topic, s.partition)}: ${event} in ${s.state}`);
+    s.state = r.state;
+  }
 
   private delay(s: PartitionFetchState): void { s.delayedUntil = this.now() + this.opts.backoffMs; }
 
@@ -241,7 +259,7 @@ export class ReplicaFetcherThread {
     s.fetchOffset = offset < log.logEndOffset ? offset : log.logEndOffset;
     s.lastFetchedEpoch = this.truncationOnFetch ? log.latestEpoch : -1;
     // with truncation on fetch an unfinished truncation goes on through the next Fetch's diverging epoch
-    s.state = this.truncationOnFetch || completed ? 'fetching' : 'truncating';
+    this.advance(s, this.truncationOnFetch || completed ? 'truncation.completed' : 'truncation.needed');
     this.opts.partitions.onFollowerProgress?.(s.topic, s.partition);
   }
 
@@ -250,6 +268,7 @@ export class ReplicaFetcherThread {
     if (errorCode === ErrorCode.FENCED_LEADER_EPOCH) {
       // Kafka's onPartitionFenced: the leader moved on; wait for this broker's next LeaderAndIsr
       this.opts.log.info({ fetcher: this.name, topicPartition: k, leaderEpoch: s.currentLeaderEpoch }, `Partition ${k} marked as failed: ${what} answered FENCED_LEADER_EPOCH at leader epoch ${s.currentLeaderEpoch}`);
+      this.advance(s, 'fenced');
       this.partitions.delete(k);
       return;
     }
@@ -365,7 +384,6 @@ export class ReplicaFetcherThread {
     const replicaEnd = log.logEndOffset;
     if (leaderEnd < replicaEnd) {
       this.truncateLog(s, log, leaderEnd, true);
-      s.state = 'fetching';
       return;
     }
     const leaderStart = await this.listOffset(s, -2n);
@@ -376,7 +394,7 @@ export class ReplicaFetcherThread {
     }
     s.fetchOffset = log.logEndOffset;
     s.lastFetchedEpoch = this.truncationOnFetch ? log.latestEpoch : -1;
-    s.state = 'fetching';
+    this.advance(s, 'truncation.completed');
   }
 
   private async listOffset(s: PartitionFetchState, timestamp: bigint): Promise<bigint> {

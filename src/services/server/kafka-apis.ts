@@ -45,6 +45,7 @@ import type { ProducerIdManager } from '../transaction/producer-id-manager.js';
 import { leaderAndIsrHandler } from './handlers/leader-and-isr.js';
 import { updateMetadataHandler } from './handlers/update-metadata.js';
 import { stopReplicaHandler } from './handlers/stop-replica.js';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
@@ -70,6 +71,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.AlterConfigs, [0, 2]],
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
+  [ApiKey.OffsetForLeaderEpoch, [0, 4]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -132,6 +134,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     alterConfigsHandler(),
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
+    offsetForLeaderEpochHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's

@@ -46,8 +46,8 @@ export interface ControlResult { errorCode: number; partitionErrors: PartitionEr
 
 export interface ReplicaManagerOptions {
   config?: () => KafkaConfig;
-  /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP). */
-  alterPartitionManager?: AlterPartitionManager;
+  /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP), started and shut down with this manager. */
+  alterPartition?: { manager: AlterPartitionManager; start(): void; shutdown(): void };
   /** The follower side (absent: followers only hold their log). */
   fetchers?: ReplicaFetcherControl;
   now?: () => number;
@@ -88,6 +88,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
    * high-watermark checkpoint task (replica.high.watermark.checkpoint.interval.ms).
    */
   startup(): void {
+    this.opts.alterPartition?.start();
     const lag = this.replicaLagTimeMaxMs();
     const hwInterval = this.opts.config ? Number(this.opts.config().getLong('replica.high.watermark.checkpoint.interval.ms')) : 5_000;
     this.timers.push(setInterval(() => this.maybeShrinkIsr(), Math.max(1, Math.floor(lag / 2))));
@@ -100,6 +101,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     for (const t of this.timers.splice(0)) clearInterval(t);
     this.fetchers?.removeFetcherForPartitions([...this.hosted.values()].map((h) => ({ topic: h.topic, partition: h.partition })));
     this.checkpointHighWatermarks();
+    this.opts.alterPartition?.shutdown();
   }
 
   /** Kafka's maybeShrinkIsr task: every partition this broker leads drops its lagging followers. */
@@ -233,7 +235,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     log.updateHighWatermark(this.hwCheckpoints.fetch(log.logDir, topic, partition) ?? 0n);
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
-      ...(this.opts.alterPartitionManager ? { alterPartitionManager: this.opts.alterPartitionManager } : {}),
+      ...(this.opts.alterPartition ? { alterPartitionManager: this.opts.alterPartition.manager } : {}),
       replicaLagTimeMaxMs: () => this.replicaLagTimeMaxMs(),
       isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),
       log: this.log,

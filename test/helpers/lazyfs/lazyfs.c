@@ -17,7 +17,8 @@
  *
  * Usage: lazyfs <backing-dir> <trash-dir> <control-fifo> <mountpoint> [FUSE options, e.g. -f]
  * Control: write "cut\n" or "stats\n" to the FIFO; one result line per command is appended to <control-fifo>.out:
- *   "cut files=<files rolled back> bytes=<bytes restored or dropped> dirops=<ops undone>" / "stats files=.. dirops=..".
+ *   "cut files=<files rolled back> bytes=<bytes restored or dropped> dirops=<ops undone>" / "stats files=<files with
+ *   unsynced writes> dirops=<dir changes not durable>" (stats also lists those dir changes on stderr).
  * Kernel caching is off (direct_io, zero attr/entry timeouts) so that no page or attribute survives a cut.
  */
 #define FUSE_USE_VERSION 31
@@ -26,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
@@ -239,10 +241,16 @@ static int undo_file(const char *fpath, const struct stat *sb, int typeflag, str
   if (fd >= 0) {
     char *zeros = NULL;
     for (undo *u = j->undo; u; u = u->next) {
-      const char *src = u->data;
-      if (!src) src = zeros ? zeros : (zeros = calloc(1, CHUNK));
-      if (pwrite(fd, src, u->len, u->off) < 0) perror("lazyfs: pwrite");
-      cut_bytes += (long)u->len;
+      if (u->data) {
+        if (pwrite(fd, u->data, u->len, u->off) < 0) perror("lazyfs: pwrite");
+        cut_bytes += (long)u->len;
+        continue;
+      }
+      /* zeros (a sparse preallocated index): punch a hole, no bytes written; beyond EOF a later extension is zeros anyway */
+      if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, u->off, (off_t)u->len) != 0) {
+        if (!zeros) zeros = calloc(1, CHUNK);
+        if (pwrite(fd, zeros, u->len, u->off) < 0) perror("lazyfs: pwrite");
+      }
     }
     free(zeros);
     if (sb->st_size > j->synced_size) cut_bytes += (long)(sb->st_size - j->synced_size);
@@ -312,6 +320,9 @@ static void *control(void *arg) {
         long files = 0;
         for (int i = 0; i < BUCKETS; i++) for (journal *j = journals[i]; j; j = j->next) files++;
         snprintf(reply, sizeof reply, "stats files=%ld dirops=%ld\n", files, ops_count);
+        for (dirop *o = ops_head; o; o = o->next)
+          fprintf(stderr, "lazyfs: pending %s %s%s%s (dirs %s%s%s)\n", o->type == OP_CREATE ? "create" : o->type == OP_REMOVE ? "remove" : "rename", o->a,
+                  o->b ? " -> " : "", o->b ? o->b : "", o->pending[0] ? o->dirs[0] : "", o->pending[1] ? " " : "", o->pending[1] ? o->dirs[1] : "");
       } else {
         snprintf(reply, sizeof reply, "error unknown command\n");
       }
@@ -522,12 +533,10 @@ static int lz_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   if (fd < 0) r = -errno;
   else {
     fi->fh = (uint64_t)fd;
+    /* the kernel sends create only for a missing name (an existing file goes through open, O_TRUNC included) */
     if (!existed) {
       jget(fd, 1);
       op_add(OP_CREATE, path, NULL, NULL);
-    } else if (fi->flags & O_TRUNC) {
-      /* too late to save: reopen without O_TRUNC is not possible here; such a create never reaches us (the kernel
-         opens an existing file with open) */
     }
     r = 0;
   }

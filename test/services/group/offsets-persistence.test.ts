@@ -54,7 +54,7 @@ describe('__consumer_offsets on a real log', () => {
       for (let g = 0; g < 5; g++) {
         for (let p = 0; p < 4; p++) {
           const offset = BigInt(round * 10 + p);
-          const codes = gc.commitOffsets(`g${g}`, { memberId: '', groupInstanceId: null, generationId: -1 }, [{ topic: 't', partition: p, offset, leaderEpoch: 2, metadata: `r${round}`, retentionMs: -1 }]);
+          const codes = await gc.commitOffsets(`g${g}`, { memberId: '', groupInstanceId: null, generationId: -1 }, [{ topic: 't', partition: p, offset, leaderEpoch: 2, metadata: `r${round}`, retentionMs: -1 }]);
           expect(codes).toEqual([ErrorCode.NONE]);
           expected.set(`g${g}/${p}`, offset);
         }

@@ -6,7 +6,7 @@ import { LogSegment, LogSegmentOffsetOverflowError, readBatchesFromFile } from '
 import { nativeAddon } from '../../../src/services/log/native-addon.js';
 import { decodeLog, encodeBatch } from './log-test-helpers.js';
 import { hex, pyDecode, pyEncodeBatches, type PyBatchSpec } from './kafka-python.js';
-import { compatDir } from '../../helpers/environment.js';
+import { compatDir, prerequisite } from '../../helpers/environment.js';
 
 const T = 1_700_000_000_000;
 let dir: string;
@@ -490,8 +490,8 @@ describe('LogSegment recovery read-ahead (native thread reads the next chunk)', 
     if (addon && process.env['RAFKA_READ_AHEAD'] !== '0') expect(created).toBe(1);
   });
 
-  it('the addon reports a failed read as an fs-style error', () => {
-    if (!nativeAddon) return;
+  it('the addon reports a failed read as an fs-style error', (ctx) => {
+    if (!prerequisite('native addon (native/, built by npm ci)', nativeAddon !== null, 'a C compiler and node-gyp: npm ci builds it') || !nativeAddon) return ctx.skip();
     const fd = fs.openSync(dir, 'r'); // a directory: pread fails with EISDIR
     const r = nativeAddon.readAheadCreate();
     try {

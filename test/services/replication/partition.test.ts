@@ -11,6 +11,7 @@ import { Partition, NotEnoughReplicasError, NotLeaderOrFollowerError, type Repli
 import type { AlterPartitionItem, AlterPartitionResult } from '../../../src/services/replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import type { AppendResult } from '../../../src/services/server/broker-context.js';
+import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
 
 /** A log of offsets only: appends add `n` records; the HW is clamped as the Log clamps it. */
 class FakeLog implements ReplicaLog {
@@ -31,7 +32,7 @@ class FakeLog implements ReplicaLog {
     this.highWatermark = this.logEndOffset; // as the Log before the Partition owned the HW: the Partition must undo it
     return { firstOffset: first, lastOffset: this.logEndOffset - 1n, logAppendTime: -1, logStartOffset: this.logStartOffset, recordCount: Number(n) };
   }
-  leaderEpochEntries() { return this.epochs.map((e) => ({ ...e })); }
+  endOffsetForEpoch(epoch: number) { return endOffsetForEpoch(this.epochs, epoch, this.logEndOffset); }
   maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
     if (this.epochs.at(-1)?.epoch !== epoch) this.epochs.push({ epoch, startOffset });
   }

@@ -99,6 +99,10 @@ describe('AlterConfigs', () => {
     expect(fb.entityConfigs.get('brokers/1')).toEqual(Object.fromEntries(accepted.map((c) => [c.name, c.value])));
     const inc = await incremental(fb, 1, [{ resourceType: BROKER, resourceName: '', configs: [{ name: 'cleanup.policy', configOperation: SET, value: 'compact' }] }]);
     expect(inc.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+    // APPEND to a LIST key Kafka has and the table lacks starts from Kafka's default, as KafkaConfig.configKeys would
+    const append = await incremental(fb, 1, [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'sasl.kerberos.principal.to.local.rules', configOperation: APPEND, value: 'RULE:x' }] }]);
+    expect(append.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+    expect(fb.entityConfigs.get('brokers/1')!['sasl.kerberos.principal.to.local.rules']).toBe('DEFAULT,RULE:x');
     const one = async (name: string, value: string, resourceName = '') =>
       (await alter(fb, 1, [{ resourceType: BROKER, resourceName, configs: [{ name, value }] }])).responses[0]!;
     expect(await one('sasl.kerberos.min.time.before.relogin', '58000')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
@@ -111,7 +115,10 @@ describe('AlterConfigs', () => {
       errorMessage: 'These security configs can be dynamically updated only per-listener using the listener prefix: Set(ssl.keystore.location)' });
     expect(await one('log.dirs', '/tmp/x', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
       errorMessage: 'Cannot update these configs dynamically: Set(log.dirs)' });
-    expect(fb.configChanges).toEqual(['brokers/1', 'brokers/<default>']);
+    // a read-only Kafka key Rafka's table lacks is refused as Kafka refuses it, not taken for a custom key
+    expect(await one('controller.quorum.voters', '1@h:9093', '1')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs dynamically: Set(controller.quorum.voters)' });
+    expect(fb.configChanges).toEqual(['brokers/1', 'brokers/<default>', 'brokers/1']);
   });
 
   it('BROKER: passwords are stored encoded, per broker only, and need password.encoder.secret', async () => {

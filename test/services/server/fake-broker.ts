@@ -12,6 +12,8 @@ import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from 
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
 import { Partition } from '../../../src/services/replication/partition.js';
+import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import type {
   AdminView,
   LeaderPartition,
@@ -57,10 +59,17 @@ export class MemoryLog implements PartitionLog {
   /** Set to hold the high watermark below the log end offset (replication not caught up). */
   hwOverride: bigint | null = null;
   get highWatermark(): bigint { return this.hwOverride ?? this.logEndOffset; }
-  /** The Partition moves the HW; this log keeps HW = LEO unless a test holds it with hwOverride. */
-  updateHighWatermark(): bigint { return this.highWatermark; }
-  leaderEpochEntries(): Array<{ epoch: number; startOffset: bigint }> { return []; }
-  maybeAssignEpochStartOffset(): void {}
+  /** When true the Partition's high watermark is kept (replication tests); else HW = LEO unless hwOverride holds it. */
+  hwManaged = false;
+  updateHighWatermark(hw: bigint): bigint {
+    if (this.hwManaged) this.hwOverride = hw < this.logStartOffset ? this.logStartOffset : hw > this.logEndOffset ? this.logEndOffset : hw;
+    return this.highWatermark;
+  }
+  epochs: Array<{ epoch: number; startOffset: bigint }> = [];
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } { return endOffsetForEpoch(this.epochs, epoch, this.logEndOffset); }
+  maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
+    if (this.epochs.at(-1)?.epoch !== epoch) this.epochs.push({ epoch, startOffset });
+  }
 
   appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult {
     if (this.appendError) throw this.appendError;
@@ -73,6 +82,7 @@ export class MemoryLog implements PartitionLog {
       const n = b.lastOffsetDelta + 1;
       b.setBaseOffset(this.logEndOffset);
       b.setPartitionLeaderEpoch(leaderEpoch);
+      if (this.epochs.at(-1)?.epoch !== leaderEpoch) this.epochs.push({ epoch: leaderEpoch, startOffset: this.logEndOffset });
       this.batches.push(copy);
       this.logEndOffset += BigInt(n);
       count += b.recordsCount;
@@ -162,7 +172,8 @@ export interface FakeBroker {
   controllerId: number;
   notify(): void;
   /** `configs`: the topic's overrides, over the broker's log defaults (the logs' LogConfig). */
-  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null; configs?: Record<string, string> }): void;
+  /** `hwManaged`: the logs keep the high watermark the Partition sets (followers must fetch for it to move). */
+  addTopic(name: string, partitions: number, opts?: { leader?: number; isr?: number[]; replicas?: number[]; topicId?: string | null; configs?: Record<string, string>; hwManaged?: boolean }): void;
   handler: RequestHandler;
 }
 
@@ -171,6 +182,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
   const topics = new Map<string, TopicMetadata>();
   const logs = new Map<string, MemoryLog>();
   const partitionMap = new Map<string, Partition>();
+  // a forced lookup (a test's own log) is a single replica: replicated once appended
+  const delayedProduce = new DelayedProducePurgatory((k, off) => (lookups.has(k) ? { done: true, errorCode: 0 } : partitionMap.get(k)?.checkEnoughReplicasReachOffset(off) ?? { done: true, errorCode: 6 }));
   const lookups = new Map<string, PartitionLookup>();
   const waiters = new Set<() => void>();
   const dataWaiters = new Set<() => void>();
@@ -200,8 +213,11 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       for (let p = 0; p < partitions; p++) {
         const logConfig = logConfigWithOverrides(brokerLogConfig(fb.ctx.config()), opts.configs);
         if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
+        if (opts.hwManaged) { logs.get(`${name}-${p}`)!.hwManaged = true; logs.get(`${name}-${p}`)!.hwOverride = 0n; }
         const part = new Partition(name, p, null, logs.get(`${name}-${p}`)!, {
           brokerId: 1, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
+          onHighWatermarkIncreased: () => { delayedProduce.checkAndComplete(`${name}-${p}`); for (const w of [...dataWaiters]) w(); },
+          onIsrChanged: () => delayedProduce.checkAndComplete(`${name}-${p}`),
         });
         const replicas = opts.replicas ?? [1];
         if (leader === 1) part.makeLeader({ controllerEpoch: 1, leader, leaderEpoch: 3, isr: opts.isr ?? [1], partitionEpoch: 0, replicas: replicas.includes(1) ? replicas : [1, ...replicas] });
@@ -239,8 +255,8 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
       if (p.leader !== 1) return { kind: 'notLeader' };
       return { kind: 'leader', log: logs.get(key)!, leaderEpoch: p.leaderEpoch, partition: partitionMap.get(key)! };
     },
-    async waitForReplication(items) {
-      return items.map((i) => partitionMap.get(`${i.topic}-${i.partition}`)?.checkEnoughReplicasReachOffset(i.requiredOffset).errorCode ?? 6);
+    waitForReplication(items, timeoutMs) {
+      return delayedProduce.tryCompleteElseWatch(items.map((i) => ({ key: `${i.topic}-${i.partition}`, requiredOffset: i.requiredOffset })), timeoutMs);
     },
     waitForData(_parts, timeoutMs) {
       return new Promise((resolve) => {

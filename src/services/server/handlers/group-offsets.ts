@@ -35,7 +35,7 @@ export function offsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof Api
         });
       });
       if (entries.length > 0) {
-        const results = gc.commitOffsets(b.groupId, { memberId: b.memberId, groupInstanceId: b.groupInstanceId, generationId: b.generationIdOrMemberEpoch }, entries);
+        const results = await gc.commitOffsets(b.groupId, { memberId: b.memberId, groupInstanceId: b.groupInstanceId, generationId: b.generationIdOrMemberEpoch }, entries);
         results.forEach((code, i) => { const [ti, pi] = where[i]!; codes[ti]![pi] = code; });
       }
       return {

@@ -1,0 +1,75 @@
+/**
+ * An offset commit waits for __consumer_offsets replication as Kafka's GroupMetadataManager.storeOffsets does:
+ * acks = offsets.commit.required.acks (-1: the ISR), at most offsets.commit.timeout.ms, then REQUEST_TIMED_OUT; the
+ * committed offset is visible (OffsetFetch) only once the append is replicated. The replication wait is the real
+ * DelayedProducePurgatory, over a check the test controls (the follower "has" the records when the test says so).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { GroupCoordinator } from '../../../src/services/group/group-coordinator.js';
+import { OFFSETS_TOPIC } from '../../../src/services/group/group-keys.js';
+import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
+import { fakeBroker } from '../server/fake-broker.js';
+
+const stops: Array<() => void> = [];
+afterEach(() => { for (const s of stops.splice(0)) s(); });
+
+async function setup(props: Record<string, string>) {
+  const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1', ...props });
+  fb.addTopic(OFFSETS_TOPIC, 1);
+  fb.addTopic('t', 1);
+  let replicatedTo = -1n; // what the (imagined) follower in the ISR has
+  const purgatory = new DelayedProducePurgatory((_key, requiredOffset) => (requiredOffset <= replicatedTo ? { done: true, errorCode: ErrorCode.NONE } : { done: false, errorCode: ErrorCode.NONE }));
+  const waits: number[] = [];
+  const ctx = {
+    ...fb.ctx,
+    replicas: {
+      ...fb.ctx.replicas,
+      waitForReplication: (items: Array<{ topic: string; partition: number; requiredOffset: bigint }>, timeoutMs: number) => {
+        waits.push(timeoutMs);
+        return purgatory.tryCompleteElseWatch(items.map((i) => ({ key: `${i.topic}-${i.partition}`, requiredOffset: i.requiredOffset })), timeoutMs);
+      },
+    },
+  };
+  const gc = new GroupCoordinator(ctx);
+  await gc.start();
+  stops.push(() => gc.shutdown());
+  const follower = (offset: bigint) => { replicatedTo = offset; purgatory.checkAndComplete(`${OFFSETS_TOPIC}-0`); };
+  const commit = (offset: bigint) => gc.commitOffsets('g', { memberId: '', groupInstanceId: null, generationId: -1 }, [{ topic: 't', partition: 0, offset, leaderEpoch: -1, metadata: '', retentionMs: -1 }]);
+  const fetched = () => gc.fetchOffsets('g', [{ name: 't', partitions: [0] }]).topics[0]?.partitions[0]?.offset;
+  return { gc, commit, follower, fetched, waits, log: () => fb.logs.get(`${OFFSETS_TOPIC}-0`)! };
+}
+
+describe('offset commit replication wait', () => {
+  it('times out after offsets.commit.timeout.ms with REQUEST_TIMED_OUT, and the offset is not committed', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '300' });
+    const started = Date.now();
+    expect(await s.commit(42n)).toEqual([ErrorCode.REQUEST_TIMED_OUT]);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(280); // timers may fire a millisecond early
+    expect(elapsed).toBeLessThan(4500); // Kafka's default (5000) would not be over yet
+    expect(s.waits).toEqual([300]);
+    expect(s.fetched()).toBe(-1n);
+  });
+
+  it('answers once the ISR has the commit, and only then shows it', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '60000' });
+    let answer: number[] | null = null;
+    const pending = s.commit(7n).then((c) => { answer = c; });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answer).toBeNull(); // appended, waiting for the follower
+    expect(s.fetched()).toBe(-1n);
+    s.follower(s.log().logEndOffset);
+    await pending;
+    expect(answer).toEqual([ErrorCode.NONE]);
+    expect(s.fetched()).toBe(7n);
+    expect(s.waits).toEqual([60000]);
+  });
+
+  it('offsets.commit.required.acks=1 does not wait for the ISR', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '60000', 'offsets.commit.required.acks': '1' });
+    expect(await s.commit(9n)).toEqual([ErrorCode.NONE]);
+    expect(s.waits).toEqual([]);
+    expect(s.fetched()).toBe(9n);
+  });
+});

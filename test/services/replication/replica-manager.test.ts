@@ -1,0 +1,84 @@
+/**
+ * The ReplicaManager over a real LogManager: LeaderAndIsr makes Partitions leader (HW = min LEO of the ISR, acks=-1
+ * completes once the follower fetched) or follower (the fetcher is told where to start, and told to stop when the
+ * broker leads or stops the replica); the high watermarks go to replication-offset-checkpoint and a new
+ * ReplicaManager (a restart) starts the partitions from them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { LogManager } from '../../../src/services/log/log-manager.js';
+import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
+import { MetadataCache } from '../../../src/services/server/metadata-cache.js';
+import { ReplicaManager } from '../../../src/services/server/replica-manager.js';
+import type { InitialFetchState } from '../../../src/services/replication/fetcher-types.js';
+import type { LeaderAndIsrControl } from '../../../src/services/controller/control-requests.js';
+import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
+import { makeTmpDir, rmrf } from '../log/tmp.js';
+
+const ME = 2;
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rmrf(d); });
+
+const records = (n: number) => buildRecordBatch({ records: Array.from({ length: n }, (_, i) => ({ key: null, value: `v${i}`, timestamp: 1_000 + i })), defaultTimestamp: 1_000 });
+
+function lai(parts: Array<{ p: number; leader: number; epoch: number; isr: number[] }>, controllerEpoch = 5): LeaderAndIsrControl {
+  return {
+    controllerId: 1, controllerEpoch, brokerEpoch: -1n,
+    topics: [{ topicName: 't', topicId: null, partitions: parts.map(({ p, leader, epoch, isr }) => ({ partitionIndex: p, controllerEpoch, leader, leaderEpoch: epoch, isr, partitionEpoch: epoch, replicas: [1, 2], isNew: true })) }],
+    liveLeaders: [{ brokerId: 1, hostName: 'h1', port: 9092 }, { brokerId: 2, hostName: 'h2', port: 9093 }],
+  };
+}
+
+describe('ReplicaManager', () => {
+  it('leads, follows, checkpoints the high watermark and starts from it again', async () => {
+    const dir = await makeTmpDir('rafka-rm-');
+    dirs.push(dir);
+    const config = makeConfig([dir], { 'broker.id': String(ME) });
+    const { logger } = captureLogger();
+    const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
+    const metadata = new MetadataCache(ME, 'cluster');
+    const added: InitialFetchState[] = [];
+    const removed: string[] = [];
+    const fetchers = { addFetcherForPartitions: (ps: InitialFetchState[]) => added.push(...ps), removeFetcherForPartitions: (ps: ReadonlyArray<{ topic: string; partition: number }>) => removed.push(...ps.map((p) => `${p.topic}-${p.partition}`)) };
+    const rm = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+
+    const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }, { p: 1, leader: 1, epoch: 1, isr: [1, 2] }]));
+    expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([0, 0]);
+    // the follower's fetcher starts at its HW (no epochs yet) from leader 1's endpoint
+    expect(added).toEqual([expect.objectContaining({ topic: 't', partition: 1, leader: { brokerId: 1, host: 'h1', port: 9092 }, currentLeaderEpoch: 1, initOffset: 0n })]);
+    expect(rm.followerLog('t', 1)).not.toBeNull();
+    expect(rm.followerLog('t', 0)).toBeNull();
+
+    const lookup = rm.partition('t', 0);
+    if (lookup.kind !== 'leader') throw new Error(lookup.kind);
+    const appended = lookup.partition.appendRecordsToLeader(records(3), -1);
+    expect(appended.lastOffset).toBe(2n);
+    const acked = rm.waitForReplication([{ topic: 't', partition: 0, requiredOffset: 3n }], 10_000);
+    expect(lookup.log.highWatermark).toBe(0n); // follower 1 has not fetched
+    expect(lookup.partition.updateFollowerFetchState(1, 3n, 0n, 3n)).toBe(true);
+    expect(await acked).toEqual([ErrorCode.NONE]);
+    expect(lookup.log.highWatermark).toBe(3n);
+
+    rm.checkpointHighWatermarks();
+    expect(readFileSync(join(dir, 'replication-offset-checkpoint'), 'utf8')).toBe('0\n2\nt 0 3\nt 1 0\n');
+
+    // a new leader epoch makes this broker leader of partition 1: its fetcher goes first
+    rm.becomeLeaderOrFollower(lai([{ p: 1, leader: ME, epoch: 2, isr: [2] }], 6));
+    expect(removed).toContain('t-1');
+    expect(rm.partition('t', 1).kind).toBe('leader');
+
+    // "restart": a new ReplicaManager reads the checkpoint; partition 0 as a follower keeps HW 3, not the LEO or 0
+    logs.getLog('t', 0)!.updateHighWatermark(0n);
+    const rm2 = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+    rm2.becomeLeaderOrFollower(lai([{ p: 0, leader: 1, epoch: 3, isr: [1, 2] }], 7));
+    expect(logs.getLog('t', 0)!.highWatermark).toBe(3n);
+    expect(added.at(-1)).toMatchObject({ partition: 0, currentLeaderEpoch: 3, initOffset: 3n }); // IBP 3.x with epochs: from the LEO
+    // StopReplica stops the fetcher before dropping the partition
+    rm2.stopReplicas({ controllerId: 1, controllerEpoch: 7, brokerEpoch: -1n, partitions: [{ topicName: 't', partitionIndex: 0, leaderEpoch: 3, deletePartition: false }] });
+    expect(removed.at(-1)).toBe('t-0');
+    expect(rm2.followerLog('t', 0)).toBeNull();
+    await logs.shutdown?.();
+  });
+});
