@@ -186,6 +186,17 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   // ---- ControlledShutdown ------------------------------------------------------------------------------------
   const controlledShutdown = (brokerId: number, brokerEpoch: bigint) => new Promise<ControlledShutdownResult>((resolve) => {
     enqueue(async () => {
+      try {
+        await doControlledShutdown(brokerId, brokerEpoch, resolve);
+      } catch (e) {
+        // Never leave the broker waiting for its whole request timeout: answer, and let it retry.
+        resolve({ errorCode: e instanceof ControllerMovedError ? ErrorCode.NOT_CONTROLLER : ErrorCode.UNKNOWN_SERVER_ERROR, remainingPartitions: [] });
+        if (!moved(e)) input.log.error({ err: (e as Error).message, brokerId }, 'Error when processing ControlledShutdown');
+      }
+    });
+  });
+  const doControlledShutdown = async (brokerId: number, brokerEpoch: bigint, resolve: (r: ControlledShutdownResult) => void): Promise<void> => {
+    {
       if (stopped || !sent) { resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }); return; }
       const cached = sent.brokerEpochs.get(brokerId);
       if (brokerEpoch !== UNKNOWN_BROKER_EPOCH && cached !== undefined && brokerEpoch < cached) {
@@ -209,8 +220,8 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
         .filter((p) => p.leader === brokerId && p.replicas.length > 1).map((p) => ({ topicName: t.name, partitionIndex: p.partition })));
       input.log.info({ brokerId, remaining: remainingPartitions.length }, `Controlled shutdown of broker ${brokerId}: ${remainingPartitions.length} partitions remaining to move`);
       resolve({ errorCode: ErrorCode.NONE, remainingPartitions });
-    });
-  });
+    }
+  };
 
   const unplug = input.apis?.activate({ alterPartition, controlledShutdown });
   requestReconcile();
