@@ -72,16 +72,20 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   let lastOffline = 0;
 
   // ---- one task at a time ------------------------------------------------------------------------------------
-  const queue: Array<() => Promise<void>> = [];
+  const queue: Array<{ name: string; run: () => Promise<void>; queuedAt: number }> = [];
   let draining = false;
-  const enqueue = (task: () => Promise<void>) => { queue.push(task); void drain(); };
+  const enqueue = (name: string, run: () => Promise<void>) => { queue.push({ name, run, queuedAt: Date.now() }); void drain(); };
   const drain = async () => {
     if (draining) return;
     draining = true;
     try {
       while (queue.length > 0 && !stopped) {
         const task = queue.shift()!;
-        try { await task(); } catch (e) { moved(e) || input.log.error({ err: (e as Error).message }, 'Controller task failed'); }
+        const started = Date.now();
+        try { await task.run(); } catch (e) { moved(e) || input.log.error({ err: (e as Error).message, task: task.name }, 'Controller task failed'); }
+        // Kafka's controller event queue time / rate metrics, as a log line when a task held the queue for long.
+        const ms = Date.now() - started;
+        if (ms > 5000) input.log.warn({ task: task.name, ms, queuedMs: started - task.queuedAt, queued: queue.length }, `Controller task ${task.name} took ${ms} ms`);
       }
     } finally { draining = false; }
   };
@@ -128,7 +132,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   const requestReconcile = () => {
     if (stopped || reconcileQueued) return;
     reconcileQueued = true;
-    enqueue(async () => { reconcileQueued = false; await doReconcile(); });
+    enqueue('Reconcile', async () => { reconcileQueued = false; await doReconcile(); });
   };
   const onTopicChange = () => requestReconcile();
   const doReconcile = async (): Promise<void> => {
@@ -162,7 +166,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
 
   // ---- AlterPartition ----------------------------------------------------------------------------------------
   const alterPartition = (req: AlterPartitionRequest, version: number) => new Promise<AlterPartitionResponseInput>((resolve) => {
-    enqueue(async () => {
+    enqueue('AlterPartitionReceived', async () => {
       if (stopped || !sent) { resolve({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }); return; }
       try {
         const view = sent;
@@ -185,7 +189,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
 
   // ---- ControlledShutdown ------------------------------------------------------------------------------------
   const controlledShutdown = (brokerId: number, brokerEpoch: bigint) => new Promise<ControlledShutdownResult>((resolve) => {
-    enqueue(async () => {
+    enqueue('ControlledShutdown', async () => {
       try {
         await doControlledShutdown(brokerId, brokerEpoch, resolve);
       } catch (e) {
