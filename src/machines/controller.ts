@@ -17,7 +17,7 @@ import type { ReconcileResult } from '../services/controller/controller-reconcil
 import { startControllerDuties, type ChannelConfig } from '../services/controller/controller-duties.js';
 import type { BrokerRequests } from '../services/controller/control-requests.js';
 import type { ControllerApis } from '../services/controller/controller-apis.js';
-import { applyReconcileResult, countStates, EMPTY_CONTROLLER_STATES, type ControllerStates } from './controller-states.js';
+import { applyReconcileResult, countStates, EMPTY_CONTROLLER_STATES, type ControllerStates, type StateCounts } from './controller-states.js';
 
 export interface ControllerInput {
   handle: ZkHandle; brokerId: number; log: Logger; deleteTopicEnable: boolean; channel: ChannelConfig;
@@ -31,6 +31,8 @@ interface Context extends ControllerInput {
   controllerId: number | null; epoch: number; epochZkVersion: number; elections: number;
   /** While active: every partition's PartitionStateMachine state and every replica's ReplicaStateMachine state. */
   states: ControllerStates;
+  /** How many partitions / replicas are in each state (what the live viewer's context panel shows). */
+  stateCounts: StateCounts;
 }
 
 export type ControllerEvent =
@@ -80,13 +82,13 @@ export const controllerMachine = setup({
         context.log.info({ partitionStates: after.partitions, replicaStates: after.replicas, offlinePartitionsCount: after.partitions.OfflinePartition ?? 0, invalidTransitions: states.invalidTransitions },
           'Partition and replica states changed');
       }
-      return { states };
+      return { states, stateCounts: after };
     }),
     report: sendParent(({ context }) => ({ type: 'controller.elected', controllerId: context.controllerId, epoch: context.epoch, isActive: context.controllerId === context.brokerId })),
   },
 }).createMachine({
   id: 'controller',
-  context: ({ input }) => ({ ...input, controllerId: null, epoch: 0, epochZkVersion: -1, elections: 0, states: EMPTY_CONTROLLER_STATES }),
+  context: ({ input }) => ({ ...input, controllerId: null, epoch: 0, epochZkVersion: -1, elections: 0, states: EMPTY_CONTROLLER_STATES, stateCounts: { partitions: {}, replicas: {} } }),
   initial: 'electing',
   on: { 'controller.resign': '.resigning' },
   states: {
@@ -112,7 +114,7 @@ export const controllerMachine = setup({
     },
     active: {
       // onControllerFailover: the partition and replica states are rebuilt from ZooKeeper by the first pass.
-      entry: assign({ states: EMPTY_CONTROLLER_STATES }),
+      entry: assign({ states: EMPTY_CONTROLLER_STATES, stateCounts: { partitions: {}, replicas: {} } }),
       invoke: { src: 'duties', input: ({ context }) => context },
       on: {
         'controller.changed': 'electing',

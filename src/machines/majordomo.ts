@@ -632,8 +632,13 @@ export const majordomoMachine = setup({
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {
         'broker.shutdown': [
-          { guard: ({ context }) => context.config.getBoolean('controlled.shutdown.enable'), target: 'controlledShutdown' },
-          { target: 'shuttingDown' },
+          // Differs from Kafka: skipped while ZooKeeper is unreachable (no controller can move anything then, and the
+          // attempts would hold the shutdown for retries x controller.socket.timeout.ms).
+          { guard: ({ context }) => context.config.getBoolean('controlled.shutdown.enable') && context.handle.hasSession && context.handle.current.isConnected, target: 'controlledShutdown' },
+          {
+            target: 'shuttingDown',
+            actions: ({ context }) => { if (context.config.getBoolean('controlled.shutdown.enable')) context.log.warn({ brokerId: context.brokerId }, 'Skipping the controlled shutdown: not connected to ZooKeeper'); },
+          },
         ],
         'zk.failed': { target: 'shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
       },

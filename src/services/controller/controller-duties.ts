@@ -72,16 +72,20 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   let lastOffline = 0;
 
   // ---- one task at a time ------------------------------------------------------------------------------------
-  const queue: Array<() => Promise<void>> = [];
+  const queue: Array<{ name: string; run: () => Promise<void>; queuedAt: number }> = [];
   let draining = false;
-  const enqueue = (task: () => Promise<void>) => { queue.push(task); void drain(); };
+  const enqueue = (name: string, run: () => Promise<void>) => { queue.push({ name, run, queuedAt: Date.now() }); void drain(); };
   const drain = async () => {
     if (draining) return;
     draining = true;
     try {
       while (queue.length > 0 && !stopped) {
         const task = queue.shift()!;
-        try { await task(); } catch (e) { moved(e) || input.log.error({ err: (e as Error).message }, 'Controller task failed'); }
+        const started = Date.now();
+        try { await task.run(); } catch (e) { moved(e) || input.log.error({ err: (e as Error).message, task: task.name }, 'Controller task failed'); }
+        // Kafka's controller event queue time / rate metrics, as a log line when a task held the queue for long.
+        const ms = Date.now() - started;
+        if (ms > 5000) input.log.warn({ task: task.name, ms, queuedMs: started - task.queuedAt, queued: queue.length }, `Controller task ${task.name} took ${ms} ms`);
       }
     } finally { draining = false; }
   };
@@ -128,7 +132,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   const requestReconcile = () => {
     if (stopped || reconcileQueued) return;
     reconcileQueued = true;
-    enqueue(async () => { reconcileQueued = false; await doReconcile(); });
+    enqueue('Reconcile', async () => { reconcileQueued = false; await doReconcile(); });
   };
   const onTopicChange = () => requestReconcile();
   const doReconcile = async (): Promise<void> => {
@@ -162,7 +166,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
 
   // ---- AlterPartition ----------------------------------------------------------------------------------------
   const alterPartition = (req: AlterPartitionRequest, version: number) => new Promise<AlterPartitionResponseInput>((resolve) => {
-    enqueue(async () => {
+    enqueue('AlterPartitionReceived', async () => {
       if (stopped || !sent) { resolve({ throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }); return; }
       try {
         const view = sent;
@@ -185,7 +189,18 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
 
   // ---- ControlledShutdown ------------------------------------------------------------------------------------
   const controlledShutdown = (brokerId: number, brokerEpoch: bigint) => new Promise<ControlledShutdownResult>((resolve) => {
-    enqueue(async () => {
+    enqueue('ControlledShutdown', async () => {
+      try {
+        await doControlledShutdown(brokerId, brokerEpoch, resolve);
+      } catch (e) {
+        // Never leave the broker waiting for its whole request timeout: answer, and let it retry.
+        resolve({ errorCode: e instanceof ControllerMovedError ? ErrorCode.NOT_CONTROLLER : ErrorCode.UNKNOWN_SERVER_ERROR, remainingPartitions: [] });
+        if (!moved(e)) input.log.error({ err: (e as Error).message, brokerId }, 'Error when processing ControlledShutdown');
+      }
+    });
+  });
+  const doControlledShutdown = async (brokerId: number, brokerEpoch: bigint, resolve: (r: ControlledShutdownResult) => void): Promise<void> => {
+    {
       if (stopped || !sent) { resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }); return; }
       const cached = sent.brokerEpochs.get(brokerId);
       if (brokerEpoch !== UNKNOWN_BROKER_EPOCH && cached !== undefined && brokerEpoch < cached) {
@@ -209,8 +224,8 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
         .filter((p) => p.leader === brokerId && p.replicas.length > 1).map((p) => ({ topicName: t.name, partitionIndex: p.partition })));
       input.log.info({ brokerId, remaining: remainingPartitions.length }, `Controlled shutdown of broker ${brokerId}: ${remainingPartitions.length} partitions remaining to move`);
       resolve({ errorCode: ErrorCode.NONE, remainingPartitions });
-    });
-  });
+    }
+  };
 
   const unplug = input.apis?.activate({ alterPartition, controlledShutdown });
   requestReconcile();

@@ -164,7 +164,7 @@ describe('Log roll, indexes, read', () => {
     }
     expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i));
     l2.close();
-  });
+  }, 180_000); // ~200 kafka-python reads: 27–34 s beside busy worktrees, once over the default 60 s
 
   it('rolls on segment.ms (with jitter 0) using the first batch timestamp', async () => {
     let now = 1_000_000;
