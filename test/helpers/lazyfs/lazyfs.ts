@@ -114,6 +114,41 @@ export class LazyFs {
     return { files: Number(m[1]), bytes: Number(m[2]), dirops: Number(m[3]) };
   }
 
+  /**
+   * The power cut taken synchronously, for a cut in the middle of synchronous code (a hook inside a rename):
+   * the event loop is blocked until lazyfs answered, so this process writes nothing meanwhile.
+   */
+  cutSync(timeoutMs = 30_000): CutResult {
+    const out = `${this.ctl}.out`;
+    const want = ++this.replies;
+    const deadline = Date.now() + timeoutMs;
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      try {
+        const fd = openSync(this.ctl, constants.O_WRONLY | constants.O_NONBLOCK);
+        try {
+          writeSync(fd, 'cut\n');
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) throw new Error(`lazyfs control FIFO: ${(e as Error).message} ${this.stderr}`);
+        Atomics.wait(sleep, 0, 0, 10);
+      }
+    }
+    for (;;) {
+      const lines = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l !== '') : [];
+      if (lines.length >= want) {
+        const m = /^cut files=(\d+) bytes=(\d+) dirops=(\d+)$/.exec(lines[want - 1]!);
+        if (!m) throw new Error(`lazyfs: unexpected answer "${lines[want - 1]}"`);
+        return { files: Number(m[1]), bytes: Number(m[2]), dirops: Number(m[3]) };
+      }
+      if (Date.now() > deadline) throw new Error(`lazyfs did not answer "cut": ${this.stderr}`);
+      Atomics.wait(sleep, 0, 0, 10);
+    }
+  }
+
   /** Files with unsynced data and dir changes not yet durable. */
   async stats(): Promise<{ files: number; dirops: number }> {
     const line = await this.command('stats');
