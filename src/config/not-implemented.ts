@@ -3,7 +3,8 @@
  * one startup warning that names every such key set to something other than its default. Kafka has no
  * counterpart (every key it defines takes effect); this is how Rafka stays honest about the difference.
  */
-import { BROKER_CONFIG_DEFS } from './config-def.js';
+import { BROKER_CONFIG_DEFS, configKey } from './config-def.js';
+import { parseValue } from './config-values.js';
 import type { ConfigKey } from './config-key.js';
 import { formatValue } from './parse-type.js';
 
@@ -18,12 +19,50 @@ function sameAsDefault(key: ConfigKey, value: unknown): boolean {
   return value === key.default;
 }
 
-/** `key=value` (passwords `[hidden]`) for every supplied non-default value of a key that is not implemented, sorted. */
+/**
+ * `listener.name.<listener>.[<mechanism>.]<config>` (Kafka's per-listener override, the mechanism for SASL keys):
+ * the base `<config>`, or null for a key without that prefix.
+ */
+const LISTENER_KEY = /^listener\.name\.[^.]+\.(?:[^.]+\.(?=sasl\.))?(.+)$/;
+
+/** A per-listener value printed in the warning: hidden when the base key is a password or looks secret. */
+function formatListenerValue(key: ConfigKey | undefined, base: string, raw: string): string {
+  if (key?.type === 'password' || /password|secret|jaas|credential|token/i.test(base)) return '[hidden]';
+  if (!key) return raw;
+  try {
+    return formatValue(key.type, parseValue(key, raw));
+  } catch {
+    return raw;
+  }
+}
+
+/** A supplied per-listener override that is not the base key's default (an unparsable value counts as set). */
+function listenerOverrideSet(key: ConfigKey | undefined, raw: string): boolean {
+  if (!key) return true;
+  try {
+    return !sameAsDefault(key, parseValue(key, raw));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * `key=value` (passwords `[hidden]`) for every supplied non-default value of a key that is not implemented, sorted.
+ * Per-listener keys (`listener.name.<listener>.<config>`) count when their base config is not implemented or not
+ * in the table at all (e.g. listener.name.internal.ssl.keystore.location): the listener prefix must not hide them.
+ */
 export function notImplementedOverrides(config: SuppliedConfig): string[] {
-  return BROKER_CONFIG_DEFS
+  const table = BROKER_CONFIG_DEFS
     .filter((k) => !k.implemented && Object.hasOwn(config.originals, k.name) && !sameAsDefault(k, config.get(k.name)))
-    .map((k) => `${k.name}=${formatValue(k.type, config.get(k.name))}`)
-    .sort();
+    .map((k) => `${k.name}=${formatValue(k.type, config.get(k.name))}`);
+  const perListener = Object.entries(config.originals).flatMap(([name, raw]) => {
+    const base = LISTENER_KEY.exec(name)?.[1];
+    if (base === undefined) return [];
+    const key = configKey(base);
+    if (key?.implemented || !listenerOverrideSet(key, raw)) return [];
+    return [`${name}=${formatListenerValue(key, base, raw)}`];
+  });
+  return [...table, ...perListener].sort();
 }
 
 /** The one warning line, or null when every supplied key takes effect. */

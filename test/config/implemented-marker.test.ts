@@ -114,6 +114,31 @@ describe('not implemented keys are announced', () => {
     expect(notImplementedWarning(KafkaConfig.fromProps({ ...BASE, 'num.partitions': '4', 'num.network.threads': '3' }))).toBeNull();
   });
 
+  it('per-listener keys (listener.name.<l>.<key>) are named when their base key is not implemented (secrets hidden)', () => {
+    const c = KafkaConfig.fromProps({
+      ...BASE,
+      listeners: 'PLAINTEXT://:9092,INTERNAL://:9093',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+      'listener.name.internal.ssl.keystore.location': '/etc/ks.jks', // base not implemented
+      'listener.name.internal.ssl.keystore.password': 'ks-s3cret', // a password
+      'listener.name.internal.plain.sasl.jaas.config': 'org.example.Login required password="jaas-s3cret";', // mechanism prefix
+      'listener.name.internal.ssl.client.auth': 'none', // base not implemented, but its default
+      'listener.name.internal.num.io.threads': '16', // base not implemented (any key may be prefixed)
+      'listener.name.internal.no.such.key': 'x', // not in the table at all: no effect either
+      'listener.name.internal.num.partitions': '4', // base implemented: not named here
+    });
+    expect(notImplementedOverrides(c)).toEqual([
+      'listener.name.internal.no.such.key=x',
+      'listener.name.internal.num.io.threads=16',
+      'listener.name.internal.plain.sasl.jaas.config=[hidden]',
+      'listener.name.internal.ssl.keystore.location=/etc/ks.jks',
+      'listener.name.internal.ssl.keystore.password=[hidden]',
+    ]);
+    const w = notImplementedWarning(c)!;
+    expect(w).toMatch(/^5 configs set to a non-default value that Rafka accepts but does not implement yet \(no effect\): listener\.name\.internal\.no\.such\.key=x, /);
+    expect(w).not.toMatch(/s3cret/);
+  });
+
   it('--help-config marks each of them, and only them', () => {
     const help = renderConfigHelp();
     const marked = [...help.matchAll(/^(\S+) \((?:[^)]*, )?accepted, not implemented\)$/gm)].map((m) => m[1]).sort();
