@@ -49,6 +49,15 @@ export function unsupportedSecurity(config: SecurityConfigView): string[] {
   return reasons;
 }
 
+/**
+ * The keys {@link unsupportedSecurity} depends on: a dynamic broker config (/config/brokers) setting them so that a
+ * refusal appears is skipped and reported (src/services/config/dynamic-broker-config.ts), never applied.
+ */
+export const SECURITY_CONFIG_KEYS: ReadonlySet<string> = new Set([
+  'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'authorizer.class.name',
+  'create.topic.policy.class.name', 'alter.config.policy.class.name', 'zookeeper.ssl.client.enable',
+]);
+
 /** The one fatal line, or null. */
 export function securityRefusal(config: SecurityConfigView): string | null {
   const reasons = unsupportedSecurity(config);

@@ -7,6 +7,7 @@ import { BROKER_CONFIG_DEFS, configKey } from '../../config/config-def.js';
 import { KafkaConfig } from '../../config/kafka-config.js';
 import { brokerConfigSynonyms } from '../../config/synonyms.js';
 import { formatValue } from '../../config/parse-type.js';
+import { SECURITY_CONFIG_KEYS, unsupportedSecurity } from '../../config/unsupported-security.js';
 import { implementation, rejection } from './dynamic-config-rules.js';
 import { decodeStoredPassword, isPasswordConfig } from './dynamic-passwords.js';
 
@@ -82,8 +83,9 @@ function applyLayer(
 ): { props: Record<string, string>; config: KafkaConfig } {
   if (Object.keys(layer).length === 0) return { props, config };
   const merged = overrideProps(props, layer);
+  let next: KafkaConfig;
   try {
-    return { props: merged, config: KafkaConfig.fromProps(merged) };
+    next = KafkaConfig.fromProps(merged);
   } catch (e) {
     // Never fatal: whatever is in ZooKeeper (a hand edit, another tool) only costs this layer.
     const what = entity === DEFAULT_ENTITY ? 'Cluster default configs' : `Per-broker configs of ${entity}`;
@@ -93,6 +95,19 @@ function applyLayer(
     }
     return { props, config };
   }
+  // Security Rafka does not implement is refused at runtime as at startup (an SSL/SASL listener would serve
+  // plaintext): the layer's security keys are skipped and reported, the rest of the layer applies.
+  const before = new Set(unsupportedSecurity(config));
+  const refused = unsupportedSecurity(next).filter((r) => !before.has(r));
+  if (refused.length === 0) return { props: merged, config: next };
+  const securityKeys = Object.keys(layer).filter((k) => SECURITY_CONFIG_KEYS.has(k));
+  const dropped = securityKeys.length > 0 ? securityKeys : Object.keys(layer);
+  for (const key of dropped) {
+    for (let i = unimplemented.length - 1; i >= 0; i--) if (unimplemented[i]!.entity === entity && unimplemented[i]!.key === key) unimplemented.splice(i, 1);
+    ignored.push({ key, value: loggableValue(key, layer[key]!), entity, reason: `refused at runtime as at startup: ${refused.join('; ')}` });
+  }
+  const rest = Object.fromEntries(Object.entries(layer).filter(([k]) => !dropped.includes(k)));
+  return applyLayer(props, config, rest, entity, ignored, unimplemented);
 }
 
 /**
