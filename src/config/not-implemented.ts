@@ -48,8 +48,9 @@ function listenerOverrideSet(key: ConfigKey | undefined, raw: string): boolean {
 
 /**
  * `key=value` (passwords `[hidden]`) for every supplied non-default value of a key that is not implemented, sorted.
- * Per-listener keys (`listener.name.<listener>.<config>`) count when their base config is not implemented or not
- * in the table at all (e.g. listener.name.internal.ssl.keystore.location): the listener prefix must not hide them.
+ * Per-listener keys (`listener.name.<listener>.<config>`) count whenever set to a non-default value: Rafka reads no
+ * per-listener override yet (KafkaConfig.listenerValue has no caller; test/config/implemented-marker.test.ts checks
+ * that), so even one of an implemented key (listener.name.internal.num.partitions) has no effect.
  */
 export function notImplementedOverrides(config: SuppliedConfig): string[] {
   const table = BROKER_CONFIG_DEFS
@@ -59,7 +60,7 @@ export function notImplementedOverrides(config: SuppliedConfig): string[] {
     const base = LISTENER_KEY.exec(name)?.[1];
     if (base === undefined) return [];
     const key = configKey(base);
-    if (key?.implemented || !listenerOverrideSet(key, raw)) return [];
+    if (!listenerOverrideSet(key, raw)) return [];
     return [`${name}=${formatListenerValue(key, base, raw)}`];
   });
   return [...table, ...perListener].sort();
