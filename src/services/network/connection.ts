@@ -11,6 +11,13 @@ export interface ConnectionInfo {
   id: string; listenerName: string; remoteAddress: string; remotePort: number;
   /** Aborted when the connection closes: long-running handlers (Fetch long polls) stop waiting. */
   signal?: AbortSignal;
+  /**
+   * A handler calls this once when its request leaves for a purgatory (acks=all DelayedProduce, Fetch long poll):
+   * the request no longer counts against queued.max.requests — as in Kafka, where the request queue holds only
+   * requests not yet handled. Without it, requests parked waiting for replication fill the budget and the
+   * followers' Fetch requests that would complete them are never read (a stall until the produce timeout).
+   */
+  park?: () => void;
 }
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
@@ -50,6 +57,7 @@ export class Connection {
   private readonly slots: Slot[] = [];
   private closed = false;
   private paused = false;
+  private pausedForOwnQueue = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   readonly info: ConnectionInfo;
@@ -57,7 +65,7 @@ export class Connection {
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
-    this.info = { ...info, signal: this.abort.signal };
+    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -93,6 +101,8 @@ export class Connection {
         return;
       }
       if (this.bufferedBytes < 4 + size) return;
+      // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
+      if (this.slots.length >= this.limits.inFlight.capacity) { this.pauseForOwnQueue(); return; }
       if (!this.limits.inFlight.tryAcquire()) { this.pause(); return; }
       const frame = this.take(4 + size).subarray(4);
       this.dispatch(frame);
@@ -104,6 +114,24 @@ export class Connection {
     this.paused = true;
     this.socket.pause();
     this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed) { this.socket.resume(); this.drainFrames(); } });
+  }
+
+  /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
+  private pauseForOwnQueue(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.pausedForOwnQueue = true;
+    this.socket.pause();
+  }
+
+  /**
+   * A request of this connection is parked: one of its slots still held goes back to the shared budget. The budget
+   * is a count, so which slot is marked does not matter: each slot is still released exactly once.
+   */
+  private parkOne(): void {
+    for (const slot of this.slots) {
+      if (!slot.released && !slot.done) { this.releaseSlot(slot); return; }
+    }
   }
 
   private dispatch(frame: Buffer): void {
@@ -130,6 +158,11 @@ export class Connection {
     while (this.slots.length > 0 && this.slots[0].done) {
       const { response } = this.slots.shift()!;
       if (response && !this.closed) this.socket.write(response);
+    }
+    if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
+      this.pausedForOwnQueue = false;
+      this.paused = false;
+      if (!this.closed) { this.socket.resume(); this.drainFrames(); }
     }
   }
 

@@ -135,6 +135,53 @@ describe('SocketServer', () => {
     c.socket.destroy();
   });
 
+  it('a parked request (acks=all, long poll) leaves queued.max.requests: the request that completes it is still read', async () => {
+    // 'w' requests wait (like acks=all produces) until a 'c' request (like the follower's fetch) arrives; with the
+    // budget full of waiting requests the 'c' would never be read unless parking frees their slots
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const { port } = await start(async (f, conn) => {
+      if (f[0] === 0x63) { release(); return frame(f); }
+      conn.park?.();
+      await released;
+      return frame(f);
+    }, { queuedMaxRequests: 3 });
+    const waiter = client(port);
+    const completer = client(port);
+    await Promise.all([waiter.ready, completer.ready]);
+    waiter.socket.write(Buffer.concat(Array.from({ length: 10 }, () => frame(Buffer.from('w')))));
+    await new Promise((r) => setTimeout(r, 50));
+    completer.socket.write(frame(Buffer.from('c')));
+    await Promise.all([completer.until(1), waiter.until(10)]);
+    expect(waiter.responses.map((r) => r.toString())).toEqual(Array(10).fill('w'));
+    waiter.socket.destroy(); completer.socket.destroy();
+  });
+
+  it('a connection whose parked requests reach queued.max.requests stops being read until they are answered', async () => {
+    let parked = 0; let peak = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const { port } = await start(async (f, conn) => {
+      parked++; peak = Math.max(peak, parked);
+      conn.park?.();
+      await released;
+      parked--;
+      return frame(f);
+    }, { queuedMaxRequests: 4 });
+    const c = client(port);
+    await c.ready;
+    c.socket.write(Buffer.concat(Array.from({ length: 20 }, (_, i) => frame(Buffer.from([i])))));
+    const deadline = Date.now() + 5000;
+    while (parked < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(parked).toBe(4);
+    release();
+    await c.until(20);
+    expect(peak).toBe(4);
+    expect(c.responses.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    c.socket.destroy();
+  });
+
   it('holds connections made before enableRequestProcessing and serves them after', async () => {
     const { log } = capturingLog();
     const server = new SocketServer({ listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }], maxRequestBytes: 100, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async (f) => frame(f), log });

@@ -192,7 +192,10 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       let pass = await readAll(ctx, req, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       // A long poll ends early when its connection closes (no slot is held for a client that left).
+      let parked = false;
       while (pass.bytes < minBytes && !pass.anyError && pass.leaders.length > 0 && remainingMs(deadline) > 0 && !conn.signal?.aborted) {
+        // a long poll is in the purgatory: out of queued.max.requests (once), as the produces it may wait for
+        if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         pass = await readAll(ctx, req, false);
       }

@@ -29,7 +29,7 @@ import { RecordValidationError } from '../../log/compacted-keys.js';
 import { nextLogBatchAt } from '../../log/legacy-records.js';
 import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, MAGIC_V2 } from '../../log/record-batch.js';
 import { upConvertForAppend } from '../../log/record-conversion.js';
-import { CloseConnectionError } from '../../network/connection.js';
+import { CloseConnectionError, type ConnectionInfo } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
 import { errorMessageOf, knownErrorCode, partitionOf, type ApiHandler } from './common.js';
 
@@ -125,7 +125,7 @@ function appendPartition(
  * Kafka's DelayedProduce: the partitions appended (a base offset, no error) wait for the ISR; each answer's error
  * code becomes the one the replication wait gave (the offsets stay: the records are in the leader's log).
  */
-async function awaitReplication(ctx: BrokerContext, responses: Array<{ name: string; partitionResponses: PartitionOut[] }>, required: RequiredOffsets, timeoutMs: number): Promise<void> {
+async function awaitReplication(ctx: BrokerContext, conn: ConnectionInfo, responses: Array<{ name: string; partitionResponses: PartitionOut[] }>, required: RequiredOffsets, timeoutMs: number): Promise<void> {
   const waiting: Array<{ out: PartitionOut; topic: string; partition: number; requiredOffset: bigint }> = [];
   for (const t of responses) {
     for (const p of t.partitionResponses) {
@@ -134,6 +134,7 @@ async function awaitReplication(ctx: BrokerContext, responses: Array<{ name: str
     }
   }
   if (waiting.length === 0) return;
+  conn.park?.(); // in the purgatory now: out of queued.max.requests, so the followers' fetches are still read
   const codes = await ctx.replicas.waitForReplication(waiting.map((w) => ({ topic: w.topic, partition: w.partition, requiredOffset: w.requiredOffset })), timeoutMs);
   waiting.forEach((w, i) => { w.out.errorCode = codes[i] ?? ErrorCode.REQUEST_TIMED_OUT; });
 }
@@ -149,7 +150,7 @@ function allPartitions(topicData: ReadonlyArray<{ name: string; partitionData: R
 export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
   return {
     apiKey: ApiKey.Produce,
-    async handle(req, { broker: ctx }) {
+    async handle(req, { broker: ctx, conn }) {
       const { acks, topicData } = req.body;
       const version = req.apiVersion;
       // Kafka: transactional batches need a transactional id (authorized for WRITE) → else the whole request fails
@@ -165,7 +166,7 @@ export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
           ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records, required)
           : errorPartition(p.index, ErrorCode.INVALID_REQUIRED_ACKS, null)),
       }));
-      if (acks === -1) await awaitReplication(ctx, responses, required, req.body.timeoutMs);
+      if (acks === -1) await awaitReplication(ctx, conn, responses, required, req.body.timeoutMs);
       if (acks === 0) {
         const failed = responses.flatMap((t) => t.partitionResponses
           .filter((p) => p.errorCode !== ErrorCode.NONE)
