@@ -94,6 +94,16 @@ async function progress(what: string, n = 20, timeoutMs = 90_000): Promise<void>
   }
 }
 
+/** At least one producer acknowledges `n` more records (the majority side keeps taking writes). */
+async function progressAny(what: string, n = 20, timeoutMs = 90_000): Promise<void> {
+  try {
+    await Promise.any(producers.map((p) => p.waitForProgress(n, timeoutMs, what)));
+  } catch (e) {
+    const errs = e instanceof AggregateError ? e.errors.map((x) => (x as Error).message).join('\n') : (e as Error).message;
+    throw new Error(`${errs}\n${await c.diagnose([TOPIC])}`);
+  }
+}
+
 async function leaderOf(p: number): Promise<number> {
   return (await c.waitForLeader(TOPIC, p)).leader;
 }
@@ -134,8 +144,13 @@ const nemeses: Record<string, (p: number) => Promise<void>> = {
     const l = await leaderOf(p);
     c.isolate(l);
     await c.waitForLeader(TOPIC, p, { not: l, timeoutMs: 60_000 });
-    await progress(`while leader ${l} is partitioned away`);
+    // While the partition lasts the majority must keep taking acks=all writes, but not every client can: clients
+    // still reach the isolated broker, and one whose metadata comes from it keeps its stale view (Kafka's ZooKeeper
+    // mode is the same — the zombie gets no UpdateMetadata). CI saw such a producer stuck for 90 s. So: some
+    // producer progresses during the partition, and every producer once it is healed; safety is checked at the end.
+    await progressAny(`while leader ${l} is partitioned away`);
     c.heal();
+    await progress(`after the partition of ${l} healed`);
   },
   async 'rolling restart (SIGTERM)'() {
     for (const id of c.ids) {
