@@ -65,7 +65,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
     private readonly opts: ReplicaManagerOptions = {}) {
-    this.hwCheckpoints = new HighWatermarkCheckpoints(log);
+    this.hwCheckpoints = new HighWatermarkCheckpoints(log, (dir, err) => this.logs?.maybeAddOfflineLogDir(dir, err));
     this.fetchers = opts.fetchers;
     this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
       const h = this.hosted.get(k);
@@ -231,8 +231,16 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null };
     const log = this.openLog(topic, partition, topicId, isNew);
     if (!log) return h;
-    // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log
-    log.updateHighWatermark(this.hwCheckpoints.fetch(log.logDir, topic, partition) ?? 0n);
+    // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log; an unreadable checkpoint file
+    // has taken the dir offline (the partition is offline: KAFKA_STORAGE_ERROR)
+    let checkpointed: bigint | null;
+    try {
+      checkpointed = this.hwCheckpoints.fetch(log.logDir, topic, partition);
+    } catch (e) {
+      this.log.error({ topicPartition: k, dir: log.logDir, err: (e as Error).message }, `Partition ${k} is offline: ${(e as Error).message}`);
+      return h;
+    }
+    log.updateHighWatermark(checkpointed ?? 0n);
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
       ...(this.opts.alterPartition ? { alterPartitionManager: this.opts.alterPartition.manager } : {}),

@@ -4,7 +4,7 @@
  * broker leads or stops the replica); the high watermarks go to replication-offset-checkpoint and a new
  * ReplicaManager (a restart) starts the partitions from them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -79,6 +79,24 @@ describe('ReplicaManager', () => {
     rm2.stopReplicas({ controllerId: 1, controllerEpoch: 7, brokerEpoch: -1n, partitions: [{ topicName: 't', partitionIndex: 0, leaderEpoch: 3, deletePartition: false }] });
     expect(removed.at(-1)).toBe('t-0');
     expect(rm2.followerLog('t', 0)).toBeNull();
+    await logs.shutdown?.();
+  });
+
+  it('an unreadable replication-offset-checkpoint takes the log dir offline: the partition answers KAFKA_STORAGE_ERROR (Kafka)', async () => {
+    const dir = await makeTmpDir('rafka-rm-');
+    dirs.push(dir);
+    writeFileSync(join(dir, 'replication-offset-checkpoint'), '0\n1\nt 0 notanumber\n');
+    const config = makeConfig([dir], { 'broker.id': String(ME) });
+    const { logger } = captureLogger();
+    const failures: string[] = [];
+    const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: (d) => failures.push(d) });
+    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { config: () => config });
+    const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }]));
+    expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
+    expect(failures).toEqual([dir]);
+    expect(rm.partition('t', 0).kind).toBe('offline');
+    // a later LeaderAndIsr for it still answers KAFKA_STORAGE_ERROR
+    expect(rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 2, isr: [2, 1] }], 6)).partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
     await logs.shutdown?.();
   });
 });
