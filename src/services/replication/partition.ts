@@ -23,6 +23,7 @@ import type { Logger } from '../../logger.js';
 import type { AppendResult } from '../server/broker-context.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { AlterPartitionManager, AlterPartitionResult, LeaderAndIsrState } from './alter-partition-types.js';
+import { UnexpectedAppendOffsetError } from '../log/log-errors.js';
 
 /** What the Partition needs of its log (a Log in the broker, a small fake in unit tests). */
 export interface ReplicaLog {
@@ -382,5 +383,33 @@ export class Partition {
     if (fetchOnlyFromLeader && !this.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1n };
     const r = this.log.endOffsetForEpoch(leaderEpoch);
     return { errorCode: ErrorCode.NONE, leaderEpoch: r.epoch, endOffset: r.endOffset };
+  }
+}
+
+/** What a follower's append needs of its log (the Log). */
+export interface FollowerAppendLog {
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  appendAsFollower(records: Buffer): bigint | null;
+  truncateFullyAndStartAt(offset: bigint): void;
+}
+
+/**
+ * Kafka's `Partition.appendRecordsToFollowerOrFutureReplica`: the follower's append, except that an empty log
+ * (log end = log start) whose first fetched batch starts below its end and ends at or after it — the leader's log
+ * start offset fell inside a batch (DeleteRecords), and the follower restarted its log there after
+ * OFFSET_OUT_OF_RANGE — starts again at the batch's base offset and appends. Any other error is the caller's.
+ */
+export function appendRecordsToFollower(log: FollowerAppendLog, records: Buffer, tp: string, logger: Logger): bigint | null {
+  try {
+    return log.appendAsFollower(records);
+  } catch (e) {
+    if (!(e instanceof UnexpectedAppendOffsetError)) throw e;
+    const end = log.logEndOffset;
+    if (end !== log.logStartOffset || e.firstOffset < 0n || e.firstOffset >= end || e.lastOffset < end) throw e;
+    logger.info({ topicPartition: tp, firstOffset: String(e.firstOffset), logStartOffset: String(log.logStartOffset) },
+      `Unexpected offset in append to ${tp}. First offset ${e.firstOffset} is less than log start offset ${log.logStartOffset}. Since this is the first record to be appended to the follower's log, will start the log from offset ${e.firstOffset}.`);
+    log.truncateFullyAndStartAt(e.firstOffset);
+    return log.appendAsFollower(records);
   }
 }

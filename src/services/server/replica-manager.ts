@@ -23,7 +23,7 @@ import {
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
-import { Partition } from '../replication/partition.js';
+import { Partition, appendRecordsToFollower } from '../replication/partition.js';
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
 import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
@@ -39,6 +39,8 @@ interface HostedPartition {
   replica: Partition | null;
   /** The PartitionLog the handlers see (the Log, with appends through the Partition). */
   view: (PartitionLog & { readAsync: Log['readAsync'] }) | null;
+  /** The log as the fetcher sees it while this broker follows (made once per Log). */
+  follower: { log: Log; view: FollowerLog } | null;
 }
 
 export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
@@ -228,7 +230,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
 
   private createHosted(topic: string, partition: number, topicId: string | null, isNew: boolean): HostedPartition {
     const k = key(topic, partition);
-    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null };
+    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null, follower: null };
     const log = this.openLog(topic, partition, topicId, isNew);
     if (!log) return h;
     // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log; an unreadable checkpoint file
@@ -398,7 +400,26 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const h = this.hosted.get(key(topic, partition));
     if (!h?.replica || h.replica.isLeader) return null;
     const l = this.logs?.getLog(topic, partition);
-    return l && !l.isOffline ? l : null;
+    if (!l || l.isOffline) return null;
+    if (h.follower?.log !== l) h.follower = { log: l, view: this.followerView(l, key(topic, partition)) };
+    return h.follower.view;
+  }
+
+  /** The Log for the fetcher, its appends through Kafka's Partition.appendRecordsToFollowerOrFutureReplica. */
+  private followerView(l: Log, tp: string): FollowerLog {
+    const log = this.log;
+    return {
+      get logStartOffset() { return l.logStartOffset; },
+      get logEndOffset() { return l.logEndOffset; },
+      get highWatermark() { return l.highWatermark; },
+      get latestEpoch() { return l.latestEpoch; },
+      appendAsFollower: (records) => appendRecordsToFollower(l, records, tp, log),
+      truncateTo: (offset) => l.truncateTo(offset),
+      truncateFullyAndStartAt: (offset) => l.truncateFullyAndStartAt(offset),
+      endOffsetForEpoch: (epoch) => l.endOffsetForEpoch(epoch),
+      updateHighWatermark: (hw) => l.updateHighWatermark(hw),
+      maybeIncrementLogStartOffset: (offset) => l.maybeIncrementLogStartOffset(offset),
+    };
   }
 
   /** A follower's append or HW move: fetches waiting on it (fetch from follower, tests) re-read. */
