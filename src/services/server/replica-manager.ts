@@ -23,7 +23,7 @@ import {
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
-import { Partition, appendRecordsToFollower } from '../replication/partition.js';
+import { Partition, appendRecordsToFollower, type AdvanceIsrState } from '../replication/partition.js';
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
 import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
@@ -47,6 +47,8 @@ export interface PartitionError { topicName: string; topicId: string | null; par
 export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
 
 export interface ReplicaManagerOptions {
+  /** The leaders' ISR state transitions (the partitionIsrState machine definition's, handed in by the majordomo). */
+  advanceIsrState: AdvanceIsrState;
   config?: () => KafkaConfig;
   /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP), started and shut down with this manager. */
   alterPartition?: { manager: AlterPartitionManager; start(): void; shutdown(): void };
@@ -66,7 +68,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
   private fetchers: ReplicaFetcherControl | undefined;
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
-    private readonly opts: ReplicaManagerOptions = {}) {
+    private readonly opts: ReplicaManagerOptions) {
     this.hwCheckpoints = new HighWatermarkCheckpoints(log, (dir, err) => this.logs?.maybeAddOfflineLogDir(dir, err));
     this.fetchers = opts.fetchers;
     this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
@@ -245,6 +247,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     log.updateHighWatermark(checkpointed ?? 0n);
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
+      advanceIsrState: this.opts.advanceIsrState,
       ...(this.opts.alterPartition ? { alterPartitionManager: this.opts.alterPartition.manager } : {}),
       replicaLagTimeMaxMs: () => this.replicaLagTimeMaxMs(),
       isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),

@@ -16,6 +16,7 @@ import type { InitialFetchState } from '../../../src/services/replication/fetche
 import type { LeaderAndIsrControl } from '../../../src/services/controller/control-requests.js';
 import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 const ME = 2;
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ describe('ReplicaManager', () => {
     const added: InitialFetchState[] = [];
     const removed: string[] = [];
     const fetchers = { addFetcherForPartitions: (ps: InitialFetchState[]) => added.push(...ps), removeFetcherForPartitions: (ps: ReadonlyArray<{ topic: string; partition: number }>) => removed.push(...ps.map((p) => `${p.topic}-${p.partition}`)) };
-    const rm = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+    const rm = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState, config: () => config, fetchers });
 
     const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }, { p: 1, leader: 1, epoch: 1, isr: [1, 2] }]));
     expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([0, 0]);
@@ -71,7 +72,7 @@ describe('ReplicaManager', () => {
 
     // "restart": a new ReplicaManager reads the checkpoint; partition 0 as a follower keeps HW 3, not the LEO or 0
     logs.getLog('t', 0)!.updateHighWatermark(0n);
-    const rm2 = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+    const rm2 = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState, config: () => config, fetchers });
     rm2.becomeLeaderOrFollower(lai([{ p: 0, leader: 1, epoch: 3, isr: [1, 2] }], 7));
     expect(logs.getLog('t', 0)!.highWatermark).toBe(3n);
     expect(added.at(-1)).toMatchObject({ partition: 0, currentLeaderEpoch: 3, initOffset: 3n }); // IBP 3.x with epochs: from the LEO
@@ -90,7 +91,7 @@ describe('ReplicaManager', () => {
     const { logger } = captureLogger();
     const failures: string[] = [];
     const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: (d) => failures.push(d) });
-    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { config: () => config });
+    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { advanceIsrState, config: () => config });
     const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }]));
     expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
     expect(failures).toEqual([dir]);
