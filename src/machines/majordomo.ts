@@ -44,7 +44,7 @@ import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
-import { groupCoordinatorMachine } from './group-coordinator.js';
+import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
@@ -525,7 +525,7 @@ export const majordomoMachine = setup({
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
-              const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
+              const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
