@@ -15,6 +15,7 @@ import type { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { MetricsHttpServer, type MetricsAddress } from '../services/metrics/metrics-http-server.js';
 import type { ActorStateSample, ObservedBroker } from '../services/metrics/observed-broker.js';
 import type { MajordomoContext } from './majordomo.js';
+import type { SocketServer } from '../services/network/socket-server.js';
 
 export interface MetricsServerInput {
   address: MetricsAddress;
@@ -49,7 +50,27 @@ export function observeMajordomo(majordomo: AnyActorRef): ObservedBroker {
   // Startup step timing: the Majordomo's `starting.<step>` states as its snapshots change.
   const steps: Array<[string, number]> = [];
   let current: { step: string; since: number } | null = null;
+  // SessionExpireListener: the zookeeperClient's entries into `expired` and `session.degraded`
+  const zkEvents = { expires: 0, disconnects: 0 };
+  let zkWatched: AnyActorRef | null = null;
+  const watchZk = () => {
+    const zk = children().zookeeperClient;
+    if (!zk || zk === zkWatched) return;
+    zkWatched = zk;
+    let last = actorState(zk);
+    zk.subscribe({
+      next: (snap: { value: StateValue }) => {
+        const v = flattenStateValue(snap.value);
+        if (v === last) return;
+        if (v === 'expired') zkEvents.expires++;
+        if (v === 'session.degraded') zkEvents.disconnects++;
+        last = v;
+      },
+      error: () => undefined,
+    });
+  };
   const onSnapshot = (s: { value: StateValue }) => {
+    watchZk();
     const v = flattenStateValue(s.value);
     const step = v.startsWith('starting.') ? v.slice('starting.'.length) : null;
     if (current && current.step === step) return;
@@ -85,6 +106,17 @@ export function observeMajordomo(majordomo: AnyActorRef): ObservedBroker {
     replicaManager: () => ctx().replicaManager,
     groupCoordinator: () => ctx().groupCoordinator,
     metadata: () => ctx().metadataCache,
+    controller: () => {
+      const c = children().controller;
+      if (!c) return null;
+      const cc = (c.getSnapshot() as { context?: { controllerId: number | null; brokerId: number; states: { partitions: ReadonlyMap<string, string> } } }).context;
+      return cc ? { active: cc.controllerId === cc.brokerId, partitionStates: cc.states.partitions } : null;
+    },
+    zooKeeperEvents: () => zkEvents,
+    socketServer: () => {
+      const s = children().socketServer;
+      return (s?.getSnapshot() as { context?: { server: SocketServer | null } } | undefined)?.context?.server ?? null;
+    },
   };
 }
 

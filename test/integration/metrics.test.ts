@@ -78,6 +78,18 @@ describe('metrics listener', () => {
     expect(m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="7"}') ?? m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="9"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('kafka_network_requestmetrics_totaltimems_count{request="Metadata"}')).toBeGreaterThanOrEqual(2);
     expect(m.has('kafka_network_requestmetrics_totaltimems{request="Fetch",quantile="0.99"}')).toBe(true);
+    // scrape-time gauges from the broker's state
+    expect(m.get(`kafka_log_log_logendoffset{topic="${topic}",partition="0"}`)).toBe(200);
+    expect(m.get(`kafka_log_log_size{topic="${topic}",partition="0"}`)).toBe(bytesIn);
+    expect(m.get(`kafka_log_log_numlogsegments{topic="${topic}",partition="0"}`)).toBe(1);
+    expect(m.get('kafka_server_replicamanager_leadercount')).toBeGreaterThanOrEqual(1);
+    expect(m.get('kafka_server_replicamanager_partitioncount')).toBe(m.get('kafka_server_replicamanager_leadercount'));
+    expect(m.get('kafka_server_replicamanager_underreplicatedpartitions')).toBe(0);
+    expect(m.get('kafka_controller_kafkacontroller_activecontrollercount')).toBe(1);
+    expect(m.get('kafka_controller_kafkacontroller_globaltopiccount')).toBeGreaterThanOrEqual(1);
+    expect(m.get('kafka_controller_kafkacontroller_offlinepartitionscount')).toBe(0);
+    expect(m.get('kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms_count')).toBeGreaterThan(5);
+    expect(m.get('kafka_server_socket_server_metrics_connection_count')).toBeGreaterThanOrEqual(0);
   });
 
   it('shows the actors, the startup steps and the Node runtime', async () => {
@@ -99,6 +111,7 @@ describe('metrics listener', () => {
         return r.status === 503 ? (await r.json()) as { notReady: string[] } : null;
       }, 20_000, '/readyz 503 during the ZooKeeper outage');
       expect(body!.notReady).toContain('not connected to ZooKeeper');
+      expect((await scrape()).get('kafka_server_sessionexpirelistener_zookeeperdisconnects_total')).toBeGreaterThanOrEqual(1);
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
     } finally {
       await zk.start();

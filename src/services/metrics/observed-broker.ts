@@ -7,6 +7,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { ReplicaManager } from '../server/replica-manager.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { MetadataCache } from '../server/metadata-cache.js';
+import type { SocketServer } from '../network/socket-server.js';
 
 export interface ActorStateSample { actor: string; state: string }
 
@@ -30,4 +31,9 @@ export interface ObservedBroker {
   replicaManager(): ReplicaManager | null;
   groupCoordinator(): GroupCoordinator | null;
   metadata(): MetadataCache | null;
+  /** The controller actor's view: active here, and every partition's PartitionStateMachine state ("topic-p" → state). */
+  controller(): { active: boolean; partitionStates: ReadonlyMap<string, string> } | null;
+  /** ZooKeeper session expiries and disconnects seen so far (SessionExpireListener). */
+  zooKeeperEvents(): { expires: number; disconnects: number };
+  socketServer(): SocketServer | null;
 }

@@ -15,6 +15,8 @@ function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): Obse
     onlineLogDirs: () => ['/a'], offlineLogDirs: () => [], actorStates: () => [{ actor: 'zookeeperClient', state: 'session.watching' }],
     startupSteps: () => [['connectingToZooKeeper', 0.25]], controllerId: () => 1,
     logManager: () => null, replicaManager: () => null, groupCoordinator: () => null, metadata: () => null,
+    controller: () => ({ active: true, partitionStates: new Map([['a-0', 'OnlinePartition'], ['a-1', 'OfflinePartition'], ['b-c-0', 'OnlinePartition']]) }),
+    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null,
   };
   return { ...base, ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, () => v])) } as ObservedBroker;
 }
@@ -86,6 +88,9 @@ describe('KafkaMetrics', () => {
       'kafka_network_requestmetrics_totaltimems_count{request="Produce"} 1', 'rafka_actor_state{actor="zookeeperClient",state="session.watching"} 1',
       'rafka_majordomo_startup_step_seconds{step="connectingToZooKeeper"} 0.25', 'kafka_server_kafkaserver_brokerstate 3',
       '# TYPE kafka_network_requestmetrics_totaltimems summary',
+      'kafka_controller_kafkacontroller_activecontrollercount 1', 'kafka_controller_kafkacontroller_offlinepartitionscount 1',
+      'kafka_controller_kafkacontroller_globalpartitioncount 3', 'kafka_controller_kafkacontroller_globaltopiccount 2',
+      'kafka_server_sessionexpirelistener_zookeeperexpires_total 1', 'kafka_server_sessionexpirelistener_zookeeperdisconnects_total 2',
     ]) expect(text.split('\n')).toContain(line);
   });
   it('flattens state values', () => {
