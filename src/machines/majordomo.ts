@@ -46,6 +46,7 @@ import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-bloc
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
+import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
@@ -520,6 +521,7 @@ export const majordomoMachine = setup({
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 controller: new ControllerApis(),
+                ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
