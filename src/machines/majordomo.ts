@@ -595,6 +595,11 @@ export const majordomoMachine = setup({
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
               apis: context.brokerContext?.controller,
               uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
+              autoLeaderRebalance: () => {
+                const c = self.getSnapshot().context.config;
+                return { enable: c.getBoolean('auto.leader.rebalance.enable'), checkIntervalMs: Number(c.getLong('leader.imbalance.check.interval.seconds')) * 1000,
+                  imbalancePercentage: c.getInt('leader.imbalance.per.broker.percentage') };
+              },
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,

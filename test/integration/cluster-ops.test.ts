@@ -1,7 +1,7 @@
 /**
  * Operating a cluster (issue 15) on one shared 3-broker cluster: DeleteRecords moving the log start offset on the
  * leader and (through fetch responses) the followers, with each broker's log-start-offset-checkpoint; DescribeCluster;
- * DescribeLogDirs. Requests go through Rafka's admin client (services/admin/admin-client.ts), which speaks only the
+ * DescribeLogDirs; ElectLeaders (preferred, unclean) and the legacy preferred-replica-election znode. Requests go through Rafka's admin client (services/admin/admin-client.ts), which speaks only the
  * Kafka protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,9 @@ import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-serve
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { AdminClient } from '../../src/services/admin/admin-client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+
+/** The slower scenarios (broker restarts, session expiries): `npm run test:cluster-ops:full`. */
+const FULL = process.env.RAFKA_CLUSTER_OPS_FULL === '1';
 
 let zk: ZooKeeperServer;
 let c: Cluster;
@@ -26,6 +29,8 @@ beforeAll(async () => {
       'log.initial.task.delay.ms': '0',
       'log.flush.start.offset.checkpoint.interval.ms': '300',
       'zookeeper.session.timeout.ms': '6000',
+      // the auto leader rebalance would race the ElectLeaders checks: its own (opt-in) test below
+      'auto.leader.rebalance.enable': 'false',
     },
   });
   await c.waitForMetadata();
@@ -37,9 +42,10 @@ afterAll(async () => {
   await zk?.close();
 });
 
-export async function createTopic(a: AdminClient, cl: Cluster, name: string, partitions: number, rf: number, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(a: AdminClient, cl: Cluster, name: string, partitions: number, rf: number, configs: Record<string, string> = {}, assignments?: number[][]): Promise<void> {
   const r = await a.sendToController(19, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: rf, assignments: [], configs: Object.entries(configs).map(([k, value]) => ({ name: k, value })) }],
+    topics: [{ name, numPartitions: assignments ? -1 : partitions, replicationFactor: assignments ? -1 : rf,
+      assignments: (assignments ?? []).map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: Object.entries(configs).map(([k, value]) => ({ name: k, value })) }],
     timeoutMs: 30_000, validateOnly: false,
   }, (b) => b.topics.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER));
   expect(r.body.topics[0]!.errorCode).toBe(0);
@@ -137,4 +143,67 @@ describe('DescribeCluster and DescribeLogDirs', () => {
     const all = await admin.sendTo(1, 35, { topics: null });
     expect(all.body.results[0]!.topics.find((t) => t.name === 'trim')?.partitions.map((p) => p.partitionIndex)).toEqual([0]);
   }, 60_000);
+});
+
+describe('leader elections', () => {
+  const elect = (type: number, topicPartitions: Array<{ topic: string; partitions: number[] }> | null) =>
+    admin.sendToController(43, { electionType: type, topicPartitions, timeoutMs: 30_000 }, (b) => b.replicaElectionResults.some((r) => r.partitionResult.some((p) => p.errorCode === ErrorCode.NOT_CONTROLLER)));
+  const resultOf = (b: { replicaElectionResults: Array<{ topic: string; partitionResult: Array<{ partitionId: number; errorCode: number }> }> }, topic: string, p: number) =>
+    b.replicaElectionResults.find((r) => r.topic === topic)?.partitionResult.find((x) => x.partitionId === p)?.errorCode;
+
+  /** Stops broker 1 (controlled shutdown moves its leadership away) and starts it again, back in the ISR. */
+  async function bounceBroker1(topic: string): Promise<void> {
+    await c.terminate(1);
+    await c.waitForLeader(topic, 0, { not: 1 });
+    await c.start(1);
+    await c.waitForIsr(topic, 0, [1, 2, 3], 60_000);
+    await c.waitForMetadata();
+  }
+
+  it('ElectLeaders PREFERRED moves leadership back to the first replica; NOT_CONTROLLER elsewhere; ELECTION_NOT_NEEDED after', async () => {
+    await createTopic(admin, c, 'pref', 1, 3, {}, [[1, 2, 3]]);
+    await bounceBroker1('pref');
+    expect((await c.partitionState('pref', 0))!.leader).not.toBe(1);
+    const controller = (await c.controller())!;
+    const other = c.ids.find((id) => id !== controller)!;
+    const refused = await admin.sendTo(other, 43, { electionType: 0, topicPartitions: [{ topic: 'pref', partitions: [0] }], timeoutMs: 5000 });
+    expect(resultOf(refused.body, 'pref', 0)).toBe(ErrorCode.NOT_CONTROLLER);
+    const r = await elect(0, [{ topic: 'pref', partitions: [0] }, { topic: 'nope', partitions: [0] }]);
+    expect(r.body.errorCode).toBe(0);
+    expect(resultOf(r.body, 'pref', 0)).toBe(ErrorCode.NONE);
+    expect(resultOf(r.body, 'nope', 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await c.partitionState('pref', 0))!.leader).toBe(1);
+    expect(resultOf((await elect(0, [{ topic: 'pref', partitions: [0] }])).body, 'pref', 0)).toBe(ErrorCode.ELECTION_NOT_NEEDED);
+    // all partitions: the ones that needed nothing are left out
+    const all = await elect(0, null);
+    expect(resultOf(all.body, 'pref', 0)).toBeUndefined();
+  }, 120_000);
+
+  it.runIf(FULL)('the legacy /admin/preferred_replica_election znode is acted on and deleted', async () => {
+    await bounceBroker1('pref');
+    await c.zk.create('/admin/preferred_replica_election', Buffer.from(JSON.stringify({ version: 1, partitions: [{ topic: 'pref', partition: 0 }] })));
+    await c.waitFor(async () => (await c.partitionState('pref', 0))?.leader === 1, 'leader 1 again', 30_000);
+    await c.waitFor(async () => (await c.zk.exists('/admin/preferred_replica_election')) === null, 'znode deleted', 30_000);
+  }, 120_000);
+
+  it.runIf(FULL)('ElectLeaders UNCLEAN elects an out-of-sync replica of an offline partition', async () => {
+    await createTopic(admin, c, 'unclean', 1, 2, { 'min.insync.replicas': '1' }, [[2, 3]]);
+    await c.waitForIsr('unclean', 0, [2, 3]);
+    await c.terminate(3);
+    await c.waitForIsr('unclean', 0, [2]);
+    await c.kill(2);
+    await c.waitFor(async () => (await c.partitionState('unclean', 0))?.leader === -1, 'unclean offline', 30_000);
+    await c.start(3);
+    await c.waitFor(async () => (await c.liveBrokers()).includes(3), 'broker 3 registered');
+    // preferred cannot help (3 is not in the ISR); unclean can
+    expect(resultOf((await elect(0, [{ topic: 'unclean', partitions: [0] }])).body, 'unclean', 0)).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    const r = await elect(1, [{ topic: 'unclean', partitions: [0] }, { topic: 'pref', partitions: [0] }]);
+    expect(resultOf(r.body, 'unclean', 0)).toBe(ErrorCode.NONE);
+    expect(resultOf(r.body, 'pref', 0)).toBe(ErrorCode.ELECTION_NOT_NEEDED);
+    const st = (await c.partitionState('unclean', 0))!;
+    expect(st.leader).toBe(3);
+    expect(st.isr).toEqual([3]);
+    await c.start(2);
+    await c.waitForIsr('unclean', 0, [2, 3], 60_000);
+  }, 120_000);
 });

@@ -51,6 +51,7 @@ import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -78,6 +79,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
+  [ApiKey.ElectLeaders, [0, 2]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -144,6 +146,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),
+    electLeadersHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
