@@ -47,6 +47,7 @@ import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-bloc
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
+import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
@@ -537,6 +538,7 @@ export const majordomoMachine = setup({
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 controller: new ControllerApis(),
+                ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -611,6 +613,11 @@ export const majordomoMachine = setup({
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
               apis: context.brokerContext?.controller,
               uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
+              autoLeaderRebalance: () => {
+                const c = self.getSnapshot().context.config;
+                return { enable: c.getBoolean('auto.leader.rebalance.enable'), checkIntervalMs: Number(c.getLong('leader.imbalance.check.interval.seconds')) * 1000,
+                  imbalancePercentage: c.getInt('leader.imbalance.per.broker.percentage') };
+              },
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,
