@@ -30,6 +30,7 @@ import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js
 import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
+import { metricsServerMachine } from '../machines/metrics-server.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
   majordomo: majordomoMachine,
@@ -56,6 +57,8 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
   replicaStateMachine,
+  // metrics.http.listener: /metrics, /healthz, /readyz
+  metricsServer: metricsServerMachine,
 });
 
 const USAGE = `Usage: rafka machines --export DIR [--format definition|config]

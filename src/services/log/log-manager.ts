@@ -458,6 +458,11 @@ export class LogManager {
     return [...this.logs.values()];
   }
 
+  /** The `-future` logs (AlterReplicaLogDirs moves in progress), for DescribeLogDirs. */
+  allFutureLogs(): Log[] {
+    return [...this.futureLogs.values()];
+  }
+
   /** Logs per live dir (new logs go to the dir with the fewest). */
   private partitionCounts(): Map<string, number> {
     const counts = new Map<string, number>();

@@ -30,6 +30,7 @@ import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
 import { HighWatermarkCheckpoints } from '../replication/high-watermark-checkpoint.js';
 import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
 import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
+import { deleteRecordsOnLeader, lowWatermarkOf } from '../admin/delete-records.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
@@ -381,8 +382,15 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         appendRecordsToLeader: (records, requiredAcks) => this.appendToLeader(replica, k, records, requiredAcks),
         updateFollowerFetchState: (replicaId, fetchOffset, startOffset, leaderEnd) => replica.updateFollowerFetchState(replicaId, fetchOffset, startOffset, leaderEnd, this.now),
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
+        deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),
+        lowWatermark: () => this.lowWatermark(replica),
       },
     };
+  }
+
+  /** Partition.lowWatermarkIfLeader (DeleteRecords): the leader's log start offset, or a live follower's if smaller. */
+  private lowWatermark(replica: Partition): bigint {
+    return lowWatermarkOf(replica.log.logStartOffset, replica.followerStates(), (id) => this.metadata.brokers().some((b) => b.id === id));
   }
 
   /** The hosted Partition (leader or follower), for the fetchers and tests. */
