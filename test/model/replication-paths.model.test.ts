@@ -125,7 +125,7 @@ describe('replication model (3 brokers, xstate/graph paths)', () => {
           const s = (await c.partitionState(topic, 0))!;
           if (down.has(s.leader) || s.leader === isolated || s.leader < 0) return null;
           const value = `${topic}:${seq++}`;
-          const e = await produce(s.leader, topic, value);
+          const e = await produce(s.leader, topic, value, 4_000);
           return RETRIABLE.has(e) ? null : { e, value };
         }, `an acks=all answer ${what}`, 60_000);
         expect(got.e, `acks=all ${what}`).toBe(ErrorCode.NONE);
