@@ -4,8 +4,9 @@
  * idle timeout. Anything malformed closes this connection only.
  */
 import type { Socket } from 'node:net';
+import { ResponseSend, type ResponseFrame } from './response-send.js';
 
-export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<Buffer | null>;
+export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
 
 export interface ConnectionInfo {
   id: string; listenerName: string; remoteAddress: string; remotePort: number;
@@ -49,7 +50,7 @@ export class InFlightBudget {
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot { response: Buffer | null; done: boolean; released: boolean }
+interface Slot { response: ResponseFrame | null; done: boolean; released: boolean }
 
 export class Connection {
   private buffered: Buffer[] = [];
@@ -60,12 +61,15 @@ export class Connection {
   private pausedForOwnQueue = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
+  /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
+  private readonly send: ResponseSend;
   readonly info: ConnectionInfo;
   requests = 0;
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
     this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
+    this.send = new ResponseSend(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -157,7 +161,7 @@ export class Connection {
   private flushInOrder(): void {
     while (this.slots.length > 0 && this.slots[0].done) {
       const { response } = this.slots.shift()!;
-      if (response && !this.closed) this.socket.write(response);
+      if (response && !this.closed) this.send.send(response);
     }
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;
