@@ -9,6 +9,7 @@
  * file system is reported once through `hooks.onIoError` (the LogManager takes the dir offline) and rethrown as
  * {@link KafkaStorageError}; the log then refuses further work.
  */
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType } from './record-batch.js';
@@ -618,10 +619,10 @@ export class Log {
    * {@link read} with the bytes read off the event loop (the fetch path). A segment deleted by retention while
    * the read is in flight gives {@link OffsetOutOfRangeError}, not a dir failure.
    */
-  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): Promise<LogReadResult> {
+  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean; pool?: ReadBufferPool } = {}): Promise<LogReadResult> {
     this.checkUsable();
     const leo = this.local.nextOffset;
-    const result = (records: Buffer): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
+    const result = (records: Buffer, release?: () => void): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset, release });
     if (startOffset === leo) return result(Buffer.alloc(0));
     if (startOffset < this._logStartOffset || startOffset > leo) {
       throw new OffsetOutOfRangeError(
@@ -633,7 +634,7 @@ export class Log {
       const seg = this.local.segments[i]!;
       let info;
       try {
-        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
+        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false, opts.pool);
       } catch (e) {
         // swapped out by the cleaner while reading: its records are in the segment that replaced it
         if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
@@ -642,7 +643,12 @@ export class Log {
         }
         throw this.ioFailure(e);
       }
-      if (info !== null) return result(upConvertIfNeeded(info.records));
+      if (info !== null) {
+        const records = upConvertIfNeeded(info.records);
+        if (records === info.records) return result(records, info.release);
+        info.release?.(); // up-converted into a buffer of its own
+        return result(records);
+      }
       if (this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts); // the list changed meanwhile
     }
     return result(Buffer.alloc(0));

@@ -4,7 +4,7 @@
  * idle timeout. Anything malformed closes this connection only.
  */
 import type { Socket } from 'node:net';
-import { ResponseSend, type ResponseFrame } from './response-send.js';
+import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
 
@@ -161,7 +161,9 @@ export class Connection {
   private flushInOrder(): void {
     while (this.slots.length > 0 && this.slots[0].done) {
       const { response } = this.slots.shift()!;
-      if (response && !this.closed) this.send.send(response);
+      // onSent: buffers lent to the response (pooled reads) go back once written, or now when it is dropped
+      if (response && !this.closed) this.send.send(response, onSentOf(response));
+      else if (response) onSentOf(response)?.();
     }
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;

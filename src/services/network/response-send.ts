@@ -22,6 +22,31 @@ import type { Socket } from 'node:net';
 /** An encoded response frame (size prefix included): one buffer, or chunks to write in order. */
 export type ResponseFrame = Buffer | readonly Buffer[];
 
+/**
+ * What runs once a response's bytes are written or dropped (pooled read buffers go back): carried from the handler's
+ * response body to the encoded frame (kafka-apis) to the connection, which runs it exactly once.
+ */
+const ON_SENT = Symbol('onSent');
+type WithOnSent = { [ON_SENT]?: () => void };
+
+/** Marks `body` so that `releases` run once its encoded response is written or dropped. Returns `body`. */
+export function withOnSent<T extends object>(body: T, releases: ReadonlyArray<() => void>): T {
+  if (releases.length > 0) (body as T & WithOnSent)[ON_SENT] = () => { for (const r of releases) r(); };
+  return body;
+}
+
+/** The callback attached by {@link withOnSent} (to a body or a frame), or undefined. */
+export function onSentOf(x: unknown): (() => void) | undefined {
+  return x !== null && typeof x === 'object' ? (x as WithOnSent)[ON_SENT] : undefined;
+}
+
+/** Moves the body's callback to its encoded frame (chunks: the record bytes are still read by the socket). */
+export function carryOnSent(body: unknown, frame: Buffer[]): Buffer[] {
+  const fn = onSentOf(body);
+  if (fn) (frame as Buffer[] & WithOnSent)[ON_SENT] = fn;
+  return frame;
+}
+
 /** A response frame as one buffer (copies chunked frames; tests and non-socket callers). */
 export function frameBytes(frame: ResponseFrame): Buffer {
   return Buffer.isBuffer(frame) ? frame : frame.length === 1 ? frame[0]! : Buffer.concat(frame as Buffer[]);

@@ -28,7 +28,7 @@ import {
 } from '../../protocol/frame.js';
 import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
-import { frameLength, type ResponseFrame } from '../network/response-send.js';
+import { carryOnSent, frameLength, onSentOf, type ResponseFrame } from '../network/response-send.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -238,10 +238,12 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     try {
       // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
+      // (and the pooled read buffers go back once the connection wrote them: carryOnSent)
       return completed(req.apiKey === ApiKey.Fetch
-        ? encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never)
+        ? carryOnSent(body, encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never))
         : encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
+      onSentOf(body)?.();
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
         return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));
