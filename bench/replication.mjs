@@ -87,9 +87,20 @@ const startBroker = async (id) => {
 const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill(sig); });
 await Promise.all(ids.map(startBroker));
 log('three brokers up');
-const s = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 });
-await s.connect(10_000);
-const state = async (t, p) => JSON.parse((await s.getData(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
+// The bench's own ZooKeeper session: kcat runs synchronously (execFileSync), so on a loaded machine a long produce
+// can outlast the session; a failed or slow read replaces the session instead of failing every later check.
+const newZkSession = async () => { const z = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 }); await z.connect(10_000); return z; };
+let zs = await newZkSession();
+const zkGet = async (path) => {
+  try {
+    return await Promise.race([zs.getData(path), sleep(5000).then(() => { throw new Error(`ZooKeeper read of ${path} timed out`); })]);
+  } catch (e) {
+    try { zs.close(); } catch { /* already gone */ }
+    zs = await newZkSession();
+    throw e;
+  }
+};
+const state = async (t, p) => JSON.parse((await zkGet(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
 const waitUntil = async (fn, what, ms = 120_000) => { const end = Date.now() + ms; for (;;) { if (await fn().catch(() => false)) return; if (Date.now() > end) throw new Error(`timed out: ${what}`); await sleep(20); } };
 const fullIsr = async (t, parts) => { for (const p of parts) if ((await state(t, p)).isr.length !== 3) return false; return true; };
 for (let i = 0; ; i++) { const out = execFileSync('kcat', ['-b', bootstrap, '-L', '-J'], { encoding: 'utf8' }); const m = JSON.parse(out); if (m.brokers.length === 3 && m.controllerid > 0) break; if (i > 200) throw new Error('cluster did not form'); await sleep(100); }
@@ -178,7 +189,7 @@ if (runs('failover')) await section('failover: kill -9 of the leader -> first ac
 await waitUntil(() => fullIsr('rf3', [0]), 'rf3 ISR full', 60_000);
 {
   const leader = (await state('rf3', 0)).leader;
-  const controllerBefore = JSON.parse((await s.getData('/controller')).data.toString()).brokerid;
+  const controllerBefore = JSON.parse((await zkGet('/controller').catch(() => zkGet('/controller'))).data.toString()).brokerid;
   const others = ids.filter((i) => i !== leader).map(addr).join(',');
   const t0 = performance.now();
   log(`failover: kill -9 of broker ${leader} at ${new Date().toISOString()}`);
@@ -227,7 +238,7 @@ results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) =
 });
 
 await admin.disconnect();
-s.close();
+zs.close();
 await Promise.all(ids.map((id) => stopBroker(id)));
 await zk.stop();
 rmSync(work, { recursive: true, force: true });

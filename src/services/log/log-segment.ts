@@ -564,9 +564,9 @@ export class LogSegment {
   }
 
   /** Raw bytes of the `.log` file at [position, position + length) (clipped to the segment size). */
-  readBytes(position: number, length: number): Buffer {
+  readBytes(position: number, length: number, into?: Buffer): Buffer {
     const n = Math.max(0, Math.min(length, this._size - position));
-    const buf = Buffer.allocUnsafe(n);
+    const buf = into !== undefined && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
       const r = fs.readSync(this.fd, buf, got, n - got, position + got);
@@ -580,15 +580,24 @@ export class LogSegment {
    * {@link read} with the data read off the event loop (fs.read on the thread pool); the offset lookup itself
    * (index + a few KiB of headers) stays synchronous.
    */
-  async readAsync(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false, pool?: ReadBufferPool): Promise<FetchDataInfo | null> {
+  async readAsync(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false, pool?: ReadBufferPool, syncUpTo = 0): Promise<FetchDataInfo | null> {
     const plan = this.planRead(startOffset, maxSize, maxPosition, minOneMessage);
     if (plan === null) return null;
     const { info, fetchSize } = plan;
     if (fetchSize === 0) return info;
-    if (pool === undefined) return { ...info, records: await this.readBytesAsync(info.position, fetchSize) };
-    const lease = pool.acquire(Math.max(0, Math.min(fetchSize, this._size - info.position)));
-    const records = await this.readBytesAsync(info.position, fetchSize, lease.buffer).catch((e: unknown) => { lease.release(); throw e; });
-    return { ...info, records, release: lease.release };
+    const size = Math.max(0, Math.min(fetchSize, this._size - info.position));
+    // a small read (a tailing consumer's or follower's few new batches, just written: page cache) costs less than the
+    // thread-pool round trip of an async read, and adds a few microseconds to the turn
+    const sync = size <= syncUpTo;
+    if (pool === undefined) return { ...info, records: sync ? this.readBytes(info.position, fetchSize) : await this.readBytesAsync(info.position, fetchSize) };
+    const lease = pool.acquire(size);
+    try {
+      const records = sync ? this.readBytes(info.position, fetchSize, lease.buffer) : await this.readBytesAsync(info.position, fetchSize, lease.buffer);
+      return { ...info, records, release: lease.release };
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
   }
 
   /** Async {@link readBytes}; into `into` (at least the clipped length) when given, e.g. a pooled read buffer. */

@@ -9,7 +9,6 @@
  * file system is reported once through `hooks.onIoError` (the LogManager takes the dir offline) and rethrown as
  * {@link KafkaStorageError}; the log then refuses further work.
  */
-import type { ReadBufferPool } from './read-buffer-pool.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType } from './record-batch.js';
@@ -32,6 +31,14 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo
 import { LocalLog } from './local-log.js';
 import { upConvertIfNeeded } from './up-conversion.js';
 import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './log-loader.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
+
+/**
+ * Reads of the active segment up to this size are made synchronously by readAsync: the bytes were just written and
+ * are in the page cache (a pread of 64 KiB from it takes microseconds), while an async read costs a thread-pool round
+ * trip — per Fetch of every tailing consumer and every follower (issue 11: two follower fetches per acks=all produce).
+ */
+const SYNC_READ_MAX_BYTES = 64 * 1024;
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
@@ -634,7 +641,8 @@ export class Log {
       const seg = this.local.segments[i]!;
       let info;
       try {
-        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false, opts.pool);
+        // the active segment's tail is in the page cache: small reads of it are synchronous (SYNC_READ_MAX_BYTES)
+        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false, opts.pool, seg === this.local.activeSegment ? SYNC_READ_MAX_BYTES : 0);
       } catch (e) {
         // swapped out by the cleaner while reading: its records are in the segment that replaced it
         if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);

@@ -56,6 +56,8 @@ export class Connection {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private readonly slots: Slot[] = [];
+  /** Slots that may still hold a share of the budget (parkOne's candidates; stale entries are skipped there). */
+  private held: Slot[] = [];
   private closed = false;
   private paused = false;
   private pausedForOwnQueue = false;
@@ -133,7 +135,10 @@ export class Connection {
    * is a count, so which slot is marked does not matter: each slot is still released exactly once.
    */
   private parkOne(): void {
-    for (const slot of this.slots) {
+    // newest first, and released/finished slots dropped for good: O(1) amortised (a scan from the head was O(queue)
+    // per park — 500 parked acks=all produces made every new one scan 500 slots)
+    while (this.held.length > 0) {
+      const slot = this.held.pop()!;
       if (!slot.released && !slot.done) { this.releaseSlot(slot); return; }
     }
   }
@@ -141,6 +146,9 @@ export class Connection {
   private dispatch(frame: Buffer): void {
     const slot: Slot = { response: null, done: false, released: false };
     this.slots.push(slot);
+    this.held.push(slot);
+    // most requests are answered without parking: drop their entries now and then (amortised O(1), bounded memory)
+    if (this.held.length > 2 * this.slots.length + 16) this.held = this.held.filter((s) => !s.released && !s.done);
     this.requests++;
     this.handler(frame, this.info).then(
       (response) => { slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
