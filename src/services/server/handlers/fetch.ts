@@ -39,6 +39,7 @@ import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { withOnSent } from '../../network/response-send.js';
+import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
@@ -114,7 +115,8 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   const releases: Array<() => void> = [];
 
   const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
-    const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
+    const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
+    if (firstPass) ctx.stats?.fetchRequest(topic);
     if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const lookup = ctx.replicas.partition(topic, p.partition);
     switch (lookup.kind) {
@@ -211,6 +213,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         releaseAll(pass.releases);
         pass = await readAll(ctx, req, false);
       }
+      if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
       // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
       return withOnSent({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses }, pass.releases);
     },
