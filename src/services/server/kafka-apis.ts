@@ -23,10 +23,12 @@ import {
   decodeRequest,
   encodeApiVersionsUnsupported,
   encodeResponse,
+  encodeResponseChunks,
   type DecodedRequest,
 } from '../../protocol/frame.js';
 import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
+import { carryOnSent, frameLength, onSentOf, type ResponseFrame } from '../network/response-send.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -226,11 +228,11 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     const started = Date.now();
     const startedHr = ctx.requestMetrics ? performance.now() : 0;
-    const completed = (response: Buffer | null): Buffer | null => {
+    const completed = (response: ResponseFrame | null): ResponseFrame | null => {
       ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
-          ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
+          ms: Date.now() - started, responseBytes: response === null ? 0 : frameLength(response) }, `Completed ${apiKeyName(req.apiKey)} request`);
       }
       return response;
     };
@@ -249,8 +251,13 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     if (body === null) return completed(null);
 
     try {
-      return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
+      // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
+      // (and the pooled read buffers go back once the connection wrote them: carryOnSent)
+      return completed(req.apiKey === ApiKey.Fetch
+        ? carryOnSent(body, encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never))
+        : encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
+      onSentOf(body)?.();
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
         return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));
