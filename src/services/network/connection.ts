@@ -18,6 +18,11 @@ export interface ConnectionInfo {
    * followers' Fetch requests that would complete them are never read (a stall until the produce timeout).
    */
   park?: () => void;
+  /**
+   * Client quotas (KIP-219): the response just produced is sent, then this connection is not read for `ms` (Kafka's
+   * ThrottledChannel mute). Reads resume when it ends, unless the connection is paused for another reason.
+   */
+  throttle?: (ms: number) => void;
 }
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
@@ -59,13 +64,14 @@ export class Connection {
   private paused = false;
   private pausedForOwnQueue = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   readonly info: ConnectionInfo;
   requests = 0;
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
-    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
+    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms) };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -93,7 +99,7 @@ export class Connection {
 
   /** Cuts complete frames off the buffered bytes and dispatches them while the budget allows. */
   private drainFrames(): void {
-    while (!this.closed && this.bufferedBytes >= 4) {
+    while (!this.closed && this.throttleTimer === null && this.bufferedBytes >= 4) {
       const head = this.peek(4);
       const size = head.readInt32BE(0);
       if (size < 0 || size > this.limits.maxRequestBytes) {
@@ -109,11 +115,22 @@ export class Connection {
     }
   }
 
+  /** Quota throttling: stop reading for `ms` (a longer throttle replaces a shorter one in progress). */
+  private mute(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (!this.closed && !this.paused) { this.socket.resume(); this.drainFrames(); }
+    }, ms);
+  }
+
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
     this.socket.pause();
-    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed) { this.socket.resume(); this.drainFrames(); } });
+    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
   /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
@@ -162,7 +179,7 @@ export class Connection {
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;
       this.paused = false;
-      if (!this.closed) { this.socket.resume(); this.drainFrames(); }
+      if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); }
     }
   }
 
@@ -186,6 +203,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.buffered = [];
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);
