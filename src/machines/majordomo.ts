@@ -36,6 +36,7 @@ import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-c
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
+import { advanceIsrState } from './partition-isr-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -44,8 +45,9 @@ import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
-import { groupCoordinatorMachine } from './group-coordinator.js';
+import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
+import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
@@ -512,6 +514,7 @@ export const majordomoMachine = setup({
               // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
+                advanceIsrState,
                 config: () => self.getSnapshot().context.config,
                 // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
                 alterPartition: createAlterPartitionManager({
@@ -541,6 +544,7 @@ export const majordomoMachine = setup({
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 controller: new ControllerApis(),
+                ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
@@ -548,7 +552,7 @@ export const majordomoMachine = setup({
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
                 quotas: context.quotas,
               };
-              const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
+              const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
@@ -616,6 +620,11 @@ export const majordomoMachine = setup({
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
               apis: context.brokerContext?.controller,
               uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
+              autoLeaderRebalance: () => {
+                const c = self.getSnapshot().context.config;
+                return { enable: c.getBoolean('auto.leader.rebalance.enable'), checkIntervalMs: Number(c.getLong('leader.imbalance.check.interval.seconds')) * 1000,
+                  imbalancePercentage: c.getInt('leader.imbalance.per.broker.percentage') };
+              },
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,

@@ -424,7 +424,8 @@ export class Log {
       b.ensureValid();
       if (b.baseOffset < expected) {
         throw batches.length === 0
-          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`)
+          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`,
+            b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta))
           : new OffsetsOutOfOrderError(`Out of order offsets found in append to ${this.tpString}: ${b.baseOffset} after ${expected - 1n}`);
       }
       const last = b.baseOffset + BigInt(b.lastOffsetDelta);

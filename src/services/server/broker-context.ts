@@ -13,6 +13,7 @@ import type { ControllerApis } from '../controller/controller-apis.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -55,6 +56,14 @@ export interface LeaderPartition {
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
+  /**
+   * DeleteRecords (Partition.deleteRecordsOnLeader): moves the log start offset to `offset` (-1 = the high watermark);
+   * throws PolicyViolationError (no `delete` cleanup policy) or OffsetOutOfRangeError (negative, or above the HW).
+   * Absent in handler fakes that do not serve DeleteRecords.
+   */
+  deleteRecordsOnLeader?(offset: bigint): { requestedOffset: bigint; lowWatermark: bigint };
+  /** Partition.lowWatermarkIfLeader: the smallest log start offset of the leader and its live followers. */
+  lowWatermark?(): bigint;
 }
 
 export type PartitionLookup =
@@ -102,6 +111,8 @@ export interface BrokerContext {
   admin: AdminView;
   /** Where the controller's LeaderAndIsr / UpdateMetadata / StopReplica go (absent: the broker refuses them). */
   control?: ControlPlane;
+  /** The log dirs and their logs (DescribeLogDirs); absent: no dirs are described. */
+  logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   log: Logger;

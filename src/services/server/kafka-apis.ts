@@ -49,6 +49,10 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { deleteRecordsHandler } from './handlers/delete-records.js';
+import { describeClusterHandler } from './handlers/describe-cluster.js';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -73,6 +77,10 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.DeleteRecords, [0, 2]],
+  [ApiKey.DescribeCluster, [0, 1]],
+  [ApiKey.DescribeLogDirs, [0, 4]],
+  [ApiKey.ElectLeaders, [0, 2]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -136,6 +144,10 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    deleteRecordsHandler(),
+    describeClusterHandler(),
+    describeLogDirsHandler(),
+    electLeadersHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
