@@ -59,6 +59,8 @@ import { createAlterPartitionManager } from '../services/replication/alter-parti
 import { metricsServerMachine } from './metrics-server.js';
 import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
+import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -107,6 +109,8 @@ export interface MajordomoContext extends MajordomoInput {
   coordinatorRestarts: Record<string, number>;
   /** The metrics registry when `metrics.http.listener` is set (its listener is the metricsServer child), else null. */
   metrics: KafkaMetrics | null;
+  /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
+  quotas: QuotaManagers;
 }
 
 export type MajordomoEvent =
@@ -138,7 +142,8 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
-  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -312,6 +317,7 @@ export const majordomoMachine = setup({
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
+    quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
   }),
   // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
   entry: enqueueActions(({ context, enqueue, self }) => {
@@ -544,6 +550,7 @@ export const majordomoMachine = setup({
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                quotas: context.quotas,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;

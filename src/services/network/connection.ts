@@ -19,6 +19,11 @@ export interface ConnectionInfo {
    * followers' Fetch requests that would complete them are never read (a stall until the produce timeout).
    */
   park?: () => void;
+  /**
+   * Client quotas (KIP-219): the response just produced is sent, then this connection is not read for `ms` (Kafka's
+   * ThrottledChannel mute). Reads resume when it ends, unless the connection is paused for another reason.
+   */
+  throttle?: (ms: number) => void;
 }
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
@@ -62,6 +67,7 @@ export class Connection {
   private paused = false;
   private pausedForOwnQueue = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
   private readonly send: ResponseSend;
@@ -70,7 +76,7 @@ export class Connection {
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
-    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
+    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms) };
     this.send = new ResponseSend(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -99,7 +105,7 @@ export class Connection {
 
   /** Cuts complete frames off the buffered bytes and dispatches them while the budget allows. */
   private drainFrames(): void {
-    while (!this.closed && this.bufferedBytes >= 4) {
+    while (!this.closed && this.throttleTimer === null && this.bufferedBytes >= 4) {
       const head = this.peek(4);
       const size = head.readInt32BE(0);
       if (size < 0 || size > this.limits.maxRequestBytes) {
@@ -115,11 +121,22 @@ export class Connection {
     }
   }
 
+  /** Quota throttling: stop reading for `ms` (a longer throttle replaces a shorter one in progress). */
+  private mute(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (!this.closed && !this.paused) { this.socket.resume(); this.drainFrames(); }
+    }, ms);
+  }
+
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
     this.socket.pause();
-    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed) { this.socket.resume(); this.drainFrames(); } });
+    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
   /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
@@ -176,7 +193,7 @@ export class Connection {
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;
       this.paused = false;
-      if (!this.closed) { this.socket.resume(); this.drainFrames(); }
+      if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); }
     }
   }
 
@@ -200,6 +217,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.buffered = [];
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);

@@ -12,6 +12,7 @@ import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { QuotaManagers } from '../quota/quota-managers.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
@@ -119,4 +120,6 @@ export interface BrokerContext {
   stats?: TopicStatsHooks;
   /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
   requestMetrics?: RequestMetrics;
+  /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
+  quotas?: QuotaManagers;
 }

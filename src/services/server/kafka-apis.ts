@@ -36,7 +36,8 @@ import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
-import { fetchHandler } from './handlers/fetch.js';
+import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
+import { applyClientQuotas } from '../quota/quota-managers.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -238,8 +239,12 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     };
 
     let body: unknown;
+    let handlerMs = 0;
     try {
-      body = await handler.handle(req, hc);
+      const t0 = ctx.quotas ? performance.now() : 0;
+      const pending = handler.handle(req, hc);
+      if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
+      body = await pending;
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;
       ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
@@ -247,6 +252,12 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
         throw new CloseConnectionError(`Closing connection after an error in a Produce request with acks=0 (${describeRequest(req, conn)}): ${e instanceof Error ? e.message : String(e)}`);
       }
       body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
+    }
+    if (ctx.quotas) {
+      // KafkaApis' quota step: throttle_time_ms in the response, the connection muted after it (KIP-219)
+      const throttleMs = applyClientQuotas(ctx.quotas, req.apiKey, req.header.clientId, frame.length, handlerMs,
+        req.apiKey === ApiKey.Fetch ? fetchReplicaId(req) : -1, req.apiKey === ApiKey.Produce ? req.body.acks : -1, conn, body);
+      if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
     }
     if (body === null) return completed(null);
 
