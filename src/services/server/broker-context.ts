@@ -10,6 +10,8 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
@@ -113,4 +115,8 @@ export interface BrokerContext {
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   log: Logger;
+  /** BrokerTopicStats hooks of the produce / fetch path; absent when metrics are off (metrics.http.listener empty). */
+  stats?: TopicStatsHooks;
+  /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
+  requestMetrics?: RequestMetrics;
 }

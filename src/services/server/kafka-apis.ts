@@ -230,7 +230,9 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     const correlationId = req.header.correlationId;
 
     const started = Date.now();
+    const startedHr = ctx.requestMetrics ? performance.now() : 0;
     const completed = (response: Buffer | null): Buffer | null => {
+      ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
           ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
