@@ -5,13 +5,21 @@
  * Kafka protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { AdminClient } from '../../src/services/admin/admin-client.js';
 import { readPartition } from '../helpers/fault-checker.js';
+import { runCommand as runProcess } from './support.js';
+import { RAFKA_BIN } from '../helpers/broker-process.js';
+import { run as topicsCmd } from '../../src/commands/topics.js';
+import { run as reassignCmd } from '../../src/commands/reassign.js';
+import { run as electCmd } from '../../src/commands/leader-election.js';
+import { run as deleteRecordsCmd } from '../../src/commands/delete-records.js';
+import { run as logDirsCmd } from '../../src/commands/log-dirs.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 
 /** The slower scenarios (broker restarts, session expiries): `npm run test:cluster-ops:full`. */
@@ -287,4 +295,81 @@ describe('partition reassignment', () => {
     await c.waitFor(async () => (await c.assignment('move')).get(1)?.join() === '1,2', 'move-1 reordered to [1,2]', 30_000);
     await c.waitFor(async () => (await c.zk.exists('/admin/reassign_partitions')) === null, 'znode deleted', 30_000);
   }, 60_000);
+});
+
+describe('rafka admin commands (Kafka protocol only) against the cluster', () => {
+  type Cmd = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number>;
+  async function cli(cmd: Cmd, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '', err = '';
+    const code = await cmd(['--bootstrap-server', c.bootstrap, ...argv], { out: (x) => { out += x; }, err: (x) => { err += x; } });
+    return { code, out, err };
+  }
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'rafka-cli-')); });
+
+  it('topics: create, list (the bin), describe, alter, delete; usage and unreachable exit codes', async () => {
+    const created = await cli(topicsCmd, '--create', '--topic', 'cli-t', '--partitions', '2', '--replication-factor', '3', '--config', 'retention.ms=12345');
+    expect(created).toMatchObject({ code: 0, out: 'Created topic cli-t.\n' });
+    const listed = await runProcess('node', [RAFKA_BIN, 'topics', '--bootstrap-server', c.bootstrap, '--list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toContain('cli-t');
+    await c.waitForIsr('cli-t', 1, [1, 2, 3]);
+    const d = await cli(topicsCmd, '--describe', '--topic', 'cli-t');
+    expect(d.code).toBe(0);
+    const lines = d.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Topic: cli-t\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: retention.ms=12345$/);
+    expect(lines.slice(1)).toHaveLength(2);
+    expect(lines[2]).toMatch(/^\tTopic: cli-t\tPartition: 1\tLeader: [123]\tReplicas: [123],[123],[123]\tIsr: [123],[123],[123]$/);
+    expect(await cli(topicsCmd, '--alter', '--topic', 'cli-t', '--partitions', '3')).toMatchObject({ code: 0 });
+    await c.waitFor(async () => (await cli(topicsCmd, '--describe', '--topic', 'cli-t')).out.includes('PartitionCount: 3'), 'three partitions');
+    const dup = await cli(topicsCmd, '--create', '--topic', 'cli-t', '--partitions', '1', '--replication-factor', '1');
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('TOPIC_ALREADY_EXISTS');
+    expect((await cli(topicsCmd, '--topic', 'x')).code).toBe(2);
+    let err = '';
+    expect(await topicsCmd(['--bootstrap-server', '127.0.0.1:1', '--list'], { out: () => undefined, err: (x) => { err += x; } })).toBe(3);
+    expect(err).toMatch(/No broker of 127.0.0.1:1 answered/);
+  }, 60_000);
+
+  it('delete-records and log-dirs describe', async () => {
+    await produce('cli-t', 50);
+    const file = join(dir, 'offsets.json');
+    await writeFile(file, JSON.stringify({ version: 1, partitions: [{ topic: 'cli-t', partition: 0, offset: -1 }] }));
+    const r = await cli(deleteRecordsCmd, '--offset-json-file', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Records delete operation completed:\npartition: cli-t-0\tlow_watermark: \d+\n$/);
+    const l = await cli(logDirsCmd, 'describe', '--topic-list', 'cli-t');
+    expect(l.code).toBe(0);
+    const json = JSON.parse(l.out.trimEnd().split('\n').pop()!) as { brokers: Array<{ broker: number; logDirs: Array<{ partitions: Array<{ partition: string; size: number }> }> }> };
+    expect(json.brokers.map((b) => b.broker)).toEqual([1, 2, 3]);
+    for (const b of json.brokers) expect(b.logDirs[0]!.partitions.map((p) => p.partition).sort()).toEqual(['cli-t-0', 'cli-t-1', 'cli-t-2']);
+    expect((await cli(topicsCmd, '--delete', '--topic', 'cli-t'))).toMatchObject({ code: 0, out: 'Deleted topic cli-t.\n' });
+  }, 60_000);
+
+  it('reassign --generate / --execute / --verify with Kafka\'s JSON, then leader-election', async () => {
+    await createTopic(admin, c, 'cli-move', 2, 2, {}, [[1, 2], [2, 1]]);
+    const topicsFile = join(dir, 'topics.json');
+    await writeFile(topicsFile, JSON.stringify({ version: 1, topics: [{ topic: 'cli-move' }] }));
+    const g = await cli(reassignCmd, '--generate', '--topics-to-move-json-file', topicsFile, '--broker-list', '2,3');
+    expect(g.code).toBe(0);
+    const [, current, , , proposed] = g.out.split('\n');
+    expect(JSON.parse(current!).partitions.map((p: { replicas: number[] }) => p.replicas)).toEqual([[1, 2], [2, 1]]);
+    const plan = JSON.parse(proposed!) as { partitions: Array<{ replicas: number[] }> };
+    for (const p of plan.partitions) expect([...p.replicas].sort()).toEqual([2, 3]);
+    const planFile = join(dir, 'plan.json');
+    await writeFile(planFile, proposed!);
+    const e = await cli(reassignCmd, '--execute', '--reassignment-json-file', planFile);
+    expect(e.code).toBe(0);
+    expect(e.out).toContain('Successfully started partition reassignments for cli-move-0,cli-move-1');
+    await c.waitFor(async () => (await cli(reassignCmd, '--verify', '--reassignment-json-file', planFile)).code === 0, 'reassignment verified', 60_000);
+    const v = await cli(reassignCmd, '--verify', '--reassignment-json-file', planFile);
+    expect(v.out).toContain('Reassignment of partition cli-move-0 is completed.');
+    expect((await cli(reassignCmd, '--list')).out).toBe('No partition reassignments found.\n');
+    const el = await cli(electCmd, '--election-type', 'preferred', '--all-topic-partitions');
+    expect(el.code).toBe(0);
+    const one = await cli(electCmd, '--election-type', 'PREFERRED', '--topic', 'cli-move', '--partition', '0');
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/Valid replica already elected for partitions cli-move-0|Successfully completed leader election \(PREFERRED\) for partitions cli-move-0/);
+    expect((await cli(electCmd, '--election-type', 'SOMETIMES', '--all-topic-partitions')).code).toBe(2);
+  }, 90_000);
 });
