@@ -31,6 +31,11 @@ import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
 import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js';
+import { endTxnRequest, endTxnResponse } from './end-txn.js';
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -63,6 +68,11 @@ export * from './delete-groups.js';
 export * from './incremental-alter-configs.js';
 export * from './offset-delete.js';
 export * from './alter-partition.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './write-txn-markers.js';
+export * from './txn-offset-commit.js';
 
 export interface MessagePair {
   readonly name: string;
@@ -94,6 +104,11 @@ export const MESSAGES = {
   20: { name: 'DeleteTopics', request: deleteTopicsRequest, response: deleteTopicsResponse },
   22: { name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
   23: { name: 'OffsetForLeaderEpoch', request: offsetForLeaderEpochRequest, response: offsetForLeaderEpochResponse },
+  24: { name: 'AddPartitionsToTxn', request: addPartitionsToTxnRequest, response: addPartitionsToTxnResponse },
+  25: { name: 'AddOffsetsToTxn', request: addOffsetsToTxnRequest, response: addOffsetsToTxnResponse },
+  26: { name: 'EndTxn', request: endTxnRequest, response: endTxnResponse },
+  27: { name: 'WriteTxnMarkers', request: writeTxnMarkersRequest, response: writeTxnMarkersResponse },
+  28: { name: 'TxnOffsetCommit', request: txnOffsetCommitRequest, response: txnOffsetCommitResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
   36: { name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
