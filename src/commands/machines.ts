@@ -29,6 +29,8 @@ import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
+import { transactionCoordinatorMachine } from '../machines/transaction-coordinator.js';
+import { transactionStateMachine } from '../machines/transaction-state.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
   majordomo: majordomoMachine,
@@ -52,6 +54,9 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
   replicaStateMachine,
+  transactionCoordinator: transactionCoordinatorMachine,
+  // one state per transactional id (Kafka's TransactionState), advanced as pure transitions (no actor each)
+  transactionState: transactionStateMachine,
 });
 
 const USAGE = `Usage: rafka machines --export DIR [--format definition|config]

@@ -116,6 +116,11 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(20, 1, 6, 'required'), // DeleteTopics
   r(22, 0, 3, 'required'), // InitProducerId
   r(23, 0, 4, 'recommended'), // OffsetForLeaderEpoch: followers (IBP < 2.7) and KIP-320 consumers (Java validates positions from v3)
+  r(24, 0, 3, 'required'), // AddPartitionsToTxn: transactions (v4 is broker-to-broker, KIP-890)
+  r(25, 0, 3, 'required'), // AddOffsetsToTxn
+  r(26, 0, 3, 'required'), // EndTxn
+  r(27, 0, 1, 'inter-broker'), // WriteTxnMarkers: coordinator → partition leaders
+  r(28, 0, 3, 'required'), // TxnOffsetCommit
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
   r(36, 0, 2, 'sasl'), // SaslAuthenticate
