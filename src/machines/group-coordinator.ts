@@ -18,7 +18,7 @@
  * group actor costs ~5 KB of heap and ~0.2 ms to create (10,000 groups ≈ 50 MB), which is affordable, and per-group
  * timers, legal transitions and inspection come with the actor (test/machines/group-coordinator.test.ts bounds it).
  */
-import { setup, enqueueActions, assign, fromPromise, stopChild, type ActorRefFrom } from 'xstate';
+import { setup, enqueueActions, assign, fromPromise, stopChild, createActor, type ActorRefFrom } from 'xstate';
 import type { GroupCoordinator } from '../services/group/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -29,17 +29,9 @@ import {
   type JoinResult, type MemberRef, type SyncRequest, type SyncResult,
 } from '../services/group/classic-group.js';
 import type { GroupValue } from '../services/group/offsets-records.js';
+import type { GroupActorFactory, GroupMachineInput, GroupRequestEvent } from '../services/group/group-actor.js';
 
-export interface GroupMachineInput {
-  groupId: string;
-  cfg?: GroupConfig;
-  /** Persists the group metadata (GroupMetadataValue); returns an error code. Default: keep in memory only. */
-  store?: (groupId: string, value: GroupValue) => number;
-  now?: () => number;
-  log?: Logger;
-  /** A group loaded from __consumer_offsets. */
-  restored?: GroupData;
-}
+export type { GroupMachineInput, GroupRequestEvent };
 
 export interface GroupMachineContext {
   g: GroupData;
@@ -51,17 +43,6 @@ export interface GroupMachineContext {
   initialDelay: boolean;
   joinOutcome: CompleteJoinOutcome | null;
 }
-
-export type GroupRequestEvent =
-  | { type: 'group.join'; req: JoinRequest; reply: (r: JoinResult) => void }
-  | { type: 'group.sync'; req: SyncRequest; reply: (r: SyncResult) => void }
-  | { type: 'group.heartbeat'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
-  | { type: 'group.leave'; members: MemberRef[]; reply: (errorCodes: number[]) => void }
-  | { type: 'group.commitCheck'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
-  /** DeleteGroups / offset expiry: only an Empty group dies (NONE), else NON_EMPTY_GROUP (Dead: GROUP_ID_NOT_FOUND). */
-  | { type: 'group.delete'; reply: (errorCode: number) => void }
-  /** The coordinator lost the group (partition emigrated, shutdown): pending requests get NOT_COORDINATOR. */
-  | { type: 'group.unload' };
 
 type GoEvent =
   | { type: 'go.Empty' } | { type: 'go.CompletingRebalance' } | { type: 'go.Stable' } | { type: 'go.Dead' }
@@ -262,6 +243,8 @@ export const classicGroupMachine = setup({
     },
   },
 });
+/** A group actor outside the coordinator actor's children (tests, tools, and when the host is busy). */
+export const standaloneGroupActor: GroupActorFactory = (id, input) => createActor(classicGroupMachine, { id, input }).start();
 
 // ------------------------------------------------------------------------------------------------------------------
 // The coordinator actor (one per broker): loads __consumer_offsets, runs the offset retention check, shuts down.

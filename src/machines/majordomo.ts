@@ -44,7 +44,7 @@ import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
-import { groupCoordinatorMachine } from './group-coordinator.js';
+import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import { TransactionCoordinator } from '../services/transaction/transaction-coordinator.js';
 import { transactionCoordinatorMachine } from './transaction-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
@@ -530,7 +530,7 @@ export const majordomoMachine = setup({
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
               };
-              const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
+              const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });

@@ -9,12 +9,11 @@
  * COORDINATOR_LOAD_IN_PROGRESS; a partition led elsewhere → NOT_COORDINATOR; no topic yet → COORDINATOR_NOT_AVAILABLE.
  * With `persist: false` everything stays in memory and every group is served at once (tests, tools).
  */
-import { createActor, type ActorRefFrom } from 'xstate';
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch, iterateBatches, RecordBatch, type RecordInput } from '../log/record-batch.js';
 import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
-import { classicGroupMachine, type GroupMachineInput, type GroupRequestEvent } from '../../machines/group-coordinator.js';
+import type { GroupActor, GroupActorFactory, GroupActorHost, GroupMachineInput, GroupRequestEvent } from './group-actor.js';
 import {
   UNKNOWN_MEMBER_ID, isSubscribedToTopic, joinError, restoreGroup, type GroupConfig, type GroupData, type JoinRequest, type JoinResult,
   type MemberRef, type SyncRequest, type SyncResult,
@@ -36,16 +35,14 @@ export interface GroupCoordinatorOptions {
   persist?: boolean;
   now?: () => number;
   log?: Logger;
+  /**
+   * Makes a standalone group actor when no host spawns one (no coordinator actor, or it is busy):
+   * `standaloneGroupActor` from src/machines/group-coordinator.ts. Required to serve groups.
+   */
+  groupActors?: GroupActorFactory;
 }
 
-export type GroupActor = ActorRefFrom<typeof classicGroupMachine>;
-
-/** Where group actors live: the coordinator actor spawns them as its children (shared system, inspected with the broker). */
-export interface GroupActorHost {
-  /** The spawned child, or undefined when the host cannot spawn now (then a standalone actor is created). */
-  spawn(id: string, input: GroupMachineInput): GroupActor | undefined;
-  stop(id: string): void;
-}
+export type { GroupActor, GroupActorHost };
 
 type PartitionState = { kind: 'loading'; done: Promise<void> } | { kind: 'active' } | { kind: 'failed'; error: string };
 
@@ -109,6 +106,7 @@ export class GroupCoordinator {
   private creatingTopic: Promise<void> | null = null;
   private readonly persist: boolean;
   private readonly now: () => number;
+  private readonly groupActors: GroupActorFactory | undefined;
   private readonly log: Logger;
   private stopped = false;
   private host: GroupActorHost | null = null;
@@ -118,6 +116,7 @@ export class GroupCoordinator {
   constructor(private readonly ctx: BrokerContext, opts: GroupCoordinatorOptions = {}) {
     this.persist = opts.persist ?? true;
     this.now = opts.now ?? Date.now;
+    this.groupActors = opts.groupActors;
     this.log = opts.log ?? ctx.log;
   }
 
@@ -420,7 +419,8 @@ export class GroupCoordinator {
       this.hosted.set(child, id);
       return child;
     }
-    return createActor(classicGroupMachine, { id, input }).start();
+    if (!this.groupActors) throw new Error('GroupCoordinator: no group actor factory (pass options.groupActors = standaloneGroupActor)');
+    return this.groupActors(id, input);
   }
 
   private stopActor(a: GroupActor): void {

@@ -10,6 +10,7 @@ import { GroupCoordinator } from '../../../src/services/group/group-coordinator.
 import { OFFSETS_TOPIC } from '../../../src/services/group/group-keys.js';
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import { fakeBroker } from '../server/fake-broker.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const stops: Array<() => void> = [];
 afterEach(() => { for (const s of stops.splice(0)) s(); });
@@ -31,7 +32,7 @@ async function setup(props: Record<string, string>) {
       },
     },
   };
-  const gc = new GroupCoordinator(ctx);
+  const gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor });
   await gc.start();
   stops.push(() => gc.shutdown());
   const follower = (offset: bigint) => { replicatedTo = offset; purgatory.checkAndComplete(`${OFFSETS_TOPIC}-0`); };

@@ -16,6 +16,7 @@ import { CloseConnectionError, type ConnectionInfo } from '../../../src/services
 import { GroupCoordinator } from '../../../src/services/group/group-coordinator.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { call, fakeBroker } from './fake-broker.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const str = (s: string) => Buffer.from(s).toString('hex');
@@ -35,7 +36,7 @@ function broker() {
   let gc!: GroupCoordinator;
   const logs: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
   const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1', 'offsets.topic.replication.factor': '1' }, (ctx) => {
-    gc = new GroupCoordinator(ctx, { persist: false });
+    gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor, persist: false });
     return createRequestHandler(ctx, { groupCoordinator: gc });
   });
   coordinators.push(gc);
