@@ -10,6 +10,12 @@ import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBroker } from './support.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Log } from '../../src/services/log/log.js';
+import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
+import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
+import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../src/services/transaction/transaction-log.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
@@ -33,7 +39,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -161,4 +167,42 @@ describe('kafkajs transactions', () => {
     await expect(t.commit()).rejects.toThrow();
     await abandoned.disconnect().catch(() => {});
   });
+
+  it('a coordinator restarted with a PrepareCommit in __transaction_state writes the markers and CompleteCommit after loading', async () => {
+    const id = 'tx-restart-id';
+    const producer = kafka.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic: 'tx-restart', messages: [{ value: 'r1' }, { value: 'r2' }] });
+    // the transaction is Ongoing; the broker stops before EndTxn, then its __transaction_state gets the
+    // PrepareCommit a coordinator writes just before it would send the markers (a crash between prepare and complete)
+    await producer.disconnect().catch(() => {});
+    expect(await broker.stop()).toBe(0);
+    const p = partitionForTxn(id, 3);
+    const dir = b.logDirs.map((d) => join(d, `__transaction_state-${p}`)).find((d) => existsSync(d))!;
+    expect(dir).toBeDefined();
+    const txnLog = (o: { hadCleanShutdown: boolean }) => Log.load({ dir, topic: '__transaction_state', partition: p, config: { ...DEFAULT_LOG_CONFIG, cleanupPolicy: ['compact'] }, ...o }).log;
+    const lastValue = (log: Log): TxnLogValue | null => {
+      let last: TxnLogValue | null = null;
+      for (const e of iterateBatches(log.read(log.logStartOffset, 1 << 20, { minOneMessage: true }).records)) {
+        const c = (e.batch as RecordBatch).records();
+        while (c.next()) if (decodeTxnKey(c.key()!) === id && c.value()) last = decodeTxnValue(c.value()!);
+      }
+      return last;
+    };
+    const log = txnLog({ hadCleanShutdown: true });
+    const ongoing = lastValue(log)!;
+    expect(ongoing.state).toBe('Ongoing');
+    log.appendAsLeader(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: encodeTxnValue({ ...ongoing, state: 'PrepareCommit', txnLastUpdateTimestamp: Date.now() }) }] }), log.latestEpoch);
+    log.close();
+
+    broker = startBroker(b);
+    await broker.waitForLog(started, 30_000);
+    // read_committed sees the records once the coordinator completed the commit
+    expect(await readAll('tx-restart', false, 2)).toEqual(['r1', 'r2']);
+    expect(await broker.stop()).toBe(0);
+    const after = txnLog({ hadCleanShutdown: true });
+    expect(lastValue(after)!.state).toBe('CompleteCommit');
+    after.close();
+  }, 60_000);
 });
