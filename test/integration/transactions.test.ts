@@ -10,7 +10,9 @@ import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBroker } from './support.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { REPO_ROOT } from '../helpers/broker-process.js';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
@@ -168,6 +170,20 @@ describe('kafkajs transactions', () => {
     await abandoned.disconnect().catch(() => {});
   });
 
+  it("the README's kafkajs transaction example works as written", async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const m = /<!-- tested: test\/integration\/transactions\.test\.ts[^\n]*\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(m, 'the tested example block in README.md').not.toBeNull();
+    const code = m![1]!.replace("'localhost:9092'", `'${bootstrap}'`);
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: REPO_ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // kafkajs logs JSON lines to stdout too; the example prints plain lines
+    expect(r.stdout.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual(['alice: debit 10', 'bob: credit 10']);
+  }, 90_000);
+
   it('a coordinator restarted with a PrepareCommit in __transaction_state writes the markers and CompleteCommit after loading', async () => {
     const id = 'tx-restart-id';
     const producer = kafka.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
@@ -205,4 +221,5 @@ describe('kafkajs transactions', () => {
     expect(lastValue(after)!.state).toBe('CompleteCommit');
     after.close();
   }, 60_000);
+
 });
