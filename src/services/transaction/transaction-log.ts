@@ -129,7 +129,7 @@ export function formatTxnRecord(key: Buffer | null, value: Buffer | null): { key
   const parts = v.partitions.flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`)).join(',');
   return {
     key: `transaction_metadata::transactionalId=${id}`,
-    payload: `producerId:${v.producerId},producerEpoch:${v.producerEpoch},state=${v.state},partitions=${parts},` +
+    payload: `producerId:${v.producerId},producerEpoch:${v.producerEpoch},state=${v.state},partitions=[${parts}],` +
       `txnLastUpdateTimestamp=${v.txnLastUpdateTimestamp},txnTimeoutMs=${v.txnTimeoutMs}`,
   };
 }

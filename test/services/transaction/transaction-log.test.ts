@@ -14,7 +14,7 @@ describe('__transaction_state records', () => {
     // version 0, pid, epoch, timeout, status 1, one topic "t" with [0,2], timestamps
     expect(buf.subarray(0, 17).toString('hex')).toBe('0000' + '00000000000003e8' + '0003' + '0000ea60' + '01');
     expect(decodeTxnValue(buf)).toEqual(v);
-    expect(formatTxnRecord(encodeTxnKey('x'), buf).payload).toBe('producerId:1000,producerEpoch:3,state=Ongoing,partitions=t-0,t-2,txnLastUpdateTimestamp=1700000000123,txnTimeoutMs=60000');
+    expect(formatTxnRecord(encodeTxnKey('x'), buf).payload).toBe('producerId:1000,producerEpoch:3,state=Ongoing,partitions=[t-0,t-2],txnLastUpdateTimestamp=1700000000123,txnTimeoutMs=60000');
   });
 
   it('writes null partitions for Empty and refuses partitions there', () => {
