@@ -69,6 +69,9 @@ export const ApiKey = {
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
   AlterPartition: 56,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 /**
@@ -129,6 +132,9 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(44, 0, 1, 'recommended'), // IncrementalAlterConfigs
   r(47, 0, 0, 'recommended'), // OffsetDelete
   r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
+  r(61, 0, 0, 'recommended'), // DescribeProducers (KIP-664)
+  r(65, 0, 0, 'recommended'), // DescribeTransactions (KIP-664)
+  r(66, 0, 0, 'recommended'), // ListTransactions (KIP-664)
 ]);
 
 /** Which API versions a listener accepts: key → range. */

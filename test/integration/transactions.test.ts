@@ -13,6 +13,11 @@ import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBr
 import { existsSync, readFileSync } from 'node:fs';
 import { REPO_ROOT } from '../helpers/broker-process.js';
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../src/protocol/frame.js';
+import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
 import { join } from 'node:path';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
@@ -47,6 +52,26 @@ beforeAll(async () => {
   await admin.disconnect();
 }, 60_000);
 afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+
+/** One request on its own connection (the admin APIs no installed client speaks). */
+function call<K extends ImplementedApiKey>(apiKey: K, version: number, body: RequestInput<K>): Promise<ResponseBody<K>> {
+  const [host, port] = bootstrap.split(':');
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), host!);
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no answer to api key ${apiKey}`)); }, 10_000);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(decodeResponse(buf.subarray(4, 4 + buf.readInt32BE(0)), apiKey, version).body);
+      }
+    });
+    sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.write(encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 1, clientId: 'txn-admin' }, body));
+  });
+}
 
 /** Every value of `topic` (all partitions) read by a fresh group with the given isolation, until `expected` values arrived (then a short settle). */
 async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
@@ -168,6 +193,34 @@ describe('kafkajs transactions', () => {
     expect(got).toEqual(['committed-after']);
     await expect(t.commit()).rejects.toThrow();
     await abandoned.disconnect().catch(() => {});
+  });
+
+  it('DescribeTransactions, ListTransactions and DescribeProducers show an open transaction, then its commit', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-admin-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic: 'tx-zombie', messages: [{ value: 'admin-1' }] });
+
+    const d = await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id', 'no-such-id'] });
+    const open = d.transactionStates[0]!;
+    expect([open.errorCode, open.transactionState, open.topics]).toEqual([ErrorCode.NONE, 'Ongoing', [{ topic: 'tx-zombie', partitions: [0] }]]);
+    expect(open.transactionStartTimeMs).toBeGreaterThan(0n);
+    expect(d.transactionStates[1]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    const l = await call(ApiKey.ListTransactions, 0, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [] });
+    expect(l.errorCode).toBe(ErrorCode.NONE);
+    expect(l.unknownStateFilters).toEqual(['Bogus']);
+    expect(l.transactionStates).toContainEqual({ transactionalId: 'tx-admin-id', producerId: open.producerId, transactionState: 'Ongoing' });
+    const p = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0, 9] }] });
+    const [p0, p9] = p.topics[0]!.partitions;
+    expect(p9!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const mine = p0!.activeProducers.find((x) => x.producerId === open.producerId)!;
+    expect(mine.currentTxnStartOffset).toBeGreaterThanOrEqual(0n);
+
+    await t.commit();
+    await producer.disconnect();
+    await eventually(async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id'] })).transactionStates[0]!.transactionState === 'CompleteCommit', 10_000, 'CompleteCommit');
+    const p2 = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0] }] });
+    expect(p2.topics[0]!.partitions[0]!.activeProducers.find((x) => x.producerId === open.producerId)!.currentTxnStartOffset).toBe(-1n);
   });
 
   it("the README's kafkajs transaction example works as written", async () => {

@@ -36,6 +36,9 @@ import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-t
 import { endTxnRequest, endTxnResponse } from './end-txn.js';
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js';
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js';
+import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js';
+import { listTransactionsRequest, listTransactionsResponse } from './list-transactions.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -73,6 +76,9 @@ export * from './add-offsets-to-txn.js';
 export * from './end-txn.js';
 export * from './write-txn-markers.js';
 export * from './txn-offset-commit.js';
+export * from './describe-producers.js';
+export * from './describe-transactions.js';
+export * from './list-transactions.js';
 
 export interface MessagePair {
   readonly name: string;
@@ -117,6 +123,9 @@ export const MESSAGES = {
   44: { name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
   47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
   56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
+  61: { name: 'DescribeProducers', request: describeProducersRequest, response: describeProducersResponse },
+  65: { name: 'DescribeTransactions', request: describeTransactionsRequest, response: describeTransactionsResponse },
+  66: { name: 'ListTransactions', request: listTransactionsRequest, response: listTransactionsResponse },
 } as const satisfies Record<number, MessagePair>;
 
 export type Messages = typeof MESSAGES;

@@ -51,7 +51,10 @@ import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
-import { addOffsetsToTxnHandler, addPartitionsToTxnHandler, endTxnHandler, txnOffsetCommitHandler, writeTxnMarkersHandler } from './handlers/transactions.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeProducersHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './handlers/transactions.js';
 import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
 
 /**
@@ -66,6 +69,9 @@ const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number
   [ApiKey.AddOffsetsToTxn, [0, 3]],
   [ApiKey.EndTxn, [0, 3]],
   [ApiKey.TxnOffsetCommit, [0, 3]],
+  [ApiKey.DescribeProducers, [0, 0]],
+  [ApiKey.DescribeTransactions, [0, 0]],
+  [ApiKey.ListTransactions, [0, 0]],
 ];
 
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
@@ -153,7 +159,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
   map.set(ApiKey.FindCoordinator, findCoordinatorGroupsHandler(groups, txns)); // … and the transaction coordinator's
   map.set(ApiKey.WriteTxnMarkers, writeTxnMarkersHandler(groups));
-  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!)] as AnyHandler[]) {
+  map.set(ApiKey.DescribeProducers, describeProducersHandler());
+  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!), describeTransactionsHandler(txns!), listTransactionsHandler(txns!)] as AnyHandler[]) {
     // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
     map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
   }

@@ -117,3 +117,91 @@ export function writeTxnMarkersHandler(gc: GroupCoordinator): ApiHandler<typeof 
     },
   };
 }
+
+/**
+ * DescribeTransactions (65, KIP-664): per transactional id the coordinator's error (NOT_COORDINATOR,
+ * COORDINATOR_LOAD_IN_PROGRESS, …), TRANSACTIONAL_ID_NOT_FOUND, or its state, timeout, start time, producer and
+ * partitions (Kafka's TransactionCoordinator.handleDescribeTransactions).
+ */
+export function describeTransactionsHandler(tc: TransactionCoordinator): ApiHandler<typeof ApiKey.DescribeTransactions> {
+  const empty = (transactionalId: string, errorCode: number) => ({
+    errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [],
+  });
+  return {
+    apiKey: ApiKey.DescribeTransactions,
+    async handle(req) {
+      return {
+        throttleTimeMs: 0,
+        transactionStates: req.body.transactionalIds.map((id) => {
+          const d = tc.describe(id);
+          if (d.errorCode !== ErrorCode.NONE || !d.metadata) return empty(id, d.errorCode);
+          const m = d.metadata;
+          const byTopic = new Map<string, number[]>();
+          for (const [t, p] of m.partitions.values()) { let l = byTopic.get(t); if (!l) byTopic.set(t, (l = [])); l.push(p); }
+          return {
+            errorCode: ErrorCode.NONE, transactionalId: id, transactionState: m.state, transactionTimeoutMs: m.txnTimeoutMs,
+            transactionStartTimeMs: BigInt(m.txnStartTimestamp), producerId: m.producerId, producerEpoch: m.producerEpoch,
+            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+          };
+        }),
+      };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, transactionStates: req.body.transactionalIds.map((id) => empty(id, errorCode)) };
+    },
+  };
+}
+
+/** ListTransactions (66, KIP-664): the transactions of the partitions this broker coordinates, filtered. */
+export function listTransactionsHandler(tc: TransactionCoordinator): ApiHandler<typeof ApiKey.ListTransactions> {
+  return {
+    apiKey: ApiKey.ListTransactions,
+    async handle(req) {
+      const r = tc.list(req.body.stateFilters, req.body.producerIdFilters);
+      return {
+        throttleTimeMs: 0, errorCode: r.errorCode, unknownStateFilters: r.unknownStateFilters,
+        transactionStates: r.transactions.map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
+      };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, unknownStateFilters: [], transactionStates: [] };
+    },
+  };
+}
+
+/**
+ * DescribeProducers (61, KIP-664): the active producers of partitions led here (Kafka's
+ * ReplicaManager.activeProducerState): id, epoch, last sequence and timestamp, coordinator epoch and the first offset
+ * of the open transaction; not led here → NOT_LEADER_OR_FOLLOWER, unknown → UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export function describeProducersHandler(): ApiHandler<typeof ApiKey.DescribeProducers> {
+  return {
+    apiKey: ApiKey.DescribeProducers,
+    async handle(req, { broker: ctx }) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.body.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => {
+            const fail = (errorCode: number) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] });
+            const lookup = ctx.replicas.partition(t.name, partitionIndex);
+            if (lookup.kind === 'unknown') return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (lookup.kind === 'notLeader') return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            if (lookup.kind === 'offline') return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+            const entries = lookup.log.producerEntries?.() ?? [];
+            return {
+              partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null,
+              activeProducers: entries.map((e) => ({
+                producerId: e.producerId, producerEpoch: e.epoch, lastSequence: e.lastSequence, lastTimestamp: BigInt(e.timestamp),
+                coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset,
+              })),
+            };
+          }),
+        })),
+      };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.body.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] })) })) };
+    },
+  };
+}
