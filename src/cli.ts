@@ -27,6 +27,9 @@ Options:
   -o, --override KEY=VALUE     override a config from the file (repeatable; later wins)
       --local-zookeeper        start a local ZooKeeper (Debian's zookeeper package) on the
                                zookeeper.connect port, data in .local-zookeeper/ (opt-in)
+      --metrics-listener HOST:PORT
+                               serve Prometheus /metrics and the /healthz, /readyz probes there
+                               (config: metrics.http.listener; e.g. 127.0.0.1:9404)
       --help-config            list every broker config with type, default and doc
 ${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
@@ -51,6 +54,7 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
         verbosity: { type: 'string', short: 'v' },
         override: { type: 'string', short: 'o', multiple: true },
         'local-zookeeper': { type: 'boolean' },
+        'metrics-listener': { type: 'string' },
         'help-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -78,7 +82,8 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
   }
   return {
     kind: 'run',
-    opts: { level: level as CliOptions['level'], overrides: values.override ?? [], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false, inspect },
+    // --metrics-listener is metrics.http.listener, winning over the file and -o
+    opts: { level: level as CliOptions['level'], overrides: [...(values.override ?? []), ...(values['metrics-listener'] !== undefined ? [`metrics.http.listener=${values['metrics-listener']}`] : [])], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false, inspect },
   };
 }
 

@@ -27,10 +27,12 @@ import { socketServerMachine } from '../machines/socket-server.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
+import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
 import { transactionCoordinatorMachine } from '../machines/transaction-coordinator.js';
 import { transactionStateMachine } from '../machines/transaction-state.js';
+import { metricsServerMachine } from '../machines/metrics-server.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
   majordomo: majordomoMachine,
@@ -50,6 +52,9 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   replicaFetcher: replicaFetcherMachine,
   // one state per followed partition, advanced as pure transitions (no actor each)
   partitionFetchState: partitionFetchStateMachine,
+  // the leader's ISR state per partition (Kafka's CommittedPartitionState / PendingExpandIsr / PendingShrinkIsr),
+  // advanced as pure transitions by each Partition
+  partitionIsrState: partitionIsrStateMachine,
   // the controller's per-partition and per-replica states (Kafka's PartitionStateMachine / ReplicaStateMachine),
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
@@ -57,6 +62,8 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   transactionCoordinator: transactionCoordinatorMachine,
   // one state per transactional id (Kafka's TransactionState), advanced as pure transitions (no actor each)
   transactionState: transactionStateMachine,
+  // metrics.http.listener: /metrics, /healthz, /readyz
+  metricsServer: metricsServerMachine,
 });
 
 const USAGE = `Usage: rafka machines --export DIR [--format definition|config]

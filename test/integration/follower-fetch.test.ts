@@ -151,6 +151,32 @@ describe('replication between three brokers', () => {
     expect(await consumeAll(leader)).toEqual(acked);
   }, 60_000);
 
+  it('a zombie leader (SIGSTOP past its ZooKeeper session) acknowledges nothing once resumed and, registered again, answers NOT_LEADER_OR_FOLLOWER', async () => {
+    const before = await partitionState();
+    const zombie = before.leader;
+    proc[zombie]!.signal('SIGSTOP');
+    let resumed = false;
+    try {
+      const after = await eventually(async () => { const st = await partitionState(); return st.leader !== zombie && st.leader > 0 ? st : null; }, 30_000, 'a new leader while the old one is frozen');
+      proc[zombie]!.signal('SIGCONT');
+      resumed = true;
+      // Kafka (ZooKeeper mode): the zombie still believes it leads until the controller's LeaderAndIsr after its new
+      // session's registration; its followers fetch from the new leader, so its high watermark cannot move and an
+      // acks=all produce is never answered NONE — it times out, or NOT_LEADER_OR_FOLLOWER once it follows
+      const first = await produceAcksAll(zombie, ['zombie-1'], 2_000);
+      expect([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS]).toContain(first.errorCode);
+      // the re-registered broker is told to follow: clients get NOT_LEADER_OR_FOLLOWER and refresh their metadata
+      await eventually(async () => {
+        const r = await produceAcksAll(zombie, ['zombie-probe'], 1_000);
+        expect(r.errorCode).not.toBe(ErrorCode.NONE);
+        return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? true : null;
+      }, 30_000, 'the resumed zombie to answer NOT_LEADER_OR_FOLLOWER');
+      expect(await consumeAll(after!.leader)).toEqual(acked); // nothing the zombie took was acknowledged or kept
+      await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 30_000, 'the old leader back in the ISR as a follower');
+      expect(await consumeAll(after!.leader)).toEqual(acked);
+    } finally { if (!resumed) proc[zombie]!.signal('SIGCONT'); }
+  }, 90_000);
+
   it('kill -9 of the leader: the new leader from the ISR has every acknowledged record; the old leader follows it when back', async () => {
     const before = await partitionState();
     proc[before.leader]!.signal('SIGKILL');

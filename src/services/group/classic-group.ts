@@ -87,11 +87,20 @@ export interface GroupEffects {
   prepareRebalance(fromEmpty: boolean): void;
   schedule(id: string, delayMs: number, event: GroupTimerEvent): void;
   cancel(id: string): void;
-  /** Persist the group (GroupMetadataValue); returns an error code (NONE when stored). */
+  /** Persist the group (GroupMetadataValue); returns the append's error code (NONE when appended; no replication wait). */
   storeGroup(value: GroupValue): number;
+  /**
+   * Kafka's storeGroup with its callback: persist the group and, once stored (appended and, with
+   * offsets.commit.required.acks=-1, replicated to the ISR or timed out), deliver `then` with the error code to the
+   * group (as a later event unless the store answered at once).
+   */
+  storeGroupThen(value: GroupValue, then: Omit<GroupStoredEvent, 'errorCode'>): void;
   now(): number;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
+
+/** The leader's SyncGroup assignment was stored (or failed): Kafka's storeGroup callback in doSyncGroup. */
+export interface GroupStoredEvent { type: 'group.syncStored'; generationId: number; memberId: string; assignment: Map<string, Buffer>; errorCode: number }
 
 export type GroupTimerEvent =
   | { type: 'member.expire'; memberId: string; pending: boolean }
@@ -526,22 +535,8 @@ export function handleSync(g: GroupData, req: SyncRequest, reply: (r: SyncResult
         const assignment = new Map<string, Buffer>();
         for (const a of req.assignments) if (g.members.has(a.memberId)) assignment.set(a.memberId, a.assignment);
         for (const id of g.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY);
-        const err = fx.storeGroup(groupValue(g, assignment));
-        if (err !== ErrorCode.NONE) {
-          resetAndPropagateAssignmentError(g, err);
-          maybePrepareRebalance(g, fx, `error ${err} when storing the group assignment during SyncGroup (member ${m.memberId})`);
-          return;
-        }
-        for (const [id, a] of assignment) g.members.get(id)!.assignment = a;
-        for (const x of g.members.values()) {
-          if (x.awaitingSync) {
-            const cb = x.awaitingSync;
-            x.awaitingSync = null;
-            cb({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: x.assignment });
-            scheduleHeartbeat(x, fx);
-          }
-        }
-        fx.goto('Stable');
+        // the group stays CompletingRebalance until the assignment is stored (replicated with acks=-1)
+        fx.storeGroupThen(groupValue(g, assignment), { type: 'group.syncStored', generationId: g.generationId, memberId: m.memberId, assignment });
       }
       return;
     }
@@ -550,6 +545,30 @@ export function handleSync(g: GroupData, req: SyncRequest, reply: (r: SyncResult
       scheduleHeartbeat(m, fx);
       return reply({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
   }
+}
+
+/**
+ * Kafka's storeGroup callback in doSyncGroup: only if the group is still CompletingRebalance in the same generation
+ * (a member may have joined or left meanwhile); an error resets the assignment, answers the waiting members with it
+ * and prepares a rebalance; success sets every member's assignment, answers them and makes the group Stable.
+ */
+export function onSyncStored(g: GroupData, ev: GroupStoredEvent, fx: GroupEffects): void {
+  if (g.state !== 'CompletingRebalance' || ev.generationId !== g.generationId) return;
+  if (ev.errorCode !== ErrorCode.NONE) {
+    resetAndPropagateAssignmentError(g, ev.errorCode);
+    maybePrepareRebalance(g, fx, `error ${ev.errorCode} when storing the group assignment during SyncGroup (member ${ev.memberId})`);
+    return;
+  }
+  for (const x of g.members.values()) x.assignment = ev.assignment.get(x.memberId) ?? EMPTY;
+  for (const x of g.members.values()) {
+    if (x.awaitingSync) {
+      const cb = x.awaitingSync;
+      x.awaitingSync = null;
+      cb({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: x.assignment });
+      scheduleHeartbeat(x, fx);
+    }
+  }
+  fx.goto('Stable');
 }
 
 /** Kafka's pending-sync expiry: members that did not SyncGroup within the rebalance timeout leave the group. */

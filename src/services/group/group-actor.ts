@@ -10,8 +10,11 @@ import type { GroupValue } from './offsets-records.js';
 export interface GroupMachineInput {
   groupId: string;
   cfg?: GroupConfig;
-  /** Persists the group metadata (GroupMetadataValue); returns an error code. Default: keep in memory only. */
-  store?: (groupId: string, value: GroupValue) => number;
+  /**
+   * Persists the group metadata (GroupMetadataValue): an error code, or — appended and waiting for the ISR
+   * (offsets.commit.required.acks=-1) — a promise of it. Default: keep in memory only.
+   */
+  store?: (groupId: string, value: GroupValue) => number | Promise<number>;
   now?: () => number;
   log?: Logger;
   /** A group loaded from __consumer_offsets. */

@@ -75,6 +75,23 @@ function storeOffsetsError(code: number): number {
   }
 }
 
+/** GroupMetadataManager.storeGroup: what a group metadata write answers for the replication wait's error. */
+function storeGroupError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    default:
+      return code;
+  }
+}
+
 /** Kafka's mapping of a failed __consumer_offsets append to what the client sees. */
 function appendErrorCode(err: unknown): number {
   const name = err instanceof Error ? err.name : '';
@@ -376,7 +393,7 @@ export class GroupCoordinator {
    * An offset commit's append, as Kafka's GroupMetadataManager.storeOffsets → ReplicaManager.appendRecords with
    * requiredAcks = offsets.commit.required.acks and timeout = offsets.commit.timeout.ms: with acks=-1 the commit
    * counts once every ISR member has it (DelayedProduce), REQUEST_TIMED_OUT after the timeout; other errors mapped
-   * as storeOffsets maps them. (Group metadata writes, {@link storeGroup}, do not wait yet.)
+   * as storeOffsets maps them.
    */
   private async appendOffsets(groupId: string, recs: RecordInput[]): Promise<number> {
     if (!this.persist) return ErrorCode.NONE;
@@ -401,8 +418,34 @@ export class GroupCoordinator {
     return storeOffsetsError(code ?? ErrorCode.REQUEST_TIMED_OUT);
   }
 
-  private storeGroup = (groupId: string, value: GroupValue): number =>
-    this.append(groupId, [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }]);
+  /**
+   * A group metadata write, as Kafka's GroupMetadataManager.storeGroup → appendForGroup: appended with
+   * requiredAcks = offsets.commit.required.acks; an append error is answered at once (mapped as storeGroup maps
+   * it); with acks=-1 the answer is a promise that settles once every ISR member has the record, or after
+   * offsets.commit.timeout.ms with REBALANCE_IN_PROGRESS (Kafka's REQUEST_TIMED_OUT mapping).
+   */
+  private storeGroup = (groupId: string, value: GroupValue): number | Promise<number> => {
+    if (!this.persist) return ErrorCode.NONE;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = partitionForGroup(groupId, t.partitions.length);
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
+    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
+    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const config = this.ctx.config();
+    const requiredAcks = config.getInt('offsets.commit.required.acks');
+    let requiredOffset: bigint;
+    try {
+      const batch = buildRecordBatch({ records: [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }], defaultTimestamp: this.now() });
+      requiredOffset = lookup.partition.appendRecordsToLeader(batch, requiredAcks).lastOffset + 1n;
+    } catch (e) {
+      this.log.warn({ err: e, group: groupId }, `Appending group metadata to ${OFFSETS_TOPIC} failed`);
+      return appendErrorCode(e);
+    }
+    if (requiredAcks !== -1) return ErrorCode.NONE;
+    return this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], config.getInt('offsets.commit.timeout.ms'))
+      .then(([code]) => storeGroupError(code ?? ErrorCode.REQUEST_TIMED_OUT));
+  };
 
   // ------------------------------------------------------------------------------------------- groups
 

@@ -9,6 +9,7 @@
  * file system is reported once through `hooks.onIoError` (the LogManager takes the dir offline) and rethrown as
  * {@link KafkaStorageError}; the log then refuses further work.
  */
+import { LogFlushStats } from '../metrics/global-stats.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, InvalidRecordError, MAGIC_V2, nextBatchAt, RecordBatch, TimestampType } from './record-batch.js';
@@ -429,7 +430,8 @@ export class Log {
       b.ensureValid();
       if (b.baseOffset < expected) {
         throw batches.length === 0
-          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`)
+          ? new UnexpectedAppendOffsetError(`Unexpected offset in append to ${this.tpString}. First offset ${b.baseOffset} is less than the next offset ${expected}.`,
+            b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta))
           : new OffsetsOutOfOrderError(`Out of order offsets found in append to ${this.tpString}: ${b.baseOffset} after ${expected - 1n}`);
       }
       const last = b.baseOffset + BigInt(b.lastOffsetDelta);
@@ -641,7 +643,9 @@ export class Log {
   flush(upToOffset: bigint = this.local.nextOffset): void {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
     if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
+    const started = performance.now();
     this.io(() => this.local.flush(target));
+    LogFlushStats.logFlushTimer.observe(performance.now() - started); // Kafka's LogFlushRateAndTimeMs
     if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
     this.local.lastFlushTime = this.now();
   }
@@ -651,8 +655,10 @@ export class Log {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
     if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     this.checkUsable();
+    const started = performance.now();
     try {
       await this.local.flushAsync(target);
+      LogFlushStats.logFlushTimer.observe(performance.now() - started);
     } catch (e) {
       if (this.closed || this.failed) return;
       throw this.ioFailure(e);

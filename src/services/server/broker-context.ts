@@ -10,6 +10,9 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -61,6 +64,14 @@ export interface LeaderPartition {
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
+  /**
+   * DeleteRecords (Partition.deleteRecordsOnLeader): moves the log start offset to `offset` (-1 = the high watermark);
+   * throws PolicyViolationError (no `delete` cleanup policy) or OffsetOutOfRangeError (negative, or above the HW).
+   * Absent in handler fakes that do not serve DeleteRecords.
+   */
+  deleteRecordsOnLeader?(offset: bigint): { requestedOffset: bigint; lowWatermark: bigint };
+  /** Partition.lowWatermarkIfLeader: the smallest log start offset of the leader and its live followers. */
+  lowWatermark?(): bigint;
 }
 
 export type PartitionLookup =
@@ -108,7 +119,13 @@ export interface BrokerContext {
   admin: AdminView;
   /** Where the controller's LeaderAndIsr / UpdateMetadata / StopReplica go (absent: the broker refuses them). */
   control?: ControlPlane;
+  /** The log dirs and their logs (DescribeLogDirs); absent: no dirs are described. */
+  logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   log: Logger;
+  /** BrokerTopicStats hooks of the produce / fetch path; absent when metrics are off (metrics.http.listener empty). */
+  stats?: TopicStatsHooks;
+  /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
+  requestMetrics?: RequestMetrics;
 }

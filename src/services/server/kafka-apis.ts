@@ -48,6 +48,10 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { deleteRecordsHandler } from './handlers/delete-records.js';
+import { describeClusterHandler } from './handlers/describe-cluster.js';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
@@ -89,6 +93,10 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.DeleteRecords, [0, 2]],
+  [ApiKey.DescribeCluster, [0, 1]],
+  [ApiKey.DescribeLogDirs, [0, 4]],
+  [ApiKey.ElectLeaders, [0, 2]],
   ...GROUP_IMPLEMENTED_VERSIONS,
   ...TXN_IMPLEMENTED_VERSIONS,
 ]);
@@ -154,6 +162,10 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    deleteRecordsHandler(),
+    describeClusterHandler(),
+    describeLogDirsHandler(),
+    electLeadersHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
@@ -242,7 +254,9 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     const correlationId = req.header.correlationId;
 
     const started = Date.now();
+    const startedHr = ctx.requestMetrics ? performance.now() : 0;
     const completed = (response: Buffer | null): Buffer | null => {
+      ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
           ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);

@@ -1,4 +1,5 @@
 import zookeeper from 'node-zookeeper-client';
+import { ZooKeeperClientMetrics } from '../metrics/global-stats.js';
 import type { Client, Stat, Event as ZkEvent, ACL } from 'node-zookeeper-client';
 
 const { Exception, CreateMode, ACL: AclClass, Permission, Id } = zookeeper;
@@ -200,8 +201,12 @@ export class ZkSession {
   }
 
   private call<T>(op: string, path: string, fn: (cb: (err: unknown, ...res: any[]) => void) => void, pick: (...res: any[]) => T): Promise<T> {
+    const started = performance.now();
     return new Promise((resolve, reject) => {
-      fn((err, ...res) => (err ? reject(toError(err, path, op)) : resolve(pick(...res))));
+      fn((err, ...res) => {
+        ZooKeeperClientMetrics.requestLatency.observe(performance.now() - started); // Kafka's ZooKeeperRequestLatencyMs
+        if (err) reject(toError(err, path, op)); else resolve(pick(...res));
+      });
     });
   }
 

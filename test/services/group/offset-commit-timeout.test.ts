@@ -1,4 +1,8 @@
 /**
+ * A group metadata write (the leader's SyncGroup assignment) waits the same way (GroupMetadataManager.storeGroup):
+ * the group stays CompletingRebalance and no member gets its assignment until the ISR has it; a timeout answers
+ * REBALANCE_IN_PROGRESS.
+ *
  * An offset commit waits for __consumer_offsets replication as Kafka's GroupMetadataManager.storeOffsets does:
  * acks = offsets.commit.required.acks (-1: the ISR), at most offsets.commit.timeout.ms, then REQUEST_TIMED_OUT; the
  * committed offset is visible (OffsetFetch) only once the append is replicated. The replication wait is the real
@@ -38,7 +42,16 @@ async function setup(props: Record<string, string>) {
   const follower = (offset: bigint) => { replicatedTo = offset; purgatory.checkAndComplete(`${OFFSETS_TOPIC}-0`); };
   const commit = (offset: bigint) => gc.commitOffsets('g', { memberId: '', groupInstanceId: null, generationId: -1 }, [{ topic: 't', partition: 0, offset, leaderEpoch: -1, metadata: '', retentionMs: -1 }]);
   const fetched = () => gc.fetchOffsets('g', [{ name: 't', partitions: [0] }]).topics[0]?.partitions[0]?.offset;
-  return { gc, commit, follower, fetched, waits, log: () => fb.logs.get(`${OFFSETS_TOPIC}-0`)! };
+  const joinAndSync = async () => {
+    const proto = { name: 'range', metadata: Buffer.from('m') };
+    const j = await gc.join('grp', {
+      memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000,
+      protocolType: 'consumer', protocols: [proto], requireKnownMemberId: false,
+    });
+    expect(j.errorCode).toBe(ErrorCode.NONE);
+    return gc.sync('grp', { memberId: j.memberId, groupInstanceId: null, generationId: j.generationId, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: j.memberId, assignment: Buffer.from('a1') }] });
+  };
+  return { gc, commit, follower, fetched, waits, joinAndSync, log: () => fb.logs.get(`${OFFSETS_TOPIC}-0`)! };
 }
 
 describe('offset commit replication wait', () => {
@@ -72,5 +85,39 @@ describe('offset commit replication wait', () => {
     expect(await s.commit(9n)).toEqual([ErrorCode.NONE]);
     expect(s.waits).toEqual([]);
     expect(s.fetched()).toBe(9n);
+  });
+});
+
+describe('group metadata (SyncGroup) replication wait', () => {
+  it('the assignment is answered only once the ISR has the group record; the group is Stable only then', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '60000' });
+    let answer: { errorCode: number; assignment: Buffer } | null = null;
+    const pending = s.joinAndSync().then((r) => { answer = r; });
+    const deadline = Date.now() + 10_000;
+    while (s.waits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(s.waits).toEqual([60000]); // the group record was appended and waits for the ISR
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answer).toBeNull();
+    expect(s.gc.describeGroup('grp').state).toBe('CompletingRebalance');
+    s.follower(s.log().logEndOffset);
+    await pending;
+    expect(answer!.errorCode).toBe(ErrorCode.NONE);
+    expect(answer!.assignment.toString()).toBe('a1');
+    expect(s.gc.describeGroup('grp').state).toBe('Stable');
+  });
+
+  it('a timed-out group write answers REBALANCE_IN_PROGRESS and the group rebalances', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '300' });
+    const r = await s.joinAndSync();
+    expect(r.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(s.gc.describeGroup('grp').state).toBe('PreparingRebalance');
+  });
+
+  it('offsets.commit.required.acks=1 answers SyncGroup without waiting', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '60000', 'offsets.commit.required.acks': '1' });
+    const r = await s.joinAndSync();
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    expect(s.waits).toEqual([]);
+    expect(s.gc.describeGroup('grp').state).toBe('Stable');
   });
 });

@@ -28,6 +28,7 @@ import type {
 } from '../../../src/services/server/broker-context.js';
 import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 import { newPartitionsAssignment } from '../../../src/services/admin/add-partitions.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 export const CONN: ConnectionInfo = { id: 'c1', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 50000 };
 
@@ -215,7 +216,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
         if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
         if (opts.hwManaged) { logs.get(`${name}-${p}`)!.hwManaged = true; logs.get(`${name}-${p}`)!.hwOverride = 0n; }
         const part = new Partition(name, p, null, logs.get(`${name}-${p}`)!, {
-          brokerId: 1, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
+          brokerId: 1, advanceIsrState, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
           onHighWatermarkIncreased: () => { delayedProduce.checkAndComplete(`${name}-${p}`); for (const w of [...dataWaiters]) w(); },
           onIsrChanged: () => delayedProduce.checkAndComplete(`${name}-${p}`),
         });

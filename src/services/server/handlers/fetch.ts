@@ -38,6 +38,7 @@ import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
 import { LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
+import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
@@ -119,7 +120,8 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   const leaders: Array<{ topic: string; partition: number }> = [];
 
   const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
-    const fail = (code: number) => { anyError = true; return errorPartition(p.partition, code); };
+    const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
+    if (firstPass) ctx.stats?.fetchRequest(topic);
     if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const lookup = ctx.replicas.partition(topic, p.partition);
     switch (lookup.kind) {
@@ -216,6 +218,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         pass = await readAll(ctx, req, false);
       }
+      if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
     },
     errorResponse(req, errorCode) {
