@@ -223,6 +223,20 @@ describe('kafkajs transactions', () => {
     expect(p2.topics[0]!.partitions[0]!.activeProducers.find((x) => x.producerId === open.producerId)!.currentTxnStartOffset).toBe(-1n);
   });
 
+  it('OffsetFetch require_stable: an offset sent with an open transaction is UNSTABLE_OFFSET_COMMIT until the commit', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-stable-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.sendOffsets({ consumerGroupId: 'stable-g', topics: [{ topic: 'tx-in', partitions: [{ partition: 0, offset: '5' }] }] });
+    const fetch = async (requireStable: boolean) =>
+      (await call(ApiKey.OffsetFetch, 7, { groupId: 'stable-g', topics: [{ name: 'tx-in', partitionIndexes: [0] }], requireStable })).topics[0]!.partitions[0]!;
+    expect(await fetch(true)).toMatchObject({ errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, committedOffset: -1n });
+    expect(await fetch(false)).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: -1n });
+    await t.commit();
+    await producer.disconnect();
+    await eventually(async () => (await fetch(true)).committedOffset === 5n, 10_000, 'the committed offset');
+  });
+
   it("the README's kafkajs transaction example works as written", async () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const m = /<!-- tested: test\/integration\/transactions\.test\.ts[^\n]*\n```js\n([\s\S]*?)```/.exec(readme);
