@@ -25,7 +25,7 @@ export function unsupportedSecurity(config: SecurityConfigView): string[] {
   const seen = new Set<string>();
   for (const [kind, endpoints] of [['listener', config.listeners], ['advertised listener', config.effectiveAdvertisedListeners]] as const) {
     for (const e of endpoints) {
-      if (e.securityProtocol === 'PLAINTEXT' || seen.has(e.listenerName)) continue;
+      if (e.securityProtocol === 'PLAINTEXT' || e.securityProtocol === 'SSL' || seen.has(e.listenerName)) continue;
       seen.add(e.listenerName);
       const mapped = e.listenerName === e.securityProtocol ? '' : ` (listener.security.protocol.map maps ${e.listenerName} to ${e.securityProtocol})`;
       reasons.push(`${kind} ${endpointText(e)} uses ${e.securityProtocol}${mapped}, which Rafka does not implement yet: it would serve plaintext`);

@@ -40,6 +40,7 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { buildListenerSecurity } from '../services/security/listener-security.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
@@ -560,6 +561,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
+                security: buildListenerSecurity(context.config, context.config.listeners),
               }),
             }),
           ],

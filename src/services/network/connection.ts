@@ -4,11 +4,19 @@
  * idle timeout. Anything malformed closes this connection only.
  */
 import type { Socket } from 'node:net';
+import type { KafkaPrincipal } from '../security/principal.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<Buffer | null>;
 
 export interface ConnectionInfo {
   id: string; listenerName: string; remoteAddress: string; remotePort: number;
+  /** The listener's security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL). */
+  securityProtocol?: string;
+  /**
+   * Who this connection is (Kafka's KafkaPrincipal of the channel): User:ANONYMOUS on PLAINTEXT and TLS without a
+   * client certificate, the mapped certificate DN with mTLS, the SASL authorization id once authenticated.
+   */
+  principal?: KafkaPrincipal;
   /** Aborted when the connection closes: long-running handlers (Fetch long polls) stop waiting. */
   signal?: AbortSignal;
   /**

@@ -140,13 +140,13 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
     expect(ignored.find((i) => i.key === 'follower.replication.throttled.rate')!.reason).toBe('Invalid value -5 for configuration follower.replication.throttled.rate: Value must be at least 0');
   });
 
-  it('a dynamic listeners change that would add an SSL listener is skipped and reported; the rest of the layer applies', () => {
-    const { config, ignored, unimplemented } = buildEffectiveConfig(STATIC, {}, { listeners: 'PLAINTEXT://:9092,SSL://:9093', 'num.io.threads': '2' });
+  it('a dynamic listeners change that would add a SASL listener is skipped and reported; the rest of the layer applies', () => {
+    const { config, ignored, unimplemented } = buildEffectiveConfig(STATIC, {}, { listeners: 'PLAINTEXT://:9092,SASL_PLAINTEXT://:9093', 'num.io.threads': '2' });
     expect(config.listeners.map((e) => e.listenerName)).toEqual(['PLAINTEXT']);
     expect(config.getInt('num.io.threads')).toBe(2);
     expect(unimplemented.map((u) => u.key)).toEqual(['num.io.threads']);
-    expect(ignored).toEqual([{ key: 'listeners', value: 'PLAINTEXT://:9092,SSL://:9093', entity: '1',
-      reason: 'refused at runtime as at startup: listener SSL://:9093 uses SSL, which Rafka does not implement yet: it would serve plaintext' }]);
+    expect(ignored).toEqual([{ key: 'listeners', value: 'PLAINTEXT://:9092,SASL_PLAINTEXT://:9093', entity: '1',
+      reason: 'refused at runtime as at startup: listener SASL_PLAINTEXT://:9093 uses SASL_PLAINTEXT, which Rafka does not implement yet: it would serve plaintext' }]);
   });
 
   it('a dynamic listener.security.protocol.map that maps a plaintext listener to SASL_SSL is skipped', () => {
