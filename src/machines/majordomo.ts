@@ -41,6 +41,7 @@ import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
 import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { CredentialCache } from '../services/security/credential-cache.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
@@ -87,6 +88,8 @@ export interface MajordomoContext extends MajordomoInput {
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
   producerIdManager: ProducerIdManager | null;
+  /** SCRAM credentials from /config/users, dropped on /config/changes notifications (SASL listeners). */
+  credentialCache: CredentialCache | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
@@ -132,7 +135,8 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
-  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
+    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); } });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -302,7 +306,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
@@ -529,7 +533,8 @@ export const majordomoMachine = setup({
               const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
+              const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, credentialCache, started: { ...context.started, socketServer: true } };
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
@@ -561,7 +566,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
-                security: buildListenerSecurity(context.config, context.config.listeners),
+                security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
               }),
             }),
           ],

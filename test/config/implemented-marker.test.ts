@@ -31,7 +31,7 @@ const sources = (() => {
   return out;
 })();
 
-const GETTER = /\b(?:get|getInt|getLong|getDouble|getBoolean|getString|getPassword|getList)\(\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)/g;
+const GETTER = /\b(?:get|getInt|getLong|getDouble|getBoolean|getString|getPassword|getList)\(\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerMechanismValue\([^()]*?,\s*'([a-z0-9.A-Z]+)'\s*\)/g;
 const NOT_A_READ = (rel: string) => rel.startsWith('config/defs/') || rel === 'config/validate-values.ts';
 
 /** key → files that read it. */
@@ -39,7 +39,7 @@ const reads = new Map<string, string[]>();
 for (const { rel, text } of sources) {
   if (NOT_A_READ(rel)) continue;
   for (const m of text.matchAll(GETTER)) {
-    const key = m[1] ?? m[2]!;
+    const key = m[1] ?? m[2] ?? m[3]!;
     reads.set(key, [...(reads.get(key) ?? []), rel]);
   }
 }
@@ -103,13 +103,13 @@ describe('not implemented keys are announced', () => {
       'num.io.threads': '16', // not implemented, non-default
       'num.network.threads': '3', // not implemented, but its default
       'ssl.truststore.password': 's3cret', // not implemented, a password
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256', // a list
+      'zookeeper.ssl.cipher.suites': 'A,B', // a list
       'num.partitions': '4', // implemented
     });
-    expect(notImplementedOverrides(c)).toEqual(['num.io.threads=16', 'sasl.enabled.mechanisms=[PLAIN, SCRAM-SHA-256]', 'ssl.truststore.password=[hidden]']);
+    expect(notImplementedOverrides(c)).toEqual(['num.io.threads=16', 'ssl.truststore.password=[hidden]', 'zookeeper.ssl.cipher.suites=[A, B]']);
     const w = notImplementedWarning(c)!;
     expect(w).toBe('3 configs set to a non-default value that Rafka accepts but does not implement yet (no effect): ' +
-      'num.io.threads=16, sasl.enabled.mechanisms=[PLAIN, SCRAM-SHA-256], ssl.truststore.password=[hidden]');
+      'num.io.threads=16, ssl.truststore.password=[hidden], zookeeper.ssl.cipher.suites=[A, B]');
     expect(w).not.toContain('s3cret');
     expect(notImplementedWarning(KafkaConfig.fromProps({ ...BASE, 'num.partitions': '4', 'num.network.threads': '3' }))).toBeNull();
   });
@@ -121,7 +121,8 @@ describe('not implemented keys are announced', () => {
       'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
       'listener.name.internal.ssl.keystore.location': '/etc/ks.jks', // read per listener: not named
       'listener.name.internal.ssl.truststore.password': 'ks-s3cret', // a password, not implemented
-      'listener.name.internal.plain.sasl.jaas.config': 'org.example.Login required password="jaas-s3cret";', // mechanism prefix
+      'listener.name.internal.plain.sasl.jaas.config': 'org.example.Login required password="jaas-s3cret";', // read per listener and mechanism: not named
+      'listener.name.internal.sasl.kerberos.service.name': 'kafka', // not in the table: named
       'listener.name.internal.ssl.client.auth': 'none', // base not implemented, but its default
       'listener.name.internal.num.io.threads': '16', // base not implemented (any key may be prefixed)
       'listener.name.internal.no.such.key': 'x', // not in the table at all: no effect either
@@ -132,7 +133,7 @@ describe('not implemented keys are announced', () => {
       'listener.name.internal.no.such.key=x',
       'listener.name.internal.num.io.threads=16',
       'listener.name.internal.num.partitions=4',
-      'listener.name.internal.plain.sasl.jaas.config=[hidden]',
+      'listener.name.internal.sasl.kerberos.service.name=kafka',
       'listener.name.internal.ssl.truststore.password=[hidden]',
     ]);
     const w = notImplementedWarning(c)!;
@@ -144,7 +145,7 @@ describe('not implemented keys are announced', () => {
     const perListener = new Set<string>();
     for (const { rel, text } of sources) {
       if (rel === 'config/kafka-config.ts') continue;
-      for (const m of text.matchAll(/\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)/g)) perListener.add(m[1]!);
+      for (const m of text.matchAll(/\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerMechanismValue\([^()]*?,\s*'([a-z0-9.A-Z]+)'\s*\)/g)) perListener.add(m[1] ?? m[2]!);
     }
     expect([...perListener].sort()).toEqual([...READ_PER_LISTENER].sort());
   });

@@ -24,12 +24,8 @@ describe('unsupportedSecurity', () => {
     expect(securityRefusal(parse({}))).toBeNull();
   });
 
-  it('names each SASL listener, with the map entry when the name is not the protocol (SSL is served)', () => {
-    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_PLAINTEXT://:9094' }))).toEqual([
-      'listener SASL_PLAINTEXT://:9094 uses SASL_PLAINTEXT, which Rafka does not implement yet: it would serve plaintext',
-    ]);
-    expect(securityRefusal(parse({ listeners: 'PLAINTEXT://:9092,CLIENT://[::1]:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL' }))).toBe(
-      'Refusing to start: listener CLIENT://[::1]:9093 uses SASL_SSL (listener.security.protocol.map maps CLIENT to SASL_SSL), which Rafka does not implement yet: it would serve plaintext');
+  it('accepts SSL and SASL listeners (served since issue 14; their settings are checked by buildListenerSecurity)', () => {
+    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_PLAINTEXT://:9094,CLIENT://:9095', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CLIENT:SASL_SSL' }))).toEqual([]);
   });
 
   it('names authorizer.class.name, the policy classes and zookeeper.ssl.client.enable', () => {
@@ -57,8 +53,10 @@ describe('the broker process', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['an SSL listener without a key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0' }, /^Invalid value null for configuration ssl\.keystore\.location: listener SSL needs a key store/],
     ['a JKS key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'ssl.keystore.location': '/nonexistent.jks' }, /^Invalid value JKS for configuration ssl\.keystore\.type: Rafka cannot read JKS key stores: use ssl\.keystore\.type=PKCS12 .* or PEM$/],
-    ['a listener mapped to SASL_SSL', { listeners: 'CLIENT://127.0.0.1:0', 'listener.security.protocol.map': 'CLIENT:SASL_SSL', 'inter.broker.listener.name': 'CLIENT' },
-      /^Refusing to start: listener CLIENT:\/\/127\.0\.0\.1:0 uses SASL_SSL \(listener\.security\.protocol\.map maps CLIENT to SASL_SSL\)/],
+    ['a SASL listener with Kafka\'s default mechanism GSSAPI', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0' },
+      /^Invalid value GSSAPI for configuration sasl\.enabled\.mechanisms: Rafka implements the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not GSSAPI \(GSSAPI is Kafka's default: set sasl\.enabled\.mechanisms\)$/],
+    ['PLAIN without a JAAS config', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN' },
+      /^Invalid value null for configuration listener\.name\.sasl_plaintext\.plain\.sasl\.jaas\.config: PLAIN on listener SASL_PLAINTEXT needs/],
     ['authorizer.class.name', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }, /^Refusing to start: authorizer\.class\.name=kafka\.security\.authorizer\.AclAuthorizer is set/],
     ['zookeeper.ssl.client.enable', { 'zookeeper.ssl.client.enable': 'true' }, /^Refusing to start: zookeeper\.ssl\.client\.enable=true/],
     ['create.topic.policy.class.name', { 'create.topic.policy.class.name': 'com.example.Policy' }, /^Refusing to start: create\.topic\.policy\.class\.name=com\.example\.Policy is set/],

@@ -17,6 +17,8 @@ export interface TestCerts {
   dir: string;
   caPem: string; // path
   brokerCertPem: string; brokerKeyPem: string; brokerP12: string; brokerP12Password: string;
+  /** key + certificate chain in one PEM file (ssl.keystore.type=PEM with ssl.keystore.location) */
+  brokerBundlePem: string;
   /** CN=alice,OU=Eng,O=Rafka (RFC 2253 order) */
   clientCertPem: string; clientKeyPem: string;
   /** signed by an untrusted CA */
@@ -44,8 +46,9 @@ export async function makeTestCerts(dir: string): Promise<TestCerts> {
   const brokerP12Password = 'p12-test-pass';
   await openssl(['pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem', '-out', 'broker.p12', '-passout', `pass:${brokerP12Password}`], dir);
   const p = (f: string) => join(dir, f);
+  await writeFile(p('broker-bundle.pem'), (await readFile(p('broker.key'), 'utf8')) + (await readFile(p('broker.pem'), 'utf8')) + (await readFile(p('ca.pem'), 'utf8')));
   return {
-    dir, caPem: p('ca.pem'), brokerCertPem: p('broker.pem'), brokerKeyPem: p('broker.key'), brokerP12: p('broker.p12'), brokerP12Password,
+    dir, caPem: p('ca.pem'), brokerCertPem: p('broker.pem'), brokerKeyPem: p('broker.key'), brokerP12: p('broker.p12'), brokerP12Password, brokerBundlePem: p('broker-bundle.pem'),
     clientCertPem: p('client.pem'), clientKeyPem: p('client.key'), rogueCertPem: p('rogue.pem'), rogueKeyPem: p('rogue.key'),
     text: (path: string) => readFile(path, 'utf8'),
   };

@@ -12,23 +12,38 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
-import { brokerConfig, cleanupAll, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
+import { brokerConfig, cleanupAll, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
+import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
+import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, formatScramCredential } from '../../src/services/security/scram.js';
+import { connect } from 'node:net';
+import { encodeRequest } from '../../src/protocol/frame.js';
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
 let broker: BrokerProcess;
 let certs: TestCerts;
+let zks: ZkSession;
+const ADMIN_PASSWORD = 'admin-Pw-7f3a9';
+const ALICE_PASSWORD = 'alice-Pw-91b2c';
+const BOB_PASSWORD = 'bob-Scram-5e8d1';
+const WRONG_PASSWORD = 'wrong-Pw-0c4e7';
 const port: Record<string, number> = {};
 const addr = (l: string) => `127.0.0.1:${port[l]}`;
 
 beforeAll(async () => {
   const dir = await tempDir('rafka-sec-');
   [zk, certs] = await Promise.all([startZooKeeper(), makeTestCerts(dir)]);
-  for (const l of ['PLAINTEXT', 'SSL', 'MTLS']) port[l] = await freePort();
+  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']) port[l] = await freePort();
   b = await brokerConfig(zk, {
     'num.partitions': '1', 'auto.create.topics.enable': 'true',
-    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL',
+    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${ADMIN_PASSWORD}" user_admin="${ADMIN_PASSWORD}" user_alice="${ALICE_PASSWORD}";`,
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM', 'listener.name.sasl_ssl.ssl.keystore.location': certs.brokerBundlePem,
+    'connection.failed.authentication.delay.ms': '300',
+    'sasl.server.max.receive.size': '4096',
     'listener.name.ssl.ssl.keystore.type': 'PKCS12', 'listener.name.ssl.ssl.keystore.location': certs.brokerP12, 'listener.name.ssl.ssl.keystore.password': certs.brokerP12Password,
     'listener.name.mtls.ssl.keystore.type': 'PEM',
     'listener.name.mtls.ssl.keystore.certificate.chain': readFileSync(certs.brokerCertPem, 'utf8'),
@@ -39,6 +54,7 @@ beforeAll(async () => {
   });
   broker = startBroker(b);
   await broker.waitForLog(started, 60_000);
+  zks = await inspectZk(zk, b.chroot);
 }, 90_000);
 afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
 
@@ -110,9 +126,107 @@ describe('MTLS listener (inline PEM key store, ssl.client.auth=required)', () =>
   });
 });
 
+/** What kafka-configs.sh --alter --add-config 'SCRAM-SHA-512=[iterations=4096,password=…]' --entity-type users writes. */
+async function addScramUser(user: string, password: string): Promise<void> {
+  const config: Record<string, string> = {};
+  for (const m of [SCRAM_SHA_256, SCRAM_SHA_512]) config[m.mechanismName] = formatScramCredential(credentialFromPassword(m, password, 4096));
+  await zks.mkdirp('/config/users');
+  await zks.create(`/config/users/${user}`, Buffer.from(JSON.stringify({ version: 1, config })));
+  await zks.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: `users/${user}` })), CreateMode.PERSISTENT_SEQUENTIAL);
+}
+
+const sasl = (protocol: string, mechanism: string, user: string, password: string) => [
+  `security.protocol=${protocol}`, `sasl.mechanisms=${mechanism}`, `sasl.username=${user}`, `sasl.password=${password}`,
+  ...(protocol === 'SASL_SSL' ? [`ssl.ca.location=${certs.caPem}`] : [])];
+
+/** Sends raw frames to a listener and resolves with what came back before the broker closed the socket. */
+function rawExchange(listener: string, frames: Buffer[]): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const sock = connect(port[listener]!, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks), closed: false }); }, 10_000);
+    sock.on('connect', () => { for (const f of frames) sock.write(f); });
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', () => undefined);
+    sock.on('close', () => { clearTimeout(t); resolve({ data: Buffer.concat(chunks), closed: true }); });
+  });
+}
+
+describe('SASL_PLAINTEXT (PLAIN users from the JAAS config, SCRAM users from /config/users)', () => {
+  it('kcat logs in with PLAIN, produces and consumes', async () => {
+    const x = sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', ALICE_PASSWORD);
+    const p = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-plain'], 'p1\np2\n', x);
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat('SASL_PLAINTEXT', ['-C', '-t', 'sasl-plain', '-e', '-o', 'beginning'], undefined, x);
+    expect(c.stdout.trim().split('\n')).toEqual(['p1', 'p2']);
+  });
+
+  it('a wrong password fails with SASL_AUTHENTICATION_FAILED after the delay; logged with the client address, never the password', async () => {
+    const started = Date.now();
+    const r = await kcat('SASL_PLAINTEXT', ['-L', '-m', '1'], undefined, [...sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', WRONG_PASSWORD), 'retries=0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Authentication failed: Invalid username or password/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Authentication failed: Invalid username or password\)$/);
+  });
+
+  it('a SCRAM-SHA-512 user written to /config/users as kafka-configs.sh does can log in once the notification is processed', async () => {
+    const x = sasl('SASL_PLAINTEXT', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD);
+    const before = await kcat('SASL_PLAINTEXT', ['-L', '-m', '1'], undefined, [...x, 'retries=0']);
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toMatch(/Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Authentication failed: Invalid user credentials\)$/);
+    await addScramUser('bob', BOB_PASSWORD);
+    const deadline = Date.now() + 15_000;
+    let r = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-scram'], 's1\n', x);
+    while (r.code !== 0 && Date.now() < deadline) r = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-scram'], 's1\n', x);
+    expect(r.code, r.stderr).toBe(0);
+    const c = await kcat('SASL_PLAINTEXT', ['-C', '-t', 'sasl-scram', '-e', '-o', 'beginning'], undefined, x);
+    expect(c.stdout.trim()).toBe('s1');
+  });
+
+  it('before authentication only ApiVersions and SASL requests: Metadata closes the connection unanswered (ILLEGAL_SASL_STATE)', async () => {
+    const metadata = encodeRequest({ requestApiKey: 3, requestApiVersion: 1, correlationId: 7, clientId: 'raw' }, { topics: null });
+    const r = await rawExchange('SASL_PLAINTEXT', [metadata]);
+    expect(r.closed).toBe(true);
+    expect(r.data.length).toBe(0);
+    await logged(/SASL authentication of 127\.0\.0\.1:\d+ on SASL_PLAINTEXT failed: Unexpected Kafka request of type 3 during SASL handshake \(ILLEGAL_SASL_STATE/);
+  });
+
+  it('an oversized frame before authentication closes the connection without reading it (sasl.server.max.receive.size)', async () => {
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(10 * 1024 * 1024);
+    const r = await rawExchange('SASL_PLAINTEXT', [head, Buffer.alloc(1024)]);
+    expect(r.closed).toBe(true);
+    await logged(/request of 10485760 bytes before SASL authentication is larger than sasl\.server\.max\.receive\.size=4096/);
+    expect((await kcat('SASL_PLAINTEXT', ['-L'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'admin', ADMIN_PASSWORD))).code).toBe(0);
+  });
+});
+
+describe('SASL_SSL (SCRAM over TLS)', () => {
+  it('kafkajs logs in with SCRAM-SHA-256 and produces; kcat with SCRAM-SHA-512 reads it back', async () => {
+    const kafka = new Kafka({ clientId: 'sasl-js', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING, ssl: { ca: [readFileSync(certs.caPem, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-256', username: 'bob', password: BOB_PASSWORD }, retry: { retries: 5 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'sasl-ssl-js', acks: -1, messages: [{ value: 'over-sasl-ssl' }] });
+    await producer.disconnect();
+    const c = await kcat('SASL_SSL', ['-C', '-t', 'sasl-ssl-js', '-e', '-o', 'beginning'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim()).toBe('over-sasl-ssl');
+  });
+
+  it('PLAIN is not enabled on this listener: UNSUPPORTED_SASL_MECHANISM', async () => {
+    const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, [...sasl('SASL_SSL', 'PLAIN', 'alice', ALICE_PASSWORD), 'retries=0']);
+    expect(r.code).not.toBe(0);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Unsupported SASL mechanism PLAIN: enabled are SCRAM-SHA-256, SCRAM-SHA-512\)$/);
+  });
+});
+
 describe('secrets in logs', () => {
-  it('the key store password and the private key never appear in any log line', () => {
+  it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
+    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD]) expect(all).not.toContain(secret);
     expect(all).not.toContain(certs.brokerP12Password);
     const keyBody = readFileSync(certs.brokerKeyPem, 'utf8').split('\n')[1]!;
     expect(all).not.toContain(keyBody);

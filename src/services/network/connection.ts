@@ -26,6 +26,13 @@ export interface ConnectionInfo {
    * followers' Fetch requests that would complete them are never read (a stall until the produce timeout).
    */
   park?: () => void;
+  /**
+   * While set, frames larger than this close the connection: sasl.server.max.receive.size before SASL authentication
+   * (set by the socket server, cleared by the authenticator once the client is authenticated).
+   */
+  maxReceiveBytes?: number;
+  /** Closes the connection once every response queued so far is written (a failed SASL login's answer). */
+  closeAfterResponse?: () => void;
 }
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
@@ -66,6 +73,7 @@ export class Connection {
   private closed = false;
   private paused = false;
   private pausedForOwnQueue = false;
+  private closeWhenFlushed = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   readonly info: ConnectionInfo;
@@ -73,7 +81,7 @@ export class Connection {
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
-    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
+    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -106,6 +114,11 @@ export class Connection {
       const size = head.readInt32BE(0);
       if (size < 0 || size > this.limits.maxRequestBytes) {
         this.close(`request of ${size} bytes is ${size < 0 ? 'a negative size' : `larger than socket.request.max.bytes=${this.limits.maxRequestBytes}`}`);
+        return;
+      }
+      const preAuthLimit = this.info.maxReceiveBytes;
+      if (preAuthLimit !== undefined && size > preAuthLimit) {
+        this.close(`request of ${size} bytes before SASL authentication is larger than sasl.server.max.receive.size=${preAuthLimit}`);
         return;
       }
       if (this.bufferedBytes < 4 + size) return;
@@ -167,6 +180,7 @@ export class Connection {
       const { response } = this.slots.shift()!;
       if (response && !this.closed) this.socket.write(response);
     }
+    if (this.closeWhenFlushed && this.slots.length === 0 && !this.closed) { this.closeGracefully(); return; }
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;
       this.paused = false;
@@ -189,15 +203,23 @@ export class Connection {
     return out;
   }
 
+  /** Ends the socket after what was written (the peer reads the last response), then lets it go. */
+  private closeGracefully(): void {
+    const socket = this.socket;
+    this.close(null, false);
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
   /** Closes the socket; `reason` (when not a plain disconnect) is logged by the server. */
-  close(reason: string | null): void {
+  close(reason: string | null, destroy = true): void {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.buffered = [];
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);
-    this.socket.destroy();
+    if (destroy) this.socket.destroy();
     this.events.onClose(this, reason);
   }
 }

@@ -9,6 +9,7 @@ import { createServer as createTlsServer, type Server as TlsServer, type TLSSock
 import type { Logger } from '../../logger.js';
 import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler } from './connection.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
+import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
 
@@ -188,9 +189,16 @@ export class SocketServer {
     this.tlsServerFor(l, ssl).emit('connection', raw);
   }
 
+  /** A SASL listener's connection talks to its SaslServerAuthenticator until the client has authenticated. */
   private serve(socket: Socket, info: ConnectionInfo): void {
+    const sasl = this.opts.security?.get(info.listenerName)?.sasl ?? null;
+    let handler = this.opts.handler;
+    if (sasl) {
+      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
+      info.maxReceiveBytes = sasl.maxReceiveSize;
+    }
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight },
-      this.opts.handler, {
+      handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);
           if (reason) this.opts.log.warn({ connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason }, `Closing connection ${c.info.id}: ${reason}`);

@@ -15,7 +15,10 @@
  * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
  * this dispatcher has handlers for.
  */
-import { ADVERTISED_APIS, ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ADVERTISED_APIS, ApiKey, apiKeyName, apiSupport, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+
+/** The matrix ranges the broker may advertise: required, recommended and the SASL APIs (answered on every listener, as Kafka). */
+const MATRIX_SUPPORT: ApiSupport = apiSupport(['required', 'recommended', 'sasl']);
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   UnknownApiKeyError,
@@ -48,6 +51,7 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -72,6 +76,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.SaslHandshake, [0, 1]],
+  [ApiKey.SaslAuthenticate, [0, 2]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -81,7 +87,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED
 /** The advertised ranges: the matrix ranges of the handled keys, intersected with what the handlers implement. */
 export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   HANDLED_API_KEYS.map((k): [number, ApiRange] => {
-    const range = DEFAULT_API_SUPPORT.get(k);
+    const range = MATRIX_SUPPORT.get(k);
     const [lo, hi] = IMPLEMENTED_VERSIONS.get(k)!;
     if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
     const minVersion = Math.max(lo, range.minVersion);
@@ -135,6 +141,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
