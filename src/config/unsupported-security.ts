@@ -9,6 +9,9 @@
  */
 import type { EndPoint } from './listeners.js';
 
+/** The authorizer.class.name values Rafka serves (services/security/acl-authorizer.ts): Kafka's ZooKeeper-mode AclAuthorizer. */
+export const ACL_AUTHORIZER_CLASSES: readonly string[] = ['kafka.security.authorizer.AclAuthorizer', 'kafka.security.auth.SimpleAclAuthorizer'];
+
 /** What the check needs of a parsed config (KafkaConfig satisfies it). */
 export interface SecurityConfigView {
   readonly listeners: readonly EndPoint[];
@@ -21,8 +24,8 @@ export interface SecurityConfigView {
 export function unsupportedSecurity(config: SecurityConfigView): string[] {
   const reasons: string[] = [];
   const authorizer = config.getString('authorizer.class.name');
-  if (authorizer !== null && authorizer.trim() !== '') {
-    reasons.push(`authorizer.class.name=${authorizer} is set, but Rafka has no authorizer yet: nothing would be enforced`);
+  if (authorizer !== null && authorizer.trim() !== '' && !ACL_AUTHORIZER_CLASSES.includes(authorizer.trim())) {
+    reasons.push(`authorizer.class.name=${authorizer} is not an authorizer Rafka implements (${ACL_AUTHORIZER_CLASSES.join(' or ')}): nothing would be enforced`);
   }
   // (each key read by name: test/config/implemented-marker.test.ts finds reads by their literal getter calls)
   const policies: Array<[string, string | null]> = [

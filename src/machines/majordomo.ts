@@ -42,6 +42,8 @@ import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
 import { buildListenerSecurity } from '../services/security/listener-security.js';
 import { CredentialCache } from '../services/security/credential-cache.js';
+import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
+import { aclAuthorizerMachine } from './acl-authorizer.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
@@ -197,6 +199,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    aclAuthorizer: aclAuthorizerMachine,
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
@@ -295,7 +298,7 @@ export const majordomoMachine = setup({
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
-      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer', 'aclAuthorizer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -513,7 +516,13 @@ export const majordomoMachine = setup({
                 },
               });
               replicaManager.startup();
+              // authorizer.class.name=…AclAuthorizer: the ACL cache; the aclAuthorizer child (spawned below) fills and watches it
+              const authorizerClass = context.config.getString('authorizer.class.name')?.trim() ?? '';
+              const aclAuthorizer = ACL_AUTHORIZER_CLASSES.includes(authorizerClass)
+                ? new AclAuthorizer(authorizerSettings(context.config.getString('super.users'), context.config.getBoolean('allow.everyone.if.no.acl.found')), context.log.child({ actor: 'aclAuthorizer' }))
+                : null;
               const brokerContext: BrokerContext = {
+                ...(aclAuthorizer ? { authorizer: aclAuthorizer } : {}),
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
@@ -535,6 +544,12 @@ export const majordomoMachine = setup({
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, credentialCache, started: { ...context.started, socketServer: true } };
+            }),
+            enqueueActions(({ context, enqueue }) => {
+              const authorizer = context.brokerContext?.authorizer;
+              if (authorizer instanceof AclAuthorizer) {
+                enqueue.spawnChild('aclAuthorizer', { id: 'aclAuthorizer', systemId: 'aclAuthorizer', input: { handle: context.handle, authorizer, log: context.log.child({ actor: 'aclAuthorizer' }) } });
+              }
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',

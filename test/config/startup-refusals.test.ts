@@ -29,8 +29,9 @@ describe('unsupportedSecurity', () => {
   });
 
   it('names authorizer.class.name, the policy classes and zookeeper.ssl.client.enable', () => {
-    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'zookeeper.ssl.client.enable': 'true', 'create.topic.policy.class.name': 'com.example.P', 'alter.config.policy.class.name': 'com.example.Q' }))).toEqual([
-      'authorizer.class.name=kafka.security.authorizer.AclAuthorizer is set, but Rafka has no authorizer yet: nothing would be enforced',
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }))).toEqual([]);
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'org.example.Authz', 'zookeeper.ssl.client.enable': 'true', 'create.topic.policy.class.name': 'com.example.P', 'alter.config.policy.class.name': 'com.example.Q' }))).toEqual([
+      'authorizer.class.name=org.example.Authz is not an authorizer Rafka implements (kafka.security.authorizer.AclAuthorizer or kafka.security.auth.SimpleAclAuthorizer): nothing would be enforced',
       'create.topic.policy.class.name=com.example.P is set, but Rafka runs no policy classes yet: nothing would be rejected',
       'alter.config.policy.class.name=com.example.Q is set, but Rafka runs no policy classes yet: nothing would be rejected',
       'zookeeper.ssl.client.enable=true, but Rafka has no TLS to ZooKeeper yet: it would connect in plaintext',
@@ -57,7 +58,7 @@ describe('the broker process', () => {
       /^Invalid value GSSAPI for configuration sasl\.enabled\.mechanisms: Rafka implements the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not GSSAPI \(GSSAPI is Kafka's default: set sasl\.enabled\.mechanisms\)$/],
     ['PLAIN without a JAAS config', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN' },
       /^Invalid value null for configuration listener\.name\.sasl_plaintext\.plain\.sasl\.jaas\.config: PLAIN on listener SASL_PLAINTEXT needs/],
-    ['authorizer.class.name', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }, /^Refusing to start: authorizer\.class\.name=kafka\.security\.authorizer\.AclAuthorizer is set/],
+    ['an authorizer.class.name Rafka does not implement', { 'authorizer.class.name': 'com.example.MyAuthorizer' }, /^Refusing to start: authorizer\.class\.name=com\.example\.MyAuthorizer is not an authorizer Rafka implements \(kafka\.security\.authorizer\.AclAuthorizer or kafka\.security\.auth\.SimpleAclAuthorizer\)/],
     ['zookeeper.ssl.client.enable', { 'zookeeper.ssl.client.enable': 'true' }, /^Refusing to start: zookeeper\.ssl\.client\.enable=true/],
     ['create.topic.policy.class.name', { 'create.topic.policy.class.name': 'com.example.Policy' }, /^Refusing to start: create\.topic\.policy\.class\.name=com\.example\.Policy is set/],
   ];

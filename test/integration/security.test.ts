@@ -44,6 +44,8 @@ beforeAll(async () => {
     'listener.name.sasl_ssl.ssl.keystore.type': 'PEM', 'listener.name.sasl_ssl.ssl.keystore.location': certs.brokerBundlePem,
     'connection.failed.authentication.delay.ms': '300',
     'sasl.server.max.receive.size': '4096',
+    // ACLs only where a test writes some; admin is a super user
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'allow.everyone.if.no.acl.found': 'true', 'super.users': 'User:admin',
     'listener.name.ssl.ssl.keystore.type': 'PKCS12', 'listener.name.ssl.ssl.keystore.location': certs.brokerP12, 'listener.name.ssl.ssl.keystore.password': certs.brokerP12Password,
     'listener.name.mtls.ssl.keystore.type': 'PEM',
     'listener.name.mtls.ssl.keystore.certificate.chain': readFileSync(certs.brokerCertPem, 'utf8'),
@@ -220,6 +222,69 @@ describe('SASL_SSL (SCRAM over TLS)', () => {
     const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, [...sasl('SASL_SSL', 'PLAIN', 'alice', ALICE_PASSWORD), 'retries=0']);
     expect(r.code).not.toBe(0);
     await logged(/^Failed authentication with \/127\.0\.0\.1 \(Unsupported SASL mechanism PLAIN: enabled are SCRAM-SHA-256, SCRAM-SHA-512\)$/);
+  });
+});
+
+/** What kafka-acls.sh --authorizer-properties zookeeper.connect=… --add writes: the ACL node, then the change notification. */
+async function addAcls(resourceType: string, name: string, patternType: 'LITERAL' | 'PREFIXED', acls: Array<{ principal: string; permissionType: string; operation: string; host: string }>): Promise<void> {
+  const path = patternType === 'LITERAL' ? `/kafka-acl/${resourceType}/${name}` : `/kafka-acl-extended/prefixed/${resourceType}/${name}`;
+  await zks.mkdirp(path.slice(0, path.lastIndexOf('/')));
+  await zks.create(path, Buffer.from(JSON.stringify({ version: 1, acls })));
+  if (patternType === 'LITERAL') await zks.create('/kafka-acl-changes/acl_changes_', Buffer.from(`${resourceType}:${name}`), CreateMode.PERSISTENT_SEQUENTIAL);
+  else await zks.create('/kafka-acl-extended-changes/acl_changes_', Buffer.from(JSON.stringify({ version: 1, resourceType, name, patternType })), CreateMode.PERSISTENT_SEQUENTIAL);
+}
+
+/** kcat produce as `user` (PLAIN alice/admin, SCRAM bob) on the SASL_PLAINTEXT listener, retried until `ok(result)` or a deadline. */
+async function produceAs(user: 'alice' | 'bob' | 'admin', topic: string, ok: (r: { code: number; stderr: string }) => boolean) {
+  const x = user === 'bob' ? sasl('SASL_PLAINTEXT', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD) : sasl('SASL_PLAINTEXT', 'PLAIN', user, user === 'alice' ? ALICE_PASSWORD : ADMIN_PASSWORD);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await kcat('SASL_PLAINTEXT', ['-P', '-t', topic, '-X', 'message.timeout.ms=3000'], `${user}\n`, x);
+    if (ok(r) || Date.now() > deadline) return r;
+  }
+}
+
+describe('AclAuthorizer (ACLs written to ZooKeeper in Kafka\'s JSON, as kafka-acls.sh does)', () => {
+  const ace = (principal: string, operation: string, permissionType = 'Allow') => ({ principal, permissionType, operation, host: '*' });
+
+  it('alice may write topic acl-a but not acl-b (TOPIC_AUTHORIZATION_FAILED); the super user may; Metadata hides acl-b from alice', async () => {
+    await addAcls('Topic', 'acl-a', 'LITERAL', [ace('User:alice', 'Write'), ace('User:alice', 'Create')]);
+    await addAcls('Topic', 'acl-b', 'LITERAL', [ace('User:bob', 'All')]);
+    const a = await produceAs('alice', 'acl-a', (r) => r.code === 0);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await produceAs('alice', 'acl-b', (r) => /Topic authorization failed/i.test(r.stderr));
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/Topic authorization failed/i);
+    expect((await produceAs('admin', 'acl-b', (r) => r.code === 0)).code).toBe(0);
+    expect((await produceAs('bob', 'acl-b', (r) => r.code === 0)).code).toBe(0);
+    const m = await kcat('SASL_PLAINTEXT', ['-L', '-J'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', ALICE_PASSWORD));
+    const names = (JSON.parse(m.stdout).topics as Array<{ topic: string }>).map((t) => t.topic);
+    expect(names).toContain('acl-a');
+    expect(names).not.toContain('acl-b');
+  });
+
+  it('a prefixed ACL and a deny: bob may write pay-* except pay-secret (deny wins)', async () => {
+    await addAcls('Topic', 'pay-', 'PREFIXED', [ace('User:bob', 'All')]);
+    await addAcls('Topic', 'pay-secret', 'LITERAL', [ace('User:bob', 'Write', 'Deny')]);
+    expect((await produceAs('bob', 'pay-eu', (r) => r.code === 0)).code).toBe(0);
+    const denied = await produceAs('bob', 'pay-secret', (r) => /Topic authorization failed/i.test(r.stderr));
+    expect(denied.stderr).toMatch(/Topic authorization failed/i);
+    expect((await produceAs('alice', 'pay-eu', (r) => /Topic authorization failed/i.test(r.stderr))).stderr).toMatch(/Topic authorization failed/i);
+  });
+
+  it('a group with ACLs for bob only: alice cannot consume with it (FindCoordinator answers GROUP_AUTHORIZATION_FAILED)', async () => {
+    await addAcls('Group', 'g-bob', 'LITERAL', [ace('User:bob', 'Read')]);
+    await addAcls('Topic', 'grp-topic', 'LITERAL', [ace('User:bob', 'All'), ace('User:alice', 'All')]);
+    expect((await produceAs('bob', 'grp-topic', (r) => r.code === 0)).code).toBe(0);
+    const kafkaAs = (user: string, password: string, mechanism: 'plain' | 'scram-sha-512') => new Kafka({ clientId: `acl-${user}`, brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
+      sasl: { mechanism, username: user, password } as never, retry: { retries: 0 } });
+    const alice = kafkaAs('alice', ALICE_PASSWORD, 'plain').consumer({ groupId: 'g-bob' });
+    await alice.connect();
+    await expect(alice.subscribe({ topic: 'grp-topic', fromBeginning: true }).then(() => new Promise<void>((resolve, reject) => {
+      alice.on(alice.events.CRASH, (e) => reject(e.payload.error));
+      void alice.run({ eachMessage: async () => resolve() }).catch(reject);
+    }))).rejects.toThrow(/Failed to find group coordinator|not authorized to access group/i); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
+    await alice.disconnect();
   });
 });
 

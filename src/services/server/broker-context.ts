@@ -10,6 +10,7 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { Authorizer } from '../security/request-authorizer.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -101,5 +102,7 @@ export interface BrokerContext {
   control?: ControlPlane;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
+  /** authorizer.class.name's AclAuthorizer (services/security); absent: every request is allowed, as Kafka without one. */
+  authorizer?: Authorizer;
   log: Logger;
 }

@@ -52,6 +52,7 @@ import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.js';
+import { authorizeRequest } from '../security/request-authorizer.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 
@@ -231,7 +232,10 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     let body: unknown;
     try {
-      body = await handler.handle(req, hc);
+      // KafkaApis' authorize calls (services/security/request-authorizer.ts), when an authorizer is configured
+      const gate = ctx.authorizer ? authorizeRequest(ctx.authorizer, req, conn, handler, (t) => ctx.metadata.topic(t) !== undefined) : null;
+      if (gate?.kind === 'deny') body = gate.body;
+      else body = gate ? gate.merge(await handler.handle(gate.req as never, hc)) : await handler.handle(req, hc);
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;
       ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
