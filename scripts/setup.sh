@@ -24,6 +24,7 @@ print_versions() {
     echo "kcat: $(command -v kcat >/dev/null 2>&1 && kcat -V 2>&1 | grep -m 1 -o 'Version [^ ]*' || echo absent)"
     echo "python3-kafka: $(/usr/bin/python3 -c 'import kafka; print(kafka.__version__)' 2>/dev/null || echo absent)"
     echo "chromium: $( [ -x /usr/bin/chromium ] && /usr/bin/chromium --version 2>/dev/null || echo absent)"
+    echo "prometheus: $(command -v prometheus >/dev/null 2>&1 && prometheus --version 2>&1 | head -n 1 || echo absent)"
   fi
 }
 
@@ -37,6 +38,8 @@ if $want_tests; then
   /usr/bin/python3 -c 'import snappy, lz4, zstandard, xxhash' >/dev/null 2>&1 || missing+=(python3-snappy python3-lz4 python3-zstandard python3-xxhash)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)   # ss: the socket server's listen backlog test
+  # a real Prometheus scrapes /metrics, promtool checks the exposition (test/integration/metrics-prometheus.test.ts)
+  { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
   command -v make >/dev/null 2>&1 || missing+=(make)     # node-gyp builds native/ (npm ci) with make + cc
   # the power-cut tests' FUSE filesystem (test/helpers/lazyfs): libfuse3 headers, a C compiler, fusermount3
   { command -v cc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists fuse3 && command -v fusermount3 >/dev/null 2>&1; } || missing+=(gcc libc6-dev pkg-config libfuse3-dev fuse3)

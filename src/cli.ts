@@ -28,9 +28,21 @@ Options:
   -o, --override KEY=VALUE     override a config from the file (repeatable; later wins)
       --local-zookeeper        start a local ZooKeeper (Debian's zookeeper package) on the
                                zookeeper.connect port, data in .local-zookeeper/ (opt-in)
+      --metrics-listener HOST:PORT
+                               serve Prometheus /metrics and the /healthz, /readyz probes there
+                               (config: metrics.http.listener; e.g. 127.0.0.1:9404)
       --help-config            list every broker config with type, default and doc
 ${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
+
+Subcommands (rafka SUBCOMMAND --help for each):
+  topics, reassign, leader-election, delete-records, log-dirs describe
+                               cluster administration over the Kafka protocol (any Kafka-compatible
+                               cluster; flags and JSON files as Kafka's kafka-*.sh tools)
+  log-dirs check DIR...        offline audit (and --fix) of a stopped broker's log dirs
+  dump-log FILE...             print the batches / records of segment, index and checkpoint files
+  zk                           inspect a cluster's ZooKeeper tree
+  machines                     list / export the XState machine definitions
 `;
 
 function version(): string {
@@ -52,6 +64,7 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
         verbosity: { type: 'string', short: 'v' },
         override: { type: 'string', short: 'o', multiple: true },
         'local-zookeeper': { type: 'boolean' },
+        'metrics-listener': { type: 'string' },
         'help-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -79,7 +92,8 @@ export function parseCli(argv: string[], out: (s: string) => void = (s) => proce
   }
   return {
     kind: 'run',
-    opts: { level: level as CliOptions['level'], overrides: values.override ?? [], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false, inspect },
+    // --metrics-listener is metrics.http.listener, winning over the file and -o
+    opts: { level: level as CliOptions['level'], overrides: [...(values.override ?? []), ...(values['metrics-listener'] !== undefined ? [`metrics.http.listener=${values['metrics-listener']}`] : [])], configPath: positionals[0], localZooKeeper: values['local-zookeeper'] ?? false, inspect },
   };
 }
 
@@ -111,6 +125,10 @@ const SUBCOMMANDS: Record<string, string> = {
   zk: './commands/zk.js',
   'dump-log': './commands/dump-log.js',
   'log-dirs': './commands/log-dirs.js',
+  topics: './commands/topics.js',
+  reassign: './commands/reassign.js',
+  'leader-election': './commands/leader-election.js',
+  'delete-records': './commands/delete-records.js',
 };
 
 export async function main(argv: string[]): Promise<number> {

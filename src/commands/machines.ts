@@ -28,8 +28,10 @@ import { aclAuthorizerMachine } from '../machines/acl-authorizer.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
+import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
+import { metricsServerMachine } from '../machines/metrics-server.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
   majordomo: majordomoMachine,
@@ -50,10 +52,15 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   replicaFetcher: replicaFetcherMachine,
   // one state per followed partition, advanced as pure transitions (no actor each)
   partitionFetchState: partitionFetchStateMachine,
+  // the leader's ISR state per partition (Kafka's CommittedPartitionState / PendingExpandIsr / PendingShrinkIsr),
+  // advanced as pure transitions by each Partition
+  partitionIsrState: partitionIsrStateMachine,
   // the controller's per-partition and per-replica states (Kafka's PartitionStateMachine / ReplicaStateMachine),
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
   replicaStateMachine,
+  // metrics.http.listener: /metrics, /healthz, /readyz
+  metricsServer: metricsServerMachine,
 });
 
 const USAGE = `Usage: rafka machines --export DIR [--format definition|config]

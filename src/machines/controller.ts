@@ -25,6 +25,8 @@ export interface ControllerInput {
   apis?: ControllerApis;
   /** unclean.leader.election.enable as configured now (dynamic broker configs included). */
   uncleanLeaderElectionEnable?: () => boolean;
+  /** auto.leader.rebalance.enable and its interval / percentage, as configured now. */
+  autoLeaderRebalance?: () => { enable: boolean; checkIntervalMs: number; imbalancePercentage: number };
 }
 
 interface Context extends ControllerInput {

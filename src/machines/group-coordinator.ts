@@ -18,33 +18,25 @@
  * group actor costs ~5 KB of heap and ~0.2 ms to create (10,000 groups ≈ 50 MB), which is affordable, and per-group
  * timers, legal transitions and inspection come with the actor (test/machines/group-coordinator.test.ts bounds it).
  */
-import { setup, enqueueActions, assign, fromPromise, stopChild, type ActorRefFrom } from 'xstate';
+import { setup, enqueueActions, assign, fromPromise, stopChild, createActor, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { GroupCoordinator } from '../services/group/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
-  checkCommit, completeJoin, extendInitialDelay, handleHeartbeat, handleJoin, handleLeaveMember, handleSync, hasAllMembersJoined,
+  checkCommit, completeJoin, onSyncStored, onStaticMemberStored, extendInitialDelay, handleHeartbeat, handleJoin, handleLeaveMember, handleSync, hasAllMembersJoined,
   joinError, joinTimeoutMs, newGroupData, onMemberExpire, onSyncExpire, scheduleRestoredHeartbeats, startInitialDelay,
-  DEFAULT_GROUP_CONFIG, type CompleteJoinOutcome, type GroupConfig, type GroupData, type GroupEffects, type GroupTimerEvent, type JoinRequest,
+  DEFAULT_GROUP_CONFIG, type CompleteJoinOutcome, type GroupConfig, type GroupData, type GroupEffects, type GroupStoredEvent, type StaticMemberStoredEvent, type GroupTimerEvent, type JoinRequest,
   type JoinResult, type MemberRef, type SyncRequest, type SyncResult,
 } from '../services/group/classic-group.js';
 import type { GroupValue } from '../services/group/offsets-records.js';
+import type { GroupActorFactory, GroupMachineInput, GroupRequestEvent } from '../services/group/group-actor.js';
 
-export interface GroupMachineInput {
-  groupId: string;
-  cfg?: GroupConfig;
-  /** Persists the group metadata (GroupMetadataValue); returns an error code. Default: keep in memory only. */
-  store?: (groupId: string, value: GroupValue) => number;
-  now?: () => number;
-  log?: Logger;
-  /** A group loaded from __consumer_offsets. */
-  restored?: GroupData;
-}
+export type { GroupMachineInput, GroupRequestEvent };
 
 export interface GroupMachineContext {
   g: GroupData;
   cfg: GroupConfig;
-  store: (groupId: string, value: GroupValue) => number;
+  store: (groupId: string, value: GroupValue) => number | Promise<number>;
   now: () => number;
   log: Logger | null;
   /** The rebalance being prepared started from Empty: wait group.initial.rebalance.delay.ms first. */
@@ -52,41 +44,38 @@ export interface GroupMachineContext {
   joinOutcome: CompleteJoinOutcome | null;
 }
 
-export type GroupRequestEvent =
-  | { type: 'group.join'; req: JoinRequest; reply: (r: JoinResult) => void }
-  | { type: 'group.sync'; req: SyncRequest; reply: (r: SyncResult) => void }
-  | { type: 'group.heartbeat'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
-  | { type: 'group.leave'; members: MemberRef[]; reply: (errorCodes: number[]) => void }
-  | { type: 'group.commitCheck'; req: { memberId: string; groupInstanceId: string | null; generationId: number }; reply: (errorCode: number) => void }
-  /** DeleteGroups / offset expiry: only an Empty group dies (NONE), else NON_EMPTY_GROUP (Dead: GROUP_ID_NOT_FOUND). */
-  | { type: 'group.delete'; reply: (errorCode: number) => void }
-  /** The coordinator lost the group (partition emigrated, shutdown): pending requests get NOT_COORDINATOR. */
-  | { type: 'group.unload' };
-
 type GoEvent =
   | { type: 'go.Empty' } | { type: 'go.CompletingRebalance' } | { type: 'go.Stable' } | { type: 'go.Dead' }
   | { type: 'go.PreparingRebalance'; fromEmpty: boolean };
 
-export type GroupMachineEvent = GroupRequestEvent | GroupTimerEvent | GoEvent;
+export type GroupMachineEvent = GroupRequestEvent | GroupTimerEvent | GoEvent | GroupStoredEvent | StaticMemberStoredEvent;
 
 type Enqueue = {
   raise: (e: GroupMachineEvent, opts?: { id?: string; delay?: number }) => void;
   cancel: (id: string) => void;
 };
 
-function effects(ctx: GroupMachineContext, enqueue: Enqueue): GroupEffects {
+function effects(ctx: GroupMachineContext, enqueue: Enqueue, self?: AnyActorRef): GroupEffects {
   return {
     goto: (state) => enqueue.raise({ type: `go.${state}` } as GoEvent),
     prepareRebalance: (fromEmpty) => enqueue.raise({ type: 'go.PreparingRebalance', fromEmpty }),
     schedule: (id, delayMs, event) => { enqueue.cancel(id); enqueue.raise(event, { id, delay: Math.max(0, delayMs) }); },
     cancel: (id) => enqueue.cancel(id),
-    storeGroup: (value) => ctx.store(ctx.g.groupId, value),
+    storeGroup: (value) => {
+      const r = ctx.store(ctx.g.groupId, value);
+      return typeof r === 'number' ? r : ErrorCode.NONE; // appended; the replication wait is not awaited here
+    },
+    storeGroupThen: (value, then) => {
+      const r = ctx.store(ctx.g.groupId, value);
+      if (typeof r === 'number' || !self) { enqueue.raise({ ...then, errorCode: typeof r === 'number' ? r : ErrorCode.NONE } as GroupMachineEvent); return; }
+      r.then((errorCode) => self.send({ ...then, errorCode } as GroupMachineEvent), () => self.send({ ...then, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR } as GroupMachineEvent));
+    },
     now: ctx.now,
     log: (msg, fields) => ctx.log?.info({ group: ctx.g.groupId, ...fields }, `[GroupCoordinator] ${msg}`),
   };
 }
 
-const fxOf = (context: GroupMachineContext, enqueue: unknown) => effects(context, enqueue as Enqueue);
+const fxOf = (context: GroupMachineContext, enqueue: unknown, self?: AnyActorRef) => effects(context, enqueue as Enqueue, self);
 
 export const classicGroupMachine = setup({
   types: {} as { context: GroupMachineContext; events: GroupMachineEvent; input: GroupMachineInput },
@@ -101,11 +90,17 @@ export const classicGroupMachine = setup({
     isDead: ({ context }) => context.g.state === 'Dead',
   },
   actions: {
-    join: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'group.join') handleJoin(context.g, event.req, event.reply, fxOf(context, enqueue), context.cfg);
+    join: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type === 'group.join') handleJoin(context.g, event.req, event.reply, fxOf(context, enqueue, self), context.cfg);
     }),
-    sync: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'group.sync') handleSync(context.g, event.req, event.reply, fxOf(context, enqueue));
+    staticMemberStored: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.staticMemberStored') onStaticMemberStored(context.g, event, fxOf(context, enqueue));
+    }),
+    sync: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type === 'group.sync') handleSync(context.g, event.req, event.reply, fxOf(context, enqueue, self));
+    }),
+    syncStored: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.syncStored') onSyncStored(context.g, event, fxOf(context, enqueue));
     }),
     heartbeat: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === 'group.heartbeat') event.reply(handleHeartbeat(context.g, event.req, fxOf(context, enqueue)));
@@ -176,6 +171,8 @@ export const classicGroupMachine = setup({
   on: {
     'group.join': { actions: 'join' },
     'group.sync': { actions: 'sync' },
+    'group.syncStored': { actions: 'syncStored' },
+    'group.staticMemberStored': { actions: 'staticMemberStored' },
     'group.heartbeat': { actions: 'heartbeat' },
     'group.leave': { actions: 'leave' },
     'group.commitCheck': { actions: 'commitCheck' },
@@ -262,6 +259,8 @@ export const classicGroupMachine = setup({
     },
   },
 });
+/** A group actor outside the coordinator actor's children (tests, tools, and when the host is busy). */
+export const standaloneGroupActor: GroupActorFactory = (id, input) => createActor(classicGroupMachine, { id, input }).start();
 
 // ------------------------------------------------------------------------------------------------------------------
 // The coordinator actor (one per broker): loads __consumer_offsets, runs the offset retention check, shuts down.

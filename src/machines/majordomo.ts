@@ -36,6 +36,7 @@ import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-c
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
+import { advanceIsrState } from './partition-isr-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -48,8 +49,9 @@ import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
-import { groupCoordinatorMachine } from './group-coordinator.js';
+import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
+import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
 import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
@@ -58,6 +60,11 @@ import { ControllerApis } from '../services/controller/controller-apis.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
+import { metricsServerMachine } from './metrics-server.js';
+import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
+import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
+import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -106,6 +113,10 @@ export interface MajordomoContext extends MajordomoInput {
   halted: boolean;
   /** Restarts so far of each coordinator restarted after a failure (see COORDINATOR_FAILURE_POLICY). */
   coordinatorRestarts: Record<string, number>;
+  /** The metrics registry when `metrics.http.listener` is set (its listener is the metricsServer child), else null. */
+  metrics: KafkaMetrics | null;
+  /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
+  quotas: QuotaManagers;
 }
 
 export type MajordomoEvent =
@@ -138,7 +149,8 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
-    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); } });
+    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -180,6 +192,7 @@ export const majordomoMachine = setup({
     controller: controllerMachine,
     dynamicConfig: dynamicConfigMachine,
     groupCoordinator: groupCoordinatorMachine,
+    metricsServer: metricsServerMachine,
     getClusterId: fromPromise<string, { handle: ZkHandle }>(({ input }) => getOrCreateClusterId(input.handle.current)),
     loadMetaProperties: fromPromise<{ states: MetaPropertiesState[]; errorDirs: OfflineDir[] }, { dirs: string[]; clusterId: string; configuredId: number }>(
       async ({ input }) => {
@@ -311,6 +324,16 @@ export const majordomoMachine = setup({
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
+    metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
+    quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
+  }),
+  // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
+  entry: enqueueActions(({ context, enqueue, self }) => {
+    const address = parseMetricsListener(context.config.getString('metrics.http.listener'));
+    if (!address || !context.metrics) return;
+    enqueue.spawnChild('metricsServer', { id: 'metricsServer', systemId: 'metricsServer', input: {
+      address, kafkaPorts: context.config.listeners.map((l) => l.port), metrics: context.metrics, majordomo: self, log: context.log.child({ actor: 'metricsServer' }),
+    } });
   }),
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error, halted: context.halted }),
   on: {
@@ -499,6 +522,7 @@ export const majordomoMachine = setup({
               // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
+                advanceIsrState,
                 config: () => self.getSnapshot().context.config,
                 // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
                 alterPartition: createAlterPartitionManager({
@@ -534,12 +558,15 @@ export const majordomoMachine = setup({
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 controller: new ControllerApis(),
+                ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
+                ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                quotas: context.quotas,
               };
-              const groupCoordinator = new GroupCoordinator(brokerContext, { log: context.log.child({ actor: 'groupCoordinator' }) });
+              const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
@@ -615,6 +642,11 @@ export const majordomoMachine = setup({
               deleteTopicEnable: context.config.getBoolean('delete.topic.enable'),
               apis: context.brokerContext?.controller,
               uncleanLeaderElectionEnable: () => self.getSnapshot().context.config.getBoolean('unclean.leader.election.enable'),
+              autoLeaderRebalance: () => {
+                const c = self.getSnapshot().context.config;
+                return { enable: c.getBoolean('auto.leader.rebalance.enable'), checkIntervalMs: Number(c.getLong('leader.imbalance.check.interval.seconds')) * 1000,
+                  imbalancePercentage: c.getInt('leader.imbalance.per.broker.percentage') };
+              },
               channel: {
                 listenerName: context.config.getString('control.plane.listener.name')?.toUpperCase() ?? context.config.interBrokerListenerName,
                 interBrokerProtocolVersion: context.config.getString('inter.broker.protocol.version')!,

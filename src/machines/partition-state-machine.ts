@@ -63,6 +63,11 @@ export function advancePartitionState(state: PartitionStateName, event: Partitio
   return r;
 }
 
+/** How many (state, event) answers were computed with XState so far: bounded by the chart, not by the partitions. */
+export function partitionTransitionsComputed(): number {
+  return memo.size;
+}
+
 /**
  * Drives a partition to where the controller's pass left it: `exists` (it has state in ZooKeeper) and `hasLeader`.
  * Returns the events applied in order (NonExistent → New → Online, Online → Offline, Offline → NonExistent on delete).

@@ -70,6 +70,11 @@ export function advanceReplicaState(state: ReplicaStateName, event: ReplicaState
   return r;
 }
 
+/** How many (state, event) answers were computed with XState so far: bounded by the chart, not by the partitions. */
+export function replicaTransitionsComputed(): number {
+  return memo.size;
+}
+
 /**
  * The events that take a replica to where the controller's pass left it: `assigned` (still in the assignment),
  * `online` (its broker registered and not shutting down), `deleted` (its topic was deleted in this pass: the

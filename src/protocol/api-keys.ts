@@ -54,16 +54,22 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   OffsetDelete: 47,
   AlterPartition: 56,
+  DescribeCluster: 60,
 } as const;
 
 /**
@@ -109,16 +115,22 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(18, 0, 3, 'required'), // ApiVersions (v4 from Java 3.9 gets UNSUPPORTED_VERSION and steps down)
   r(19, 3, 7, 'required'), // CreateTopics
   r(20, 1, 6, 'required'), // DeleteTopics
+  r(21, 0, 2, 'recommended'), // DeleteRecords: kafkajs/librdkafka 0-1, Java 2
   r(22, 0, 3, 'required'), // InitProducerId
   r(23, 0, 4, 'recommended'), // OffsetForLeaderEpoch: followers (IBP < 2.7) and KIP-320 consumers (Java validates positions from v3)
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
+  r(35, 0, 4, 'recommended'), // DescribeLogDirs: Kafka's ZK broker range (Java sends 4)
   r(36, 0, 2, 'sasl'), // SaslAuthenticate
   r(37, 0, 3, 'recommended'), // CreatePartitions
   r(42, 0, 2, 'recommended'), // DeleteGroups
+  r(43, 0, 2, 'recommended'), // ElectLeaders (v1+ carries the election type)
   r(44, 0, 1, 'recommended'), // IncrementalAlterConfigs
+  r(45, 0, 0, 'recommended'), // AlterPartitionReassignments (KIP-455)
+  r(46, 0, 0, 'recommended'), // ListPartitionReassignments
   r(47, 0, 0, 'recommended'), // OffsetDelete
   r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
+  r(60, 0, 1, 'recommended'), // DescribeCluster (Java's admin falls back to Metadata without it)
 ]);
 
 /** Which API versions a listener accepts: key → range. */

@@ -15,8 +15,8 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 const NAMES = [
   'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
-  'logManager', 'logCleaner', 'socketServer', 'aclAuthorizer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState',
-  'partitionStateMachine', 'replicaStateMachine',
+  'logManager', 'logCleaner', 'socketServer', 'aclAuthorizer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState', 'partitionIsrState',
+  'partitionStateMachine', 'replicaStateMachine', 'metricsServer',
 ];
 
 /** Every state key anywhere under `states`. */

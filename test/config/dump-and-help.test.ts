@@ -54,7 +54,7 @@ describe('definition table', () => {
 
   it('marks Rafka-only keys and the dynamic modes of §6.2', () => {
     expect(configKey('inspect.port')?.rafkaOnly).toBe(true);
-    expect(BROKER_CONFIG_DEFS.filter((k) => k.rafkaOnly).map((k) => k.name)).toEqual(['inspect.port']);
+    expect(BROKER_CONFIG_DEFS.filter((k) => k.rafkaOnly).map((k) => k.name)).toEqual(['inspect.port', 'metrics.http.listener']);
     expect(configKey('listeners')?.dynamic).toBe('per-broker');
     expect(configKey('log.retention.ms')?.dynamic).toBe('cluster-wide');
     expect(configKey('log.retention.hours')?.dynamic).toBe('read-only');

@@ -74,11 +74,17 @@ describe('cluster helper', () => {
     const controller = (await c.controller())!;
     const id = c.ids.find((i) => i !== controller)!;
     const pid = c.broker(id).process!.pid;
+    // Signal delivery is asynchronous: /proc shows 'T' only once the kernel has stopped every thread, so the
+    // state is waited for (CI read 'R' right after kill()). Resumed in finally: a broker left frozen by a failed
+    // assertion would fail the next tests of this file too.
     c.pause(id);
-    expect(await procState(pid)).toBe('T');
-    await c.waitFor(async () => !(await c.liveBrokers()).includes(id), `broker ${id} to leave /brokers/ids`, 30_000);
-    c.resume(id);
-    expect(await procState(pid)).not.toBe('T');
+    try {
+      await c.waitFor(async () => (await procState(pid)) === 'T', `broker ${id} (pid ${pid}) to be stopped`, 10_000);
+      await c.waitFor(async () => !(await c.liveBrokers()).includes(id), `broker ${id} to leave /brokers/ids`, 30_000);
+    } finally {
+      c.resume(id);
+    }
+    await c.waitFor(async () => (await procState(pid)) !== 'T', `broker ${id} (pid ${pid}) to run again`, 10_000);
     await c.waitFor(async () => (await c.liveBrokers()).includes(id), `broker ${id} to register again`, 30_000);
   }, 90_000);
 

@@ -46,6 +46,8 @@ export class NumberedProducer {
   private waiters: Array<() => void> = [];
   /** Producer sessions used (a failed send starts a new one, see run()). */
   sessions = 1;
+  /** Where the next broker list handed to kafkajs starts (see the constructor). */
+  private seedRotation = 0;
 
   constructor(
     readonly id: string,
@@ -56,7 +58,11 @@ export class NumberedProducer {
   ) {
     this.kafka = new Kafka({
       clientId: `checker-${id}`,
-      brokers: bootstrap,
+      // A new producer's seed broker is list[0] of its first getBrokers() (kafkajs counts from 0 per producer): with
+      // a fixed list every renewed producer seeded on the first broker, and when that one was SIGSTOPped each
+      // connect hung past its deadline — producer w1 acknowledged nothing for 90 s (test:replication:full, cycle 2).
+      // A rotated list per call makes each new producer start at another broker.
+      brokers: () => { const k = this.seedRotation++ % bootstrap.length; return [...bootstrap.slice(k), ...bootstrap.slice(0, k)]; },
       logLevel: logLevel.NOTHING,
       retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 },
       connectionTimeout: 3000,

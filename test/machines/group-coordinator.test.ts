@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import { classicGroupMachine } from '../../src/machines/group-coordinator.js';
+import { classicGroupMachine, standaloneGroupActor } from '../../src/machines/group-coordinator.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig, type JoinResult, type SyncResult } from '../../src/services/group/classic-group.js';
 import type { GroupValue } from '../../src/services/group/offsets-records.js';
@@ -331,7 +331,7 @@ describe('group actors as children of the coordinator actor', () => {
     const { fakeBroker } = await import('../services/server/fake-broker.js');
     const { pino } = await import('pino');
     const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0' });
-    const gc = new GroupCoordinator(fb.ctx, { persist: false });
+    const gc = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor, persist: false });
     const actor = createActor(groupCoordinatorMachine, { input: { coordinator: gc, retentionCheckIntervalMs: 60_000, log: pino({ level: 'silent' }) } }).start();
     const join = gc.join('kids', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
     const children = Object.keys(actor.getSnapshot().children);

@@ -31,6 +31,11 @@ import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
 import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
+import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js';
+import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js';
+import { describeLogDirsRequest, describeLogDirsResponse } from './describe-log-dirs.js';
+import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js';
+import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './partition-reassignments.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -63,6 +68,11 @@ export * from './delete-groups.js';
 export * from './incremental-alter-configs.js';
 export * from './offset-delete.js';
 export * from './alter-partition.js';
+export * from './delete-records.js';
+export * from './describe-cluster.js';
+export * from './describe-log-dirs.js';
+export * from './elect-leaders.js';
+export * from './partition-reassignments.js';
 
 export interface MessagePair {
   readonly name: string;
@@ -92,16 +102,22 @@ export const MESSAGES = {
   18: { name: 'ApiVersions', request: apiVersionsRequest, response: apiVersionsResponse },
   19: { name: 'CreateTopics', request: createTopicsRequest, response: createTopicsResponse },
   20: { name: 'DeleteTopics', request: deleteTopicsRequest, response: deleteTopicsResponse },
+  21: { name: 'DeleteRecords', request: deleteRecordsRequest, response: deleteRecordsResponse },
   22: { name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
   23: { name: 'OffsetForLeaderEpoch', request: offsetForLeaderEpochRequest, response: offsetForLeaderEpochResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
+  35: { name: 'DescribeLogDirs', request: describeLogDirsRequest, response: describeLogDirsResponse },
   36: { name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
   37: { name: 'CreatePartitions', request: createPartitionsRequest, response: createPartitionsResponse },
   42: { name: 'DeleteGroups', request: deleteGroupsRequest, response: deleteGroupsResponse },
+  43: { name: 'ElectLeaders', request: electLeadersRequest, response: electLeadersResponse },
   44: { name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
+  45: { name: 'AlterPartitionReassignments', request: alterPartitionReassignmentsRequest, response: alterPartitionReassignmentsResponse },
+  46: { name: 'ListPartitionReassignments', request: listPartitionReassignmentsRequest, response: listPartitionReassignmentsResponse },
   47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
   56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
+  60: { name: 'DescribeCluster', request: describeClusterRequest, response: describeClusterResponse },
 } as const satisfies Record<number, MessagePair>;
 
 export type Messages = typeof MESSAGES;

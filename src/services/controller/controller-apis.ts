@@ -6,6 +6,8 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
+import type { ElectionOutcome, ElectionTypeValue, TopicPartitionRef } from './replica-election.js';
+import type { OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './partition-reassignment.js';
 
 export interface ControlledShutdownResult {
   errorCode: number;
@@ -16,6 +18,11 @@ export interface ControlledShutdownResult {
 export interface ActiveControllerApi {
   alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponseInput>;
   controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult>;
+  /** ElectLeaders (partitions null = every partition); null when the controller stopped meanwhile (NOT_CONTROLLER). */
+  electLeaders(partitions: TopicPartitionRef[] | null, type: ElectionTypeValue): Promise<ElectionOutcome[] | null>;
+  /** AlterPartitionReassignments (replicas null = cancel); null when the controller stopped meanwhile. */
+  alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null>;
+  listPartitionReassignments(partitions: TopicPartitionRef[] | null): Promise<OngoingReassignment[] | null>;
 }
 
 export class ControllerApis {
@@ -37,5 +44,25 @@ export class ControllerApis {
   controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult> {
     if (!this.active) return Promise.resolve({ errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] });
     return this.active.controlledShutdown(brokerId, brokerEpoch);
+  }
+
+  /**
+   * KafkaController.electLeaders: not active → NOT_CONTROLLER for each requested partition (none when all were asked
+   * for, as Kafka's processReplicaLeaderElection answers an empty map).
+   */
+  async electLeaders(partitions: TopicPartitionRef[] | null, type: ElectionTypeValue): Promise<ElectionOutcome[]> {
+    const notController = () => (partitions ?? []).map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER as number, errorMessage: null }));
+    if (!this.active) return notController();
+    return (await this.active.electLeaders(partitions, type)) ?? notController();
+  }
+
+  /** KafkaController.alterPartitionReassignments: not active → null (the handler answers a top-level NOT_CONTROLLER). */
+  async alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null> {
+    return this.active ? this.active.alterPartitionReassignments(requests) : null;
+  }
+
+  /** KafkaController.listPartitionReassignments: not active → null (top-level NOT_CONTROLLER). */
+  async listPartitionReassignments(partitions: TopicPartitionRef[] | null): Promise<OngoingReassignment[] | null> {
+    return this.active ? this.active.listPartitionReassignments(partitions) : null;
   }
 }

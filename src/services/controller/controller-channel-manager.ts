@@ -8,6 +8,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../logger.js';
+import { sendOneRequest } from '../network/one-in-flight.js';
 import { ApiKey, apiKeyName } from '../../protocol/api-keys.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../protocol/frame.js';
 import type { BrokerInfo } from '../zookeeper/zk-data.js';
@@ -182,24 +183,9 @@ class BrokerChannel {
     const correlationId = this.correlationId++ & 0x7fffffff;
     const frame = item.frame;
     frame.writeInt32BE(correlationId, 8); // size(4) apiKey(2) apiVersion(2) correlationId(4)
-    const response = await new Promise<Buffer>((resolve, reject) => {
-      let buf: Buffer = Buffer.alloc(0);
-      const cleanup = () => { clearTimeout(timer); socket.off('data', onData); socket.off('close', onClose); };
-      const onData = (d: Buffer) => {
-        buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-        if (buf.length < 4) return;
-        const size = buf.readInt32BE(0);
-        if (buf.length < 4 + size) return;
-        cleanup();
-        resolve(buf.subarray(4, 4 + size));
-      };
-      const onClose = () => { cleanup(); reject(new RequestFailed('connection closed')); };
-      const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
-      const timer = setTimeout(() => { cleanup(); reject(new RequestFailed(`no response within request.timeout.ms=${timeoutMs}`)); }, timeoutMs);
-      socket.on('data', onData);
-      socket.once('close', onClose);
-      socket.write(frame);
-    });
+    const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
+    const response = await sendOneRequest(socket, frame, timeoutMs, (why) =>
+      new RequestFailed(why === 'closed' ? 'connection closed' : `no response within request.timeout.ms=${timeoutMs}`));
     const decoded = decodeResponse(response, item.apiKey, item.version);
     if (decoded.correlationId !== correlationId) throw new RequestFailed(`correlation id ${decoded.correlationId} does not match ${correlationId}`);
     return decoded.body;

@@ -21,6 +21,10 @@ import { writeLeaderAndIsr } from './partition-state-writes.js';
 import type { ControllerApis, ControlledShutdownResult } from './controller-apis.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
+import { listReassignments, processLegacyReassignZNode, removeFromLegacyZNode, startReassignments, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './partition-reassignment.js';
+import { getAllTopics } from '../zookeeper/kafka-zk-client.js';
+import { autoRebalanceCandidates, decodePreferredReplicaElection, electLeaders, ElectionType, PREFERRED_REPLICA_ELECTION_PATH,
+  type ElectionOutcome, type ElectionTrigger, type ElectionTypeValue, type TopicPartitionRef } from './replica-election.js';
 
 export interface ChannelConfig {
   /** control.plane.listener.name, else inter.broker.listener.name. */
@@ -45,6 +49,8 @@ export interface ControllerDutiesInput {
   apis?: ControllerApis;
   /** The broker's unclean.leader.election.enable, dynamic updates included (a topic override wins). */
   uncleanLeaderElectionEnable?: () => boolean;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (as ms), leader.imbalance.per.broker.percentage. */
+  autoLeaderRebalance?: () => { enable: boolean; checkIntervalMs: number; imbalancePercentage: number };
 }
 
 export interface ControllerDutiesEvents {
@@ -149,10 +155,14 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       });
       if (stopped) return;
       forgetRestarted(result.brokerEpochs);
+      reassigning = new Set(result.reassigning ?? []);
       events.onReconciled(result, tell(result));
       for (const n of notifications) {
         await zk.remove(`${IsrChangeNotificationZNode.path}/${n}`).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });
       }
+      await checkPreferredReplicaElectionZNode();
+      const legacy = await processLegacyReassignZNode(reassignDeps(result.metadata.brokers.map((b) => b.id), new Set(result.deletionsPending)), requestReconcile);
+      if (legacy.started > 0) requestReconcile();
     } catch (e) {
       if (moved(e)) return;
       input.log.warn({ err: (e as Error).message }, 'Controller reconciliation failed; retrying');
@@ -178,6 +188,8 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
         if (outcome.updated.length > 0) {
           const local = tellView({ ...view, deletions: [], metadata: withStates(view.metadata, outcome.updated, ctl.epoch) });
           if (local) events.onLocalRequests?.(local);
+          // Kafka's processPartitionReassignmentIsrChange: a reassigning partition's ISR grew — it may complete now.
+          if (outcome.updated.some((u) => reassigning.has(`${u.topic}-${u.partition}`))) requestReconcile();
         }
         resolve(outcome.response);
       } catch (e) {
@@ -227,9 +239,100 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     }
   };
 
-  const unplug = input.apis?.activate({ alterPartition, controlledShutdown });
+  // ---- partition reassignments (AlterPartitionReassignments, ListPartitionReassignments, /admin/reassign_partitions)
+  let reassigning = new Set<string>();
+  const reassignDeps = (live: number[], deleting: ReadonlySet<string>) => ({ zk: input.handle.current, ctl, live: new Set(live), deleting, log: input.log });
+  const alterReassignments = (requests: ReassignmentRequest[]) => new Promise<ReassignmentResult[] | null>((resolve) => {
+    enqueue('ApiPartitionReassignment', async () => {
+      if (stopped || !sent) { resolve(null); return; }
+      try {
+        const live = sent.metadata.brokers.map((b) => b.id);
+        await removeFromLegacyZNode(input.handle.current, new Set(requests.map((r) => `${r.topic}-${r.partition}`)));
+        const results = await startReassignments(reassignDeps(live, new Set()), requests);
+        resolve(results);
+        if (results.some((r) => r.errorCode === ErrorCode.NONE)) await doReconcile();
+      } catch (e) {
+        resolve(null);
+        if (!moved(e)) input.log.error({ err: (e as Error).message }, 'Error when processing AlterPartitionReassignments');
+      }
+    });
+  });
+  const listReassignmentsApi = (partitions: TopicPartitionRef[] | null) => new Promise<OngoingReassignment[] | null>((resolve) => {
+    enqueue('ListPartitionReassignments', async () => {
+      if (stopped || !sent) { resolve(null); return; }
+      try {
+        const zk = input.handle.current;
+        const topics = partitions ? [...new Set(partitions.map((p) => p.topic))] : await getAllTopics(zk);
+        resolve(await listReassignments(zk, topics.sort(), partitions ? new Set(partitions.map((p) => `${p.topic}-${p.partition}`)) : null));
+      } catch (e) {
+        resolve(null);
+        input.log.error({ err: (e as Error).message }, 'Error when processing ListPartitionReassignments');
+      }
+    });
+  });
+
+  // ---- replica leader elections (ElectLeaders, /admin/preferred_replica_election, auto leader rebalance) -------
+  const runElection = async (partitions: TopicPartitionRef[] | null, type: ElectionTypeValue, trigger: ElectionTrigger): Promise<ElectionOutcome[] | null> => {
+    if (stopped || !sent) return null;
+    const view = sent;
+    const online = new Set(view.metadata.brokers.map((b) => b.id).filter((id) => !shuttingDown.has(id)));
+    const list = partitions ?? view.metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const { outcomes, updated } = await electLeaders({ zk: input.handle.current, ctl, metadata: view.metadata, online, log: input.log }, list, type, trigger);
+    if (updated.length > 0 && !stopped) {
+      const local = tellView({ ...view, deletions: [], metadata: withStates(view.metadata, updated, ctl.epoch) });
+      if (local) events.onLocalRequests?.(local);
+    }
+    return outcomes;
+  };
+  const electLeadersApi = (partitions: TopicPartitionRef[] | null, type: ElectionTypeValue) => new Promise<ElectionOutcome[] | null>((resolve) => {
+    enqueue('ReplicaLeaderElection', async () => {
+      try { resolve(await runElection(partitions, type, 'admin')); } catch (e) {
+        resolve(null);
+        if (!moved(e)) input.log.error({ err: (e as Error).message }, 'Error when processing ElectLeaders');
+      }
+    });
+  });
+  /** The legacy znode (Kafka's PreferredReplicaElectionHandler): elect what it lists, then delete it; watched for creation. */
+  const checkPreferredReplicaElectionZNode = async (): Promise<void> => {
+    const zk = input.handle.current;
+    const stat = await retryUntilConnected(zk, () => zk.exists(PREFERRED_REPLICA_ELECTION_PATH, requestReconcile as never));
+    if (!stat) return;
+    const node = await zk.getDataOrNull(PREFERRED_REPLICA_ELECTION_PATH);
+    let partitions: TopicPartitionRef[] = [];
+    try { partitions = decodePreferredReplicaElection(node?.data); } catch (e) {
+      input.log.warn({ err: (e as Error).message }, `Ignoring undecodable ${PREFERRED_REPLICA_ELECTION_PATH}`);
+    }
+    if (partitions.length > 0) {
+      const outcomes = await runElection(partitions, ElectionType.PREFERRED, 'zk') ?? [];
+      input.log.info({ elected: outcomes.filter((o) => o.errorCode === ErrorCode.NONE).length, partitions: partitions.length }, `Preferred replica election from ${PREFERRED_REPLICA_ELECTION_PATH} done`);
+    }
+    await zk.remove(PREFERRED_REPLICA_ELECTION_PATH).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });
+  };
+  /** Kafka's auto leader rebalance task (scheduleAutoLeaderRebalanceTask / processAutoPreferredReplicaLeaderElection). */
+  let rebalanceTimer: NodeJS.Timeout | null = null;
+  const scheduleAutoRebalance = () => {
+    const cfg = input.autoLeaderRebalance?.();
+    if (!cfg?.enable || stopped) return;
+    rebalanceTimer = setTimeout(() => enqueue('AutoPreferredReplicaLeaderElection', async () => {
+      try {
+        if (stopped || !sent) return;
+        const c = input.autoLeaderRebalance?.();
+        if (!c?.enable) return;
+        const online = new Set(sent.metadata.brokers.map((b) => b.id).filter((id) => !shuttingDown.has(id)));
+        const candidates = autoRebalanceCandidates(sent.metadata, online, c.imbalancePercentage);
+        if (candidates.length > 0) {
+          input.log.info({ partitions: candidates.length }, `Auto leader rebalance: moving leadership of ${candidates.length} partitions back to their preferred replicas`);
+          await runElection(candidates, ElectionType.PREFERRED, 'auto');
+        }
+      } finally { scheduleAutoRebalance(); }
+    }), Math.max(100, cfg.checkIntervalMs));
+    rebalanceTimer.unref();
+  };
+
+  const unplug = input.apis?.activate({ alterPartition, controlledShutdown, electLeaders: electLeadersApi, alterPartitionReassignments: alterReassignments, listPartitionReassignments: listReassignmentsApi });
   requestReconcile();
-  return () => { stopped = true; unplug?.(); channels.close(); };
+  scheduleAutoRebalance();
+  return () => { stopped = true; if (rebalanceTimer) clearTimeout(rebalanceTimer); unplug?.(); channels.close(); };
 }
 
 /** The view with the given partitions' new states (written by this controller in `controllerEpoch`). */

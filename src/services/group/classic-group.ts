@@ -87,10 +87,27 @@ export interface GroupEffects {
   prepareRebalance(fromEmpty: boolean): void;
   schedule(id: string, delayMs: number, event: GroupTimerEvent): void;
   cancel(id: string): void;
-  /** Persist the group (GroupMetadataValue); returns an error code (NONE when stored). */
+  /** Persist the group (GroupMetadataValue); returns the append's error code (NONE when appended; no replication wait). */
   storeGroup(value: GroupValue): number;
+  /**
+   * Kafka's storeGroup with its callback: persist the group and, once stored (appended and, with
+   * offsets.commit.required.acks=-1, replicated to the ISR or timed out), deliver `then` with the error code to the
+   * group (as a later event unless the store answered at once).
+   */
+  storeGroupThen(value: GroupValue, then: Omit<GroupStoredEvent, 'errorCode'> | Omit<StaticMemberStoredEvent, 'errorCode'>): void;
   now(): number;
   log(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** The leader's SyncGroup assignment was stored (or failed): Kafka's storeGroup callback in doSyncGroup. */
+export interface GroupStoredEvent { type: 'group.syncStored'; generationId: number; memberId: string; assignment: Map<string, Buffer>; errorCode: number }
+
+/** A static member's replacement (Stable, same protocol) was stored (or failed): Kafka's storeGroup callback in updateStaticMemberAndRebalance. */
+export interface StaticMemberStoredEvent {
+  type: 'group.staticMemberStored';
+  instanceId: string; oldMemberId: string; newMemberId: string; oldProtocols: Protocol[]; wasLeader: boolean;
+  reply: (r: JoinResult) => void;
+  errorCode: number;
 }
 
 export type GroupTimerEvent =
@@ -351,21 +368,10 @@ function staticMemberJoin(g: GroupData, req: JoinRequest, newMemberId: string, r
       // answer with the current generation and the OLD leader id, so the replaced leader does not reassign.
       const next = selectProtocol(g);
       if (next === g.protocolName) {
-        const err = fx.storeGroup(groupValue(g));
-        if (err !== ErrorCode.NONE) {
-          // revert
-          g.members.delete(newMemberId);
-          g.members.set(oldMemberId, { ...m, memberId: oldMemberId, protocols: oldProtocols });
-          g.staticMembers.set(instanceId, oldMemberId);
-          if (wasLeader) g.leaderId = oldMemberId;
-          scheduleHeartbeat(g.members.get(oldMemberId)!, fx);
-          return reply(joinError(UNKNOWN_MEMBER_ID, err));
-        }
+        // Kafka schedules the new id's heartbeat first, answers once the group is stored (reverting on an error)
         scheduleHeartbeat(m, fx);
-        return reply({
-          errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName,
-          leader: wasLeader ? oldMemberId : (g.leaderId ?? ''), memberId: newMemberId, members: [],
-        });
+        fx.storeGroupThen(groupValue(g), { type: 'group.staticMemberStored', instanceId, oldMemberId, newMemberId, oldProtocols, wasLeader, reply });
+        return;
       }
       m.awaitingJoin = reply;
       scheduleHeartbeat(m, fx);
@@ -526,22 +532,8 @@ export function handleSync(g: GroupData, req: SyncRequest, reply: (r: SyncResult
         const assignment = new Map<string, Buffer>();
         for (const a of req.assignments) if (g.members.has(a.memberId)) assignment.set(a.memberId, a.assignment);
         for (const id of g.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY);
-        const err = fx.storeGroup(groupValue(g, assignment));
-        if (err !== ErrorCode.NONE) {
-          resetAndPropagateAssignmentError(g, err);
-          maybePrepareRebalance(g, fx, `error ${err} when storing the group assignment during SyncGroup (member ${m.memberId})`);
-          return;
-        }
-        for (const [id, a] of assignment) g.members.get(id)!.assignment = a;
-        for (const x of g.members.values()) {
-          if (x.awaitingSync) {
-            const cb = x.awaitingSync;
-            x.awaitingSync = null;
-            cb({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: x.assignment });
-            scheduleHeartbeat(x, fx);
-          }
-        }
-        fx.goto('Stable');
+        // the group stays CompletingRebalance until the assignment is stored (replicated with acks=-1)
+        fx.storeGroupThen(groupValue(g, assignment), { type: 'group.syncStored', generationId: g.generationId, memberId: m.memberId, assignment });
       }
       return;
     }
@@ -550,6 +542,57 @@ export function handleSync(g: GroupData, req: SyncRequest, reply: (r: SyncResult
       scheduleHeartbeat(m, fx);
       return reply({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
   }
+}
+
+/**
+ * Kafka's storeGroup callback in doSyncGroup: only if the group is still CompletingRebalance in the same generation
+ * (a member may have joined or left meanwhile); an error resets the assignment, answers the waiting members with it
+ * and prepares a rebalance; success sets every member's assignment, answers them and makes the group Stable.
+ */
+export function onSyncStored(g: GroupData, ev: GroupStoredEvent, fx: GroupEffects): void {
+  if (g.state !== 'CompletingRebalance' || ev.generationId !== g.generationId) return;
+  if (ev.errorCode !== ErrorCode.NONE) {
+    resetAndPropagateAssignmentError(g, ev.errorCode);
+    maybePrepareRebalance(g, fx, `error ${ev.errorCode} when storing the group assignment during SyncGroup (member ${ev.memberId})`);
+    return;
+  }
+  for (const x of g.members.values()) x.assignment = ev.assignment.get(x.memberId) ?? EMPTY;
+  for (const x of g.members.values()) {
+    if (x.awaitingSync) {
+      const cb = x.awaitingSync;
+      x.awaitingSync = null;
+      cb({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: x.assignment });
+      scheduleHeartbeat(x, fx);
+    }
+  }
+  fx.goto('Stable');
+}
+
+/**
+ * Kafka's storeGroup callback for a static member replaced while Stable: an error puts the old member id back (unless
+ * the member changed again meanwhile) and answers the error; success answers the current generation with the OLD
+ * leader id, so that a replaced leader does not reassign.
+ */
+export function onStaticMemberStored(g: GroupData, ev: StaticMemberStoredEvent, fx: GroupEffects): void {
+  if (ev.errorCode !== ErrorCode.NONE) {
+    fx.log(`Failed to persist metadata for group ${g.groupId}: error ${ev.errorCode}`);
+    const m = g.members.get(ev.newMemberId);
+    if (m && g.staticMembers.get(ev.instanceId) === ev.newMemberId) {
+      fx.cancel(hbTimer(ev.newMemberId));
+      g.members.delete(ev.newMemberId);
+      const old: Member = { ...m, memberId: ev.oldMemberId, protocols: ev.oldProtocols };
+      g.members.set(ev.oldMemberId, old);
+      g.staticMembers.set(ev.instanceId, ev.oldMemberId);
+      if (g.pendingSync.delete(ev.newMemberId)) g.pendingSync.add(ev.oldMemberId);
+      if (g.leaderId === ev.newMemberId) g.leaderId = ev.oldMemberId;
+      scheduleHeartbeat(old, fx);
+    }
+    return ev.reply(joinError(UNKNOWN_MEMBER_ID, ev.errorCode));
+  }
+  ev.reply({
+    errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName,
+    leader: ev.wasLeader ? ev.oldMemberId : (g.leaderId ?? ''), memberId: ev.newMemberId, members: [],
+  });
 }
 
 /** Kafka's pending-sync expiry: members that did not SyncGroup within the rebalance timeout leave the group. */

@@ -9,12 +9,11 @@
  * COORDINATOR_LOAD_IN_PROGRESS; a partition led elsewhere → NOT_COORDINATOR; no topic yet → COORDINATOR_NOT_AVAILABLE.
  * With `persist: false` everything stays in memory and every group is served at once (tests, tools).
  */
-import { createActor, type ActorRefFrom } from 'xstate';
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch, iterateBatches, RecordBatch, type RecordInput } from '../log/record-batch.js';
 import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
-import { classicGroupMachine, type GroupMachineInput, type GroupRequestEvent } from '../../machines/group-coordinator.js';
+import type { GroupActor, GroupActorFactory, GroupActorHost, GroupMachineInput, GroupRequestEvent } from './group-actor.js';
 import {
   UNKNOWN_MEMBER_ID, isSubscribedToTopic, joinError, restoreGroup, type GroupConfig, type GroupData, type JoinRequest, type JoinResult,
   type MemberRef, type SyncRequest, type SyncResult,
@@ -35,16 +34,14 @@ export interface GroupCoordinatorOptions {
   persist?: boolean;
   now?: () => number;
   log?: Logger;
+  /**
+   * Makes a standalone group actor when no host spawns one (no coordinator actor, or it is busy):
+   * `standaloneGroupActor` from src/machines/group-coordinator.ts. Required to serve groups.
+   */
+  groupActors?: GroupActorFactory;
 }
 
-export type GroupActor = ActorRefFrom<typeof classicGroupMachine>;
-
-/** Where group actors live: the coordinator actor spawns them as its children (shared system, inspected with the broker). */
-export interface GroupActorHost {
-  /** The spawned child, or undefined when the host cannot spawn now (then a standalone actor is created). */
-  spawn(id: string, input: GroupMachineInput): GroupActor | undefined;
-  stop(id: string): void;
-}
+export type { GroupActor, GroupActorHost };
 
 type PartitionState = { kind: 'loading'; done: Promise<void> } | { kind: 'active' } | { kind: 'failed'; error: string };
 
@@ -77,6 +74,23 @@ function storeOffsetsError(code: number): number {
   }
 }
 
+/** GroupMetadataManager.storeGroup: what a group metadata write answers for the replication wait's error. */
+function storeGroupError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    default:
+      return code;
+  }
+}
+
 /** Kafka's mapping of a failed __consumer_offsets append to what the client sees. */
 function appendErrorCode(err: unknown): number {
   const name = err instanceof Error ? err.name : '';
@@ -103,6 +117,7 @@ export class GroupCoordinator {
   private creatingTopic: Promise<void> | null = null;
   private readonly persist: boolean;
   private readonly now: () => number;
+  private readonly groupActors: GroupActorFactory | undefined;
   private readonly log: Logger;
   private stopped = false;
   private host: GroupActorHost | null = null;
@@ -112,6 +127,7 @@ export class GroupCoordinator {
   constructor(private readonly ctx: BrokerContext, opts: GroupCoordinatorOptions = {}) {
     this.persist = opts.persist ?? true;
     this.now = opts.now ?? Date.now;
+    this.groupActors = opts.groupActors;
     this.log = opts.log ?? ctx.log;
   }
 
@@ -339,7 +355,7 @@ export class GroupCoordinator {
    * An offset commit's append, as Kafka's GroupMetadataManager.storeOffsets → ReplicaManager.appendRecords with
    * requiredAcks = offsets.commit.required.acks and timeout = offsets.commit.timeout.ms: with acks=-1 the commit
    * counts once every ISR member has it (DelayedProduce), REQUEST_TIMED_OUT after the timeout; other errors mapped
-   * as storeOffsets maps them. (Group metadata writes, {@link storeGroup}, do not wait yet.)
+   * as storeOffsets maps them.
    */
   private async appendOffsets(groupId: string, recs: RecordInput[]): Promise<number> {
     if (!this.persist) return ErrorCode.NONE;
@@ -364,8 +380,34 @@ export class GroupCoordinator {
     return storeOffsetsError(code ?? ErrorCode.REQUEST_TIMED_OUT);
   }
 
-  private storeGroup = (groupId: string, value: GroupValue): number =>
-    this.append(groupId, [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }]);
+  /**
+   * A group metadata write, as Kafka's GroupMetadataManager.storeGroup → appendForGroup: appended with
+   * requiredAcks = offsets.commit.required.acks; an append error is answered at once (mapped as storeGroup maps
+   * it); with acks=-1 the answer is a promise that settles once every ISR member has the record, or after
+   * offsets.commit.timeout.ms with REBALANCE_IN_PROGRESS (Kafka's REQUEST_TIMED_OUT mapping).
+   */
+  private storeGroup = (groupId: string, value: GroupValue): number | Promise<number> => {
+    if (!this.persist) return ErrorCode.NONE;
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = partitionForGroup(groupId, t.partitions.length);
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
+    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
+    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const config = this.ctx.config();
+    const requiredAcks = config.getInt('offsets.commit.required.acks');
+    let requiredOffset: bigint;
+    try {
+      const batch = buildRecordBatch({ records: [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }], defaultTimestamp: this.now() });
+      requiredOffset = lookup.partition.appendRecordsToLeader(batch, requiredAcks).lastOffset + 1n;
+    } catch (e) {
+      this.log.warn({ err: e, group: groupId }, `Appending group metadata to ${OFFSETS_TOPIC} failed`);
+      return appendErrorCode(e);
+    }
+    if (requiredAcks !== -1) return ErrorCode.NONE;
+    return this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], config.getInt('offsets.commit.timeout.ms'))
+      .then(([code]) => storeGroupError(code ?? ErrorCode.REQUEST_TIMED_OUT));
+  };
 
   // ------------------------------------------------------------------------------------------- groups
 
@@ -382,7 +424,8 @@ export class GroupCoordinator {
       this.hosted.set(child, id);
       return child;
     }
-    return createActor(classicGroupMachine, { id, input }).start();
+    if (!this.groupActors) throw new Error('GroupCoordinator: no group actor factory (pass options.groupActors = standaloneGroupActor)');
+    return this.groupActors(id, input);
   }
 
   private stopActor(a: GroupActor): void {

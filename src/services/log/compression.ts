@@ -19,7 +19,7 @@
 
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { CompressionType, InvalidRecordError, MAGIC_V2 } from './record-batch.js';
+import { CompressionType, InvalidRecordError, MAGIC_V2 } from './record-format.js';
 
 type SnappyModule = typeof import('snappy');
 type Lz4Module = typeof import('lz4-napi');

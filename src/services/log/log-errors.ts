@@ -54,9 +54,12 @@ export function isIoError(e: unknown): boolean {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
-/** Kafka's UnexpectedAppendOffsetException: a follower append starting below the log end offset. */
+/**
+ * Kafka's UnexpectedAppendOffsetException: a follower append starting below the log end offset. `firstOffset` /
+ * `lastOffset`: the first batch's base and last offsets (-1 unknown).
+ */
 export class UnexpectedAppendOffsetError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly firstOffset: bigint = -1n, readonly lastOffset: bigint = -1n) {
     super(message);
     this.name = 'UnexpectedAppendOffsetError';
   }

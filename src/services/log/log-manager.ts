@@ -247,6 +247,14 @@ export class LogManager {
     for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
   }
 
+  /**
+   * Kafka's LogDirFailureChannel.maybeAddOfflineLogDir for I/O outside the logs (the ReplicaManager's
+   * replication-offset-checkpoint): the dir is reported failed once and goes offline as for a log's I/O error.
+   */
+  maybeAddOfflineLogDir(dir: string, err: Error): void {
+    this.reportDirFailure(path.resolve(dir), err);
+  }
+
   private reportDirFailure(dir: string, err: Error): void {
     if (this.reportedFailures.has(dir)) return;
     this.reportedFailures.add(dir);
@@ -448,6 +456,11 @@ export class LogManager {
 
   allLogs(): Log[] {
     return [...this.logs.values()];
+  }
+
+  /** The `-future` logs (AlterReplicaLogDirs moves in progress), for DescribeLogDirs. */
+  allFutureLogs(): Log[] {
+    return [...this.futureLogs.values()];
   }
 
   /** Logs per live dir (new logs go to the dir with the fewest). */

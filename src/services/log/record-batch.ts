@@ -15,6 +15,9 @@
  */
 
 import { decompress } from './compression.js';
+import { CompressionType, CorruptRecordError, CURRENT_MAGIC, InvalidRecordError, MAGIC_V0, MAGIC_V1, MAGIC_V2 } from './record-format.js';
+
+export { CompressionType, CorruptRecordError, CURRENT_MAGIC, InvalidRecordError, MAGIC_V0, MAGIC_V1, MAGIC_V2 };
 import { crc32c } from './crc32c.js';
 import { type Cursor, InvalidVarintError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
@@ -42,24 +45,11 @@ export const HEADER_SIZE_UP_TO_MAGIC = 17;
 /** Smallest legal value of the size field (`LegacyRecord.RECORD_OVERHEAD_V0`). */
 export const MIN_RECORD_OVERHEAD = 14;
 
-export const MAGIC_V0 = 0;
-export const MAGIC_V1 = 1;
-export const MAGIC_V2 = 2;
-export const CURRENT_MAGIC = MAGIC_V2;
-
 export const NO_TIMESTAMP = -1;
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
 export const NO_PARTITION_LEADER_EPOCH = -1;
-
-export enum CompressionType {
-  None = 0,
-  Gzip = 1,
-  Snappy = 2,
-  Lz4 = 3,
-  Zstd = 4,
-}
 
 export enum TimestampType {
   NoTimestampType = -1,
@@ -72,24 +62,6 @@ const TIMESTAMP_TYPE_MASK = 0x08;
 const TRANSACTIONAL_FLAG_MASK = 0x10;
 const CONTROL_FLAG_MASK = 0x20;
 export const DELETE_HORIZON_FLAG_MASK = 0x40;
-
-// ------------------------------------------------------------------------------------------------ errors
-
-/** Bytes on disk / on the wire do not form a valid batch (Kafka `CorruptRecordException`). */
-export class CorruptRecordError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptRecordError';
-  }
-}
-
-/** A batch whose records are malformed (Kafka `InvalidRecordException`). */
-export class InvalidRecordError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidRecordError';
-  }
-}
 
 // ------------------------------------------------------------------------------------------------ helpers
 

@@ -15,6 +15,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../logger.js';
+import { sendOneRequest } from '../network/one-in-flight.js';
 import { apiKeyName } from '../../protocol/api-keys.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../protocol/frame.js';
 import type { ImplementedApiKey } from '../../protocol/messages/index.js';
@@ -142,23 +143,8 @@ export class NodeToControllerChannel {
     const socket = await this.connectSocket();
     const correlationId = this.correlationId++ & 0x7fffffff;
     item.frame.writeInt32BE(correlationId, 8); // size(4) apiKey(2) apiVersion(2) correlationId(4)
-    const response = await new Promise<Buffer>((resolve, reject) => {
-      let buf: Buffer = Buffer.alloc(0);
-      const cleanup = () => { clearTimeout(timer); socket.off('data', onData); socket.off('close', onClose); };
-      const onData = (d: Buffer) => {
-        buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-        if (buf.length < 4) return;
-        const size = buf.readInt32BE(0);
-        if (buf.length < 4 + size) return;
-        cleanup();
-        resolve(buf.subarray(4, 4 + size));
-      };
-      const onClose = () => { cleanup(); reject(new Error('connection to the controller closed')); };
-      const timer = setTimeout(() => { cleanup(); reject(new Error(`no answer within ${this.opts.requestTimeoutMs} ms`)); }, this.opts.requestTimeoutMs);
-      socket.on('data', onData);
-      socket.once('close', onClose);
-      socket.write(item.frame);
-    });
+    const response = await sendOneRequest(socket, item.frame, this.opts.requestTimeoutMs, (why) =>
+      new Error(why === 'closed' ? 'connection to the controller closed' : `no answer within ${this.opts.requestTimeoutMs} ms`));
     const decoded = decodeResponse(response, item.apiKey, item.version);
     if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId} does not match ${correlationId}`);
     return decoded.body;

@@ -10,7 +10,9 @@
  * - ISR changes (`maybeExpandIsr` on follower fetches, `maybeShrinkIsr` from the isr-expiration task): one change in
  *   flight (Kafka's PendingExpandIsr / PendingShrinkIsr), sent through {@link AlterPartitionManager.submit}; the
  *   answer commits the new ISR and partition epoch, reverts, waits for LeaderAndIsr or resubmits as Kafka's
- *   `handleAlterPartitionError`;
+ *   `handleAlterPartitionError`. The state name (committed / pendingExpand / pendingShrink) moves only through the
+ *   pure transitions of the partitionIsrState machine definition (src/machines/partition-isr-state.ts, handed in as
+ *   `advanceIsrState`);
  * - acks=-1: the effective min ISR check before the append and `checkEnoughReplicasReachOffset` for DelayedProduce;
  * - KIP-320 leader-epoch checks and `lastOffsetForLeaderEpoch` (OffsetsForLeaderEpoch, Fetch's diverging epoch).
  *
@@ -23,6 +25,7 @@ import type { Logger } from '../../logger.js';
 import type { AppendResult } from '../server/broker-context.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { AlterPartitionManager, AlterPartitionResult, LeaderAndIsrState } from './alter-partition-types.js';
+import { UnexpectedAppendOffsetError } from '../log/log-errors.js';
 
 /** What the Partition needs of its log (a Log in the broker, a small fake in unit tests). */
 export interface ReplicaLog {
@@ -60,8 +63,16 @@ export interface ReplicaState {
   lastCaughtUpTimeMs: number;
 }
 
+/** Kafka's PartitionState kinds: the committed ISR, or one change in flight. */
+export type IsrStateName = 'committed' | 'pendingExpand' | 'pendingShrink';
+export type IsrStateEvent = 'isr.expand' | 'isr.shrink' | 'isr.committed' | 'isr.reverted' | 'isr.retry' | 'leaderAndIsr';
+/** The pure transition of the partitionIsrState machine definition (src/machines/partition-isr-state.ts), handed in. */
+export type AdvanceIsrState = (state: IsrStateName, event: IsrStateEvent) => { state: IsrStateName; valid: boolean };
+
 export interface PartitionDeps {
   brokerId: number;
+  /** The ISR state machine's pure transition (the machine definition is the one source of the legal changes). */
+  advanceIsrState: AdvanceIsrState;
   /** Where ISR changes go; absent: the leader proposes none (the controller's ISR stays). */
   alterPartitionManager?: AlterPartitionManager;
   /** replica.lag.time.max.ms */
@@ -116,6 +127,15 @@ export class Partition {
   /** The committed ISR plus a replica being added (Kafka's maximalIsr): the HW waits for every member. */
   get maximalIsr(): readonly number[] { return this.state.kind === 'pendingExpand' ? this.state.proposed : this.state.isr; }
   get isIsrChangeInFlight(): boolean { return this.state.kind !== 'committed'; }
+  /** The ISR state's name (the partitionIsrState machine's state). */
+  get isrStateName(): IsrStateName { return this.state.kind; }
+
+  /** One step of the ISR state machine; an event the state refuses is logged and returns false (nothing changes). */
+  private advanceIsr(event: IsrStateEvent): boolean {
+    const r = this.deps.advanceIsrState(this.state.kind, event);
+    if (!r.valid) this.deps.log.warn({ topicPartition: this.tp, state: this.state.kind, event }, `Invalid ISR state transition of ${this.tp}: ${event} in ${this.state.kind}`);
+    return r.valid;
+  }
   followerStates(): ReplicaState[] { return [...this.remotes.values()].map((r) => ({ ...r })); }
   followerState(id: number): ReplicaState | undefined { return this.remotes.get(id); }
 
@@ -200,6 +220,7 @@ export class Partition {
     } else {
       this.remotes.clear();
     }
+    this.advanceIsr('leaderAndIsr');
     this.state = { kind: 'committed', isr: [...isr] };
   }
 
@@ -280,6 +301,7 @@ export class Partition {
     if (this.state.kind !== 'committed' || this.state.isr.includes(r.brokerId) || !this.deps.isBrokerAlive(r.brokerId)) return;
     if (this.leaderEpochStartOffset === null || r.logEndOffset < this.log.highWatermark || r.logEndOffset < this.leaderEpochStartOffset) return;
     const proposed = [...this.state.isr, r.brokerId];
+    if (!this.advanceIsr('isr.expand')) return;
     this.deps.log.info({ topicPartition: this.tp, isr: this.state.isr, replicaId: r.brokerId, logEndOffset: String(r.logEndOffset), highWatermark: String(this.highWatermark) },
       `Expanding ISR of ${this.tp} from ${this.state.isr.join(',')} to ${proposed.join(',')}`);
     this.state = { kind: 'pendingExpand', isr: this.state.isr, newInSyncReplicaId: r.brokerId, proposed };
@@ -305,6 +327,7 @@ export class Partition {
     const outOfSync = this.outOfSyncReplicas(now);
     if (outOfSync.length === 0) return false;
     const proposed = this.state.isr.filter((id) => !outOfSync.includes(id));
+    if (!this.advanceIsr('isr.shrink')) return false;
     this.deps.log.info({ topicPartition: this.tp, isr: this.state.isr, outOfSync, leaderEndOffset: String(this.log.logEndOffset), highWatermark: String(this.highWatermark) },
       `Shrinking ISR of ${this.tp} from ${this.state.isr.join(',')} to ${proposed.join(',')}: out-of-sync replicas ${outOfSync.join(',')}`);
     this.state = { kind: 'pendingShrink', isr: this.state.isr, outOfSync, proposed };
@@ -334,6 +357,7 @@ export class Partition {
         this.deps.log.info({ topicPartition: this.tp, answer: s }, `Ignoring the AlterPartition answer for ${this.tp}: leader epoch or partition epoch no longer current`);
         return;
       }
+      if (!this.advanceIsr('isr.committed')) return;
       this.state = { kind: 'committed', isr: [...s.isr] };
       this.partitionEpoch = s.partitionEpoch;
       this.deps.log.info({ topicPartition: this.tp, isr: s.isr, partitionEpoch: s.partitionEpoch }, `ISR of ${this.tp} updated to ${s.isr.join(',')} and partition epoch updated to ${s.partitionEpoch}`);
@@ -345,7 +369,7 @@ export class Partition {
       case ErrorCode.OPERATION_NOT_ATTEMPTED:
       case ErrorCode.INELIGIBLE_REPLICA:
         this.deps.log.info({ topicPartition: this.tp, errorCode: result.errorCode }, `Failed to alter the ISR of ${this.tp} to ${proposed.isr.join(',')} (error ${result.errorCode}); reverting to the committed ISR`);
-        this.state = { kind: 'committed', isr: pending.isr };
+        if (this.advanceIsr('isr.reverted')) this.state = { kind: 'committed', isr: pending.isr };
         return;
       case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
       case ErrorCode.UNKNOWN_TOPIC_ID:
@@ -357,7 +381,7 @@ export class Partition {
         return; // stays pending until the next LeaderAndIsr
       default:
         this.deps.log.warn({ topicPartition: this.tp, errorCode: result.errorCode }, `Failed to alter the ISR of ${this.tp} (error ${result.errorCode}); retrying`);
-        setTimeout(() => { if (this.state === pending) this.submitAlterPartition(); }, 50).unref?.();
+        setTimeout(() => { if (this.state === pending && this.advanceIsr('isr.retry')) this.submitAlterPartition(); }, 50).unref?.();
     }
   }
 
@@ -382,5 +406,33 @@ export class Partition {
     if (fetchOnlyFromLeader && !this.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1n };
     const r = this.log.endOffsetForEpoch(leaderEpoch);
     return { errorCode: ErrorCode.NONE, leaderEpoch: r.epoch, endOffset: r.endOffset };
+  }
+}
+
+/** What a follower's append needs of its log (the Log). */
+export interface FollowerAppendLog {
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  appendAsFollower(records: Buffer): bigint | null;
+  truncateFullyAndStartAt(offset: bigint): void;
+}
+
+/**
+ * Kafka's `Partition.appendRecordsToFollowerOrFutureReplica`: the follower's append, except that an empty log
+ * (log end = log start) whose first fetched batch starts below its end and ends at or after it — the leader's log
+ * start offset fell inside a batch (DeleteRecords), and the follower restarted its log there after
+ * OFFSET_OUT_OF_RANGE — starts again at the batch's base offset and appends. Any other error is the caller's.
+ */
+export function appendRecordsToFollower(log: FollowerAppendLog, records: Buffer, tp: string, logger: Logger): bigint | null {
+  try {
+    return log.appendAsFollower(records);
+  } catch (e) {
+    if (!(e instanceof UnexpectedAppendOffsetError)) throw e;
+    const end = log.logEndOffset;
+    if (end !== log.logStartOffset || e.firstOffset < 0n || e.firstOffset >= end || e.lastOffset < end) throw e;
+    logger.info({ topicPartition: tp, firstOffset: String(e.firstOffset), logStartOffset: String(log.logStartOffset) },
+      `Unexpected offset in append to ${tp}. First offset ${e.firstOffset} is less than log start offset ${log.logStartOffset}. Since this is the first record to be appended to the follower's log, will start the log from offset ${e.firstOffset}.`);
+    log.truncateFullyAndStartAt(e.firstOffset);
+    return log.appendAsFollower(records);
   }
 }

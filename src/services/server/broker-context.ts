@@ -11,6 +11,10 @@ import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
 import type { Authorizer } from '../security/request-authorizer.js';
+import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
   readonly brokerId: number;
@@ -53,6 +57,14 @@ export interface LeaderPartition {
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
+  /**
+   * DeleteRecords (Partition.deleteRecordsOnLeader): moves the log start offset to `offset` (-1 = the high watermark);
+   * throws PolicyViolationError (no `delete` cleanup policy) or OffsetOutOfRangeError (negative, or above the HW).
+   * Absent in handler fakes that do not serve DeleteRecords.
+   */
+  deleteRecordsOnLeader?(offset: bigint): { requestedOffset: bigint; lowWatermark: bigint };
+  /** Partition.lowWatermarkIfLeader: the smallest log start offset of the leader and its live followers. */
+  lowWatermark?(): bigint;
 }
 
 export type PartitionLookup =
@@ -100,9 +112,17 @@ export interface BrokerContext {
   admin: AdminView;
   /** Where the controller's LeaderAndIsr / UpdateMetadata / StopReplica go (absent: the broker refuses them). */
   control?: ControlPlane;
+  /** The log dirs and their logs (DescribeLogDirs); absent: no dirs are described. */
+  logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   /** authorizer.class.name's AclAuthorizer (services/security); absent: every request is allowed, as Kafka without one. */
   authorizer?: Authorizer;
   log: Logger;
+  /** BrokerTopicStats hooks of the produce / fetch path; absent when metrics are off (metrics.http.listener empty). */
+  stats?: TopicStatsHooks;
+  /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
+  requestMetrics?: RequestMetrics;
+  /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
+  quotas?: QuotaManagers;
 }

@@ -23,13 +23,14 @@ import {
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
-import { Partition } from '../replication/partition.js';
+import { Partition, appendRecordsToFollower, type AdvanceIsrState } from '../replication/partition.js';
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
 import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
 import { HighWatermarkCheckpoints } from '../replication/high-watermark-checkpoint.js';
 import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
 import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
+import { deleteRecordsOnLeader, lowWatermarkOf } from '../admin/delete-records.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
@@ -39,12 +40,16 @@ interface HostedPartition {
   replica: Partition | null;
   /** The PartitionLog the handlers see (the Log, with appends through the Partition). */
   view: (PartitionLog & { readAsync: Log['readAsync'] }) | null;
+  /** The log as the fetcher sees it while this broker follows (made once per Log). */
+  follower: { log: Log; view: FollowerLog } | null;
 }
 
 export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
 export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
 
 export interface ReplicaManagerOptions {
+  /** The leaders' ISR state transitions (the partitionIsrState machine definition's, handed in by the majordomo). */
+  advanceIsrState: AdvanceIsrState;
   config?: () => KafkaConfig;
   /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP), started and shut down with this manager. */
   alterPartition?: { manager: AlterPartitionManager; start(): void; shutdown(): void };
@@ -64,8 +69,8 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
   private fetchers: ReplicaFetcherControl | undefined;
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
-    private readonly opts: ReplicaManagerOptions = {}) {
-    this.hwCheckpoints = new HighWatermarkCheckpoints(log);
+    private readonly opts: ReplicaManagerOptions) {
+    this.hwCheckpoints = new HighWatermarkCheckpoints(log, (dir, err) => this.logs?.maybeAddOfflineLogDir(dir, err));
     this.fetchers = opts.fetchers;
     this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
       const h = this.hosted.get(k);
@@ -228,13 +233,22 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
 
   private createHosted(topic: string, partition: number, topicId: string | null, isNew: boolean): HostedPartition {
     const k = key(topic, partition);
-    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null };
+    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null, follower: null };
     const log = this.openLog(topic, partition, topicId, isNew);
     if (!log) return h;
-    // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log
-    log.updateHighWatermark(this.hwCheckpoints.fetch(log.logDir, topic, partition) ?? 0n);
+    // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log; an unreadable checkpoint file
+    // has taken the dir offline (the partition is offline: KAFKA_STORAGE_ERROR)
+    let checkpointed: bigint | null;
+    try {
+      checkpointed = this.hwCheckpoints.fetch(log.logDir, topic, partition);
+    } catch (e) {
+      this.log.error({ topicPartition: k, dir: log.logDir, err: (e as Error).message }, `Partition ${k} is offline: ${(e as Error).message}`);
+      return h;
+    }
+    log.updateHighWatermark(checkpointed ?? 0n);
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
+      advanceIsrState: this.opts.advanceIsrState,
       ...(this.opts.alterPartition ? { alterPartitionManager: this.opts.alterPartition.manager } : {}),
       replicaLagTimeMaxMs: () => this.replicaLagTimeMaxMs(),
       isBrokerAlive: (id) => this.metadata.brokers().some((b) => b.id === id),
@@ -368,8 +382,15 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         appendRecordsToLeader: (records, requiredAcks) => this.appendToLeader(replica, k, records, requiredAcks),
         updateFollowerFetchState: (replicaId, fetchOffset, startOffset, leaderEnd) => replica.updateFollowerFetchState(replicaId, fetchOffset, startOffset, leaderEnd, this.now),
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
+        deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),
+        lowWatermark: () => this.lowWatermark(replica),
       },
     };
+  }
+
+  /** Partition.lowWatermarkIfLeader (DeleteRecords): the leader's log start offset, or a live follower's if smaller. */
+  private lowWatermark(replica: Partition): bigint {
+    return lowWatermarkOf(replica.log.logStartOffset, replica.followerStates(), (id) => this.metadata.brokers().some((b) => b.id === id));
   }
 
   /** The hosted Partition (leader or follower), for the fetchers and tests. */
@@ -390,7 +411,26 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const h = this.hosted.get(key(topic, partition));
     if (!h?.replica || h.replica.isLeader) return null;
     const l = this.logs?.getLog(topic, partition);
-    return l && !l.isOffline ? l : null;
+    if (!l || l.isOffline) return null;
+    if (h.follower?.log !== l) h.follower = { log: l, view: this.followerView(l, key(topic, partition)) };
+    return h.follower.view;
+  }
+
+  /** The Log for the fetcher, its appends through Kafka's Partition.appendRecordsToFollowerOrFutureReplica. */
+  private followerView(l: Log, tp: string): FollowerLog {
+    const log = this.log;
+    return {
+      get logStartOffset() { return l.logStartOffset; },
+      get logEndOffset() { return l.logEndOffset; },
+      get highWatermark() { return l.highWatermark; },
+      get latestEpoch() { return l.latestEpoch; },
+      appendAsFollower: (records) => appendRecordsToFollower(l, records, tp, log),
+      truncateTo: (offset) => l.truncateTo(offset),
+      truncateFullyAndStartAt: (offset) => l.truncateFullyAndStartAt(offset),
+      endOffsetForEpoch: (epoch) => l.endOffsetForEpoch(epoch),
+      updateHighWatermark: (hw) => l.updateHighWatermark(hw),
+      maybeIncrementLogStartOffset: (offset) => l.maybeIncrementLogStartOffset(offset),
+    };
   }
 
   /** A follower's append or HW move: fetches waiting on it (fetch from follower, tests) re-read. */

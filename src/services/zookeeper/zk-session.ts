@@ -1,4 +1,5 @@
 import zookeeper from 'node-zookeeper-client';
+import { ZooKeeperClientMetrics } from '../metrics/global-stats.js';
 import type { Client, Stat, Event as ZkEvent, ACL } from 'node-zookeeper-client';
 
 const { Exception, CreateMode, ACL: AclClass, Permission, Id } = zookeeper;
@@ -73,15 +74,31 @@ export class ZkSession {
     this.client.on('state', (s) => this.onState(s.name));
   }
 
-  /** Grows the library's reconnect delay while ZooKeeper stays unreachable; resets on connect. */
+  /**
+   * Grows the library's reconnect delay while ZooKeeper stays unreachable; resets on connect.
+   * The library's own findNextServer waits with a timer nobody can cancel: closed during that wait, a
+   * never-connected session would keep the process alive until it fired (up to maxBackoffMs) and
+   * then open one more socket. So the round (same order of servers, same random wait below
+   * spinDelay) is done here, with a timer close() clears.
+   */
+  private spinTimer: NodeJS.Timeout | null = null;
+
   private installBackoff(): void {
-    const cm = (this.client as unknown as { connectionManager?: { spinDelay: number; findNextServer: (cb: unknown) => void } }).connectionManager;
-    if (!cm || typeof cm.findNextServer !== 'function') return;
+    type Cm = { spinDelay: number; findNextServer: (cb: (server: unknown) => void) => void; servers: unknown[]; nextServerIndex: number; serverAttempts: number };
+    const cm = (this.client as unknown as { connectionManager?: Cm }).connectionManager;
+    if (!cm || typeof cm.findNextServer !== 'function' || !Array.isArray(cm.servers)) return;
     const initial = this.opts.initialBackoffMs ?? 200;
     const max = this.opts.maxBackoffMs ?? 2000;
-    const original = cm.findNextServer.bind(cm);
-    cm.findNextServer = (cb: unknown) => {
-      original(cb);
+    cm.findNextServer = (cb) => {
+      if (this.closed) return;
+      cm.nextServerIndex %= cm.servers.length;
+      const next = () => { if (this.closed) return; cb(cm.servers[cm.nextServerIndex]); cm.nextServerIndex += 1; };
+      if (cm.serverAttempts === cm.servers.length) {
+        this.spinTimer = setTimeout(() => { this.spinTimer = null; cm.serverAttempts = 0; next(); }, Math.random() * cm.spinDelay);
+      } else {
+        cm.serverAttempts += 1;
+        process.nextTick(next);
+      }
       cm.spinDelay = Math.min(max, Math.max(initial, cm.spinDelay * 2));
     };
     this.on((e) => { if (e === 'connected') cm.spinDelay = initial; });
@@ -170,6 +187,7 @@ export class ZkSession {
     const wasConnected = this.isConnected;
     this.closed = true;
     this.stopHandshakeWatchdog();
+    if (this.spinTimer) { clearTimeout(this.spinTimer); this.spinTimer = null; }
     this.listeners.clear();
     try { this.client.close(); } catch { /* never connected: nothing to close politely */ }
     const socket = (this.client as unknown as { connectionManager?: { socket?: { destroy(): void; destroyed?: boolean; once(e: 'close', f: () => void): void } } }).connectionManager?.socket;
@@ -183,8 +201,12 @@ export class ZkSession {
   }
 
   private call<T>(op: string, path: string, fn: (cb: (err: unknown, ...res: any[]) => void) => void, pick: (...res: any[]) => T): Promise<T> {
+    const started = performance.now();
     return new Promise((resolve, reject) => {
-      fn((err, ...res) => (err ? reject(toError(err, path, op)) : resolve(pick(...res))));
+      fn((err, ...res) => {
+        ZooKeeperClientMetrics.requestLatency.observe(performance.now() - started); // Kafka's ZooKeeperRequestLatencyMs
+        if (err) reject(toError(err, path, op)); else resolve(pick(...res));
+      });
     });
   }
 

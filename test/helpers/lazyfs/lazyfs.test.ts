@@ -4,29 +4,12 @@
  * Under CI=true a machine without FUSE fails here instead of skipping.
  */
 import fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LazyFs, lazyfsUnavailable } from './lazyfs.js';
+import { describe, expect, it } from 'vitest';
+import { useLazyFs } from './use-lazyfs.js';
 
-const unavailable = lazyfsUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`lazyfs prerequisite missing under CI: ${unavailable}`);
-if (unavailable) console.warn(`skipping lazyfs tests: ${unavailable}`);
-
-let root: string;
-let lfs: LazyFs;
-beforeAll(async () => {
-  if (unavailable) return;
-  root = await mkdtemp(path.join(os.tmpdir(), 'rafka-lazyfs-'));
-  lfs = new LazyFs(root);
-  await lfs.mount();
-});
-afterAll(async () => {
-  if (unavailable) return;
-  await lfs.unmount();
-  await rm(root, { recursive: true, force: true });
-});
+const fixture = useLazyFs('rafka-lazyfs-', 'lazyfs tests');
+const { unavailable } = fixture;
 
 const syncDir = (d: string): void => {
   const fd = fs.openSync(d, 'r');
@@ -42,7 +25,7 @@ const writeSynced = (f: string, data: string): void => {
 
 describe.skipIf(unavailable !== null)('lazyfs', () => {
   it('a cut keeps what was fsynced and drops everything else', async () => {
-    const m = lfs.mountpoint;
+    const m = fixture.lfs.mountpoint;
     const p = (f: string): string => path.join(m, f);
     writeSynced(p('a'), 'hello world');
     syncDir(m);
@@ -69,29 +52,29 @@ describe.skipIf(unavailable !== null)('lazyfs', () => {
     fs.unlinkSync(p('b'));
     writeSynced(p('d'), 'ddd');
     fs.truncateSync(p('a'), 2);
-    expect((await lfs.stats()).dirops).toBeGreaterThan(0);
+    expect((await fixture.lfs.stats()).dirops).toBeGreaterThan(0);
 
-    const res = await lfs.cut();
+    const res = await fixture.lfs.cut();
     expect(res.files).toBeGreaterThan(0);
     expect(res.dirops).toBeGreaterThan(0);
     expect(fs.readdirSync(m).sort()).toEqual(['a', 'b', 'c']);
     expect(fs.readFileSync(p('a'), 'utf8')).toBe('hello world');
     expect(fs.readFileSync(p('b'), 'utf8')).toBe('bbb');
     expect(fs.readFileSync(p('c'), 'utf8')).toBe('v1');
-    expect(await lfs.stats()).toEqual({ files: 0, dirops: 0 });
+    expect(await fixture.lfs.stats()).toEqual({ files: 0, dirops: 0 });
   });
 
   it('a preallocated index trimmed after its fsync comes back at full length (sparse zeros) after a cut', async () => {
-    const f = path.join(lfs.mountpoint, 'idx');
+    const f = path.join(fixture.lfs.mountpoint, 'idx');
     const fd = fs.openSync(f, 'w+');
     fs.ftruncateSync(fd, 1 << 20);
     fs.writeSync(fd, Buffer.from([1, 2, 3, 4]), 0, 4, 0);
     fs.fsyncSync(fd);
     fs.ftruncateSync(fd, 8);
     fs.closeSync(fd);
-    syncDir(lfs.mountpoint);
+    syncDir(fixture.lfs.mountpoint);
     expect(fs.statSync(f).size).toBe(8);
-    await lfs.cut();
+    await fixture.lfs.cut();
     expect(fs.statSync(f).size).toBe(1 << 20);
     expect([...fs.readFileSync(f).subarray(0, 5)]).toEqual([1, 2, 3, 4, 0]);
   });

@@ -20,6 +20,7 @@ import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 import { freePort } from '../../helpers/zookeeper-server.js';
 import { makeConfig } from '../log/log-test-helpers.js';
 import { unusedAdmin } from '../server/fake-broker.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 const log = pino({ level: 'silent' });
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -30,7 +31,7 @@ interface Seen { apiKey: number; apiVersion: number; listener: string }
 /** Broker 2's front end on two listeners; records what arrives where. */
 async function remoteBroker(ports: { plaintext?: number; internal?: number } = {}) {
   const metadata = new MetadataCache(2, 'c');
-  const replicas = new ReplicaManager(2, null, metadata, log);
+  const replicas = new ReplicaManager(2, null, metadata, log, { advanceIsrState });
   const config = makeConfig(['/nonexistent'], { 'broker.id': '2' });
   const ctx: BrokerContext = { config: () => config, metadata, replicas, log, admin: unusedAdmin, control: { brokerEpoch: () => 10n, replicas, log } };
   const inner = createRequestHandler(ctx);

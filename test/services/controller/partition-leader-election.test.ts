@@ -71,9 +71,4 @@ describe('decidePartitionState (one reconciliation pass for one partition)', () 
     // No other ISR member: the shutting-down leader stays (the broker retries, then shuts down anyway).
     expect(decidePartitionState(s(1, [1]), ctx([1, 2, 3], { shuttingDown: new Set([1]) }))).toEqual({ kind: 'unchanged', offline: false });
   });
-  it('a thousand partitions decide in well under a second', () => {
-    const t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) decidePartitionState(s(i % 3 + 1, [1, 2, 3]), ctx([1, 2]));
-    expect(performance.now() - t0).toBeLessThan(1000);
-  });
 });

@@ -15,6 +15,7 @@ import { SocketServer } from '../../../src/services/network/socket-server.js';
 import type { RequestHandler } from '../../../src/services/network/connection.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { GroupCoordinator } from '../../../src/services/group/group-coordinator.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 import { groupHandlers } from '../../../src/services/group/register.js';
 import { fakeBroker, type FakeBroker } from '../server/fake-broker.js';
 
@@ -26,7 +27,7 @@ let bootstrap: string;
 beforeAll(async () => {
   let handler!: RequestHandler;
   fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '4' }, (ctx) => {
-    gc = new GroupCoordinator(ctx);
+    gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor });
     const groups = groupHandlers(gc);
     const others = createRequestHandler(ctx, { support: DEFAULT_API_SUPPORT });
     handler = async (frame, conn) => {

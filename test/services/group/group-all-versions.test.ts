@@ -9,6 +9,7 @@ import { decodeRequest, encodeResponse } from '../../../src/protocol/frame.js';
 import { GroupCoordinator } from '../../../src/services/group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../../../src/services/group/register.js';
 import { call, fakeBroker } from '../server/fake-broker.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const WIDE = new Map([...GROUP_IMPLEMENTED_VERSIONS].map(([apiKey, [minVersion, maxVersion]]): [number, ApiRange] =>
   [apiKey, { apiKey, name: apiKeyName(apiKey), minVersion, maxVersion, tier: 'required' }]));
@@ -23,7 +24,7 @@ afterEach(() => { for (const c of coordinators.splice(0)) c.shutdown(); });
 
 async function setup() {
   const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2' }, (ctx) => {
-    const gc = new GroupCoordinator(ctx);
+    const gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor });
     coordinators.push(gc);
     const handlers = groupHandlers(gc);
     return async (frame, conn) => {

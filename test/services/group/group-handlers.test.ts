@@ -10,6 +10,7 @@ import { decodeGroupValue, decodeKey, decodeOffsetValue } from '../../../src/ser
 import { groupHandlers } from '../../../src/services/group/register.js';
 import { RecordBatch } from '../../../src/services/log/record-batch.js';
 import { call, fakeBroker, type FakeBroker } from '../server/fake-broker.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const coordinators: GroupCoordinator[] = [];
 afterEach(() => { for (const c of coordinators.splice(0)) c.shutdown(); });
@@ -29,7 +30,7 @@ function groupRequestHandler(ctx: BrokerContext, gc: GroupCoordinator): RequestH
 function setup(props: Record<string, string> = {}, persist = true): { fb: FakeBroker; gc: GroupCoordinator; h: RequestHandler } {
   let gc!: GroupCoordinator;
   const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '5', 'offsets.topic.replication.factor': '3', ...props }, (ctx) => {
-    gc = new GroupCoordinator(ctx, { persist });
+    gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor, persist });
     return groupRequestHandler(ctx, gc);
   });
   coordinators.push(gc);
@@ -206,7 +207,7 @@ describe('group handlers', () => {
     gc.shutdown();
 
     // a new coordinator over the same logs (a restart)
-    const gc2 = new GroupCoordinator(fb.ctx);
+    const gc2 = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     coordinators.push(gc2);
     const h2 = groupRequestHandler(fb.ctx, gc2);
     const loading = gc2.start();
@@ -245,7 +246,7 @@ describe('group handlers', () => {
     let now = 1_000_000;
     let gc!: GroupCoordinator;
     const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1', 'offsets.retention.minutes': '1' }, (ctx) => {
-      gc = new GroupCoordinator(ctx, { now: () => now });
+      gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor, now: () => now });
       return groupRequestHandler(ctx, gc);
     });
     coordinators.push(gc);
@@ -267,7 +268,7 @@ describe('group handlers', () => {
     let now = 5_000_000;
     let gc!: GroupCoordinator;
     const fb = fakeBroker({ 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1', 'offsets.retention.minutes': '10' }, (ctx) => {
-      gc = new GroupCoordinator(ctx, { now: () => now });
+      gc = new GroupCoordinator(ctx, { groupActors: standaloneGroupActor, now: () => now });
       return groupRequestHandler(ctx, gc);
     });
     coordinators.push(gc);

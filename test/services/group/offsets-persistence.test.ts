@@ -12,6 +12,7 @@ import { DEFAULT_LOG_CONFIG } from '../../../src/services/log/log-config.js';
 import type { PartitionLog } from '../../../src/services/server/broker-context.js';
 import { fakeBroker, plainLeader } from '../server/fake-broker.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const dirs: string[] = [];
 afterEach(async () => { for (const d of dirs.splice(0)) await rmrf(d); });
@@ -47,7 +48,7 @@ describe('__consumer_offsets on a real log', () => {
     let log = Log.create({ dir, topic: OFFSETS_TOPIC, partition: 0, config });
     fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 0, partition: plainLeader(wrap(log), 0) });
 
-    const gc = new GroupCoordinator(fb.ctx);
+    const gc = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     await gc.start();
     const expected = new Map<string, bigint>();
     for (let round = 0; round < 50; round++) {
@@ -74,7 +75,7 @@ describe('__consumer_offsets on a real log', () => {
     // restart: reopen the log, a new coordinator loads it
     log = Log.load({ dir, topic: OFFSETS_TOPIC, partition: 0, config, hadCleanShutdown: true }).log;
     fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 1, partition: plainLeader(wrap(log), 1) });
-    const gc2 = new GroupCoordinator(fb.ctx);
+    const gc2 = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     const loading = gc2.start();
     expect(gc2.heartbeat('managed', { memberId: join.memberId, groupInstanceId: 'static-1', generationId: 1 })).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     await loading;

@@ -5,32 +5,15 @@
  * Under CI=true a machine without FUSE fails here.
  */
 import fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LazyFs, lazyfsUnavailable } from '../../helpers/lazyfs/lazyfs.js';
+import { describe, expect, it } from 'vitest';
+import { useLazyFs } from '../../helpers/lazyfs/use-lazyfs.js';
 import { Log } from '../../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../src/services/log/log-config.js';
 import { encodeBatch } from './log-test-helpers.js';
 
-const unavailable = lazyfsUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`lazyfs prerequisite missing under CI: ${unavailable}`);
-if (unavailable) console.warn(`skipping Log power-cut tests: ${unavailable}`);
-
-let root: string;
-let lfs: LazyFs;
-beforeAll(async () => {
-  if (unavailable) return;
-  root = await mkdtemp(path.join(os.tmpdir(), 'rafka-log-cut-'));
-  lfs = new LazyFs(root);
-  await lfs.mount();
-});
-afterAll(async () => {
-  if (unavailable) return;
-  await lfs.unmount();
-  await rm(root, { recursive: true, force: true });
-});
+const fixture = useLazyFs('rafka-log-cut-', 'Log power-cut tests');
+const { unavailable } = fixture;
 
 const HOUR = 3_600_000;
 const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, flushMessages: 1, retentionMs: HOUR };
@@ -40,7 +23,7 @@ const indexSizes = (dir: string): Record<string, number> =>
 
 describe.skipIf(unavailable !== null)('Log under power cuts (lazyfs)', () => {
   it('flush.messages=1: every acknowledged append survives a cut taken right after a roll; retention keeps the rolled segments', async () => {
-    const dir = path.join(lfs.mountpoint, 'a-0');
+    const dir = path.join(fixture.lfs.mountpoint, 'a-0');
     const now = Date.now();
     const log = Log.create({ dir, topic: 'a', partition: 0, config });
     let rolls = 0;
@@ -52,7 +35,7 @@ describe.skipIf(unavailable !== null)('Log under power cuts (lazyfs)', () => {
     const leo = log.logEndOffset;
     const rp = log.recoveryPoint;
     log.closeHandlers(); // the process dies: nothing more is written
-    const cut = await lfs.cut();
+    const cut = await fixture.lfs.cut();
     const warnings: string[] = [];
     const { log: loaded } = Log.load({ dir, topic: 'a', partition: 0, config, recoveryPoint: rp, logStartOffset: 0n, hadCleanShutdown: false, hooks: { warn: (m) => warnings.push(m) } });
     expect({ leo: loaded.logEndOffset, cutDirops: cut.dirops }).toEqual({ leo, cutDirops: cut.dirops });
@@ -63,13 +46,13 @@ describe.skipIf(unavailable !== null)('Log under power cuts (lazyfs)', () => {
   });
 
   it('a clean close leaves trimmed indexes that a cut cannot bring back untrimmed (the next load trusts them)', async () => {
-    const dir = path.join(lfs.mountpoint, 'b-0');
+    const dir = path.join(fixture.lfs.mountpoint, 'b-0');
     const log = Log.create({ dir, topic: 'b', partition: 0, config });
     for (let i = 0; i < 20; i++) log.appendAsLeader(batch(Date.now()), 1);
     log.flush();
     log.close();
     const before = indexSizes(dir);
-    await lfs.cut();
+    await fixture.lfs.cut();
     expect(indexSizes(dir)).toEqual(before);
   });
 });

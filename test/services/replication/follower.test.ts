@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Log, UnexpectedAppendOffsetError } from '../../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../src/services/log/log-config.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { appendRecordsToFollower } from '../../../src/services/replication/partition.js';
+import { createLogger } from '../../../src/logger.js';
 import { fetcherIdFor, fetchRequestVersion, offsetTruncationState, type FollowerLog } from '../../../src/services/replication/replica-fetcher-thread.js';
 import { encodeBatch } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
@@ -106,5 +108,30 @@ describe('fetcher choices', () => {
     // Java: Utils.abs(31 * "topic".hashCode() + 0) % 3; "topic".hashCode() = 110546223
     expect(fetcherIdFor('topic', 0, 3)).toBe(Math.abs((Math.imul(31, 110546223) | 0)) % 3);
     expect(fetcherIdFor('topic', 5, 1)).toBe(0);
+  });
+});
+
+describe('appendRecordsToFollower (Kafka Partition.appendRecordsToFollowerOrFutureReplica)', () => {
+  it('an empty follower restarted at a log start offset inside a batch starts again at the batch\'s base offset', async () => {
+    const leader = await newLog('leader');
+    for (let i = 0; i < 3; i++) leader.appendAsLeader(batchOf(4, i * 10), 1); // batches 0-3, 4-7, 8-11
+    expect(leader.maybeIncrementLogStartOffset(6n)).toBe(true); // DeleteRecords up to 6: inside batch 4-7
+    const follower = await newLog('follower');
+    follower.truncateFullyAndStartAt(6n); // the fetcher after OFFSET_OUT_OF_RANGE: start at the leader's log start
+    const fetched = leader.read(6n, 1 << 20, { minOneMessage: true }).records; // from batch 4-7
+    expect(() => follower.appendAsFollower(fetched)).toThrow(UnexpectedAppendOffsetError);
+    expect(appendRecordsToFollower(follower, fetched, 't-0', createLogger('silent'))).toBe(11n);
+    expect(follower.logStartOffset).toBe(4n);
+    expect(follower.logEndOffset).toBe(12n);
+    expect(follower.read(4n, 1 << 20).records.equals(fetched)).toBe(true); // the leader's batches, byte for byte
+  });
+
+  it('a non-empty follower below its end is still an error (a real divergence, not this case)', async () => {
+    const leader = await newLog('leader');
+    for (let i = 0; i < 2; i++) leader.appendAsLeader(batchOf(4, i * 10), 1);
+    const follower = await newLog('follower');
+    follower.appendAsFollower(leader.read(0n, 1 << 20).records);
+    expect(() => appendRecordsToFollower(follower, leader.read(4n, 1 << 20).records, 't-0', createLogger('silent'))).toThrow(UnexpectedAppendOffsetError);
+    expect(follower.logEndOffset).toBe(8n);
   });
 });

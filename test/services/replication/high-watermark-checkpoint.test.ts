@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { HighWatermarkCheckpoints } from '../../../src/services/replication/high-watermark-checkpoint.js';
+import { KafkaStorageError } from '../../../src/services/log/log-errors.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 
 const cleanup: string[] = [];
@@ -36,11 +37,25 @@ describe('HighWatermarkCheckpoints', () => {
     expect(readFileSync(path.join(a, 'replication-offset-checkpoint'), 'utf8')).toBe('0\n0\n');
   });
 
-  it('a missing or unreadable file reads as empty (HW 0), without throwing', async () => {
+  it('a missing file reads as empty (HW 0); an unreadable one takes the dir offline and fails the lookup (Kafka)', async () => {
     const d = await makeTmpDir();
     cleanup.push(d);
-    expect(new HighWatermarkCheckpoints(silent).fetch(d, 't', 0)).toBeNull();
+    const failed: string[] = [];
+    expect(new HighWatermarkCheckpoints(silent, (dir) => failed.push(dir)).fetch(d, 't', 0)).toBeNull();
+    expect(failed).toEqual([]);
     writeFileSync(path.join(d, 'replication-offset-checkpoint'), '0\n5\ngarbage\n');
-    expect(new HighWatermarkCheckpoints(silent).fetch(d, 't', 0)).toBeNull();
+    const c = new HighWatermarkCheckpoints(silent, (dir) => failed.push(dir));
+    expect(() => c.fetch(d, 't', 0)).toThrow(/Error while reading checkpoint file/);
+    expect(() => c.fetch(d, 't', 1)).toThrow(KafkaStorageError); // the dir stays failed
+    expect(failed).toEqual([d]);
+  });
+
+  it('a failed write takes its dir offline', async () => {
+    const d = await makeTmpDir();
+    cleanup.push(d);
+    const failed: string[] = [];
+    const missing = path.join(d, 'gone');
+    new HighWatermarkCheckpoints(silent, (dir) => failed.push(dir)).write([{ logDir: missing, topic: 't', partition: 0, highWatermark: 1n }], [d]);
+    expect(failed).toEqual([missing]);
   });
 });

@@ -12,6 +12,7 @@ import type { AlterPartitionItem, AlterPartitionResult } from '../../../src/serv
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
 import type { AppendResult } from '../../../src/services/server/broker-context.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 /** A log of offsets only: appends add `n` records; the HW is clamped as the Log clamps it. */
 class FakeLog implements ReplicaLog {
@@ -49,6 +50,7 @@ function setup(opts: { isr?: number[]; replicas?: number[]; minIsr?: number; ali
   const hwIncreases: bigint[] = [];
   const p = new Partition('t', 0, null, log, {
     brokerId: 1,
+    advanceIsrState,
     alterPartitionManager: { submit: (item) => new Promise((resolve) => submitted.push({ item, resolve })) },
     replicaLagTimeMaxMs: () => 10_000,
     isBrokerAlive: (id) => alive.has(id),
@@ -131,6 +133,7 @@ describe('Partition (leader)', () => {
     expect(submitted).toHaveLength(1);
     expect(submitted[0]!.item.proposed.isr).toEqual([1, 2, 3]);
     expect(p.isIsrChangeInFlight).toBe(true);
+    expect(p.isrStateName).toBe('pendingExpand');
     expect(p.maximalIsr).toEqual([1, 2, 3]);
     // one change at a time: no shrink is proposed while the expand is pending
     expect(p.maybeShrinkIsr()).toBe(false);
@@ -141,6 +144,7 @@ describe('Partition (leader)', () => {
     await Promise.resolve(); await Promise.resolve();
     expect(p.isr).toEqual([1, 2, 3]);
     expect(p.isIsrChangeInFlight).toBe(false);
+    expect(p.isrStateName).toBe('committed');
   });
 
   it('AlterPartition errors: OPERATION_NOT_ATTEMPTED reverts, INVALID_UPDATE_VERSION waits for LeaderAndIsr, other errors resubmit; a stale answer is ignored', async () => {
@@ -161,8 +165,8 @@ describe('Partition (leader)', () => {
     p.updateFollowerFetchState(3, 0n, 0n, 0n);
     const third = submitted[2]!;
     third.resolve({ errorCode: ErrorCode.NETWORK_EXCEPTION });
-    await new Promise((r) => setTimeout(r, 80));
-    expect(submitted).toHaveLength(4); // resubmitted
+    for (const deadline = Date.now() + 10_000; submitted.length < 4 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
+    expect(submitted).toHaveLength(4); // resubmitted after the back-off
     expect(submitted[3]!.item.proposed).toMatchObject({ isr: [1, 2, 3], leaderEpoch: 6, partitionEpoch: 5 });
     submitted[3]!.resolve({ errorCode: 0, state: { leader: 1, leaderEpoch: 5, isr: [1, 2, 3], partitionEpoch: 9, leaderRecoveryState: 0 } });
     await Promise.resolve(); await Promise.resolve();

@@ -4,7 +4,7 @@
  * broker leads or stops the replica); the high watermarks go to replication-offset-checkpoint and a new
  * ReplicaManager (a restart) starts the partitions from them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -16,6 +16,7 @@ import type { InitialFetchState } from '../../../src/services/replication/fetche
 import type { LeaderAndIsrControl } from '../../../src/services/controller/control-requests.js';
 import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 const ME = 2;
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ describe('ReplicaManager', () => {
     const added: InitialFetchState[] = [];
     const removed: string[] = [];
     const fetchers = { addFetcherForPartitions: (ps: InitialFetchState[]) => added.push(...ps), removeFetcherForPartitions: (ps: ReadonlyArray<{ topic: string; partition: number }>) => removed.push(...ps.map((p) => `${p.topic}-${p.partition}`)) };
-    const rm = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+    const rm = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState, config: () => config, fetchers });
 
     const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }, { p: 1, leader: 1, epoch: 1, isr: [1, 2] }]));
     expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([0, 0]);
@@ -71,7 +72,7 @@ describe('ReplicaManager', () => {
 
     // "restart": a new ReplicaManager reads the checkpoint; partition 0 as a follower keeps HW 3, not the LEO or 0
     logs.getLog('t', 0)!.updateHighWatermark(0n);
-    const rm2 = new ReplicaManager(ME, logs, metadata, logger, { config: () => config, fetchers });
+    const rm2 = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState, config: () => config, fetchers });
     rm2.becomeLeaderOrFollower(lai([{ p: 0, leader: 1, epoch: 3, isr: [1, 2] }], 7));
     expect(logs.getLog('t', 0)!.highWatermark).toBe(3n);
     expect(added.at(-1)).toMatchObject({ partition: 0, currentLeaderEpoch: 3, initOffset: 3n }); // IBP 3.x with epochs: from the LEO
@@ -79,6 +80,24 @@ describe('ReplicaManager', () => {
     rm2.stopReplicas({ controllerId: 1, controllerEpoch: 7, brokerEpoch: -1n, partitions: [{ topicName: 't', partitionIndex: 0, leaderEpoch: 3, deletePartition: false }] });
     expect(removed.at(-1)).toBe('t-0');
     expect(rm2.followerLog('t', 0)).toBeNull();
+    await logs.shutdown?.();
+  });
+
+  it('an unreadable replication-offset-checkpoint takes the log dir offline: the partition answers KAFKA_STORAGE_ERROR (Kafka)', async () => {
+    const dir = await makeTmpDir('rafka-rm-');
+    dirs.push(dir);
+    writeFileSync(join(dir, 'replication-offset-checkpoint'), '0\n1\nt 0 notanumber\n');
+    const config = makeConfig([dir], { 'broker.id': String(ME) });
+    const { logger } = captureLogger();
+    const failures: string[] = [];
+    const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: (d) => failures.push(d) });
+    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { advanceIsrState, config: () => config });
+    const r = rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }]));
+    expect(r.partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
+    expect(failures).toEqual([dir]);
+    expect(rm.partition('t', 0).kind).toBe('offline');
+    // a later LeaderAndIsr for it still answers KAFKA_STORAGE_ERROR
+    expect(rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 2, isr: [2, 1] }], 6)).partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
     await logs.shutdown?.();
   });
 });

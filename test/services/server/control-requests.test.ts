@@ -20,6 +20,7 @@ import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
 import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 import { brokerInfo, call, unusedAdmin } from './fake-broker.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 const ME = 2;
 const TOPIC_ID = Buffer.alloc(16, 7).toString('base64url');
@@ -36,7 +37,7 @@ async function broker(): Promise<Broker> {
   const { logger } = captureLogger();
   const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
   const metadata = new MetadataCache(ME, 'cluster');
-  const replicas = new ReplicaManager(ME, logs, metadata, logger);
+  const replicas = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState });
   const epoch = { value: 100n };
   const ctx: BrokerContext = {
     config: () => config, metadata, replicas, log: logger,

@@ -11,6 +11,7 @@ import type { TopicMetadata } from '../../../src/services/controller/cluster-met
 import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
+import { frameBytes } from '../../../src/services/network/response-send.js';
 import { Partition } from '../../../src/services/replication/partition.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
@@ -28,6 +29,7 @@ import type {
 } from '../../../src/services/server/broker-context.js';
 import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 import { newPartitionsAssignment } from '../../../src/services/admin/add-partitions.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 
 export const CONN: ConnectionInfo = { id: 'c1', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 50000 };
 
@@ -215,7 +217,7 @@ export function fakeBroker(props: Record<string, string> = {}, createHandler?: (
         if (!logs.has(`${name}-${p}`)) logs.set(`${name}-${p}`, new MemoryLog(() => { for (const w of [...dataWaiters]) w(); }, logConfig));
         if (opts.hwManaged) { logs.get(`${name}-${p}`)!.hwManaged = true; logs.get(`${name}-${p}`)!.hwOverride = 0n; }
         const part = new Partition(name, p, null, logs.get(`${name}-${p}`)!, {
-          brokerId: 1, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
+          brokerId: 1, advanceIsrState, alterPartitionManager: { submit: () => new Promise(() => {}) }, replicaLagTimeMaxMs: () => 30_000, isBrokerAlive: () => true, log: silent,
           onHighWatermarkIncreased: () => { delayedProduce.checkAndComplete(`${name}-${p}`); for (const w of [...dataWaiters]) w(); },
           onIsrChanged: () => delayedProduce.checkAndComplete(`${name}-${p}`),
         });
@@ -312,8 +314,9 @@ export async function call<K extends ImplementedApiKey>(
 ): Promise<ResponseBody<K>> {
   const correlationId = ++correlation;
   const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId }, body);
-  const out = await handler(frame.subarray(4), CONN);
-  if (out === null) throw new Error('no response');
+  const answer = await handler(frame.subarray(4), CONN);
+  if (answer === null) throw new Error('no response');
+  const out = frameBytes(answer); // Fetch answers are chunks (response-send.ts)
   if (out.readInt32BE(0) !== out.length - 4) throw new Error('bad size prefix');
   const decoded = decodeResponse(out.subarray(4), apiKey, version);
   if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId} != ${correlationId}`);
@@ -323,7 +326,8 @@ export async function call<K extends ImplementedApiKey>(
 /** The raw handler answer (null for none). */
 export async function callRaw<K extends ImplementedApiKey>(handler: RequestHandler, apiKey: K, version: number, body: RequestInput<K>): Promise<Buffer | null> {
   const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: ++correlation, clientId: 'test-client' }, body);
-  return handler(frame.subarray(4), CONN);
+  const out = await handler(frame.subarray(4), CONN);
+  return out === null ? null : frameBytes(out);
 }
 
 export const API = ApiKey;

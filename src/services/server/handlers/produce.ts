@@ -86,6 +86,7 @@ function appendPartition(
   try {
     const data = records ?? Buffer.alloc(0);
     validateRecords(version, data);
+    ctx.stats?.produceRequest(topic);
     if (isInternalTopic(topic) && clientId !== ADMIN_CLIENT_ID) {
       throw new PartitionError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     }
@@ -111,11 +112,16 @@ function appendPartition(
       errorMessage: null,
     };
     required.set(out, r.lastOffset + 1n);
+    ctx.stats?.produced(topic, data.length, r.recordCount);
     return out;
   } catch (e) {
     if (e instanceof PartitionError) return errorPartition(index, e.code, e.message === '' ? null : e.message);
-    if (e instanceof RecordValidationError) return { ...errorPartition(index, ErrorCode.INVALID_RECORD, e.message), recordErrors: e.recordErrors };
+    if (e instanceof RecordValidationError) {
+      ctx.stats?.produceError(topic, ErrorCode.INVALID_RECORD, records?.length ?? 0);
+      return { ...errorPartition(index, ErrorCode.INVALID_RECORD, e.message), recordErrors: e.recordErrors };
+    }
     const code = knownErrorCode(e);
+    ctx.stats?.produceError(topic, code ?? ErrorCode.UNKNOWN_SERVER_ERROR, records?.length ?? 0);
     if (code === null) ctx.log.error({ err: e, topic, partition: index }, `Error processing append operation on partition ${topic}-${index}`);
     return errorPartition(index, code ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessageOf(e));
   }

@@ -10,35 +10,16 @@
  * Fast (no broker). Under CI=true a machine without FUSE fails here.
  */
 import fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LazyFs, lazyfsUnavailable } from '../../../helpers/lazyfs/lazyfs.js';
+import { describe, expect, it } from 'vitest';
+import { useLazyFs } from '../../../helpers/lazyfs/use-lazyfs.js';
 import { mkdirsDurable } from '../../../../src/services/log/atomic-write.js';
 import { Log } from '../../../../src/services/log/log.js';
 import { LogSegment } from '../../../../src/services/log/log-segment.js';
 import { batchOf, compactConfig, latestPerKey, newCleaner, readAll, type ReadRecord, tempFiles } from './cleaner-support.js';
 
-const unavailable = lazyfsUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`lazyfs prerequisite missing under CI: ${unavailable}`);
-if (unavailable) console.warn(`skipping cleaner power-cut tests: ${unavailable}`);
-
-let root: string;
-let lfs: LazyFs;
-let snapshots: string;
-beforeAll(async () => {
-  if (unavailable) return;
-  root = await mkdtemp(path.join(os.tmpdir(), 'rafka-cleaner-cut-'));
-  snapshots = path.join(root, 'snapshots');
-  lfs = new LazyFs(root);
-  await lfs.mount();
-});
-afterAll(async () => {
-  if (unavailable) return;
-  await lfs.unmount();
-  await rm(root, { recursive: true, force: true });
-});
+const fixture = useLazyFs('rafka-cleaner-cut-', 'cleaner power-cut tests');
+const { unavailable } = fixture;
 
 const config = compactConfig({ segmentBytes: 1500, maxIndexSize: 4096, flushMessages: 1 });
 
@@ -51,7 +32,7 @@ interface Cycle { dir: string; snapshot: string | null; ops: string[]; original:
 let cycleNo = 0;
 /** Build a compacted log on lazyfs, clean it, cut the power at `point` (if reached); the dir as the cut left it. */
 async function cleanWithCut(point: CutPoint | null): Promise<Cycle> {
-  const base = path.join(lfs.mountpoint, `c${++cycleNo}`);
+  const base = path.join(fixture.lfs.mountpoint, `c${++cycleNo}`);
   const dir = path.join(base, 't-0');
   await mkdirsDurable(base); // the log dir, as LogManager creates it
   const log = Log.create({ dir, topic: 't', partition: 0, config });
@@ -69,8 +50,8 @@ async function cleanWithCut(point: CutPoint | null): Promise<Cycle> {
   let snapshot: string | null = null;
   const cut = (): void => {
     if (snapshot !== null) return;
-    lfs.cutSync();
-    snapshot = path.join(snapshots, `c${cycleNo}`);
+    fixture.lfs.cutSync();
+    snapshot = path.join(fixture.root, 'snapshots', `c${cycleNo}`);
     fs.cpSync(base, snapshot, { recursive: true }); // the dir as the power cut left it; what runs after is dead
   };
   const inDir = (p: unknown): boolean => typeof p === 'string' && p.startsWith(dir + path.sep);

@@ -1,0 +1,54 @@
+/**
+ * The broker's metrics registry: what Kafka's `KafkaYammerMetrics` + `JmxReporter` expose, named as the Prometheus
+ * JMX exporter's common Kafka rules render the MBeans (`kafka.server:type=ReplicaManager,name=LeaderCount` →
+ * `kafka_server_replicamanager_leadercount`), so Kafka dashboards and alerts work unchanged. The mapping table is
+ * in the README (Monitoring).
+ *
+ * Built on prom-client (the Node standard: maintained, text-format escaping, the Node runtime collectors — heap,
+ * RSS, GC, event-loop lag, open fds — that stand in for the JVM's). Rafka's own values are kept in plain objects
+ * and turned into samples at scrape time (metric-families.ts), so the produce/fetch path never allocates for them.
+ * Exists only when `metrics.http.listener` is set: with metrics off the hooks are absent and cost nothing.
+ */
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { BrokerTopicStats } from './broker-topic-stats.js';
+import { RequestMetrics } from './request-metrics.js';
+import { registerGauge } from './metric-families.js';
+import { registerBrokerGauges } from './broker-gauges.js';
+import type { ObservedBroker } from './observed-broker.js';
+
+export class KafkaMetrics {
+  readonly registry = new Registry();
+  readonly topicStats = new BrokerTopicStats();
+  readonly requests = new RequestMetrics();
+  private observed = false;
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client's `_total` gauges (Prometheus reserves `_total` for counters: promtool check metrics complains); the
+    // same counts remain as nodejs_active_handles / _requests / _resources by type
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    this.topicStats.register(this.registry);
+    this.requests.register(this.registry);
+    // Kafka's NetworkProcessorAvgIdlePercent / RequestHandlerAvgIdlePercent have one Node equivalent: the event loop's idle share
+    registerGauge(this.registry, 'nodejs_eventloop_utilization', 'Share of time the event loop was busy since the previous scrape (0..1).', () => {
+      const now = performance.eventLoopUtilization();
+      const delta = performance.eventLoopUtilization(now, this.elu);
+      this.elu = now;
+      return delta.utilization;
+    });
+  }
+
+  /** Adds the gauges read from the broker's state at scrape time (once; the Majordomo's metrics server calls it). */
+  observe(broker: ObservedBroker): void {
+    if (this.observed) return;
+    this.observed = true;
+    registerBrokerGauges(this.registry, broker);
+  }
+
+  /** The Prometheus text exposition (format 0.0.4). */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

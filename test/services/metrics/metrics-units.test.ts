@@ -1,0 +1,101 @@
+/** Unit tests of the metrics service: readiness reasons, the latency histogram, the listener address, the registry. */
+import { describe, it, expect } from 'vitest';
+import { readiness } from '../../../src/services/metrics/health.js';
+import { LatencyHistogram } from '../../../src/services/metrics/latency-histogram.js';
+import { parseMetricsListener } from '../../../src/services/metrics/metrics-http-server.js';
+import { KafkaMetrics } from '../../../src/services/metrics/kafka-metrics.js';
+import type { ObservedBroker } from '../../../src/services/metrics/observed-broker.js';
+import { flattenStateValue } from '../../../src/machines/metrics-server.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { KafkaConfig } from '../../../src/config/kafka-config.js';
+
+function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): ObservedBroker {
+  const base: ObservedBroker = {
+    brokerState: () => 'RUNNING', brokerId: () => 1, zooKeeperConnected: () => true, registered: () => true,
+    onlineLogDirs: () => ['/a'], offlineLogDirs: () => [], actorStates: () => [{ actor: 'zookeeperClient', state: 'session.watching' }],
+    startupSteps: () => [['connectingToZooKeeper', 0.25]], controllerId: () => 1,
+    logManager: () => null, replicaManager: () => null, groupCoordinator: () => null, metadata: () => null,
+    controller: () => ({ active: true, partitionStates: new Map([['a-0', 'OnlinePartition'], ['a-1', 'OfflinePartition'], ['b-c-0', 'OnlinePartition']]) }),
+    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null,
+  };
+  return { ...base, ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, () => v])) } as ObservedBroker;
+}
+
+describe('readiness', () => {
+  it('is ready when RUNNING, connected, registered, with an online dir', () => {
+    expect(readiness(broker())).toMatchObject({ status: 200, body: { ready: true, notReady: [] } });
+  });
+  it('names every reason it is not ready', () => {
+    const r = readiness(broker({ brokerState: 'PENDING_CONTROLLED_SHUTDOWN', zooKeeperConnected: false, registered: false, onlineLogDirs: [], offlineLogDirs: ['/a'] }));
+    expect(r.status).toBe(503);
+    expect(r.body.notReady).toEqual([
+      'broker state is PENDING_CONTROLLED_SHUTDOWN, not RUNNING', 'not connected to ZooKeeper', 'not registered in ZooKeeper (/brokers/ids/1)', 'no online log dir',
+    ]);
+    expect(readiness(broker({ brokerState: 'SHUTTING_DOWN' })).status).toBe(503);
+    expect(readiness(broker({ brokerState: 'STARTING' })).status).toBe(503);
+  });
+});
+
+describe('LatencyHistogram', () => {
+  it('reports quantiles within the bucket error and cumulative count / sum', () => {
+    let now = 0;
+    const h = new LatencyHistogram(() => now);
+    for (let i = 1; i <= 1000; i++) h.observe(i);
+    const [p50, p99] = h.quantiles([0.5, 0.99]);
+    expect(p50).toBeGreaterThan(500 * 0.9); expect(p50).toBeLessThan(500 * 1.1);
+    expect(p99).toBeGreaterThan(990 * 0.9); expect(p99).toBeLessThan(990 * 1.1);
+    expect(h.count).toBe(1000); expect(h.sum).toBe(500500);
+    // the window slides: 6 minutes later the old observations are gone from the quantiles, not from count/sum
+    now += 6 * 60_000;
+    h.observe(2);
+    expect(h.quantiles([0.5])[0]).toBeLessThan(2.5);
+    expect(h.count).toBe(1001);
+  });
+});
+
+describe('metrics.http.listener', () => {
+  it('parses HOST:PORT, [v6]:PORT, :PORT; empty is off; anything else is refused (config and service agree)', () => {
+    expect(parseMetricsListener('')).toBeNull();
+    expect(parseMetricsListener('127.0.0.1:9404')).toEqual({ host: '127.0.0.1', port: 9404 });
+    expect(parseMetricsListener('[::1]:9404')).toEqual({ host: '::1', port: 9404 });
+    expect(parseMetricsListener(':9404')).toEqual({ host: '', port: 9404 });
+    expect(() => parseMetricsListener('9404')).toThrow(/HOST:PORT/);
+    const base = { 'zookeeper.connect': 'zk:2181', 'log.dirs': '/tmp/x' };
+    expect(() => KafkaConfig.fromProps({ ...base, 'metrics.http.listener': 'localhost' })).toThrow(/metrics.http.listener.*HOST:PORT/);
+    expect(() => KafkaConfig.fromProps({ ...base, 'metrics.http.listener': 'localhost:99999' })).toThrow(/HOST:PORT/);
+    expect(KafkaConfig.fromProps({ ...base, 'metrics.http.listener': 'localhost:9404' }).getString('metrics.http.listener')).toBe('localhost:9404');
+  });
+});
+
+describe('KafkaMetrics', () => {
+  it('renders the hot-path counters and the broker gauges in Kafka\'s JMX-exporter names', async () => {
+    const m = new KafkaMetrics();
+    m.observe(broker());
+    m.topicStats.produceRequest('t');
+    m.topicStats.produced('t', 100, 3);
+    m.topicStats.produceError('t', ErrorCode.MESSAGE_TOO_LARGE, 50);
+    m.topicStats.produceError('t', ErrorCode.NOT_LEADER_OR_FOLLOWER, 10); // a known error: not a failure
+    m.topicStats.produceError('t', ErrorCode.NOT_ENOUGH_REPLICAS, 10);
+    m.topicStats.bytesOut('t', 70, false);
+    m.topicStats.bytesOut('t', 30, true);
+    m.requests.record(0, 9, 1.5);
+    const text = (await m.scrape()).body;
+    for (const line of [
+      'kafka_server_brokertopicmetrics_bytesin_total{topic="t"} 100', 'kafka_server_brokertopicmetrics_bytesin_total 100',
+      'kafka_server_brokertopicmetrics_messagesin_total{topic="t"} 3', 'kafka_server_brokertopicmetrics_bytesrejected_total{topic="t"} 50',
+      'kafka_server_brokertopicmetrics_failedproducerequests_total{topic="t"} 1', 'kafka_server_brokertopicmetrics_bytesout_total{topic="t"} 70',
+      'kafka_server_brokertopicmetrics_replicationbytesout_total 30', 'kafka_network_requestmetrics_requests_total{request="Produce",version="9"} 1',
+      'kafka_network_requestmetrics_totaltimems_count{request="Produce"} 1', 'rafka_actor_state{actor="zookeeperClient",state="session.watching"} 1',
+      'rafka_majordomo_startup_step_seconds{step="connectingToZooKeeper"} 0.25', 'kafka_server_kafkaserver_brokerstate 3',
+      '# TYPE kafka_network_requestmetrics_totaltimems summary',
+      'kafka_controller_kafkacontroller_activecontrollercount 1', 'kafka_controller_kafkacontroller_offlinepartitionscount 1',
+      'kafka_controller_kafkacontroller_globalpartitioncount 3', 'kafka_controller_kafkacontroller_globaltopiccount 2',
+      'kafka_server_sessionexpirelistener_zookeeperexpires_total 1', 'kafka_server_sessionexpirelistener_zookeeperdisconnects_total 2',
+    ]) expect(text.split('\n')).toContain(line);
+  });
+  it('flattens state values', () => {
+    expect(flattenStateValue('idle')).toBe('idle');
+    expect(flattenStateValue({ session: 'watching' })).toBe('session.watching');
+    expect(flattenStateValue({ running: { serving: {} } } as never)).toBe('running.serving');
+  });
+});
