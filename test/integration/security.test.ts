@@ -142,11 +142,11 @@ const sasl = (protocol: string, mechanism: string, user: string, password: strin
   ...(protocol === 'SASL_SSL' ? [`ssl.ca.location=${certs.caPem}`] : [])];
 
 /** Sends raw frames to a listener and resolves with what came back before the broker closed the socket. */
-function rawExchange(listener: string, frames: Buffer[]): Promise<{ data: Buffer; closed: boolean }> {
+function rawExchange(listener: string, frames: Buffer[], waitMs = 10_000): Promise<{ data: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const sock = connect(port[listener]!, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const t = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks), closed: false }); }, 10_000);
+    const t = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks), closed: false }); }, waitMs);
     sock.on('connect', () => { for (const f of frames) sock.write(f); });
     sock.on('data', (c) => chunks.push(c));
     sock.on('error', () => undefined);
@@ -193,6 +193,28 @@ describe('SASL_PLAINTEXT (PLAIN users from the JAAS config, SCRAM users from /co
     expect(r.closed).toBe(true);
     expect(r.data.length).toBe(0);
     await logged(/SASL authentication of 127\.0\.0\.1:\d+ on SASL_PLAINTEXT failed: Unexpected Kafka request of type 3 during SASL handshake \(ILLEGAL_SASL_STATE/);
+  });
+
+  it('malformed SASL frames (truncated handshakes, garbage tokens after a valid handshake) only close their connection', async () => {
+    const frame = (body: Buffer) => { const h = Buffer.alloc(4); h.writeInt32BE(body.length); return Buffer.concat([h, body]); };
+    let seed = 7;
+    const rand = (n: number) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) { seed = (seed * 1103515245 + 12345) & 0x7fffffff; b[i] = seed & 0xff; } return b; };
+    const handshake = encodeRequest({ requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'fuzz' }, { mechanism: 'SCRAM-SHA-512' });
+    const runs: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 30; i++) {
+      const head = Buffer.alloc(4);
+      head.writeInt16BE([17, 36, 18, 3][i % 4]!);
+      head.writeInt16BE(i % 3, 2);
+      const garbage = frame(Buffer.concat([head, rand(i * 7)]));
+      // a valid v1 handshake, then a SaslAuthenticate whose token is garbage, or a truncated frame
+      runs.push(rawExchange('SASL_PLAINTEXT', i % 2 === 0 ? [garbage] : [handshake, garbage], 3000));
+    }
+    const results = (await Promise.all(runs)) as Array<{ closed: boolean; data: Buffer }>;
+    // closed, or answered (an ApiVersions whose body happens to be valid is served, as Kafka does)
+    expect(results.every((r) => r.closed || r.data.length > 0)).toBe(true);
+    expect(results.filter((r) => r.closed).length).toBeGreaterThan(20);
+    expect(broker.exited).toBe(false);
+    expect((await kcat('SASL_PLAINTEXT', ['-L'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'admin', ADMIN_PASSWORD))).code).toBe(0);
   });
 
   it('an oversized frame before authentication closes the connection without reading it (sasl.server.max.receive.size)', async () => {
