@@ -63,6 +63,12 @@ import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
+import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeProducersHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './handlers/transactions.js';
+import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -70,6 +76,17 @@ import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js'
  * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
  * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
+/** The transaction APIs (issue 13): AddPartitionsToTxn without the broker-only v4 (KIP-890). */
+const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number, number]]> = [
+  [ApiKey.AddPartitionsToTxn, [0, 3]],
+  [ApiKey.AddOffsetsToTxn, [0, 3]],
+  [ApiKey.EndTxn, [0, 3]],
+  [ApiKey.TxnOffsetCommit, [0, 3]],
+  [ApiKey.DescribeProducers, [0, 0]],
+  [ApiKey.DescribeTransactions, [0, 0]],
+  [ApiKey.ListTransactions, [0, 0]],
+];
+
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
   [ApiKey.Fetch, [0, 12]],
@@ -94,6 +111,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.AlterPartitionReassignments, [0, 0]],
   [ApiKey.ListPartitionReassignments, [0, 0]],
   ...GROUP_IMPLEMENTED_VERSIONS,
+  ...TXN_IMPLEMENTED_VERSIONS,
 ]);
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
@@ -123,6 +141,7 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.UpdateMetadata, [0, 8]],
   [ApiKey.ControlledShutdown, [0, 3]],
   [ApiKey.AlterPartition, [0, 3]],
+  [ApiKey.WriteTxnMarkers, [0, 1]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -135,7 +154,7 @@ export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null, txns: TransactionCoordinator | null): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -146,7 +165,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     listOffsetsHandler(),
     findCoordinatorHandler(),
     describeConfigsHandler(),
-    initProducerIdHandler(producerIds),
+    initProducerIdHandler(producerIds, txns),
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
@@ -167,6 +186,14 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
+  map.set(ApiKey.FindCoordinator, findCoordinatorGroupsHandler(groups, txns)); // … and the transaction coordinator's
+  map.set(ApiKey.WriteTxnMarkers, writeTxnMarkersHandler(groups));
+  map.set(ApiKey.DescribeProducers, describeProducersHandler());
+  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!), describeTransactionsHandler(txns!), listTransactionsHandler(txns!)] as AnyHandler[]) {
+    // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
+    map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
+  }
+  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }
@@ -199,11 +226,13 @@ export interface RequestHandlerOptions {
   groupCoordinator?: GroupCoordinator;
   /** Producer ids for InitProducerId (default none: idempotent producers get COORDINATOR_NOT_AVAILABLE). */
   producerIdManager?: ProducerIdManager;
+  /** The transaction coordinator (default none: transactional requests get COORDINATOR_NOT_AVAILABLE). */
+  transactionCoordinator?: TransactionCoordinator;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null, opts.transactionCoordinator ?? null);
   const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
   /** Connections whose trailing bytes were already logged (each connection's info object is stable). */
   const trailingLogged = new WeakSet<ConnectionInfo>();
