@@ -41,6 +41,10 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { CredentialCache } from '../services/security/credential-cache.js';
+import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
+import { aclAuthorizerMachine } from './acl-authorizer.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
@@ -61,6 +65,8 @@ import { createAlterPartitionManager } from '../services/replication/alter-parti
 import { metricsServerMachine } from './metrics-server.js';
 import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
+import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -93,6 +99,8 @@ export interface MajordomoContext extends MajordomoInput {
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
   producerIdManager: ProducerIdManager | null;
+  /** SCRAM credentials from /config/users, dropped on /config/changes notifications (SASL listeners). */
+  credentialCache: CredentialCache | null;
   transactionCoordinator: TransactionCoordinator | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
@@ -110,6 +118,8 @@ export interface MajordomoContext extends MajordomoInput {
   coordinatorRestarts: Record<string, number>;
   /** The metrics registry when `metrics.http.listener` is set (its listener is the metricsServer child), else null. */
   metrics: KafkaMetrics | null;
+  /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
+  quotas: QuotaManagers;
 }
 
 export type MajordomoEvent =
@@ -141,7 +151,9 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
-  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
+    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -204,6 +216,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    aclAuthorizer: aclAuthorizerMachine,
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
@@ -303,7 +316,7 @@ export const majordomoMachine = setup({
       if (self.getSnapshot().children.transactionCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('transactionCoordinator', { type: 'transactionCoordinator.shutdown' });
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
-      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer', 'aclAuthorizer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -314,9 +327,10 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
+    quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
   }),
   // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
   entry: enqueueActions(({ context, enqueue, self }) => {
@@ -531,7 +545,13 @@ export const majordomoMachine = setup({
                 },
               });
               replicaManager.startup();
+              // authorizer.class.name=…AclAuthorizer: the ACL cache; the aclAuthorizer child (spawned below) fills and watches it
+              const authorizerClass = context.config.getString('authorizer.class.name')?.trim() ?? '';
+              const aclAuthorizer = ACL_AUTHORIZER_CLASSES.includes(authorizerClass)
+                ? new AclAuthorizer(authorizerSettings(context.config.getString('super.users'), context.config.getBoolean('allow.everyone.if.no.acl.found')), context.log.child({ actor: 'aclAuthorizer' }))
+                : null;
               const brokerContext: BrokerContext = {
+                ...(aclAuthorizer ? { authorizer: aclAuthorizer } : {}),
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
@@ -549,12 +569,20 @@ export const majordomoMachine = setup({
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                quotas: context.quotas,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, started: { ...context.started, socketServer: true } };
+              const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, credentialCache, started: { ...context.started, socketServer: true } };
+            }),
+            enqueueActions(({ context, enqueue }) => {
+              const authorizer = context.brokerContext?.authorizer;
+              if (authorizer instanceof AclAuthorizer) {
+                enqueue.spawnChild('aclAuthorizer', { id: 'aclAuthorizer', systemId: 'aclAuthorizer', input: { handle: context.handle, authorizer, log: context.log.child({ actor: 'aclAuthorizer' }) } });
+              }
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
@@ -586,6 +614,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
+                security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
               }),
             }),
           ],

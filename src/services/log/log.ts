@@ -34,6 +34,14 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo
 import { LocalLog } from './local-log.js';
 import { upConvertIfNeeded } from './up-conversion.js';
 import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './log-loader.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
+
+/**
+ * Reads of the active segment up to this size are made synchronously by readAsync: the bytes were just written and
+ * are in the page cache (a pread of 64 KiB from it takes microseconds), while an async read costs a thread-pool round
+ * trip — per Fetch of every tailing consumer and every follower (issue 11: two follower fetches per acks=all produce).
+ */
+const SYNC_READ_MAX_BYTES = 64 * 1024;
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
@@ -693,10 +701,10 @@ export class Log {
    * {@link read} with the bytes read off the event loop (the fetch path). A segment deleted by retention while
    * the read is in flight gives {@link OffsetOutOfRangeError}, not a dir failure.
    */
-  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): Promise<LogReadResult> {
+  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean; pool?: ReadBufferPool } = {}): Promise<LogReadResult> {
     this.checkUsable();
     const leo = this.local.nextOffset;
-    const result = (records: Buffer): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
+    const result = (records: Buffer, release?: () => void): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset, release });
     if (startOffset === leo) return result(Buffer.alloc(0));
     if (startOffset < this._logStartOffset || startOffset > leo) {
       throw new OffsetOutOfRangeError(
@@ -708,7 +716,8 @@ export class Log {
       const seg = this.local.segments[i]!;
       let info;
       try {
-        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
+        // the active segment's tail is in the page cache: small reads of it are synchronous (SYNC_READ_MAX_BYTES)
+        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false, opts.pool, seg === this.local.activeSegment ? SYNC_READ_MAX_BYTES : 0);
       } catch (e) {
         // swapped out by the cleaner while reading: its records are in the segment that replaced it
         if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
@@ -717,7 +726,12 @@ export class Log {
         }
         throw this.ioFailure(e);
       }
-      if (info !== null) return result(upConvertIfNeeded(info.records));
+      if (info !== null) {
+        const records = upConvertIfNeeded(info.records);
+        if (records === info.records) return result(records, info.release);
+        info.release?.(); // up-converted into a buffer of its own
+        return result(records);
+      }
       if (this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts); // the list changed meanwhile
     }
     return result(Buffer.alloc(0));

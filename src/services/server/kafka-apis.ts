@@ -15,7 +15,10 @@
  * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
  * this dispatcher has handlers for.
  */
-import { ADVERTISED_APIS, ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ADVERTISED_APIS, ApiKey, apiKeyName, apiSupport, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+
+/** The matrix ranges the broker may advertise: required, recommended and the SASL APIs (answered on every listener, as Kafka). */
+const MATRIX_SUPPORT: ApiSupport = apiSupport(['required', 'recommended', 'sasl']);
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   UnknownApiKeyError,
@@ -23,10 +26,12 @@ import {
   decodeRequest,
   encodeApiVersionsUnsupported,
   encodeResponse,
+  encodeResponseChunks,
   type DecodedRequest,
 } from '../../protocol/frame.js';
 import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
+import { carryOnSent, frameLength, onSentOf, type ResponseFrame } from '../network/response-send.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -34,7 +39,8 @@ import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
-import { fetchHandler } from './handlers/fetch.js';
+import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
+import { applyClientQuotas } from '../quota/quota-managers.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -48,10 +54,13 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.js';
+import { authorizeRequest } from '../security/request-authorizer.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
@@ -93,10 +102,14 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.SaslHandshake, [0, 1]],
+  [ApiKey.SaslAuthenticate, [0, 2]],
   [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
   [ApiKey.ElectLeaders, [0, 2]],
+  [ApiKey.AlterPartitionReassignments, [0, 0]],
+  [ApiKey.ListPartitionReassignments, [0, 0]],
   ...GROUP_IMPLEMENTED_VERSIONS,
   ...TXN_IMPLEMENTED_VERSIONS,
 ]);
@@ -107,7 +120,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED
 /** The advertised ranges: the matrix ranges of the handled keys, intersected with what the handlers implement. */
 export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   HANDLED_API_KEYS.map((k): [number, ApiRange] => {
-    const range = DEFAULT_API_SUPPORT.get(k);
+    const range = MATRIX_SUPPORT.get(k);
     const [lo, hi] = IMPLEMENTED_VERSIONS.get(k)!;
     if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
     const minVersion = Math.max(lo, range.minVersion);
@@ -162,10 +175,14 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),
     electLeadersHandler(),
+    alterPartitionReassignmentsHandler(),
+    listPartitionReassignmentsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
@@ -255,18 +272,27 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     const started = Date.now();
     const startedHr = ctx.requestMetrics ? performance.now() : 0;
-    const completed = (response: Buffer | null): Buffer | null => {
+    const completed = (response: ResponseFrame | null): ResponseFrame | null => {
       ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
-          ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
+          ms: Date.now() - started, responseBytes: response === null ? 0 : frameLength(response) }, `Completed ${apiKeyName(req.apiKey)} request`);
       }
       return response;
     };
 
     let body: unknown;
+    let handlerMs = 0;
     try {
-      body = await handler.handle(req, hc);
+      // KafkaApis' authorize calls (services/security/request-authorizer.ts), when an authorizer is configured
+      const gate = ctx.authorizer ? authorizeRequest(ctx.authorizer, req, conn, handler, (t) => ctx.metadata.topic(t) !== undefined) : null;
+      const t0 = ctx.quotas ? performance.now() : 0;
+      let pending: Promise<unknown>;
+      if (gate?.kind === 'deny') pending = Promise.resolve(gate.body);
+      else if (gate) { const g = gate; pending = handler.handle(g.req as never, hc).then((out) => g.merge(out)); }
+      else pending = handler.handle(req, hc);
+      if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
+      body = await pending;
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;
       ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
@@ -275,11 +301,22 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
       }
       body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
     }
+    if (ctx.quotas) {
+      // KafkaApis' quota step: throttle_time_ms in the response, the connection muted after it (KIP-219)
+      const throttleMs = applyClientQuotas(ctx.quotas, req.apiKey, req.header.clientId, frame.length, handlerMs,
+        req.apiKey === ApiKey.Fetch ? fetchReplicaId(req) : -1, req.apiKey === ApiKey.Produce ? req.body.acks : -1, conn, body);
+      if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
+    }
     if (body === null) return completed(null);
 
     try {
-      return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
+      // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
+      // (and the pooled read buffers go back once the connection wrote them: carryOnSent)
+      return completed(req.apiKey === ApiKey.Fetch
+        ? carryOnSent(body, encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never))
+        : encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
+      onSentOf(body)?.();
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
         return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));

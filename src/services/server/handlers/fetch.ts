@@ -38,6 +38,8 @@ import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
 import { LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
+import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
+import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
@@ -60,19 +62,26 @@ export function fetchMagic(version: number): 0 | 1 | null {
   return version <= 1 ? 0 : version <= 3 ? 1 : null;
 }
 
-interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
+interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }>; releases: Array<() => void> }
 
 /** The fetching replica: a broker id (a follower: Kafka's FetchRequest.isFromFollower) or -1 for consumers. */
 export function fetchReplicaId(req: RequestOf<typeof ApiKey.Fetch>): number {
   return req.apiVersion >= 15 ? req.body.replicaState?.replicaId ?? -1 : req.body.replicaId;
 }
 
+/** A read whose records may be a pooled buffer (read-buffer-pool.ts): `release` once nothing reads them. */
+type PooledRead = ReadResult & { release?: () => void };
 /** Optional on a PartitionLog: the same read with the file I/O off the event loop (the Log's `readAsync`). */
-interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): Promise<ReadResult> }
+interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean; pool?: ReadBufferPool }): Promise<PooledRead> }
 
-async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOneMessage: boolean): Promise<ReadResult> {
+async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOneMessage: boolean): Promise<PooledRead> {
   const a = log as PartitionLog & Partial<AsyncReadable>;
-  return typeof a.readAsync === 'function' ? a.readAsync(start, maxBytes, { minOneMessage }) : log.read(start, maxBytes, { minOneMessage });
+  return typeof a.readAsync === 'function' ? a.readAsync(start, maxBytes, { minOneMessage, pool: fetchReadPool }) : log.read(start, maxBytes, { minOneMessage });
+}
+
+/** Gives back the pooled read buffers of a pass (superseded by a re-read, or its response written or dropped). */
+function releaseAll(releases: ReadonlyArray<() => void>): void {
+  for (const r of releases) r();
 }
 
 /** Kafka's addAbortedTransactions: the aborted transactions overlapping the records returned (up to the end of the last batch). */
@@ -118,6 +127,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   let anyError = false;
   let diverging = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
+  const releases: Array<() => void> = [];
 
   const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
     const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
@@ -158,6 +168,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       const leaderEndOffset = log.logEndOffset;
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
+      if (r.release) releases.push(r.release);
       // Kafka's updateFollowerFetchState after the read: the follower's LEO is its fetch offset
       if (fromFollower && firstPass && !lookup.partition.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, leaderEndOffset)) {
         return fail(p.currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -196,7 +207,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
     for (const p of t.partitions) partitions.push(await readPartition(t.topic, p));
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, anyError: anyError || diverging, leaders };
+  return { responses, bytes, anyError: anyError || diverging, leaders, releases };
 }
 
 export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
@@ -216,10 +227,12 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         // a long poll is in the purgatory: out of queued.max.requests (once), as the produces it may wait for
         if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
+        releaseAll(pass.releases);
         pass = await readAll(ctx, req, false);
       }
       if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
+      // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
+      return withOnSent({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses }, pass.releases);
     },
     errorResponse(req, errorCode) {
       return {
