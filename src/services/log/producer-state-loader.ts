@@ -9,9 +9,23 @@ import fs from 'node:fs';
 import { MAGIC_V2, type RecordBatch } from './record-batch.js';
 import type { LogSegment } from './log-segment.js';
 import { CorruptSnapshotError, readProducerSnapshot } from './producer-state.js';
-import type { ProducerStateManager } from './producer-state-manager.js';
+import type { CompletedTxn, ProducerStateManager } from './producer-state-manager.js';
 import { readEndTxnMarker, type EndTxnMarker } from './end-txn-marker.js';
 import { iterateBatches } from './record-batch.js';
+
+/**
+ * An aborted transaction met while replaying must be in its marker's segment `.txnindex` (Kafka rebuilds it in
+ * LogSegment.recover): a segment recovered after an unclean shutdown lost its index, so the entry is added if missing.
+ */
+function ensureIndexed(seg: LogSegment, c: CompletedTxn, lastStableOffset: bigint): void {
+  const have = seg.collectAbortedTxns(c.lastOffset, c.lastOffset + 1n).abortedTransactions;
+  if (have.some((t) => t.producerId === c.producerId && t.lastOffset === c.lastOffset)) return;
+  try {
+    seg.appendAbortedTxn({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset });
+  } catch {
+    // an index holding later entries already: left as it is (the cleaner/recovery rebuild it)
+  }
+}
 
 /** The marker of the control batch at `offset` (read whole: markers are rare and small). */
 function markerAt(seg: LogSegment, offset: bigint, size: number): EndTxnMarker | null {
@@ -74,7 +88,7 @@ export function replayProducerBatches(psm: ProducerStateManager, segments: reado
       if (b.baseOffset >= to) return applied;
       if (e.magic < MAGIC_V2 || !b.hasProducerId) continue;
       if (b.lastOffset < from) continue;
-      psm.loadBatch(b, b.baseOffset, b.lastOffset, b.isControlBatch ? markerAt(seg, b.baseOffset, e.size) : null);
+      psm.loadBatch(b, b.baseOffset, b.lastOffset, b.isControlBatch ? markerAt(seg, b.baseOffset, e.size) : null, (c, lso) => ensureIndexed(seg, c, lso));
       applied++;
     }
   }

@@ -288,14 +288,20 @@ export class ProducerStateManager {
    * Apply one batch at [firstOffset, lastOffset] without validation (state rebuilt from the log, or replicated);
    * a marker (`marker` given for control batches) completes the producer's transaction, which is returned.
    */
-  loadBatch(b: ProducerBatchInfo, firstOffset: bigint, lastOffset: bigint, marker?: { isCommit: boolean; coordinatorEpoch: number } | null): CompletedTxn | null {
+  loadBatch(
+    b: ProducerBatchInfo, firstOffset: bigint, lastOffset: bigint, marker?: { isCommit: boolean; coordinatorEpoch: number } | null,
+    onAborted?: (c: CompletedTxn, lastStableOffset: bigint) => void,
+  ): CompletedTxn | null {
     const info = this.prepareUpdate(b.producerId, 'rebuild');
     let completed: CompletedTxn | null = null;
     if (b.isControlBatch) {
       if (marker) completed = info.appendEndTxnMarker(b.producerEpoch, marker.coordinatorEpoch, marker.isCommit, firstOffset, b.maxTimestamp);
     } else info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
     this.update(info);
-    if (completed) this.completeTxn(completed);
+    if (completed) {
+      if (completed.isAborted && onAborted) onAborted(completed, this.lastStableOffset(completed));
+      this.completeTxn(completed);
+    }
     return completed;
   }
 

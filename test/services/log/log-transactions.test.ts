@@ -64,3 +64,23 @@ describe('Log transactions (LSO, markers, .txnindex)', () => {
     again.close();
   });
 });
+
+describe('Log transactions after an unclean shutdown', () => {
+  it('rebuilds a lost .txnindex entry when the producer state is replayed', async () => {
+    const { log, dir } = await newLog();
+    log.appendAsLeader(txnBatch(4n, 0, 0, 2), 0); // 0..1
+    log.appendAsLeader(marker(4n, 0, false), 0, 'coordinator'); // abort at 2
+    log.appendAsLeader(txnBatch(5n, 0, 0, 1), 0); // 3
+    log.appendAsLeader(marker(5n, 0, true), 0, 'coordinator'); // 4
+    log.flush();
+    // a crash: no clean close, the .txnindex and snapshots gone (segment recovery removes a recovered segment's indexes)
+    const fs = await import('node:fs');
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.txnindex') || f.endsWith('.snapshot')) fs.rmSync(path.join(dir, f));
+    const again = Log.load({ dir, topic: 't', partition: 0, config: { ...DEFAULT_LOG_CONFIG }, hadCleanShutdown: false }).log;
+    again.updateHighWatermark(again.logEndOffset);
+    expect(again.lastStableOffset).toBe(5n); // loads the producer state (replay)
+    expect(again.collectAbortedTransactions(0n, 5n)).toEqual([{ producerId: 4n, firstOffset: 0n, lastOffset: 2n, lastStableOffset: 3n }]);
+    again.close();
+    log.close();
+  });
+});
