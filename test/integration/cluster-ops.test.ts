@@ -20,6 +20,7 @@ import { run as reassignCmd } from '../../src/commands/reassign.js';
 import { run as electCmd } from '../../src/commands/leader-election.js';
 import { run as deleteRecordsCmd } from '../../src/commands/delete-records.js';
 import { run as logDirsCmd } from '../../src/commands/log-dirs.js';
+import { run as groupsCmd } from '../../src/commands/consumer-groups.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 
 /** The slower scenarios (broker restarts, session expiries): `npm run test:cluster-ops:full`. */
@@ -371,5 +372,23 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(one.code).toBe(0);
     expect(one.out).toMatch(/Valid replica already elected for partitions cli-move-0|Successfully completed leader election \(PREFERRED\) for partitions cli-move-0/);
     expect((await cli(electCmd, '--election-type', 'SOMETIMES', '--all-topic-partitions')).code).toBe(2);
+  }, 90_000);
+
+  it('consumer-groups --list / --describe: the lag is what kcat left unconsumed', async () => {
+    await createTopic(admin, c, 'cli-lag', 1, 3);
+    await produce('cli-lag', 50);
+    const k = await runProcess('kcat', ['-b', c.bootstrap, '-G', 'cli-group', '-o', 'beginning', '-c', '30', '-q', '-f', '%o\n', '-X', 'enable.auto.commit=true', 'cli-lag'], undefined, 60_000);
+    expect(k.code).toBe(0);
+    const consumed = k.stdout.trim().split('\n').length;
+    expect(consumed).toBe(30);
+    const l = await cli(groupsCmd, '--list');
+    expect(l.out.split('\n')).toContain('cli-group');
+    const d = await cli(groupsCmd, '--describe', '--group', 'cli-group', '--json');
+    expect(d.code).toBe(0);
+    const j = JSON.parse(d.out) as { partitions: Array<{ topic: string; partition: number; currentOffset: number; logEndOffset: number; lag: number }> };
+    expect(j.partitions).toEqual([expect.objectContaining({ topic: 'cli-lag', partition: 0, currentOffset: 30, logEndOffset: 50, lag: 50 - consumed })]);
+    const text = await cli(groupsCmd, '--describe', '--group', 'cli-group');
+    expect(text.out).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG/);
+    expect(text.out).toMatch(/cli-group\s+cli-lag\s+0\s+30\s+50\s+20/);
   }, 90_000);
 });
