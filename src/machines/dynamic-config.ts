@@ -3,7 +3,8 @@
  * re-reads both entities and applies the new effective config live; one naming topics/<t> re-reads
  * /config/topics/<t> and hands the overrides to the parent for the topic's logs (Kafka's TopicConfigHandler),
  * whoever wrote it (this broker, another broker, kafka-configs.sh). Like Kafka, every notification still present
- * is processed once at startup.
+ * is processed once at startup. Client quota entities (clients/<c>, users/<u>, users/<u>/clients/<c>) are loaded at
+ * startup and re-read when notified (ClientQuotaConfigHandler).
  *
  *   processing ──► watching ──children changed / session re-initialised──► processing
  */
@@ -16,11 +17,14 @@ import { ignoredEntriesBehind, loadDynamicBrokerConfig, reportIgnoredDynamicConf
 import { loggableConfigValue } from '../services/config/dynamic-broker-config.js';
 import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
+import type { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 export interface DynamicConfigInput {
   handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger;
   /** Ignored /config/brokers entries already warned about (default: those behind `config`, warned at startup). */
   reportedIgnored?: ReadonlySet<string>;
+  /** Client quota entities (clients / users): loaded on the first pass, re-read when a notification names one. */
+  clientQuotas?: ClientQuotaConfigHandler;
 }
 
 interface Context extends DynamicConfigInput { lastSequence: number; applied: number; reportedIgnored: ReadonlySet<string> }
@@ -42,6 +46,9 @@ export const dynamicConfigMachine = setup({
       const load = mine ? await loadDynamicBrokerConfig(zk, input.brokerId, input.staticProps, input.config) : null;
       const names = [...new Set(batch.changes.filter((c) => c.type === 'topics').map((c) => c.name))];
       const topics = [...(await readTopicConfigs(zk, names))].map(([topic, overrides]) => ({ topic, overrides }));
+      // Kafka's ClientIdConfigHandler / UserConfigHandler: every entity at startup, then the ones notified
+      if (input.clientQuotas && input.lastSequence === -1) await input.clientQuotas.loadAll(zk);
+      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users') await input.clientQuotas.reload(zk, c.type, c.name);
       return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>

@@ -23,10 +23,12 @@ import {
   decodeRequest,
   encodeApiVersionsUnsupported,
   encodeResponse,
+  encodeResponseChunks,
   type DecodedRequest,
 } from '../../protocol/frame.js';
 import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
+import { carryOnSent, frameLength, onSentOf, type ResponseFrame } from '../network/response-send.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -34,7 +36,8 @@ import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
-import { fetchHandler } from './handlers/fetch.js';
+import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
+import { applyClientQuotas } from '../quota/quota-managers.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -55,6 +58,12 @@ import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
+import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeProducersHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './handlers/transactions.js';
+import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -62,6 +71,17 @@ import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js'
  * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
  * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
+/** The transaction APIs (issue 13): AddPartitionsToTxn without the broker-only v4 (KIP-890). */
+const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number, number]]> = [
+  [ApiKey.AddPartitionsToTxn, [0, 3]],
+  [ApiKey.AddOffsetsToTxn, [0, 3]],
+  [ApiKey.EndTxn, [0, 3]],
+  [ApiKey.TxnOffsetCommit, [0, 3]],
+  [ApiKey.DescribeProducers, [0, 0]],
+  [ApiKey.DescribeTransactions, [0, 0]],
+  [ApiKey.ListTransactions, [0, 0]],
+];
+
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
   [ApiKey.Fetch, [0, 12]],
@@ -84,6 +104,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.AlterPartitionReassignments, [0, 0]],
   [ApiKey.ListPartitionReassignments, [0, 0]],
   ...GROUP_IMPLEMENTED_VERSIONS,
+  ...TXN_IMPLEMENTED_VERSIONS,
 ]);
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
@@ -113,6 +134,7 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.UpdateMetadata, [0, 8]],
   [ApiKey.ControlledShutdown, [0, 3]],
   [ApiKey.AlterPartition, [0, 3]],
+  [ApiKey.WriteTxnMarkers, [0, 1]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -125,7 +147,7 @@ export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null, txns: TransactionCoordinator | null): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -136,7 +158,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     listOffsetsHandler(),
     findCoordinatorHandler(),
     describeConfigsHandler(),
-    initProducerIdHandler(producerIds),
+    initProducerIdHandler(producerIds, txns),
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
@@ -155,6 +177,14 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
+  map.set(ApiKey.FindCoordinator, findCoordinatorGroupsHandler(groups, txns)); // … and the transaction coordinator's
+  map.set(ApiKey.WriteTxnMarkers, writeTxnMarkersHandler(groups));
+  map.set(ApiKey.DescribeProducers, describeProducersHandler());
+  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!), describeTransactionsHandler(txns!), listTransactionsHandler(txns!)] as AnyHandler[]) {
+    // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
+    map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
+  }
+  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }
@@ -187,11 +217,13 @@ export interface RequestHandlerOptions {
   groupCoordinator?: GroupCoordinator;
   /** Producer ids for InitProducerId (default none: idempotent producers get COORDINATOR_NOT_AVAILABLE). */
   producerIdManager?: ProducerIdManager;
+  /** The transaction coordinator (default none: transactional requests get COORDINATOR_NOT_AVAILABLE). */
+  transactionCoordinator?: TransactionCoordinator;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null, opts.transactionCoordinator ?? null);
   const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
   /** Connections whose trailing bytes were already logged (each connection's info object is stable). */
   const trailingLogged = new WeakSet<ConnectionInfo>();
@@ -231,18 +263,22 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     const started = Date.now();
     const startedHr = ctx.requestMetrics ? performance.now() : 0;
-    const completed = (response: Buffer | null): Buffer | null => {
+    const completed = (response: ResponseFrame | null): ResponseFrame | null => {
       ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
-          ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
+          ms: Date.now() - started, responseBytes: response === null ? 0 : frameLength(response) }, `Completed ${apiKeyName(req.apiKey)} request`);
       }
       return response;
     };
 
     let body: unknown;
+    let handlerMs = 0;
     try {
-      body = await handler.handle(req, hc);
+      const t0 = ctx.quotas ? performance.now() : 0;
+      const pending = handler.handle(req, hc);
+      if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
+      body = await pending;
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;
       ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
@@ -251,11 +287,22 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
       }
       body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
     }
+    if (ctx.quotas) {
+      // KafkaApis' quota step: throttle_time_ms in the response, the connection muted after it (KIP-219)
+      const throttleMs = applyClientQuotas(ctx.quotas, req.apiKey, req.header.clientId, frame.length, handlerMs,
+        req.apiKey === ApiKey.Fetch ? fetchReplicaId(req) : -1, req.apiKey === ApiKey.Produce ? req.body.acks : -1, conn, body);
+      if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
+    }
     if (body === null) return completed(null);
 
     try {
-      return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
+      // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
+      // (and the pooled read buffers go back once the connection wrote them: carryOnSent)
+      return completed(req.apiKey === ApiKey.Fetch
+        ? carryOnSent(body, encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never))
+        : encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
+      onSentOf(body)?.();
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
         return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));
