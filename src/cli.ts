@@ -11,6 +11,7 @@ import { createLogger, LOG_LEVELS, type Logger } from './logger.js';
 import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, renderConfigHelp, unknownConfigMessage } from './config/kafka-config.js';
 import { notImplementedWarning } from './config/not-implemented.js';
 import { securityRefusal } from './config/unsupported-security.js';
+import { buildListenerSecurity } from './services/security/listener-security.js';
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
@@ -102,6 +103,7 @@ function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; stati
   const config = KafkaConfig.fromProps(staticProps, { onUnknownKey: (key) => log.warn({ key }, unknownConfigMessage(key)) });
   const refusal = securityRefusal(config);
   if (refusal) throw new ConfigException(refusal);
+  buildListenerSecurity(config, config.listeners); // key stores, trust stores, TLS/SASL settings: a bad one is fatal here
   log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
   const notImplemented = notImplementedWarning(config);
   if (notImplemented) log.warn(notImplemented);

@@ -24,6 +24,7 @@ import { dynamicConfigMachine } from '../machines/dynamic-config.js';
 import { logManagerMachine } from '../machines/log-manager.js';
 import { logCleanerMachine } from '../machines/log-cleaner.js';
 import { socketServerMachine } from '../machines/socket-server.js';
+import { aclAuthorizerMachine } from '../machines/acl-authorizer.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
@@ -44,6 +45,7 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   logManager: logManagerMachine,
   logCleaner: logCleanerMachine,
   socketServer: socketServerMachine,
+  aclAuthorizer: aclAuthorizerMachine,
   groupCoordinator: groupCoordinatorMachine,
   // one consumer group, spawned per group by the coordinator (Kafka's classic GroupMetadata states)
   group: classicGroupMachine,

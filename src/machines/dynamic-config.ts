@@ -23,6 +23,8 @@ export interface DynamicConfigInput {
   handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger;
   /** Ignored /config/brokers entries already warned about (default: those behind `config`, warned at startup). */
   reportedIgnored?: ReadonlySet<string>;
+  /** Entities named by `users/<name>` notifications (Kafka's UserConfigHandler: SCRAM credentials, user quotas). */
+  onUsersChanged?: (names: string[]) => void;
   /** Client quota entities (clients / users): loaded on the first pass, re-read when a notification names one. */
   clientQuotas?: ClientQuotaConfigHandler;
 }
@@ -60,6 +62,8 @@ export const dynamicConfigMachine = setup({
       enqueue.assign({ lastSequence: r.batch.lastSequence });
       // logged by the parent when applied ("Processed topic config change"), whichever path brought it
       for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
+      const users = r.batch.changes.filter((c) => c.type === 'users').map((c) => c.name);
+      if (users.length > 0) context.onUsersChanged?.(users);
       if (!r.load) return;
       enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;

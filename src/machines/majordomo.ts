@@ -41,6 +41,10 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { CredentialCache } from '../services/security/credential-cache.js';
+import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
+import { aclAuthorizerMachine } from './acl-authorizer.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
@@ -95,6 +99,8 @@ export interface MajordomoContext extends MajordomoInput {
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
   producerIdManager: ProducerIdManager | null;
+  /** SCRAM credentials from /config/users, dropped on /config/changes notifications (SASL listeners). */
+  credentialCache: CredentialCache | null;
   transactionCoordinator: TransactionCoordinator | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
@@ -146,6 +152,7 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
+    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
     clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
 
 /** Kafka's fatal startup line. */
@@ -209,6 +216,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    aclAuthorizer: aclAuthorizerMachine,
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
@@ -308,7 +316,7 @@ export const majordomoMachine = setup({
       if (self.getSnapshot().children.transactionCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('transactionCoordinator', { type: 'transactionCoordinator.shutdown' });
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
-      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer', 'aclAuthorizer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -319,7 +327,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
@@ -537,7 +545,13 @@ export const majordomoMachine = setup({
                 },
               });
               replicaManager.startup();
+              // authorizer.class.name=…AclAuthorizer: the ACL cache; the aclAuthorizer child (spawned below) fills and watches it
+              const authorizerClass = context.config.getString('authorizer.class.name')?.trim() ?? '';
+              const aclAuthorizer = ACL_AUTHORIZER_CLASSES.includes(authorizerClass)
+                ? new AclAuthorizer(authorizerSettings(context.config.getString('super.users'), context.config.getBoolean('allow.everyone.if.no.acl.found')), context.log.child({ actor: 'aclAuthorizer' }))
+                : null;
               const brokerContext: BrokerContext = {
+                ...(aclAuthorizer ? { authorizer: aclAuthorizer } : {}),
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
@@ -561,7 +575,14 @@ export const majordomoMachine = setup({
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
               const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, started: { ...context.started, socketServer: true } };
+              const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, credentialCache, started: { ...context.started, socketServer: true } };
+            }),
+            enqueueActions(({ context, enqueue }) => {
+              const authorizer = context.brokerContext?.authorizer;
+              if (authorizer instanceof AclAuthorizer) {
+                enqueue.spawnChild('aclAuthorizer', { id: 'aclAuthorizer', systemId: 'aclAuthorizer', input: { handle: context.handle, authorizer, log: context.log.child({ actor: 'aclAuthorizer' }) } });
+              }
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
@@ -593,6 +614,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
+                security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
               }),
             }),
           ],

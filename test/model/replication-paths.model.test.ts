@@ -116,18 +116,20 @@ describe('replication model (3 brokers, xstate/graph paths)', () => {
       let seq = 0;
       const down = new Set<number>();
       let isolated: number | null = null;
+      // Retriable answers while leadership and metadata settle (the leader may not have processed its LeaderAndIsr
+      // yet, or still counts a dead follower in its ISR): try again, with a new value each time, so that a record
+      // written but not acknowledged (indeterminate) is never confused with an acknowledged one.
+      const RETRIABLE = new Set([-1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REQUEST_TIMED_OUT]);
       const ackOne = async (what: string) => {
-        const value = `${topic}:${seq++}`;
-        const st = await c.waitForLeader(topic, 0, { timeoutMs: 30_000 });
-        // the controller may still be moving leadership: retry a not-leader answer until a live leader takes it
-        const code = await c.waitFor(async () => {
+        const got = await c.waitFor(async () => {
           const s = (await c.partitionState(topic, 0))!;
           if (down.has(s.leader) || s.leader === isolated || s.leader < 0) return null;
-          const e = await produce(s.leader, topic, value);
-          return e === ErrorCode.NOT_LEADER_OR_FOLLOWER || e === -1 ? null : { e };
-        }, `an acks=all answer ${what} (leader ${st.leader})`, 60_000);
-        expect(code.e, `acks=all ${what}`).toBe(ErrorCode.NONE);
-        acked.push(value);
+          const value = `${topic}:${seq++}`;
+          const e = await produce(s.leader, topic, value, 4_000);
+          return RETRIABLE.has(e) ? null : { e, value };
+        }, `an acks=all answer ${what}`, 60_000);
+        expect(got.e, `acks=all ${what}`).toBe(ErrorCode.NONE);
+        acked.push(got.value);
       };
       await ackOne('before the path');
       for (const e of events) {

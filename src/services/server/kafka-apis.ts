@@ -15,7 +15,10 @@
  * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
  * this dispatcher has handlers for.
  */
-import { ADVERTISED_APIS, ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ADVERTISED_APIS, ApiKey, apiKeyName, apiSupport, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+
+/** The matrix ranges the broker may advertise: required, recommended and the SASL APIs (answered on every listener, as Kafka). */
+const MATRIX_SUPPORT: ApiSupport = apiSupport(['required', 'recommended', 'sasl']);
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   UnknownApiKeyError,
@@ -51,6 +54,8 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.js';
+import { authorizeRequest } from '../security/request-authorizer.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
@@ -97,6 +102,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.SaslHandshake, [0, 1]],
+  [ApiKey.SaslAuthenticate, [0, 2]],
   [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
@@ -113,7 +120,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED
 /** The advertised ranges: the matrix ranges of the handled keys, intersected with what the handlers implement. */
 export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   HANDLED_API_KEYS.map((k): [number, ApiRange] => {
-    const range = DEFAULT_API_SUPPORT.get(k);
+    const range = MATRIX_SUPPORT.get(k);
     const [lo, hi] = IMPLEMENTED_VERSIONS.get(k)!;
     if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
     const minVersion = Math.max(lo, range.minVersion);
@@ -168,6 +175,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),
@@ -275,8 +284,13 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     let body: unknown;
     let handlerMs = 0;
     try {
+      // KafkaApis' authorize calls (services/security/request-authorizer.ts), when an authorizer is configured
+      const gate = ctx.authorizer ? authorizeRequest(ctx.authorizer, req, conn, handler, (t) => ctx.metadata.topic(t) !== undefined) : null;
       const t0 = ctx.quotas ? performance.now() : 0;
-      const pending = handler.handle(req, hc);
+      let pending: Promise<unknown>;
+      if (gate?.kind === 'deny') pending = Promise.resolve(gate.body);
+      else if (gate) { const g = gate; pending = handler.handle(g.req as never, hc).then((out) => g.merge(out)); }
+      else pending = handler.handle(req, hc);
       if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
       body = await pending;
     } catch (e) {
