@@ -36,7 +36,7 @@ ${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
 
 Subcommands (rafka SUBCOMMAND --help for each):
-  topics, reassign, leader-election, delete-records, log-dirs describe
+  topics, reassign, leader-election, delete-records, log-dirs describe, consumer-groups, configs
                                cluster administration over the Kafka protocol (any Kafka-compatible
                                cluster; flags and JSON files as Kafka's kafka-*.sh tools)
   log-dirs check DIR...        offline audit (and --fix) of a stopped broker's log dirs
@@ -129,6 +129,8 @@ const SUBCOMMANDS: Record<string, string> = {
   reassign: './commands/reassign.js',
   'leader-election': './commands/leader-election.js',
   'delete-records': './commands/delete-records.js',
+  'consumer-groups': './commands/consumer-groups.js',
+  configs: './commands/configs.js',
 };
 
 export async function main(argv: string[]): Promise<number> {

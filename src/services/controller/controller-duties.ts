@@ -150,12 +150,13 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       // the notifications are deleted once it has told the brokers (Kafka's processIsrChangeNotification).
       const notifications = await retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path));
       const result = await reconcile(zk, ctl, {
-        deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log,
+        deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log, ...(sent ? { previousBrokerEpochs: sent.brokerEpochs } : {}),
         uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported,
       });
       if (stopped) return;
       forgetRestarted(result.brokerEpochs);
       reassigning = new Set(result.reassigning ?? []);
+      if ((result.bounced?.length ?? 0) > 0) requestReconcile(); // onBrokerStartup: live again in the next pass
       events.onReconciled(result, tell(result));
       for (const n of notifications) {
         await zk.remove(`${IsrChangeNotificationZNode.path}/${n}`).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });

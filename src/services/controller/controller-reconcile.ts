@@ -37,6 +37,8 @@ export interface ReconcileResult {
   shuttingDown: number[];
   /** "topic-partition" of the partitions still being reassigned after this pass (an ISR change may complete them). */
   reassigning?: string[];
+  /** Brokers treated as failed in this pass because they re-registered under a new epoch (a pass follows). */
+  bounced?: number[];
 }
 
 export interface ReconcileOptions {
@@ -53,6 +55,8 @@ export interface ReconcileOptions {
   leaderRecoverySupported?: boolean;
   /** For the state-change log (elections, unclean elections loudly). */
   log?: Logger;
+  /** Each broker's epoch at the previous pass: one registered under another epoch now is a bounced broker. */
+  previousBrokerEpochs?: ReadonlyMap<number, bigint>;
 }
 
 /**
@@ -83,7 +87,13 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
   const sd = opts.shuttingDown;
   const shuttingDown = sd instanceof Map ? new Set([...sd].filter(([id, epoch]) => epochs.get(id) === epoch).map(([id]) => id)) : new Set<number>(sd?.keys() ?? []);
-  const pass: Pass = { zk, ctl, live, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map() };
+  // Kafka's processBrokerChange: a broker registered under a new epoch since the last pass (bounced: it restarted
+  // without the controller seeing it gone) goes through onBrokerFailure first — its leaderships move and it leaves
+  // the ISRs (its log may be behind or truncated) — and is live again from the next pass on.
+  const bounced = new Set(registered.filter((r) => { const prev = opts.previousBrokerEpochs?.get(r.info.id); return prev !== undefined && prev !== r.epoch; }).map((r) => r.info.id));
+  if (bounced.size > 0) opts.log?.info({ brokers: [...bounced] }, `Brokers ${JSON.stringify([...bounced])} re-registered under a new epoch: treated as failed for this pass (Kafka's bounced brokers)`);
+  const electable = bounced.size > 0 ? new Set([...live].filter((id) => !bounced.has(id))) : live;
+  const pass: Pass = { zk, ctl, live: electable, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map() };
   for (const name of (await getAllTopics(zk)).sort()) {
     if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
@@ -112,7 +122,8 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   offlinePartitions.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
     deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
-    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b), reassigning };
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b), reassigning,
+    bounced: [...bounced] };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);

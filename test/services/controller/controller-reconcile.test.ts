@@ -179,4 +179,25 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     await expect(createTopicWithAssignment(s, { topic: 'a_b', assignment: new Map([[0, [1]]]) })).rejects.toThrow("Topic 'a_b' collides with existing topic: a.b");
     await expect(createTopicWithAssignment(s, { topic: 'bad name', assignment: new Map([[0, [1]]]) })).rejects.toBeInstanceOf(InvalidTopicError);
   });
+
+  it('a broker re-registered under a new epoch (bounced) loses its leaderships and ISR seats for one pass (Kafka onBrokerFailure + onBrokerStartup)', async () => {
+    const { s, ctl } = await cluster();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9093, securityProtocol: 'PLAINTEXT' }] });
+    await createTopicWithAssignment(s, { topic: 'b', assignment: new Map([[0, [2, 1]]]) });
+    const first = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(first.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 2, isr: [2, 1] });
+    // same epochs: nothing changes
+    const same = await reconcile(s, ctl, { deleteTopicEnable: true, previousBrokerEpochs: first.brokerEpochs });
+    expect(same.bounced).toEqual([]);
+    expect(same.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 2, isr: [2, 1], leaderEpoch: 0 });
+    // broker 2 "restarted": the previous pass saw another epoch
+    const prev = new Map(first.brokerEpochs); prev.set(2, prev.get(2)! - 1n);
+    const bounced = await reconcile(s, ctl, { deleteTopicEnable: true, previousBrokerEpochs: prev });
+    expect(bounced.bounced).toEqual([2]);
+    expect(bounced.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 1, isr: [1], leaderEpoch: 1, offlineReplicas: [2] });
+    expect(bounced.metadata.brokers.map((b) => b.id)).toEqual([1, 2]);
+    // next pass: live again (it rejoins the ISR through its leader's AlterPartition, not here)
+    const after = await reconcile(s, ctl, { deleteTopicEnable: true, previousBrokerEpochs: bounced.brokerEpochs });
+    expect(after.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 1, isr: [1], offlineReplicas: [] });
+  });
 });
