@@ -11,6 +11,7 @@ import { createLogger, LOG_LEVELS, type Logger } from './logger.js';
 import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, renderConfigHelp, unknownConfigMessage } from './config/kafka-config.js';
 import { notImplementedWarning } from './config/not-implemented.js';
 import { securityRefusal } from './config/unsupported-security.js';
+import { buildListenerSecurity } from './services/security/listener-security.js';
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
@@ -33,6 +34,15 @@ Options:
       --help-config            list every broker config with type, default and doc
 ${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
+
+Subcommands (rafka SUBCOMMAND --help for each):
+  topics, reassign, leader-election, delete-records, log-dirs describe
+                               cluster administration over the Kafka protocol (any Kafka-compatible
+                               cluster; flags and JSON files as Kafka's kafka-*.sh tools)
+  log-dirs check DIR...        offline audit (and --fix) of a stopped broker's log dirs
+  dump-log FILE...             print the batches / records of segment, index and checkpoint files
+  zk                           inspect a cluster's ZooKeeper tree
+  machines                     list / export the XState machine definitions
 `;
 
 function version(): string {
@@ -93,6 +103,7 @@ function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; stati
   const config = KafkaConfig.fromProps(staticProps, { onUnknownKey: (key) => log.warn({ key }, unknownConfigMessage(key)) });
   const refusal = securityRefusal(config);
   if (refusal) throw new ConfigException(refusal);
+  buildListenerSecurity(config, config.listeners); // key stores, trust stores, TLS/SASL settings: a bad one is fatal here
   log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
   const notImplemented = notImplementedWarning(config);
   if (notImplemented) log.warn(notImplemented);
@@ -114,6 +125,10 @@ const SUBCOMMANDS: Record<string, string> = {
   zk: './commands/zk.js',
   'dump-log': './commands/dump-log.js',
   'log-dirs': './commands/log-dirs.js',
+  topics: './commands/topics.js',
+  reassign: './commands/reassign.js',
+  'leader-election': './commands/leader-election.js',
+  'delete-records': './commands/delete-records.js',
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -24,12 +24,15 @@ import { dynamicConfigMachine } from '../machines/dynamic-config.js';
 import { logManagerMachine } from '../machines/log-manager.js';
 import { logCleanerMachine } from '../machines/log-cleaner.js';
 import { socketServerMachine } from '../machines/socket-server.js';
+import { aclAuthorizerMachine } from '../machines/acl-authorizer.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
 import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
+import { transactionCoordinatorMachine } from '../machines/transaction-coordinator.js';
+import { transactionStateMachine } from '../machines/transaction-state.js';
 import { metricsServerMachine } from '../machines/metrics-server.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
@@ -42,6 +45,7 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   logManager: logManagerMachine,
   logCleaner: logCleanerMachine,
   socketServer: socketServerMachine,
+  aclAuthorizer: aclAuthorizerMachine,
   groupCoordinator: groupCoordinatorMachine,
   // one consumer group, spawned per group by the coordinator (Kafka's classic GroupMetadata states)
   group: classicGroupMachine,
@@ -57,6 +61,9 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
   replicaStateMachine,
+  transactionCoordinator: transactionCoordinatorMachine,
+  // one state per transactional id (Kafka's TransactionState), advanced as pure transitions (no actor each)
+  transactionState: transactionStateMachine,
   // metrics.http.listener: /metrics, /healthz, /readyz
   metricsServer: metricsServerMachine,
 });

@@ -120,6 +120,17 @@ export class KafkaConfig {
     return parseValue(key, raw);
   }
 
+  /**
+   * A per-listener, per-SASL-mechanism value: `listener.name.<listener>.<mechanism>.<name>` (Kafka's
+   * ListenerName.saslMechanismConfigPrefix, e.g. listener.name.sasl_ssl.plain.sasl.jaas.config), else null.
+   */
+  listenerMechanismValue(listenerName: string, mechanism: string, name: string): unknown {
+    const key = configKey(name);
+    const raw = this.originals[`listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.${name}`];
+    if (key === undefined || raw === undefined) return null;
+    return parseValue(key, raw);
+  }
+
   /** log.roll.ms, else log.roll.hours in ms. */
   get logRollTimeMillis(): number {
     return (this.get('log.roll.ms') as number | null) ?? HOUR_MS * this.getInt('log.roll.hours');

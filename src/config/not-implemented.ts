@@ -25,6 +25,17 @@ function sameAsDefault(key: ConfigKey, value: unknown): boolean {
  */
 const LISTENER_KEY = /^listener\.name\.[^.]+\.(?:[^.]+\.(?=sasl\.))?(.+)$/;
 
+/**
+ * The keys the broker reads per listener (KafkaConfig.listenerValue in services/security): their
+ * `listener.name.<l>.<key>` overrides take effect, so the warning does not name them.
+ */
+export const READ_PER_LISTENER: ReadonlySet<string> = new Set([
+  'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password',
+  'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.certificates',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.client.auth', 'ssl.principal.mapping.rules',
+  'sasl.enabled.mechanisms', 'sasl.jaas.config',
+]);
+
 /** A per-listener value printed in the warning: hidden when the base key is a password or looks secret. */
 function formatListenerValue(key: ConfigKey | undefined, base: string, raw: string): string {
   if (key?.type === 'password' || /password|secret|jaas|credential|token/i.test(base)) return '[hidden]';
@@ -48,9 +59,9 @@ function listenerOverrideSet(key: ConfigKey | undefined, raw: string): boolean {
 
 /**
  * `key=value` (passwords `[hidden]`) for every supplied non-default value of a key that is not implemented, sorted.
- * Per-listener keys (`listener.name.<listener>.<config>`) count whenever set to a non-default value: Rafka reads no
- * per-listener override yet (KafkaConfig.listenerValue has no caller; test/config/implemented-marker.test.ts checks
- * that), so even one of an implemented key (listener.name.internal.num.partitions) has no effect.
+ * Per-listener keys (`listener.name.<listener>.<config>`) count whenever set to a non-default value, except those of
+ * {@link READ_PER_LISTENER}: Rafka reads no other per-listener override, so even one of an implemented key
+ * (listener.name.internal.num.partitions) has no effect.
  */
 export function notImplementedOverrides(config: SuppliedConfig): string[] {
   const table = BROKER_CONFIG_DEFS
@@ -58,7 +69,7 @@ export function notImplementedOverrides(config: SuppliedConfig): string[] {
     .map((k) => `${k.name}=${formatValue(k.type, config.get(k.name))}`);
   const perListener = Object.entries(config.originals).flatMap(([name, raw]) => {
     const base = LISTENER_KEY.exec(name)?.[1];
-    if (base === undefined) return [];
+    if (base === undefined || READ_PER_LISTENER.has(base)) return [];
     const key = configKey(base);
     if (!listenerOverrideSet(key, raw)) return [];
     return [`${name}=${formatListenerValue(key, base, raw)}`];

@@ -1,13 +1,16 @@
 /**
- * Security settings Rafka does not implement yet must never be ignored silently: a listener whose security protocol
- * is SSL, SASL_PLAINTEXT or SASL_SSL would serve plaintext while /brokers/ids advertises the protocol, an authorizer
+ * Security settings Rafka does not implement yet must never be ignored silently: an authorizer
  * would authorize nothing, a create-topic or alter-config policy would reject nothing, and
  * zookeeper.ssl.client.enable would talk to ZooKeeper in the clear. Such a config
  * refuses to start with one line naming the listener or key. (zookeeper.set.acl is refused where the ZooKeeper
  * session opens, zk-session-services.ts.) Kafka has no counterpart: it implements all of them. Once the Security
- * issue implements one, its refusal goes.
+ * issue implements one, its refusal goes: SSL, SASL_PLAINTEXT and SASL_SSL listeners are served since issue 14
+ * (services/security; their settings are validated at startup by buildListenerSecurity).
  */
 import type { EndPoint } from './listeners.js';
+
+/** The authorizer.class.name values Rafka serves (services/security/acl-authorizer.ts): Kafka's ZooKeeper-mode AclAuthorizer. */
+export const ACL_AUTHORIZER_CLASSES: readonly string[] = ['kafka.security.authorizer.AclAuthorizer', 'kafka.security.auth.SimpleAclAuthorizer'];
 
 /** What the check needs of a parsed config (KafkaConfig satisfies it). */
 export interface SecurityConfigView {
@@ -17,23 +20,12 @@ export interface SecurityConfigView {
   getBoolean(name: string): boolean;
 }
 
-const endpointText = (e: EndPoint) => `${e.listenerName}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
-
 /** The reasons to refuse, each naming the listener or key; empty when the config is one Rafka serves honestly. */
 export function unsupportedSecurity(config: SecurityConfigView): string[] {
   const reasons: string[] = [];
-  const seen = new Set<string>();
-  for (const [kind, endpoints] of [['listener', config.listeners], ['advertised listener', config.effectiveAdvertisedListeners]] as const) {
-    for (const e of endpoints) {
-      if (e.securityProtocol === 'PLAINTEXT' || seen.has(e.listenerName)) continue;
-      seen.add(e.listenerName);
-      const mapped = e.listenerName === e.securityProtocol ? '' : ` (listener.security.protocol.map maps ${e.listenerName} to ${e.securityProtocol})`;
-      reasons.push(`${kind} ${endpointText(e)} uses ${e.securityProtocol}${mapped}, which Rafka does not implement yet: it would serve plaintext`);
-    }
-  }
   const authorizer = config.getString('authorizer.class.name');
-  if (authorizer !== null && authorizer.trim() !== '') {
-    reasons.push(`authorizer.class.name=${authorizer} is set, but Rafka has no authorizer yet: nothing would be enforced`);
+  if (authorizer !== null && authorizer.trim() !== '' && !ACL_AUTHORIZER_CLASSES.includes(authorizer.trim())) {
+    reasons.push(`authorizer.class.name=${authorizer} is not an authorizer Rafka implements (${ACL_AUTHORIZER_CLASSES.join(' or ')}): nothing would be enforced`);
   }
   // (each key read by name: test/config/implemented-marker.test.ts finds reads by their literal getter calls)
   const policies: Array<[string, string | null]> = [

@@ -3,7 +3,8 @@
  * re-reads both entities and applies the new effective config live; one naming topics/<t> re-reads
  * /config/topics/<t> and hands the overrides to the parent for the topic's logs (Kafka's TopicConfigHandler),
  * whoever wrote it (this broker, another broker, kafka-configs.sh). Like Kafka, every notification still present
- * is processed once at startup.
+ * is processed once at startup. Client quota entities (clients/<c>, users/<u>, users/<u>/clients/<c>) are loaded at
+ * startup and re-read when notified (ClientQuotaConfigHandler).
  *
  *   processing ──► watching ──children changed / session re-initialised──► processing
  */
@@ -16,11 +17,16 @@ import { ignoredEntriesBehind, loadDynamicBrokerConfig, reportIgnoredDynamicConf
 import { loggableConfigValue } from '../services/config/dynamic-broker-config.js';
 import { DEFAULT_ENTITY } from '../services/zookeeper/zk-data.js';
 import { readTopicConfigs } from '../services/zookeeper/kafka-zk-client.js';
+import type { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 export interface DynamicConfigInput {
   handle: ZkHandle; brokerId: number; staticProps: Record<string, string>; config: KafkaConfig; log: Logger;
   /** Ignored /config/brokers entries already warned about (default: those behind `config`, warned at startup). */
   reportedIgnored?: ReadonlySet<string>;
+  /** Entities named by `users/<name>` notifications (Kafka's UserConfigHandler: SCRAM credentials, user quotas). */
+  onUsersChanged?: (names: string[]) => void;
+  /** Client quota entities (clients / users): loaded on the first pass, re-read when a notification names one. */
+  clientQuotas?: ClientQuotaConfigHandler;
 }
 
 interface Context extends DynamicConfigInput { lastSequence: number; applied: number; reportedIgnored: ReadonlySet<string> }
@@ -42,6 +48,9 @@ export const dynamicConfigMachine = setup({
       const load = mine ? await loadDynamicBrokerConfig(zk, input.brokerId, input.staticProps, input.config) : null;
       const names = [...new Set(batch.changes.filter((c) => c.type === 'topics').map((c) => c.name))];
       const topics = [...(await readTopicConfigs(zk, names))].map(([topic, overrides]) => ({ topic, overrides }));
+      // Kafka's ClientIdConfigHandler / UserConfigHandler: every entity at startup, then the ones notified
+      if (input.clientQuotas && input.lastSequence === -1) await input.clientQuotas.loadAll(zk);
+      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users') await input.clientQuotas.reload(zk, c.type, c.name);
       return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>
@@ -53,6 +62,8 @@ export const dynamicConfigMachine = setup({
       enqueue.assign({ lastSequence: r.batch.lastSequence });
       // logged by the parent when applied ("Processed topic config change"), whichever path brought it
       for (const t of r.topics) enqueue.sendParent({ type: 'topicConfig.updated', topic: t.topic, overrides: t.overrides });
+      const users = r.batch.changes.filter((c) => c.type === 'users').map((c) => c.name);
+      if (users.length > 0) context.onUsersChanged?.(users);
       if (!r.load) return;
       enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;

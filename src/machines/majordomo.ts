@@ -41,11 +41,17 @@ import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
+import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { CredentialCache } from '../services/security/credential-cache.js';
+import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
+import { aclAuthorizerMachine } from './acl-authorizer.js';
 import { withTimeout } from '../services/server/handlers/common.js';
 import { ProducerIdManager } from '../services/transaction/producer-id-manager.js';
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
+import { TransactionCoordinator } from '../services/transaction/transaction-coordinator.js';
+import { transactionCoordinatorMachine } from './transaction-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
 import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
@@ -59,6 +65,8 @@ import { createAlterPartitionManager } from '../services/replication/alter-parti
 import { metricsServerMachine } from './metrics-server.js';
 import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
+import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -91,6 +99,9 @@ export interface MajordomoContext extends MajordomoInput {
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
   producerIdManager: ProducerIdManager | null;
+  /** SCRAM credentials from /config/users, dropped on /config/changes notifications (SASL listeners). */
+  credentialCache: CredentialCache | null;
+  transactionCoordinator: TransactionCoordinator | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
@@ -107,6 +118,8 @@ export interface MajordomoContext extends MajordomoInput {
   coordinatorRestarts: Record<string, number>;
   /** The metrics registry when `metrics.http.listener` is set (its listener is the metricsServer child), else null. */
   metrics: KafkaMetrics | null;
+  /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
+  quotas: QuotaManagers;
 }
 
 export type MajordomoEvent =
@@ -138,7 +151,9 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 
 /** The config-change coordinator's input: at startup and when restarted after a failure. */
 const dynamicConfigInput = (context: MajordomoContext) =>
-  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }) });
+  ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
+    onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -180,6 +195,7 @@ export const majordomoMachine = setup({
     controller: controllerMachine,
     dynamicConfig: dynamicConfigMachine,
     groupCoordinator: groupCoordinatorMachine,
+    transactionCoordinator: transactionCoordinatorMachine,
     metricsServer: metricsServerMachine,
     getClusterId: fromPromise<string, { handle: ZkHandle }>(({ input }) => getOrCreateClusterId(input.handle.current)),
     loadMetaProperties: fromPromise<{ states: MetaPropertiesState[]; errorDirs: OfflineDir[] }, { dirs: string[]; clusterId: string; configuredId: number }>(
@@ -200,6 +216,7 @@ export const majordomoMachine = setup({
       }),
     logManager: logManagerMachine,
     socketServer: socketServerMachine,
+    aclAuthorizer: aclAuthorizerMachine,
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
@@ -296,9 +313,10 @@ export const majordomoMachine = setup({
       // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
       context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
+      if (self.getSnapshot().children.transactionCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('transactionCoordinator', { type: 'transactionCoordinator.shutdown' });
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
-      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer', 'aclAuthorizer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -309,9 +327,10 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
+    quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
   }),
   // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
   entry: enqueueActions(({ context, enqueue, self }) => {
@@ -526,7 +545,13 @@ export const majordomoMachine = setup({
                 },
               });
               replicaManager.startup();
+              // authorizer.class.name=…AclAuthorizer: the ACL cache; the aclAuthorizer child (spawned below) fills and watches it
+              const authorizerClass = context.config.getString('authorizer.class.name')?.trim() ?? '';
+              const aclAuthorizer = ACL_AUTHORIZER_CLASSES.includes(authorizerClass)
+                ? new AclAuthorizer(authorizerSettings(context.config.getString('super.users'), context.config.getBoolean('allow.everyone.if.no.acl.found')), context.log.child({ actor: 'aclAuthorizer' }))
+                : null;
               const brokerContext: BrokerContext = {
+                ...(aclAuthorizer ? { authorizer: aclAuthorizer } : {}),
                 config: () => self.getSnapshot().context.config,
                 metadata: metadataCache,
                 replicas: replicaManager,
@@ -544,11 +569,20 @@ export const majordomoMachine = setup({
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                quotas: context.quotas,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
+              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
+              const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, credentialCache, started: { ...context.started, socketServer: true } };
+            }),
+            enqueueActions(({ context, enqueue }) => {
+              const authorizer = context.brokerContext?.authorizer;
+              if (authorizer instanceof AclAuthorizer) {
+                enqueue.spawnChild('aclAuthorizer', { id: 'aclAuthorizer', systemId: 'aclAuthorizer', input: { handle: context.handle, authorizer, log: context.log.child({ actor: 'aclAuthorizer' }) } });
+              }
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
@@ -579,7 +613,8 @@ export const majordomoMachine = setup({
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
-                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
+                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
+                security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
               }),
             }),
           ],
@@ -653,6 +688,16 @@ export const majordomoMachine = setup({
         spawnChild('groupCoordinator', {
           id: 'groupCoordinator', systemId: 'groupCoordinator',
           input: ({ context }) => ({ coordinator: context.groupCoordinator!, retentionCheckIntervalMs: Number(context.config.get('offsets.retention.check.interval.ms')), log: context.log.child({ actor: 'groupCoordinator' }) }),
+        }),
+        spawnChild('transactionCoordinator', {
+          id: 'transactionCoordinator', systemId: 'transactionCoordinator',
+          input: ({ context }) => ({
+            coordinator: context.transactionCoordinator!,
+            abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+            expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
+            leadershipCheckMs: 1000,
+            log: context.log.child({ actor: 'transactionCoordinator' }),
+          }),
         }),
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {

@@ -113,6 +113,7 @@ export function observeMajordomo(majordomo: AnyActorRef): ObservedBroker {
       return cc ? { active: cc.controllerId === cc.brokerId, partitionStates: cc.states.partitions } : null;
     },
     zooKeeperEvents: () => zkEvents,
+    quotas: () => ctx().quotas,
     socketServer: () => {
       const s = children().socketServer;
       return (s?.getSnapshot() as { context?: { server: SocketServer | null } } | undefined)?.context?.server ?? null;

@@ -10,6 +10,7 @@ import { setup, assign, sendParent, fromPromise } from 'xstate';
 import type { Logger } from '../logger.js';
 import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
 import type { RequestHandler } from '../services/network/connection.js';
+import type { ListenerSecurity } from '../services/security/listener-security.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -22,6 +23,8 @@ export interface SocketServerInput {
   handler: RequestHandler;
   log: Logger;
   drainGraceMs?: number;
+  /** TLS / SASL settings per listener name (services/security/listener-security.ts). */
+  security?: ReadonlyMap<string, ListenerSecurity>;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BROKER_CONFIG_DEFS, configKey } from '../../src/config/config-def.js';
 import { ConfigException, KafkaConfig, renderConfigHelp } from '../../src/config/kafka-config.js';
-import { notImplementedOverrides, notImplementedWarning } from '../../src/config/not-implemented.js';
+import { READ_PER_LISTENER, notImplementedOverrides, notImplementedWarning } from '../../src/config/not-implemented.js';
 import { REPO_ROOT } from '../helpers/environment.js';
 
 const SRC = join(REPO_ROOT, 'src');
@@ -31,7 +31,7 @@ const sources = (() => {
   return out;
 })();
 
-const GETTER = /\b(?:get|getInt|getLong|getDouble|getBoolean|getString|getPassword|getList)\(\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)/g;
+const GETTER = /\b(?:get|getInt|getLong|getDouble|getBoolean|getString|getPassword|getList)\(\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerMechanismValue\([^()]*?,\s*'([a-z0-9.A-Z]+)'\s*\)/g;
 const NOT_A_READ = (rel: string) => rel.startsWith('config/defs/') || rel === 'config/validate-values.ts';
 
 /** key → files that read it. */
@@ -39,7 +39,7 @@ const reads = new Map<string, string[]>();
 for (const { rel, text } of sources) {
   if (NOT_A_READ(rel)) continue;
   for (const m of text.matchAll(GETTER)) {
-    const key = m[1] ?? m[2]!;
+    const key = m[1] ?? m[2] ?? m[3]!;
     reads.set(key, [...(reads.get(key) ?? []), rel]);
   }
 }
@@ -102,26 +102,27 @@ describe('not implemented keys are announced', () => {
       ...BASE,
       'num.io.threads': '16', // not implemented, non-default
       'num.network.threads': '3', // not implemented, but its default
-      'ssl.keystore.password': 's3cret', // not implemented, a password
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256', // a list
+      'ssl.truststore.password': 's3cret', // not implemented, a password
+      'zookeeper.ssl.cipher.suites': 'A,B', // a list
       'num.partitions': '4', // implemented
     });
-    expect(notImplementedOverrides(c)).toEqual(['num.io.threads=16', 'sasl.enabled.mechanisms=[PLAIN, SCRAM-SHA-256]', 'ssl.keystore.password=[hidden]']);
+    expect(notImplementedOverrides(c)).toEqual(['num.io.threads=16', 'ssl.truststore.password=[hidden]', 'zookeeper.ssl.cipher.suites=[A, B]']);
     const w = notImplementedWarning(c)!;
     expect(w).toBe('3 configs set to a non-default value that Rafka accepts but does not implement yet (no effect): ' +
-      'num.io.threads=16, sasl.enabled.mechanisms=[PLAIN, SCRAM-SHA-256], ssl.keystore.password=[hidden]');
+      'num.io.threads=16, ssl.truststore.password=[hidden], zookeeper.ssl.cipher.suites=[A, B]');
     expect(w).not.toContain('s3cret');
     expect(notImplementedWarning(KafkaConfig.fromProps({ ...BASE, 'num.partitions': '4', 'num.network.threads': '3' }))).toBeNull();
   });
 
-  it('per-listener keys (listener.name.<l>.<key>) are named: Rafka reads none of them (secrets hidden)', () => {
+  it('per-listener keys (listener.name.<l>.<key>) are named unless Rafka reads them per listener (secrets hidden)', () => {
     const c = KafkaConfig.fromProps({
       ...BASE,
       listeners: 'PLAINTEXT://:9092,INTERNAL://:9093',
       'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
-      'listener.name.internal.ssl.keystore.location': '/etc/ks.jks', // base not implemented
-      'listener.name.internal.ssl.keystore.password': 'ks-s3cret', // a password
-      'listener.name.internal.plain.sasl.jaas.config': 'org.example.Login required password="jaas-s3cret";', // mechanism prefix
+      'listener.name.internal.ssl.keystore.location': '/etc/ks.jks', // read per listener: not named
+      'listener.name.internal.ssl.truststore.password': 'ks-s3cret', // a password, not implemented
+      'listener.name.internal.plain.sasl.jaas.config': 'org.example.Login required password="jaas-s3cret";', // read per listener and mechanism: not named
+      'listener.name.internal.sasl.kerberos.service.name': 'kafka', // not in the table: named
       'listener.name.internal.ssl.client.auth': 'none', // base not implemented, but its default
       'listener.name.internal.num.io.threads': '16', // base not implemented (any key may be prefixed)
       'listener.name.internal.no.such.key': 'x', // not in the table at all: no effect either
@@ -132,18 +133,21 @@ describe('not implemented keys are announced', () => {
       'listener.name.internal.no.such.key=x',
       'listener.name.internal.num.io.threads=16',
       'listener.name.internal.num.partitions=4',
-      'listener.name.internal.plain.sasl.jaas.config=[hidden]',
-      'listener.name.internal.ssl.keystore.location=/etc/ks.jks',
-      'listener.name.internal.ssl.keystore.password=[hidden]',
+      'listener.name.internal.sasl.kerberos.service.name=kafka',
+      'listener.name.internal.ssl.truststore.password=[hidden]',
     ]);
     const w = notImplementedWarning(c)!;
-    expect(w).toMatch(/^6 configs set to a non-default value that Rafka accepts but does not implement yet \(no effect\): listener\.name\.internal\.no\.such\.key=x, /);
+    expect(w).toMatch(/^5 configs set to a non-default value that Rafka accepts but does not implement yet \(no effect\): listener\.name\.internal\.no\.such\.key=x, /);
     expect(w).not.toMatch(/s3cret/);
   });
 
-  it('nothing reads a per-listener value yet (when something does, report only the keys it does not read)', () => {
-    const callers = sources.filter((f) => f.rel !== 'config/kafka-config.ts' && /\.listenerValue\(/.test(f.text)).map((f) => f.rel);
-    expect(callers).toEqual([]);
+  it('the per-listener keys the warning leaves out are exactly those read with listenerValue', () => {
+    const perListener = new Set<string>();
+    for (const { rel, text } of sources) {
+      if (rel === 'config/kafka-config.ts') continue;
+      for (const m of text.matchAll(/\blistenerValue\([^,()]+,\s*'([a-z0-9.A-Z]+)'\s*\)|\blistenerMechanismValue\([^()]*?,\s*'([a-z0-9.A-Z]+)'\s*\)/g)) perListener.add(m[1] ?? m[2]!);
+    }
+    expect([...perListener].sort()).toEqual([...READ_PER_LISTENER].sort());
   });
 
   it('--help-config marks each of them, and only them', () => {

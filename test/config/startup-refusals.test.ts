@@ -24,18 +24,14 @@ describe('unsupportedSecurity', () => {
     expect(securityRefusal(parse({}))).toBeNull();
   });
 
-  it('names each SSL / SASL listener, with the map entry when the name is not the protocol', () => {
-    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_PLAINTEXT://:9094' }))).toEqual([
-      'listener SSL://:9093 uses SSL, which Rafka does not implement yet: it would serve plaintext',
-      'listener SASL_PLAINTEXT://:9094 uses SASL_PLAINTEXT, which Rafka does not implement yet: it would serve plaintext',
-    ]);
-    expect(securityRefusal(parse({ listeners: 'PLAINTEXT://:9092,CLIENT://[::1]:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL' }))).toBe(
-      'Refusing to start: listener CLIENT://[::1]:9093 uses SASL_SSL (listener.security.protocol.map maps CLIENT to SASL_SSL), which Rafka does not implement yet: it would serve plaintext');
+  it('accepts SSL and SASL listeners (served since issue 14; their settings are checked by buildListenerSecurity)', () => {
+    expect(unsupportedSecurity(parse({ listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_PLAINTEXT://:9094,CLIENT://:9095', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CLIENT:SASL_SSL' }))).toEqual([]);
   });
 
   it('names authorizer.class.name, the policy classes and zookeeper.ssl.client.enable', () => {
-    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'zookeeper.ssl.client.enable': 'true', 'create.topic.policy.class.name': 'com.example.P', 'alter.config.policy.class.name': 'com.example.Q' }))).toEqual([
-      'authorizer.class.name=kafka.security.authorizer.AclAuthorizer is set, but Rafka has no authorizer yet: nothing would be enforced',
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }))).toEqual([]);
+    expect(unsupportedSecurity(parse({ 'authorizer.class.name': 'org.example.Authz', 'zookeeper.ssl.client.enable': 'true', 'create.topic.policy.class.name': 'com.example.P', 'alter.config.policy.class.name': 'com.example.Q' }))).toEqual([
+      'authorizer.class.name=org.example.Authz is not an authorizer Rafka implements (kafka.security.authorizer.AclAuthorizer or kafka.security.auth.SimpleAclAuthorizer): nothing would be enforced',
       'create.topic.policy.class.name=com.example.P is set, but Rafka runs no policy classes yet: nothing would be rejected',
       'alter.config.policy.class.name=com.example.Q is set, but Rafka runs no policy classes yet: nothing would be rejected',
       'zookeeper.ssl.client.enable=true, but Rafka has no TLS to ZooKeeper yet: it would connect in plaintext',
@@ -56,10 +52,13 @@ describe('the broker process', () => {
   }
 
   const cases: Array<[string, Record<string, string>, RegExp]> = [
-    ['an SSL listener', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0' }, /^Refusing to start: listener SSL:\/\/127\.0\.0\.1:0 uses SSL, which Rafka does not implement yet: it would serve plaintext$/],
-    ['a listener mapped to SASL_SSL', { listeners: 'CLIENT://127.0.0.1:0', 'listener.security.protocol.map': 'CLIENT:SASL_SSL', 'inter.broker.listener.name': 'CLIENT' },
-      /^Refusing to start: listener CLIENT:\/\/127\.0\.0\.1:0 uses SASL_SSL \(listener\.security\.protocol\.map maps CLIENT to SASL_SSL\)/],
-    ['authorizer.class.name', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' }, /^Refusing to start: authorizer\.class\.name=kafka\.security\.authorizer\.AclAuthorizer is set/],
+    ['an SSL listener without a key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0' }, /^Invalid value null for configuration ssl\.keystore\.location: listener SSL needs a key store/],
+    ['a JKS key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'ssl.keystore.location': '/nonexistent.jks' }, /^Invalid value JKS for configuration ssl\.keystore\.type: Rafka cannot read JKS key stores: use ssl\.keystore\.type=PKCS12 .* or PEM$/],
+    ['a SASL listener with Kafka\'s default mechanism GSSAPI', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0' },
+      /^Invalid value GSSAPI for configuration sasl\.enabled\.mechanisms: Rafka implements the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not GSSAPI \(GSSAPI is Kafka's default: set sasl\.enabled\.mechanisms\)$/],
+    ['PLAIN without a JAAS config', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN' },
+      /^Invalid value null for configuration listener\.name\.sasl_plaintext\.plain\.sasl\.jaas\.config: PLAIN on listener SASL_PLAINTEXT needs/],
+    ['an authorizer.class.name Rafka does not implement', { 'authorizer.class.name': 'com.example.MyAuthorizer' }, /^Refusing to start: authorizer\.class\.name=com\.example\.MyAuthorizer is not an authorizer Rafka implements \(kafka\.security\.authorizer\.AclAuthorizer or kafka\.security\.auth\.SimpleAclAuthorizer\)/],
     ['zookeeper.ssl.client.enable', { 'zookeeper.ssl.client.enable': 'true' }, /^Refusing to start: zookeeper\.ssl\.client\.enable=true/],
     ['create.topic.policy.class.name', { 'create.topic.policy.class.name': 'com.example.Policy' }, /^Refusing to start: create\.topic\.policy\.class\.name=com\.example\.Policy is set/],
   ];
@@ -75,10 +74,10 @@ describe('the broker process', () => {
   }
 
   it('names every non-default key it does not implement in one warning at startup', async () => {
-    const b = await run({ 'num.io.threads': '16', 'ssl.keystore.password': 's3cret', 'num.network.threads': '3', 'num.partitions': '2' });
+    const b = await run({ 'num.io.threads': '16', 'ssl.truststore.password': 's3cret', 'num.network.threads': '3', 'num.partitions': '2' });
     const line = await b.waitForLog((l) => /does not implement yet/.test(l.msg), 30_000);
     expect(line.level).toBe(40);
-    expect(line.msg).toBe('2 configs set to a non-default value that Rafka accepts but does not implement yet (no effect): num.io.threads=16, ssl.keystore.password=[hidden]');
+    expect(line.msg).toBe('2 configs set to a non-default value that Rafka accepts but does not implement yet (no effect): num.io.threads=16, ssl.truststore.password=[hidden]');
     expect(b.logs.filter((l) => /does not implement yet/.test(l.msg))).toHaveLength(1);
     expect(JSON.stringify(b.logs)).not.toContain('s3cret');
     await b.stop();

@@ -1,18 +1,34 @@
 /**
- * Metrics and probes on a real broker (one broker for the file): `--metrics-listener` serves /metrics, /healthz and
- * /readyz; the Kafka-named counters move with real client traffic (kcat produce / consume); /readyz flips to not
- * ready while ZooKeeper is away and back once it returns.
+ * Metrics, probes and client quotas on a real broker (one broker for the file): `--metrics-listener` serves /metrics,
+ * /healthz and /readyz; the Kafka-named counters move with real client traffic (kcat produce / consume); a real
+ * Prometheus (Debian's) scrapes it and promtool finds no problem; a producer_byte_rate set live through
+ * /config/clients + /config/changes (what kafka-configs.sh --zookeeper writes) throttles that client to its rate,
+ * kafkajs and librdkafka (kcat) both see throttle_time_ms, a client without a quota is not throttled; /readyz flips
+ * to not ready while ZooKeeper is away and back once it returns (last: it disturbs the broker).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, eventually, runCommand, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, eventually, runCommand, tempDir, inspectZk, type TestBroker } from './support.js';
+import { prerequisite } from '../helpers/environment.js';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trackChild } from '../helpers/child-reaper.js';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { writeClientQuotaEntity } from '../../src/services/quota/client-quota-config.js';
+import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
+
+const hasPrometheus = prerequisite('prometheus', (() => { try { execFileSync('sh', ['-c', 'command -v prometheus && command -v promtool']); return true; } catch { return false; } })(),
+  'apt-get install -y prometheus (bash scripts/setup.sh --test)');
 
 let zk: ZooKeeperServer;
 let b: TestBroker;
 let broker: BrokerProcess;
 let bootstrap: string;
 let metricsUrl: string;
+let session: ZkSession;
+const QUOTA = 1024 * 1024; // 1 MiB/s
 
 /** Parses the Prometheus text format into `name{labels}` → value (labels as rendered). */
 export function parseExposition(text: string): Map<string, number> {
@@ -37,13 +53,50 @@ const kcat = (args: string[], input?: string) => runCommand('kcat', ['-b', boots
 beforeAll(async () => {
   zk = await startZooKeeper();
   const port = await freePort();
-  b = await brokerConfig(zk, { 'num.partitions': '1', 'auto.create.topics.enable': 'true', 'zookeeper.session.timeout.ms': '10000' });
+  // quota windows shortened to 3 x 1 s: the burst a fresh quota allows is 2 s of quota
+  b = await brokerConfig(zk, { 'num.partitions': '1', 'auto.create.topics.enable': 'true', 'zookeeper.session.timeout.ms': '10000',
+    'quota.window.num': '3', 'quota.window.size.seconds': '1' });
   broker = startBroker(b, ['--metrics-listener', `127.0.0.1:${port}`]);
   metricsUrl = `http://127.0.0.1:${port}`;
   await broker.waitForLog(started, 60_000);
   bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
+  session = await inspectZk(zk, b.chroot);
 }, 90_000);
 afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+
+/**
+ * A kafkajs producer sending `perSend` 16 KiB records per request, 4 requests in flight (so its own round trips do not
+ * hold it below the quota), for `ms`; the acks' times and the throttles kafkajs logged.
+ */
+async function produceFor(clientId: string, topic: string, ms: number, perSend: number): Promise<{ acks: Array<[number, number]>; throttles: number[] }> {
+  const throttles: number[] = [];
+  const logCreator = () => (e: LogEntry) => {
+    const m = /Client side throttling in effect for (\d+)ms/.exec(e.log.message);
+    if (m) throttles.push(Number(m[1]));
+  };
+  const kafka = new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.DEBUG, logCreator });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  const value = Buffer.alloc(16 * 1024, 7);
+  const acks: Array<[number, number]> = [];
+  const end = Date.now() + ms;
+  const loop = async () => {
+    while (Date.now() < end) {
+      await producer.send({ topic, acks: 1, messages: Array.from({ length: perSend }, () => ({ value })) });
+      acks.push([Date.now(), perSend * value.length]);
+    }
+  };
+  try { await Promise.all([loop(), loop(), loop(), loop()]); } finally { await producer.disconnect(); }
+  acks.sort((a, b) => a[0] - b[0]);
+  return { acks, throttles };
+}
+
+/** Bytes per second acknowledged between `from` and the last ack. */
+function rateAfter(acks: Array<[number, number]>, from: number): number {
+  const inWindow = acks.filter(([t]) => t > from);
+  const bytes = inWindow.reduce((n, [, v]) => n + v, 0);
+  return bytes / ((inWindow[inWindow.length - 1]![0] - from) / 1000);
+}
 
 describe('metrics listener', () => {
   it('answers /healthz and /readyz once RUNNING, 404 elsewhere', async () => {
@@ -89,7 +142,7 @@ describe('metrics listener', () => {
     expect(m.get('kafka_controller_kafkacontroller_globaltopiccount')).toBeGreaterThanOrEqual(1);
     expect(m.get('kafka_controller_kafkacontroller_offlinepartitionscount')).toBe(0);
     expect(m.get('kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms_count')).toBeGreaterThan(5);
-    expect(m.get('kafka_server_socket_server_metrics_connection_count')).toBeGreaterThanOrEqual(0);
+    expect(m.get('kafka_server_socket_server_metrics_connections')).toBeGreaterThanOrEqual(0);
   });
 
   it('shows the actors, the startup steps and the Node runtime', async () => {
@@ -103,6 +156,73 @@ describe('metrics listener', () => {
     expect(m.get('process_open_fds')).toBeGreaterThan(5);
   });
 
+  it.skipIf(!hasPrometheus)('a real Prometheus scrapes it; promtool finds no problem; bytes in equal the bytes on disk', async () => {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const lint = await runCommand('sh', ['-c', 'promtool check metrics'], text);
+    expect(lint.code, `promtool check metrics:\n${lint.stdout}${lint.stderr}`).toBe(0);
+    expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
+
+    const dir = await tempDir('rafka-prom-');
+    const webPort = await freePort();
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: rafka\n    static_configs:\n      - targets: ['${metricsUrl.replace('http://', '')}']\n`);
+    const prom: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
+    trackChild(prom);
+    try {
+      const query = async (q: string) => {
+        const r = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`);
+        const j = await r.json() as { data: { result: Array<{ value: [number, string] }> } };
+        return j.data.result.length > 0 ? Number(j.data.result[0]!.value[1]) : null;
+      };
+      expect(await eventually(() => query('up{job="rafka"}'), 30_000, 'Prometheus scraped the broker')).toBe(1);
+      const bytesIn = await eventually(() => query('kafka_server_brokertopicmetrics_bytesin_total{topic="metrics-topic"}'), 15_000, 'bytes in scraped');
+      // what the producer sent is what the log holds: the partition's segment files on disk
+      const partDir = b.logDirs.map((d) => join(d, 'metrics-topic-0')).find((d) => { try { return statSync(d).isDirectory(); } catch { return false; } })!;
+      const onDisk = readdirSync(partDir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(partDir, f)).size, 0);
+      expect(Math.abs(bytesIn! - onDisk) / onDisk).toBeLessThan(0.01);
+      expect(await query('kafka_server_brokertopicmetrics_messagesin_total{topic="metrics-topic"}')).toBe(200);
+      expect(await query('kafka_server_replicamanager_underreplicatedpartitions')).toBe(0);
+    } finally {
+      prom.kill('SIGTERM');
+    }
+  }, 60_000);
+
+});
+
+describe('client quotas', () => {
+  it('a producer_byte_rate set live throttles that client to its rate (kafkajs and librdkafka see throttle_time_ms); an unlimited client on the same broker is not throttled', async () => {
+    await writeClientQuotaEntity(session, null, 'throttled-producer', { producer_byte_rate: String(QUOTA) });
+    await writeClientQuotaEntity(session, null, 'kcat-throttled', { producer_byte_rate: String(256 * 1024) });
+    await broker.waitForLog((l) => l.msg.startsWith('Client quotas of clients/throttled-producer'), 20_000);
+    await broker.waitForLog((l) => l.msg.startsWith('Client quotas of clients/kcat-throttled'), 20_000);
+    const line = 'x'.repeat(1000);
+    const input = `${Array.from({ length: 900 }, () => line).join('\n')}\n`; // ~0.9 MB: past kcat's 512 KB burst
+    const t0 = Date.now();
+    const [limited, free, kc] = await Promise.all([
+      produceFor('throttled-producer', 'quota-a', 6_500, 4),
+      produceFor('free-producer', 'quota-b', 4_000, 16),
+      runCommand('kcat', ['-b', bootstrap, '-P', '-t', 'quota-kcat', '-X', 'client.id=kcat-throttled', '-X', 'linger.ms=5'], input, 40_000),
+    ]);
+    // after the burst a fresh quota allows (2 windows' worth), the acknowledged rate is the quota's
+    const rate = rateAfter(limited.acks, t0 + 3_000);
+    console.log(`quota ${QUOTA} B/s: the limited producer's acknowledged rate after the burst ${Math.round(rate)} B/s; throttles seen by kafkajs: ${limited.throttles.length}`);
+    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeGreaterThan(QUOTA * 0.85);
+    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.15);
+    expect(limited.throttles.length, 'kafkajs saw throttle_time_ms').toBeGreaterThan(0);
+    expect(free.throttles, 'the client without a quota is never throttled').toEqual([]);
+    expect(rateAfter(free.acks, free.acks[0]![0]), 'the client without a quota is not held to it').toBeGreaterThan(QUOTA * 2);
+    // kcat's throttle callback: "% Broker host:port (1) throttled request for N ms"
+    expect(kc.code, kc.stderr.slice(-2000)).toBe(0);
+    expect(kc.stderr).toMatch(/Broker \S+ \(1\) throttled request for [1-9]\d*ms/);
+    // the throttle shows in the quota metrics and RequestMetrics' ThrottleTimeMs
+    const m = await scrape();
+    expect(m.get('kafka_server_produce_throttle_time{user="",client_id="throttled-producer"}')).toBeGreaterThan(0);
+    expect(m.get('kafka_server_produce_byte_rate{user="",client_id="throttled-producer"}')).toBeGreaterThan(0);
+    expect(m.get('kafka_network_requestmetrics_throttletimems_count{request="Produce"}')).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('readiness', () => {
   it('/readyz is not ready while ZooKeeper is away, and ready again once it is back', async () => {
     await zk.stop();
     try {

@@ -6,7 +6,7 @@ const CLUSTER = 'cluster-wide';
 
 export const QUOTA_CONFIGS = [
   define('quota.window.num', 'int', 11, atLeast(1), 'low', RO,
-    'Samples kept in memory for client quotas.', NOT_IMPLEMENTED),
+    'Samples kept in memory for client quotas.'),
   define('replication.quota.window.num', 'int', 11, atLeast(1), 'low', RO,
     'Samples kept in memory for replication quotas.', NOT_IMPLEMENTED),
   define('alter.log.dirs.replication.quota.window.num', 'int', 11, atLeast(1), 'low', RO,
@@ -14,7 +14,7 @@ export const QUOTA_CONFIGS = [
   define('controller.quota.window.num', 'int', 11, atLeast(1), 'low', RO,
     'Samples kept in memory for controller mutation quotas.', NOT_IMPLEMENTED),
   define('quota.window.size.seconds', 'int', 1, atLeast(1), 'low', RO,
-    'Time span of one client quota sample.', NOT_IMPLEMENTED),
+    'Time span of one client quota sample.'),
   define('replication.quota.window.size.seconds', 'int', 1, atLeast(1), 'low', RO,
     'Time span of one replication quota sample.', NOT_IMPLEMENTED),
   define('alter.log.dirs.replication.quota.window.size.seconds', 'int', 1, atLeast(1), 'low', RO,

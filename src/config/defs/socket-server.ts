@@ -41,5 +41,5 @@ export const SOCKET_SERVER_CONFIGS = [
   define('connections.max.idle.ms', 'long', 600000, undefined, 'medium', RO,
     'Idle connections are closed after this many milliseconds.'),
   define('connection.failed.authentication.delay.ms', 'int', 100, atLeast(0), 'low', RO,
-    'Delay before closing a connection whose authentication failed; must be below connections.max.idle.ms.', NOT_IMPLEMENTED),
+    'Delay before closing a connection whose authentication failed; must be below connections.max.idle.ms.'),
 ];

@@ -119,8 +119,18 @@ export function registerBrokerGauges(registry: Registry, b: ObservedBroker): voi
   registerGauge(registry, 'kafka_coordinator_group_groupmetadatamanager_numgroupsbystate', 'Groups by state (NumGroupsStable, NumGroupsEmpty, ...), label state.',
     () => [...groupStates()].map(([state, n]): Sample => ({ value: n, labels: { state } })));
 
+  // Client quotas (kafka.server:type=Produce|Fetch|Request,user=u,client-id=c: byte-rate / request-time, throttle-time)
+  for (const [type, rateName] of [['produce', 'byte_rate'], ['fetch', 'byte_rate'], ['request', 'request_time']] as const) {
+    const sensors = () => { const q = b.quotas(); return q ? [...q[type].allSensors()] : []; };
+    const labels = (s: { user: string; clientId: string }) => ({ user: s.user, client_id: s.clientId });
+    registerGauge(registry, `kafka_server_${type}_${rateName}`, `Quota-tracked ${rateName === 'byte_rate' ? 'bytes per second' : 'request time, % of a thread'} per user / client-id (${type} ${rateName.replace('_', '-')}).`,
+      () => { const now = Date.now(); return sensors().map((s): Sample => ({ value: s.rate.measure(now), labels: labels(s) })); });
+    registerGauge(registry, `kafka_server_${type}_throttle_time`, `Average throttle time given, ms, per user / client-id (${type} throttle-time).`,
+      () => sensors().map((s): Sample => ({ value: s.throttleCount === 0 ? 0 : s.throttleTimeSum / s.throttleCount, labels: labels(s) })));
+  }
+
   // SocketServer
-  registerGauge(registry, 'kafka_server_socket_server_metrics_connection_count', 'Open client connections (socket-server-metrics connection-count).',
+  registerGauge(registry, 'kafka_server_socket_server_metrics_connections', 'Open client connections (socket-server-metrics connection-count; not named _count, which Prometheus reserves for summaries).',
     () => b.socketServer()?.connectionCount ?? 0);
 }
 

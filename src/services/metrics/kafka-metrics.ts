@@ -26,6 +26,9 @@ export class KafkaMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client's `_total` gauges (Prometheus reserves `_total` for counters: promtool check metrics complains); the
+    // same counts remain as nodejs_active_handles / _requests / _resources by type
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.topicStats.register(this.registry);
     this.requests.register(this.registry);
     // Kafka's NetworkProcessorAvgIdlePercent / RequestHandlerAvgIdlePercent have one Node equivalent: the event loop's idle share

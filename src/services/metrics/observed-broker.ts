@@ -8,6 +8,7 @@ import type { ReplicaManager } from '../server/replica-manager.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { MetadataCache } from '../server/metadata-cache.js';
 import type { SocketServer } from '../network/socket-server.js';
+import type { QuotaManagers } from '../quota/quota-managers.js';
 
 export interface ActorStateSample { actor: string; state: string }
 
@@ -36,4 +37,5 @@ export interface ObservedBroker {
   /** ZooKeeper session expiries and disconnects seen so far (SessionExpireListener). */
   zooKeeperEvents(): { expires: number; disconnects: number };
   socketServer(): SocketServer | null;
+  quotas(): QuotaManagers | null;
 }

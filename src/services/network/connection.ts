@@ -4,12 +4,20 @@
  * idle timeout. Anything malformed closes this connection only.
  */
 import type { Socket } from 'node:net';
+import type { KafkaPrincipal } from '../security/principal.js';
 import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
 
 export interface ConnectionInfo {
   id: string; listenerName: string; remoteAddress: string; remotePort: number;
+  /** The listener's security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL). */
+  securityProtocol?: string;
+  /**
+   * Who this connection is (Kafka's KafkaPrincipal of the channel): User:ANONYMOUS on PLAINTEXT and TLS without a
+   * client certificate, the mapped certificate DN with mTLS, the SASL authorization id once authenticated.
+   */
+  principal?: KafkaPrincipal;
   /** Aborted when the connection closes: long-running handlers (Fetch long polls) stop waiting. */
   signal?: AbortSignal;
   /**
@@ -19,6 +27,18 @@ export interface ConnectionInfo {
    * followers' Fetch requests that would complete them are never read (a stall until the produce timeout).
    */
   park?: () => void;
+  /**
+   * While set, frames larger than this close the connection: sasl.server.max.receive.size before SASL authentication
+   * (set by the socket server, cleared by the authenticator once the client is authenticated).
+   */
+  maxReceiveBytes?: number;
+  /** Closes the connection once every response queued so far is written (a failed SASL login's answer). */
+  closeAfterResponse?: () => void;
+  /**
+   * Client quotas (KIP-219): the response just produced is sent, then this connection is not read for `ms` (Kafka's
+   * ThrottledChannel mute). Reads resume when it ends, unless the connection is paused for another reason.
+   */
+  throttle?: (ms: number) => void;
 }
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
@@ -61,7 +81,9 @@ export class Connection {
   private closed = false;
   private paused = false;
   private pausedForOwnQueue = false;
+  private closeWhenFlushed = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
   private readonly send: ResponseSend;
@@ -70,7 +92,7 @@ export class Connection {
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
-    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne() };
+    this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     this.send = new ResponseSend(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -99,11 +121,16 @@ export class Connection {
 
   /** Cuts complete frames off the buffered bytes and dispatches them while the budget allows. */
   private drainFrames(): void {
-    while (!this.closed && this.bufferedBytes >= 4) {
+    while (!this.closed && this.throttleTimer === null && this.bufferedBytes >= 4) {
       const head = this.peek(4);
       const size = head.readInt32BE(0);
       if (size < 0 || size > this.limits.maxRequestBytes) {
         this.close(`request of ${size} bytes is ${size < 0 ? 'a negative size' : `larger than socket.request.max.bytes=${this.limits.maxRequestBytes}`}`);
+        return;
+      }
+      const preAuthLimit = this.info.maxReceiveBytes;
+      if (preAuthLimit !== undefined && size > preAuthLimit) {
+        this.close(`request of ${size} bytes before SASL authentication is larger than sasl.server.max.receive.size=${preAuthLimit}`);
         return;
       }
       if (this.bufferedBytes < 4 + size) return;
@@ -115,11 +142,22 @@ export class Connection {
     }
   }
 
+  /** Quota throttling: stop reading for `ms` (a longer throttle replaces a shorter one in progress). */
+  private mute(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (!this.closed && !this.paused) { this.socket.resume(); this.drainFrames(); }
+    }, ms);
+  }
+
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
     this.socket.pause();
-    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed) { this.socket.resume(); this.drainFrames(); } });
+    this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
   /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
@@ -173,10 +211,11 @@ export class Connection {
       if (response && !this.closed) this.send.send(response, onSentOf(response));
       else if (response) onSentOf(response)?.();
     }
+    if (this.closeWhenFlushed && this.slots.length === 0 && !this.closed) { this.closeGracefully(); return; }
     if (this.pausedForOwnQueue && this.slots.length < this.limits.inFlight.capacity) {
       this.pausedForOwnQueue = false;
       this.paused = false;
-      if (!this.closed) { this.socket.resume(); this.drainFrames(); }
+      if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); }
     }
   }
 
@@ -195,15 +234,24 @@ export class Connection {
     return out;
   }
 
+  /** Ends the socket after what was written (the peer reads the last response), then lets it go. */
+  private closeGracefully(): void {
+    const socket = this.socket;
+    this.close(null, false);
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
   /** Closes the socket; `reason` (when not a plain disconnect) is logged by the server. */
-  close(reason: string | null): void {
+  close(reason: string | null, destroy = true): void {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.buffered = [];
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);
-    this.socket.destroy();
+    if (destroy) this.socket.destroy();
     this.events.onClose(this, reason);
   }
 }

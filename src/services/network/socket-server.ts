@@ -5,8 +5,12 @@
  * ones socket.send.buffer.bytes (socket-buffers.ts), as Kafka's Acceptor does.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
-import { Connection, InFlightBudget, type RequestHandler } from './connection.js';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler } from './connection.js';
+import type { ListenerSecurity } from '../security/listener-security.js';
+import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
+import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
@@ -24,6 +28,8 @@ export interface SocketServerOptions {
   receiveBufferBytes?: number;
   handler: RequestHandler;
   log: Logger;
+  /** Per listener name: TLS settings (SSL / SASL_SSL); absent or missing entries serve plaintext. */
+  security?: ReadonlyMap<string, ListenerSecurity>;
 }
 
 export interface BoundListener extends ListenerSpec { boundPort: number }
@@ -33,6 +39,10 @@ export class SocketBindError extends Error { override name = 'SocketBindError'; 
 export class SocketServer {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
+  /** Accepted sockets of TLS listeners by `address:port` until their handshake ends (closed with the server). */
+  private readonly handshaking = new Map<string, ConnectionInfo>();
+  private readonly handshakingSockets = new Set<Socket>();
+  private readonly tlsServers = new Map<string, TlsServer>();
   private readonly inFlight: InFlightBudget;
   private nextId = 0;
   /** Kafka binds early but serves only from enableRequestProcessing(); connections wait till then. */
@@ -96,16 +106,99 @@ export class SocketServer {
     for (const start of this.waiting.splice(0)) start();
   }
 
-  private accept(l: ListenerSpec, socket: import('node:net').Socket): void {
+  private accept(l: ListenerSpec, socket: Socket): void {
     if (!this.enabled) {
       socket.pause();
       socket.on('error', () => socket.destroy());
       this.waiting.push(() => { if (!socket.destroyed) { this.accept(l, socket); socket.resume(); } });
       return;
     }
-    const info = { id: `${l.listenerName}-${this.nextId++}`, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0 };
+    const id = `${l.listenerName}-${this.nextId++}`;
+    const info: ConnectionInfo = { id, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0,
+      securityProtocol: l.securityProtocol, principal: ANONYMOUS };
+    const ssl = this.opts.security?.get(l.listenerName)?.ssl ?? null;
+    if (ssl) { this.startTls(l, socket, info, ssl); return; }
+    this.serve(socket, info);
+  }
+
+  /**
+   * SslTransportLayer's server handshake, through one (non-listening) tls.Server per TLS listener fed the accepted
+   * sockets: the connection serves requests only once TLS is up. A failed handshake (plaintext client on a TLS port,
+   * untrusted or missing client certificate with ssl.client.auth=required, no common protocol or cipher) is Kafka's
+   * "Failed authentication with /<ip> (SSL handshake failed)": one warning with the client address, and the
+   * socket is closed. A handshake that does not finish within connections.max.idle.ms is dropped the same way.
+   */
+  private tlsServerFor(l: ListenerSpec, ssl: NonNullable<ListenerSecurity['ssl']>): TlsServer {
+    const existing = this.tlsServers.get(l.listenerName);
+    if (existing) return existing;
+    const server = createTlsServer({
+      ...ssl.options,
+      requestCert: ssl.clientAuth !== 'none',
+      rejectUnauthorized: ssl.clientAuth === 'required',
+      handshakeTimeout: Math.max(this.opts.idleTimeoutMs, 1000),
+    });
+    const pendingOf = (t: TLSSocket) => {
+      const key = `${t.remoteAddress}:${t.remotePort}`;
+      const info = this.handshaking.get(key);
+      this.handshaking.delete(key);
+      return info;
+    };
+    const fail = (info: ConnectionInfo, why: string) => {
+      this.opts.log.warn({ connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
+        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
+    };
+    server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
+      const info = pendingOf(t);
+      if (info) fail(info, e.reason ?? e.message);
+      t.destroy();
+    });
+    server.on('secureConnection', (t: TLSSocket) => {
+      const info = pendingOf(t);
+      if (!info) { t.destroy(); return; }
+      const current = this.opts.security?.get(l.listenerName)?.ssl ?? ssl;
+      let principal: KafkaPrincipal = ANONYMOUS;
+      const cert = current.clientAuth === 'none' ? null : t.getPeerCertificate();
+      if (cert && cert.raw) {
+        // ssl.client.auth=requested: a certificate that does not verify fails, as Java's wantClientAuth does
+        if (!t.authorized) { fail(info, `client certificate not trusted: ${String(t.authorizationError)}`); t.destroy(); return; }
+        try {
+          principal = { principalType: 'User', name: current.principalMapper.getName(rfc2253SubjectOf(cert.raw)) };
+        } catch (e) {
+          fail(info, (e as Error).message);
+          t.destroy();
+          return;
+        }
+      }
+      info.principal = principal;
+      this.serve(t, info);
+    });
+    this.tlsServers.set(l.listenerName, server);
+    return server;
+  }
+
+  /** A new key store for a TLS listener (dynamic update): connections accepted from now on use it. */
+  updateTls(listenerName: string, ssl: NonNullable<ListenerSecurity['ssl']>): void {
+    this.tlsServers.get(listenerName)?.setSecureContext(ssl.options);
+  }
+
+  private startTls(l: ListenerSpec, raw: Socket, info: ConnectionInfo, ssl: NonNullable<ListenerSecurity['ssl']>): void {
+    raw.setNoDelay(true);
+    this.handshaking.set(`${raw.remoteAddress}:${raw.remotePort}`, info);
+    this.handshakingSockets.add(raw);
+    raw.once('close', () => { this.handshakingSockets.delete(raw); this.handshaking.delete(`${info.remoteAddress}:${info.remotePort}`); });
+    this.tlsServerFor(l, ssl).emit('connection', raw);
+  }
+
+  /** A SASL listener's connection talks to its SaslServerAuthenticator until the client has authenticated. */
+  private serve(socket: Socket, info: ConnectionInfo): void {
+    const sasl = this.opts.security?.get(info.listenerName)?.sasl ?? null;
+    let handler = this.opts.handler;
+    if (sasl) {
+      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
+      info.maxReceiveBytes = sasl.maxReceiveSize;
+    }
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight },
-      this.opts.handler, {
+      handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);
           if (reason) this.opts.log.warn({ connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason }, `Closing connection ${c.info.id}: ${reason}`);
@@ -127,6 +220,7 @@ export class SocketServer {
     const deadline = Date.now() + graceMs;
     while (this.inFlight.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of [...this.connections]) c.close(null);
+    for (const s of [...this.handshakingSockets]) s.destroy();
     await allClosed;
   }
 }

@@ -10,8 +10,10 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { QuotaManagers } from '../quota/quota-managers.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
@@ -42,6 +44,12 @@ export interface PartitionLog {
   fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null;
   /** ListOffsets v0: segment base offsets modified at or before `ts` (-1 latest, -2 earliest), newest first. */
   legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[];
+  /** Transactions: the last stable offset (absent: = high watermark, no transactions). */
+  readonly lastStableOffset?: bigint;
+  /** Transactions: aborted transactions overlapping [start, upperBound) from the `.txnindex` files. */
+  collectAbortedTransactions?(startOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }>;
+  /** DescribeProducers: the producers with state in this log. */
+  producerEntries?(): Array<{ producerId: bigint; epoch: number; lastSequence: number; timestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: bigint }>;
 }
 
 /**
@@ -49,8 +57,11 @@ export interface PartitionLog {
  * need beyond the log.
  */
 export interface LeaderPartition {
-  /** The leader append: acks=-1 below the effective min ISR throws NotEnoughReplicasError (nothing written). */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number): AppendResult;
+  /**
+   * The leader append: acks=-1 below the effective min ISR throws NotEnoughReplicasError (nothing written).
+   * `origin` 'coordinator': transaction markers and transactional offset commits (Kafka's AppendOrigin.COORDINATOR).
+   */
+  appendRecordsToLeader(records: Buffer, requiredAcks: number, origin?: 'client' | 'coordinator'): AppendResult;
   /** A follower's Fetch (its LEO = fetchOffset); false when `replicaId` is not a follower of this partition. */
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
@@ -114,9 +125,13 @@ export interface BrokerContext {
   logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
+  /** authorizer.class.name's AclAuthorizer (services/security); absent: every request is allowed, as Kafka without one. */
+  authorizer?: Authorizer;
   log: Logger;
   /** BrokerTopicStats hooks of the produce / fetch path; absent when metrics are off (metrics.http.listener empty). */
   stats?: TopicStatsHooks;
   /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
   requestMetrics?: RequestMetrics;
+  /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
+  quotas?: QuotaManagers;
 }

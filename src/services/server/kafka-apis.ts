@@ -15,7 +15,10 @@
  * ApiVersions advertises exactly {@link HANDLED_API_SUPPORT}: the matrix ranges (DEFAULT_API_SUPPORT) of the keys
  * this dispatcher has handlers for.
  */
-import { ADVERTISED_APIS, ApiKey, DEFAULT_API_SUPPORT, apiKeyName, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+import { ADVERTISED_APIS, ApiKey, apiKeyName, apiSupport, type ApiRange, type ApiSupport } from '../../protocol/api-keys.js';
+
+/** The matrix ranges the broker may advertise: required, recommended and the SASL APIs (answered on every listener, as Kafka). */
+const MATRIX_SUPPORT: ApiSupport = apiSupport(['required', 'recommended', 'sasl']);
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   UnknownApiKeyError,
@@ -36,7 +39,8 @@ import { metadataHandler } from './handlers/metadata.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
-import { fetchHandler } from './handlers/fetch.js';
+import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
+import { applyClientQuotas } from '../quota/quota-managers.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -50,12 +54,21 @@ import { stopReplicaHandler } from './handlers/stop-replica.js';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { controlledShutdownHandler } from './handlers/controlled-shutdown.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './handlers/sasl.js';
+import { authorizeRequest } from '../security/request-authorizer.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
+import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeProducersHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './handlers/transactions.js';
+import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -63,6 +76,17 @@ import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js'
  * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
  * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
+/** The transaction APIs (issue 13): AddPartitionsToTxn without the broker-only v4 (KIP-890). */
+const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number, number]]> = [
+  [ApiKey.AddPartitionsToTxn, [0, 3]],
+  [ApiKey.AddOffsetsToTxn, [0, 3]],
+  [ApiKey.EndTxn, [0, 3]],
+  [ApiKey.TxnOffsetCommit, [0, 3]],
+  [ApiKey.DescribeProducers, [0, 0]],
+  [ApiKey.DescribeTransactions, [0, 0]],
+  [ApiKey.ListTransactions, [0, 0]],
+];
+
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
   [ApiKey.Fetch, [0, 12]],
@@ -78,11 +102,16 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.IncrementalAlterConfigs, [0, 1]],
   [ApiKey.CreatePartitions, [0, 3]],
   [ApiKey.OffsetForLeaderEpoch, [0, 4]],
+  [ApiKey.SaslHandshake, [0, 1]],
+  [ApiKey.SaslAuthenticate, [0, 2]],
   [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
   [ApiKey.ElectLeaders, [0, 2]],
+  [ApiKey.AlterPartitionReassignments, [0, 0]],
+  [ApiKey.ListPartitionReassignments, [0, 0]],
   ...GROUP_IMPLEMENTED_VERSIONS,
+  ...TXN_IMPLEMENTED_VERSIONS,
 ]);
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
@@ -91,7 +120,7 @@ export const HANDLED_API_KEYS: readonly number[] = Object.freeze([...IMPLEMENTED
 /** The advertised ranges: the matrix ranges of the handled keys, intersected with what the handlers implement. */
 export const HANDLED_API_SUPPORT: ApiSupport = new Map(
   HANDLED_API_KEYS.map((k): [number, ApiRange] => {
-    const range = DEFAULT_API_SUPPORT.get(k);
+    const range = MATRIX_SUPPORT.get(k);
     const [lo, hi] = IMPLEMENTED_VERSIONS.get(k)!;
     if (!range) throw new Error(`API key ${k} (${apiKeyName(k)}) is handled but has no advertised range`);
     const minVersion = Math.max(lo, range.minVersion);
@@ -112,6 +141,7 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.UpdateMetadata, [0, 8]],
   [ApiKey.ControlledShutdown, [0, 3]],
   [ApiKey.AlterPartition, [0, 3]],
+  [ApiKey.WriteTxnMarkers, [0, 1]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -124,7 +154,7 @@ export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null, txns: TransactionCoordinator | null): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -135,7 +165,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     listOffsetsHandler(),
     findCoordinatorHandler(),
     describeConfigsHandler(),
-    initProducerIdHandler(producerIds),
+    initProducerIdHandler(producerIds, txns),
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
@@ -145,13 +175,25 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),
     electLeadersHandler(),
+    alterPartitionReassignmentsHandler(),
+    listPartitionReassignmentsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
+  map.set(ApiKey.FindCoordinator, findCoordinatorGroupsHandler(groups, txns)); // … and the transaction coordinator's
+  map.set(ApiKey.WriteTxnMarkers, writeTxnMarkersHandler(groups));
+  map.set(ApiKey.DescribeProducers, describeProducersHandler());
+  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!), describeTransactionsHandler(txns!), listTransactionsHandler(txns!)] as AnyHandler[]) {
+    // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
+    map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
+  }
+  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }
@@ -184,11 +226,13 @@ export interface RequestHandlerOptions {
   groupCoordinator?: GroupCoordinator;
   /** Producer ids for InitProducerId (default none: idempotent producers get COORDINATOR_NOT_AVAILABLE). */
   producerIdManager?: ProducerIdManager;
+  /** The transaction coordinator (default none: transactional requests get COORDINATOR_NOT_AVAILABLE). */
+  transactionCoordinator?: TransactionCoordinator;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null, opts.transactionCoordinator ?? null);
   const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
   /** Connections whose trailing bytes were already logged (each connection's info object is stable). */
   const trailingLogged = new WeakSet<ConnectionInfo>();
@@ -238,8 +282,17 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     };
 
     let body: unknown;
+    let handlerMs = 0;
     try {
-      body = await handler.handle(req, hc);
+      // KafkaApis' authorize calls (services/security/request-authorizer.ts), when an authorizer is configured
+      const gate = ctx.authorizer ? authorizeRequest(ctx.authorizer, req, conn, handler, (t) => ctx.metadata.topic(t) !== undefined) : null;
+      const t0 = ctx.quotas ? performance.now() : 0;
+      let pending: Promise<unknown>;
+      if (gate?.kind === 'deny') pending = Promise.resolve(gate.body);
+      else if (gate) { const g = gate; pending = handler.handle(g.req as never, hc).then((out) => g.merge(out)); }
+      else pending = handler.handle(req, hc);
+      if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
+      body = await pending;
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;
       ctx.log.error({ err: e }, `Error handling ${describeRequest(req, conn)}`);
@@ -247,6 +300,12 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
         throw new CloseConnectionError(`Closing connection after an error in a Produce request with acks=0 (${describeRequest(req, conn)}): ${e instanceof Error ? e.message : String(e)}`);
       }
       body = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null);
+    }
+    if (ctx.quotas) {
+      // KafkaApis' quota step: throttle_time_ms in the response, the connection muted after it (KIP-219)
+      const throttleMs = applyClientQuotas(ctx.quotas, req.apiKey, req.header.clientId, frame.length, handlerMs,
+        req.apiKey === ApiKey.Fetch ? fetchReplicaId(req) : -1, req.apiKey === ApiKey.Produce ? req.body.acks : -1, conn, body);
+      if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
     }
     if (body === null) return completed(null);
 

@@ -140,39 +140,17 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
     expect(ignored.find((i) => i.key === 'follower.replication.throttled.rate')!.reason).toBe('Invalid value -5 for configuration follower.replication.throttled.rate: Value must be at least 0');
   });
 
-  it('a dynamic listeners change that would add an SSL listener is skipped and reported; the rest of the layer applies', () => {
-    const { config, ignored, unimplemented } = buildEffectiveConfig(STATIC, {}, { listeners: 'PLAINTEXT://:9092,SSL://:9093', 'num.io.threads': '2' });
-    expect(config.listeners.map((e) => e.listenerName)).toEqual(['PLAINTEXT']);
-    expect(config.getInt('num.io.threads')).toBe(2);
-    expect(unimplemented.map((u) => u.key)).toEqual(['num.io.threads']);
-    expect(ignored).toEqual([{ key: 'listeners', value: 'PLAINTEXT://:9092,SSL://:9093', entity: '1',
-      reason: 'refused at runtime as at startup: listener SSL://:9093 uses SSL, which Rafka does not implement yet: it would serve plaintext' }]);
-  });
-
-  it('a dynamic listener.security.protocol.map that maps a plaintext listener to SASL_SSL is skipped', () => {
+  it('a dynamic listeners / listener.security.protocol.map change to SSL or SASL applies like any other (security is served since issue 14)', () => {
+    const { config, ignored } = buildEffectiveConfig(STATIC, {}, { listeners: 'PLAINTEXT://:9092,SASL_PLAINTEXT://:9093', 'num.io.threads': '2' });
+    expect(config.listeners.map((e) => e.listenerName)).toEqual(['PLAINTEXT', 'SASL_PLAINTEXT']);
+    expect(ignored).toEqual([]);
     const statik = { ...STATIC, listeners: 'PLAINTEXT://:9092,INTERNAL://:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT' };
-    const map = 'PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL';
-    const { config, ignored } = buildEffectiveConfig(statik, {}, { 'listener.security.protocol.map': map });
-    expect(config.listeners.map((e) => e.securityProtocol)).toEqual(['PLAINTEXT', 'PLAINTEXT']);
-    expect(config.originals['listener.security.protocol.map']).toBe('PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT');
-    expect(ignored).toEqual([{ key: 'listener.security.protocol.map', value: map, entity: '1',
-      reason: 'refused at runtime as at startup: listener INTERNAL://:9093 uses SASL_SSL (listener.security.protocol.map maps INTERNAL to SASL_SSL), which Rafka does not implement yet: it would serve plaintext' }]);
-    // a plaintext-only change of the same keys applies
+    const mapped = buildEffectiveConfig(statik, {}, { 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL' });
+    expect(mapped.ignored).toEqual([]);
+    expect(mapped.config.listeners.map((e) => e.securityProtocol)).toEqual(['PLAINTEXT', 'SASL_SSL']);
     const ok = buildEffectiveConfig(statik, {}, { listeners: 'PLAINTEXT://:9092,INTERNAL://:9094' });
     expect(ok.ignored).toEqual([]);
     expect(ok.config.listeners.map((e) => e.port)).toEqual([9092, 9094]);
-  });
-
-  it('a refused dynamic security change is one warning in the loader\'s format, once per entry', () => {
-    const warnings: string[] = [];
-    const log = { warn: (_o: unknown, m: string) => { warnings.push(m); } } as unknown as Logger;
-    const load = buildEffectiveConfig(STATIC, {}, { 'advertised.listeners': 'PLAINTEXT://broker1:9092,SASL_PLAINTEXT://broker1:9093', listeners: 'PLAINTEXT://:9092,SASL_PLAINTEXT://:9093' });
-    const reported = reportIgnoredDynamicConfigs(log, load);
-    expect(load.config.listeners.map((e) => e.listenerName)).toEqual(['PLAINTEXT']);
-    expect(warnings).toEqual(['advertised.listeners', 'listeners'].map((k) => `Ignoring dynamic broker config ${k}=${k === 'listeners' ? 'PLAINTEXT://:9092,SASL_PLAINTEXT://:9093' : 'PLAINTEXT://broker1:9092,SASL_PLAINTEXT://broker1:9093'} in /config/brokers/1: ` +
-      'refused at runtime as at startup: listener SASL_PLAINTEXT://:9093 uses SASL_PLAINTEXT, which Rafka does not implement yet: it would serve plaintext'));
-    reportIgnoredDynamicConfigs(log, load, reported);
-    expect(warnings).toHaveLength(2);
   });
 
   it('a bad static config is still fatal', () => {

@@ -16,7 +16,7 @@ function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): Obse
     startupSteps: () => [['connectingToZooKeeper', 0.25]], controllerId: () => 1,
     logManager: () => null, replicaManager: () => null, groupCoordinator: () => null, metadata: () => null,
     controller: () => ({ active: true, partitionStates: new Map([['a-0', 'OnlinePartition'], ['a-1', 'OfflinePartition'], ['b-c-0', 'OnlinePartition']]) }),
-    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null,
+    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null,
   };
   return { ...base, ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, () => v])) } as ObservedBroker;
 }

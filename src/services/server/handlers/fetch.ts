@@ -11,8 +11,9 @@
  *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
  * - reads use the log's `readAsync` when it has one (file I/O off the event loop), and consumers never see batches
  *   at or above the high watermark;
- * - highWatermark and logStartOffset from the read, lastStableOffset = high watermark (no transactions yet, so
- *   read_committed reads like read_uncommitted), abortedTransactions empty for read_committed and null otherwise,
+ * - highWatermark and logStartOffset from the read; lastStableOffset from the log (transactions, issue 13: A's
+ *   minimal edit); read_committed (isolation_level 1) consumers see nothing at or above the LSO and get the aborted
+ *   transactions overlapping the records returned (from the `.txnindex`), read_uncommitted get null;
  *   preferredReadReplica -1;
  * - long polling: with fewer than minBytes read and no partition error, waits (ReplicaView.waitForData) up to
  *   maxWaitMs for new data and reads again.
@@ -35,7 +36,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
-import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
+import { LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { withOnSent } from '../../network/response-send.js';
@@ -81,6 +82,20 @@ async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOn
 /** Gives back the pooled read buffers of a pass (superseded by a re-read, or its response written or dropped). */
 function releaseAll(releases: ReadonlyArray<() => void>): void {
   for (const r of releases) r();
+}
+
+/** Kafka's addAbortedTransactions: the aborted transactions overlapping the records returned (up to the end of the last batch). */
+function abortedIn(log: PartitionLog, fetchOffset: bigint, records: Buffer): Array<{ producerId: bigint; firstOffset: bigint }> {
+  if (records.length === 0 || !log.collectAbortedTransactions) return [];
+  let pos = 0;
+  let upper = fetchOffset;
+  while (pos + LOG_OVERHEAD + 12 <= records.length) {
+    const size = LOG_OVERHEAD + records.readInt32BE(pos + LENGTH_OFFSET);
+    if (pos + size > records.length) break;
+    upper = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)) + 1n;
+    pos += size;
+  }
+  return log.collectAbortedTransactions(fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 /**
@@ -159,7 +174,9 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
         return fail(p.currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER);
       }
       // followers read up to the log end (FetchIsolation.LOG_END), consumers up to the high watermark
-      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, r.highWatermark);
+      // (read_committed: the last stable offset, FetchIsolation.TXN_COMMITTED)
+      const lso = log.lastStableOffset ?? r.highWatermark;
+      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
       const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
       const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
@@ -169,9 +186,9 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
         partitionIndex: p.partition,
         errorCode: ErrorCode.NONE,
         highWatermark: r.highWatermark,
-        lastStableOffset: r.highWatermark,
+        lastStableOffset: lso,
         logStartOffset: r.logStartOffset,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted && !fromFollower ? abortedIn(log, p.fetchOffset, trimmed) : null,
         preferredReadReplica: -1,
         records,
       };

@@ -1,0 +1,322 @@
+/**
+ * Security listeners with real clients, one ZooKeeper and one broker for the whole file (certificates made with
+ * openssl in the test): PLAINTEXT (inter-broker), SSL with a PKCS12 key store, and MTLS (an SSL listener through
+ * listener.security.protocol.map) with an inline PEM key store, a PEM trust store and ssl.client.auth=required.
+ * kcat (librdkafka) and kafkajs produce and consume over TLS; a client without a certificate, one with a certificate
+ * of an untrusted CA, a plaintext client on a TLS port and a TLS client on the plaintext port each fail, are logged
+ * once with the client address, and the broker keeps serving. No key store password reaches the log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
+import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
+import { brokerConfig, cleanupAll, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
+import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
+import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, formatScramCredential } from '../../src/services/security/scram.js';
+import { connect } from 'node:net';
+import { encodeRequest } from '../../src/protocol/frame.js';
+
+let zk: ZooKeeperServer;
+let b: TestBroker;
+let broker: BrokerProcess;
+let certs: TestCerts;
+let zks: ZkSession;
+const ADMIN_PASSWORD = 'admin-Pw-7f3a9';
+const ALICE_PASSWORD = 'alice-Pw-91b2c';
+const BOB_PASSWORD = 'bob-Scram-5e8d1';
+const WRONG_PASSWORD = 'wrong-Pw-0c4e7';
+const port: Record<string, number> = {};
+const addr = (l: string) => `127.0.0.1:${port[l]}`;
+
+beforeAll(async () => {
+  const dir = await tempDir('rafka-sec-');
+  [zk, certs] = await Promise.all([startZooKeeper(), makeTestCerts(dir)]);
+  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']) port[l] = await freePort();
+  b = await brokerConfig(zk, {
+    'num.partitions': '1', 'auto.create.topics.enable': 'true',
+    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${ADMIN_PASSWORD}" user_admin="${ADMIN_PASSWORD}" user_alice="${ALICE_PASSWORD}";`,
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM', 'listener.name.sasl_ssl.ssl.keystore.location': certs.brokerBundlePem,
+    'connection.failed.authentication.delay.ms': '300',
+    'sasl.server.max.receive.size': '4096',
+    // ACLs only where a test writes some; admin is a super user
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'allow.everyone.if.no.acl.found': 'true', 'super.users': 'User:admin',
+    'listener.name.ssl.ssl.keystore.type': 'PKCS12', 'listener.name.ssl.ssl.keystore.location': certs.brokerP12, 'listener.name.ssl.ssl.keystore.password': certs.brokerP12Password,
+    'listener.name.mtls.ssl.keystore.type': 'PEM',
+    'listener.name.mtls.ssl.keystore.certificate.chain': readFileSync(certs.brokerCertPem, 'utf8'),
+    'listener.name.mtls.ssl.keystore.key': readFileSync(certs.brokerKeyPem, 'utf8'),
+    'listener.name.mtls.ssl.truststore.type': 'PEM', 'listener.name.mtls.ssl.truststore.location': certs.caPem,
+    'listener.name.mtls.ssl.client.auth': 'required',
+    'listener.name.mtls.ssl.principal.mapping.rules': 'RULE:^CN=([^,]+),.*$/$1/L,DEFAULT',
+  });
+  broker = startBroker(b);
+  await broker.waitForLog(started, 60_000);
+  zks = await inspectZk(zk, b.chroot);
+}, 90_000);
+afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+
+const kcat = (listener: string, args: string[], input?: string, x: string[] = []) =>
+  runCommand('kcat', ['-b', addr(listener), ...x.flatMap((o) => ['-X', o]), ...args], input, 30_000);
+const tls = (extra: string[] = []) => ['security.protocol=ssl', `ssl.ca.location=${certs.caPem}`, ...extra];
+const mtls = () => tls([`ssl.certificate.location=${certs.clientCertPem}`, `ssl.key.location=${certs.clientKeyPem}`]);
+
+/** Waits for a log line matching `re` and returns all such lines seen so far. */
+async function logged(re: RegExp): Promise<string[]> {
+  await broker.waitForLog((l) => re.test(l.msg), 15_000);
+  return broker.logs.filter((l) => re.test(l.msg)).map((l) => l.msg);
+}
+
+describe('SSL listener (PKCS12 key store)', () => {
+  it('kcat produces and consumes over TLS and sees the SSL endpoint in Metadata', async () => {
+    const p = await kcat('SSL', ['-P', '-t', 'tls-kcat'], 'a\nb\nc\n', tls());
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat('SSL', ['-C', '-t', 'tls-kcat', '-e', '-o', 'beginning'], undefined, tls());
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim().split('\n')).toEqual(['a', 'b', 'c']);
+    const m = await kcat('SSL', ['-L', '-J'], undefined, tls());
+    expect(JSON.parse(m.stdout).brokers).toEqual([{ id: 1, name: addr('SSL') }]);
+  });
+
+  it('kafkajs produces over TLS (kcat reads it back)', async () => {
+    const kafka = new Kafka({ clientId: 'tls-js', brokers: [addr('SSL')], logLevel: logLevel.NOTHING, ssl: { ca: [readFileSync(certs.caPem, 'utf8')] }, retry: { retries: 5 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'tls-js', acks: -1, messages: Array.from({ length: 50 }, (_, i) => ({ value: `v${i}` })) });
+    await producer.disconnect();
+    const c = await kcat('SSL', ['-C', '-t', 'tls-js', '-e', '-o', 'beginning'], undefined, tls());
+    const got = c.stdout.trim().split('\n');
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
+  });
+
+  it('a plaintext client on the TLS port fails, logged once as a failed SSL handshake, broker unharmed', async () => {
+    const r = await kcat('SSL', ['-L', '-m', '1'], undefined, ['socket.timeout.ms=3000', 'retries=0']);
+    expect(r.code).not.toBe(0);
+    const lines = await logged(/^Failed authentication with \/127\.0\.0\.1 \(SSL handshake failed/);
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect((await kcat('SSL', ['-L'], undefined, tls())).code).toBe(0);
+  });
+
+  it('a TLS client on the plaintext port fails with a clear close reason', async () => {
+    const r = await kcat('PLAINTEXT', ['-L', '-m', '1'], undefined, tls(['socket.timeout.ms=3000']));
+    expect(r.code).not.toBe(0);
+    await logged(/^Closing connection PLAINTEXT-\d+: request of \d+ bytes is larger than socket.request.max.bytes/);
+    expect((await kcat('PLAINTEXT', ['-L'])).code).toBe(0);
+  });
+});
+
+describe('MTLS listener (inline PEM key store, ssl.client.auth=required)', () => {
+  it('a client certificate signed by the trusted CA gets through', async () => {
+    const p = await kcat('MTLS', ['-P', '-t', 'mtls-topic'], 'x\n', mtls());
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat('MTLS', ['-C', '-t', 'mtls-topic', '-e', '-o', 'beginning'], undefined, mtls());
+    expect(c.stdout.trim()).toBe('x');
+  });
+
+  it('no client certificate, or one from an untrusted CA: the handshake fails and is logged with the client address', async () => {
+    const before = broker.logs.filter((l) => /^Failed authentication/.test(l.msg)).length;
+    const none = await kcat('MTLS', ['-L', '-m', '1'], undefined, tls(['retries=0']));
+    expect(none.code).not.toBe(0);
+    const rogue = await kcat('MTLS', ['-L', '-m', '1'], undefined, tls([`ssl.certificate.location=${certs.rogueCertPem}`, `ssl.key.location=${certs.rogueKeyPem}`]));
+    expect(rogue.code).not.toBe(0);
+    await broker.waitForLog(() => broker.logs.filter((l) => /^Failed authentication with \/127\.0\.0\.1 \(SSL handshake failed/.test(l.msg)).length >= before + 2, 15_000);
+    expect((await kcat('MTLS', ['-L'], undefined, mtls())).code).toBe(0);
+  });
+});
+
+/** What kafka-configs.sh --alter --add-config 'SCRAM-SHA-512=[iterations=4096,password=…]' --entity-type users writes. */
+async function addScramUser(user: string, password: string): Promise<void> {
+  const config: Record<string, string> = {};
+  for (const m of [SCRAM_SHA_256, SCRAM_SHA_512]) config[m.mechanismName] = formatScramCredential(credentialFromPassword(m, password, 4096));
+  await zks.mkdirp('/config/users');
+  await zks.create(`/config/users/${user}`, Buffer.from(JSON.stringify({ version: 1, config })));
+  await zks.create('/config/changes/config_change_', Buffer.from(JSON.stringify({ version: 2, entity_path: `users/${user}` })), CreateMode.PERSISTENT_SEQUENTIAL);
+}
+
+const sasl = (protocol: string, mechanism: string, user: string, password: string) => [
+  `security.protocol=${protocol}`, `sasl.mechanisms=${mechanism}`, `sasl.username=${user}`, `sasl.password=${password}`,
+  ...(protocol === 'SASL_SSL' ? [`ssl.ca.location=${certs.caPem}`] : [])];
+
+/** Sends raw frames to a listener and resolves with what came back before the broker closed the socket. */
+function rawExchange(listener: string, frames: Buffer[], waitMs = 10_000): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const sock = connect(port[listener]!, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks), closed: false }); }, waitMs);
+    sock.on('connect', () => { for (const f of frames) sock.write(f); });
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', () => undefined);
+    sock.on('close', () => { clearTimeout(t); resolve({ data: Buffer.concat(chunks), closed: true }); });
+  });
+}
+
+describe('SASL_PLAINTEXT (PLAIN users from the JAAS config, SCRAM users from /config/users)', () => {
+  it('kcat logs in with PLAIN, produces and consumes', async () => {
+    const x = sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', ALICE_PASSWORD);
+    const p = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-plain'], 'p1\np2\n', x);
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat('SASL_PLAINTEXT', ['-C', '-t', 'sasl-plain', '-e', '-o', 'beginning'], undefined, x);
+    expect(c.stdout.trim().split('\n')).toEqual(['p1', 'p2']);
+  });
+
+  it('a wrong password fails with SASL_AUTHENTICATION_FAILED after the delay; logged with the client address, never the password', async () => {
+    const started = Date.now();
+    const r = await kcat('SASL_PLAINTEXT', ['-L', '-m', '1'], undefined, [...sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', WRONG_PASSWORD), 'retries=0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Authentication failed: Invalid username or password/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Authentication failed: Invalid username or password\)$/);
+  });
+
+  it('a SCRAM-SHA-512 user written to /config/users as kafka-configs.sh does can log in once the notification is processed', async () => {
+    const x = sasl('SASL_PLAINTEXT', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD);
+    const before = await kcat('SASL_PLAINTEXT', ['-L', '-m', '1'], undefined, [...x, 'retries=0']);
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toMatch(/Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Authentication failed: Invalid user credentials\)$/);
+    await addScramUser('bob', BOB_PASSWORD);
+    const deadline = Date.now() + 15_000;
+    let r = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-scram'], 's1\n', x);
+    while (r.code !== 0 && Date.now() < deadline) r = await kcat('SASL_PLAINTEXT', ['-P', '-t', 'sasl-scram'], 's1\n', x);
+    expect(r.code, r.stderr).toBe(0);
+    const c = await kcat('SASL_PLAINTEXT', ['-C', '-t', 'sasl-scram', '-e', '-o', 'beginning'], undefined, x);
+    expect(c.stdout.trim()).toBe('s1');
+  });
+
+  it('before authentication only ApiVersions and SASL requests: Metadata closes the connection unanswered (ILLEGAL_SASL_STATE)', async () => {
+    const metadata = encodeRequest({ requestApiKey: 3, requestApiVersion: 1, correlationId: 7, clientId: 'raw' }, { topics: null });
+    const r = await rawExchange('SASL_PLAINTEXT', [metadata]);
+    expect(r.closed).toBe(true);
+    expect(r.data.length).toBe(0);
+    await logged(/SASL authentication of 127\.0\.0\.1:\d+ on SASL_PLAINTEXT failed: Unexpected Kafka request of type 3 during SASL handshake \(ILLEGAL_SASL_STATE/);
+  });
+
+  it('malformed SASL frames (truncated handshakes, garbage tokens after a valid handshake) only close their connection', async () => {
+    const frame = (body: Buffer) => { const h = Buffer.alloc(4); h.writeInt32BE(body.length); return Buffer.concat([h, body]); };
+    let seed = 7;
+    const rand = (n: number) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) { seed = (seed * 1103515245 + 12345) & 0x7fffffff; b[i] = seed & 0xff; } return b; };
+    const handshake = encodeRequest({ requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'fuzz' }, { mechanism: 'SCRAM-SHA-512' });
+    const runs: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 30; i++) {
+      const head = Buffer.alloc(4);
+      head.writeInt16BE([17, 36, 18, 3][i % 4]!);
+      head.writeInt16BE(i % 3, 2);
+      const garbage = frame(Buffer.concat([head, rand(i * 7)]));
+      // a valid v1 handshake, then a SaslAuthenticate whose token is garbage, or a truncated frame
+      runs.push(rawExchange('SASL_PLAINTEXT', i % 2 === 0 ? [garbage] : [handshake, garbage], 3000));
+    }
+    const results = (await Promise.all(runs)) as Array<{ closed: boolean; data: Buffer }>;
+    // closed, or answered (an ApiVersions whose body happens to be valid is served, as Kafka does)
+    expect(results.every((r) => r.closed || r.data.length > 0)).toBe(true);
+    expect(results.filter((r) => r.closed).length).toBeGreaterThan(20);
+    expect(broker.exited).toBe(false);
+    expect((await kcat('SASL_PLAINTEXT', ['-L'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'admin', ADMIN_PASSWORD))).code).toBe(0);
+  });
+
+  it('an oversized frame before authentication closes the connection without reading it (sasl.server.max.receive.size)', async () => {
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(10 * 1024 * 1024);
+    const r = await rawExchange('SASL_PLAINTEXT', [head, Buffer.alloc(1024)]);
+    expect(r.closed).toBe(true);
+    await logged(/request of 10485760 bytes before SASL authentication is larger than sasl\.server\.max\.receive\.size=4096/);
+    expect((await kcat('SASL_PLAINTEXT', ['-L'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'admin', ADMIN_PASSWORD))).code).toBe(0);
+  });
+});
+
+describe('SASL_SSL (SCRAM over TLS)', () => {
+  it('kafkajs logs in with SCRAM-SHA-256 and produces; kcat with SCRAM-SHA-512 reads it back', async () => {
+    const kafka = new Kafka({ clientId: 'sasl-js', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING, ssl: { ca: [readFileSync(certs.caPem, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-256', username: 'bob', password: BOB_PASSWORD }, retry: { retries: 5 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'sasl-ssl-js', acks: -1, messages: [{ value: 'over-sasl-ssl' }] });
+    await producer.disconnect();
+    const c = await kcat('SASL_SSL', ['-C', '-t', 'sasl-ssl-js', '-e', '-o', 'beginning'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim()).toBe('over-sasl-ssl');
+  });
+
+  it('PLAIN is not enabled on this listener: UNSUPPORTED_SASL_MECHANISM', async () => {
+    const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, [...sasl('SASL_SSL', 'PLAIN', 'alice', ALICE_PASSWORD), 'retries=0']);
+    expect(r.code).not.toBe(0);
+    await logged(/^Failed authentication with \/127\.0\.0\.1 \(Unsupported SASL mechanism PLAIN: enabled are SCRAM-SHA-256, SCRAM-SHA-512\)$/);
+  });
+});
+
+/** What kafka-acls.sh --authorizer-properties zookeeper.connect=… --add writes: the ACL node, then the change notification. */
+async function addAcls(resourceType: string, name: string, patternType: 'LITERAL' | 'PREFIXED', acls: Array<{ principal: string; permissionType: string; operation: string; host: string }>): Promise<void> {
+  const path = patternType === 'LITERAL' ? `/kafka-acl/${resourceType}/${name}` : `/kafka-acl-extended/prefixed/${resourceType}/${name}`;
+  await zks.mkdirp(path.slice(0, path.lastIndexOf('/')));
+  await zks.create(path, Buffer.from(JSON.stringify({ version: 1, acls })));
+  if (patternType === 'LITERAL') await zks.create('/kafka-acl-changes/acl_changes_', Buffer.from(`${resourceType}:${name}`), CreateMode.PERSISTENT_SEQUENTIAL);
+  else await zks.create('/kafka-acl-extended-changes/acl_changes_', Buffer.from(JSON.stringify({ version: 1, resourceType, name, patternType })), CreateMode.PERSISTENT_SEQUENTIAL);
+}
+
+/** kcat produce as `user` (PLAIN alice/admin, SCRAM bob) on the SASL_PLAINTEXT listener, retried until `ok(result)` or a deadline. */
+async function produceAs(user: 'alice' | 'bob' | 'admin', topic: string, ok: (r: { code: number; stderr: string }) => boolean) {
+  const x = user === 'bob' ? sasl('SASL_PLAINTEXT', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD) : sasl('SASL_PLAINTEXT', 'PLAIN', user, user === 'alice' ? ALICE_PASSWORD : ADMIN_PASSWORD);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await kcat('SASL_PLAINTEXT', ['-P', '-t', topic, '-X', 'message.timeout.ms=3000'], `${user}\n`, x);
+    if (ok(r) || Date.now() > deadline) return r;
+  }
+}
+
+describe('AclAuthorizer (ACLs written to ZooKeeper in Kafka\'s JSON, as kafka-acls.sh does)', () => {
+  const ace = (principal: string, operation: string, permissionType = 'Allow') => ({ principal, permissionType, operation, host: '*' });
+
+  it('alice may write topic acl-a but not acl-b (TOPIC_AUTHORIZATION_FAILED); the super user may; Metadata hides acl-b from alice', async () => {
+    await addAcls('Topic', 'acl-a', 'LITERAL', [ace('User:alice', 'Write'), ace('User:alice', 'Create')]);
+    await addAcls('Topic', 'acl-b', 'LITERAL', [ace('User:bob', 'All')]);
+    const a = await produceAs('alice', 'acl-a', (r) => r.code === 0);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await produceAs('alice', 'acl-b', (r) => /Topic authorization failed/i.test(r.stderr));
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/Topic authorization failed/i);
+    expect((await produceAs('admin', 'acl-b', (r) => r.code === 0)).code).toBe(0);
+    expect((await produceAs('bob', 'acl-b', (r) => r.code === 0)).code).toBe(0);
+    const m = await kcat('SASL_PLAINTEXT', ['-L', '-J'], undefined, sasl('SASL_PLAINTEXT', 'PLAIN', 'alice', ALICE_PASSWORD));
+    const names = (JSON.parse(m.stdout).topics as Array<{ topic: string }>).map((t) => t.topic);
+    expect(names).toContain('acl-a');
+    expect(names).not.toContain('acl-b');
+  });
+
+  it('a prefixed ACL and a deny: bob may write pay-* except pay-secret (deny wins)', async () => {
+    await addAcls('Topic', 'pay-', 'PREFIXED', [ace('User:bob', 'All')]);
+    await addAcls('Topic', 'pay-secret', 'LITERAL', [ace('User:bob', 'Write', 'Deny')]);
+    expect((await produceAs('bob', 'pay-eu', (r) => r.code === 0)).code).toBe(0);
+    const denied = await produceAs('bob', 'pay-secret', (r) => /Topic authorization failed/i.test(r.stderr));
+    expect(denied.stderr).toMatch(/Topic authorization failed/i);
+    expect((await produceAs('alice', 'pay-eu', (r) => /Topic authorization failed/i.test(r.stderr))).stderr).toMatch(/Topic authorization failed/i);
+  });
+
+  it('a group with ACLs for bob only: alice cannot consume with it (FindCoordinator answers GROUP_AUTHORIZATION_FAILED)', async () => {
+    await addAcls('Group', 'g-bob', 'LITERAL', [ace('User:bob', 'Read')]);
+    await addAcls('Topic', 'grp-topic', 'LITERAL', [ace('User:bob', 'All'), ace('User:alice', 'All')]);
+    expect((await produceAs('bob', 'grp-topic', (r) => r.code === 0)).code).toBe(0);
+    const kafkaAs = (user: string, password: string, mechanism: 'plain' | 'scram-sha-512') => new Kafka({ clientId: `acl-${user}`, brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
+      sasl: { mechanism, username: user, password } as never, retry: { retries: 0 } });
+    const alice = kafkaAs('alice', ALICE_PASSWORD, 'plain').consumer({ groupId: 'g-bob' });
+    await alice.connect();
+    await expect(alice.subscribe({ topic: 'grp-topic', fromBeginning: true }).then(() => new Promise<void>((resolve, reject) => {
+      alice.on(alice.events.CRASH, (e) => reject(e.payload.error));
+      void alice.run({ eachMessage: async () => resolve() }).catch(reject);
+    }))).rejects.toThrow(/Failed to find group coordinator|not authorized to access group/i); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
+    await alice.disconnect();
+  });
+});
+
+describe('secrets in logs', () => {
+  it('no password, key store password or private key appears in any log line', () => {
+    const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
+    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD]) expect(all).not.toContain(secret);
+    expect(all).not.toContain(certs.brokerP12Password);
+    const keyBody = readFileSync(certs.brokerKeyPem, 'utf8').split('\n')[1]!;
+    expect(all).not.toContain(keyBody);
+    expect(all.length).toBeGreaterThan(1000);
+  });
+});

@@ -1,0 +1,100 @@
+/** ClientQuotaManager / Rate: Kafka's windowed rate, throttle formula, precedence and metric tags. */
+import { describe, it, expect } from 'vitest';
+import { Rate } from '../../../src/services/quota/rate.js';
+import { ClientQuotaManager, DEFAULT_ENTITY } from '../../../src/services/quota/client-quota-manager.js';
+import { QuotaManagers, applyClientQuotas, sanitize, desanitize } from '../../../src/services/quota/quota-managers.js';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+
+describe('Rate (Kafka SampledStat / Rate)', () => {
+  it('a fresh rate divides by (samples - 1) full windows, then by the elapsed time', () => {
+    const r = new Rate(11, 1000);
+    r.record(1000, 0);
+    expect(r.windowSize(0)).toBe(10_000);
+    expect(r.measure(0)).toBeCloseTo(100);
+    for (let t = 1000; t <= 20_000; t += 1000) r.record(1000, t);
+    // 11 windows kept: the oldest started 10 s ago plus the current partial window
+    expect(r.measure(20_500)).toBeGreaterThan(900);
+    expect(r.measure(20_500)).toBeLessThan(1100);
+    // everything expires after samples x window
+    expect(r.measure(60_000)).toBe(0);
+  });
+});
+
+describe('ClientQuotaManager', () => {
+  const cfg = { numSamples: 11, windowSizeSeconds: 1 };
+
+  it('no quota: nothing recorded, no throttle', () => {
+    const m = new ClientQuotaManager('Produce', cfg, () => 0);
+    expect(m.quotasEnabled).toBe(false);
+    expect(m.maybeRecordAndGetThrottleTimeMs('ANONYMOUS', 'c', 1e9, 0)).toBe(0);
+  });
+
+  it('throttle = (observed - bound) / bound x windowSize once over the quota', () => {
+    const m = new ClientQuotaManager('Produce', cfg, () => 0);
+    m.updateQuota(null, 'c', 1000);
+    expect(m.maybeRecordAndGetThrottleTimeMs('ANONYMOUS', 'c', 10_000, 0)).toBe(0); // exactly 1000/s over 10 s
+    // 20,000 over a 10 s window = 2000/s: (2000 - 1000) / 1000 x 10,000 ms
+    expect(m.maybeRecordAndGetThrottleTimeMs('ANONYMOUS', 'c', 10_000, 0)).toBe(10_000);
+    expect(m.maybeRecordAndGetThrottleTimeMs('ANONYMOUS', 'other', 1e6, 0)).toBe(0); // no quota for that client
+  });
+
+  it('the request quota caps the throttle at one window', () => {
+    const m = new ClientQuotaManager('Request', cfg, () => 0);
+    m.updateQuota(DEFAULT_ENTITY, null, 1);
+    expect(m.maybeRecordAndGetThrottleTimeMs('u', 'c', 1000, 0)).toBe(1000);
+  });
+
+  it('follows Kafka\'s precedence and shares a <user> quota between the user\'s clients', () => {
+    const m = new ClientQuotaManager('Fetch', cfg, () => 0);
+    m.updateQuota(null, DEFAULT_ENTITY, 8);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(8);
+    m.updateQuota(null, 'app', 7);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(7);
+    m.updateQuota(DEFAULT_ENTITY, null, 6);
+    expect(m.metricTags('alice', 'app')).toEqual(['alice', '']);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(6);
+    m.updateQuota(DEFAULT_ENTITY, DEFAULT_ENTITY, 5);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(5);
+    m.updateQuota(DEFAULT_ENTITY, 'app', 4);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(4);
+    m.updateQuota('alice', null, 3);
+    expect(m.metricTags('alice', 'app')).toEqual(['alice', '']);
+    expect(m.metricTags('alice', 'other')).toEqual(['alice', '']); // shared by alice's clients
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(3);
+    m.updateQuota('alice', DEFAULT_ENTITY, 2);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(2);
+    m.updateQuota('alice', 'app', 1);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(1);
+    expect(m.quotaLimit(...m.metricTags('bob', 'app'))).toBe(4);
+    m.updateQuota('alice', 'app', null);
+    expect(m.quotaLimit(...m.metricTags('alice', 'app'))).toBe(2);
+  });
+});
+
+describe('applyClientQuotas', () => {
+  it('sets throttle_time_ms, empties a throttled fetch, mutes the connection; exempts followers and inter-broker requests', () => {
+    const q = new QuotaManagers({ numSamples: 2, windowSizeSeconds: 1 });
+    q.applyEntityConfig(null, DEFAULT_ENTITY, { consumer_byte_rate: '100', producer_byte_rate: '100', other_key: 'x' });
+    const muted: number[] = [];
+    const conn = { throttle: (ms: number) => muted.push(ms) };
+    const fetchBody = () => ({ throttleTimeMs: 0, responses: [{ partitions: [{ records: Buffer.alloc(1000) }] }] });
+    const follower = fetchBody();
+    expect(applyClientQuotas(q, ApiKey.Fetch, 'c', 50, 0, 2, -1, conn, follower, 0)).toBe(0);
+    const b = fetchBody();
+    const t = applyClientQuotas(q, ApiKey.Fetch, 'c', 50, 0, -1, -1, conn, b, 0);
+    expect(t).toBeGreaterThan(0);
+    expect(b).toEqual({ throttleTimeMs: t, responses: [] });
+    expect(muted).toEqual([t]);
+    const produce = { throttleTimeMs: 0, responses: [] };
+    expect(applyClientQuotas(q, ApiKey.Produce, 'c', 5000, 0, -1, 1, conn, produce, 0)).toBeGreaterThan(0);
+    expect(produce.throttleTimeMs).toBeGreaterThan(0);
+    expect(applyClientQuotas(q, ApiKey.LeaderAndIsr, 'c', 1e6, 0, -1, -1, conn, {}, 0)).toBe(0);
+    // acks=0: no body, the channel is still muted
+    expect(applyClientQuotas(q, ApiKey.Produce, 'c', 5000, 0, -1, 0, conn, null, 0)).toBeGreaterThan(0);
+    expect(muted).toHaveLength(3);
+  });
+  it('sanitizes names as Kafka\'s Sanitizer', () => {
+    expect(sanitize('User:CN=a b*')).toBe('User%3ACN%3Da%20b%2A');
+    expect(desanitize('User%3ACN%3Da%20b%2A')).toBe('User:CN=a b*');
+  });
+});
