@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
 import { encodeRequest } from '../dist/protocol/frame.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
+import { lightConsume } from './light-consumer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 512);
@@ -57,6 +58,13 @@ const fc0 = brokerCpu();
 const fetchSecs = time(() => execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'p1', '-e', '-o', 'beginning', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));
 const fetchCpu = brokerCpu() - fc0;
 results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048576) / fetchSecs), brokerCpuSecs: +fetchCpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(fetchCpu), target: '<= 1.5 CPU-s per GB' };
+// the same read by a consumer that does not decode records (bench/light-consumer.mjs): the broker's rate, not kcat's
+{
+  const lc0 = brokerCpu();
+  const { bytes, secs } = await lightConsume({ port, topic: 'p1', untilOffset: BigInt(records) });
+  const cpu = brokerCpu() - lc0;
+  results[`fetch ${MiB} MiB from the beginning, light consumer`] = { MBps: Math.round(bytes / 1e6 / secs), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: +(cpu / (bytes / 1e9)).toFixed(2), target: '>= 70% of the loopback ceiling' };
+}
 
 // Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
 if (!ONLY?.has('fetch')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await new Promise((resolve) => {
