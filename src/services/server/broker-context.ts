@@ -13,6 +13,7 @@ import type { ControllerApis } from '../controller/controller-apis.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { ZkSession } from '../zookeeper/zk-session.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
@@ -122,4 +123,6 @@ export interface BrokerContext {
   requestMetrics?: RequestMetrics;
   /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
   quotas?: QuotaManagers;
+  /** Where DescribeClientQuotas / AlterClientQuotas read and write /config/clients and /config/users (absent: refused). */
+  clientQuotaStore?: () => ZkSession;
 }

@@ -36,6 +36,7 @@ import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
 import { applyClientQuotas } from '../quota/quota-managers.js';
+import { alterClientQuotasHandler, describeClientQuotasHandler } from './handlers/client-quotas.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -81,6 +82,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
   [ApiKey.ElectLeaders, [0, 2]],
+  [ApiKey.DescribeClientQuotas, [0, 1]],
+  [ApiKey.AlterClientQuotas, [0, 1]],
   ...GROUP_IMPLEMENTED_VERSIONS,
 ]);
 
@@ -144,6 +147,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     incrementalAlterConfigsHandler(),
     createPartitionsHandler(),
     offsetForLeaderEpochHandler(),
+    describeClientQuotasHandler(),
+    alterClientQuotasHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),

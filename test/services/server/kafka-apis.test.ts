@@ -17,7 +17,7 @@ describe('dispatcher', () => {
       expect(r.minVersion).toBeGreaterThanOrEqual(lo);
       expect(r.maxVersion).toBeLessThanOrEqual(hi);
     }
-    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 35, 37, 42, 43, 44, 47, 60]);
+    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 35, 37, 42, 43, 44, 47, 48, 49, 60]);
   });
 
   it.each([0, 1, 2, 3])('ApiVersions v%i lists the handled APIs, throttle 0, no features', async (v) => {
