@@ -2,8 +2,10 @@
 // Produce/fetch throughput and produce latency against a real broker process, with real clients
 // as the load (issue "Speak Kafka" speed figures), plus this machine's ceilings measured in the
 // same run. Usage: node bench/produce-fetch.mjs [MiB=512] [--no-idempotent]   (npm run build first; needs kcat, zookeeper)
+//   BENCH_ONLY=fetch: produce only what the fetch reads, then the fetch (no latency, no other produce figures);
+//   the broker's CPU seconds (from /proc/<pid>/stat) are reported per section and per GB moved.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,21 +37,29 @@ const dataFile = join(work, 'records.txt');
 { const fd = openSync(dataFile, 'w'); const line = Buffer.from(`${'x'.repeat(1023)}\n`); const chunk = Buffer.concat(Array(1024).fill(line)); for (let i = 0; i < MiB; i++) writeSync(fd, chunk); closeSync(fd); }
 
 const results = {};
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+/** CPU seconds the broker used so far (utime + stime, 100 ticks/s). */
+const brokerCpu = () => { const f = readFileSync(`/proc/${broker.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+const cpuPerGB = (cpuSecs) => +(cpuSecs / (MiB * 1.048576 / 1000)).toFixed(2);
 const kcatProduce = (topic, acks, extra = []) => time(() => execFileSync('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', ...extra], { stdio: 'ignore' }));
 // Idempotent produce (librdkafka requires acks=all with it) beside plain acks=-1; `--no-idempotent` skips it.
 const runs = [['produce acks=1, 1 partition', 'p1', '1', 1], ['produce acks=-1, 1 partition', 'p1b', '-1', 1], ['produce acks=1, 16 partitions', 'p16', '1', 16]];
 if (!process.argv.includes('--no-idempotent')) runs.push(['produce acks=-1 enable.idempotence=true, 1 partition', 'p1i', '-1', 1, ['-X', 'enable.idempotence=true']]);
-for (const [name, topic, acks, parts, extra] of runs) {
+for (const [name, topic, acks, parts, extra] of ONLY?.has('fetch') ? runs.slice(0, 1) : runs) {
   if (parts > 1) execFileSync('kcat', ['-b', bootstrap, '-L', '-t', topic], { stdio: 'ignore' }); // auto-create happens with num.partitions=1, so create explicitly:
   if (parts > 1) { const { Kafka, logLevel } = await import('kafkajs'); const a = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin(); await a.connect(); await a.deleteTopics({ topics: [topic] }).catch(() => {}); await a.createTopics({ topics: [{ topic, numPartitions: parts }], waitForLeaders: true }); await a.disconnect(); }
+  const c0 = brokerCpu();
   const s = kcatProduce(topic, acks, extra);
-  results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s) };
+  const cpu = brokerCpu() - c0;
+  results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(cpu) };
 }
+const fc0 = brokerCpu();
 const fetchSecs = time(() => execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'p1', '-e', '-o', 'beginning', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));
-results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048576) / fetchSecs) };
+const fetchCpu = brokerCpu() - fc0;
+results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048576) / fetchSecs), brokerCpuSecs: +fetchCpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(fetchCpu), target: '<= 1.5 CPU-s per GB' };
 
 // Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
-results['produce latency at 10k records/s (1 KiB, acks=1)'] = await new Promise((resolve) => {
+if (!ONLY?.has('fetch')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await new Promise((resolve) => {
   const sock = connect(port, '127.0.0.1');
   const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0;
   sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });

@@ -7,8 +7,12 @@
 //   - controlled shutdown: SIGTERM of a broker -> none of 100 partitions led by it (< 1 s)
 // plus this machine's ceilings (page-cache write, loopback TCP) in the same run.
 // Usage: node bench/replication.mjs [MiB=256] [CATCHUP_MiB=1024]   (npm run build first; needs kcat, zookeeper)
+//   BENCH_ONLY=throughput,latency,catchup,failover,shutdown runs only those sections (the ceilings always run);
+//   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the brokers: a CPU profile and the event-loop delay of
+//   each broker over the throughput and latency sections (summarise with bench/profile-top.mjs);
+//   BENCH_LOG_DIR=<dir> keeps the brokers' logs (info level) there.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +36,34 @@ const T0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench/replication +${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
 // Brokers die with this script (setpriv --pdeathsig, as the test helpers), even when it is killed.
 const SETPRIV = '/usr/bin/setpriv';
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const runs = (what) => ONLY === null || ONLY.has(what);
+const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
+/** BENCH_LOG_DIR=<dir>: the brokers log at info to <dir>/broker-<id>.log (e.g. to see what a failover spends its time on). */
+const LOG_DIR = process.env.BENCH_LOG_DIR ?? null;
+if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
+/** CPU seconds a broker process used so far (utime + stime from /proc, 100 ticks/s). */
+const cpuSecs = (id) => { try { const f = readFileSync(`/proc/${procs[id].pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; } catch { return NaN; } };
+/** Runs fn inside a probe window of every broker (profiles + event-loop delay written to PROBE_DIR), and reports each broker's CPU seconds. */
+const probed = async (label, fn) => {
+  const before = Object.fromEntries(ids.map((id) => [id, cpuSecs(id)]));
+  if (PROBE_DIR) { for (const id of ids) procs[id].kill('SIGUSR2'); await sleep(200); }
+  const t0 = performance.now();
+  const r = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  if (PROBE_DIR) { for (const id of ids) procs[id].kill('SIGUSR2'); await sleep(1500); log(`${label}: probes of pids ${ids.map((id) => procs[id].pid).join(',')} in ${PROBE_DIR}`); }
+  const cpu = Object.fromEntries(ids.map((id) => [`broker${id}`, +((cpuSecs(id) - before[id]) / wall).toFixed(2)]));
+  log(`${label}: broker cores used ${JSON.stringify(cpu)} over ${wall.toFixed(1)} s`);
+  return { r, coresUsed: cpu };
+};
 
 const work = mkdtempSync(join(tmpdir(), 'rafka-bench-repl-'));
 const zkPort = await freePort();
-const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }) });
+// ZooKeeper expires a session at the first tick after its timeout: with Debian's tickTime=2000 that adds 0-2 s to
+// every failover, whatever the broker does. Kafka's own test ZooKeeper (EmbeddedZookeeper) ticks every 800 ms; this
+// bench ticks every 500 ms (ZK_TICK_MS to change it) and reports it beside the failover figure.
+const ZK_TICK_MS = Number(process.env.ZK_TICK_MS ?? 500);
+const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }), tickTime: ZK_TICK_MS });
 const chroot = '/bench-repl';
 const ids = [1, 2, 3];
 const ports = {};
@@ -48,17 +76,31 @@ for (const id of ids) {
 const addr = (id) => `127.0.0.1:${ports[id]}`;
 const bootstrap = ids.map(addr).join(',');
 const startBroker = async (id) => {
-  const cmd = [process.execPath, join(root, 'bin', 'rafka.js'), '-v', 'warn', join(work, `server-${id}.properties`)];
+  const probe = PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : [];
+  const cmd = [process.execPath, ...probe, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
   const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
-  procs[id] = spawn(bin, args, { stdio: 'ignore' });
+  if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
+  const out = LOG_DIR ? openSync(join(LOG_DIR, `broker-${id}.log`), 'a') : 'ignore';
+  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out], env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
   for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', addr(id), '-L', '-m', '2'], { stdio: 'ignore' }); return; } catch { if (i > 240) throw new Error(`broker ${id} did not start`); await sleep(250); } }
 };
 const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill(sig); });
 await Promise.all(ids.map(startBroker));
 log('three brokers up');
-const s = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 });
-await s.connect(10_000);
-const state = async (t, p) => JSON.parse((await s.getData(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
+// The bench's own ZooKeeper session: kcat runs synchronously (execFileSync), so on a loaded machine a long produce
+// can outlast the session; a failed or slow read replaces the session instead of failing every later check.
+const newZkSession = async () => { const z = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 10_000 }); await z.connect(10_000); return z; };
+let zs = await newZkSession();
+const zkGet = async (path) => {
+  try {
+    return await Promise.race([zs.getData(path), sleep(5000).then(() => { throw new Error(`ZooKeeper read of ${path} timed out`); })]);
+  } catch (e) {
+    try { zs.close(); } catch { /* already gone */ }
+    zs = await newZkSession();
+    throw e;
+  }
+};
+const state = async (t, p) => JSON.parse((await zkGet(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
 const waitUntil = async (fn, what, ms = 120_000) => { const end = Date.now() + ms; for (;;) { if (await fn().catch(() => false)) return; if (Date.now() > end) throw new Error(`timed out: ${what}`); await sleep(20); } };
 const fullIsr = async (t, parts) => { for (const p of parts) if ((await state(t, p)).isr.length !== 3) return false; return true; };
 for (let i = 0; ; i++) { const out = execFileSync('kcat', ['-b', bootstrap, '-L', '-J'], { encoding: 'utf8' }); const m = JSON.parse(out); if (m.brokers.length === 3 && m.controllerid > 0) break; if (i > 200) throw new Error('cluster did not form'); await sleep(100); }
@@ -83,15 +125,17 @@ const section = async (name, fn) => { log(name); try { await fn(); } catch (e) {
 // Same leader for both topics, so the only difference is replication.
 await create('rf1', 1, 1, '1', [{ partition: 0, replicas: [1] }]);
 await create('rf3', 3, 1, '2', [{ partition: 0, replicas: [1, 2, 3] }]);
+if (runs('throughput')) {
 log(`produce ${MiB} MiB RF=1 acks=1`);
-const rf1 = mbps(MiB, kcatProduce('rf1', '1'));
+const p1 = await probed('RF=1 acks=1', async () => mbps(MiB, kcatProduce('rf1', '1')));
 log(`produce ${MiB} MiB RF=3 acks=all`);
-const rf3 = mbps(MiB, kcatProduce('rf3', 'all'));
-results['produce RF=1 acks=1, 1 KiB records'] = { MBps: rf1 };
-results['produce RF=3 acks=all, 1 KiB records'] = { MBps: rf3, ratioToRf1: +(rf3 / rf1).toFixed(2), target: '>= 0.40' };
+const p3 = await probed('RF=3 acks=all', async () => mbps(MiB, kcatProduce('rf3', 'all')));
+results['produce RF=1 acks=1, 1 KiB records'] = { MBps: p1.r, coresUsed: p1.coresUsed };
+results['produce RF=3 acks=all, 1 KiB records'] = { MBps: p3.r, ratioToRf1: +(p3.r / p1.r).toFixed(2), target: '>= 0.40', coresUsed: p3.coresUsed };
+}
 
 // Latency: one record per Produce request (v7, acks=-1), 5 per ms for 5 s, to the leader, one connection.
-await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async () => { results['produce latency at 5k records/s (1 KiB, RF=3 acks=all)'] = await new Promise((resolve, reject) => {
+if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async () => { const pr = await probed('latency 5k/s', () => new Promise((resolve, reject) => {
   const leader = 1;
   const sock = connect(ports[leader], '127.0.0.1');
   const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0; let errors = 0;
@@ -117,10 +161,10 @@ await section('produce latency at 5k records/s (1 KiB, RF=3 acks=all)', async ()
     if (lat.length < total) { reject(new Error(`${total - lat.length} of ${total} produce requests unanswered (${closed ? 'connection closed' : 'after 60 s'})`)); return; }
     resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1), errors, target: 'p99 < 15' });
   });
-}); });
+})); results['produce latency at 5k records/s (1 KiB, RF=3 acks=all)'] = { ...pr.r, coresUsed: pr.coresUsed }; });
 
 // Follower catch-up: broker 3 down while CATCHUP_MiB go to a topic led by broker 1 (acks=1: min.insync 2 with two left).
-await section(`follower catch-up after ${CATCHUP_MiB} MiB written while down`, async () => {
+if (runs('catchup')) await section(`follower catch-up after ${CATCHUP_MiB} MiB written while down`, async () => {
 await create('catchup', 3, 1, '1', [{ partition: 0, replicas: [1, 2, 3] }]);
 await stopBroker(3);
 await waitUntil(async () => !(await state('catchup', 0)).isr.includes(3), 'broker 3 out of the ISR', 60_000);
@@ -141,25 +185,32 @@ const ensureUp = async () => { for (const id of ids) if (procs[id].exitCode !== 
 await ensureUp();
 
 // Failover: kill -9 the leader of rf3 (broker 1), then acks=all produce attempts until one succeeds.
-await section('failover: kill -9 of the leader -> first acks=all produce', async () => {
+if (runs('failover')) await section('failover: kill -9 of the leader -> first acks=all produce', async () => {
 await waitUntil(() => fullIsr('rf3', [0]), 'rf3 ISR full', 60_000);
 {
   const leader = (await state('rf3', 0)).leader;
+  const controllerBefore = JSON.parse((await zkGet('/controller').catch(() => zkGet('/controller'))).data.toString()).brokerid;
   const others = ids.filter((i) => i !== leader).map(addr).join(',');
   const t0 = performance.now();
+  log(`failover: kill -9 of broker ${leader} at ${new Date().toISOString()}`);
   await stopBroker(leader, 'SIGKILL');
+  const attempts = [];
   for (;;) {
-    try { execFileSync('kcat', ['-b', others, '-P', '-t', 'rf3', '-p', '0', '-X', 'acks=all', '-X', 'message.timeout.ms=1000', '-X', 'topic.metadata.refresh.interval.ms=100'], { input: 'x\n', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 }); break; } catch { /* not yet */ }
+    const a0 = performance.now();
+    let ok = false;
+    try { execFileSync('kcat', ['-b', others, '-P', '-t', 'rf3', '-p', '0', '-X', 'acks=all', '-X', 'message.timeout.ms=1000', '-X', 'topic.metadata.refresh.interval.ms=100'], { input: 'x\n', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 }); ok = true; } catch { /* not yet */ }
+    attempts.push(`${Math.round(a0 - t0)}-${Math.round(performance.now() - t0)}${ok ? ' ok' : ''}`);
+    if (ok) break;
     if (performance.now() - t0 > 120_000) throw new Error('no successful produce within 120 s of the kill');
   }
-  results['failover: kill -9 of the leader -> first acks=all produce'] = { ms: Math.round(performance.now() - t0), ceilingMs: SESSION_MS + 1000 };
+  results['failover: kill -9 of the leader -> first acks=all produce'] = { ms: Math.round(performance.now() - t0), ceilingMs: SESSION_MS + 1000, zkTickMs: ZK_TICK_MS, wasController: leader === controllerBefore, kcatAttemptsMs: attempts };
   await startBroker(leader);
 }
 });
 await ensureUp();
 
 // Controlled shutdown: 100 partitions, SIGTERM a broker, time until it leads none.
-await section('controlled shutdown: leadership of 100 partitions moved', async () => {
+if (runs('shutdown')) await section('controlled shutdown: leadership of 100 partitions moved', async () => {
 await create('cs100', 3, 100);
 await waitUntil(() => fullIsr('cs100', Array.from({ length: 100 }, (_, i) => i)), 'cs100 ISR full', 120_000);
 {
@@ -187,7 +238,7 @@ results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) =
 });
 
 await admin.disconnect();
-s.close();
+zs.close();
 await Promise.all(ids.map((id) => stopBroker(id)));
 await zk.stop();
 rmSync(work, { recursive: true, force: true });

@@ -33,6 +33,15 @@ Options:
       --help-config            list every broker config with type, default and doc
 ${INSPECT_USAGE}  -h, --help                   show this help and exit
       --version                show the version and exit
+
+Subcommands (rafka SUBCOMMAND --help for each):
+  topics, reassign, leader-election, delete-records, log-dirs describe
+                               cluster administration over the Kafka protocol (any Kafka-compatible
+                               cluster; flags and JSON files as Kafka's kafka-*.sh tools)
+  log-dirs check DIR...        offline audit (and --fix) of a stopped broker's log dirs
+  dump-log FILE...             print the batches / records of segment, index and checkpoint files
+  zk                           inspect a cluster's ZooKeeper tree
+  machines                     list / export the XState machine definitions
 `;
 
 function version(): string {
@@ -114,6 +123,10 @@ const SUBCOMMANDS: Record<string, string> = {
   zk: './commands/zk.js',
   'dump-log': './commands/dump-log.js',
   'log-dirs': './commands/log-dirs.js',
+  topics: './commands/topics.js',
+  reassign: './commands/reassign.js',
+  'leader-election': './commands/leader-election.js',
+  'delete-records': './commands/delete-records.js',
 };
 
 export async function main(argv: string[]): Promise<number> {

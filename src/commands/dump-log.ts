@@ -1,5 +1,5 @@
 /**
- * `rafka dump-log FILE... [--print-data-log] [--deep-iteration] [--verify-index-only] [--offsets-decoder] [--json]`
+ * `rafka dump-log FILE... [--print-data-log] [--deep-iteration] [--verify-index-only] [--offsets-decoder] [--transaction-log-decoder] [--json]`
  * Decodes the files of a Kafka (or Rafka) log dir, like Kafka's `kafka-dump-log.sh`. Read-only.
  *
  * Exit codes: 0 ok; 1 a problem was found (corrupt or truncated data, an index disagreeing with its log,
@@ -30,6 +30,7 @@ Options:
       --deep-iteration     walk the records inside every batch (decompressing gzip), checking them
       --verify-index-only  for .index/.timeindex: print only the entries that disagree with the .log
       --offsets-decoder    decode records as __consumer_offsets offset commits / group metadata
+      --transaction-log-decoder  decode records as __transaction_state transaction metadata
       --json               one JSON document (schema "${DUMP_SCHEMA}")
   -h, --help               show this help
 
@@ -60,7 +61,7 @@ export async function run(argv: string[], io: { out?: (s: string) => void; err?:
       args: argv, allowPositionals: true,
       options: {
         'print-data-log': { type: 'boolean' }, 'deep-iteration': { type: 'boolean' }, 'verify-index-only': { type: 'boolean' },
-        'offsets-decoder': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'offsets-decoder': { type: 'boolean' }, 'transaction-log-decoder': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         files: { type: 'string', multiple: true },
       },
     });
@@ -74,9 +75,10 @@ export async function run(argv: string[], io: { out?: (s: string) => void; err?:
     deepIteration: values['deep-iteration'] ?? false,
     verifyIndexOnly: values['verify-index-only'] ?? false,
     offsetsDecoder: values['offsets-decoder'] ?? false,
+    transactionLogDecoder: values['transaction-log-decoder'] ?? false,
     json: values.json ?? false,
   };
-  if (opts.offsetsDecoder) opts.printDataLog = true; // as Kafka: a decoder implies printing the data
+  if (opts.offsetsDecoder || opts.transactionLogDecoder) opts.printDataLog = true; // as Kafka: a decoder implies printing the data
   const w = new BufferedWriter(io.out ? stringSink(io.out) : stdoutSink());
   let problems;
   try {

@@ -10,6 +10,7 @@ import { applyFixes, checkLogDirs, CHECK_SCHEMA, planFixes, renderCheckReport } 
 export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2 } as const;
 
 export const USAGE = `Usage: rafka log-dirs check DIR... [--fix] [--json]
+       rafka log-dirs describe --bootstrap-server HOST:PORT [--broker-list 1,2] [--topic-list t]  (see its --help)
 
 Offline audit of a broker's log dirs (Kafka's or Rafka's); stop the broker first.
 Checks: meta.properties (and that broker.id / cluster.id / version agree across DIRs); the
@@ -33,6 +34,12 @@ Exit codes: 0 clean, 1 problems found, 2 usage error.
 `;
 
 export async function run(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  // `rafka log-dirs describe --bootstrap-server ...` (or kafka-log-dirs.sh's --describe): the online command
+  if (argv.includes('describe') || (argv.includes('--describe') && argv.includes('--bootstrap-server'))) {
+    const { run: describe } = await import('./log-dirs-describe.js');
+    const i = argv.indexOf('describe');
+    return describe(i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 1)] : argv, io);
+  }
   const out = io.out ?? ((s: string) => { process.stdout.write(s); });
   const err = io.err ?? ((s: string) => { process.stderr.write(s); });
   if (!io.out) process.stdout.on('error', () => undefined);

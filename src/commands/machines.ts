@@ -30,6 +30,8 @@ import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js
 import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
+import { transactionCoordinatorMachine } from '../machines/transaction-coordinator.js';
+import { transactionStateMachine } from '../machines/transaction-state.js';
 import { metricsServerMachine } from '../machines/metrics-server.js';
 
 export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze({
@@ -57,6 +59,9 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   // advanced as pure transitions for every partition rather than run as actors
   partitionStateMachine,
   replicaStateMachine,
+  transactionCoordinator: transactionCoordinatorMachine,
+  // one state per transactional id (Kafka's TransactionState), advanced as pure transitions (no actor each)
+  transactionState: transactionStateMachine,
   // metrics.http.listener: /metrics, /healthz, /readyz
   metricsServer: metricsServerMachine,
 });

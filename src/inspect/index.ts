@@ -13,6 +13,7 @@ import { createConverter, type InspectionMessage } from './events.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { startViewerServer, type ViewerServer } from './server.js';
 import { createStatelyForwarder, type StatelyForwarder } from './stately.js';
+import { brokerEntityDefinitions } from './entity-machines.js';
 
 export { DEFAULT_INSPECT_URL } from './options.js';
 
@@ -48,7 +49,7 @@ export async function startInspection(opts: InspectionOptions): Promise<Inspecti
   }
   let viewer: ViewerServer | null = null;
   if (opts.port !== undefined && opts.port !== null) {
-    viewer = await startViewerServer({ port: opts.port, host: opts.host, recorder });
+    viewer = await startViewerServer({ port: opts.port, host: opts.host, recorder, definitions: brokerEntityDefinitions() });
     log?.info({ inspectPort: viewer.port, url: viewer.url }, `Live state viewer at ${viewer.url} (events: ws://${viewer.host}:${viewer.port}/events)`);
   }
   const converter = createConverter((m: InspectionMessage) => {

@@ -3,9 +3,11 @@
  *
  *   GET /             the viewer page (inline JS/CSS, nothing fetched from the internet)
  *   GET /events.json  everything recorded so far, as a JSON array
- *   WS  /events       {"type":"@rafka.hello",…}, then a replay of everything recorded so far,
+ *   WS  /events       {"type":"@rafka.hello",…,"definitions":[…]}, then a replay of everything recorded so far,
  *                     then {"type":"@rafka.replayed","count":N}, then every new message as it happens
  *
+ * The hello registers the machines that are definitions rather than actors (entity-machines.ts): per-partition
+ * and per-replica states advanced as pure transitions, which no inspection event would ever show.
  * Messages are the sanitised inspection messages of events.ts (the @statelyai/inspect wire format
  * plus seq and t = ms since process start). Requests must name a loopback Host and, when they carry
  * an Origin (browsers), come from the viewer's own page: other sites and DNS rebinding get 403.
@@ -15,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Recorder } from './recorder.js';
 import { renderViewerPage } from './viewer-page.js';
+import type { EntityDefinition } from './entity-machines.js';
 
 export interface ViewerServer {
   readonly port: number;
@@ -26,11 +29,12 @@ export interface ViewerServer {
 /** Kept small so a stalled client cannot make the broker buffer without bound. */
 const MAX_CLIENT_BUFFER = 8 * 1024 * 1024;
 
-export async function startViewerServer(opts: { port: number; host?: string; recorder: Recorder; title?: string }): Promise<ViewerServer> {
+export async function startViewerServer(opts: { port: number; host?: string; recorder: Recorder; title?: string; definitions?: EntityDefinition[] }): Promise<ViewerServer> {
   const host = opts.host ?? '127.0.0.1';
   const { recorder } = opts;
   const page = renderViewerPage({ title: opts.title ?? 'Rafka live state viewer' });
-  const hello = () => JSON.stringify({ type: '@rafka.hello', pid: process.pid, timeOrigin: performance.timeOrigin, now: performance.now() });
+  const definitions = opts.definitions ?? [];
+  const hello = () => JSON.stringify({ type: '@rafka.hello', pid: process.pid, timeOrigin: performance.timeOrigin, now: performance.now(), definitions });
 
   let port = 0;
   // Local tools only: a web page elsewhere must not read the stream (cross-site WebSocket) and a

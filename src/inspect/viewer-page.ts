@@ -7,7 +7,11 @@
  *     transitions of each state listed inside it), with the active states highlighted,
  *   - the waterfall (how long each state and each helper actor lasted, ms since process start),
  *   - the timeline of events and state changes.
+ *   - the machines that are definitions, not actors (per-partition / per-replica states advanced as pure
+ *     transitions), registered by the hello message: their charts, with the count per state where the advancing
+ *     actor's context has one (states with a count > 0 highlighted),
  * Stable hooks for tests: `.chart[data-actor=NAME] .state[data-path="session.watching"].active`,
+ * `.chart[data-definition=NAME] .state[data-path=S][data-count=N]`,
  * `#tree li[data-actor=NAME]`, `#conn[data-state=open|closed]`.
  */
 import { createTimelineModel } from './timeline.js';
@@ -40,6 +44,7 @@ h2 { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(-
 .state.active { border-color:var(--accent); box-shadow:0 0 0 1px var(--accent) inset; background:#16301f; }
 .state.leaf.active { background:#1f4d2c; }
 .state.final { border-style:double; border-width:3px; }
+.state .count { color:var(--blue); font-weight:400; margin-left:4px; }
 .state > .name { font-weight:600; font-size:12px; } .state > .name .init { color:var(--blue); margin-right:3px; }
 .state.active > .name { color:#7ee787; }
 .state ul { margin:2px 0 0; padding:0 0 0 2px; list-style:none; font-family:ui-monospace, monospace; font-size:11px; color:var(--dim); }
@@ -69,6 +74,7 @@ const model = createTimelineModel({ maxEntries: 3000, maxRows: 3000 });
 const $ = (s) => document.querySelector(s);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const charts = {};   // sessionId -> element
+let defs = [];       // [{ def, el }]: the hello's definitions (no actor each)
 let dirty = false, generation = 0, selected = null;   // selected: actor name (stable across reconnects)
 
 function targetText(t) {
@@ -114,8 +120,52 @@ function chartFor(a) {
     + transitions(d) + kids.map((k) => stateBox(k, d.states[k], k, d.initial === k)).join('');
   return el;
 }
+function renderDefinitions(list) {
+  defs = [];
+  const box = $('#defs');
+  box.innerHTML = '';
+  for (const def of list || []) {
+    let d;
+    try { d = JSON.parse(def.definition); } catch { continue; }
+    if (!d || !d.states) continue;
+    const el = document.createElement('div');
+    el.className = 'chart def';
+    el.dataset.definition = def.name;
+    el.innerHTML = '<h3>' + esc(def.name) + ' <span class="dim">definition · ' + esc(def.advancedBy) + '</span><span class="cur"></span></h3>'
+      + transitions(d) + Object.keys(d.states).map((k) => stateBox(k, d.states[k], k, d.initial === k)).join('');
+    box.appendChild(el);
+    defs.push({ def, el });
+  }
+  $('#defsection').hidden = defs.length === 0;
+}
+function countsOf(def) {
+  if (!def.counts) return null;
+  const a = model.find(def.counts.actor);
+  let v = a && a.context;
+  for (const k of def.counts.path) v = v && typeof v === 'object' ? v[k] : undefined;
+  return v && typeof v === 'object' ? v : null;
+}
+function renderDefinitionCounts() {
+  for (const { def, el } of defs) {
+    const counts = countsOf(def);
+    let total = 0;
+    el.querySelectorAll('.state').forEach((s) => {
+      const n = counts ? Number(counts[s.dataset.path] || 0) : null;
+      if (n === null) { delete s.dataset.count; s.classList.remove('active'); return; }
+      s.dataset.count = String(n);
+      total += n;
+      s.classList.toggle('active', n > 0);
+      const nm = s.querySelector('.name');
+      let c = nm.querySelector('.count');
+      if (!c) { c = document.createElement('span'); c.className = 'count'; nm.appendChild(c); }
+      c.textContent = ' ×' + n;
+    });
+    el.querySelector('.cur').textContent = counts ? total + ' counted' : '';
+  }
+}
 function render() {
   dirty = false;
+  renderDefinitionCounts();
   const tree = model.tree();
   $('#tree').innerHTML = '<ul>' + tree.map(({ actor: a, depth }) =>
     '<li class="' + (a.name === selected ? 'sel' : '') + '" style="padding-left:' + (6 + depth * 14) + 'px" data-actor="' + esc(a.name) + '" data-session="' + esc(a.sessionId) + '" data-kind="' + a.kind + '" data-status="' + esc(a.status) + '" title="' + esc(a.sessionId) + '">'
@@ -166,7 +216,7 @@ function connect() {
   ws.onmessage = (e) => {
     if (gen !== generation) return;
     const m = JSON.parse(e.data);
-    if (m.type === '@rafka.hello') { reset(); $('#pid').textContent = 'pid ' + m.pid; return; }
+    if (m.type === '@rafka.hello') { reset(); $('#pid').textContent = 'pid ' + m.pid; renderDefinitions(m.definitions); schedule(); return; }
     if (m.type === '@rafka.replayed') return;
     model.apply(m);
     schedule();
@@ -200,6 +250,7 @@ export function renderViewerPage(opts: { title: string }): string {
 <div>
 <section id="details" hidden><h2>Context · <span class="dim"></span></h2><pre></pre></section>
 <section><h2>State charts</h2><div id="charts"></div></section>
+<section id="defsection" hidden><h2>Per-partition / per-replica state machines <span class="dim">(definitions advanced as pure transitions, no actor each)</span></h2><div id="defs"></div></section>
 <section id="waterfall"><h2>Waterfall <label class="opt"><input type="checkbox" id="hidehelpers"> hide helper actors</label></h2><div id="wf"></div></section>
 <section><h2>Timeline <label class="opt"><input type="checkbox" id="internal"> show internal events</label></h2><div id="logwrap"><table id="log"></table></div></section>
 </div>

@@ -23,9 +23,9 @@ import type { GroupCoordinator } from '../services/group/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
-  checkCommit, completeJoin, onSyncStored, extendInitialDelay, handleHeartbeat, handleJoin, handleLeaveMember, handleSync, hasAllMembersJoined,
+  checkCommit, completeJoin, onSyncStored, onStaticMemberStored, extendInitialDelay, handleHeartbeat, handleJoin, handleLeaveMember, handleSync, hasAllMembersJoined,
   joinError, joinTimeoutMs, newGroupData, onMemberExpire, onSyncExpire, scheduleRestoredHeartbeats, startInitialDelay,
-  DEFAULT_GROUP_CONFIG, type CompleteJoinOutcome, type GroupConfig, type GroupData, type GroupEffects, type GroupStoredEvent, type GroupTimerEvent, type JoinRequest,
+  DEFAULT_GROUP_CONFIG, type CompleteJoinOutcome, type GroupConfig, type GroupData, type GroupEffects, type GroupStoredEvent, type StaticMemberStoredEvent, type GroupTimerEvent, type JoinRequest,
   type JoinResult, type MemberRef, type SyncRequest, type SyncResult,
 } from '../services/group/classic-group.js';
 import type { GroupValue } from '../services/group/offsets-records.js';
@@ -48,7 +48,7 @@ type GoEvent =
   | { type: 'go.Empty' } | { type: 'go.CompletingRebalance' } | { type: 'go.Stable' } | { type: 'go.Dead' }
   | { type: 'go.PreparingRebalance'; fromEmpty: boolean };
 
-export type GroupMachineEvent = GroupRequestEvent | GroupTimerEvent | GoEvent | GroupStoredEvent;
+export type GroupMachineEvent = GroupRequestEvent | GroupTimerEvent | GoEvent | GroupStoredEvent | StaticMemberStoredEvent;
 
 type Enqueue = {
   raise: (e: GroupMachineEvent, opts?: { id?: string; delay?: number }) => void;
@@ -67,8 +67,8 @@ function effects(ctx: GroupMachineContext, enqueue: Enqueue, self?: AnyActorRef)
     },
     storeGroupThen: (value, then) => {
       const r = ctx.store(ctx.g.groupId, value);
-      if (typeof r === 'number' || !self) { enqueue.raise({ ...then, errorCode: typeof r === 'number' ? r : ErrorCode.NONE }); return; }
-      r.then((errorCode) => self.send({ ...then, errorCode }), () => self.send({ ...then, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR }));
+      if (typeof r === 'number' || !self) { enqueue.raise({ ...then, errorCode: typeof r === 'number' ? r : ErrorCode.NONE } as GroupMachineEvent); return; }
+      r.then((errorCode) => self.send({ ...then, errorCode } as GroupMachineEvent), () => self.send({ ...then, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR } as GroupMachineEvent));
     },
     now: ctx.now,
     log: (msg, fields) => ctx.log?.info({ group: ctx.g.groupId, ...fields }, `[GroupCoordinator] ${msg}`),
@@ -90,8 +90,11 @@ export const classicGroupMachine = setup({
     isDead: ({ context }) => context.g.state === 'Dead',
   },
   actions: {
-    join: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'group.join') handleJoin(context.g, event.req, event.reply, fxOf(context, enqueue), context.cfg);
+    join: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type === 'group.join') handleJoin(context.g, event.req, event.reply, fxOf(context, enqueue, self), context.cfg);
+    }),
+    staticMemberStored: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'group.staticMemberStored') onStaticMemberStored(context.g, event, fxOf(context, enqueue));
     }),
     sync: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type === 'group.sync') handleSync(context.g, event.req, event.reply, fxOf(context, enqueue, self));
@@ -169,6 +172,7 @@ export const classicGroupMachine = setup({
     'group.join': { actions: 'join' },
     'group.sync': { actions: 'sync' },
     'group.syncStored': { actions: 'syncStored' },
+    'group.staticMemberStored': { actions: 'staticMemberStored' },
     'group.heartbeat': { actions: 'heartbeat' },
     'group.leave': { actions: 'leave' },
     'group.commitCheck': { actions: 'commitCheck' },

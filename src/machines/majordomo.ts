@@ -46,6 +46,8 @@ import { ProducerIdManager } from '../services/transaction/producer-id-manager.j
 import { getNewProducerIdBlock } from '../services/zookeeper/zk-producer-id-block.js';
 import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
+import { TransactionCoordinator } from '../services/transaction/transaction-coordinator.js';
+import { transactionCoordinatorMachine } from './transaction-coordinator.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
 import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
@@ -93,6 +95,7 @@ export interface MajordomoContext extends MajordomoInput {
   brokerContext: BrokerContext | null;
   groupCoordinator: GroupCoordinator | null;
   producerIdManager: ProducerIdManager | null;
+  transactionCoordinator: TransactionCoordinator | null;
   boundListeners: BoundListener[];
   /** Which coordinators exist, so shutdown only waits for those. */
   started: { socketServer: boolean; logManager: boolean };
@@ -185,6 +188,7 @@ export const majordomoMachine = setup({
     controller: controllerMachine,
     dynamicConfig: dynamicConfigMachine,
     groupCoordinator: groupCoordinatorMachine,
+    transactionCoordinator: transactionCoordinatorMachine,
     metricsServer: metricsServerMachine,
     getClusterId: fromPromise<string, { handle: ZkHandle }>(({ input }) => getOrCreateClusterId(input.handle.current)),
     loadMetaProperties: fromPromise<{ states: MetaPropertiesState[]; errorDirs: OfflineDir[] }, { dirs: string[]; clusterId: string; configuredId: number }>(
@@ -301,9 +305,10 @@ export const majordomoMachine = setup({
       // ReplicaManager.shutdown: fetchers stopped, the high watermarks checkpointed before the logs close
       context.replicaManager?.shutdown();
       // Reverse start order; stopping a child that was never spawned is a no-op (sending to one is not).
+      if (self.getSnapshot().children.transactionCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('transactionCoordinator', { type: 'transactionCoordinator.shutdown' });
       if (self.getSnapshot().children.groupCoordinator?.getSnapshot().status === 'active') enqueue.sendTo('groupCoordinator', { type: 'groupCoordinator.shutdown' });
       if (self.getSnapshot().children.replicaFetcherManager?.getSnapshot().status === 'active') enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.shutdown' });
-      for (const id of ['groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
+      for (const id of ['transactionCoordinator', 'groupCoordinator', 'replicaFetcherManager', 'dynamicConfig', 'controller', 'featureListener', 'logDirFailureChannel', 'socketServer']) enqueue(stopChild(id));
     }),
   },
 }).createMachine({
@@ -314,7 +319,7 @@ export const majordomoMachine = setup({
     brokerState: 'NOT_RUNNING', clusterId: null, brokerId: null,
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
-    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
+    logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
@@ -556,7 +561,8 @@ export const majordomoMachine = setup({
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
-              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, started: { ...context.started, socketServer: true } };
+              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
+              return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, started: { ...context.started, socketServer: true } };
             }),
             spawnChild('replicaFetcherManager', {
               id: 'replicaFetcherManager', systemId: 'replicaFetcherManager',
@@ -587,7 +593,7 @@ export const majordomoMachine = setup({
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
-                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager! }),
+                handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
               }),
             }),
           ],
@@ -661,6 +667,16 @@ export const majordomoMachine = setup({
         spawnChild('groupCoordinator', {
           id: 'groupCoordinator', systemId: 'groupCoordinator',
           input: ({ context }) => ({ coordinator: context.groupCoordinator!, retentionCheckIntervalMs: Number(context.config.get('offsets.retention.check.interval.ms')), log: context.log.child({ actor: 'groupCoordinator' }) }),
+        }),
+        spawnChild('transactionCoordinator', {
+          id: 'transactionCoordinator', systemId: 'transactionCoordinator',
+          input: ({ context }) => ({
+            coordinator: context.transactionCoordinator!,
+            abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+            expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
+            leadershipCheckMs: 1000,
+            log: context.log.child({ actor: 'transactionCoordinator' }),
+          }),
         }),
         { type: 'forward', params: { id: 'socketServer', event: { type: 'socketServer.enable' } } }, { type: 'setBrokerState', params: 'RUNNING' }, ({ context }) => context.log.info({ brokerId: context.brokerId }, `[KafkaServer id=${context.brokerId}] started`)],
       on: {

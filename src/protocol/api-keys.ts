@@ -57,6 +57,11 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  WriteTxnMarkers: 27,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -72,6 +77,9 @@ export const ApiKey = {
   AlterClientQuotas: 49,
   AlterPartition: 56,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 /**
@@ -120,6 +128,11 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(21, 0, 2, 'recommended'), // DeleteRecords: kafkajs/librdkafka 0-1, Java 2
   r(22, 0, 3, 'required'), // InitProducerId
   r(23, 0, 4, 'recommended'), // OffsetForLeaderEpoch: followers (IBP < 2.7) and KIP-320 consumers (Java validates positions from v3)
+  r(24, 0, 3, 'required'), // AddPartitionsToTxn: transactions (v4 is broker-to-broker, KIP-890)
+  r(25, 0, 3, 'required'), // AddOffsetsToTxn
+  r(26, 0, 3, 'required'), // EndTxn
+  r(27, 0, 1, 'inter-broker'), // WriteTxnMarkers: coordinator → partition leaders
+  r(28, 0, 3, 'required'), // TxnOffsetCommit
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
   r(35, 0, 4, 'recommended'), // DescribeLogDirs: Kafka's ZK broker range (Java sends 4)
@@ -135,6 +148,9 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(49, 0, 1, 'recommended'), // AlterClientQuotas
   r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
   r(60, 0, 1, 'recommended'), // DescribeCluster (Java's admin falls back to Metadata without it)
+  r(61, 0, 0, 'recommended'), // DescribeProducers (KIP-664)
+  r(65, 0, 0, 'recommended'), // DescribeTransactions (KIP-664)
+  r(66, 0, 0, 'recommended'), // ListTransactions (KIP-664)
 ]);
 
 /** Which API versions a listener accepts: key → range. */

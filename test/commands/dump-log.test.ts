@@ -82,6 +82,26 @@ describe('rafka dump-log on real Kafka 2.7.1 data (compat fixture copy)', () => 
     ].join('\n'));
   });
 
+  it('--transaction-log-decoder decodes __transaction_state records as Kafka formats them', async () => {
+    const root = await makeTmpDir();
+    cleanup.push(root);
+    const dir = path.join(root, '__transaction_state-0');
+    const { Log } = await import('../../src/services/log/log.js');
+    const { DEFAULT_LOG_CONFIG } = await import('../../src/services/log/log-config.js');
+    const { encodeTxnKey, encodeTxnValue } = await import('../../src/services/transaction/transaction-log.js');
+    const log = Log.create({ dir, topic: '__transaction_state', partition: 0, config: { ...DEFAULT_LOG_CONFIG } });
+    log.appendAsLeader(buildRecordBatch({ records: [
+      { key: encodeTxnKey('tx-1'), value: encodeTxnValue({ producerId: 4000n, producerEpoch: 2, txnTimeoutMs: 60000, state: 'Ongoing', partitions: [{ topic: 'orders', partitions: [0, 1] }], txnLastUpdateTimestamp: T0, txnStartTimestamp: T0 }) },
+      { key: encodeTxnKey('tx-2'), value: null },
+    ] }), 0);
+    log.close();
+    const r = await dump('--transaction-log-decoder', ...segs(dir, '.log'));
+    expect(r.code, r.err).toBe(0);
+    const recs = r.out.split('\n').filter((l) => l.startsWith('| '));
+    expect(recs[0]).toContain(`key: transaction_metadata::transactionalId=tx-1 payload: producerId:4000,producerEpoch:2,state=Ongoing,partitions=[orders-0,orders-1],txnLastUpdateTimestamp=${T0},txnTimeoutMs=60000`);
+    expect(recs[1]).toContain('key: transaction_metadata::transactionalId=tx-2 payload: <DELETE>');
+  });
+
   it('--offsets-decoder decodes offset commits and group metadata (members, tombstones)', async () => {
     const root = await compat();
     const r39 = await dump('--offsets-decoder', ...segs(path.join(root, '__consumer_offsets-39'), '.log'));

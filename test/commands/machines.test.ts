@@ -16,7 +16,7 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 const NAMES = [
   'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
   'logManager', 'logCleaner', 'socketServer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState', 'partitionIsrState',
-  'partitionStateMachine', 'replicaStateMachine', 'metricsServer',
+  'partitionStateMachine', 'replicaStateMachine', 'transactionCoordinator', 'transactionState', 'metricsServer',
 ];
 
 /** Every state key anywhere under `states`. */
@@ -52,6 +52,7 @@ describe('rafka machines', () => {
       group: ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'],
       partitionStateMachine: ['NonExistentPartition', 'NewPartition', 'OnlinePartition', 'OfflinePartition'],
       replicaStateMachine: ['NonExistentReplica', 'NewReplica', 'OnlineReplica', 'OfflineReplica', 'ReplicaDeletionStarted', 'ReplicaDeletionSuccessful', 'ReplicaDeletionIneligible'],
+      transactionState: ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead'],
     };
     for (const [name, states] of Object.entries(expectStates)) {
       const j = JSON.parse(await readFile(join(target, `${name}.json`), 'utf8'));

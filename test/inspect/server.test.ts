@@ -48,6 +48,7 @@ describe('viewer server', () => {
     recorder.push(msg(3));
     await new Promise((r) => setTimeout(r, 50));
     expect(got.map((m) => m.type)).toEqual(['@rafka.hello', '@xstate.actor', '@xstate.event', '@rafka.replayed', '@xstate.event']);
+    expect((got[0] as { definitions?: unknown[] }).definitions).toEqual([]); // none registered here
     expect(got[3].count).toBe(2);
     expect(got[4].seq).toBe(3);
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
@@ -70,5 +71,18 @@ describe('viewer server', () => {
     expect(await tryWs({ origin: 'https://evil.example' })).toBe(403); // cross-site WebSocket
     expect(await tryWs({ origin: `http://127.0.0.1:${port}` })).toBe('open');
     expect(await tryWs({})).toBe('open'); // non-browser tools send no Origin
+  });
+
+  it('the hello registers the machines that are definitions, not actors (per-partition / per-replica states)', async () => {
+    const { brokerEntityDefinitions } = await import('../../src/inspect/entity-machines.js');
+    server = await startViewerServer({ port: 0, recorder: createRecorder(), definitions: brokerEntityDefinitions() });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`);
+    const hello = await new Promise<{ type: string; definitions: Array<{ name: string; definition: string; counts?: { actor: string } }> }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    ws.close();
+    expect(hello.type).toBe('@rafka.hello');
+    expect(hello.definitions.map((d) => d.name)).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState']);
+    const isr = JSON.parse(hello.definitions.find((d) => d.name === 'partitionIsrState')!.definition);
+    expect(Object.keys(isr.states)).toEqual(['committed', 'pendingExpand', 'pendingShrink']);
+    expect(hello.definitions[0]!.counts).toEqual({ actor: 'controller', path: ['stateCounts', 'partitions'] });
   });
 });

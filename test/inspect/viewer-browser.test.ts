@@ -9,6 +9,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,14 @@ describe.skipIf(!haveChromium)('live viewer in headless Chromium', () => {
     // Only the active states are highlighted: running and its child, not starting.
     expect(await page.$$eval(`.chart[data-actor="majordomo"] .state.active`, (els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['running', 'running.serving']);
     expect(await page.isVisible(stateBox('zookeeperClient', 'session.degraded'))).toBe(true);
+    // The machines that are definitions, not actors (registered by the hello): drawn, and the controller's partition
+    // states counted — a topic created now shows up as one OnlinePartition
+    const defs = await page.$$eval('.chart[data-definition]', (els) => els.map((e) => e.getAttribute('data-definition')));
+    expect(defs).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState']);
+    expect(await page.$$eval('.chart[data-definition="partitionIsrState"] .state', (els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['committed', 'pendingExpand', 'pendingShrink']);
+    const bootstrap = b.props.listeners!.replace('PLAINTEXT://', '');
+    await new Promise<void>((resolve) => { const p = execFile('kcat', ['-b', bootstrap, '-P', '-t', 'viewer-t'], { timeout: 20_000 }, () => resolve()); p.stdin!.end('x\n'); });
+    await page.waitForSelector('.chart[data-definition="partitionStateMachine"] .state[data-path="OnlinePartition"][data-count="1"].active', { timeout: 15_000 });
     expect(await page.textContent(`${stateBox('zookeeperClient', 'session.watching')} li`)).toContain('zk.disconnected → degraded');
     // The startup waterfall: each step of the Majordomo with how long it took.
     const wf = await page.$$eval('#wf .row', (rows) => rows.map((r) => r.textContent ?? ''));

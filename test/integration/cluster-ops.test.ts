@@ -5,12 +5,21 @@
  * Kafka protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { AdminClient } from '../../src/services/admin/admin-client.js';
+import { readPartition } from '../helpers/fault-checker.js';
+import { runCommand as runProcess } from './support.js';
+import { RAFKA_BIN } from '../helpers/broker-process.js';
+import { run as topicsCmd } from '../../src/commands/topics.js';
+import { run as reassignCmd } from '../../src/commands/reassign.js';
+import { run as electCmd } from '../../src/commands/leader-election.js';
+import { run as deleteRecordsCmd } from '../../src/commands/delete-records.js';
+import { run as logDirsCmd } from '../../src/commands/log-dirs.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 
 /** The slower scenarios (broker restarts, session expiries): `npm run test:cluster-ops:full`. */
@@ -31,6 +40,7 @@ beforeAll(async () => {
       'zookeeper.session.timeout.ms': '6000',
       // the auto leader rebalance would race the ElectLeaders checks: its own (opt-in) test below
       'auto.leader.rebalance.enable': 'false',
+      'group.initial.rebalance.delay.ms': '0',
     },
   });
   await c.waitForMetadata();
@@ -53,13 +63,13 @@ export async function createTopic(a: AdminClient, cl: Cluster, name: string, par
   for (let p = 0; p < partitions; p++) if (rf === 3) await cl.waitForIsr(name, p, all);
 }
 
-async function produce(topic: string, n: number): Promise<void> {
+async function produce(topic: string, n: number, prefix = 'v'): Promise<void> {
   const kafka = new Kafka({ clientId: 'cluster-ops-producer', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const p = kafka.producer({ allowAutoTopicCreation: false });
+  const p = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await p.connect();
   try {
     for (let i = 0; i < n; i += 10) {
-      await p.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, j) => ({ value: `v${i + j}` })) });
+      await p.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, j) => ({ value: `${prefix}${i + j}` })) });
     }
   } finally { await p.disconnect(); }
 }
@@ -101,9 +111,12 @@ describe('DeleteRecords', () => {
 
   it('refuses a compacted topic (POLICY_VIOLATION)', async () => {
     await createTopic(admin, c, 'trim-compact', 1, 3, { 'cleanup.policy': 'compact' });
-    const leader = (await c.waitForLeader('trim-compact', 0)).leader;
-    const r = await admin.sendTo(leader, 21, { topics: [{ name: 'trim-compact', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 1000 });
-    expect(r.body.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    // the topic's override reaches the leader's log with the LeaderAndIsr's config load: ask until it is there
+    await c.waitFor(async () => {
+      const leader = (await c.waitForLeader('trim-compact', 0)).leader;
+      const r = await admin.sendTo(leader, 21, { topics: [{ name: 'trim-compact', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 1000 });
+      return r.body.topics[0]!.partitions[0]!.errorCode === ErrorCode.POLICY_VIOLATION;
+    }, 'POLICY_VIOLATION from the compacted topic', 20_000);
   }, 60_000);
 });
 
@@ -151,19 +164,18 @@ describe('leader elections', () => {
   const resultOf = (b: { replicaElectionResults: Array<{ topic: string; partitionResult: Array<{ partitionId: number; errorCode: number }> }> }, topic: string, p: number) =>
     b.replicaElectionResults.find((r) => r.topic === topic)?.partitionResult.find((x) => x.partitionId === p)?.errorCode;
 
-  /** Stops broker 1 (controlled shutdown moves its leadership away) and starts it again, back in the ISR. */
-  async function bounceBroker1(topic: string): Promise<void> {
-    await c.terminate(1);
-    await c.waitForLeader(topic, 0, { not: 1 });
-    await c.start(1);
-    await c.waitForIsr(topic, 0, [1, 2, 3], 60_000);
-    await c.waitForMetadata();
+  /** Reorders the replicas (a reassignment that completes at once): the leader stays, the preferred replica changes. */
+  async function reorder(topic: string, replicas: number[]): Promise<void> {
+    const r = await admin.sendToController(45, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, replicas }] }] }, (b) => b.errorCode === ErrorCode.NOT_CONTROLLER);
+    expect(r.body.responses[0]!.partitions[0]!.errorCode).toBe(0);
+    await c.waitFor(async () => (await c.assignment(topic)).get(0)?.join() === replicas.join(), `${topic} reordered to ${replicas.join()}`);
   }
 
   it('ElectLeaders PREFERRED moves leadership back to the first replica; NOT_CONTROLLER elsewhere; ELECTION_NOT_NEEDED after', async () => {
     await createTopic(admin, c, 'pref', 1, 3, {}, [[1, 2, 3]]);
-    await bounceBroker1('pref');
-    expect((await c.partitionState('pref', 0))!.leader).not.toBe(1);
+    expect((await c.waitForLeader('pref', 0)).leader).toBe(1);
+    await reorder('pref', [2, 1, 3]);
+    expect((await c.partitionState('pref', 0))!.leader).toBe(1);
     const controller = (await c.controller())!;
     const other = c.ids.find((id) => id !== controller)!;
     const refused = await admin.sendTo(other, 43, { electionType: 0, topicPartitions: [{ topic: 'pref', partitions: [0] }], timeoutMs: 5000 });
@@ -172,15 +184,16 @@ describe('leader elections', () => {
     expect(r.body.errorCode).toBe(0);
     expect(resultOf(r.body, 'pref', 0)).toBe(ErrorCode.NONE);
     expect(resultOf(r.body, 'nope', 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    expect((await c.partitionState('pref', 0))!.leader).toBe(1);
+    expect((await c.partitionState('pref', 0))!.leader).toBe(2);
     expect(resultOf((await elect(0, [{ topic: 'pref', partitions: [0] }])).body, 'pref', 0)).toBe(ErrorCode.ELECTION_NOT_NEEDED);
     // all partitions: the ones that needed nothing are left out
     const all = await elect(0, null);
     expect(resultOf(all.body, 'pref', 0)).toBeUndefined();
   }, 120_000);
 
-  it.runIf(FULL)('the legacy /admin/preferred_replica_election znode is acted on and deleted', async () => {
-    await bounceBroker1('pref');
+  it('the legacy /admin/preferred_replica_election znode is acted on and deleted', async () => {
+    await reorder('pref', [1, 2, 3]);
+    expect((await c.partitionState('pref', 0))!.leader).toBe(2);
     await c.zk.create('/admin/preferred_replica_election', Buffer.from(JSON.stringify({ version: 1, partitions: [{ topic: 'pref', partition: 0 }] })));
     await c.waitFor(async () => (await c.partitionState('pref', 0))?.leader === 1, 'leader 1 again', 30_000);
     await c.waitFor(async () => (await c.zk.exists('/admin/preferred_replica_election')) === null, 'znode deleted', 30_000);
@@ -206,4 +219,157 @@ describe('leader elections', () => {
     await c.start(2);
     await c.waitForIsr('unclean', 0, [2, 3], 60_000);
   }, 120_000);
+});
+
+describe('partition reassignment', () => {
+  const alter = (topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; replicas: number[] | null }> }>, a = admin) =>
+    a.sendToController(45, { timeoutMs: 30_000, topics }, (b) => b.errorCode === ErrorCode.NOT_CONTROLLER);
+  const list = (topics: Array<{ name: string; partitionIndexes: number[] }> | null = null, a = admin) =>
+    a.sendToController(46, { timeoutMs: 30_000, topics }, (b) => b.errorCode === ErrorCode.NOT_CONTROLLER);
+  const hasLog = async (id: number, dir: string) => (await readdir(c.broker(id).logDirs[0]!)).includes(dir);
+
+  async function consumeAll(topic: string, partitions: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let p = 0; p < partitions; p++) out.push(...(await readPartition(c.bootstrap, topic, p)).map((r) => r.value));
+    return out;
+  }
+
+  it('moves a replica to another broker: the new one catches up, leadership moves, the old copy is deleted', async () => {
+    await createTopic(admin, c, 'move', 2, 2, { 'min.insync.replicas': '1' }, [[1, 2], [2, 1]]);
+    await c.waitForIsr('move', 0, [1, 2]);
+    await produce('move', 200);
+    expect(await hasLog(1, 'move-0')).toBe(true);
+    expect(await hasLog(3, 'move-0')).toBe(false);
+    const r = await alter([{ name: 'move', partitions: [{ partitionIndex: 0, replicas: [2, 3] }] }]);
+    expect(r.body.errorCode).toBe(0);
+    expect(r.body.responses[0]!.partitions[0]).toMatchObject({ partitionIndex: 0, errorCode: 0 });
+    await c.waitFor(async () => (await list()).body.topics.length === 0, 'reassignment done', 60_000);
+    expect((await c.assignment('move')).get(0)).toEqual([2, 3]);
+    const st = (await c.partitionState('move', 0))!;
+    expect([2, 3]).toContain(st.leader);
+    expect([...st.isr].sort()).toEqual([2, 3]);
+    // the removed replica got StopReplica(delete): its dir is renamed for deletion
+    await c.waitFor(async () => !(await hasLog(1, 'move-0')), 'broker 1 deletes move-0', 30_000);
+    expect(await hasLog(3, 'move-0')).toBe(true);
+    await produce('move', 100, 'after');
+    const seen = await consumeAll('move', 2);
+    expect(new Set(seen).size).toBe(300);
+    expect(seen).toHaveLength(300); // idempotent producer: no duplicates either
+    expect(new Set(seen).size).toBe(300);
+  }, 120_000);
+
+  it('validates, lists an ongoing reassignment, cancels it back to the original replicas; NOT_CONTROLLER elsewhere', async () => {
+    const controller = (await c.controller())!;
+    const other = c.ids.find((id) => id !== controller)!;
+    expect((await admin.sendTo(other, 45, { timeoutMs: 1000, topics: [{ name: 'move', partitions: [{ partitionIndex: 1, replicas: [1, 2, 3] }] }] })).body.errorCode).toBe(ErrorCode.NOT_CONTROLLER);
+    expect((await admin.sendTo(other, 46, { timeoutMs: 1000, topics: null })).body.errorCode).toBe(ErrorCode.NOT_CONTROLLER);
+    const bad = await alter([{ name: 'move', partitions: [{ partitionIndex: 1, replicas: [1, 1] }, { partitionIndex: 7, replicas: [1] }] },
+      { name: 'move', partitions: [] }]);
+    const codes = Object.fromEntries(bad.body.responses.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.errorCode])));
+    expect(codes).toEqual({ 1: ErrorCode.INVALID_REPLICA_ASSIGNMENT, 7: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    expect((await alter([{ name: 'move', partitions: [{ partitionIndex: 1, replicas: null }] }])).body.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+    // a frozen broker cannot catch up: the reassignment stays in progress until cancelled
+    const frozen = other;
+    const replicas = c.ids.filter((id) => id !== frozen);
+    await createTopic(admin, c, 'cancel', 1, 2, {}, [replicas]);
+    await c.waitForIsr('cancel', 0, replicas);
+    // a client that does not bootstrap from the frozen broker (its requests would wait for the request timeout)
+    const unfrozen = new AdminClient({ bootstrap: replicas.map((id) => c.broker(id).address).join(','), requestTimeoutMs: 30_000 });
+    const alter2: typeof alter = (t) => alter(t, unfrozen);
+    const list2: typeof list = (t = null) => list(t, unfrozen);
+    c.pause(frozen);
+    try {
+      const r = await alter2([{ name: 'cancel', partitions: [{ partitionIndex: 0, replicas: [...replicas, frozen] }] }]);
+      expect(r.body.responses[0]!.partitions[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+      const l = await list2([{ name: 'cancel', partitionIndexes: [0] }, { name: 'move', partitionIndexes: [0, 1] }]);
+      expect(l.body.topics).toEqual([{ name: 'cancel', partitions: [{ partitionIndex: 0, replicas: [...replicas, frozen], addingReplicas: [frozen], removingReplicas: [] }] }]);
+      const cancel = await alter2([{ name: 'cancel', partitions: [{ partitionIndex: 0, replicas: null }] }]);
+      expect(cancel.body.responses[0]!.partitions[0]!.errorCode).toBe(0);
+      expect((await list2()).body.topics).toEqual([]);
+      expect((await c.assignment('cancel')).get(0)).toEqual(replicas);
+    } finally { c.resume(frozen); unfrozen.close(); }
+  }, 60_000);
+
+  it('the legacy /admin/reassign_partitions znode: a reorder completes at once and the znode goes', async () => {
+    await c.zk.create('/admin/reassign_partitions', Buffer.from(JSON.stringify({ version: 1, partitions: [{ topic: 'move', partition: 1, replicas: [1, 2] }] })));
+    await c.waitFor(async () => (await c.assignment('move')).get(1)?.join() === '1,2', 'move-1 reordered to [1,2]', 30_000);
+    await c.waitFor(async () => (await c.zk.exists('/admin/reassign_partitions')) === null, 'znode deleted', 30_000);
+  }, 60_000);
+});
+
+describe('rafka admin commands (Kafka protocol only) against the cluster', () => {
+  type Cmd = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number>;
+  async function cli(cmd: Cmd, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '', err = '';
+    const code = await cmd(['--bootstrap-server', c.bootstrap, ...argv], { out: (x) => { out += x; }, err: (x) => { err += x; } });
+    return { code, out, err };
+  }
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'rafka-cli-')); });
+
+  it('topics: create, list (the bin), describe, alter, delete; usage and unreachable exit codes', async () => {
+    const created = await cli(topicsCmd, '--create', '--topic', 'cli-t', '--partitions', '2', '--replication-factor', '3', '--config', 'retention.ms=12345');
+    expect(created).toMatchObject({ code: 0, out: 'Created topic cli-t.\n' });
+    const listed = await runProcess('node', [RAFKA_BIN, 'topics', '--bootstrap-server', c.bootstrap, '--list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toContain('cli-t');
+    await c.waitForIsr('cli-t', 1, [1, 2, 3]);
+    const d = await cli(topicsCmd, '--describe', '--topic', 'cli-t');
+    expect(d.code).toBe(0);
+    const lines = d.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Topic: cli-t\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: retention.ms=12345$/);
+    expect(lines.slice(1)).toHaveLength(2);
+    expect(lines[2]).toMatch(/^\tTopic: cli-t\tPartition: 1\tLeader: [123]\tReplicas: [123],[123],[123]\tIsr: [123],[123],[123]$/);
+    expect(await cli(topicsCmd, '--alter', '--topic', 'cli-t', '--partitions', '3')).toMatchObject({ code: 0 });
+    await c.waitFor(async () => (await cli(topicsCmd, '--describe', '--topic', 'cli-t')).out.includes('PartitionCount: 3'), 'three partitions');
+    const dup = await cli(topicsCmd, '--create', '--topic', 'cli-t', '--partitions', '1', '--replication-factor', '1');
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('TOPIC_ALREADY_EXISTS');
+    expect((await cli(topicsCmd, '--topic', 'x')).code).toBe(2);
+    let err = '';
+    expect(await topicsCmd(['--bootstrap-server', '127.0.0.1:1', '--list'], { out: () => undefined, err: (x) => { err += x; } })).toBe(3);
+    expect(err).toMatch(/No broker of 127.0.0.1:1 answered/);
+  }, 60_000);
+
+  it('delete-records and log-dirs describe', async () => {
+    await produce('cli-t', 50);
+    const file = join(dir, 'offsets.json');
+    await writeFile(file, JSON.stringify({ version: 1, partitions: [{ topic: 'cli-t', partition: 0, offset: -1 }] }));
+    const r = await cli(deleteRecordsCmd, '--offset-json-file', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Records delete operation completed:\npartition: cli-t-0\tlow_watermark: \d+\n$/);
+    const l = await cli(logDirsCmd, 'describe', '--topic-list', 'cli-t');
+    expect(l.code).toBe(0);
+    const json = JSON.parse(l.out.trimEnd().split('\n').pop()!) as { brokers: Array<{ broker: number; logDirs: Array<{ partitions: Array<{ partition: string; size: number }> }> }> };
+    expect(json.brokers.map((b) => b.broker)).toEqual([1, 2, 3]);
+    for (const b of json.brokers) expect(b.logDirs[0]!.partitions.map((p) => p.partition).sort()).toEqual(['cli-t-0', 'cli-t-1', 'cli-t-2']);
+    expect((await cli(topicsCmd, '--delete', '--topic', 'cli-t'))).toMatchObject({ code: 0, out: 'Deleted topic cli-t.\n' });
+  }, 60_000);
+
+  it('reassign --generate / --execute / --verify with Kafka\'s JSON, then leader-election', async () => {
+    await createTopic(admin, c, 'cli-move', 2, 2, {}, [[1, 2], [2, 1]]);
+    const topicsFile = join(dir, 'topics.json');
+    await writeFile(topicsFile, JSON.stringify({ version: 1, topics: [{ topic: 'cli-move' }] }));
+    const g = await cli(reassignCmd, '--generate', '--topics-to-move-json-file', topicsFile, '--broker-list', '2,3');
+    expect(g.code).toBe(0);
+    const [, current, , , proposed] = g.out.split('\n');
+    expect(JSON.parse(current!).partitions.map((p: { replicas: number[] }) => p.replicas)).toEqual([[1, 2], [2, 1]]);
+    const plan = JSON.parse(proposed!) as { partitions: Array<{ replicas: number[] }> };
+    for (const p of plan.partitions) expect([...p.replicas].sort()).toEqual([2, 3]);
+    const planFile = join(dir, 'plan.json');
+    await writeFile(planFile, proposed!);
+    const e = await cli(reassignCmd, '--execute', '--reassignment-json-file', planFile);
+    expect(e.code).toBe(0);
+    expect(e.out).toContain('Successfully started partition reassignments for cli-move-0,cli-move-1');
+    await c.waitFor(async () => (await cli(reassignCmd, '--verify', '--reassignment-json-file', planFile)).code === 0, 'reassignment verified', 60_000);
+    const v = await cli(reassignCmd, '--verify', '--reassignment-json-file', planFile);
+    expect(v.out).toContain('Reassignment of partition cli-move-0 is completed.');
+    expect((await cli(reassignCmd, '--list')).out).toBe('No partition reassignments found.\n');
+    const el = await cli(electCmd, '--election-type', 'preferred', '--all-topic-partitions');
+    expect(el.code).toBe(0);
+    const one = await cli(electCmd, '--election-type', 'PREFERRED', '--topic', 'cli-move', '--partition', '0');
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/Valid replica already elected for partitions cli-move-0|Successfully completed leader election \(PREFERRED\) for partitions cli-move-0/);
+    expect((await cli(electCmd, '--election-type', 'SOMETIMES', '--all-topic-partitions')).code).toBe(2);
+  }, 90_000);
 });

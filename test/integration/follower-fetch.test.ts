@@ -5,10 +5,14 @@
  * SIGSTOP → REQUEST_TIMED_OUT, and consumers do not see the records beyond the high watermark); after kill -9 of the
  * leader the new leader (elected from the ISR) serves every acknowledged record, and the old leader, back, follows it.
  * A follower stopped longer than replica.lag.time.max.ms leaves the ISR (the leader's AlterPartition) and comes back
- * once caught up. The long fault runs are helper F's (test/integration/replication-*.test.ts).
+ * once caught up. A SIGSTOPped leader past its ZooKeeper session (a zombie) acknowledges nothing once resumed and
+ * then follows. A follower whose log dir fails (a full tmpfs) goes offline for the partitions in it and leaves their
+ * ISR, keeps following from its other dir, and no acknowledged record is lost.
+ * The long fault runs are helper F's (test/integration/replication-*.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
@@ -63,25 +67,33 @@ async function consumeAll(id: number): Promise<string[]> {
 }
 
 /** One Produce v7 with acks=-1 straight to a broker: the per-partition error code and base offset. */
-async function produceAcksAll(id: number, values: string[], timeoutMs: number): Promise<{ errorCode: number; baseOffset: bigint }> {
+async function produceAcksAll(id: number, values: string[], timeoutMs: number, topic = TOPIC): Promise<{ errorCode: number; baseOffset: bigint }> {
   const sender = new BrokerBlockingSender(endpoint(id), { clientId: 'it', socketTimeoutMs: 5_000, requestTimeoutMs: timeoutMs + 10_000 });
   try {
     const records = buildRecordBatch({ records: values.map((v) => ({ key: null, value: v, timestamp: Date.now() })), defaultTimestamp: Date.now() });
-    const r = await sender.sendRequest(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
+    const r = await sender.sendRequest(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
     const p = r.responses[0]!.partitionResponses[0]!;
     return { errorCode: p.errorCode, baseOffset: p.baseOffset };
   } finally { sender.close(); }
 }
 
+/** Broker 3's second log dir: a small tmpfs, to fail it by filling it (null when it cannot be mounted). */
+let smallDir: string | null = null;
+
 beforeAll(async () => {
   zk = await startZooKeeper();
+  const small = join(await tempDir(), 'small');
+  mkdirSync(small, { recursive: true });
+  try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small], { stdio: 'ignore' }); smallDir = small; } catch { /* not root: that test skips */ }
   for (const id of IDS) {
     const props = {
       'broker.id': String(id), 'auto.create.topics.enable': 'false', 'replica.fetch.wait.max.ms': '200', 'offsets.topic.replication.factor': '1',
       // a stopped follower leaves the ISR before its ZooKeeper session (6 s) expires
       'replica.lag.time.max.ms': '2000',
     };
-    cfg[id] = await brokerConfig(zk, props, { ...(id > 1 ? { chroot: cfg[1]!.chroot } : {}), logDirs: [join(await tempDir(), 'logs')] });
+    // broker 3 also has the small dir (second: ties go to the first dir, so 'rt' stays in 'logs')
+    const logDirs = [join(await tempDir(), 'logs'), ...(id === 3 && smallDir ? [smallDir] : [])];
+    cfg[id] = await brokerConfig(zk, props, { ...(id > 1 ? { chroot: cfg[1]!.chroot } : {}), logDirs });
   }
   s = await inspectZk(zk, cfg[1]!.chroot);
   for (const id of IDS) await start(id);
@@ -95,7 +107,13 @@ beforeAll(async () => {
     expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true })).toBe(true);
   } finally { await admin.disconnect(); }
 }, 120_000);
-afterAll(async () => { for (const p of Object.values(proc)) { try { p.signal('SIGCONT'); } catch { /* gone */ } } await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+afterAll(async () => {
+  for (const p of Object.values(proc)) { try { p.signal('SIGCONT'); } catch { /* gone */ } }
+  await stopAllBrokers();
+  if (smallDir) { try { execFileSync('umount', ['-l', smallDir], { stdio: 'ignore' }); } catch { /* gone */ } }
+  await cleanupAll();
+  await zk?.close();
+});
 
 describe('replication between three brokers', () => {
   const acked: string[] = [];
@@ -193,4 +211,49 @@ describe('replication between three brokers', () => {
     await eventually(async () => same(await logFiles(after!.leader), await logFiles(before.leader)) || null, 30_000, 'the restarted broker to follow the new leader');
     expect(await consumeAll(after!.leader)).toEqual(acked);
   }, 90_000);
+
+  it('a follower whose log dir fails goes offline for its partitions there, leaves their ISR (the leader shrinks it), keeps following from its other dir; nothing acknowledged is lost', async (ctx) => {
+    if (!smallDir) {
+      if (process.env.CI) throw new Error('CI must be able to mount a tmpfs (root) for this test');
+      ctx.skip();
+      return;
+    }
+    const T = 'ldf';
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ clientId: 'ldf', brokers: [addr(1)], logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: T, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+    } finally { await admin.disconnect(); }
+    // broker 3's new replica goes to its emptier dir: the small one
+    await eventually(async () => existsSync(join(smallDir!, `${T}-0`)) || null, 20_000, 'broker 3\'s ldf-0 in the small dir');
+    const st = await eventually(async () => { const x = await readJson(s, `/brokers/topics/${T}/partitions/0/state`); return x.isr.length === 3 ? x : null; }, 20_000, 'ldf-0 with a full ISR');
+    expect(st!.leader).not.toBe(3);
+    // leave ~200 KiB free, then write more than that through the leader: broker 3's follower append hits ENOSPC
+    const { bavail, bsize } = statfsSync(smallDir!);
+    writeFileSync(join(smallDir!, 'ballast'), Buffer.alloc(Math.max(0, Number(bavail) * Number(bsize) - 200 * 1024)));
+    const ackedHere: string[] = [];
+    const value = (i: number) => `${i}:${'y'.repeat(10_000)}`;
+    for (let r = 0; r < 8; r++) {
+      const values = Array.from({ length: 10 }, (_, i) => value(r * 10 + i));
+      const res = await produceAcksAll(st!.leader, values, 30_000, T);
+      expect([ErrorCode.NONE, ErrorCode.REQUEST_TIMED_OUT]).toContain(res.errorCode);
+      if (res.errorCode === ErrorCode.NONE) ackedHere.push(...values);
+    }
+    const offline = await proc[3]!.waitForLog((l) => l.actor === 'logDirFailureChannel' && l.dir === smallDir && /is offline/.test(l.msg), 30_000);
+    expect(String(offline.err)).toMatch(/ENOSPC|no space/i);
+    // the leader drops the follower that stopped fetching (replica.lag.time.max.ms) and acks=all goes on with 2
+    await eventually(async () => { const x = await readJson(s, `/brokers/topics/${T}/partitions/0/state`); return !x.isr.includes(3) && x.isr.length === 2 ? x : null; }, 30_000, 'ldf-0\'s ISR without broker 3');
+    const after = await produceAcksAll(st!.leader, ['after-dir-failure'], 20_000, T);
+    expect(after.errorCode).toBe(ErrorCode.NONE);
+    ackedHere.push('after-dir-failure');
+    expect(ackedHere.length).toBeGreaterThan(1);
+    const r = await kcat(addr(st!.leader), ['-C', '-t', T, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+    const got = new Set(r.stdout.split('\n').filter(Boolean));
+    expect(ackedHere.filter((v) => !got.has(v))).toEqual([]); // every acknowledged record is there
+    // broker 3 stays up and keeps following 'rt' from its other dir
+    await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 60_000, 'rt\'s ISR still with broker 3')
+      .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await partitionState())}\n${proc[3]!.tail(60)}`); });
+    expect(proc[3]!.exited).toBe(false);
+  }, 120_000);
 });

@@ -38,6 +38,14 @@ import { describeClusterRequest, describeClusterResponse } from './describe-clus
 import { describeLogDirsRequest, describeLogDirsResponse } from './describe-log-dirs.js';
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './partition-reassignments.js';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js';
+import { endTxnRequest, endTxnResponse } from './end-txn.js';
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js';
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js';
+import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js';
+import { listTransactionsRequest, listTransactionsResponse } from './list-transactions.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -77,6 +85,14 @@ export * from './describe-cluster.js';
 export * from './describe-log-dirs.js';
 export * from './elect-leaders.js';
 export * from './partition-reassignments.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './write-txn-markers.js';
+export * from './txn-offset-commit.js';
+export * from './describe-producers.js';
+export * from './describe-transactions.js';
+export * from './list-transactions.js';
 
 export interface MessagePair {
   readonly name: string;
@@ -109,6 +125,11 @@ export const MESSAGES = {
   21: { name: 'DeleteRecords', request: deleteRecordsRequest, response: deleteRecordsResponse },
   22: { name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
   23: { name: 'OffsetForLeaderEpoch', request: offsetForLeaderEpochRequest, response: offsetForLeaderEpochResponse },
+  24: { name: 'AddPartitionsToTxn', request: addPartitionsToTxnRequest, response: addPartitionsToTxnResponse },
+  25: { name: 'AddOffsetsToTxn', request: addOffsetsToTxnRequest, response: addOffsetsToTxnResponse },
+  26: { name: 'EndTxn', request: endTxnRequest, response: endTxnResponse },
+  27: { name: 'WriteTxnMarkers', request: writeTxnMarkersRequest, response: writeTxnMarkersResponse },
+  28: { name: 'TxnOffsetCommit', request: txnOffsetCommitRequest, response: txnOffsetCommitResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
   35: { name: 'DescribeLogDirs', request: describeLogDirsRequest, response: describeLogDirsResponse },
@@ -124,6 +145,9 @@ export const MESSAGES = {
   49: { name: 'AlterClientQuotas', request: alterClientQuotasRequest, response: alterClientQuotasResponse },
   56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
   60: { name: 'DescribeCluster', request: describeClusterRequest, response: describeClusterResponse },
+  61: { name: 'DescribeProducers', request: describeProducersRequest, response: describeProducersResponse },
+  65: { name: 'DescribeTransactions', request: describeTransactionsRequest, response: describeTransactionsResponse },
+  66: { name: 'ListTransactions', request: listTransactionsRequest, response: listTransactionsResponse },
 } as const satisfies Record<number, MessagePair>;
 
 export type Messages = typeof MESSAGES;

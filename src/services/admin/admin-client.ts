@@ -169,12 +169,14 @@ export class AdminClient {
    * To the controller (Metadata's controller id); `isNotController` says whether an answer is NOT_CONTROLLER (then the
    * metadata is refreshed and the request sent again, up to `attempts` times, as Kafka's admin client retries).
    */
-  async sendToController<K extends ImplementedApiKey>(apiKey: K, body: RequestInput<K>, isNotController: (b: ResponseBody<K>) => boolean, attempts = 5): Promise<{ version: number; body: ResponseBody<K> }> {
+  async sendToController<K extends ImplementedApiKey>(apiKey: K, body: RequestInput<K>, isNotController: (b: ResponseBody<K>) => boolean,
+    opts: { attempts?: number; maxVersion?: number } = {}): Promise<{ version: number; body: ResponseBody<K> }> {
+    const attempts = opts.attempts ?? 5;
     let last: { version: number; body: ResponseBody<K> } | null = null;
     for (let i = 0; i < attempts; i++) {
       const md = await this.metadata();
       if (md.controllerId < 0) { await sleep(200); continue; }
-      last = await this.sendTo(md.controllerId, apiKey, body);
+      last = await this.sendTo(md.controllerId, apiKey, body, opts.maxVersion !== undefined ? { maxVersion: opts.maxVersion } : {});
       if (!isNotController(last.body)) return last;
       await sleep(200);
     }

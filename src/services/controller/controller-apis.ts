@@ -7,6 +7,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
 import type { ElectionOutcome, ElectionTypeValue, TopicPartitionRef } from './replica-election.js';
+import type { OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './partition-reassignment.js';
 
 export interface ControlledShutdownResult {
   errorCode: number;
@@ -19,6 +20,9 @@ export interface ActiveControllerApi {
   controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult>;
   /** ElectLeaders (partitions null = every partition); null when the controller stopped meanwhile (NOT_CONTROLLER). */
   electLeaders(partitions: TopicPartitionRef[] | null, type: ElectionTypeValue): Promise<ElectionOutcome[] | null>;
+  /** AlterPartitionReassignments (replicas null = cancel); null when the controller stopped meanwhile. */
+  alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null>;
+  listPartitionReassignments(partitions: TopicPartitionRef[] | null): Promise<OngoingReassignment[] | null>;
 }
 
 export class ControllerApis {
@@ -50,5 +54,15 @@ export class ControllerApis {
     const notController = () => (partitions ?? []).map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER as number, errorMessage: null }));
     if (!this.active) return notController();
     return (await this.active.electLeaders(partitions, type)) ?? notController();
+  }
+
+  /** KafkaController.alterPartitionReassignments: not active → null (the handler answers a top-level NOT_CONTROLLER). */
+  async alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null> {
+    return this.active ? this.active.alterPartitionReassignments(requests) : null;
+  }
+
+  /** KafkaController.listPartitionReassignments: not active → null (top-level NOT_CONTROLLER). */
+  async listPartitionReassignments(partitions: TopicPartitionRef[] | null): Promise<OngoingReassignment[] | null> {
+    return this.active ? this.active.listPartitionReassignments(partitions) : null;
   }
 }

@@ -21,6 +21,8 @@ import { writeLeaderAndIsr } from './partition-state-writes.js';
 import type { ControllerApis, ControlledShutdownResult } from './controller-apis.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
+import { listReassignments, processLegacyReassignZNode, removeFromLegacyZNode, startReassignments, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './partition-reassignment.js';
+import { getAllTopics } from '../zookeeper/kafka-zk-client.js';
 import { autoRebalanceCandidates, decodePreferredReplicaElection, electLeaders, ElectionType, PREFERRED_REPLICA_ELECTION_PATH,
   type ElectionOutcome, type ElectionTrigger, type ElectionTypeValue, type TopicPartitionRef } from './replica-election.js';
 
@@ -153,11 +155,14 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       });
       if (stopped) return;
       forgetRestarted(result.brokerEpochs);
+      reassigning = new Set(result.reassigning ?? []);
       events.onReconciled(result, tell(result));
       for (const n of notifications) {
         await zk.remove(`${IsrChangeNotificationZNode.path}/${n}`).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });
       }
       await checkPreferredReplicaElectionZNode();
+      const legacy = await processLegacyReassignZNode(reassignDeps(result.metadata.brokers.map((b) => b.id), new Set(result.deletionsPending)), requestReconcile);
+      if (legacy.started > 0) requestReconcile();
     } catch (e) {
       if (moved(e)) return;
       input.log.warn({ err: (e as Error).message }, 'Controller reconciliation failed; retrying');
@@ -183,6 +188,8 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
         if (outcome.updated.length > 0) {
           const local = tellView({ ...view, deletions: [], metadata: withStates(view.metadata, outcome.updated, ctl.epoch) });
           if (local) events.onLocalRequests?.(local);
+          // Kafka's processPartitionReassignmentIsrChange: a reassigning partition's ISR grew — it may complete now.
+          if (outcome.updated.some((u) => reassigning.has(`${u.topic}-${u.partition}`))) requestReconcile();
         }
         resolve(outcome.response);
       } catch (e) {
@@ -231,6 +238,38 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       resolve({ errorCode: ErrorCode.NONE, remainingPartitions });
     }
   };
+
+  // ---- partition reassignments (AlterPartitionReassignments, ListPartitionReassignments, /admin/reassign_partitions)
+  let reassigning = new Set<string>();
+  const reassignDeps = (live: number[], deleting: ReadonlySet<string>) => ({ zk: input.handle.current, ctl, live: new Set(live), deleting, log: input.log });
+  const alterReassignments = (requests: ReassignmentRequest[]) => new Promise<ReassignmentResult[] | null>((resolve) => {
+    enqueue('ApiPartitionReassignment', async () => {
+      if (stopped || !sent) { resolve(null); return; }
+      try {
+        const live = sent.metadata.brokers.map((b) => b.id);
+        await removeFromLegacyZNode(input.handle.current, new Set(requests.map((r) => `${r.topic}-${r.partition}`)));
+        const results = await startReassignments(reassignDeps(live, new Set()), requests);
+        resolve(results);
+        if (results.some((r) => r.errorCode === ErrorCode.NONE)) await doReconcile();
+      } catch (e) {
+        resolve(null);
+        if (!moved(e)) input.log.error({ err: (e as Error).message }, 'Error when processing AlterPartitionReassignments');
+      }
+    });
+  });
+  const listReassignmentsApi = (partitions: TopicPartitionRef[] | null) => new Promise<OngoingReassignment[] | null>((resolve) => {
+    enqueue('ListPartitionReassignments', async () => {
+      if (stopped || !sent) { resolve(null); return; }
+      try {
+        const zk = input.handle.current;
+        const topics = partitions ? [...new Set(partitions.map((p) => p.topic))] : await getAllTopics(zk);
+        resolve(await listReassignments(zk, topics.sort(), partitions ? new Set(partitions.map((p) => `${p.topic}-${p.partition}`)) : null));
+      } catch (e) {
+        resolve(null);
+        input.log.error({ err: (e as Error).message }, 'Error when processing ListPartitionReassignments');
+      }
+    });
+  });
 
   // ---- replica leader elections (ElectLeaders, /admin/preferred_replica_election, auto leader rebalance) -------
   const runElection = async (partitions: TopicPartitionRef[] | null, type: ElectionTypeValue, trigger: ElectionTrigger): Promise<ElectionOutcome[] | null> => {
@@ -290,7 +329,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     rebalanceTimer.unref();
   };
 
-  const unplug = input.apis?.activate({ alterPartition, controlledShutdown, electLeaders: electLeadersApi });
+  const unplug = input.apis?.activate({ alterPartition, controlledShutdown, electLeaders: electLeadersApi, alterPartitionReassignments: alterReassignments, listPartitionReassignments: listReassignmentsApi });
   requestReconcile();
   scheduleAutoRebalance();
   return () => { stopped = true; if (rebalanceTimer) clearTimeout(rebalanceTimer); unplug?.(); channels.close(); };

@@ -14,6 +14,7 @@ import { TopicPaths, TopicZNode, TopicPartitionStateZNode, NO_LEADER, type Topic
 import type { ClusterMetadata, PartitionMetadata, TopicMetadata } from './cluster-metadata.js';
 import { ControllerMovedError, writeLeaderAndIsr, type ControllerEpochInfo } from './partition-state-writes.js';
 import { decidePartitionState } from './partition-leader-election.js';
+import { assignmentOf, completeReassignments, isBeingReassigned } from './partition-reassignment.js';
 import type { Logger } from '../../logger.js';
 
 export { ControllerMovedError, type ControllerEpochInfo };
@@ -34,6 +35,8 @@ export interface ReconcileResult {
   offlinePartitions: Array<{ topic: string; partition: number }>;
   /** Registered brokers in controlled shutdown during this pass. */
   shuttingDown: number[];
+  /** "topic-partition" of the partitions still being reassigned after this pass (an ISR change may complete them). */
+  reassigning?: string[];
 }
 
 export interface ReconcileOptions {
@@ -75,6 +78,7 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const live = new Set(brokers.map((b) => b.id));
   const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
   const topics: TopicMetadata[] = [];
+  const reassigning: string[] = [];
   const offlinePartitions: ReconcileResult['offlinePartitions'] = [];
   const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
   const sd = opts.shuttingDown;
@@ -92,12 +96,23 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
     for (let i = 0; i < entries.length; i += PARTITION_CONCURRENCY) {
       await Promise.all(entries.slice(i, i + PARTITION_CONCURRENCY).map(async ([p, replicas], j) => { partitions[i + j] = await reconcilePartition(pass, name, p, replicas); }));
     }
-    topics.push({ name, topicId: assignment.topicId, partitions });
+    // Reassignments whose target replicas are all in the ISR complete now (partition-reassignment.ts).
+    let finalPartitions = partitions;
+    if (assignment.addingReplicas.size > 0 || assignment.removingReplicas.size > 0) {
+      const online = new Set([...live].filter((b) => !shuttingDown.has(b)));
+      const after = await completeReassignments({ zk, ctl, online, ...(opts.log ? { log: opts.log } : {}) }, name, assignment, node.stat.version, partitions);
+      finalPartitions = after.map((p, i) => (p === partitions[i] ? partitions[i]! : { ...partitions[i]!, ...p, offlineReplicas: p.replicas.filter((r) => !live.has(r)) }));
+      for (const p of finalPartitions) {
+        const a = assignmentOf(assignment, p.partition);
+        if (a && isBeingReassigned(a) && p.replicas.length === a.replicas.length) reassigning.push(`${name}-${p.partition}`);
+      }
+    }
+    topics.push({ name, topicId: assignment.topicId, partitions: finalPartitions });
   }
   offlinePartitions.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return { metadata: { controllerId: ctl.brokerId, controllerEpoch: ctl.epoch, brokers: sortBrokers(brokers), topics },
     deletedTopics: deletions.map((d) => d.topic), deletions, deletionsPending: pending,
-    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b) };
+    brokerEpochs: new Map(registered.map((r) => [r.info.id, r.epoch])), offlinePartitions, shuttingDown: [...shuttingDown].sort((a, b) => a - b), reassigning };
 }
 
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);

@@ -11,6 +11,7 @@
  *    ZooKeeper write with an old IBP) or whose offline replicas changed: UpdateMetadata only, as Kafka's
  *    processAlterPartition / processIsrChangeNotification (the leader already knows; a LeaderAndIsr with the same
  *    leader epoch would be refused as stale);
+ *  - a replica a reassignment added: LeaderAndIsr with isNew; one it removed: StopReplica(delete) (reassignment B5);
  *  - topic deletion: UpdateMetadata with leader -2 (LeaderDuringDelete) to every live broker so caches drop the
  *    partitions, StopReplica(delete) to the replicas.
  */
@@ -115,7 +116,7 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
         ...header(brokerId),
         topics: groupTopics(lai, (e) => ({
           partitionIndex: e.p.partition, controllerEpoch: e.p.controllerEpoch, leader: e.p.leader, leaderEpoch: e.p.leaderEpoch,
-          isr: [...e.p.isr], partitionEpoch: e.p.partitionEpoch, replicas: [...e.p.replicas], isNew: prev !== null && !before.has(tpKey(e.topic.name, e.p.partition)),
+          isr: [...e.p.isr], partitionEpoch: e.p.partitionEpoch, replicas: [...e.p.replicas], isNew: prev !== null && !(before.get(tpKey(e.topic.name, e.p.partition))?.p.replicas.includes(brokerId) ?? false),
         })),
         liveLeaders: liveLeaders(lai),
       };
@@ -134,16 +135,21 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
       };
       requests.updateMetadata = control;
     }
-    // StopReplica(delete) for the deleted topics' partitions this broker held.
-    const stop = new Map<string, { topicName: string; partitionIndex: number }>();
-    for (const e of deleted) if (e.p.replicas.includes(brokerId)) stop.set(tpKey(e.topic.name, e.p.partition), { topicName: e.topic.name, partitionIndex: e.p.partition });
+    // StopReplica(delete) for the deleted topics' partitions this broker held, and for replicas a completed
+    // reassignment removed from it (Kafka's B5: ReplicaDeletionStarted, at the partition's current leader epoch).
+    const stop = new Map<string, { topicName: string; partitionIndex: number; leaderEpoch: number }>();
+    for (const e of deleted) if (e.p.replicas.includes(brokerId)) stop.set(tpKey(e.topic.name, e.p.partition), { topicName: e.topic.name, partitionIndex: e.p.partition, leaderEpoch: EPOCH_DURING_DELETE });
     for (const d of next.deletions ?? []) {
-      for (const p of d.partitions) if (p.replicas.includes(brokerId)) stop.set(tpKey(d.topic, p.partition), { topicName: d.topic, partitionIndex: p.partition });
+      for (const p of d.partitions) if (p.replicas.includes(brokerId)) stop.set(tpKey(d.topic, p.partition), { topicName: d.topic, partitionIndex: p.partition, leaderEpoch: EPOCH_DURING_DELETE });
+    }
+    for (const [k, e] of after) {
+      const old = before.get(k);
+      if (old && old.p.replicas.includes(brokerId) && !e.p.replicas.includes(brokerId)) stop.set(k, { topicName: e.topic.name, partitionIndex: e.p.partition, leaderEpoch: e.p.leaderEpoch });
     }
     if (stop.size > 0) {
       const control: StopReplicaControl = {
         ...header(brokerId),
-        partitions: [...stop.values()].map((p) => ({ ...p, leaderEpoch: EPOCH_DURING_DELETE, deletePartition: true })),
+        partitions: [...stop.values()].map((p) => ({ ...p, deletePartition: true })),
       };
       requests.stopReplica = control;
     }

@@ -94,13 +94,21 @@ export interface GroupEffects {
    * offsets.commit.required.acks=-1, replicated to the ISR or timed out), deliver `then` with the error code to the
    * group (as a later event unless the store answered at once).
    */
-  storeGroupThen(value: GroupValue, then: Omit<GroupStoredEvent, 'errorCode'>): void;
+  storeGroupThen(value: GroupValue, then: Omit<GroupStoredEvent, 'errorCode'> | Omit<StaticMemberStoredEvent, 'errorCode'>): void;
   now(): number;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
 
 /** The leader's SyncGroup assignment was stored (or failed): Kafka's storeGroup callback in doSyncGroup. */
 export interface GroupStoredEvent { type: 'group.syncStored'; generationId: number; memberId: string; assignment: Map<string, Buffer>; errorCode: number }
+
+/** A static member's replacement (Stable, same protocol) was stored (or failed): Kafka's storeGroup callback in updateStaticMemberAndRebalance. */
+export interface StaticMemberStoredEvent {
+  type: 'group.staticMemberStored';
+  instanceId: string; oldMemberId: string; newMemberId: string; oldProtocols: Protocol[]; wasLeader: boolean;
+  reply: (r: JoinResult) => void;
+  errorCode: number;
+}
 
 export type GroupTimerEvent =
   | { type: 'member.expire'; memberId: string; pending: boolean }
@@ -360,21 +368,10 @@ function staticMemberJoin(g: GroupData, req: JoinRequest, newMemberId: string, r
       // answer with the current generation and the OLD leader id, so the replaced leader does not reassign.
       const next = selectProtocol(g);
       if (next === g.protocolName) {
-        const err = fx.storeGroup(groupValue(g));
-        if (err !== ErrorCode.NONE) {
-          // revert
-          g.members.delete(newMemberId);
-          g.members.set(oldMemberId, { ...m, memberId: oldMemberId, protocols: oldProtocols });
-          g.staticMembers.set(instanceId, oldMemberId);
-          if (wasLeader) g.leaderId = oldMemberId;
-          scheduleHeartbeat(g.members.get(oldMemberId)!, fx);
-          return reply(joinError(UNKNOWN_MEMBER_ID, err));
-        }
+        // Kafka schedules the new id's heartbeat first, answers once the group is stored (reverting on an error)
         scheduleHeartbeat(m, fx);
-        return reply({
-          errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName,
-          leader: wasLeader ? oldMemberId : (g.leaderId ?? ''), memberId: newMemberId, members: [],
-        });
+        fx.storeGroupThen(groupValue(g), { type: 'group.staticMemberStored', instanceId, oldMemberId, newMemberId, oldProtocols, wasLeader, reply });
+        return;
       }
       m.awaitingJoin = reply;
       scheduleHeartbeat(m, fx);
@@ -569,6 +566,33 @@ export function onSyncStored(g: GroupData, ev: GroupStoredEvent, fx: GroupEffect
     }
   }
   fx.goto('Stable');
+}
+
+/**
+ * Kafka's storeGroup callback for a static member replaced while Stable: an error puts the old member id back (unless
+ * the member changed again meanwhile) and answers the error; success answers the current generation with the OLD
+ * leader id, so that a replaced leader does not reassign.
+ */
+export function onStaticMemberStored(g: GroupData, ev: StaticMemberStoredEvent, fx: GroupEffects): void {
+  if (ev.errorCode !== ErrorCode.NONE) {
+    fx.log(`Failed to persist metadata for group ${g.groupId}: error ${ev.errorCode}`);
+    const m = g.members.get(ev.newMemberId);
+    if (m && g.staticMembers.get(ev.instanceId) === ev.newMemberId) {
+      fx.cancel(hbTimer(ev.newMemberId));
+      g.members.delete(ev.newMemberId);
+      const old: Member = { ...m, memberId: ev.oldMemberId, protocols: ev.oldProtocols };
+      g.members.set(ev.oldMemberId, old);
+      g.staticMembers.set(ev.instanceId, ev.oldMemberId);
+      if (g.pendingSync.delete(ev.newMemberId)) g.pendingSync.add(ev.oldMemberId);
+      if (g.leaderId === ev.newMemberId) g.leaderId = ev.oldMemberId;
+      scheduleHeartbeat(old, fx);
+    }
+    return ev.reply(joinError(UNKNOWN_MEMBER_ID, ev.errorCode));
+  }
+  ev.reply({
+    errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName,
+    leader: ev.wasLeader ? ev.oldMemberId : (g.leaderId ?? ''), memberId: ev.newMemberId, members: [],
+  });
 }
 
 /** Kafka's pending-sync expiry: members that did not SyncGroup within the rebalance timeout leave the group. */

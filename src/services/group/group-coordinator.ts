@@ -19,6 +19,7 @@ import {
   type MemberRef, type SyncRequest, type SyncResult,
 } from './classic-group.js';
 import { OFFSETS_TOPIC, partitionForGroup } from './group-keys.js';
+import { readEndTxnMarker } from '../log/end-txn-marker.js';
 import {
   decodeGroupValue, decodeKey, decodeOffsetValue, encodeGroupKey, encodeGroupValue, encodeOffsetKey, encodeOffsetValue,
   type GroupValue, type OffsetValue,
@@ -114,6 +115,11 @@ export class GroupCoordinator {
   private readonly pendingCommits = new Map<string, number>();
   private hasOffsets = (groupId: string): boolean => this.offsets.has(groupId) || this.pendingCommits.has(groupId);
   private readonly partitions = new Map<number, PartitionState>();
+  /**
+   * Transactional offset commits waiting for their transaction's marker (Kafka's pendingTransactionalOffsetCommits):
+   * producerId → groupId → "topic\0partition" → offset. A COMMIT marker on the group's partition makes them committed.
+   */
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, CommittedOffset>>>();
   private creatingTopic: Promise<void> | null = null;
   private readonly persist: boolean;
   private readonly now: () => number;
@@ -266,6 +272,8 @@ export class GroupCoordinator {
     const started = Date.now();
     const groupValues = new Map<string, GroupValue | null>();
     const offsetValues = new Map<string, Map<string, { topic: string; partition: number; value: OffsetValue | null }>>();
+    // transactional offset commits by producer, until their marker (Kafka's loadGroupsAndOffsets pendingOffsets)
+    const txnPending = new Map<bigint, Map<string, Map<string, { topic: string; partition: number; value: OffsetValue | null }>>>();
     const bufferSize = this.ctx.config().getInt('offsets.load.buffer.size');
     let offset = log.logStartOffset;
     const end = log.logEndOffset;
@@ -277,7 +285,21 @@ export class GroupCoordinator {
       for (const entry of iterateBatches(buf)) {
         const batch = entry.batch as RecordBatch;
         next = batch.lastOffset + 1n;
-        if (batch.isControlBatch) continue;
+        if (batch.isControlBatch) {
+          const marker = readEndTxnMarker(batch);
+          const pend = txnPending.get(batch.producerId);
+          if (marker && pend) {
+            if (marker.isCommit) {
+              for (const [g, entries] of pend) {
+                let m = offsetValues.get(g);
+                if (!m) offsetValues.set(g, (m = new Map()));
+                for (const [k, e] of entries) m.set(k, e);
+              }
+            }
+            txnPending.delete(batch.producerId);
+          }
+          continue;
+        }
         const c = batch.records();
         while (c.next()) {
           const k = c.key();
@@ -288,6 +310,12 @@ export class GroupCoordinator {
           records++;
           if (key.kind === 'group') {
             groupValues.set(key.group, v ? decodeGroupValue(v) : null);
+          } else if (batch.isTransactional) {
+            let byGroup = txnPending.get(batch.producerId);
+            if (!byGroup) txnPending.set(batch.producerId, (byGroup = new Map()));
+            let m = byGroup.get(key.group);
+            if (!m) byGroup.set(key.group, (m = new Map()));
+            m.set(offsetKeyOf(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: v ? decodeOffsetValue(v) : null });
           } else {
             let m = offsetValues.get(key.group);
             if (!m) offsetValues.set(key.group, (m = new Map()));
@@ -298,6 +326,16 @@ export class GroupCoordinator {
       if (next <= offset) break;
       offset = next;
       await new Promise((r) => setImmediate(r)); // let requests in between chunks
+    }
+    // transactions still open at the end of the log stay pending
+    for (const [pid, byGroup] of txnPending) {
+      let dst = this.pendingTxnOffsets.get(pid);
+      if (!dst) this.pendingTxnOffsets.set(pid, (dst = new Map()));
+      for (const [g, entries] of byGroup) {
+        const live = new Map<string, CommittedOffset>();
+        for (const [k, e] of entries) if (e.value) live.set(k, e.value);
+        dst.set(g, live);
+      }
     }
     // apply
     for (const [groupId, m] of offsetValues) {
@@ -608,6 +646,87 @@ export class GroupCoordinator {
     return entries.map(() => ErrorCode.NONE);
   }
 
+  /**
+   * TxnOffsetCommit (Kafka's handleTxnCommitOffsets → doTxnCommitOffsets): the group is created if unknown; a member
+   * id or generation, when given (v3+), must match; the offsets are appended to __consumer_offsets as a transactional
+   * batch of the producer (origin coordinator, acks as offsets.commit.required.acks) and held as pending until the
+   * transaction's marker reaches the group's partition ({@link completeTransactionalOffsets}).
+   */
+  async commitTxnOffsets(
+    groupId: string, producerId: bigint, producerEpoch: number, who: { memberId: string; groupInstanceId: string | null; generationId: number }, entries: OffsetCommitEntry[],
+  ): Promise<number[]> {
+    const status = this.groupStatus(groupId);
+    if (status !== ErrorCode.NONE) return entries.map(() => status);
+    const a = this.group(groupId, true)!;
+    const g = a.getSnapshot().context.g;
+    let code: number = ErrorCode.NONE;
+    if (g.state === 'Dead') code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    else if (who.memberId !== '' && !g.members.has(who.memberId)) code = ErrorCode.UNKNOWN_MEMBER_ID;
+    else if (who.generationId >= 0 && who.generationId !== g.generationId) code = ErrorCode.ILLEGAL_GENERATION;
+    if (code !== ErrorCode.NONE) return entries.map(() => code);
+    const now = this.now();
+    const values = entries.map((e): OffsetValue => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata ?? '', commitTimestamp: now, expireTimestamp: -1 }));
+    if (this.persist) {
+      const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+      if (!t) return entries.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const partition = partitionForGroup(groupId, t.partitions.length);
+      const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
+      if (lookup.kind !== 'leader') return entries.map(() => (lookup.kind === 'unknown' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR));
+      const requiredAcks = this.ctx.config().getInt('offsets.commit.required.acks');
+      let requiredOffset: bigint;
+      try {
+        const batch = buildRecordBatch({
+          records: entries.map((e, i) => ({ key: encodeOffsetKey(groupId, e.topic, e.partition), value: encodeOffsetValue(values[i]!) })),
+          defaultTimestamp: now, producerId, producerEpoch, baseSequence: 0, isTransactional: true,
+        });
+        requiredOffset = lookup.partition.appendRecordsToLeader(batch, requiredAcks, 'coordinator').lastOffset + 1n;
+      } catch (e) {
+        const name = e instanceof Error ? e.name : '';
+        if (name === 'InvalidProducerEpochError') return entries.map(() => ErrorCode.INVALID_PRODUCER_EPOCH);
+        this.log.warn({ err: e, group: groupId }, `Appending transactional offsets to ${OFFSETS_TOPIC} failed`);
+        return entries.map(() => appendErrorCode(e));
+      }
+      if (requiredAcks === -1) {
+        const [c] = await this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], this.ctx.config().getInt('offsets.commit.timeout.ms'));
+        const err = storeOffsetsError(c ?? ErrorCode.REQUEST_TIMED_OUT);
+        if (err !== ErrorCode.NONE) return entries.map(() => err);
+      }
+    }
+    let byGroup = this.pendingTxnOffsets.get(producerId);
+    if (!byGroup) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
+    let m = byGroup.get(groupId);
+    if (!m) byGroup.set(groupId, (m = new Map()));
+    entries.forEach((e, i) => m.set(offsetKeyOf(e.topic, e.partition), values[i]!));
+    return entries.map(() => ErrorCode.NONE);
+  }
+
+  /**
+   * A transaction marker of `producerId` was written to these __consumer_offsets partitions (Kafka's
+   * handleTxnCompletion): its pending offsets for groups of those partitions become committed (COMMIT) or go (ABORT).
+   */
+  completeTransactionalOffsets(producerId: bigint, offsetsPartitions: number[], isCommit: boolean): void {
+    const byGroup = this.pendingTxnOffsets.get(producerId);
+    if (!byGroup) return;
+    const parts = new Set(offsetsPartitions);
+    for (const [groupId, pending] of [...byGroup]) {
+      if (!parts.has(this.partitionFor(groupId))) continue;
+      byGroup.delete(groupId);
+      if (!isCommit) continue;
+      if (!this.groups.has(groupId)) this.group(groupId, true);
+      let m = this.offsets.get(groupId);
+      if (!m) this.offsets.set(groupId, (m = new Map()));
+      for (const [k, v] of pending) m.set(k, v);
+    }
+    if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
+  }
+
+  /** Whether a transaction holds an uncommitted offset for this group/partition (OffsetFetch require_stable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const k = offsetKeyOf(topic, partition);
+    for (const byGroup of this.pendingTxnOffsets.values()) if (byGroup.get(groupId)?.has(k)) return true;
+    return false;
+  }
+
   /** OffsetFetch: null topics = everything committed. Unknown partitions → offset -1. */
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }> | null):
     { errorCode: number; topics: Array<{ name: string; partitions: Array<{ partition: number; offset: bigint; leaderEpoch: number; metadata: string }> }> } {
@@ -724,6 +843,7 @@ export class GroupCoordinator {
     for (const a of this.groups.values()) { a.send({ type: 'group.unload' }); this.stopActor(a); }
     this.groups.clear();
     this.offsets.clear();
+    this.pendingTxnOffsets.clear();
     this.partitions.clear();
   }
 }

@@ -7,6 +7,7 @@
  * `flushSync()` exists too. The offset/time indexes are opened lazily on first use (Kafka `LazyIndex`).
  */
 
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import fs from 'node:fs';
 import {
   type BatchEntry, type BatchView, CorruptRecordError, HEADER_SIZE_UP_TO_MAGIC, InvalidRecordError, LENGTH_OFFSET,
@@ -245,6 +246,8 @@ export interface FetchDataInfo {
   /** Raw batches (the last one may be partial if `maxSize` cut it). */
   records: Buffer;
   firstEntryIncomplete: boolean;
+  /** Set when `records` is a pooled read buffer (readAsync with a pool): call once nothing reads it any more. */
+  release?: () => void;
 }
 
 export interface LogOffsetPosition {
@@ -561,9 +564,9 @@ export class LogSegment {
   }
 
   /** Raw bytes of the `.log` file at [position, position + length) (clipped to the segment size). */
-  readBytes(position: number, length: number): Buffer {
+  readBytes(position: number, length: number, into?: Buffer): Buffer {
     const n = Math.max(0, Math.min(length, this._size - position));
-    const buf = Buffer.allocUnsafe(n);
+    const buf = into !== undefined && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
       const r = fs.readSync(this.fd, buf, got, n - got, position + got);
@@ -577,17 +580,30 @@ export class LogSegment {
    * {@link read} with the data read off the event loop (fs.read on the thread pool); the offset lookup itself
    * (index + a few KiB of headers) stays synchronous.
    */
-  async readAsync(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false): Promise<FetchDataInfo | null> {
+  async readAsync(startOffset: bigint, maxSize: number, maxPosition = this._size, minOneMessage = false, pool?: ReadBufferPool, syncUpTo = 0): Promise<FetchDataInfo | null> {
     const plan = this.planRead(startOffset, maxSize, maxPosition, minOneMessage);
     if (plan === null) return null;
     const { info, fetchSize } = plan;
-    return fetchSize === 0 ? info : { ...info, records: await this.readBytesAsync(info.position, fetchSize) };
+    if (fetchSize === 0) return info;
+    const size = Math.max(0, Math.min(fetchSize, this._size - info.position));
+    // a small read (a tailing consumer's or follower's few new batches, just written: page cache) costs less than the
+    // thread-pool round trip of an async read, and adds a few microseconds to the turn
+    const sync = size <= syncUpTo;
+    if (pool === undefined) return { ...info, records: sync ? this.readBytes(info.position, fetchSize) : await this.readBytesAsync(info.position, fetchSize) };
+    const lease = pool.acquire(size);
+    try {
+      const records = sync ? this.readBytes(info.position, fetchSize, lease.buffer) : await this.readBytesAsync(info.position, fetchSize, lease.buffer);
+      return { ...info, records, release: lease.release };
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
   }
 
-  /** Async {@link readBytes}. */
-  async readBytesAsync(position: number, length: number): Promise<Buffer> {
+  /** Async {@link readBytes}; into `into` (at least the clipped length) when given, e.g. a pooled read buffer. */
+  async readBytesAsync(position: number, length: number, into?: Buffer): Promise<Buffer> {
     const n = Math.max(0, Math.min(length, this._size - position));
-    const buf = Buffer.allocUnsafe(n);
+    const buf = into !== undefined && into.length >= n ? into : Buffer.allocUnsafe(n);
     const fd = this.fd;
     let got = 0;
     this.pin(); // fd used across awaits
@@ -602,7 +618,7 @@ export class LogSegment {
     } finally {
       this.unpin();
     }
-    return got === n ? buf : buf.subarray(0, got);
+    return got === buf.length ? buf : buf.subarray(0, got);
   }
 
   /** Offset after the last batch in the segment (base offset if empty). */

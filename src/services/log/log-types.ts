@@ -33,6 +33,8 @@ export interface LogReadResult {
   records: Buffer;
   highWatermark: bigint;
   logStartOffset: bigint;
+  /** Set when `records` is a pooled read buffer (readAsync with `pool`): call once nothing reads it any more. */
+  release?: () => void;
 }
 
 

@@ -20,7 +20,9 @@ import { cleanupCompacts, type LogConfig } from './log-config.js';
 import { validateKeysForCompactedTopic } from './compacted-keys.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
-import { BatchMetadata, ProducerStateManager, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
+import { BatchMetadata, ProducerStateManager, type AppendOrigin, type CompletedTxn, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
+import { readEndTxnMarker } from './end-txn-marker.js';
+import type { AbortedTxn } from './transaction-index.js';
 import { rebuildProducerState, type PendingProducerLoad } from './producer-state-loader.js';
 import { InconsistentTopicIdError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { recompressForAppend } from './recompression.js';
@@ -32,6 +34,14 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogAppendInfo
 import { LocalLog } from './local-log.js';
 import { upConvertIfNeeded } from './up-conversion.js';
 import { loadLogSegments, loadProducerSnapshots, type LoadLogOptions } from './log-loader.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
+
+/**
+ * Reads of the active segment up to this size are made synchronously by readAsync: the bytes were just written and
+ * are in the page cache (a pread of 64 KiB from it takes microseconds), while an async read costs a thread-pool round
+ * trip — per Fetch of every tailing consumer and every follower (issue 11: two follower fetches per acks=all produce).
+ */
+const SYNC_READ_MAX_BYTES = 64 * 1024;
 
 export { CorruptRecordError, InvalidRecordError } from './record-batch.js';
 export { InvalidTimestampError } from './log-validator.js';
@@ -152,6 +162,7 @@ export class Log {
     if (load !== null) {
       this.io(() => rebuildProducerState(this.producerStateManager, this.local.segments, load, this._logStartOffset, this.now(), this.hooks.warn));
       this.pendingProducerLoad = null;
+      this.producerStateManager.onHighWatermarkUpdated(this._highWatermark);
     }
     return this.producerStateManager;
   }
@@ -265,6 +276,7 @@ export class Log {
   updateHighWatermark(hw: bigint): bigint {
     const v = hw < this._logStartOffset ? this._logStartOffset : hw > this.local.nextOffset ? this.local.nextOffset : hw;
     this._highWatermark = v;
+    if (this.pendingProducerLoad === null) this.producerStateManager.onHighWatermarkUpdated(v);
     return v;
   }
 
@@ -319,7 +331,7 @@ export class Log {
    * with the topic's `compression.type` when it is not `producer`, see recompression.ts): validates, assigns
    * offsets in place, rolls, appends, maybe flushes.
    */
-  appendAsLeader(records: Buffer, leaderEpoch: number): LogAppendInfo {
+  appendAsLeader(records: Buffer, leaderEpoch: number, origin: AppendOrigin = 'client'): LogAppendInfo {
     this.checkUsable();
     const config = this.local.config;
     let batches: RecordBatch[] = [];
@@ -384,7 +396,8 @@ export class Log {
     }
     const lastOffset = offset - 1n;
 
-    const producerAppends = this.analyzeAndValidateProducerState(batches, logAppend ? now : -1);
+    const completedTxns: CompletedTxn[] = [];
+    const producerAppends = this.analyzeAndValidateProducerState(batches, logAppend ? now : -1, origin, completedTxns);
     if (producerAppends instanceof BatchMetadata) {
       // A retried batch already in the log: answer with its offsets, append nothing (Kafka's duplicate path).
       return { firstOffset: producerAppends.firstOffset, lastOffset: producerAppends.lastOffset, logAppendTime: producerAppends.timestamp, logStartOffset: this._logStartOffset, recordCount: 0 };
@@ -395,6 +408,7 @@ export class Log {
       if (leaderEpoch >= 0 && leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(leaderEpoch, firstOffset);
     });
     if (producerAppends !== null) for (const a of producerAppends) this.producerStateManager.update(a);
+    if (completedTxns.length > 0) this.completeTxns(completedTxns);
     this.local.nextOffset = offset;
     this._highWatermark = offset;
     if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(config.flushMessages)) this.flush();
@@ -442,10 +456,17 @@ export class Log {
     const lastOffset = expected - 1n;
     // producer state as the leader's (Kafka's REPLICATION origin: no duplicate or sequence checks)
     let updates: ProducerAppendInfo[] | null = null;
+    const completedTxns: CompletedTxn[] = [];
     for (const b of batches) {
-      if (!b.hasProducerId || b.isControlBatch) continue;
+      if (!b.hasProducerId) continue;
       let info = updates?.find((u) => u.producerId === b.producerId);
       if (info === undefined) (updates ??= []).push((info = this.producerState().prepareUpdate(b.producerId, 'rebuild')));
+      if (b.isControlBatch) {
+        const marker = readEndTxnMarker(b);
+        const c = marker ? info.appendEndTxnMarker(b.producerEpoch, marker.coordinatorEpoch, marker.isCommit, b.baseOffset, b.maxTimestamp) : null;
+        if (c) completedTxns.push(c);
+        continue;
+      }
       info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, b.baseOffset, b.baseOffset + BigInt(b.lastOffsetDelta), b.isTransactional);
     }
     const now = this.now();
@@ -458,6 +479,7 @@ export class Log {
       }
     });
     if (updates !== null) for (const a of updates) this.producerStateManager.update(a);
+    if (completedTxns.length > 0) this.completeTxns(completedTxns);
     this.local.nextOffset = expected;
     if (this.local.nextOffset - this.local.recoveryPoint >= BigInt(this.local.config.flushMessages)) this.flush();
     return lastOffset;
@@ -494,27 +516,82 @@ export class Log {
    * otherwise epoch / sequence validation (OutOfOrderSequenceError, InvalidProducerEpochError). Returns the
    * updates to apply after the write, or null when no batch has a producer id (one integer read per batch).
    */
-  private analyzeAndValidateProducerState(batches: readonly RecordBatch[], logAppendTime: number): ProducerAppendInfo[] | BatchMetadata | null {
+  private analyzeAndValidateProducerState(
+    batches: readonly RecordBatch[], logAppendTime: number, origin: AppendOrigin, completedTxns: CompletedTxn[],
+  ): ProducerAppendInfo[] | BatchMetadata | null {
     let updates: ProducerAppendInfo[] | null = null;
     for (const b of batches) {
       if (!b.hasProducerId) continue;
-      // LogValidator's client checks for batches with a producer id (markers always carry one)
-      if (b.isControlBatch) throw new InvalidRecordError(`Clients are not allowed to write control records in topic partition ${this.tpString}`);
+      if (b.isControlBatch) {
+        // LogValidator's client checks for batches with a producer id (markers always carry one)
+        if (origin === 'client') throw new InvalidRecordError(`Clients are not allowed to write control records in topic partition ${this.tpString}`);
+        const marker = readEndTxnMarker(b);
+        if (marker === null) continue;
+        let info = updates?.find((u) => u.producerId === b.producerId);
+        if (info === undefined) (updates ??= []).push((info = this.producerState().prepareUpdate(b.producerId, origin)));
+        const c = info.appendEndTxnMarker(b.producerEpoch, marker.coordinatorEpoch, marker.isCommit, b.baseOffset, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp);
+        if (c) completedTxns.push(c);
+        continue;
+      }
       const firstSeq = b.baseSequence;
-      if (firstSeq < 0) throw new InvalidRecordError(`Invalid sequence number ${firstSeq} in record batch with producerId ${b.producerId} in topic partition ${this.tpString}`);
+      if (firstSeq < 0 && origin === 'client') throw new InvalidRecordError(`Invalid sequence number ${firstSeq} in record batch with producerId ${b.producerId} in topic partition ${this.tpString}`);
       const psm = this.producerState();
       const producerId = b.producerId;
       const epoch = b.producerEpoch;
       const lastSeq = b.lastSequence;
-      const duplicate = psm.lastEntry(producerId)?.findDuplicateBatch(epoch, firstSeq, lastSeq);
-      if (duplicate) return duplicate;
+      if (origin === 'client') {
+        const duplicate = psm.lastEntry(producerId)?.findDuplicateBatch(epoch, firstSeq, lastSeq);
+        if (duplicate) return duplicate;
+      }
       let info = updates?.find((u) => u.producerId === producerId);
-      if (info === undefined) (updates ??= []).push((info = psm.prepareUpdate(producerId, 'client')));
+      if (info === undefined) (updates ??= []).push((info = psm.prepareUpdate(producerId, origin)));
       const firstOffset = b.baseOffset;
       const lastOffset = firstOffset + BigInt(b.lastOffsetDelta);
       info.appendDataBatch(epoch, firstSeq, lastSeq, logAppendTime >= 0 ? logAppendTime : b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
     }
     return updates;
+  }
+
+  /**
+   * Kafka's append epilogue for markers: an aborted transaction goes into the active segment's `.txnindex` with the
+   * last stable offset at that point; every completed transaction leaves the ongoing set.
+   */
+  private completeTxns(completed: readonly CompletedTxn[]): void {
+    const psm = this.producerStateManager;
+    for (const c of completed) {
+      if (c.isAborted) {
+        const lso = psm.lastStableOffset(c);
+        this.io(() => this.activeSegment.appendAbortedTxn({ producerId: c.producerId, firstOffset: c.firstOffset, lastOffset: c.lastOffset, lastStableOffset: lso }));
+      }
+      psm.completeTxn(c);
+    }
+  }
+
+  /**
+   * Kafka `UnifiedLog.lastStableOffset`: the first offset of a transaction not yet decided (or whose marker is not
+   * replicated yet), when below the high watermark; else the high watermark. Loads the producer state if needed.
+   */
+  get lastStableOffset(): bigint {
+    const fu = this.producerState().firstUnstableOffset();
+    return fu !== null && fu < this._highWatermark ? fu : this._highWatermark;
+  }
+
+  /**
+   * The aborted transactions overlapping [startOffset, upperBoundOffset) (Kafka `collectAbortedTransactions`): each
+   * segment's `.txnindex` from the one holding `startOffset`, until an entry's LSO reaches the upper bound.
+   */
+  collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    this.checkUsable();
+    return this.io(() => {
+      const out: AbortedTxn[] = [];
+      const segs = this.local.segments;
+      for (let i = Math.max(0, this.local.floorSegmentIndex(startOffset)); i < segs.length; i++) {
+        const r = segs[i]!.collectAbortedTxns(startOffset, upperBoundOffset);
+        out.push(...r.abortedTransactions);
+        if (r.isComplete) break;
+      }
+      return out;
+    });
   }
 
   private maybeRoll(messagesSize: number, maxTimestamp: number, maxOffset: bigint, now: number): LogSegment {
@@ -624,10 +701,10 @@ export class Log {
    * {@link read} with the bytes read off the event loop (the fetch path). A segment deleted by retention while
    * the read is in flight gives {@link OffsetOutOfRangeError}, not a dir failure.
    */
-  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean } = {}): Promise<LogReadResult> {
+  async readAsync(startOffset: bigint, maxBytes: number, opts: { minOneMessage?: boolean; pool?: ReadBufferPool } = {}): Promise<LogReadResult> {
     this.checkUsable();
     const leo = this.local.nextOffset;
-    const result = (records: Buffer): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset });
+    const result = (records: Buffer, release?: () => void): LogReadResult => ({ records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset, release });
     if (startOffset === leo) return result(Buffer.alloc(0));
     if (startOffset < this._logStartOffset || startOffset > leo) {
       throw new OffsetOutOfRangeError(
@@ -639,7 +716,8 @@ export class Log {
       const seg = this.local.segments[i]!;
       let info;
       try {
-        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false);
+        // the active segment's tail is in the page cache: small reads of it are synchronous (SYNC_READ_MAX_BYTES)
+        info = await seg.readAsync(startOffset, maxBytes, seg.size, opts.minOneMessage ?? false, opts.pool, seg === this.local.activeSegment ? SYNC_READ_MAX_BYTES : 0);
       } catch (e) {
         // swapped out by the cleaner while reading: its records are in the segment that replaced it
         if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
@@ -648,7 +726,12 @@ export class Log {
         }
         throw this.ioFailure(e);
       }
-      if (info !== null) return result(upConvertIfNeeded(info.records));
+      if (info !== null) {
+        const records = upConvertIfNeeded(info.records);
+        if (records === info.records) return result(records, info.release);
+        info.release?.(); // up-converted into a buffer of its own
+        return result(records);
+      }
       if (this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts); // the list changed meanwhile
     }
     return result(Buffer.alloc(0));

@@ -10,6 +10,16 @@ import { MAGIC_V2, type RecordBatch } from './record-batch.js';
 import type { LogSegment } from './log-segment.js';
 import { CorruptSnapshotError, readProducerSnapshot } from './producer-state.js';
 import type { ProducerStateManager } from './producer-state-manager.js';
+import { readEndTxnMarker, type EndTxnMarker } from './end-txn-marker.js';
+import { iterateBatches } from './record-batch.js';
+
+/** The marker of the control batch at `offset` (read whole: markers are rare and small). */
+function markerAt(seg: LogSegment, offset: bigint, size: number): EndTxnMarker | null {
+  const info = seg.read(offset, size, seg.size, true);
+  if (info === null) return null;
+  for (const e of iterateBatches(info.records)) return readEndTxnMarker(e.batch as RecordBatch);
+  return null;
+}
 
 export interface PendingProducerLoad {
   /** Snapshot files at or below `lastOffset`, ascending. */
@@ -43,8 +53,7 @@ export function rebuildProducerState(
 ): void {
   const snapOffset = loadLatestSnapshot(psm, load.snapshots, now, warn);
   if (snapOffset === null) {
-    psm.producers.clear();
-    psm.updateMapEndOffset(logStartOffset);
+    psm.importEntries([], logStartOffset);
   }
   const from = psm.lastMapOffset > logStartOffset ? psm.lastMapOffset : logStartOffset;
   if (load.lastOffset > from) replayProducerBatches(psm, segments, from, load.lastOffset);
@@ -65,7 +74,7 @@ export function replayProducerBatches(psm: ProducerStateManager, segments: reado
       if (b.baseOffset >= to) return applied;
       if (e.magic < MAGIC_V2 || !b.hasProducerId) continue;
       if (b.lastOffset < from) continue;
-      psm.loadBatch(b, b.baseOffset, b.lastOffset);
+      psm.loadBatch(b, b.baseOffset, b.lastOffset, b.isControlBatch ? markerAt(seg, b.baseOffset, e.size) : null);
       applied++;
     }
   }

@@ -20,6 +20,11 @@ export class OutOfOrderSequenceError extends Error { override name = 'OutOfOrder
 export class InvalidProducerEpochError extends Error { override name = 'InvalidProducerEpochError'; }
 /** Kafka `InvalidTxnStateException` → INVALID_TXN_STATE (a plain batch while the producer's transaction is open). */
 export class InvalidTxnStateError extends Error { override name = 'InvalidTxnStateError'; }
+/** Kafka `TransactionCoordinatorFencedException` → TRANSACTION_COORDINATOR_FENCED (a marker from an older coordinator). */
+export class TransactionCoordinatorFencedError extends Error { override name = 'TransactionCoordinatorFencedError'; }
+
+/** Kafka `CompletedTxn`: a transaction whose marker was appended at `lastOffset`. */
+export interface CompletedTxn { producerId: bigint; firstOffset: bigint; lastOffset: bigint; isAborted: boolean }
 
 /** Kafka `BatchMetadata`: one appended batch of a producer. */
 export class BatchMetadata {
@@ -113,12 +118,17 @@ export interface ProducerEntryData {
   batches: Array<{ lastSeq: number; lastOffset: bigint; offsetDelta: number; timestamp: number }>;
 }
 
-/** Who appends: a client (full sequence validation) or the log itself while rebuilding state (no validation). */
-export type AppendOrigin = 'client' | 'rebuild';
+/**
+ * Who appends: a client (full sequence validation), the coordinator (markers, transactional offset commits: epoch
+ * checks, no sequence checks), or the log itself while rebuilding state / replicating (no validation).
+ */
+export type AppendOrigin = 'client' | 'coordinator' | 'rebuild';
 
 /** Kafka `ProducerAppendInfo`: the validated changes one append makes to one producer's entry. */
 export class ProducerAppendInfo {
   readonly updatedEntry: ProducerStateEntry;
+  /** The first offset of a transaction this append started (Kafka's startedTransactions), or -1n. */
+  startedTxnFirstOffset = -1n;
 
   constructor(readonly topicPartition: string, readonly producerId: bigint, private readonly currentEntry: ProducerStateEntry | undefined, private readonly origin: AppendOrigin) {
     const c = currentEntry;
@@ -127,25 +137,36 @@ export class ProducerAppendInfo {
 
   /** A data batch at [firstOffset, lastOffset]: validated (client origin), then recorded in {@link updatedEntry}. */
   appendDataBatch(epoch: number, firstSeq: number, lastSeq: number, lastTimestamp: number, firstOffset: bigint, lastOffset: bigint, isTransactional: boolean): void {
-    if (this.origin === 'client') {
-      this.checkProducerEpoch(epoch, firstOffset);
-      this.checkSequence(epoch, firstSeq, firstOffset);
-    }
+    if (this.origin !== 'rebuild') this.checkProducerEpoch(epoch, firstOffset);
+    if (this.origin === 'client') this.checkSequence(epoch, firstSeq, firstOffset);
     const u = this.updatedEntry;
     u.addBatch(epoch, lastSeq, lastOffset, Number(lastOffset - firstOffset), lastTimestamp);
     if (u.currentTxnFirstOffset >= 0n && !isTransactional) {
       if (this.origin === 'client') throw new InvalidTxnStateError(`Expected transactional write from producer ${this.producerId} at offset ${firstOffset} in partition ${this.topicPartition}`);
     } else if (u.currentTxnFirstOffset < 0n && isTransactional) {
       u.currentTxnFirstOffset = firstOffset;
+      this.startedTxnFirstOffset = firstOffset;
     }
   }
 
-  /** A control batch (transaction marker): new epoch, transaction closed; no sequence. */
-  appendControlBatch(epoch: number, timestamp: number): void {
+  /**
+   * A transaction marker at `offset` (Kafka `appendEndTxnMarker`): epoch and coordinator-epoch checks unless
+   * rebuilding, then the transaction is closed. Returns the completed transaction, or null when none was open.
+   */
+  appendEndTxnMarker(epoch: number, coordinatorEpoch: number, isCommit: boolean, offset: bigint, timestamp: number): CompletedTxn | null {
     const u = this.updatedEntry;
+    if (this.origin !== 'rebuild') {
+      this.checkProducerEpoch(epoch, offset);
+      if (u.coordinatorEpoch > coordinatorEpoch) {
+        throw new TransactionCoordinatorFencedError(`Invalid coordinator epoch for producerId ${this.producerId} at offset ${offset} in partition ${this.topicPartition}: ${coordinatorEpoch} (zombie), ${u.coordinatorEpoch} (current)`);
+      }
+    }
     u.maybeUpdateProducerEpoch(epoch);
+    const first = u.currentTxnFirstOffset;
     u.currentTxnFirstOffset = -1n;
+    u.coordinatorEpoch = coordinatorEpoch;
     u.lastTimestamp = timestamp;
+    return first >= 0n ? { producerId: this.producerId, firstOffset: first, lastOffset: offset, isAborted: !isCommit } : null;
   }
 
   private checkProducerEpoch(epoch: number, offset: bigint): void {
@@ -190,12 +211,19 @@ export interface ProducerBatchInfo {
 }
 
 /**
- * Kafka `ProducerStateManager` (without transaction index / LSO tracking: transactions are not served yet).
- * `lastMapOffset` is the offset up to which the map reflects the log (the Log tracks its newest snapshot).
+ * Kafka `ProducerStateManager`: the producers, and the transactions that make the log unstable — ongoing ones
+ * (first offset per producer) and completed ones whose marker is not yet below the high watermark — from which the
+ * first unstable offset (and so the last stable offset) follows. `lastMapOffset` is the offset up to which the map
+ * reflects the log (the Log tracks its newest snapshot). Differs from Kafka: the ongoing/unreplicated sets are small
+ * maps/arrays scanned for their minimum (a partition has few open transactions), not TreeMaps.
  */
 export class ProducerStateManager {
   readonly producers = new Map<bigint, ProducerStateEntry>();
   lastMapOffset = 0n;
+  /** producerId → first offset of its open transaction. */
+  readonly ongoingTxns = new Map<bigint, bigint>();
+  /** Completed transactions whose marker (lastOffset) is not below the high watermark yet. */
+  private unreplicatedTxns: CompletedTxn[] = [];
 
   constructor(readonly topicPartition: string, private readonly producerIdExpirationMs: () => number) {}
 
@@ -213,18 +241,62 @@ export class ProducerStateManager {
     const current = this.producers.get(info.producerId);
     if (current) current.update(info.updatedEntry);
     else this.producers.set(info.producerId, info.updatedEntry);
+    if (info.startedTxnFirstOffset >= 0n) this.ongoingTxns.set(info.producerId, info.startedTxnFirstOffset);
+  }
+
+  /** Kafka `lastStableOffset(completedTxn)`: the first offset of another producer's open transaction, else after the marker. */
+  lastStableOffset(c: CompletedTxn): bigint {
+    let min = -1n;
+    for (const [pid, first] of this.ongoingTxns) if (pid !== c.producerId && (min < 0n || first < min)) min = first;
+    return min >= 0n ? min : c.lastOffset + 1n;
+  }
+
+  /** Kafka `completeTxn`: no longer ongoing; unstable until its marker is replicated. */
+  completeTxn(c: CompletedTxn): void {
+    if (this.ongoingTxns.get(c.producerId) === c.firstOffset) this.ongoingTxns.delete(c.producerId);
+    this.unreplicatedTxns.push(c);
+  }
+
+  /** Kafka `onHighWatermarkUpdated`: completed transactions whose marker is below the HW are stable. */
+  onHighWatermarkUpdated(hw: bigint): void {
+    if (this.unreplicatedTxns.length === 0) return;
+    this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.lastOffset >= hw);
+  }
+
+  /** Kafka `firstUnstableOffset`: the smallest first offset of an ongoing or unreplicated transaction, or null. */
+  firstUnstableOffset(): bigint | null {
+    let min: bigint | null = null;
+    for (const t of this.unreplicatedTxns) if (min === null || t.firstOffset < min) min = t.firstOffset;
+    for (const f of this.ongoingTxns.values()) if (min === null || f < min) min = f;
+    return min;
+  }
+
+  /** Open transactions (DescribeProducers, read-committed consumers' bookkeeping). */
+  get hasOngoingTxns(): boolean { return this.ongoingTxns.size > 0 || this.unreplicatedTxns.length > 0; }
+
+  private rebuildOngoing(): void {
+    this.ongoingTxns.clear();
+    this.unreplicatedTxns = [];
+    for (const e of this.producers.values()) if (e.currentTxnFirstOffset >= 0n) this.ongoingTxns.set(e.producerId, e.currentTxnFirstOffset);
   }
 
   updateMapEndOffset(offset: bigint): void {
     this.lastMapOffset = offset;
   }
 
-  /** Apply one batch at [firstOffset, lastOffset] without validation (state rebuilt from the log). */
-  loadBatch(b: ProducerBatchInfo, firstOffset: bigint, lastOffset: bigint): void {
+  /**
+   * Apply one batch at [firstOffset, lastOffset] without validation (state rebuilt from the log, or replicated);
+   * a marker (`marker` given for control batches) completes the producer's transaction, which is returned.
+   */
+  loadBatch(b: ProducerBatchInfo, firstOffset: bigint, lastOffset: bigint, marker?: { isCommit: boolean; coordinatorEpoch: number } | null): CompletedTxn | null {
     const info = this.prepareUpdate(b.producerId, 'rebuild');
-    if (b.isControlBatch) info.appendControlBatch(b.producerEpoch, b.maxTimestamp);
-    else info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
+    let completed: CompletedTxn | null = null;
+    if (b.isControlBatch) {
+      if (marker) completed = info.appendEndTxnMarker(b.producerEpoch, marker.coordinatorEpoch, marker.isCommit, firstOffset, b.maxTimestamp);
+    } else info.appendDataBatch(b.producerEpoch, b.baseSequence, b.lastSequence, b.maxTimestamp, firstOffset, lastOffset, b.isTransactional);
     this.update(info);
+    if (completed) this.completeTxn(completed);
+    return completed;
   }
 
   /** Replace the map by a snapshot's entries (expired producers dropped, as Kafka's `loadFromSnapshot`). */
@@ -234,6 +306,7 @@ export class ProducerStateManager {
       const entry = ProducerStateEntry.fromSnapshotEntry(e);
       if (!this.isProducerExpired(now, entry)) this.producers.set(entry.producerId, entry);
     }
+    this.rebuildOngoing();
     this.lastMapOffset = snapshotOffset;
   }
 
@@ -274,6 +347,7 @@ export class ProducerStateManager {
       for (const b of d.batches) e.batchMetadata.push(new BatchMetadata(b.lastSeq, b.lastOffset, b.offsetDelta, b.timestamp));
       this.producers.set(e.producerId, e);
     }
+    this.rebuildOngoing();
     this.lastMapOffset = mapEndOffset;
   }
 

@@ -35,7 +35,7 @@ export interface ReplicaLog {
   readonly highWatermark: bigint;
   /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]; returns the value set. */
   updateHighWatermark(hw: bigint): bigint;
-  appendAsLeader(records: Buffer, leaderEpoch: number): AppendResult;
+  appendAsLeader(records: Buffer, leaderEpoch: number, origin?: 'client' | 'coordinator'): AppendResult;
   /** The leader-epoch cache's endOffsetFor(epoch) at the log end offset (Kafka's `endOffsetForEpoch`). */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint };
   /** Kafka's maybeAssignEpochStartOffset: a new leader epoch starts at the log end offset. */
@@ -236,14 +236,14 @@ export class Partition {
    * Kafka `appendRecordsToLeader`: only on the leader; acks=-1 needs an ISR of at least the effective min ISR
    * (NOT_ENOUGH_REPLICAS, nothing written). The HW may advance (ISR of one) after the append.
    */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number): AppendResult {
+  appendRecordsToLeader(records: Buffer, requiredAcks: number, origin: 'client' | 'coordinator' = 'client'): AppendResult {
     if (!this.isLeader) throw new NotLeaderOrFollowerError(`Leader not local for partition ${this.tp} on broker ${this.deps.brokerId}`);
     const minIsr = this.effectiveMinIsr();
     if (requiredAcks === -1 && this.state.isr.length < minIsr) {
       throw new NotEnoughReplicasError(`The size of the current ISR [${this.state.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.tp}`);
     }
     const hw = this.log.highWatermark;
-    const r = this.log.appendAsLeader(records, this.leaderEpoch);
+    const r = this.log.appendAsLeader(records, this.leaderEpoch, origin);
     // the log must not move the HW by itself: the Partition decides it
     if (this.log.highWatermark !== hw) this.log.updateHighWatermark(hw);
     if (this.maybeIncrementLeaderHW(this.now())) this.deps.onHighWatermarkIncreased?.(this);

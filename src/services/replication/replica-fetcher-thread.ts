@@ -23,6 +23,7 @@ import { ApiKey } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { metadataVersionOrdinal } from '../../config/metadata-version.js';
 import { BrokerBlockingSender } from './broker-blocking-sender.js';
+import type { ResponseBody } from '../../protocol/frame.js';
 import type { InitialFetchState, LeaderEndpoint } from './fetcher-types.js';
 
 /** What a fetcher needs of a follower's log (the Log in the broker). */
@@ -305,12 +306,22 @@ export class ReplicaFetcherThread {
         replicaId: this.opts.brokerId, maxWaitMs: this.opts.maxWaitMs, minBytes: this.opts.minBytes, maxBytes: this.opts.maxBytes,
         isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: '',
-      }, signal);
+      }, signal, true); // the records are read into the sender's reusable buffer: given back below, once appended
     } catch (e) {
+      this.sender.returnBuffer();
       this.failedFetches++;
       for (const s of sent.values()) this.delay(s);
       throw e;
     }
+    try {
+      return await this.processFetchResponse(version, body, sent);
+    } finally {
+      this.sender.returnBuffer();
+    }
+  }
+
+  /** The answer to one Fetch: appended partition by partition, yielding to the event loop between them when long. */
+  private async processFetchResponse(version: number, body: ResponseBody<typeof ApiKey.Fetch>, sent: Map<string, PartitionFetchState & { sentOffset: bigint; sentEpoch: number }>): Promise<number> {
     if (version >= 7 && body.errorCode !== ErrorCode.NONE) {
       for (const s of sent.values()) this.partitionError(s, body.errorCode, 'Fetch');
       return 0;

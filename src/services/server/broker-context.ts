@@ -44,6 +44,12 @@ export interface PartitionLog {
   fetchOffsetByTimestamp(ts: number): { offset: bigint; timestamp: number; leaderEpoch: number } | null;
   /** ListOffsets v0: segment base offsets modified at or before `ts` (-1 latest, -2 earliest), newest first. */
   legacyFetchOffsetsBefore(ts: number, maxNumOffsets: number): bigint[];
+  /** Transactions: the last stable offset (absent: = high watermark, no transactions). */
+  readonly lastStableOffset?: bigint;
+  /** Transactions: aborted transactions overlapping [start, upperBound) from the `.txnindex` files. */
+  collectAbortedTransactions?(startOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }>;
+  /** DescribeProducers: the producers with state in this log. */
+  producerEntries?(): Array<{ producerId: bigint; epoch: number; lastSequence: number; timestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: bigint }>;
 }
 
 /**
@@ -51,8 +57,11 @@ export interface PartitionLog {
  * need beyond the log.
  */
 export interface LeaderPartition {
-  /** The leader append: acks=-1 below the effective min ISR throws NotEnoughReplicasError (nothing written). */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number): AppendResult;
+  /**
+   * The leader append: acks=-1 below the effective min ISR throws NotEnoughReplicasError (nothing written).
+   * `origin` 'coordinator': transaction markers and transactional offset commits (Kafka's AppendOrigin.COORDINATOR).
+   */
+  appendRecordsToLeader(records: Buffer, requiredAcks: number, origin?: 'client' | 'coordinator'): AppendResult;
   /** A follower's Fetch (its LEO = fetchOffset); false when `replicaId` is not a follower of this partition. */
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */

@@ -23,10 +23,12 @@ import {
   decodeRequest,
   encodeApiVersionsUnsupported,
   encodeResponse,
+  encodeResponseChunks,
   type DecodedRequest,
 } from '../../protocol/frame.js';
 import { ProtocolDecodeError } from '../../protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
+import { carryOnSent, frameLength, onSentOf, type ResponseFrame } from '../network/response-send.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler, HandlerContext } from './handlers/common.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -54,8 +56,15 @@ import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
 import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js';
+import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeProducersHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './handlers/transactions.js';
+import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -63,6 +72,17 @@ import { GROUP_IMPLEMENTED_VERSIONS, groupHandlers } from '../group/register.js'
  * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
  * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
+/** The transaction APIs (issue 13): AddPartitionsToTxn without the broker-only v4 (KIP-890). */
+const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number, number]]> = [
+  [ApiKey.AddPartitionsToTxn, [0, 3]],
+  [ApiKey.AddOffsetsToTxn, [0, 3]],
+  [ApiKey.EndTxn, [0, 3]],
+  [ApiKey.TxnOffsetCommit, [0, 3]],
+  [ApiKey.DescribeProducers, [0, 0]],
+  [ApiKey.DescribeTransactions, [0, 0]],
+  [ApiKey.ListTransactions, [0, 0]],
+];
+
 export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
   [ApiKey.Produce, [0, 9]],
   [ApiKey.Fetch, [0, 12]],
@@ -82,9 +102,12 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.DescribeCluster, [0, 1]],
   [ApiKey.DescribeLogDirs, [0, 4]],
   [ApiKey.ElectLeaders, [0, 2]],
+  [ApiKey.AlterPartitionReassignments, [0, 0]],
+  [ApiKey.ListPartitionReassignments, [0, 0]],
   [ApiKey.DescribeClientQuotas, [0, 1]],
   [ApiKey.AlterClientQuotas, [0, 1]],
   ...GROUP_IMPLEMENTED_VERSIONS,
+  ...TXN_IMPLEMENTED_VERSIONS,
 ]);
 
 /** The API keys this dispatcher handles (and ApiVersions advertises), in key order. */
@@ -114,6 +137,7 @@ export const INTER_BROKER_VERSIONS: ReadonlyMap<number, readonly [number, number
   [ApiKey.UpdateMetadata, [0, 8]],
   [ApiKey.ControlledShutdown, [0, 3]],
   [ApiKey.AlterPartition, [0, 3]],
+  [ApiKey.WriteTxnMarkers, [0, 1]],
 ]);
 
 export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
@@ -126,7 +150,7 @@ export const INTER_BROKER_API_SUPPORT: ApiSupport = new Map(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = ApiHandler<any>;
 
-function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null): Map<number, AnyHandler> {
+function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerIds: ProducerIdManager | null, txns: TransactionCoordinator | null): Map<number, AnyHandler> {
   const list: AnyHandler[] = [
     apiVersionsHandler(support),
     metadataHandler(),
@@ -137,7 +161,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     listOffsetsHandler(),
     findCoordinatorHandler(),
     describeConfigsHandler(),
-    initProducerIdHandler(producerIds),
+    initProducerIdHandler(producerIds, txns),
     leaderAndIsrHandler(),
     updateMetadataHandler(),
     stopReplicaHandler(),
@@ -153,9 +177,19 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     describeClusterHandler(),
     describeLogDirsHandler(),
     electLeadersHandler(),
+    alterPartitionReassignmentsHandler(),
+    listPartitionReassignmentsHandler(),
   ];
   const map = new Map<number, AnyHandler>(list.map((h) => [h.apiKey, h]));
   for (const [k, h] of groupHandlers(groups)) map.set(k, h); // FindCoordinator: the group coordinator's
+  map.set(ApiKey.FindCoordinator, findCoordinatorGroupsHandler(groups, txns)); // … and the transaction coordinator's
+  map.set(ApiKey.WriteTxnMarkers, writeTxnMarkersHandler(groups));
+  map.set(ApiKey.DescribeProducers, describeProducersHandler());
+  for (const h of [addPartitionsToTxnHandler(txns!), addOffsetsToTxnHandler(txns!, groups), endTxnHandler(txns!), describeTransactionsHandler(txns!), listTransactionsHandler(txns!)] as AnyHandler[]) {
+    // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
+    map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
+  }
+  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups));
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }
@@ -188,11 +222,13 @@ export interface RequestHandlerOptions {
   groupCoordinator?: GroupCoordinator;
   /** Producer ids for InitProducerId (default none: idempotent producers get COORDINATOR_NOT_AVAILABLE). */
   producerIdManager?: ProducerIdManager;
+  /** The transaction coordinator (default none: transactional requests get COORDINATOR_NOT_AVAILABLE). */
+  transactionCoordinator?: TransactionCoordinator;
 }
 
 export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOptions = {}): RequestHandler {
   const support = opts.support ?? HANDLED_API_SUPPORT;
-  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null);
+  const handlers = buildHandlers(support, opts.groupCoordinator ?? new GroupCoordinator(ctx), opts.producerIdManager ?? null, opts.transactionCoordinator ?? null);
   const accepted: ApiSupport = new Map([...INTER_BROKER_API_SUPPORT, ...support]);
   /** Connections whose trailing bytes were already logged (each connection's info object is stable). */
   const trailingLogged = new WeakSet<ConnectionInfo>();
@@ -232,11 +268,11 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
 
     const started = Date.now();
     const startedHr = ctx.requestMetrics ? performance.now() : 0;
-    const completed = (response: Buffer | null): Buffer | null => {
+    const completed = (response: ResponseFrame | null): ResponseFrame | null => {
       ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
-          ms: Date.now() - started, responseBytes: response?.length ?? 0 }, `Completed ${apiKeyName(req.apiKey)} request`);
+          ms: Date.now() - started, responseBytes: response === null ? 0 : frameLength(response) }, `Completed ${apiKeyName(req.apiKey)} request`);
       }
       return response;
     };
@@ -265,8 +301,13 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     if (body === null) return completed(null);
 
     try {
-      return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
+      // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
+      // (and the pooled read buffers go back once the connection wrote them: carryOnSent)
+      return completed(req.apiKey === ApiKey.Fetch
+        ? carryOnSent(body, encodeResponseChunks(correlationId, req.apiKey, req.apiVersion, body as never))
+        : encodeResponse(correlationId, req.apiKey, req.apiVersion, body as never));
     } catch (e) {
+      onSentOf(body)?.();
       ctx.log.error({ err: e }, `Error encoding the response to ${describeRequest(req, conn)}`);
       try {
         return completed(encodeResponse(correlationId, req.apiKey, req.apiVersion, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, null) as never));

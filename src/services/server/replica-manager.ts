@@ -357,11 +357,14 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       readAsync: (start: bigint, max: number, opts?: { minOneMessage?: boolean }) => log.readAsync(start, max, opts),
       fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
       legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
+      get lastStableOffset() { return log.lastStableOffset; },
+      collectAbortedTransactions: (start, upper) => log.collectAbortedTransactions(start, upper),
+      producerEntries: () => log.producerEntries(),
     };
   }
 
-  private appendToLeader(partition: Partition, k: string, records: Buffer, requiredAcks: number): AppendResult {
-    const r = partition.appendRecordsToLeader(records, requiredAcks);
+  private appendToLeader(partition: Partition, k: string, records: Buffer, requiredAcks: number, origin?: 'client' | 'coordinator'): AppendResult {
+    const r = partition.appendRecordsToLeader(records, requiredAcks, origin);
     // followers long-polling at the old log end wake (consumers only once the HW moves: onHighWatermarkIncreased)
     this.delayedFetch.checkAndComplete(k);
     return r;
@@ -379,7 +382,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     return {
       kind: 'leader', log: h.view, leaderEpoch: replica.leaderEpoch,
       partition: {
-        appendRecordsToLeader: (records, requiredAcks) => this.appendToLeader(replica, k, records, requiredAcks),
+        appendRecordsToLeader: (records, requiredAcks, origin) => this.appendToLeader(replica, k, records, requiredAcks, origin),
         updateFollowerFetchState: (replicaId, fetchOffset, startOffset, leaderEnd) => replica.updateFollowerFetchState(replicaId, fetchOffset, startOffset, leaderEnd, this.now),
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
         deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),

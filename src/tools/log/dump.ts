@@ -28,6 +28,7 @@ import { PARTITION_METADATA_FILE, parsePartitionMetadata } from '../../services/
 import { META_PROPERTIES_FILE, metaPropertiesFromMap, parseJavaProperties } from '../../services/log/meta-properties.js';
 import { table } from '../zk/render.js';
 import { decodeControlRecord, decodeOffsetsRecord, formatOffsetsKey, formatOffsetsValue } from './offsets-decoder.js';
+import { decodeTxnKey, decodeTxnValue, formatTxnRecord } from '../../services/transaction/transaction-log.js';
 import { type BufferedWriter, OutputClosedError } from './writer.js';
 
 export const DUMP_SCHEMA = 'rafka.dump-log/1';
@@ -37,6 +38,8 @@ export interface DumpOptions {
   deepIteration: boolean;
   verifyIndexOnly: boolean;
   offsetsDecoder: boolean;
+  /** Kafka's --transaction-log-decoder: records as __transaction_state metadata. */
+  transactionLogDecoder?: boolean;
   json: boolean;
 }
 
@@ -400,6 +403,15 @@ function iterateRecords(ctx: FileCtx, b: BatchView, position: number): boolean {
             w.text(` ${controlText(key, value)}\n`);
             continue;
           }
+          if (opts.transactionLogDecoder) {
+            try {
+              const d = formatTxnRecord(key, value);
+              w.text(` key: ${d.key} payload: ${d.payload}\n`);
+              continue;
+            } catch (e) {
+              w.text(` (not a transaction log record: ${(e as Error).message})`);
+            }
+          }
           if (opts.offsetsDecoder) {
             try {
               const d = decodeOffsetsRecord(key, value);
@@ -470,6 +482,15 @@ function decodeExtra(b: RecordBatch, key: Buffer | null, value: Buffer | null, o
   if (b.isControlBatch) {
     try {
       return decodeControlRecord(key, value);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+  if (opts.transactionLogDecoder) {
+    try {
+      const id = key ? decodeTxnKey(key) : null;
+      const v = value ? decodeTxnValue(value) : null;
+      return { transactionalId: id, value: v ? { ...v, producerId: v.producerId.toString() } : null };
     } catch (e) {
       return { error: (e as Error).message };
     }

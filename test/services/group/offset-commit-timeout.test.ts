@@ -51,7 +51,11 @@ async function setup(props: Record<string, string>) {
     expect(j.errorCode).toBe(ErrorCode.NONE);
     return gc.sync('grp', { memberId: j.memberId, groupInstanceId: null, generationId: j.generationId, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: j.memberId, assignment: Buffer.from('a1') }] });
   };
-  return { gc, commit, follower, fetched, waits, joinAndSync, log: () => fb.logs.get(`${OFFSETS_TOPIC}-0`)! };
+  const staticJoin = (memberId = '') => gc.join('sgrp', {
+    memberId, groupInstanceId: 'inst-1', clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000,
+    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('m') }], requireKnownMemberId: false,
+  });
+  return { gc, commit, follower, fetched, waits, joinAndSync, staticJoin, log: () => fb.logs.get(`${OFFSETS_TOPIC}-0`)! };
 }
 
 describe('offset commit replication wait', () => {
@@ -119,5 +123,42 @@ describe('group metadata (SyncGroup) replication wait', () => {
     expect(r.errorCode).toBe(ErrorCode.NONE);
     expect(s.waits).toEqual([]);
     expect(s.gc.describeGroup('grp').state).toBe('Stable');
+  });
+
+  it('a static member rejoining a Stable group with an unknown member id is answered once the ISR has the group record', async () => {
+    const s = await setup({ 'offsets.commit.timeout.ms': '60000' });
+    const waitFor = async (n: number) => { for (const d = Date.now() + 10_000; s.waits.length < n && Date.now() < d;) await new Promise((r) => setTimeout(r, 10)); expect(s.waits).toHaveLength(n); };
+    const first = await s.staticJoin();
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    const syncing = s.gc.sync('sgrp', { memberId: first.memberId, groupInstanceId: 'inst-1', generationId: first.generationId, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: first.memberId, assignment: Buffer.from('a') }] });
+    await waitFor(1);
+    s.follower(s.log().logEndOffset);
+    expect((await syncing).errorCode).toBe(ErrorCode.NONE);
+    expect(s.gc.describeGroup('sgrp').state).toBe('Stable');
+    // the same instance rejoins with an unknown member id: a new id, stored before it is answered
+    let answer: { errorCode: number; memberId: string; generationId: number } | null = null;
+    const rejoin = s.staticJoin().then((r) => { answer = r; });
+    await waitFor(2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answer).toBeNull();
+    s.follower(s.log().logEndOffset);
+    await rejoin;
+    expect(answer!.errorCode).toBe(ErrorCode.NONE);
+    expect(answer!.memberId).not.toBe(first.memberId);
+    expect(answer!.generationId).toBe(first.generationId);
+    expect(s.gc.describeGroup('sgrp').state).toBe('Stable');
+  });
+
+  it('a static member rejoin whose group write times out is reverted: the old member id stays, the rejoin gets the error', async () => {
+    // 2 s: long enough for the sync's write to be let through on a loaded machine, short for the rejoin's to time out
+    const s = await setup({ 'offsets.commit.timeout.ms': '2000', 'offsets.commit.required.acks': '-1' });
+    const first = await s.staticJoin();
+    const syncing = s.gc.sync('sgrp', { memberId: first.memberId, groupInstanceId: 'inst-1', generationId: first.generationId, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: first.memberId, assignment: Buffer.from('a') }] });
+    for (const d = Date.now() + 10_000; s.waits.length < 1 && Date.now() < d;) await new Promise((r) => setTimeout(r, 5));
+    s.follower(s.log().logEndOffset);
+    expect((await syncing).errorCode).toBe(ErrorCode.NONE);
+    const r = await s.staticJoin();
+    expect(r.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS); // storeGroup's mapping of REQUEST_TIMED_OUT
+    expect(s.gc.describeGroup('sgrp').members.map((m) => m.memberId)).toEqual([first.memberId]);
   });
 });

@@ -1,3 +1,4 @@
+import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -335,6 +336,30 @@ describe('Log.readAsync', () => {
     }
     expect((await log.readAsync(24n, 100)).records.length).toBe(0);
     await expect(log.readAsync(25n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+  });
+
+  it('with a pool: the same bytes in a pooled buffer, given back by release, reused by the next read', async () => {
+    const { log } = await newLog(cfg({ segmentBytes: 3000 }));
+    for (let i = 0; i < 12; i++) log.appendAsLeader(batch(2, i, 400), 0);
+    const pool = new ReadBufferPool();
+    const kept: Buffer[] = [];
+    for (const o of [0n, 5n, 13n, 23n]) {
+      const a = await log.readAsync(o, 5000, { minOneMessage: true, pool });
+      const expected = log.read(o, 5000, { minOneMessage: true }).records;
+      expect(a.records.equals(expected)).toBe(true);
+      expect(typeof a.release).toBe('function');
+      kept.push(Buffer.from(a.records));
+      a.release!();
+    }
+    expect(pool.leased).toBe(4);
+    expect(pool.released).toBe(4);
+    expect(pool.reused).toBe(3); // one 64 KiB slab served every read
+    // a read still held is not overwritten by the next one
+    const held = await log.readAsync(0n, 5000, { minOneMessage: true, pool });
+    const next = await log.readAsync(13n, 5000, { minOneMessage: true, pool });
+    expect(held.records.equals(kept[0]!)).toBe(true);
+    expect(next.records.equals(kept[2]!)).toBe(true);
+    held.release!(); next.release!();
   });
 });
 

@@ -11,6 +11,7 @@ import type { TopicMetadata } from '../../../src/services/controller/cluster-met
 import { RecordBatch, iterateBatches, buildRecordBatch, type RecordInput } from '../../../src/services/log/record-batch.js';
 import { DEFAULT_LOG_CONFIG, brokerLogConfig, logConfigWithOverrides, type LogConfig } from '../../../src/services/log/log-config.js';
 import type { ConnectionInfo, RequestHandler } from '../../../src/services/network/connection.js';
+import { frameBytes } from '../../../src/services/network/response-send.js';
 import { Partition } from '../../../src/services/replication/partition.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
 import { DelayedProducePurgatory } from '../../../src/services/replication/delayed-produce.js';
@@ -313,8 +314,9 @@ export async function call<K extends ImplementedApiKey>(
 ): Promise<ResponseBody<K>> {
   const correlationId = ++correlation;
   const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId }, body);
-  const out = await handler(frame.subarray(4), CONN);
-  if (out === null) throw new Error('no response');
+  const answer = await handler(frame.subarray(4), CONN);
+  if (answer === null) throw new Error('no response');
+  const out = frameBytes(answer); // Fetch answers are chunks (response-send.ts)
   if (out.readInt32BE(0) !== out.length - 4) throw new Error('bad size prefix');
   const decoded = decodeResponse(out.subarray(4), apiKey, version);
   if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId} != ${correlationId}`);
@@ -324,7 +326,8 @@ export async function call<K extends ImplementedApiKey>(
 /** The raw handler answer (null for none). */
 export async function callRaw<K extends ImplementedApiKey>(handler: RequestHandler, apiKey: K, version: number, body: RequestInput<K>): Promise<Buffer | null> {
   const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: ++correlation, clientId: 'test-client' }, body);
-  return handler(frame.subarray(4), CONN);
+  const out = await handler(frame.subarray(4), CONN);
+  return out === null ? null : frameBytes(out);
 }
 
 export const API = ApiKey;

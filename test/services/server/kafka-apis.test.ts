@@ -3,6 +3,7 @@ import { ApiKey, DEFAULT_API_SUPPORT } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { decodeResponse, encodeRequest } from '../../../src/protocol/frame.js';
 import { CloseConnectionError } from '../../../src/services/network/connection.js';
+import { frameBytes } from '../../../src/services/network/response-send.js';
 import { HANDLED_API_KEYS, HANDLED_API_SUPPORT, IMPLEMENTED_VERSIONS, createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { CONN, call, fakeBroker } from './fake-broker.js';
 
@@ -17,7 +18,7 @@ describe('dispatcher', () => {
       expect(r.minVersion).toBeGreaterThanOrEqual(lo);
       expect(r.maxVersion).toBeLessThanOrEqual(hi);
     }
-    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 35, 37, 42, 43, 44, 47, 48, 49, 60]);
+    expect([...HANDLED_API_KEYS]).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 32, 33, 35, 37, 42, 43, 44, 45, 46, 47, 48, 49, 60, 61, 65, 66]);
   });
 
   it.each([0, 1, 2, 3])('ApiVersions v%i lists the handled APIs, throttle 0, no features', async (v) => {
@@ -52,7 +53,7 @@ describe('dispatcher', () => {
     frame.writeInt32BE(4242, 4);
     frame.writeInt16BE(-1, 8);
     const out = await fb.handler(frame, CONN);
-    const res = decodeResponse(out!.subarray(4), ApiKey.ApiVersions, 0);
+    const res = decodeResponse(frameBytes(out!).subarray(4), ApiKey.ApiVersions, 0);
     expect(res.correlationId).toBe(4242);
     expect(res.body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(res.body.apiKeys).toEqual([{ apiKey: 18, minVersion: 0, maxVersion: 3 }]);
@@ -63,7 +64,7 @@ describe('dispatcher', () => {
     const frame = encodeRequest({ requestApiKey: ApiKey.ApiVersions, requestApiVersion: 4, correlationId: 9, clientId: 'java' },
       { clientSoftwareName: 'apache-kafka-java', clientSoftwareVersion: '3.9.0' });
     const out = await fb.handler(frame.subarray(4), CONN);
-    expect(decodeResponse(out!.subarray(4), ApiKey.ApiVersions, 0).body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(decodeResponse(frameBytes(out!).subarray(4), ApiKey.ApiVersions, 0).body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
   });
 
   it('unknown API key closes the connection naming key, version and client id', async () => {
@@ -103,7 +104,7 @@ describe('dispatcher', () => {
     expect((err as Error).message).toMatch(/Malformed request, api key 3 \(Metadata\) version 1, correlation id 1, client id 'x'/);
     // bytes after a complete body are ignored, as Kafka ignores them (test/services/server/trailing-bytes.test.ts)
     const trailing = Buffer.concat([frame.subarray(4), Buffer.from([0])]);
-    expect(decodeResponse((await fb.handler(trailing, CONN))!.subarray(4), ApiKey.Metadata, 1).correlationId).toBe(1);
+    expect(decodeResponse(frameBytes((await fb.handler(trailing, CONN))!).subarray(4), ApiKey.Metadata, 1).correlationId).toBe(1);
   });
 
   it('a response that cannot be encoded is replaced by the error response', async () => {

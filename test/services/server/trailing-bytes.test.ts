@@ -13,6 +13,7 @@ import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { decodeRequest, decodeResponse } from '../../../src/protocol/frame.js';
 import { ProtocolDecodeError } from '../../../src/protocol/primitives/errors.js';
 import { CloseConnectionError, type ConnectionInfo } from '../../../src/services/network/connection.js';
+import { frameBytes } from '../../../src/services/network/response-send.js';
 import { GroupCoordinator } from '../../../src/services/group/group-coordinator.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { call, fakeBroker } from './fake-broker.js';
@@ -68,13 +69,13 @@ describe('trailing bytes after a request body (librdkafka 2.0.2)', () => {
     const conn: ConnectionInfo = { id: 'rdkafka-conn', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 40000 };
 
     const lgOut = await fb.handler(LIST_GROUPS_V4, conn);
-    const lg = decodeResponse(lgOut!.subarray(4), ApiKey.ListGroups, 4);
+    const lg = decodeResponse(frameBytes(lgOut!).subarray(4), ApiKey.ListGroups, 4);
     expect(lg.correlationId).toBe(5);
     expect(lg.body.errorCode).toBe(0);
     expect(lg.body.groups.map((g) => g.groupId)).toEqual(['g']);
 
     const ofOut = await fb.handler(OFFSET_FETCH_V7, conn);
-    const of = decodeResponse(ofOut!.subarray(4), ApiKey.OffsetFetch, 7);
+    const of = decodeResponse(frameBytes(ofOut!).subarray(4), ApiKey.OffsetFetch, 7);
     expect(of.correlationId).toBe(6);
     expect(of.body.errorCode).toBe(0);
     expect(of.body.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode])])).toEqual([['orders', [[1, 42n, 0]]]]);

@@ -224,8 +224,9 @@ export function cleanableOffsets(
     firstDirtyOffset = logStartOffset;
     forceUpdateCheckpoint = true;
   }
-  // the last stable offset is the high watermark here (no transactions in progress are tracked yet)
-  let uncleanable = log.highWatermark < log.activeSegment.baseOffset ? log.highWatermark : log.activeSegment.baseOffset;
+  // Kafka: min(last stable offset, active segment base): data of undecided transactions is never cleaned (issue 13)
+  const lso = log.lastStableOffset;
+  let uncleanable = lso < log.activeSegment.baseOffset ? lso : log.activeSegment.baseOffset;
   const lag = Math.max(log.config.minCompactionLagMs, 0);
   if (lag > 0) {
     const tooNew = nonActiveLogSegmentsFrom(log, firstDirtyOffset).find((s) => s.largestTimestamp > now - lag);

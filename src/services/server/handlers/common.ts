@@ -72,6 +72,7 @@ const ERROR_CODES_BY_NAME: Readonly<Record<string, number>> = {
   OutOfOrderSequenceError: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
   InvalidProducerEpochError: ErrorCode.INVALID_PRODUCER_EPOCH,
   InvalidTxnStateError: ErrorCode.INVALID_TXN_STATE,
+  TransactionCoordinatorFencedError: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
 };
 
 /** The Kafka error code for a known error (by `name`), or null when it is unexpected (UNKNOWN_SERVER_ERROR). */

@@ -11,8 +11,9 @@
  *   partition returned data the first batch is returned whole even if larger (Kafka's minOneMessage);
  * - reads use the log's `readAsync` when it has one (file I/O off the event loop), and consumers never see batches
  *   at or above the high watermark;
- * - highWatermark and logStartOffset from the read, lastStableOffset = high watermark (no transactions yet, so
- *   read_committed reads like read_uncommitted), abortedTransactions empty for read_committed and null otherwise,
+ * - highWatermark and logStartOffset from the read; lastStableOffset from the log (transactions, issue 13: A's
+ *   minimal edit); read_committed (isolation_level 1) consumers see nothing at or above the LSO and get the aborted
+ *   transactions overlapping the records returned (from the `.txnindex`), read_uncommitted get null;
  *   preferredReadReplica -1;
  * - long polling: with fewer than minBytes read and no partition error, waits (ReplicaView.waitForData) up to
  *   maxWaitMs for new data and reads again.
@@ -35,8 +36,10 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
-import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
+import { LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
+import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
+import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
@@ -59,19 +62,40 @@ export function fetchMagic(version: number): 0 | 1 | null {
   return version <= 1 ? 0 : version <= 3 ? 1 : null;
 }
 
-interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }> }
+interface ReadPass { responses: TopicOut[]; bytes: number; anyError: boolean; leaders: Array<{ topic: string; partition: number }>; releases: Array<() => void> }
 
 /** The fetching replica: a broker id (a follower: Kafka's FetchRequest.isFromFollower) or -1 for consumers. */
 export function fetchReplicaId(req: RequestOf<typeof ApiKey.Fetch>): number {
   return req.apiVersion >= 15 ? req.body.replicaState?.replicaId ?? -1 : req.body.replicaId;
 }
 
+/** A read whose records may be a pooled buffer (read-buffer-pool.ts): `release` once nothing reads them. */
+type PooledRead = ReadResult & { release?: () => void };
 /** Optional on a PartitionLog: the same read with the file I/O off the event loop (the Log's `readAsync`). */
-interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean }): Promise<ReadResult> }
+interface AsyncReadable { readAsync(startOffset: bigint, maxBytes: number, opts?: { minOneMessage?: boolean; pool?: ReadBufferPool }): Promise<PooledRead> }
 
-async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOneMessage: boolean): Promise<ReadResult> {
+async function readLog(log: PartitionLog, start: bigint, maxBytes: number, minOneMessage: boolean): Promise<PooledRead> {
   const a = log as PartitionLog & Partial<AsyncReadable>;
-  return typeof a.readAsync === 'function' ? a.readAsync(start, maxBytes, { minOneMessage }) : log.read(start, maxBytes, { minOneMessage });
+  return typeof a.readAsync === 'function' ? a.readAsync(start, maxBytes, { minOneMessage, pool: fetchReadPool }) : log.read(start, maxBytes, { minOneMessage });
+}
+
+/** Gives back the pooled read buffers of a pass (superseded by a re-read, or its response written or dropped). */
+function releaseAll(releases: ReadonlyArray<() => void>): void {
+  for (const r of releases) r();
+}
+
+/** Kafka's addAbortedTransactions: the aborted transactions overlapping the records returned (up to the end of the last batch). */
+function abortedIn(log: PartitionLog, fetchOffset: bigint, records: Buffer): Array<{ producerId: bigint; firstOffset: bigint }> {
+  if (records.length === 0 || !log.collectAbortedTransactions) return [];
+  let pos = 0;
+  let upper = fetchOffset;
+  while (pos + LOG_OVERHEAD + 12 <= records.length) {
+    const size = LOG_OVERHEAD + records.readInt32BE(pos + LENGTH_OFFSET);
+    if (pos + size > records.length) break;
+    upper = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)) + 1n;
+    pos += size;
+  }
+  return log.collectAbortedTransactions(fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 /**
@@ -103,6 +127,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   let anyError = false;
   let diverging = false;
   const leaders: Array<{ topic: string; partition: number }> = [];
+  const releases: Array<() => void> = [];
 
   const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
     const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
@@ -143,12 +168,15 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       const leaderEndOffset = log.logEndOffset;
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
+      if (r.release) releases.push(r.release);
       // Kafka's updateFollowerFetchState after the read: the follower's LEO is its fetch offset
       if (fromFollower && firstPass && !lookup.partition.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, leaderEndOffset)) {
         return fail(p.currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER);
       }
       // followers read up to the log end (FetchIsolation.LOG_END), consumers up to the high watermark
-      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, r.highWatermark);
+      // (read_committed: the last stable offset, FetchIsolation.TXN_COMMITTED)
+      const lso = log.lastStableOffset ?? r.highWatermark;
+      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
       const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
       const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
@@ -158,9 +186,9 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
         partitionIndex: p.partition,
         errorCode: ErrorCode.NONE,
         highWatermark: r.highWatermark,
-        lastStableOffset: r.highWatermark,
+        lastStableOffset: lso,
         logStartOffset: r.logStartOffset,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted && !fromFollower ? abortedIn(log, p.fetchOffset, trimmed) : null,
         preferredReadReplica: -1,
         records,
       };
@@ -179,7 +207,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
     for (const p of t.partitions) partitions.push(await readPartition(t.topic, p));
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, anyError: anyError || diverging, leaders };
+  return { responses, bytes, anyError: anyError || diverging, leaders, releases };
 }
 
 export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
@@ -199,10 +227,12 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         // a long poll is in the purgatory: out of queued.max.requests (once), as the produces it may wait for
         if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
+        releaseAll(pass.releases);
         pass = await readAll(ctx, req, false);
       }
       if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses };
+      // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
+      return withOnSent({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses }, pass.releases);
     },
     errorResponse(req, errorCode) {
       return {

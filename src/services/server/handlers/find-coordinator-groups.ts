@@ -2,13 +2,14 @@
  * FindCoordinator (10) with the group coordinator: key type 0 (group) → the broker leading the group's
  * `__consumer_offsets` partition (this broker on a single-broker cluster), creating the topic on first use as Kafka
  * does; answered on the endpoint of the listener the request came in on. While the topic is being created or the
- * partition loaded → COORDINATOR_NOT_AVAILABLE (clients retry). Key type 1 (transaction) → COORDINATOR_NOT_AVAILABLE
- * until a transaction coordinator exists; another key type → INVALID_REQUEST. v4+: batched `coordinatorKeys`, one
+ * partition loaded → COORDINATOR_NOT_AVAILABLE (clients retry). Key type 1 (transaction) → the leader of the id's
+ * `__transaction_state` partition, the same way (TransactionCoordinator, issue 13); another key type → INVALID_REQUEST. v4+: batched `coordinatorKeys`, one
  * entry per key with only the error code (no message), as Kafka.
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode, errorInfo } from '../../../protocol/errors.js';
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import type { TransactionCoordinator } from '../../transaction/transaction-coordinator.js';
 import type { ApiHandler, HandlerContext } from './common.js';
 
 const GROUP = 0;
@@ -20,11 +21,11 @@ interface Answer { errorCode: number; nodeId: number; host: string; port: number
 
 const noNode = (errorCode: number): Answer => ({ errorCode, nodeId: -1, host: '', port: -1 });
 
-export function findCoordinatorGroupsHandler(gc: GroupCoordinator): ApiHandler<typeof ApiKey.FindCoordinator> {
+export function findCoordinatorGroupsHandler(gc: GroupCoordinator, tc: TransactionCoordinator | null = null): ApiHandler<typeof ApiKey.FindCoordinator> {
   async function answer(keyType: number, key: string, hc: HandlerContext): Promise<Answer> {
-    if (keyType === TRANSACTION) return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (keyType !== GROUP) return noNode(ErrorCode.INVALID_REQUEST);
-    const found = await gc.findCoordinator(key, FIND_WAIT_MS);
+    if (keyType === TRANSACTION && tc === null) return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (keyType !== GROUP && keyType !== TRANSACTION) return noNode(ErrorCode.INVALID_REQUEST);
+    const found = keyType === TRANSACTION ? await tc!.stateManager.findCoordinator(key, FIND_WAIT_MS) : await gc.findCoordinator(key, FIND_WAIT_MS);
     if (found.errorCode !== ErrorCode.NONE) return noNode(found.errorCode);
     const broker = hc.broker.metadata.brokers().find((b) => b.id === found.nodeId);
     const ep = broker?.endpoints.find((e) => e.listenerName === hc.conn.listenerName);

@@ -52,7 +52,7 @@ export function offsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof Api
 type FetchTopics = Array<{ name: string; partitionIndexes: number[] }> | null;
 
 export function offsetFetchHandler(gc: GroupCoordinator): ApiHandler<typeof ApiKey.OffsetFetch> {
-  const fetchOne = (groupId: string, topics: FetchTopics, version: number) => {
+  const fetchOne = (groupId: string, topics: FetchTopics, version: number, requireStable = false) => {
     const r = gc.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
     if (r.errorCode !== ErrorCode.NONE && version < 2) {
       // v0/v1: no top-level error field: the error goes on every requested partition
@@ -62,7 +62,10 @@ export function offsetFetchHandler(gc: GroupCoordinator): ApiHandler<typeof ApiK
       errorCode: r.errorCode,
       topics: r.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: version >= 5 ? p.leaderEpoch : -1, metadata: p.metadata, errorCode: ErrorCode.NONE })),
+        partitions: t.partitions.map((p) => (requireStable && gc.hasPendingTxnOffset(groupId, t.name, p.partition)
+          // KIP-447: an offset a transaction may still commit is not answered to require_stable fetches (Kafka's getOffsets)
+          ? { partitionIndex: p.partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+          : { partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: version >= 5 ? p.leaderEpoch : -1, metadata: p.metadata, errorCode: ErrorCode.NONE })),
       })),
     };
   };
@@ -73,10 +76,10 @@ export function offsetFetchHandler(gc: GroupCoordinator): ApiHandler<typeof ApiK
       if (req.apiVersion >= 8) {
         return {
           throttleTimeMs: 0,
-          groups: b.groups.map((g) => { const r = fetchOne(g.groupId, g.topics, req.apiVersion); return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode }; }),
+          groups: b.groups.map((g) => { const r = fetchOne(g.groupId, g.topics, req.apiVersion, b.requireStable); return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode }; }),
         };
       }
-      const r = fetchOne(b.groupId, req.apiVersion >= 2 ? b.topics : (b.topics ?? []), req.apiVersion);
+      const r = fetchOne(b.groupId, req.apiVersion >= 2 ? b.topics : (b.topics ?? []), req.apiVersion, req.apiVersion >= 7 && b.requireStable);
       return { throttleTimeMs: 0, topics: r.topics, errorCode: req.apiVersion >= 2 ? r.errorCode : 0 };
     },
     errorResponse(req, errorCode) {

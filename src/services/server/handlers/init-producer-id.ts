@@ -8,14 +8,14 @@
  *   it has no block; every client retries it);
  * - an empty transactional id → INVALID_REQUEST; a timeout ≤ 0 or above `transaction.max.timeout.ms` →
  *   INVALID_TRANSACTION_TIMEOUT (checked before the coordinator, as Kafka);
- * - any other transactional id → COORDINATOR_NOT_AVAILABLE: there is no transaction coordinator on any broker
- *   (FindCoordinator key type 1 says the same). Java, librdkafka and kafkajs treat it as retriable: they look the
- *   coordinator up again and `initTransactions` ends in a timeout rather than a fatal error. NOT_COORDINATOR would
- *   claim another broker is the coordinator.
+ * - any other transactional id → the TransactionCoordinator (epoch bump, fencing of an older producer, KIP-360
+ *   bumps with the producer id/epoch of v3+; transaction-coordinator.ts); PRODUCER_FENCED is answered as
+ *   INVALID_PRODUCER_EPOCH below v4, as Kafka. Without a coordinator (tests) → COORDINATOR_NOT_AVAILABLE.
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ProducerIdManager } from '../../transaction/producer-id-manager.js';
+import type { TransactionCoordinator } from '../../transaction/transaction-coordinator.js';
 import { adminTimeoutMs, withTimeout, type ApiHandler } from './common.js';
 
 const NO_PRODUCER_ID = -1n;
@@ -23,7 +23,7 @@ const NO_PRODUCER_EPOCH = -1;
 
 const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
 
-export function initProducerIdHandler(producerIds: ProducerIdManager | null): ApiHandler<typeof ApiKey.InitProducerId> {
+export function initProducerIdHandler(producerIds: ProducerIdManager | null, txns: TransactionCoordinator | null = null): ApiHandler<typeof ApiKey.InitProducerId> {
   return {
     apiKey: ApiKey.InitProducerId,
     async handle(req, { broker: ctx }) {
@@ -43,7 +43,11 @@ export function initProducerIdHandler(producerIds: ProducerIdManager | null): Ap
       if (transactionTimeoutMs <= 0 || transactionTimeoutMs > ctx.config().getInt('transaction.max.timeout.ms')) {
         return failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
       }
-      return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (txns === null) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const expected = producerId === NO_PRODUCER_ID ? null : { producerId, producerEpoch };
+      const r = await txns.handleInitProducerId(transactionalId, transactionTimeoutMs, expected);
+      const errorCode = req.apiVersion < 4 && r.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
     },
     errorResponse(_req, errorCode) {
       return failed(errorCode);

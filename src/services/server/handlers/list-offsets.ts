@@ -67,7 +67,9 @@ export function listOffsetsHandler(): ApiHandler<typeof ApiKey.ListOffsets> {
           const log = lookup.log;
           try {
             if (version === 0) return legacyOffsets(p.partitionIndex, log, p.timestamp, p.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID);
-            const lastFetchable = replicaId === CONSUMER_REPLICA_ID ? log.highWatermark : log.logEndOffset;
+            // Kafka's fetchOffsetForTimestamp: consumers up to the HW, read_committed (isolation 1, v2+) up to the LSO
+            const lastFetchable = replicaId !== CONSUMER_REPLICA_ID ? log.logEndOffset
+              : version >= 2 && req.body.isolationLevel === 1 ? (log.lastStableOffset ?? log.highWatermark) : log.highWatermark;
             let found: { offset: bigint; timestamp: number; leaderEpoch: number } | null;
             if (p.timestamp === LATEST) found = { offset: lastFetchable, timestamp: -1, leaderEpoch: lookup.leaderEpoch };
             else if (p.timestamp === EARLIEST) {

@@ -1,0 +1,292 @@
+/**
+ * Transactions against the real broker (one broker and one ZooKeeper shared by the file): kafkajs
+ * `producer.transaction()` commit / abort with read_committed and read_uncommitted consumers, `sendOffsets`
+ * (consume-transform-produce: the group's offsets commit with the transaction), zombie fencing (two producers, one
+ * transactional id: only the newer commits), the abort of a transaction past its timeout (the LSO moves on), and
+ * the coordinator finishing a prepared commit after a restart.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
+import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
+import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBroker } from './support.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { REPO_ROOT } from '../helpers/broker-process.js';
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../src/protocol/frame.js';
+import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
+import { join } from 'node:path';
+import { Log } from '../../src/services/log/log.js';
+import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
+import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
+import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../src/services/transaction/transaction-log.js';
+
+let zk: ZooKeeperServer;
+let b: TestBroker;
+let broker: BrokerProcess;
+let bootstrap: string;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  zk = await startZooKeeper();
+  b = await brokerConfig(zk, {
+    'num.partitions': '1', 'auto.create.topics.enable': 'false',
+    'offsets.topic.num.partitions': '2', 'offsets.topic.replication.factor': '1',
+    'transaction.state.log.num.partitions': '3', 'transaction.state.log.replication.factor': '1', 'transaction.state.log.min.isr': '1',
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300',
+    'group.initial.rebalance.delay.ms': '0',
+  });
+  broker = startBroker(b);
+  await broker.waitForLog(started, 30_000);
+  bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
+  kafka = new Kafka({ brokers: [bootstrap], clientId: 'txn-test', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+}, 60_000);
+afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
+
+/** One request on its own connection (the admin APIs no installed client speaks). */
+function call<K extends ImplementedApiKey>(apiKey: K, version: number, body: RequestInput<K>): Promise<ResponseBody<K>> {
+  const [host, port] = bootstrap.split(':');
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), host!);
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no answer to api key ${apiKey}`)); }, 10_000);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(decodeResponse(buf.subarray(4, 4 + buf.readInt32BE(0)), apiKey, version).body);
+      }
+    });
+    sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.write(encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 1, clientId: 'txn-admin' }, body));
+  });
+}
+
+/** Every value of `topic` (all partitions) read by a fresh group with the given isolation, until `expected` values arrived (then a short settle). */
+async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
+  const consumer: Consumer = kafka.consumer({ groupId: `reader-${topic}-${readUncommitted}-${Date.now()}`, readUncommitted, maxWaitTimeInMs: 100 });
+  const got: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }: EachMessagePayload) => { got.push(message.value!.toString()); } });
+  try {
+    await eventually(async () => got.length >= expected, 20_000, `${expected} records from ${topic}`);
+    await new Promise((r) => setTimeout(r, 300)); // anything beyond `expected` would be a defect the assertion shows
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+describe('kafkajs transactions', () => {
+  it('commit and abort: read_committed sees only committed records, in order; read_uncommitted sees all', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-basic-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t1 = await producer.transaction();
+    await t1.send({ topic: 'tx-basic', messages: [{ key: 'a', value: 'c1' }, { key: 'a', value: 'c2' }, { key: 'a', value: 'c3' }] });
+    await t1.commit();
+    const t2 = await producer.transaction();
+    await t2.send({ topic: 'tx-basic', messages: [{ key: 'a', value: 'x1' }, { key: 'b', value: 'x2' }] });
+    await t2.abort();
+    const t3 = await producer.transaction();
+    await t3.send({ topic: 'tx-basic', messages: [{ key: 'a', value: 'c4' }] });
+    await t3.commit();
+    await producer.disconnect();
+
+    const committed = await readAll('tx-basic', false, 4);
+    expect(committed.filter((v) => v.startsWith('x'))).toEqual([]);
+    expect(committed.filter((v) => ['c1', 'c2', 'c3', 'c4'].includes(v))).toEqual(['c1', 'c2', 'c3', 'c4']); // key 'a' → one partition, in order
+    expect(committed).toHaveLength(4);
+    const all = await readAll('tx-basic', true, 6);
+    expect([...all].sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'x1', 'x2']);
+  });
+
+  it('sendOffsets: consume-transform-produce commits the output and the group offsets together; an aborted batch is re-read', async () => {
+    const setup = kafka.producer();
+    await setup.connect();
+    await setup.send({ topic: 'tx-in', messages: Array.from({ length: 10 }, (_, i) => ({ value: `in-${i}` })) });
+    await setup.disconnect();
+
+    const groupId = 'tx-pipeline';
+    const producer = kafka.producer({ transactionalId: 'tx-pipeline-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'tx-in', fromBeginning: true });
+    let aborted = false;
+    let processed = 0;
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const txn = await producer.transaction();
+        await txn.send({ topic: 'tx-out', messages: batch.messages.map((m) => ({ value: `out-${m.value!.toString()}` })) });
+        const next = (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString();
+        await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+        if (!aborted) {
+          aborted = true; // the first batch is aborted: its output must never be seen, and its input re-read
+          await txn.abort();
+          throw new Error('abort once');
+        }
+        await txn.commit();
+        for (const m of batch.messages) resolveOffset(m.offset);
+        processed += batch.messages.length;
+        await heartbeat();
+      },
+    });
+    await eventually(async () => processed >= 10, 30_000, 'the pipeline to process 10 records');
+    await consumer.disconnect();
+    await producer.disconnect();
+
+    const out = await readAll('tx-out', false, 10);
+    expect([...out].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `out-in-${i}`).sort());
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId, topics: ['tx-in'] });
+    await admin.disconnect();
+    expect(offsets[0]!.partitions[0]!.offset).toBe('10');
+  });
+
+  it('zombie fencing: of two producers with one transactional id only the newer commits', async () => {
+    const old = kafka.producer({ transactionalId: 'tx-zombie-id', maxInFlightRequests: 1, idempotent: true, retry: { retries: 1 } });
+    await old.connect();
+    const oldTxn = await old.transaction();
+    await oldTxn.send({ topic: 'tx-zombie', messages: [{ value: 'zombie' }] });
+
+    const fresh = kafka.producer({ transactionalId: 'tx-zombie-id', maxInFlightRequests: 1, idempotent: true });
+    await fresh.connect(); // InitProducerId: the old producer's open transaction is aborted, the epoch bumped
+    const t = await fresh.transaction();
+    await t.send({ topic: 'tx-zombie', messages: [{ value: 'fresh' }] });
+    await t.commit();
+
+    await expect(oldTxn.commit()).rejects.toThrow(/fenced|epoch|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED/i);
+    await old.disconnect().catch(() => {});
+    await fresh.disconnect();
+    const got = await readAll('tx-zombie', false, 1);
+    expect(got).toEqual(['fresh']);
+  });
+
+  it('a transaction past its timeout is aborted and the LSO moves on', async () => {
+    const abandoned = kafka.producer({ transactionalId: 'tx-timeout-id', transactionTimeout: 1000, maxInFlightRequests: 1, idempotent: true });
+    await abandoned.connect();
+    const t = await abandoned.transaction();
+    await t.send({ topic: 'tx-timeout', messages: [{ value: 'never-committed' }] });
+    // another producer commits after the abandoned transaction's records
+    const other = kafka.producer({ transactionalId: 'tx-timeout-other', maxInFlightRequests: 1, idempotent: true });
+    await other.connect();
+    const t2 = await other.transaction();
+    await t2.send({ topic: 'tx-timeout', messages: [{ value: 'committed-after' }] });
+    await t2.commit();
+    await other.disconnect();
+    // until the coordinator aborts the abandoned one (timeout 1 s, checked every 300 ms) the LSO holds at its first record
+    const got = await readAll('tx-timeout', false, 1);
+    expect(got).toEqual(['committed-after']);
+    await expect(t.commit()).rejects.toThrow();
+    await abandoned.disconnect().catch(() => {});
+  });
+
+  it('DescribeTransactions, ListTransactions and DescribeProducers show an open transaction, then its commit', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-admin-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic: 'tx-zombie', messages: [{ value: 'admin-1' }] });
+
+    const d = await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id', 'no-such-id'] });
+    const open = d.transactionStates[0]!;
+    expect([open.errorCode, open.transactionState, open.topics]).toEqual([ErrorCode.NONE, 'Ongoing', [{ topic: 'tx-zombie', partitions: [0] }]]);
+    expect(open.transactionStartTimeMs).toBeGreaterThan(0n);
+    expect(d.transactionStates[1]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    const l = await call(ApiKey.ListTransactions, 0, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [] });
+    expect(l.errorCode).toBe(ErrorCode.NONE);
+    expect(l.unknownStateFilters).toEqual(['Bogus']);
+    expect(l.transactionStates).toContainEqual({ transactionalId: 'tx-admin-id', producerId: open.producerId, transactionState: 'Ongoing' });
+    const p = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0, 9] }] });
+    const [p0, p9] = p.topics[0]!.partitions;
+    expect(p9!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const mine = p0!.activeProducers.find((x) => x.producerId === open.producerId)!;
+    expect(mine.currentTxnStartOffset).toBeGreaterThanOrEqual(0n);
+
+    await t.commit();
+    await producer.disconnect();
+    await eventually(async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id'] })).transactionStates[0]!.transactionState === 'CompleteCommit', 10_000, 'CompleteCommit');
+    const p2 = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0] }] });
+    expect(p2.topics[0]!.partitions[0]!.activeProducers.find((x) => x.producerId === open.producerId)!.currentTxnStartOffset).toBe(-1n);
+  });
+
+  it('OffsetFetch require_stable: an offset sent with an open transaction is UNSTABLE_OFFSET_COMMIT until the commit', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-stable-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.sendOffsets({ consumerGroupId: 'stable-g', topics: [{ topic: 'tx-in', partitions: [{ partition: 0, offset: '5' }] }] });
+    const fetch = async (requireStable: boolean) =>
+      (await call(ApiKey.OffsetFetch, 7, { groupId: 'stable-g', topics: [{ name: 'tx-in', partitionIndexes: [0] }], requireStable })).topics[0]!.partitions[0]!;
+    expect(await fetch(true)).toMatchObject({ errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, committedOffset: -1n });
+    expect(await fetch(false)).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: -1n });
+    await t.commit();
+    await producer.disconnect();
+    await eventually(async () => (await fetch(true)).committedOffset === 5n, 10_000, 'the committed offset');
+  });
+
+  it("the README's kafkajs transaction example works as written", async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const m = /<!-- tested: test\/integration\/transactions\.test\.ts[^\n]*\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(m, 'the tested example block in README.md').not.toBeNull();
+    const code = m![1]!.replace("'localhost:9092'", `'${bootstrap}'`);
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: REPO_ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // kafkajs logs JSON lines to stdout too; the example prints plain lines
+    expect(r.stdout.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual(['alice: debit 10', 'bob: credit 10']);
+  }, 90_000);
+
+  it('a coordinator restarted with a PrepareCommit in __transaction_state writes the markers and CompleteCommit after loading', async () => {
+    const id = 'tx-restart-id';
+    const producer = kafka.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic: 'tx-restart', messages: [{ value: 'r1' }, { value: 'r2' }] });
+    // the transaction is Ongoing; the broker stops before EndTxn, then its __transaction_state gets the
+    // PrepareCommit a coordinator writes just before it would send the markers (a crash between prepare and complete)
+    await producer.disconnect().catch(() => {});
+    expect(await broker.stop()).toBe(0);
+    const p = partitionForTxn(id, 3);
+    const dir = b.logDirs.map((d) => join(d, `__transaction_state-${p}`)).find((d) => existsSync(d))!;
+    expect(dir).toBeDefined();
+    const txnLog = (o: { hadCleanShutdown: boolean }) => Log.load({ dir, topic: '__transaction_state', partition: p, config: { ...DEFAULT_LOG_CONFIG, cleanupPolicy: ['compact'] }, ...o }).log;
+    const lastValue = (log: Log): TxnLogValue | null => {
+      let last: TxnLogValue | null = null;
+      for (const e of iterateBatches(log.read(log.logStartOffset, 1 << 20, { minOneMessage: true }).records)) {
+        const c = (e.batch as RecordBatch).records();
+        while (c.next()) if (decodeTxnKey(c.key()!) === id && c.value()) last = decodeTxnValue(c.value()!);
+      }
+      return last;
+    };
+    const log = txnLog({ hadCleanShutdown: true });
+    const ongoing = lastValue(log)!;
+    expect(ongoing.state).toBe('Ongoing');
+    log.appendAsLeader(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: encodeTxnValue({ ...ongoing, state: 'PrepareCommit', txnLastUpdateTimestamp: Date.now() }) }] }), log.latestEpoch);
+    log.close();
+
+    broker = startBroker(b);
+    await broker.waitForLog(started, 30_000);
+    // read_committed sees the records once the coordinator completed the commit
+    expect(await readAll('tx-restart', false, 2)).toEqual(['r1', 'r2']);
+    expect(await broker.stop()).toBe(0);
+    const after = txnLog({ hadCleanShutdown: true });
+    expect(lastValue(after)!.state).toBe('CompleteCommit');
+    after.close();
+  }, 60_000);
+
+});
