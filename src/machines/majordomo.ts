@@ -527,7 +527,7 @@ export const majordomoMachine = setup({
               // the follower side: the ReplicaFetcherManager child (spawned below) runs the fetchers
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
-                advanceIsrState,
+                advanceIsrState: context.metrics ? context.metrics.countIsrChanges(advanceIsrState) : advanceIsrState,
                 config: () => self.getSnapshot().context.config,
                 // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
                 alterPartition: createAlterPartitionManager({
@@ -570,6 +570,7 @@ export const majordomoMachine = setup({
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
                 quotas: context.quotas,
+                clientQuotaStore: () => context.handle.current,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;

@@ -73,6 +73,8 @@ export const ApiKey = {
   AlterPartitionReassignments: 45,
   ListPartitionReassignments: 46,
   OffsetDelete: 47,
+  DescribeClientQuotas: 48,
+  AlterClientQuotas: 49,
   AlterPartition: 56,
   DescribeCluster: 60,
   DescribeProducers: 61,
@@ -142,6 +144,8 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(45, 0, 0, 'recommended'), // AlterPartitionReassignments (KIP-455)
   r(46, 0, 0, 'recommended'), // ListPartitionReassignments
   r(47, 0, 0, 'recommended'), // OffsetDelete
+  r(48, 0, 1, 'recommended'), // DescribeClientQuotas
+  r(49, 0, 1, 'recommended'), // AlterClientQuotas
   r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
   r(60, 0, 1, 'recommended'), // DescribeCluster (Java's admin falls back to Metadata without it)
   r(61, 0, 0, 'recommended'), // DescribeProducers (KIP-664)

@@ -30,6 +30,8 @@ import { createPartitionsRequest, createPartitionsResponse } from './create-part
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
+import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js';
+import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js';
 import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js';
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js';
@@ -75,6 +77,8 @@ export * from './create-partitions.js';
 export * from './delete-groups.js';
 export * from './incremental-alter-configs.js';
 export * from './offset-delete.js';
+export * from './describe-client-quotas.js';
+export * from './alter-client-quotas.js';
 export * from './alter-partition.js';
 export * from './delete-records.js';
 export * from './describe-cluster.js';
@@ -137,6 +141,8 @@ export const MESSAGES = {
   45: { name: 'AlterPartitionReassignments', request: alterPartitionReassignmentsRequest, response: alterPartitionReassignmentsResponse },
   46: { name: 'ListPartitionReassignments', request: listPartitionReassignmentsRequest, response: listPartitionReassignmentsResponse },
   47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
+  48: { name: 'DescribeClientQuotas', request: describeClientQuotasRequest, response: describeClientQuotasResponse },
+  49: { name: 'AlterClientQuotas', request: alterClientQuotasRequest, response: alterClientQuotasResponse },
   56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
   60: { name: 'DescribeCluster', request: describeClusterRequest, response: describeClusterResponse },
   61: { name: 'DescribeProducers', request: describeProducersRequest, response: describeProducersResponse },

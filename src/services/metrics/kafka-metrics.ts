@@ -13,7 +13,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { BrokerTopicStats } from './broker-topic-stats.js';
 import { RequestMetrics } from './request-metrics.js';
-import { registerGauge } from './metric-families.js';
+import { registerFamily, registerGauge } from './metric-families.js';
 import { registerBrokerGauges } from './broker-gauges.js';
 import type { ObservedBroker } from './observed-broker.js';
 
@@ -22,6 +22,8 @@ export class KafkaMetrics {
   readonly topicStats = new BrokerTopicStats();
   readonly requests = new RequestMetrics();
   private observed = false;
+  /** ReplicaManager's IsrShrinksPerSec / IsrExpandsPerSec: ISR changes committed by this broker's leaders. */
+  readonly isrChanges = { shrinks: 0, expands: 0 };
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
 
   constructor() {
@@ -31,6 +33,10 @@ export class KafkaMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.topicStats.register(this.registry);
     this.requests.register(this.registry);
+    registerFamily(this.registry, 'kafka_server_replicamanager_isrshrinks_total', 'ISR shrinks committed by this broker\'s leaders (IsrShrinksPerSec).', 'counter',
+      () => [{ value: this.isrChanges.shrinks }]);
+    registerFamily(this.registry, 'kafka_server_replicamanager_isrexpands_total', 'ISR expansions committed by this broker\'s leaders (IsrExpandsPerSec).', 'counter',
+      () => [{ value: this.isrChanges.expands }]);
     // Kafka's NetworkProcessorAvgIdlePercent / RequestHandlerAvgIdlePercent have one Node equivalent: the event loop's idle share
     registerGauge(this.registry, 'nodejs_eventloop_utilization', 'Share of time the event loop was busy since the previous scrape (0..1).', () => {
       const now = performance.eventLoopUtilization();
@@ -38,6 +44,21 @@ export class KafkaMetrics {
       this.elu = now;
       return delta.utilization;
     });
+  }
+
+  /**
+   * Wraps the Partition's ISR state transition (ReplicaManagerOptions.advanceIsrState) to count what Kafka's
+   * Partition marks on commit: a committed pendingShrink is an ISR shrink, a committed pendingExpand an expansion.
+   */
+  countIsrChanges<S extends string, E extends string>(advance: (state: S, event: E) => { state: S; valid: boolean }): (state: S, event: E) => { state: S; valid: boolean } {
+    return (state, event) => {
+      const r = advance(state, event);
+      if (r.valid && event === 'isr.committed') {
+        if (state === 'pendingShrink') this.isrChanges.shrinks++;
+        else if (state === 'pendingExpand') this.isrChanges.expands++;
+      }
+      return r;
+    };
   }
 
   /** Adds the gauges read from the broker's state at scrape time (once; the Majordomo's metrics server calls it). */

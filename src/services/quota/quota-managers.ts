@@ -14,8 +14,8 @@
  * - the throttle time is the largest, set as the response's `throttle_time_ms`, and the connection stops being read for
  *   that long after the response (KIP-219: respond, then mute) through ConnectionInfo.throttle.
  *
- * Differs from Kafka: request time is the handler's synchronous time on the event loop plus the response encoding
- * (Kafka: the request handler thread's time), so waits in a purgatory or for file I/O are not counted; the fetch size
+ * Differs from Kafka: request time is the handler's synchronous turn on the event loop (Kafka: the request handler
+ * thread's time), so waits in a purgatory or for file I/O, and the continuations after them, are not counted; the fetch size
  * is the record bytes, not the whole response.
  * `controller_mutation_rate` is stored, described and validated, not enforced (no KIP-599 token bucket yet).
  */

@@ -14,6 +14,7 @@ import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { ZkSession } from '../zookeeper/zk-session.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
 export interface MetadataView {
@@ -134,4 +135,6 @@ export interface BrokerContext {
   requestMetrics?: RequestMetrics;
   /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
   quotas?: QuotaManagers;
+  /** Where DescribeClientQuotas / AlterClientQuotas read and write /config/clients and /config/users (absent: refused). */
+  clientQuotaStore?: () => ZkSession;
 }

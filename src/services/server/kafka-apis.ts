@@ -41,6 +41,7 @@ import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
 import { applyClientQuotas } from '../quota/quota-managers.js';
+import { alterClientQuotasHandler, describeClientQuotasHandler } from './handlers/client-quotas.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
@@ -110,6 +111,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.ElectLeaders, [0, 2]],
   [ApiKey.AlterPartitionReassignments, [0, 0]],
   [ApiKey.ListPartitionReassignments, [0, 0]],
+  [ApiKey.DescribeClientQuotas, [0, 1]],
+  [ApiKey.AlterClientQuotas, [0, 1]],
   ...GROUP_IMPLEMENTED_VERSIONS,
   ...TXN_IMPLEMENTED_VERSIONS,
 ]);
@@ -177,6 +180,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     offsetForLeaderEpochHandler(),
     saslHandshakeHandler(),
     saslAuthenticateHandler(),
+    describeClientQuotasHandler(),
+    alterClientQuotasHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),

@@ -93,6 +93,18 @@ describe('KafkaMetrics', () => {
       'kafka_server_sessionexpirelistener_zookeeperexpires_total 1', 'kafka_server_sessionexpirelistener_zookeeperdisconnects_total 2',
     ]) expect(text.split('\n')).toContain(line);
   });
+  it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
+    const m = new KafkaMetrics();
+    const advance = m.countIsrChanges((state: string, event: string) => ({ state: event === 'isr.committed' ? 'committed' : state, valid: event !== 'bad' }));
+    advance('pendingShrink', 'isr.committed');
+    advance('pendingShrink', 'isr.committed');
+    advance('pendingExpand', 'isr.committed');
+    advance('pendingExpand', 'isr.reverted');
+    advance('pendingShrink', 'bad');
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_server_replicamanager_isrshrinks_total 2');
+    expect(lines).toContain('kafka_server_replicamanager_isrexpands_total 1');
+  });
   it('flattens state values', () => {
     expect(flattenStateValue('idle')).toBe('idle');
     expect(flattenStateValue({ session: 'watching' })).toBe('session.watching');
