@@ -10,8 +10,15 @@
  *    FindCoordinator for a group DESCRIBE): GROUP_AUTHORIZATION_FAILED for the whole request;
  *  - follower Fetch and the controller-to-broker APIs need CLUSTER_ACTION on the cluster
  *    (TOPIC_AUTHORIZATION_FAILED on every partition / CLUSTER_AUTHORIZATION_FAILED).
- * Not covered yet (allowed as before): configs, partitions, transactions, DeleteGroups, DescribeGroups, ListGroups,
- * OffsetDelete, batched OffsetFetch v8+, InitProducerId, OffsetCommit's per-topic READ.
+ *  - cluster admin APIs: ElectLeaders, AlterPartitionReassignments ALTER; ListPartitionReassignments, DescribeLogDirs
+ *    DESCRIBE; DescribeClientQuotas DESCRIBE_CONFIGS; AlterClientQuotas ALTER_CONFIGS; WriteTxnMarkers CLUSTER_ACTION
+ *    (CLUSTER_AUTHORIZATION_FAILED for the whole request); DeleteRecords DELETE and CreatePartitions ALTER per topic;
+ *  - transactions: InitProducerId with a transactional id, AddPartitionsToTxn v0-3, AddOffsetsToTxn, EndTxn and
+ *    TxnOffsetCommit need WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); AddOffsetsToTxn and
+ *    TxnOffsetCommit READ on the group (GROUP_AUTHORIZATION_FAILED).
+ * Not covered yet (allowed as before): configs, DeleteGroups, DescribeGroups, ListGroups, OffsetDelete, batched
+ * OffsetFetch v8+, idempotent InitProducerId (IDEMPOTENT_WRITE), AddPartitionsToTxn's per-topic WRITE and v4,
+ * DescribeTransactions / ListTransactions / DescribeProducers, OffsetCommit's per-topic READ.
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -33,6 +40,14 @@ export type Gate =
 
 const INTER_BROKER: ReadonlySet<number> = new Set([ApiKey.LeaderAndIsr, ApiKey.StopReplica, ApiKey.UpdateMetadata, ApiKey.ControlledShutdown, ApiKey.AlterPartition]);
 const GROUP_READ: ReadonlySet<number> = new Set([ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit]);
+/** Whole-request checks on the cluster resource (KafkaApis: authHelper.authorize(..., CLUSTER, CLUSTER_NAME)). */
+const CLUSTER_OPERATION: ReadonlyMap<number, AclOperation> = new Map<number, AclOperation>([
+  [ApiKey.ElectLeaders, 'Alter'], [ApiKey.AlterPartitionReassignments, 'Alter'], [ApiKey.ListPartitionReassignments, 'Describe'],
+  [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
+  [ApiKey.WriteTxnMarkers, 'ClusterAction'],
+]);
+/** Transactional APIs: WRITE on the transactional id; those naming a group also READ on it. */
+const TXN_WRITE: ReadonlySet<number> = new Set([ApiKey.InitProducerId, ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
 
 const hostOf = (conn: ConnectionInfo): string => conn.remoteAddress.replace(/^::ffff:/, '');
 
@@ -70,6 +85,14 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
   const deny = (code: number): Gate => ({ kind: 'deny', body: handler.errorResponse(req as never, code, null) });
 
   if (INTER_BROKER.has(req.apiKey)) return can('ClusterAction', 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  const clusterOp = CLUSTER_OPERATION.get(req.apiKey);
+  if (clusterOp) return can(clusterOp, 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  if (TXN_WRITE.has(req.apiKey)) {
+    const b = req.body as { transactionalId?: string | null; groupId?: string };
+    if (typeof b.transactionalId === 'string' && !can('Write', 'TransactionalId', b.transactionalId)) return deny(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (typeof b.groupId === 'string' && !can('Read', 'Group', b.groupId)) return deny(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    return null;
+  }
   if (GROUP_READ.has(req.apiKey)) {
     const groupId = (req.body as { groupId: string }).groupId;
     return can('Read', 'Group', groupId) ? null : deny(ErrorCode.GROUP_AUTHORIZATION_FAILED);
@@ -83,6 +106,10 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
       if (replicaId >= 0) return can('ClusterAction', 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       return splitTopics<{ topic: string }>(req, handler, 'topics', 'responses', (t) => t.topic, onTopic('Read'));
     }
+    case ApiKey.DeleteRecords:
+      return splitTopics<{ name: string }>(req, handler, 'topics', 'topics', (t) => t.name, onTopic('Delete'));
+    case ApiKey.CreatePartitions:
+      return splitTopics<{ name: string }>(req, handler, 'topics', 'results', (t) => t.name, onTopic('Alter'));
     case ApiKey.ListOffsets:
       return splitTopics<{ name: string }>(req, handler, 'topics', 'topics', (t) => t.name, onTopic('Describe'));
     case ApiKey.CreateTopics:

@@ -95,6 +95,29 @@ describe('the request gate', () => {
     expect(authorizeRequest(authz, req(1, { replicaId: 2, topics: [] }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } });
   });
 
+  it('cluster admin APIs need their cluster operation; transactional APIs WRITE on the id and READ on the group', () => {
+    const ops: Array<[string, string, string]> = [];
+    const only = (allowed: (op: string, type: string, name: string) => boolean): Authorizer => ({ authorize: (_p, _h, op, type, name) => { ops.push([op, type, name]); return allowed(op, type, name); } });
+    const none = only(() => false);
+    for (const [key, op] of [[43, 'Alter'], [45, 'Alter'], [46, 'Describe'], [35, 'Describe'], [48, 'DescribeConfigs'], [49, 'AlterConfigs'], [27, 'ClusterAction']] as const) {
+      ops.length = 0;
+      expect(authorizeRequest(none, req(key, {}), conn, handler, () => true), `api ${key}`).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } });
+      expect(ops).toEqual([[op, 'Cluster', 'kafka-cluster']]);
+      expect(authorizeRequest(only((o, t) => o === op && t === 'Cluster'), req(key, {}), conn, handler, () => true), `api ${key} allowed`).toBeNull();
+    }
+    // EndTxn / InitProducerId: the transactional id; an idempotent InitProducerId (null id) is not checked here.
+    expect(authorizeRequest(none, req(26, { transactionalId: 't1' }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED } });
+    expect(authorizeRequest(none, req(22, { transactionalId: null }), conn, handler, () => true)).toBeNull();
+    const writeT1 = only((o, t, n) => o === 'Write' && t === 'TransactionalId' && n === 't1');
+    expect(authorizeRequest(writeT1, req(22, { transactionalId: 't1' }), conn, handler, () => true)).toBeNull();
+    expect(authorizeRequest(writeT1, req(28, { transactionalId: 't1', groupId: 'g' }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } });
+    // DeleteRecords: DELETE per topic, the rest handled.
+    const g = authorizeRequest(only((o, t, n) => o === 'Delete' && t === 'Topic' && n === 'ok'), req(21, { topics: [{ name: 'ok' }, { name: 'secret' }] }), conn,
+      { errorResponse: (r: any, errorCode: number) => ({ topics: r.body.topics.map((t: any) => ({ name: t.name, errorCode })) }) }, () => true)!;
+    expect(g.kind === 'proceed' && (g.req.body as any).topics).toEqual([{ name: 'ok' }]);
+    expect(g.kind === 'proceed' && g.merge({ topics: [{ name: 'ok', errorCode: 0 }] })).toEqual({ topics: [{ name: 'ok', errorCode: 0 }, { name: 'secret', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }] });
+  });
+
   it('Metadata: all topics are filtered; a named unauthorized one is TOPIC_AUTHORIZATION_FAILED, not auto-created', () => {
     const all = authorizeRequest(authz, req(3, { topics: null }), conn, handler, () => true)!;
     expect(all.kind === 'proceed' && all.merge({ topics: [{ name: 'ok', errorCode: 0 }, { name: 'secret', errorCode: 0 }] })).toEqual({ topics: [{ name: 'ok', errorCode: 0 }] });
