@@ -95,11 +95,10 @@ async function produceFor(clientId: string, topic: string, ms: number, perSend: 
   return { acks, throttles };
 }
 
-/** Bytes per second acknowledged between `from` and the last ack. */
-function rateAfter(acks: Array<[number, number]>, from: number): number {
-  const inWindow = acks.filter(([t]) => t > from);
-  const bytes = inWindow.reduce((n, [, v]) => n + v, 0);
-  return bytes / ((inWindow[inWindow.length - 1]![0] - from) / 1000);
+/** Bytes per second acknowledged in [from, to] (a fixed interval: no bias from where the last ack happens to fall). */
+function rateBetween(acks: Array<[number, number]>, from: number, to: number): number {
+  const bytes = acks.filter(([t]) => t > from && t <= to).reduce((n, [, v]) => n + v, 0);
+  return bytes / ((to - from) / 1000);
 }
 
 describe('metrics listener', () => {
@@ -201,18 +200,20 @@ describe('client quotas', () => {
     await broker.waitForLog((l) => l.msg.startsWith('Client quotas of clients/kcat-throttled'), 20_000);
     const line = 'x'.repeat(1000);
     const input = `${Array.from({ length: 900 }, () => line).join('\n')}\n`; // ~0.9 MB: past kcat's 512 KB burst
-    const t0 = Date.now();
     const [limited, free, kc] = await Promise.all([
       produceFor('throttled-producer', 'quota-a', 7_000, 2, 4),
       produceFor('free-producer', 'quota-b', 3_000, 8, 2),
       runCommand('kcat', ['-b', bootstrap, '-P', '-t', 'quota-kcat', '-X', 'client.id=kcat-throttled', '-X', 'linger.ms=5'], input, 40_000),
     ]);
     // after the burst a fresh quota allows (2 windows' worth), the acknowledged rate is the quota's
-    const rate = rateAfter(limited.acks, t0 + 3_500);
+    // from 3 s after the producer's first ack (its burst is over; connecting took a while on a loaded machine) for 3 s
+    const first = limited.acks[0]![0];
+    const rate = rateBetween(limited.acks, first + 3_000, first + 6_000);
     console.log(`quota ${QUOTA} B/s: the limited producer's acknowledged rate after the burst ${Math.round(rate)} B/s; throttles seen by kafkajs: ${limited.throttles.length}`);
-    // the upper bound is the quota's promise; the lower one (loose: the client shares 2 loaded cores with the broker)
-    // that throttling does not hold it far below its quota
-    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeGreaterThan(QUOTA * 0.7);
+    // over a fixed 3 s after the burst: the upper bound is the quota's promise; the lower one (loose: the client shares
+    // 2 loaded cores with the broker, and a 3-sample window under-delivers a little) that throttling does not hold it
+    // far below its quota. Measured here: 1.04 x quota (3 runs).
+    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeGreaterThan(QUOTA * 0.6);
     expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.2);
     expect(limited.throttles.length, 'kafkajs saw throttle_time_ms').toBeGreaterThan(0);
     expect(free.throttles, 'the client without a quota is never throttled').toEqual([]);
