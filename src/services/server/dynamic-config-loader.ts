@@ -19,12 +19,25 @@ export async function loadDynamicBrokerConfig(zk: ZkSession, brokerId: number, s
   const { clusterDefault, perBroker } = await getBrokerDynamicConfigs(zk, brokerId);
   const { config, ignored, unimplemented } = buildEffectiveConfig(staticProps, clusterDefault, perBroker, { brokerId });
   ignoredBehind.set(config, new Set([...ignored, ...unimplemented].map(ignoredEntryId)));
+  rememberDynamicLayers(config, { clusterDefault, perBroker, staticProps });
   return { config, ignored, unimplemented, clusterDefault, perBroker, changed: previous ? changedKeys(previous, config) : [] };
 }
 
 /** The ignored entries of the load that built a config: a later load reports only entries new since then. */
 const ignoredBehind = new WeakMap<KafkaConfig, ReadonlySet<string>>();
 export const ignoredEntriesBehind = (config: KafkaConfig): ReadonlySet<string> => ignoredBehind.get(config) ?? new Set();
+
+/**
+ * The layers a config was built from (Kafka's currentDynamicBrokerConfigs / currentDynamicDefaultConfigs / staticBrokerConfigs):
+ * DescribeConfigs answers values and synonyms from this one snapshot, as Kafka does, not from a fresher ZooKeeper read
+ * the broker has not applied yet. Undefined for a config not built by a load.
+ */
+export interface ConfigLayers { clusterDefault: Record<string, string>; perBroker: Record<string, string>; staticProps: Record<string, string> }
+const layersBehind = new WeakMap<KafkaConfig, ConfigLayers>();
+export const dynamicLayersBehind = (config: KafkaConfig): ConfigLayers | undefined => layersBehind.get(config);
+export function rememberDynamicLayers(config: KafkaConfig, layers: ConfigLayers): void {
+  layersBehind.set(config, layers);
+}
 
 /** One ignored entry's identity: the same entry found again on a reload is not reported again. */
 export const ignoredEntryId = (i: IgnoredDynamicConfig): string => `${i.entity}\0${i.key}\0${i.value}`;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { buildEffectiveConfig } from '../../../src/services/config/dynamic-broker-config.js';
+import { rememberDynamicLayers } from '../../../src/services/server/dynamic-config-loader.js';
 import { call, fakeBroker } from './fake-broker.js';
 
 const res = (resourceType: number, resourceName: string, configurationKeys: string[] | null = null) => ({ resourceType, resourceName, configurationKeys });
@@ -91,5 +93,27 @@ describe('DescribeConfigs: dynamic broker configs', () => {
     const t = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(2, 't', ['retention.ms'])], includeSynonyms: true, includeDocumentation: false });
     expect(t.results[0]!.configs[0]).toMatchObject({ name: 'retention.ms', configSource: 3 });
     expect(t.results[0]!.configs[0]!.synonyms[0]).toEqual({ name: 'log.retention.ms', value: '60000', source: 3 });
+  });
+
+  it('BROKER: value and synonyms from the layers the config in use was built from, not a fresher ZooKeeper read', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    const staticProps = { 'zookeeper.connect': 'localhost:2181', 'log.dirs': '/tmp/rafka-fake', 'broker.id': '1', 'log.retention.hours': '24' };
+    const layers = { clusterDefault: {}, perBroker: { 'log.retention.ms': '7777777' }, staticProps };
+    const applied = buildEffectiveConfig(staticProps, layers.clusterDefault, layers.perBroker, { brokerId: 1 }).config;
+    rememberDynamicLayers(applied, layers);
+    fb.ctx.config = () => applied;
+    // altered in ZooKeeper, the change notification not processed yet: Kafka answers its current (applied) snapshot
+    fb.entityConfigs.set('brokers/1', { 'log.retention.ms': '1' });
+    const r = await call(fb.handler, ApiKey.DescribeConfigs, 4, { resources: [res(4, '1', ['log.retention.ms', 'log.retention.hours'])], includeSynonyms: true, includeDocumentation: false });
+    const by = new Map(r.results[0]!.configs.map((c) => [c.name, c]));
+    expect(by.get('log.retention.ms')).toMatchObject({ value: '7777777', configSource: 2 });
+    expect(by.get('log.retention.ms')!.synonyms).toEqual([
+      { name: 'log.retention.ms', value: '7777777', source: 2 }, { name: 'log.retention.hours', value: '24', source: 4 }, { name: 'log.retention.hours', value: '168', source: 5 },
+    ]);
+    // Kafka 3.7.1 (ConfigHelper.allConfigs = originals ++ nonInternalValues): an unset key whose default is null answers
+    // null with no synonyms (dropWhile drops the hours synonyms ahead of it), even though log.retention.hours sets it
+    const s = fakeBroker({ 'log.retention.hours': '24' }, createRequestHandler);
+    const q = await call(s.handler, ApiKey.DescribeConfigs, 4, { resources: [res(4, '1', ['log.retention.ms'])], includeSynonyms: true, includeDocumentation: false });
+    expect(q.results[0]!.configs[0]).toMatchObject({ name: 'log.retention.ms', value: null, configSource: 5, synonyms: [] });
   });
 });

@@ -23,6 +23,7 @@ import type { ResponseInput } from '../../../protocol/frame.js';
 import { validateTopicName } from '../../admin/topic-validation.js';
 import { DEFAULT_ENTITY } from '../../zookeeper/zk-data.js';
 import type { BrokerContext } from '../broker-context.js';
+import { dynamicLayersBehind } from '../dynamic-config-loader.js';
 import { errorMessageOf, knownErrorCode, type ApiHandler } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.DescribeConfigs>['results']>[number];
@@ -44,7 +45,12 @@ function toConfigString(type: ConfigType | undefined, value: unknown): string | 
 const isSensitive = (type: ConfigType | undefined) => type === undefined || type === 'password';
 
 /** The dynamic layers as stored in /config/brokers/<id> and /config/brokers/<default>. */
-export interface DynamicLayers { perBroker: Record<string, string>; clusterDefault: Record<string, string> }
+export interface DynamicLayers {
+  perBroker: Record<string, string>;
+  clusterDefault: Record<string, string>;
+  /** The static props (Kafka's staticBrokerConfigs); absent: the config's originals (no dynamic layer merged in). */
+  staticProps?: Record<string, string>;
+}
 const NO_DYNAMIC: DynamicLayers = { perBroker: {}, clusterDefault: {} };
 
 /** Kafka's configSynonyms: dynamic per-broker, dynamic default, static, defaults; then drop until `name`. */
@@ -54,7 +60,7 @@ function brokerSynonymList(config: KafkaConfig, name: string, synonyms: string[]
     for (const s of synonyms) if (layer[s] !== undefined) out.push({ name: s, value: sensitive ? null : layer[s]!, source });
   }
   for (const s of synonyms) {
-    const raw = config.originals[s];
+    const raw = (dyn.staticProps ?? config.originals)[s];
     if (raw !== undefined) out.push({ name: s, value: sensitive ? null : raw, source: ConfigSource.STATIC_BROKER_CONFIG });
   }
   for (const s of synonyms) {
@@ -170,8 +176,16 @@ export function topicConfigEntries(config: KafkaConfig, overrides: Record<string
   });
 }
 
-/** The stored dynamic layers (the values in use are those of `ctx.config()`). */
-async function dynamicLayers(ctx: BrokerContext, brokerId: number): Promise<DynamicLayers> {
+/**
+ * The dynamic layers the config in use was built from (Kafka's currentDynamicBrokerConfigs), so the value and its
+ * synonyms are one snapshot; read from ZooKeeper only for a config not built by a load. Reading ZooKeeper always
+ * answered a just-altered key with the old (e.g. null) value beside a synonym already carrying the new one until the
+ * change notification reached the broker.
+ */
+async function dynamicLayers(ctx: BrokerContext, config: KafkaConfig): Promise<DynamicLayers> {
+  const applied = dynamicLayersBehind(config);
+  if (applied) return applied;
+  const brokerId = config.brokerId;
   return { perBroker: await ctx.admin.entityConfigs('brokers', String(brokerId)), clusterDefault: await ctx.admin.entityConfigs('brokers', DEFAULT_ENTITY) };
 }
 
@@ -185,7 +199,7 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
   const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
   switch (r.resourceType) {
     case ResourceType.BROKER: {
-      const dyn = await dynamicLayers(ctx, config.brokerId);
+      const dyn = await dynamicLayers(ctx, config);
       if (r.resourceName === '') return ok(Object.keys(dyn.clusterDefault).filter(wanted).sort().map((n) => brokerEntry(config, n, flags, dyn, true)));
       if (!/^-?\d+$/.test(r.resourceName)) return failure(r, ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${r.resourceName}`);
       if (Number(r.resourceName) !== config.brokerId) {
@@ -204,7 +218,7 @@ async function describeResource(ctx: BrokerContext, r: { resourceType: number; r
       }
       if (!ctx.metadata.topic(r.resourceName)) return failure(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${r.resourceName}' does not exist.`);
       const overrides = await ctx.admin.entityConfigs('topics', r.resourceName);
-      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags, await dynamicLayers(ctx, config.brokerId)));
+      return ok(topicConfigEntries(config, overrides, r.configurationKeys, flags, await dynamicLayers(ctx, config)));
     }
     case ResourceType.BROKER_LOGGER:
       return failure(r, ErrorCode.INVALID_REQUEST, 'BROKER_LOGGER configs are not supported');
