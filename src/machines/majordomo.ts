@@ -571,6 +571,7 @@ export const majordomoMachine = setup({
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
                 quotas: context.quotas,
                 clientQuotaStore: () => context.handle.current,
+                aclStore: () => context.handle.current,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;

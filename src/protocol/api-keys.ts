@@ -62,6 +62,9 @@ export const ApiKey = {
   EndTxn: 26,
   WriteTxnMarkers: 27,
   TxnOffsetCommit: 28,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -133,6 +136,9 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(26, 0, 3, 'required'), // EndTxn
   r(27, 0, 1, 'inter-broker'), // WriteTxnMarkers: coordinator → partition leaders
   r(28, 0, 3, 'required'), // TxnOffsetCommit
+  r(29, 0, 3, 'recommended'), // DescribeAcls (kafkajs/librdkafka 0-1, Java 3)
+  r(30, 0, 3, 'recommended'), // CreateAcls
+  r(31, 0, 3, 'recommended'), // DeleteAcls
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
   r(35, 0, 4, 'recommended'), // DescribeLogDirs: Kafka's ZK broker range (Java sends 4)

@@ -30,6 +30,7 @@ import { createPartitionsRequest, createPartitionsResponse } from './create-part
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js';
+import { createAclsRequest, createAclsResponse, deleteAclsRequest, deleteAclsResponse, describeAclsRequest, describeAclsResponse } from './acls.js';
 import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js';
 import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js';
 import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
@@ -130,6 +131,9 @@ export const MESSAGES = {
   26: { name: 'EndTxn', request: endTxnRequest, response: endTxnResponse },
   27: { name: 'WriteTxnMarkers', request: writeTxnMarkersRequest, response: writeTxnMarkersResponse },
   28: { name: 'TxnOffsetCommit', request: txnOffsetCommitRequest, response: txnOffsetCommitResponse },
+  29: { name: 'DescribeAcls', request: describeAclsRequest, response: describeAclsResponse },
+  30: { name: 'CreateAcls', request: createAclsRequest, response: createAclsResponse },
+  31: { name: 'DeleteAcls', request: deleteAclsRequest, response: deleteAclsResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
   35: { name: 'DescribeLogDirs', request: describeLogDirsRequest, response: describeLogDirsResponse },

@@ -137,4 +137,6 @@ export interface BrokerContext {
   quotas?: QuotaManagers;
   /** Where DescribeClientQuotas / AlterClientQuotas read and write /config/clients and /config/users (absent: refused). */
   clientQuotaStore?: () => ZkSession;
+  /** Where CreateAcls / DeleteAcls write /kafka-acl* (with an AclAuthorizer; absent: SECURITY_DISABLED). */
+  aclStore?: () => ZkSession;
 }

@@ -41,6 +41,7 @@ import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { fetchHandler, fetchReplicaId } from './handlers/fetch.js';
 import { applyClientQuotas } from '../quota/quota-managers.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.js';
 import { alterClientQuotasHandler, describeClientQuotasHandler } from './handlers/client-quotas.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { findCoordinatorHandler } from './handlers/find-coordinator.js';
@@ -111,6 +112,9 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.ElectLeaders, [0, 2]],
   [ApiKey.AlterPartitionReassignments, [0, 0]],
   [ApiKey.ListPartitionReassignments, [0, 0]],
+  [ApiKey.DescribeAcls, [0, 3]],
+  [ApiKey.CreateAcls, [0, 3]],
+  [ApiKey.DeleteAcls, [0, 3]],
   [ApiKey.DescribeClientQuotas, [0, 1]],
   [ApiKey.AlterClientQuotas, [0, 1]],
   ...GROUP_IMPLEMENTED_VERSIONS,
@@ -180,6 +184,9 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     offsetForLeaderEpochHandler(),
     saslHandshakeHandler(),
     saslAuthenticateHandler(),
+    describeAclsHandler(),
+    createAclsHandler(),
+    deleteAclsHandler(),
     describeClientQuotasHandler(),
     alterClientQuotasHandler(),
     deleteRecordsHandler(),
