@@ -310,6 +310,41 @@ describe('AclAuthorizer (ACLs written to ZooKeeper in Kafka\'s JSON, as kafka-ac
   });
 });
 
+describe('ACL admin APIs (CreateAcls / DescribeAcls / DeleteAcls, as kafka-acls.sh --bootstrap-server)', () => {
+  it('the super user creates, describes and deletes ACLs with kafkajs; a created ACL takes effect on alice\'s produce', async () => {
+    const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = await import('kafkajs');
+    const admin = new Kafka({ clientId: 'acl-admin', brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'plain', username: 'admin', password: ADMIN_PASSWORD }, retry: { retries: 3 } }).admin();
+    await admin.connect();
+    try {
+      const acl = (principal: string, operation: number) => ({ resourceType: AclResourceTypes.TOPIC, resourceName: 'acl-api', resourcePatternType: ResourcePatternTypes.LITERAL,
+        principal, host: '*', operation, permissionType: AclPermissionTypes.ALLOW });
+      await admin.createAcls({ acl: [acl('User:bob', AclOperationTypes.ALL)] });
+      const denied = await produceAs('alice', 'acl-api', (r) => /Topic authorization failed/i.test(r.stderr));
+      expect(denied.stderr).toMatch(/Topic authorization failed/i);
+      await admin.createAcls({ acl: [acl('User:alice', AclOperationTypes.WRITE), acl('User:alice', AclOperationTypes.CREATE)] });
+      const allowed = await produceAs('alice', 'acl-api', (r) => r.code === 0);
+      expect(allowed.code, allowed.stderr).toBe(0);
+      const filter = { resourceType: AclResourceTypes.TOPIC, resourceName: 'acl-api', resourcePatternType: ResourcePatternTypes.MATCH,
+        operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+      const described = await admin.describeAcls(filter);
+      expect(described.resources.map((r) => [r.resourceName, r.acls.map((a) => [a.principal, a.operation]).sort()])).toEqual([
+        ['acl-api', [['User:alice', AclOperationTypes.WRITE], ['User:alice', AclOperationTypes.CREATE], ['User:bob', AclOperationTypes.ALL]].sort()],
+      ]);
+      const deleted = await admin.deleteAcls({ filters: [{ ...filter, resourcePatternType: ResourcePatternTypes.ANY, principal: 'User:alice' }] });
+      expect(deleted.filterResponses[0]!.errorCode).toBe(0);
+      expect(deleted.filterResponses[0]!.matchingAcls.map((a) => a.operation).sort()).toEqual([AclOperationTypes.WRITE, AclOperationTypes.CREATE].sort());
+      const after = await admin.describeAcls(filter);
+      expect(after.resources.flatMap((r) => r.acls.map((a) => a.principal))).toEqual(['User:bob']);
+      expect(JSON.parse((await zks.getData('/kafka-acl/Topic/acl-api')).data!.toString()).acls).toEqual([{ principal: 'User:bob', permissionType: 'Allow', operation: 'All', host: '*' }]);
+      const deniedAgain = await produceAs('alice', 'acl-api', (r) => /Topic authorization failed/i.test(r.stderr));
+      expect(deniedAgain.stderr).toMatch(/Topic authorization failed/i);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();

@@ -9,8 +9,7 @@
  *
  * The I/O runs in the aclAuthorizer actor (machines/acl-authorizer.ts); this class holds the cache and the reads.
  * Differs from Kafka: notifications are not deleted after 15 minutes by Rafka (Kafka's ZkNodeChangeNotificationListener
- * purges them), and the CreateAcls/DescribeAcls/DeleteAcls APIs are not implemented yet (kafka-acls.sh must use
- * --authorizer-properties).
+ * purges them). CreateAcls / DescribeAcls / DeleteAcls: acl-admin.ts and handlers/acls.ts.
  */
 import type { Logger } from '../../logger.js';
 import type { ZkSession, ZkEvent } from '../zookeeper/zk-session.js';
