@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { entryMatches, invalidFilter, patternMatches, type AclBindingFilter } from '../../../src/services/security/acl-admin.js';
-import type { AclEntry, ResourcePattern } from '../../../src/services/security/acl.js';
+import { entryMatches, invalidFilter, patternMatches, updateResourceAcls, type AclBindingFilter } from '../../../src/services/security/acl-admin.js';
+import { decodeAclNode, encodeAclNode, type AclEntry, type ResourcePattern } from '../../../src/services/security/acl.js';
+import { CreateMode, ZkCode, ZkError } from '../../../src/services/zookeeper/zk-session.js';
 import { creationBinding, matchingBindings } from '../../../src/services/server/handlers/acls.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { call, fakeBroker } from '../server/fake-broker.js';
@@ -57,5 +58,72 @@ describe('ACL filters (ResourcePatternFilter / AccessControlEntryFilter)', () =>
     expect(d.errorCode).toBe(ErrorCode.SECURITY_DISABLED);
     const x = await call(fb.handler, ApiKey.DeleteAcls, 2, { filters: [{ resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }] });
     expect(x.filterResults[0]!.errorCode).toBe(ErrorCode.SECURITY_DISABLED);
+  });
+});
+
+describe('updateResourceAcls (AclAuthorizer.updateResourceAcls)', () => {
+  /** A minimal in-memory ZooKeeper: versions, BAD_VERSION / NODE_EXISTS, sequential nodes; `interfere` runs before a write. */
+  function fakeZk(interfere: (nodes: Map<string, { data: Buffer; version: number }>) => void = () => {}) {
+    const nodes = new Map<string, { data: Buffer; version: number }>();
+    let seq = 0;
+    const err = (code: number, name: string, path: string) => new ZkError(code, name, path, 'op');
+    const zk = {
+      nodes,
+      async getDataOrNull(path: string) { const n = nodes.get(path); return n ? { data: n.data, stat: { version: n.version } } : null; },
+      async mkdirp() {},
+      async create(path: string, data: Buffer, mode?: number) {
+        interfere(nodes);
+        if (mode === CreateMode.PERSISTENT_SEQUENTIAL) { const p = `${path}${String(seq++).padStart(10, '0')}`; nodes.set(p, { data, version: 0 }); return p; }
+        if (nodes.has(path)) throw err(ZkCode.NODE_EXISTS, 'NODE_EXISTS', path);
+        nodes.set(path, { data, version: 0 });
+        return path;
+      },
+      async setData(path: string, data: Buffer, version: number) {
+        interfere(nodes);
+        const n = nodes.get(path);
+        if (!n) throw err(ZkCode.NO_NODE, 'NO_NODE', path);
+        if (n.version !== version) throw err(ZkCode.BAD_VERSION, 'BAD_VERSION', path);
+        nodes.set(path, { data, version: version + 1 });
+      },
+      async remove(path: string, version: number) {
+        interfere(nodes);
+        const n = nodes.get(path);
+        if (!n) throw err(ZkCode.NO_NODE, 'NO_NODE', path);
+        if (n.version !== version) throw err(ZkCode.BAD_VERSION, 'BAD_VERSION', path);
+        nodes.delete(path);
+      },
+    };
+    return zk;
+  }
+  const stored = (zk: ReturnType<typeof fakeZk>, path: string) => decodeAclNode(zk.nodes.get(path)?.data ?? null);
+
+  it('creates the node, adds as a set, deletes the node with its last ACL; one change notification per change', async () => {
+    const zk = fakeZk();
+    await updateResourceAcls(zk as never, lit('orders'), (cur) => [...cur, alice]);
+    await updateResourceAcls(zk as never, lit('orders'), (cur) => [...cur, alice, bobDeny]);
+    expect(stored(zk, '/kafka-acl/Topic/orders')).toEqual([alice, bobDeny]);
+    await updateResourceAcls(zk as never, lit('orders'), (cur) => [...cur]); // unchanged: no write, no notification
+    await updateResourceAcls(zk as never, pre('pay-'), () => [bobDeny]);
+    await updateResourceAcls(zk as never, lit('orders'), () => []);
+    expect(zk.nodes.has('/kafka-acl/Topic/orders')).toBe(false);
+    const changes = [...zk.nodes].filter(([p]) => p.includes('changes/acl_changes_')).map(([p, n]) => [p.replace(/\d+$/, ''), n.data.toString()]);
+    expect(changes).toEqual([
+      ['/kafka-acl-changes/acl_changes_', 'Topic:orders'], ['/kafka-acl-changes/acl_changes_', 'Topic:orders'],
+      ['/kafka-acl-extended-changes/acl_changes_', '{"version":1,"resourceType":"Topic","name":"pay-","patternType":"PREFIXED"}'],
+      ['/kafka-acl-changes/acl_changes_', 'Topic:orders'],
+    ]);
+  });
+
+  it('a concurrent writer (BAD_VERSION) makes it re-read and retry: neither update is lost', async () => {
+    let raced = false;
+    const zk = fakeZk((nodes) => {
+      const n = nodes.get('/kafka-acl/Topic/orders');
+      if (!raced && n) { raced = true; nodes.set('/kafka-acl/Topic/orders', { data: encodeAclNode([...decodeAclNode(n.data), bobDeny]), version: n.version + 1 }); }
+    });
+    await updateResourceAcls(zk as never, lit('orders'), () => [alice]);
+    const carol: AclEntry = { ...alice, principal: 'User:carol' };
+    await updateResourceAcls(zk as never, lit('orders'), (cur) => [...cur, carol]);
+    expect(raced).toBe(true);
+    expect(stored(zk, '/kafka-acl/Topic/orders')).toEqual([alice, bobDeny, carol]);
   });
 });
