@@ -51,8 +51,24 @@ export interface ZooKeeperServer {
 class PortInUseError extends Error {}
 
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (bind 0, read it, close). */
-export function freePort(): Promise<number> {
+/** Ports this test process handed out already: the kernel may give a closed port 0 back at once. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago (bind 0, read it, close) and that this process has not handed
+ * out before: asking several times before binding any (a broker's listeners) once gave the same port twice.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await bindZeroAndClose();
+    if (!handedOut.has(port) || attempt >= 50) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function bindZeroAndClose(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

@@ -120,11 +120,12 @@ describe('metrics listener', () => {
     const m = await scrape();
     const t = `{topic="${topic}"}`;
     expect(m.get(`kafka_server_brokertopicmetrics_messagesin_total${t}`)).toBe(200);
-    // bytes in = the batches as sent: at least the values, at most values + generous per-record/batch overhead
+    // bytes in = the batches as sent: at least the values, at most values + per-record overhead + one batch header
+    // per record (kcat's batching depends on timing: CI saw ~40 batches where a quiet run makes a few)
     const payload = values.reduce((n, v) => n + v.length, 0);
     const bytesIn = m.get(`kafka_server_brokertopicmetrics_bytesin_total${t}`)!;
     expect(bytesIn).toBeGreaterThan(payload);
-    expect(bytesIn).toBeLessThan(payload + 200 * 20 + 10 * 61);
+    expect(bytesIn).toBeLessThan(payload + 200 * 20 + 200 * 61);
     // the consumer read everything that was produced (the stored batches)
     expect(m.get(`kafka_server_brokertopicmetrics_bytesout_total${t}`)).toBe(bytesIn);
     expect(m.get('kafka_server_brokertopicmetrics_bytesin_total')).toBeGreaterThanOrEqual(bytesIn);
