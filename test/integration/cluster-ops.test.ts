@@ -61,6 +61,19 @@ export async function createTopic(a: AdminClient, cl: Cluster, name: string, par
     timeoutMs: 30_000, validateOnly: false,
   }, (b) => b.topics.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER));
   expect(r.body.topics[0]!.errorCode).toBe(0);
+  // CreateTopics answers once the controller wrote the topic; each broker learns it from its UpdateMetadata a moment
+  // later, and the CLI asks whichever broker it reaches first (CI saw --generate fail on a broker that had not yet).
+  const want = assignments?.length ?? partitions;
+  await cl.waitFor(async () => {
+    for (const id of cl.ids) {
+      if (!cl.broker(id).running) continue;
+      const m = await runProcess('kcat', ['-b', cl.broker(id).address, '-L', '-t', name, '-J', '-m', '5'], undefined, 10_000);
+      if (m.code !== 0) return false;
+      const t = (JSON.parse(m.stdout) as { topics: Array<{ topic: string; partitions: Array<{ leader: number }> }> }).topics.find((x) => x.topic === name);
+      if (!t || t.partitions.length !== want || t.partitions.some((p) => p.leader < 0)) return false;
+    }
+    return true;
+  }, `${name} with a leader per partition in every broker's metadata`, 30_000);
   const all = Array.from({ length: rf }, (_, i) => i + 1);
   for (let p = 0; p < partitions; p++) if (rf === 3) await cl.waitForIsr(name, p, all);
 }
