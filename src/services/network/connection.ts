@@ -50,6 +50,19 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Shared budget of requests being handled across all connections (queued.max.requests). */
   inFlight: InFlightBudget;
+  /**
+   * queued.max.request.bytes (Kafka's MemoryPool, J's memory-pool.ts): each frame's size is reserved once its size
+   * prefix is read and before its buffer exists; while refused, this connection is not read. The reservation goes
+   * back with the request's budget slot (answered or parked) or when the connection closes.
+   */
+  memoryPool?: RequestMemoryPool;
+}
+
+/** What the connection needs of Kafka's MemoryPool. */
+export interface RequestMemoryPool {
+  tryAllocate(bytes: number): boolean;
+  release(bytes: number): void;
+  onAvailable(fn: () => void): void;
 }
 
 export interface ConnectionEvents {
@@ -71,7 +84,7 @@ export class InFlightBudget {
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot { response: ResponseFrame | null; done: boolean; released: boolean }
+interface Slot { response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number }
 
 export class Connection {
   /** Size-prefixed frames, each read into one buffer as its bytes arrive (frame-reader.ts). */
@@ -97,7 +110,8 @@ export class Connection {
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
     this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     this.send = new ResponseSend(socket);
-    this.reader = new FrameReader((size) => this.refusal(size));
+    const pool = limits.memoryPool;
+    this.reader = new FrameReader((size) => this.refusal(size), undefined, pool ? (size) => pool.tryAllocate(size) : null);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
@@ -144,7 +158,10 @@ export class Connection {
           this.close(e.message);
           return;
         }
-        if (frame === null) return;
+        if (frame === null) {
+          if (this.reader.waitingForMemory) this.pauseForMemory();
+          return;
+        }
       }
       this.pending = frame;
       // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
@@ -173,6 +190,14 @@ export class Connection {
     this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
+  /** queued.max.request.bytes is used up: stop reading until the memory pool has room again. */
+  private pauseForMemory(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+    this.limits.memoryPool!.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
+  }
+
   /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
   private pauseForOwnQueue(): void {
     if (this.paused) return;
@@ -195,7 +220,7 @@ export class Connection {
   }
 
   private dispatch(frame: Frame): void {
-    const slot: Slot = { response: null, done: false, released: false };
+    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved };
     this.slots.push(slot);
     this.held.push(slot);
     // most requests are answered without parking: drop their entries now and then (amortised O(1), bounded memory)
@@ -216,6 +241,7 @@ export class Connection {
     if (slot.released) return;
     slot.released = true;
     this.limits.inFlight.release();
+    if (slot.reserved > 0) this.limits.memoryPool?.release(slot.reserved);
   }
 
   /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
@@ -248,9 +274,13 @@ export class Connection {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.throttleTimer) clearTimeout(this.throttleTimer);
-    this.reader.clear();
-    this.pending?.release();
-    this.pending = null;
+    const partlyRead = this.reader.clear();
+    if (partlyRead > 0) this.limits.memoryPool?.release(partlyRead);
+    if (this.pending !== null) {
+      this.pending.release();
+      if (this.pending.reserved > 0) this.limits.memoryPool?.release(this.pending.reserved);
+      this.pending = null;
+    }
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);
     if (destroy) this.socket.destroy();

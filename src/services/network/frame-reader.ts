@@ -29,6 +29,8 @@ export const produceFramePool = new ReadBufferPool(32 * 1024 * 1024, 16 * 1024 *
 export interface Frame {
   readonly buffer: Buffer;
   release(): void;
+  /** Bytes reserved for it through the `admit` callback (queued.max.request.bytes); 0 without one. */
+  readonly reserved: number;
 }
 
 /** A size prefix the connection must not accept: the message says why; the connection closes. */
@@ -46,6 +48,9 @@ export class FrameReader {
   private partial: Buffer | null = null;
   private partialLease: ReadLease | null = null;
   private filled = 0;
+  private partialReserved = 0;
+  /** True while the frame whose size prefix is buffered was refused by `admit` (call next() again once there is room). */
+  waitingForMemory = false;
   /** Frames read into a buffer of their own / as views of a chunk / from the pool (tests, diagnostics). */
   copied = 0;
   viewed = 0;
@@ -54,8 +59,11 @@ export class FrameReader {
   /**
    * @param checkSize returns why a frame of `size` bytes is refused (the connection closes), or null to accept it;
    *   called with the size prefix before any buffer for it exists
+   * @param admit reserves `size` bytes for an accepted frame before its buffer exists (Kafka's MemoryPool.tryAllocate,
+   *   queued.max.request.bytes): false leaves the frame unread and sets {@link waitingForMemory}
    */
-  constructor(private readonly checkSize: (size: number) => string | null, private readonly pool: ReadBufferPool = produceFramePool) {}
+  constructor(private readonly checkSize: (size: number) => string | null, private readonly pool: ReadBufferPool = produceFramePool,
+    private readonly admit: ((size: number) => boolean) | null = null) {}
 
   /** Bytes received and not yet part of a returned frame (a partly filled frame's share included). */
   get bufferedBytes(): number { return this.bytes + this.filled; }
@@ -80,21 +88,29 @@ export class FrameReader {
     if (this.filled < this.partial.length) return null;
     const buffer = this.partial;
     const lease = this.partialLease;
+    const reserved = this.partialReserved;
     this.partial = null;
     this.partialLease = null;
+    this.partialReserved = 0;
     this.filled = 0;
-    return { buffer, release: lease ? () => lease.release() : NO_RELEASE };
+    return { buffer, release: lease ? () => lease.release() : NO_RELEASE, reserved };
   }
 
-  /** Drops what is buffered (connection closed); a partly filled pooled frame goes back. */
-  clear(): void {
+  /**
+   * Drops what is buffered (connection closed); a partly filled pooled frame goes back. Returns the bytes reserved
+   * (`admit`) for that partly read frame, for the caller to release.
+   */
+  clear(): number {
+    const reserved = this.partialReserved;
     this.chunks = [];
     this.offset = 0;
     this.bytes = 0;
     this.partialLease?.release();
     this.partial = null;
     this.partialLease = null;
+    this.partialReserved = 0;
     this.filled = 0;
+    return reserved;
   }
 
   /**
@@ -107,14 +123,20 @@ export class FrameReader {
     const refused = size < 0 ? `request of ${size} bytes is a negative size` : this.checkSize(size);
     if (refused !== null) throw new FrameSizeError(refused);
     const first = this.chunks[0]!;
-    if (first.length - this.offset >= 4 + size) {
+    const whole = first.length - this.offset >= 4 + size;
+    // the api key decides where a big frame goes: wait for it
+    if (!whole && size >= POOLED_FRAME_MIN_BYTES && this.bytes < 6) return null;
+    if (this.admit !== null && !this.admit(size)) { this.waitingForMemory = true; return null; }
+    this.waitingForMemory = false;
+    const reserved = this.admit !== null ? size : 0;
+    if (whole) {
       const buffer = first.subarray(this.offset + 4, this.offset + 4 + size);
       this.consume(4 + size);
       this.viewed++;
-      return { buffer, release: NO_RELEASE };
+      return { buffer, release: NO_RELEASE, reserved };
     }
+    this.partialReserved = reserved;
     if (size >= POOLED_FRAME_MIN_BYTES) {
-      if (this.bytes < 6) return null; // the api key decides where the frame goes: wait for it
       if (this.peekInt16At4() === PRODUCE_API_KEY) {
         const lease = this.pool.acquire(size);
         this.partialLease = lease;

@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
+import { Connection, InFlightBudget, type RequestHandler } from '../../../src/services/network/connection.js';
+import { connect, createServer, type AddressInfo } from 'node:net';
 
 /** A request-like frame: int16 api key, then `len - 2` bytes of a pattern derived from `seed`. */
 function body(apiKey: number, len: number, seed: number): Buffer {
@@ -149,5 +151,47 @@ describe('FrameReader', () => {
     r.push(Buffer.concat([Buffer.alloc(4), framed(body(1, 8, 1))]));
     expect(r.next()!.buffer.length).toBe(0);
     same([r.next()!.buffer], [body(1, 8, 1)]);
+  });
+});
+
+describe('Connection with a request memory pool (queued.max.request.bytes hook)', () => {
+  /** Kafka-MemoryPool-like: refuses what does not fit, wakes waiters on release. */
+  class TestPool {
+    used = 0; refused = 0; private waiters: Array<() => void> = [];
+    constructor(readonly capacity: number) {}
+    tryAllocate(n: number): boolean { if (this.used + n > this.capacity) { this.refused++; return false; } this.used += n; return true; }
+    release(n: number): void { this.used -= n; expect(this.used).toBeGreaterThanOrEqual(0); const w = this.waiters.splice(0); for (const f of w) f(); }
+    onAvailable(fn: () => void): void { this.waiters.push(fn); }
+  }
+  const until = async (cond: () => boolean, what: string) => {
+    for (const t0 = Date.now(); !cond();) { if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 5)); }
+  };
+
+  it('reserves each frame before reading it, stops reading while the pool is full, releases on answer and on close', async () => {
+    const pool = new TestPool(1000);
+    const held: Array<() => void> = [];
+    const seen: number[] = [];
+    const handler: RequestHandler = async (f) => { seen.push(f[2]!); await new Promise<void>((r) => held.push(r)); return framed(Buffer.from([f[2]!])); };
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), memoryPool: pool }, handler, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const answers: number[] = [];
+    c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    c.write(Buffer.concat([0, 1, 2, 3].map((i) => framed(body(1, 400, i)))));
+    await until(() => seen.length === 2 && pool.refused > 0, 'two frames admitted and the third refused');
+    expect(pool.used).toBe(800);
+    held.shift()!(); // answering the first gives its 400 bytes back: the third is read
+    await until(() => seen.length === 3, 'the third frame');
+    await until(() => answers.length === 1, 'the first answer');
+    expect(answers).toEqual([body(1, 400, 0)[2]]);
+    expect(pool.used).toBe(800);
+    c.destroy(); // the fourth is still unread; every reservation goes back with the connection
+    await until(() => conn!.isClosed, 'the close');
+    expect(pool.used).toBe(0);
+    for (const r of held) r();
+    srv.close();
   });
 });
