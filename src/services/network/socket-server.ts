@@ -12,6 +12,7 @@ import type { ListenerSecurity } from '../security/listener-security.js';
 import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
+import { WarningLimiter, causeOf } from './warning-limiter.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -30,6 +31,8 @@ export interface SocketServerOptions {
   log: Logger;
   /** Per listener name: TLS settings (SSL / SASL_SSL); absent or missing entries serve plaintext. */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** Interval of the rate-limited connection warnings' summaries (default 5000 ms). */
+  warningIntervalMs?: number;
 }
 
 export interface BoundListener extends ListenerSpec { boundPort: number }
@@ -49,9 +52,12 @@ export class SocketServer {
   private enabled = false;
   private readonly waiting: Array<() => void> = [];
   readonly bound: BoundListener[] = [];
+  /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
+  readonly warnings: WarningLimiter;
 
   constructor(private readonly opts: SocketServerOptions) {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
+    this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
   }
 
   get connectionCount(): number { return this.connections.size; }
@@ -144,7 +150,7 @@ export class SocketServer {
       return info;
     };
     const fail = (info: ConnectionInfo, why: string) => {
-      this.opts.log.warn({ connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
+      this.warnings.warn(info.remoteAddress, { connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
         `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
     };
     server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
@@ -201,7 +207,10 @@ export class SocketServer {
       handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);
-          if (reason) this.opts.log.warn({ connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason }, `Closing connection ${c.info.id}: ${reason}`);
+          if (reason) {
+            this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
+              `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
+          }
         },
       });
     this.connections.add(conn);
@@ -222,5 +231,6 @@ export class SocketServer {
     for (const c of [...this.connections]) c.close(null);
     for (const s of [...this.handshakingSockets]) s.destroy();
     await allClosed;
+    this.warnings.close();
   }
 }

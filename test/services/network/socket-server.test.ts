@@ -19,14 +19,14 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
-    listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
+    warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -93,6 +93,25 @@ describe('SocketServer', () => {
     await good.until(1);
     expect(good.responses[0].toString()).toBe('ok');
     good.socket.destroy();
+  });
+
+  it('rate-limits the close warnings of a flood of bad frames: one line, then a summary with the count', async () => {
+    const { port, lines } = await start(echoAfter(() => 0), { maxRequestBytes: 100, warningIntervalMs: 1000 });
+    for (let i = 0; i < 30; i++) {
+      const bad = client(port);
+      await bad.ready;
+      bad.socket.write(frame(Buffer.alloc(101 + i)));
+      await bad.closed;
+    }
+    const full = () => lines.filter((l) => /larger than socket.request.max.bytes=100/.test(l.reason ?? ''));
+    const summaries = () => lines.filter((l) => /^Suppressed/.test(l.msg));
+    const accounted = () => full().length + summaries().reduce((n, l) => n + l.suppressed, 0);
+    const deadline = Date.now() + 10_000;
+    while (accounted() < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // the loop may straddle interval ends on a loaded machine: every warning is either logged in full or counted
+    expect(accounted()).toBe(30);
+    expect(full().length).toBeLessThan(30);
+    expect(summaries()[0]).toMatchObject({ client: '127.0.0.1', cause: 'request of N bytes is larger than socket.request.max.bytes=N' });
   });
 
   it('closes on a negative size and on a handler\'s CloseConnectionError', async () => {
