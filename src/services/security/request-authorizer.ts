@@ -11,7 +11,7 @@
  *  - follower Fetch and the controller-to-broker APIs need CLUSTER_ACTION on the cluster
  *    (TOPIC_AUTHORIZATION_FAILED on every partition / CLUSTER_AUTHORIZATION_FAILED).
  *  - cluster admin APIs: ElectLeaders, AlterPartitionReassignments ALTER; ListPartitionReassignments, DescribeLogDirs
- *    DESCRIBE; CreateAcls / DeleteAcls ALTER, DescribeAcls DESCRIBE; DescribeClientQuotas DESCRIBE_CONFIGS; AlterClientQuotas ALTER_CONFIGS; WriteTxnMarkers CLUSTER_ACTION
+ *    DESCRIBE; CreateAcls / DeleteAcls ALTER, DescribeAcls DESCRIBE; DescribeUserScramCredentials DESCRIBE, AlterUserScramCredentials ALTER; DescribeClientQuotas DESCRIBE_CONFIGS; AlterClientQuotas ALTER_CONFIGS; WriteTxnMarkers CLUSTER_ACTION
  *    (CLUSTER_AUTHORIZATION_FAILED for the whole request); DeleteRecords DELETE and CreatePartitions ALTER per topic;
  *  - transactions: InitProducerId with a transactional id, AddPartitionsToTxn v0-3, AddOffsetsToTxn, EndTxn and
  *    TxnOffsetCommit need WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); AddOffsetsToTxn and
@@ -58,6 +58,7 @@ const CLUSTER_OPERATION: ReadonlyMap<number, AclOperation> = new Map<number, Acl
   [ApiKey.ElectLeaders, 'Alter'], [ApiKey.AlterPartitionReassignments, 'Alter'], [ApiKey.ListPartitionReassignments, 'Describe'],
   [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
   [ApiKey.WriteTxnMarkers, 'ClusterAction'], [ApiKey.CreateAcls, 'Alter'], [ApiKey.DescribeAcls, 'Describe'], [ApiKey.DeleteAcls, 'Alter'],
+  [ApiKey.DescribeUserScramCredentials, 'Describe'], [ApiKey.AlterUserScramCredentials, 'Alter'],
 ]);
 /** Transactional APIs: WRITE on the transactional id; those naming a group also READ on it. */
 const TXN_WRITE: ReadonlySet<number> = new Set([ApiKey.InitProducerId, ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
