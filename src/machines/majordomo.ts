@@ -35,6 +35,7 @@ import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { connectionQuotasConfigOf } from '../services/network/connection-quotas.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { advanceIsrState } from './partition-isr-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
@@ -575,6 +576,7 @@ export const majordomoMachine = setup({
                 quotas: context.quotas,
                 clientQuotaStore: () => context.handle.current,
                 aclStore: () => context.handle.current,
+                scramCredentialStore: () => context.handle.current,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
@@ -617,6 +619,7 @@ export const majordomoMachine = setup({
                 listenBacklog: context.config.getInt('socket.listen.backlog.size'),
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
+                connectionQuotas: connectionQuotasConfigOf(context.config),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
