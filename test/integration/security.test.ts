@@ -377,6 +377,33 @@ describe('SCRAM admin APIs (Describe/AlterUserScramCredentials, KIP-554)', () =>
   });
 });
 
+describe('inter-broker client side (security/client-channel.ts: what the controller channel and replica fetchers use)', () => {
+  it('connectToBroker logs in with SCRAM-SHA-512 over SASL_SSL and with PLAIN over SASL_PLAINTEXT, then serves requests; a wrong password or an untrusted CA fails with the reason', async () => {
+    const { connectToBroker } = await import('../../src/services/security/client-channel.js');
+    const { sendOneRequest } = await import('../../src/services/network/one-in-flight.js');
+    const { decodeResponse } = await import('../../src/protocol/frame.js');
+    const tlsOpts = { ca: readFileSync(certs.caPem, 'utf8'), rejectUnauthorized: true };
+    const metadataOver = async (s: import('node:net').Socket) => {
+      const frame = encodeRequest({ requestApiKey: 3, requestApiVersion: 1, correlationId: 9, clientId: 'ib' }, { topics: null });
+      const body = decodeResponse(await sendOneRequest(s, frame, 10_000, (w) => new Error(w)), 3, 1).body;
+      s.destroy();
+      return body.brokers.map((b) => b.nodeId);
+    };
+    const scram = await connectToBroker('127.0.0.1', port.SASL_SSL!, { timeoutMs: 10_000, clientId: 'ib', security: {
+      listenerName: 'SASL_SSL', securityProtocol: 'SASL_SSL', tls: tlsOpts, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } } });
+    expect(await metadataOver(scram)).toEqual([1]);
+    const plain = await connectToBroker('127.0.0.1', port.SASL_PLAINTEXT!, { timeoutMs: 10_000, clientId: 'ib', security: {
+      listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'PLAIN', username: 'admin', password: ADMIN_PASSWORD } } });
+    expect(await metadataOver(plain)).toEqual([1]);
+    await expect(connectToBroker('127.0.0.1', port.SASL_PLAINTEXT!, { timeoutMs: 10_000, clientId: 'ib', security: {
+      listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'PLAIN', username: 'admin', password: WRONG_PASSWORD } } }))
+      .rejects.toThrow(/SASL PLAIN login as admin failed: SASL_AUTHENTICATION_FAILED/);
+    await expect(connectToBroker('127.0.0.1', port.SSL!, { timeoutMs: 10_000, clientId: 'ib', security: {
+      listenerName: 'SSL', securityProtocol: 'SSL', tls: { ca: readFileSync(`${certs.dir}/rogue-ca.pem`, 'utf8'), rejectUnauthorized: true }, sasl: null } }))
+      .rejects.toThrow(/TLS connection to 127\.0\.0\.1:\d+ failed/);
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
