@@ -268,7 +268,9 @@ export const majordomoMachine = setup({
     /** LeaderAndIsr, UpdateMetadata, StopReplica from the controller on this broker: the path the wire handlers take. */
     applyControllerRequests: ({ context, event }) => {
       if (event.type !== 'controller.requests' || !context.brokerContext?.control) return;
-      deliverInProcess(context.brokerContext.control, event.requests);
+      const result = deliverInProcess(context.brokerContext.control, event.requests);
+      // Kafka's LeaderAndIsrResponseReceived for the controller's own broker (its KAFKA_STORAGE_ERROR replicas go offline).
+      if (result.leaderAndIsr && context.brokerId !== null) context.brokerContext.controller?.leaderAndIsrResponseReceived(context.brokerId, result.leaderAndIsr);
     },
     // A coordinator that ended in failure has nothing to shut down.
     logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
@@ -352,7 +354,8 @@ export const majordomoMachine = setup({
       { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
     ],
     'ldfc.dirOffline': {
-      actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
+      // Kafka's ReplicaManager.handleLogDirFailure: its partitions go offline first, then the LogManager closes the dir.
+      actions: [({ context, event }) => context.replicaManager?.handleLogDirFailure(event.dir), { type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
         offlineDirs: mergeOffline(context.offlineDirs, [{ dir: event.dir, error: event.error }]),
       }))],
