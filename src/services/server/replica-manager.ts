@@ -424,6 +424,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
         deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),
         lowWatermark: () => this.lowWatermark(replica),
+        get isr() { return replica.isr; }, // replication throttles (K)
       },
     };
   }
