@@ -3,6 +3,7 @@ import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from 
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
 import { Connection, InFlightBudget, type RequestHandler } from '../../../src/services/network/connection.js';
 import { connect, createServer, type AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 
 /** A request-like frame: int16 api key, then `len - 2` bytes of a pattern derived from `seed`. */
 function body(apiKey: number, len: number, seed: number): Buffer {
@@ -192,6 +193,29 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     await until(() => conn!.isClosed, 'the close');
     expect(pool.used).toBe(0);
     for (const r of held) r();
+    srv.close();
+  });
+
+  it('a plaintext connection reads a big produce frame straight into its pooled slab (Node onread hooks present)', async () => {
+    const got: string[] = [];
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+      async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); }, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    const frames = [body(0, 2_000_000, 1), body(1, 10, 2), body(0, 700_000, 3), body(3, 5, 4)];
+    // written in pieces so that reads start mid-frame
+    const wire = Buffer.concat(frames.map(framed));
+    for (let off = 0; off < wire.length; off += 300_001) c.write(wire.subarray(off, off + 300_001));
+    await until(() => got.length === 4, 'four frames');
+    expect(got).toEqual(frames.map((f) => createHash('sha256').update(f).digest('hex')));
+    expect(conn!.ownReads).toBe(true);
+    expect(conn!.frameStats.pooled).toBe(2);
+    expect(conn!.frameStats.directReads).toBeGreaterThan(0);
+    c.destroy();
+    await until(() => conn!.isClosed, 'the close');
     srv.close();
   });
 });
