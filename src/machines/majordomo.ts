@@ -11,7 +11,7 @@
  *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
  *   (last log dir lost) ─────────────────────────────────────────► halted (final)
  */
-import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyEventObject } from 'xstate';
+import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyActorRef, type AnyEventObject } from 'xstate';
 
 type Forward = { id: string; event: AnyEventObject };
 import * as path from 'node:path';
@@ -43,6 +43,7 @@ import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
 import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { tlsListenersChanged } from '../services/security/tls-reconfigure.js';
 import { CredentialCache } from '../services/security/credential-cache.js';
 import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
 import { aclAuthorizerMachine } from './acl-authorizer.js';
@@ -374,6 +375,10 @@ export const majordomoMachine = setup({
       try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
         context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
       }
+    }, ({ event, self }) => {
+      // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
+      if (tlsListenersChanged(event.changed).size === 0) return;
+      (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
     }] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {

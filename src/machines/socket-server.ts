@@ -11,6 +11,8 @@ import type { Logger } from '../logger.js';
 import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
 import type { RequestHandler } from '../services/network/connection.js';
 import type { ListenerSecurity } from '../services/security/listener-security.js';
+import { reconfigureTls } from '../services/security/tls-reconfigure.js';
+import type { ListenerConfigView } from '../services/security/ssl-factory.js';
 import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
 
 export interface SocketServerInput {
@@ -32,7 +34,9 @@ export interface SocketServerInput {
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
-export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' };
+export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
+  /** A dynamic broker config change: TLS listeners whose key / trust store keys changed reload them (security/tls-reconfigure.ts). */
+  | { type: 'socketServer.reconfigureTls'; config: ListenerConfigView; changed: string[] };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
@@ -71,7 +75,10 @@ export const socketServerMachine = setup({
     },
     listening: {
       initial: 'waitingForStartup',
-      on: { 'socketServer.stop': 'draining' },
+      on: {
+        'socketServer.stop': 'draining',
+        'socketServer.reconfigureTls': { actions: ({ context, event }) => { if (context.server) reconfigureTls(context.server, event.config, context.listeners, event.changed, context.log); } },
+      },
       states: {
         // Bound (port 0 resolved for registration) but not serving until the broker has started.
         waitingForStartup: { on: { 'socketServer.enable': { target: 'serving', actions: ({ context }) => context.server?.enableRequestProcessing() } } },
