@@ -67,6 +67,10 @@ export class SocketServer {
   /** Sockets refused by an IP's connection creation rate, closed when their throttle ends (DelayedCloseSocket). */
   private readonly throttledSockets = new Set<Socket>();
   private stopped = false;
+  /** Connections served per listener since start (socket-server-metrics connection-creation-total). */
+  readonly acceptedConnections = new Map<string, number>();
+  /** Sockets closed because too many already waited for the acceptor (a full backlog). */
+  refusedBacklogFull = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
@@ -145,6 +149,7 @@ export class SocketServer {
       // a blocked Kafka acceptor leaves sockets in the kernel backlog; past socket.listen.backlog.size they are refused
       this.warnings.warn(normalizeIp(socket.remoteAddress ?? '?'), { listener: l.listenerName },
         `Refused a connection on ${l.listenerName}: ${p.queue.length} accepted connections already wait for a connection slot or the connection creation rate`);
+      this.refusedBacklogFull++;
       socket.destroy();
       return;
     }
@@ -230,6 +235,7 @@ export class SocketServer {
   }
 
   private admit(l: ListenerSpec, socket: Socket): void {
+    this.acceptedConnections.set(l.listenerName, (this.acceptedConnections.get(l.listenerName) ?? 0) + 1);
     const id = `${l.listenerName}-${this.nextId++}`;
     const info: ConnectionInfo = { id, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0,
       securityProtocol: l.securityProtocol, principal: ANONYMOUS };

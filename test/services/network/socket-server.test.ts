@@ -132,6 +132,8 @@ describe('SocketServer', () => {
     await c.closed;
     expect(lines.some((l) => l.msg === 'Rejected connection from 127.0.0.1, address already has the configured maximum of 2 connections.')).toBe(true);
     expect(server.connectionQuotas!.get('127.0.0.1')).toBeLessThanOrEqual(2);
+    expect(server.connectionQuotas!.stats.tooManyPerIp).toBe(1);
+    expect(server.acceptedConnections.get('PLAINTEXT')).toBe(2);
     a.socket.destroy();
     // a close frees the slot for a new connection
     const deadline = Date.now() + 5000;
