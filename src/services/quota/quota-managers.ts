@@ -17,7 +17,7 @@
  * Differs from Kafka: request time is the handler's synchronous turn on the event loop (Kafka: the request handler
  * thread's time), so waits in a purgatory or for file I/O, and the continuations after them, are not counted; the fetch size
  * is the record bytes, not the whole response.
- * `controller_mutation_rate` is stored, described and validated, not enforced (no KIP-599 token bucket yet).
+ * `controller_mutation_rate` is enforced by the CreateTopics / CreatePartitions / DeleteTopics handlers (controller-mutation-quota.ts).
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ClientQuotaManager, DEFAULT_ENTITY, type ClientQuotaType, type QuotaWindowConfig } from './client-quota-manager.js';
@@ -123,7 +123,11 @@ export function applyClientQuotas(q: QuotaManagers, apiKey: number, clientIdOrNu
     fetchBody.responses = [];
   }
   (bandwidth !== null && bandwidthMs >= requestMs ? bandwidth : q.request).recordThrottle(user, clientId, throttleMs);
-  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) (body as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
+  // the larger of this and a controller-mutation throttle the handler already set (sendResponseMaybeThrottleWithControllerQuota)
+  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) {
+    const b = body as { throttleTimeMs: number };
+    b.throttleTimeMs = Math.max(b.throttleTimeMs, throttleMs);
+  }
   conn.throttle?.(throttleMs);
   return throttleMs;
 }
