@@ -573,6 +573,7 @@ export const majordomoMachine = setup({
                 quotas: context.quotas,
                 clientQuotaStore: () => context.handle.current,
                 aclStore: () => context.handle.current,
+                scramCredentialStore: () => context.handle.current,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;

@@ -27,6 +27,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 /** The slower scenarios (broker restarts, session expiries, a kcat consumer group): `npm run test:cluster-ops:full`. */
 const FULL = process.env.RAFKA_CLUSTER_OPS_FULL === '1';
 
+const RACK_OF: Record<number, string> = { 1: 'rack-a', 2: 'rack-b', 3: 'rack-a' };
 let zk: ZooKeeperServer;
 let c: Cluster;
 let admin: AdminClient;
@@ -44,6 +45,8 @@ beforeAll(async () => {
       'auto.leader.rebalance.enable': 'false',
       'group.initial.rebalance.delay.ms': '0',
     },
+    // two racks: a = brokers 1 and 3, b = broker 2 (rack-aware assignment, KIP-392 fetch from follower)
+    brokerProps: (id) => ({ 'broker.rack': RACK_OF[id]! }),
   });
   await c.waitForMetadata();
   admin = new AdminClient({ bootstrap: c.bootstrap, requestTimeoutMs: 30_000 });
@@ -170,6 +173,26 @@ describe('DescribeCluster and DescribeLogDirs', () => {
     }
     const all = await admin.sendTo(1, 35, { topics: null });
     expect(all.body.results[0]!.topics.find((t) => t.name === 'trim')?.partitions.map((p) => p.partitionIndex)).toEqual([0]);
+  }, 60_000);
+});
+
+describe('racks', () => {
+  it('CreateTopics and CreatePartitions assign rack-aware (AdminUtils): every partition spans both racks; Metadata shows the racks', async () => {
+    await createTopic(admin, c, 'racked', 6, 2);
+    const md = await admin.sendTo(1, 3, { topics: [{ name: 'racked' }], allowAutoTopicCreation: false });
+    expect(md.body.brokers.map((b) => [b.nodeId, b.rack])).toEqual([[1, 'rack-a'], [2, 'rack-b'], [3, 'rack-a']]);
+    const spansRacks = (replicas: number[]) => new Set(replicas.map((r) => RACK_OF[r])).size === 2;
+    expect(md.body.topics[0]!.partitions.map((p) => p.replicaNodes).filter((r) => !spansRacks(r))).toEqual([]);
+    // rack-alternated list [1,2,3]: the rack-b broker leads one partition in three
+    expect(md.body.topics[0]!.partitions.filter((p) => p.replicaNodes[0] === 2)).toHaveLength(2);
+    const grow = await admin.sendToController(37, { topics: [{ name: 'racked', count: 9, assignments: null }], timeoutMs: 30_000, validateOnly: false },
+      (b) => b.results.some((x) => x.errorCode === ErrorCode.NOT_CONTROLLER));
+    expect(grow.body.results[0]!.errorCode).toBe(0);
+    await c.waitFor(async () => {
+      const m = await admin.sendTo(1, 3, { topics: [{ name: 'racked' }], allowAutoTopicCreation: false });
+      const ps = m.body.topics[0]!.partitions;
+      return ps.length === 9 && ps.every((p) => spansRacks(p.replicaNodes));
+    }, 'racked grown to 9 partitions, each spanning both racks', 30_000);
   }, 60_000);
 });
 

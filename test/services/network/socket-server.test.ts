@@ -5,6 +5,8 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { SocketServer, SocketBindError } from '../../../src/services/network/socket-server.js';
 import { CloseConnectionError, type RequestHandler } from '../../../src/services/network/connection.js';
+import { produceFramePool } from '../../../src/services/network/frame-reader.js';
+import { createHash } from 'node:crypto';
 import { getSocketBuffer, socketBufferSupport, SO_RCVBUF, SO_SNDBUF } from '../../../src/services/network/socket-buffers.js';
 import { prerequisite } from '../../helpers/environment.js';
 import { INT_MAX, type ConnectionQuotasConfig } from '../../../src/services/network/connection-quotas.js';
@@ -100,6 +102,36 @@ describe('SocketServer', () => {
     await good.until(1);
     expect(good.responses[0].toString()).toBe('ok');
     good.socket.destroy();
+  });
+
+  it('a big produce frame is read into a pooled slab that goes back only when its handler has settled', async () => {
+    // api key 0 (Produce), 300 KB: more than one socket read, so it is assembled into a slab of produceFramePool
+    const produce = (seed: number) => { const b = Buffer.alloc(300_000, seed); b.writeInt16BE(0, 0); return b; };
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const held: Array<() => void> = [];
+    const { port } = await start(async (f) => {
+      const before = sha(f);
+      await new Promise<void>((r) => held.push(r)); // kept until the test lets it go
+      return frame(Buffer.from(sha(f) === before ? 'same' : 'changed'));
+    }, { maxRequestBytes: 1 << 20 });
+    const c = client(port);
+    await c.ready;
+    const leased0 = produceFramePool.leased; const released0 = produceFramePool.released;
+    c.socket.write(Buffer.concat([frame(produce(1)), frame(produce(2))]));
+    for (const t0 = Date.now(); held.length < 2;) { expect(Date.now() - t0).toBeLessThan(20_000); await new Promise((r) => setTimeout(r, 5)); }
+    expect(produceFramePool.leased - leased0).toBe(2);
+    expect(produceFramePool.released - released0).toBe(0); // both lent while their handlers run
+    held.shift()!();
+    await c.until(1);
+    expect(produceFramePool.released - released0).toBe(1);
+    // the next produce frame may take the slab just given back; the one still held must keep its bytes
+    c.socket.write(frame(produce(3)));
+    for (const t0 = Date.now(); held.length < 2;) { expect(Date.now() - t0).toBeLessThan(20_000); await new Promise((r) => setTimeout(r, 5)); }
+    held.shift()!(); held.shift()!();
+    await c.until(3);
+    expect(c.responses.map((r) => r.toString())).toEqual(['same', 'same', 'same']);
+    expect(produceFramePool.released - released0).toBe(3);
+    c.socket.destroy();
   });
 
   it('rate-limits the close warnings of a flood of bad frames: one line, then a summary with the count', async () => {
