@@ -617,6 +617,7 @@ export const majordomoMachine = setup({
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
+                queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

@@ -26,6 +26,8 @@ export interface SocketServerInput {
   drainGraceMs?: number;
   /** TLS / SASL settings per listener name (services/security/listener-security.ts). */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** queued.max.request.bytes (≤ 0: a default from the heap). */
+  queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
 }

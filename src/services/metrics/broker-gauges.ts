@@ -145,6 +145,11 @@ export function registerBrokerGauges(registry: Registry, b: ObservedBroker): voi
   });
   registerFamily(registry, 'rafka_socket_server_acceptor_waits_total', 'Connections the acceptor delayed for max.connection.creation.rate (Kafka\'s AcceptorBlockedPercent counts the time).', 'counter',
     () => [{ value: b.socketServer()?.connectionQuotas?.stats.acceptorWaits ?? 0 }]);
+  // kafka.network:type=SocketServer,name=MemoryPoolAvailable / MemoryPoolUsed (queued.max.request.bytes)
+  registerGauge(registry, 'kafka_network_socketserver_memorypoolavailable', 'Bytes left in the queued.max.request.bytes pool (MemoryPoolAvailable; below 0 by at most one request).',
+    () => b.socketServer()?.memoryPool?.availableBytes ?? 0);
+  registerGauge(registry, 'kafka_network_socketserver_memorypoolused', 'Bytes of partly received and queued requests reserved in the pool (MemoryPoolUsed).',
+    () => b.socketServer()?.memoryPool?.usedBytes ?? 0);
   registerGauge(registry, 'rafka_log_warnings_suppressed', 'Connection warnings suppressed by the per-cause, per-address rate limit since start.',
     () => b.socketServer()?.warnings.suppressedTotal ?? 0);
 }

@@ -14,6 +14,7 @@ import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/pr
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
 import { WarningLimiter, causeOf } from './warning-limiter.js';
 import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
+import { requestMemoryPool, type MemoryPool } from './memory-pool.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -34,6 +35,11 @@ export interface SocketServerOptions {
   security?: ReadonlyMap<string, ListenerSecurity>;
   /** Interval of the rate-limited connection warnings' summaries (default 5000 ms). */
   warningIntervalMs?: number;
+  /**
+   * queued.max.request.bytes: one memory pool bounds the partly received and queued requests of all connections
+   * (memory-pool.ts; ≤ 0 → a default from the heap); absent: no pool.
+   */
+  queuedMaxRequestBytes?: number;
   /** max.connections / .per.ip / overrides / max.connection.creation.rate (connection-quotas.ts); absent: no limits. */
   connectionQuotas?: ConnectionQuotasConfig;
 }
@@ -60,6 +66,8 @@ export class SocketServer {
   readonly bound: BoundListener[] = [];
   /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
   readonly warnings: WarningLimiter;
+  /** queued.max.request.bytes (Kafka's SocketServer memoryPool; null when the caller set none). */
+  readonly memoryPool: MemoryPool | null;
   /** Kafka's ConnectionQuotas (null: no limits configured by the caller). */
   readonly connectionQuotas: ConnectionQuotas | null;
   /** Per listener: accepted sockets the acceptor has not taken yet (rate throttle or no slot), in arrival order. */
@@ -76,6 +84,7 @@ export class SocketServer {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
     this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
+    this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
   }
 
   get connectionCount(): number { return this.connections.size; }
@@ -320,7 +329,8 @@ export class SocketServer {
       handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
       info.maxReceiveBytes = sasl.maxReceiveSize;
     }
-    const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight },
+    const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight,
+      ...(this.memoryPool ? { memoryPool: this.memoryPool } : {}) },
       handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);
