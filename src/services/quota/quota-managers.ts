@@ -139,3 +139,13 @@ function fetchRecordBytes(b: FetchBody): number {
   for (const t of b.responses ?? []) for (const p of t.partitions ?? []) n += p.records?.length ?? 0;
   return n;
 }
+
+/**
+ * KafkaApis.handleFetchRequest: a consumer's fetch is capped to what its consumer_byte_rate allows in one quota window
+ * (ClientQuotaManager.getMaxValueInQuotaWindow: rate × (samples − 1) × window), so one response cannot overshoot the
+ * quota by more than that; followers are exempt. Infinity when no fetch quota applies.
+ */
+export function maxFetchBytesInQuotaWindow(q: QuotaManagers | undefined, conn: QuotaConnection, clientIdOrNull: string | null, replicaId: number): number {
+  if (!q || replicaId >= 0 || !q.fetch.quotasEnabled) return Infinity;
+  return Math.floor(q.fetch.maxValueInQuotaWindow(quotaUser(conn), clientIdOrNull ?? ''));
+}
