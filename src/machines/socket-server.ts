@@ -34,7 +34,9 @@ export interface SocketServerInput {
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
-export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' };
+export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
+  /** Dynamic max.connections* / max.connection.creation.rate (Kafka's DynamicListenerConfig / ConnectionQuotas updates). */
+  | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
@@ -73,7 +75,10 @@ export const socketServerMachine = setup({
     },
     listening: {
       initial: 'waitingForStartup',
-      on: { 'socketServer.stop': 'draining' },
+      on: {
+        'socketServer.stop': 'draining',
+        'socketServer.reconfigure': { actions: ({ context, event }) => context.server?.reconfigureConnectionQuotas(event.connectionQuotas) },
+      },
       states: {
         // Bound (port 0 resolved for registration) but not serving until the broker has started.
         waitingForStartup: { on: { 'socketServer.enable': { target: 'serving', actions: ({ context }) => context.server?.enableRequestProcessing() } } },

@@ -224,6 +224,12 @@ export class SocketServer {
     this.closeExcessConnections();
   }
 
+  /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
+  reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
+    this.connectionQuotas?.reconfigure(cfg);
+    this.wakeAcceptors();
+  }
+
   /** A slot may have been freed: every listener's acceptor looks again. */
   private wakeAcceptors(): void {
     for (const name of this.pendingAccepts.keys()) this.processAccepts(name);

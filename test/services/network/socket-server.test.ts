@@ -200,7 +200,16 @@ describe('SocketServer', () => {
     a.socket.destroy();
     await b.until(1);
     expect(b.responses[0]!.toString()).toBe('b');
-    b.socket.destroy();
+    // a dynamic change (max.connections is dynamic in Kafka) lets a waiting connection in at once
+    const c = client(port);
+    await c.ready;
+    c.socket.write(frame(Buffer.from('c')));
+    const until = Date.now() + 200;
+    while (Date.now() < until) { expect(c.responses).toHaveLength(0); await new Promise((r) => setTimeout(r, 20)); }
+    server.reconfigureConnectionQuotas(quotas({ maxConnections: 2 }));
+    await c.until(1);
+    expect(server.connectionQuotas!.total).toBe(2);
+    b.socket.destroy(); c.socket.destroy();
   });
 
   it('max.connection.creation.rate: connections past the rate are taken only after the throttle time', async () => {
