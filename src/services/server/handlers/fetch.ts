@@ -33,6 +33,7 @@
  *   throttled partition of a follower out of the ISR gets no records while the leader quota is exceeded.
  * Not done: topic-id fetches (v13+, not advertised).
  */
+import { maxFetchBytesInQuotaWindow } from '../../quota/quota-managers.js';
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
@@ -222,6 +223,9 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       if (req.apiVersion >= 7 && body.sessionEpoch !== 0 && body.sessionEpoch !== -1) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
       }
+      // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
+      const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
+      if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
       let pass = await readAll(ctx, req, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
