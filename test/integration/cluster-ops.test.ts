@@ -531,6 +531,54 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(text.out).toMatch(/cli-group\s+cli-lag\s+0\s+30\s+50\s+20/);
   }, 90_000);
 
+  it('consumer-groups --reset-offsets (each scenario, dry run, clamping, active group refused) and --delete', async () => {
+    await createTopic(admin, c, 'cli-reset', 1, 3);
+    await produce('cli-reset', 30);
+    const g = 'cli-reset-g';
+    const reset = (...args: string[]) => cli(groupsCmd, '--reset-offsets', '--group', g, '--topic', 'cli-reset', ...args);
+    const current = async () => {
+      const d = await cli(groupsCmd, '--describe', '--group', g, '--json');
+      return (JSON.parse(d.out) as { partitions: Array<{ currentOffset: number }> }).partitions[0]?.currentOffset ?? null;
+    };
+    // a group that does not exist yet (Dead) may be reset: the offsets create it, Empty
+    const first = await reset('--to-offset', '10', '--execute');
+    expect(first.code).toBe(0);
+    expect(first.out).toBe(`\n${'GROUP'.padEnd(30)} ${'TOPIC'.padEnd(30)} ${'PARTITION'.padEnd(10)} ${'NEW-OFFSET'.padEnd(15)}\n${g.padEnd(30)} ${'cli-reset'.padEnd(30)} ${'0'.padEnd(10)} ${'10'.padEnd(15)}\n`);
+    expect(await current()).toBe(10);
+    const dry = await reset('--shift-by', '-3', '--json');
+    expect(JSON.parse(dry.out)).toEqual({ group: g, executed: false, partitions: [{ group: g, topic: 'cli-reset', partition: 0, newOffset: 7 }] });
+    expect(await current()).toBe(10); // --dry-run is the default
+    const clamped = await reset('--shift-by', '100', '--execute');
+    expect(clamped.err).toContain('New offset (110) is higher than latest offset for topic partition cli-reset-0. Value will be set to 30');
+    expect(await current()).toBe(30);
+    expect((await reset('--to-earliest', '--execute')).code).toBe(0);
+    expect(await current()).toBe(0);
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--all-topics', '--to-latest', '--execute')).code).toBe(0);
+    expect(await current()).toBe(30);
+    expect((await reset('--to-datetime', '2000-01-01T00:00:00.000Z', '--execute')).code).toBe(0);
+    expect(await current()).toBe(0);
+    expect((await reset('--to-datetime', '2999-01-01T00:00:00.000', '--execute')).code).toBe(0); // nothing after it: the log end
+    expect(await current()).toBe(30);
+    expect((await reset('--to-earliest', '--to-latest')).code).toBe(2);
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--to-latest')).code).toBe(2); // no scope
+    // an active group (one member joined) is refused, with Kafka's message
+    const coordinator = (await admin.sendAny(10, { key: 'cli-active-g', keyType: 0 }, { maxVersion: 3 })).body.nodeId;
+    const join = (memberId: string) => admin.sendTo(coordinator, 11, { groupId: 'cli-active-g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 9, ...Buffer.from('cli-reset'), 0, 0, 0, 0]) }], reason: null }, { maxVersion: 5 });
+    let j = await join('');
+    if (j.body.errorCode === ErrorCode.MEMBER_ID_REQUIRED) j = await join(j.body.memberId);
+    expect(j.body.errorCode).toBe(0);
+    const refused = await cli(groupsCmd, '--reset-offsets', '--group', 'cli-active-g', '--topic', 'cli-reset', '--to-earliest', '--execute');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/Assignments can only be reset if the group 'cli-active-g' is inactive, but the current state is (CompletingRebalance|Stable)\./);
+    // --delete: the emptied group goes with its offsets; an unknown one is an error
+    expect(await cli(groupsCmd, '--delete', '--group', g)).toMatchObject({ code: 0, out: `Deletion of requested consumer groups ('${g}') was successful.\n` });
+    expect(await current()).toBeNull();
+    const unknown = await cli(groupsCmd, '--delete', '--group', 'no-such-group');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("* Group 'no-such-group' could not be deleted due to: GROUP_ID_NOT_FOUND");
+  }, 60_000);
+
   it('configs --alter / --describe for a topic and a broker', async () => {
     await createTopic(admin, c, 'cli-cfg', 1, 3);
     expect(await cli(configsCmd, '--entity-type', 'topics', '--entity-name', 'cli-cfg', '--alter', '--add-config', 'retention.ms=99999,cleanup.policy=compact'))
