@@ -35,6 +35,7 @@ import { controllerMachine, type ControllerParentEvent } from './controller.js';
 import { dynamicConfigMachine, type DynamicConfigParentEvent } from './dynamic-config.js';
 import { logManagerMachine, type LogManagerParentEvent } from './log-manager.js';
 import { socketServerMachine, type SocketServerParentEvent } from './socket-server.js';
+import { connectionQuotasConfigOf } from '../services/network/connection-quotas.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { advanceIsrState } from './partition-isr-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
@@ -271,7 +272,9 @@ export const majordomoMachine = setup({
     /** LeaderAndIsr, UpdateMetadata, StopReplica from the controller on this broker: the path the wire handlers take. */
     applyControllerRequests: ({ context, event }) => {
       if (event.type !== 'controller.requests' || !context.brokerContext?.control) return;
-      deliverInProcess(context.brokerContext.control, event.requests);
+      const result = deliverInProcess(context.brokerContext.control, event.requests);
+      // Kafka's LeaderAndIsrResponseReceived for the controller's own broker (its KAFKA_STORAGE_ERROR replicas go offline).
+      if (result.leaderAndIsr && context.brokerId !== null) context.brokerContext.controller?.leaderAndIsrResponseReceived(context.brokerId, result.leaderAndIsr);
     },
     // A coordinator that ended in failure has nothing to shut down.
     logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
@@ -356,7 +359,8 @@ export const majordomoMachine = setup({
       { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
     ],
     'ldfc.dirOffline': {
-      actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
+      // Kafka's ReplicaManager.handleLogDirFailure: its partitions go offline first, then the LogManager closes the dir.
+      actions: [({ context, event }) => context.replicaManager?.handleLogDirFailure(event.dir), { type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
         offlineDirs: mergeOffline(context.offlineDirs, [{ dir: event.dir, error: event.error }]),
       }))],
@@ -582,6 +586,7 @@ export const majordomoMachine = setup({
                 replicationQuotas: context.replicationQuotas,
                 clientQuotaStore: () => context.handle.current,
                 aclStore: () => context.handle.current,
+                scramCredentialStore: () => context.handle.current,
               };
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
@@ -625,6 +630,7 @@ export const majordomoMachine = setup({
                 listenBacklog: context.config.getInt('socket.listen.backlog.size'),
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
+                connectionQuotas: connectionQuotasConfigOf(context.config),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

@@ -148,4 +148,6 @@ export interface BrokerContext {
   clientQuotaStore?: () => ZkSession;
   /** Where CreateAcls / DeleteAcls write /kafka-acl* (with an AclAuthorizer; absent: SECURITY_DISABLED). */
   aclStore?: () => ZkSession;
+  /** Where Describe/AlterUserScramCredentials read and write /config/users (absent: UNKNOWN_SERVER_ERROR). */
+  scramCredentialStore?: () => ZkSession;
 }
