@@ -9,7 +9,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, eventually, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, eventually, runCommand, type TestBroker } from './support.js';
+import { prerequisite } from '../helpers/environment.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { REPO_ROOT } from '../helpers/broker-process.js';
 import { execFile } from 'node:child_process';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart', 'tx-rdk', 'tx-rdk-in'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -88,6 +89,41 @@ async function readAll(topic: string, readUncommitted: boolean, expected: number
   }
   return got;
 }
+
+const LIBRDKAFKA = ['/usr/lib/x86_64-linux-gnu/librdkafka.so.1', '/usr/lib/aarch64-linux-gnu/librdkafka.so.1', '/usr/lib/librdkafka.so.1'];
+const hasLibrdkafka = prerequisite('librdkafka1', LIBRDKAFKA.some((p) => existsSync(p)), 'apt-get install -y librdkafka1 (kcat depends on it)');
+const hasKcat = prerequisite('kcat', ['/usr/bin/kcat', '/usr/local/bin/kcat'].some((p) => existsSync(p)), 'apt-get install -y kcat');
+
+/** Every value of partition 0 of `topic` as kcat (librdkafka) reads it with the given isolation level, up to the end it sees. */
+async function kcatRead(topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  const r = await runCommand('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n']);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+describe.skipIf(!hasLibrdkafka || !hasKcat)('librdkafka transactions (ctypes, test/integration/librdkafka_txn.py)', () => {
+  it('init / begin / produce / send_offsets / commit and abort; zombie fenced; kcat read_committed sees only committed records', async () => {
+    const r = await runCommand('python3', [join(REPO_ROOT, 'test', 'integration', 'librdkafka_txn.py'), bootstrap, 'tx-rdk-id', 'tx-rdk', 'tx-rdk-in', 'rdk-txn-group'], undefined, 90_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = JSON.parse(r.stdout) as { version: string; steps: Array<[string, null | { name: string }]>; zombieCommit: null | { name: string; fatal: boolean } };
+    expect(out.steps).toEqual(['init', 'begin-1', 'send-offsets-1', 'commit-1', 'begin-2', 'abort-2', 'begin-3', 'commit-3', 'begin-zombie', 'fresh-init', 'fresh-begin', 'fresh-commit'].map((s) => [s, null]));
+    // the fenced producer's commit fails fatally (PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH at older versions)
+    expect(out.zombieCommit).toMatchObject({ fatal: true });
+    expect(out.zombieCommit!.name).toMatch(/FENCED|EPOCH/);
+
+    // markers are written after EndTxn answers: wait until the last commit is visible, then the whole partition must be exact
+    const committed = await eventually(async () => {
+      const v = await kcatRead('tx-rdk', 'read_committed');
+      return v.includes('f1') ? v : undefined;
+    }, 20_000, 'the committed records through kcat read_committed');
+    expect(committed).toEqual(['c1', 'c2', 'c3', 'c4', 'f1']);
+    expect(await kcatRead('tx-rdk', 'read_uncommitted')).toEqual(['c1', 'c2', 'c3', 'x1', 'x2', 'c4', 'z1', 'f1']);
+    // the offsets sent with the first transaction are the group's committed offsets
+    const o = await call(ApiKey.OffsetFetch, 7, { groupId: 'rdk-txn-group', topics: [{ name: 'tx-rdk-in', partitionIndexes: [0] }], requireStable: true });
+    expect(o.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 7n });
+    expect(broker.logs.filter((l) => l.level >= 50)).toEqual([]);
+  }, 120_000);
+});
 
 describe('kafkajs transactions', () => {
   it('commit and abort: read_committed sees only committed records, in order; read_uncommitted sees all', async () => {
