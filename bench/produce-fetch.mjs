@@ -54,7 +54,14 @@ const brokerCpu = () => { const f = readFileSync(`/proc/${broker.pid}/stat`, 'ut
 const probe = async (label, fn) => {
   if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(300); }
   const r = await fn();
-  if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(1500); probes.push({ label, pid: broker.pid }); }
+  if (PROBE_DIR) {
+    broker.kill('SIGUSR2');
+    const n = probes.length + 1; // broker-probe.mjs numbers its windows 1, 2, …
+    const file = join(PROBE_DIR, `${broker.pid}-${n}.json`);
+    let entry = { label, missing: file };
+    for (let i = 0; i < 100; i++) { try { entry = { label, profile: file.replace(/json$/, 'cpuprofile'), ...JSON.parse(readFileSync(file, 'utf8')) }; break; } catch { await sleep(100); } }
+    probes.push(entry);
+  }
   return r;
 };
 const probes = [];
