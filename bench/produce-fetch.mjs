@@ -4,9 +4,14 @@
 // same run. Usage: node bench/produce-fetch.mjs [MiB=512] [--no-idempotent]   (npm run build first; needs kcat, zookeeper)
 //   BENCH_ONLY=fetch: produce only what the fetch reads, then the fetch (no latency, no other produce figures);
 //   the broker's CPU seconds (from /proc/<pid>/stat) are reported per section and per GB moved.
+//   BENCH_ONLY=produce: only the acks=1 1-partition produce (+ ceilings); BENCH_ONLY=idempotent: acks=-1 plain and
+//   idempotent (+ ceilings); BENCH_ONLY=latency: only the 10k/s latency (+ ceilings). Comma-separate to combine.
+//   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
+//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
+//   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, connect } from 'node:net';
@@ -28,7 +33,11 @@ const port = await freePort();
 const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }) });
 const cfg = join(work, 'server.properties');
 writeFileSync(cfg, [`broker.id=1`, `zookeeper.connect=127.0.0.1:${zkPort}/bench`, `log.dirs=${join(work, 'logs')}`, `listeners=PLAINTEXT://127.0.0.1:${port}`, 'num.partitions=1'].join('\n'));
-const broker = spawn(process.execPath, [join(root, 'bin', 'rafka.js'), '-v', 'warn', cfg], { stdio: 'ignore' });
+const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
+if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
+const brokerRoot = process.env.RAFKA_ROOT ?? root;
+const broker = spawn(process.execPath, [...(PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : []), join(brokerRoot, 'bin', 'rafka.js'), '-v', 'warn', cfg],
+  { stdio: 'ignore', env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
 const bootstrap = `127.0.0.1:${port}`;
 for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', bootstrap, '-L', '-m', '2'], { stdio: 'ignore' }); break; } catch { if (i > 60) throw new Error('broker did not start'); await sleep(250); } }
 
@@ -41,19 +50,43 @@ const results = {};
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 /** CPU seconds the broker used so far (utime + stime, 100 ticks/s). */
 const brokerCpu = () => { const f = readFileSync(`/proc/${broker.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+/** Opens/closes the broker's probe window (RAFKA_PROBE_DIR): a CPU profile + event-loop delay of what runs inside. */
+const probe = async (label, fn) => {
+  if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(300); }
+  const r = await fn();
+  if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(1500); probes.push({ label, pid: broker.pid }); }
+  return r;
+};
+const probes = [];
 const cpuPerGB = (cpuSecs) => +(cpuSecs / (MiB * 1.048576 / 1000)).toFixed(2);
-const kcatProduce = (topic, acks, extra = []) => time(() => execFileSync('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', ...extra], { stdio: 'ignore' }));
+/**
+ * CPU seconds of a child command (utime + stime as its parent shell sees them once it exited: /proc/<sh>/stat cutime
+ * + cstime), so a figure can say whether the client or the broker was the one busy.
+ */
+const childCpu = (argv) => {
+  const q = (a) => `'${String(a).replace(/'/g, "'\\''")}'`;
+  const out = execFileSync('sh', ['-c', `${argv.map(q).join(' ')} >/dev/null 2>&1; rc=$?; cat /proc/$$/stat; exit $rc`], { encoding: 'utf8' });
+  const f = out.split(') ')[1].split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+};
+let lastClientCpu = 0;
+const kcatProduce = (topic, acks, extra = []) => time(() => { lastClientCpu = childCpu(['kcat', '-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', `acks=${acks}`, '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', ...extra]); });
 // Idempotent produce (librdkafka requires acks=all with it) beside plain acks=-1; `--no-idempotent` skips it.
 const runs = [['produce acks=1, 1 partition', 'p1', '1', 1], ['produce acks=-1, 1 partition', 'p1b', '-1', 1], ['produce acks=1, 16 partitions', 'p16', '1', 16]];
 if (!process.argv.includes('--no-idempotent')) runs.push(['produce acks=-1 enable.idempotence=true, 1 partition', 'p1i', '-1', 1, ['-X', 'enable.idempotence=true']]);
-for (const [name, topic, acks, parts, extra] of ONLY?.has('fetch') ? runs.slice(0, 1) : runs) {
+// the client's share of idempotence: plain acks=-1 capped at the 5 requests in flight idempotence imposes (BENCH_ONLY=idempotent)
+if (ONLY?.has('idempotent')) runs.push(['produce acks=-1 max.in.flight=5 (not idempotent), 1 partition', 'p1f', '-1', 1, ['-X', 'max.in.flight=5']]);
+const pick = (i) => ONLY === null || (i === 0 && (ONLY.has('fetch') || ONLY.has('produce'))) || (ONLY.has('idempotent') && (i === 1 || i >= 3));
+for (const [name, topic, acks, parts, extra] of runs.filter((_, i) => pick(i))) {
   if (parts > 1) execFileSync('kcat', ['-b', bootstrap, '-L', '-t', topic], { stdio: 'ignore' }); // auto-create happens with num.partitions=1, so create explicitly:
   if (parts > 1) { const { Kafka, logLevel } = await import('kafkajs'); const a = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin(); await a.connect(); await a.deleteTopics({ topics: [topic] }).catch(() => {}); await a.createTopics({ topics: [{ topic, numPartitions: parts }], waitForLeaders: true }); await a.disconnect(); }
   const c0 = brokerCpu();
-  const s = kcatProduce(topic, acks, extra);
+  const s = await probe(name, () => kcatProduce(topic, acks, extra));
   const cpu = brokerCpu() - c0;
-  results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(cpu) };
+  results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(cpu), kcatCpuSecs: +lastClientCpu.toFixed(2), wallSecs: +s.toFixed(2) };
 }
+const fetchWanted = ONLY === null || ONLY.has('fetch');
+if (fetchWanted) {
 const fc0 = brokerCpu();
 const fetchSecs = time(() => execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'p1', '-e', '-o', 'beginning', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 }));
 const fetchCpu = brokerCpu() - fc0;
@@ -65,9 +98,10 @@ results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048
   const cpu = brokerCpu() - lc0;
   results[`fetch ${MiB} MiB from the beginning, light consumer`] = { MBps: Math.round(bytes / 1e6 / secs), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: +(cpu / (bytes / 1e9)).toFixed(2), target: '>= 70% of the loopback ceiling' };
 }
+}
 
 // Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
-if (!ONLY?.has('fetch')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await new Promise((resolve) => {
+if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => new Promise((resolve) => {
   const sock = connect(port, '127.0.0.1');
   const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0;
   sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });
@@ -87,11 +121,12 @@ if (!ONLY?.has('fetch')) results['produce latency at 10k records/s (1 KiB, acks=
     lat.sort((a, b) => a - b); sock.destroy();
     resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1) });
   });
-});
+}));
 
 // Ceilings on this machine, same run: page-cache write rate and loopback TCP copy rate.
-const ddSecs = time(() => execFileSync('dd', ['if=/dev/zero', `of=${join(work, 'dd')}`, 'bs=1M', `count=${MiB}`], { stdio: 'ignore' }));
-results['ceiling: page-cache write (dd)'] = { MBps: Math.round((MiB * 1.048576) / ddSecs) };
+let ddCpu = 0;
+const ddSecs = time(() => { ddCpu = childCpu(['dd', 'if=/dev/zero', `of=${join(work, 'dd')}`, 'bs=1M', `count=${MiB}`]); });
+results['ceiling: page-cache write (dd)'] = { MBps: Math.round((MiB * 1.048576) / ddSecs), cpuSecsPerGB: cpuPerGB(ddCpu) };
 results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) => {
   const srv = createServer((s) => { let n = 0; s.on('data', (d) => { n += d.length; if (n >= MiB * 1048576) { s.end(); } }); s.on('end', () => {}); });
   srv.listen(0, '127.0.0.1', () => {
@@ -105,4 +140,4 @@ broker.kill('SIGTERM');
 await new Promise((r) => broker.on('exit', r));
 await zk.stop();
 rmSync(work, { recursive: true, force: true });
-console.log(JSON.stringify({ bench: 'produce-fetch', MiB, results, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
+console.log(JSON.stringify({ bench: 'produce-fetch', MiB, brokerRoot, probes: PROBE_DIR ? { dir: PROBE_DIR, probes } : undefined, results, loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));

@@ -34,6 +34,7 @@ export const READ_PER_LISTENER: ReadonlySet<string> = new Set([
   'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.certificates',
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.client.auth', 'ssl.principal.mapping.rules',
   'sasl.enabled.mechanisms', 'sasl.jaas.config',
+  'max.connections', 'max.connection.creation.rate',
 ]);
 
 /** A per-listener value printed in the warning: hidden when the base key is a password or looks secret. */

@@ -75,6 +75,11 @@ function validateSocketServer(c: KafkaConfig): void {
   const queuedMaxBytes = c.getLong('queued.max.request.bytes');
   require(queuedMaxBytes <= 0 || queuedMaxBytes >= c.getInt('socket.request.max.bytes'),
     'queued.max.request.bytes must be larger or equal to socket.request.max.bytes');
+  // KafkaConfig.getMap: "host:count" entries, a non-integer count is a ConfigException at startup
+  for (const entry of (c.getString('max.connections.per.ip.overrides') ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    require(/^.+:\s*\d+$/.test(entry), `Invalid value ${c.getString('max.connections.per.ip.overrides')} for configuration max.connections.per.ip.overrides: ` +
+      `entry '${entry}' is not host:count`);
+  }
   if (c.getInt('max.connections.per.ip') === 0) {
     require(c.getString('max.connections.per.ip.overrides') !== '',
       'max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.');

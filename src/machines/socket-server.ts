@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
 import type { RequestHandler } from '../services/network/connection.js';
 import type { ListenerSecurity } from '../services/security/listener-security.js';
+import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -25,6 +26,8 @@ export interface SocketServerInput {
   drainGraceMs?: number;
   /** TLS / SASL settings per listener name (services/security/listener-security.ts). */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
+  connectionQuotas?: ConnectionQuotasConfig;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

@@ -78,6 +78,8 @@ export const ApiKey = {
   OffsetDelete: 47,
   DescribeClientQuotas: 48,
   AlterClientQuotas: 49,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   AlterPartition: 56,
   DescribeCluster: 60,
   DescribeProducers: 61,
@@ -152,6 +154,8 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(47, 0, 0, 'recommended'), // OffsetDelete
   r(48, 0, 1, 'recommended'), // DescribeClientQuotas
   r(49, 0, 1, 'recommended'), // AlterClientQuotas
+  r(50, 0, 0, 'recommended'), // DescribeUserScramCredentials (KIP-554; Java admin, @platformatic/kafka)
+  r(51, 0, 0, 'recommended'), // AlterUserScramCredentials
   r(56, 0, 3, 'inter-broker'), // AlterPartition (AlterIsr): a ZooKeeper-mode Kafka 3.7 broker accepts 0-3
   r(60, 0, 1, 'recommended'), // DescribeCluster (Java's admin falls back to Metadata without it)
   r(61, 0, 0, 'recommended'), // DescribeProducers (KIP-664)

@@ -15,8 +15,11 @@
  * acknowledged with; no offset ever seen with two values; observers' polls only moved forward and nothing they read
  * disappeared; the replicas' logs identical batch by batch (offset, leader epoch, CRC from `rafka dump-log --json`).
  *
- * CI runs one pass of the schedule; `npm run test:replication:full` (RAFKA_REPLICATION_FULL=1) runs
- * RAFKA_REPLICATION_CYCLES (default 5) passes in a shuffled order.
+ * CI runs the two nemeses no other CI test brings upon a cluster under continuous load — kill -9 of the controller and
+ * a network partition of a leader (the others run in CI too, one at a time, without the checker: a leader and a
+ * follower killed in replication-paths.model and follower-fetch, a SIGSTOPped leader in follower-fetch, controlled
+ * shutdowns in controller-replication); `npm run test:replication:full` (RAFKA_REPLICATION_FULL=1) runs
+ * RAFKA_REPLICATION_CYCLES (default 5) passes of all six in a shuffled order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
@@ -163,8 +166,11 @@ const nemeses: Record<string, (p: number) => Promise<void>> = {
   },
 };
 
+/** The nemeses of CI's single pass (see the header): the whole schedule costs ~130 s of a ~12-minute CI run. */
+const CI_NEMESES = ['kill -9 controller', 'network partition of a leader'];
+
 describe('replication under faults (Jepsen-style)', () => {
-  it(`loses no acknowledged record through ${CYCLES} pass(es) of kill -9 / SIGSTOP / partitions / rolling restarts`, async () => {
+  it(`loses no acknowledged record through ${CYCLES} pass(es) of ${FULL ? 'kill -9 / SIGSTOP / partitions / rolling restarts' : CI_NEMESES.join(' / ')}`, async () => {
     const admin = new Kafka({ clientId: 'jepsen', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
@@ -183,7 +189,7 @@ describe('replication under faults (Jepsen-style)', () => {
     for (const o of observers) o.start();
     await progress('before any fault', 50);
 
-    const names = Object.keys(nemeses);
+    const names = FULL ? Object.keys(nemeses) : CI_NEMESES;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const order = cycle === 0 ? names : [...names].sort(() => Math.random() - 0.5);
       for (const [i, name] of order.entries()) {

@@ -14,7 +14,7 @@ import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { brokerConfig, cleanupAll, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
 import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
-import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, formatScramCredential } from '../../src/services/security/scram.js';
+import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, credentialFromSaltedPassword, formatScramCredential, saltedPassword } from '../../src/services/security/scram.js';
 import { connect } from 'node:net';
 import { encodeRequest } from '../../src/protocol/frame.js';
 
@@ -27,6 +27,7 @@ const ADMIN_PASSWORD = 'admin-Pw-7f3a9';
 const ALICE_PASSWORD = 'alice-Pw-91b2c';
 const BOB_PASSWORD = 'bob-Scram-5e8d1';
 const WRONG_PASSWORD = 'wrong-Pw-0c4e7';
+const CAROL_PASSWORD = 'carol-Scram-2d6b4';
 const port: Record<string, number> = {};
 const addr = (l: string) => `127.0.0.1:${port[l]}`;
 
@@ -345,10 +346,41 @@ describe('ACL admin APIs (CreateAcls / DescribeAcls / DeleteAcls, as kafka-acls.
   });
 });
 
+describe('SCRAM admin APIs (Describe/AlterUserScramCredentials, KIP-554)', () => {
+  it('@platformatic/kafka as the super user adds a SCRAM-SHA-512 user: /config/users in Kafka\'s format, kcat logs in with it; describe and delete', async () => {
+    const { Connection, alterUserScramCredentialsV0, describeUserScramCredentialsV0 } = await import('@platformatic/kafka');
+    const conn = new Connection('scram-admin', { sasl: { mechanism: 'PLAIN', username: 'admin', password: ADMIN_PASSWORD } } as never);
+    await conn.connect('127.0.0.1', port.SASL_PLAINTEXT!);
+    try {
+      const salt = Buffer.from('a-salt-of-16-bytes');
+      const salted = saltedPassword(SCRAM_SHA_512, CAROL_PASSWORD, salt, 4096);
+      const altered = await alterUserScramCredentialsV0.api.async(conn, [], [{ name: 'carol', mechanism: 2, iterations: 4096, salt, saltedPassword: salted }]);
+      expect(altered.results).toEqual([{ user: 'carol', errorCode: 0, errorMessage: null }]);
+      const node = JSON.parse((await zks.getData('/config/users/carol')).data!.toString()) as { version: number; config: Record<string, string> };
+      expect(node.version).toBe(1);
+      expect(node.config['SCRAM-SHA-512']).toBe(formatScramCredential(credentialFromSaltedPassword(SCRAM_SHA_512, salted, salt, 4096)));
+      // the notification reaches the credential cache: carol can log in (polled: the broker applies it asynchronously)
+      const x = sasl('SASL_PLAINTEXT', 'SCRAM-SHA-512', 'carol', CAROL_PASSWORD);
+      const deadline = Date.now() + 15_000;
+      let r = await kcat('SASL_PLAINTEXT', ['-L', '-t', 'sasl-plain'], undefined, [...x, 'retries=0']);
+      while (r.code !== 0 && Date.now() < deadline) r = await kcat('SASL_PLAINTEXT', ['-L', '-t', 'sasl-plain'], undefined, [...x, 'retries=0']);
+      expect(r.code, r.stderr).toBe(0);
+      const described = await describeUserScramCredentialsV0.api.async(conn, [{ name: 'carol' }]);
+      expect(described.results).toEqual([{ user: 'carol', errorCode: 0, errorMessage: null, credentialInfos: [{ mechanism: 2, iterations: 4096 }] }]);
+      const deleted = await alterUserScramCredentialsV0.api.async(conn, [{ name: 'carol', mechanism: 2 }], []);
+      expect(deleted.results).toEqual([{ user: 'carol', errorCode: 0, errorMessage: null }]);
+      await expect(describeUserScramCredentialsV0.api.async(conn, [{ name: 'carol' }])).rejects.toMatchObject({
+        response: { results: [{ user: 'carol', errorCode: 91, errorMessage: 'Attempt to describe a user credential that does not exist: carol' }] } });
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
-    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD]) expect(all).not.toContain(secret);
+    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD, CAROL_PASSWORD]) expect(all).not.toContain(secret);
     expect(all).not.toContain(certs.brokerP12Password);
     const keyBody = readFileSync(certs.brokerKeyPem, 'utf8').split('\n')[1]!;
     expect(all).not.toContain(keyBody);

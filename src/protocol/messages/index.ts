@@ -36,6 +36,7 @@ import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-cli
 import { alterPartitionRequest, alterPartitionResponse } from './alter-partition.js';
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js';
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js';
+import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse, describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './user-scram-credentials.js';
 import { describeLogDirsRequest, describeLogDirsResponse } from './describe-log-dirs.js';
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './partition-reassignments.js';
@@ -147,6 +148,8 @@ export const MESSAGES = {
   47: { name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
   48: { name: 'DescribeClientQuotas', request: describeClientQuotasRequest, response: describeClientQuotasResponse },
   49: { name: 'AlterClientQuotas', request: alterClientQuotasRequest, response: alterClientQuotasResponse },
+  50: { name: 'DescribeUserScramCredentials', request: describeUserScramCredentialsRequest, response: describeUserScramCredentialsResponse },
+  51: { name: 'AlterUserScramCredentials', request: alterUserScramCredentialsRequest, response: alterUserScramCredentialsResponse },
   56: { name: 'AlterPartition', request: alterPartitionRequest, response: alterPartitionResponse },
   60: { name: 'DescribeCluster', request: describeClusterRequest, response: describeClusterResponse },
   61: { name: 'DescribeProducers', request: describeProducersRequest, response: describeProducersResponse },

@@ -2,17 +2,20 @@
  * CreatePartitions' assignment step, as Kafka's ZkAdminManager.createPartitions + AdminZkClient
  * .createNewPartitionsAssignment: the count must grow; a given assignment names known brokers, one replica list
  * per new partition, each with partition 0's replication factor and no duplicates; otherwise new partitions are
- * spread rack-unaware starting at the broker of partition 0's first replica. Errors carry Kafka's messages.
+ * spread (rack-aware when the brokers have racks) starting at the broker of partition 0's first replica. Errors carry
+ * Kafka's messages.
  */
-import { assignReplicasToBrokers, InvalidPartitionsError, InvalidReplicaAssignmentError } from './replica-assignment.js';
+import { assignReplicas, type BrokerMetadata, InvalidPartitionsError, InvalidReplicaAssignmentError } from './replica-assignment.js';
 
 export class BrokerNotAvailableError extends Error { override name = 'BrokerNotAvailableError'; }
 export class ReassignmentInProgressError extends Error { override name = 'ReassignmentInProgressError'; }
 
 /** The replica lists of the partitions to add (keyed by their ids), given the existing assignment. */
 export function newPartitionsAssignment(
-  existing: Map<number, number[]>, brokerIds: number[], count: number, given: number[][] | null,
+  existing: Map<number, number[]>, brokers: Array<number | BrokerMetadata>, count: number, given: number[][] | null,
 ): Map<number, number[]> {
+  const metas = brokers.map((b) => (typeof b === 'number' ? { id: b, rack: null } : b)).sort((a, b) => a.id - b.id);
+  const brokerIds = metas.map((b) => b.id);
   const increment = count - existing.size;
   if (increment < 0) throw new InvalidPartitionsError(`Topic currently has ${existing.size} partitions, which is higher than the requested ${count}.`);
   if (increment === 0) throw new InvalidPartitionsError(`Topic already has ${existing.size} partitions.`);
@@ -20,9 +23,9 @@ export function newPartitionsAssignment(
   if (!partition0) throw new InvalidReplicaAssignmentError(`Unexpected existing replica assignment, partition id 0 is missing. Assignment: ${JSON.stringify(Object.fromEntries(existing))}`);
   const live = new Set(brokerIds);
   if (given === null) {
-    const sorted = [...brokerIds].sort((a, b) => a - b);
-    const startIndex = Math.max(0, sorted.findIndex((id) => id >= partition0[0]!));
-    return assignReplicasToBrokers(increment, partition0.length, sorted, undefined, { fixedStartIndex: startIndex, startPartitionId: existing.size });
+    // Kafka indexes the id-sorted broker list even when the rack-aware path then walks its rack-alternated list.
+    const startIndex = Math.max(0, brokerIds.findIndex((id) => id >= partition0[0]!));
+    return assignReplicas(metas, increment, partition0.length, undefined, { fixedStartIndex: startIndex, startPartitionId: existing.size });
   }
   const unknown = [...new Set(given.flat())].filter((b) => !live.has(b));
   if (unknown.length > 0) throw new InvalidReplicaAssignmentError(`Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);

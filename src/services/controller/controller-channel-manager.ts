@@ -22,7 +22,8 @@ type ControlApiKey = typeof ApiKey.LeaderAndIsr | typeof ApiKey.StopReplica | ty
 /** `frame`: encoded once when queued (so a request that cannot be encoded is refused, not retried); the correlation id is patched per send. */
 interface QueueItem { apiKey: ControlApiKey; version: number; frame: Buffer; enqueuedAt: number }
 
-export interface ControlResponse { brokerId: number; apiKey: ControlApiKey; version: number; body: ResponseBody<ControlApiKey> }
+/** `brokerEpoch`: the registration of the broker the channel was opened for (a restarted broker gets a new channel). */
+export interface ControlResponse { brokerId: number; brokerEpoch: bigint; apiKey: ControlApiKey; version: number; body: ResponseBody<ControlApiKey> }
 
 export interface ChannelManagerOptions {
   controllerId: number;
@@ -157,7 +158,7 @@ class BrokerChannel {
     const fields = { api: apiKeyName(item.apiKey), apiVersion: item.version, errorCode, queuedMs: Date.now() - item.enqueuedAt };
     if (errorCode !== 0) this.log.warn(fields, `Broker ${this.brokerId} answered ${apiKeyName(item.apiKey)} with error ${errorCode}`);
     else this.log.debug(fields, `Broker ${this.brokerId} acknowledged ${apiKeyName(item.apiKey)}`);
-    this.opts.onResponse?.({ brokerId: this.brokerId, apiKey: item.apiKey, version: item.version, body });
+    this.opts.onResponse?.({ brokerId: this.brokerId, brokerEpoch: this.epoch, apiKey: item.apiKey, version: item.version, body });
   }
 
   private async connectSocket(): Promise<Socket> {

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch, iterateBatches, RecordBatch, type RecordInput } from '../log/record-batch.js';
 import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
+import { awaitCoordinator, type CoordinatorKeyspace } from '../server/coordinator-lookup.js';
 import type { GroupActor, GroupActorFactory, GroupActorHost, GroupMachineInput, GroupRequestEvent } from './group-actor.js';
 import {
   UNKNOWN_MEMBER_ID, isSubscribedToTopic, joinError, restoreGroup, type GroupConfig, type GroupData, type JoinRequest, type JoinResult,
@@ -198,29 +199,19 @@ export class GroupCoordinator {
   }
 
   /** FindCoordinator: waits up to `waitMs` for the topic and the group's partition to be ready; returns the leader broker or an error. */
-  async findCoordinator(groupId: string, waitMs: number): Promise<{ errorCode: number; nodeId: number }> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const code = this.groupStatus(groupId);
-      if (code === ErrorCode.NONE) return { errorCode: code, nodeId: this.ctx.metadata.brokerId };
-      if (code === ErrorCode.NOT_COORDINATOR) {
-        const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
-        const leader = t?.partitions.find((p) => p.partition === partitionForGroup(groupId, t.partitions.length))?.leader ?? -1;
-        if (leader >= 0 && leader !== this.ctx.metadata.brokerId && this.ctx.metadata.brokers().some((b) => b.id === leader)) return { errorCode: ErrorCode.NONE, nodeId: leader };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return { errorCode: code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code, nodeId: -1 };
-      if (code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
-        const st = this.partitions.get(this.partitionFor(groupId));
-        await Promise.race([st?.kind === 'loading' ? st.done : Promise.resolve(), new Promise((r) => setTimeout(r, Math.min(left, 50)))]);
-      } else {
-        await this.ctx.metadata.waitFor((m) => {
-          const t = m.topic(OFFSETS_TOPIC);
-          return !!t && t.partitions.every((p) => p.leader >= 0);
-        }, Math.min(left, 100));
-      }
-    }
+  findCoordinator(groupId: string, waitMs: number): Promise<{ errorCode: number; nodeId: number }> {
+    return awaitCoordinator(this.ctx.metadata, this.keyspace, groupId, waitMs);
   }
+
+  private readonly keyspace: CoordinatorKeyspace = {
+    topic: OFFSETS_TOPIC,
+    partitionFor: partitionForGroup,
+    status: (groupId) => this.groupStatus(groupId),
+    loading: (groupId) => {
+      const st = this.partitions.get(this.partitionFor(groupId));
+      return st?.kind === 'loading' ? st.done : null;
+    },
+  };
 
   /** Creates __consumer_offsets as Kafka does (compacted, producer compression, RF bounded by the live brokers). */
   ensureTopic(): Promise<void> {
@@ -390,6 +381,36 @@ export class GroupCoordinator {
   }
 
   /**
+   * The append both writes share, as Kafka's GroupMetadataManager.appendForGroup → ReplicaManager.appendRecords: to
+   * the group's `__consumer_offsets` partition, led here, with requiredAcks = offsets.commit.required.acks. Answers
+   * an error code at once (no topic, not the leader, the append failed: `appendError` maps the exception), or the
+   * offset every ISR member must reach (null when acks ≠ -1: nothing to wait for).
+   */
+  private appendToOffsetsPartition(groupId: string, recs: RecordInput[], what: string, appendError: (e: unknown) => number):
+    { errorCode: number } | { partition: number; requiredOffset: bigint | null } {
+    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
+    if (!t) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const partition = partitionForGroup(groupId, t.partitions.length);
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
+    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return { errorCode: ErrorCode.NOT_COORDINATOR };
+    if (lookup.kind !== 'leader') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const requiredAcks = this.ctx.config().getInt('offsets.commit.required.acks');
+    try {
+      const last = lookup.partition.appendRecordsToLeader(buildRecordBatch({ records: recs, defaultTimestamp: this.now() }), requiredAcks).lastOffset;
+      return { partition, requiredOffset: requiredAcks === -1 ? last + 1n : null };
+    } catch (e) {
+      this.log.warn({ err: e, group: groupId }, `Appending ${what} to ${OFFSETS_TOPIC} failed`);
+      return { errorCode: appendError(e) };
+    }
+  }
+
+  /** Waits (offsets.commit.timeout.ms) until every ISR member of the partition has `requiredOffset`; the wait's error code. */
+  private async awaitOffsetsReplication(partition: number, requiredOffset: bigint): Promise<number> {
+    const [code] = await this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], this.ctx.config().getInt('offsets.commit.timeout.ms'));
+    return code ?? ErrorCode.REQUEST_TIMED_OUT;
+  }
+
+  /**
    * An offset commit's append, as Kafka's GroupMetadataManager.storeOffsets → ReplicaManager.appendRecords with
    * requiredAcks = offsets.commit.required.acks and timeout = offsets.commit.timeout.ms: with acks=-1 the commit
    * counts once every ISR member has it (DelayedProduce), REQUEST_TIMED_OUT after the timeout; other errors mapped
@@ -397,25 +418,13 @@ export class GroupCoordinator {
    */
   private async appendOffsets(groupId: string, recs: RecordInput[]): Promise<number> {
     if (!this.persist) return ErrorCode.NONE;
-    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
-    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const partition = partitionForGroup(groupId, t.partitions.length);
-    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
-    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
-    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const config = this.ctx.config();
-    const requiredAcks = config.getInt('offsets.commit.required.acks');
-    let requiredOffset: bigint;
-    try {
-      requiredOffset = lookup.partition.appendRecordsToLeader(buildRecordBatch({ records: recs, defaultTimestamp: this.now() }), requiredAcks).lastOffset + 1n;
-    } catch (e) {
-      this.log.warn({ err: e, group: groupId }, `Appending offsets to ${OFFSETS_TOPIC} failed`);
+    const r = this.appendToOffsetsPartition(groupId, recs, 'offsets', (e) => {
       const name = e instanceof Error ? e.name : '';
       return name === 'RecordTooLargeError' || name === 'RecordBatchTooLargeError' ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : appendErrorCode(e);
-    }
-    if (requiredAcks !== -1) return ErrorCode.NONE;
-    const [code] = await this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], config.getInt('offsets.commit.timeout.ms'));
-    return storeOffsetsError(code ?? ErrorCode.REQUEST_TIMED_OUT);
+    });
+    if ('errorCode' in r) return r.errorCode;
+    if (r.requiredOffset === null) return ErrorCode.NONE;
+    return storeOffsetsError(await this.awaitOffsetsReplication(r.partition, r.requiredOffset));
   }
 
   /**
@@ -426,25 +435,10 @@ export class GroupCoordinator {
    */
   private storeGroup = (groupId: string, value: GroupValue): number | Promise<number> => {
     if (!this.persist) return ErrorCode.NONE;
-    const t = this.ctx.metadata.topic(OFFSETS_TOPIC);
-    if (!t) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const partition = partitionForGroup(groupId, t.partitions.length);
-    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
-    if (lookup.kind === 'notLeader' || lookup.kind === 'offline') return ErrorCode.NOT_COORDINATOR;
-    if (lookup.kind !== 'leader') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const config = this.ctx.config();
-    const requiredAcks = config.getInt('offsets.commit.required.acks');
-    let requiredOffset: bigint;
-    try {
-      const batch = buildRecordBatch({ records: [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }], defaultTimestamp: this.now() });
-      requiredOffset = lookup.partition.appendRecordsToLeader(batch, requiredAcks).lastOffset + 1n;
-    } catch (e) {
-      this.log.warn({ err: e, group: groupId }, `Appending group metadata to ${OFFSETS_TOPIC} failed`);
-      return appendErrorCode(e);
-    }
-    if (requiredAcks !== -1) return ErrorCode.NONE;
-    return this.ctx.replicas.waitForReplication([{ topic: OFFSETS_TOPIC, partition, requiredOffset }], config.getInt('offsets.commit.timeout.ms'))
-      .then(([code]) => storeGroupError(code ?? ErrorCode.REQUEST_TIMED_OUT));
+    const r = this.appendToOffsetsPartition(groupId, [{ key: encodeGroupKey(groupId), value: encodeGroupValue(value) }], 'group metadata', appendErrorCode);
+    if ('errorCode' in r) return r.errorCode;
+    if (r.requiredOffset === null) return ErrorCode.NONE;
+    return this.awaitOffsetsReplication(r.partition, r.requiredOffset).then(storeGroupError);
   };
 
   // ------------------------------------------------------------------------------------------- groups

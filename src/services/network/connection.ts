@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { KafkaPrincipal } from '../security/principal.js';
+import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame } from './frame-reader.js';
 import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
@@ -41,6 +42,9 @@ export interface ConnectionInfo {
   throttle?: (ms: number) => void;
 }
 
+/** Bytes a paused plaintext connection still reads ahead (Node's default highWaterMark for a socket stream). */
+const PAUSED_READ_AHEAD_BYTES = 64 * 1024;
+
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
 export class CloseConnectionError extends Error { override name = 'CloseConnectionError'; }
 
@@ -49,6 +53,19 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Shared budget of requests being handled across all connections (queued.max.requests). */
   inFlight: InFlightBudget;
+  /**
+   * queued.max.request.bytes (Kafka's MemoryPool, J's memory-pool.ts): each frame's size is reserved once its size
+   * prefix is read and before its buffer exists; while refused, this connection is not read. The reservation goes
+   * back with the request's budget slot (answered or parked) or when the connection closes.
+   */
+  memoryPool?: RequestMemoryPool;
+}
+
+/** What the connection needs of Kafka's MemoryPool. */
+export interface RequestMemoryPool {
+  tryAllocate(bytes: number): boolean;
+  release(bytes: number): void;
+  onAvailable(fn: () => void): void;
 }
 
 export interface ConnectionEvents {
@@ -70,11 +87,13 @@ export class InFlightBudget {
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot { response: ResponseFrame | null; done: boolean; released: boolean }
+interface Slot { response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number }
 
 export class Connection {
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
+  /** Size-prefixed frames, each read into one buffer as its bytes arrive (frame-reader.ts). */
+  private readonly reader: FrameReader;
+  /** A complete frame waiting for room in the budget (the socket is paused meanwhile). */
+  private pending: Frame | null = null;
   private readonly slots: Slot[] = [];
   /** Slots that may still hold a share of the budget (parkOne's candidates; stale entries are skipped there). */
   private held: Slot[] = [];
@@ -88,20 +107,33 @@ export class Connection {
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
   private readonly send: ResponseSend;
   readonly info: ConnectionInfo;
+  /** Reads land in buffers the reader chooses (Node's onread), not in 'data' chunks. */
+  readonly ownReads: boolean;
   requests = 0;
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
     private readonly handler: RequestHandler, private readonly events: ConnectionEvents) {
     this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     this.send = new ResponseSend(socket);
+    const pool = limits.memoryPool;
+    this.reader = new FrameReader((size) => this.refusal(size), undefined, pool ? (size) => pool.tryAllocate(size) : null);
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.onData(chunk));
+    // plaintext: the kernel reads straight into the frame being filled (no per-read allocation, no copy); TLS and
+    // any Node without the hooks: 'data' chunks (frame-reader.ts readIntoOwnBuffers)
+    this.ownReads = readIntoOwnBuffers(socket, () => this.reader.nextReadBuffer(), (n, buf) => this.onOwnRead(n, buf));
+    this.reader.ownReads = this.ownReads;
+    if (!this.ownReads) socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
     socket.on('close', () => this.close(null));
     this.armIdle();
   }
 
   get isClosed(): boolean { return this.closed; }
+  /** How its frames were read (frame-reader.ts counters; tests, diagnostics). */
+  get frameStats(): { viewed: number; copied: number; pooled: number; directReads: number } {
+    const r = this.reader;
+    return { viewed: r.viewed, copied: r.copied, pooled: r.pooled, directReads: r.directReads };
+  }
 
   private armIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -114,30 +146,71 @@ export class Connection {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.armIdle();
-    this.buffered.push(chunk);
-    this.bufferedBytes += chunk.length;
+    this.reader.push(chunk);
     this.drainFrames();
   }
 
-  /** Cuts complete frames off the buffered bytes and dispatches them while the budget allows. */
+  /**
+   * Stops reading for a pause or a mute. With own reads the socket is not paused (Node would stop reading at once and
+   * a peer's close would go unseen): the read callback stops the reads once {@link PAUSED_READ_AHEAD_BYTES} are
+   * read ahead, as Node's stream does at its highWaterMark; `socket.resume()` restarts them.
+   */
+  private stopReading(): void {
+    if (!this.ownReads) this.socket.pause();
+  }
+
+  /** A read into the reader's buffer (ownReads): false stops reading until the socket is resumed. */
+  private onOwnRead(n: number, buf: Buffer): boolean {
+    if (this.closed) return false;
+    this.armIdle();
+    try {
+      this.reader.onRead(n, buf);
+      this.drainFrames();
+    } catch (e) {
+      // thrown inside Node's read callback it would be an uncaught exception: this connection only
+      this.close(`reading the connection failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    } finally {
+      this.reader.settle();
+    }
+    // paused (budget, memory pool, quota mute): keep reading only up to what Node's stream would have buffered (its
+    // highWaterMark), so a peer's close is still seen; then stop until resumed
+    if (this.closed) return false;
+    return (!this.paused && this.throttleTimer === null) || this.reader.unparsedBytes < PAUSED_READ_AHEAD_BYTES;
+  }
+
+  /** Why a request of `size` bytes (its size prefix) closes the connection, or null (checked before reading it). */
+  private refusal(size: number): string | null {
+    if (size > this.limits.maxRequestBytes) return `request of ${size} bytes is larger than socket.request.max.bytes=${this.limits.maxRequestBytes}`;
+    const preAuthLimit = this.info.maxReceiveBytes;
+    if (preAuthLimit !== undefined && size > preAuthLimit) {
+      return `request of ${size} bytes before SASL authentication is larger than sasl.server.max.receive.size=${preAuthLimit}`;
+    }
+    return null;
+  }
+
+  /** Takes complete frames off the reader and dispatches them while the budget allows. */
   private drainFrames(): void {
-    while (!this.closed && this.throttleTimer === null && this.bufferedBytes >= 4) {
-      const head = this.peek(4);
-      const size = head.readInt32BE(0);
-      if (size < 0 || size > this.limits.maxRequestBytes) {
-        this.close(`request of ${size} bytes is ${size < 0 ? 'a negative size' : `larger than socket.request.max.bytes=${this.limits.maxRequestBytes}`}`);
-        return;
+    while (!this.closed && this.throttleTimer === null) {
+      let frame = this.pending;
+      if (frame === null) {
+        try {
+          frame = this.reader.next();
+        } catch (e) {
+          if (!(e instanceof FrameSizeError)) throw e;
+          this.close(e.message);
+          return;
+        }
+        if (frame === null) {
+          if (this.reader.waitingForMemory) this.pauseForMemory();
+          return;
+        }
       }
-      const preAuthLimit = this.info.maxReceiveBytes;
-      if (preAuthLimit !== undefined && size > preAuthLimit) {
-        this.close(`request of ${size} bytes before SASL authentication is larger than sasl.server.max.receive.size=${preAuthLimit}`);
-        return;
-      }
-      if (this.bufferedBytes < 4 + size) return;
+      this.pending = frame;
       // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
       if (this.slots.length >= this.limits.inFlight.capacity) { this.pauseForOwnQueue(); return; }
       if (!this.limits.inFlight.tryAcquire()) { this.pause(); return; }
-      const frame = this.take(4 + size).subarray(4);
+      this.pending = null;
       this.dispatch(frame);
     }
   }
@@ -146,7 +219,7 @@ export class Connection {
   private mute(ms: number): void {
     if (this.closed || ms <= 0) return;
     if (this.throttleTimer) clearTimeout(this.throttleTimer);
-    this.socket.pause();
+    this.stopReading();
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       if (!this.closed && !this.paused) { this.socket.resume(); this.drainFrames(); }
@@ -156,8 +229,16 @@ export class Connection {
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.socket.pause();
+    this.stopReading();
     this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
+  }
+
+  /** queued.max.request.bytes is used up: stop reading until the memory pool has room again. */
+  private pauseForMemory(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.stopReading();
+    this.limits.memoryPool!.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
   /** Stops reading until this connection's queue of unanswered requests shrinks (flushInOrder resumes). */
@@ -165,7 +246,7 @@ export class Connection {
     if (this.paused) return;
     this.paused = true;
     this.pausedForOwnQueue = true;
-    this.socket.pause();
+    this.stopReading();
   }
 
   /**
@@ -181,16 +262,18 @@ export class Connection {
     }
   }
 
-  private dispatch(frame: Buffer): void {
-    const slot: Slot = { response: null, done: false, released: false };
+  private dispatch(frame: Frame): void {
+    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved };
     this.slots.push(slot);
     this.held.push(slot);
     // most requests are answered without parking: drop their entries now and then (amortised O(1), bounded memory)
     if (this.held.length > 2 * this.slots.length + 16) this.held = this.held.filter((s) => !s.released && !s.done);
     this.requests++;
-    this.handler(frame, this.info).then(
-      (response) => { slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
+    // the frame's buffer (a pooled produce slab) goes back once the handler is done with it, whatever the outcome
+    this.handler(frame.buffer, this.info).then(
+      (response) => { frame.release(); slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
       (err: unknown) => {
+        frame.release();
         this.releaseSlot(slot);
         this.close(err instanceof Error ? err.message : String(err));
       });
@@ -201,6 +284,7 @@ export class Connection {
     if (slot.released) return;
     slot.released = true;
     this.limits.inFlight.release();
+    if (slot.reserved > 0) this.limits.memoryPool?.release(slot.reserved);
   }
 
   /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
@@ -219,21 +303,6 @@ export class Connection {
     }
   }
 
-  private peek(n: number): Buffer {
-    if (this.buffered[0].length >= n) return this.buffered[0];
-    this.buffered = [Buffer.concat(this.buffered)];
-    return this.buffered[0];
-  }
-
-  private take(n: number): Buffer {
-    const first = this.peek(n);
-    const out = first.subarray(0, n);
-    const rest = first.subarray(n);
-    this.buffered = rest.length > 0 ? [rest, ...this.buffered.slice(1)] : this.buffered.slice(1);
-    this.bufferedBytes -= n;
-    return out;
-  }
-
   /** Ends the socket after what was written (the peer reads the last response), then lets it go. */
   private closeGracefully(): void {
     const socket = this.socket;
@@ -248,7 +317,13 @@ export class Connection {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.throttleTimer) clearTimeout(this.throttleTimer);
-    this.buffered = [];
+    const partlyRead = this.reader.clear();
+    if (partlyRead > 0) this.limits.memoryPool?.release(partlyRead);
+    if (this.pending !== null) {
+      this.pending.release();
+      if (this.pending.reserved > 0) this.limits.memoryPool?.release(this.pending.reserved);
+      this.pending = null;
+    }
     this.abort.abort();
     for (const slot of this.slots) this.releaseSlot(slot);
     if (destroy) this.socket.destroy();

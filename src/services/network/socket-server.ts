@@ -12,6 +12,8 @@ import type { ListenerSecurity } from '../security/listener-security.js';
 import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
+import { WarningLimiter, causeOf } from './warning-limiter.js';
+import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -30,7 +32,14 @@ export interface SocketServerOptions {
   log: Logger;
   /** Per listener name: TLS settings (SSL / SASL_SSL); absent or missing entries serve plaintext. */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** Interval of the rate-limited connection warnings' summaries (default 5000 ms). */
+  warningIntervalMs?: number;
+  /** max.connections / .per.ip / overrides / max.connection.creation.rate (connection-quotas.ts); absent: no limits. */
+  connectionQuotas?: ConnectionQuotasConfig;
 }
+
+/** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
+interface PendingAccept { socket: Socket; readyAt: number; recorded: boolean }
 
 export interface BoundListener extends ListenerSpec { boundPort: number }
 
@@ -49,9 +58,20 @@ export class SocketServer {
   private enabled = false;
   private readonly waiting: Array<() => void> = [];
   readonly bound: BoundListener[] = [];
+  /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
+  readonly warnings: WarningLimiter;
+  /** Kafka's ConnectionQuotas (null: no limits configured by the caller). */
+  readonly connectionQuotas: ConnectionQuotas | null;
+  /** Per listener: accepted sockets the acceptor has not taken yet (rate throttle or no slot), in arrival order. */
+  private readonly pendingAccepts = new Map<string, { spec: ListenerSpec; queue: PendingAccept[]; timer: NodeJS.Timeout | null }>();
+  /** Sockets refused by an IP's connection creation rate, closed when their throttle ends (DelayedCloseSocket). */
+  private readonly throttledSockets = new Set<Socket>();
+  private stopped = false;
 
   constructor(private readonly opts: SocketServerOptions) {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
+    this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
+    this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
   }
 
   get connectionCount(): number { return this.connections.size; }
@@ -110,9 +130,106 @@ export class SocketServer {
     if (!this.enabled) {
       socket.pause();
       socket.on('error', () => socket.destroy());
-      this.waiting.push(() => { if (!socket.destroyed) { this.accept(l, socket); socket.resume(); } });
+      this.waiting.push(() => { if (!socket.destroyed) { this.accept(l, socket); if (!this.connectionQuotas) socket.resume(); } });
       return;
     }
+    if (this.connectionQuotas) { this.enqueueAccept(l, socket); return; }
+    this.admit(l, socket);
+  }
+
+  /** Kafka's Acceptor + ConnectionQuotas.inc: the socket waits (unread) behind earlier ones of its listener. */
+  private enqueueAccept(l: ListenerSpec, socket: Socket): void {
+    let p = this.pendingAccepts.get(l.listenerName);
+    if (!p) { p = { spec: l, queue: [], timer: null }; this.pendingAccepts.set(l.listenerName, p); }
+    if (p.queue.length >= (this.opts.listenBacklog ?? 50)) {
+      // a blocked Kafka acceptor leaves sockets in the kernel backlog; past socket.listen.backlog.size they are refused
+      this.warnings.warn(normalizeIp(socket.remoteAddress ?? '?'), { listener: l.listenerName },
+        `Refused a connection on ${l.listenerName}: ${p.queue.length} accepted connections already wait for a connection slot or the connection creation rate`);
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    socket.on('error', () => socket.destroy());
+    p.queue.push({ socket, readyAt: 0, recorded: false });
+    this.processAccepts(l.listenerName);
+  }
+
+  /** Takes queued sockets of one listener while the creation rate and the connection slots allow. */
+  private processAccepts(listenerName: string): void {
+    const p = this.pendingAccepts.get(listenerName);
+    const quotas = this.connectionQuotas;
+    if (!p || !quotas || p.timer || this.stopped) return;
+    while (p.queue.length > 0) {
+      const head = p.queue[0]!;
+      if (head.socket.destroyed) { p.queue.shift(); continue; }
+      const now = Date.now();
+      if (!head.recorded) {
+        head.recorded = true;
+        const throttleMs = quotas.recordConnectionAndGetThrottleTimeMs(listenerName, now);
+        head.readyAt = now + throttleMs;
+        if (throttleMs > 0) quotas.stats.acceptorWaits++;
+      }
+      if (now < head.readyAt) {
+        p.timer = setTimeout(() => { p.timer = null; this.processAccepts(listenerName); }, head.readyAt - now);
+        return;
+      }
+      if (!quotas.connectionSlotAvailable(listenerName)) return; // woken by a close (dec)
+      p.queue.shift();
+      this.takeAccepted(p.spec, head.socket, now);
+    }
+  }
+
+  /** The IP's creation rate and connection limit, then the connection is served. */
+  private takeAccepted(l: ListenerSpec, socket: Socket, now: number): void {
+    const quotas = this.connectionQuotas!;
+    const ip = socket.remoteAddress ?? '?';
+    const decision = quotas.incIp(l.listenerName, ip, now);
+    if (decision.kind === 'throttled') {
+      // not counted; closed when the throttle ends, so a client reconnecting at once does not spin
+      this.throttledSockets.add(socket);
+      const timer = setTimeout(() => { this.throttledSockets.delete(socket); socket.destroy(); }, decision.throttleMs);
+      timer.unref();
+      socket.once('close', () => { clearTimeout(timer); this.throttledSockets.delete(socket); });
+      return;
+    }
+    let counted = true;
+    socket.once('close', () => {
+      if (!counted) return;
+      counted = false;
+      quotas.dec(l.listenerName, ip);
+      this.wakeAcceptors();
+    });
+    if (decision.kind === 'tooMany') {
+      this.warnings.warn(normalizeIp(ip), { listener: l.listenerName, client: ip, max: decision.max },
+        `Rejected connection from ${normalizeIp(ip)}, address already has the configured maximum of ${decision.max} connections.`);
+      socket.destroy();
+      return;
+    }
+    this.admit(l, socket);
+    socket.resume();
+    this.closeExcessConnections();
+  }
+
+  /** A slot may have been freed: every listener's acceptor looks again. */
+  private wakeAcceptors(): void {
+    for (const name of this.pendingAccepts.keys()) this.processAccepts(name);
+  }
+
+  /**
+   * Processor.closeExcessConnections: when the protected inter-broker listener took the broker above max.connections,
+   * the other listeners each close a connection (Kafka: the least recently used one; here the oldest).
+   */
+  private closeExcessConnections(): void {
+    const quotas = this.connectionQuotas!;
+    // one per accept, as Kafka closes one per processor poll; the count moves on the socket's 'close'
+    for (const c of this.connections) {
+      if (!quotas.maxConnectionsExceeded(c.info.listenerName)) continue;
+      c.close('closed to bring the broker back to max.connections (the inter-broker listener took it over the limit)');
+      return;
+    }
+  }
+
+  private admit(l: ListenerSpec, socket: Socket): void {
     const id = `${l.listenerName}-${this.nextId++}`;
     const info: ConnectionInfo = { id, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0,
       securityProtocol: l.securityProtocol, principal: ANONYMOUS };
@@ -144,7 +261,7 @@ export class SocketServer {
       return info;
     };
     const fail = (info: ConnectionInfo, why: string) => {
-      this.opts.log.warn({ connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
+      this.warnings.warn(info.remoteAddress, { connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
         `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
     };
     server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
@@ -201,7 +318,10 @@ export class SocketServer {
       handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);
-          if (reason) this.opts.log.warn({ connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason }, `Closing connection ${c.info.id}: ${reason}`);
+          if (reason) {
+            this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
+              `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
+          }
         },
       });
     this.connections.add(conn);
@@ -209,6 +329,14 @@ export class SocketServer {
 
   /** Stops accepting new connections; open ones stay until close(). Resolves once all are gone. */
   stopAccepting(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.pendingAccepts.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.timer = null;
+      for (const a of p.queue.splice(0)) a.socket.destroy();
+    }
+    for (const s of [...this.throttledSockets]) s.destroy();
+    this.throttledSockets.clear();
     const closed = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     this.servers.length = 0;
     return Promise.all(closed).then(() => undefined);
@@ -222,5 +350,6 @@ export class SocketServer {
     for (const c of [...this.connections]) c.close(null);
     for (const s of [...this.handshakingSockets]) s.destroy();
     await allClosed;
+    this.warnings.close();
   }
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../../logger.js';
 import type { ZkSession, ZkEvent } from '../zookeeper/zk-session.js';
 import {
   ACL_CHANGE_PREFIX, AclCache, RESOURCE_TYPES, ZK_EXTENDED_CHANGES, ZK_LITERAL_CHANGES, ZK_LITERAL_ROOT, ZK_PREFIXED_ROOT,
-  aclNodePath, authorize, decodeAclChange, decodeAclNode, parseKafkaPrincipalList, type AclOperation, type AuthorizerSettings,
+  aclNodePath, authorize, authorizeByResourceType, decodeAclChange, decodeAclNode, parseKafkaPrincipalList, type AclOperation, type AuthorizerSettings,
   type ResourcePattern, type ResourceType,
 } from './acl.js';
 import type { Authorizer } from './request-authorizer.js';
@@ -32,6 +32,10 @@ export class AclAuthorizer implements Authorizer {
     const allowed = authorize(this.cache, this.settings, { principal, host, operation, resourceType, name });
     if (!allowed) this.log.debug({ principal, host, operation, resourceType, name }, `Principal = ${principal} is Denied operation = ${operation} from host = ${host} on resource = ${resourceType}:LITERAL:${name}`);
     return allowed;
+  }
+
+  authorizeByResourceType(principal: string, host: string, operation: AclOperation, resourceType: ResourceType): boolean {
+    return authorizeByResourceType(this.cache.entries(), this.settings, principal, host, operation, resourceType);
   }
 
   /** AclAuthorizer.loadCache: every ACL node; then the notification sequence numbers already present are skipped. */

@@ -150,3 +150,32 @@ export class AclCache implements AclView {
 export function parseKafkaPrincipalList(s: string): string[] {
   return s.split(';').map((p) => p.trim()).filter((p) => p !== '');
 }
+
+/**
+ * AclAuthorizer.authorizeByResourceType (KIP-679): may the principal do `op` on SOME resource of `resourceType`?
+ * Used by an idempotent InitProducerId (WRITE on any topic). Super users yes; a LITERAL `*` DENY no; then
+ * allow.everyone.if.no.acl.found yes; otherwise an ALLOW (op itself or All — no implied operations here, as Kafka)
+ * on a literal name not denied literally nor by a "dominant" prefixed DENY (one that is a prefix of it), or on a
+ * prefix not dominated by a prefixed DENY.
+ */
+export function authorizeByResourceType(entries: Iterable<readonly [ResourcePattern, readonly AclEntry[]]>, settings: AuthorizerSettings,
+  principal: string, host: string, op: AclOperation, resourceType: ResourceType): boolean {
+  if (settings.superUsers.has(principal)) return true;
+  const sets = { Allow: { LITERAL: new Set<string>(), PREFIXED: new Set<string>() }, Deny: { LITERAL: new Set<string>(), PREFIXED: new Set<string>() } };
+  for (const [p, acls] of entries) {
+    if (p.resourceType !== resourceType) continue;
+    for (const a of acls) {
+      if ((a.principal === principal || a.principal === WILDCARD_PRINCIPAL) && (a.host === host || a.host === WILDCARD_HOST) && (a.operation === op || a.operation === 'All')) {
+        sets[a.permissionType][p.patternType].add(p.name);
+      }
+    }
+  }
+  const deny = sets.Deny; const allow = sets.Allow;
+  if (deny.LITERAL.has(WILDCARD_RESOURCE)) return false;
+  if (settings.allowEveryoneIfNoAclFound) return true;
+  if (deny.LITERAL.size === 0 && deny.PREFIXED.size === 0) return allow.LITERAL.size > 0 || allow.PREFIXED.size > 0;
+  const dominantDeny = (name: string) => { for (let i = 1; i <= name.length; i++) if (deny.PREFIXED.has(name.slice(0, i))) return true; return false; };
+  for (const p of allow.PREFIXED) if (!dominantDeny(p)) return true;
+  for (const l of allow.LITERAL) if (l === WILDCARD_RESOURCE || (!deny.LITERAL.has(l) && !dominantDeny(l))) return true;
+  return false;
+}

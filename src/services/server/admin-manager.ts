@@ -5,7 +5,7 @@ import type { AdminView, ConfigEntityType, CreateTopicRequest, MetadataView } fr
 import { changeEntityConfig, createTopicWithAssignment, markTopicForDeletion, UnknownTopicOrPartitionError, writeTopicAssignment } from '../admin/admin-zk-client.js';
 import { newPartitionsAssignment, ReassignmentInProgressError } from '../admin/add-partitions.js';
 import { TopicPaths, TopicZNode } from '../zookeeper/zk-data-topics.js';
-import { assignReplicasToBrokers, InvalidReplicaAssignmentError } from '../admin/replica-assignment.js';
+import { assignReplicas, InvalidReplicaAssignmentError } from '../admin/replica-assignment.js';
 import { validateTopicName, validateTopicConfigs } from '../admin/topic-validation.js';
 import { getAllBrokers, getEntityConfig } from '../zookeeper/kafka-zk-client.js';
 
@@ -25,11 +25,12 @@ export class AdminManager implements AdminView {
   async createTopic(req: CreateTopicRequest, validateOnly: boolean): Promise<void> {
     validateTopicName(req.name);
     const zk = this.handle.current;
-    const brokers = (await getAllBrokers(zk)).map((b) => b.id);
-    const assignment = req.assignments && req.assignments.size > 0 ? this.checkAssignment(req.assignments) : assignReplicasToBrokers(
+    // Rack-aware when every broker registered a broker.rack (AdminUtils.assignReplicasToBrokers).
+    const brokers = (await getAllBrokers(zk)).map((b) => ({ id: b.id, rack: b.rack }));
+    const assignment = req.assignments && req.assignments.size > 0 ? this.checkAssignment(req.assignments) : assignReplicas(
+      brokers,
       req.numPartitions === -1 ? this.config().getInt('num.partitions') : req.numPartitions,
-      req.replicationFactor === -1 ? this.config().getInt('default.replication.factor') : req.replicationFactor,
-      brokers);
+      req.replicationFactor === -1 ? this.config().getInt('default.replication.factor') : req.replicationFactor);
     try { validateTopicConfigs(req.configs); } catch (e) { throw new InvalidConfigurationError((e as Error).message); }
     if (validateOnly) return;
     await createTopicWithAssignment(zk, { topic: req.name, assignment, configs: req.configs });
@@ -68,7 +69,7 @@ export class AdminManager implements AdminView {
     if (current.addingReplicas.size > 0 || current.removingReplicas.size > 0) {
       throw new ReassignmentInProgressError(`A partition reassignment is in progress for the topic '${topic}'.`);
     }
-    const brokers = (await getAllBrokers(zk)).map((b) => b.id);
+    const brokers = (await getAllBrokers(zk)).map((b) => ({ id: b.id, rack: b.rack }));
     const added = newPartitionsAssignment(current.partitions, brokers, count, assignments);
     if (validateOnly) return;
     const partitions = new Map([...current.partitions, ...added]);

@@ -14,6 +14,7 @@ import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { ReplicationQuotas } from '../replication/replication-quota-manager.js';
 import type { ZkSession } from '../zookeeper/zk-session.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
@@ -69,6 +70,8 @@ export interface LeaderPartition {
   appendRecordsToLeader(records: Buffer, requiredAcks: number, origin?: 'client' | 'coordinator'): AppendResult;
   /** A follower's Fetch (its LEO = fetchOffset); false when `replicaId` is not a follower of this partition. */
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
+  /** The committed ISR (replication throttles hold back only replicas out of it). */
+  readonly isr?: readonly number[];
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
   /**
@@ -139,8 +142,12 @@ export interface BrokerContext {
   requestMetrics?: RequestMetrics;
   /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
   quotas?: QuotaManagers;
+  /** Replication throttles (QuotaFactory's leader / follower ReplicationQuotaManager); absent in handler tests. */
+  replicationQuotas?: ReplicationQuotas;
   /** Where DescribeClientQuotas / AlterClientQuotas read and write /config/clients and /config/users (absent: refused). */
   clientQuotaStore?: () => ZkSession;
   /** Where CreateAcls / DeleteAcls write /kafka-acl* (with an AclAuthorizer; absent: SECURITY_DISABLED). */
   aclStore?: () => ZkSession;
+  /** Where Describe/AlterUserScramCredentials read and write /config/users (absent: UNKNOWN_SERVER_ERROR). */
+  scramCredentialStore?: () => ZkSession;
 }

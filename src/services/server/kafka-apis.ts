@@ -71,6 +71,7 @@ import {
   txnOffsetCommitHandler, writeTxnMarkersHandler,
 } from './handlers/transactions.js';
 import { findCoordinatorGroupsHandler } from './handlers/find-coordinator-groups.js';
+import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './handlers/user-scram-credentials.js';
 
 /**
  * The versions each handler implements (what its code covers, not what the schemas can encode): the advertised
@@ -117,6 +118,8 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.DeleteAcls, [0, 3]],
   [ApiKey.DescribeClientQuotas, [0, 1]],
   [ApiKey.AlterClientQuotas, [0, 1]],
+  [ApiKey.DescribeUserScramCredentials, [0, 0]],
+  [ApiKey.AlterUserScramCredentials, [0, 0]],
   ...GROUP_IMPLEMENTED_VERSIONS,
   ...TXN_IMPLEMENTED_VERSIONS,
 ]);
@@ -189,6 +192,8 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     deleteAclsHandler(),
     describeClientQuotasHandler(),
     alterClientQuotasHandler(),
+    describeUserScramCredentialsHandler(),
+    alterUserScramCredentialsHandler(),
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),

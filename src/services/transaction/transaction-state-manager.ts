@@ -20,6 +20,7 @@ import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch, iterateBatches, type RecordBatch } from '../log/record-batch.js';
 import type { BrokerContext, PartitionLog } from '../server/broker-context.js';
+import { awaitCoordinator, type CoordinatorKeyspace } from '../server/coordinator-lookup.js';
 import { TransactionMetadata, transitToLogValue, type TxnTransit } from './transaction-metadata.js';
 import { TRANSACTION_STATE_TOPIC, decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn } from './transaction-log.js';
 
@@ -189,30 +190,19 @@ export class TransactionStateManager {
   }
 
   /** FindCoordinator: waits up to `waitMs` for the topic and the id's partition; the leader broker or an error. */
-  async findCoordinator(transactionalId: string, waitMs: number): Promise<{ errorCode: number; nodeId: number }> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const code = this.getTransactionState(transactionalId).errorCode;
-      if (code === ErrorCode.NONE) return { errorCode: code, nodeId: this.ctx.metadata.brokerId };
-      const t = this.ctx.metadata.topic(TRANSACTION_STATE_TOPIC);
-      if (code === ErrorCode.NOT_COORDINATOR && t) {
-        const leader = t.partitions.find((p) => p.partition === partitionForTxn(transactionalId, t.partitions.length))?.leader ?? -1;
-        if (leader >= 0 && leader !== this.ctx.metadata.brokerId && this.ctx.metadata.brokers().some((b) => b.id === leader)) return { errorCode: ErrorCode.NONE, nodeId: leader };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return { errorCode: code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code, nodeId: -1 };
-      if (code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
-        const st = this.partitions.get(this.partitionFor(transactionalId));
-        await Promise.race([st?.kind === 'loading' ? st.done : Promise.resolve(), new Promise((r) => setTimeout(r, Math.min(left, 50)))]);
-      } else {
-        await this.ctx.metadata.waitFor((m) => {
-          const tt = m.topic(TRANSACTION_STATE_TOPIC);
-          return !!tt && tt.partitions.every((p) => p.leader >= 0);
-        }, Math.min(left, 100));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+  findCoordinator(transactionalId: string, waitMs: number): Promise<{ errorCode: number; nodeId: number }> {
+    return awaitCoordinator(this.ctx.metadata, this.keyspace, transactionalId, waitMs);
   }
+
+  private readonly keyspace: CoordinatorKeyspace = {
+    topic: TRANSACTION_STATE_TOPIC,
+    partitionFor: partitionForTxn,
+    status: (transactionalId) => this.getTransactionState(transactionalId).errorCode,
+    loading: (transactionalId) => {
+      const st = this.partitions.get(this.partitionFor(transactionalId));
+      return st?.kind === 'loading' ? st.done : null;
+    },
+  };
 
   private load(p: number, log: PartitionLog, leaderEpoch: number): void {
     const done = this.loadPartition(p, log).then(

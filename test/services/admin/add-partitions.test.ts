@@ -39,3 +39,15 @@ describe('newPartitionsAssignment (CreatePartitions)', () => {
     expect(() => newPartitionsAssignment(existing([[1, 2]]), [1], 2, null)).toThrow('Replication factor: 2 larger than available brokers: 1.');
   });
 });
+
+describe('newPartitionsAssignment with racks (AdminZkClient.createNewPartitionsAssignment → rack-aware AdminUtils)', () => {
+  it('every new partition spans both racks; the start index is taken in the id-sorted list', () => {
+    const brokers = [{ id: 1, rack: 'a' }, { id: 2, rack: 'a' }, { id: 3, rack: 'b' }, { id: 4, rack: 'b' }];
+    const a = newPartitionsAssignment(new Map([[0, [3, 1]]]), brokers, 9, null);
+    expect([...a.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const rack = (id: number) => brokers.find((b) => b.id === id)!.rack;
+    for (const r of a.values()) expect(new Set(r.map(rack)).size).toBe(2);
+    // alternated list [1,3,2,4]; start index 2 (broker 3 in [1,2,3,4]); partition 1 → (1+2)%4 = 4th = broker 4
+    expect(a.get(1)![0]).toBe(4);
+  });
+});

@@ -5,8 +5,17 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { SocketServer, SocketBindError } from '../../../src/services/network/socket-server.js';
 import { CloseConnectionError, type RequestHandler } from '../../../src/services/network/connection.js';
+import { produceFramePool } from '../../../src/services/network/frame-reader.js';
+import { createHash } from 'node:crypto';
 import { getSocketBuffer, socketBufferSupport, SO_RCVBUF, SO_SNDBUF } from '../../../src/services/network/socket-buffers.js';
 import { prerequisite } from '../../helpers/environment.js';
+import { INT_MAX, type ConnectionQuotasConfig } from '../../../src/services/network/connection-quotas.js';
+
+const quotas = (over: Partial<ConnectionQuotasConfig>): ConnectionQuotasConfig => ({
+  maxConnections: INT_MAX, maxConnectionsPerIp: INT_MAX, maxConnectionsPerIpOverrides: new Map(), maxConnectionCreationRate: INT_MAX,
+  listeners: new Map([['PLAINTEXT', { maxConnections: INT_MAX, maxConnectionCreationRate: INT_MAX }]]),
+  interBrokerListenerName: 'PLAINTEXT', quotaWindowNum: 11, quotaWindowSizeSeconds: 1, ...over,
+});
 
 const servers: SocketServer[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
@@ -19,14 +28,14 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
-    listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
+    connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -93,6 +102,118 @@ describe('SocketServer', () => {
     await good.until(1);
     expect(good.responses[0].toString()).toBe('ok');
     good.socket.destroy();
+  });
+
+  it('a big produce frame is read into a pooled slab that goes back only when its handler has settled', async () => {
+    // api key 0 (Produce), 300 KB: more than one socket read, so it is assembled into a slab of produceFramePool
+    const produce = (seed: number) => { const b = Buffer.alloc(300_000, seed); b.writeInt16BE(0, 0); return b; };
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const held: Array<() => void> = [];
+    const { port } = await start(async (f) => {
+      const before = sha(f);
+      await new Promise<void>((r) => held.push(r)); // kept until the test lets it go
+      return frame(Buffer.from(sha(f) === before ? 'same' : 'changed'));
+    }, { maxRequestBytes: 1 << 20 });
+    const c = client(port);
+    await c.ready;
+    const leased0 = produceFramePool.leased; const released0 = produceFramePool.released;
+    c.socket.write(Buffer.concat([frame(produce(1)), frame(produce(2))]));
+    for (const t0 = Date.now(); held.length < 2;) { expect(Date.now() - t0).toBeLessThan(20_000); await new Promise((r) => setTimeout(r, 5)); }
+    expect(produceFramePool.leased - leased0).toBe(2);
+    expect(produceFramePool.released - released0).toBe(0); // both lent while their handlers run
+    held.shift()!();
+    await c.until(1);
+    expect(produceFramePool.released - released0).toBe(1);
+    // the next produce frame may take the slab just given back; the one still held must keep its bytes
+    c.socket.write(frame(produce(3)));
+    for (const t0 = Date.now(); held.length < 2;) { expect(Date.now() - t0).toBeLessThan(20_000); await new Promise((r) => setTimeout(r, 5)); }
+    held.shift()!(); held.shift()!();
+    await c.until(3);
+    expect(c.responses.map((r) => r.toString())).toEqual(['same', 'same', 'same']);
+    expect(produceFramePool.released - released0).toBe(3);
+    c.socket.destroy();
+  });
+
+  it('rate-limits the close warnings of a flood of bad frames: one line, then a summary with the count', async () => {
+    const { port, lines } = await start(echoAfter(() => 0), { maxRequestBytes: 100, warningIntervalMs: 1000 });
+    for (let i = 0; i < 30; i++) {
+      const bad = client(port);
+      await bad.ready;
+      bad.socket.write(frame(Buffer.alloc(101 + i)));
+      await bad.closed;
+    }
+    const full = () => lines.filter((l) => /larger than socket.request.max.bytes=100/.test(l.reason ?? ''));
+    const summaries = () => lines.filter((l) => /^Suppressed/.test(l.msg));
+    const accounted = () => full().length + summaries().reduce((n, l) => n + l.suppressed, 0);
+    const deadline = Date.now() + 10_000;
+    while (accounted() < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // the loop may straddle interval ends on a loaded machine: every warning is either logged in full or counted
+    expect(accounted()).toBe(30);
+    expect(full().length).toBeLessThan(30);
+    expect(summaries()[0]).toMatchObject({ client: '127.0.0.1', cause: 'request of N bytes is larger than socket.request.max.bytes=N' });
+  });
+
+  it('max.connections.per.ip (+ overrides): the connection over the limit is closed at once and logged; others are served', async () => {
+    const { port, lines, server } = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionsPerIp: 2 }) });
+    const a = client(port), b = client(port);
+    await Promise.all([a.ready, b.ready]);
+    a.socket.write(frame(Buffer.from('a')));
+    b.socket.write(frame(Buffer.from('b')));
+    await Promise.all([a.until(1), b.until(1)]);
+    const c = client(port);
+    await c.closed;
+    expect(lines.some((l) => l.msg === 'Rejected connection from 127.0.0.1, address already has the configured maximum of 2 connections.')).toBe(true);
+    expect(server.connectionQuotas!.get('127.0.0.1')).toBeLessThanOrEqual(2);
+    a.socket.destroy();
+    // a close frees the slot for a new connection
+    const deadline = Date.now() + 5000;
+    while (server.connectionQuotas!.get('127.0.0.1') > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const d = client(port);
+    await d.ready;
+    d.socket.write(frame(Buffer.from('d')));
+    await d.until(1);
+    b.socket.destroy(); d.socket.destroy();
+    const { port: port2 } = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['127.0.0.1', 1]]) }) });
+    const e = client(port2);
+    await e.ready;
+    e.socket.write(frame(Buffer.from('e')));
+    await e.until(1);
+    await client(port2).closed;
+    e.socket.destroy();
+  });
+
+  it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {
+    const { port, server } = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnections: 1 }) });
+    const a = client(port);
+    await a.ready;
+    a.socket.write(frame(Buffer.from('a')));
+    await a.until(1);
+    const b = client(port);
+    await b.ready;
+    b.socket.write(frame(Buffer.from('b')));
+    // b is connected (kernel) but not taken: no answer while a is open
+    const deadline = Date.now() + 300;
+    while (Date.now() < deadline) { expect(b.responses).toHaveLength(0); await new Promise((r) => setTimeout(r, 20)); }
+    expect(server.connectionQuotas!.total).toBe(1);
+    a.socket.destroy();
+    await b.until(1);
+    expect(b.responses[0]!.toString()).toBe('b');
+    b.socket.destroy();
+  });
+
+  it('max.connection.creation.rate: connections past the rate are taken only after the throttle time', async () => {
+    // 5/s over 2 windows of 1 s: the 6th at t≈0 waits 200 ms, each later one about as long again
+    const { port, server } = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionCreationRate: 5, quotaWindowNum: 2 }) });
+    const t0 = Date.now();
+    const clients = Array.from({ length: 8 }, () => client(port));
+    const served: number[] = [];
+    await Promise.all(clients.map(async (c, i) => { await c.ready; c.socket.write(frame(Buffer.from([i]))); await c.until(1); served.push(Date.now() - t0); }));
+    served.sort((x, y) => x - y);
+    expect(server.connectionQuotas!.stats.acceptorWaits).toBeGreaterThanOrEqual(1);
+    // lower bounds only (a loaded machine is slower, never faster): 6th ≥ 200 ms, 8th ≥ 3 throttles of ≥ 150 ms
+    expect(served[5]!).toBeGreaterThanOrEqual(190);
+    expect(served[7]!).toBeGreaterThanOrEqual(450);
+    for (const c of clients) c.socket.destroy();
   });
 
   it('closes on a negative size and on a handler\'s CloseConnectionError', async () => {

@@ -5,7 +5,7 @@
  * topic, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, Metadata filtering).
  */
 import { describe, expect, it } from 'vitest';
-import { AclCache, aclNodePath, authorize, decodeAclChange, decodeAclNode, encodeAclChange, encodeAclNode, type AclEntry } from '../../../src/services/security/acl.js';
+import { AclCache, aclNodePath, authorize, authorizeByResourceType, decodeAclChange, decodeAclNode, encodeAclChange, encodeAclNode, type AclEntry } from '../../../src/services/security/acl.js';
 import { authorizerSettings } from '../../../src/services/security/acl-authorizer.js';
 import { authorizeRequest, type Authorizer } from '../../../src/services/security/request-authorizer.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -105,9 +105,9 @@ describe('the request gate', () => {
       expect(ops).toEqual([[op, 'Cluster', 'kafka-cluster']]);
       expect(authorizeRequest(only((o, t) => o === op && t === 'Cluster'), req(key, {}), conn, handler, () => true), `api ${key} allowed`).toBeNull();
     }
-    // EndTxn / InitProducerId: the transactional id; an idempotent InitProducerId (null id) is not checked here.
+    // EndTxn / InitProducerId: the transactional id; an idempotent InitProducerId (null id): IDEMPOTENT_WRITE (below).
     expect(authorizeRequest(none, req(26, { transactionalId: 't1' }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED } });
-    expect(authorizeRequest(none, req(22, { transactionalId: null }), conn, handler, () => true)).toBeNull();
+    expect(authorizeRequest(none, req(22, { transactionalId: null }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } });
     const writeT1 = only((o, t, n) => o === 'Write' && t === 'TransactionalId' && n === 't1');
     expect(authorizeRequest(writeT1, req(22, { transactionalId: 't1' }), conn, handler, () => true)).toBeNull();
     expect(authorizeRequest(writeT1, req(28, { transactionalId: 't1', groupId: 'g' }), conn, handler, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } });
@@ -130,5 +130,143 @@ describe('the request gate', () => {
     const describeOnly: Authorizer = { authorize: (_p, _h, op, type, name) => type === 'Topic' && name === 'pub' && op === 'Describe' };
     const g = authorizeRequest(describeOnly, req(3, { topics: [{ name: 'pub' }], allowAutoTopicCreation: true }), conn, handler, () => false)!;
     expect(g.kind === 'proceed' && (g.req.body as any).topics).toEqual([]);
+  });
+});
+
+describe('the remaining KafkaApis checks (configs, groups, offsets, idempotent producers, transactions)', () => {
+  const conn = { id: 'c', listenerName: 'L', remoteAddress: '127.0.0.1', remotePort: 1, principal: { principalType: 'User', name: 'alice' } };
+  const req = (apiKey: number, body: unknown, apiVersion = 0) => ({ apiKey, apiVersion, header: { correlationId: 1, clientId: 'x' }, body, trailingBytes: 0 }) as unknown as DecodedRequest;
+  /** alice may: anything on topic 'ok', group 'g', transactional id 't'; nothing on the cluster unless `cluster` lists the op. */
+  const authz = (cluster: string[] = []): Authorizer => ({
+    authorize: (_p, _h, op, type, name) => (type === 'Cluster' ? cluster.includes(op) : (type === 'Topic' && name === 'ok') || (type === 'Group' && name === 'g') || (type === 'TransactionalId' && name === 't')),
+  });
+  const proceed = (g: ReturnType<typeof authorizeRequest>) => {
+    if (g?.kind !== 'proceed') throw new Error(`expected proceed, got ${JSON.stringify(g)}`);
+    return g;
+  };
+
+  it('DescribeConfigs / AlterConfigs / IncrementalAlterConfigs: broker resources need the cluster op, topics the topic op', async () => {
+    const { describeConfigsHandler } = await import('../../../src/services/server/handlers/describe-configs.js');
+    const { alterConfigsHandler, incrementalAlterConfigsHandler } = await import('../../../src/services/server/handlers/alter-configs.js');
+    const resources = [{ resourceType: 2, resourceName: 'ok', configurationKeys: null }, { resourceType: 2, resourceName: 'secret', configurationKeys: null }, { resourceType: 4, resourceName: '1', configurationKeys: null }];
+    const g = proceed(authorizeRequest(authz(), req(32, { resources, includeSynonyms: false, includeDocumentation: false }, 4), conn, describeConfigsHandler(), () => true));
+    expect((g.req.body as any).resources.map((r: any) => r.resourceName)).toEqual(['ok']);
+    const out = g.merge({ throttleTimeMs: 0, results: [{ resourceType: 2, resourceName: 'ok', errorCode: 0 }] }) as any;
+    expect(out.results.map((r: any) => [r.resourceName, r.errorCode, r.errorMessage ?? null])).toEqual([
+      ['ok', 0, null], ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'], ['1', ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.']]);
+    // with DESCRIBE_CONFIGS on the cluster the broker resource goes through
+    expect((proceed(authorizeRequest(authz(['DescribeConfigs']), req(32, { resources }, 4), conn, describeConfigsHandler(), () => true)).req.body as any).resources).toHaveLength(2);
+    for (const [key, h] of [[33, alterConfigsHandler()], [44, incrementalAlterConfigsHandler()]] as const) {
+      const alter = [{ resourceType: 4, resourceName: '', configs: [] }, { resourceType: 2, resourceName: 'secret', configs: [] }];
+      const d = authorizeRequest(authz(), req(key, { resources: alter, validateOnly: false }), conn, h, () => true);
+      expect(d?.kind).toBe('deny');
+      expect((d as any).body.responses.map((r: any) => [r.resourceName, r.errorCode])).toEqual([['', ErrorCode.CLUSTER_AUTHORIZATION_FAILED], ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+      expect(authorizeRequest(authz(['AlterConfigs']), req(key, { resources: [alter[0]], validateOnly: false }), conn, h, () => true)).toBeNull();
+    }
+  });
+
+  it('DescribeGroups / DeleteGroups per group, ListGroups filtered without DESCRIBE on the cluster, OffsetDelete DELETE + READ per topic', async () => {
+    const { describeGroupsHandler, deleteGroupsHandler, listGroupsHandler } = await import('../../../src/services/server/handlers/group-admin.js');
+    const { offsetDeleteHandler, offsetCommitHandler } = await import('../../../src/services/server/handlers/group-offsets.js');
+    const gc = {} as never;
+    const dg = proceed(authorizeRequest(authz(), req(15, { groups: ['g', 'h'], includeAuthorizedOperations: false }), conn, describeGroupsHandler(gc), () => true));
+    expect((dg.req.body as any).groups).toEqual(['g']);
+    expect((dg.merge({ groups: [{ groupId: 'g', errorCode: 0 }] }) as any).groups.map((x: any) => [x.groupId, x.errorCode])).toEqual([['g', 0], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED]]);
+    const del = authorizeRequest(authz(), req(42, { groupsNames: ['h'] }), conn, deleteGroupsHandler(gc), () => true);
+    expect(del).toMatchObject({ kind: 'deny', body: { results: [{ groupId: 'h', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }] } });
+    const lg = proceed(authorizeRequest(authz(), req(16, {}), conn, listGroupsHandler(gc), () => true));
+    expect(lg.merge({ errorCode: 0, groups: [{ groupId: 'g' }, { groupId: 'h' }] })).toEqual({ errorCode: 0, groups: [{ groupId: 'g' }] });
+    expect(authorizeRequest(authz(['Describe']), req(16, {}), conn, listGroupsHandler(gc), () => true)).toBeNull();
+    // OffsetDelete: DELETE on the group (whole request), READ per topic; the group is still asked when every topic is denied
+    expect(authorizeRequest(authz(), req(47, { groupId: 'h', topics: [] }), conn, offsetDeleteHandler(gc), () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } });
+    const od = proceed(authorizeRequest(authz(), req(47, { groupId: 'g', topics: [{ name: 'secret', partitions: [{ partitionIndex: 0 }] }] }), conn, offsetDeleteHandler(gc), () => true));
+    expect((od.req.body as any).topics).toEqual([]);
+    expect(od.merge({ errorCode: 0, throttleTimeMs: 0, topics: [] })).toEqual({ errorCode: 0, throttleTimeMs: 0, topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }] }] });
+    // OffsetCommit: READ per topic after READ on the group
+    const oc = proceed(authorizeRequest(authz(), req(8, { groupId: 'g', topics: [{ name: 'ok', partitions: [] }, { name: 'secret', partitions: [{ partitionIndex: 1 }] }] }, 8), conn, offsetCommitHandler(gc), () => true));
+    expect((oc.req.body as any).topics.map((t: any) => t.name)).toEqual(['ok']);
+    expect((oc.merge({ topics: [] }) as any).topics).toEqual([{ name: 'secret', partitions: [{ partitionIndex: 1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }] }]);
+  });
+
+  it('OffsetFetch: named topics not describable are TOPIC_AUTHORIZATION_FAILED, all-topics answers filtered, v8 groups one by one', async () => {
+    const { offsetFetchHandler } = await import('../../../src/services/server/handlers/group-offsets.js');
+    const h = offsetFetchHandler({} as never);
+    const part = (partitionIndex: number, committedOffset: bigint) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, metadata: '', errorCode: 0 });
+    const named = proceed(authorizeRequest(authz(), req(9, { groupId: 'g', topics: [{ name: 'ok', partitionIndexes: [0] }, { name: 'secret', partitionIndexes: [0] }] }, 7), conn, h, () => true));
+    const out = named.merge({ errorCode: 0, topics: [{ name: 'ok', partitions: [part(0, 5n)] }, { name: 'secret', partitions: [part(0, 9n)] }] }) as any;
+    expect(out.topics.map((t: any) => [t.name, t.partitions[0].committedOffset, t.partitions[0].errorCode])).toEqual([['ok', 5n, 0], ['secret', -1n, ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    const all = proceed(authorizeRequest(authz(), req(9, { groupId: 'g', topics: null }, 7), conn, h, () => true));
+    expect((all.merge({ errorCode: 0, topics: [{ name: 'ok', partitions: [] }, { name: 'secret', partitions: [] }] }) as any).topics.map((t: any) => t.name)).toEqual(['ok']);
+    expect(authorizeRequest(authz(), req(9, { groupId: 'h', topics: null }, 7), conn, h, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } });
+    const v8 = proceed(authorizeRequest(authz(), req(9, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }], requireStable: false }, 8), conn, h, () => true));
+    expect((v8.req.body as any).groups.map((g: any) => g.groupId)).toEqual(['g']);
+    const v8out = v8.merge({ groups: [{ groupId: 'g', errorCode: 0, topics: [{ name: 'ok', partitions: [] }, { name: 'secret', partitions: [] }] }] }) as any;
+    expect(v8out.groups.map((g: any) => [g.groupId, g.errorCode, g.topics.map((t: any) => t.name)])).toEqual([['g', 0, ['ok']], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED, []]]);
+  });
+
+  it('idempotent InitProducerId: IDEMPOTENT_WRITE on the cluster or WRITE on some topic, else CLUSTER_AUTHORIZATION_FAILED', () => {
+    const h = { errorResponse: (_r: unknown, errorCode: number) => ({ errorCode }) };
+    const idem = req(22, { transactionalId: null, transactionTimeoutMs: 1 });
+    expect(authorizeRequest(authz(), idem, conn, h, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } });
+    expect(authorizeRequest(authz(['IdempotentWrite']), idem, conn, h, () => true)).toBeNull();
+    expect(authorizeRequest({ ...authz(), authorizeByResourceType: (_p, _h, op, type) => op === 'Write' && type === 'Topic' }, idem, conn, h, () => true)).toBeNull();
+  });
+
+  it('authorizeByResourceType as AclAuthorizer: literal / prefixed allows, dominant denies, wildcard deny, allow.everyone', () => {
+    const c = new AclCache();
+    const s = authorizerSettings('User:admin', false);
+    const byType = () => authorizeByResourceType(c.entries(), s, 'User:alice', '127.0.0.1', 'Write', 'Topic');
+    expect(byType()).toBe(false);
+    c.set({ resourceType: 'Topic', name: 'orders', patternType: 'LITERAL' }, [allow('User:alice', 'Read')]);
+    expect(byType()).toBe(false); // READ does not count (no implied operations)
+    c.set({ resourceType: 'Topic', name: 'orders', patternType: 'LITERAL' }, [allow('User:alice', 'Write')]);
+    expect(byType()).toBe(true);
+    c.set({ resourceType: 'Topic', name: 'or', patternType: 'PREFIXED' }, [deny('User:*', 'Write')]);
+    expect(byType()).toBe(false); // dominated by the prefixed deny
+    c.set({ resourceType: 'Topic', name: 'pay-', patternType: 'PREFIXED' }, [allow('User:alice', 'All')]);
+    expect(byType()).toBe(true);
+    c.set({ resourceType: 'Topic', name: '*', patternType: 'LITERAL' }, [deny('User:alice', 'Write')]);
+    expect(byType()).toBe(false);
+    expect(authorizeByResourceType(c.entries(), s, 'User:admin', 'h', 'Write', 'Topic')).toBe(true);
+    expect(authorizeByResourceType(new AclCache().entries(), authorizerSettings(null, true), 'User:x', 'h', 'Write', 'Topic')).toBe(true);
+  });
+
+  it('transactions: AddPartitionsToTxn v0-3 id + WRITE per topic (all or nothing), TxnOffsetCommit READ per topic, Describe/ListTransactions, DescribeProducers, transactional Produce', async () => {
+    const { addPartitionsToTxnHandler, txnOffsetCommitHandler, describeTransactionsHandler, describeProducersHandler } = await import('../../../src/services/server/handlers/transactions.js');
+    const apt = addPartitionsToTxnHandler({} as never);
+    const body = { v3AndBelowTransactionalId: 't', v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 'ok', partitions: [0] }, { name: 'secret', partitions: [1] }, { name: '__consumer_offsets', partitions: [2] }] };
+    const d = authorizeRequest(authz(), req(24, body, 3), conn, apt, () => true) as any;
+    expect(d.kind).toBe('deny');
+    expect(d.body.resultsByTopicV3AndBelow.map((t: any) => [t.name, t.resultsByPartition[0].partitionErrorCode]))
+      .toEqual([['ok', ErrorCode.OPERATION_NOT_ATTEMPTED], ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED], ['__consumer_offsets', ErrorCode.OPERATION_NOT_ATTEMPTED]]);
+    const wrongId = authorizeRequest(authz(), req(24, { ...body, v3AndBelowTransactionalId: 'u' }, 3), conn, apt, () => true) as any;
+    expect(wrongId.kind).toBe('deny');
+    expect(wrongId.body.resultsByTopicV3AndBelow.flatMap((t: any) => t.resultsByPartition.map((p: any) => p.partitionErrorCode))).toEqual([53, 53, 53]);
+    expect(authorizeRequest(authz(), req(24, { ...body, v3AndBelowTopics: [body.v3AndBelowTopics[0]] }, 3), conn, apt, () => true)).toBeNull();
+    const toc = proceed(authorizeRequest(authz(), req(28, { transactionalId: 't', groupId: 'g', topics: [{ name: 'ok', partitions: [] }, { name: 'secret', partitions: [{ partitionIndex: 0 }] }] }), conn, txnOffsetCommitHandler({} as never), () => true));
+    expect((toc.req.body as any).topics.map((t: any) => t.name)).toEqual(['ok']);
+    const dt = proceed(authorizeRequest(authz(), req(65, { transactionalIds: ['t', 'u'] }), conn, describeTransactionsHandler({} as never), () => true));
+    expect((dt.req.body as any).transactionalIds).toEqual(['t']);
+    const dtOut = dt.merge({ throttleTimeMs: 0, transactionStates: [{ transactionalId: 't', errorCode: 0, topics: [{ topic: 'ok', partitions: [0] }, { topic: 'secret', partitions: [0] }] }] }) as any;
+    expect(dtOut.transactionStates.map((s: any) => [s.transactionalId, s.errorCode, s.topics.map((t: any) => t.topic)])).toEqual([['t', 0, ['ok']], ['u', ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, []]]);
+    const lt = proceed(authorizeRequest(authz(), req(66, { stateFilters: [], producerIdFilters: [] }), conn, { errorResponse: () => ({}) }, () => true));
+    expect(lt.merge({ errorCode: 0, transactionStates: [{ transactionalId: 't' }, { transactionalId: 'u' }] })).toEqual({ errorCode: 0, transactionStates: [{ transactionalId: 't' }] });
+    const dp = proceed(authorizeRequest(authz(), req(61, { topics: [{ name: 'ok', partitionIndexes: [0] }, { name: 'secret', partitionIndexes: [0] }] }), conn, describeProducersHandler(), () => true));
+    expect((dp.merge({ topics: [] }) as any).topics).toEqual([{ name: 'secret', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] }] }]);
+    // Produce with a transactional batch (attributes bit 0x10) needs WRITE on its transactional id
+    const batch = new Uint8Array(61); batch[16] = 2; batch[22] = 0x10;
+    const produce = (transactionalId: string | null) => req(0, { transactionalId, acks: -1, timeoutMs: 1, topicData: [{ name: 'ok', partitionData: [{ index: 0, records: batch }] }] }, 9);
+    const ph = { errorResponse: (_r: unknown, errorCode: number) => ({ responses: [], errorCode }) };
+    expect(authorizeRequest(authz(), produce('u'), conn, ph, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED } });
+    expect(authorizeRequest(authz(), produce('t'), conn, ph, () => true)).toBeNull();
+  });
+
+  it('OffsetForLeaderEpoch: CLUSTER_ACTION, or DESCRIBE per topic', () => {
+    const h = { errorResponse: () => ({ topics: [] }) };
+    const body = { replicaId: -1, topics: [{ topic: 'ok', partitions: [{ partition: 0 }] }, { topic: 'secret', partitions: [{ partition: 3 }] }] };
+    const g = proceed(authorizeRequest(authz(), req(23, body, 4), conn, h, () => true));
+    expect((g.req.body as any).topics.map((t: any) => t.topic)).toEqual(['ok']);
+    expect((g.merge({ topics: [] }) as any).topics).toEqual([{ topic: 'secret', partitions: [{ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: 3, leaderEpoch: -1, endOffset: -1n }] }]);
+    expect(authorizeRequest(authz(['ClusterAction']), req(23, body, 4), conn, h, () => true)).toBeNull();
   });
 });

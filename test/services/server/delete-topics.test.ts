@@ -39,6 +39,24 @@ describe('DeleteTopics', () => {
     expect(fb.deleted).toEqual(['abc']);
   });
 
+  it('internal topics are refused with INVALID_TOPIC_EXCEPTION and never marked (offsets and transactions kept); others in the request proceed', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    fb.addTopic('__consumer_offsets', 50);
+    fb.addTopic('__transaction_state', 50);
+    fb.addTopic('plain', 1);
+    for (const v of [1, 5]) {
+      if (!fb.topics.has('plain')) fb.addTopic('plain', 1);
+      const res = await call(fb.handler, ApiKey.DeleteTopics, v, { topicNames: ['__consumer_offsets', '__transaction_state', 'plain'], timeoutMs: 5000 });
+      expect(res.responses.map((r) => [r.name, r.errorCode])).toEqual([
+        ['__consumer_offsets', ErrorCode.INVALID_TOPIC_EXCEPTION], ['__transaction_state', ErrorCode.INVALID_TOPIC_EXCEPTION], ['plain', 0]]);
+      if (v >= 5) expect(res.responses[0]!.errorMessage).toBe('Topic __consumer_offsets is a kafka internal topic and is not allowed to be marked for deletion.');
+    }
+    const v6 = await call(fb.handler, ApiKey.DeleteTopics, 6, { topics: [{ name: '__consumer_offsets', topicId: ZERO }], timeoutMs: 5000 });
+    expect(v6.responses.map((r) => [r.name, r.errorCode])).toEqual([['__consumer_offsets', ErrorCode.INVALID_TOPIC_EXCEPTION]]);
+    expect(fb.deleted).toEqual(['plain', 'plain']);
+    expect(fb.topics.has('__consumer_offsets') && fb.topics.has('__transaction_state')).toBe(true);
+  });
+
   it('v6 by name returns the topic id', async () => {
     const fb = fakeBroker({}, createRequestHandler);
     fb.addTopic('ab', 1);

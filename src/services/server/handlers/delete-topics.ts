@@ -4,12 +4,18 @@
  *   INVALID_REQUEST (v0–2);
  * - v6 addresses topics by name or by id (both in one entry: INVALID_REQUEST for the whole request); an unknown id → UNKNOWN_TOPIC_ID, an unknown
  *   name → UNKNOWN_TOPIC_OR_PARTITION; one result per distinct topic;
+ * - internal topics (`__consumer_offsets`, `__transaction_state`) → INVALID_TOPIC_EXCEPTION, nothing marked. DIFFERS from
+ *   Kafka 3.7.1: its ZK-mode handler (and ZkAdminManager / TopicDeletionManager) has no internal-topic check, so the
+ *   topic is deleted and re-created empty on the next FindCoordinator, losing every group's offsets and every open
+ *   transaction (issue 16: never lose them). The message is the one Kafka's old TopicCommand printed client-side;
+ *   the error is the one Kafka's Produce gives for writes to an internal topic;
  * - `admin.deleteTopic` marks it for deletion (already marked counts as success), then the handler waits up to
  *   timeoutMs until the topic is gone from the metadata, else REQUEST_TIMED_OUT (timeoutMs ≤ 0: at once).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
+import { isInternalTopic } from '../../admin/topic-validation.js';
 import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler, type RequestOf } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.DeleteTopics>['responses']>[number];
@@ -56,7 +62,11 @@ export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
         results.push(r);
         const meta = md.topic(name);
         if (!meta) r.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else {
+        else if (isInternalTopic(name)) {
+          r.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+          r.errorMessage = `Topic ${name} is a kafka internal topic and is not allowed to be marked for deletion.`;
+          if (req.apiVersion >= 6) r.topicId = topicIdToWire(meta.topicId);
+        } else {
           if (req.apiVersion >= 6) r.topicId = topicIdToWire(meta.topicId);
           toDelete.push(name);
         }

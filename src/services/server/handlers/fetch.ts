@@ -29,7 +29,8 @@
  *   updateFollowerFetchState: HW, ISR expansion); a broker that is not a replica gets NOT_LEADER_OR_FOLLOWER
  *   (UNKNOWN_LEADER_EPOCH when it sent an epoch); from v12 a `lastFetchedEpoch` whose log diverged from the
  *   leader's gets no records and `divergingEpoch` (epoch, end offset), answered at once; the follower long-polls
- *   like a consumer and wakes on the leader's appends.
+ *   like a consumer and wakes on the leader's appends; replication throttles (replication-quota-manager.ts): a
+ *   throttled partition of a follower out of the ISR gets no records while the leader quota is exceeded.
  * Not done: topic-id fetches (v13+, not advertised).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
@@ -41,6 +42,7 @@ import { downConvert } from '../../log/record-conversion.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
+import { recordLeaderThrottled, shouldLeaderThrottle } from '../../replication/replication-quota-manager.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
@@ -176,7 +178,9 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
       // followers read up to the log end (FetchIsolation.LOG_END), consumers up to the high watermark
       // (read_committed: the last stable offset, FetchIsolation.TXN_COMMITTED)
       const lso = log.lastStableOffset ?? r.highWatermark;
-      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
+      // replication throttle (K): an out-of-ISR follower gets a throttled partition without records while the leader quota is exceeded
+      const throttled = fromFollower && shouldLeaderThrottle(ctx.replicationQuotas?.leader, topic, p.partition, replicaId, lookup.partition.isr ?? []);
+      const trimmed = throttled ? EMPTY : fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
       const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
       const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
@@ -231,6 +235,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         pass = await readAll(ctx, req, false);
       }
       if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
+      if (fetchReplicaId(req) >= 0) recordLeaderThrottled(ctx.replicationQuotas?.leader, pass.responses);
       // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
       return withOnSent({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses }, pass.releases);
     },

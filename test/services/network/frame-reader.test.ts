@@ -1,0 +1,221 @@
+import { describe, it, expect } from 'vitest';
+import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
+import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
+import { Connection, InFlightBudget, type RequestHandler } from '../../../src/services/network/connection.js';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+
+/** A request-like frame: int16 api key, then `len - 2` bytes of a pattern derived from `seed`. */
+function body(apiKey: number, len: number, seed: number): Buffer {
+  const b = Buffer.alloc(len);
+  b.writeInt16BE(apiKey, 0);
+  for (let i = 2; i < len; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+const framed = (b: Buffer): Buffer => { const h = Buffer.alloc(4); h.writeInt32BE(b.length, 0); return Buffer.concat([h, b]); };
+
+/** Feeds `wire` in chunks of the given sizes (cycled), collecting every frame as soon as it is complete. */
+function feed(reader: FrameReader, wire: Buffer, sizes: number[]): Frame[] {
+  const out: Frame[] = [];
+  for (let off = 0, i = 0; off < wire.length; i++) {
+    const n = Math.min(sizes[i % sizes.length]!, wire.length - off);
+    reader.push(wire.subarray(off, off + n));
+    off += n;
+    for (let f = reader.next(); f !== null; f = reader.next()) out.push(f);
+  }
+  return out;
+}
+
+const accept = (): null => null;
+/** Byte equality without vitest's element-wise deep equal (slow on 100 KB buffers). */
+const same = (got: Buffer[], want: Buffer[]): void => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => { expect(g.length).toBe(want[i]!.length); expect(Buffer.compare(g, want[i]!)).toBe(0); });
+};
+
+describe('FrameReader', () => {
+  it('reads a size prefix split at every byte, and the frame after it', () => {
+    const frames = [body(3, 10, 1), body(18, 7, 2), body(0, 40, 3)];
+    const wire = Buffer.concat(frames.map(framed));
+    for (let cut = 1; cut < wire.length; cut++) {
+      const r = new FrameReader(accept);
+      const got = feed(r, wire, [cut]);
+      same(got.map((f) => f.buffer), frames);
+      expect(r.bufferedBytes).toBe(0);
+    }
+  });
+
+  it('many frames in one chunk are views of it (no copy)', () => {
+    const frames = Array.from({ length: 50 }, (_, i) => body(1, 20 + i, i));
+    const wire = Buffer.concat(frames.map(framed));
+    const r = new FrameReader(accept);
+    const got = feed(r, wire, [wire.length]);
+    same(got.map((f) => f.buffer), frames);
+    expect(r.viewed).toBe(50);
+    expect(r.copied + r.pooled).toBe(0);
+    expect(got[7]!.buffer.buffer).toBe(wire.buffer); // a view of the chunk
+  });
+
+  it('a frame spanning many chunks is read into one buffer of its size as the chunks arrive', () => {
+    const big = body(1, 300_000, 9); // Fetch-sized, not Produce: a buffer of its own
+    const small = body(18, 12, 4);
+    const wire = Buffer.concat([framed(big), framed(small)]);
+    const r = new FrameReader(accept);
+    r.push(wire.subarray(0, 1000));
+    expect(r.next()).toBeNull();
+    // the frame's buffer exists once the size is known, and the chunk's bytes are already in it
+    expect(r.copied).toBe(1);
+    expect(r.bufferedBytes).toBe(1000 - 4);
+    const got = feed(r, wire.subarray(1000), [65536, 1, 4093, 17]);
+    same(got.map((f) => f.buffer), [big, small]);
+    expect(got[0]!.buffer.length).toBe(300_000);
+    expect(r.pooled).toBe(0);
+  });
+
+  it('big produce frames come from the pool and go back on release; a released slab is reused', () => {
+    const pool = new ReadBufferPool();
+    const r = new FrameReader(accept, pool);
+    const p1 = body(0, 200_000, 5);
+    const p2 = body(0, 180_000, 6);
+    const got = feed(r, Buffer.concat([framed(p1), framed(p2)]), [65536]);
+    same(got.map((f) => f.buffer), [p1, p2]);
+    expect(r.pooled).toBe(2);
+    expect(pool.leased).toBe(2);
+    expect(pool.reused).toBe(0);
+    // both are lent at once: distinct memory
+    expect(got[0]!.buffer.buffer).not.toBe(got[1]!.buffer.buffer);
+    got[0]!.release();
+    got[0]!.release(); // idempotent
+    expect(pool.released).toBe(1);
+    const p3 = body(0, 150_000, 7);
+    const [f3] = feed(r, framed(p3), [40_000]);
+    same([f3!.buffer], [p3]);
+    expect(pool.reused).toBe(1);
+    expect(f3!.buffer.buffer).toBe(got[0]!.buffer.buffer);
+  });
+
+  it('a small produce frame, or one whole in a chunk, is not pooled', () => {
+    const pool = new ReadBufferPool();
+    const r = new FrameReader(accept, pool);
+    const small = body(0, POOLED_FRAME_MIN_BYTES - 1, 1);
+    const whole = body(0, 100_000, 2);
+    same(feed(r, framed(small), [1000]).map((f) => f.buffer), [small]);
+    same(feed(r, framed(whole), [200_000]).map((f) => f.buffer), [whole]);
+    expect(pool.leased).toBe(0);
+    expect(r.copied).toBe(1);
+    expect(r.viewed).toBe(1);
+  });
+
+  it('waits for the api key before choosing where a big frame goes (size prefix and api key split)', () => {
+    const pool = new ReadBufferPool();
+    const r = new FrameReader(accept, pool);
+    const p = body(0, 70_000, 3);
+    const wire = framed(p);
+    r.push(wire.subarray(0, 5));
+    expect(r.next()).toBeNull();
+    expect(pool.leased).toBe(0);
+    r.push(wire.subarray(5, 6));
+    expect(r.next()).toBeNull();
+    expect(pool.leased).toBe(1);
+    r.push(wire.subarray(6));
+    same([r.next()!.buffer], [p]);
+  });
+
+  it('refuses an oversized or negative size before allocating anything for it', () => {
+    const pool = new ReadBufferPool();
+    const seen: number[] = [];
+    const r = new FrameReader((size) => { seen.push(size); return size > 1000 ? `request of ${size} bytes is larger than socket.request.max.bytes=1000` : null; }, pool);
+    const head = Buffer.alloc(6); head.writeInt32BE(50_000_000, 0); head.writeInt16BE(0, 4);
+    r.push(head);
+    expect(() => r.next()).toThrow(new FrameSizeError('request of 50000000 bytes is larger than socket.request.max.bytes=1000'));
+    expect(seen).toEqual([50_000_000]);
+    expect(pool.leased).toBe(0);
+    expect(r.copied).toBe(0);
+    const neg = new FrameReader(accept);
+    neg.push(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
+    expect(() => neg.next()).toThrow(/request of -2 bytes is a negative size/);
+  });
+
+  it('clear() gives a partly read pooled frame back', () => {
+    const pool = new ReadBufferPool();
+    const r = new FrameReader(accept, pool);
+    r.push(framed(body(0, 100_000, 1)).subarray(0, 50_000));
+    expect(r.next()).toBeNull();
+    expect(pool.leased).toBe(1);
+    r.clear();
+    expect(pool.released).toBe(1);
+    expect(r.bufferedBytes).toBe(0);
+  });
+
+  it('a zero-size frame is returned (empty), not a stall', () => {
+    const r = new FrameReader(accept);
+    r.push(Buffer.concat([Buffer.alloc(4), framed(body(1, 8, 1))]));
+    expect(r.next()!.buffer.length).toBe(0);
+    same([r.next()!.buffer], [body(1, 8, 1)]);
+  });
+});
+
+describe('Connection with a request memory pool (queued.max.request.bytes hook)', () => {
+  /** Kafka-MemoryPool-like: refuses what does not fit, wakes waiters on release. */
+  class TestPool {
+    used = 0; refused = 0; private waiters: Array<() => void> = [];
+    constructor(readonly capacity: number) {}
+    tryAllocate(n: number): boolean { if (this.used + n > this.capacity) { this.refused++; return false; } this.used += n; return true; }
+    release(n: number): void { this.used -= n; expect(this.used).toBeGreaterThanOrEqual(0); const w = this.waiters.splice(0); for (const f of w) f(); }
+    onAvailable(fn: () => void): void { this.waiters.push(fn); }
+  }
+  const until = async (cond: () => boolean, what: string) => {
+    for (const t0 = Date.now(); !cond();) { if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 5)); }
+  };
+
+  it('reserves each frame before reading it, stops reading while the pool is full, releases on answer and on close', async () => {
+    const pool = new TestPool(1000);
+    const held: Array<() => void> = [];
+    const seen: number[] = [];
+    const handler: RequestHandler = async (f) => { seen.push(f[2]!); await new Promise<void>((r) => held.push(r)); return framed(Buffer.from([f[2]!])); };
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), memoryPool: pool }, handler, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const answers: number[] = [];
+    c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    c.write(Buffer.concat([0, 1, 2, 3].map((i) => framed(body(1, 400, i)))));
+    await until(() => seen.length === 2 && pool.refused > 0, 'two frames admitted and the third refused');
+    expect(pool.used).toBe(800);
+    held.shift()!(); // answering the first gives its 400 bytes back: the third is read
+    await until(() => seen.length === 3, 'the third frame');
+    await until(() => answers.length === 1, 'the first answer');
+    expect(answers).toEqual([body(1, 400, 0)[2]]);
+    expect(pool.used).toBe(800);
+    c.destroy(); // the fourth is still unread; every reservation goes back with the connection
+    await until(() => conn!.isClosed, 'the close');
+    expect(pool.used).toBe(0);
+    for (const r of held) r();
+    srv.close();
+  });
+
+  it('a plaintext connection reads a big produce frame straight into its pooled slab (Node onread hooks present)', async () => {
+    const got: string[] = [];
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+      async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); }, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    const frames = [body(0, 2_000_000, 1), body(1, 10, 2), body(0, 700_000, 3), body(3, 5, 4)];
+    // written in pieces so that reads start mid-frame
+    const wire = Buffer.concat(frames.map(framed));
+    for (let off = 0; off < wire.length; off += 300_001) c.write(wire.subarray(off, off + 300_001));
+    await until(() => got.length === 4, 'four frames');
+    expect(got).toEqual(frames.map((f) => createHash('sha256').update(f).digest('hex')));
+    expect(conn!.ownReads).toBe(true);
+    expect(conn!.frameStats.pooled).toBe(2);
+    expect(conn!.frameStats.directReads).toBeGreaterThan(0);
+    c.destroy();
+    await until(() => conn!.isClosed, 'the close');
+    srv.close();
+  });
+});
