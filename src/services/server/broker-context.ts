@@ -52,6 +52,10 @@ export interface PartitionLog {
   collectAbortedTransactions?(startOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }>;
   /** DescribeProducers: the producers with state in this log. */
   producerEntries?(): Array<{ producerId: bigint; epoch: number; lastSequence: number; timestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: bigint }>;
+  /** KIP-890 (transaction/add-partitions-to-txn-manager.ts): the verification guard, or null when the producer's transaction is open here. */
+  maybeStartTransactionVerification?(producerId: bigint, sequence: number, epoch: number): object | null;
+  verificationGuard?(producerId: bigint): object | undefined;
+  hasOngoingTransaction?(producerId: bigint): boolean;
 }
 
 /**
