@@ -28,6 +28,8 @@ export interface SocketServerInput {
   drainGraceMs?: number;
   /** TLS / SASL settings per listener name (services/security/listener-security.ts). */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** queued.max.request.bytes (≤ 0: a default from the heap). */
+  queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
 }
@@ -35,6 +37,8 @@ export interface SocketServerInput {
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
 export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
+  /** Dynamic max.connections* / max.connection.creation.rate (Kafka's DynamicListenerConfig / ConnectionQuotas updates). */
+  | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig }
   /** A dynamic broker config change: TLS listeners whose key / trust store keys changed reload them (security/tls-reconfigure.ts). */
   | { type: 'socketServer.reconfigureTls'; config: ListenerConfigView; changed: string[] };
 export type SocketServerParentEvent =
@@ -78,6 +82,7 @@ export const socketServerMachine = setup({
       on: {
         'socketServer.stop': 'draining',
         'socketServer.reconfigureTls': { actions: ({ context, event }) => { if (context.server) reconfigureTls(context.server, event.config, context.listeners, event.changed, context.log); } },
+        'socketServer.reconfigure': { actions: ({ context, event }) => context.server?.reconfigureConnectionQuotas(event.connectionQuotas) },
       },
       states: {
         // Bound (port 0 resolved for registration) but not serving until the broker has started.
