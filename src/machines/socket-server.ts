@@ -12,6 +12,7 @@ import { SocketServer, type ListenerSpec, type BoundListener } from '../services
 import type { RequestHandler } from '../services/network/connection.js';
 import type { ListenerSecurity } from '../services/security/listener-security.js';
 import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
+import type { IpConnectionRateQuotas } from '../services/quota/quota-managers.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -30,6 +31,8 @@ export interface SocketServerInput {
   queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
+  /** `ips` quota entities (connection_creation_rate). */
+  ipConnectionRates?: IpConnectionRateQuotas;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

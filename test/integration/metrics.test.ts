@@ -273,6 +273,55 @@ describe('DescribeClientQuotas / AlterClientQuotas', () => {
   }, 40_000);
 });
 
+/** One ApiVersions v0 exchange on a connection from `localAddress` (a loopback alias): answered, or closed unanswered. */
+function apiVersionsFrom(localAddress: string): Promise<'answered' | 'closed' | 'timeout'> {
+  const port = Number(bootstrap.split(':')[1]);
+  const frame = encodeRequest({ requestApiKey: ApiKey.ApiVersions, requestApiVersion: 0, correlationId: 1, clientId: 'ip-quota' }, {} as never);
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1', localAddress }, () => sock.write(frame));
+    const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, 15_000);
+    sock.on('data', () => { clearTimeout(timer); sock.destroy(); resolve('answered'); });
+    sock.on('error', () => undefined);
+    sock.on('close', () => { clearTimeout(timer); resolve('closed'); });
+  });
+}
+
+describe('ip quota entities (connection_creation_rate)', () => {
+  it('validated as Kafka, applied live by every broker, described back; connections over the rate are closed unanswered, other IPs unaffected', async () => {
+    const ipEntity = [{ entityType: 'ip', entityName: '127.0.0.2' }];
+    const rate = (value: number) => [{ key: 'connection_creation_rate', value, remove: false }];
+    const bad = await call(ApiKey.AlterClientQuotas, { entries: [
+      { entity: [{ entityType: 'ip', entityName: 'not an ip' }], ops: rate(1) },
+      { entity: [...ipEntity, { entityType: 'user', entityName: 'u' }], ops: rate(1) },
+      { entity: ipEntity, ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] },
+      { entity: ipEntity, ops: rate(1.5) },
+    ], validateOnly: false });
+    expect(bad.entries!.map((e) => e.errorMessage)).toEqual([
+      'not an ip is not a valid IP or resolvable host.', 'Invalid quota entity combination, IP entity should not be used with user/client ID entity.',
+      'Invalid configuration key producer_byte_rate', 'Configuration connection_creation_rate must be a INT value']);
+    // quota.window.num=3 x 1 s here: 2 connections/s lets 4 through in the first 2 s window
+    const ok = await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: rate(2) }], validateOnly: false });
+    expect(ok.entries![0]!.errorCode).toBe(ErrorCode.NONE);
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: 2', 20_000);
+    const d = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 0, match: '127.0.0.2' }], strict: false });
+    expect(d.entries).toEqual([{ entity: ipEntity, values: [{ key: 'connection_creation_rate', value: 2 }] }]);
+    const mixed = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 2, match: null }, { entityType: 'user', matchType: 2, match: null }], strict: false });
+    expect(mixed.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    try {
+      const limited = await Promise.all(Array.from({ length: 12 }, () => apiVersionsFrom('127.0.0.2')));
+      const answered = limited.filter((r) => r === 'answered').length;
+      expect(answered).toBeGreaterThanOrEqual(1);
+      expect(limited.filter((r) => r === 'closed').length).toBe(12 - answered);
+      expect(answered).toBeLessThan(12);
+      const other = await Promise.all(Array.from({ length: 12 }, () => apiVersionsFrom('127.0.0.3')));
+      expect(other.every((r) => r === 'answered')).toBe(true);
+    } finally {
+      await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
+    }
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: none', 20_000);
+  }, 60_000);
+});
+
 describe('readiness', () => {
   it('/readyz is not ready while ZooKeeper is away, and ready again once it is back', async () => {
     await zk.stop();
