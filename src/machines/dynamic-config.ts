@@ -27,6 +27,8 @@ export interface DynamicConfigInput {
   onUsersChanged?: (names: string[]) => void;
   /** Client quota entities (clients / users): loaded on the first pass, re-read when a notification names one. */
   clientQuotas?: ClientQuotaConfigHandler;
+  /** This broker's /config/brokers/<id> entity, on each load (Kafka's BrokerConfigHandler: replication throttle rates). */
+  onBrokerEntity?: (perBroker: Record<string, string>) => void;
 }
 
 interface Context extends DynamicConfigInput { lastSequence: number; applied: number; reportedIgnored: ReadonlySet<string> }
@@ -65,6 +67,7 @@ export const dynamicConfigMachine = setup({
       const users = r.batch.changes.filter((c) => c.type === 'users').map((c) => c.name);
       if (users.length > 0) context.onUsersChanged?.(users);
       if (!r.load) return;
+      context.onBrokerEntity?.(r.load.perBroker);
       enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;
       const config = r.load.config;

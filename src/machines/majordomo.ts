@@ -67,6 +67,7 @@ import { metricsServerMachine } from './metrics-server.js';
 import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
 import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ReplicationQuotas } from '../services/replication/replication-quota-manager.js';
 import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
@@ -121,6 +122,8 @@ export interface MajordomoContext extends MajordomoInput {
   metrics: KafkaMetrics | null;
   /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
   quotas: QuotaManagers;
+  /** Replication throttles (QuotaFactory's leader / follower ReplicationQuotaManager), fed by dynamicConfig. */
+  replicationQuotas: ReplicationQuotas;
 }
 
 export type MajordomoEvent =
@@ -154,7 +157,8 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
     onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
-    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })),
+    onBrokerEntity: (perBroker: Record<string, string>) => context.replicationQuotas.updateBroker(perBroker) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -268,7 +272,9 @@ export const majordomoMachine = setup({
     /** LeaderAndIsr, UpdateMetadata, StopReplica from the controller on this broker: the path the wire handlers take. */
     applyControllerRequests: ({ context, event }) => {
       if (event.type !== 'controller.requests' || !context.brokerContext?.control) return;
-      deliverInProcess(context.brokerContext.control, event.requests);
+      const result = deliverInProcess(context.brokerContext.control, event.requests);
+      // Kafka's LeaderAndIsrResponseReceived for the controller's own broker (its KAFKA_STORAGE_ERROR replicas go offline).
+      if (result.leaderAndIsr && context.brokerId !== null) context.brokerContext.controller?.leaderAndIsrResponseReceived(context.brokerId, result.leaderAndIsr);
     },
     // A coordinator that ended in failure has nothing to shut down.
     logManagerGone: assign({ started: ({ context }) => ({ ...context.started, logManager: false }) }),
@@ -332,6 +338,7 @@ export const majordomoMachine = setup({
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
+    replicationQuotas: new ReplicationQuotas(),
   }),
   // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
   entry: enqueueActions(({ context, enqueue, self }) => {
@@ -352,7 +359,8 @@ export const majordomoMachine = setup({
       { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: `Coordinator ${failedCoordinator(event)} failed: ${message(event.error)}` }) }, 'logFatal'] },
     ],
     'ldfc.dirOffline': {
-      actions: [{ type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
+      // Kafka's ReplicaManager.handleLogDirFailure: its partitions go offline first, then the LogManager closes the dir.
+      actions: [({ context, event }) => context.replicaManager?.handleLogDirFailure(event.dir), { type: 'forward', params: ({ event }) => ({ id: 'logManager', event: { type: 'logDir.offline', dir: event.dir } }) }, assign(({ context, event }) => ({
         onlineDirs: context.onlineDirs.filter((d) => d !== event.dir),
         offlineDirs: mergeOffline(context.offlineDirs, [{ dir: event.dir, error: event.error }]),
       }))],
@@ -374,6 +382,8 @@ export const majordomoMachine = setup({
     'topicConfig.updated': { actions: ({ context, event }) => {
       // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
       const overrides = topicConfigFilterFor(context.handle, context.log).filter(event.topic, event.overrides);
+      const throttleError = context.replicationQuotas.updateTopic(event.topic, event.overrides);
+      if (throttleError) context.log.warn({ topic: event.topic, err: throttleError.message }, `Ignoring the replication throttle of topic ${event.topic}: ${throttleError.message}`);
       try { context.logManager?.updateTopicConfig(event.topic, overrides); } catch (e) {
         context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
         return;
@@ -456,6 +466,8 @@ export const majordomoMachine = setup({
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
                   reportIgnoredDynamicConfigs(context.log, event.output);
+                  context.replicationQuotas.brokerId = context.brokerId!;
+                  context.replicationQuotas.updateBroker(event.output.perBroker);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -574,6 +586,7 @@ export const majordomoMachine = setup({
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
                 quotas: context.quotas,
+                replicationQuotas: context.replicationQuotas,
                 clientQuotaStore: () => context.handle.current,
                 aclStore: () => context.handle.current,
                 scramCredentialStore: () => context.handle.current,
@@ -604,6 +617,7 @@ export const majordomoMachine = setup({
                     maxBytes: c.getInt('replica.fetch.response.max.bytes'), partitionMaxBytes: c.getInt('replica.fetch.max.bytes'),
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
+                    quota: context.replicationQuotas.follower,
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };

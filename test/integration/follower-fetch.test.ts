@@ -7,7 +7,9 @@
  * A follower stopped longer than replica.lag.time.max.ms leaves the ISR (the leader's AlterPartition) and comes back
  * once caught up. A SIGSTOPped leader past its ZooKeeper session (a zombie) acknowledges nothing once resumed and
  * then follows. A follower whose log dir fails (a full tmpfs) goes offline for the partitions in it and leaves their
- * ISR, keeps following from its other dir, and no acknowledged record is lost.
+ * ISR, keeps following from its other dir, and no acknowledged record is lost. A LEADER whose log dir fails loses its
+ * leadership within seconds (/log_dir_event_notification → the controller's LeaderAndIsr → KAFKA_STORAGE_ERROR →
+ * OfflineReplica) and acks=all goes on through the new leader.
  * The long fault runs are helper F's (test/integration/replication-*.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -79,20 +81,27 @@ async function produceAcksAll(id: number, values: string[], timeoutMs: number, t
 
 /** Broker 3's second log dir: a small tmpfs, to fail it by filling it (null when it cannot be mounted). */
 let smallDir: string | null = null;
+/** Broker 3's third log dir, another small tmpfs: the leader-side dir failure test fills it. */
+let smallDir2: string | null = null;
 
 beforeAll(async () => {
   zk = await startZooKeeper();
   const small = join(await tempDir(), 'small');
   mkdirSync(small, { recursive: true });
   try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small], { stdio: 'ignore' }); smallDir = small; } catch { /* not root: that test skips */ }
+  if (smallDir) {
+    const small2 = join(await tempDir(), 'small2');
+    mkdirSync(small2, { recursive: true });
+    try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small2], { stdio: 'ignore' }); smallDir2 = small2; } catch { /* that test skips */ }
+  }
   for (const id of IDS) {
     const props = {
       'broker.id': String(id), 'auto.create.topics.enable': 'false', 'replica.fetch.wait.max.ms': '200', 'offsets.topic.replication.factor': '1',
       // a stopped follower leaves the ISR before its ZooKeeper session (6 s) expires
       'replica.lag.time.max.ms': '2000',
     };
-    // broker 3 also has the small dir (second: ties go to the first dir, so 'rt' stays in 'logs')
-    const logDirs = [join(await tempDir(), 'logs'), ...(id === 3 && smallDir ? [smallDir] : [])];
+    // broker 3 also has the small dirs (after 'logs': ties go to the first dir, so 'rt' stays in 'logs')
+    const logDirs = [join(await tempDir(), 'logs'), ...(id === 3 && smallDir ? [smallDir] : []), ...(id === 3 && smallDir2 ? [smallDir2] : [])];
     cfg[id] = await brokerConfig(zk, props, { ...(id > 1 ? { chroot: cfg[1]!.chroot } : {}), logDirs });
   }
   s = await inspectZk(zk, cfg[1]!.chroot);
@@ -110,7 +119,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of Object.values(proc)) { try { p.signal('SIGCONT'); } catch { /* gone */ } }
   await stopAllBrokers();
-  if (smallDir) { try { execFileSync('umount', ['-l', smallDir], { stdio: 'ignore' }); } catch { /* gone */ } }
+  for (const d of [smallDir, smallDir2]) if (d) { try { execFileSync('umount', ['-l', d], { stdio: 'ignore' }); } catch { /* gone */ } }
   await cleanupAll();
   await zk?.close();
 });
@@ -214,7 +223,7 @@ describe('replication between three brokers', () => {
     expect(await consumeAll(after!.leader)).toEqual(acked);
   }, 90_000);
 
-  it('a follower whose log dir fails goes offline for its partitions there, leaves their ISR (the leader shrinks it), keeps following from its other dir; nothing acknowledged is lost', async (ctx) => {
+  it('a follower whose log dir fails goes offline for its partitions there, leaves their ISR (the controller or the leader shrinks it), keeps following from its other dir; nothing acknowledged is lost', async (ctx) => {
     if (!smallDir) {
       if (process.env.CI) throw new Error('CI must be able to mount a tmpfs (root) for this test');
       ctx.skip();
@@ -227,7 +236,7 @@ describe('replication between three brokers', () => {
     try {
       await admin.createTopics({ topics: [{ topic: T, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
     } finally { await admin.disconnect(); }
-    // broker 3's new replica goes to its emptier dir: the small one
+    // broker 3's new replica goes to its emptiest dir: the first small one (a tie with the second goes to the first)
     await eventually(async () => existsSync(join(smallDir!, `${T}-0`)) || null, 20_000, 'broker 3\'s ldf-0 in the small dir');
     const st = await eventually(async () => { const x = await readJson(s, `/brokers/topics/${T}/partitions/0/state`); return x.isr.length === 3 ? x : null; }, 20_000, 'ldf-0 with a full ISR');
     expect(st!.leader).not.toBe(3);
@@ -244,7 +253,8 @@ describe('replication between three brokers', () => {
     }
     const offline = await proc[3]!.waitForLog((l) => l.actor === 'logDirFailureChannel' && l.dir === smallDir && /is offline/.test(l.msg), 30_000);
     expect(String(offline.err)).toMatch(/ENOSPC|no space/i);
-    // the leader drops the follower that stopped fetching (replica.lag.time.max.ms) and acks=all goes on with 2
+    // the controller takes broker 3's replica out of the ISR (its LeaderAndIsr answer KAFKA_STORAGE_ERROR; else the
+    // leader would after replica.lag.time.max.ms) and acks=all goes on with 2
     await eventually(async () => { const x = await readJson(s, `/brokers/topics/${T}/partitions/0/state`); return !x.isr.includes(3) && x.isr.length === 2 ? x : null; }, 30_000, 'ldf-0\'s ISR without broker 3');
     const after = await produceAcksAll(st!.leader, ['after-dir-failure'], 20_000, T);
     expect(after.errorCode).toBe(ErrorCode.NONE);
@@ -258,4 +268,60 @@ describe('replication between three brokers', () => {
       .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await partitionState())}\n${proc[3]!.tail(60)}`); });
     expect(proc[3]!.exited).toBe(false);
   }, 120_000);
+  it('a LEADER whose log dir fails loses its leadership within seconds (the controller\'s processLogDirEventNotification); acks=all goes on through the new leader and every acknowledged record is readable', async (ctx) => {
+    if (!smallDir2) {
+      if (process.env.CI) throw new Error('CI must be able to mount a tmpfs (root) for this test');
+      ctx.skip();
+      return;
+    }
+    const T = 'ldl';
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ clientId: 'ldl', brokers: [addr(1)], logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: T, replicaAssignment: [{ partition: 0, replicas: [3, 1, 2] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+    } finally { await admin.disconnect(); }
+    // broker 3's replica goes to its emptiest live dir: a small one (the second when the first failed in the test above)
+    const dir = (await eventually(async () => [smallDir!, smallDir2!].find((d) => existsSync(join(d, `${T}-0`))) ?? null, 20_000, 'broker 3\'s ldl-0 in a small dir'))!;
+    const statePath = `/brokers/topics/${T}/partitions/0/state`;
+    const st = await eventually(async () => { const x = await readJson(s, statePath); return x.isr.length === 3 && x.leader === 3 ? x : null; }, 20_000, 'ldl-0 led by broker 3 with a full ISR');
+    const { bavail, bsize } = statfsSync(dir);
+    writeFileSync(join(dir, 'ballast'), Buffer.alloc(Math.max(0, Number(bavail) * Number(bsize) - 200 * 1024)));
+    // produce through broker 3 until its own append hits ENOSPC (answered KAFKA_STORAGE_ERROR)
+    const ackedHere: string[] = [];
+    const value = (i: number) => `${i}:${'z'.repeat(10_000)}`;
+    const answers: number[] = [];
+    for (let r = 0; r < 20 && !answers.includes(ErrorCode.KAFKA_STORAGE_ERROR) && !answers.includes(ErrorCode.NOT_LEADER_OR_FOLLOWER); r++) {
+      const values = Array.from({ length: 10 }, (_, i) => value(r * 10 + i));
+      const res = await produceAcksAll(3, values, 10_000, T);
+      answers.push(res.errorCode);
+      if (res.errorCode === ErrorCode.NONE) ackedHere.push(...values);
+    }
+    expect(answers.filter((c) => !([ErrorCode.NONE, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.NOT_LEADER_OR_FOLLOWER] as number[]).includes(c))).toEqual([]);
+    expect(answers).toContain(ErrorCode.KAFKA_STORAGE_ERROR);
+    const offline = await proc[3]!.waitForLog((l) => l.actor === 'logDirFailureChannel' && l.dir === dir && /is offline/.test(l.msg), 30_000);
+    expect(String(offline.err)).toMatch(/ENOSPC|no space/i);
+    // the controller learns it from /log_dir_event_notification + broker 3's KAFKA_STORAGE_ERROR answer: a new leader from the ISR
+    const after = (await eventually(async () => { const x = await readJson(s, statePath); return x.leader !== 3 && x.leader > 0 ? x : null; }, 15_000, 'ldl-0 led by another broker')
+      .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await readJson(s, statePath))}\n${proc[3]!.tail(40)}`); }))!;
+    const failedAt = typeof offline.time === 'number' ? offline.time : Date.parse(String(offline.time));
+    const movedMs = Date.now() - failedAt;
+    console.log(`[ldl] leadership of ldl-0 moved 3 -> ${after.leader} (ISR ${JSON.stringify(after.isr)}) ${Number.isFinite(movedMs) ? `${movedMs} ms after the dir failure was logged (upper bound: includes polling)` : ''}`);
+    expect(after.leader_epoch).toBeGreaterThan(st!.leader_epoch);
+    expect(after.isr).not.toContain(3);
+    expect([1, 2]).toContain(after.leader);
+    // processed notifications are deleted
+    await eventually(async () => ((await s.getChildren('/log_dir_event_notification')).length === 0 ? true : null), 10_000, 'the log dir event notifications deleted');
+    // acks=all carries on through the new leader (ISR = the two others, min.insync.replicas=2)
+    const more = await produceAcksAll(after.leader, ['after-leader-dir-failure'], 20_000, T);
+    expect(more.errorCode).toBe(ErrorCode.NONE);
+    ackedHere.push('after-leader-dir-failure');
+    // broker 3 no longer serves it as leader
+    expect([ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.NOT_LEADER_OR_FOLLOWER] as number[]).toContain((await produceAcksAll(3, ['to-3'], 2_000, T)).errorCode);
+    const r = await kcat(addr(after.leader), ['-C', '-t', T, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+    expect(r.code, r.stderr).toBe(0);
+    const got = new Set(r.stdout.split('\n').filter(Boolean));
+    expect(ackedHere.filter((v) => !got.has(v))).toEqual([]); // every acknowledged record is there
+    expect(proc[3]!.exited).toBe(false);
+  }, 90_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The requests a broker's request handlers pass to the controller (KafkaController.alterPartitions and
  * controlledShutdown): whichever broker receives them, only the active controller acts; any other answers
- * NOT_CONTROLLER, as Kafka's controller does when `!isActive`. The broker creates one {@link ControllerApis}; the
+ * NOT_CONTROLLER, as Kafka's controller does when `!isActive`. Also the way the controller's own broker hands back
+ * its in-process LeaderAndIsr answer. The broker creates one {@link ControllerApis}; the
  * controller's duties plug in while they run (controller-duties.ts) and unplug when they stop.
  */
 import { ErrorCode } from '../../protocol/errors.js';
@@ -23,6 +24,14 @@ export interface ActiveControllerApi {
   /** AlterPartitionReassignments (replicas null = cancel); null when the controller stopped meanwhile. */
   alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null>;
   listPartitionReassignments(partitions: TopicPartitionRef[] | null): Promise<OngoingReassignment[] | null>;
+  /** LeaderAndIsrResponseReceived from the controller's own broker (delivered in-process). */
+  leaderAndIsrResponseReceived(brokerId: number, response: LeaderAndIsrAnswer): void;
+}
+
+/** A broker's LeaderAndIsr answer: the top-level error and each partition's (KAFKA_STORAGE_ERROR: on an offline dir). */
+export interface LeaderAndIsrAnswer {
+  errorCode: number;
+  partitionErrors: Array<{ topicName: string; partitionIndex: number; errorCode: number }>;
 }
 
 export class ControllerApis {
@@ -59,6 +68,11 @@ export class ControllerApis {
   /** KafkaController.alterPartitionReassignments: not active → null (the handler answers a top-level NOT_CONTROLLER). */
   async alterPartitionReassignments(requests: ReassignmentRequest[]): Promise<ReassignmentResult[] | null> {
     return this.active ? this.active.alterPartitionReassignments(requests) : null;
+  }
+
+  /** The controller's own broker answered its LeaderAndIsr (ignored unless this broker is the active controller). */
+  leaderAndIsrResponseReceived(brokerId: number, response: LeaderAndIsrAnswer): void {
+    this.active?.leaderAndIsrResponseReceived(brokerId, response);
   }
 
   /** KafkaController.listPartitionReassignments: not active → null (top-level NOT_CONTROLLER). */

@@ -1,24 +1,27 @@
 /**
  * What the active controller does while it is active (Kafka's KafkaController event loop): watch brokers, topics,
- * deletions, ISR change notifications and config changes; reconcile after each change; handle AlterPartition and
- * ControlledShutdown; and tell the brokers the outcome — the other live brokers over the ControllerChannelManager,
+ * deletions, ISR change notifications, log dir event notifications and config changes; reconcile after each change;
+ * handle AlterPartition and ControlledShutdown; learn from LeaderAndIsr answers which replicas are on failed log dirs
+ * (replicasOnOfflineDirs: they cannot lead and leave the ISRs); and tell the brokers the outcome — the other live brokers over the ControllerChannelManager,
  * its own broker in-process (both get the same requests). Everything runs one task at a time (Kafka's single
  * controller event thread), so an AlterPartition never races an election.
  */
 import type { Logger } from '../../logger.js';
 import type { ZkHandle } from '../zookeeper/zk-handle.js';
 import { retryUntilConnected } from '../zookeeper/kafka-zk-client.js';
-import { IsrChangeNotificationZNode } from '../zookeeper/zk-data-topics.js';
+import { IsrChangeNotificationZNode, LogDirEventNotificationDecoder } from '../zookeeper/zk-data-topics.js';
+import { LOG_DIR_EVENT_PREFIX, ZkPaths } from '../zookeeper/zk-data.js';
+import { ApiKey } from '../../protocol/api-keys.js';
 import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
 import { metadataVersionOrdinal } from '../../config/metadata-version.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { reconcile, watchControllerPaths, ControllerMovedError, type ReconcileResult } from './controller-reconcile.js';
-import { buildRequestBatch, newBrokerIds, type ControllerView } from './controller-request-batch.js';
+import { buildRequestBatch, leaderAndIsrForAllReplicas, newBrokerIds, type ControllerView } from './controller-request-batch.js';
 import { ControllerChannelManager, type ControlResponse } from './controller-channel-manager.js';
-import { NO_EPOCH, UNKNOWN_BROKER_EPOCH, type BrokerRequests } from './control-requests.js';
+import { NO_EPOCH, UNKNOWN_BROKER_EPOCH, uuidToTopicId, type BrokerRequests } from './control-requests.js';
 import { processAlterPartition } from './alter-partition-handling.js';
 import { writeLeaderAndIsr } from './partition-state-writes.js';
-import type { ControllerApis, ControlledShutdownResult } from './controller-apis.js';
+import type { ControllerApis, ControlledShutdownResult, LeaderAndIsrAnswer } from './controller-apis.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import type { AlterPartitionRequest, AlterPartitionResponseInput } from '../../protocol/messages/alter-partition.js';
 import { listReassignments, processLegacyReassignZNode, removeFromLegacyZNode, startReassignments, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './partition-reassignment.js';
@@ -66,7 +69,8 @@ export interface ControllerDutiesEvents {
 export function startControllerDuties(input: ControllerDutiesInput, events: ControllerDutiesEvents): () => void {
   const channels = new ControllerChannelManager({
     controllerId: input.brokerId, listenerName: input.channel.listenerName, interBrokerProtocolVersion: input.channel.interBrokerProtocolVersion,
-    socketTimeoutMs: input.channel.socketTimeoutMs, requestTimeoutMs: input.channel.requestTimeoutMs, backoff: input.channel.backoff, onResponse: input.channel.onResponse,
+    socketTimeoutMs: input.channel.socketTimeoutMs, requestTimeoutMs: input.channel.requestTimeoutMs, backoff: input.channel.backoff,
+    onResponse: (r) => { input.channel.onResponse?.(r); if (r.apiKey === ApiKey.LeaderAndIsr) remoteLeaderAndIsrResponse(r); },
     log: input.log.child({ component: 'controllerChannelManager' }),
   });
   const ctl = { brokerId: input.brokerId, epoch: input.epoch, epochZkVersion: input.epochZkVersion };
@@ -151,7 +155,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       const notifications = await retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path));
       const result = await reconcile(zk, ctl, {
         deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log, ...(sent ? { previousBrokerEpochs: sent.brokerEpochs } : {}),
-        uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported,
+        uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported, replicasOnOfflineDirs,
       });
       if (stopped) return;
       forgetRestarted(result.brokerEpochs);
@@ -173,6 +177,96 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
   /** A broker that restarted or is gone is no longer shutting down (Kafka: onBrokerStartup / onBrokerFailure). */
   const forgetRestarted = (epochs: ReadonlyMap<number, bigint>) => {
     for (const [id, epoch] of shuttingDown) if (epochs.get(id) !== epoch) shuttingDown.delete(id);
+    // onBrokerStartup / onBrokerFailure: replicasOnOfflineDirs.remove(broker) — a restarted broker has its dirs back
+    for (const [id, e] of replicasOnOfflineDirs) if (epochs.get(id) !== e.epoch) replicasOnOfflineDirs.delete(id);
+  };
+
+  // ---- log dir failures (processLogDirEventNotification, processLeaderAndIsrResponseReceived) ----------------
+  /** Kafka's ControllerContext.replicasOnOfflineDirs: per broker (and the epoch that answered), its "topic-partition"s on failed dirs. */
+  const replicasOnOfflineDirs = new Map<number, { epoch: bigint; partitions: Set<string> }>();
+  /** The child watch on /log_dir_event_notification (one function: ZooKeeper keeps one registration per path and function). */
+  const onLogDirEvent = () => { if (!stopped) enqueue('LogDirEventNotification', () => processLogDirEventNotification(false)); };
+  /**
+   * Kafka's processLogDirEventNotification: the brokers named by the notifications get a LeaderAndIsr for every
+   * replica they hold (onBrokerLogDirFailure); those on a failed dir answer KAFKA_STORAGE_ERROR
+   * ({@link leaderAndIsrResponseReceived}). The processed notifications are deleted. On becoming controller
+   * (`failover`) they are only deleted, as Kafka's onControllerFailover does: the first pass sends every broker a
+   * LeaderAndIsr for all its replicas anyway.
+   */
+  const processLogDirEventNotification = async (failover: boolean): Promise<void> => {
+    if (stopped) return;
+    const zk = input.handle.current;
+    const children = (await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.logDirEventNotification, onLogDirEvent as never)))
+      .filter((c) => c.startsWith(LOG_DIR_EVENT_PREFIX)).sort();
+    if (children.length === 0) return;
+    try {
+      if (failover) return;
+      const brokerIds = new Set<number>();
+      for (const c of children) {
+        const path = `${ZkPaths.logDirEventNotification}/${c}`;
+        const node = await zk.getDataOrNull(path);
+        if (!node) continue;
+        try { brokerIds.add(LogDirEventNotificationDecoder.decode(path, node.data).broker); } catch (e) {
+          input.log.warn({ znode: path, err: (e as Error).message }, `Ignoring undecodable log dir event notification ${path}`);
+        }
+      }
+      onBrokerLogDirFailure([...brokerIds].sort((a, b) => a - b));
+    } finally {
+      for (const c of children) {
+        await zk.remove(`${ZkPaths.logDirEventNotification}/${c}`).catch((e) => { if (!isZkError(e, ZkCode.NO_NODE)) throw e; });
+      }
+    }
+  };
+  const onBrokerLogDirFailure = (brokerIds: number[]) => {
+    if (brokerIds.length === 0) return;
+    input.log.info({ brokerIds }, `Handling log directory failure for brokers ${brokerIds.join(',')}`);
+    const view = sent;
+    if (!view) return; // the first pass tells every broker about all its replicas
+    for (const id of brokerIds) {
+      if (!view.brokerEpochs.has(id)) continue; // gone: its replicas are offline anyway
+      const lai = leaderAndIsrForAllReplicas(view, id, input.channel.listenerName);
+      if (lai) tellBroker(id, { leaderAndIsr: lai });
+    }
+  };
+  /**
+   * Kafka's processLeaderAndIsrResponseReceived: the replicas a broker answered KAFKA_STORAGE_ERROR for are on an
+   * offline dir; NONE brings one back. Newly offline replicas go OfflineReplica (onReplicasBecomeOffline): a pass
+   * elects new leaders for the partitions they led and takes them out of the ISRs.
+   */
+  const leaderAndIsrResponseReceived = (brokerId: number, brokerEpoch: bigint | null, answer: LeaderAndIsrAnswer) => {
+    enqueue('LeaderAndIsrResponseReceived', async () => {
+      if (stopped || !sent) return;
+      if (answer.errorCode !== ErrorCode.NONE) {
+        input.log.error({ brokerId, errorCode: answer.errorCode }, `Received error ${answer.errorCode} in LeaderAndIsr response from broker ${brokerId}`);
+        return;
+      }
+      const epoch = sent.brokerEpochs.get(brokerId);
+      if (epoch === undefined || (brokerEpoch !== null && brokerEpoch !== epoch)) return; // an earlier registration's answer
+      const previous = replicasOnOfflineDirs.get(brokerId);
+      const current = new Set(previous?.epoch === epoch ? previous.partitions : []);
+      const newOffline: string[] = [];
+      for (const e of answer.partitionErrors) {
+        const k = `${e.topicName}-${e.partitionIndex}`;
+        if (e.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) { if (!current.has(k)) newOffline.push(k); current.add(k); }
+        else if (e.errorCode === ErrorCode.NONE) current.delete(k);
+      }
+      if (current.size === 0) replicasOnOfflineDirs.delete(brokerId);
+      else replicasOnOfflineDirs.set(brokerId, { epoch, partitions: current });
+      if (newOffline.length === 0) return;
+      input.log.info({ brokerId, replicas: newOffline.slice(0, 50), count: newOffline.length }, `Mark replicas ${newOffline.slice(0, 50).join(',')} on broker ${brokerId} as offline`);
+      await doReconcile();
+    });
+  };
+  /** A remote broker's LeaderAndIsr answer: partitions by topic name before v5, by topic id from v5. */
+  const remoteLeaderAndIsrResponse = (r: ControlResponse) => {
+    const body = r.body as { errorCode: number; partitionErrors?: Array<{ topicName: string; partitionIndex: number; errorCode: number }>;
+      topics?: Array<{ topicId: string; partitionErrors: Array<{ partitionIndex: number; errorCode: number }> }> };
+    const names = new Map((sent?.metadata.topics ?? []).map((t) => [t.topicId, t.name]));
+    const partitionErrors = r.version < 5 ? (body.partitionErrors ?? []) : (body.topics ?? []).flatMap((t) => {
+      const name = names.get(uuidToTopicId(t.topicId));
+      return name === undefined ? [] : t.partitionErrors.map((p) => ({ topicName: name, partitionIndex: p.partitionIndex, errorCode: p.errorCode }));
+    });
+    leaderAndIsrResponseReceived(r.brokerId, r.brokerEpoch, { errorCode: body.errorCode, partitionErrors });
   };
 
   // ---- AlterPartition ----------------------------------------------------------------------------------------
@@ -330,7 +424,9 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     rebalanceTimer.unref();
   };
 
-  const unplug = input.apis?.activate({ alterPartition, controlledShutdown, electLeaders: electLeadersApi, alterPartitionReassignments: alterReassignments, listPartitionReassignments: listReassignmentsApi });
+  const unplug = input.apis?.activate({ alterPartition, controlledShutdown, electLeaders: electLeadersApi, alterPartitionReassignments: alterReassignments, listPartitionReassignments: listReassignmentsApi,
+    leaderAndIsrResponseReceived: (brokerId, answer) => leaderAndIsrResponseReceived(brokerId, null, answer) });
+  enqueue('LogDirEventNotification', () => processLogDirEventNotification(true));
   requestReconcile();
   scheduleAutoRebalance();
   return () => { stopped = true; if (rebalanceTimer) clearTimeout(rebalanceTimer); unplug?.(); channels.close(); };

@@ -57,6 +57,13 @@ export interface ReconcileOptions {
   log?: Logger;
   /** Each broker's epoch at the previous pass: one registered under another epoch now is a bounced broker. */
   previousBrokerEpochs?: ReadonlyMap<number, bigint>;
+  /**
+   * Kafka's ControllerContext.replicasOnOfflineDirs: per broker (under the broker epoch that answered), the
+   * "topic-partition"s it answered KAFKA_STORAGE_ERROR for in LeaderAndIsr. Those replicas are not online
+   * (isReplicaOnline): they cannot lead, leave the ISR, and are offline replicas in the metadata. A broker registered
+   * under another epoch (it restarted) has its dirs back.
+   */
+  replicasOnOfflineDirs?: ReadonlyMap<number, { epoch: bigint; partitions: ReadonlySet<string> }>;
 }
 
 /**
@@ -93,7 +100,13 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const bounced = new Set(registered.filter((r) => { const prev = opts.previousBrokerEpochs?.get(r.info.id); return prev !== undefined && prev !== r.epoch; }).map((r) => r.info.id));
   if (bounced.size > 0) opts.log?.info({ brokers: [...bounced] }, `Brokers ${JSON.stringify([...bounced])} re-registered under a new epoch: treated as failed for this pass (Kafka's bounced brokers)`);
   const electable = bounced.size > 0 ? new Set([...live].filter((id) => !bounced.has(id))) : live;
-  const pass: Pass = { zk, ctl, live: electable, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map() };
+  const offlineDirs = [...(opts.replicasOnOfflineDirs ?? [])].filter(([id, e]) => epochs.get(id) === e.epoch && e.partitions.size > 0);
+  const pass: Pass = { zk, ctl, live: electable, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map(),
+    liveFor: offlineDirs.length === 0 ? () => electable : (topic, partition) => {
+      const k = `${topic}-${partition}`;
+      const off = offlineDirs.filter(([, e]) => e.partitions.has(k)).map(([id]) => id);
+      return off.length === 0 ? electable : new Set([...electable].filter((id) => !off.includes(id)));
+    } };
   for (const name of (await getAllTopics(zk)).sort()) {
     if (pending.includes(name)) continue;
     const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
@@ -137,6 +150,8 @@ interface Pass {
   uncleanByTopic: Map<string, boolean>;
   /** /brokers/topics/<t>/partitions created (or being created) in this pass. */
   partitionsPaths: Map<string, Promise<void>>;
+  /** The brokers whose replica of this partition is online: `live` less those on an offline log dir. */
+  liveFor: (topic: string, partition: number) => Set<number>;
 }
 
 async function uncleanEnabled(pass: Pass, topic: string): Promise<boolean> {
@@ -154,7 +169,8 @@ async function uncleanEnabled(pass: Pass, topic: string): Promise<boolean> {
 }
 
 async function reconcilePartition(pass: Pass, topic: string, partition: number, replicas: number[]): Promise<PartitionMetadata> {
-  const { zk, ctl, live } = pass;
+  const { zk, ctl } = pass;
+  const live = pass.liveFor(topic, partition);
   const statePath = TopicPaths.partitionState(topic, partition);
   const offline = replicas.filter((r) => !live.has(r));
   const existing = await zk.getDataOrNull(statePath);

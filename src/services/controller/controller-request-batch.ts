@@ -98,13 +98,6 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
   const deleted: Entry[] = [];
   for (const [k, e] of before) if (!after.has(k)) deleted.push(e);
   const all = [...after.values()];
-  const liveLeaders = (entries: Entry[]) => {
-    const ids = new Set(entries.map((e) => e.p.leader));
-    return m.brokers.filter((b) => ids.has(b.id)).map((b) => {
-      const ep = b.endpoints.find((e) => e.listenerName === interBrokerListenerName) ?? b.endpoints[0];
-      return { brokerId: b.id, hostName: ep?.host ?? '', port: ep?.port ?? -1 };
-    });
-  };
 
   const out = new Map<number, BrokerRequests>();
   for (const brokerId of live) {
@@ -112,15 +105,8 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
     // LeaderAndIsr: the partitions this broker is a replica of whose leadership changed (all of them for a new broker).
     const lai = (fresh.has(brokerId) ? all : leadershipChanged).filter((e) => e.p.replicas.includes(brokerId));
     if (lai.length > 0) {
-      const control: LeaderAndIsrControl = {
-        ...header(brokerId),
-        topics: groupTopics(lai, (e) => ({
-          partitionIndex: e.p.partition, controllerEpoch: e.p.controllerEpoch, leader: e.p.leader, leaderEpoch: e.p.leaderEpoch,
-          isr: [...e.p.isr], partitionEpoch: e.p.partitionEpoch, replicas: [...e.p.replicas], isNew: prev !== null && !(before.get(tpKey(e.topic.name, e.p.partition))?.p.replicas.includes(brokerId) ?? false),
-        })),
-        liveLeaders: liveLeaders(lai),
-      };
-      requests.leaderAndIsr = control;
+      requests.leaderAndIsr = leaderAndIsrControl(next, brokerId, lai, interBrokerListenerName,
+        (e) => prev !== null && !(before.get(tpKey(e.topic.name, e.p.partition))?.p.replicas.includes(brokerId) ?? false));
     }
     // UpdateMetadata: everything to a new broker; the changes (and the live-broker list) to the others.
     const um = fresh.has(brokerId) ? all : changed;
@@ -156,4 +142,32 @@ export function buildRequestBatch(prev: ControllerView | null, next: ControllerV
     if (requests.leaderAndIsr || requests.updateMetadata || requests.stopReplica) out.set(brokerId, requests);
   }
   return out;
+}
+
+/** One LeaderAndIsr for `brokerId` carrying `entries` at their current state (`isNew`: a replica a reassignment just added). */
+function leaderAndIsrControl(view: ControllerView, brokerId: number, entries: Entry[], interBrokerListenerName: string, isNew: (e: Entry) => boolean): LeaderAndIsrControl {
+  const m = view.metadata;
+  const ids = new Set(entries.map((e) => e.p.leader));
+  const liveLeaders = m.brokers.filter((b) => ids.has(b.id)).map((b) => {
+    const ep = b.endpoints.find((e) => e.listenerName === interBrokerListenerName) ?? b.endpoints[0];
+    return { brokerId: b.id, hostName: ep?.host ?? '', port: ep?.port ?? -1 };
+  });
+  return {
+    controllerId: m.controllerId, controllerEpoch: m.controllerEpoch, brokerEpoch: view.brokerEpochs.get(brokerId) ?? -1n,
+    topics: groupTopics(entries, (e) => ({
+      partitionIndex: e.p.partition, controllerEpoch: e.p.controllerEpoch, leader: e.p.leader, leaderEpoch: e.p.leaderEpoch,
+      isr: [...e.p.isr], partitionEpoch: e.p.partitionEpoch, replicas: [...e.p.replicas], isNew: isNew(e),
+    })),
+    liveLeaders,
+  };
+}
+
+/**
+ * Kafka's onBrokerLogDirFailure (replicaStateMachine.handleStateChanges(replicas on the broker, OnlineReplica)): a
+ * LeaderAndIsr for every partition the broker holds a replica of, at its current state, so that the broker answers
+ * KAFKA_STORAGE_ERROR for those on a failed dir. Null when it holds none.
+ */
+export function leaderAndIsrForAllReplicas(view: ControllerView, brokerId: number, interBrokerListenerName: string): LeaderAndIsrControl | null {
+  const entries = [...partitionsByKey(view.metadata).values()].filter((e) => e.p.replicas.includes(brokerId));
+  return entries.length === 0 ? null : leaderAndIsrControl(view, brokerId, entries, interBrokerListenerName, () => false);
 }

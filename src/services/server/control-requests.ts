@@ -49,11 +49,16 @@ export function handleStopReplica(cp: ControlPlane, c: StopReplicaControl): Cont
   return cp.replicas.stopReplicas(c);
 }
 
-/** The controller's requests for its own broker, applied in the order a remote broker receives them. */
-export function deliverInProcess(cp: ControlPlane, r: BrokerRequests): void {
+/**
+ * The controller's requests for its own broker, applied in the order a remote broker receives them. Returns the
+ * LeaderAndIsr answer (the controller reads its per-partition KAFKA_STORAGE_ERRORs as from any broker's response).
+ */
+export function deliverInProcess(cp: ControlPlane, r: BrokerRequests): { leaderAndIsr?: ControlResult } {
   const results: Array<[string, number]> = [];
-  if (r.leaderAndIsr) results.push(['LeaderAndIsr', handleLeaderAndIsr(cp, r.leaderAndIsr).errorCode]);
+  let leaderAndIsr: ControlResult | undefined;
+  if (r.leaderAndIsr) { leaderAndIsr = handleLeaderAndIsr(cp, r.leaderAndIsr); results.push(['LeaderAndIsr', leaderAndIsr.errorCode]); }
   if (r.updateMetadata) results.push(['UpdateMetadata', handleUpdateMetadata(cp, r.updateMetadata).errorCode]);
   if (r.stopReplica) results.push(['StopReplica', handleStopReplica(cp, r.stopReplica).errorCode]);
   for (const [api, errorCode] of results) if (errorCode !== ErrorCode.NONE) cp.log.warn({ api, errorCode }, `In-process ${api} from the controller answered error ${errorCode}`);
+  return leaderAndIsr ? { leaderAndIsr } : {};
 }

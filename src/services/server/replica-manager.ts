@@ -38,6 +38,8 @@ const key = (topic: string, partition: number) => `${topic}-${partition}`;
 interface HostedPartition {
   topic: string; partition: number; topicId: string | null; leaderEpoch: number;
   replica: Partition | null;
+  /** The Log the Partition was made over (its dir tells which partitions a dir failure takes offline). */
+  log: Log | null;
   /** The PartitionLog the handlers see (the Log, with appends through the Partition). */
   view: (PartitionLog & { readAsync: Log['readAsync'] }) | null;
   /** The log as the fetcher sees it while this broker follows (made once per Log). */
@@ -151,7 +153,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         const k = key(t.topicName, p.partitionIndex);
         const current = this.hosted.get(k);
         const error = (errorCode: number) => partitionErrors.push({ topicName: t.topicName, topicId: t.topicId, partitionIndex: p.partitionIndex, errorCode });
-        if (current && current.replica === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+        if (current && this.isOffline(current)) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
         const currentEpoch = current?.leaderEpoch ?? -1;
         if (p.leaderEpoch < currentEpoch) { error(ErrorCode.STALE_CONTROLLER_EPOCH); continue; }
         if (p.leaderEpoch === currentEpoch) {
@@ -173,6 +175,40 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders: toLeader.length, followers: toFollower.length, partitions: partitionErrors.length },
       `Handled LeaderAndIsr request from controller ${c.controllerId}: ${toLeader.length} become-leader and ${toFollower.length} become-follower partitions`);
     return { errorCode: ErrorCode.NONE, partitionErrors };
+  }
+
+  /**
+   * Kafka's ReplicaManager.handleLogDirFailure (the broker side; the LogManager closes the dir's logs and the
+   * LogDirFailureChannel writes /log_dir_event_notification): every hosted partition whose log is in `dir` goes
+   * offline (HostedPartition.Offline) until restart — its fetcher stops, waiting produces and fetches are answered
+   * KAFKA_STORAGE_ERROR, and the controller's next LeaderAndIsr for it is answered KAFKA_STORAGE_ERROR, which is how
+   * the controller learns to move its leadership away and take it out of the ISR.
+   */
+  handleLogDirFailure(dir: string): void {
+    const offline = [...this.hosted.values()].filter((h) => h.replica !== null && h.log?.logDir === dir);
+    if (offline.length === 0) return;
+    this.log.warn({ dir }, `Stopping serving replicas in dir ${dir}`);
+    this.fetchers?.removeFetcherForPartitions(offline.map((h) => ({ topic: h.topic, partition: h.partition })));
+    for (const h of offline) this.markPartitionOffline(h);
+    this.log.warn({ dir, partitions: offline.map((h) => key(h.topic, h.partition)).slice(0, 50), count: offline.length },
+      `Broker ${this.brokerId} stopped fetcher for partitions ${offline.slice(0, 50).map((h) => key(h.topic, h.partition)).join(',')} because they are in the failed log directory ${dir}.`);
+  }
+
+  /** Kafka's markPartitionOffline: the partition stays known (its leader epoch too) but has no replica to serve. */
+  private markPartitionOffline(h: HostedPartition): void {
+    h.replica = null;
+    h.view = null;
+    h.follower = null;
+    this.completeDelayedRequests(key(h.topic, h.partition));
+  }
+
+  /** Offline: its dir failed (or its log did, before the dir failure reached this manager). */
+  private isOffline(h: HostedPartition): boolean {
+    if (h.replica === null) return true;
+    if (h.log?.isOffline !== true) return false;
+    this.fetchers?.removeFetcherForPartitions([{ topic: h.topic, partition: h.partition }]);
+    this.markPartitionOffline(h);
+    return true;
   }
 
   /** Kafka's makeLeaders: stop fetching these partitions, then make each leader. */
@@ -233,7 +269,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
 
   private createHosted(topic: string, partition: number, topicId: string | null, isNew: boolean): HostedPartition {
     const k = key(topic, partition);
-    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, view: null, follower: null };
+    const h: HostedPartition = { topic, partition, topicId, leaderEpoch: -1, replica: null, log: null, view: null, follower: null };
     const log = this.openLog(topic, partition, topicId, isNew);
     if (!log) return h;
     // Kafka's createLogIfNotExists: the checkpointed HW (or 0), clamped to the log; an unreadable checkpoint file
@@ -246,6 +282,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       return h;
     }
     log.updateHighWatermark(checkpointed ?? 0n);
+    h.log = log;
     h.replica = new Partition(topic, partition, topicId, log, {
       brokerId: this.brokerId,
       advanceIsrState: this.opts.advanceIsrState,
@@ -297,7 +334,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       const k = key(p.topicName, p.partitionIndex);
       const current = this.hosted.get(k);
       const error = (errorCode: number) => partitionErrors.push({ topicName: p.topicName, topicId: null, partitionIndex: p.partitionIndex, errorCode });
-      if (current && current.replica === null) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+      if (current && this.isOffline(current)) { error(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
       const epochOk = p.leaderEpoch === EPOCH_DURING_DELETE || p.leaderEpoch === NO_EPOCH || p.leaderEpoch >= (current?.leaderEpoch ?? -1);
       if (current && !epochOk) { error(ErrorCode.FENCED_LEADER_EPOCH); continue; }
       stopped.push({ topic: p.topicName, partition: p.partitionIndex });
@@ -360,6 +397,9 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       get lastStableOffset() { return log.lastStableOffset; },
       collectAbortedTransactions: (start, upper) => log.collectAbortedTransactions(start, upper),
       producerEntries: () => log.producerEntries(),
+      maybeStartTransactionVerification: (pid, seq, epoch) => log.maybeStartTransactionVerification(pid, seq, epoch),
+      verificationGuard: (pid) => log.verificationGuard(pid),
+      hasOngoingTransaction: (pid) => log.hasOngoingTransaction(pid),
     };
   }
 
@@ -376,7 +416,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const h = this.hosted.get(k);
     if (!h) return this.metadata.topic(topic)?.partitions.some((p) => p.partition === partition) ? { kind: 'notLeader' } : { kind: 'unknown' };
     if (!h.replica || !h.view) return { kind: 'offline' };
-    if (!h.replica.isLeader) return { kind: 'notLeader' };
+    if (!h.replica.isLeader) return { kind: 'notLeader', follower: { log: h.view, leaderEpoch: h.replica.leaderEpoch } }; // KIP-392 (K)
     if (!this.logs?.getLog(topic, partition)) return { kind: 'offline' }; // its dir failed since
     const replica = h.replica;
     return {
@@ -387,6 +427,8 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
         deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),
         lowWatermark: () => this.lowWatermark(replica),
+        get isr() { return replica.isr; }, // replication throttles (K)
+        followerStates: () => replica.followerStates(), // KIP-392 preferred read replica (K)
       },
     };
   }

@@ -9,6 +9,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { BrokerBlockingSender } from '../../../src/services/replication/broker-blocking-sender.js';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
 
 export const TOPIC = 'data';
 export const PARTITIONS = [0, 1] as const;
@@ -38,9 +42,15 @@ export class AckedRecords {
     this.created = true;
   }
 
-  /** Produces `n` keyed records to each partition in `partitions` with acks=all; records only what was acknowledged. */
-  async produce(partitions: readonly number[], n = 3): Promise<void> {
+  /**
+   * Produces `n` keyed records to each partition in `partitions` with acks=all; records only what was acknowledged.
+   * `raw`: one Produce request per partition instead of kafkajs — with a partition offline (its dir failed, so the
+   * controller left it without a leader, as Kafka does) kafkajs refuses the whole topic's metadata
+   * (LEADER_NOT_AVAILABLE), as it would against Kafka.
+   */
+  async produce(partitions: readonly number[], n = 3, opts: { raw?: boolean } = {}): Promise<void> {
     await this.ensureTopic();
+    if (opts.raw) { await this.produceRaw(partitions, n); return; }
     const producer = this.kafka().producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
@@ -55,6 +65,27 @@ export class AckedRecords {
     } finally {
       await producer.disconnect();
     }
+  }
+
+  private async produceRaw(partitions: readonly number[], n: number): Promise<void> {
+    const [host, port] = this.bootstrap().split(':');
+    const sender = new BrokerBlockingSender({ brokerId: -1, host: host!, port: Number(port) }, { clientId: 'acked-records', socketTimeoutMs: 5_000, requestTimeoutMs: 15_000 });
+    try {
+      for (const partition of partitions) {
+        const messages = Array.from({ length: n }, () => { const k = `${this.tag}-${++this.seq}`; return { key: k, value: `v${this.seq}` }; });
+        const records = buildRecordBatch({ records: messages.map((m) => ({ key: m.key, value: m.value, timestamp: Date.now() })), defaultTimestamp: Date.now() });
+        // a few attempts for retriable answers (as kafkajs's retry: 2), each a new batch of the same records is fine: none was acknowledged
+        let errorCode: number = ErrorCode.NONE;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const r = await sender.sendRequest(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }] });
+          errorCode = r.responses[0]!.partitionResponses[0]!.errorCode;
+          if (errorCode === ErrorCode.NONE) break;
+          await new Promise((res) => setTimeout(res, 200 * (attempt + 1)));
+        }
+        if (errorCode !== ErrorCode.NONE) throw new Error(`Produce to ${TOPIC}-${partition} answered error ${errorCode}`);
+        this.acked[partition]!.push(...messages.map((m) => `${m.key}=${m.value}`));
+      }
+    } finally { sender.close(); }
   }
 
   /** Sends one record that must fail (its dir's filesystem is full); resolves with the error. */

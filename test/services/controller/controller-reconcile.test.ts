@@ -200,4 +200,34 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     const after = await reconcile(s, ctl, { deleteTopicEnable: true, previousBrokerEpochs: bounced.brokerEpochs });
     expect(after.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 1, isr: [1], offlineReplicas: [] });
   });
+  it('replicas a broker answered KAFKA_STORAGE_ERROR for (replicasOnOfflineDirs) lose leadership and ISR seats; another broker epoch has its dirs back', async () => {
+    const { s, ctl } = await cluster();
+    for (const id of [2, 3]) await registerBroker(s, { id, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9092 + id, securityProtocol: 'PLAINTEXT' }] });
+    await createTopicWithAssignment(s, { topic: 'd', assignment: new Map([[0, [2, 1, 3]], [1, [1, 2, 3]], [2, [3, 1, 2]]]) });
+    const first = await reconcile(s, ctl, { deleteTopicEnable: true });
+    expect(first.metadata.topics[0]!.partitions.map((p) => p.leader)).toEqual([2, 1, 3]);
+    const epoch2 = first.brokerEpochs.get(2)!;
+    // broker 2's dir holding d-0 (which it leads) and d-1 (which it follows) failed; d-2 is in another dir
+    const offline = new Map([[2, { epoch: epoch2, partitions: new Set(['d-0', 'd-1']) }]]);
+    const r = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: offline });
+    const [p0, p1, p2] = r.metadata.topics[0]!.partitions;
+    expect(p0).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 3], offlineReplicas: [2] });
+    expect(p1).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 3], offlineReplicas: [2] });
+    expect(p2).toMatchObject({ leader: 3, leaderEpoch: 0, isr: [3, 1, 2], offlineReplicas: [] });
+    expect(await json(s, '/brokers/topics/d/partitions/0/state')).toMatchObject({ leader: 1, leader_epoch: 1, isr: [1, 3] });
+    // level-triggered: the next pass with the same knowledge writes nothing
+    const again = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: offline });
+    expect(again.metadata.topics[0]!.partitions[0]).toMatchObject({ leaderEpoch: 1, partitionEpoch: p0!.partitionEpoch });
+    // an entry of another registration of broker 2 (it restarted) is not used: its replica is online again
+    const stale = new Map([[2, { epoch: epoch2 - 1n, partitions: new Set(['d-0', 'd-1']) }]]);
+    const back = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: stale });
+    expect(back.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 1, offlineReplicas: [] });
+    // a partition whose only ISR member's dir failed is left without a leader (OfflinePartition), the ISR kept
+    await createTopicWithAssignment(s, { topic: 'solo', assignment: new Map([[0, [3]]]) });
+    await reconcile(s, ctl, { deleteTopicEnable: true });
+    const epoch3 = first.brokerEpochs.get(3)!;
+    const solo = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: new Map([[3, { epoch: epoch3, partitions: new Set(['solo-0']) }]]) });
+    expect(solo.metadata.topics.find((t) => t.name === 'solo')!.partitions[0]).toMatchObject({ leader: -1, isr: [3], offlineReplicas: [3] });
+    expect(solo.offlinePartitions).toEqual([{ topic: 'solo', partition: 0 }]);
+  });
 });

@@ -3,7 +3,7 @@
  * onBrokerStartup, onBrokerFailure, topic creation and deletion do.
  */
 import { describe, expect, it } from 'vitest';
-import { buildRequestBatch, type ControllerView } from '../../../src/services/controller/controller-request-batch.js';
+import { buildRequestBatch, leaderAndIsrForAllReplicas, type ControllerView } from '../../../src/services/controller/controller-request-batch.js';
 import type { PartitionMetadata, TopicMetadata } from '../../../src/services/controller/cluster-metadata.js';
 import type { BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 
@@ -107,5 +107,13 @@ describe('buildRequestBatch', () => {
     expect(r.get(2)!.stopReplica!.partitions).toEqual([0, 1].map((p) => ({ topicName: 'd', partitionIndex: p, leaderEpoch: -2, deletePartition: true })));
     expect(r.get(1)!.stopReplica!.partitions.map((p) => p.partitionIndex)).toEqual([0]);
     expect(umPartitions(r, 1)).toEqual([]);
+  });
+  it('onBrokerLogDirFailure: a LeaderAndIsr for every replica the broker holds at its current state (same leader epoch, not new); none when it holds none', () => {
+    const v = view([[1, 100n], [2, 200n], [3, 300n]], [t('a', [part(0, 1), part(1, 2, [2, 1], { leaderEpoch: 4, isr: [2, 1] }), part(2, 1, [1, 2])])]);
+    const lai = leaderAndIsrForAllReplicas(v, 2, 'INTERNAL')!;
+    expect(lai.brokerEpoch).toBe(200n);
+    expect(lai.topics[0]!.partitions.map((p) => [p.partitionIndex, p.leader, p.leaderEpoch, p.isNew])).toEqual([[1, 2, 4, false], [2, 1, 0, false]]);
+    expect(lai.liveLeaders.map((l) => l.brokerId)).toEqual([1, 2]);
+    expect(leaderAndIsrForAllReplicas(v, 3, 'INTERNAL')).toBeNull();
   });
 });

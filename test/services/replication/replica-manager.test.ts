@@ -100,4 +100,42 @@ describe('ReplicaManager', () => {
     expect(rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 2, isr: [2, 1] }], 6)).partitionErrors.map((e) => e.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
     await logs.shutdown?.();
   });
+  it('a failed log dir (handleLogDirFailure): its partitions stop fetching, waiting acks=all produces get KAFKA_STORAGE_ERROR, and every LeaderAndIsr for them (the same leader epoch included) answers KAFKA_STORAGE_ERROR; the other dir serves on', async () => {
+    const [a, b] = [await makeTmpDir('rafka-rm-a-'), await makeTmpDir('rafka-rm-b-')];
+    dirs.push(a, b);
+    const config = makeConfig([a, b], { 'broker.id': String(ME) });
+    const { logger } = captureLogger();
+    const logs = await LogManager.create({ logDirs: [a, b], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
+    const removed: string[] = [];
+    const fetchers = { addFetcherForPartitions: () => {}, removeFetcherForPartitions: (ps: ReadonlyArray<{ topic: string; partition: number }>) => removed.push(...ps.map((p) => `${p.topic}-${p.partition}`)) };
+    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { advanceIsrState, config: () => config, fetchers });
+    // three partitions: 0 led here and 1 followed here, spread over the two dirs
+    const first = lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }, { p: 1, leader: 1, epoch: 1, isr: [1, 2] }, { p: 2, leader: ME, epoch: 1, isr: [2, 1] }]);
+    expect(rm.becomeLeaderOrFollower(first).partitionErrors.map((e) => e.errorCode)).toEqual([0, 0, 0]);
+    const dirOf = (p: number) => logs.getLog('t', p)!.logDir;
+    const failed = dirOf(0);
+    const inFailed = [0, 1, 2].filter((p) => dirOf(p) === failed);
+    const inOther = [0, 1, 2].filter((p) => dirOf(p) !== failed);
+    expect(inOther.length).toBeGreaterThan(0);
+    const led = rm.partition('t', 0);
+    if (led.kind !== 'leader') throw new Error(led.kind);
+    led.partition.appendRecordsToLeader(records(2), -1);
+    const waiting = rm.waitForReplication([{ topic: 't', partition: 0, requiredOffset: 2n }], 30_000);
+    removed.length = 0;
+    rm.handleLogDirFailure(failed);
+    logs.handleLogDirFailure(failed);
+    expect(await waiting).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]); // answered now, not after 30 s
+    expect(removed.sort()).toEqual(inFailed.map((p) => `t-${p}`));
+    for (const p of inFailed) expect(rm.partition('t', p).kind).toBe('offline');
+    // the controller's onBrokerLogDirFailure resends the current state: offline ones say so, the others answer as usual
+    const errors = new Map(rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2, 1] }, { p: 1, leader: 1, epoch: 1, isr: [1, 2] }, { p: 2, leader: ME, epoch: 1, isr: [2, 1] }], 6))
+      .partitionErrors.map((e) => [e.partitionIndex, e.errorCode]));
+    for (const p of inFailed) expect(errors.get(p)).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    for (const p of inOther) expect(errors.get(p)).not.toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    // a new leader elsewhere: still offline here (until a restart)
+    expect(rm.becomeLeaderOrFollower(lai([{ p: inFailed[0]!, leader: 1, epoch: 2, isr: [1] }], 7)).partitionErrors[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(rm.stopReplicas({ controllerId: 1, controllerEpoch: 7, brokerEpoch: -1n, partitions: [{ topicName: 't', partitionIndex: inFailed[0]!, leaderEpoch: 2, deletePartition: false }] }).partitionErrors[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    for (const p of inOther) expect(['leader', 'notLeader']).toContain(rm.partition('t', p).kind);
+    await logs.shutdown?.();
+  });
 });

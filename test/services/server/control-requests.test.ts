@@ -207,11 +207,14 @@ describe('in-process delivery on the controller\'s own broker', () => {
   it('takes the same path, broker epoch and controller epoch checks included', async () => {
     const control = b.ctx.control!;
     const header = { controllerId: ME, controllerEpoch: 5, brokerEpoch: 100n };
-    deliverInProcess(control, {
+    const answer = deliverInProcess(control, {
       leaderAndIsr: { ...header, topics: [{ topicName: 'own', topicId: TOPIC_ID, partitions: [{ partitionIndex: 0, controllerEpoch: 5, leader: ME, leaderEpoch: 0, isr: [ME], partitionEpoch: 0, replicas: [ME], isNew: true }] }], liveLeaders: [] },
       updateMetadata: { ...header, topics: [{ topicName: 'own', topicId: TOPIC_ID, partitions: [{ partitionIndex: 0, controllerEpoch: 5, leader: ME, leaderEpoch: 0, isr: [ME], zkVersion: 0, replicas: [ME], offlineReplicas: [] }] }], liveBrokers: [brokerInfo(ME)] },
     });
     expect(b.ctx.replicas.partition('own', 0).kind).toBe('leader');
+    // the LeaderAndIsr answer goes back to the controller (its KAFKA_STORAGE_ERRORs mark replicas offline)
+    expect(answer.leaderAndIsr).toEqual({ errorCode: ErrorCode.NONE, partitionErrors: [{ topicName: 'own', topicId: TOPIC_ID, partitionIndex: 0, errorCode: ErrorCode.NONE }] });
+    expect(deliverInProcess(control, { stopReplica: { ...header, partitions: [] } }).leaderAndIsr).toBeUndefined();
     expect(b.ctx.metadata.topic('own')?.topicId).toBe(TOPIC_ID);
     deliverInProcess(control, { stopReplica: { ...header, brokerEpoch: 50n, partitions: [{ topicName: 'own', partitionIndex: 0, leaderEpoch: -2, deletePartition: true }] } });
     expect(b.ctx.replicas.partition('own', 0).kind).toBe('leader'); // stale broker epoch: ignored
