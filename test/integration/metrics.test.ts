@@ -213,9 +213,11 @@ describe('client quotas', () => {
     console.log(`quota ${QUOTA} B/s: the limited producer's acknowledged rate after the burst ${Math.round(rate)} B/s; throttles seen by kafkajs: ${limited.throttles.length}`);
     // over a fixed 3 s after the burst: the upper bound is the quota's promise; the lower one (loose: the client shares
     // 2 loaded cores with the broker, and a 3-sample window under-delivers a little) that throttling does not hold it
-    // far below its quota. Measured here: 1.04 x quota (3 runs).
+    // far below its quota. Measured here: 1.04 x quota (3 runs); 0.92-1.12 x in 5 runs at load ~17-20 (J), and 1.27 x once
+    // on the lead's run at load ~20 (acks bunch behind a stalled event loop, and a 3-sample window overshoots by up to
+    // ~13% by itself): the upper bound allows 1.35 x, still far below an unthrottled producer (several x).
     expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeGreaterThan(QUOTA * 0.6);
-    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.2);
+    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.35);
     expect(limited.throttles.length, 'kafkajs saw throttle_time_ms').toBeGreaterThan(0);
     expect(free.throttles, 'the client without a quota is never throttled').toEqual([]);
     expect(free.acks.length).toBeGreaterThan(0);

@@ -288,7 +288,7 @@ export class SocketServer {
     };
     const fail = (info: ConnectionInfo, why: string) => {
       this.warnings.warn(info.remoteAddress, { connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
-        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
+        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`, `${l.listenerName}: SSL handshake failed: ${causeOf(why)}`);
     };
     server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
       const info = pendingOf(t);
