@@ -640,6 +640,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
+                ipConnectionRates: context.quotas.ipConnectionRates,
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

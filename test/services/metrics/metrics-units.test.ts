@@ -120,6 +120,19 @@ describe('KafkaMetrics', () => {
     if (globalThis.gc) expect(process.memoryUsage().heapUsed - before).toBeLessThan(512 * 1024);
   });
 
+  it('renders the log cleaner\'s last clean and dirtiest ratio in Kafka\'s names (0 with the cleaner off)', async () => {
+    const off = new KafkaMetrics();
+    off.observe(broker());
+    expect((await off.scrape()).body.split('\n')).toContain('kafka_log_logcleaner_max_clean_time_secs 0');
+    const m = new KafkaMetrics();
+    const cleaner = { lastStats: { bytesRead: 1000, bytesWritten: 250, messagesRead: 10, messagesWritten: 3, invalidMessagesRead: 0, bufferUtilization: 0.5, elapsedSecs: 2.5 },
+      manager: { dirtiestLogCleanableRatio: 0.75 } };
+    m.observe(broker({ logManager: { allLogs: () => [], cleaner } }));
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of ['kafka_log_logcleaner_max_clean_time_secs 2.5', 'kafka_log_logcleaner_max_buffer_utilization_percent 50',
+      'kafka_log_logcleaner_cleaner_recopy_percent 25', 'kafka_log_logcleanermanager_max_dirty_percent 75']) expect(lines).toContain(line);
+  });
+
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
     const m = new KafkaMetrics();
     const advance = m.countIsrChanges((state: string, event: string) => ({ state: event === 'isr.committed' ? 'committed' : state, valid: event !== 'bad' }));
