@@ -67,7 +67,7 @@ const CLUSTER_WIDE_CONFIGS = [
 /**
  * Dynamic keys Rafka applies to the running broker (tagged "applied live" in --help-config): the broker defaults of
  * every log (LogManager.updateBrokerDefaults on each dynamic config change: brokerLogConfig's keys) and
- * unclean.leader.election.enable (read at each election). Other dynamic keys are stored, validated and described but
+ * unclean.leader.election.enable (read at each election), num.replica.fetchers (the fetcher pool is resized). Other dynamic keys are stored, validated and described but
  * not (yet) pushed into running components. The replication throttle rates (not table keys) are live too.
  */
 export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
@@ -78,6 +78,8 @@ export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'log.cleaner.delete.retention.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleaner.min.compaction.lag.ms',
   'log.cleaner.max.compaction.lag.ms', 'compression.type', 'compression.gzip.level', 'compression.zstd.level',
   'log.message.downconversion.enable', 'min.insync.replicas', 'unclean.leader.election.enable',
+  // ReplicaFetcherManager fetchers.resize (Kafka's resizeFetcherThreadPool)
+  'num.replica.fetchers',
 ]);
 
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */
