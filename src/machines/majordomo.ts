@@ -382,7 +382,12 @@ export const majordomoMachine = setup({
       // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
       if (tlsListenersChanged(event.changed).size === 0) return;
       (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
-    }] },
+    }, enqueueActions(({ event, enqueue, self }) => {
+      // num.replica.fetchers (Kafka's DynamicThreadPool → resizeFetcherThreadPool), once the fetcher manager runs (K)
+      if (event.changed.includes('num.replica.fetchers') && self.getSnapshot().children.replicaFetcherManager) {
+        enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.resize', numFetchers: event.config.getInt('num.replica.fetchers') });
+      }
+    })] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
       // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
