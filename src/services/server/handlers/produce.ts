@@ -20,6 +20,10 @@
  * Idempotent producers: the log validates each batch with a producer id (Log.analyzeAndValidateProducerState):
  * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried batch is answered NONE with its original offsets.
  * Not done yet: transactions (`transactionalId` is ignored, no markers).
+ *
+ * Buffer lifetime: a big Produce request is read into a pooled slab (network/frame-reader.ts) that the connection
+ * reuses for another request once this handler's promise settles. Nothing here may keep a view of the request's
+ * record bytes beyond that (the log writes them synchronously; anything kept must be copied).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
