@@ -370,7 +370,10 @@ export const majordomoMachine = setup({
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     // A config change that cannot be applied is logged and the broker keeps serving (Kafka's ConfigHandler).
-    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => {
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }),
+      // max.connections*, max.connection.creation.rate are dynamic in Kafka (ConnectionQuotas reconfigure)
+      { type: 'forward', params: ({ event }) => ({ id: 'socketServer', event: { type: 'socketServer.reconfigure', connectionQuotas: connectionQuotasConfigOf(event.config) } }) },
+      ({ context, event }) => {
       try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
         context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
       }
@@ -631,6 +634,7 @@ export const majordomoMachine = setup({
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
+                queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

@@ -26,13 +26,17 @@ export interface SocketServerInput {
   drainGraceMs?: number;
   /** TLS / SASL settings per listener name (services/security/listener-security.ts). */
   security?: ReadonlyMap<string, ListenerSecurity>;
+  /** queued.max.request.bytes (≤ 0: a default from the heap). */
+  queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
-export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' };
+export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
+  /** Dynamic max.connections* / max.connection.creation.rate (Kafka's DynamicListenerConfig / ConnectionQuotas updates). */
+  | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
@@ -71,7 +75,10 @@ export const socketServerMachine = setup({
     },
     listening: {
       initial: 'waitingForStartup',
-      on: { 'socketServer.stop': 'draining' },
+      on: {
+        'socketServer.stop': 'draining',
+        'socketServer.reconfigure': { actions: ({ context, event }) => context.server?.reconfigureConnectionQuotas(event.connectionQuotas) },
+      },
       states: {
         // Bound (port 0 resolved for registration) but not serving until the broker has started.
         waitingForStartup: { on: { 'socketServer.enable': { target: 'serving', actions: ({ context }) => context.server?.enableRequestProcessing() } } },

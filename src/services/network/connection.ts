@@ -102,6 +102,7 @@ export class Connection {
   private pausedForOwnQueue = false;
   private closeWhenFlushed = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private lastActive = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
@@ -135,12 +136,28 @@ export class Connection {
     return { viewed: r.viewed, copied: r.copied, pooled: r.pooled, directReads: r.directReads };
   }
 
+  /**
+   * Marks activity (every read). The idle timer is not re-created per read (a clearTimeout + setTimeout per read was
+   * timer churn and garbage on the latency path): it fires at the earliest possible expiry and re-arms itself for
+   * what is left since the last activity.
+   */
   private armIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.limits.idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => this.close(`idle for more than connections.max.idle.ms=${this.limits.idleTimeoutMs}`), this.limits.idleTimeoutMs);
-      this.idleTimer.unref();
-    }
+    const limit = this.limits.idleTimeoutMs;
+    if (limit <= 0) return;
+    this.lastActive = Date.now();
+    if (this.idleTimer === null) this.scheduleIdle(limit);
+  }
+
+  private scheduleIdle(ms: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.closed) return;
+      const limit = this.limits.idleTimeoutMs;
+      const idle = Date.now() - this.lastActive;
+      if (idle >= limit) this.close(`idle for more than connections.max.idle.ms=${limit}`);
+      else this.scheduleIdle(limit - idle);
+    }, ms);
+    this.idleTimer.unref();
   }
 
   private onData(chunk: Buffer): void {

@@ -17,7 +17,7 @@
  * Differs from Kafka: request time is the handler's synchronous turn on the event loop (Kafka: the request handler
  * thread's time), so waits in a purgatory or for file I/O, and the continuations after them, are not counted; the fetch size
  * is the record bytes, not the whole response.
- * `controller_mutation_rate` is stored, described and validated, not enforced (no KIP-599 token bucket yet).
+ * `controller_mutation_rate` is enforced by the CreateTopics / CreatePartitions / DeleteTopics handlers (controller-mutation-quota.ts).
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ClientQuotaManager, DEFAULT_ENTITY, type ClientQuotaType, type QuotaWindowConfig } from './client-quota-manager.js';
@@ -123,7 +123,11 @@ export function applyClientQuotas(q: QuotaManagers, apiKey: number, clientIdOrNu
     fetchBody.responses = [];
   }
   (bandwidth !== null && bandwidthMs >= requestMs ? bandwidth : q.request).recordThrottle(user, clientId, throttleMs);
-  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) (body as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
+  // the larger of this and a controller-mutation throttle the handler already set (sendResponseMaybeThrottleWithControllerQuota)
+  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) {
+    const b = body as { throttleTimeMs: number };
+    b.throttleTimeMs = Math.max(b.throttleTimeMs, throttleMs);
+  }
   conn.throttle?.(throttleMs);
   return throttleMs;
 }
@@ -134,4 +138,14 @@ function fetchRecordBytes(b: FetchBody): number {
   let n = 0;
   for (const t of b.responses ?? []) for (const p of t.partitions ?? []) n += p.records?.length ?? 0;
   return n;
+}
+
+/**
+ * KafkaApis.handleFetchRequest: a consumer's fetch is capped to what its consumer_byte_rate allows in one quota window
+ * (ClientQuotaManager.getMaxValueInQuotaWindow: rate × (samples − 1) × window), so one response cannot overshoot the
+ * quota by more than that; followers are exempt. Infinity when no fetch quota applies.
+ */
+export function maxFetchBytesInQuotaWindow(q: QuotaManagers | undefined, conn: QuotaConnection, clientIdOrNull: string | null, replicaId: number): number {
+  if (!q || replicaId >= 0 || !q.fetch.quotasEnabled) return Infinity;
+  return Math.floor(q.fetch.maxValueInQuotaWindow(quotaUser(conn), clientIdOrNull ?? ''));
 }

@@ -72,6 +72,8 @@ export interface LeaderPartition {
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
   /** The committed ISR (replication throttles hold back only replicas out of it). */
   readonly isr?: readonly number[];
+  /** The followers' fetch states (KIP-392: the preferred read replica is chosen among those in the ISR). */
+  followerStates?(): ReadonlyArray<{ brokerId: number; logStartOffset: bigint; logEndOffset: bigint; lastCaughtUpTimeMs: number }>;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
   /**
@@ -87,7 +89,9 @@ export interface LeaderPartition {
 export type PartitionLookup =
   | { kind: 'leader'; log: PartitionLog; leaderEpoch: number; partition: LeaderPartition }
   | { kind: 'unknown' }            // no such topic-partition in the metadata → UNKNOWN_TOPIC_OR_PARTITION
-  | { kind: 'notLeader' }          // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER
+  // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER; `follower`: this broker's follower replica (KIP-392
+  // fetch from follower: it serves consumers that sent client metadata, up to its high watermark)
+  | { kind: 'notLeader'; follower?: { log: PartitionLog; leaderEpoch: number } }
   | { kind: 'offline' };           // its log dir is offline → KAFKA_STORAGE_ERROR
 
 export interface ReplicaView {

@@ -325,6 +325,7 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
       if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
     }
     if (body === null) return completed(null);
+    ctx.requestMetrics?.recordErrors(req.apiKey, body); // ErrorsPerSec (metrics on only)
 
     try {
       // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)
