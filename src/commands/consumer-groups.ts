@@ -3,16 +3,23 @@
  * (ListGroups at every broker) and --describe --group G (FindCoordinator, DescribeGroups and OffsetFetch at the
  * coordinator, ListOffsets latest at each partition leader): per partition the committed offset, the log end offset
  * (the high watermark, what Kafka's tool shows) and the lag, with the member owning it (from the consumer protocol's
- * assignment bytes). Not yet: --reset-offsets, --delete.
+ * assignment bytes); --reset-offsets (consumer-groups-reset.ts); --delete --group G (DeleteGroups at each group's
+ * coordinator, Kafka's messages).
  */
 import { describeError, type AdminClient } from '../services/admin/admin-client.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { clientFor, COMMON_OPTIONS_HELP, defaultIo, EXIT, EXIT_CODES_HELP, parse, runCommand, str, table, UsageError, type Io } from './admin-common.js';
+import { parseDateTime, resetOffsets, type ResetArgs } from './consumer-groups-reset.js';
 
-export const USAGE = `Usage: rafka consumer-groups --bootstrap-server HOST:PORT (--list | --describe --group G)
+export const USAGE = `Usage: rafka consumer-groups --bootstrap-server HOST:PORT (--list | --describe --group G | --reset-offsets ... | --delete --group G)
 
 As kafka-consumer-groups.sh: --list prints every group id; --describe prints, per partition with a
 committed offset or an owner, CURRENT-OFFSET, LOG-END-OFFSET, LAG and the owning member.
+  --reset-offsets --group G (--topic T[:P,P...] ... | --all-topics) SCENARIO [--dry-run | --execute]
+        reset an inactive group's committed offsets; SCENARIO is one of --to-earliest, --to-latest,
+        --to-current, --to-offset N, --shift-by N, --to-datetime YYYY-MM-DDTHH:mm:SS.sss[Z|+hh:mm];
+        --dry-run (the default) only prints the plan (GROUP TOPIC PARTITION NEW-OFFSET)
+  --delete --group G [--group G2 ...]   delete groups without active members and their offsets
 Options:
 ${COMMON_OPTIONS_HELP}
 ${EXIT_CODES_HELP}
@@ -44,14 +51,63 @@ async function coordinatorOf(client: AdminClient, group: string): Promise<number
   throw new UsageError(`no coordinator available for group ${group}`);
 }
 
+/** The --reset-offsets options (ConsumerGroupCommandOptions.checkArgs for this action). */
+function resetArgsOf(values: Record<string, unknown>, groups: string[]): Omit<ResetArgs, 'coordinator'> {
+  if (groups.length !== 1) throw new UsageError('--reset-offsets needs one --group');
+  const topics = (values.topic as string[] | undefined) ?? [];
+  if ((topics.length > 0 ? 1 : 0) + (values['all-topics'] ? 1 : 0) !== 1) throw new UsageError('One of the reset scopes should be defined: --all-topics, --topic.');
+  if (values['dry-run'] && values.execute) throw new UsageError('--dry-run and --execute cannot be used together');
+  const scenarios = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime'].filter((s) => values[s] !== undefined && values[s] !== false);
+  if (scenarios.length !== 1) throw new UsageError('--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime');
+  const long = (flag: string) => {
+    const v = str(values[flag], flag)!;
+    if (!/^-?\d+$/.test(v)) throw new UsageError(`--${flag} must be an integer, got '${v}'`);
+    return BigInt(v);
+  };
+  const s = scenarios[0]!;
+  const scenario: ResetArgs['scenario'] = s === 'to-earliest' ? { kind: 'earliest' } : s === 'to-latest' ? { kind: 'latest' } : s === 'to-current' ? { kind: 'current' }
+    : s === 'to-offset' ? { kind: 'offset', n: long('to-offset') } : s === 'shift-by' ? { kind: 'shift', n: long('shift-by') }
+    : { kind: 'datetime', ts: parseDateTime(str(values['to-datetime'], 'to-datetime')!) };
+  return { group: groups[0]!, topics, allTopics: values['all-topics'] === true, scenario, execute: values.execute === true, json: values.json === true };
+}
+
 export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<number> {
   const io = defaultIo(ioIn);
   return runCommand('consumer-groups', USAGE, io, async () => {
-    const { values } = parse(argv, { list: { type: 'boolean' }, describe: { type: 'boolean' }, group: { type: 'string' } });
+    // `--shift-by -3` as Kafka's joptsimple takes it (node's parseArgs would read -3 as an option)
+    const args = argv.flatMap((a, i) => (/^-\d+$/.test(a) && (argv[i - 1] === '--shift-by' || argv[i - 1] === '--to-offset') ? [] : /^--(shift-by|to-offset)$/.test(a) && /^-\d+$/.test(argv[i + 1] ?? '') ? [`${a}=${argv[i + 1]}`] : [a]));
+    const { values } = parse(args, {
+      list: { type: 'boolean' }, describe: { type: 'boolean' }, group: { type: 'string', multiple: true }, delete: { type: 'boolean' },
+      'reset-offsets': { type: 'boolean' }, topic: { type: 'string', multiple: true }, 'all-topics': { type: 'boolean' },
+      'to-earliest': { type: 'boolean' }, 'to-latest': { type: 'boolean' }, 'to-current': { type: 'boolean' }, 'to-offset': { type: 'string' },
+      'shift-by': { type: 'string' }, 'to-datetime': { type: 'string' }, 'dry-run': { type: 'boolean' }, execute: { type: 'boolean' },
+    });
     if (values.help) { io.out(USAGE); return EXIT.OK; }
-    if ((values.list ? 1 : 0) + (values.describe ? 1 : 0) !== 1) throw new UsageError('exactly one of --list, --describe is required');
+    const actions = ['list', 'describe', 'reset-offsets', 'delete'].filter((a) => values[a]);
+    if (actions.length !== 1) throw new UsageError('exactly one of --list, --describe, --reset-offsets, --delete is required');
+    const groups = (values.group as string[] | undefined) ?? [];
+    if (groups.length > 1 && !values.delete) throw new UsageError('only --delete takes more than one --group');
+    const reset = values['reset-offsets'] ? resetArgsOf(values, groups) : null;
+    if (values.delete && groups.length === 0) throw new UsageError('--delete needs --group');
     const client = clientFor(values);
     try {
+      if (reset) return await resetOffsets(client, io, { ...reset, coordinator: await coordinatorOf(client, reset.group) });
+      if (values.delete) {
+        // Kafka's deleteGroups: DeleteGroups at each group's coordinator
+        const failed: Array<[string, string]> = [];
+        for (const g of groups) {
+          const r = await client.sendTo(await coordinatorOf(client, g), 42, { groupsNames: [g] });
+          const res = r.body.results.find((x) => x.groupId === g);
+          if (!res || res.errorCode !== ErrorCode.NONE) failed.push([g, describeError(res?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR)]);
+        }
+        if (values.json) io.out(`${JSON.stringify({ deleted: groups.filter((g) => !failed.some(([f]) => f === g)), errors: Object.fromEntries(failed) })}\n`);
+        else if (failed.length === 0) io.out(`Deletion of requested consumer groups ('${groups.join("', '")}') was successful.\n`);
+        else {
+          io.err('\nError: Deletion of some consumer groups failed:\n');
+          for (const [g, e] of failed) io.err(`* Group '${g}' could not be deleted due to: ${e}\n`);
+        }
+        return failed.length === 0 ? EXIT.OK : EXIT.FAILED;
+      }
       if (values.list) {
         const md = await client.metadata([]);
         const groups = new Set<string>();
@@ -63,7 +119,7 @@ export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<numbe
         io.out(values.json ? `${JSON.stringify(names)}\n` : names.map((g) => `${g}\n`).join(''));
         return EXIT.OK;
       }
-      const group = str(values.group, 'group', true)!;
+      const group = str(groups[0], 'group', true)!;
       const coordinator = await coordinatorOf(client, group);
       const dg = (await client.sendTo(coordinator, 15, { groups: [group], includeAuthorizedOperations: false })).body.groups[0]!;
       if (dg.errorCode !== ErrorCode.NONE) { io.err(`Error: ${describeError(dg.errorCode)}\n`); return EXIT.FAILED; }

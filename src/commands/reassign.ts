@@ -3,12 +3,94 @@
  * its JSON files: --generate (a plan spreading the given topics over --broker-list, as AdminUtils.assignReplicasToBrokers
  * — what the Kafka tool does), --execute (AlterPartitionReassignments; prints the current assignment to keep for a
  * rollback), --verify (ListPartitionReassignments + Metadata: complete / in progress / failed per partition), --cancel,
- * --list. Differs from Kafka: no --throttle yet (replication throttles are not implemented), no log_dirs moves.
+ * --list. --execute --throttle B/s sets the replication throttles as Kafka's tool does (calculateProposedMoveMap: leader
+ * throttles `partition:source`, follower throttles `partition:destination` on each topic; the leader and follower rates on
+ * every broker moving data); --verify clears them (every broker and the plan's topics) once no listed partition is still
+ * moving, unless --preserve-throttles. Differs from Kafka: no log_dirs moves, no --additional.
  */
 import { describeError, type AdminClient } from '../services/admin/admin-client.js';
 import { assignReplicasToBrokers } from '../services/admin/replica-assignment.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { clientFor, COMMON_OPTIONS_HELP, defaultIo, EXIT, EXIT_CODES_HELP, intList, parse, readJsonFile, runCommand, str, UsageError, type Io } from './admin-common.js';
+import { clientFor, COMMON_OPTIONS_HELP, defaultIo, EXIT, EXIT_CODES_HELP, int, intList, parse, readJsonFile, runCommand, str, UsageError, type Io } from './admin-common.js';
+import {
+  FOLLOWER_THROTTLED_RATE, FOLLOWER_THROTTLED_REPLICAS, LEADER_THROTTLED_RATE, LEADER_THROTTLED_REPLICAS,
+} from '../services/replication/replication-quota-manager.js';
+
+const VERIFY_WARNING = 'Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.';
+const TOPIC = 2;
+const BROKER = 4;
+const SET = 0;
+const DELETE = 1;
+
+/** Kafka's PartitionMove: the replicas data comes from and the replicas it goes to. */
+export interface PartitionMove { sources: Set<number>; destinations: Set<number> }
+
+/**
+ * ReassignPartitionsCommand.calculateProposedMoveMap: reassignments in flight keep their sources (replicas minus
+ * adding) and destinations; each planned partition moves from its in-flight sources, else its current replicas, to the
+ * planned replicas that are not sources.
+ */
+export function proposedMoveMap(
+  inFlight: ReadonlyArray<{ topic: string; partition: number; replicas: number[]; adding: number[] }>,
+  plan: ReadonlyArray<{ topic: string; partition: number; replicas: number[] }>,
+  current: ReadonlyArray<{ topic: string; partition: number; replicas: number[] }>,
+): Map<string, Map<number, PartitionMove>> {
+  const moves = new Map<string, Map<number, PartitionMove>>();
+  const topicMoves = (t: string) => { let m = moves.get(t); if (!m) moves.set(t, (m = new Map())); return m; };
+  for (const r of inFlight) {
+    topicMoves(r.topic).set(r.partition, { sources: new Set(r.replicas.filter((x) => !r.adding.includes(x))), destinations: new Set(r.adding) });
+  }
+  for (const p of plan) {
+    const m = topicMoves(p.topic);
+    const cur = current.find((c) => c.topic === p.topic && c.partition === p.partition);
+    const sources = m.get(p.partition)?.sources ?? (cur ? new Set(cur.replicas) : null);
+    if (!sources) throw new UsageError(`Trying to reassign a topic partition ${p.topic}-${p.partition} with 0 replicas`);
+    m.set(p.partition, { sources: new Set(sources), destinations: new Set(p.replicas.filter((x) => !sources.has(x))) });
+  }
+  return moves;
+}
+
+/** calculateLeaderThrottles / calculateFollowerThrottles: per topic, sorted `partition:broker` strings (a TreeSet). */
+export function throttledReplicaLists(moves: Map<string, Map<number, PartitionMove>>): { leader: Map<string, string>; follower: Map<string, string> } {
+  const leader = new Map<string, string>();
+  const follower = new Map<string, string>();
+  for (const [topic, parts] of moves) {
+    const l = new Set<string>();
+    const f = new Set<string>();
+    for (const [p, m] of parts) {
+      for (const s of m.sources) l.add(`${p}:${s}`);
+      for (const d of m.destinations) if (!m.sources.has(d)) f.add(`${p}:${d}`);
+    }
+    leader.set(topic, [...l].sort().join(','));
+    follower.set(topic, [...f].sort().join(','));
+  }
+  return { leader, follower };
+}
+
+/** IncrementalAlterConfigs per resource (a broker's to that broker, as Kafka's admin client): the errors, as text. */
+async function alterConfigs(client: AdminClient, resources: Array<{ type: number; name: string; ops: Array<{ name: string; configOperation: number; value: string | null }> }>): Promise<string[]> {
+  const errors: string[] = [];
+  for (const r of resources) {
+    const body = { resources: [{ resourceType: r.type, resourceName: r.name, configs: r.ops }], validateOnly: false };
+    const res = (r.type === BROKER ? await client.sendTo(Number(r.name), 44, body) : await client.sendAny(44, body)).body.responses[0]!;
+    if (res.errorCode !== ErrorCode.NONE) errors.push(`${r.type === BROKER ? 'broker' : 'topic'} ${r.name}: ${describeError(res.errorCode, res.errorMessage)}`);
+  }
+  return errors;
+}
+
+/** modifyReassignmentThrottle: the topics' throttled-replica lists, then both rates on every broker moving data. */
+async function setThrottles(client: AdminClient, moves: Map<string, Map<number, PartitionMove>>, rate: number): Promise<string[]> {
+  const { leader, follower } = throttledReplicaLists(moves);
+  const errors = await alterConfigs(client, [...moves.keys()].map((t) => ({
+    type: TOPIC, name: t, ops: [{ name: LEADER_THROTTLED_REPLICAS, configOperation: SET, value: leader.get(t)! }, { name: FOLLOWER_THROTTLED_REPLICAS, configOperation: SET, value: follower.get(t)! }],
+  })));
+  const brokers = new Set<number>();
+  for (const parts of moves.values()) for (const m of parts.values()) { for (const b of m.sources) brokers.add(b); for (const b of m.destinations) brokers.add(b); }
+  errors.push(...await alterConfigs(client, [...brokers].sort((a, b) => a - b).map((id) => ({
+    type: BROKER, name: String(id), ops: [LEADER_THROTTLED_RATE, FOLLOWER_THROTTLED_RATE].map((k) => ({ name: k, configOperation: SET, value: String(rate) })),
+  }))));
+  return errors;
+}
 
 export const USAGE = `Usage: rafka reassign --bootstrap-server HOST:PORT ACTION [options]
 
@@ -19,7 +101,9 @@ Actions (as kafka-reassign-partitions.sh, same JSON files):
   --execute --reassignment-json-file FILE
         start the reassignment (FILE: {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2]}]});
         prints the current assignment first: save it to roll back
-  --verify --reassignment-json-file FILE     complete / still in progress, per partition (exit 1 while any is not done)
+        --throttle B/s   throttle the replication of the moving replicas (run --verify until done to remove it)
+  --verify --reassignment-json-file FILE     complete / still in progress, per partition (exit 1 while any is not done);
+        once nothing listed is moving, clears the replication throttles [--preserve-throttles: keep them]
   --cancel --reassignment-json-file FILE     cancel the listed reassignments (the original replicas come back)
   --list                                     reassignments in progress
 Options:
@@ -58,11 +142,14 @@ export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<numbe
     const { values } = parse(argv, {
       generate: { type: 'boolean' }, execute: { type: 'boolean' }, verify: { type: 'boolean' }, cancel: { type: 'boolean' }, list: { type: 'boolean' },
       'topics-to-move-json-file': { type: 'string' }, 'reassignment-json-file': { type: 'string' }, 'broker-list': { type: 'string' },
+      throttle: { type: 'string' }, 'preserve-throttles': { type: 'boolean' },
     });
     if (values.help) { io.out(USAGE); return EXIT.OK; }
     const actions = ['generate', 'execute', 'verify', 'cancel', 'list'].filter((a) => values[a]);
     if (actions.length !== 1) throw new UsageError('exactly one of --generate, --execute, --verify, --cancel, --list is required');
     const json = values.json === true;
+    if (values.throttle !== undefined && !values.execute) throw new UsageError('--throttle goes with --execute');
+    if (values['preserve-throttles'] && !values.verify) throw new UsageError('--preserve-throttles goes with --verify');
     const client = clientFor(values);
     try {
       const action = actions[0]!;
@@ -100,9 +187,19 @@ export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<numbe
       const byTopic = new Map<string, PlanEntry[]>();
       for (const p of plan) { const l = byTopic.get(p.topic); if (l) l.push(p); else byTopic.set(p.topic, [p]); }
       if (action === 'execute' || action === 'cancel') {
+        const throttle = int(values.throttle, 'throttle');
         if (action === 'execute') {
           const current = (await currentAssignment(client, [...byTopic.keys()])).filter((c) => plan.some((p) => p.topic === c.topic && p.partition === c.partition));
           if (!json) io.out(`Current partition replica assignment\n\n${planJson(current)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`);
+          if (throttle !== undefined && throttle >= 0) {
+            if (!json) io.out(`${VERIFY_WARNING}\n`);
+            const ongoing = await client.sendToController(46, { timeoutMs: 30_000, topics: null }, (b) => b.errorCode === ErrorCode.NOT_CONTROLLER);
+            const inFlight = ongoing.body.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas })));
+            const moves = proposedMoveMap(inFlight, plan, current);
+            const failed = await setThrottles(client, moves, throttle);
+            if (failed.length > 0) { for (const f of failed) io.err(`rafka reassign: setting the throttle: ${f}\n`); return EXIT.FAILED; }
+            if (!json) io.out(`The inter-broker throttle limit was set to ${throttle} B/s\n`);
+          }
         }
         const r = await client.sendToController(45, {
           timeoutMs: 30_000,
@@ -139,6 +236,17 @@ export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<numbe
             : s.state === 'in progress' ? `Reassignment of partition ${s.partition} is still in progress.\n`
             : `Reassignment of partition ${s.partition} is not in progress and the replicas are ${s.replicas.join(',')}, not the target.\n`);
         }
+      }
+      if (inProgress.size === 0 && !values['preserve-throttles']) {
+        // Kafka's clearAllThrottles: every broker (and the plan's replicas), then the plan's topics
+        const brokers = [...new Set([...(await client.metadata([])).brokers.map((b) => b.id), ...plan.flatMap((p) => p.replicas)])].sort((a, b) => a - b);
+        const topics = [...byTopic.keys()];
+        if (!json) io.out(`Clearing broker-level throttles on broker${brokers.length === 1 ? '' : 's'} ${brokers.join(',')}\n`);
+        const errs = await alterConfigs(client, brokers.map((id) => ({ type: BROKER, name: String(id), ops: [LEADER_THROTTLED_RATE, FOLLOWER_THROTTLED_RATE].map((k) => ({ name: k, configOperation: DELETE, value: null })) })));
+        if (!json) io.out(`Clearing topic-level throttles on topic${topics.length === 1 ? '' : 's'} ${topics.join(',')}\n`);
+        errs.push(...await alterConfigs(client, topics.map((t) => ({ type: TOPIC, name: t, ops: [LEADER_THROTTLED_REPLICAS, FOLLOWER_THROTTLED_REPLICAS].map((k) => ({ name: k, configOperation: DELETE, value: null })) }))));
+        for (const e of errs) io.err(`rafka reassign: clearing the throttles: ${e}\n`);
+        if (errs.length > 0) return EXIT.FAILED;
       }
       return status.every((s) => s.state === 'complete') ? EXIT.OK : EXIT.FAILED;
     } finally { client.close(); }

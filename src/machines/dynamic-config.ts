@@ -27,6 +27,8 @@ export interface DynamicConfigInput {
   onUsersChanged?: (names: string[]) => void;
   /** Client quota entities (clients / users): loaded on the first pass, re-read when a notification names one. */
   clientQuotas?: ClientQuotaConfigHandler;
+  /** This broker's /config/brokers/<id> entity, on each load (Kafka's BrokerConfigHandler: replication throttle rates). */
+  onBrokerEntity?: (perBroker: Record<string, string>) => void;
 }
 
 interface Context extends DynamicConfigInput { lastSequence: number; applied: number; reportedIgnored: ReadonlySet<string> }
@@ -50,7 +52,7 @@ export const dynamicConfigMachine = setup({
       const topics = [...(await readTopicConfigs(zk, names))].map(([topic, overrides]) => ({ topic, overrides }));
       // Kafka's ClientIdConfigHandler / UserConfigHandler: every entity at startup, then the ones notified
       if (input.clientQuotas && input.lastSequence === -1) await input.clientQuotas.loadAll(zk);
-      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users') await input.clientQuotas.reload(zk, c.type, c.name);
+      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users' || c.type === 'ips') await input.clientQuotas.reload(zk, c.type, c.name);
       return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>
@@ -65,6 +67,7 @@ export const dynamicConfigMachine = setup({
       const users = r.batch.changes.filter((c) => c.type === 'users').map((c) => c.name);
       if (users.length > 0) context.onUsersChanged?.(users);
       if (!r.load) return;
+      context.onBrokerEntity?.(r.load.perBroker);
       enqueue.assign({ reportedIgnored: reportIgnoredDynamicConfigs(context.log, r.load, context.reportedIgnored) });
       if (r.load.changed.length === 0) return;
       const config = r.load.config;

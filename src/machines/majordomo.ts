@@ -11,7 +11,7 @@
  *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
  *   (last log dir lost) ─────────────────────────────────────────► halted (final)
  */
-import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyEventObject } from 'xstate';
+import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyActorRef, type AnyEventObject } from 'xstate';
 
 type Forward = { id: string; event: AnyEventObject };
 import * as path from 'node:path';
@@ -43,6 +43,7 @@ import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
 import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { tlsListenersChanged } from '../services/security/tls-reconfigure.js';
 import { CredentialCache } from '../services/security/credential-cache.js';
 import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
 import { aclAuthorizerMachine } from './acl-authorizer.js';
@@ -68,6 +69,7 @@ import { metricsServerMachine } from './metrics-server.js';
 import { KafkaMetrics } from '../services/metrics/kafka-metrics.js';
 import { parseMetricsListener } from '../services/metrics/metrics-http-server.js';
 import { QuotaManagers } from '../services/quota/quota-managers.js';
+import { ReplicationQuotas } from '../services/replication/replication-quota-manager.js';
 import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
@@ -122,6 +124,8 @@ export interface MajordomoContext extends MajordomoInput {
   metrics: KafkaMetrics | null;
   /** Client quotas (QuotaFactory.QuotaManagers), configured from /config/clients and /config/users by dynamicConfig. */
   quotas: QuotaManagers;
+  /** Replication throttles (QuotaFactory's leader / follower ReplicationQuotaManager), fed by dynamicConfig. */
+  replicationQuotas: ReplicationQuotas;
 }
 
 export type MajordomoEvent =
@@ -155,7 +159,8 @@ const failedCoordinator = (event: { type: string }) => event.type.slice('xstate.
 const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
     onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
-    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })) });
+    clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })),
+    onBrokerEntity: (perBroker: Record<string, string>) => context.replicationQuotas.updateBroker(perBroker) });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -335,6 +340,7 @@ export const majordomoMachine = setup({
     finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
+    replicationQuotas: new ReplicationQuotas(),
   }),
   // metrics.http.listener: first, so that /healthz and /readyz answer while the broker starts
   entry: enqueueActions(({ context, enqueue, self }) => {
@@ -366,15 +372,29 @@ export const majordomoMachine = setup({
     'feature.incompatible': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     'feature.failed': { target: '.shuttingDown', actions: [{ type: 'fail', params: ({ event }) => ({ error: event.error }) }, 'logFatal'] },
     // A config change that cannot be applied is logged and the broker keeps serving (Kafka's ConfigHandler).
-    'config.updated': { actions: [assign({ config: ({ event }) => event.config }), ({ context, event }) => {
+    'config.updated': { actions: [assign({ config: ({ event }) => event.config }),
+      // max.connections*, max.connection.creation.rate are dynamic in Kafka (ConnectionQuotas reconfigure)
+      { type: 'forward', params: ({ event }) => ({ id: 'socketServer', event: { type: 'socketServer.reconfigure', connectionQuotas: connectionQuotasConfigOf(event.config) } }) },
+      ({ context, event }) => {
       try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
         context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
       }
-    }] },
+    }, ({ event, self }) => {
+      // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
+      if (tlsListenersChanged(event.changed).size === 0) return;
+      (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
+    }, enqueueActions(({ event, enqueue, self }) => {
+      // num.replica.fetchers (Kafka's DynamicThreadPool → resizeFetcherThreadPool), once the fetcher manager runs (K)
+      if (event.changed.includes('num.replica.fetchers') && self.getSnapshot().children.replicaFetcherManager) {
+        enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.resize', numFetchers: event.config.getInt('num.replica.fetchers') });
+      }
+    })] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
       // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
       const overrides = topicConfigFilterFor(context.handle, context.log).filter(event.topic, event.overrides);
+      const throttleError = context.replicationQuotas.updateTopic(event.topic, event.overrides);
+      if (throttleError) context.log.warn({ topic: event.topic, err: throttleError.message }, `Ignoring the replication throttle of topic ${event.topic}: ${throttleError.message}`);
       try { context.logManager?.updateTopicConfig(event.topic, overrides); } catch (e) {
         context.log.error({ topic: event.topic, err: message(e) }, `Applying the config of topic ${event.topic} (/config/topics/${event.topic}) failed: ${message(e)}; the broker keeps serving`);
         return;
@@ -457,6 +477,8 @@ export const majordomoMachine = setup({
                 assign({ config: ({ event }) => event.output.config }),
                 ({ context, event }) => {
                   reportIgnoredDynamicConfigs(context.log, event.output);
+                  context.replicationQuotas.brokerId = context.brokerId!;
+                  context.replicationQuotas.updateBroker(event.output.perBroker);
                   const dyn = { ...event.output.clusterDefault, ...event.output.perBroker };
                   if (Object.keys(dyn).length > 0) context.log.info({ dynamicConfigs: Object.keys(dyn) }, 'Applied dynamic broker configs from ZooKeeper');
                 },
@@ -577,6 +599,7 @@ export const majordomoMachine = setup({
                 log: context.log.child({ actor: 'kafkaApis' }),
                 ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
                 quotas: context.quotas,
+                replicationQuotas: context.replicationQuotas,
                 clientQuotaStore: () => context.handle.current,
                 aclStore: () => context.handle.current,
                 scramCredentialStore: () => context.handle.current,
@@ -607,6 +630,7 @@ export const majordomoMachine = setup({
                     maxBytes: c.getInt('replica.fetch.response.max.bytes'), partitionMaxBytes: c.getInt('replica.fetch.max.bytes'),
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
+                    quota: context.replicationQuotas.follower,
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };
@@ -623,6 +647,8 @@ export const majordomoMachine = setup({
                 sendBufferBytes: context.config.getInt('socket.send.buffer.bytes'),
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
+                queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
+                ipConnectionRates: context.quotas.ipConnectionRates,
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

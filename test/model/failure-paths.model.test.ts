@@ -6,8 +6,7 @@
  *
  * Paths:
  *  1. `getShortestPaths()` with states serialised by value: one shortest path to every state of
- *     the model (prefixes of longer paths dropped by xstate/graph) — in `npm run test:model:full`
- *     only; in CI the paths of step 2 alone, chosen from scratch, reach every state too.
+ *     the model (prefixes of longer paths dropped by xstate/graph).
  *  2. Simple paths (no model state — value and context — twice) of at most MAX_LENGTH events, by
  *     a bounded DFS over the model (xstate/graph's getSimplePaths enumerates the whole graph first:
  *     35 s for this model); the model's own bounds (at most MAX_FAULTS=2 running faults and one
@@ -16,9 +15,9 @@
  *     broker process it can happen in (first or restarted: TRANSITIONS of them).
  *     MAX_LENGTH is the shortest bound with which simple paths still reach them all (checked
  *     below: with one less some transition is unreachable); longer paths would only add steps, and time.
- *     Together 45 paths (18 shortest + 27 simple) for 66 transitions; 37 simple paths in CI.
+ *     Together 45 paths (18 shortest + 27 simple) for 66 transitions.
  *  3. More simple paths for transition pairs not yet taken back to back (2-switch coverage), until
- *     there are MIN_PATHS: none in CI (coverage alone gives 37; with the 4 lifecycle paths, 41
+ *     there are MIN_PATHS: none in CI (coverage alone gives 45; with the 4 lifecycle paths, 49
  *     end-to-end paths), 90 in `npm run test:model:full`.
  *  ZooKeeper runs with tickTime 500 ms, brokers with a 3 s session and 7 s connection timeout; each
  *  path's timeout scales with its EVENT_COST estimate. The broker reaches ZooKeeper through a proxy
@@ -82,13 +81,9 @@ const KNOWN_BUGS: Array<{ transition: string; symptom: RegExp; bug: string }> = 
 ];
 
 const FULL = process.env.RAFKA_MODEL_FULL === '1';
-/**
- * CI: the fewest paths the greedy cover finds that take every transition (37, without the shortest-path seed: about
- * 30 s less than 18 shortest + 27 simple). `npm run test:model:full`: one shortest path to every state first, the
- * simple paths for the rest, then transition pairs up to 90 paths.
- */
-const MIN_PATHS = FULL ? 90 : 0;
-const plan = planPaths(MAX_LENGTH, MIN_PATHS, { shortestFirst: FULL });
+/** With the 4 paths of broker-lifecycle.model.test.ts, CI runs ≥ 40 generated end-to-end paths. */
+const MIN_PATHS = FULL ? 90 : 36;
+const plan = planPaths(MAX_LENGTH, MIN_PATHS);
 const paths = [...plan.shortest, ...plan.simple, ...plan.pairs];
 
 let zk: ZooKeeperServer;
@@ -130,7 +125,7 @@ describe('the failure model', () => {
     expect([...plan.covered].sort()).toEqual([...plan.allTransitions].sort());
     expect(plan.allTransitions.size).toBe(TRANSITIONS);
     // MAX_LENGTH is the smallest bound that still covers everything, and longer paths take no new transition.
-    expect(planPaths(MAX_LENGTH - 1, 0, { shortestFirst: FULL }).covered.size).toBeLessThan(plan.allTransitions.size);
+    expect(planPaths(MAX_LENGTH - 1).covered.size).toBeLessThan(plan.allTransitions.size);
     expect(planPaths(MAX_LENGTH + 1).allTransitions.size).toBe(TRANSITIONS);
     // Transition coverage first; then transition pairs up to MIN_PATHS (there are more pair candidates than needed).
     expect(paths.length).toBe(Math.max(MIN_PATHS, plan.shortest.length + plan.simple.length));

@@ -34,7 +34,7 @@ export const GENERAL_CONFIGS = [
   define('queued.max.requests', 'int', 500, atLeast(1), 'high', RO,
     'Requests that may wait for an I/O thread before the network threads stop reading.'),
   define('queued.max.request.bytes', 'long', -1, undefined, 'medium', RO,
-    'Bytes of queued requests allowed before no more requests are read; -1 means no limit.', NOT_IMPLEMENTED),
+    'Bytes of partly received and queued requests, across connections, before no more are read (Kafka\'s memory pool); -1 (Kafka: no limit) = a quarter of the heap limit, at least socket.request.max.bytes.'),
   define('request.timeout.ms', 'int', 30000, undefined, 'high', RO,
     'How long the broker\'s own clients wait for a response before retrying or failing (in Rafka: the controller\'s requests to brokers and the replica fetchers).'),
   define('socket.connection.setup.timeout.ms', 'long', 10000, undefined, 'medium', RO,

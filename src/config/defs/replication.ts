@@ -1,5 +1,18 @@
 import { define, NOT_IMPLEMENTED } from '../config-key.js';
-import { atLeast, validString } from '../validators.js';
+import { atLeast, validString, type Validator } from '../validators.js';
+import { ConfigException } from '../config-exception.js';
+
+/** The ReplicaSelector Kafka ships (KIP-392), the only `replica.selector.class` Rafka has. */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+/** Kafka fails at startup on a selector class it cannot load. */
+const replicaSelectorClass: Validator = {
+  ensureValid(name, value) {
+    if (value !== null && value !== undefined && value !== '' && value !== RACK_AWARE_REPLICA_SELECTOR) {
+      throw new ConfigException(name, value, `Class ${String(value)} cannot be found (Rafka has ${RACK_AWARE_REPLICA_SELECTOR})`);
+    }
+  },
+  toString: () => `null, ${RACK_AWARE_REPLICA_SELECTOR}`,
+};
 
 const RO = 'read-only';
 const CLUSTER = 'cluster-wide';
@@ -49,6 +62,6 @@ export const REPLICATION_CONFIGS = [
     'Security protocol between brokers; set this or inter.broker.listener.name, not both.'),
   define('inter.broker.listener.name', 'string', null, undefined, 'medium', RO,
     'Listener used between brokers. Unset means the listener named after security.inter.broker.protocol.'),
-  define('replica.selector.class', 'string', null, undefined, 'medium', RO,
-    'ReplicaSelector for fetch-from-follower; unset means leader only.', NOT_IMPLEMENTED),
+  define('replica.selector.class', 'string', null, replicaSelectorClass, 'medium', RO,
+    'ReplicaSelector for fetch-from-follower (KIP-392): org.apache.kafka.common.replica.RackAwareReplicaSelector; unset means leader only.'),
 ];

@@ -1,6 +1,7 @@
 /** Kafka's topic-name rules (org.apache.kafka.common.internals.Topic) and topic-config checks, with its messages. */
 import { ConfigException } from '../../config/config-exception.js';
 import { logConfigWithOverrides, DEFAULT_LOG_CONFIG, type LogConfigError } from '../log/log-config.js';
+import { FOLLOWER_THROTTLED_REPLICAS, LEADER_THROTTLED_REPLICAS, validateThrottledReplicas } from '../replication/replication-quota-manager.js';
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
@@ -50,6 +51,13 @@ export class InvalidConfigurationError extends Error { override name = 'InvalidC
  */
 export function validateTopicConfigs(configs: Record<string, string>): void {
   for (const k of Object.keys(configs)) if (!TOPIC_CONFIG_NAMES.has(k)) throw new InvalidConfigurationError(`Unknown topic config name: ${k}`);
+  // LogConfig's ThrottledReplicaListValidator on the two throttled-replica lists
+  for (const k of [LEADER_THROTTLED_REPLICAS, FOLLOWER_THROTTLED_REPLICAS]) {
+    const v = configs[k];
+    if (v !== undefined) {
+      try { validateThrottledReplicas(k, v); } catch (e) { throw new ConfigException(`Invalid value ${v} for configuration ${k}: ${(e as Error).message}`); }
+    }
+  }
   const errors: LogConfigError[] = [];
   logConfigWithOverrides(DEFAULT_LOG_CONFIG, configs, errors);
   if (errors.length > 0) throw new ConfigException(`Invalid value ${errors[0].value} for configuration ${errors[0].key}: ${errors[0].message}`);

@@ -25,6 +25,8 @@ export interface IgnoredDynamicConfig {
 }
 
 export const DEFAULT_ENTITY = '<default>';
+/** The dynamic broker keys ReplicationQuotas applies (services/replication/replication-quota-manager.ts). */
+const REPLICATION_THROTTLE_RATES: readonly string[] = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
 
 /** DynamicBrokerConfig.fromPersistentProps: split one ZK entity's props into usable (decoded) and ignored. */
 function filterLayer(
@@ -42,6 +44,12 @@ function filterLayer(
     let decoded = value;
     if (isPasswordConfig(key)) {
       try { decoded = decodeStoredPassword(key, value, staticConfig); } catch (e) { ignore((e as Error).message); continue; }
+    }
+    // Replication throttle rates (BrokerConfigHandler): read from the broker's own entity by ReplicationQuotas, not
+    // part of KafkaConfig; Kafka ignores them at <default> (ZK mode), so they are reported there.
+    if (REPLICATION_THROTTLE_RATES.includes(key)) {
+      if (entity === DEFAULT_ENTITY) ignore('Kafka (ZooKeeper mode) applies replication throttle rates only from a broker\'s own entity, /config/brokers/<id>');
+      continue;
     }
     // Accepted by Kafka's rules but not acted on by Rafka: reported; kept out of the config unless the table has it.
     const notImplemented = implementation(key);

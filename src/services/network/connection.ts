@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { KafkaPrincipal } from '../security/principal.js';
-import { FrameReader, FrameSizeError, type Frame } from './frame-reader.js';
+import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame } from './frame-reader.js';
 import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
@@ -41,6 +41,9 @@ export interface ConnectionInfo {
    */
   throttle?: (ms: number) => void;
 }
+
+/** Bytes a paused plaintext connection still reads ahead (Node 20's default highWaterMark of a socket stream). */
+const PAUSED_READ_AHEAD_BYTES = 16 * 1024;
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
 export class CloseConnectionError extends Error { override name = 'CloseConnectionError'; }
@@ -99,11 +102,16 @@ export class Connection {
   private pausedForOwnQueue = false;
   private closeWhenFlushed = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private lastActive = 0;
+  /** Bytes read (own reads) since the last pause or mute began. */
+  private readWhilePaused = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
   private readonly send: ResponseSend;
   readonly info: ConnectionInfo;
+  /** Reads land in buffers the reader chooses (Node's onread), not in 'data' chunks. */
+  readonly ownReads: boolean;
   requests = 0;
 
   constructor(readonly socket: Socket, info: ConnectionInfo, private readonly limits: ConnectionLimits,
@@ -113,20 +121,45 @@ export class Connection {
     const pool = limits.memoryPool;
     this.reader = new FrameReader((size) => this.refusal(size), undefined, pool ? (size) => pool.tryAllocate(size) : null);
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.onData(chunk));
+    // plaintext: the kernel reads straight into the frame being filled (no per-read allocation, no copy); TLS and
+    // any Node without the hooks: 'data' chunks (frame-reader.ts readIntoOwnBuffers)
+    this.ownReads = readIntoOwnBuffers(socket, () => this.reader.nextReadBuffer(), (n, buf) => this.onOwnRead(n, buf));
+    this.reader.ownReads = this.ownReads;
+    if (!this.ownReads) socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close(null));
     socket.on('close', () => this.close(null));
     this.armIdle();
   }
 
   get isClosed(): boolean { return this.closed; }
+  /** How its frames were read (frame-reader.ts counters; tests, diagnostics). */
+  get frameStats(): { viewed: number; copied: number; pooled: number; directReads: number } {
+    const r = this.reader;
+    return { viewed: r.viewed, copied: r.copied, pooled: r.pooled, directReads: r.directReads };
+  }
 
+  /**
+   * Marks activity (every read). The idle timer is not re-created per read (a clearTimeout + setTimeout per read was
+   * timer churn and garbage on the latency path): it fires at the earliest possible expiry and re-arms itself for
+   * what is left since the last activity.
+   */
   private armIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.limits.idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => this.close(`idle for more than connections.max.idle.ms=${this.limits.idleTimeoutMs}`), this.limits.idleTimeoutMs);
-      this.idleTimer.unref();
-    }
+    const limit = this.limits.idleTimeoutMs;
+    if (limit <= 0) return;
+    this.lastActive = Date.now();
+    if (this.idleTimer === null) this.scheduleIdle(limit);
+  }
+
+  private scheduleIdle(ms: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.closed) return;
+      const limit = this.limits.idleTimeoutMs;
+      const idle = Date.now() - this.lastActive;
+      if (idle >= limit) this.close(`idle for more than connections.max.idle.ms=${limit}`);
+      else this.scheduleIdle(limit - idle);
+    }, ms);
+    this.idleTimer.unref();
   }
 
   private onData(chunk: Buffer): void {
@@ -134,6 +167,39 @@ export class Connection {
     this.armIdle();
     this.reader.push(chunk);
     this.drainFrames();
+  }
+
+  /**
+   * Stops reading for a pause or a mute. With own reads the socket is not paused (Node would stop reading at once and
+   * a peer's close would go unseen): the read callback stops the reads once {@link PAUSED_READ_AHEAD_BYTES} are
+   * read ahead, as Node's stream does at its highWaterMark; `socket.resume()` restarts them.
+   */
+  private stopReading(): void {
+    this.readWhilePaused = 0;
+    if (!this.ownReads) this.socket.pause();
+  }
+
+  /** A read into the reader's buffer (ownReads): false stops reading until the socket is resumed. */
+  private onOwnRead(n: number, buf: Buffer): boolean {
+    if (this.closed) return false;
+    this.armIdle();
+    try {
+      this.reader.onRead(n, buf);
+      this.drainFrames();
+    } catch (e) {
+      // thrown inside Node's read callback it would be an uncaught exception: this connection only
+      this.close(`reading the connection failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    } finally {
+      this.reader.settle();
+    }
+    // paused (budget, memory pool, quota mute): keep reading only up to what Node's stream would have buffered (its
+    // highWaterMark), so a peer's close is still seen; then stop until resumed. Counted per read, whether the bytes
+    // went to the chunk list or straight into a frame being filled.
+    if (this.closed) return false;
+    if (!this.paused && this.throttleTimer === null) return true;
+    this.readWhilePaused += n;
+    return this.readWhilePaused < PAUSED_READ_AHEAD_BYTES;
   }
 
   /** Why a request of `size` bytes (its size prefix) closes the connection, or null (checked before reading it). */
@@ -176,7 +242,7 @@ export class Connection {
   private mute(ms: number): void {
     if (this.closed || ms <= 0) return;
     if (this.throttleTimer) clearTimeout(this.throttleTimer);
-    this.socket.pause();
+    this.stopReading();
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       if (!this.closed && !this.paused) { this.socket.resume(); this.drainFrames(); }
@@ -186,7 +252,7 @@ export class Connection {
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.socket.pause();
+    this.stopReading();
     this.limits.inFlight.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
@@ -194,7 +260,7 @@ export class Connection {
   private pauseForMemory(): void {
     if (this.paused) return;
     this.paused = true;
-    this.socket.pause();
+    this.stopReading();
     this.limits.memoryPool!.onAvailable(() => { this.paused = false; if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); } });
   }
 
@@ -203,7 +269,7 @@ export class Connection {
     if (this.paused) return;
     this.paused = true;
     this.pausedForOwnQueue = true;
-    this.socket.pause();
+    this.stopReading();
   }
 
   /**

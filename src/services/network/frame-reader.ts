@@ -16,6 +16,8 @@
  * Differs from Kafka: Kafka takes every request buffer from one `MemoryPool` (`queued.max.request.bytes`, J's
  * concern); here only produce frames are pooled, and the pool bounds what it keeps idle, not what is lent.
  */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { ReadBufferPool, type ReadLease } from '../log/read-buffer-pool.js';
 
 /** Produce frames at least this big are read into pooled slabs (smaller ones are cheap to allocate). */
@@ -24,6 +26,37 @@ const PRODUCE_API_KEY = 0;
 
 /** Slabs for produce request frames, given back when their request is handled. */
 export const produceFramePool = new ReadBufferPool(32 * 1024 * 1024, 16 * 1024 * 1024);
+
+/**
+ * One read buffer for every plaintext connection (reads happen one at a time on the event loop, and each read's bytes
+ * are parsed or copied out before the read callback returns): the size of Node's own per-read allocation.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+/** Reads up to this size are copied out of the shared buffer whole (frames are then views of the copy). */
+const OWN_COPY_MAX_BYTES = 16 * 1024;
+
+/**
+ * Node's `onread` (reads into buffers the caller chooses) for a socket Node created itself — an accepted socket,
+ * whose options cannot carry `onread`. Uses Node's own per-socket slots for it (the `kBuffer`/`kBufferCb`/
+ * `kBufferGen` symbols `net.Socket` sets for `onread`) and `useUserBuffer` of the TCP handle; returns false, changing
+ * nothing, when they are not there (another Node, a TLS socket, a socket that already buffered data). `onRead`
+ * returning false stops reading (Node's own pause for `onread`); `socket.resume()` restarts it.
+ */
+export function readIntoOwnBuffers(socket: Socket, next: () => Buffer, onRead: (n: number, buf: Buffer) => boolean): boolean {
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } })._handle;
+  if (socket instanceof TLSSocket || typeof handle?.useUserBuffer !== 'function' || socket.readableLength > 0) return false;
+  const sym = (d: string) => Object.getOwnPropertySymbols(socket).find((x) => x.description === d);
+  const kBuffer = sym('kBuffer'); const kBufferCb = sym('kBufferCb'); const kBufferGen = sym('kBufferGen');
+  if (!kBuffer || !kBufferCb || !kBufferGen) return false;
+  const slots = socket as unknown as Record<symbol, unknown>;
+  if (slots[kBuffer] !== null && slots[kBuffer] !== undefined) return false;
+  const first = next();
+  slots[kBuffer] = first;
+  slots[kBufferCb] = onRead;
+  slots[kBufferGen] = next;
+  handle.useUserBuffer(first);
+  return true;
+}
 
 /** A request frame (without its size prefix), and what gives its buffer back once nothing reads it (may be a no-op). */
 export interface Frame {
@@ -55,6 +88,8 @@ export class FrameReader {
   copied = 0;
   viewed = 0;
   pooled = 0;
+  /** Socket reads that landed straight in the frame being filled (own reads). */
+  directReads = 0;
 
   /**
    * @param checkSize returns why a frame of `size` bytes is refused (the connection closes), or null to accept it;
@@ -65,6 +100,9 @@ export class FrameReader {
   constructor(private readonly checkSize: (size: number) => string | null, private readonly pool: ReadBufferPool = produceFramePool,
     private readonly admit: ((size: number) => boolean) | null = null) {}
 
+  /** Bytes received and held in chunks, not yet copied into a frame. */
+  get unparsedBytes(): number { return this.bytes; }
+
   /** Bytes received and not yet part of a returned frame (a partly filled frame's share included). */
   get bufferedBytes(): number { return this.bytes + this.filled; }
 
@@ -72,6 +110,64 @@ export class FrameReader {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.bytes += chunk.length;
+  }
+
+  // ------------------------------------------------------------ reads into our own buffers (Node's `onread`)
+
+  /**
+   * Set when the socket reads into {@link nextReadBuffer}: a partly filled frame dropped by {@link clear} is then not
+   * given back to the pool (a read already queued for the socket may still land in it).
+   */
+  ownReads = false;
+  /** True while the last chunk is {@link SHARED_READ_BUFFER}'s bytes: frames must not be views of it. */
+  private borrowed = false;
+
+  /**
+   * Where the socket's next read should land: the rest of the frame being filled when nothing is buffered before it
+   * (the kernel copies straight into the frame: no allocation, no copy), else the shared read buffer.
+   */
+  nextReadBuffer(): Buffer {
+    // at most Node's own read size per read: a paused connection's read-ahead stays bounded as with 'data' chunks
+    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled, this.filled + SHARED_READ_BUFFER.length);
+    return SHARED_READ_BUFFER;
+  }
+
+  /**
+   * `n` bytes were read into `buf` (the last {@link nextReadBuffer}). Bytes in the shared buffer are lent until
+   * {@link settle}: call it before returning from the read callback.
+   */
+  onRead(n: number, buf: Buffer): void {
+    if (n <= 0) return;
+    if (this.partial !== null && this.bytes === 0 && buf.buffer === this.partial.buffer && buf.byteOffset === this.partial.byteOffset + this.filled) {
+      this.filled += n;
+      this.directReads++;
+      return;
+    }
+    if (buf.buffer !== SHARED_READ_BUFFER.buffer) throw new Error('read into an unexpected buffer');
+    if (n <= OWN_COPY_MAX_BYTES) {
+      // small reads (requests of a few KB): one copy of the read, frames are views of it — cheaper than a copy per frame
+      const own = Buffer.allocUnsafe(n);
+      buf.copy(own, 0, 0, n);
+      this.push(own);
+      return;
+    }
+    this.push(buf.subarray(0, n));
+    this.borrowed = true;
+  }
+
+  /** The shared read buffer is about to be reused: what is still unread of it is copied into memory of its own. */
+  settle(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    const last = this.chunks.length - 1;
+    if (last < 0) return;
+    const c = this.chunks[last]!;
+    if (c.buffer !== SHARED_READ_BUFFER.buffer) return;
+    const from = last === 0 ? this.offset : 0;
+    const own = Buffer.allocUnsafe(c.length - from);
+    c.copy(own, 0, from);
+    this.chunks[last] = own;
+    if (last === 0) this.offset = 0;
   }
 
   /**
@@ -105,11 +201,12 @@ export class FrameReader {
     this.chunks = [];
     this.offset = 0;
     this.bytes = 0;
-    this.partialLease?.release();
+    if (!this.ownReads) this.partialLease?.release();
     this.partial = null;
     this.partialLease = null;
     this.partialReserved = 0;
     this.filled = 0;
+    this.borrowed = false;
     return reserved;
   }
 
@@ -130,7 +227,10 @@ export class FrameReader {
     this.waitingForMemory = false;
     const reserved = this.admit !== null ? size : 0;
     if (whole) {
-      const buffer = first.subarray(this.offset + 4, this.offset + 4 + size);
+      // a view of the chunk, unless the chunk is the shared read buffer (overwritten by the next read): then a copy
+      const view = first.subarray(this.offset + 4, this.offset + 4 + size);
+      let buffer = view;
+      if (first.buffer === SHARED_READ_BUFFER.buffer) { buffer = Buffer.allocUnsafe(size); view.copy(buffer); }
       this.consume(4 + size);
       this.viewed++;
       return { buffer, release: NO_RELEASE, reserved };

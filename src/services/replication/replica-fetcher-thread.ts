@@ -19,7 +19,7 @@
  * the partitions whose fetch data changed; a session error makes the next Fetch full.
  * Differs from Kafka: no throttling.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -28,6 +28,7 @@ import { BrokerBlockingSender } from './broker-blocking-sender.js';
 import type { ResponseBody } from '../../protocol/frame.js';
 import type { InitialFetchState, LeaderEndpoint } from './fetcher-types.js';
 import { FetchSessionHandler, type SessionPartitionData } from './fetch-session-handler.js';
+import type { ReplicaQuota } from './replication-quota-manager.js';
 
 /** What a fetcher needs of a follower's log (the Log in the broker). */
 export interface FollowerLog {
@@ -72,6 +73,8 @@ export interface FetcherThreadOptions {
   advanceFetchState: AdvanceFetchState;
   log: Logger;
   now?: () => number;
+  /** The follower replication throttle (ReplicaFetcherThread's quota; replication-quota-manager.ts). */
+  quota?: ReplicaQuota;
 }
 
 /** A partition's fetch state: Kafka's Truncating / Fetching, and failed (fenced) until the next LeaderAndIsr. */
@@ -92,6 +95,8 @@ export interface PartitionFetchState {
   lastFetchedEpoch: number;
   /** Not fetched before this time (a partition error's back-off). */
   delayedUntil: number;
+  /** Kafka's isReplicaInSync: the last answer left no lag behind the leader's HW (throttles skip in-sync partitions). */
+  inSync?: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
@@ -292,8 +297,12 @@ export class ReplicaFetcherThread {
     const version = fetchRequestVersion(this.opts.interBrokerProtocolVersion);
     const sent = new Map<string, PartitionFetchState & { sentOffset: bigint; sentEpoch: number }>();
     const next: Array<{ topic: string; data: SessionPartitionData }> = [];
+    const quota = this.opts.quota;
+    let throttledOut = false;
     for (const s of this.partitions.values()) {
       if (s.state !== 'fetching' || s.delayedUntil > now) continue;
+      // Kafka's shouldFollowerThrottle: a throttled partition out of sync is left out while the follower quota is exceeded
+      if (quota && !s.inSync && quota.isThrottled(s.topic, s.partition) && quota.isQuotaExceeded()) { throttledOut = true; continue; }
       const log = this.opts.partitions.followerLog(s.topic, s.partition);
       if (!log) continue;
       sent.set(key(s.topic, s.partition), Object.assign(s, { sentOffset: s.fetchOffset, sentEpoch: s.currentLeaderEpoch }));
@@ -302,7 +311,11 @@ export class ReplicaFetcherThread {
         lastFetchedEpoch: this.truncationOnFetch ? s.lastFetchedEpoch : -1, logStartOffset: log.logStartOffset, partitionMaxBytes: this.opts.partitionMaxBytes,
       } });
     }
-    if (sent.size === 0) return 0;
+    if (sent.size === 0) {
+      // every fetchable partition is throttled: wait replica.fetch.backoff.ms (Kafka's partitionMapCond.await)
+      if (throttledOut) await sleep(this.opts.backoffMs, undefined, { signal }).catch(() => undefined);
+      return 0;
+    }
     this.fetches++;
     // KIP-227: a full Fetch opens a session on the leader, later ones list only what changed (fetch-session-handler.ts)
     if (!this.session || this.sessionVersion !== version) { this.session = new FetchSessionHandler(version >= 7); this.sessionVersion = version; }
@@ -383,6 +396,8 @@ export class ReplicaFetcherThread {
         }
         if (log.logEndOffset !== s.fetchOffset) throw new Error(`Offset mismatch for partition ${key(s.topic, s.partition)}: fetched offset = ${s.fetchOffset}, log end offset = ${log.logEndOffset}`);
         const records = pd.records ?? Buffer.alloc(0);
+        // every byte of a throttled partition counts, in sync or not (Kafka's processPartitionData)
+        if (this.opts.quota?.isThrottled(s.topic, s.partition)) this.opts.quota.record(records.length);
         const last = records.length > 0 ? log.appendAsFollower(records) : null;
         if (last !== null) {
           s.fetchOffset = last + 1n;
@@ -390,6 +405,7 @@ export class ReplicaFetcherThread {
         }
         // Kafka: follower HW = min(leader HW, own LEO); the leader's log start offset is followed
         log.updateHighWatermark(pd.highWatermark);
+        s.inSync = pd.highWatermark - s.fetchOffset <= 0n;
         if (pd.logStartOffset !== undefined && pd.logStartOffset > log.logStartOffset && pd.logStartOffset <= log.highWatermark) log.maybeIncrementLogStartOffset(pd.logStartOffset);
         this.opts.partitions.onFollowerProgress?.(s.topic, s.partition);
         return last !== null ? records.length : 0;

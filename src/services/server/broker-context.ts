@@ -15,6 +15,7 @@ import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
+import type { ReplicationQuotas } from '../replication/replication-quota-manager.js';
 import type { ZkSession } from '../zookeeper/zk-session.js';
 import type { LogDirsSource } from '../admin/describe-log-dirs.js';
 
@@ -52,6 +53,10 @@ export interface PartitionLog {
   collectAbortedTransactions?(startOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }>;
   /** DescribeProducers: the producers with state in this log. */
   producerEntries?(): Array<{ producerId: bigint; epoch: number; lastSequence: number; timestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: bigint }>;
+  /** KIP-890 (transaction/add-partitions-to-txn-manager.ts): the verification guard, or null when the producer's transaction is open here. */
+  maybeStartTransactionVerification?(producerId: bigint, sequence: number, epoch: number): object | null;
+  verificationGuard?(producerId: bigint): object | undefined;
+  hasOngoingTransaction?(producerId: bigint): boolean;
 }
 
 /**
@@ -66,6 +71,10 @@ export interface LeaderPartition {
   appendRecordsToLeader(records: Buffer, requiredAcks: number, origin?: 'client' | 'coordinator'): AppendResult;
   /** A follower's Fetch (its LEO = fetchOffset); false when `replicaId` is not a follower of this partition. */
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, followerStartOffset: bigint, leaderEndOffset: bigint): boolean;
+  /** The committed ISR (replication throttles hold back only replicas out of it). */
+  readonly isr?: readonly number[];
+  /** The followers' fetch states (KIP-392: the preferred read replica is chosen among those in the ISR). */
+  followerStates?(): ReadonlyArray<{ brokerId: number; logStartOffset: bigint; logEndOffset: bigint; lastCaughtUpTimeMs: number }>;
   /** OffsetsForLeaderEpoch / the diverging-epoch check: the current-leader-epoch check, then the end of `leaderEpoch`. */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: bigint };
   /**
@@ -81,7 +90,9 @@ export interface LeaderPartition {
 export type PartitionLookup =
   | { kind: 'leader'; log: PartitionLog; leaderEpoch: number; partition: LeaderPartition }
   | { kind: 'unknown' }            // no such topic-partition in the metadata → UNKNOWN_TOPIC_OR_PARTITION
-  | { kind: 'notLeader' }          // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER
+  // exists, led elsewhere or leaderless → NOT_LEADER_OR_FOLLOWER; `follower`: this broker's follower replica (KIP-392
+  // fetch from follower: it serves consumers that sent client metadata, up to its high watermark)
+  | { kind: 'notLeader'; follower?: { log: PartitionLog; leaderEpoch: number } }
   | { kind: 'offline' };           // its log dir is offline → KAFKA_STORAGE_ERROR
 
 export interface ReplicaView {
@@ -138,6 +149,8 @@ export interface BrokerContext {
   requestMetrics?: RequestMetrics;
   /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
   quotas?: QuotaManagers;
+  /** Replication throttles (QuotaFactory's leader / follower ReplicationQuotaManager); absent in handler tests. */
+  replicationQuotas?: ReplicationQuotas;
   /** Where DescribeClientQuotas / AlterClientQuotas read and write /config/clients and /config/users (absent: refused). */
   clientQuotaStore?: () => ZkSession;
   /** Where CreateAcls / DeleteAcls write /kafka-acl* (with an AclAuthorizer; absent: SECURITY_DISABLED). */

@@ -397,6 +397,9 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       get lastStableOffset() { return log.lastStableOffset; },
       collectAbortedTransactions: (start, upper) => log.collectAbortedTransactions(start, upper),
       producerEntries: () => log.producerEntries(),
+      maybeStartTransactionVerification: (pid, seq, epoch) => log.maybeStartTransactionVerification(pid, seq, epoch),
+      verificationGuard: (pid) => log.verificationGuard(pid),
+      hasOngoingTransaction: (pid) => log.hasOngoingTransaction(pid),
     };
   }
 
@@ -413,7 +416,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const h = this.hosted.get(k);
     if (!h) return this.metadata.topic(topic)?.partitions.some((p) => p.partition === partition) ? { kind: 'notLeader' } : { kind: 'unknown' };
     if (!h.replica || !h.view) return { kind: 'offline' };
-    if (!h.replica.isLeader) return { kind: 'notLeader' };
+    if (!h.replica.isLeader) return { kind: 'notLeader', follower: { log: h.view, leaderEpoch: h.replica.leaderEpoch } }; // KIP-392 (K)
     if (!this.logs?.getLog(topic, partition)) return { kind: 'offline' }; // its dir failed since
     const replica = h.replica;
     return {
@@ -424,6 +427,8 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
         lastOffsetForLeaderEpoch: (current, epoch, onlyLeader) => replica.lastOffsetForLeaderEpoch(current, epoch, onlyLeader),
         deleteRecordsOnLeader: (offset) => deleteRecordsOnLeader(k, this.logs!.getLog(topic, partition)!, offset, () => this.lowWatermark(replica)),
         lowWatermark: () => this.lowWatermark(replica),
+        get isr() { return replica.isr; }, // replication throttles (K)
+        followerStates: () => replica.followerStates(), // KIP-392 preferred read replica (K)
       },
     };
   }

@@ -254,7 +254,7 @@ export function transitionsOf(p: ModelPath): string[] {
 }
 
 export interface PathPlan {
-  /** getShortestPaths, one per state of the model (serialised by state value), prefixes dropped; none with `shortestFirst: false`. */
+  /** getShortestPaths, one per state of the model (serialised by state value), prefixes dropped. */
   shortest: ModelPath[];
   /** Simple paths of at most maxLength events (bounded DFS), chosen greedily to take every transition the shortest ones miss. */
   simple: ModelPath[];
@@ -318,9 +318,9 @@ function pairsOf(p: ModelPath): string[] {
   return ts.slice(1).map((t, i) => `${ts[i]}|${t}`);
 }
 
-export function planPaths(maxLength: number, minPaths = 0, opts: { shortestFirst?: boolean } = {}): PathPlan {
+export function planPaths(maxLength: number, minPaths = 0): PathPlan {
   const model = createTestModel(faultModel);
-  const shortest = opts.shortestFirst === false ? [] : model.getShortestPaths({ filterEvents, serializeState: (s) => JSON.stringify(s.value) });
+  const shortest = model.getShortestPaths({ filterEvents, serializeState: (s) => JSON.stringify(s.value) });
   let all = simpleCache.get(maxLength);
   if (!all) {
     all = boundedSimplePaths(maxLength).map((seq) => model.getPathsFromEvents(seq.map((type) => ({ type }) as FaultEvent), { filterEvents })[0]!);

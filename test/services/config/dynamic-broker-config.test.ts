@@ -107,8 +107,8 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
 
   it('skips what Kafka accepts but Rafka does not act on, each with its reason; the rest of the layer applies', () => {
     const { ignored, config } = buildEffectiveConfig(STATIC,
-      { 'custom.thing': 'x', 'cleanup.policy': 'compact', 'num.io.threads': '6' },
-      { 'sasl.kerberos.min.time.before.relogin': '58000', 'leader.replication.throttled.rate': '100', 'listener.name.plaintext.sasl.kerberos.service.name': 'kafka' });
+      { 'custom.thing': 'x', 'cleanup.policy': 'compact', 'num.io.threads': '6', 'follower.replication.throttled.rate': '50' },
+      { 'sasl.kerberos.min.time.before.relogin': '58000', 'leader.replication.throttled.rate': '100', 'replica.alter.log.dirs.io.max.bytes.per.second': '7', 'listener.name.plaintext.sasl.kerberos.service.name': 'kafka' });
     expect(config.getInt('num.io.threads')).toBe(6);
     expect(config.originals['custom.thing']).toBeUndefined();
     // num.io.threads is in the table but marked not implemented: applied (DescribeConfigs shows it) and reported
@@ -117,8 +117,10 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
     expect(ignored.map((i) => [i.entity, i.key, i.value, i.reason])).toEqual([
       [DEFAULT_ENTITY, 'custom.thing', 'x', 'not a Kafka broker config (Kafka keeps such custom keys for plugins; Rafka has none)'],
       [DEFAULT_ENTITY, 'cleanup.policy', 'compact', 'not a broker config but a topic config (set it on the topic, /config/topics/<topic>)'],
+      // the throttle rates apply from the broker's own entity only (ReplicationQuotas reads them), as Kafka's BrokerConfigHandler
+      [DEFAULT_ENTITY, 'follower.replication.throttled.rate', '50', 'Kafka (ZooKeeper mode) applies replication throttle rates only from a broker\'s own entity, /config/brokers/<id>'],
       ['1', 'sasl.kerberos.min.time.before.relogin', '58000', 'a Kafka dynamic broker config that Rafka does not implement'],
-      ['1', 'leader.replication.throttled.rate', '100', 'a Kafka replication throttle that Rafka does not implement'],
+      ['1', 'replica.alter.log.dirs.io.max.bytes.per.second', '7', 'a Kafka replication throttle that Rafka does not implement'],
       ['1', 'listener.name.plaintext.sasl.kerberos.service.name', 'kafka', 'a Kafka dynamic broker config that Rafka does not implement'],
     ]);
   });

@@ -5,6 +5,7 @@ import { iterateBatches, RecordBatch } from '../../../src/services/log/record-ba
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { batch, call, fakeBroker } from './fake-broker.js';
 import { FetchManager, FetchSessionCache } from '../../../src/services/server/fetch-session.js';
+import { QuotaManagers } from '../../../src/services/quota/quota-managers.js';
 
 function setup() {
   const fb = fakeBroker({}, createRequestHandler);
@@ -58,6 +59,22 @@ describe('Fetch', () => {
     expect(offsets(p0!.records)).toEqual([0n]);
     expect(p1!.records!.length).toBe(0); // 5 bytes left: not enough for a batch, and no longer "min one message"
     expect(p1!.highWatermark).toBe(1n);
+  });
+
+  it('a consumer\'s fetch is capped to its consumer_byte_rate quota window (Kafka\'s maxQuotaWindowBytes); followers and other clients are not', async () => {
+    const fb = setup();
+    const size = fb.logs.get('t-0')!.batches[0]!.length;
+    fb.ctx.quotas = new QuotaManagers({ numSamples: 2, windowSizeSeconds: 1 });
+    // window = rate × (samples − 1) × 1 s = size + 5 bytes: the first batch fits, nothing more
+    fb.ctx.quotas.applyEntityConfig(null, 'test-client', { consumer_byte_rate: String(size + 5) });
+    const req = () => fetchReq([['t', [{ partition: 0, fetchOffset: 0n }, { partition: 1, fetchOffset: 0n }]]]);
+    const capped = await call(fb.handler, ApiKey.Fetch, 11, req());
+    expect(capped.throttleTimeMs).toBe(0);
+    expect(offsets(capped.responses[0]!.partitions[0]!.records)).toEqual([0n]);
+    expect(capped.responses[0]!.partitions[1]!.records!.length).toBe(0);
+    const other = await call(fb.handler, ApiKey.Fetch, 11, req(), 'another-client');
+    expect(offsets(other.responses[0]!.partitions[0]!.records)).toEqual([0n, 2n]);
+    expect(offsets(other.responses[0]!.partitions[1]!.records)).toEqual([0n]);
   });
 
   it('errors: unknown, not leader, storage, out of range, leader epochs', async () => {

@@ -16,7 +16,8 @@
  * - highWatermark and logStartOffset from the read; lastStableOffset from the log (transactions, issue 13: A's
  *   minimal edit); read_committed (isolation_level 1) consumers see nothing at or above the LSO and get the aborted
  *   transactions overlapping the records returned (from the `.txnindex`), read_uncommitted get null;
- *   preferredReadReplica -1;
+ *   preferredReadReplica: KIP-392 (fetch-from-follower.ts) — with `replica.selector.class`, a v11+ consumer fetch on the
+ *   leader may get a preferred read replica and no records; a follower serves v11+ consumers up to its high watermark;
  * - long polling: with fewer than minBytes read and no partition error, waits (ReplicaView.waitForData) up to
  *   maxWaitMs for new data and reads again.
  * - v0–v3 carry the legacy message format (magic 0 for v0/v1, magic 1 for v2/v3): the records read are down-converted
@@ -31,9 +32,11 @@
  *   updateFollowerFetchState: HW, ISR expansion); a broker that is not a replica gets NOT_LEADER_OR_FOLLOWER
  *   (UNKNOWN_LEADER_EPOCH when it sent an epoch); from v12 a `lastFetchedEpoch` whose log diverged from the
  *   leader's gets no records and `divergingEpoch` (epoch, end offset), answered at once; the follower long-polls
- *   like a consumer and wakes on the leader's appends.
+ *   like a consumer and wakes on the leader's appends; replication throttles (replication-quota-manager.ts): a
+ *   throttled partition of a follower out of the ISR gets no records while the leader quota is exceeded.
  * Not done: topic-id fetches (v13+, not advertised).
  */
+import { maxFetchBytesInQuotaWindow } from '../../quota/quota-managers.js';
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
@@ -43,6 +46,8 @@ import { downConvert } from '../../log/record-conversion.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
+import { recordLeaderThrottled, shouldLeaderThrottle } from '../../replication/replication-quota-manager.js';
+import { preferredReadReplica } from './fetch-from-follower.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 import { FetchManager, FetchSessionCache, type FetchContextRequest, type FetchPlan } from '../fetch-session.js';
 
@@ -141,18 +146,22 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
     if (firstPass) ctx.stats?.fetchRequest(topic);
     if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const lookup = ctx.replicas.partition(topic, p.partition);
+    // KIP-392 (K): a follower serves a consumer that sent client metadata (v11+), up to its high watermark
+    const followerRead = lookup.kind === 'notLeader' && !fromFollower && req.apiVersion >= 11 ? lookup.follower : undefined;
     switch (lookup.kind) {
       case 'unknown': return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      case 'notLeader': return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      case 'notLeader': if (!followerRead) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER); break;
       // Fetch v5 and older clients may not know KAFKA_STORAGE_ERROR (Kafka's maybeDownConvertStorageError)
       case 'offline': return fail(req.apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR);
       case 'leader': break;
     }
+    const local = lookup.kind === 'leader' ? lookup : followerRead!;
+    const leaderPartition = lookup.kind === 'leader' ? lookup.partition : null; // set whenever fromFollower
     if (p.currentLeaderEpoch >= 0) {
-      if (p.currentLeaderEpoch < lookup.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
-      if (p.currentLeaderEpoch > lookup.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
+      if (p.currentLeaderEpoch < local.leaderEpoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
+      if (p.currentLeaderEpoch > local.leaderEpoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
     }
-    const log = lookup.log;
+    const log = local.log;
     if (!fromFollower && req.apiVersion < 10 && log.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     if (toMagic !== null && !log.config.messageDownconversionEnable) return fail(ErrorCode.UNSUPPORTED_VERSION);
     leaders.push({ topic, partition: p.partition });
@@ -160,7 +169,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
       // Partition.readRecords for a follower that sent its last fetched epoch (v12+): a diverging log gets no
       // records but the epoch and offset to truncate to, at once
       if (fromFollower && req.apiVersion >= 12 && p.lastFetchedEpoch >= 0) {
-        const e = lookup.partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch, p.lastFetchedEpoch, false);
+        const e = leaderPartition!.lastOffsetForLeaderEpoch(p.currentLeaderEpoch, p.lastFetchedEpoch, false);
         if (e.errorCode !== ErrorCode.NONE) return fail(e.errorCode);
         if (e.endOffset === -1n || e.leaderEpoch === -1 || p.fetchOffset < log.logStartOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
         if (e.leaderEpoch < p.lastFetchedEpoch || e.endOffset < p.fetchOffset) {
@@ -173,17 +182,28 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
         }
       }
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+      // KIP-392 (K): the leader may name a preferred read replica instead of reading; answered at once
+      const preferred = leaderPartition && !fromFollower && req.apiVersion >= 11 ? preferredReadReplica(ctx, leaderPartition, log, body.rackId ?? '', p.fetchOffset) : -1;
+      if (preferred >= 0) {
+        diverging = true;
+        return {
+          partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset ?? log.highWatermark,
+          logStartOffset: log.logStartOffset, abortedTransactions: null, preferredReadReplica: preferred, records: EMPTY,
+        };
+      }
       const leaderEndOffset = log.logEndOffset;
       const r = await readLog(log, p.fetchOffset, Math.max(0, Math.min(p.partitionMaxBytes, limitBytes)), minOneMessage);
       if (r.release) releases.push(r.release);
       // Kafka's updateFollowerFetchState after the read: the follower's LEO is its fetch offset
-      if (fromFollower && firstPass && !lookup.partition.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, leaderEndOffset)) {
+      if (fromFollower && firstPass && !leaderPartition!.updateFollowerFetchState(replicaId, p.fetchOffset, p.logStartOffset, leaderEndOffset)) {
         return fail(p.currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER);
       }
       // followers read up to the log end (FetchIsolation.LOG_END), consumers up to the high watermark
       // (read_committed: the last stable offset, FetchIsolation.TXN_COMMITTED)
       const lso = log.lastStableOffset ?? r.highWatermark;
-      const trimmed = fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
+      // replication throttle (K): an out-of-ISR follower gets a throttled partition without records while the leader quota is exceeded
+      const throttled = fromFollower && shouldLeaderThrottle(ctx.replicationQuotas?.leader, topic, p.partition, replicaId, leaderPartition?.isr ?? []);
+      const trimmed = throttled ? EMPTY : fromFollower ? r.records : trimToHighWatermark(r.records, readCommitted && lso < r.highWatermark ? lso : r.highWatermark);
       const size = trimmed.length; // limits count what was read, as in Kafka (not the converted size)
       const records = toMagic === null || size === 0 ? trimmed : downConvert(trimmed, toMagic, p.fetchOffset);
       if (size > 0) minOneMessage = false;
@@ -231,6 +251,9 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const fetchContext = sessions.newContext(sessionReq);
       if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
       const plan = sessions.plan(fetchContext, sessionReq);
+      // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
+      const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
+      if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
       let pass = await readAll(ctx, req, plan, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
@@ -247,6 +270,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const out = sessions.respond<PartitionOut>(fetchContext, plan, pass.responses as Array<{ topic: string; partitions: PartitionOut[] }>);
       const responses = out.responses.map((t) => ({ topic: t.topic, topicId: ZERO_UUID, partitions: t.partitions }));
       if (ctx.stats) recordBytesOut(ctx.stats, responses, fetchReplicaId(req) >= 0);
+      if (fetchReplicaId(req) >= 0) recordLeaderThrottled(ctx.replicationQuotas?.leader, responses);
       // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
       return withOnSent({ throttleTimeMs: 0, errorCode: out.errorCode, sessionId: out.sessionId, responses }, pass.releases);
     },
