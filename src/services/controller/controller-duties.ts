@@ -372,7 +372,12 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     const view = sent;
     const online = new Set(view.metadata.brokers.map((b) => b.id).filter((id) => !shuttingDown.has(id)));
     const list = partitions ?? view.metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
-    const { outcomes, updated } = await electLeaders({ zk: input.handle.current, ctl, metadata: view.metadata, online, log: input.log }, list, type, trigger);
+    const offlineDirReplicas = (topic: string, partition: number) => {
+      const k = `${topic}-${partition}`;
+      const ids = [...replicasOnOfflineDirs].filter(([id, e]) => view.brokerEpochs.get(id) === e.epoch && e.partitions.has(k)).map(([id]) => id);
+      return ids.length > 0 ? new Set(ids) : undefined;
+    };
+    const { outcomes, updated } = await electLeaders({ zk: input.handle.current, ctl, metadata: view.metadata, online, offlineDirReplicas, log: input.log }, list, type, trigger);
     if (updated.length > 0 && !stopped) {
       const local = tellView({ ...view, deletions: [], metadata: withStates(view.metadata, updated, ctl.epoch) });
       if (local) events.onLocalRequests?.(local);

@@ -66,6 +66,8 @@ export interface ElectionDeps {
   metadata: ClusterMetadata;
   /** Live brokers not in controlled shutdown (Kafka's isReplicaOnline). */
   online: ReadonlySet<number>;
+  /** The brokers whose replica of a partition is on a failed log dir (replicasOnOfflineDirs): not online for it. */
+  offlineDirReplicas?: (topic: string, partition: number) => ReadonlySet<number> | undefined;
   log?: Logger;
 }
 
@@ -89,7 +91,9 @@ export async function electLeaders(deps: ElectionDeps, partitions: readonly Topi
 
 async function electOne(deps: ElectionDeps, topic: string, partition: number, assignment: readonly number[], type: ElectionTypeValue, trigger: ElectionTrigger,
   updated: UpdatedState[]): Promise<ElectionOutcome> {
-  const { zk, ctl, online } = deps;
+  const { zk, ctl } = deps;
+  const offDir = deps.offlineDirReplicas?.(topic, partition);
+  const online = offDir && offDir.size > 0 ? new Set([...deps.online].filter((b) => !offDir.has(b))) : deps.online;
   const path = TopicPaths.partitionState(topic, partition);
   for (let attempt = 0; attempt < 5; attempt++) {
     const node = await retryUntilConnected(zk, () => zk.getDataOrNull(path));

@@ -6,6 +6,8 @@ import { reconcile, ControllerMovedError, type ControllerEpochInfo } from '../..
 import { changeEntityConfig, createTopicWithAssignment, markTopicForDeletion, TopicExistsError, writeTopicAssignment } from '../../../src/services/admin/admin-zk-client.js';
 import { InvalidTopicError } from '../../../src/services/admin/topic-validation.js';
 import { TopicZNode } from '../../../src/services/zookeeper/zk-data-topics.js';
+import { electLeaders, ElectionType } from '../../../src/services/controller/replica-election.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
 
 let zk: ZooKeeperServer;
 const sessions: ZkSession[] = [];
@@ -229,5 +231,20 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     const solo = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: new Map([[3, { epoch: epoch3, partitions: new Set(['solo-0']) }]]) });
     expect(solo.metadata.topics.find((t) => t.name === 'solo')!.partitions[0]).toMatchObject({ leader: -1, isr: [3], offlineReplicas: [3] });
     expect(solo.offlinePartitions).toEqual([{ topic: 'solo', partition: 0 }]);
+  });
+  it('ElectLeaders does not elect a replica on a failed log dir (unclean from an admin included)', async () => {
+    const { s, ctl } = await cluster();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9094, securityProtocol: 'PLAINTEXT' }] });
+    await createTopicWithAssignment(s, { topic: 'e', assignment: new Map([[0, [2, 1]]]) });
+    const first = await reconcile(s, ctl, { deleteTopicEnable: true });
+    // leader 3 (gone) with ISR [3]: only an unclean election can help; broker 2's replica of e-0 is on a failed dir
+    await s.setData('/brokers/topics/e/partitions/0/state', Buffer.from(JSON.stringify({ version: 1, leader: 3, leader_epoch: 4, isr: [3], controller_epoch: 1 })));
+    const deps = { zk: s, ctl, metadata: first.metadata, online: new Set([1, 2]), offlineDirReplicas: (t: string, p: number) => (t === 'e' && p === 0 ? new Set([2]) : undefined) };
+    const r = await electLeaders(deps, [{ topic: 'e', partition: 0 }], ElectionType.UNCLEAN, 'admin');
+    expect(r.outcomes[0]).toMatchObject({ errorCode: 0, leader: 1 });
+    // preferred (2) in the ISR but on the failed dir: not available
+    await s.setData('/brokers/topics/e/partitions/0/state', Buffer.from(JSON.stringify({ version: 1, leader: 1, leader_epoch: 6, isr: [1, 2], controller_epoch: 1 })));
+    const pref = await electLeaders(deps, [{ topic: 'e', partition: 0 }], ElectionType.PREFERRED, 'admin');
+    expect(pref.outcomes[0]!.errorCode).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
   });
 });
