@@ -61,6 +61,7 @@ import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
 import { ControllerApis } from '../services/controller/controller-apis.js';
+import { FetchManager, FetchSessionCache } from '../services/server/fetch-session.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
@@ -589,6 +590,8 @@ export const majordomoMachine = setup({
                   onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
                 },
                 controller: new ControllerApis(),
+                // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
+                fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
