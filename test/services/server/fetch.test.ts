@@ -4,8 +4,8 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { iterateBatches, RecordBatch } from '../../../src/services/log/record-batch.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { batch, call, fakeBroker } from './fake-broker.js';
-import { QuotaManagers } from '../../../src/services/quota/quota-managers.js';
 import { FetchManager, FetchSessionCache } from '../../../src/services/server/fetch-session.js';
+import { QuotaManagers } from '../../../src/services/quota/quota-managers.js';
 
 function setup() {
   const fb = fakeBroker({}, createRequestHandler);

@@ -242,9 +242,6 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
     apiKey: ApiKey.Fetch,
     async handle(req, { broker: ctx, conn }) {
       const body = req.body;
-      // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
-      const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
-      if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       // KafkaApis.handleFetchRequest: fetchManager.newContext (fetch sessions, KIP-227)
       const sessions = ctx.fetchManager ?? NO_SESSIONS;
       const sessionReq: FetchContextRequest = {
@@ -254,6 +251,9 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const fetchContext = sessions.newContext(sessionReq);
       if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
       const plan = sessions.plan(fetchContext, sessionReq);
+      // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
+      const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
+      if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
       let pass = await readAll(ctx, req, plan, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
