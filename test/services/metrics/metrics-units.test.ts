@@ -154,6 +154,16 @@ describe('KafkaMetrics', () => {
     expect(lag.maxLag()).toBe(3);
   });
 
+  it('splits TotalTimeMs into LocalTimeMs (the handler\'s synchronous turn) and RemoteTimeMs (the rest)', async () => {
+    const m = new KafkaMetrics();
+    m.requests.record(0, 9, 10, 2);
+    m.requests.record(0, 9, 4, 9); // local never above total
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_network_requestmetrics_localtimems_sum{request="Produce"} 6');
+    expect(lines).toContain('kafka_network_requestmetrics_remotetimems_sum{request="Produce"} 8');
+    expect(lines).toContain('kafka_network_requestmetrics_remotetimems_count{request="Produce"} 2');
+  });
+
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
     const m = new KafkaMetrics();
     const advance = m.countIsrChanges((state: string, event: string) => ({ state: event === 'isr.committed' ? 'committed' : state, valid: event !== 'bad' }));
