@@ -579,6 +579,18 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(unknown.err).toContain("* Group 'no-such-group' could not be deleted due to: GROUP_ID_NOT_FOUND");
   }, 60_000);
 
+  it('num.replica.fetchers changed at runtime resizes the broker\'s fetcher pool; replication goes on', async () => {
+    await createTopic(admin, c, 'cli-fetchers', 4, 3);
+    const b3 = c.broker(3).process!;
+    expect(await cli(configsCmd, '--entity-type', 'brokers', '--entity-name', '3', '--alter', '--add-config', 'num.replica.fetchers=2')).toMatchObject({ code: 0 });
+    await b3.waitForLog((l) => String(l.msg).startsWith('Resizing fetcher thread pool size from 1 to 2'), 30_000);
+    // acks=all with broker 3 in every ISR: each produce completes only once broker 3's new fetchers copied it
+    await produce('cli-fetchers', 40);
+    for (let p = 0; p < 4; p++) await c.waitForIsr('cli-fetchers', p, [1, 2, 3]);
+    expect(await cli(configsCmd, '--entity-type', 'brokers', '--entity-name', '3', '--alter', '--delete-config', 'num.replica.fetchers')).toMatchObject({ code: 0 });
+    await b3.waitForLog((l) => String(l.msg).startsWith('Resizing fetcher thread pool size from 2 to 1'), 30_000);
+  }, 60_000);
+
   it('configs --alter / --describe for a topic and a broker', async () => {
     await createTopic(admin, c, 'cli-cfg', 1, 3);
     expect(await cli(configsCmd, '--entity-type', 'topics', '--entity-name', 'cli-cfg', '--alter', '--add-config', 'retention.ms=99999,cleanup.policy=compact'))
