@@ -631,6 +631,7 @@ export const majordomoMachine = setup({
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
                     quota: context.replicationQuotas.follower,
+                    ...(context.metrics ? { stats: context.metrics.topicStats } : {}),
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };
