@@ -5,7 +5,8 @@
 //   BENCH_ONLY=fetch: produce only what the fetch reads, then the fetch (no latency, no other produce figures);
 //   the broker's CPU seconds (from /proc/<pid>/stat) are reported per section and per GB moved.
 //   BENCH_ONLY=produce: only the acks=1 1-partition produce (+ ceilings); BENCH_ONLY=idempotent: acks=-1 plain and
-//   idempotent (+ ceilings); BENCH_ONLY=latency: only the 10k/s latency (+ ceilings). Comma-separate to combine.
+//   idempotent (+ ceilings); BENCH_ONLY=latency: only the 10k/s latency (+ ceilings); BENCH_ONLY=multi: PRODUCERS
+//   (default 4) kcat processes at once on 16 partitions (+ ceilings). Comma-separate to combine.
 //   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
 //   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
 //   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
@@ -54,7 +55,14 @@ const brokerCpu = () => { const f = readFileSync(`/proc/${broker.pid}/stat`, 'ut
 const probe = async (label, fn) => {
   if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(300); }
   const r = await fn();
-  if (PROBE_DIR) { broker.kill('SIGUSR2'); await sleep(1500); probes.push({ label, pid: broker.pid }); }
+  if (PROBE_DIR) {
+    broker.kill('SIGUSR2');
+    const n = probes.length + 1; // broker-probe.mjs numbers its windows 1, 2, …
+    const file = join(PROBE_DIR, `${broker.pid}-${n}.json`);
+    let entry = { label, missing: file };
+    for (let i = 0; i < 100; i++) { try { entry = { label, profile: file.replace(/json$/, 'cpuprofile'), ...JSON.parse(readFileSync(file, 'utf8')) }; break; } catch { await sleep(100); } }
+    probes.push(entry);
+  }
   return r;
 };
 const probes = [];
@@ -84,6 +92,22 @@ for (const [name, topic, acks, parts, extra] of runs.filter((_, i) => pick(i))) 
   const s = await probe(name, () => kcatProduce(topic, acks, extra));
   const cpu = brokerCpu() - c0;
   results[name] = { MBps: Math.round((MiB * 1.048576) / s), recordsPerSec: Math.round(records / s), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: cpuPerGB(cpu), kcatCpuSecs: +lastClientCpu.toFixed(2), wallSecs: +s.toFixed(2) };
+}
+// Several producer processes at once on 16 partitions (issue 17: >= 60% of the page-cache write ceiling), BENCH_ONLY=multi
+// or the full run: PRODUCERS (default 4) kcat processes, each sending the whole data file, in parallel.
+if (ONLY === null || ONLY.has('multi')) {
+  const producers = Number(process.env.PRODUCERS ?? 4);
+  const topic = 'p16m';
+  { const { Kafka, logLevel } = await import('kafkajs'); const a = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin(); await a.connect(); await a.createTopics({ topics: [{ topic, numPartitions: 16 }], waitForLeaders: true }); await a.disconnect(); }
+  const c0 = brokerCpu();
+  const t0 = performance.now();
+  await probe(`produce acks=1, 16 partitions, ${producers} kcat processes`, () => Promise.all(Array.from({ length: producers }, () => new Promise((resolve, reject) => {
+    const p = spawn('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576'], { stdio: 'ignore' });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`))));
+  }))));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = brokerCpu() - c0;
+  results[`produce acks=1, 16 partitions, ${producers} kcat processes`] = { MBps: Math.round((producers * MiB * 1.048576) / secs), brokerCpuSecs: +cpu.toFixed(2), brokerCpuSecsPerGB: +(cpu / (producers * MiB * 1.048576 / 1000)).toFixed(2), target: '>= 60% of the page-cache write (dd) ceiling' };
 }
 const fetchWanted = ONLY === null || ONLY.has('fetch');
 if (fetchWanted) {

@@ -12,6 +12,7 @@ import { KafkaConfig, ConfigException, loadPropertiesFile, applyOverrides, rende
 import { notImplementedWarning } from './config/not-implemented.js';
 import { securityRefusal } from './config/unsupported-security.js';
 import { buildListenerSecurity } from './services/security/listener-security.js';
+import { buildInterBrokerClientSecurity, setInterBrokerClientSecurity } from './services/security/client-channel.js';
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
@@ -104,6 +105,8 @@ function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; stati
   const refusal = securityRefusal(config);
   if (refusal) throw new ConfigException(refusal);
   buildListenerSecurity(config, config.listeners); // key stores, trust stores, TLS/SASL settings: a bad one is fatal here
+  // how this broker connects to the others (controller channel, replica fetchers, marker sender): TLS / SASL login
+  setInterBrokerClientSecurity(buildInterBrokerClientSecurity(config));
   log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
   const notImplemented = notImplementedWarning(config);
   if (notImplemented) log.warn(notImplemented);

@@ -133,7 +133,7 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(21, 0, 2, 'recommended'), // DeleteRecords: kafkajs/librdkafka 0-1, Java 2
   r(22, 0, 3, 'required'), // InitProducerId
   r(23, 0, 4, 'recommended'), // OffsetForLeaderEpoch: followers (IBP < 2.7) and KIP-320 consumers (Java validates positions from v3)
-  r(24, 0, 3, 'required'), // AddPartitionsToTxn: transactions (v4 is broker-to-broker, KIP-890)
+  r(24, 0, 4, 'required'), // AddPartitionsToTxn: transactions (v4 is broker-to-broker, KIP-890 verification)
   r(25, 0, 3, 'required'), // AddOffsetsToTxn
   r(26, 0, 3, 'required'), // EndTxn
   r(27, 0, 1, 'inter-broker'), // WriteTxnMarkers: coordinator → partition leaders

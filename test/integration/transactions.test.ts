@@ -47,7 +47,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart', 'tx-rdk', 'tx-rdk-in'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart', 'tx-rdk', 'tx-rdk-in', 'tx-verify'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -70,6 +70,7 @@ function call<K extends ImplementedApiKey>(apiKey: K, version: number, body: Req
       }
     });
     sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.once('close', () => { clearTimeout(timer); reject(new Error(`connection closed without an answer to api key ${apiKey} v${version}`)); }); // no-op once resolved
     sock.write(encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 1, clientId: 'txn-admin' }, body));
   });
 }
@@ -271,6 +272,48 @@ describe('kafkajs transactions', () => {
     await t.commit();
     await producer.disconnect();
     await eventually(async () => (await fetch(true)).committedOffset === 5n, 10_000, 'the committed offset');
+  });
+
+  it('KIP-890: a transactional batch for a partition not in the transaction is refused (INVALID_TXN_STATE), also a late one after the abort; AddPartitionsToTxn v4 verifyOnly', async () => {
+    const id = 'tx-verify-id';
+    await eventually(async () => (await call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: [id] })).coordinators[0]!.errorCode === ErrorCode.NONE, 20_000, 'the transaction coordinator');
+    const init = await eventually(async () => {
+      const r = await call(ApiKey.InitProducerId, 3, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      return r.errorCode === ErrorCode.NONE ? r : undefined;
+    }, 10_000, 'InitProducerId');
+    const { producerId, producerEpoch } = init!;
+    const produce = async (seq: number) => {
+      const records = buildRecordBatch({ records: [{ value: `v${seq}` }], producerId, producerEpoch, baseSequence: seq, isTransactional: true });
+      const r = await call(ApiKey.Produce, 7, { transactionalId: id, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'tx-verify', partitionData: [{ index: 0, records }] }] });
+      return r.responses[0]!.partitionResponses[0]!;
+    };
+    const verify = async (txns: Array<{ transactionalId: string; producerId: bigint; producerEpoch: number }>) => {
+      const r = await call(ApiKey.AddPartitionsToTxn, 4, {
+        transactions: txns.map((t) => ({ ...t, verifyOnly: true, topics: [{ name: 'tx-verify', partitions: [0] }] })),
+        v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [],
+      });
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+      return r.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode]);
+    };
+    // 1. not added to the transaction: the leader asks the coordinator, which says no; nothing is written
+    expect(await produce(0)).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE }); // (Produce v8+ would carry 'Partition was not added to the transaction'; Rafka answers up to v7)
+    expect(await verify([{ transactionalId: id, producerId, producerEpoch }, { transactionalId: 'tx-verify-unknown', producerId, producerEpoch }]))
+      .toEqual([[id, ErrorCode.INVALID_TXN_STATE], ['tx-verify-unknown', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
+    // 2. added (AddPartitionsToTxn v3, as clients send): verified, and the batch is appended
+    const add = await call(ApiKey.AddPartitionsToTxn, 3, { transactions: [], v3AndBelowTransactionalId: id, v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: 'tx-verify', partitions: [0] }] });
+    expect(add.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(ErrorCode.NONE);
+    expect(await verify([{ transactionalId: id, producerId, producerEpoch }, { transactionalId: id + '-x', producerId: -5n, producerEpoch: 0 }]))
+      .toEqual([[id, ErrorCode.NONE], [id + '-x', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
+    expect(await verify([{ transactionalId: id, producerId, producerEpoch: producerEpoch + 1 }])).toEqual([[id, ErrorCode.PRODUCER_FENCED]]);
+    const first = await produce(0);
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    // 3. aborted; a late batch of the same epoch (a retry that arrives after the abort marker) must not open a hanging transaction
+    expect((await call(ApiKey.EndTxn, 3, { transactionalId: id, producerId, producerEpoch, committed: false })).errorCode).toBe(ErrorCode.NONE);
+    await eventually(async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: [id] })).transactionStates[0]!.transactionState === 'CompleteAbort', 10_000, 'CompleteAbort');
+    expect(await produce(1)).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE });
+    // the LSO is the log end: no transaction hangs on the partition
+    const lo = await call(ApiKey.ListOffsets, 4, { replicaId: -1, isolationLevel: 1, topics: [{ name: 'tx-verify', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    expect(lo.topics[0]!.partitions[0]!.offset).toBe(first.baseOffset + 2n); // the aborted batch and its marker
   });
 
   it("the README's kafkajs transaction example works as written", async () => {

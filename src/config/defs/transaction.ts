@@ -24,7 +24,7 @@ export const TRANSACTION_CONFIGS = [
   define('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3600000, atLeast(1), 'low', RO,
     'How often expired transactional ids are removed.'),
   define('transaction.partition.verification.enable', 'boolean', true, undefined, 'low', CLUSTER,
-    'Verify that a partition was added to the transaction before transactional records are written to it.', NOT_IMPLEMENTED),
+    'Verify that a partition was added to the transaction before transactional records are written to it.'),
   define('producer.id.expiration.ms', 'int', 86400000, atLeast(1), 'low', CLUSTER,
     'How long a partition leader keeps producer id state after the producer\'s last write.'),
   define('producer.id.expiration.check.interval.ms', 'int', 600000, atLeast(1), 'low', RO,

@@ -6,7 +6,8 @@
  * request.timeout.ms — the NetworkClient's request timeout) is retried on a new connection after a back-off until
  * it is answered or the broker is removed, so a broker sees the controller's requests in the order they were decided.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectToBroker } from '../security/client-channel.js';
 import type { Logger } from '../../logger.js';
 import { sendOneRequest } from '../network/one-in-flight.js';
 import { ApiKey, apiKeyName } from '../../protocol/api-keys.js';
@@ -165,13 +166,13 @@ class BrokerChannel {
     if (this.socket && !this.socket.destroyed) return this.socket;
     if (this.target === '') throw new RequestFailed(`broker ${this.brokerId} has no endpoint for listener ${this.opts.listenerName}`);
     const [host, port, protocol] = splitTarget(this.target);
-    if (protocol !== 'PLAINTEXT') throw new RequestFailed(`security protocol ${protocol} is not supported for controller-to-broker connections`);
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port, noDelay: true });
-      const timer = setTimeout(() => { s.destroy(); reject(new RequestFailed(`Failed to connect within ${this.opts.socketTimeoutMs} ms`)); }, this.opts.socketTimeoutMs);
-      s.once('connect', () => { clearTimeout(timer); s.off('error', reject); resolve(s); });
-      s.once('error', (e) => { clearTimeout(timer); reject(e); });
-    });
+    let socket: Socket;
+    try {
+      // the inter-broker listener's TLS / SASL settings (services/security/client-channel.ts)
+      socket = await connectToBroker(host, port, { timeoutMs: this.opts.socketTimeoutMs, clientId: String(this.opts.controllerId) });
+    } catch (e) {
+      throw new RequestFailed(`${protocol} connection: ${(e as Error).message}`);
+    }
     socket.on('error', () => socket.destroy()); // surfaced through the pending round trip's 'close'
     this.log.info({ target: this.target }, `Controller ${this.opts.controllerId} connected to broker ${this.brokerId} for sending state change requests`);
     this.socket = socket;

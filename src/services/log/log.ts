@@ -20,7 +20,7 @@ import { cleanupCompacts, type LogConfig } from './log-config.js';
 import { validateKeysForCompactedTopic } from './compacted-keys.js';
 import { fsyncDirSync, LeaderEpochCache } from './leader-epoch-cache.js';
 import { listProducerSnapshots, writeProducerSnapshot, writeProducerSnapshotAsync, type ProducerSnapshotEntry } from './producer-state.js';
-import { BatchMetadata, ProducerStateManager, type AppendOrigin, type CompletedTxn, type ProducerAppendInfo, type ProducerEntryData } from './producer-state-manager.js';
+import { BatchMetadata, ProducerStateManager, type AppendOrigin, type CompletedTxn, type ProducerAppendInfo, type ProducerEntryData, type VerificationStateEntry } from './producer-state-manager.js';
 import { readEndTxnMarker } from './end-txn-marker.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { rebuildProducerState, type PendingProducerLoad } from './producer-state-loader.js';
@@ -249,6 +249,24 @@ export class Log {
     this.producerStateManager.importEntries(data, logEndOffset);
     this.pendingProducerLoad = null;
     return true;
+  }
+
+  /**
+   * KIP-890 (Kafka `UnifiedLog.maybeStartTransactionVerification`): the verification guard for a transactional batch
+   * of a producer with no open transaction here (created if absent), or null when its transaction is already open.
+   * The guard must still be {@link verificationGuard}'s answer when the verified batch is appended.
+   */
+  maybeStartTransactionVerification(producerId: bigint, sequence: number, epoch: number): VerificationStateEntry | null {
+    const psm = this.producerState();
+    return psm.hasOngoingTransaction(producerId) ? null : psm.maybeCreateVerificationStateEntry(producerId, sequence, epoch, this.now());
+  }
+  /** The producer's verification guard in progress, if any. */
+  verificationGuard(producerId: bigint): VerificationStateEntry | undefined {
+    return this.producerState().verificationStateEntry(producerId);
+  }
+  /** Kafka `hasOngoingTransaction`. */
+  hasOngoingTransaction(producerId: bigint): boolean {
+    return this.producerState().hasOngoingTransaction(producerId);
   }
 
   /** Forget producers idle longer than `producer.id.expiration.ms` (not-yet-loaded state is filtered on load). */

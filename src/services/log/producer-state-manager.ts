@@ -129,6 +129,8 @@ export class ProducerAppendInfo {
   readonly updatedEntry: ProducerStateEntry;
   /** The first offset of a transaction this append started (Kafka's startedTransactions), or -1n. */
   startedTxnFirstOffset = -1n;
+  /** A transactional batch (data or marker) was appended: the producer's KIP-890 verification entry is done with. */
+  sawTransactional = false;
 
   constructor(readonly topicPartition: string, readonly producerId: bigint, private readonly currentEntry: ProducerStateEntry | undefined, private readonly origin: AppendOrigin) {
     const c = currentEntry;
@@ -140,6 +142,7 @@ export class ProducerAppendInfo {
     if (this.origin !== 'rebuild') this.checkProducerEpoch(epoch, firstOffset);
     if (this.origin === 'client') this.checkSequence(epoch, firstSeq, firstOffset);
     const u = this.updatedEntry;
+    if (isTransactional) this.sawTransactional = true;
     u.addBatch(epoch, lastSeq, lastOffset, Number(lastOffset - firstOffset), lastTimestamp);
     if (u.currentTxnFirstOffset >= 0n && !isTransactional) {
       if (this.origin === 'client') throw new InvalidTxnStateError(`Expected transactional write from producer ${this.producerId} at offset ${firstOffset} in partition ${this.topicPartition}`);
@@ -162,6 +165,7 @@ export class ProducerAppendInfo {
       }
     }
     u.maybeUpdateProducerEpoch(epoch);
+    this.sawTransactional = true;
     const first = u.currentTxnFirstOffset;
     u.currentTxnFirstOffset = -1n;
     u.coordinatorEpoch = coordinatorEpoch;
@@ -199,6 +203,26 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
 }
 
+/**
+ * Kafka's `VerificationStateEntry` (KIP-890): created when a transactional batch of a producer with no open
+ * transaction on the partition must be verified with the transaction coordinator. The entry object itself is the
+ * `VerificationGuard`: an append after the verification must still find the same object (a marker or a first
+ * transactional batch removes it meanwhile — the ABA case Kafka's unique guard prevents).
+ */
+export class VerificationStateEntry {
+  constructor(readonly timestamp: number, public lowestSequence: number, public epoch: number) {}
+
+  /** Kafka `maybeUpdateLowestSequenceAndEpoch`: a newer epoch replaces the sequence, the same epoch keeps the lowest. */
+  maybeUpdateLowestSequenceAndEpoch(sequence: number, epoch: number): void {
+    if (epoch > this.epoch) {
+      this.lowestSequence = sequence;
+      this.epoch = epoch;
+    } else if (epoch === this.epoch && sequence < this.lowestSequence) {
+      this.lowestSequence = sequence;
+    }
+  }
+}
+
 /** The header fields of a v2 batch the producer state needs (a RecordBatch view or a scanned header). */
 export interface ProducerBatchInfo {
   readonly producerId: bigint;
@@ -224,10 +248,13 @@ export class ProducerStateManager {
   readonly ongoingTxns = new Map<bigint, bigint>();
   /** Completed transactions whose marker (lastOffset) is not below the high watermark yet. */
   private unreplicatedTxns: CompletedTxn[] = [];
+  /** KIP-890 verifications in progress, by producer id (in memory only, as in Kafka). */
+  private readonly verificationStates = new Map<bigint, VerificationStateEntry>();
 
   constructor(readonly topicPartition: string, private readonly producerIdExpirationMs: () => number) {}
 
-  get isEmpty(): boolean { return this.producers.size === 0; }
+  /** No producers and no verification in progress (nothing to expire). */
+  get isEmpty(): boolean { return this.producers.size === 0 && this.verificationStates.size === 0; }
 
   lastEntry(producerId: bigint): ProducerStateEntry | undefined {
     return this.producers.get(producerId);
@@ -242,6 +269,29 @@ export class ProducerStateManager {
     if (current) current.update(info.updatedEntry);
     else this.producers.set(info.producerId, info.updatedEntry);
     if (info.startedTxnFirstOffset >= 0n) this.ongoingTxns.set(info.producerId, info.startedTxnFirstOffset);
+    // Kafka's updateProducers: after a marker or a transactional batch the verification is no longer needed
+    if (info.sawTransactional && this.verificationStates.size > 0) this.verificationStates.delete(info.producerId);
+  }
+
+  /** Kafka `hasOngoingTransaction`: the producer has an open transaction on this partition. */
+  hasOngoingTransaction(producerId: bigint): boolean {
+    return this.ongoingTxns.has(producerId);
+  }
+
+  /** Kafka `maybeCreateVerificationStateEntry`: the producer's entry (created at `now` if absent), lowest sequence/newest epoch kept. */
+  maybeCreateVerificationStateEntry(producerId: bigint, sequence: number, epoch: number, now: number): VerificationStateEntry {
+    let e = this.verificationStates.get(producerId);
+    if (e === undefined) this.verificationStates.set(producerId, (e = new VerificationStateEntry(now, sequence, epoch)));
+    e.maybeUpdateLowestSequenceAndEpoch(sequence, epoch);
+    return e;
+  }
+
+  verificationStateEntry(producerId: bigint): VerificationStateEntry | undefined {
+    return this.verificationStates.get(producerId);
+  }
+
+  clearVerificationStateEntry(producerId: bigint): void {
+    this.verificationStates.delete(producerId);
   }
 
   /** Kafka `lastStableOffset(completedTxn)`: the first offset of another producer's open transaction, else after the marker. */
@@ -320,8 +370,12 @@ export class ProducerStateManager {
     return e.currentTxnFirstOffset < 0n && now - e.lastTimestamp >= this.producerIdExpirationMs();
   }
 
-  /** Forget producers idle for `producer.id.expiration.ms` (by their last batch timestamp); returns how many. */
+  /**
+   * Forget producers idle for `producer.id.expiration.ms` (by their last batch timestamp); returns how many.
+   * Verification entries as old as that go too (Kafka's removeExpiredProducers).
+   */
   removeExpiredProducers(now: number): number {
+    for (const [id, v] of this.verificationStates) if (now - v.timestamp >= this.producerIdExpirationMs()) this.verificationStates.delete(id);
     let removed = 0;
     for (const [id, e] of this.producers) {
       if (this.isProducerExpired(now, e)) {

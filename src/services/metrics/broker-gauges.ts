@@ -129,9 +129,42 @@ export function registerBrokerGauges(registry: Registry, b: ObservedBroker): voi
       () => sensors().map((s): Sample => ({ value: s.throttleCount === 0 ? 0 : s.throttleTimeSum / s.throttleCount, labels: labels(s) })));
   }
 
+  // LogCleaner / LogCleanerManager (kafka.log:type=LogCleaner,name=max-clean-time-secs …; JMX exporter: `-` → `_`).
+  // One cleaner loop here: "max over threads" is the last clean's figure. 0 while the cleaner is off or has not run.
+  const last = () => b.logManager()?.cleaner?.lastStats ?? null;
+  registerGauge(registry, 'kafka_log_logcleaner_max_clean_time_secs', 'Seconds the last clean took (LogCleaner max-clean-time-secs).', () => last()?.elapsedSecs ?? 0);
+  registerGauge(registry, 'kafka_log_logcleaner_max_buffer_utilization_percent', 'Offset map use of the last clean, % (LogCleaner max-buffer-utilization-percent).',
+    () => 100 * (last()?.bufferUtilization ?? 0));
+  registerGauge(registry, 'kafka_log_logcleaner_cleaner_recopy_percent', 'Bytes written / read by the last clean, % (LogCleaner cleaner-recopy-percent).', () => {
+    const s = last();
+    return s && s.bytesRead > 0 ? 100 * s.bytesWritten / s.bytesRead : 0;
+  });
+  registerGauge(registry, 'kafka_log_logcleanermanager_max_dirty_percent', 'Dirty share of the dirtiest compacted log at the last selection, % (LogCleanerManager max-dirty-percent).',
+    () => 100 * (b.logManager()?.cleaner?.manager.dirtiestLogCleanableRatio ?? 0));
+
   // SocketServer
   registerGauge(registry, 'kafka_server_socket_server_metrics_connections', 'Open client connections (socket-server-metrics connection-count; not named _count, which Prometheus reserves for summaries).',
     () => b.socketServer()?.connectionCount ?? 0);
+  // socket-server-metrics connection-creation-total per listener (Kafka: per listener and network processor; one loop here)
+  registerFamily(registry, 'kafka_server_socket_server_metrics_connection_creation_total', 'Connections accepted and served, per listener (socket-server-metrics connection-creation-total).', 'counter',
+    () => [...(b.socketServer()?.acceptedConnections ?? new Map<string, number>())].map(([listener, n]): Sample => ({ value: n, labels: { listener } })));
+  registerFamily(registry, 'rafka_socket_server_connections_refused_total', 'Connections refused by max.connections.per.ip (too_many_per_ip), an IP\'s connection creation rate (ip_throttled), or a full accept queue (backlog_full).', 'counter', () => {
+    const s = b.socketServer();
+    const q = s?.connectionQuotas?.stats;
+    return [
+      { value: q?.tooManyPerIp ?? 0, labels: { reason: 'too_many_per_ip' } }, { value: q?.ipThrottled ?? 0, labels: { reason: 'ip_throttled' } },
+      { value: s?.refusedBacklogFull ?? 0, labels: { reason: 'backlog_full' } },
+    ];
+  });
+  registerFamily(registry, 'rafka_socket_server_acceptor_waits_total', 'Connections the acceptor delayed for max.connection.creation.rate (Kafka\'s AcceptorBlockedPercent counts the time).', 'counter',
+    () => [{ value: b.socketServer()?.connectionQuotas?.stats.acceptorWaits ?? 0 }]);
+  // kafka.network:type=SocketServer,name=MemoryPoolAvailable / MemoryPoolUsed (queued.max.request.bytes)
+  registerGauge(registry, 'kafka_network_socketserver_memorypoolavailable', 'Bytes left in the queued.max.request.bytes pool (MemoryPoolAvailable; below 0 by at most one request).',
+    () => b.socketServer()?.memoryPool?.availableBytes ?? 0);
+  registerGauge(registry, 'kafka_network_socketserver_memorypoolused', 'Bytes of partly received and queued requests reserved in the pool (MemoryPoolUsed).',
+    () => b.socketServer()?.memoryPool?.usedBytes ?? 0);
+  registerGauge(registry, 'rafka_log_warnings_suppressed', 'Connection warnings suppressed by the per-cause, per-address rate limit since start.',
+    () => b.socketServer()?.warnings.suppressedTotal ?? 0);
 }
 
 interface LogLike { topic: string; partition: number; size: number; logEndOffset: bigint; logStartOffset: bigint; numberOfSegments: number }

@@ -25,6 +25,7 @@ export class KafkaMetrics {
   /** ReplicaManager's IsrShrinksPerSec / IsrExpandsPerSec: ISR changes committed by this broker's leaders. */
   readonly isrChanges = { shrinks: 0, expands: 0 };
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private idleElu: EventLoopUtilization = performance.eventLoopUtilization();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -43,6 +44,14 @@ export class KafkaMetrics {
       const delta = performance.eventLoopUtilization(now, this.elu);
       this.elu = now;
       return delta.utilization;
+    });
+    // kafka.network:type=SocketServer,name=NetworkProcessorAvgIdlePercent: one event loop does the network and the
+    // request handling, so it is its idle share since the previous scrape (0..1, as Kafka's gauge)
+    registerGauge(this.registry, 'kafka_network_socketserver_networkprocessoravgidlepercent', 'Idle share of the event loop, which is Rafka\'s network processor, since the previous scrape (NetworkProcessorAvgIdlePercent, 0..1).', () => {
+      const now = performance.eventLoopUtilization();
+      const delta = performance.eventLoopUtilization(now, this.idleElu);
+      this.idleElu = now;
+      return 1 - delta.utilization;
     });
   }
 

@@ -9,16 +9,29 @@
  * allocated on its first request. Differs from Kafka: TotalTimeMs runs from the decoded request to the encoded
  * response (the socket write is not timed); RequestQueueTimeMs, LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs and
  * ResponseSendTimeMs are not split out yet (one event loop: there is no queue between network and I/O threads).
+ *
+ * ErrorsPerSec{request,error} (RequestChannel.updateErrorMetrics over `response.errorCounts()`): every `errorCode`
+ * field of the response body, NONE included, counted per request type into a preallocated array — a walk of plain
+ * objects and arrays only (class instances such as record slices are not entered), no allocation. Differs: Kafka's
+ * errorCounts is per response class (a few skip nested levels); this counts each errorCode field once.
+ * Offset commits (group-coordinator-metrics offset-commit-count) = partitions answered NONE in OffsetCommit and
+ * TxnOffsetCommit responses (Kafka counts the offsets its GroupMetadataManager stored: the same, less any whose
+ * append then failed).
  */
 import type { Registry } from 'prom-client';
-import { apiKeyName } from '../../protocol/api-keys.js';
+import { ApiKey, apiKeyName } from '../../protocol/api-keys.js';
+import { KAFKA_ERRORS } from '../../protocol/errors.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { registerFamily, summarySamples, type Sample } from './metric-families.js';
 
 const MAX_VERSION = 32;
+/** Error codes -1 .. ERROR_SLOTS-2 (index = code + 1); anything else lands in the last slot (rendered as UNKNOWN). */
+const ERROR_SLOTS = 160;
+const MAX_DEPTH = 6;
 
 class RequestTypeMetrics {
   readonly byVersion = new Float64Array(MAX_VERSION);
+  readonly errors = new Float64Array(ERROR_SLOTS);
   readonly totalTime = new LatencyHistogram();
   readonly throttleTime = new LatencyHistogram();
   constructor(readonly name: string) {}
@@ -47,6 +60,19 @@ export class RequestMetrics {
 
   throttled(apiKey: number, throttleMs: number): void { this.of(apiKey).throttleTime.observe(throttleMs); }
 
+  /** ErrorsPerSec: the error codes of one response body (the decoded object the handler returned). */
+  recordErrors(apiKey: number, body: unknown): void {
+    if (body === null || typeof body !== 'object') return;
+    countErrorCodes(body, this.of(apiKey).errors, 0);
+  }
+
+  /** Offsets committed: OffsetCommit + TxnOffsetCommit partitions answered NONE. */
+  get offsetCommits(): number {
+    let n = 0;
+    for (const k of [ApiKey.OffsetCommit, ApiKey.TxnOffsetCommit]) n += this.byKey[k]?.errors[1] ?? 0;
+    return n;
+  }
+
   register(registry: Registry): void {
     const present = () => this.byKey.filter((m): m is RequestTypeMetrics => m !== undefined);
     registerFamily(registry, 'kafka_network_requestmetrics_requests_total', 'Requests by type and version (RequestsPerSec).', 'counter', () => {
@@ -54,9 +80,36 @@ export class RequestMetrics {
       for (const m of present()) m.byVersion.forEach((n, version) => { if (n > 0) out.push({ value: n, labels: { request: m.name, version } }); });
       return out;
     });
+    registerFamily(registry, 'kafka_network_requestmetrics_errors_total', 'Error codes in responses by request type, NONE included (ErrorsPerSec).', 'counter', () => {
+      const out: Sample[] = [];
+      for (const m of present()) {
+        m.errors.forEach((n, i) => {
+          if (n > 0) out.push({ value: n, labels: { request: m.name, error: i === ERROR_SLOTS - 1 ? 'UNKNOWN' : KAFKA_ERRORS.get(i - 1)?.name ?? `UNKNOWN_${i - 1}` } });
+        });
+      }
+      return out;
+    });
+    registerFamily(registry, 'kafka_server_group_coordinator_metrics_offset_commit_total', 'Offsets committed (group-coordinator-metrics offset-commit-count; _total, as Prometheus reserves _count for summaries).', 'counter',
+      () => [{ value: this.offsetCommits }]);
     for (const [field, name, help] of TIMERS) {
       const metric = `kafka_network_requestmetrics_${name}`;
       registerFamily(registry, metric, help, 'summary', () => present().flatMap((m) => summarySamples(metric, m[field] as LatencyHistogram, { request: m.name })));
     }
+  }
+}
+
+/** Counts every numeric `errorCode` in plain objects / arrays under `v` (not entering class instances or buffers). */
+function countErrorCodes(v: object, into: Float64Array, depth: number): void {
+  if (Array.isArray(v)) {
+    if (depth < MAX_DEPTH) for (let i = 0; i < v.length; i++) { const e: unknown = v[i]; if (e !== null && typeof e === 'object') countErrorCodes(e, into, depth + 1); }
+    return;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return;
+  const o = v as Record<string, unknown>;
+  for (const key in o) {
+    const f = o[key];
+    if (key === 'errorCode') {
+      if (typeof f === 'number') { const i = f + 1; into[i >= 0 && i < ERROR_SLOTS - 1 ? i : ERROR_SLOTS - 1]!++; }
+    } else if (f !== null && typeof f === 'object' && depth < MAX_DEPTH) countErrorCodes(f, into, depth + 1);
   }
 }

@@ -32,6 +32,8 @@ export const produceFramePool = new ReadBufferPool(32 * 1024 * 1024, 16 * 1024 *
  * are parsed or copied out before the read callback returns): the size of Node's own per-read allocation.
  */
 const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+/** Reads up to this size are copied out of the shared buffer whole (frames are then views of the copy). */
+const OWN_COPY_MAX_BYTES = 16 * 1024;
 
 /**
  * Node's `onread` (reads into buffers the caller chooses) for a socket Node created itself — an accepted socket,
@@ -125,7 +127,8 @@ export class FrameReader {
    * (the kernel copies straight into the frame: no allocation, no copy), else the shared read buffer.
    */
   nextReadBuffer(): Buffer {
-    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled);
+    // at most Node's own read size per read: a paused connection's read-ahead stays bounded as with 'data' chunks
+    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled, this.filled + SHARED_READ_BUFFER.length);
     return SHARED_READ_BUFFER;
   }
 
@@ -141,6 +144,13 @@ export class FrameReader {
       return;
     }
     if (buf.buffer !== SHARED_READ_BUFFER.buffer) throw new Error('read into an unexpected buffer');
+    if (n <= OWN_COPY_MAX_BYTES) {
+      // small reads (requests of a few KB): one copy of the read, frames are views of it — cheaper than a copy per frame
+      const own = Buffer.allocUnsafe(n);
+      buf.copy(own, 0, 0, n);
+      this.push(own);
+      return;
+    }
     this.push(buf.subarray(0, n));
     this.borrowed = true;
   }
@@ -219,7 +229,8 @@ export class FrameReader {
     if (whole) {
       // a view of the chunk, unless the chunk is the shared read buffer (overwritten by the next read): then a copy
       const view = first.subarray(this.offset + 4, this.offset + 4 + size);
-      const buffer = this.borrowed && first.buffer === SHARED_READ_BUFFER.buffer ? Buffer.from(view) : view;
+      let buffer = view;
+      if (first.buffer === SHARED_READ_BUFFER.buffer) { buffer = Buffer.allocUnsafe(size); view.copy(buffer); }
       this.consume(4 + size);
       this.viewed++;
       return { buffer, release: NO_RELEASE, reserved };

@@ -14,6 +14,8 @@ import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/pr
 import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './socket-buffers.js';
 import { WarningLimiter, causeOf } from './warning-limiter.js';
 import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
+import { requestMemoryPool, type MemoryPool } from './memory-pool.js';
+import type { IpConnectionRateQuotas } from '../quota/quota-managers.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -34,8 +36,15 @@ export interface SocketServerOptions {
   security?: ReadonlyMap<string, ListenerSecurity>;
   /** Interval of the rate-limited connection warnings' summaries (default 5000 ms). */
   warningIntervalMs?: number;
+  /**
+   * queued.max.request.bytes: one memory pool bounds the partly received and queued requests of all connections
+   * (memory-pool.ts; ≤ 0 → a default from the heap); absent: no pool.
+   */
+  queuedMaxRequestBytes?: number;
   /** max.connections / .per.ip / overrides / max.connection.creation.rate (connection-quotas.ts); absent: no limits. */
   connectionQuotas?: ConnectionQuotasConfig;
+  /** `ips` quota entities (connection_creation_rate), followed live; needs connectionQuotas. */
+  ipConnectionRates?: IpConnectionRateQuotas;
 }
 
 /** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
@@ -60,6 +69,8 @@ export class SocketServer {
   readonly bound: BoundListener[] = [];
   /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
   readonly warnings: WarningLimiter;
+  /** queued.max.request.bytes (Kafka's SocketServer memoryPool; null when the caller set none). */
+  readonly memoryPool: MemoryPool | null;
   /** Kafka's ConnectionQuotas (null: no limits configured by the caller). */
   readonly connectionQuotas: ConnectionQuotas | null;
   /** Per listener: accepted sockets the acceptor has not taken yet (rate throttle or no slot), in arrival order. */
@@ -67,11 +78,18 @@ export class SocketServer {
   /** Sockets refused by an IP's connection creation rate, closed when their throttle ends (DelayedCloseSocket). */
   private readonly throttledSockets = new Set<Socket>();
   private stopped = false;
+  /** Connections served per listener since start (socket-server-metrics connection-creation-total). */
+  readonly acceptedConnections = new Map<string, number>();
+  /** Sockets closed because too many already waited for the acceptor (a full backlog). */
+  refusedBacklogFull = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
     this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
+    const quotas = this.connectionQuotas;
+    if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
+    this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
   }
 
   get connectionCount(): number { return this.connections.size; }
@@ -145,6 +163,7 @@ export class SocketServer {
       // a blocked Kafka acceptor leaves sockets in the kernel backlog; past socket.listen.backlog.size they are refused
       this.warnings.warn(normalizeIp(socket.remoteAddress ?? '?'), { listener: l.listenerName },
         `Refused a connection on ${l.listenerName}: ${p.queue.length} accepted connections already wait for a connection slot or the connection creation rate`);
+      this.refusedBacklogFull++;
       socket.destroy();
       return;
     }
@@ -210,6 +229,12 @@ export class SocketServer {
     this.closeExcessConnections();
   }
 
+  /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
+  reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
+    this.connectionQuotas?.reconfigure(cfg);
+    this.wakeAcceptors();
+  }
+
   /** A slot may have been freed: every listener's acceptor looks again. */
   private wakeAcceptors(): void {
     for (const name of this.pendingAccepts.keys()) this.processAccepts(name);
@@ -230,6 +255,7 @@ export class SocketServer {
   }
 
   private admit(l: ListenerSpec, socket: Socket): void {
+    this.acceptedConnections.set(l.listenerName, (this.acceptedConnections.get(l.listenerName) ?? 0) + 1);
     const id = `${l.listenerName}-${this.nextId++}`;
     const info: ConnectionInfo = { id, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0,
       securityProtocol: l.securityProtocol, principal: ANONYMOUS };
@@ -262,7 +288,7 @@ export class SocketServer {
     };
     const fail = (info: ConnectionInfo, why: string) => {
       this.warnings.warn(info.remoteAddress, { connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
-        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
+        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`, `${l.listenerName}: SSL handshake failed: ${causeOf(why)}`);
     };
     server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
       const info = pendingOf(t);
@@ -314,7 +340,8 @@ export class SocketServer {
       handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
       info.maxReceiveBytes = sasl.maxReceiveSize;
     }
-    const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight },
+    const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight,
+      ...(this.memoryPool ? { memoryPool: this.memoryPool } : {}) },
       handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);

@@ -17,7 +17,7 @@
  * Differs from Kafka: request time is the handler's synchronous turn on the event loop (Kafka: the request handler
  * thread's time), so waits in a purgatory or for file I/O, and the continuations after them, are not counted; the fetch size
  * is the record bytes, not the whole response.
- * `controller_mutation_rate` is stored, described and validated, not enforced (no KIP-599 token bucket yet).
+ * `controller_mutation_rate` is enforced by the CreateTopics / CreatePartitions / DeleteTopics handlers (controller-mutation-quota.ts).
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ClientQuotaManager, DEFAULT_ENTITY, type ClientQuotaType, type QuotaWindowConfig } from './client-quota-manager.js';
@@ -44,7 +44,30 @@ const EXEMPT = new Set<number>([ApiKey.LeaderAndIsr, ApiKey.StopReplica, ApiKey.
 /** What the connection offers: its principal (B's security work; ANONYMOUS without) and the mute. */
 export interface QuotaConnection { principal?: { name: string }; throttle?: (ms: number) => void }
 
+/**
+ * `ips` quota entities (connection_creation_rate per IP, `<default>` for every IP): what Kafka's IpConfigHandler hands
+ * to ConnectionQuotas.updateIpConnectionRateQuota. The socket server subscribes (it may start after the configs load).
+ */
+export class IpConnectionRateQuotas {
+  /** IP (`null` = the default) → connections per second. */
+  readonly rates = new Map<string | null, number>();
+  private readonly listeners: Array<(ip: string | null, rate: number | null) => void> = [];
+  set(ip: string | null, rate: number | null): void {
+    if (rate === null) this.rates.delete(ip); else this.rates.set(ip, rate);
+    for (const l of this.listeners) l(ip, rate);
+  }
+  /** Calls `fn` for every current entry now, then on each change. */
+  subscribe(fn: (ip: string | null, rate: number | null) => void): void {
+    for (const [ip, rate] of this.rates) fn(ip, rate);
+    this.listeners.push(fn);
+  }
+}
+
+export const IP_CONNECTION_RATE_KEY = 'connection_creation_rate';
+
 export class QuotaManagers {
+  /** `ips` entities' connection_creation_rate (applied by the socket server's ConnectionQuotas). */
+  readonly ipConnectionRates = new IpConnectionRateQuotas();
   readonly produce: ClientQuotaManager;
   readonly fetch: ClientQuotaManager;
   readonly request: ClientQuotaManager;
@@ -123,7 +146,11 @@ export function applyClientQuotas(q: QuotaManagers, apiKey: number, clientIdOrNu
     fetchBody.responses = [];
   }
   (bandwidth !== null && bandwidthMs >= requestMs ? bandwidth : q.request).recordThrottle(user, clientId, throttleMs);
-  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) (body as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
+  // the larger of this and a controller-mutation throttle the handler already set (sendResponseMaybeThrottleWithControllerQuota)
+  if (body !== null && typeof body === 'object' && 'throttleTimeMs' in body) {
+    const b = body as { throttleTimeMs: number };
+    b.throttleTimeMs = Math.max(b.throttleTimeMs, throttleMs);
+  }
   conn.throttle?.(throttleMs);
   return throttleMs;
 }
@@ -134,4 +161,14 @@ function fetchRecordBytes(b: FetchBody): number {
   let n = 0;
   for (const t of b.responses ?? []) for (const p of t.partitions ?? []) n += p.records?.length ?? 0;
   return n;
+}
+
+/**
+ * KafkaApis.handleFetchRequest: a consumer's fetch is capped to what its consumer_byte_rate allows in one quota window
+ * (ClientQuotaManager.getMaxValueInQuotaWindow: rate × (samples − 1) × window), so one response cannot overshoot the
+ * quota by more than that; followers are exempt. Infinity when no fetch quota applies.
+ */
+export function maxFetchBytesInQuotaWindow(q: QuotaManagers | undefined, conn: QuotaConnection, clientIdOrNull: string | null, replicaId: number): number {
+  if (!q || replicaId >= 0 || !q.fetch.quotasEnabled) return Infinity;
+  return Math.floor(q.fetch.maxValueInQuotaWindow(quotaUser(conn), clientIdOrNull ?? ''));
 }

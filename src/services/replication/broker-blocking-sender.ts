@@ -4,7 +4,8 @@
  * `request.timeout.ms` (as Kafka's NetworkClient in BrokerBlockingSender); any failure (refused, closed, timed out,
  * undecodable) closes the connection, and the next request connects again (the fetcher backs off in between).
  *
- * Differs from Kafka: PLAINTEXT only (SSL/SASL listeners are refused at startup); no ApiVersions exchange — the
+ * The connection uses the inter-broker listener's security (PLAINTEXT, SSL, SASL_*: security/client-channel.ts).
+ * Differs from Kafka: no ApiVersions exchange — the
  * request versions come from inter.broker.protocol.version as Kafka's fetcher chooses them.
  *
  * Receiving (the follower's half of the fetch path, issue 17): the kernel reads a response straight into the buffer
@@ -13,7 +14,8 @@
  * cache and never returned to the allocator, and gives it back with {@link BrokerBlockingSender.returnBuffer} once
  * the records are appended; any other response — or one while the buffer is still lent — gets a buffer of its own.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectToBroker, readsWithOnread } from '../security/client-channel.js';
 import { apiKeyName } from '../../protocol/api-keys.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../protocol/frame.js';
 import type { ImplementedApiKey } from '../../protocol/messages/index.js';
@@ -163,14 +165,16 @@ export class BrokerBlockingSender {
     const receiver = new ResponseReceiver(this.reusable,
       (frame) => { const p = this.pending; this.pending = null; p?.resolve(frame); },
       (message) => { const p = this.pending; this.pending = null; this.socket?.destroy(); p?.reject(new SendFailedError(message)); });
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      // responses are read by the kernel into their final buffer (ResponseReceiver)
-      const s = connect({ host, port, noDelay: true, onread: { buffer: () => receiver.nextBuffer(), callback: (n: number, buf: Uint8Array) => { receiver.onRead(n, buf as Buffer); return true; } } });
-      const timer = setTimeout(() => { s.destroy(); reject(new SendFailedError(`Failed to connect to broker ${this.target.brokerId} at ${host}:${port} within ${this.opts.socketTimeoutMs} ms`)); }, this.opts.socketTimeoutMs);
-      s.once('connect', () => { clearTimeout(timer); s.off('error', onError); resolve(s); });
-      const onError = (e: Error) => { clearTimeout(timer); reject(new SendFailedError(`Failed to connect to broker ${this.target.brokerId} at ${host}:${port}: ${e.message}`)); };
-      s.once('error', onError);
-    });
+    // responses are read by the kernel into their final buffer (ResponseReceiver) on PLAINTEXT; TLS / SASL sockets
+    // (services/security/client-channel.ts, the inter-broker listener's security) deliver chunks that are copied in
+    const onread = { buffer: () => receiver.nextBuffer(), callback: (n: number, buf: Uint8Array) => { receiver.onRead(n, buf as Buffer); return true; } };
+    let socket: Socket;
+    try {
+      socket = await connectToBroker(host, port, { timeoutMs: this.opts.socketTimeoutMs, clientId: this.opts.clientId, onread });
+    } catch (e) {
+      throw new SendFailedError(`Failed to connect to broker ${this.target.brokerId} at ${host}:${port}: ${(e as Error).message}`);
+    }
+    if (!readsWithOnread()) socket.on('data', (chunk: Buffer) => receiver.push(chunk));
     socket.on('error', () => socket.destroy()); // surfaced through the pending request's 'close'
     if (this.closed) { socket.destroy(); throw new SendFailedError('sender closed'); }
     this.socket = socket;

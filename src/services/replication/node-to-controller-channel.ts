@@ -13,7 +13,8 @@
  * Differs from Kafka: no ApiVersions exchange (Rafka controllers accept every version of the requests sent here; the
  * caller picks the version as Kafka's client would against a Kafka 3.7 controller).
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectToBroker } from '../security/client-channel.js';
 import type { Logger } from '../../logger.js';
 import { sendOneRequest } from '../network/one-in-flight.js';
 import { apiKeyName } from '../../protocol/api-keys.js';
@@ -126,12 +127,8 @@ export class NodeToControllerChannel {
     if (this.socket && !this.socket.destroyed && this.connectedTo === node.id) return this.socket;
     this.dropConnection();
     const timeout = this.opts.requestTimeoutMs;
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: node.host || 'localhost', port: node.port, noDelay: true });
-      const timer = setTimeout(() => { s.destroy(); reject(new Error(`connecting to controller ${node.id} at ${node.host}:${node.port} timed out after ${timeout} ms`)); }, timeout);
-      s.once('connect', () => { clearTimeout(timer); resolve(s); });
-      s.once('error', (e) => { clearTimeout(timer); reject(e); });
-    });
+    // the inter-broker listener's TLS / SASL settings (services/security/client-channel.ts)
+    const socket = await connectToBroker(node.host || 'localhost', node.port, { timeoutMs: timeout, clientId: `broker-${this.opts.brokerId}-${this.opts.channelName}` });
     socket.on('error', () => socket.destroy());
     if (this.closed) { socket.destroy(); throw new ChannelClosedError('closed'); }
     this.socket = socket;

@@ -15,7 +15,7 @@
  * the value (never a secret) and what is expected. Files are read here, once per (re)build.
  */
 import { readFileSync } from 'node:fs';
-import { createSecureContext, getCiphers, type SecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
+import { createSecureContext, getCiphers, type ConnectionOptions, type SecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
 import { ConfigException } from '../../config/config-exception.js';
 import { SslPrincipalMapper } from './principal.js';
 
@@ -160,6 +160,20 @@ function truststoreOptions(config: ListenerConfigView, l: string): SecureContext
   if (location === null) return {};
   if (type === 'PEM') return { ca: readFile(keyName(config, l, 'ssl.truststore.location'), location, 'PEM trust store').toString('utf8') };
   throw new ConfigException(typeKey, type, `Rafka reads trust stores as PEM only (ssl.truststore.type=PEM with a file of CA certificates or ssl.truststore.certificates; \`openssl pkcs12 -in ${location} -nokeys\` converts a ${type} trust store)`);
+}
+
+/**
+ * The client side of a listener's TLS (SslFactory in CLIENT mode, for inter-broker connections over it): the
+ * listener's key store as the client certificate, its trust store to verify the other broker, the same protocol
+ * range and cipher suites; ssl.endpoint.identification.algorithm empty → no host name check (Kafka's default
+ * `https` checks it against the certificate's subject alternative names).
+ */
+export function buildClientTlsOptions(config: ListenerConfigView, listenerName: string): ConnectionOptions {
+  const { options: ks } = keystoreOptions(config, listenerName);
+  const options: ConnectionOptions = { ...ks, ...truststoreOptions(config, listenerName), ...protocolRange(config, listenerName), ...cipherList(config, listenerName), rejectUnauthorized: true };
+  const algorithm = (config.listenerValue(listenerName, 'ssl.endpoint.identification.algorithm') as string | null) ?? '';
+  if (algorithm === '') options.checkServerIdentity = () => undefined;
+  return options;
 }
 
 /** The listener's TLS settings; throws ConfigException for anything missing or malformed. */

@@ -10,6 +10,7 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { FetchManager } from './fetch-session.js';
 import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
@@ -52,6 +53,10 @@ export interface PartitionLog {
   collectAbortedTransactions?(startOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint; lastOffset: bigint; lastStableOffset: bigint }>;
   /** DescribeProducers: the producers with state in this log. */
   producerEntries?(): Array<{ producerId: bigint; epoch: number; lastSequence: number; timestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: bigint }>;
+  /** KIP-890 (transaction/add-partitions-to-txn-manager.ts): the verification guard, or null when the producer's transaction is open here. */
+  maybeStartTransactionVerification?(producerId: bigint, sequence: number, epoch: number): object | null;
+  verificationGuard?(producerId: bigint): object | undefined;
+  hasOngoingTransaction?(producerId: bigint): boolean;
 }
 
 /**
@@ -133,6 +138,8 @@ export interface BrokerContext {
   logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
+  /** Incremental fetch sessions (KIP-227, fetch-session.ts); absent: no session is ever created. */
+  fetchManager?: FetchManager;
   /** authorizer.class.name's AclAuthorizer (services/security); absent: every request is allowed, as Kafka without one. */
   authorizer?: Authorizer;
   log: Logger;

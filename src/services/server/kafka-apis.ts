@@ -79,9 +79,9 @@ import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler }
  * advertises a version a handler does not implement. Fetch v0–v3 down-convert to magic 0/1; Fetch stops at 12
  * (no topic-id fetch); ListOffsets stops at 7 (v8+ tiered-storage timestamps are not handled).
  */
-/** The transaction APIs (issue 13): AddPartitionsToTxn without the broker-only v4 (KIP-890). */
+/** The transaction APIs (issue 13): AddPartitionsToTxn v4 is the brokers' KIP-890 verification batch. */
 const TXN_IMPLEMENTED_VERSIONS: ReadonlyArray<readonly [number, readonly [number, number]]> = [
-  [ApiKey.AddPartitionsToTxn, [0, 3]],
+  [ApiKey.AddPartitionsToTxn, [0, 4]],
   [ApiKey.AddOffsetsToTxn, [0, 3]],
   [ApiKey.EndTxn, [0, 3]],
   [ApiKey.TxnOffsetCommit, [0, 3]],
@@ -170,7 +170,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     metadataHandler(),
     createTopicsHandler(),
     deleteTopicsHandler(),
-    produceHandler(),
+    produceHandler(txns?.verification ?? null),
     fetchHandler(),
     listOffsetsHandler(),
     findCoordinatorHandler(),
@@ -325,6 +325,7 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
       if (throttleMs > 0) ctx.requestMetrics?.throttled(req.apiKey, throttleMs);
     }
     if (body === null) return completed(null);
+    ctx.requestMetrics?.recordErrors(req.apiKey, body); // ErrorsPerSec (metrics on only)
 
     try {
       // Fetch: the record bytes read from the log are written as they are, not copied into the response (response-send.ts)

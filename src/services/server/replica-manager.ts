@@ -397,6 +397,9 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       get lastStableOffset() { return log.lastStableOffset; },
       collectAbortedTransactions: (start, upper) => log.collectAbortedTransactions(start, upper),
       producerEntries: () => log.producerEntries(),
+      maybeStartTransactionVerification: (pid, seq, epoch) => log.maybeStartTransactionVerification(pid, seq, epoch),
+      verificationGuard: (pid) => log.verificationGuard(pid),
+      hasOngoingTransaction: (pid) => log.hasOngoingTransaction(pid),
     };
   }
 

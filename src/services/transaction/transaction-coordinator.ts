@@ -22,6 +22,7 @@ import { IllegalTxnTransitionError, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, Transacti
 import { TransactionStateManager, type TxnLookup } from './transaction-state-manager.js';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.js';
 import { writeTxnMarkers, type TxnOffsetCompletion } from './txn-marker-writer.js';
+import { AddPartitionsToTxnManager, TransactionVerification, tpKey as verifyKey } from './add-partitions-to-txn-manager.js';
 
 export interface InitPidResult { errorCode: number; producerId: bigint; producerEpoch: number }
 
@@ -43,6 +44,9 @@ export interface TransactionListing { transactionalId: string; producerId: bigin
 export class TransactionCoordinator {
   readonly stateManager: TransactionStateManager;
   readonly markers: TransactionMarkerChannelManager;
+  /** KIP-890: this broker's partition leaders verify transactional appends with the coordinators through it. */
+  readonly addPartitionsToTxnManager: AddPartitionsToTxnManager;
+  readonly verification: TransactionVerification;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -59,6 +63,8 @@ export class TransactionCoordinator {
       retryBackoffMs: opts.retryBackoffMs,
       log: this.log,
     });
+    this.addPartitionsToTxnManager = new AddPartitionsToTxnManager(ctx, (t) => this.handleVerifyPartitionsInTransaction(t.transactionalId, t.producerId, t.producerEpoch, t.partitions), this.log);
+    this.verification = new TransactionVerification(ctx, this.addPartitionsToTxnManager);
   }
 
   // ------------------------------------------------------------------------------------------- InitProducerId
@@ -154,6 +160,26 @@ export class TransactionCoordinator {
       throw e;
     }
     return this.stateManager.appendTransactionToLog(m, coordinatorEpoch, transit);
+  }
+
+  /**
+   * Kafka handleVerifyPartitionsInTransaction (AddPartitionsToTxn v4 verifyOnly, KIP-890): per partition NONE when it
+   * is in the producer's transaction, INVALID_TXN_STATE when not; for all of them the coordinator's error,
+   * INVALID_PRODUCER_ID_MAPPING (unknown id or another producer), PRODUCER_FENCED (another epoch) or
+   * CONCURRENT_TRANSACTIONS (PrepareCommit/PrepareAbort). A pending transition is not checked: the append re-checks.
+   */
+  handleVerifyPartitionsInTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: Array<[string, number]>): Map<string, number> {
+    const all = (code: number) => new Map(partitions.map(([t, p]) => [verifyKey(t, p), code]));
+    if (transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
+    const r = this.stateManager.getTransactionState(transactionalId);
+    if (r.errorCode !== ErrorCode.NONE) return all(r.errorCode);
+    const m = (r as Active).metadata;
+    if (!m || m.producerId !== producerId) return all(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (m.producerEpoch !== producerEpoch) return all(ErrorCode.PRODUCER_FENCED);
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return all(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const out = new Map<string, number>();
+    for (const [t, p] of partitions) if (!m.partitions.has(tpKey(t, p))) out.set(verifyKey(t, p), ErrorCode.INVALID_TXN_STATE);
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------- EndTxn
@@ -321,5 +347,6 @@ export class TransactionCoordinator {
   shutdown(): void {
     this.stateManager.shutdown();
     this.markers.shutdown();
+    this.addPartitionsToTxnManager.shutdown();
   }
 }

@@ -84,3 +84,30 @@ describe('Log transactions after an unclean shutdown', () => {
     log.close();
   });
 });
+
+describe('KIP-890 verification guards (UnifiedLog.maybeStartTransactionVerification)', () => {
+  it('a guard per producer until its transaction opens; a marker or transactional batch removes it; expiry drops old ones', async () => {
+    const { log } = await newLog();
+    const g = log.maybeStartTransactionVerification(7n, 0, 1)!;
+    expect(g).not.toBeNull();
+    expect(log.maybeStartTransactionVerification(7n, 0, 1)).toBe(g); // a retry while verifying: the same guard
+    expect(log.verificationGuard(7n)).toBe(g);
+    expect(log.hasOngoingTransaction(7n)).toBe(false);
+    log.appendAsLeader(txnBatch(7n, 1, 0, 2), 0); // the verified first batch: the transaction is open, the guard gone
+    expect(log.verificationGuard(7n)).toBeUndefined();
+    expect(log.hasOngoingTransaction(7n)).toBe(true);
+    expect(log.maybeStartTransactionVerification(7n, 2, 1)).toBeNull(); // open here: no verification needed
+    // a guard made, then an abort marker written before the verified append (the ABA case): the guard is gone
+    const g2 = log.maybeStartTransactionVerification(8n, 0, 0)!;
+    log.appendAsLeader(marker(8n, 0, false), 0, 'coordinator');
+    expect(log.verificationGuard(8n)).toBeUndefined();
+    const g3 = log.maybeStartTransactionVerification(8n, 0, 0)!;
+    expect(g3).not.toBe(g2); // a new verification gets a new guard, so the stale answer cannot be used
+    // non-transactional appends leave it
+    log.appendAsLeader(buildRecordBatch({ records: [{ value: 'idem' }], producerId: 8n, producerEpoch: 0, baseSequence: 0 }), 0);
+    expect(log.verificationGuard(8n)).toBe(g3);
+    // a guard older than producer.id.expiration.ms (default 1 day) expires with the producers
+    expect(log.removeExpiredProducers(Date.now() + 86_400_001)).toBeGreaterThanOrEqual(0);
+    expect(log.verificationGuard(8n)).toBeUndefined();
+  });
+});

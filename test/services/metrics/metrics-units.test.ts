@@ -93,6 +93,46 @@ describe('KafkaMetrics', () => {
       'kafka_server_sessionexpirelistener_zookeeperexpires_total 1', 'kafka_server_sessionexpirelistener_zookeeperdisconnects_total 2',
     ]) expect(text.split('\n')).toContain(line);
   });
+  it('counts ErrorsPerSec per request type and error from response bodies (NONE included, record slices not entered) and offset commits', async () => {
+    const m = new KafkaMetrics();
+    class Slice { errorCode = 99; self = this; } // a class instance (cyclic even): never walked
+    m.requests.recordErrors(0, { responses: [{ name: 't', partitionResponses: [{ index: 0, errorCode: 0, records: new Slice() }, { index: 1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }] }], throttleTimeMs: 0 });
+    m.requests.recordErrors(0, { responses: [{ name: 't', partitionResponses: [{ index: 0, errorCode: -1 }, { index: 1, errorCode: 500 }] }] });
+    m.requests.recordErrors(8, { topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 1, errorCode: 0 }, { partitionIndex: 2, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }] }] });
+    m.requests.recordErrors(28, { topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of [
+      'kafka_network_requestmetrics_errors_total{request="Produce",error="NONE"} 1',
+      'kafka_network_requestmetrics_errors_total{request="Produce",error="NOT_LEADER_OR_FOLLOWER"} 1',
+      'kafka_network_requestmetrics_errors_total{request="Produce",error="UNKNOWN_SERVER_ERROR"} 1',
+      'kafka_network_requestmetrics_errors_total{request="Produce",error="UNKNOWN"} 1',
+      'kafka_network_requestmetrics_errors_total{request="OffsetCommit",error="UNKNOWN_MEMBER_ID"} 1',
+      'kafka_server_group_coordinator_metrics_offset_commit_total 3',
+    ]) expect(lines).toContain(line);
+    expect(lines.some((l) => l.startsWith('kafka_network_socketserver_networkprocessoravgidlepercent '))).toBe(true);
+    // no allocation per response: 200k walks of a small produce response leave the heap where it was (± noise)
+    const body = { responses: [{ name: 't', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 1n, recordErrors: [] }] }], throttleTimeMs: 0 };
+    for (let i = 0; i < 10_000; i++) m.requests.recordErrors(0, body);
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200_000; i++) m.requests.recordErrors(0, body);
+    globalThis.gc?.();
+    if (globalThis.gc) expect(process.memoryUsage().heapUsed - before).toBeLessThan(512 * 1024);
+  });
+
+  it('renders the log cleaner\'s last clean and dirtiest ratio in Kafka\'s names (0 with the cleaner off)', async () => {
+    const off = new KafkaMetrics();
+    off.observe(broker());
+    expect((await off.scrape()).body.split('\n')).toContain('kafka_log_logcleaner_max_clean_time_secs 0');
+    const m = new KafkaMetrics();
+    const cleaner = { lastStats: { bytesRead: 1000, bytesWritten: 250, messagesRead: 10, messagesWritten: 3, invalidMessagesRead: 0, bufferUtilization: 0.5, elapsedSecs: 2.5 },
+      manager: { dirtiestLogCleanableRatio: 0.75 } };
+    m.observe(broker({ logManager: { allLogs: () => [], cleaner } }));
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of ['kafka_log_logcleaner_max_clean_time_secs 2.5', 'kafka_log_logcleaner_max_buffer_utilization_percent 50',
+      'kafka_log_logcleaner_cleaner_recopy_percent 25', 'kafka_log_logcleanermanager_max_dirty_percent 75']) expect(lines).toContain(line);
+  });
+
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
     const m = new KafkaMetrics();
     const advance = m.countIsrChanges((state: string, event: string) => ({ state: event === 'isr.committed' ? 'committed' : state, valid: event !== 'bad' }));

@@ -28,14 +28,14 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
-    connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
+    queuedMaxRequestBytes: opts.queuedMaxRequestBytes, connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -164,6 +164,8 @@ describe('SocketServer', () => {
     await c.closed;
     expect(lines.some((l) => l.msg === 'Rejected connection from 127.0.0.1, address already has the configured maximum of 2 connections.')).toBe(true);
     expect(server.connectionQuotas!.get('127.0.0.1')).toBeLessThanOrEqual(2);
+    expect(server.connectionQuotas!.stats.tooManyPerIp).toBe(1);
+    expect(server.acceptedConnections.get('PLAINTEXT')).toBe(2);
     a.socket.destroy();
     // a close frees the slot for a new connection
     const deadline = Date.now() + 5000;
@@ -198,7 +200,16 @@ describe('SocketServer', () => {
     a.socket.destroy();
     await b.until(1);
     expect(b.responses[0]!.toString()).toBe('b');
-    b.socket.destroy();
+    // a dynamic change (max.connections is dynamic in Kafka) lets a waiting connection in at once
+    const c = client(port);
+    await c.ready;
+    c.socket.write(frame(Buffer.from('c')));
+    const until = Date.now() + 200;
+    while (Date.now() < until) { expect(c.responses).toHaveLength(0); await new Promise((r) => setTimeout(r, 20)); }
+    server.reconfigureConnectionQuotas(quotas({ maxConnections: 2 }));
+    await c.until(1);
+    expect(server.connectionQuotas!.total).toBe(2);
+    b.socket.destroy(); c.socket.destroy();
   });
 
   it('max.connection.creation.rate: connections past the rate are taken only after the throttle time', async () => {
@@ -214,6 +225,47 @@ describe('SocketServer', () => {
     expect(served[5]!).toBeGreaterThanOrEqual(190);
     expect(served[7]!).toBeGreaterThanOrEqual(450);
     for (const c of clients) c.socket.destroy();
+  });
+
+  it('queued.max.request.bytes bounds requests across connections: past the pool, frames are not read until memory is released', async () => {
+    const held = new Map<number, () => void>();
+    const handled: number[] = [];
+    const { port, server } = await start(async (f) => {
+      handled.push(f.length);
+      if (f.length > 100) await new Promise<void>((r) => held.set(f.length, r));
+      return frame(Buffer.from([1]));
+    }, { maxRequestBytes: 1000, queuedMaxRequestBytes: 1000 });
+    const pool = server.memoryPool!;
+    const a = client(port), b = client(port), c = client(port);
+    await Promise.all([a.ready, b.ready, c.ready]);
+    a.socket.write(frame(Buffer.alloc(900)));
+    const until = async (cond: () => boolean) => { const d = Date.now() + 10_000; while (!cond() && Date.now() < d) await new Promise((r) => setTimeout(r, 5)); };
+    await until(() => handled.includes(900));
+    b.socket.write(frame(Buffer.alloc(500))); // 100 bytes left: allowed (non-strict, as Kafka's broker pool), now -400
+    await until(() => handled.includes(500));
+    expect(pool.availableBytes).toBe(-400);
+    // a third connection's request, and even a small one, is not read while the pool is below zero
+    c.socket.write(frame(Buffer.alloc(10)));
+    await until(() => pool.waiting > 0);
+    expect(pool.waiting).toBe(1);
+    expect(handled).toEqual([900, 500]);
+    held.get(900)!();
+    await c.until(1);
+    expect(handled).toEqual([900, 500, 10]);
+    held.get(500)!();
+    await Promise.all([a.until(1), b.until(1)]);
+    await until(() => pool.availableBytes === 1000);
+    expect(pool.availableBytes).toBe(1000);
+    // a connection closed with a partly received frame gives its reservation back
+    const d = client(port);
+    await d.ready;
+    const partial = frame(Buffer.alloc(800)).subarray(0, 300);
+    d.socket.write(partial);
+    await until(() => pool.availableBytes === 200);
+    d.socket.destroy();
+    await until(() => pool.availableBytes === 1000);
+    expect(pool.availableBytes).toBe(1000);
+    for (const x of [a, b, c]) x.socket.destroy();
   });
 
   it('closes on a negative size and on a handler\'s CloseConnectionError', async () => {

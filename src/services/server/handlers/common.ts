@@ -43,6 +43,7 @@ export function topicIdToWire(id: string | null): string {
 /** Errors raised by the log / admin layers, matched by `name` (so handlers do not depend on their files). */
 const ERROR_CODES_BY_NAME: Readonly<Record<string, number>> = {
   OffsetOutOfRangeError: ErrorCode.OFFSET_OUT_OF_RANGE,
+  ThrottlingQuotaExceededError: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
   RecordTooLargeError: ErrorCode.MESSAGE_TOO_LARGE,
   RecordBatchTooLargeError: ErrorCode.RECORD_LIST_TOO_LARGE,
   CorruptRecordError: ErrorCode.CORRUPT_MESSAGE,

@@ -13,6 +13,7 @@
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { topicReady } from './create-topics.js';
+import { applyControllerThrottle, newControllerMutationQuota } from '../../quota/controller-mutation-quota.js';
 import { adminTimeoutMs, errorMessageOf, knownErrorCode, withTimeout, type ApiHandler } from './common.js';
 
 interface Result { name: string; errorCode: number; errorMessage: string | null }
@@ -20,8 +21,10 @@ interface Result { name: string; errorCode: number; errorMessage: string | null 
 export function createPartitionsHandler(): ApiHandler<typeof ApiKey.CreatePartitions> {
   return {
     apiKey: ApiKey.CreatePartitions,
-    async handle(req, { broker: ctx }) {
+    async handle(req, { broker: ctx, conn }) {
       const { topics, timeoutMs, validateOnly } = req.body;
+      // KIP-599 controller_mutation_rate: strict from v3, permissive below (controller-mutation-quota.ts)
+      const quota = newControllerMutationQuota(ctx.quotas?.controllerMutation, conn, req.header.clientId, req.apiVersion, 3);
       const md = ctx.metadata;
       if (md.controllerId() !== md.brokerId) {
         return { throttleTimeMs: 0, results: topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })) };
@@ -38,7 +41,14 @@ export function createPartitionsHandler(): ApiHandler<typeof ApiKey.CreatePartit
         }
         try {
           const assignments = t.assignments === null ? null : t.assignments.map((a) => [...a.brokerIds]);
-          await withTimeout(ctx.admin.createPartitions(t.name, t.count, assignments, validateOnly), adminTimeoutMs(ctx), `Creating partitions of ${t.name}`);
+          const increment = Math.max(0, t.count - (md.topic(t.name)?.partitions.length ?? t.count));
+          if (!validateOnly) quota.record(increment);
+          try {
+            await withTimeout(ctx.admin.createPartitions(t.name, t.count, assignments, validateOnly), adminTimeoutMs(ctx), `Creating partitions of ${t.name}`);
+          } catch (e) {
+            if (!validateOnly) quota.unrecord(increment);
+            throw e;
+          }
           results.set(t.name, { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
           if (!validateOnly) changed.push({ name: t.name, count: t.count });
         } catch (e) {
@@ -52,7 +62,9 @@ export function createPartitionsHandler(): ApiHandler<typeof ApiKey.CreatePartit
         const ready = timeoutMs <= 0 ? changed.map(() => false) : await Promise.all(changed.map((c) => md.waitFor((m) => topicReady(m, c.name, c.count), timeoutMs)));
         changed.forEach((c, i) => { if (!ready[i]) results.set(c.name, { name: c.name, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: null }); });
       }
-      return { throttleTimeMs: 0, results: [...results.values()] };
+      const response = { throttleTimeMs: 0, results: [...results.values()] };
+      applyControllerThrottle(quota, response, conn);
+      return response;
     },
     errorResponse(req, errorCode, message) {
       return { throttleTimeMs: 0, results: [...new Set(req.body.topics.map((t) => t.name))].map((name) => ({ name, errorCode, errorMessage: message })) };

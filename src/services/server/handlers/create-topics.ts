@@ -19,6 +19,7 @@ import type { ResponseInput } from '../../../protocol/frame.js';
 import type { KafkaConfig } from '../../../config/kafka-config.js';
 import type { BrokerContext, CreateTopicRequest, MetadataView } from '../broker-context.js';
 import { topicConfigEntries } from './describe-configs.js';
+import { applyControllerThrottle, newControllerMutationQuota } from '../../quota/controller-mutation-quota.js';
 import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.CreateTopics>['topics']>[number];
@@ -47,8 +48,10 @@ function failed(name: string, errorCode: number, errorMessage: string | null): R
 export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
   return {
     apiKey: ApiKey.CreateTopics,
-    async handle(req, { broker: ctx }) {
+    async handle(req, { broker: ctx, conn }) {
       const { topics, timeoutMs, validateOnly } = req.body;
+      // KIP-599 controller_mutation_rate: strict from v6, permissive below (controller-mutation-quota.ts)
+      const quota = newControllerMutationQuota(ctx.quotas?.controllerMutation, conn, req.header.clientId, req.apiVersion, 6);
       const md = ctx.metadata;
       const names = [...new Set(topics.map((t) => t.name))];
       if (md.controllerId() !== md.brokerId) {
@@ -96,7 +99,13 @@ export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
             request.numPartitions = topic.numPartitions === -1 ? config.getInt('num.partitions') : topic.numPartitions;
             request.replicationFactor = topic.replicationFactor === -1 ? config.getInt('default.replication.factor') : topic.replicationFactor;
           }
-          await withTimeout(ctx.admin.createTopic(request, validateOnly), adminTimeoutMs(ctx), `Creating topic ${name}`);
+          if (!validateOnly) quota.record(request.numPartitions);
+          try {
+            await withTimeout(ctx.admin.createTopic(request, validateOnly), adminTimeoutMs(ctx), `Creating topic ${name}`);
+          } catch (e) {
+            if (!validateOnly) quota.unrecord(request.numPartitions); // Kafka records after validating: invalid ones cost nothing
+            throw e;
+          }
           results.set(name, {
             name,
             topicId: ZERO_UUID,
@@ -129,7 +138,9 @@ export function createTopicsHandler(): ApiHandler<typeof ApiKey.CreateTopics> {
       }
       const out = names.map((n) => results.get(n)!);
       if (req.apiVersion < 1) for (const r of out) r.errorMessage = null;
-      return { throttleTimeMs: 0, topics: out };
+      const response = { throttleTimeMs: 0, topics: out };
+      applyControllerThrottle(quota, response, conn);
+      return response;
     },
     errorResponse(req, errorCode, message) {
       return { throttleTimeMs: 0, topics: [...new Set(req.body.topics.map((t) => t.name))].map((n) => failed(n, errorCode, message)) };

@@ -9,6 +9,9 @@
  *   topic is deleted and re-created empty on the next FindCoordinator, losing every group's offsets and every open
  *   transaction (issue 16: never lose them). The message is the one Kafka's old TopicCommand printed client-side;
  *   the error is the one Kafka's Produce gives for writes to an internal topic;
+ * - controller_mutation_rate (KIP-599, controller-mutation-quota.ts): each topic takes its partition count from the
+ *   client's token bucket before it is marked; v5+ a bucket below zero → THROTTLING_QUOTA_EXCEEDED for that topic;
+ *   throttle_time_ms and the connection mute as sendResponseMaybeThrottleWithControllerQuota;
  * - `admin.deleteTopic` marks it for deletion (already marked counts as success), then the handler waits up to
  *   timeoutMs until the topic is gone from the metadata, else REQUEST_TIMED_OUT (timeoutMs ≤ 0: at once).
  */
@@ -16,6 +19,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import { isInternalTopic } from '../../admin/topic-validation.js';
+import { applyControllerThrottle, newControllerMutationQuota } from '../../quota/controller-mutation-quota.js';
 import { ZERO_UUID, adminTimeoutMs, errorMessageOf, knownErrorCode, topicIdToWire, withTimeout, type ApiHandler, type RequestOf } from './common.js';
 
 type Result = NonNullable<ResponseInput<typeof ApiKey.DeleteTopics>['responses']>[number];
@@ -28,9 +32,11 @@ function requestedTopics(req: RequestOf<typeof ApiKey.DeleteTopics>): Array<{ na
 export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
   return {
     apiKey: ApiKey.DeleteTopics,
-    async handle(req, { broker: ctx }) {
+    async handle(req, { broker: ctx, conn }) {
       const md = ctx.metadata;
       const requested = requestedTopics(req);
+      // KIP-599: strict from v5 (THROTTLING_QUOTA_EXCEEDED per topic), permissive below
+      const quota = newControllerMutationQuota(ctx.quotas?.controllerMutation, conn, req.header.clientId, req.apiVersion, 5);
       const uniform = (errorCode: number) => ({
         throttleTimeMs: 0,
         responses: requested.map((t): Result => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: null })),
@@ -74,13 +80,19 @@ export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
 
       const marked: string[] = [];
       await Promise.all(toDelete.map(async (name) => {
+        const partitions = md.topic(name)?.partitions.length ?? 0;
+        let recorded = false;
         try {
+          quota.record(partitions);
+          recorded = true;
           await withTimeout(ctx.admin.deleteTopic(name), adminTimeoutMs(ctx), `Deleting topic ${name}`);
           marked.push(name);
         } catch (e) {
           if (e instanceof Error && e.name === 'TopicAlreadyMarkedForDeletionError') { marked.push(name); return; }
+          if (recorded) quota.unrecord(partitions);
           const code = knownErrorCode(e);
           if (code === null) ctx.log.error({ err: e, topic: name }, `Error processing delete topic request for topic ${name}`);
+          else if (code === ErrorCode.THROTTLING_QUOTA_EXCEEDED) ctx.log.debug({ topic: name }, `Topic deletion not allowed because quota is violated`);
           const r = byName.get(name)!;
           r.errorCode = code ?? ErrorCode.UNKNOWN_SERVER_ERROR;
           r.errorMessage = errorMessageOf(e);
@@ -92,7 +104,9 @@ export function deleteTopicsHandler(): ApiHandler<typeof ApiKey.DeleteTopics> {
         const gone = timeoutMs > 0 && await md.waitFor((m) => m.topic(name) === undefined, timeoutMs);
         if (!gone) byName.get(name)!.errorCode = ErrorCode.REQUEST_TIMED_OUT;
       }));
-      return { throttleTimeMs: 0, responses: results };
+      const response = { throttleTimeMs: 0, responses: results };
+      applyControllerThrottle(quota, response, conn);
+      return response;
     },
     errorResponse(req, errorCode, message) {
       return {

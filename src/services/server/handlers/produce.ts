@@ -19,7 +19,13 @@
  *
  * Idempotent producers: the log validates each batch with a producer id (Log.analyzeAndValidateProducerState):
  * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried batch is answered NONE with its original offsets.
- * Not done yet: transactions (`transactionalId` is ignored, no markers).
+ * Transactions (KIP-890, `transaction.partition.verification.enable`): with a transactional id, the partitions whose
+ * log has no open transaction for the producer are first verified with the transaction coordinator, and each
+ * transactional append is checked against that verification (transaction/add-partitions-to-txn-manager.ts).
+ *
+ * Buffer lifetime: a big Produce request is read into a pooled slab (network/frame-reader.ts) that the connection
+ * reuses for another request once this handler's promise settles. Nothing here may keep a view of the request's
+ * record bytes beyond that (the log writes them synchronously; anything kept must be copied).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -31,6 +37,7 @@ import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, MAGIC_V2 } from '../.
 import { upConvertForAppend } from '../../log/record-conversion.js';
 import { CloseConnectionError, type ConnectionInfo } from '../../network/connection.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { ProduceVerification, TransactionVerification } from '../../transaction/add-partitions-to-txn-manager.js';
 import { errorMessageOf, knownErrorCode, partitionOf, type ApiHandler } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.Produce>;
@@ -80,6 +87,7 @@ type RequiredOffsets = Map<PartitionOut, bigint>;
 
 function appendPartition(
   ctx: BrokerContext, version: number, acks: number, clientId: string | null, topic: string, index: number, records: Buffer | null, required: RequiredOffsets,
+  verified: ProduceVerification | null = null,
 ): PartitionOut {
   const meta = partitionOf(ctx.metadata.topic(topic), index);
   if (!meta) return errorPartition(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -100,6 +108,8 @@ function appendPartition(
     if (data.length === 0) {
       return { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: lookup.log.logStartOffset, recordErrors: [], errorMessage: null };
     }
+    const refused = verified?.refuseAppend(topic, index, data, lookup.log); // KIP-890, just before the append
+    if (refused) throw new PartitionError(refused.code, refused.message === '' ? null : refused.message);
     // Partition.appendRecordsToLeader: acks=-1 below the effective min ISR (topic override or broker default) → NOT_ENOUGH_REPLICAS
     const r = lookup.partition.appendRecordsToLeader(version < 3 ? upConvertForAppend(data) : data, acks);
     const out: PartitionOut = {
@@ -153,7 +163,7 @@ function allPartitions(topicData: ReadonlyArray<{ name: string; partitionData: R
   };
 }
 
-export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
+export function produceHandler(txnVerification: TransactionVerification | null = null): ApiHandler<typeof ApiKey.Produce> {
   return {
     apiKey: ApiKey.Produce,
     async handle(req, { broker: ctx, conn }) {
@@ -165,11 +175,12 @@ export function produceHandler(): ApiHandler<typeof ApiKey.Produce> {
         return allPartitions(req.body.topicData, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
       }
       const validAcks = acks === -1 || acks === 0 || acks === 1;
+      const verified = validAcks && txnVerification && req.body.transactionalId !== null ? await txnVerification.verifyProduce(req.body.transactionalId, topicData) : null;
       const required: RequiredOffsets = new Map();
       const responses = topicData.map((t) => ({
         name: t.name,
         partitionResponses: t.partitionData.map((p) => validAcks
-          ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records, required)
+          ? appendPartition(ctx, version, acks, req.header.clientId, t.name, p.index, p.records, required, verified)
           : errorPartition(p.index, ErrorCode.INVALID_REQUIRED_ACKS, null)),
       }));
       if (acks === -1) await awaitReplication(ctx, conn, responses, required, req.body.timeoutMs);

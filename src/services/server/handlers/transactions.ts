@@ -1,8 +1,9 @@
 /**
  * The transaction APIs, as Kafka's KafkaApis handlers in front of the TransactionCoordinator / GroupCoordinator:
  * - AddPartitionsToTxn (24) v0–3: partitions of unknown topics → UNKNOWN_TOPIC_OR_PARTITION and the others
- *   OPERATION_NOT_ATTEMPTED (nothing added); else the coordinator's one answer for every partition. (v4, the
- *   broker-to-coordinator verification batch of KIP-890, is not implemented.)
+ *   OPERATION_NOT_ATTEMPTED (nothing added); else the coordinator's one answer for every partition. v4 (from
+ *   partition leaders, KIP-890): a batch of transactions, each handled so; `verifyOnly` ones are checked, not added
+ *   (TransactionCoordinator.handleVerifyPartitionsInTransaction). Kafka requires CLUSTER_ACTION for v4.
  * - AddOffsetsToTxn (25): adds the group's `__consumer_offsets` partition to the transaction.
  * - EndTxn (26): commit / abort; answered once PrepareCommit/PrepareAbort is replicated.
  * - TxnOffsetCommit (28): unknown topics → UNKNOWN_TOPIC_OR_PARTITION per partition; the rest go to the group
@@ -17,29 +18,46 @@ import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { OFFSETS_TOPIC } from '../../group/group-keys.js';
 import type { TransactionCoordinator } from '../../transaction/transaction-coordinator.js';
 import { writeTxnMarkers } from '../../transaction/txn-marker-writer.js';
+import { tpKey as verifyKey } from '../../transaction/add-partitions-to-txn-manager.js';
+import type { BrokerContext } from '../broker-context.js';
 import { partitionOf, type ApiHandler } from './common.js';
 
 const fencedFor = (version: number, code: number): number => (version < 2 && code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code);
 
 export function addPartitionsToTxnHandler(tc: TransactionCoordinator): ApiHandler<typeof ApiKey.AddPartitionsToTxn> {
-  const results = (topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>, code: (t: string, p: number) => number) =>
+  type Topics = ReadonlyArray<{ name: string; partitions: readonly number[] }>;
+  const results = (topics: Topics, code: (t: string, p: number) => number) =>
     topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
+  /** One transaction: unknown partitions fail it (the rest OPERATION_NOT_ATTEMPTED); else add, or verify (v4 verifyOnly). */
+  const one = async (ctx: BrokerContext, version: number, id: string, producerId: bigint, producerEpoch: number, topics: Topics, verifyOnly: boolean) => {
+    const unknown = new Set<string>();
+    for (const t of topics) for (const p of t.partitions) if (!partitionOf(ctx.metadata.topic(t.name), p)) unknown.add(verifyKey(t.name, p));
+    if (unknown.size > 0) return results(topics, (t, p) => (unknown.has(verifyKey(t, p)) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+    const parts: Array<[string, number]> = topics.flatMap((t) => t.partitions.map((p): [string, number] => [t.name, p]));
+    if (verifyOnly) {
+      const errors = tc.handleVerifyPartitionsInTransaction(id, producerId, producerEpoch, parts);
+      return results(topics, (t, p) => errors.get(verifyKey(t, p)) ?? ErrorCode.NONE);
+    }
+    const code = fencedFor(version, await tc.handleAddPartitions(id, producerId, producerEpoch, parts));
+    return results(topics, () => code);
+  };
   return {
     apiKey: ApiKey.AddPartitionsToTxn,
     async handle(req, { broker: ctx }) {
       const b = req.body;
-      const topics = b.v3AndBelowTopics;
-      const unknown = new Set<string>();
-      for (const t of topics) for (const p of t.partitions) if (!partitionOf(ctx.metadata.topic(t.name), p)) unknown.add(`${t.name}-${p}`);
-      if (unknown.size > 0) {
-        return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results(topics, (t, p) => (unknown.has(`${t}-${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED)) };
+      if (req.apiVersion < 4) {
+        return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await one(ctx, req.apiVersion, b.v3AndBelowTransactionalId, b.v3AndBelowProducerId, b.v3AndBelowProducerEpoch, b.v3AndBelowTopics, false) };
       }
-      const parts: Array<[string, number]> = topics.flatMap((t) => t.partitions.map((p): [string, number] => [t.name, p]));
-      const code = fencedFor(req.apiVersion, await tc.handleAddPartitions(b.v3AndBelowTransactionalId, b.v3AndBelowProducerId, b.v3AndBelowProducerEpoch, parts));
-      return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results(topics, () => code) };
+      // v4 (brokers, KIP-890): a batch of transactions, each answered on its own
+      const resultsByTransaction = await Promise.all(b.transactions.map(async (t) => ({
+        transactionalId: t.transactionalId,
+        topicResults: await one(ctx, req.apiVersion, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
+      })));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
     },
     errorResponse(req, errorCode) {
-      return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results(req.body.v3AndBelowTopics, () => errorCode) };
+      if (req.apiVersion < 4) return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results(req.body.v3AndBelowTopics, () => errorCode) };
+      return { throttleTimeMs: 0, errorCode, resultsByTransaction: req.body.transactions.map((t) => ({ transactionalId: t.transactionalId, topicResults: results(t.topics, () => errorCode) })) };
     },
   };
 }
