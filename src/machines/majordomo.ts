@@ -587,7 +587,12 @@ export const majordomoMachine = setup({
                   replicas: replicaManager,
                   log: context.log.child({ actor: 'replicaManager' }),
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
-                  onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
+                  onLeaderAndIsr: (topics) => {
+                    loadNewTopicConfigs(self.getSnapshot().context, self, topics);
+                    // Kafka's onLeadershipChange → TransactionCoordinator.onElection / onResignation (M, issue 13); on the next
+                    // turn, so that an UpdateMetadata delivered with it (in-process batch) is in the metadata cache first
+                    if (topics.includes('__transaction_state')) setImmediate(() => self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership());
+                  },
                 },
                 controller: new ControllerApis(),
                 // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
@@ -631,6 +636,7 @@ export const majordomoMachine = setup({
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
                     quota: context.replicationQuotas.follower,
+                    ...(context.metrics ? { stats: context.metrics.topicStats } : {}),
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };
@@ -732,7 +738,7 @@ export const majordomoMachine = setup({
             coordinator: context.transactionCoordinator!,
             abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
             expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
-            leadershipCheckMs: 1000,
+            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr calls syncLeadership (onLeaderAndIsr above)
             log: context.log.child({ actor: 'transactionCoordinator' }),
           }),
         }),

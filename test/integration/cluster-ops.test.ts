@@ -55,6 +55,11 @@ beforeAll(async () => {
   admin = new AdminClient({ bootstrap: c.bootstrap, requestTimeoutMs: 30_000 });
 }, 120_000);
 afterAll(async () => {
+  // a broker that died during the run: say why (its last error lines and stderr)
+  for (const id of c?.ids ?? []) {
+    const p = c.broker(id).process;
+    if (p?.exited) console.log(`broker ${id} exited (${p.exitCode}):\n${p.logs.filter((l) => l.level >= 50).slice(-10).map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.slice(-30).join('\n')}`);
+  }
   admin?.close();
   await c?.close();
   await zk?.close();

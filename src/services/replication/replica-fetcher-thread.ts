@@ -75,6 +75,8 @@ export interface FetcherThreadOptions {
   now?: () => number;
   /** The follower replication throttle (ReplicaFetcherThread's quota; replication-quota-manager.ts). */
   quota?: ReplicaQuota;
+  /** ReplicationBytesInPerSec and MaxLag (J's metrics, broker-topic-stats.ts FetcherStatsHooks); absent when metrics are off. */
+  stats?: { replicationBytesIn(bytes: number): void; fetcherLag(topic: string, partition: number, lag: number): void };
 }
 
 /** A partition's fetch state: Kafka's Truncating / Fetching, and failed (fenced) until the next LeaderAndIsr. */
@@ -408,6 +410,11 @@ export class ReplicaFetcherThread {
         s.inSync = pd.highWatermark - s.fetchOffset <= 0n;
         if (pd.logStartOffset !== undefined && pd.logStartOffset > log.logStartOffset && pd.logStartOffset <= log.highWatermark) log.maybeIncrementLogStartOffset(pd.logStartOffset);
         this.opts.partitions.onFollowerProgress?.(s.topic, s.partition);
+        if (this.opts.stats) { // J, announced: Kafka's updateReplicationBytesIn + fetcherLagStats (processFetchRequest)
+          if (last !== null) this.opts.stats.replicationBytesIn(records.length);
+          const lag = pd.highWatermark - s.fetchOffset;
+          this.opts.stats.fetcherLag(s.topic, s.partition, lag > 0n ? Number(lag) : 0);
+        }
         return last !== null ? records.length : 0;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:
