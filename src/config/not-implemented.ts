@@ -33,7 +33,7 @@ export const READ_PER_LISTENER: ReadonlySet<string> = new Set([
   'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password',
   'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.certificates',
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.client.auth', 'ssl.principal.mapping.rules',
-  'sasl.enabled.mechanisms', 'sasl.jaas.config', 'ssl.endpoint.identification.algorithm',
+  'sasl.enabled.mechanisms', 'sasl.jaas.config', 'ssl.endpoint.identification.algorithm', 'connections.max.reauth.ms',
   'max.connections', 'max.connection.creation.rate',
 ]);
 

@@ -11,7 +11,7 @@
  *   (any failure) ──────────────────────────────────────────────► shuttingDown ──► stopped (final)
  *   (last log dir lost) ─────────────────────────────────────────► halted (final)
  */
-import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyEventObject } from 'xstate';
+import { setup, assign, spawnChild, stopChild, sendTo, fromPromise, enqueueActions, type AnyActorRef, type AnyEventObject } from 'xstate';
 
 type Forward = { id: string; event: AnyEventObject };
 import * as path from 'node:path';
@@ -43,6 +43,7 @@ import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
 import { createRequestHandler } from '../services/server/kafka-apis.js';
 import { buildListenerSecurity } from '../services/security/listener-security.js';
+import { tlsListenersChanged } from '../services/security/tls-reconfigure.js';
 import { CredentialCache } from '../services/security/credential-cache.js';
 import { AclAuthorizer, ACL_AUTHORIZER_CLASSES, authorizerSettings } from '../services/security/acl-authorizer.js';
 import { aclAuthorizerMachine } from './acl-authorizer.js';
@@ -60,6 +61,7 @@ import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
 import { ControllerApis } from '../services/controller/controller-apis.js';
+import { FetchManager, FetchSessionCache } from '../services/server/fetch-session.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
@@ -377,7 +379,16 @@ export const majordomoMachine = setup({
       try { context.logManager?.updateBrokerDefaults(event.config); } catch (e) {
         context.log.error({ err: message(e), changed: event.changed }, `Applying the dynamic broker config change (${event.changed.join(', ')}) to the logs failed: ${message(e)}; the broker keeps serving`);
       }
-    }] },
+    }, ({ event, self }) => {
+      // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
+      if (tlsListenersChanged(event.changed).size === 0) return;
+      (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
+    }, enqueueActions(({ event, enqueue, self }) => {
+      // num.replica.fetchers (Kafka's DynamicThreadPool → resizeFetcherThreadPool), once the fetcher manager runs (K)
+      if (event.changed.includes('num.replica.fetchers') && self.getSnapshot().children.replicaFetcherManager) {
+        enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.resize', numFetchers: event.config.getInt('num.replica.fetchers') });
+      }
+    })] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
       // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
@@ -584,6 +595,8 @@ export const majordomoMachine = setup({
                   },
                 },
                 controller: new ControllerApis(),
+                // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
+                fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
@@ -623,6 +636,7 @@ export const majordomoMachine = setup({
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
                     quota: context.replicationQuotas.follower,
+                    ...(context.metrics ? { stats: context.metrics.topicStats } : {}),
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };
@@ -640,6 +654,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
+                ipConnectionRates: context.quotas.ipConnectionRates,
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),

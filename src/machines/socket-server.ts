@@ -11,7 +11,10 @@ import type { Logger } from '../logger.js';
 import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
 import type { RequestHandler } from '../services/network/connection.js';
 import type { ListenerSecurity } from '../services/security/listener-security.js';
+import { reconfigureTls } from '../services/security/tls-reconfigure.js';
+import type { ListenerConfigView } from '../services/security/ssl-factory.js';
 import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
+import type { IpConnectionRateQuotas } from '../services/quota/quota-managers.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -30,13 +33,17 @@ export interface SocketServerInput {
   queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
+  /** `ips` quota entities (connection_creation_rate). */
+  ipConnectionRates?: IpConnectionRateQuotas;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
 
 export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
   /** Dynamic max.connections* / max.connection.creation.rate (Kafka's DynamicListenerConfig / ConnectionQuotas updates). */
-  | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig };
+  | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig }
+  /** A dynamic broker config change: TLS listeners whose key / trust store keys changed reload them (security/tls-reconfigure.ts). */
+  | { type: 'socketServer.reconfigureTls'; config: ListenerConfigView; changed: string[] };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
@@ -77,6 +84,7 @@ export const socketServerMachine = setup({
       initial: 'waitingForStartup',
       on: {
         'socketServer.stop': 'draining',
+        'socketServer.reconfigureTls': { actions: ({ context, event }) => { if (context.server) reconfigureTls(context.server, event.config, context.listeners, event.changed, context.log); } },
         'socketServer.reconfigure': { actions: ({ context, event }) => context.server?.reconfigureConnectionQuotas(event.connectionQuotas) },
       },
       states: {

@@ -408,6 +408,43 @@ describe('inter-broker client side (security/client-channel.ts: what the control
   });
 });
 
+describe('dynamic key store update (listener.name.<l>.ssl.keystore.location at /config/brokers/<id>)', () => {
+  it('AlterConfigs switches the SASL_SSL listener to a new certificate without a restart; new TLS connections see it and SCRAM still works', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { connect: tlsConnect } = await import('node:tls');
+    const d = certs.dir;
+    await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/reloaded.key`, '-out', `${d}/reloaded.csr`, '-subj', '/CN=reloaded']);
+    await writeFile(`${d}/reloaded.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/reloaded.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/reloaded.pem`, '-days', '2', '-extfile', `${d}/reloaded.ext`]);
+    expect(x.code, x.stderr).toBe(0);
+    await writeFile(`${d}/reloaded-bundle.pem`, readFileSync(`${d}/reloaded.key`, 'utf8') + readFileSync(`${d}/reloaded.pem`, 'utf8'));
+    const peerCn = () => new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: port.SASL_SSL!, ca: readFileSync(certs.caPem, 'utf8'), rejectUnauthorized: true }, () => {
+        const cn = s.getPeerCertificate().subject.CN; s.destroy(); resolve(String(Array.isArray(cn) ? cn[0] : cn));
+      });
+      s.once('error', reject);
+    });
+    expect(await peerCn()).toBe('localhost');
+    const admin = new Kafka({ clientId: 'ks-admin', brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'plain', username: 'admin', password: ADMIN_PASSWORD } }).admin();
+    await admin.connect();
+    try {
+      const { ConfigResourceTypes } = await import('kafkajs');
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1',
+        configEntries: [{ name: 'listener.name.sasl_ssl.ssl.keystore.location', value: `${d}/reloaded-bundle.pem` }] }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const deadline = Date.now() + 15_000;
+    let cn = await peerCn();
+    while (cn !== 'reloaded' && Date.now() < deadline) cn = await peerCn();
+    expect(cn).toBe('reloaded');
+    await logged(/^Reconfigured the TLS key store of listener SASL_SSL: new connections use PEM key store .*reloaded-bundle\.pem$/);
+    const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();

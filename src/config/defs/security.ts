@@ -9,7 +9,7 @@ export const SECURITY_CONFIGS = [
     'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder', undefined, 'medium', PER_BROKER,
     'Builds the KafkaPrincipal of an authenticated connection.', NOT_IMPLEMENTED),
   define('connections.max.reauth.ms', 'long', 0, undefined, 'medium', RO,
-    'Maximum session lifetime before a SASL client must re-authenticate; 0 disables re-authentication.', NOT_IMPLEMENTED),
+    'Maximum session lifetime before a SASL client must re-authenticate; 0 disables re-authentication.'),
   define('ssl.protocol', 'string', 'TLSv1.3', undefined, 'medium', PER_BROKER,
     'TLS protocol used to create the SSL context.', NOT_IMPLEMENTED),
   define('ssl.enabled.protocols', 'list', ['TLSv1.2', 'TLSv1.3'], undefined, 'medium', PER_BROKER,

@@ -17,6 +17,7 @@ export const SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SC
 
 export interface SecurityConfigView extends ListenerConfigView {
   getInt(name: string): number;
+  getLong(name: string): number;
   listenerMechanismValue(listenerName: string, mechanism: string, name: string): unknown;
 }
 
@@ -62,6 +63,8 @@ function buildSasl(config: SecurityConfigView, l: string, credentials: Credentia
     credentials,
     failedAuthenticationDelayMs: config.getInt('connection.failed.authentication.delay.ms'),
     maxReceiveSize: config.getInt('sasl.server.max.receive.size'),
+    // KIP-368: listener.name.<l>.<mechanism>.connections.max.reauth.ms, else the broker-wide value
+    reauthMs: (m) => Number(config.listenerMechanismValue(l, m, 'connections.max.reauth.ms') ?? config.getLong('connections.max.reauth.ms')),
   };
 }
 

@@ -9,8 +9,13 @@
  *   a failed login → SASL_AUTHENTICATION_FAILED (Kafka's message) after connection.failed.authentication.delay.ms,
  *   then closed; logged once with the client address — never the token or password.
  * Frames before authentication are bounded by sasl.server.max.receive.size (the connection enforces it).
- * After authentication, SaslHandshake / SaslAuthenticate are answered ILLEGAL_SASL_STATE (no re-authentication:
- * connections.max.reauth.ms is not implemented) and everything else goes to KafkaApis.
+ * Re-authentication (KIP-368, connections.max.reauth.ms > 0 for the mechanism — listener.name.<l>.<mechanism>.
+ * connections.max.reauth.ms, else the broker-wide key): SaslAuthenticate v1+ answers the session lifetime; a
+ * SaslHandshake v1 on the authenticated connection starts a re-authentication with the same mechanism, which must end
+ * with the same principal ("Cannot change principals during re-authentication", then closed); any other request after
+ * the session expired closes the connection (Kafka's Processor: "Disconnecting expired channel"). Without a session
+ * lifetime, SaslHandshake / SaslAuthenticate after authentication are answered ILLEGAL_SASL_STATE (KafkaApis) and
+ * everything else goes to KafkaApis.
  *
  * Differs from Kafka: no GSSAPI, OAUTHBEARER or delegation tokens; a request other than SaslAuthenticate in the
  * authenticate state closes the connection without the ILLEGAL_SASL_STATE error response Kafka sends first.
@@ -32,6 +37,10 @@ export interface SaslServerSettings {
   credentials: CredentialLookup;
   failedAuthenticationDelayMs: number;
   maxReceiveSize: number;
+  /** connections.max.reauth.ms for a mechanism (0 = sessions never expire, no re-authentication); absent = 0. */
+  reauthMs?: (mechanism: string) => number;
+  /** For tests: the clock (ms). */
+  now?: () => number;
 }
 
 interface MechanismServer { evaluateResponse(token: Buffer): Promise<Buffer>; readonly isComplete: boolean; readonly authorizationId: string }
@@ -45,8 +54,15 @@ export class SaslServerAuthenticator {
   private state: State = 'handshakeOrVersions';
   private mechanism: string | null = null;
   private server: MechanismServer | null = null;
+  /** When the session expires (ms), null = never (KafkaChannel's serverAuthenticationSessionExpired). */
+  private sessionExpiresAt: number | null = null;
+  /** During a re-authentication: the principal it must end with. */
+  private reauthPrincipal: string | null = null;
+  private readonly now: () => number;
 
-  constructor(private readonly settings: SaslServerSettings, private readonly inner: RequestHandler, private readonly log: Logger) {}
+  constructor(private readonly settings: SaslServerSettings, private readonly inner: RequestHandler, private readonly log: Logger) {
+    this.now = settings.now ?? Date.now;
+  }
 
   get isComplete(): boolean { return this.state === 'complete'; }
 
@@ -54,7 +70,12 @@ export class SaslServerAuthenticator {
   readonly handle: RequestHandler = async (frame, conn) => {
     if (this.state === 'complete') {
       const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+      // KIP-368: a session with a lifetime may re-authenticate (SaslHandshake v1, even after expiry)
+      if (key === ApiKey.SaslHandshake && this.sessionExpiresAt !== null && frame.length >= 4 && frame.readInt16BE(2) >= 1) return this.beginReauthentication(frame, conn);
       if (key === ApiKey.SaslHandshake || key === ApiKey.SaslAuthenticate) return this.illegalAfterAuthentication(frame, conn);
+      if (this.sessionExpiresAt !== null && this.now() > this.sessionExpiresAt) {
+        throw new CloseConnectionError(`Disconnecting expired SASL session of ${conn.principal ? `${conn.principal.principalType}:${conn.principal.name}` : 'an unknown principal'} from ${conn.remoteAddress}:${conn.remotePort} on ${conn.listenerName} (connections.max.reauth.ms passed without re-authentication)`);
+      }
       return this.inner(frame, conn);
     }
     if (this.state === 'failed') return null;
@@ -102,11 +123,17 @@ export class SaslServerAuthenticator {
   }
 
   private async authenticate(req: Extract<DecodedRequest, { apiKey: 36 }>, conn: ConnectionInfo): Promise<Buffer> {
-    const reply = (errorCode: number, errorMessage: string | null, authBytes: Buffer) =>
-      encodeResponse(req.header.correlationId, ApiKey.SaslAuthenticate, req.apiVersion, { errorCode, errorMessage, authBytes, sessionLifetimeMs: 0n });
+    const reply = (errorCode: number, errorMessage: string | null, authBytes: Buffer, sessionLifetimeMs = 0) =>
+      encodeResponse(req.header.correlationId, ApiKey.SaslAuthenticate, req.apiVersion, { errorCode, errorMessage, authBytes, sessionLifetimeMs: BigInt(sessionLifetimeMs) });
     try {
       const challenge = await this.server!.evaluateResponse(Buffer.from(req.body.authBytes));
-      if (this.server!.isComplete) this.completed(conn);
+      if (this.server!.isComplete) {
+        this.completed(conn);
+        // the lifetime goes to clients that can re-authenticate (SaslAuthenticate v1+); a v0 client's session expires too
+        const lifetime = this.settings.reauthMs?.(this.mechanism!) ?? 0;
+        this.sessionExpiresAt = lifetime > 0 ? this.now() + lifetime : null;
+        return reply(ErrorCode.NONE, null, challenge, req.apiVersion >= 1 ? lifetime : 0);
+      }
       return reply(ErrorCode.NONE, null, challenge);
     } catch (e) {
       const message = await this.failedLogin(e, conn);
@@ -130,6 +157,12 @@ export class SaslServerAuthenticator {
   }
 
   private completed(conn: ConnectionInfo): void {
+    if (this.reauthPrincipal !== null && this.reauthPrincipal !== this.server!.authorizationId) {
+      const was = this.reauthPrincipal;
+      this.reauthPrincipal = null;
+      throw new SaslAuthenticationError(`Cannot change principals during re-authentication from User:${was}: User:${this.server!.authorizationId}`);
+    }
+    this.reauthPrincipal = null;
     this.state = 'complete';
     conn.principal = { principalType: 'User', name: this.server!.authorizationId };
     conn.maxReceiveBytes = undefined;
@@ -148,6 +181,22 @@ export class SaslServerAuthenticator {
     if (this.settings.failedAuthenticationDelayMs > 0) await new Promise((r) => setTimeout(r, this.settings.failedAuthenticationDelayMs));
     conn.closeAfterResponse?.();
     return message;
+  }
+
+  /**
+   * KafkaChannel.maybeBeginServerReauthentication: a SaslHandshake v1 on an authenticated connection whose session has
+   * a lifetime starts over with the same mechanism (another one fails the re-authentication and closes).
+   */
+  private beginReauthentication(frame: Buffer, conn: ConnectionInfo): Buffer {
+    let req: DecodedRequest;
+    try { req = decodeRequest(frame, SASL_SUPPORT); } catch (e) { return this.fail(conn, `invalid SaslHandshake for re-authentication: ${(e as Error).message}`); }
+    if (req.apiKey !== ApiKey.SaslHandshake) return this.fail(conn, 'expected SaslHandshake');
+    if (req.body.mechanism !== this.mechanism) {
+      return this.fail(conn, `re-authentication with mechanism ${req.body.mechanism} differs from the original mechanism ${this.mechanism}`);
+    }
+    this.reauthPrincipal = this.server!.authorizationId;
+    this.state = 'handshake';
+    return this.handshake(req, conn);
   }
 
   /** KafkaApis' answer to SaslHandshake / SaslAuthenticate on an authenticated connection. */
