@@ -12,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
-import { brokerConfig, cleanupAll, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
+import { brokerConfig, cleanupAll, eventually, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
 import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, credentialFromSaltedPassword, formatScramCredential, saltedPassword } from '../../src/services/security/scram.js';
 import { connect } from 'node:net';
@@ -360,7 +360,9 @@ describe('SCRAM admin APIs (Describe/AlterUserScramCredentials, KIP-554)', () =>
       const salted = saltedPassword(SCRAM_SHA_512, CAROL_PASSWORD, salt, 4096);
       const altered = await alterUserScramCredentialsV0.api.async(conn, [], [{ name: 'carol', mechanism: 2, iterations: 4096, salt, saltedPassword: salted }]);
       expect(altered.results).toEqual([{ user: 'carol', errorCode: 0, errorMessage: null }]);
-      const node = JSON.parse((await zks.getData('/config/users/carol')).data!.toString()) as { version: number; config: Record<string, string> };
+      // the test's own ZooKeeper session may see CONNECTION_LOSS on a loaded machine: retried until the deadline
+      const stored = await eventually(() => zks.getData('/config/users/carol'), 20_000, '/config/users/carol readable');
+      const node = JSON.parse(stored.data!.toString()) as { version: number; config: Record<string, string> };
       expect(node.version).toBe(1);
       expect(node.config['SCRAM-SHA-512']).toBe(formatScramCredential(credentialFromSaltedPassword(SCRAM_SHA_512, salted, salt, 4096)));
       // the notification reaches the credential cache: carol can log in (polled: the broker applies it asynchronously)
