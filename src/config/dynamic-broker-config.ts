@@ -64,6 +64,24 @@ const CLUSTER_WIDE_CONFIGS = [
   'remote.log.index.file.cache.total.size.bytes',
 ];
 
+/**
+ * Dynamic keys Rafka applies to the running broker (tagged "applied live" in --help-config): the broker defaults of
+ * every log (LogManager.updateBrokerDefaults on each dynamic config change: brokerLogConfig's keys) and
+ * unclean.leader.election.enable (read at each election), num.replica.fetchers (the fetcher pool is resized). Other dynamic keys are stored, validated and described but
+ * not (yet) pushed into running components. The replication throttle rates (not table keys) are live too.
+ */
+export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
+  'log.segment.bytes', 'log.roll.ms', 'log.roll.jitter.ms', 'log.index.size.max.bytes', 'log.index.interval.bytes',
+  'log.flush.interval.messages', 'log.flush.interval.ms', 'log.retention.ms', 'log.retention.bytes', 'message.max.bytes',
+  'log.message.timestamp.type', 'log.message.timestamp.difference.max.ms', 'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.after.max.ms', 'log.segment.delete.delay.ms', 'log.cleanup.policy', 'log.preallocate',
+  'log.cleaner.delete.retention.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleaner.min.compaction.lag.ms',
+  'log.cleaner.max.compaction.lag.ms', 'compression.type', 'compression.gzip.level', 'compression.zstd.level',
+  'log.message.downconversion.enable', 'min.insync.replicas', 'unclean.leader.election.enable',
+  // ReplicaFetcherManager fetchers.resize (Kafka's resizeFetcherThreadPool)
+  'num.replica.fetchers',
+]);
+
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */
 export const KAFKA_BROKER_QUOTA_CONFIGS: readonly string[] = [
   'leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second',

@@ -52,7 +52,7 @@ export const dynamicConfigMachine = setup({
       const topics = [...(await readTopicConfigs(zk, names))].map(([topic, overrides]) => ({ topic, overrides }));
       // Kafka's ClientIdConfigHandler / UserConfigHandler: every entity at startup, then the ones notified
       if (input.clientQuotas && input.lastSequence === -1) await input.clientQuotas.loadAll(zk);
-      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users') await input.clientQuotas.reload(zk, c.type, c.name);
+      else if (input.clientQuotas) for (const c of batch.changes) if (c.type === 'clients' || c.type === 'users' || c.type === 'ips') await input.clientQuotas.reload(zk, c.type, c.name);
       return { batch, load, topics };
     }),
     sessionWatch: fromCallback<DynamicConfigEvent, { handle: ZkHandle }>(({ input, sendBack }) =>

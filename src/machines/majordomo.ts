@@ -61,6 +61,7 @@ import type { LogManager } from '../services/log/log-manager.js';
 import type { FinalizedFeatures } from '../services/features/finalized-feature-cache.js';
 import { deliverInProcess } from '../services/server/control-requests.js';
 import { ControllerApis } from '../services/controller/controller-apis.js';
+import { FetchManager, FetchSessionCache } from '../services/server/fetch-session.js';
 import { controlledShutdown, type ControlledShutdownOptions } from '../services/server/controlled-shutdown.js';
 import { metadataControllerNodeProvider } from '../services/replication/node-to-controller-channel.js';
 import { createAlterPartitionManager } from '../services/replication/alter-partition-manager.js';
@@ -382,7 +383,12 @@ export const majordomoMachine = setup({
       // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
       if (tlsListenersChanged(event.changed).size === 0) return;
       (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
-    }] },
+    }, enqueueActions(({ event, enqueue, self }) => {
+      // num.replica.fetchers (Kafka's DynamicThreadPool → resizeFetcherThreadPool), once the fetcher manager runs (K)
+      if (event.changed.includes('num.replica.fetchers') && self.getSnapshot().children.replicaFetcherManager) {
+        enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.resize', numFetchers: event.config.getInt('num.replica.fetchers') });
+      }
+    })] },
     // /config/topics/<t> changed (Kafka's TopicConfigHandler): the topic's logs take the new overrides
     'topicConfig.updated': { actions: ({ context, event }) => {
       // unknown / invalid entries skipped with one warning each (TopicConfigFilter)
@@ -581,9 +587,16 @@ export const majordomoMachine = setup({
                   replicas: replicaManager,
                   log: context.log.child({ actor: 'replicaManager' }),
                   // partitions of topics created elsewhere: their /config/topics overrides are read (Kafka reads them on log creation)
-                  onLeaderAndIsr: (topics) => loadNewTopicConfigs(self.getSnapshot().context, self, topics),
+                  onLeaderAndIsr: (topics) => {
+                    loadNewTopicConfigs(self.getSnapshot().context, self, topics);
+                    // Kafka's onLeadershipChange → TransactionCoordinator.onElection / onResignation (M, issue 13); on the next
+                    // turn, so that an UpdateMetadata delivered with it (in-process batch) is in the metadata cache first
+                    if (topics.includes('__transaction_state')) setImmediate(() => self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership());
+                  },
                 },
                 controller: new ControllerApis(),
+                // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
+                fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
@@ -623,6 +636,7 @@ export const majordomoMachine = setup({
                     backoffMs: c.getInt('replica.fetch.backoff.ms'), socketTimeoutMs: c.getInt('replica.socket.timeout.ms'), requestTimeoutMs: c.getInt('request.timeout.ms'),
                     partitions: context.replicaManager!,
                     quota: context.replicationQuotas.follower,
+                    ...(context.metrics ? { stats: context.metrics.topicStats } : {}),
                   },
                   log: context.log.child({ actor: 'replicaFetcherManager' }),
                 };
@@ -640,6 +654,7 @@ export const majordomoMachine = setup({
                 receiveBufferBytes: context.config.getInt('socket.receive.buffer.bytes'),
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
+                ipConnectionRates: context.quotas.ipConnectionRates,
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
@@ -723,7 +738,7 @@ export const majordomoMachine = setup({
             coordinator: context.transactionCoordinator!,
             abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
             expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
-            leadershipCheckMs: 1000,
+            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr calls syncLeadership (onLeaderAndIsr above)
             log: context.log.child({ actor: 'transactionCoordinator' }),
           }),
         }),

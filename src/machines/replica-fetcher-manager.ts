@@ -3,7 +3,9 @@
  * `ReplicaFetcherThread`s): one fetcher per source broker × fetcher id (`num.replica.fetchers`, a partition's id is
  * Kafka's `getFetcherId`). The ReplicaManager adds and removes partitions (LeaderAndIsr, StopReplica) through the
  * {@link ReplicaFetcherControl} this actor backs; a fetcher left without partitions is shut down (Kafka's
- * shutdownIdleFetcherThreads), and a leader whose endpoint changed gets a new fetcher.
+ * shutdownIdleFetcherThreads), and a leader whose endpoint changed gets a new fetcher. A dynamic change of
+ * `num.replica.fetchers` (`fetchers.resize`, Kafka's resizeFetcherThreadPool) moves every partition, at its current
+ * fetch offset and leader epoch, onto the fetchers of the new count.
  *
  * Each fetcher runs Kafka's doWork loop as a chart; the I/O is src/services/replication/replica-fetcher-thread.ts, and
  * each of its partitions' Truncating/Fetching state advances through partition-fetch-state.ts's pure transitions:
@@ -105,6 +107,7 @@ interface ManagerContext extends ReplicaFetcherManagerInput { fetchers: Record<s
 export type ReplicaFetcherManagerEvent =
   | { type: 'fetchers.add'; partitions: InitialFetchState[] }
   | { type: 'fetchers.remove'; partitions: Array<{ topic: string; partition: number }> }
+  | { type: 'fetchers.resize'; numFetchers: number }
   | { type: 'fetchers.shutdown' };
 
 const fetcherKey = (leader: LeaderEndpoint, fetcherId: number) => `fetcher-${leader.brokerId}-${fetcherId}`;
@@ -171,6 +174,25 @@ export const replicaFetcherManagerMachine = setup({
       }
       enqueue.assign({ fetchers });
     }),
+    /**
+     * Kafka's resizeFetcherThreadPool: every partition leaves its fetcher with its fetch offset and leader epoch
+     * (InitialFetchState from the PartitionFetchState) and is added again under the new count; Kafka keeps the
+     * fetchers whose id stays below the new count, here every fetcher is replaced (same states, new connections).
+     */
+    resize: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'fetchers.resize' || event.numFetchers === context.numFetchers || event.numFetchers < 1) return;
+      const moved: InitialFetchState[] = [];
+      for (const [k, entry] of Object.entries(context.fetchers)) {
+        for (const s of entry.thread.partitions.values()) {
+          moved.push({ topic: s.topic, partition: s.partition, topicId: s.topicId, leader: entry.thread.opts.leader, currentLeaderEpoch: s.currentLeaderEpoch, initOffset: s.fetchOffset });
+        }
+        enqueue.sendTo(k, { type: 'fetcher.stop' });
+        enqueue(stopChild(k));
+      }
+      context.log.info({ from: context.numFetchers, to: event.numFetchers, partitions: moved.length }, `Resizing fetcher thread pool size from ${context.numFetchers} to ${event.numFetchers}`);
+      enqueue.assign({ numFetchers: event.numFetchers, fetchers: {} });
+      if (moved.length > 0) enqueue.raise({ type: 'fetchers.add', partitions: moved });
+    }),
     shutdownAll: enqueueActions(({ context, enqueue }) => {
       for (const k of Object.keys(context.fetchers)) { enqueue.sendTo(k, { type: 'fetcher.stop' }); enqueue(stopChild(k)); }
       enqueue.assign({ fetchers: {} });
@@ -185,6 +207,7 @@ export const replicaFetcherManagerMachine = setup({
       on: {
         'fetchers.add': { actions: 'addPartitions' },
         'fetchers.remove': { actions: 'removePartitions' },
+        'fetchers.resize': { actions: 'resize' },
         'fetchers.shutdown': { target: 'stopped', actions: 'shutdownAll' },
       },
     },

@@ -14,6 +14,7 @@ import type { ListenerSecurity } from '../services/security/listener-security.js
 import { reconfigureTls } from '../services/security/tls-reconfigure.js';
 import type { ListenerConfigView } from '../services/security/ssl-factory.js';
 import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
+import type { IpConnectionRateQuotas } from '../services/quota/quota-managers.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -32,6 +33,8 @@ export interface SocketServerInput {
   queuedMaxRequestBytes?: number;
   /** Kafka's ConnectionQuotas figures (max.connections*, max.connection.creation.rate). */
   connectionQuotas?: ConnectionQuotasConfig;
+  /** `ips` quota entities (connection_creation_rate). */
+  ipConnectionRates?: IpConnectionRateQuotas;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

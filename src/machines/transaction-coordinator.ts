@@ -2,8 +2,9 @@
  * The TransactionCoordinator actor (one per broker, under the Majordomo): the timers of Kafka's
  * `TransactionCoordinator.startup` — abort of timed-out transactions every
  * `transaction.abort.timed.out.transaction.cleanup.interval.ms`, removal of expired transactional ids every
- * `transaction.remove.expired.transaction.cleanup.interval.ms` — plus the leadership watch of `__transaction_state`
- * (load partitions that became led here, unload the others; Kafka gets these as LeaderAndIsr callbacks). The
+ * `transaction.remove.expired.transaction.cleanup.interval.ms` — plus a slow safety-net leadership check of
+ * `__transaction_state` (load partitions that became led here, unload the others). The prompt path is Kafka's: the
+ * Majordomo's LeaderAndIsr callback (onLeaderAndIsr) calls syncLeadership, and so does every coordinator request. The
  * per-transactional-id states are not actors: see transaction-state.ts (a pure machine definition advanced per id).
  *
  *   running (parallel: leadership ⟲ leadershipCheckMs · timeouts ⟲ abort interval · expiry ⟲ expiry interval)

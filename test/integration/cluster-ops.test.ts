@@ -55,6 +55,11 @@ beforeAll(async () => {
   admin = new AdminClient({ bootstrap: c.bootstrap, requestTimeoutMs: 30_000 });
 }, 120_000);
 afterAll(async () => {
+  // a broker that died during the run: say why (its last error lines and stderr)
+  for (const id of c?.ids ?? []) {
+    const p = c.broker(id).process;
+    if (p?.exited) console.log(`broker ${id} exited (${p.exitCode}):\n${p.logs.filter((l) => l.level >= 50).slice(-10).map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.slice(-30).join('\n')}`);
+  }
   admin?.close();
   await c?.close();
   await zk?.close();
@@ -577,6 +582,18 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     const unknown = await cli(groupsCmd, '--delete', '--group', 'no-such-group');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain("* Group 'no-such-group' could not be deleted due to: GROUP_ID_NOT_FOUND");
+  }, 60_000);
+
+  it('num.replica.fetchers changed at runtime resizes the broker\'s fetcher pool; replication goes on', async () => {
+    await createTopic(admin, c, 'cli-fetchers', 4, 3);
+    const b3 = c.broker(3).process!;
+    expect(await cli(configsCmd, '--entity-type', 'brokers', '--entity-name', '3', '--alter', '--add-config', 'num.replica.fetchers=2')).toMatchObject({ code: 0 });
+    await b3.waitForLog((l) => String(l.msg).startsWith('Resizing fetcher thread pool size from 1 to 2'), 30_000);
+    // acks=all with broker 3 in every ISR: each produce completes only once broker 3's new fetchers copied it
+    await produce('cli-fetchers', 40);
+    for (let p = 0; p < 4; p++) await c.waitForIsr('cli-fetchers', p, [1, 2, 3]);
+    expect(await cli(configsCmd, '--entity-type', 'brokers', '--entity-name', '3', '--alter', '--delete-config', 'num.replica.fetchers')).toMatchObject({ code: 0 });
+    await b3.waitForLog((l) => String(l.msg).startsWith('Resizing fetcher thread pool size from 2 to 1'), 30_000);
   }, 60_000);
 
   it('configs --alter / --describe for a topic and a broker', async () => {

@@ -213,9 +213,11 @@ describe('client quotas', () => {
     console.log(`quota ${QUOTA} B/s: the limited producer's acknowledged rate after the burst ${Math.round(rate)} B/s; throttles seen by kafkajs: ${limited.throttles.length}`);
     // over a fixed 3 s after the burst: the upper bound is the quota's promise; the lower one (loose: the client shares
     // 2 loaded cores with the broker, and a 3-sample window under-delivers a little) that throttling does not hold it
-    // far below its quota. Measured here: 1.04 x quota (3 runs).
+    // far below its quota. Measured here: 1.04 x quota (3 runs); 0.92-1.12 x in 5 runs at load ~17-20 (J), and 1.27 x once
+    // on the lead's run at load ~20 (acks bunch behind a stalled event loop, and a 3-sample window overshoots by up to
+    // ~13% by itself): the upper bound allows 1.35 x, still far below an unthrottled producer (several x).
     expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeGreaterThan(QUOTA * 0.6);
-    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.2);
+    expect(rate, `acknowledged ${Math.round(rate)} B/s`).toBeLessThan(QUOTA * 1.35);
     expect(limited.throttles.length, 'kafkajs saw throttle_time_ms').toBeGreaterThan(0);
     expect(free.throttles, 'the client without a quota is never throttled').toEqual([]);
     expect(free.acks.length).toBeGreaterThan(0);
@@ -271,6 +273,55 @@ describe('DescribeClientQuotas / AlterClientQuotas', () => {
     const dup = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'user', matchType: 2, match: null }, { entityType: 'user', matchType: 2, match: null }], strict: false });
     expect([dup.errorCode, dup.errorMessage]).toEqual([ErrorCode.INVALID_REQUEST, 'Duplicate user filter component entity type']);
   }, 40_000);
+});
+
+/** One ApiVersions v0 exchange on a connection from `localAddress` (a loopback alias): answered, or closed unanswered. */
+function apiVersionsFrom(localAddress: string): Promise<'answered' | 'closed' | 'timeout'> {
+  const port = Number(bootstrap.split(':')[1]);
+  const frame = encodeRequest({ requestApiKey: ApiKey.ApiVersions, requestApiVersion: 0, correlationId: 1, clientId: 'ip-quota' }, {} as never);
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1', localAddress }, () => sock.write(frame));
+    const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, 15_000);
+    sock.on('data', () => { clearTimeout(timer); sock.destroy(); resolve('answered'); });
+    sock.on('error', () => undefined);
+    sock.on('close', () => { clearTimeout(timer); resolve('closed'); });
+  });
+}
+
+describe('ip quota entities (connection_creation_rate)', () => {
+  it('validated as Kafka, applied live by every broker, described back; connections over the rate are closed unanswered, other IPs unaffected', async () => {
+    const ipEntity = [{ entityType: 'ip', entityName: '127.0.0.2' }];
+    const rate = (value: number) => [{ key: 'connection_creation_rate', value, remove: false }];
+    const bad = await call(ApiKey.AlterClientQuotas, { entries: [
+      { entity: [{ entityType: 'ip', entityName: 'not an ip' }], ops: rate(1) },
+      { entity: [...ipEntity, { entityType: 'user', entityName: 'u' }], ops: rate(1) },
+      { entity: ipEntity, ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] },
+      { entity: ipEntity, ops: rate(1.5) },
+    ], validateOnly: false });
+    expect(bad.entries!.map((e) => e.errorMessage)).toEqual([
+      'not an ip is not a valid IP or resolvable host.', 'Invalid quota entity combination, IP entity should not be used with user/client ID entity.',
+      'Invalid configuration key producer_byte_rate', 'Configuration connection_creation_rate must be a INT value']);
+    // quota.window.num=3 x 1 s here: 2 connections/s lets 4 through in the first 2 s window
+    const ok = await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: rate(2) }], validateOnly: false });
+    expect(ok.entries![0]!.errorCode).toBe(ErrorCode.NONE);
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: 2', 20_000);
+    const d = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 0, match: '127.0.0.2' }], strict: false });
+    expect(d.entries).toEqual([{ entity: ipEntity, values: [{ key: 'connection_creation_rate', value: 2 }] }]);
+    const mixed = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 2, match: null }, { entityType: 'user', matchType: 2, match: null }], strict: false });
+    expect(mixed.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    try {
+      const limited = await Promise.all(Array.from({ length: 12 }, () => apiVersionsFrom('127.0.0.2')));
+      const answered = limited.filter((r) => r === 'answered').length;
+      expect(answered).toBeGreaterThanOrEqual(1);
+      expect(limited.filter((r) => r === 'closed').length).toBe(12 - answered);
+      expect(answered).toBeLessThan(12);
+      const other = await Promise.all(Array.from({ length: 12 }, () => apiVersionsFrom('127.0.0.3')));
+      expect(other.every((r) => r === 'answered')).toBe(true);
+    } finally {
+      await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
+    }
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: none', 20_000);
+  }, 60_000);
 });
 
 describe('readiness', () => {

@@ -62,7 +62,7 @@ export const GENERAL_CONFIGS = [
   define('controlled.shutdown.enable', 'boolean', true, undefined, 'medium', RO,
     'Move partition leadership away through the controller before shutting down.'),
   define('max.incremental.fetch.session.cache.slots', 'int', 1000, atLeast(0), 'medium', RO,
-    'Maximum number of incremental fetch sessions kept.', NOT_IMPLEMENTED),
+    'Maximum number of incremental fetch sessions kept.'),
   define('fetch.max.bytes', 'int', 57671680, atLeast(1024), 'medium', RO,
     'Maximum bytes returned for one fetch request.'),
   define('max.request.partition.size.limit', 'int', 2000, atLeast(1), 'medium', RO,

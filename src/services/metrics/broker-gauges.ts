@@ -129,6 +129,19 @@ export function registerBrokerGauges(registry: Registry, b: ObservedBroker): voi
       () => sensors().map((s): Sample => ({ value: s.throttleCount === 0 ? 0 : s.throttleTimeSum / s.throttleCount, labels: labels(s) })));
   }
 
+  // LogCleaner / LogCleanerManager (kafka.log:type=LogCleaner,name=max-clean-time-secs …; JMX exporter: `-` → `_`).
+  // One cleaner loop here: "max over threads" is the last clean's figure. 0 while the cleaner is off or has not run.
+  const last = () => b.logManager()?.cleaner?.lastStats ?? null;
+  registerGauge(registry, 'kafka_log_logcleaner_max_clean_time_secs', 'Seconds the last clean took (LogCleaner max-clean-time-secs).', () => last()?.elapsedSecs ?? 0);
+  registerGauge(registry, 'kafka_log_logcleaner_max_buffer_utilization_percent', 'Offset map use of the last clean, % (LogCleaner max-buffer-utilization-percent).',
+    () => 100 * (last()?.bufferUtilization ?? 0));
+  registerGauge(registry, 'kafka_log_logcleaner_cleaner_recopy_percent', 'Bytes written / read by the last clean, % (LogCleaner cleaner-recopy-percent).', () => {
+    const s = last();
+    return s && s.bytesRead > 0 ? 100 * s.bytesWritten / s.bytesRead : 0;
+  });
+  registerGauge(registry, 'kafka_log_logcleanermanager_max_dirty_percent', 'Dirty share of the dirtiest compacted log at the last selection, % (LogCleanerManager max-dirty-percent).',
+    () => 100 * (b.logManager()?.cleaner?.manager.dirtiestLogCleanableRatio ?? 0));
+
   // SocketServer
   registerGauge(registry, 'kafka_server_socket_server_metrics_connections', 'Open client connections (socket-server-metrics connection-count; not named _count, which Prometheus reserves for summaries).',
     () => b.socketServer()?.connectionCount ?? 0);

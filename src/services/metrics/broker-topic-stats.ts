@@ -52,6 +52,7 @@ class TopicCounters {
   totalProduceRequests = 0;
   totalFetchRequests = 0;
   replicationBytesOut = 0;
+  replicationBytesIn = 0;
 }
 
 type CounterField = Exclude<keyof TopicCounters, never>;
@@ -67,10 +68,44 @@ const METERS: ReadonlyArray<[CounterField, string, string, boolean]> = [
   ['totalProduceRequests', 'totalproducerequests', 'Partitions in Produce requests (TotalProduceRequestsPerSec).', true],
   ['totalFetchRequests', 'totalfetchrequests', 'Partitions in Fetch requests (TotalFetchRequestsPerSec).', true],
   ['replicationBytesOut', 'replicationbytesout', 'Bytes sent to followers in Fetch responses (ReplicationBytesOutPerSec).', false],
+  ['replicationBytesIn', 'replicationbytesin', 'Bytes this broker\'s replica fetchers appended as a follower (ReplicationBytesInPerSec).', false],
 ];
 
-export class BrokerTopicStats implements TopicStatsHooks {
+/**
+ * What the replica fetchers report (ReplicaFetcherThread.processPartitionData): ReplicationBytesInPerSec and each
+ * partition's lag for ReplicaFetcherManager MaxLag. Allocation-free after a partition's first report.
+ */
+export interface FetcherStatsHooks {
+  replicationBytesIn(bytes: number): void;
+  /** max(0, leader HW − next fetch offset) after a fetched partition was processed. */
+  fetcherLag(topic: string, partition: number, lag: number): void;
+}
+
+interface LagEntry { lag: number; at: number }
+
+/** FetcherLagStats: per partition, the last lag seen; MaxLag = the largest of those reported recently. */
+export class FetcherLagStats {
+  private readonly byTopic = new Map<string, Map<number, LagEntry>>();
+  constructor(private readonly now: () => number = Date.now) {}
+  set(topic: string, partition: number, lag: number): void {
+    let t = this.byTopic.get(topic);
+    if (t === undefined) { t = new Map(); this.byTopic.set(topic, t); }
+    const e = t.get(partition);
+    if (e === undefined) t.set(partition, { lag, at: this.now() });
+    else { e.lag = lag; e.at = this.now(); }
+  }
+  /** The largest lag reported within `maxAgeMs` (a partition no longer followed stops counting; Kafka removes it). */
+  maxLag(maxAgeMs = 60_000): number {
+    const oldest = this.now() - maxAgeMs;
+    let max = 0;
+    for (const t of this.byTopic.values()) for (const e of t.values()) if (e.at >= oldest && e.lag > max) max = e.lag;
+    return max;
+  }
+}
+
+export class BrokerTopicStats implements TopicStatsHooks, FetcherStatsHooks {
   readonly allTopics = new TopicCounters();
+  readonly fetcherLagStats = new FetcherLagStats();
   private readonly topics = new Map<string, TopicCounters>();
 
   topicStats(topic: string): TopicCounters {
@@ -105,6 +140,9 @@ export class BrokerTopicStats implements TopicStatsHooks {
     this.topicStats(topic).bytesOut += bytes; this.allTopics.bytesOut += bytes;
   }
 
+  replicationBytesIn(bytes: number): void { this.allTopics.replicationBytesIn += bytes; }
+  fetcherLag(topic: string, partition: number, lag: number): void { this.fetcherLagStats.set(topic, partition, lag); }
+
   /** The kafka_server_brokertopicmetrics_* families (scrape time). */
   register(registry: Registry): void {
     for (const [field, name, help, perTopic] of METERS) {
@@ -114,6 +152,8 @@ export class BrokerTopicStats implements TopicStatsHooks {
         return out;
       });
     }
+    registerFamily(registry, 'kafka_server_replicafetchermanager_maxlag', 'Largest lag, in messages, of a partition this broker follows (ReplicaFetcherManager MaxLag).', 'gauge',
+      () => [{ value: this.fetcherLagStats.maxLag(), labels: { client_id: 'Replica' } }]);
   }
 }
 

@@ -7,8 +7,10 @@
  *
  * Recorded once per request by the dispatcher (kafka-apis.ts) with numbers only; each request type's record is
  * allocated on its first request. Differs from Kafka: TotalTimeMs runs from the decoded request to the encoded
- * response (the socket write is not timed); RequestQueueTimeMs, LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs and
- * ResponseSendTimeMs are not split out yet (one event loop: there is no queue between network and I/O threads).
+ * response (the socket write is not timed); LocalTimeMs is the handler's synchronous turn on the event loop (what
+ * Kafka's request thread spends) and RemoteTimeMs the rest of TotalTimeMs (purgatory, file I/O and the continuations
+ * after them); RequestQueueTimeMs, ResponseQueueTimeMs and ResponseSendTimeMs are not measured (one event loop: no
+ * queue between network and request threads; the socket write is the connection's).
  *
  * ErrorsPerSec{request,error} (RequestChannel.updateErrorMetrics over `response.errorCounts()`): every `errorCode`
  * field of the response body, NONE included, counted per request type into a preallocated array — a walk of plain
@@ -34,12 +36,16 @@ class RequestTypeMetrics {
   readonly errors = new Float64Array(ERROR_SLOTS);
   readonly totalTime = new LatencyHistogram();
   readonly throttleTime = new LatencyHistogram();
+  readonly localTime = new LatencyHistogram();
+  readonly remoteTime = new LatencyHistogram();
   constructor(readonly name: string) {}
 }
 
 const TIMERS: ReadonlyArray<[keyof RequestTypeMetrics & string, string, string]> = [
   ['totalTime', 'totaltimems', 'Time from receiving a request to its response being written (TotalTimeMs), ms.'],
   ['throttleTime', 'throttletimems', 'Quota throttle time given in responses (ThrottleTimeMs), ms.'],
+  ['localTime', 'localtimems', 'The handler\'s synchronous turn on the event loop (LocalTimeMs: Kafka\'s request-thread time), ms.'],
+  ['remoteTime', 'remotetimems', 'Total time less the local time: purgatory, file I/O and their continuations (RemoteTimeMs), ms.'],
 ];
 
 export class RequestMetrics {
@@ -52,10 +58,13 @@ export class RequestMetrics {
   }
 
   /** One request answered (or dropped: acks=0). Times in ms. */
-  record(apiKey: number, version: number, totalMs: number): void {
+  record(apiKey: number, version: number, totalMs: number, localMs = 0): void {
     const m = this.of(apiKey);
     m.byVersion[version < MAX_VERSION ? version : MAX_VERSION - 1]!++;
     m.totalTime.observe(totalMs);
+    const local = localMs < totalMs ? localMs : totalMs;
+    m.localTime.observe(local);
+    m.remoteTime.observe(totalMs - local);
   }
 
   throttled(apiKey: number, throttleMs: number): void { this.of(apiKey).throttleTime.observe(throttleMs); }

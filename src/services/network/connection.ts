@@ -42,8 +42,8 @@ export interface ConnectionInfo {
   throttle?: (ms: number) => void;
 }
 
-/** Bytes a paused plaintext connection still reads ahead (Node's default highWaterMark for a socket stream). */
-const PAUSED_READ_AHEAD_BYTES = 64 * 1024;
+/** Bytes a paused plaintext connection still reads ahead (Node 20's default highWaterMark of a socket stream). */
+const PAUSED_READ_AHEAD_BYTES = 16 * 1024;
 
 /** Thrown by a handler to drop the connection (malformed request); the message is logged once. */
 export class CloseConnectionError extends Error { override name = 'CloseConnectionError'; }
@@ -103,6 +103,8 @@ export class Connection {
   private closeWhenFlushed = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private lastActive = 0;
+  /** Bytes read (own reads) since the last pause or mute began. */
+  private readWhilePaused = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
   /** Writes responses (Fetch's record bytes uncopied, a turn's responses in one writev): response-send.ts. */
@@ -173,6 +175,7 @@ export class Connection {
    * read ahead, as Node's stream does at its highWaterMark; `socket.resume()` restarts them.
    */
   private stopReading(): void {
+    this.readWhilePaused = 0;
     if (!this.ownReads) this.socket.pause();
   }
 
@@ -191,9 +194,12 @@ export class Connection {
       this.reader.settle();
     }
     // paused (budget, memory pool, quota mute): keep reading only up to what Node's stream would have buffered (its
-    // highWaterMark), so a peer's close is still seen; then stop until resumed
+    // highWaterMark), so a peer's close is still seen; then stop until resumed. Counted per read, whether the bytes
+    // went to the chunk list or straight into a frame being filled.
     if (this.closed) return false;
-    return (!this.paused && this.throttleTimer === null) || this.reader.unparsedBytes < PAUSED_READ_AHEAD_BYTES;
+    if (!this.paused && this.throttleTimer === null) return true;
+    this.readWhilePaused += n;
+    return this.readWhilePaused < PAUSED_READ_AHEAD_BYTES;
   }
 
   /** Why a request of `size` bytes (its size prefix) closes the connection, or null (checked before reading it). */

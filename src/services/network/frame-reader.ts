@@ -127,7 +127,8 @@ export class FrameReader {
    * (the kernel copies straight into the frame: no allocation, no copy), else the shared read buffer.
    */
   nextReadBuffer(): Buffer {
-    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled);
+    // at most Node's own read size per read: a paused connection's read-ahead stays bounded as with 'data' chunks
+    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled, this.filled + SHARED_READ_BUFFER.length);
     return SHARED_READ_BUFFER;
   }
 

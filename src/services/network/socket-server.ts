@@ -15,6 +15,7 @@ import { SO_RCVBUF, SO_SNDBUF, setSocketBuffer, socketBufferSupport } from './so
 import { WarningLimiter, causeOf } from './warning-limiter.js';
 import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
 import { requestMemoryPool, type MemoryPool } from './memory-pool.js';
+import type { IpConnectionRateQuotas } from '../quota/quota-managers.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -42,6 +43,8 @@ export interface SocketServerOptions {
   queuedMaxRequestBytes?: number;
   /** max.connections / .per.ip / overrides / max.connection.creation.rate (connection-quotas.ts); absent: no limits. */
   connectionQuotas?: ConnectionQuotasConfig;
+  /** `ips` quota entities (connection_creation_rate), followed live; needs connectionQuotas. */
+  ipConnectionRates?: IpConnectionRateQuotas;
 }
 
 /** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
@@ -84,6 +87,8 @@ export class SocketServer {
     this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
     this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
+    const quotas = this.connectionQuotas;
+    if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
     this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
   }
 
@@ -283,7 +288,7 @@ export class SocketServer {
     };
     const fail = (info: ConnectionInfo, why: string) => {
       this.warnings.warn(info.remoteAddress, { connection: info.id, listener: l.listenerName, client: `${info.remoteAddress}:${info.remotePort}`, reason: why },
-        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`);
+        `Failed authentication with /${info.remoteAddress} (SSL handshake failed: ${why})`, `${l.listenerName}: SSL handshake failed: ${causeOf(why)}`);
     };
     server.on('tlsClientError', (e: Error & { reason?: string }, t: TLSSocket) => {
       const info = pendingOf(t);

@@ -4,7 +4,7 @@
  * then wrote 4.5 MB of log, and a log flood is itself a denial of service. Kafka has no equivalent class: this is
  * Rafka's own, in front of the socket server's per-connection warnings.
  *
- * Per (cause, client address) key: the first `burst` warnings of an interval are logged as they come; the rest are
+ * Per (cause, client address) key: the first `burst` (5) warnings of an interval are logged as they come; the rest are
  * counted, and when the interval ends one summary line gives the count ("suppressed N more warnings ..."). The cause
  * is the message with its numbers blanked (`causeOf`), so "request of 104857601 bytes ..." and "request of 2147483647
  * bytes ..." are one cause. Keys are bounded (`maxKeys`): past it, new addresses share the key "*" (a client spraying
@@ -15,7 +15,7 @@ import type { Logger } from '../../logger.js';
 export interface WarningLimiterOptions {
   /** Length of one interval, ms (a summary per key per interval at most). */
   intervalMs?: number;
-  /** Warnings per key logged in full per interval. */
+  /** Warnings per key logged in full per interval (default 5: a few distinct failures in a row stay visible). */
   burst?: number;
   /** Distinct (cause, client) keys tracked at once; later ones share client "*". */
   maxKeys?: number;
@@ -41,7 +41,7 @@ export class WarningLimiter {
 
   constructor(private readonly log: Logger, opts: WarningLimiterOptions = {}) {
     this.intervalMs = opts.intervalMs ?? 5000;
-    this.burst = opts.burst ?? 1;
+    this.burst = opts.burst ?? 5;
     this.maxKeys = opts.maxKeys ?? 1024;
     this.now = opts.now ?? Date.now;
   }

@@ -14,7 +14,8 @@ import { isZkError, ZkCode } from '../zookeeper/zk-session.js';
 import { retryUntilConnected } from '../zookeeper/kafka-zk-client.js';
 import { ConfigEntityChangeNotification, ConfigEntityZNode, CONFIG_CHANGE_PREFIX, ZkPaths } from '../zookeeper/zk-data.js';
 import { CreateMode } from '../zookeeper/zk-session.js';
-import { CLIENT_QUOTA_KEYS, type QuotaManagers } from './quota-managers.js';
+import { CLIENT_QUOTA_KEYS, IP_CONNECTION_RATE_KEY, type QuotaManagers } from './quota-managers.js';
+import { DEFAULT_ENTITY } from './client-quota-manager.js';
 
 /** The znode path of an entity (sanitized names; null = not part of it). */
 export function clientQuotaEntityPath(sanitizedUser: string | null, sanitizedClientId: string | null): string {
@@ -50,9 +51,22 @@ export async function readAllClientQuotaEntities(zk: ZkSession): Promise<Array<{
   return out;
 }
 
-/** AdminZkClient.changeConfigs for a quota entity: the whole config replaced, then the change notification. */
-export async function writeClientQuotaEntity(zk: ZkSession, sanitizedUser: string | null, sanitizedClientId: string | null, config: Record<string, string>): Promise<void> {
-  const entityPath = clientQuotaEntityPath(sanitizedUser, sanitizedClientId);
+/** Every `ips` entity (`/config/ips/<ip>`, `<default>`): the IP as stored and its config. */
+export async function readAllIpQuotaEntities(zk: ZkSession): Promise<Array<{ ip: string; config: Record<string, string> }>> {
+  const out: Array<{ ip: string; config: Record<string, string> }> = [];
+  for (const ip of await children(zk, '/config/ips')) {
+    const config = await entityConfig(zk, `ips/${ip}`);
+    if (config) out.push({ ip, config });
+  }
+  return out;
+}
+
+/** AdminZkClient.changeConfigs for an `ips` entity. */
+export async function writeIpQuotaEntity(zk: ZkSession, ip: string, config: Record<string, string>): Promise<void> {
+  await writeEntity(zk, `ips/${ip}`, config);
+}
+
+async function writeEntity(zk: ZkSession, entityPath: string, config: Record<string, string>): Promise<void> {
   const path = `/config/${entityPath}`;
   const data = ConfigEntityZNode.encode(config);
   await retryUntilConnected(zk, async () => {
@@ -65,6 +79,11 @@ export async function writeClientQuotaEntity(zk: ZkSession, sanitizedUser: strin
   await retryUntilConnected(zk, () => zk.create(`${ZkPaths.configChanges}/${CONFIG_CHANGE_PREFIX}`, ConfigEntityChangeNotification.encode(entityPath), CreateMode.PERSISTENT_SEQUENTIAL));
 }
 
+/** AdminZkClient.changeConfigs for a quota entity: the whole config replaced, then the change notification. */
+export async function writeClientQuotaEntity(zk: ZkSession, sanitizedUser: string | null, sanitizedClientId: string | null, config: Record<string, string>): Promise<void> {
+  await writeEntity(zk, clientQuotaEntityPath(sanitizedUser, sanitizedClientId), config);
+}
+
 const quotaPart = (config: Record<string, string>) => Object.fromEntries(Object.entries(config).filter(([k]) => k in CLIENT_QUOTA_KEYS));
 
 export class ClientQuotaConfigHandler {
@@ -73,6 +92,7 @@ export class ClientQuotaConfigHandler {
   /** ZkConfigManager startup: every clients / users / users/<u>/clients entity. */
   async loadAll(zk: ZkSession): Promise<void> {
     for (const e of await readAllClientQuotaEntities(zk)) this.apply(e.user, e.clientId, e.config, false);
+    for (const e of await readAllIpQuotaEntities(zk)) this.applyIp(e.ip, e.config, false);
   }
 
   /** A /config/changes notification naming `clients/<c>`, `users/<u>` or `users/<u>/clients/<c>`. */
@@ -85,9 +105,21 @@ export class ClientQuotaConfigHandler {
       if (parts.length === 3 && parts[1] === 'clients') { user = parts[0]!; clientId = parts[2]!; }
       else if (parts.length === 1) user = name;
       else { this.log.warn({ entity: `${type}/${name}` }, `Ignoring a config change notification for an invalid entity users/${name}`); return; }
+    } else if (type === 'ips') {
+      this.applyIp(name, (await entityConfig(zk, `ips/${name}`)) ?? {}, true);
+      return;
     } else return;
     const config = (await entityConfig(zk, clientQuotaEntityPath(user, clientId))) ?? {};
     this.apply(user, clientId, config, true);
+  }
+
+  /** Kafka's IpConfigHandler: connection_creation_rate of one IP (or `<default>`); absent = back to unlimited / default. */
+  private applyIp(ip: string, config: Record<string, string>, logIt: boolean): void {
+    const raw = config[IP_CONNECTION_RATE_KEY];
+    const v = raw === undefined ? NaN : Number(raw);
+    const rate = Number.isFinite(v) && v > 0 ? Math.floor(v) : null;
+    this.quotas.ipConnectionRates.set(ip === DEFAULT_ENTITY ? null : ip, rate);
+    if (logIt || rate !== null) this.log.info({ entity: `ips/${ip}`, rate }, `Connection creation rate quota of ips/${ip}: ${rate ?? 'none'}`);
   }
 
   private apply(user: string | null, clientId: string | null, config: Record<string, string>, logIt: boolean): void {

@@ -44,7 +44,30 @@ const EXEMPT = new Set<number>([ApiKey.LeaderAndIsr, ApiKey.StopReplica, ApiKey.
 /** What the connection offers: its principal (B's security work; ANONYMOUS without) and the mute. */
 export interface QuotaConnection { principal?: { name: string }; throttle?: (ms: number) => void }
 
+/**
+ * `ips` quota entities (connection_creation_rate per IP, `<default>` for every IP): what Kafka's IpConfigHandler hands
+ * to ConnectionQuotas.updateIpConnectionRateQuota. The socket server subscribes (it may start after the configs load).
+ */
+export class IpConnectionRateQuotas {
+  /** IP (`null` = the default) → connections per second. */
+  readonly rates = new Map<string | null, number>();
+  private readonly listeners: Array<(ip: string | null, rate: number | null) => void> = [];
+  set(ip: string | null, rate: number | null): void {
+    if (rate === null) this.rates.delete(ip); else this.rates.set(ip, rate);
+    for (const l of this.listeners) l(ip, rate);
+  }
+  /** Calls `fn` for every current entry now, then on each change. */
+  subscribe(fn: (ip: string | null, rate: number | null) => void): void {
+    for (const [ip, rate] of this.rates) fn(ip, rate);
+    this.listeners.push(fn);
+  }
+}
+
+export const IP_CONNECTION_RATE_KEY = 'connection_creation_rate';
+
 export class QuotaManagers {
+  /** `ips` entities' connection_creation_rate (applied by the socket server's ConnectionQuotas). */
+  readonly ipConnectionRates = new IpConnectionRateQuotas();
   readonly produce: ClientQuotaManager;
   readonly fetch: ClientQuotaManager;
   readonly request: ClientQuotaManager;

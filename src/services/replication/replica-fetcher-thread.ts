@@ -15,7 +15,9 @@
  * Bounded work per event-loop turn: the response is at most replica.fetch.response.max.bytes, and the appends yield
  * to the event loop every few milliseconds.
  *
- * Differs from Kafka: no fetch sessions (every Fetch is a full one, as this broker serves them); no throttling.
+ * Fetch sessions (KIP-227, v7+) as Kafka's FetchSessionHandler (fetch-session-handler.ts): incremental Fetches list only
+ * the partitions whose fetch data changed; a session error makes the next Fetch full.
+ * Differs from Kafka: no throttling.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
@@ -25,6 +27,7 @@ import { metadataVersionOrdinal } from '../../config/metadata-version.js';
 import { BrokerBlockingSender } from './broker-blocking-sender.js';
 import type { ResponseBody } from '../../protocol/frame.js';
 import type { InitialFetchState, LeaderEndpoint } from './fetcher-types.js';
+import { FetchSessionHandler, type SessionPartitionData } from './fetch-session-handler.js';
 import type { ReplicaQuota } from './replication-quota-manager.js';
 
 /** What a fetcher needs of a follower's log (the Log in the broker). */
@@ -72,6 +75,8 @@ export interface FetcherThreadOptions {
   now?: () => number;
   /** The follower replication throttle (ReplicaFetcherThread's quota; replication-quota-manager.ts). */
   quota?: ReplicaQuota;
+  /** ReplicationBytesInPerSec and MaxLag (J's metrics, broker-topic-stats.ts FetcherStatsHooks); absent when metrics are off. */
+  stats?: { replicationBytesIn(bytes: number): void; fetcherLag(topic: string, partition: number, lag: number): void };
 }
 
 /** A partition's fetch state: Kafka's Truncating / Fetching, and failed (fenced) until the next LeaderAndIsr. */
@@ -134,6 +139,9 @@ const TURN_BUDGET_MS = 8;
 export class ReplicaFetcherThread {
   readonly partitions = new Map<string, PartitionFetchState>();
   readonly sender: BrokerBlockingSender;
+  /** The incremental fetch session with the leader (KIP-227), made for the Fetch version in use. */
+  session: FetchSessionHandler | null = null;
+  private sessionVersion = -1;
   private readonly now: () => number;
   /** Counters for tests and the viewer. */
   fetches = 0;
@@ -290,7 +298,7 @@ export class ReplicaFetcherThread {
     const now = this.now();
     const version = fetchRequestVersion(this.opts.interBrokerProtocolVersion);
     const sent = new Map<string, PartitionFetchState & { sentOffset: bigint; sentEpoch: number }>();
-    const byTopic = new Map<string, Array<{ partition: number; currentLeaderEpoch: number; fetchOffset: bigint; lastFetchedEpoch: number; logStartOffset: bigint; partitionMaxBytes: number }>>();
+    const next: Array<{ topic: string; data: SessionPartitionData }> = [];
     const quota = this.opts.quota;
     let throttledOut = false;
     for (const s of this.partitions.values()) {
@@ -300,12 +308,10 @@ export class ReplicaFetcherThread {
       const log = this.opts.partitions.followerLog(s.topic, s.partition);
       if (!log) continue;
       sent.set(key(s.topic, s.partition), Object.assign(s, { sentOffset: s.fetchOffset, sentEpoch: s.currentLeaderEpoch }));
-      let list = byTopic.get(s.topic);
-      if (!list) byTopic.set(s.topic, (list = []));
-      list.push({
+      next.push({ topic: s.topic, data: {
         partition: s.partition, currentLeaderEpoch: s.currentLeaderEpoch, fetchOffset: s.fetchOffset,
         lastFetchedEpoch: this.truncationOnFetch ? s.lastFetchedEpoch : -1, logStartOffset: log.logStartOffset, partitionMaxBytes: this.opts.partitionMaxBytes,
-      });
+      } });
     }
     if (sent.size === 0) {
       // every fetchable partition is throttled: wait replica.fetch.backoff.ms (Kafka's partitionMapCond.await)
@@ -313,20 +319,33 @@ export class ReplicaFetcherThread {
       return 0;
     }
     this.fetches++;
+    // KIP-227: a full Fetch opens a session on the leader, later ones list only what changed (fetch-session-handler.ts)
+    if (!this.session || this.sessionVersion !== version) { this.session = new FetchSessionHandler(version >= 7); this.sessionVersion = version; }
+    const request = this.session.build(next);
     let body;
     try {
       body = await this.sender.sendRequest(ApiKey.Fetch, version, {
         replicaId: this.opts.brokerId, maxWaitMs: this.opts.maxWaitMs, minBytes: this.opts.minBytes, maxBytes: this.opts.maxBytes,
-        isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: '',
+        isolationLevel: 0, sessionId: request.sessionId, sessionEpoch: request.sessionEpoch,
+        topics: request.topics, forgottenTopicsData: request.forgottenTopicsData, rackId: '',
       }, signal, true); // the records are read into the sender's reusable buffer: given back below, once appended
     } catch (e) {
       this.sender.returnBuffer();
+      this.session.handleError();
       this.failedFetches++;
       for (const s of sent.values()) this.delay(s);
       throw e;
     }
     try {
+      if (version >= 7) {
+        const answered = body.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partitionIndex })));
+        // a session error or an answer that does not match the session: Kafka drops it, and the next Fetch is full
+        if (!this.session.handleResponse(body.errorCode, body.sessionId, answered, request.isFull)
+          && (body.errorCode === ErrorCode.NONE || body.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || body.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH)) {
+          this.opts.log.info({ fetcher: this.name, errorCode: body.errorCode, session: this.session.session }, `${this.name}: fetch session answer not usable (error ${body.errorCode}); the next Fetch is full`);
+          return 0;
+        }
+      }
       return await this.processFetchResponse(version, body, sent);
     } finally {
       this.sender.returnBuffer();
@@ -391,6 +410,11 @@ export class ReplicaFetcherThread {
         s.inSync = pd.highWatermark - s.fetchOffset <= 0n;
         if (pd.logStartOffset !== undefined && pd.logStartOffset > log.logStartOffset && pd.logStartOffset <= log.highWatermark) log.maybeIncrementLogStartOffset(pd.logStartOffset);
         this.opts.partitions.onFollowerProgress?.(s.topic, s.partition);
+        if (this.opts.stats) { // J, announced: Kafka's updateReplicationBytesIn + fetcherLagStats (processFetchRequest)
+          if (last !== null) this.opts.stats.replicationBytesIn(records.length);
+          const lag = pd.highWatermark - s.fetchOffset;
+          this.opts.stats.fetcherLag(s.topic, s.partition, lag > 0n ? Number(lag) : 0);
+        }
         return last !== null ? records.length : 0;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:

@@ -10,6 +10,7 @@ import type { TopicMetadata } from '../controller/cluster-metadata.js';
 import type { ControlPlane } from './control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
+import type { FetchManager } from './fetch-session.js';
 import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
@@ -137,6 +138,8 @@ export interface BrokerContext {
   logDirs?: LogDirsSource;
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
+  /** Incremental fetch sessions (KIP-227, fetch-session.ts); absent: no session is ever created. */
+  fetchManager?: FetchManager;
   /** authorizer.class.name's AclAuthorizer (services/security); absent: every request is allowed, as Kafka without one. */
   authorizer?: Authorizer;
   log: Logger;

@@ -290,7 +290,7 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     const started = Date.now();
     const startedHr = ctx.requestMetrics ? performance.now() : 0;
     const completed = (response: ResponseFrame | null): ResponseFrame | null => {
-      ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr);
+      ctx.requestMetrics?.record(req.apiKey, req.apiVersion, performance.now() - startedHr, handlerMs);
       if (ctx.log.isLevelEnabled('debug')) {
         ctx.log.debug({ api: apiKeyName(req.apiKey), apiVersion: req.apiVersion, correlationId, clientId: req.header.clientId, connection: conn.id,
           ms: Date.now() - started, responseBytes: response === null ? 0 : frameLength(response) }, `Completed ${apiKeyName(req.apiKey)} request`);
@@ -303,12 +303,13 @@ export function createRequestHandler(ctx: BrokerContext, opts: RequestHandlerOpt
     try {
       // KafkaApis' authorize calls (services/security/request-authorizer.ts), when an authorizer is configured
       const gate = ctx.authorizer ? authorizeRequest(ctx.authorizer, req, conn, handler, (t) => ctx.metadata.topic(t) !== undefined) : null;
-      const t0 = ctx.quotas ? performance.now() : 0;
+      const timed = ctx.quotas !== undefined || ctx.requestMetrics !== undefined;
+      const t0 = timed ? performance.now() : 0;
       let pending: Promise<unknown>;
       if (gate?.kind === 'deny') pending = Promise.resolve(gate.body);
       else if (gate) { const g = gate; pending = handler.handle(g.req as never, hc).then((out) => g.merge(out)); }
       else pending = handler.handle(req, hc);
-      if (ctx.quotas) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage)
+      if (timed) handlerMs = performance.now() - t0; // the handler's own turn on the event loop (request_percentage, LocalTimeMs)
       body = await pending;
     } catch (e) {
       if (e instanceof CloseConnectionError) throw e;

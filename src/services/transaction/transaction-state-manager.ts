@@ -13,8 +13,9 @@
  * - Every change is appended with acks=-1 and waits for the ISR (up to `request.timeout.ms`) before the metadata
  *   takes it (Kafka's appendTransactionToLog); errors are mapped as Kafka maps them.
  *
- * Differs from Kafka: leadership of `__transaction_state` partitions is noticed by {@link syncLeadership} (called on
- * every request and periodically by the coordinator actor), not by LeaderAndIsr callbacks.
+ * Leadership of `__transaction_state` partitions is noticed by {@link syncLeadership}: called after each LeaderAndIsr
+ * naming the topic (Kafka's onLeadershipChange callback), on every request, and by a 30 s safety-net timer (a
+ * StopReplica or a LeaderAndIsr that arrived before the topic's metadata is caught there).
  */
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -119,7 +120,8 @@ export class TransactionStateManager {
 
   /**
    * Loads every partition led here that is not loaded (or whose leader epoch changed) and unloads the ones no
-   * longer led here (Kafka's onElection / onResignation, noticed by polling).
+   * longer led here (Kafka's onElection / onResignation): called after each LeaderAndIsr naming __transaction_state
+   * (the Majordomo's onLeaderAndIsr), on every coordinator request, and by the actor's slow safety-net timer.
    */
   syncLeadership(): void {
     if (this.stopped) return;

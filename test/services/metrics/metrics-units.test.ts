@@ -8,6 +8,7 @@ import type { ObservedBroker } from '../../../src/services/metrics/observed-brok
 import { flattenStateValue } from '../../../src/machines/metrics-server.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { KafkaConfig } from '../../../src/config/kafka-config.js';
+import { FetcherLagStats } from '../../../src/services/metrics/broker-topic-stats.js';
 
 function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): ObservedBroker {
   const base: ObservedBroker = {
@@ -118,6 +119,49 @@ describe('KafkaMetrics', () => {
     for (let i = 0; i < 200_000; i++) m.requests.recordErrors(0, body);
     globalThis.gc?.();
     if (globalThis.gc) expect(process.memoryUsage().heapUsed - before).toBeLessThan(512 * 1024);
+  });
+
+  it('renders the log cleaner\'s last clean and dirtiest ratio in Kafka\'s names (0 with the cleaner off)', async () => {
+    const off = new KafkaMetrics();
+    off.observe(broker());
+    expect((await off.scrape()).body.split('\n')).toContain('kafka_log_logcleaner_max_clean_time_secs 0');
+    const m = new KafkaMetrics();
+    const cleaner = { lastStats: { bytesRead: 1000, bytesWritten: 250, messagesRead: 10, messagesWritten: 3, invalidMessagesRead: 0, bufferUtilization: 0.5, elapsedSecs: 2.5 },
+      manager: { dirtiestLogCleanableRatio: 0.75 } };
+    m.observe(broker({ logManager: { allLogs: () => [], cleaner } }));
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of ['kafka_log_logcleaner_max_clean_time_secs 2.5', 'kafka_log_logcleaner_max_buffer_utilization_percent 50',
+      'kafka_log_logcleaner_cleaner_recopy_percent 25', 'kafka_log_logcleanermanager_max_dirty_percent 75']) expect(lines).toContain(line);
+  });
+
+  it('ReplicationBytesInPerSec and ReplicaFetcherManager MaxLag from the fetchers\' reports; a partition not reported for a minute stops counting', async () => {
+    const m = new KafkaMetrics();
+    m.topicStats.replicationBytesIn(300);
+    m.topicStats.replicationBytesIn(200);
+    m.topicStats.fetcherLag('t', 0, 5);
+    m.topicStats.fetcherLag('t', 1, 42);
+    m.topicStats.fetcherLag('t', 1, 7);
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_server_brokertopicmetrics_replicationbytesin_total 500');
+    expect(lines).toContain('kafka_server_replicafetchermanager_maxlag{client_id="Replica"} 7');
+    let now = 0;
+    const lag = new FetcherLagStats(() => now);
+    lag.set('a', 0, 100);
+    now = 30_000;
+    lag.set('b', 0, 3);
+    expect(lag.maxLag()).toBe(100);
+    now = 61_000;
+    expect(lag.maxLag()).toBe(3);
+  });
+
+  it('splits TotalTimeMs into LocalTimeMs (the handler\'s synchronous turn) and RemoteTimeMs (the rest)', async () => {
+    const m = new KafkaMetrics();
+    m.requests.record(0, 9, 10, 2);
+    m.requests.record(0, 9, 4, 9); // local never above total
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_network_requestmetrics_localtimems_sum{request="Produce"} 6');
+    expect(lines).toContain('kafka_network_requestmetrics_remotetimems_sum{request="Produce"} 8');
+    expect(lines).toContain('kafka_network_requestmetrics_remotetimems_count{request="Produce"} 2');
   });
 
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {

@@ -14,7 +14,7 @@ describe('WarningLimiter', () => {
   it('logs the first warning per cause and address, counts the rest, and summarises them when the interval ends', () => {
     const { log, lines } = capturingLog();
     let now = 1000;
-    const w = new WarningLimiter(log, { intervalMs: 5000, now: () => now });
+    const w = new WarningLimiter(log, { intervalMs: 5000, burst: 1, now: () => now });
     for (let i = 0; i < 20_000; i++) w.warn('10.0.0.1', { n: i }, `Closing connection PLAINTEXT-${i}: request of ${100 + i} bytes is larger than socket.request.max.bytes=100`, causeOf(`request of ${100 + i} bytes is larger than socket.request.max.bytes=100`));
     w.warn('10.0.0.2', {}, 'request of 200 bytes is larger than socket.request.max.bytes=100');
     w.warn('10.0.0.1', {}, 'malformed request header');
@@ -47,7 +47,7 @@ describe('WarningLimiter', () => {
 
   it('bounds the keys: past maxKeys new addresses share client "*"', () => {
     const { log, lines } = capturingLog();
-    const w = new WarningLimiter(log, { maxKeys: 3, now: () => 0 });
+    const w = new WarningLimiter(log, { maxKeys: 3, burst: 1, now: () => 0 });
     for (let i = 0; i < 100; i++) w.warn(`10.0.${i}.1`, {}, 'malformed request header');
     expect(w.trackedKeys).toBe(4);
     expect(lines).toHaveLength(4);

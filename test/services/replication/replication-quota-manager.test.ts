@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   parseThrottledPartitions, recordLeaderThrottled, ReplicationQuotaManager, ReplicationQuotas, shouldLeaderThrottle, SimpleRate, validateThrottledReplicas,
 } from '../../../src/services/replication/replication-quota-manager.js';
+import { ReplicaFetcherThread } from '../../../src/services/replication/replica-fetcher-thread.js';
+import { advanceFetchState } from '../../../src/machines/partition-fetch-state.js';
+import { createLogger } from '../../../src/logger.js';
 
 describe('ReplicationQuotaManager (Kafka ReplicationQuotaManagerTest)', () => {
   it('shouldThrottleOnlyDefinedReplicas: `*` = all partitions, else the listed ones', () => {
@@ -93,5 +96,44 @@ describe('ReplicationQuotas (TopicConfigHandler / BrokerConfigHandler)', () => {
     now += 5000; // 300 B over 5 s = 60 B/s
     expect(shouldLeaderThrottle(q, 't', 0, 3, [1, 2])).toBe(false);
     expect(shouldLeaderThrottle(undefined, 't', 0, 3, [1, 2])).toBe(false);
+  });
+});
+
+describe('follower side in ReplicaFetcherThread (shouldFollowerThrottle)', () => {
+  const log = {
+    logStartOffset: 0n, logEndOffset: 10n, highWatermark: 5n, latestEpoch: 0,
+    appendAsFollower: () => null, truncateTo: () => false, truncateFullyAndStartAt: () => undefined,
+    endOffsetForEpoch: () => ({ epoch: 0, endOffset: 10n }), updateHighWatermark: (hw: bigint) => hw, maybeIncrementLogStartOffset: () => false,
+  };
+  const thread = (quota: ReplicationQuotaManager) => {
+    const t = new ReplicaFetcherThread({
+      brokerId: 2, fetcherId: 0, leader: { brokerId: 1, host: '127.0.0.1', port: 1 }, interBrokerProtocolVersion: '3.7-IV4',
+      maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 5, socketTimeoutMs: 200, requestTimeoutMs: 200,
+      partitions: { followerLog: () => log }, advanceFetchState, log: createLogger('silent'), quota,
+    });
+    t.addPartitions([{ topic: 't', partition: 0, topicId: null, leader: { brokerId: 1, host: '127.0.0.1', port: 1 }, currentLeaderEpoch: 0, initOffset: 10n }]);
+    return t;
+  };
+
+  it('a throttled, not-in-sync partition is left out while over the bound: no request is sent at all', async () => {
+    let now = 0;
+    const q = new ReplicationQuotaManager('follower', () => now);
+    q.markThrottled('t', null);
+    q.updateQuota(10);
+    q.record(1000); // 1000 B/s > 10
+    const t = thread(q);
+    expect(await t.fetch()).toBe(0);
+    expect(t.fetches).toBe(0);
+    t.close();
+  });
+
+  it('under the bound (or unthrottled) the partition is fetched: a request goes out', async () => {
+    const q = new ReplicationQuotaManager('follower');
+    q.markThrottled('t', null);
+    q.updateQuota(10);
+    const t = thread(q);
+    await expect(t.fetch()).rejects.toThrow(); // nothing listens on port 1: the attempt is what counts
+    expect(t.fetches).toBe(1);
+    t.close();
   });
 });

@@ -4,6 +4,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { iterateBatches, RecordBatch } from '../../../src/services/log/record-batch.js';
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import { batch, call, fakeBroker } from './fake-broker.js';
+import { FetchManager, FetchSessionCache } from '../../../src/services/server/fetch-session.js';
 import { QuotaManagers } from '../../../src/services/quota/quota-managers.js';
 
 function setup() {
@@ -124,7 +125,36 @@ describe('Fetch', () => {
     expect(res.responses[0]!.partitions[1]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
   });
 
-  it('fetch sessions: full requests are sessionless, incremental ones FETCH_SESSION_ID_NOT_FOUND', async () => {
+  it('fetch sessions (KIP-227) with the broker\'s FetchManager: a full request opens a session; incremental ones answer only what changed, long-poll on the session\'s partitions, and forget', async () => {
+    const fb = setup();
+    fb.ctx.fetchManager = new FetchManager(new FetchSessionCache(() => 10));
+    const both = [{ partition: 0, fetchOffset: 3n }, { partition: 1, fetchOffset: 1n }];
+    const full = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', both]], { sessionId: 0, sessionEpoch: 0 }));
+    expect(full.errorCode).toBe(0);
+    expect(full.sessionId).toBeGreaterThan(0);
+    expect(full.responses[0]!.partitions.map((p) => p.partitionIndex)).toEqual([0, 1]);
+    const id = full.sessionId;
+    // nothing changed: an empty answer (no partition listed in the request: they come from the session)
+    const none = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: id, sessionEpoch: 1 }));
+    expect([none.errorCode, none.sessionId, none.responses]).toEqual([0, id, []]);
+    // a long poll on the session's partitions wakes on an append to t-1; only t-1 is answered
+    const t0 = Date.now();
+    const waiting = call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: id, sessionEpoch: 2, maxWaitMs: 10_000, minBytes: 1 }));
+    setTimeout(() => fb.logs.get('t-1')!.appendAsLeader(batch(['y']), 3), 50);
+    const woke = await waiting;
+    expect(Date.now() - t0).toBeLessThan(9_000);
+    expect(woke.responses.flatMap((t) => t.partitions.map((p) => [t.topic, p.partitionIndex, p.highWatermark]))).toEqual([['t', 1, 2n]]);
+    expect(woke.responses[0]!.partitions[0]!.records!.length).toBeGreaterThan(0);
+    // the same epoch again: INVALID_FETCH_SESSION_EPOCH; an unknown id: FETCH_SESSION_ID_NOT_FOUND
+    expect((await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: id, sessionEpoch: 2 }))).errorCode).toBe(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+    expect((await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: id + 1, sessionEpoch: 3 }))).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+    // forgetting every partition closes it (sessionless answer)
+    const bye = await call(fb.handler, ApiKey.Fetch, 12, { ...fetchReq([], { sessionId: id, sessionEpoch: 3 }), forgottenTopicsData: [{ topic: 't', partitions: [0, 1] }] });
+    expect([bye.errorCode, bye.sessionId]).toEqual([0, 0]);
+    expect(fb.ctx.fetchManager.cache.size).toBe(0);
+  });
+
+  it('fetch sessions without a FetchManager: full requests are sessionless, incremental ones FETCH_SESSION_ID_NOT_FOUND', async () => {
     const fb = setup();
     const initial = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: 0 }));
     expect([initial.errorCode, initial.sessionId, initial.responses.length]).toEqual([0, 0, 1]);

@@ -1,8 +1,10 @@
 /**
  * Fetch (1), as Kafka's `KafkaApis.handleFetchRequest` + `ReplicaManager.fetchMessages` for consumers:
- * - fetch sessions (v7+): none are kept. A full request (epoch 0 or -1) gets a sessionless answer (session id 0,
- *   what Kafka does when its session cache is full, clients carry on with full requests); an incremental one
- *   (any other epoch) gets FETCH_SESSION_ID_NOT_FOUND, as for a session Kafka no longer has;
+ * - fetch sessions (v7+, KIP-227): the broker's FetchManager (fetch-session.ts) turns (session id, epoch) into a
+ *   context — sessionless, full (creates a session), incremental (reads every partition of the session, answers only
+ *   the changed ones) or a session error (FETCH_SESSION_ID_NOT_FOUND / INVALID_FETCH_SESSION_EPOCH); without one
+ *   (handler tests) no session is ever created: full requests get session id 0, incremental ones
+ *   FETCH_SESSION_ID_NOT_FOUND;
  * - per partition: not in the metadata → UNKNOWN_TOPIC_OR_PARTITION; the local replica (NOT_LEADER_OR_FOLLOWER /
  *   KAFKA_STORAGE_ERROR, which v5 and older get as NOT_LEADER_OR_FOLLOWER as in Kafka); currentLeaderEpoch (v9+) older → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH;
  *   offsets outside the log → OFFSET_OUT_OF_RANGE. Errors carry -1 offsets and empty records;
@@ -47,6 +49,11 @@ import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { recordLeaderThrottled, shouldLeaderThrottle } from '../../replication/replication-quota-manager.js';
 import { preferredReadReplica } from './fetch-from-follower.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
+import { FetchManager, FetchSessionCache, type FetchContextRequest, type FetchPlan } from '../fetch-session.js';
+
+/** Without a broker FetchManager: a cache with no slots (no session is ever created). */
+const NO_SESSIONS = new FetchManager(new FetchSessionCache(() => 0));
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 type Response = ResponseInput<typeof ApiKey.Fetch>;
 type TopicOut = NonNullable<Response['responses']>[number];
@@ -120,7 +127,7 @@ export function trimToHighWatermark(records: Buffer, hw: bigint): Buffer {
  * One read of every partition. `firstPass`: a follower's fetch state is recorded only on the first read of a request
  * (Kafka updates it in readFromLocalLog, not when a DelayedFetch completes and re-reads).
  */
-async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, firstPass: boolean): Promise<ReadPass> {
+async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, plan: FetchPlan, firstPass: boolean): Promise<ReadPass> {
   const body = req.body;
   const replicaId = fetchReplicaId(req);
   const fromFollower = replicaId >= 0;
@@ -134,7 +141,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   const leaders: Array<{ topic: string; partition: number }> = [];
   const releases: Array<() => void> = [];
 
-  const readPartition = async (topic: string, p: RequestOf<typeof ApiKey.Fetch>['body']['topics'][number]['partitions'][number]): Promise<PartitionOut> => {
+  const readPartition = async (topic: string, p: FetchPlan[number]['partitions'][number]): Promise<PartitionOut> => {
     const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
     if (firstPass) ctx.stats?.fetchRequest(topic);
     if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -222,10 +229,10 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
 
   // partitions are read one after the other: each read's size limits the next (maxBytes, minOneMessage)
   const responses: TopicOut[] = [];
-  for (const t of body.topics) {
+  for (const t of plan) {
     const partitions: PartitionOut[] = [];
     for (const p of t.partitions) partitions.push(await readPartition(t.topic, p));
-    responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+    responses.push({ topic: t.topic, topicId: ZERO_UUID, partitions });
   }
   return { responses, bytes, anyError: anyError || diverging, leaders, releases };
 }
@@ -235,14 +242,20 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
     apiKey: ApiKey.Fetch,
     async handle(req, { broker: ctx, conn }) {
       const body = req.body;
-      if (req.apiVersion >= 7 && body.sessionEpoch !== 0 && body.sessionEpoch !== -1) {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-      }
+      // KafkaApis.handleFetchRequest: fetchManager.newContext (fetch sessions, KIP-227)
+      const sessions = ctx.fetchManager ?? NO_SESSIONS;
+      const sessionReq: FetchContextRequest = {
+        apiVersion: req.apiVersion, sessionId: body.sessionId, sessionEpoch: body.sessionEpoch, isFollower: fetchReplicaId(req) >= 0,
+        topics: body.topics, forgotten: req.apiVersion >= 7 ? body.forgottenTopicsData.map((f) => ({ topic: f.topic, partitions: f.partitions })) : [],
+      };
+      const fetchContext = sessions.newContext(sessionReq);
+      if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
+      const plan = sessions.plan(fetchContext, sessionReq);
       // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
       const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
       if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-      let pass = await readAll(ctx, req, true);
+      let pass = await readAll(ctx, req, plan, true);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       // A long poll ends early when its connection closes (no slot is held for a client that left).
       let parked = false;
@@ -251,12 +264,15 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         releaseAll(pass.releases);
-        pass = await readAll(ctx, req, false);
+        pass = await readAll(ctx, req, plan, false);
       }
-      if (ctx.stats) recordBytesOut(ctx.stats, pass.responses, fetchReplicaId(req) >= 0);
-      if (fetchReplicaId(req) >= 0) recordLeaderThrottled(ctx.replicationQuotas?.leader, pass.responses);
+      // the session's answer: a new session's id, or only the changed partitions of an incremental fetch
+      const out = sessions.respond<PartitionOut>(fetchContext, plan, pass.responses as Array<{ topic: string; partitions: PartitionOut[] }>);
+      const responses = out.responses.map((t) => ({ topic: t.topic, topicId: ZERO_UUID, partitions: t.partitions }));
+      if (ctx.stats) recordBytesOut(ctx.stats, responses, fetchReplicaId(req) >= 0);
+      if (fetchReplicaId(req) >= 0) recordLeaderThrottled(ctx.replicationQuotas?.leader, responses);
       // the pooled read buffers go back once the response is written (or dropped): kafka-apis hands this to the connection
-      return withOnSent({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses }, pass.releases);
+      return withOnSent({ throttleTimeMs: 0, errorCode: out.errorCode, sessionId: out.sessionId, responses }, pass.releases);
     },
     errorResponse(req, errorCode) {
       return {

@@ -22,6 +22,10 @@
  * Transactions (KIP-890, `transaction.partition.verification.enable`): with a transactional id, the partitions whose
  * log has no open transaction for the producer are first verified with the transaction coordinator, and each
  * transactional append is checked against that verification (transaction/add-partitions-to-txn-manager.ts).
+ *
+ * Buffer lifetime: a big Produce request is read into a pooled slab (network/frame-reader.ts) that the connection
+ * reuses for another request once this handler's promise settles. Nothing here may keep a view of the request's
+ * record bytes beyond that (the log writes them synchronously; anything kept must be copied).
  */
 import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { RAFKA_APPLIED_LIVE } from '../../src/config/dynamic-broker-config.js';
+import { configKey } from '../../src/config/config-def.js';
+import { KafkaConfig, renderConfigHelp } from '../../src/config/kafka-config.js';
+import { brokerLogConfig } from '../../src/services/log/log-config.js';
+
+/** A valid value other than the default, per key (what a dynamic update would set). */
+const OTHER: Record<string, string> = {
+  'log.segment.bytes': '2097152', 'log.roll.ms': '3600000', 'log.roll.jitter.ms': '5', 'log.index.size.max.bytes': '4096',
+  'log.index.interval.bytes': '1024', 'log.flush.interval.messages': '7', 'log.flush.interval.ms': '1234', 'log.retention.ms': '4321',
+  'log.retention.bytes': '999999', 'message.max.bytes': '12345', 'log.message.timestamp.type': 'LogAppendTime',
+  'log.message.timestamp.difference.max.ms': '1000', 'log.message.timestamp.before.max.ms': '1000', 'log.message.timestamp.after.max.ms': '1000',
+  'log.segment.delete.delay.ms': '1', 'log.cleanup.policy': 'compact', 'log.preallocate': 'true', 'log.cleaner.delete.retention.ms': '1',
+  'log.cleaner.min.cleanable.ratio': '0.9', 'log.cleaner.min.compaction.lag.ms': '1', 'log.cleaner.max.compaction.lag.ms': '100000',
+  'compression.type': 'gzip', 'compression.gzip.level': '3', 'compression.zstd.level': '7', 'log.message.downconversion.enable': 'false',
+  'min.insync.replicas': '2',
+};
+
+describe('--help-config "applied live" (RAFKA_APPLIED_LIVE)', () => {
+  it('every live key is dynamic in the table', () => {
+    for (const k of RAFKA_APPLIED_LIVE) expect([k, configKey(k)?.dynamic]).not.toEqual([k, 'read-only']);
+  });
+
+  it('each log key reaches the running logs: changing it changes brokerLogConfig (what LogManager.updateBrokerDefaults applies)', () => {
+    const base = brokerLogConfig(KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1' }));
+    for (const k of [...RAFKA_APPLIED_LIVE].filter((x) => x !== 'unclean.leader.election.enable' && x !== 'num.replica.fetchers')) {
+      expect(OTHER[k], `a test value for ${k}`).toBeDefined();
+      const changed = brokerLogConfig(KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', [k]: OTHER[k]! }));
+      expect(JSON.stringify(changed), k).not.toBe(JSON.stringify(base));
+    }
+  });
+
+  it('--help-config tags them and explains the tag', () => {
+    const help = renderConfigHelp();
+    expect(help).toMatch(/^message\.max\.bytes \(applied live\)$/m);
+    expect(help).toMatch(/^num\.replica\.fetchers \(applied live\)$/m);
+    expect(help).toMatch(/^log\.cleaner\.threads( \(accepted, not implemented\))?$/m); // not live
+    expect(help).toContain('tagged "applied live" take effect in the running broker');
+  });
+});
