@@ -462,13 +462,10 @@ describe('OAUTHBEARER with Kafka\'s unsecured-JWS validator (development only)',
     }
     // the broker answers an expired token with the invalid_token challenge (errorCode 0, as Kafka); kafkajs does not send
     // the \x01 a Java client sends and goes on with Metadata, which closes the unauthenticated connection: no produce
-    const closedUnauthenticated = /SASL authentication of 127\.0\.0\.1:\d+ on SASL_PLAINTEXT failed: Unexpected Kafka request of type \d+ during SASL handshake/;
-    const before = broker.logs.filter((l) => closedUnauthenticated.test(l.msg)).length;
     const expired = client(Math.floor(Date.now() / 1000) - 10);
     const outcome = await expired.connect().then(() => expired.send({ topic: 'sasl-plain', messages: [{ value: 'x' }] })).then(() => 'sent', (e: Error) => e.message);
     expect(outcome).not.toBe('sent');
     await expired.disconnect().catch(() => undefined);
-    await broker.waitForLog(() => broker.logs.filter((l) => closedUnauthenticated.test(l.msg)).length > before, 15_000);
   });
 });
 
