@@ -55,7 +55,7 @@ describe('the broker process', () => {
     ['an SSL listener without a key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0' }, /^Invalid value null for configuration ssl\.keystore\.location: listener SSL needs a key store/],
     ['a JKS key store', { listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0', 'ssl.keystore.location': '/nonexistent.jks' }, /^Invalid value JKS for configuration ssl\.keystore\.type: Rafka cannot read JKS key stores: use ssl\.keystore\.type=PKCS12 .* or PEM$/],
     ['a SASL listener with Kafka\'s default mechanism GSSAPI', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0' },
-      /^Invalid value GSSAPI for configuration sasl\.enabled\.mechanisms: Rafka implements the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not GSSAPI \(GSSAPI is Kafka's default: set sasl\.enabled\.mechanisms\)$/],
+      /^Invalid value GSSAPI for configuration sasl\.enabled\.mechanisms: Rafka implements the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, not GSSAPI \(GSSAPI is Kafka's default: set sasl\.enabled\.mechanisms\)$/],
     ['PLAIN without a JAAS config', { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN' },
       /^Invalid value null for configuration listener\.name\.sasl_plaintext\.plain\.sasl\.jaas\.config: PLAIN on listener SASL_PLAINTEXT needs/],
     ['an authorizer.class.name Rafka does not implement', { 'authorizer.class.name': 'com.example.MyAuthorizer' }, /^Refusing to start: authorizer\.class\.name=com\.example\.MyAuthorizer is not an authorizer Rafka implements \(kafka\.security\.authorizer\.AclAuthorizer or kafka\.security\.auth\.SimpleAclAuthorizer\)/],

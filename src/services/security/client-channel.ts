@@ -39,6 +39,8 @@ export interface ClientSecurity {
 export const PLAINTEXT_CLIENT: ClientSecurity = Object.freeze({ listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', tls: null, sasl: null });
 
 let interBroker: ClientSecurity = PLAINTEXT_CLIENT;
+/** What the broker's own client can log in with (OAUTHBEARER is server-side only, development tokens). */
+const CLIENT_MECHANISMS: readonly string[] = SASL_MECHANISMS.filter((m) => m !== 'OAUTHBEARER');
 /** Set once at broker startup from the config (inter.broker.listener.name / security.inter.broker.protocol). */
 export function setInterBrokerClientSecurity(s: ClientSecurity): void { interBroker = s; }
 export function interBrokerClientSecurity(): ClientSecurity { return interBroker; }
@@ -56,9 +58,9 @@ export function buildInterBrokerClientSecurity(config: InterBrokerConfigView): C
   let sasl: ClientSasl | null = null;
   if (usesSasl(protocol)) {
     const mechanism = config.getString('sasl.mechanism.inter.broker.protocol') ?? 'GSSAPI';
-    if (!SASL_MECHANISMS.includes(mechanism)) {
+    if (!CLIENT_MECHANISMS.includes(mechanism)) {
       throw new ConfigException('sasl.mechanism.inter.broker.protocol', mechanism,
-        `the inter-broker listener ${l} uses ${protocol}: Rafka's brokers log in to each other with ${SASL_MECHANISMS.join(', ')}${mechanism === 'GSSAPI' ? ' (GSSAPI is Kafka\'s default: set sasl.mechanism.inter.broker.protocol)' : ''}`);
+        `the inter-broker listener ${l} uses ${protocol}: Rafka's brokers log in to each other with ${CLIENT_MECHANISMS.join(', ')}${mechanism === 'GSSAPI' ? ' (GSSAPI is Kafka\'s default: set sasl.mechanism.inter.broker.protocol)' : ''}`);
     }
     const key = `listener.name.${l.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
     const jaas = config.listenerMechanismValue(l, mechanism, 'sasl.jaas.config') as string | null;

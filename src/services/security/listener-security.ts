@@ -13,7 +13,7 @@ import { parseJaasConfig, plainUsers } from './jaas-config.js';
 import type { CredentialLookup } from './scram.js';
 
 /** The SASL mechanisms Rafka implements. */
-export const SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+export const SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 export interface SecurityConfigView extends ListenerConfigView {
   getInt(name: string): number;

@@ -26,6 +26,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { decodeRequest, encodeResponse, type DecodedRequest } from '../../protocol/frame.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
 import { PlainSaslServer } from './plain.js';
+import { OAuthBearerSaslServer } from './oauthbearer.js';
 import { SaslAuthenticationError, ScramSaslServer, scramMechanism, type CredentialLookup } from './scram.js';
 
 export interface SaslServerSettings {
@@ -117,7 +118,8 @@ export class SaslServerAuthenticator {
     }
     this.mechanism = mechanism;
     const scram = scramMechanism(mechanism);
-    this.server = scram ? new ScramSaslServer(scram, this.settings.credentials) : new PlainSaslServer(this.settings.plainUsers);
+    this.server = scram ? new ScramSaslServer(scram, this.settings.credentials)
+      : mechanism === 'OAUTHBEARER' ? new OAuthBearerSaslServer(this.now) : new PlainSaslServer(this.settings.plainUsers);
     this.state = req.apiVersion === 0 ? 'rawTokens' : 'authenticate';
     return reply(ErrorCode.NONE);
   }
@@ -130,8 +132,12 @@ export class SaslServerAuthenticator {
       if (this.server!.isComplete) {
         this.completed(conn);
         // the lifetime goes to clients that can re-authenticate (SaslAuthenticate v1+); a v0 client's session expires too
-        const lifetime = this.settings.reauthMs?.(this.mechanism!) ?? 0;
-        this.sessionExpiresAt = lifetime > 0 ? this.now() + lifetime : null;
+        // calcCompletionTimesAndReturnSessionLifetimeMs: the broker's limit, the credential's (OAUTHBEARER token exp), or the smaller
+        const maxReauth = this.settings.reauthMs?.(this.mechanism!) ?? 0;
+        const credentialEnd = this.server instanceof OAuthBearerSaslServer ? this.server.expiresAtMs : null;
+        const credentialLeft = credentialEnd === null ? null : Math.max(0, credentialEnd - this.now());
+        const lifetime = credentialLeft === null ? maxReauth : maxReauth > 0 ? Math.min(credentialLeft, maxReauth) : credentialLeft;
+        this.sessionExpiresAt = credentialLeft !== null || maxReauth > 0 ? this.now() + lifetime : null;
         return reply(ErrorCode.NONE, null, challenge, req.apiVersion >= 1 ? lifetime : 0);
       }
       return reply(ErrorCode.NONE, null, challenge);
