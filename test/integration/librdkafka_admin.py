@@ -7,31 +7,18 @@ Usage: librdkafka_admin.py BOOTSTRAP GROUP
 """
 import ctypes
 import json
+import os
 import sys
 
-lib = ctypes.CDLL('librdkafka.so.1')
-P = ctypes.c_void_p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from librdkafka_ctypes import P, TopicPartition, conf_new, conf_set, error_string, fn, kafka_destroy, kafka_new, version_str  # noqa: E402
 
-
-def fn(name, restype, *argtypes):
-    f = getattr(lib, name)
-    f.restype = restype
-    f.argtypes = list(argtypes)
-    return f
-
-
-version_str = fn('rd_kafka_version_str', ctypes.c_char_p)
-conf_new = fn('rd_kafka_conf_new', P)
-conf_set = fn('rd_kafka_conf_set', ctypes.c_int, P, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t)
-kafka_new = fn('rd_kafka_new', P, ctypes.c_int, P, ctypes.c_char_p, ctypes.c_size_t)
-kafka_destroy = fn('rd_kafka_destroy', None, P)
 queue_new = fn('rd_kafka_queue_new', P, P)
 queue_destroy = fn('rd_kafka_queue_destroy', None, P)
 queue_poll = fn('rd_kafka_queue_poll', P, P, ctypes.c_int)
 event_destroy = fn('rd_kafka_event_destroy', None, P)
 event_error = fn('rd_kafka_event_error', ctypes.c_int, P)
 event_error_string = fn('rd_kafka_event_error_string', ctypes.c_char_p, P)
-error_string = fn('rd_kafka_error_string', ctypes.c_char_p, P)
 
 list_groups = fn('rd_kafka_ListConsumerGroups', None, P, P, P)
 list_groups_result = fn('rd_kafka_event_ListConsumerGroups_result', P, P)
@@ -47,11 +34,6 @@ list_offsets_groups = fn('rd_kafka_ListConsumerGroupOffsets_result_groups', ctyp
 group_result_name = fn('rd_kafka_group_result_name', ctypes.c_char_p, P)
 group_result_error = fn('rd_kafka_group_result_error', P, P)
 group_result_partitions = fn('rd_kafka_group_result_partitions', P, P)
-
-
-class TopicPartition(ctypes.Structure):
-    _fields_ = [('topic', ctypes.c_char_p), ('partition', ctypes.c_int32), ('offset', ctypes.c_int64),
-                ('metadata', P), ('metadata_size', ctypes.c_size_t), ('opaque', P), ('err', ctypes.c_int), ('_private', P)]
 
 
 class TopicPartitionList(ctypes.Structure):

@@ -11,25 +11,14 @@ Usage: librdkafka_txn.py BOOTSTRAP TRANSACTIONAL_ID TOPIC INPUT GROUP
 """
 import ctypes
 import json
+import os
 import sys
 
-lib = ctypes.CDLL('librdkafka.so.1')
-P = ctypes.c_void_p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from librdkafka_ctypes import P, TopicPartition, conf_new, conf_set, error_string, fn, kafka_destroy, kafka_new, version_str  # noqa: E402
+
 TIMEOUT = 30000
 
-
-def fn(name, restype, *argtypes):
-    f = getattr(lib, name)
-    f.restype = restype
-    f.argtypes = list(argtypes)
-    return f
-
-
-version_str = fn('rd_kafka_version_str', ctypes.c_char_p)
-conf_new = fn('rd_kafka_conf_new', P)
-conf_set = fn('rd_kafka_conf_set', ctypes.c_int, P, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t)
-kafka_new = fn('rd_kafka_new', P, ctypes.c_int, P, ctypes.c_char_p, ctypes.c_size_t)
-kafka_destroy = fn('rd_kafka_destroy', None, P)
 topic_new = fn('rd_kafka_topic_new', P, P, ctypes.c_char_p, P)
 topic_destroy = fn('rd_kafka_topic_destroy', None, P)
 produce = fn('rd_kafka_produce', ctypes.c_int, P, ctypes.c_int32, ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, P)
@@ -44,15 +33,9 @@ abort_transaction = fn('rd_kafka_abort_transaction', P, P, ctypes.c_int)
 send_offsets = fn('rd_kafka_send_offsets_to_transaction', P, P, P, P, ctypes.c_int)
 cgmd_new = fn('rd_kafka_consumer_group_metadata_new', P, ctypes.c_char_p)
 cgmd_destroy = fn('rd_kafka_consumer_group_metadata_destroy', None, P)
-error_string = fn('rd_kafka_error_string', ctypes.c_char_p, P)
 error_name = fn('rd_kafka_error_name', ctypes.c_char_p, P)
 error_is_fatal = fn('rd_kafka_error_is_fatal', ctypes.c_int, P)
 error_destroy = fn('rd_kafka_error_destroy', None, P)
-
-
-class TopicPartition(ctypes.Structure):
-    _fields_ = [('topic', ctypes.c_char_p), ('partition', ctypes.c_int32), ('offset', ctypes.c_int64),
-                ('metadata', P), ('metadata_size', ctypes.c_size_t), ('opaque', P), ('err', ctypes.c_int), ('_private', P)]
 
 
 tpl_new = fn('rd_kafka_topic_partition_list_new', P, ctypes.c_int)
