@@ -29,7 +29,7 @@
  *    TOPIC_AUTHORIZATION_FAILED, all-topics answers filtered); OffsetForLeaderEpoch CLUSTER_ACTION or DESCRIBE per topic.
  * Not covered (as the handlers have no such fields or Rafka lacks the API): the *AuthorizedOperations fields
  * (Metadata, DescribeGroups, DescribeCluster answer "omitted"), CreateTopics' DESCRIBE_CONFIGS for the configs it
- * returns, AddPartitionsToTxn v4 (not implemented).
+ * returns. AddPartitionsToTxn v4+ (broker to broker, KIP-890) needs CLUSTER_ACTION on the cluster, and nothing else.
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -160,6 +160,10 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
   if (INTER_BROKER.has(req.apiKey)) return can('ClusterAction', 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const clusterOp = CLUSTER_OPERATION.get(req.apiKey);
   if (clusterOp) return can(clusterOp, 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  if (req.apiKey === ApiKey.AddPartitionsToTxn && req.apiVersion >= 4) {
+    // v4+ comes only from brokers (KIP-890 verification): CLUSTER_ACTION, and no WRITE checks (handleAddPartitionsToTxnRequest)
+    return can('ClusterAction', 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   if (TXN_WRITE.has(req.apiKey)) {
     const b = req.body as { transactionalId?: string | null; v3AndBelowTransactionalId?: string; groupId?: string; topics?: unknown[] };
     const txnId = req.apiKey === ApiKey.AddPartitionsToTxn ? b.v3AndBelowTransactionalId : b.transactionalId;

@@ -243,6 +243,10 @@ describe('the remaining KafkaApis checks (configs, groups, offsets, idempotent p
     expect(wrongId.kind).toBe('deny');
     expect(wrongId.body.resultsByTopicV3AndBelow.flatMap((t: any) => t.resultsByPartition.map((p: any) => p.partitionErrorCode))).toEqual([53, 53, 53]);
     expect(authorizeRequest(authz(), req(24, { ...body, v3AndBelowTopics: [body.v3AndBelowTopics[0]] }, 3), conn, apt, () => true)).toBeNull();
+    // v4 (broker to broker, KIP-890 verification): CLUSTER_ACTION on the cluster, not WRITE on the id or the topics
+    const v4 = { transactions: [{ transactionalId: 't', producerId: 1n, producerEpoch: 0, verifyOnly: true, topics: [{ name: 'secret', partitions: [1] }] }] };
+    expect(authorizeRequest(authz(), req(24, v4, 4), conn, apt, () => true)).toMatchObject({ kind: 'deny', body: { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } });
+    expect(authorizeRequest(authz(['ClusterAction']), req(24, v4, 4), conn, apt, () => true)).toBeNull();
     const toc = proceed(authorizeRequest(authz(), req(28, { transactionalId: 't', groupId: 'g', topics: [{ name: 'ok', partitions: [] }, { name: 'secret', partitions: [{ partitionIndex: 0 }] }] }), conn, txnOffsetCommitHandler({} as never), () => true));
     expect((toc.req.body as any).topics.map((t: any) => t.name)).toEqual(['ok']);
     const dt = proceed(authorizeRequest(authz(), req(65, { transactionalIds: ['t', 'u'] }), conn, describeTransactionsHandler({} as never), () => true));
