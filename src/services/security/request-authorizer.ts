@@ -148,6 +148,14 @@ function hasTransactionalRecords(req: DecodedRequest): boolean {
 interface MetadataTopicOut { errorCode: number; name: string | null }
 type OffsetFetchTopicOut = { name: string; partitions: Array<{ partitionIndex: number }> };
 
+/**
+ * Whether the connection's principal may READ `topic`: Fetch re-checks the partitions an incremental fetch takes from
+ * its session, which the gate below never sees (KafkaApis.handleFetchRequest authorizes the whole fetch context).
+ */
+export function mayReadTopic(authorizer: Authorizer, conn: ConnectionInfo, topic: string): boolean {
+  return authorizer.authorize(principalToString(conn.principal ?? ANONYMOUS), hostOf(conn), 'Read', 'Topic', topic);
+}
+
 export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, conn: ConnectionInfo, handler: ErrorResponder,
   topicExists: (name: string) => boolean): Gate | null {
   const principal = principalToString(conn.principal ?? ANONYMOUS);

@@ -154,6 +154,22 @@ describe('Fetch', () => {
     expect(fb.ctx.fetchManager.cache.size).toBe(0);
   });
 
+  it('fetch sessions with an authorizer: an incremental fetch re-checks READ on the session\'s topics (the gate sees only the request\'s)', async () => {
+    const fb = setup();
+    fb.ctx.fetchManager = new FetchManager(new FetchSessionCache(() => 10));
+    let mayRead = true;
+    fb.ctx.authorizer = { authorize: (_p, _h, op, type, name) => type === 'Topic' && name === 't' && op === 'Read' && mayRead };
+    const full = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 1, fetchOffset: 1n }]]], { sessionId: 0, sessionEpoch: 0 }));
+    expect([full.errorCode, full.sessionId > 0]).toEqual([0, true]);
+    fb.logs.get('t-1')!.appendAsLeader(batch(['secret']), 3);
+    mayRead = false; // READ on t revoked while the session lives
+    const denied = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: full.sessionId, sessionEpoch: 1 }));
+    expect([denied.errorCode, denied.responses]).toEqual([0, []]);
+    mayRead = true;
+    const allowed = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: full.sessionId, sessionEpoch: 2 }));
+    expect(allowed.responses.flatMap((t) => t.partitions.map((p) => [t.topic, p.partitionIndex, (p.records?.length ?? 0) > 0]))).toEqual([['t', 1, true]]);
+  });
+
   it('fetch sessions without a FetchManager: full requests are sessionless, incremental ones FETCH_SESSION_ID_NOT_FOUND', async () => {
     const fb = setup();
     const initial = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: 0 }));

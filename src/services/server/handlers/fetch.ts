@@ -48,6 +48,7 @@ import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
 import { recordLeaderThrottled, shouldLeaderThrottle } from '../../replication/replication-quota-manager.js';
 import { preferredReadReplica } from './fetch-from-follower.js';
+import { mayReadTopic } from '../../security/request-authorizer.js';
 import { errorMessageOf, knownErrorCode, partitionOf, remainingMs, type ApiHandler, type RequestOf } from './common.js';
 import { FetchManager, FetchSessionCache, type FetchContextRequest, type FetchPlan } from '../fetch-session.js';
 
@@ -250,7 +251,14 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       };
       const fetchContext = sessions.newContext(sessionReq);
       if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
-      const plan = sessions.plan(fetchContext, sessionReq);
+      let plan = sessions.plan(fetchContext, sessionReq);
+      // Kafka authorizes every partition of an incremental fetch's session on each fetch; the authorizer gate saw only
+      // the request's. A consumer that lost READ on a topic gets nothing more of it (Kafka answers those partitions
+      // TOPIC_AUTHORIZATION_FAILED; here they are left out, as an unchanged partition is, until a full fetch).
+      if (ctx.authorizer && fetchContext.kind === 'incremental' && fetchReplicaId(req) < 0) {
+        const authorizer = ctx.authorizer;
+        plan = plan.filter((t) => mayReadTopic(authorizer, conn, t.topic));
+      }
       // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
       const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
       if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
