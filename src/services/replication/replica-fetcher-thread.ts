@@ -15,8 +15,9 @@
  * Bounded work per event-loop turn: the response is at most replica.fetch.response.max.bytes, and the appends yield
  * to the event loop every few milliseconds.
  *
- * Fetch sessions (KIP-227, v7+) as Kafka's FetchSessionHandler (fetch-session-handler.ts): incremental Fetches list only
- * the partitions whose fetch data changed; a session error makes the next Fetch full.
+ * Fetch sessions (KIP-227, v7+) as Kafka's FetchSessionHandler (fetch-session-handler.ts), only with the option
+ * incrementalFetchSessions (off: every Fetch is a sessionless full one — see the option for why): incremental Fetches
+ * list only the partitions whose fetch data changed; a session error makes the next Fetch full.
  * Differs from Kafka: no throttling.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
