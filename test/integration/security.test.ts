@@ -450,41 +450,53 @@ describe('inter-broker client side (security/client-channel.ts: what the control
 });
 
 describe('dynamic key store update (listener.name.<l>.ssl.keystore.location at /config/brokers/<id>)', () => {
-  it('AlterConfigs switches the SASL_SSL listener to a new certificate without a restart; new TLS connections see it and SCRAM still works', async () => {
+  it('AlterConfigs switches the SASL_SSL listener to a renewed certificate without a restart (SCRAM still works); one with another DN is refused as Kafka\'s SslFactory refuses it', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { connect: tlsConnect } = await import('node:tls');
     const d = certs.dir;
-    await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/reloaded.key`, '-out', `${d}/reloaded.csr`, '-subj', '/CN=reloaded']);
-    await writeFile(`${d}/reloaded.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/reloaded.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/reloaded.pem`, '-days', '2', '-extfile', `${d}/reloaded.ext`]);
-    expect(x.code, x.stderr).toBe(0);
-    await writeFile(`${d}/reloaded-bundle.pem`, readFileSync(`${d}/reloaded.key`, 'utf8') + readFileSync(`${d}/reloaded.pem`, 'utf8'));
-    const peerCn = () => new Promise<string>((resolve, reject) => {
+    const makeBundle = async (name: string, subject: string) => {
+      await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/${name}.key`, '-out', `${d}/${name}.csr`, '-subj', subject]);
+      await writeFile(`${d}/${name}.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+      const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/${name}.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/${name}.pem`, '-days', '2', '-extfile', `${d}/${name}.ext`]);
+      expect(x.code, x.stderr).toBe(0);
+      await writeFile(`${d}/${name}-bundle.pem`, readFileSync(`${d}/${name}.key`, 'utf8') + readFileSync(`${d}/${name}.pem`, 'utf8'));
+      return `${d}/${name}-bundle.pem`;
+    };
+    const [otherDn, renewed] = await Promise.all([makeBundle('reloaded', '/CN=reloaded'), makeBundle('renewed', '/CN=localhost')]);
+    const peer = () => new Promise<{ cn: string; fingerprint: string }>((resolve, reject) => {
       const s = tlsConnect({ host: '127.0.0.1', port: port.SASL_SSL!, ca: readFileSync(certs.caPem, 'utf8'), rejectUnauthorized: true }, () => {
-        const cn = s.getPeerCertificate().subject.CN; s.destroy(); resolve(String(Array.isArray(cn) ? cn[0] : cn));
+        const c = s.getPeerCertificate(); s.destroy(); resolve({ cn: String(Array.isArray(c.subject.CN) ? c.subject.CN[0] : c.subject.CN), fingerprint: c.fingerprint256 });
       });
       s.once('error', reject);
     });
-    expect(await peerCn()).toBe('localhost');
+    const before = await peer();
+    expect(before.cn).toBe('localhost');
     const admin = new Kafka({ clientId: 'ks-admin', brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
       sasl: { mechanism: 'plain', username: 'admin', password: ADMIN_PASSWORD } }).admin();
+    const { ConfigResourceTypes } = await import('kafkajs');
+    const alterKeystore = (location: string) => admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1',
+      configEntries: [{ name: 'listener.name.sasl_ssl.ssl.keystore.location', value: location }] }] });
     await admin.connect();
     try {
-      const { ConfigResourceTypes } = await import('kafkajs');
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1',
-        configEntries: [{ name: 'listener.name.sasl_ssl.ssl.keystore.location', value: `${d}/reloaded-bundle.pem` }] }] });
+      await alterKeystore(otherDn);
+      await logged(/^Keeping the old TLS key store of listener SASL_SSL: Validation of dynamic config update of SSLFactory failed: Keystore DistinguishedName does not match: {2}existing=\{alias=kafka, DN=CN=localhost\}, new=\{alias=kafka, DN=CN=reloaded\}$/);
+      expect(await peer()).toEqual(before);
+      await alterKeystore(renewed);
     } finally {
       await admin.disconnect();
     }
     const deadline = Date.now() + 15_000;
-    let cn = await peerCn();
-    while (cn !== 'reloaded' && Date.now() < deadline) cn = await peerCn();
-    expect(cn).toBe('reloaded');
-    await logged(/^Reconfigured the TLS key store of listener SASL_SSL: new connections use PEM key store .*reloaded-bundle\.pem$/);
+    let now = await peer();
+    while (now.fingerprint === before.fingerprint && Date.now() < deadline) now = await peer();
+    expect(now.cn).toBe('localhost');
+    expect(now.fingerprint).not.toBe(before.fingerprint);
+    expect(now.fingerprint).toBe(new (await import('node:crypto')).X509Certificate(readFileSync(`${d}/renewed.pem`)).fingerprint256);
+    await logged(/^Reconfigured the TLS key store of listener SASL_SSL: new connections use PEM key store .*renewed-bundle\.pem$/);
     const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
 
 describe('OAUTHBEARER with Kafka\'s unsecured-JWS validator (development only)', () => {
   it('kafkajs logs in with an unsigned token as its sub and produces; with an expired token it cannot produce', async () => {
