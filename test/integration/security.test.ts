@@ -39,11 +39,13 @@ beforeAll(async () => {
   // zookeeper.set.acl=true with the broker's ZooKeeper login in a JAAS file named by KAFKA_OPTS, as Kafka deployments do
   const jaas = `${dir}/zk-jaas.conf`;
   await writeFile(jaas, `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="kafka"\n  password="${ZK_PASSWORD}";\n};\n`);
-  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']) port[l] = await freePort();
+  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL', 'REAUTH']) port[l] = await freePort();
   b = await brokerConfig(zk, {
     'num.partitions': '1', 'auto.create.topics.enable': 'true',
-    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')},REAUTH://${addr('REAUTH')}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,REAUTH:SASL_PLAINTEXT',
+    // KIP-368: SCRAM sessions on the REAUTH listener expire after 1.5 s (only the re-authentication test uses it)
+    'listener.name.reauth.sasl.enabled.mechanisms': 'SCRAM-SHA-512', 'listener.name.reauth.scram-sha-512.connections.max.reauth.ms': '1500',
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${ADMIN_PASSWORD}" user_admin="${ADMIN_PASSWORD}" user_alice="${ALICE_PASSWORD}";`,
     'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
@@ -446,6 +448,51 @@ describe('inter-broker client side (security/client-channel.ts: what the control
     await expect(connectToBroker('127.0.0.1', port.SSL!, { timeoutMs: 10_000, clientId: 'ib', security: {
       listenerName: 'SSL', securityProtocol: 'SSL', tls: { ca: readFileSync(`${certs.dir}/rogue-ca.pem`, 'utf8'), rejectUnauthorized: true }, sasl: null } }))
       .rejects.toThrow(/TLS connection to 127\.0\.0\.1:\d+ failed/);
+  });
+});
+
+describe('KIP-368 on the client side (Rafka\'s inter-broker client re-authenticates before its session expires)', () => {
+  it('a connectToBroker connection outlives several 1.5 s sessions by logging in again; with re-authentication off the broker closes it at expiry', async () => {
+    const { connectToBroker } = await import('../../src/services/security/client-channel.js');
+    const { reauthStateOf } = await import('../../src/services/security/client-reauthenticator.js');
+    const { sendOneRequest } = await import('../../src/services/network/one-in-flight.js');
+    const { decodeResponse } = await import('../../src/protocol/frame.js');
+    const security = { listenerName: 'REAUTH', securityProtocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } };
+    let correlationId = 0;
+    const metadata = async (s: import('node:net').Socket) => {
+      const frame = encodeRequest({ requestApiKey: 3, requestApiVersion: 1, correlationId: ++correlationId, clientId: 'reauth' }, { topics: [] });
+      return decodeResponse(await sendOneRequest(s, frame, 10_000, (w) => new Error(w)), 3, 1).body.brokers.map((x) => x.nodeId);
+    };
+    const pause = () => new Promise((r) => setTimeout(r, 100));
+    const s = await connectToBroker('127.0.0.1', port.REAUTH!, { timeoutMs: 10_000, clientId: 'reauth', security });
+    try {
+      const state = reauthStateOf(s)!;
+      expect(state.dueAt).not.toBeNull(); // the broker answered a session lifetime
+      const start = Date.now();
+      let answered = 0;
+      // requests keep flowing (as a replica fetcher's) until two re-authentications happened (each at 85-95 % of 1.5 s)
+      while (state.count < 2 && Date.now() - start < 20_000) { expect(await metadata(s)).toEqual([1]); answered++; await pause(); }
+      expect(state.count).toBeGreaterThanOrEqual(2);
+      expect(Date.now() - start).toBeGreaterThan(1500); // longer than one session: without re-authentication it would have been closed
+      expect(await metadata(s)).toEqual([1]);
+      expect(s.destroyed).toBe(false);
+      expect(answered).toBeGreaterThan(2);
+    } finally {
+      s.destroy();
+    }
+    // the control: the same connection with re-authentication switched off is closed by the broker once the session expired
+    const off = await connectToBroker('127.0.0.1', port.REAUTH!, { timeoutMs: 10_000, clientId: 'reauth', security });
+    try {
+      reauthStateOf(off)!.dueAt = null;
+      const start = Date.now();
+      let closed = false;
+      while (!closed && Date.now() - start < 15_000) { try { await metadata(off); await pause(); } catch { closed = true; } }
+      expect(closed).toBe(true);
+      expect(Date.now() - start).toBeGreaterThanOrEqual(1400);
+      await logged(/Disconnecting expired SASL session of User:bob from 127\.0\.0\.1:\d+ on REAUTH/);
+    } finally {
+      off.destroy();
+    }
   });
 });
 
