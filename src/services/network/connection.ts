@@ -59,19 +59,6 @@ export interface ConnectionLimits {
    * back with the request's budget slot (answered or parked) or when the connection closes.
    */
   memoryPool?: RequestMemoryPool;
-  /** Kafka's RequestChannel.Request timestamps for RequestMetrics (P, issue 16); absent (metrics off): no clock reads. */
-  requestTimes?: RequestTimesSink;
-}
-
-/**
- * Receives one request's timestamps once its response is written (or dropped: acks=0), in ms on the
- * `performance.now()` clock of the main thread (Kafka's startTimeNanos, requestDequeueTimeNanos,
- * responseCompleteTimeNanos, responseDequeueTimeNanos, endTimeNanos): `received` = its last byte read, `dequeued` =
- * handed to the handler (a budget slot taken), `completed` = the handler's promise settled, `sendStart` = handed to
- * the socket after every earlier response of the connection, `sent` = its bytes written. Plain numbers: no allocation.
- */
-export interface RequestTimesSink {
-  record(apiKey: number, apiVersion: number, received: number, dequeued: number, completed: number, sendStart: number, sent: number): void;
 }
 
 /** What the connection needs of Kafka's MemoryPool. */
@@ -100,21 +87,13 @@ export class InFlightBudget {
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot {
-  response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number;
-  /** requestTimes only (RequestTimesSink): the request's key/version and its timestamps so far; the written callback. */
-  apiKey: number; apiVersion: number; received: number; dequeued: number; completed: number; sendStart: number; onSent: (() => void) | undefined;
-}
+interface Slot { response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number }
 
 export class Connection {
   /** Size-prefixed frames, each read into one buffer as its bytes arrive (frame-reader.ts). */
   private readonly reader: FrameReader;
   /** A complete frame waiting for room in the budget (the socket is paused meanwhile). */
   private pending: Frame | null = null;
-  /** When `pending` was complete (requestTimes only). */
-  private pendingAt = 0;
-  /** Responses handed to the socket and not yet written, in order (requestTimes only: one callback per connection). */
-  private readonly sending: Slot[] = [];
   private readonly slots: Slot[] = [];
   /** Slots that may still hold a share of the budget (parkOne's candidates; stale entries are skipped there). */
   private held: Slot[] = [];
@@ -249,7 +228,6 @@ export class Connection {
           if (this.reader.waitingForMemory) this.pauseForMemory();
           return;
         }
-        if (this.limits.requestTimes) this.pendingAt = performance.now();
       }
       this.pending = frame;
       // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
@@ -308,11 +286,7 @@ export class Connection {
   }
 
   private dispatch(frame: Frame): void {
-    const timed = this.limits.requestTimes !== undefined;
-    const b = frame.buffer;
-    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved,
-      apiKey: timed && b.length >= 4 ? b.readInt16BE(0) : -1, apiVersion: timed && b.length >= 4 ? b.readInt16BE(2) : -1,
-      received: this.pendingAt, dequeued: timed ? performance.now() : 0, completed: 0, sendStart: 0, onSent: undefined };
+    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved };
     this.slots.push(slot);
     this.held.push(slot);
     // most requests are answered without parking: drop their entries now and then (amortised O(1), bounded memory)
@@ -320,11 +294,7 @@ export class Connection {
     this.requests++;
     // the frame's buffer (a pooled produce slab) goes back once the handler is done with it, whatever the outcome
     this.handler(frame.buffer, this.info).then(
-      (response) => {
-        frame.release(); slot.response = response; slot.done = true;
-        if (timed) slot.completed = performance.now();
-        this.releaseSlot(slot); this.flushInOrder();
-      },
+      (response) => { frame.release(); slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
       (err: unknown) => {
         frame.release();
         this.releaseSlot(slot);
@@ -342,19 +312,8 @@ export class Connection {
 
   /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
   private flushInOrder(): void {
-    const times = this.limits.requestTimes;
     while (this.slots.length > 0 && this.slots[0].done) {
-      const slot = this.slots.shift()!;
-      const { response } = slot;
-      if (times && !this.closed) {
-        // RequestMetrics' queue and send times: the written callback is one per connection (writes complete in order)
-        slot.sendStart = performance.now();
-        if (response === null) { times.record(slot.apiKey, slot.apiVersion, slot.received, slot.dequeued, slot.completed, slot.sendStart, slot.sendStart); continue; }
-        slot.onSent = onSentOf(response);
-        this.sending.push(slot);
-        this.send.send(response, this.written);
-        continue;
-      }
+      const { response } = this.slots.shift()!;
       // onSent: buffers lent to the response (pooled reads) go back once written, or now when it is dropped
       if (response && !this.closed) this.send.send(response, onSentOf(response));
       else if (response) onSentOf(response)?.();
@@ -366,16 +325,6 @@ export class Connection {
       if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); }
     }
   }
-
-  /** The write callback of every response when requestTimes is set: the oldest response being sent is written. */
-  private readonly written = (err?: Error | null): void => {
-    const slot = this.sending.shift();
-    if (slot === undefined) return;
-    slot.onSent?.();
-    slot.onSent = undefined;
-    slot.response = null;
-    if (!err) this.limits.requestTimes!.record(slot.apiKey, slot.apiVersion, slot.received, slot.dequeued, slot.completed, slot.sendStart, performance.now());
-  };
 
   /** Ends the socket after what was written (the peer reads the last response), then lets it go. */
   private closeGracefully(): void {
