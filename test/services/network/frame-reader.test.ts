@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
-import { Connection, InFlightBudget, type RequestHandler } from '../../../src/services/network/connection.js';
+import { Connection, InFlightBudget, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 
@@ -247,6 +247,50 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     expect(conn!.frameStats.directReads).toBeGreaterThan(0);
     c.destroy();
     await until(() => conn!.isClosed, 'the close');
+    srv.close();
+  });
+
+  it('requestTimes: each answered request is recorded once with ordered timestamps; a later answer waits for an earlier one', async () => {
+    type Rec = { apiKey: number; apiVersion: number; t: number[] };
+    const recs: Rec[] = [];
+    const sink: RequestTimesSink = { record: (apiKey, apiVersion, ...t) => { recs.push({ apiKey, apiVersion, t }); } };
+    let releaseFirst: () => void = () => {};
+    let firstCompleted = 0;
+    // api key 10 is held until released, 11 answers at once, 12 has no response (acks=0)
+    const handler: RequestHandler = async (f) => {
+      const key = f.readInt16BE(0);
+      if (key === 10) { await new Promise<void>((r) => { releaseFirst = r; }); firstCompleted = performance.now(); }
+      return key === 12 ? null : framed(Buffer.from([key]));
+    };
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), requestTimes: sink }, handler, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const answers: number[] = [];
+    c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    const req = (key: number, version: number) => { const b = Buffer.alloc(8); b.writeInt16BE(key, 0); b.writeInt16BE(version, 2); return framed(b); };
+    c.write(Buffer.concat([req(10, 3), req(11, 7), req(12, 1)]));
+    await until(() => conn !== null && conn.requests === 3, 'three requests dispatched');
+    expect(recs).toEqual([]); // nothing is recorded before it is sent, and the first blocks the others
+    releaseFirst();
+    await until(() => recs.length === 3 && answers.length === 2, 'three records, two answers');
+    expect(answers).toEqual([10, 11]);
+    const by = new Map(recs.map((r) => [r.apiKey, r]));
+    expect([...by.keys()].sort()).toEqual([10, 11, 12]);
+    expect(by.get(10)!.apiVersion).toBe(3);
+    expect(by.get(11)!.apiVersion).toBe(7);
+    for (const r of recs) for (let i = 1; i < 5; i++) expect(r.t[i]!).toBeGreaterThanOrEqual(r.t[i - 1]!);
+    // 11 was answered at once but handed to the socket only after 10 (ResponseQueueTime)
+    expect(by.get(11)!.t[2]!).toBeLessThan(firstCompleted);
+    expect(by.get(11)!.t[3]!).toBeGreaterThanOrEqual(firstCompleted);
+    const none = by.get(12)!.t;
+    expect(none[3]).toBe(none[2]);
+    expect(none[4]).toBe(none[2]);
+    c.destroy();
+    await until(() => conn!.isClosed, 'the close');
+    expect(recs.length).toBe(3);
     srv.close();
   });
 });
