@@ -655,6 +655,7 @@ export const majordomoMachine = setup({
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 ipConnectionRates: context.quotas.ipConnectionRates,
+                ...(context.metrics ? { requestTimes: context.metrics.requests.connectionTimes() } : {}),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
