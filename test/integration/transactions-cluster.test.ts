@@ -215,7 +215,7 @@ describe.runIf(FULL)('exactly-once pipeline under faults (3 brokers, RF 3)', () 
     const t0 = Date.now();
     const state = () => JSON.stringify({ s: Math.round((Date.now() - t0) / 1000), committedRecords, instances, crashRequested, lastErrors: errors.slice(-3), open: [...status].filter(([, v]) => v === 'open').map(([k]) => k) });
     const ticker = setInterval(() => console.log('eos progress', state()), 15_000);
-    const progress = (fraction: number) => c.waitFor(() => committedRecords >= N * fraction, `${Math.round(fraction * 100)}% of ${N} records through the pipeline (${committedRecords})`, 240_000);
+    const progress = (fraction: number) => c.waitFor(() => committedRecords >= N * fraction, `${Math.round(fraction * 100)}% of ${N} records through the pipeline (${committedRecords})`, Math.max(240_000, N * 15)); // a stage is ≤ 15% of N: ≥ 10 records/s
     const leaderOf = async (topic: string, p: number) => (await c.waitForLeader(topic, p, { timeoutMs: 60_000 })).leader;
     const faults: string[] = [];
 
@@ -256,7 +256,7 @@ describe.runIf(FULL)('exactly-once pipeline under faults (3 brokers, RF 3)', () 
         const o = await admin.fetchOffsets({ groupId: GROUP, topics: ['eos-in'] });
         lastOffsets = JSON.stringify(o[0]!.partitions.map((p) => [p.partition, p.offset, inEnds.get(p.partition)]));
         return o[0]!.partitions.every((p) => p.offset === inEnds.get(p.partition));
-      }, 'the group offsets at the end of eos-in', 300_000);
+      }, 'the group offsets at the end of eos-in', Math.max(300_000, N * 30)); // the last 30% of N at ≥ 10 records/s
     } catch (e) {
       console.log('eos stuck', state(), lastOffsets, faults, await c.diagnose(['eos-in', 'eos-out', '__transaction_state', '__consumer_offsets']));
       throw e;
