@@ -597,6 +597,7 @@ export const majordomoMachine = setup({
                 controller: new ControllerApis(),
                 // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
                 fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
+                logDirMover: replicaManager,
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
