@@ -127,8 +127,12 @@ results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048
 // Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
 if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => new Promise((resolve) => {
   const sock = connect(port, '127.0.0.1');
-  const sent = new Map(); const lat = []; let buf = Buffer.alloc(0); let corr = 0;
-  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); lat.push(performance.now() - sent.get(id)); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });
+  const sent = new Map(); const lat = []; const sentAt = []; let buf = Buffer.alloc(0); let corr = 0;
+  const hr0 = performance.now(); const hrUs0 = Number(process.hrtime.bigint() / 1000n);
+  // this client's own event-loop gaps (> 25 ms): a latency it causes itself is not the broker's
+  const clientStalls = []; let lastTick = performance.now();
+  const clientTick = setInterval(() => { const now = performance.now(); if (now - lastTick > 25) clientStalls.push(now - lastTick); lastTick = now; }, 1);
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); const t = sent.get(id); lat.push(performance.now() - t); sentAt.push(t); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });
   sock.on('connect', async () => {
     const value = Buffer.alloc(1024, 120);
     const total = 50_000; const t0 = performance.now();
@@ -142,8 +146,13 @@ if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k record
       await sleep(1);
     }
     while (lat.length < total) await sleep(10);
+    clearInterval(clientTick);
+    // the slowest request: when it was sent (CLOCK_MONOTONIC µs, as the broker probe's stalls and profiles)
+    let worst = 0; for (let i = 1; i < lat.length; i++) if (lat[i] > lat[worst]) worst = i;
+    const worstSentUs = Math.round((sentAt[worst] - hr0) * 1000 + hrUs0);
     lat.sort((a, b) => a - b); sock.destroy();
-    resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), maxms: +lat.at(-1).toFixed(1) });
+    resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), p999ms: +lat[Math.floor(lat.length * 0.999)].toFixed(2), maxms: +lat.at(-1).toFixed(1),
+      worstSentUs, clientStalls: clientStalls.length, clientMaxGapMs: +Math.max(0, ...clientStalls).toFixed(1) });
   });
 }));
 
