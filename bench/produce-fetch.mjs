@@ -9,6 +9,7 @@
 //   (default 4) kcat processes at once on 16 partitions (+ ceilings). Comma-separate to combine.
 //   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
 //   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
+//   RAFKA_BROKER_NODE_ARGS='--flag …': node flags for the broker process only (GC experiments).
 //   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
@@ -37,7 +38,8 @@ writeFileSync(cfg, [`broker.id=1`, `zookeeper.connect=127.0.0.1:${zkPort}/bench`
 const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
 if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
 const brokerRoot = process.env.RAFKA_ROOT ?? root;
-const broker = spawn(process.execPath, [...(PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : []), join(brokerRoot, 'bin', 'rafka.js'), '-v', 'warn', cfg],
+const brokerNodeArgs = (process.env.RAFKA_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const broker = spawn(process.execPath, [...brokerNodeArgs, ...(PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : []), join(brokerRoot, 'bin', 'rafka.js'), '-v', 'warn', cfg],
   { stdio: 'ignore', env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
 const bootstrap = `127.0.0.1:${port}`;
 for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', bootstrap, '-L', '-m', '2'], { stdio: 'ignore' }); break; } catch { if (i > 60) throw new Error('broker did not start'); await sleep(250); } }
@@ -173,4 +175,4 @@ broker.kill('SIGTERM');
 await new Promise((r) => broker.on('exit', r));
 await zk.stop();
 rmSync(work, { recursive: true, force: true });
-console.log(JSON.stringify({ bench: 'produce-fetch', MiB, brokerRoot, probes: PROBE_DIR ? { dir: PROBE_DIR, probes } : undefined, results, loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
+console.log(JSON.stringify({ bench: 'produce-fetch', MiB, brokerRoot, brokerNodeArgs, probes: PROBE_DIR ? { dir: PROBE_DIR, probes } : undefined, results, loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
