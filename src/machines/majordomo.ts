@@ -593,6 +593,11 @@ export const majordomoMachine = setup({
                     // turn, so that an UpdateMetadata delivered with it (in-process batch) is in the metadata cache first
                     if (topics.includes('__transaction_state')) setImmediate(() => self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership());
                   },
+                  // Kafka's handleStopReplicaRequest → TransactionCoordinator.onResignation (S, issue 13): a partition moved away or
+                  // deleted is unloaded at once (everything of the controller's batch has landed: StopReplica comes last)
+                  onStopReplica: (topics) => {
+                    if (topics.includes('__transaction_state')) self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership();
+                  },
                 },
                 controller: new ControllerApis(),
                 // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
@@ -655,6 +660,7 @@ export const majordomoMachine = setup({
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 ipConnectionRates: context.quotas.ipConnectionRates,
+                ...(context.metrics ? { requestTimes: context.metrics.requests.connectionTimes() } : {}),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
@@ -738,7 +744,7 @@ export const majordomoMachine = setup({
             coordinator: context.transactionCoordinator!,
             abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
             expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
-            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr calls syncLeadership (onLeaderAndIsr above)
+            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr and StopReplica call syncLeadership (onLeaderAndIsr / onStopReplica above)
             log: context.log.child({ actor: 'transactionCoordinator' }),
           }),
         }),

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
 import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
+import { partitionForGroup } from '../../src/services/group/group-keys.js';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../src/services/transaction/transaction-log.js';
 
 let zk: ZooKeeperServer;
@@ -314,6 +315,43 @@ describe('kafkajs transactions', () => {
     // the LSO is the log end: no transaction hangs on the partition
     const lo = await call(ApiKey.ListOffsets, 4, { replicaId: -1, isolationLevel: 1, topics: [{ name: 'tx-verify', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
     expect(lo.topics[0]!.partitions[0]!.offset).toBe(first.baseOffset + 2n); // the aborted batch and its marker
+  });
+
+  it('KIP-890: TxnOffsetCommit to a group not added by AddOffsetsToTxn is refused (INVALID_TXN_STATE), nothing hangs on __consumer_offsets; once added it commits; a late one after the end is refused', async () => {
+    const id = 'tx-verify-oc';
+    const group = 'tx-verify-g';
+    const init = await eventually(async () => {
+      const r = await call(ApiKey.InitProducerId, 3, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      return r.errorCode === ErrorCode.NONE ? r : undefined;
+    }, 20_000, 'InitProducerId');
+    const { producerId, producerEpoch } = init!;
+    await eventually(async () => (await call(ApiKey.FindCoordinator, 4, { key: '', keyType: 0, coordinatorKeys: [group] })).coordinators[0]!.errorCode === ErrorCode.NONE, 20_000, 'the group coordinator');
+    const commitOffset = async (offset: bigint) => (await call(ApiKey.TxnOffsetCommit, 3, {
+      transactionalId: id, groupId: group, producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'tx-verify', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    })).topics[0]!.partitions[0]!.errorCode;
+    // the group's __consumer_offsets partition: read_committed end (LSO) = read_uncommitted end (HW) means no open transaction there
+    const offsetsPartition = partitionForGroup(group, 2);
+    const ends = async () => Promise.all([0, 1].map(async (isolationLevel) => (await call(ApiKey.ListOffsets, 4, { replicaId: -1, isolationLevel, topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: offsetsPartition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] })).topics[0]!.partitions[0]!.offset));
+    const before = await ends();
+    // 1. no AddOffsetsToTxn: the coordinator says the partition is not in the transaction; nothing is appended
+    expect(await commitOffset(3n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await ends()).toEqual(before);
+    // 2. added: the offset is appended (an open transaction on the partition) and committed with the transaction
+    expect((await call(ApiKey.AddOffsetsToTxn, 3, { transactionalId: id, producerId, producerEpoch, groupId: group })).errorCode).toBe(ErrorCode.NONE);
+    expect(await commitOffset(5n)).toBe(ErrorCode.NONE);
+    const [uncommittedEnd, committedEnd] = await ends();
+    expect(uncommittedEnd).toBeGreaterThan(before[0]!);
+    expect(committedEnd).toBeLessThan(uncommittedEnd!); // the LSO waits for the marker
+    expect((await call(ApiKey.EndTxn, 3, { transactionalId: id, producerId, producerEpoch, committed: true })).errorCode).toBe(ErrorCode.NONE);
+    await eventually(async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: [id] })).transactionStates[0]!.transactionState === 'CompleteCommit', 10_000, 'CompleteCommit');
+    const fetched = async () => (await call(ApiKey.OffsetFetch, 7, { groupId: group, topics: [{ name: 'tx-verify', partitionIndexes: [0] }], requireStable: true, groups: [] })).topics[0]!.partitions[0]!;
+    await eventually(async () => (await fetched()).committedOffset === 5n, 10_000, 'the committed offset 5');
+    // 3. a late TxnOffsetCommit of the ended transaction (a retry after the marker) must not open a hanging transaction
+    expect(await commitOffset(7n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    const after = await ends();
+    expect(after[1]).toBe(after[0]); // LSO = HW
+    expect((await fetched()).committedOffset).toBe(5n);
   });
 
   it("the README's kafkajs transaction example works as written", async () => {

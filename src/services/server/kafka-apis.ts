@@ -210,7 +210,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     // without a transaction coordinator (handler tests) these answer COORDINATOR_NOT_AVAILABLE
     map.set(h.apiKey, txns ? h : { ...h, handle: async (req: never) => h.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, null) });
   }
-  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups));
+  map.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler(groups, txns?.verification ?? null)); // KIP-890 verification (S)
   for (const k of HANDLED_API_KEYS) if (!map.has(k)) throw new Error(`no handler for ${apiKeyName(k)}`);
   return map;
 }

@@ -18,12 +18,19 @@
  *   verification, still current (a marker in between removed it) → else INVALID_TXN_STATE "Record was not part of
  *   an ongoing transaction".
  *
+ * - `GroupCoordinator.handleTxnCommitOffsets` → `ReplicaManager.maybeStartTransactionVerificationForPartition`
+ *   ({@link TransactionVerification.verifyOffsetCommit}): TxnOffsetCommit's append to the group's `__consumer_offsets`
+ *   partition is verified the same way (sequence NO_SEQUENCE), its errors mapped by `maybeStartTransactionVerificationForPartitions`
+ *   (coordinator errors → NOT_ENOUGH_REPLICAS) and then `GroupMetadataManager.maybeConvertOffsetCommitError`
+ *   (NETWORK_EXCEPTION → COORDINATOR_LOAD_IN_PROGRESS, NOT_ENOUGH_REPLICAS → COORDINATOR_NOT_AVAILABLE, …), and the
+ *   group coordinator checks the guard just before its append (`refuseAppend`).
+ *
  * Differs from Kafka: when this broker is the coordinator the check runs in-process through the same coordinator
- * code the v4 handler calls (as markers for local partitions do); the log-side check runs in the Produce path,
- * synchronously just before the append (one event loop: nothing can run between the check and the append), rather
- * than inside the log, so TxnOffsetCommit's __consumer_offsets appends are not verified (Kafka 3.7's group
- * coordinator verifies them too); no ApiVersions exchange with the coordinator (Rafka brokers all speak v4), so
- * Kafka's "version mismatch → skip verification" path does not arise; no VerificationTimeMs/FailureRate metrics.
+ * code the v4 handler calls (as markers for local partitions do); the log-side check runs in the Produce path (and
+ * the group coordinator's TxnOffsetCommit append), synchronously just before the append (one event loop: nothing can
+ * run between the check and the append), rather than inside the log; no ApiVersions exchange with the coordinator
+ * (Rafka brokers all speak v4), so Kafka's "version mismatch → skip verification" path does not arise; no
+ * VerificationTimeMs/FailureRate metrics.
  */
 import type { Logger } from '../../logger.js';
 import { ApiKey } from '../../protocol/api-keys.js';
@@ -33,6 +40,7 @@ import { MAGIC_V2, type RecordBatch } from '../log/record-batch.js';
 import { BrokerBlockingSender } from '../replication/broker-blocking-sender.js';
 import type { BrokerContext } from '../server/broker-context.js';
 import { partitionForTxn, TRANSACTION_STATE_TOPIC } from './transaction-log.js';
+import { OFFSETS_TOPIC } from '../group/group-keys.js';
 
 /** Per partition ("topic\0partition") the error of those not verified; an empty map = all verified. */
 export type VerifyErrors = Map<string, number>;
@@ -200,7 +208,42 @@ function produceError(code: number): { code: number; message: string } {
   }
 }
 
-/** ReplicaManager's verification part, used by the Produce handler. */
+/** RecordBatch.NO_SEQUENCE: the group coordinator's verification (its batches carry no client sequence). */
+const NO_SEQUENCE = -1;
+
+/** The verified partition's check just before the group coordinator's append: null = append, else the error code. */
+export type OffsetCommitAppendCheck = (log: VerifiableLog) => number | null;
+
+/** `ReplicaManager.maybeStartTransactionVerificationForPartitions`' mapping of the coordinator's answer. */
+function verificationError(code: number): number {
+  switch (code) {
+    case ErrorCode.CONCURRENT_TRANSACTIONS: case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE: case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    default: return code;
+  }
+}
+
+/** Kafka `GroupMetadataManager.maybeConvertOffsetCommitError`. */
+export function offsetCommitError(code: number): number {
+  switch (code) {
+    case ErrorCode.NETWORK_EXCEPTION: return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS; // old clients retry it without a lookup
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: case ErrorCode.NOT_ENOUGH_REPLICAS: case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER: case ErrorCode.KAFKA_STORAGE_ERROR: return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE: case ErrorCode.RECORD_LIST_TOO_LARGE: case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default: return code; // INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING, INVALID_PRODUCER_EPOCH as they are
+  }
+}
+
+/** UnifiedLog's check: a transactional append of a producer with no open transaction needs its still-current guard. */
+function guardRefusal(log: VerifiableLog, producerId: bigint, guard: object | undefined): boolean {
+  if (!log.hasOngoingTransaction || !log.verificationGuard || log.hasOngoingTransaction(producerId)) return false;
+  return guard === undefined || log.verificationGuard(producerId) !== guard;
+}
+
+/** ReplicaManager's verification part, used by the Produce handler and the TxnOffsetCommit handler. */
 export class TransactionVerification {
   constructor(private readonly ctx: BrokerContext, readonly manager: AddPartitionsToTxnManager) {}
 
@@ -241,12 +284,37 @@ export class TransactionVerification {
         const err = errors.get(key);
         if (err !== undefined) return produceError(err);
         const b = transactionalBatch(records);
-        if (b === null || !log.hasOngoingTransaction || !log.verificationGuard || log.hasOngoingTransaction(b.producerId)) return null;
-        const guard = guards.get(key);
         // UnifiedLog.batchMissingRequiredVerification: the guard made before the verification must still be the log's
-        if (guard === undefined || log.verificationGuard(b.producerId) !== guard) return { code: ErrorCode.INVALID_TXN_STATE, message: NOT_PART_OF_TXN };
+        if (b !== null && guardRefusal(log, b.producerId, guards.get(key))) return { code: ErrorCode.INVALID_TXN_STATE, message: NOT_PART_OF_TXN };
         return null;
       },
+    };
+  }
+
+  /**
+   * Kafka `GroupCoordinator.handleTxnCommitOffsets`' verification of the group's `__consumer_offsets` partition: null
+   * when verification is off; else the error to answer every offset with (NONE: go on) and the check the group
+   * coordinator makes just before its append. A partition not led here is not verified (the commit answers
+   * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE itself).
+   */
+  async verifyOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): Promise<{ errorCode: number; refuseAppend: OffsetCommitAppendCheck } | null> {
+    if (!this.enabled()) return null;
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, offsetsPartition);
+    let guard: object | undefined;
+    let errorCode: number = ErrorCode.NONE;
+    if (lookup.kind === 'leader' && lookup.log.maybeStartTransactionVerification) {
+      let g: object | null = null;
+      try { g = lookup.log.maybeStartTransactionVerification(producerId, NO_SEQUENCE, producerEpoch); } catch { /* the append answers the log's error */ }
+      if (g !== null) {
+        guard = g;
+        const errors = await this.manager.verifyTransaction({ transactionalId, producerId, producerEpoch, partitions: [[OFFSETS_TOPIC, offsetsPartition]] });
+        const e = errors.get(tpKey(OFFSETS_TOPIC, offsetsPartition));
+        if (e !== undefined) errorCode = offsetCommitError(verificationError(e));
+      }
+    }
+    return {
+      errorCode,
+      refuseAppend: (log) => (guardRefusal(log, producerId, guard) ? ErrorCode.INVALID_TXN_STATE : null),
     };
   }
 }

@@ -164,6 +164,25 @@ describe('KafkaMetrics', () => {
     expect(lines).toContain('kafka_network_requestmetrics_remotetimems_count{request="Produce"} 2');
   });
 
+  it('RequestQueueTimeMs / ResponseQueueTimeMs / ResponseSendTimeMs and TotalTimeMs from the connection\'s timestamps (then not from the dispatcher)', async () => {
+    const m = new KafkaMetrics();
+    m.requests.record(1, 13, 100, 1); // before any connection timing: TotalTimeMs is the dispatcher's
+    const sink = m.requests.connectionTimes();
+    sink.record(1, 13, 1000, 1003, 1010, 1014, 1015);
+    m.requests.record(1, 13, 7, 2); // the same request's dispatcher record: counted by version, local/remote, not in TotalTimeMs
+    sink.record(500, 0, 0, 1, 2, 3, 4); // out of range: ignored
+    sink.record(1, 13, 10, 9, 9, 9, 9); // clock steps backwards: 0, never negative
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of [
+      'kafka_network_requestmetrics_requestqueuetimems_sum{request="Fetch"} 3', 'kafka_network_requestmetrics_requestqueuetimems_count{request="Fetch"} 2',
+      'kafka_network_requestmetrics_responsequeuetimems_sum{request="Fetch"} 4', 'kafka_network_requestmetrics_responsesendtimems_sum{request="Fetch"} 1',
+      'kafka_network_requestmetrics_totaltimems_sum{request="Fetch"} 115', 'kafka_network_requestmetrics_totaltimems_count{request="Fetch"} 3',
+      'kafka_network_requestmetrics_localtimems_sum{request="Fetch"} 3', 'kafka_network_requestmetrics_remotetimems_sum{request="Fetch"} 104',
+      'kafka_network_requestmetrics_requests_total{request="Fetch",version="13"} 2', '# TYPE kafka_network_requestmetrics_responsesendtimems summary',
+    ]) expect(lines).toContain(line);
+    expect(lines.some((l) => l.includes('request="UNKNOWN') || l.includes('_500'))).toBe(false);
+  });
+
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
     const m = new KafkaMetrics();
     const advance = m.countIsrChanges((state: string, event: string) => ({ state: event === 'isr.committed' ? 'committed' : state, valid: event !== 'bad' }));
