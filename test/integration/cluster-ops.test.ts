@@ -208,8 +208,8 @@ describe('racks', () => {
 });
 
 describe('fetch from follower (KIP-392)', () => {
-  const fetch = (broker: number, rackId: string, fetchOffset: bigint, maxVersion = 11) => admin.sendTo(broker, 1, {
-    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1_000_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId,
+  const fetch = (broker: number, rackId: string, fetchOffset: bigint, maxVersion = 11, maxWaitMs = 0, a = admin) => a.sendTo(broker, 1, {
+    replicaId: -1, maxWaitMs, minBytes: maxWaitMs > 0 ? 1 : 0, maxBytes: 1_000_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId,
     topics: [{ topic: 'ffr', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_000_000 }] }],
     forgottenTopicsData: [],
   }, { maxVersion });
@@ -234,11 +234,19 @@ describe('fetch from follower (KIP-392)', () => {
     expect(fromFollower).toMatchObject({ errorCode: 0, preferredReadReplica: -1 });
     expect(fromFollower.records!.length).toBe(sameRack.body.responses[0]!.partitions[0]!.records!.length);
     expect((await fetch(2, 'rack-b', 20n)).body.responses[0]!.partitions[0]!.records?.length ?? 0).toBe(0);
+    // a consumer long-polling the follower wakes when the follower's HW moves, not at its max wait (20 s)
+    const t0 = Date.now();
+    const polling = fetch(2, 'rack-b', 20n, 11, 20_000);
+    await produce('ffr', 10, 'w');
+    const woke = (await polling).body.responses[0]!.partitions[0]!;
+    expect(woke.records!.length).toBeGreaterThan(0);
+    expect(woke.highWatermark).toBe(30n);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     // below v11 (no client metadata) a follower still refuses, as Kafka
     expect((await fetch(2, 'rack-b', 0n, 10)).body.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const k = await runProcess('kcat', ['-b', c.broker(1).address, '-C', '-t', 'ffr', '-o', 'beginning', '-c', '20', '-e', '-q', '-f', '%o\n', '-X', 'client.rack=rack-b'], undefined, 30_000);
+    const k = await runProcess('kcat', ['-b', c.broker(1).address, '-C', '-t', 'ffr', '-o', 'beginning', '-c', '30', '-e', '-q', '-f', '%o\n', '-X', 'client.rack=rack-b'], undefined, 30_000);
     expect(k.code).toBe(0);
-    expect(k.stdout.trim().split('\n').map(Number)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(k.stdout.trim().split('\n').map(Number)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   }, 60_000);
 });
 
@@ -512,7 +520,7 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     await producer.connect();
     const acked: string[] = [];
     const pad = 'x'.repeat(10_000);
-    for (let i = 0; i < 15; i++) { // 1.5 MB before the move
+    for (let i = 0; i < 11; i++) { // 1.1 MB before the move: more than the mover's first round (1 MiB)
       const values = Array.from({ length: 10 }, (_, j) => `big-${i * 10 + j}-${pad}`);
       await producer.send({ topic: 'dirmove', acks: -1, messages: values.map((value) => ({ value })) });
       acked.push(...values);
