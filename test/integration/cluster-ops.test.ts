@@ -652,6 +652,23 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(await current()).toBe(0);
     expect((await reset('--to-datetime', '2999-01-01T00:00:00.000', '--execute')).code).toBe(0); // nothing after it: the log end
     expect(await current()).toBe(30);
+    // --export (Kafka's CSV for one group), the same plan back with --from-file; --by-duration; --all-groups
+    const exported = await reset('--to-offset', '12', '--export');
+    expect(exported.out).toBe('cli-reset,0,12\n\n');
+    const csv = `${dir}/reset.csv`;
+    await writeFile(csv, exported.out);
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--from-file', csv, '--execute')).code).toBe(0);
+    expect(await current()).toBe(12);
+    expect((await reset('--by-duration', 'PT1H', '--execute')).code).toBe(0); // every record is younger than an hour
+    expect(await current()).toBe(0);
+    expect((await cli(groupsCmd, '--reset-offsets', '--all-groups', '--all-topics', '--to-latest', '--export')).out).toContain(`${g},cli-reset,0,30\n`);
+    // --delete-offsets of an inactive group
+    const g2 = 'cli-reset-g2';
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g2, '--topic', 'cli-reset', '--to-offset', '5', '--execute')).code).toBe(0);
+    const delOff = await cli(groupsCmd, '--delete-offsets', '--group', g2, '--topic', 'cli-reset');
+    expect(delOff).toMatchObject({ code: 0, out: `Request succeed for deleting offsets with topic cli-reset group ${g2}\n\n${'TOPIC'.padEnd(30)} ${'PARTITION'.padEnd(15)} ${'STATUS'.padEnd(15)}\n${'cli-reset'.padEnd(30)} ${'0'.padEnd(15)} ${'Successful'.padEnd(15)}\n` });
+    const d2 = await cli(groupsCmd, '--describe', '--group', g2, '--json');
+    expect((JSON.parse(d2.out) as { partitions: unknown[] }).partitions).toEqual([]);
     expect((await reset('--to-earliest', '--to-latest')).code).toBe(2);
     expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--to-latest')).code).toBe(2); // no scope
     // an active group (one member joined) is refused, with Kafka's message
