@@ -8,6 +8,8 @@
 // (> 5 ms) of the window, so a stall reads as busy JS (cpu ≈ gap), preempted (involuntary switches, cpu ≪ gap) or
 // blocked in a syscall (voluntary switches, cpu ≪ gap). `atUs` is CLOCK_MONOTONIC µs like the .cpuprofile's
 // timestamps, so `node bench/profile-top.mjs <file> 25 <fromUs> <toUs>` shows what ran around one.
+// RAFKA_PROBE_HEAP=1: also a sampling heap profile of the window (<dir>/<pid>-<n>.heapprofile: what allocates; summarise
+// with `node bench/profile-top.mjs <file>.heapprofile`).
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -54,6 +56,7 @@ if (dir) {
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 500 });
       await session.post('Profiler.start');
+      if (process.env.RAFKA_PROBE_HEAP) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       return;
     }
     open = false;
@@ -61,6 +64,10 @@ if (dir) {
     const cpu = process.cpuUsage(cpu0);
     const { profile } = await session.post('Profiler.stop');
     const base = join(dir, `${process.pid}-${n}`);
+    if (process.env.RAFKA_PROBE_HEAP) {
+      const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(`${base}.heapprofile`, JSON.stringify(heap));
+    }
     writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
     const ms = (v) => +(v / 1e6).toFixed(2);
     writeFileSync(`${base}.json`, JSON.stringify({

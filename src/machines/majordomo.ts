@@ -614,7 +614,7 @@ export const majordomoMachine = setup({
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
-                ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests, txnVerificationMetrics: context.metrics.txnVerification } : {}),
                 quotas: context.quotas,
                 replicationQuotas: context.replicationQuotas,
                 clientQuotaStore: () => context.handle.current,
