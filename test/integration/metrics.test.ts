@@ -140,6 +140,8 @@ describe('metrics listener', () => {
       expect(m.get(`kafka_network_requestmetrics_${name}_count{request="Produce"}`)).toBe(m.get('kafka_network_requestmetrics_totaltimems_count{request="Produce"}'));
     }
     expect(m.get('kafka_network_requestmetrics_responsesendtimems_count{request="Fetch"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('kafka_server_fetchsessioncache_numincrementalfetchsessions')).toBeGreaterThanOrEqual(0); // kcat fetches sessionless: present, 0
+    expect(m.has('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(true);
     // scrape-time gauges from the broker's state
     expect(m.get(`kafka_log_log_logendoffset{topic="${topic}",partition="0"}`)).toBe(200);
     expect(m.get(`kafka_log_log_size{topic="${topic}",partition="0"}`)).toBe(bytesIn);

@@ -339,7 +339,7 @@ export class SocketServer {
     const sasl = this.opts.security?.get(info.listenerName)?.sasl ?? null;
     let handler = this.opts.handler;
     if (sasl) {
-      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
+      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log, this.warnings).handle;
       info.maxReceiveBytes = sasl.maxReceiveSize;
     }
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight,

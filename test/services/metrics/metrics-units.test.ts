@@ -9,6 +9,7 @@ import { flattenStateValue } from '../../../src/machines/metrics-server.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { KafkaConfig } from '../../../src/config/kafka-config.js';
 import { FetcherLagStats } from '../../../src/services/metrics/broker-topic-stats.js';
+import { FetchSessionCache, type FetchSession } from '../../../src/services/server/fetch-session.js';
 
 function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): ObservedBroker {
   const base: ObservedBroker = {
@@ -17,7 +18,7 @@ function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): Obse
     startupSteps: () => [['connectingToZooKeeper', 0.25]], controllerId: () => 1,
     logManager: () => null, replicaManager: () => null, groupCoordinator: () => null, metadata: () => null,
     controller: () => ({ active: true, partitionStates: new Map([['a-0', 'OnlinePartition'], ['a-1', 'OfflinePartition'], ['b-c-0', 'OnlinePartition']]) }),
-    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null,
+    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null, fetchSessionCache: () => null,
   };
   return { ...base, ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, () => v])) } as ObservedBroker;
 }
@@ -181,6 +182,31 @@ describe('KafkaMetrics', () => {
       'kafka_network_requestmetrics_requests_total{request="Fetch",version="13"} 2', '# TYPE kafka_network_requestmetrics_responsesendtimems summary',
     ]) expect(lines).toContain(line);
     expect(lines.some((l) => l.includes('request="UNKNOWN') || l.includes('_500'))).toBe(false);
+  });
+
+  it('FetchSessionCache gauges (KIP-227) from the broker\'s cache, and KIP-890 verification time / failures', async () => {
+    const cache = new FetchSessionCache(() => 1, 0);
+    const m = new KafkaMetrics();
+    m.observe(broker({ fetchSessionCache: cache }));
+    const fill = (n: number) => (s: FetchSession) => { for (let i = 0; i < n; i++) s.partitions.set(`t-${i}`, {} as never); };
+    expect(cache.maybeCreateSession(0, false, 3, fill(3))).not.toBe(0);
+    const first = (await m.scrape()).body.split('\n');
+    expect(first).toContain('kafka_server_fetchsessioncache_numincrementalfetchsessions 1');
+    expect(first).toContain('kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total 0');
+    // a bigger session evicts it (one slot, eviction age 0)
+    expect(cache.maybeCreateSession(10, false, 5, fill(5))).not.toBe(0);
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_server_fetchsessioncache_numincrementalfetchsessions 1');
+    expect(lines).toContain(`kafka_server_fetchsessioncache_numincrementalfetchpartitionscached ${cache.totalPartitions}`);
+    expect(cache.totalPartitions).toBeGreaterThan(0);
+    expect(lines).toContain('kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total 1');
+    m.txnVerification.verificationTime(4);
+    m.txnVerification.verificationTime(6);
+    m.txnVerification.verificationFailures(0);
+    m.txnVerification.verificationFailures(3);
+    const v = (await m.scrape()).body.split('\n');
+    for (const line of ['kafka_server_addpartitionstotxnmanager_verificationtimems_sum 10', 'kafka_server_addpartitionstotxnmanager_verificationtimems_count 2',
+      'kafka_server_addpartitionstotxnmanager_verificationfailurerate_total 3', '# TYPE kafka_server_addpartitionstotxnmanager_verificationtimems summary']) expect(v).toContain(line);
   });
 
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {
