@@ -9,7 +9,8 @@
 //   (default 4) kcat processes at once on 16 partitions (+ ceilings); BENCH_ONLY=latency-fetch: the latency while a
 //   light consumer reads at full speed. Comma-separate to combine.
 //   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
-//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
+//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile); RAFKA_PROBE_CPU=0: event-loop delay,
+//   stalls and GC only (no CPU profiler perturbing the latency figures); RAFKA_PROBE_HEAP=1: allocation sampling too.
 //   RAFKA_BROKER_NODE_ARGS='--flag …': node flags for the broker process only (GC experiments).
 //   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
 import { spawn, execFileSync } from 'node:child_process';
