@@ -79,6 +79,19 @@ async function produceAcksAll(id: number, values: string[], timeoutMs: number, t
   } finally { sender.close(); }
 }
 
+/** acks=all to a leader named in ZooKeeper, again while it answers NOT_LEADER_OR_FOLLOWER (its LeaderAndIsr not yet handled; nothing written). */
+async function produceToNewLeader(id: number, value: string, topic = TOPIC): Promise<{ errorCode: number; baseOffset: bigint }> {
+  const answers: Array<{ errorCode: number; baseOffset: bigint }> = [];
+  await eventually(async () => {
+    const r = await produceAcksAll(id, [value], 20_000, topic);
+    answers.push(r);
+    return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? null : true;
+  }, 15_000, `broker ${id} to take produces as the new leader`).catch(() => undefined);
+  const last = answers[answers.length - 1];
+  if (!last) throw new Error(`no answer from broker ${id}`);
+  return last;
+}
+
 /** Broker 3's second log dir: a small tmpfs, to fail it by filling it (null when it cannot be mounted). */
 let smallDir: string | null = null;
 /** Broker 3's third log dir, another small tmpfs: the leader-side dir failure test fills it. */
@@ -214,7 +227,7 @@ describe('replication between three brokers', () => {
     expect(after!.leader_epoch).toBeGreaterThan(before.leader_epoch);
     await eventually(async () => { const got = await consumeAll(after!.leader).catch(() => []); return got.length === acked.length ? got : null; }, 20_000, 'the new leader to serve every record');
     expect(await consumeAll(after!.leader)).toEqual(acked);
-    const more = await produceAcksAll(after!.leader, ['new-leader'], 20_000);
+    const more = await produceToNewLeader(after!.leader, 'new-leader');
     expect(more.errorCode).toBe(ErrorCode.NONE);
     acked.push('new-leader');
     await start(before.leader);
@@ -313,7 +326,8 @@ describe('replication between three brokers', () => {
     // processed notifications are deleted
     await eventually(async () => ((await s.getChildren('/log_dir_event_notification')).length === 0 ? true : null), 10_000, 'the log dir event notifications deleted');
     // acks=all carries on through the new leader (ISR = the two others, min.insync.replicas=2)
-    const more = await produceAcksAll(after.leader, ['after-leader-dir-failure'], 20_000, T);
+    // (ZooKeeper names the new leader before its LeaderAndIsr reaches it: NOT_LEADER_OR_FOLLOWER until then, nothing written)
+    const more = await produceToNewLeader(after.leader, 'after-leader-dir-failure', T);
     expect(more.errorCode).toBe(ErrorCode.NONE);
     ackedHere.push('after-leader-dir-failure');
     // broker 3 no longer serves it as leader

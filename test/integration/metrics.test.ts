@@ -135,6 +135,13 @@ describe('metrics listener', () => {
     expect(m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="7"}') ?? m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="9"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('kafka_network_requestmetrics_totaltimems_count{request="Metadata"}')).toBeGreaterThanOrEqual(2);
     expect(m.has('kafka_network_requestmetrics_totaltimems{request="Fetch",quantile="0.99"}')).toBe(true);
+    // the connection's side (RequestChannel timings): one record per request answered, as many as TotalTimeMs
+    for (const name of ['requestqueuetimems', 'responsequeuetimems', 'responsesendtimems']) {
+      expect(m.get(`kafka_network_requestmetrics_${name}_count{request="Produce"}`)).toBe(m.get('kafka_network_requestmetrics_totaltimems_count{request="Produce"}'));
+    }
+    expect(m.get('kafka_network_requestmetrics_responsesendtimems_count{request="Fetch"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('kafka_server_fetchsessioncache_numincrementalfetchsessions')).toBeGreaterThanOrEqual(0); // kcat fetches sessionless: present, 0
+    expect(m.has('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(true);
     // scrape-time gauges from the broker's state
     expect(m.get(`kafka_log_log_logendoffset{topic="${topic}",partition="0"}`)).toBe(200);
     expect(m.get(`kafka_log_log_size{topic="${topic}",partition="0"}`)).toBe(bytesIn);

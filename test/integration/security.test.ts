@@ -290,6 +290,37 @@ describe('AclAuthorizer (ACLs written to ZooKeeper in Kafka\'s JSON, as kafka-ac
     expect(names).not.toContain('acl-b');
   });
 
+  it('authorized operations (KIP-430) in Metadata, DescribeCluster and CreateTopics\' configs need DESCRIBE_CONFIGS, as alice over PLAIN', async () => {
+    const { connectToBroker } = await import('../../src/services/security/client-channel.js');
+    const { sendOneRequest } = await import('../../src/services/network/one-in-flight.js');
+    const { decodeResponse } = await import('../../src/protocol/frame.js');
+    await addAcls('Topic', 'ops-made', 'LITERAL', [ace('User:alice', 'Create')]); // CREATE but no DESCRIBE_CONFIGS
+    const s = await connectToBroker('127.0.0.1', port.SASL_PLAINTEXT!, { timeoutMs: 10_000, clientId: 'ops', security: {
+      listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'PLAIN', username: 'alice', password: ALICE_PASSWORD } } });
+    let correlationId = 100;
+    const call = async <K extends 3 | 19 | 60>(apiKey: K, version: number, body: unknown) => {
+      const frame = encodeRequest({ requestApiKey: apiKey, requestApiVersion: version, correlationId: ++correlationId, clientId: 'ops' }, body as never);
+      return decodeResponse(await sendOneRequest(s, frame, 10_000, (w) => new Error(w)), apiKey, version).body as any;
+    };
+    const bits = (...codes: number[]) => codes.reduce((a, c) => a | (1 << c), 0);
+    try {
+      // acl-a: alice WRITE + CREATE (DESCRIBE implied); no cluster ACLs and allow.everyone.if.no.acl.found: every cluster operation
+      const md = await call(3, 9, { topics: [{ name: 'acl-a' }, { name: 'acl-b' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+      expect(md.topics.map((t: any) => [t.name, t.errorCode, t.topicAuthorizedOperations])).toEqual([['acl-a', 0, bits(4, 5, 8)], ['acl-b', 29, -2147483648]]);
+      expect(md.clusterAuthorizedOperations).toBe(bits(5, 7, 8, 9, 10, 11, 12));
+      expect((await call(3, 9, { topics: [{ name: 'acl-a' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0].topicAuthorizedOperations).toBe(-2147483648);
+      expect((await call(60, 0, { includeClusterAuthorizedOperations: true })).clusterAuthorizedOperations).toBe(bits(5, 7, 8, 9, 10, 11, 12));
+      // the ACL on ops-made reaches the broker through the notification: polled until CREATE is allowed
+      const created = await eventually(async () => {
+        const r = await call(19, 7, { topics: [{ name: 'ops-made', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+        return r.topics[0].errorCode === 29 ? undefined : r.topics[0];
+      }, 15_000, 'CREATE on ops-made');
+      expect(created).toMatchObject({ name: 'ops-made', errorCode: 0, topicConfigErrorCode: 29, numPartitions: -1, replicationFactor: -1, configs: [], topicId: '00000000-0000-0000-0000-000000000000' });
+    } finally {
+      s.destroy();
+    }
+  });
+
   it('a prefixed ACL and a deny: bob may write pay-* except pay-secret (deny wins)', async () => {
     await addAcls('Topic', 'pay-', 'PREFIXED', [ace('User:bob', 'All')]);
     await addAcls('Topic', 'pay-secret', 'LITERAL', [ace('User:bob', 'Write', 'Deny')]);

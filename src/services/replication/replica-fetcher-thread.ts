@@ -28,7 +28,8 @@ import { metadataVersionOrdinal } from '../../config/metadata-version.js';
 import { BrokerBlockingSender } from './broker-blocking-sender.js';
 import type { ResponseBody } from '../../protocol/frame.js';
 import type { InitialFetchState, LeaderEndpoint } from './fetcher-types.js';
-import { FetchSessionHandler, type SessionPartitionData } from './fetch-session-handler.js';
+import { FetchSessionHandler } from './fetch-session-handler.js';
+import type { FetchPartitionData } from '../../protocol/messages/fetch.js';
 import type { ReplicaQuota } from './replication-quota-manager.js';
 
 /** What a fetcher needs of a follower's log (the Log in the broker). */
@@ -305,7 +306,7 @@ export class ReplicaFetcherThread {
     const now = this.now();
     const version = fetchRequestVersion(this.opts.interBrokerProtocolVersion);
     const sent = new Map<string, PartitionFetchState & { sentOffset: bigint; sentEpoch: number }>();
-    const next: Array<{ topic: string; data: SessionPartitionData }> = [];
+    const next: Array<{ topic: string; data: FetchPartitionData }> = [];
     const quota = this.opts.quota;
     let throttledOut = false;
     for (const s of this.partitions.values()) {
@@ -345,7 +346,7 @@ export class ReplicaFetcherThread {
       throw e;
     }
     try {
-      if (version >= 7) {
+      if (version >= 7 && this.session.usesSessions) {
         const answered = body.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partitionIndex })));
         // a session error or an answer that does not match the session: Kafka drops it, and the next Fetch is full
         if (!this.session.handleResponse(body.errorCode, body.sessionId, answered, request.isFull)

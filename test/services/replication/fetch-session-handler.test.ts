@@ -5,13 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { FetchSessionHandler, type SessionPartitionData } from '../../../src/services/replication/fetch-session-handler.js';
+import { FetchSessionHandler } from '../../../src/services/replication/fetch-session-handler.js';
+import type { FetchPartitionData } from '../../../src/protocol/messages/fetch.js';
 import { FetchManager, FetchSessionCache } from '../../../src/services/server/fetch-session.js';
 
-const data = (partition: number, fetchOffset: bigint): SessionPartitionData => ({ partition, fetchOffset, currentLeaderEpoch: 3, lastFetchedEpoch: 3, logStartOffset: 0n, partitionMaxBytes: 1 << 20 });
+const data = (partition: number, fetchOffset: bigint): FetchPartitionData => ({ partition, fetchOffset, currentLeaderEpoch: 3, lastFetchedEpoch: 3, logStartOffset: 0n, partitionMaxBytes: 1 << 20 });
 
 /** One round trip: the handler's request through the leader's FetchManager; `hw` per partition, records where `withData`. */
-function roundTrip(h: FetchSessionHandler, m: FetchManager, next: Array<{ topic: string; data: SessionPartitionData }>, hw: (p: number) => bigint, withData: Set<number>) {
+function roundTrip(h: FetchSessionHandler, m: FetchManager, next: Array<{ topic: string; data: FetchPartitionData }>, hw: (p: number) => bigint, withData: Set<number>) {
   const req = h.build(next);
   const ctxReq = { apiVersion: 12, sessionId: req.sessionId, sessionEpoch: req.sessionEpoch, isFollower: true, topics: req.topics, forgotten: req.forgottenTopicsData };
   const ctx = m.newContext(ctxReq);

@@ -121,7 +121,7 @@ export function trimToHighWatermark(records: Buffer, hw: bigint): Buffer {
  * One read of every partition. `firstPass`: a follower's fetch state is recorded only on the first read of a request
  * (Kafka updates it in readFromLocalLog, not when a DelayedFetch completes and re-reads).
  */
-async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, plan: FetchPlan, firstPass: boolean): Promise<ReadPass> {
+async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, plan: FetchPlan, firstPass: boolean, denied: ReadonlySet<string> | null): Promise<ReadPass> {
   const body = req.body;
   const replicaId = fetchReplicaId(req);
   const fromFollower = replicaId >= 0;
@@ -136,6 +136,8 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
   const releases: Array<() => void> = [];
 
   const readPartition = async (topic: string, p: FetchPlan[number]['partitions'][number]): Promise<PartitionOut> => {
+    // a session's topic whose READ was revoked (Kafka's erroneous partitions: answered, not read, no end to a long poll)
+    if (denied?.has(topic)) return errorPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     const fail = (code: number) => { anyError = true; if (firstPass) ctx.stats?.fetchError(topic, code); return errorPartition(p.partition, code); };
     if (firstPass) ctx.stats?.fetchRequest(topic);
     if (!partitionOf(ctx.metadata.topic(topic), p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -244,19 +246,19 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       };
       const fetchContext = sessions.newContext(sessionReq);
       if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
-      let plan = sessions.plan(fetchContext, sessionReq);
+      const plan = sessions.plan(fetchContext, sessionReq);
       // Kafka authorizes every partition of an incremental fetch's session on each fetch; the authorizer gate saw only
-      // the request's. A consumer that lost READ on a topic gets nothing more of it (Kafka answers those partitions
-      // TOPIC_AUTHORIZATION_FAILED; here they are left out, as an unchanged partition is, until a full fetch).
+      // the request's. A consumer that lost READ on a topic gets its session's partitions of it answered
+      // TOPIC_AUTHORIZATION_FAILED (an error is always a change: sent on every fetch until READ is back or they are forgotten).
+      let denied: Set<string> | null = null;
       if (ctx.authorizer && fetchContext.kind === 'incremental' && fetchReplicaId(req) < 0) {
-        const authorizer = ctx.authorizer;
-        plan = plan.filter((t) => mayReadTopic(authorizer, conn, t.topic));
+        for (const t of plan) if (!mayReadTopic(ctx.authorizer, conn, t.topic)) (denied ??= new Set()).add(t.topic);
       }
       // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)
       const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
       if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-      let pass = await readAll(ctx, req, plan, true);
+      let pass = await readAll(ctx, req, plan, true, denied);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       // A long poll ends early when its connection closes (no slot is held for a client that left).
       let parked = false;
@@ -265,7 +267,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         releaseAll(pass.releases);
-        pass = await readAll(ctx, req, plan, false);
+        pass = await readAll(ctx, req, plan, false, denied);
       }
       // the session's answer: a new session's id, or only the changed partitions of an incremental fetch
       const out = sessions.respond<PartitionOut>(fetchContext, plan, pass.responses as Array<{ topic: string; partitions: PartitionOut[] }>);
