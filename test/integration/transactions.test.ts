@@ -20,6 +20,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../src/protocol/frame.js';
 import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
 import { join } from 'node:path';
+import { freePort } from '../helpers/zookeeper-server.js';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
 import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
@@ -34,6 +35,14 @@ let b: TestBroker;
 let broker: BrokerProcess;
 let bootstrap: string;
 let kafka: Kafka;
+let metricsUrl: string;
+
+/** One sample of the broker's /metrics (Prometheus text), or undefined. */
+async function metric(name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
 
 beforeAll(async () => {
   zk = await startZooKeeper();
@@ -44,7 +53,9 @@ beforeAll(async () => {
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300',
     'group.initial.rebalance.delay.ms': '0',
   });
-  broker = startBroker(b);
+  const metricsPort = await freePort();
+  broker = startBroker(b, ['--metrics-listener', `127.0.0.1:${metricsPort}`]); // KIP-890 verification metrics (P's exporter)
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
   await broker.waitForLog(started, 30_000);
   bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
   kafka = new Kafka({ brokers: [bootstrap], clientId: 'txn-test', logLevel: logLevel.NOTHING });
@@ -300,7 +311,12 @@ describe('kafkajs transactions', () => {
       return r.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode]);
     };
     // 1. not added to the transaction: the leader asks the coordinator, which says no; nothing is written
+    const failuresBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')) ?? 0;
+    const timesBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')) ?? 0;
     expect(await produce(0)).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE }); // (Produce v8+ would carry 'Partition was not added to the transaction'; Rafka answers up to v7)
+    // VerificationFailureRate marked with the one partition, one VerificationTimeMs sample (the in-process coordinator)
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(failuresBefore + 1);
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')).toBe(timesBefore + 1);
     expect(await verify([{ transactionalId: id, producerId, producerEpoch }, { transactionalId: 'tx-verify-unknown', producerId, producerEpoch }]))
       .toEqual([[id, ErrorCode.INVALID_TXN_STATE], ['tx-verify-unknown', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
     // 2. added (AddPartitionsToTxn v3, as clients send): verified, and the batch is appended
