@@ -160,7 +160,11 @@ const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
     onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
     clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })),
-    onBrokerEntity: (perBroker: Record<string, string>) => context.replicationQuotas.updateBroker(perBroker) });
+    onBrokerEntity: (perBroker: Record<string, string>) => {
+      for (const [type, bound] of context.replicationQuotas.updateBroker(perBroker)) {
+        context.log.info({ type, bytesPerSecond: bound === Infinity ? null : bound }, `The ${type} replication throttle is now ${bound === Infinity ? 'off' : `${bound} B/s`}`);
+      }
+    } });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -566,6 +570,8 @@ export const majordomoMachine = setup({
                   requestTimeoutMs: context.config.getInt('request.timeout.ms'),
                   log: context.log.child({ actor: 'alterPartitionManager' }),
                 }),
+                // the -future replica mover's throttle (replica.alter.log.dirs.io.max.bytes.per.second, Q)
+                alterLogDirsQuota: { isExceeded: () => context.replicationQuotas.alterLogDirs.isQuotaExceeded(), record: (b) => context.replicationQuotas.alterLogDirs.record(b) },
                 fetchers: {
                   addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
                   removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
@@ -593,16 +599,22 @@ export const majordomoMachine = setup({
                     // turn, so that an UpdateMetadata delivered with it (in-process batch) is in the metadata cache first
                     if (topics.includes('__transaction_state')) setImmediate(() => self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership());
                   },
+                  // Kafka's handleStopReplicaRequest → TransactionCoordinator.onResignation (S, issue 13): a partition moved away or
+                  // deleted is unloaded at once (everything of the controller's batch has landed: StopReplica comes last)
+                  onStopReplica: (topics) => {
+                    if (topics.includes('__transaction_state')) self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership();
+                  },
                 },
                 controller: new ControllerApis(),
                 // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
                 fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
+                logDirMover: replicaManager,
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,
                   (topic, overrides) => self.send({ type: 'topicConfig.updated', topic, overrides })),
                 log: context.log.child({ actor: 'kafkaApis' }),
-                ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests } : {}),
+                ...(context.metrics ? { stats: context.metrics.topicStats, requestMetrics: context.metrics.requests, txnVerificationMetrics: context.metrics.txnVerification } : {}),
                 quotas: context.quotas,
                 replicationQuotas: context.replicationQuotas,
                 clientQuotaStore: () => context.handle.current,
@@ -655,6 +667,7 @@ export const majordomoMachine = setup({
                 connectionQuotas: connectionQuotasConfigOf(context.config),
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 ipConnectionRates: context.quotas.ipConnectionRates,
+                ...(context.metrics ? { requestTimes: context.metrics.requests.connectionTimes() } : {}),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
@@ -738,7 +751,7 @@ export const majordomoMachine = setup({
             coordinator: context.transactionCoordinator!,
             abortIntervalMs: context.config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
             expiryIntervalMs: context.config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
-            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr calls syncLeadership (onLeaderAndIsr above)
+            leadershipCheckMs: 30_000, // a safety net: LeaderAndIsr and StopReplica call syncLeadership (onLeaderAndIsr / onStopReplica above)
             log: context.log.child({ actor: 'transactionCoordinator' }),
           }),
         }),

@@ -114,6 +114,7 @@ export function observeMajordomo(majordomo: AnyActorRef): ObservedBroker {
     },
     zooKeeperEvents: () => zkEvents,
     quotas: () => ctx().quotas,
+    fetchSessionCache: () => ctx().brokerContext?.fetchManager?.cache ?? null,
     socketServer: () => {
       const s = children().socketServer;
       return (s?.getSnapshot() as { context?: { server: SocketServer | null } } | undefined)?.context?.server ?? null;

@@ -15,6 +15,7 @@ import { reconfigureTls } from '../services/security/tls-reconfigure.js';
 import type { ListenerConfigView } from '../services/security/ssl-factory.js';
 import type { ConnectionQuotasConfig } from '../services/network/connection-quotas.js';
 import type { IpConnectionRateQuotas } from '../services/quota/quota-managers.js';
+import type { RequestTimesSink } from '../services/network/connection.js';
 
 export interface SocketServerInput {
   listeners: ListenerSpec[];
@@ -35,6 +36,8 @@ export interface SocketServerInput {
   connectionQuotas?: ConnectionQuotasConfig;
   /** `ips` quota entities (connection_creation_rate). */
   ipConnectionRates?: IpConnectionRateQuotas;
+  /** RequestMetrics' queue / send / total times (metrics on). */
+  requestTimes?: RequestTimesSink;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

@@ -135,6 +135,13 @@ describe('metrics listener', () => {
     expect(m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="7"}') ?? m.get('kafka_network_requestmetrics_requests_total{request="Produce",version="9"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('kafka_network_requestmetrics_totaltimems_count{request="Metadata"}')).toBeGreaterThanOrEqual(2);
     expect(m.has('kafka_network_requestmetrics_totaltimems{request="Fetch",quantile="0.99"}')).toBe(true);
+    // the connection's side (RequestChannel timings): one record per request answered, as many as TotalTimeMs
+    for (const name of ['requestqueuetimems', 'responsequeuetimems', 'responsesendtimems']) {
+      expect(m.get(`kafka_network_requestmetrics_${name}_count{request="Produce"}`)).toBe(m.get('kafka_network_requestmetrics_totaltimems_count{request="Produce"}'));
+    }
+    expect(m.get('kafka_network_requestmetrics_responsesendtimems_count{request="Fetch"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('kafka_server_fetchsessioncache_numincrementalfetchsessions')).toBeGreaterThanOrEqual(0); // kcat fetches sessionless: present, 0
+    expect(m.has('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(true);
     // scrape-time gauges from the broker's state
     expect(m.get(`kafka_log_log_logendoffset{topic="${topic}",partition="0"}`)).toBe(200);
     expect(m.get(`kafka_log_log_size{topic="${topic}",partition="0"}`)).toBe(bytesIn);
@@ -321,6 +328,14 @@ describe('ip quota entities (connection_creation_rate)', () => {
       await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
     }
     await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: none', 20_000);
+    // a host name is an ip entity too (Kafka resolves it with InetAddress.getByName): accepted, stored as given, applied
+    const host = [{ entityType: 'ip', entityName: 'localhost' }];
+    expect((await call(ApiKey.AlterClientQuotas, { entries: [{ entity: host, ops: rate(100_000) }], validateOnly: false })).entries![0]!.errorCode).toBe(ErrorCode.NONE);
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/localhost: 100000', 20_000);
+    const dh = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 0, match: 'localhost' }], strict: false });
+    expect(dh.entries).toEqual([{ entity: host, values: [{ key: 'connection_creation_rate', value: 100_000 }] }]);
+    await call(ApiKey.AlterClientQuotas, { entries: [{ entity: host, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/localhost: none', 20_000);
   }, 60_000);
 });
 

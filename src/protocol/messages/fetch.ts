@@ -45,6 +45,19 @@ export const fetchRequest = {
 export type FetchRequest = BodyOf<typeof fetchRequest>;
 export type FetchRequestInput = InputOf<typeof fetchRequest>;
 
+/**
+ * One partition of a Fetch request (v0–12 fields) as fetch sessions keep it (KIP-227, Kafka's FetchRequest.PartitionData):
+ * the follower's FetchSessionHandler and the leader's FetchSession cache both hold these six fields.
+ */
+export interface FetchPartitionData {
+  partition: number;
+  currentLeaderEpoch: number;
+  fetchOffset: bigint;
+  lastFetchedEpoch: number;
+  logStartOffset: bigint;
+  partitionMaxBytes: number;
+}
+
 export const fetchResponse = {
   name: 'FetchResponse',
   apiKey: 1,

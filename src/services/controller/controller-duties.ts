@@ -149,10 +149,11 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
     if (stopped) return;
     try {
       const zk = input.handle.current;
-      await watchControllerPaths(zk, requestReconcile);
       // ISR change notifications (IBP < 2.7-IV2 leaders wrote the state themselves): the pass re-reads every state;
       // the notifications are deleted once it has told the brokers (Kafka's processIsrChangeNotification).
-      const notifications = await retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path));
+      // Read together with the watches (pipelined: one round trip).
+      const [, notifications] = await Promise.all([
+        watchControllerPaths(zk, requestReconcile), retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path))]);
       const result = await reconcile(zk, ctl, {
         deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log, ...(sent ? { previousBrokerEpochs: sent.brokerEpochs } : {}),
         uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported, replicasOnOfflineDirs,

@@ -74,9 +74,9 @@ export interface ReconcileOptions {
 export async function watchControllerPaths(zk: ZkSession, onChange: () => void): Promise<void> {
   const w = onChange as (e: ZkEvent) => void;
   // /config/changes: a topic or broker config change may allow an unclean election (Kafka's TopicUncleanLeaderElectionEnable).
-  for (const p of [ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotification, ZkPaths.configChanges]) {
-    await retryUntilConnected(zk, () => zk.getChildren(p, w));
-  }
+  // Pipelined (the session sends them back to back), as Kafka's KafkaZkClient batches its reads: one round trip, not five.
+  await Promise.all([ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotification, ZkPaths.configChanges]
+    .map((p) => retryUntilConnected(zk, () => zk.getChildren(p, w))));
 }
 
 /**
@@ -84,14 +84,21 @@ export async function watchControllerPaths(zk: ZkSession, onChange: () => void):
  * so partitions added to an existing topic are noticed; pass the same function every time (ZooKeeper keeps one).
  */
 export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: ReconcileOptions): Promise<ReconcileResult> {
-  const registered = await getAllBrokersWithEpochs(zk);
+  // The reads before the first decision are pipelined (Kafka's KafkaZkClient sends each batch of reads at once): the
+  // brokers and the topic list together, then every topic znode together, then the partitions of all topics
+  // PARTITION_CONCURRENCY at a time. The topics deleted in this pass are dropped from the list read before.
+  const [registered, allTopics] = await Promise.all([getAllBrokersWithEpochs(zk), getAllTopics(zk)]);
   const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
-  const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, live);
+  const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
+  const offlineDirs = [...(opts.replicasOnOfflineDirs ?? [])].filter(([id, e]) => epochs.get(id) === e.epoch && e.partitions.size > 0);
+  /** Kafka's isReplicaOnline: the broker is live and the replica is not on one of its failed log dirs. */
+  const replicaOnline = (topic: string, partition: number, broker: number) =>
+    live.has(broker) && (offlineDirs.length === 0 || !offlineDirs.some(([id, e]) => id === broker && e.partitions.has(`${topic}-${partition}`)));
+  const { deletions, pending } = await processTopicDeletions(zk, opts.deleteTopicEnable, replicaOnline);
   const topics: TopicMetadata[] = [];
   const reassigning: string[] = [];
   const offlinePartitions: ReconcileResult['offlinePartitions'] = [];
-  const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));
   const sd = opts.shuttingDown;
   const shuttingDown = sd instanceof Map ? new Set([...sd].filter(([id, epoch]) => epochs.get(id) === epoch).map(([id]) => id)) : new Set<number>(sd?.keys() ?? []);
   // Kafka's processBrokerChange: a broker registered under a new epoch since the last pass (bounced: it restarted
@@ -100,31 +107,40 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   const bounced = new Set(registered.filter((r) => { const prev = opts.previousBrokerEpochs?.get(r.info.id); return prev !== undefined && prev !== r.epoch; }).map((r) => r.info.id));
   if (bounced.size > 0) opts.log?.info({ brokers: [...bounced] }, `Brokers ${JSON.stringify([...bounced])} re-registered under a new epoch: treated as failed for this pass (Kafka's bounced brokers)`);
   const electable = bounced.size > 0 ? new Set([...live].filter((id) => !bounced.has(id))) : live;
-  const offlineDirs = [...(opts.replicasOnOfflineDirs ?? [])].filter(([id, e]) => epochs.get(id) === e.epoch && e.partitions.size > 0);
   const pass: Pass = { zk, ctl, live: electable, opts, shuttingDown, offlinePartitions, uncleanByTopic: new Map(), partitionsPaths: new Map(),
     liveFor: offlineDirs.length === 0 ? () => electable : (topic, partition) => {
       const k = `${topic}-${partition}`;
       const off = offlineDirs.filter(([, e]) => e.partitions.has(k)).map(([id]) => id);
       return off.length === 0 ? electable : new Set([...electable].filter((id) => !off.includes(id)));
     } };
-  for (const name of (await getAllTopics(zk)).sort()) {
-    if (pending.includes(name)) continue;
-    const node = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange);
-    if (!node) continue;
+  const deleted = new Set(deletions.map((d) => d.topic));
+  const names = allTopics.filter((n) => !pending.includes(n) && !deleted.has(n)).sort();
+  const nodes = new Array<Awaited<ReturnType<ZkSession['getDataOrNull']>>>(names.length);
+  for (let i = 0; i < names.length; i += TOPIC_CONCURRENCY) {
+    await Promise.all(names.slice(i, i + TOPIC_CONCURRENCY).map(async (name, j) => { nodes[i + j] = await zk.getDataOrNull(TopicPaths.topic(name), opts.onTopicChange); }));
+  }
+  const read: Array<{ name: string; node: NonNullable<(typeof nodes)[number]>; assignment: TopicAssignment; partitions: PartitionMetadata[] }> = [];
+  const work: Array<{ t: number; i: number; partition: number; replicas: number[] }> = [];
+  names.forEach((name, n) => {
+    const node = nodes[n];
+    if (!node) return;
     let assignment: TopicAssignment;
-    try { assignment = TopicZNode.decode(name, node.data); } catch { continue; } // undecodable: Kafka skips it too
-    // Partitions are independent: up to PARTITION_CONCURRENCY ZooKeeper round trips in flight (the session pipelines them).
+    try { assignment = TopicZNode.decode(name, node.data); } catch { return; } // undecodable: Kafka skips it too
     const entries = [...assignment.partitions].sort((a, b) => a[0] - b[0]);
-    const partitions: PartitionMetadata[] = new Array(entries.length);
-    for (let i = 0; i < entries.length; i += PARTITION_CONCURRENCY) {
-      await Promise.all(entries.slice(i, i + PARTITION_CONCURRENCY).map(async ([p, replicas], j) => { partitions[i + j] = await reconcilePartition(pass, name, p, replicas); }));
-    }
+    entries.forEach(([partition, replicas], i) => work.push({ t: read.length, i, partition, replicas }));
+    read.push({ name, node, assignment, partitions: new Array(entries.length) });
+  });
+  // Partitions are independent: up to PARTITION_CONCURRENCY ZooKeeper round trips in flight (the session pipelines them).
+  for (let i = 0; i < work.length; i += PARTITION_CONCURRENCY) {
+    await Promise.all(work.slice(i, i + PARTITION_CONCURRENCY).map(async (w) => { const t = read[w.t]!; t.partitions[w.i] = await reconcilePartition(pass, t.name, w.partition, w.replicas); }));
+  }
+  for (const { name, node, assignment, partitions } of read) {
     // Reassignments whose target replicas are all in the ISR complete now (partition-reassignment.ts).
     let finalPartitions = partitions;
     if (assignment.addingReplicas.size > 0 || assignment.removingReplicas.size > 0) {
       const online = new Set([...live].filter((b) => !shuttingDown.has(b)));
       const after = await completeReassignments({ zk, ctl, online, ...(opts.log ? { log: opts.log } : {}) }, name, assignment, node.stat.version, partitions);
-      finalPartitions = after.map((p, i) => (p === partitions[i] ? partitions[i]! : { ...partitions[i]!, ...p, offlineReplicas: p.replicas.filter((r) => !live.has(r)) }));
+      finalPartitions = after.map((p, i) => (p === partitions[i] ? partitions[i]! : { ...partitions[i]!, ...p, offlineReplicas: p.replicas.filter((r) => !replicaOnline(name, p.partition, r)) }));
       for (const p of finalPartitions) {
         const a = assignmentOf(assignment, p.partition);
         if (a && isBeingReassigned(a) && p.replicas.length === a.replicas.length) reassigning.push(`${name}-${p.partition}`);
@@ -142,6 +158,8 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
 const sortBrokers = (b: BrokerInfo[]) => [...b].sort((x, y) => x.id - y.id);
 
 const PARTITION_CONCURRENCY = 64;
+/** Topic znodes read at once. */
+const TOPIC_CONCURRENCY = 256;
 
 interface Pass {
   zk: ZkSession; ctl: ControllerEpochInfo; live: Set<number>; opts: ReconcileOptions; shuttingDown: ReadonlySet<number>;
@@ -243,7 +261,7 @@ async function fenced(zk: ZkSession, ctl: ControllerEpochInfo, op: (t: Txn) => T
  * TopicDeletionManager, a topic with a replica on a broker that is down stays marked (pending) until that broker is
  * back, so that every replica is told to delete its log.
  */
-async function processTopicDeletions(zk: ZkSession, enabled: boolean, live: Set<number>): Promise<{ deletions: ReconcileResult['deletions']; pending: string[] }> {
+async function processTopicDeletions(zk: ZkSession, enabled: boolean, replicaOnline: (topic: string, partition: number, broker: number) => boolean): Promise<{ deletions: ReconcileResult['deletions']; pending: string[] }> {
   const marked = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.deleteTopics));
   const deletions: ReconcileResult['deletions'] = [];
   const pending: string[] = [];
@@ -252,7 +270,9 @@ async function processTopicDeletions(zk: ZkSession, enabled: boolean, live: Set<
     if (node) {
       let partitions: Array<{ partition: number; replicas: number[] }> = [];
       try { partitions = [...TopicZNode.decode(topic, node.data).partitions].map(([partition, replicas]) => ({ partition, replicas })); } catch { /* undecodable: delete it anyway */ }
-      if (partitions.some((p) => p.replicas.some((r) => !live.has(r)))) { pending.push(topic); continue; }
+      // a replica on a failed log dir cannot delete its log either (Kafka's onReplicasBecomeOffline → failReplicaDeletion):
+      // the topic waits for its broker to come back (a new broker epoch brings its dirs back)
+      if (partitions.some((p) => p.replicas.some((r) => !replicaOnline(topic, p.partition, r)))) { pending.push(topic); continue; }
       await removeRecursive(zk, TopicPaths.topic(topic));
       await removeRecursive(zk, `/config/topics/${topic}`);
       deletions.push({ topic, partitions });

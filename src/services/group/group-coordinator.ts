@@ -644,10 +644,12 @@ export class GroupCoordinator {
    * TxnOffsetCommit (Kafka's handleTxnCommitOffsets → doTxnCommitOffsets): the group is created if unknown; a member
    * id or generation, when given (v3+), must match; the offsets are appended to __consumer_offsets as a transactional
    * batch of the producer (origin coordinator, acks as offsets.commit.required.acks) and held as pending until the
-   * transaction's marker reaches the group's partition ({@link completeTransactionalOffsets}).
+   * transaction's marker reaches the group's partition ({@link completeTransactionalOffsets}). `refuseAppend` (KIP-890,
+   * S's minimal touch): the transaction verification's check, made just before the append — an error code refuses it.
    */
   async commitTxnOffsets(
     groupId: string, producerId: bigint, producerEpoch: number, who: { memberId: string; groupInstanceId: string | null; generationId: number }, entries: OffsetCommitEntry[],
+    refuseAppend?: (log: PartitionLog) => number | null,
   ): Promise<number[]> {
     const status = this.groupStatus(groupId);
     if (status !== ErrorCode.NONE) return entries.map(() => status);
@@ -667,6 +669,8 @@ export class GroupCoordinator {
       const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, partition);
       if (lookup.kind !== 'leader') return entries.map(() => (lookup.kind === 'unknown' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR));
       const requiredAcks = this.ctx.config().getInt('offsets.commit.required.acks');
+      const refused = refuseAppend?.(lookup.log) ?? null;
+      if (refused !== null) return entries.map(() => refused);
       let requiredOffset: bigint;
       try {
         const batch = buildRecordBatch({

@@ -165,6 +165,14 @@ export function registerBrokerGauges(registry: Registry, b: ObservedBroker): voi
     () => b.socketServer()?.memoryPool?.usedBytes ?? 0);
   registerGauge(registry, 'rafka_log_warnings_suppressed', 'Connection warnings suppressed by the per-cause, per-address rate limit since start.',
     () => b.socketServer()?.warnings.suppressedTotal ?? 0);
+  // FetchSessionCache (kafka.server:type=FetchSessionCache, KIP-227): NumIncrementalFetchSessions,
+  // NumIncrementalFetchPartitionsCached, IncrementalFetchSessionEvictionsPerSec
+  registerGauge(registry, 'kafka_server_fetchsessioncache_numincrementalfetchsessions', 'Incremental fetch sessions cached (FetchSessionCache NumIncrementalFetchSessions).',
+    () => b.fetchSessionCache()?.size ?? 0);
+  registerGauge(registry, 'kafka_server_fetchsessioncache_numincrementalfetchpartitionscached', 'Partitions in all cached incremental fetch sessions (FetchSessionCache NumIncrementalFetchPartitionsCached).',
+    () => b.fetchSessionCache()?.totalPartitions ?? 0);
+  registerFamily(registry, 'kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total', 'Incremental fetch sessions evicted to make room for others (FetchSessionCache IncrementalFetchSessionEvictionsPerSec).', 'counter',
+    () => [{ value: b.fetchSessionCache()?.evictions ?? 0 }]);
 }
 
 interface LogLike { topic: string; partition: number; size: number; logEndOffset: bigint; logStartOffset: bigint; numberOfSegments: number }

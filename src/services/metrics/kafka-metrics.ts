@@ -13,6 +13,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { BrokerTopicStats } from './broker-topic-stats.js';
 import { RequestMetrics } from './request-metrics.js';
+import { TxnVerificationMetrics } from './txn-verification-metrics.js';
 import { registerFamily, registerGauge } from './metric-families.js';
 import { registerBrokerGauges } from './broker-gauges.js';
 import type { ObservedBroker } from './observed-broker.js';
@@ -21,6 +22,8 @@ export class KafkaMetrics {
   readonly registry = new Registry();
   readonly topicStats = new BrokerTopicStats();
   readonly requests = new RequestMetrics();
+  /** KIP-890 verification (AddPartitionsToTxnManager VerificationTimeMs / VerificationFailureRate). */
+  readonly txnVerification = new TxnVerificationMetrics();
   private observed = false;
   /** ReplicaManager's IsrShrinksPerSec / IsrExpandsPerSec: ISR changes committed by this broker's leaders. */
   readonly isrChanges = { shrinks: 0, expands: 0 };
@@ -34,6 +37,7 @@ export class KafkaMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.topicStats.register(this.registry);
     this.requests.register(this.registry);
+    this.txnVerification.register(this.registry);
     registerFamily(this.registry, 'kafka_server_replicamanager_isrshrinks_total', 'ISR shrinks committed by this broker\'s leaders (IsrShrinksPerSec).', 'counter',
       () => [{ value: this.isrChanges.shrinks }]);
     registerFamily(this.registry, 'kafka_server_replicamanager_isrexpands_total', 'ISR expansions committed by this broker\'s leaders (IsrExpandsPerSec).', 'counter',

@@ -38,4 +38,9 @@ export interface ObservedBroker {
   zooKeeperEvents(): { expires: number; disconnects: number };
   socketServer(): SocketServer | null;
   quotas(): QuotaManagers | null;
+  /** KIP-227's FetchSessionCache (the broker's FetchManager), null before the socket server's services exist. */
+  fetchSessionCache(): FetchSessionCacheView | null;
 }
+
+/** What FetchSessionCache's gauges read (fetch-session.ts FetchSessionCache). */
+export interface FetchSessionCacheView { readonly size: number; readonly totalPartitions: number; readonly evictions: number }

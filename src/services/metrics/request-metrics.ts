@@ -1,16 +1,23 @@
 /**
  * Kafka's `kafka.network.RequestMetrics` (RequestChannel.scala): per request type, the request rate by version
  * (`RequestsPerSec{request,version}`) and the time histograms
- * (TotalTimeMs, ThrottleTimeMs), rendered as the
- * JMX exporter renders them: `kafka_network_requestmetrics_requests_total{request,version}` and summaries
- * `kafka_network_requestmetrics_totaltimems{request,quantile}` with `_sum` / `_count`.
+ * (TotalTimeMs, RequestQueueTimeMs, LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs,
+ * ThrottleTimeMs), rendered as the JMX exporter renders them: `kafka_network_requestmetrics_requests_total{request,version}`
+ * and summaries `kafka_network_requestmetrics_totaltimems{request,quantile}` with `_sum` / `_count`.
  *
- * Recorded once per request by the dispatcher (kafka-apis.ts) with numbers only; each request type's record is
- * allocated on its first request. Differs from Kafka: TotalTimeMs runs from the decoded request to the encoded
- * response (the socket write is not timed); LocalTimeMs is the handler's synchronous turn on the event loop (what
- * Kafka's request thread spends) and RemoteTimeMs the rest of TotalTimeMs (purgatory, file I/O and the continuations
- * after them); RequestQueueTimeMs, ResponseQueueTimeMs and ResponseSendTimeMs are not measured (one event loop: no
- * queue between network and request threads; the socket write is the connection's).
+ * Recorded with numbers only; each request type's record is allocated on its first request. Two sources:
+ * - the dispatcher (kafka-apis.ts, {@link RequestMetrics.record}): the request count by version, LocalTimeMs = the
+ *   handler's synchronous turn on the event loop (what Kafka's request thread spends) and RemoteTimeMs = from the
+ *   end of that turn to the encoded response (purgatory, file I/O and the continuations after them);
+ * - the connection (connection.ts RequestTimesSink, {@link RequestMetrics.connectionTimes}), Kafka's
+ *   RequestChannel.Request.updateRequestMetrics: RequestQueueTimeMs = frame complete → handed to the handler (waiting
+ *   for queued.max.requests / the connection's own queue), ResponseQueueTimeMs = response complete → handed to the
+ *   socket (waiting behind earlier responses of the same connection: Kafka's in-order response queue),
+ *   ResponseSendTimeMs = handed to the socket → written, and TotalTimeMs = frame complete → written.
+ * Without a connection sink (handlers driven directly) TotalTimeMs is the dispatcher's decoded request → encoded response.
+ * Differs from Kafka: requests a SASL listener's authenticator answers before authentication (SaslHandshake,
+ * SaslAuthenticate, ApiVersions) get queue/send/total times but no RequestsPerSec/LocalTimeMs (Kafka records neither:
+ * its authenticator answers them on the network thread).
  *
  * ErrorsPerSec{request,error} (RequestChannel.updateErrorMetrics over `response.errorCounts()`): every `errorCode`
  * field of the response body, NONE included, counted per request type into a preallocated array — a walk of plain
@@ -23,6 +30,7 @@
 import type { Registry } from 'prom-client';
 import { ApiKey, apiKeyName } from '../../protocol/api-keys.js';
 import { KAFKA_ERRORS } from '../../protocol/errors.js';
+import type { RequestTimesSink } from '../network/connection.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { registerFamily, summarySamples, type Sample } from './metric-families.js';
 
@@ -38,6 +46,9 @@ class RequestTypeMetrics {
   readonly throttleTime = new LatencyHistogram();
   readonly localTime = new LatencyHistogram();
   readonly remoteTime = new LatencyHistogram();
+  readonly requestQueueTime = new LatencyHistogram();
+  readonly responseQueueTime = new LatencyHistogram();
+  readonly responseSendTime = new LatencyHistogram();
   constructor(readonly name: string) {}
 }
 
@@ -45,11 +56,20 @@ const TIMERS: ReadonlyArray<[keyof RequestTypeMetrics & string, string, string]>
   ['totalTime', 'totaltimems', 'Time from receiving a request to its response being written (TotalTimeMs), ms.'],
   ['throttleTime', 'throttletimems', 'Quota throttle time given in responses (ThrottleTimeMs), ms.'],
   ['localTime', 'localtimems', 'The handler\'s synchronous turn on the event loop (LocalTimeMs: Kafka\'s request-thread time), ms.'],
-  ['remoteTime', 'remotetimems', 'Total time less the local time: purgatory, file I/O and their continuations (RemoteTimeMs), ms.'],
+  ['remoteTime', 'remotetimems', 'From the end of the handler\'s synchronous turn to the encoded response: purgatory, file I/O and their continuations (RemoteTimeMs), ms.'],
+  ['requestQueueTime', 'requestqueuetimems', 'From the request\'s last byte read to its handler (waiting for queued.max.requests or the connection\'s queue; RequestQueueTimeMs), ms.'],
+  ['responseQueueTime', 'responsequeuetimems', 'From the response complete to handed to the socket (behind earlier responses of the connection; ResponseQueueTimeMs), ms.'],
+  ['responseSendTime', 'responsesendtimems', 'From handed to the socket to written (ResponseSendTimeMs), ms.'],
 ];
+
+/** Request types beyond this key are not recorded (a bound on the per-type table whatever a frame claims). */
+const MAX_API_KEY = 127;
 
 export class RequestMetrics {
   private readonly byKey: Array<RequestTypeMetrics | undefined> = [];
+  /** Set once a connection records the times: TotalTimeMs is then the connection's (frame read → response written). */
+  private timedByConnection = false;
+  private sink: RequestTimesSink | null = null;
 
   private of(apiKey: number): RequestTypeMetrics {
     let m = this.byKey[apiKey];
@@ -57,14 +77,33 @@ export class RequestMetrics {
     return m;
   }
 
-  /** One request answered (or dropped: acks=0). Times in ms. */
-  record(apiKey: number, version: number, totalMs: number, localMs = 0): void {
+  /** One request answered (or dropped: acks=0) by the dispatcher: `handleMs` from decoded to encoded, `localMs` its synchronous turn. */
+  record(apiKey: number, version: number, handleMs: number, localMs = 0): void {
     const m = this.of(apiKey);
     m.byVersion[version < MAX_VERSION ? version : MAX_VERSION - 1]!++;
-    m.totalTime.observe(totalMs);
-    const local = localMs < totalMs ? localMs : totalMs;
+    if (!this.timedByConnection) m.totalTime.observe(handleMs);
+    const local = localMs < handleMs ? localMs : handleMs;
     m.localTime.observe(local);
-    m.remoteTime.observe(totalMs - local);
+    m.remoteTime.observe(handleMs - local);
+  }
+
+  /**
+   * The sink the connections call with each request's timestamps (connection.ts ConnectionLimits.requestTimes); from
+   * the first call on, TotalTimeMs is measured by the connection.
+   */
+  connectionTimes(): RequestTimesSink {
+    this.timedByConnection = true;
+    this.sink ??= {
+      record: (apiKey, _apiVersion, received, dequeued, completed, sendStart, sent) => {
+        if (!(apiKey >= 0 && apiKey <= MAX_API_KEY)) return;
+        const m = this.of(apiKey);
+        m.requestQueueTime.observe(nonNegative(dequeued - received));
+        m.responseQueueTime.observe(nonNegative(sendStart - completed));
+        m.responseSendTime.observe(nonNegative(sent - sendStart));
+        m.totalTime.observe(nonNegative(sent - received));
+      },
+    };
+    return this.sink;
   }
 
   throttled(apiKey: number, throttleMs: number): void { this.of(apiKey).throttleTime.observe(throttleMs); }
@@ -106,6 +145,8 @@ export class RequestMetrics {
     }
   }
 }
+
+function nonNegative(ms: number): number { return ms > 0 ? ms : 0; }
 
 /** Counts every numeric `errorCode` in plain objects / arrays under `v` (not entering class instances or buffers). */
 function countErrorCodes(v: object, into: Float64Array, depth: number): void {

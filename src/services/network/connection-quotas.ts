@@ -15,6 +15,9 @@
  *   limit is counted, then closed at once (TooManyConnectionsException, logged at info). IP connection creation rate
  *   (quota entity `ips`, connection_creation_rate; `updateIpConnectionRateQuota`): a connection over it is not
  *   counted and its socket is closed only when the throttle ends (Kafka's DelayedCloseSocket), so the client backs off.
+ *   An IP's rate state goes once it has seen no connection for an hour (Kafka's IpQuotaEntity sensor expiration,
+ *   InactiveSensorExpirationTimeSeconds, checked every 30 s as its ExpireSensorTask), so a client spraying from many
+ *   addresses does not keep state for ever.
  * Differs: overrides name IP literals (a host name is resolved by the caller, or matches nothing); Kafka's acceptor
  * blocks on a condition variable, here a queue per listener bounded by socket.listen.backlog.size (past it the
  * socket is closed, as a full kernel backlog would refuse it).
@@ -22,6 +25,10 @@
 import { Rate } from '../quota/rate.js';
 
 export const INT_MAX = 2147483647;
+/** Kafka's ConnectionQuotas.InactiveSensorExpirationTimeSeconds (1 h) for per-IP rate sensors. */
+export const IP_RATE_EXPIRY_MS = 3_600_000;
+/** How often expired per-IP rate state is looked for (Kafka's Metrics ExpireSensorTask runs every 30 s). */
+const IP_RATE_SWEEP_MS = 30_000;
 
 export interface ListenerQuotaConfig { maxConnections: number; maxConnectionCreationRate: number }
 
@@ -63,9 +70,12 @@ export function parsePerIpOverrides(value: string | null): Map<string, number> {
 /** A windowed-rate quota sensor (Kafka: Sensor + Rate + Quota.upperBound). */
 class RateQuota {
   readonly rate: Rate;
+  /** When it last recorded a connection (per-IP sensors expire after an hour without one). */
+  lastRecordMs = 0;
   constructor(public bound: number, samples: number, windowMs: number) { this.rate = new Rate(samples, windowMs); }
   /** Records one connection; the throttle time (capped at `maxMs`) when the rate is now above the bound, else 0. */
   recordAndGetThrottleTimeMs(now: number, maxMs: number): number {
+    this.lastRecordMs = now;
     this.rate.record(1, now);
     if (this.bound >= INT_MAX) return 0;
     const observed = this.rate.measure(now);
@@ -92,6 +102,7 @@ export class ConnectionQuotas {
   private defaultConnectionRatePerIp = INT_MAX;
   private readonly connectionRatePerIp = new Map<string, number>();
   private readonly ipRates = new Map<string, RateQuota>();
+  private nextIpRateSweepMs = 0;
   /** Connections refused or delayed, for metrics and tests. */
   readonly stats = { tooManyPerIp: 0, ipThrottled: 0, acceptorWaits: 0 };
 
@@ -164,6 +175,7 @@ export class ConnectionQuotas {
   /** Last step of inc(): the IP's creation rate, then the count and the per-IP limit. */
   incIp(listener: string, rawIp: string, now: number): IpDecision {
     const ip = normalizeIp(rawIp);
+    if (now >= this.nextIpRateSweepMs) this.expireIpRates(now);
     const rateQuota = this.connectionRateForIp(ip);
     if (rateQuota !== INT_MAX) {
       let q = this.ipRates.get(ip);
@@ -186,6 +198,15 @@ export class ConnectionQuotas {
     if (count >= max) { this.stats.tooManyPerIp++; return { kind: 'tooMany', max }; }
     return { kind: 'accept' };
   }
+
+  /** Drops the rate state of IPs without a connection for {@link IP_RATE_EXPIRY_MS} (Kafka's inactive sensor expiry). */
+  expireIpRates(now: number): void {
+    this.nextIpRateSweepMs = now + IP_RATE_SWEEP_MS;
+    for (const [ip, q] of this.ipRates) if (now - q.lastRecordMs > IP_RATE_EXPIRY_MS) this.ipRates.delete(ip);
+  }
+
+  /** IPs with connection-rate state (tests, diagnostics). */
+  get ipRateEntries(): number { return this.ipRates.size; }
 
   /** A counted connection closed. */
   dec(listener: string, rawIp: string): void {

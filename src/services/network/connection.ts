@@ -59,6 +59,23 @@ export interface ConnectionLimits {
    * back with the request's budget slot (answered or parked) or when the connection closes.
    */
   memoryPool?: RequestMemoryPool;
+  /**
+   * Request-time metrics (P's issue-16 sink: RequestQueueTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs). Absent:
+   * no clock is read. Called once per answered request; a request dropped by a close or a failed handler is not.
+   */
+  requestTimes?: RequestTimesSink;
+}
+
+/**
+ * Receives one request's timestamps (ms on this thread's `performance.now()` clock), as Kafka's RequestChannel.Request
+ * keeps them: `receivedAt` the whole frame was read (startTimeNanos), `dequeuedAt` its handler was called
+ * (requestDequeueTimeNanos: the gap is waiting for queued.max.requests, a quota mute or this connection's own queue),
+ * `completedAt` the handler settled (apiLocalCompleteTimeNanos/responseCompleteTimeNanos), `sendStartAt` the response
+ * was handed to the socket after every earlier one (responseDequeueTimeNanos), `sentAt` its bytes were written. A
+ * request with no response (acks=0) has sendStartAt = sentAt = completedAt.
+ */
+export interface RequestTimesSink {
+  record(apiKey: number, apiVersion: number, receivedAt: number, dequeuedAt: number, completedAt: number, sendStartAt: number, sentAt: number): void;
 }
 
 /** What the connection needs of Kafka's MemoryPool. */
@@ -87,13 +104,19 @@ export class InFlightBudget {
   onAvailable(fn: () => void): void { this.waiters.push(fn); }
 }
 
-interface Slot { response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number }
+interface Slot {
+  response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number;
+  /** requestTimes only (0 without a sink): api key and version, and the timestamps of {@link RequestTimesSink}. */
+  apiKey: number; apiVersion: number; receivedAt: number; dequeuedAt: number; completedAt: number;
+}
 
 export class Connection {
   /** Size-prefixed frames, each read into one buffer as its bytes arrive (frame-reader.ts). */
   private readonly reader: FrameReader;
   /** A complete frame waiting for room in the budget (the socket is paused meanwhile). */
   private pending: Frame | null = null;
+  /** When `pending` was read whole (requestTimes only). */
+  private pendingReceivedAt = 0;
   private readonly slots: Slot[] = [];
   /** Slots that may still hold a share of the budget (parkOne's candidates; stale entries are skipped there). */
   private held: Slot[] = [];
@@ -228,6 +251,7 @@ export class Connection {
           if (this.reader.waitingForMemory) this.pauseForMemory();
           return;
         }
+        if (this.limits.requestTimes) this.pendingReceivedAt = performance.now();
       }
       this.pending = frame;
       // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
@@ -286,7 +310,14 @@ export class Connection {
   }
 
   private dispatch(frame: Frame): void {
-    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved };
+    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved, apiKey: -1, apiVersion: -1, receivedAt: 0, dequeuedAt: 0, completedAt: 0 };
+    const times = this.limits.requestTimes;
+    if (times && frame.buffer.length >= 4) {
+      slot.apiKey = frame.buffer.readInt16BE(0);
+      slot.apiVersion = frame.buffer.readInt16BE(2);
+      slot.receivedAt = this.pendingReceivedAt;
+      slot.dequeuedAt = performance.now();
+    }
     this.slots.push(slot);
     this.held.push(slot);
     // most requests are answered without parking: drop their entries now and then (amortised O(1), bounded memory)
@@ -294,7 +325,11 @@ export class Connection {
     this.requests++;
     // the frame's buffer (a pooled produce slab) goes back once the handler is done with it, whatever the outcome
     this.handler(frame.buffer, this.info).then(
-      (response) => { frame.release(); slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder(); },
+      (response) => {
+        frame.release();
+        if (times) slot.completedAt = performance.now();
+        slot.response = response; slot.done = true; this.releaseSlot(slot); this.flushInOrder();
+      },
       (err: unknown) => {
         frame.release();
         this.releaseSlot(slot);
@@ -313,9 +348,11 @@ export class Connection {
   /** Writes every finished response at the head of the queue; later ones wait for earlier ones. */
   private flushInOrder(): void {
     while (this.slots.length > 0 && this.slots[0].done) {
-      const { response } = this.slots.shift()!;
+      const slot = this.slots.shift()!;
+      const response = slot.response;
       // onSent: buffers lent to the response (pooled reads) go back once written, or now when it is dropped
-      if (response && !this.closed) this.send.send(response, onSentOf(response));
+      if (this.limits.requestTimes && slot.apiKey >= 0 && !this.closed) this.sendTimed(slot, response);
+      else if (response && !this.closed) this.send.send(response, onSentOf(response));
       else if (response) onSentOf(response)?.();
     }
     if (this.closeWhenFlushed && this.slots.length === 0 && !this.closed) { this.closeGracefully(); return; }
@@ -324,6 +361,21 @@ export class Connection {
       this.paused = false;
       if (!this.closed && !this.throttleTimer) { this.socket.resume(); this.drainFrames(); }
     }
+  }
+
+  /** {@link flushInOrder} with requestTimes: the sink hears of the request once its bytes are written. */
+  private sendTimed(slot: Slot, response: ResponseFrame | null): void {
+    const sink = this.limits.requestTimes!;
+    const sendStartAt = performance.now();
+    if (response === null) {
+      sink.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, slot.completedAt, slot.completedAt);
+      return;
+    }
+    const release = onSentOf(response);
+    this.send.send(response, (err) => {
+      release?.();
+      if (!err) sink.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, sendStartAt, performance.now());
+    });
   }
 
   /** Ends the socket after what was written (the peer reads the last response), then lets it go. */

@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler } from './connection.js';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from './connection.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
 import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
@@ -45,6 +45,8 @@ export interface SocketServerOptions {
   connectionQuotas?: ConnectionQuotasConfig;
   /** `ips` quota entities (connection_creation_rate), followed live; needs connectionQuotas. */
   ipConnectionRates?: IpConnectionRateQuotas;
+  /** RequestMetrics' queue / send / total times (metrics on: KafkaMetrics.requests.connectionTimes()); absent: not timed. */
+  requestTimes?: RequestTimesSink;
 }
 
 /** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
@@ -344,11 +346,11 @@ export class SocketServer {
     const sasl = this.opts.security?.get(info.listenerName)?.sasl ?? null;
     let handler = this.opts.handler;
     if (sasl) {
-      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log).handle;
+      handler = new SaslServerAuthenticator(sasl, this.opts.handler, this.opts.log, this.warnings).handle;
       info.maxReceiveBytes = sasl.maxReceiveSize;
     }
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight,
-      ...(this.memoryPool ? { memoryPool: this.memoryPool } : {}) },
+      ...(this.memoryPool ? { memoryPool: this.memoryPool } : {}), ...(this.opts.requestTimes ? { requestTimes: this.opts.requestTimes } : {}) },
       handler, {
         onClose: (c, reason) => {
           this.connections.delete(c);

@@ -7,20 +7,12 @@
  * match the session, or a failed request starts over with a full Fetch (FETCH_SESSION_ID_NOT_FOUND: a new session;
  * others: close the old one and ask for a new one, Kafka's nextCloseExistingAttemptNew). Fetch v0–6 have no sessions.
  */
+import type { FetchPartitionData } from '../../protocol/messages/fetch.js';
 
 export const INVALID_SESSION_ID = 0;
 const INITIAL_EPOCH = 0;
 const FINAL_EPOCH = -1;
 const FETCH_SESSION_ID_NOT_FOUND = 70;
-
-export interface SessionPartitionData {
-  partition: number;
-  currentLeaderEpoch: number;
-  fetchOffset: bigint;
-  lastFetchedEpoch: number;
-  logStartOffset: bigint;
-  partitionMaxBytes: number;
-}
 
 type Grouped<T> = Array<{ topic: string; partitions: T[] }>;
 
@@ -28,13 +20,13 @@ export interface SessionFetchRequest {
   sessionId: number;
   sessionEpoch: number;
   /** What to send: everything for a full request, the added and altered partitions for an incremental one. */
-  topics: Grouped<SessionPartitionData>;
+  topics: Grouped<FetchPartitionData>;
   forgottenTopicsData: Array<{ topic: string; partitions: number[] }>;
   isFull: boolean;
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-const sameData = (a: SessionPartitionData, b: SessionPartitionData) => a.fetchOffset === b.fetchOffset && a.logStartOffset === b.logStartOffset
+const sameData = (a: FetchPartitionData, b: FetchPartitionData) => a.fetchOffset === b.fetchOffset && a.logStartOffset === b.logStartOffset
   && a.partitionMaxBytes === b.partitionMaxBytes && a.currentLeaderEpoch === b.currentLeaderEpoch && a.lastFetchedEpoch === b.lastFetchedEpoch;
 
 function group<T extends { partition: number }>(entries: Iterable<{ topic: string; data: T }>): Grouped<T> {
@@ -50,7 +42,7 @@ export class FetchSessionHandler {
   private sessionId = INVALID_SESSION_ID;
   private epoch = INITIAL_EPOCH;
   /** The partitions the leader's session holds (after the last request built), with the data it has for them. */
-  private sessionPartitions = new Map<string, { topic: string; data: SessionPartitionData }>();
+  private sessionPartitions = new Map<string, { topic: string; data: FetchPartitionData }>();
   /** Counters for tests: full and incremental requests built. */
   fullRequests = 0;
   incrementalRequests = 0;
@@ -58,9 +50,11 @@ export class FetchSessionHandler {
   constructor(private readonly supportsSessions: boolean) {}
 
   get session(): { id: number; epoch: number } { return { id: this.sessionId, epoch: this.epoch }; }
+  /** False for Fetch v0–6 or with sessions off: every request is a sessionless full one and answers need no matching. */
+  get usesSessions(): boolean { return this.supportsSessions; }
 
   /** FetchSessionHandler.Builder.build for the partitions to fetch now (`next`, in fetch order). */
-  build(next: ReadonlyArray<{ topic: string; data: SessionPartitionData }>): SessionFetchRequest {
+  build(next: ReadonlyArray<{ topic: string; data: FetchPartitionData }>): SessionFetchRequest {
     if (!this.supportsSessions) return { sessionId: INVALID_SESSION_ID, sessionEpoch: FINAL_EPOCH, topics: group(next), forgottenTopicsData: [], isFull: true };
     const isFull = this.epoch === INITIAL_EPOCH || this.epoch === FINAL_EPOCH;
     if (isFull) {
@@ -73,7 +67,7 @@ export class FetchSessionHandler {
     for (const [k, e] of this.sessionPartitions) {
       if (!wanted.has(k)) { forgotten.push({ topic: e.topic, data: { partition: e.data.partition } }); this.sessionPartitions.delete(k); }
     }
-    const toSend: Array<{ topic: string; data: SessionPartitionData }> = [];
+    const toSend: Array<{ topic: string; data: FetchPartitionData }> = [];
     for (const e of next) {
       const k = keyOf(e.topic, e.data.partition);
       const prev = this.sessionPartitions.get(k);

@@ -59,7 +59,7 @@ const GROUP_READ: ReadonlySet<number> = new Set([ApiKey.JoinGroup, ApiKey.SyncGr
 /** Whole-request checks on the cluster resource (KafkaApis: authHelper.authorize(..., CLUSTER, CLUSTER_NAME)). */
 const CLUSTER_OPERATION: ReadonlyMap<number, AclOperation> = new Map<number, AclOperation>([
   [ApiKey.ElectLeaders, 'Alter'], [ApiKey.AlterPartitionReassignments, 'Alter'], [ApiKey.ListPartitionReassignments, 'Describe'],
-  [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
+  [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.AlterReplicaLogDirs, 'Alter'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
   [ApiKey.WriteTxnMarkers, 'ClusterAction'], [ApiKey.CreateAcls, 'Alter'], [ApiKey.DescribeAcls, 'Describe'], [ApiKey.DeleteAcls, 'Alter'],
   [ApiKey.DescribeUserScramCredentials, 'Describe'], [ApiKey.AlterUserScramCredentials, 'Alter'],
 ]);

@@ -7,7 +7,8 @@
  *   any other request before `complete` → the connection is closed (ILLEGAL_SASL_STATE), unanswered;
  *   an unknown mechanism → UNSUPPORTED_SASL_MECHANISM with the enabled list, then closed;
  *   a failed login → SASL_AUTHENTICATION_FAILED (Kafka's message) after connection.failed.authentication.delay.ms,
- *   then closed; logged once with the client address — never the token or password.
+ *   then closed; logged once with the client address — never the token or password — through the socket server's
+ *   warning rate limiter when one is given (per cause and client address, issue 16: a login flood is no log flood).
  * Frames before authentication are bounded by sasl.server.max.receive.size (the connection enforces it).
  * Re-authentication (KIP-368, connections.max.reauth.ms > 0 for the mechanism — listener.name.<l>.<mechanism>.
  * connections.max.reauth.ms, else the broker-wide key): SaslAuthenticate v1+ answers the session lifetime; a
@@ -63,7 +64,9 @@ export class SaslServerAuthenticator {
   private reauthPrincipal: string | null = null;
   private readonly now: () => number;
 
-  constructor(private readonly settings: SaslServerSettings, private readonly inner: RequestHandler, private readonly log: Logger) {
+  /** `warnings`: the failed-login lines go through it (socket-server's WarningLimiter), else straight to `log`. */
+  constructor(private readonly settings: SaslServerSettings, private readonly inner: RequestHandler, private readonly log: Logger,
+    private readonly warnings?: { warn(client: string, fields: Record<string, unknown>, message: string): void }) {
     this.now = settings.now ?? Date.now;
   }
 
@@ -113,7 +116,7 @@ export class SaslServerAuthenticator {
     const reply = (errorCode: number) => encodeResponse(req.header.correlationId, ApiKey.SaslHandshake, req.apiVersion, { errorCode, mechanisms });
     if (!mechanisms.includes(mechanism)) {
       this.state = 'failed';
-      this.log.warn({ connection: conn.id, listener: conn.listenerName, client: `${conn.remoteAddress}:${conn.remotePort}`, mechanism },
+      this.warnFailed(conn, { connection: conn.id, listener: conn.listenerName, client: `${conn.remoteAddress}:${conn.remotePort}`, mechanism },
         `Failed authentication with /${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism}: enabled are ${mechanisms.join(', ')})`);
       conn.closeAfterResponse?.();
       return reply(ErrorCode.UNSUPPORTED_SASL_MECHANISM);
@@ -177,6 +180,11 @@ export class SaslServerAuthenticator {
     this.log.debug({ connection: conn.id, principal: `User:${this.server!.authorizationId}`, mechanism: this.mechanism }, 'SASL authentication succeeded');
   }
 
+  private warnFailed(conn: ConnectionInfo, fields: Record<string, unknown>, message: string): void {
+    if (this.warnings) this.warnings.warn(conn.remoteAddress, fields, message);
+    else this.log.warn(fields, message);
+  }
+
   /** Logs the failure once (client address, mechanism, Kafka's reason), waits the delay, marks close-after-response. */
   private async failedLogin(e: unknown, conn: ConnectionInfo): Promise<string> {
     this.state = 'failed';
@@ -184,7 +192,7 @@ export class SaslServerAuthenticator {
     const message = e instanceof SaslAuthenticationError ? e.message
       : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${this.mechanism}`;
     const reason = e instanceof Error ? e.message : String(e);
-    this.log.warn({ connection: conn.id, listener: conn.listenerName, client: `${conn.remoteAddress}:${conn.remotePort}`, mechanism: this.mechanism, reason },
+    this.warnFailed(conn, { connection: conn.id, listener: conn.listenerName, client: `${conn.remoteAddress}:${conn.remotePort}`, mechanism: this.mechanism, reason },
       `Failed authentication with /${conn.remoteAddress} (${reason})`);
     if (this.settings.failedAuthenticationDelayMs > 0) await new Promise((r) => setTimeout(r, this.settings.failedAuthenticationDelayMs));
     conn.closeAfterResponse?.();

@@ -14,6 +14,7 @@ import type { FetchManager } from './fetch-session.js';
 import type { Authorizer } from '../security/request-authorizer.js';
 import type { TopicStatsHooks } from '../metrics/broker-topic-stats.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { TxnVerificationMetricsSink } from '../metrics/txn-verification-metrics.js';
 import type { QuotaManagers } from '../quota/quota-managers.js';
 import type { ReplicationQuotas } from '../replication/replication-quota-manager.js';
 import type { ZkSession } from '../zookeeper/zk-session.js';
@@ -136,6 +137,8 @@ export interface BrokerContext {
   control?: ControlPlane;
   /** The log dirs and their logs (DescribeLogDirs); absent: no dirs are described. */
   logDirs?: LogDirsSource;
+  /** AlterReplicaLogDirs (the ReplicaManager's log-dir mover); absent: every partition KAFKA_STORAGE_ERROR. */
+  logDirMover?: { alterReplicaLogDirs(a: Array<{ dir: string; topic: string; partition: number }>): Array<{ dir: string; topic: string; partition: number; errorCode: number }> };
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   /** Incremental fetch sessions (KIP-227, fetch-session.ts); absent: no session is ever created. */
@@ -147,6 +150,8 @@ export interface BrokerContext {
   stats?: TopicStatsHooks;
   /** Per-request-type counts and times (kafka.network RequestMetrics); absent when metrics are off. */
   requestMetrics?: RequestMetrics;
+  /** KIP-890 verification metrics (AddPartitionsToTxnManager VerificationTimeMs / VerificationFailureRate); absent when metrics are off. */
+  txnVerificationMetrics?: TxnVerificationMetricsSink;
   /** Client quotas (ClientQuotaManager per type); absent in handler tests. */
   quotas?: QuotaManagers;
   /** Replication throttles (QuotaFactory's leader / follower ReplicationQuotaManager); absent in handler tests. */

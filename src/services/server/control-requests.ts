@@ -20,6 +20,8 @@ export interface ControlPlane {
   log: Logger;
   /** Told the topics of each LeaderAndIsr applied (their logs may be new: the broker reads their topic configs). */
   onLeaderAndIsr?: (topics: string[]) => void;
+  /** Told the topics of each StopReplica applied (Kafka's handleStopReplicaRequest → the coordinators' onResignation). */
+  onStopReplica?: (topics: string[]) => void;
 }
 
 type Control = LeaderAndIsrControl | UpdateMetadataControl | StopReplicaControl;
@@ -46,7 +48,9 @@ export function handleUpdateMetadata(cp: ControlPlane, c: UpdateMetadataControl)
 
 export function handleStopReplica(cp: ControlPlane, c: StopReplicaControl): ControlResult {
   if (isBrokerEpochStale(cp, c, 'StopReplica')) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] };
-  return cp.replicas.stopReplicas(c);
+  const result = cp.replicas.stopReplicas(c);
+  cp.onStopReplica?.([...new Set(c.partitions.map((p) => p.topicName))]);
+  return result;
 }
 
 /**

@@ -18,6 +18,7 @@
  * Like Kafka's, the cached LSO is not compared (a read_committed consumer sees an LSO move with the next change).
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import type { FetchPartitionData } from '../../protocol/messages/fetch.js';
 
 export const INVALID_SESSION_ID = 0;
 export const INITIAL_EPOCH = 0;
@@ -29,16 +30,6 @@ export const MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS = 120_000;
 export function nextEpoch(prev: number): number {
   if (prev < 0) return FINAL_EPOCH;
   return prev === 0x7fffffff ? 1 : prev + 1;
-}
-
-/** What a Fetch request says about one partition (FetchRequest.PartitionData). */
-export interface FetchPartitionRequest {
-  partition: number;
-  currentLeaderEpoch: number;
-  fetchOffset: bigint;
-  lastFetchedEpoch: number;
-  logStartOffset: bigint;
-  partitionMaxBytes: number;
 }
 
 /** What the handler answered for one partition (the fields the session compares; absent = the schema default). */
@@ -54,7 +45,7 @@ export interface FetchPartitionResponse {
 const recordsSize = (r: FetchPartitionResponse) => (r.records as { length?: number } | null | undefined)?.length ?? 0;
 
 /** CachedPartition: the request parameters and the last high watermark / log start offset sent. */
-interface CachedPartition extends FetchPartitionRequest { topic: string; highWatermark: bigint; localLogStartOffset: bigint }
+interface CachedPartition extends FetchPartitionData { topic: string; highWatermark: bigint; localLogStartOffset: bigint }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -74,7 +65,7 @@ export class FetchSession {
   get size(): number { return this.partitions.size; }
 
   /** FetchSession.update: add or update the request's partitions, drop the forgotten ones. */
-  update(fetchData: ReadonlyArray<{ topic: string; partitions: readonly FetchPartitionRequest[] }>, toForget: ReadonlyArray<{ topic: string; partitions: readonly number[] }>): { added: number; updated: number; removed: number } {
+  update(fetchData: ReadonlyArray<{ topic: string; partitions: readonly FetchPartitionData[] }>, toForget: ReadonlyArray<{ topic: string; partitions: readonly number[] }>): { added: number; updated: number; removed: number } {
     let added = 0, updated = 0, removed = 0;
     for (const t of fetchData) {
       for (const p of t.partitions) {
@@ -91,11 +82,11 @@ export class FetchSession {
   }
 }
 
-const pickRequest = (p: FetchPartitionRequest): FetchPartitionRequest => ({
+const pickRequest = (p: FetchPartitionData): FetchPartitionData => ({
   partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch, fetchOffset: p.fetchOffset, lastFetchedEpoch: p.lastFetchedEpoch,
   logStartOffset: p.logStartOffset, partitionMaxBytes: p.partitionMaxBytes,
 });
-function copyRequest(c: CachedPartition, p: FetchPartitionRequest): void {
+function copyRequest(c: CachedPartition, p: FetchPartitionData): void {
   c.partitionMaxBytes = p.partitionMaxBytes; c.fetchOffset = p.fetchOffset; c.logStartOffset = p.logStartOffset;
   c.currentLeaderEpoch = p.currentLeaderEpoch; c.lastFetchedEpoch = p.lastFetchedEpoch;
 }
@@ -196,12 +187,12 @@ export interface FetchContextRequest {
   sessionId: number;
   sessionEpoch: number;
   isFollower: boolean;
-  topics: ReadonlyArray<{ topic: string; partitions: readonly FetchPartitionRequest[] }>;
+  topics: ReadonlyArray<{ topic: string; partitions: readonly FetchPartitionData[] }>;
   forgotten: ReadonlyArray<{ topic: string; partitions: readonly number[] }>;
 }
 
 /** What a Fetch reads, in order, grouped by consecutive topic (Kafka's FetchResponse.of grouping). */
-export type FetchPlan = Array<{ topic: string; partitions: FetchPartitionRequest[] }>;
+export type FetchPlan = Array<{ topic: string; partitions: FetchPartitionData[] }>;
 
 /** Kafka's FetchManager. */
 export class FetchManager {

@@ -18,12 +18,23 @@
  *   verification, still current (a marker in between removed it) → else INVALID_TXN_STATE "Record was not part of
  *   an ongoing transaction".
  *
+ * - `GroupCoordinator.handleTxnCommitOffsets` → `ReplicaManager.maybeStartTransactionVerificationForPartition`
+ *   ({@link TransactionVerification.verifyOffsetCommit}): TxnOffsetCommit's append to the group's `__consumer_offsets`
+ *   partition is verified the same way (sequence NO_SEQUENCE), its errors mapped by `maybeStartTransactionVerificationForPartitions`
+ *   (coordinator errors → NOT_ENOUGH_REPLICAS) and then `GroupMetadataManager.maybeConvertOffsetCommitError`
+ *   (NETWORK_EXCEPTION → COORDINATOR_LOAD_IN_PROGRESS, NOT_ENOUGH_REPLICAS → COORDINATOR_NOT_AVAILABLE, …), and the
+ *   group coordinator checks the guard just before its append (`refuseAppend`).
+ *
  * Differs from Kafka: when this broker is the coordinator the check runs in-process through the same coordinator
- * code the v4 handler calls (as markers for local partitions do); the log-side check runs in the Produce path,
- * synchronously just before the append (one event loop: nothing can run between the check and the append), rather
- * than inside the log, so TxnOffsetCommit's __consumer_offsets appends are not verified (Kafka 3.7's group
- * coordinator verifies them too); no ApiVersions exchange with the coordinator (Rafka brokers all speak v4), so
- * Kafka's "version mismatch → skip verification" path does not arise; no VerificationTimeMs/FailureRate metrics.
+ * code the v4 handler calls (as markers for local partitions do); the log-side check runs in the Produce path (and
+ * the group coordinator's TxnOffsetCommit append), synchronously just before the append (one event loop: nothing can
+ * run between the check and the append), rather than inside the log; no ApiVersions exchange with the coordinator
+ * (Rafka brokers all speak v4), so Kafka's "version mismatch → skip verification" path does not arise.
+ *
+ * Metrics (Kafka's `VerificationTimeMs` histogram and `VerificationFailureRate` meter, kafka.server:type=
+ * AddPartitionsToTxnManager): the time from enqueueing a verification to its callback, and the partitions answered
+ * with an error, recorded where Kafka's `sendCallback` / `topicPartitionsToError` / the per-transaction result do
+ * (the in-process coordinator path too: Kafka sends that request to itself over the network).
  */
 import type { Logger } from '../../logger.js';
 import { ApiKey } from '../../protocol/api-keys.js';
@@ -33,6 +44,8 @@ import { MAGIC_V2, type RecordBatch } from '../log/record-batch.js';
 import { BrokerBlockingSender } from '../replication/broker-blocking-sender.js';
 import type { BrokerContext } from '../server/broker-context.js';
 import { partitionForTxn, TRANSACTION_STATE_TOPIC } from './transaction-log.js';
+import { OFFSETS_TOPIC } from '../group/group-keys.js';
+import type { TxnVerificationMetricsSink } from '../metrics/txn-verification-metrics.js';
 
 /** Per partition ("topic\0partition") the error of those not verified; an empty map = all verified. */
 export type VerifyErrors = Map<string, number>;
@@ -44,7 +57,9 @@ export type VerifyLocal = (t: VerifyTxn) => VerifyErrors;
 
 export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-interface Waiting { txn: VerifyTxn; resolve: (e: VerifyErrors) => void }
+interface Waiting { txn: VerifyTxn; resolve: (e: VerifyErrors) => void; startMs: number }
+
+
 
 const allWith = (t: VerifyTxn, code: number): VerifyErrors => new Map(t.partitions.map(([tp, p]) => [tpKey(tp, p), code]));
 
@@ -55,26 +70,48 @@ export class AddPartitionsToTxnManager {
   private readonly senders = new Map<number, { sender: BrokerBlockingSender; host: string; port: number }>();
   private stopped = false;
 
-  constructor(private readonly ctx: BrokerContext, private readonly local: VerifyLocal, private readonly log: Logger) {}
+  constructor(
+    private readonly ctx: BrokerContext, private readonly local: VerifyLocal, private readonly log: Logger,
+    private readonly metrics: () => TxnVerificationMetricsSink | undefined = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Kafka `topicPartitionsToError`: every partition of the transaction with `code`, counted as failures. */
+  private failAll(t: VerifyTxn, code: number): VerifyErrors {
+    this.metrics()?.verificationFailures(t.partitions.length);
+    return allWith(t, code);
+  }
+
+  /** Kafka `sendCallback`: the time since the verification was enqueued, then the callback. */
+  private callback(w: Waiting, errors: VerifyErrors): void {
+    this.metrics()?.verificationTime(this.now() - w.startMs);
+    w.resolve(errors);
+  }
 
   /** Kafka `verifyTransaction`: resolves with the partitions not verified (and why). */
   verifyTransaction(txn: VerifyTxn): Promise<VerifyErrors> {
     const node = this.coordinatorFor(txn.transactionalId);
-    if (node < 0) return Promise.resolve(allWith(txn, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (node === this.ctx.metadata.brokerId) return Promise.resolve(this.local(txn));
+    if (node < 0) return Promise.resolve(allWith(txn, ErrorCode.COORDINATOR_NOT_AVAILABLE)); // Kafka: no metric either
+    const startMs = this.now();
+    if (node === this.ctx.metadata.brokerId) {
+      const errors = this.local(txn);
+      this.metrics()?.verificationFailures(errors.size);
+      this.metrics()?.verificationTime(this.now() - startMs);
+      return Promise.resolve(errors);
+    }
     return new Promise((resolve) => {
       let forNode = this.pending.get(node);
       if (!forNode) this.pending.set(node, (forNode = new Map()));
       const existing = forNode.get(txn.transactionalId);
       if (existing) {
         if (existing.txn.producerEpoch <= txn.producerEpoch) {
-          existing.resolve(allWith(existing.txn, existing.txn.producerEpoch < txn.producerEpoch ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.NETWORK_EXCEPTION));
+          this.callback(existing, this.failAll(existing.txn, existing.txn.producerEpoch < txn.producerEpoch ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.NETWORK_EXCEPTION));
         } else {
-          resolve(allWith(txn, ErrorCode.INVALID_PRODUCER_EPOCH));
+          this.callback({ txn, resolve, startMs }, this.failAll(txn, ErrorCode.INVALID_PRODUCER_EPOCH));
           return;
         }
       }
-      forNode.set(txn.transactionalId, { txn, resolve });
+      forNode.set(txn.transactionalId, { txn, resolve, startMs });
       this.maybeSend(node);
     });
   }
@@ -105,11 +142,11 @@ export class AddPartitionsToTxnManager {
     void this.send(node, transactions).then((r) => {
       if (r === null) {
         this.log.warn({ broker: node }, `AddPartitionsToTxnRequest failed for node ${node} with a network exception.`);
-        for (const w of waiting) w.resolve(allWith(w.txn, ErrorCode.NETWORK_EXCEPTION));
+        for (const w of waiting) this.callback(w, this.failAll(w.txn, ErrorCode.NETWORK_EXCEPTION));
       } else if (r.errorCode !== ErrorCode.NONE) {
         this.log.error({ broker: node, errorCode: r.errorCode }, `AddPartitionsToTxnRequest for node ${node} returned with error ${r.errorCode}.`);
         const code = r.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED ? ErrorCode.INVALID_TXN_STATE : r.errorCode;
-        for (const w of waiting) w.resolve(allWith(w.txn, code));
+        for (const w of waiting) this.callback(w, this.failAll(w.txn, code));
       } else {
         const byId = new Map(waiting.map((w) => [w.txn.transactionalId, w]));
         for (const res of r.resultsByTransaction) {
@@ -123,9 +160,10 @@ export class AddPartitionsToTxnManager {
               if (p.partitionErrorCode !== ErrorCode.NONE) errors.set(tpKey(t.name, p.partitionIndex), p.partitionErrorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : p.partitionErrorCode);
             }
           }
-          w.resolve(errors);
+          this.metrics()?.verificationFailures(errors.size);
+          this.callback(w, errors);
         }
-        for (const w of byId.values()) w.resolve(allWith(w.txn, ErrorCode.NETWORK_EXCEPTION)); // not answered: retriable
+        for (const w of byId.values()) this.callback(w, this.failAll(w.txn, ErrorCode.NETWORK_EXCEPTION)); // not answered: retriable
       }
     }).finally(() => {
       this.inFlight.delete(node);
@@ -200,7 +238,42 @@ function produceError(code: number): { code: number; message: string } {
   }
 }
 
-/** ReplicaManager's verification part, used by the Produce handler. */
+/** RecordBatch.NO_SEQUENCE: the group coordinator's verification (its batches carry no client sequence). */
+const NO_SEQUENCE = -1;
+
+/** The verified partition's check just before the group coordinator's append: null = append, else the error code. */
+export type OffsetCommitAppendCheck = (log: VerifiableLog) => number | null;
+
+/** `ReplicaManager.maybeStartTransactionVerificationForPartitions`' mapping of the coordinator's answer. */
+function verificationError(code: number): number {
+  switch (code) {
+    case ErrorCode.CONCURRENT_TRANSACTIONS: case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE: case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    default: return code;
+  }
+}
+
+/** Kafka `GroupMetadataManager.maybeConvertOffsetCommitError`. */
+export function offsetCommitError(code: number): number {
+  switch (code) {
+    case ErrorCode.NETWORK_EXCEPTION: return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS; // old clients retry it without a lookup
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: case ErrorCode.NOT_ENOUGH_REPLICAS: case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER: case ErrorCode.KAFKA_STORAGE_ERROR: return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE: case ErrorCode.RECORD_LIST_TOO_LARGE: case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default: return code; // INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING, INVALID_PRODUCER_EPOCH as they are
+  }
+}
+
+/** UnifiedLog's check: a transactional append of a producer with no open transaction needs its still-current guard. */
+function guardRefusal(log: VerifiableLog, producerId: bigint, guard: object | undefined): boolean {
+  if (!log.hasOngoingTransaction || !log.verificationGuard || log.hasOngoingTransaction(producerId)) return false;
+  return guard === undefined || log.verificationGuard(producerId) !== guard;
+}
+
+/** ReplicaManager's verification part, used by the Produce handler and the TxnOffsetCommit handler. */
 export class TransactionVerification {
   constructor(private readonly ctx: BrokerContext, readonly manager: AddPartitionsToTxnManager) {}
 
@@ -241,12 +314,37 @@ export class TransactionVerification {
         const err = errors.get(key);
         if (err !== undefined) return produceError(err);
         const b = transactionalBatch(records);
-        if (b === null || !log.hasOngoingTransaction || !log.verificationGuard || log.hasOngoingTransaction(b.producerId)) return null;
-        const guard = guards.get(key);
         // UnifiedLog.batchMissingRequiredVerification: the guard made before the verification must still be the log's
-        if (guard === undefined || log.verificationGuard(b.producerId) !== guard) return { code: ErrorCode.INVALID_TXN_STATE, message: NOT_PART_OF_TXN };
+        if (b !== null && guardRefusal(log, b.producerId, guards.get(key))) return { code: ErrorCode.INVALID_TXN_STATE, message: NOT_PART_OF_TXN };
         return null;
       },
+    };
+  }
+
+  /**
+   * Kafka `GroupCoordinator.handleTxnCommitOffsets`' verification of the group's `__consumer_offsets` partition: null
+   * when verification is off; else the error to answer every offset with (NONE: go on) and the check the group
+   * coordinator makes just before its append. A partition not led here is not verified (the commit answers
+   * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE itself).
+   */
+  async verifyOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): Promise<{ errorCode: number; refuseAppend: OffsetCommitAppendCheck } | null> {
+    if (!this.enabled()) return null;
+    const lookup = this.ctx.replicas.partition(OFFSETS_TOPIC, offsetsPartition);
+    let guard: object | undefined;
+    let errorCode: number = ErrorCode.NONE;
+    if (lookup.kind === 'leader' && lookup.log.maybeStartTransactionVerification) {
+      let g: object | null = null;
+      try { g = lookup.log.maybeStartTransactionVerification(producerId, NO_SEQUENCE, producerEpoch); } catch { /* the append answers the log's error */ }
+      if (g !== null) {
+        guard = g;
+        const errors = await this.manager.verifyTransaction({ transactionalId, producerId, producerEpoch, partitions: [[OFFSETS_TOPIC, offsetsPartition]] });
+        const e = errors.get(tpKey(OFFSETS_TOPIC, offsetsPartition));
+        if (e !== undefined) errorCode = offsetCommitError(verificationError(e));
+      }
+    }
+    return {
+      errorCode,
+      refuseAppend: (log) => (guardRefusal(log, producerId, guard) ? ErrorCode.INVALID_TXN_STATE : null),
     };
   }
 }

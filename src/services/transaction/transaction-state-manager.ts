@@ -14,8 +14,9 @@
  *   takes it (Kafka's appendTransactionToLog); errors are mapped as Kafka maps them.
  *
  * Leadership of `__transaction_state` partitions is noticed by {@link syncLeadership}: called after each LeaderAndIsr
- * naming the topic (Kafka's onLeadershipChange callback), on every request, and by a 30 s safety-net timer (a
- * StopReplica or a LeaderAndIsr that arrived before the topic's metadata is caught there).
+ * naming the topic (Kafka's onLeadershipChange callback), after each StopReplica naming it (Kafka's
+ * handleStopReplicaRequest → onResignation: a partition moved away or deleted is unloaded at once), on every request,
+ * and by a 30 s safety-net timer (a LeaderAndIsr that arrived before the topic's metadata is caught there).
  */
 import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -120,21 +121,22 @@ export class TransactionStateManager {
 
   /**
    * Loads every partition led here that is not loaded (or whose leader epoch changed) and unloads the ones no
-   * longer led here (Kafka's onElection / onResignation): called after each LeaderAndIsr naming __transaction_state
-   * (the Majordomo's onLeaderAndIsr), on every coordinator request, and by the actor's slow safety-net timer.
+   * longer led here (Kafka's onElection / onResignation): called after each LeaderAndIsr or StopReplica naming
+   * __transaction_state (the Majordomo's onLeaderAndIsr / onStopReplica), on every coordinator request, and by the
+   * actor's slow safety-net timer. Differs from Kafka: a StopReplica without deletePartition unloads too when the
+   * partition is no longer led here (Kafka leaves that to the LeaderAndIsr that made it a follower).
    */
   syncLeadership(): void {
     if (this.stopped) return;
+    // a loaded partition this broker no longer leads, also one the metadata no longer names (the topic deleted)
+    for (const p of [...this.partitions.keys()]) if (this.ctx.replicas.partition(TRANSACTION_STATE_TOPIC, p).kind !== 'leader') this.unload(p);
     const t = this.ctx.metadata.topic(TRANSACTION_STATE_TOPIC);
     if (!t) return;
     for (const q of t.partitions) {
       const p = q.partition;
       const lookup = this.ctx.replicas.partition(TRANSACTION_STATE_TOPIC, p);
       const st = this.partitions.get(p);
-      if (lookup.kind !== 'leader') {
-        if (st) this.unload(p);
-        continue;
-      }
+      if (lookup.kind !== 'leader') continue; // unloaded above
       const epoch = lookup.leaderEpoch;
       if (st?.kind === 'active' && st.coordinatorEpoch === epoch) continue;
       if (st?.kind === 'loading' && st.leaderEpoch === epoch) continue;

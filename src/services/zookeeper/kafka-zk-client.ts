@@ -163,11 +163,13 @@ export async function getAllBrokers(zk: ZkSession): Promise<BrokerInfo[]> {
 /** Registered brokers with their broker epochs (the czxid of /brokers/ids/<id>, as Kafka's controller reads them). */
 export async function getAllBrokersWithEpochs(zk: ZkSession): Promise<Array<{ info: BrokerInfo; epoch: bigint }>> {
   const ids = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerIds));
+  // pipelined, as Kafka's getAllBrokerAndEpochsInCluster sends its GetData requests together (one round trip)
+  const nodes = await Promise.all(ids.map((id) => zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)))));
   const out: Array<{ info: BrokerInfo; epoch: bigint }> = [];
-  for (const id of ids) {
-    const node = await zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)));
+  ids.forEach((id, i) => {
+    const node = nodes[i];
     if (node) out.push({ info: BrokerIdZNode.decode(Number(id), node.data), epoch: longFromBuffer(node.stat.czxid) });
-  }
+  });
   return out;
 }
 

@@ -202,6 +202,27 @@ describe('controller reconciliation against a real ZooKeeper', () => {
     const after = await reconcile(s, ctl, { deleteTopicEnable: true, previousBrokerEpochs: bounced.brokerEpochs });
     expect(after.metadata.topics[0]!.partitions[0]).toMatchObject({ leader: 1, isr: [1], offlineReplicas: [] });
   });
+  it('defers deleting a topic with a replica on a failed log dir until its broker is back under a new epoch (Kafka\'s onReplicasBecomeOffline → failReplicaDeletion)', async () => {
+    const { s, ctl } = await cluster();
+    await registerBroker(s, { id: 2, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9094, securityProtocol: 'PLAINTEXT' }] });
+    await createTopicWithAssignment(s, { topic: 'dirgone', assignment: new Map([[0, [1, 2]], [1, [2, 1]]]) });
+    await createTopicWithAssignment(s, { topic: 'other', assignment: new Map([[0, [1, 2]]]) });
+    const first = await reconcile(s, ctl, { deleteTopicEnable: true });
+    const epoch2 = first.brokerEpochs.get(2)!;
+    await markTopicForDeletion(s, 'dirgone');
+    await markTopicForDeletion(s, 'other');
+    // broker 2's replica of dirgone-1 is on a failed dir: it could not delete its log, so the topic waits
+    const offline = new Map([[2, { epoch: epoch2, partitions: new Set(['dirgone-1']) }]]);
+    const waiting = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: offline });
+    expect(waiting).toMatchObject({ deletedTopics: ['other'], deletionsPending: ['dirgone'] });
+    expect(waiting.metadata.topics.map((t) => t.name)).toEqual([]);
+    for (const p of ['/brokers/topics/dirgone', '/admin/delete_topics/dirgone']) expect(await s.exists(p), p).not.toBeNull();
+    // broker 2 restarted (another epoch): its dirs are back and the deletion goes on
+    const done = await reconcile(s, ctl, { deleteTopicEnable: true, replicasOnOfflineDirs: new Map([[2, { epoch: epoch2 - 1n, partitions: new Set(['dirgone-1']) }]]) });
+    expect(done).toMatchObject({ deletedTopics: ['dirgone'], deletionsPending: [] });
+    for (const p of ['/brokers/topics/dirgone', '/admin/delete_topics/dirgone']) expect(await s.exists(p), p).toBeNull();
+  });
+
   it('replicas a broker answered KAFKA_STORAGE_ERROR for (replicasOnOfflineDirs) lose leadership and ISR seats; another broker epoch has its dirs back', async () => {
     const { s, ctl } = await cluster();
     for (const id of [2, 3]) await registerBroker(s, { id, rack: null, jmxPort: -1, timestamp: 1, features: {}, endpoints: [{ listenerName: 'PLAINTEXT', host: 'h', port: 9092 + id, securityProtocol: 'PLAINTEXT' }] });

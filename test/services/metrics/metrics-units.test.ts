@@ -9,6 +9,7 @@ import { flattenStateValue } from '../../../src/machines/metrics-server.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { KafkaConfig } from '../../../src/config/kafka-config.js';
 import { FetcherLagStats } from '../../../src/services/metrics/broker-topic-stats.js';
+import { FetchSessionCache, type FetchSession } from '../../../src/services/server/fetch-session.js';
 
 function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): ObservedBroker {
   const base: ObservedBroker = {
@@ -17,7 +18,7 @@ function broker(over: Partial<Record<keyof ObservedBroker, unknown>> = {}): Obse
     startupSteps: () => [['connectingToZooKeeper', 0.25]], controllerId: () => 1,
     logManager: () => null, replicaManager: () => null, groupCoordinator: () => null, metadata: () => null,
     controller: () => ({ active: true, partitionStates: new Map([['a-0', 'OnlinePartition'], ['a-1', 'OfflinePartition'], ['b-c-0', 'OnlinePartition']]) }),
-    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null,
+    zooKeeperEvents: () => ({ expires: 1, disconnects: 2 }), socketServer: () => null, quotas: () => null, fetchSessionCache: () => null,
   };
   return { ...base, ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, () => v])) } as ObservedBroker;
 }
@@ -162,6 +163,50 @@ describe('KafkaMetrics', () => {
     expect(lines).toContain('kafka_network_requestmetrics_localtimems_sum{request="Produce"} 6');
     expect(lines).toContain('kafka_network_requestmetrics_remotetimems_sum{request="Produce"} 8');
     expect(lines).toContain('kafka_network_requestmetrics_remotetimems_count{request="Produce"} 2');
+  });
+
+  it('RequestQueueTimeMs / ResponseQueueTimeMs / ResponseSendTimeMs and TotalTimeMs from the connection\'s timestamps (then not from the dispatcher)', async () => {
+    const m = new KafkaMetrics();
+    m.requests.record(1, 13, 100, 1); // before any connection timing: TotalTimeMs is the dispatcher's
+    const sink = m.requests.connectionTimes();
+    sink.record(1, 13, 1000, 1003, 1010, 1014, 1015);
+    m.requests.record(1, 13, 7, 2); // the same request's dispatcher record: counted by version, local/remote, not in TotalTimeMs
+    sink.record(500, 0, 0, 1, 2, 3, 4); // out of range: ignored
+    sink.record(1, 13, 10, 9, 9, 9, 9); // clock steps backwards: 0, never negative
+    const lines = (await m.scrape()).body.split('\n');
+    for (const line of [
+      'kafka_network_requestmetrics_requestqueuetimems_sum{request="Fetch"} 3', 'kafka_network_requestmetrics_requestqueuetimems_count{request="Fetch"} 2',
+      'kafka_network_requestmetrics_responsequeuetimems_sum{request="Fetch"} 4', 'kafka_network_requestmetrics_responsesendtimems_sum{request="Fetch"} 1',
+      'kafka_network_requestmetrics_totaltimems_sum{request="Fetch"} 115', 'kafka_network_requestmetrics_totaltimems_count{request="Fetch"} 3',
+      'kafka_network_requestmetrics_localtimems_sum{request="Fetch"} 3', 'kafka_network_requestmetrics_remotetimems_sum{request="Fetch"} 104',
+      'kafka_network_requestmetrics_requests_total{request="Fetch",version="13"} 2', '# TYPE kafka_network_requestmetrics_responsesendtimems summary',
+    ]) expect(lines).toContain(line);
+    expect(lines.some((l) => l.includes('request="UNKNOWN') || l.includes('_500'))).toBe(false);
+  });
+
+  it('FetchSessionCache gauges (KIP-227) from the broker\'s cache, and KIP-890 verification time / failures', async () => {
+    const cache = new FetchSessionCache(() => 1, 0);
+    const m = new KafkaMetrics();
+    m.observe(broker({ fetchSessionCache: cache }));
+    const fill = (n: number) => (s: FetchSession) => { for (let i = 0; i < n; i++) s.partitions.set(`t-${i}`, {} as never); };
+    expect(cache.maybeCreateSession(0, false, 3, fill(3))).not.toBe(0);
+    const first = (await m.scrape()).body.split('\n');
+    expect(first).toContain('kafka_server_fetchsessioncache_numincrementalfetchsessions 1');
+    expect(first).toContain('kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total 0');
+    // a bigger session evicts it (one slot, eviction age 0)
+    expect(cache.maybeCreateSession(10, false, 5, fill(5))).not.toBe(0);
+    const lines = (await m.scrape()).body.split('\n');
+    expect(lines).toContain('kafka_server_fetchsessioncache_numincrementalfetchsessions 1');
+    expect(lines).toContain(`kafka_server_fetchsessioncache_numincrementalfetchpartitionscached ${cache.totalPartitions}`);
+    expect(cache.totalPartitions).toBeGreaterThan(0);
+    expect(lines).toContain('kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total 1');
+    m.txnVerification.verificationTime(4);
+    m.txnVerification.verificationTime(6);
+    m.txnVerification.verificationFailures(0);
+    m.txnVerification.verificationFailures(3);
+    const v = (await m.scrape()).body.split('\n');
+    for (const line of ['kafka_server_addpartitionstotxnmanager_verificationtimems_sum 10', 'kafka_server_addpartitionstotxnmanager_verificationtimems_count 2',
+      'kafka_server_addpartitionstotxnmanager_verificationfailurerate_total 3', '# TYPE kafka_server_addpartitionstotxnmanager_verificationtimems summary']) expect(v).toContain(line);
   });
 
   it('counts committed ISR shrinks and expansions (IsrShrinksPerSec / IsrExpandsPerSec)', async () => {

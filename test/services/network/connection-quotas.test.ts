@@ -1,6 +1,6 @@
 /** ConnectionQuotas (Kafka's SocketServer.ConnectionQuotas): counts, per-IP limits and overrides, creation rates, the protected listener. */
 import { describe, it, expect } from 'vitest';
-import { ConnectionQuotas, INT_MAX, parsePerIpOverrides, connectionQuotasConfigOf, type ConnectionQuotasConfig } from '../../../src/services/network/connection-quotas.js';
+import { ConnectionQuotas, INT_MAX, IP_RATE_EXPIRY_MS, parsePerIpOverrides, connectionQuotasConfigOf, type ConnectionQuotasConfig } from '../../../src/services/network/connection-quotas.js';
 import { KafkaConfig } from '../../../src/config/kafka-config.js';
 
 function cfg(over: Partial<ConnectionQuotasConfig> = {}, listeners: Record<string, [number, number]> = { PLAINTEXT: [INT_MAX, INT_MAX] }): ConnectionQuotasConfig {
@@ -77,6 +77,24 @@ describe('ConnectionQuotas', () => {
     expect(q.incIp('PLAINTEXT', '10.0.0.1', 2500).kind).toBe('accept');
     q.updateIpConnectionRateQuota(null, null);
     for (let i = 0; i < 10; i++) expect(q.incIp('PLAINTEXT', '10.0.0.1', 2500).kind).toBe('accept');
+  });
+
+  it('an IP\'s rate state expires after an hour without connections (Kafka\'s inactive sensor expiry), swept at most every 30 s', () => {
+    const q = new ConnectionQuotas(cfg({ quotaWindowNum: 2, quotaWindowSizeSeconds: 1 }));
+    q.updateIpConnectionRateQuota(null, 1000);
+    for (let i = 0; i < 100; i++) expect(q.incIp('PLAINTEXT', `10.1.0.${i}`, 0).kind).toBe('accept');
+    expect(q.ipRateEntries).toBe(100);
+    q.incIp('PLAINTEXT', '10.1.0.5', 1_800_000); // one of them active again half an hour later
+    q.incIp('PLAINTEXT', '10.2.0.1', IP_RATE_EXPIRY_MS); // exactly an hour: not yet expired
+    expect(q.ipRateEntries).toBe(101);
+    q.incIp('PLAINTEXT', '10.2.0.2', IP_RATE_EXPIRY_MS + 1); // swept less than 30 s ago: nothing dropped yet
+    expect(q.ipRateEntries).toBe(102);
+    q.incIp('PLAINTEXT', '10.2.0.3', IP_RATE_EXPIRY_MS + 30_000);
+    expect(q.ipRateEntries).toBe(4); // 10.1.0.5, 10.2.0.1-3
+    // the quota itself (configuration) stays: a returning IP gets a fresh window under the same bound
+    q.updateIpConnectionRateQuota('10.1.0.9', 1);
+    expect(q.incIp('PLAINTEXT', '10.1.0.9', 10 * IP_RATE_EXPIRY_MS).kind).toBe('accept');
+    expect(q.incIp('PLAINTEXT', '10.1.0.9', 10 * IP_RATE_EXPIRY_MS).kind).toBe('throttled');
   });
 
   it('reads its figures from the broker config, per-listener values through listener.name.<l>. prefixes', () => {

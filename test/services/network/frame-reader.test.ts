@@ -1,8 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
-import { Connection, InFlightBudget, type RequestHandler } from '../../../src/services/network/connection.js';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 
 /** A request-like frame: int16 api key, then `len - 2` bytes of a pattern derived from `seed`. */
@@ -248,5 +253,191 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     c.destroy();
     await until(() => conn!.isClosed, 'the close');
     srv.close();
+  });
+
+  it('requestTimes: each answered request is recorded once with ordered timestamps; a later answer waits for an earlier one', async () => {
+    type Rec = { apiKey: number; apiVersion: number; t: number[] };
+    const recs: Rec[] = [];
+    const sink: RequestTimesSink = { record: (apiKey, apiVersion, ...t) => { recs.push({ apiKey, apiVersion, t }); } };
+    let releaseFirst: () => void = () => {};
+    let firstCompleted = 0;
+    // api key 10 is held until released, 11 answers at once, 12 has no response (acks=0)
+    const handler: RequestHandler = async (f) => {
+      const key = f.readInt16BE(0);
+      if (key === 10) { await new Promise<void>((r) => { releaseFirst = r; }); firstCompleted = performance.now(); }
+      return key === 12 ? null : framed(Buffer.from([key]));
+    };
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), requestTimes: sink }, handler, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const answers: number[] = [];
+    c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    const req = (key: number, version: number) => { const b = Buffer.alloc(8); b.writeInt16BE(key, 0); b.writeInt16BE(version, 2); return framed(b); };
+    c.write(Buffer.concat([req(10, 3), req(11, 7), req(12, 1)]));
+    await until(() => conn !== null && conn.requests === 3, 'three requests dispatched');
+    expect(recs).toEqual([]); // nothing is recorded before it is sent, and the first blocks the others
+    releaseFirst();
+    await until(() => recs.length === 3 && answers.length === 2, 'three records, two answers');
+    expect(answers).toEqual([10, 11]);
+    const by = new Map(recs.map((r) => [r.apiKey, r]));
+    expect([...by.keys()].sort()).toEqual([10, 11, 12]);
+    expect(by.get(10)!.apiVersion).toBe(3);
+    expect(by.get(11)!.apiVersion).toBe(7);
+    for (const r of recs) for (let i = 1; i < 5; i++) expect(r.t[i]!).toBeGreaterThanOrEqual(r.t[i - 1]!);
+    // 11 was answered at once but handed to the socket only after 10 (ResponseQueueTime)
+    expect(by.get(11)!.t[2]!).toBeLessThan(firstCompleted);
+    expect(by.get(11)!.t[3]!).toBeGreaterThanOrEqual(firstCompleted);
+    const none = by.get(12)!.t;
+    expect(none[3]).toBe(none[2]);
+    expect(none[4]).toBe(none[2]);
+    c.destroy();
+    await until(() => conn!.isClosed, 'the close');
+    expect(recs.length).toBe(3);
+    srv.close();
+  });
+
+  /**
+   * A socket as Node's accepted TCP sockets look to readIntoOwnBuffers (its onread slots and a handle with
+   * useUserBuffer): the test plays the kernel, one read at a time, so what the connection reads while paused is exact.
+   */
+  class FakeReadSocket {
+    readableLength = 0; destroyed = false; resumed = 0;
+    readonly _handle = { useUserBuffer: (_b: Buffer): void => {} };
+    private readonly listeners = new Map<string, Array<() => void>>();
+    constructor() { for (const d of ['kBuffer', 'kBufferCb', 'kBufferGen']) (this as unknown as Record<symbol, unknown>)[Symbol(d)] = null; }
+    private slot(d: string): unknown {
+      const k = Object.getOwnPropertySymbols(this).find((x) => x.description === d)!;
+      return (this as unknown as Record<symbol, unknown>)[k];
+    }
+    /** One read of up to `bytes.length` bytes into the buffer the connection chose: what its callback returned, and n. */
+    read(bytes: Buffer): { more: boolean; n: number } {
+      const buf = this.slot('kBuffer') as Buffer;
+      const n = Math.min(buf.length, bytes.length);
+      bytes.copy(buf, 0, 0, n);
+      const more = (this.slot('kBufferCb') as (n: number, b: Buffer) => boolean)(n, buf);
+      const next = (this.slot('kBufferGen') as () => Buffer)();
+      const k = Object.getOwnPropertySymbols(this).find((x) => x.description === 'kBuffer')!;
+      (this as unknown as Record<symbol, unknown>)[k] = next;
+      return { more, n };
+    }
+    setNoDelay(): this { return this; }
+    on(ev: string, fn: () => void): this { this.listeners.set(ev, [...(this.listeners.get(ev) ?? []), fn]); return this; }
+    pause(): this { return this; }
+    resume(): this { this.resumed++; return this; }
+    destroy(): this { this.destroyed = true; return this; }
+    cork(): void {} uncork(): void {}
+    write(_b: Buffer, cb?: (err?: Error | null) => void): boolean { if (cb) process.nextTick(cb, null); return true; }
+    end(): this { return this; }
+  }
+
+  it('a paused plaintext connection (queued.max.requests) reads ahead at most 16 KiB + one read (e65e338)', async () => {
+    const sock = new FakeReadSocket();
+    let releaseFirst: () => void = () => {};
+    const got: Buffer[] = [];
+    // queued.max.requests = 1: the first request is held, so the second one pauses the connection
+    const conn = new Connection(sock as unknown as Socket, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(1) },
+      async (f) => { got.push(Buffer.from(f)); if (got.length === 1) await new Promise<void>((r) => { releaseFirst = r; }); return framed(Buffer.from('ok')); },
+      { onClose: () => {} });
+    expect(conn.ownReads).toBe(true);
+    const big = body(0, 300_000, 9); // a produce frame: read into a pooled slab, straight from the socket once started
+    const wire = Buffer.concat([framed(body(1, 6, 1)), framed(body(2, 6, 2)), framed(big)]);
+    let off = 0;
+    const first = sock.read(wire.subarray(0, 20)); // both small frames: the first is dispatched, the second waits
+    off += first.n;
+    expect(got.length).toBe(1);
+    let whilePaused = first.n;
+    const sizes = [3000, 7000, 1000, 9000, 5000];
+    let largest = first.n;
+    for (let i = 0; ; i++) {
+      const r = sock.read(wire.subarray(off, off + sizes[i % sizes.length]!));
+      off += r.n; whilePaused += r.n; largest = Math.max(largest, r.n);
+      if (!r.more) break;
+      expect(whilePaused).toBeLessThan(16 * 1024);
+    }
+    expect(whilePaused).toBeGreaterThanOrEqual(16 * 1024);
+    expect(whilePaused).toBeLessThan(16 * 1024 + largest);
+    expect(sock.resumed).toBe(0);
+    // the budget frees: reading resumes; the rest (with reads straight into the produce frame's slab) arrives intact
+    releaseFirst();
+    await until(() => sock.resumed > 0 && got.length === 2, 'resumed, second frame dispatched');
+    while (off < wire.length) {
+      const r = sock.read(wire.subarray(off, off + 64 * 1024));
+      off += r.n;
+      expect(r.more).toBe(true);
+    }
+    await until(() => got.length === 3, 'the produce frame');
+    expect(Buffer.compare(got[2]!, big)).toBe(0);
+    expect(conn.frameStats.pooled).toBe(1);
+    expect(conn.frameStats.directReads).toBeGreaterThan(0);
+    conn.close(null);
+  });
+
+  it('a muted plaintext connection (quota throttle) counts reads straight into a frame against the same bound (e65e338)', async () => {
+    const sock = new FakeReadSocket();
+    const got: Buffer[] = [];
+    let info: ConnectionInfo | null = null;
+    const conn = new Connection(sock as unknown as Socket, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
+      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+      async (f, i) => { got.push(Buffer.from(f)); info = i; return framed(Buffer.from('ok')); }, { onClose: () => {} });
+    const big = body(0, 300_000, 3);
+    const wire = Buffer.concat([framed(body(1, 6, 1)), framed(big)]);
+    let off = sock.read(wire.subarray(0, 2000)).n; // the small frame and the produce frame's start
+    expect(got.length).toBe(1);
+    off += sock.read(wire.subarray(off, off + 1000)).n; // straight into the slab
+    const direct0 = conn.frameStats.directReads;
+    expect(direct0).toBe(1);
+    // a KIP-219 throttle mutes the connection while the produce frame is half read (the reads below are synchronous:
+    // the mute cannot end among them)
+    info!.throttle!(60_000);
+    let whilePaused = 0; let largest = 0;
+    const sizes = [6000, 2000, 7000];
+    for (let i = 0; ; i++) {
+      const r = sock.read(wire.subarray(off, off + sizes[i % sizes.length]!));
+      off += r.n; whilePaused += r.n; largest = Math.max(largest, r.n);
+      if (!r.more) break;
+      expect(whilePaused).toBeLessThan(16 * 1024);
+    }
+    expect(whilePaused).toBeGreaterThanOrEqual(16 * 1024);
+    expect(whilePaused).toBeLessThan(16 * 1024 + largest);
+    expect(conn.frameStats.directReads).toBeGreaterThan(direct0 + 2); // the reads while muted went into the slab
+    expect(sock.resumed).toBe(0);
+    info!.throttle!(1); // a new throttle replaces the long one: reading resumes when it ends
+    await until(() => sock.resumed > 0, 'the mute ends');
+    while (off < wire.length) { const r = sock.read(wire.subarray(off, off + 64 * 1024)); off += r.n; expect(r.more).toBe(true); }
+    await until(() => got.length === 2, 'the produce frame');
+    expect(Buffer.compare(got[1]!, big)).toBe(0);
+    conn.close(null);
+  });
+
+  it('TLS: a 2 MB produce frame written in pieces goes through the pooled slab (data-chunk path) intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rafka-tls-frame-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'),
+        '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      const got: string[] = [];
+      let conn: Connection | null = null;
+      const srv = createTlsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (s) => {
+        conn = new Connection(s, { id: 'c', listenerName: 'SSL', remoteAddress: '', remotePort: 0 },
+          { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+          async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); }, { onClose: () => {} });
+      });
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+      const c = tlsConnect({ port: (srv.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false });
+      await new Promise<void>((r) => c.on('secureConnect', () => r()));
+      const frames = [body(0, 2_000_000, 5), body(1, 10, 6), body(0, 40_000, 7)];
+      const wire = Buffer.concat(frames.map(framed));
+      for (let o = 0; o < wire.length; o += 250_003) c.write(wire.subarray(o, o + 250_003));
+      await until(() => got.length === 3, 'three frames over TLS');
+      expect(got).toEqual(frames.map((f) => createHash('sha256').update(f).digest('hex')));
+      expect(conn!.ownReads).toBe(false);
+      expect(conn!.frameStats.pooled).toBe(2);
+      c.destroy();
+      await until(() => conn!.isClosed, 'the close');
+      srv.close();
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });

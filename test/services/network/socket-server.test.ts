@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { SocketServer, SocketBindError } from '../../../src/services/network/socket-server.js';
-import { CloseConnectionError, type RequestHandler } from '../../../src/services/network/connection.js';
+import { CloseConnectionError, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
 import { produceFramePool } from '../../../src/services/network/frame-reader.js';
 import { createHash } from 'node:crypto';
 import { getSocketBuffer, socketBufferSupport, SO_RCVBUF, SO_SNDBUF } from '../../../src/services/network/socket-buffers.js';
@@ -28,7 +28,7 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
@@ -36,6 +36,7 @@ async function start(handler: RequestHandler, opts: StartOpts = {}) {
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
     queuedMaxRequestBytes: opts.queuedMaxRequestBytes, connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
+    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -305,6 +306,44 @@ describe('SocketServer', () => {
     await c.until(50);
     expect(peak).toBeLessThanOrEqual(2);
     expect(c.responses.map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    c.socket.destroy();
+  });
+
+  it('times each request as Kafka\'s RequestChannel: queued for the budget, handled, queued behind earlier responses, sent (RequestTimesSink)', async () => {
+    // requests: [apiKey int16, version int16, index]. 0 (Produce v9) waits for a gate; 1 (Metadata v12) is answered at
+    // once but its response waits behind 0's; 2 (Fetch v13) waits unread for the connection's queue (queued.max.requests=2);
+    // 3 (Produce v3) is dropped (null, like acks=0)
+    const recs: Array<{ apiKey: number; apiVersion: number; received: number; dequeued: number; completed: number; sendStart: number; sent: number }> = [];
+    const sink: RequestTimesSink = { record: (apiKey, apiVersion, received, dequeued, completed, sendStart, sent) => { recs.push({ apiKey, apiVersion, received, dequeued, completed, sendStart, sent }); } };
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const handled: number[] = [];
+    const { port } = await start(async (f) => {
+      handled.push(f[4]!);
+      if (f[4] === 0) await gate;
+      return f[4] === 3 ? null : frame(f);
+    }, { queuedMaxRequests: 2, requestTimes: sink });
+    const c = client(port);
+    await c.ready;
+    const req = (apiKey: number, version: number, i: number) => { const b = Buffer.alloc(5); b.writeInt16BE(apiKey, 0); b.writeInt16BE(version, 2); b[4] = i; return frame(b); };
+    c.socket.write(Buffer.concat([req(0, 9, 0), req(3, 12, 1), req(1, 13, 2), req(0, 3, 3)]));
+    while (handled.length < 2) await new Promise((r) => setTimeout(r, 2));
+    const gatedAt = performance.now();
+    while (performance.now() - gatedAt < 30) await new Promise((r) => setTimeout(r, 5)); // let measurable time pass (a condition on the clock)
+    expect(handled).toEqual([0, 1]); // 2 is not handed to the handler while 0 and 1 fill the connection's queue
+    open();
+    await c.until(3);
+    while (recs.length < 4) await new Promise((r) => setTimeout(r, 2));
+    const by = (k: number, v: number) => recs.find((r) => r.apiKey === k && r.apiVersion === v)!;
+    const [r0, r1, r2, r3] = [by(0, 9), by(3, 12), by(1, 13), by(0, 3)];
+    for (const r of recs) expect(r.received <= r.dequeued && r.dequeued <= r.completed && r.completed <= r.sendStart && r.sendStart <= r.sent).toBe(true);
+    expect(r0.completed - r0.dequeued).toBeGreaterThanOrEqual(25); // handled (waiting in the handler: local + remote)
+    expect(r1.completed - r1.dequeued).toBeLessThan(r0.completed - r0.dequeued);
+    expect(r1.sendStart - r1.completed).toBeGreaterThanOrEqual(25); // ResponseQueueTime: behind 0's response
+    expect(r1.sendStart).toBeGreaterThanOrEqual(r0.sendStart);
+    expect(r2.dequeued - r2.received).toBeGreaterThanOrEqual(25); // RequestQueueTime: read but not yet handed over
+    expect(r3.sent).toBe(r3.sendStart); // dropped: nothing sent
+    expect(c.responses.map((r) => r[4])).toEqual([0, 1, 2]);
     c.socket.destroy();
   });
 

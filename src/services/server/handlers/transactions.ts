@@ -7,7 +7,9 @@
  * - AddOffsetsToTxn (25): adds the group's `__consumer_offsets` partition to the transaction.
  * - EndTxn (26): commit / abort; answered once PrepareCommit/PrepareAbort is replicated.
  * - TxnOffsetCommit (28): unknown topics → UNKNOWN_TOPIC_OR_PARTITION per partition; the rest go to the group
- *   coordinator as pending transactional offsets.
+ *   coordinator as pending transactional offsets; with `transaction.partition.verification.enable` the group's
+ *   `__consumer_offsets` partition is first verified with the transaction coordinator (KIP-890, as Kafka 3.7's
+ *   GroupCoordinator.handleTxnCommitOffsets): not added by AddOffsetsToTxn → INVALID_TXN_STATE, nothing appended.
  * - WriteTxnMarkers (27, inter-broker): txn-marker-writer.ts (the same code the local coordinator uses in-process).
  * PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH to the versions that predate it (KIP-588: AddPartitionsToTxn,
  * AddOffsetsToTxn, EndTxn and TxnOffsetCommit below v2), as Kafka does.
@@ -18,7 +20,7 @@ import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { OFFSETS_TOPIC } from '../../group/group-keys.js';
 import type { TransactionCoordinator } from '../../transaction/transaction-coordinator.js';
 import { writeTxnMarkers } from '../../transaction/txn-marker-writer.js';
-import { tpKey as verifyKey } from '../../transaction/add-partitions-to-txn-manager.js';
+import { tpKey as verifyKey, type TransactionVerification } from '../../transaction/add-partitions-to-txn-manager.js';
 import type { BrokerContext } from '../broker-context.js';
 import { partitionOf, type ApiHandler } from './common.js';
 
@@ -90,7 +92,7 @@ export function endTxnHandler(tc: TransactionCoordinator): ApiHandler<typeof Api
   };
 }
 
-export function txnOffsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof ApiKey.TxnOffsetCommit> {
+export function txnOffsetCommitHandler(gc: GroupCoordinator, verification: TransactionVerification | null = null): ApiHandler<typeof ApiKey.TxnOffsetCommit> {
   return {
     apiKey: ApiKey.TxnOffsetCommit,
     async handle(req, { broker: ctx }) {
@@ -105,7 +107,12 @@ export function txnOffsetCommitHandler(gc: GroupCoordinator): ApiHandler<typeof 
       }
       if (known.length > 0) {
         const who = { memberId: b.memberId, groupInstanceId: b.groupInstanceId, generationId: b.generationId };
-        const res = await gc.commitTxnOffsets(b.groupId, b.producerId, b.producerEpoch, who, known);
+        // KIP-890 (Kafka 3.7 handleTxnCommitOffsets): after the group status check, the group's __consumer_offsets
+        // partition is verified with the transaction coordinator; the append then needs the still-current guard
+        const status = gc.groupStatus(b.groupId);
+        const verified = status === ErrorCode.NONE && verification ? await verification.verifyOffsetCommit(b.transactionalId, b.producerId, b.producerEpoch, gc.partitionFor(b.groupId)) : null;
+        const res = verified && verified.errorCode !== ErrorCode.NONE ? known.map(() => verified.errorCode)
+          : await gc.commitTxnOffsets(b.groupId, b.producerId, b.producerEpoch, who, known, verified?.refuseAppend);
         known.forEach((k, i) => codes.set(`${k.topic}\u0000${k.partition}`, fencedFor(req.apiVersion, res[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR)));
       }
       return {

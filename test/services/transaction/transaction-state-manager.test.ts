@@ -1,0 +1,110 @@
+/**
+ * TransactionStateManager's leadership of `__transaction_state` through the controller's requests (the real
+ * dispatcher, ReplicaManager, MetadataCache and LogManager on a temp dir, no processes): a LeaderAndIsr that makes
+ * this broker leader loads the partition; a StopReplica that moves it away (or deletes it) unloads it at once through
+ * the ControlPlane's onStopReplica — Kafka's handleStopReplicaRequest → TransactionCoordinator.onResignation — not by
+ * the coordinator actor's 30 s safety net (absent here: nothing else calls syncLeadership).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { LogManager } from '../../../src/services/log/log-manager.js';
+import { MetadataCache } from '../../../src/services/server/metadata-cache.js';
+import { ReplicaManager } from '../../../src/services/server/replica-manager.js';
+import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import type { BrokerContext } from '../../../src/services/server/broker-context.js';
+import { TransactionStateManager } from '../../../src/services/transaction/transaction-state-manager.js';
+import { TRANSACTION_STATE_TOPIC } from '../../../src/services/transaction/transaction-log.js';
+import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
+import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
+import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { call, unusedAdmin } from '../server/fake-broker.js';
+
+const ME = 2;
+const TOPIC_UUID = '09090909-0909-0909-0909-090909090909';
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rmrf(d); });
+
+async function broker() {
+  const dir = await makeTmpDir('rafka-txn-sm-');
+  dirs.push(dir);
+  const config = makeConfig([dir], { 'broker.id': String(ME) });
+  const { logger } = captureLogger();
+  const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
+  const metadata = new MetadataCache(ME, 'cluster');
+  const replicas = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState });
+  const events: string[] = [];
+  let mgr: TransactionStateManager | null = null;
+  const ctx: BrokerContext = {
+    config: () => config, metadata, replicas, log: logger, admin: unusedAdmin,
+    control: {
+      brokerEpoch: () => 100n, replicas, log: logger,
+      // the Majordomo's wiring (src/machines/majordomo.ts), without the LeaderAndIsr's next-turn deferral
+      onLeaderAndIsr: (topics) => { if (topics.includes(TRANSACTION_STATE_TOPIC)) mgr?.syncLeadership(); },
+      onStopReplica: (topics) => { if (topics.includes(TRANSACTION_STATE_TOPIC)) mgr?.syncLeadership(); },
+    },
+  };
+  mgr = new TransactionStateManager(ctx, {
+    log: logger,
+    onLoaded: (p, epoch) => events.push(`loaded ${p}@${epoch}`),
+    onUnloaded: (p) => events.push(`unloaded ${p}`),
+  });
+  return { handler: createRequestHandler(ctx), mgr, events, logs };
+}
+
+const header = { controllerId: 1, controllerEpoch: 5, brokerEpoch: 100n };
+const states = (leader: number, leaderEpoch: number) => [0, 1].map((partitionIndex) => ({
+  topicName: TRANSACTION_STATE_TOPIC, partitionIndex, controllerEpoch: 5, leader, leaderEpoch, isr: [ME, 1], partitionEpoch: leaderEpoch, replicas: [ME, 1], isNew: leaderEpoch === 0,
+}));
+const leaderAndIsr = (leader: number, leaderEpoch: number) => ({
+  ...header, type: 0, topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, topicId: TOPIC_UUID, partitionStates: states(leader, leaderEpoch) }],
+  liveLeaders: [{ brokerId: 1, hostName: 'h1', port: 9092 }, { brokerId: ME, hostName: 'h2', port: 9093 }],
+});
+const updateMetadata = (leader: number, leaderEpoch: number) => ({
+  ...header,
+  topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, topicId: TOPIC_UUID, partitionStates: [0, 1].map((partitionIndex) => ({ partitionIndex, controllerEpoch: 5, leader, leaderEpoch, isr: [ME, 1], zkVersion: leaderEpoch, replicas: [ME, 1], offlineReplicas: [] })) }],
+  liveBrokers: [1, ME].map((id) => ({ id, rack: null, endpoints: [{ host: `broker${id}`, port: 9092, listener: 'PLAINTEXT', securityProtocol: 0 }] })),
+});
+const stopReplica = (partitions: number[], deletePartition: boolean, leaderEpoch: number) => ({
+  ...header, topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, partitionStates: partitions.map((partitionIndex) => ({ partitionIndex, leaderEpoch, deletePartition })) }],
+});
+
+/** Waits (bounded) for the loads kicked off by the LeaderAndIsr: they read the (empty) logs asynchronously. */
+async function loaded(events: string[], n: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (events.filter((e) => e.startsWith('loaded')).length < n) {
+    if (Date.now() > deadline) throw new Error(`loads: ${events.join(', ')}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('__transaction_state leadership through the controller\'s requests', () => {
+  it('LeaderAndIsr (leader here) loads; a StopReplica with delete unloads at once, before the request is answered', async () => {
+    const b = await broker();
+    expect((await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(ME, 0))).errorCode).toBe(0);
+    expect((await call(b.handler, ApiKey.LeaderAndIsr, 7, leaderAndIsr(ME, 0))).errorCode).toBe(0);
+    await loaded(b.events, 2);
+    expect(b.mgr.getTransactionState('any').errorCode).toBe(ErrorCode.NONE);
+    // the partitions move to broker 1 (a reassignment): the controller's StopReplica(delete) for this old replica
+    expect((await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(1, 1))).errorCode).toBe(0);
+    const r = await call(b.handler, ApiKey.StopReplica, 4, stopReplica([0, 1], true, 1));
+    expect(r.errorCode).toBe(0);
+    expect(b.events.filter((e) => e.startsWith('unloaded')).sort()).toEqual(['unloaded 0', 'unloaded 1']);
+    expect(b.logs.getLog(TRANSACTION_STATE_TOPIC, 0)).toBeUndefined();
+    expect([...b.mgr.allTransactions()]).toEqual([]);
+    expect(b.mgr.getTransactionState('any').errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+
+  it('StopReplica without delete for one partition unloads that one only; a topic gone from the metadata unloads the rest', async () => {
+    const b = await broker();
+    await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(ME, 0));
+    await call(b.handler, ApiKey.LeaderAndIsr, 7, leaderAndIsr(ME, 0));
+    await loaded(b.events, 2);
+    expect((await call(b.handler, ApiKey.StopReplica, 4, stopReplica([1], false, 0))).errorCode).toBe(0);
+    expect(b.events.filter((e) => e.startsWith('unloaded'))).toEqual(['unloaded 1']);
+    // the topic deleted: the metadata forgets it first, then StopReplica(delete) — partition 0 must still be unloaded
+    await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(-2, 1)); // leader -2 = LeaderDuringDelete: removed from the cache
+    expect((await call(b.handler, ApiKey.StopReplica, 4, stopReplica([0], true, -2))).errorCode).toBe(0);
+    expect(b.events.filter((e) => e.startsWith('unloaded')).sort()).toEqual(['unloaded 0', 'unloaded 1']);
+  });
+});
