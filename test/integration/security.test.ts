@@ -594,6 +594,35 @@ describe('zookeeper.set.acl (Kafka\'s secure znode ACLs, the broker logged in to
   });
 });
 
+describe('kafka-python over every secure listener', () => {
+  it('kafka-python produces and reads back over SSL, SASL_PLAINTEXT (PLAIN and SCRAM-SHA-512) and SASL_SSL (SCRAM-SHA-512)', async () => {
+    const cases = {
+      ssl: { port: port.SSL, cfg: { security_protocol: 'SSL', ssl_cafile: certs.caPem } },
+      plain: { port: port.SASL_PLAINTEXT, cfg: { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_plain_username: 'alice', sasl_plain_password: ALICE_PASSWORD } },
+      scram: { port: port.SASL_PLAINTEXT, cfg: { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'SCRAM-SHA-512', sasl_plain_username: 'bob', sasl_plain_password: BOB_PASSWORD } },
+      sasl_ssl: { port: port.SASL_SSL, cfg: { security_protocol: 'SASL_SSL', ssl_cafile: certs.caPem, sasl_mechanism: 'SCRAM-SHA-512', sasl_plain_username: 'bob', sasl_plain_password: BOB_PASSWORD } },
+    };
+    const r = await runCommand('/usr/bin/python3', ['-c', `
+import json, sys
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+cases = json.loads(sys.argv[1])
+for name, c in cases.items():
+    b = '127.0.0.1:%d' % c['port']
+    p = KafkaProducer(bootstrap_servers=b, acks=1, request_timeout_ms=20000, **c['cfg'])
+    md = p.send('py-secure', ('py-' + name).encode()).get(timeout=30)
+    p.close()
+    cons = KafkaConsumer(bootstrap_servers=b, enable_auto_commit=False, consumer_timeout_ms=15000, **c['cfg'])
+    tp = TopicPartition('py-secure', md.partition)
+    cons.assign([tp]); cons.seek(tp, md.offset)
+    got = next(iter(cons)).value.decode()
+    cons.close()
+    print(name, got, flush=True)
+`, JSON.stringify(cases)], undefined, 120_000);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['ssl py-ssl', 'plain py-plain', 'scram py-scram', 'sasl_ssl py-sasl_ssl']);
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
