@@ -623,6 +623,31 @@ for name, c in cases.items():
   });
 });
 
+describe('@platformatic/kafka over every secure listener', () => {
+  it('@platformatic/kafka produces over SSL, SASL_PLAINTEXT (PLAIN and SCRAM-SHA-512) and SASL_SSL (SCRAM-SHA-512); kcat reads them back', async () => {
+    const { Producer, ProduceAcks, stringSerializers } = await import('@platformatic/kafka');
+    const ca = readFileSync(certs.caPem, 'utf8');
+    const modes = {
+      ssl: { port: port.SSL!, tls: { ca } },
+      plain: { port: port.SASL_PLAINTEXT!, sasl: { mechanism: 'PLAIN', username: 'alice', password: ALICE_PASSWORD } },
+      scram: { port: port.SASL_PLAINTEXT!, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } },
+      sasl_ssl: { port: port.SASL_SSL!, tls: { ca }, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } },
+    } as const;
+    for (const [name, m] of Object.entries(modes)) {
+      const p = new Producer({ clientId: `plt-${name}`, bootstrapBrokers: [`127.0.0.1:${m.port}`], retries: 10, retryDelay: 200, timeout: 10_000, autocreateTopics: true,
+        serializers: stringSerializers, ...('tls' in m ? { tls: m.tls } : {}), ...('sasl' in m ? { sasl: m.sasl as never } : {}) });
+      try {
+        const r = await p.send({ acks: ProduceAcks.ALL, messages: [{ topic: 'plt-secure', value: `plt-${name}` }] });
+        expect(r.offsets?.length, name).toBe(1);
+      } finally {
+        await p.close();
+      }
+    }
+    const c = await kcat('PLAINTEXT', ['-C', '-t', 'plt-secure', '-o', 'beginning', '-e', '-c', '4']);
+    expect(c.stdout.trim().split('\n')).toEqual(['plt-ssl', 'plt-plain', 'plt-scram', 'plt-sasl_ssl']);
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
