@@ -8,6 +8,8 @@
 // (> 5 ms) of the window, so a stall reads as busy JS (cpu ≈ gap), preempted (involuntary switches, cpu ≪ gap) or
 // blocked in a syscall (voluntary switches, cpu ≪ gap). `atUs` is CLOCK_MONOTONIC µs like the .cpuprofile's
 // timestamps, so `node bench/profile-top.mjs <file> 25 <fromUs> <toUs>` shows what ran around one.
+// RAFKA_PROBE_HEAP=1: also a sampling heap profile of the window (<dir>/<pid>-<n>.heapprofile: what allocates; summarise
+// with `node bench/profile-top.mjs <file>.heapprofile`).
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +22,8 @@ if (dir) {
   const eld = monitorEventLoopDelay({ resolution: 1 });
   let open = false; let n = 0; let cpu0 = process.cpuUsage(); let t0 = 0;
   const STALL_MS = Number(process.env.RAFKA_PROBE_STALL_MS ?? 25);
+  /** RAFKA_PROBE_CPU=0: no CPU profile (its 500 µs sampling perturbs latency figures); delay, stalls and GC only. */
+  const CPU_PROFILE = process.env.RAFKA_PROBE_CPU !== '0';
   let stalls = []; let gcs = []; let stallTimer = null;
   /** per GC kind (1 scavenge, 2 mark-sweep-compact, 4 incremental marking, 8 weak callbacks): count, total and max ms */
   let gcSum = {};
@@ -51,17 +55,24 @@ if (dir) {
     if (!open) {
       open = true; n++;
       eld.reset(); eld.enable(); cpu0 = process.cpuUsage(); t0 = performance.now(); startStalls();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 500 });
-      await session.post('Profiler.start');
+      if (CPU_PROFILE) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 500 });
+        await session.post('Profiler.start');
+      }
+      if (process.env.RAFKA_PROBE_HEAP) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       return;
     }
     open = false;
     eld.disable(); stopStalls();
     const cpu = process.cpuUsage(cpu0);
-    const { profile } = await session.post('Profiler.stop');
+    const profile = CPU_PROFILE ? (await session.post('Profiler.stop')).profile : null;
     const base = join(dir, `${process.pid}-${n}`);
-    writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+    if (process.env.RAFKA_PROBE_HEAP) {
+      const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(`${base}.heapprofile`, JSON.stringify(heap));
+    }
+    if (profile) writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
     const ms = (v) => +(v / 1e6).toFixed(2);
     writeFileSync(`${base}.json`, JSON.stringify({
       wallSecs: +((performance.now() - t0) / 1000).toFixed(2), cpuSecs: +((cpu.user + cpu.system) / 1e6).toFixed(2),

@@ -6,9 +6,12 @@
 //   the broker's CPU seconds (from /proc/<pid>/stat) are reported per section and per GB moved.
 //   BENCH_ONLY=produce: only the acks=1 1-partition produce (+ ceilings); BENCH_ONLY=idempotent: acks=-1 plain and
 //   idempotent (+ ceilings); BENCH_ONLY=latency: only the 10k/s latency (+ ceilings); BENCH_ONLY=multi: PRODUCERS
-//   (default 4) kcat processes at once on 16 partitions (+ ceilings). Comma-separate to combine.
+//   (default 4) kcat processes at once on 16 partitions (+ ceilings); BENCH_ONLY=latency-fetch: the latency while a
+//   light consumer reads at full speed. Comma-separate to combine.
 //   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
-//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
+//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile); RAFKA_PROBE_CPU=0: event-loop delay,
+//   stalls and GC only (no CPU profiler perturbing the latency figures); RAFKA_PROBE_HEAP=1: allocation sampling too.
+//   RAFKA_BROKER_NODE_ARGS='--flag …': node flags for the broker process only (GC experiments).
 //   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
@@ -37,7 +40,8 @@ writeFileSync(cfg, [`broker.id=1`, `zookeeper.connect=127.0.0.1:${zkPort}/bench`
 const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
 if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
 const brokerRoot = process.env.RAFKA_ROOT ?? root;
-const broker = spawn(process.execPath, [...(PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : []), join(brokerRoot, 'bin', 'rafka.js'), '-v', 'warn', cfg],
+const brokerNodeArgs = (process.env.RAFKA_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const broker = spawn(process.execPath, [...brokerNodeArgs, ...(PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : []), join(brokerRoot, 'bin', 'rafka.js'), '-v', 'warn', cfg],
   { stdio: 'ignore', env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
 const bootstrap = `127.0.0.1:${port}`;
 for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', bootstrap, '-L', '-m', '2'], { stdio: 'ignore' }); break; } catch { if (i > 60) throw new Error('broker did not start'); await sleep(250); } }
@@ -124,37 +128,68 @@ results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048
 }
 }
 
-// Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection.
-if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => new Promise((resolve) => {
+// Latency: one record per Produce request (v7, acks=1), paced at 10k records/s over 5 s, on one connection. The
+// client is kept light so that the tail is the broker's: one encoded request copied per send with its correlation id
+// patched (no encode per request), send times in a typed array, responses parsed in place; its own event-loop
+// stalls are reported beside the figures (clientStalls, clientMaxGapMs).
+// BENCH_ONLY=latency-fetch: the same while a light consumer reads p1 from the beginning at full speed, again and again
+// (issue 17: p99 < 5 ms also while a consumer reads at full speed); p1 gets MiB of records first unless the produce
+// section wrote them.
+const latencyRun = (withConsumer) => new Promise((resolve) => {
+  // the consumer runs in a process of its own, so that its reads do not delay this client's
+  let consumer = null; let consumed = 0;
+  if (withConsumer) {
+    consumer = spawn(process.execPath, ['--input-type=module', '-e', `import { lightConsume } from ${JSON.stringify(join(root, 'bench', 'light-consumer.mjs'))};
+      let n = 0; process.on('SIGTERM', () => { console.log(n); process.exit(0); });
+      for (;;) n += (await lightConsume({ port: ${port}, topic: 'p1', untilOffset: ${records}n })).bytes;`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    consumer.stdout.on('data', (d) => { consumed = Number(String(d).trim()); });
+  }
   const sock = connect(port, '127.0.0.1');
-  const sent = new Map(); const lat = []; const sentAt = []; let buf = Buffer.alloc(0); let corr = 0;
+  const total = 50_000;
+  const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0; let corr = 0;
   const hr0 = performance.now(); const hrUs0 = Number(process.hrtime.bigint() / 1000n);
   // this client's own event-loop gaps (> 25 ms): a latency it causes itself is not the broker's
   const clientStalls = []; let lastTick = performance.now();
   const clientTick = setInterval(() => { const now = performance.now(); if (now - lastTick > 25) clientStalls.push(now - lastTick); lastTick = now; }, 1);
-  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) { const id = buf.readInt32BE(4); const t = sent.get(id); lat.push(performance.now() - t); sentAt.push(t); sent.delete(id); buf = buf.subarray(4 + buf.readInt32BE(0)); } });
+  let rest = null; // an incomplete response's bytes
+  const ids = new Int32Array(total);
+  sock.on('data', (d) => {
+    const now = performance.now();
+    let b = rest === null ? d : Buffer.concat([rest, d]); rest = null;
+    let o = 0;
+    while (b.length - o >= 8 && b.length - o >= 4 + b.readInt32BE(o)) { const id = b.readInt32BE(o + 4); ids[nLat] = id; lat[nLat++] = now - sentAt[id]; o += 4 + b.readInt32BE(o); }
+    if (o < b.length) rest = Buffer.from(b.subarray(o));
+  });
   sock.on('connect', async () => {
     const value = Buffer.alloc(1024, 120);
-    const total = 50_000; const t0 = performance.now();
+    const template = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: 0, clientId: 'lat' }, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'p1', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
+    const t0 = performance.now();
     while (corr < total) {
-      const due = Math.floor((performance.now() - t0) * 10); // 10 per ms
-      while (corr < Math.min(due, total)) {
-        const id = ++corr;
-        const frame = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: id, clientId: 'lat' }, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'p1', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
-        sent.set(id, performance.now()); sock.write(frame);
+      const due = Math.min(Math.floor((performance.now() - t0) * 10), total); // 10 per ms
+      if (due > corr) {
+        const burst = Buffer.allocUnsafe((due - corr) * template.length);
+        const now = performance.now();
+        for (let o = 0; corr < due; o += template.length) { const id = ++corr; template.copy(burst, o); burst.writeInt32BE(id, o + 8); sentAt[id] = now; }
+        sock.write(burst);
       }
       await sleep(1);
     }
-    while (lat.length < total) await sleep(10);
+    while (nLat < total) await sleep(10);
     clearInterval(clientTick);
     // the slowest request: when it was sent (CLOCK_MONOTONIC µs, as the broker probe's stalls and profiles)
-    let worst = 0; for (let i = 1; i < lat.length; i++) if (lat[i] > lat[worst]) worst = i;
-    const worstSentUs = Math.round((sentAt[worst] - hr0) * 1000 + hrUs0);
-    lat.sort((a, b) => a - b); sock.destroy();
-    resolve({ p50ms: +lat[Math.floor(lat.length * 0.5)].toFixed(2), p99ms: +lat[Math.floor(lat.length * 0.99)].toFixed(2), p999ms: +lat[Math.floor(lat.length * 0.999)].toFixed(2), maxms: +lat.at(-1).toFixed(1),
+    let worst = 0; for (let i = 1; i < total; i++) if (lat[i] > lat[worst]) worst = i;
+    const worstSentUs = Math.round((sentAt[ids[worst]] - hr0) * 1000 + hrUs0);
+    lat.sort(); sock.destroy();
+    if (consumer) { const exited = new Promise((r) => consumer.on('exit', r)); consumer.kill('SIGTERM'); await exited; }
+    resolve({ ...(withConsumer ? { consumerMB: Math.round(consumed / 1e6) } : {}), p50ms: +lat[Math.floor(total * 0.5)].toFixed(2), p99ms: +lat[Math.floor(total * 0.99)].toFixed(2), p999ms: +lat[Math.floor(total * 0.999)].toFixed(2), maxms: +lat[total - 1].toFixed(1),
       worstSentUs, clientStalls: clientStalls.length, clientMaxGapMs: +Math.max(0, ...clientStalls).toFixed(1) });
   });
-}));
+});
+if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => latencyRun(false));
+if (ONLY === null || ONLY.has('latency-fetch')) {
+  if (ONLY !== null && !ONLY.has('produce') && !ONLY.has('fetch')) await kcatProduce('p1', '1');
+  results['produce latency at 10k records/s (1 KiB, acks=1), a light consumer reading meanwhile'] = await probe('latency 10k/s + consumer', () => latencyRun(true));
+}
 
 // Ceilings on this machine, same run: page-cache write rate and loopback TCP copy rate.
 let ddCpu = 0;
@@ -173,4 +208,4 @@ broker.kill('SIGTERM');
 await new Promise((r) => broker.on('exit', r));
 await zk.stop();
 rmSync(work, { recursive: true, force: true });
-console.log(JSON.stringify({ bench: 'produce-fetch', MiB, brokerRoot, probes: PROBE_DIR ? { dir: PROBE_DIR, probes } : undefined, results, loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));
+console.log(JSON.stringify({ bench: 'produce-fetch', MiB, brokerRoot, brokerNodeArgs, probes: PROBE_DIR ? { dir: PROBE_DIR, probes } : undefined, results, loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));

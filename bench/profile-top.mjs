@@ -7,6 +7,14 @@ import { readFileSync } from 'node:fs';
 const [file, nArg, fromArg, toArg] = process.argv.slice(2);
 const N = Number(nArg ?? 25);
 const p = JSON.parse(readFileSync(file, 'utf8'));
+if (p.head) { // a sampling heap profile: bytes allocated by function (self), top N
+  const self = new Map(); let all = 0;
+  const fname = (f) => `${f.functionName || '(anon)'} ${f.url ? f.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/') : ''}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+  const walk = (n, stack) => { const k = fname(n.callFrame); const sz = n.selfSize; all += sz; if (sz > 0) { const key = `${k}  <  ${stack.slice(-2).reverse().join('  <  ')}`; self.set(key, (self.get(key) ?? 0) + sz); } for (const c of n.children) walk(c, [...stack, k]); };
+  walk(p.head, []);
+  console.log(`${(all / 1e6).toFixed(1)} MB sampled\n${[...self].sort((a, b) => b[1] - a[1]).slice(0, N).map(([k, b]) => `${(100 * b / all).toFixed(1).padStart(5)}%  ${k}`).join('\n')}`);
+  process.exit(0);
+}
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

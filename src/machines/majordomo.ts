@@ -160,7 +160,11 @@ const dynamicConfigInput = (context: MajordomoContext) =>
   ({ handle: context.handle, brokerId: context.brokerId!, staticProps: context.staticProps, config: context.config, log: context.log.child({ actor: 'dynamicConfig' }),
     onUsersChanged: (names: string[]) => { for (const n of names) context.credentialCache?.invalidate(n); },
     clientQuotas: new ClientQuotaConfigHandler(context.quotas, context.log.child({ actor: 'clientQuotaManager' })),
-    onBrokerEntity: (perBroker: Record<string, string>) => context.replicationQuotas.updateBroker(perBroker) });
+    onBrokerEntity: (perBroker: Record<string, string>) => {
+      for (const [type, bound] of context.replicationQuotas.updateBroker(perBroker)) {
+        context.log.info({ type, bytesPerSecond: bound === Infinity ? null : bound }, `The ${type} replication throttle is now ${bound === Infinity ? 'off' : `${bound} B/s`}`);
+      }
+    } });
 
 /** Kafka's fatal startup line. */
 function logStartupFatal(context: MajordomoContext, error: string | null): void {
@@ -566,6 +570,8 @@ export const majordomoMachine = setup({
                   requestTimeoutMs: context.config.getInt('request.timeout.ms'),
                   log: context.log.child({ actor: 'alterPartitionManager' }),
                 }),
+                // the -future replica mover's throttle (replica.alter.log.dirs.io.max.bytes.per.second, Q)
+                alterLogDirsQuota: { isExceeded: () => context.replicationQuotas.alterLogDirs.isQuotaExceeded(), record: (b) => context.replicationQuotas.alterLogDirs.record(b) },
                 fetchers: {
                   addFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.add', partitions }),
                   removeFetcherForPartitions: (partitions) => toFetchers({ type: 'fetchers.remove', partitions: [...partitions] }),
@@ -602,6 +608,7 @@ export const majordomoMachine = setup({
                 controller: new ControllerApis(),
                 // incremental fetch sessions (KIP-227): KafkaServer's FetchManager over a FetchSessionCache
                 fetchManager: new FetchManager(new FetchSessionCache(() => context.config.getInt('max.incremental.fetch.session.cache.slots'))),
+                logDirMover: replicaManager,
                 ...(context.logManager ? { logDirs: logDirsSourceOf(context.logManager, () => self.getSnapshot().context.config.logDirs) } : {}),
                 // a topic created here: its overrides take the same way in as a config change notification
                 admin: new AdminManager(context.handle, () => self.getSnapshot().context.config, metadataCache,

@@ -67,6 +67,7 @@ export const ApiKey = {
   DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  AlterReplicaLogDirs: 34,
   DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
@@ -143,6 +144,7 @@ export const ADVERTISED_APIS: readonly ApiRange[] = Object.freeze([
   r(31, 0, 3, 'recommended'), // DeleteAcls
   r(32, 1, 4, 'recommended'), // DescribeConfigs
   r(33, 0, 2, 'recommended'), // AlterConfigs
+  r(34, 0, 2, 'recommended'), // AlterReplicaLogDirs: Kafka's range (Java sends 2; kafka-reassign-partitions.sh log_dirs)
   r(35, 0, 4, 'recommended'), // DescribeLogDirs: Kafka's ZK broker range (Java sends 4)
   r(36, 0, 2, 'sasl'), // SaslAuthenticate
   r(37, 0, 3, 'recommended'), // CreatePartitions

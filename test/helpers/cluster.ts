@@ -131,6 +131,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments for every broker, e.g. ['-v', 'debug']. */
   args?: string[];
+  /** Log dirs per broker (default 1): `logs`, `logs2`, ... under the broker's dir (Q: AlterReplicaLogDirs tests). */
+  logDirsPerBroker?: number;
 }
 
 let seq = 0;
@@ -155,7 +157,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     for (const id of ids) {
       const dir = join(baseDir, `broker-${id}`);
-      const logDirs = [join(dir, 'logs')];
+      const logDirs = Array.from({ length: Math.max(1, opts.logDirsPerBroker ?? 1) }, (_, i) => join(dir, i === 0 ? 'logs' : `logs${i + 1}`));
       const clientPort = await freePort();
       const props: Record<string, string> = {
         'broker.id': String(id),

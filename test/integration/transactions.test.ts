@@ -20,10 +20,14 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../src/protocol/frame.js';
 import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
 import { join } from 'node:path';
+import { freePort } from '../helpers/zookeeper-server.js';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
 import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
 import { partitionForGroup } from '../../src/services/group/group-keys.js';
+import { planTxnPaths, costOf, type TxnPath } from '../model/support/transaction-model.js';
+import { checkTransactions } from '../helpers/transaction-checker.js';
+import { readBack, runTxnWorkload } from '../helpers/transaction-workload.js';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../src/services/transaction/transaction-log.js';
 
 let zk: ZooKeeperServer;
@@ -31,6 +35,14 @@ let b: TestBroker;
 let broker: BrokerProcess;
 let bootstrap: string;
 let kafka: Kafka;
+let metricsUrl: string;
+
+/** One sample of the broker's /metrics (Prometheus text), or undefined. */
+async function metric(name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
 
 beforeAll(async () => {
   zk = await startZooKeeper();
@@ -41,14 +53,16 @@ beforeAll(async () => {
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300',
     'group.initial.rebalance.delay.ms': '0',
   });
-  broker = startBroker(b);
+  const metricsPort = await freePort();
+  broker = startBroker(b, ['--metrics-listener', `127.0.0.1:${metricsPort}`]); // KIP-890 verification metrics (P's exporter)
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
   await broker.waitForLog(started, 30_000);
   bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
   kafka = new Kafka({ brokers: [bootstrap], clientId: 'txn-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart', 'tx-rdk', 'tx-rdk-in', 'tx-verify'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -297,7 +311,12 @@ describe('kafkajs transactions', () => {
       return r.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode]);
     };
     // 1. not added to the transaction: the leader asks the coordinator, which says no; nothing is written
+    const failuresBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')) ?? 0;
+    const timesBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')) ?? 0;
     expect(await produce(0)).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE }); // (Produce v8+ would carry 'Partition was not added to the transaction'; Rafka answers up to v7)
+    // VerificationFailureRate marked with the one partition, one VerificationTimeMs sample (the in-process coordinator)
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(failuresBefore + 1);
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')).toBe(timesBefore + 1);
     expect(await verify([{ transactionalId: id, producerId, producerEpoch }, { transactionalId: 'tx-verify-unknown', producerId, producerEpoch }]))
       .toEqual([[id, ErrorCode.INVALID_TXN_STATE], ['tx-verify-unknown', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
     // 2. added (AddPartitionsToTxn v3, as clients send): verified, and the batch is appended
@@ -354,6 +373,19 @@ describe('kafkajs transactions', () => {
     expect((await fetched()).committedOffset).toBe(5n);
   });
 
+  it('read-write workload: 3 transactional workers reading each other\'s output read_committed — no aborted read, loss, duplicate, inconsistent offset, non-monotonic send/poll or write-read cycle (G1c)', async () => {
+    const w = await runTxnWorkload({ kafka, topic: 'tx-g1c', partitions: 3, prefix: `g1c${Date.now()}`, workers: 3, txnsPerWorker: 8, abortEvery: 4 });
+    const committed = await readBack(bootstrap, 'tx-g1c', 'read_committed');
+    const uncommitted = await readBack(bootstrap, 'tx-g1c', 'read_uncommitted');
+    const r = checkTransactions(w.txns, committed, [uncommitted], w.deliveries);
+    console.log('txn workload (1 broker, no faults)', JSON.stringify({ txns: w.txns.length, committedTxns: r.committedTxns, abortedTxns: r.abortedTxns, wrEdges: r.wrEdges, deliveries: w.deliveries.length, errors: w.errors.length, ...r.counts, examples: r.examples }));
+    expect(w.errors).toEqual([]);
+    expect(r.counts).toEqual({ lost: 0, duplicates: 0, abortedReads: 0, inconsistentOffsets: 0, nonMonotonicSends: 0, nonMonotonicPolls: 0, g1c: 0 });
+    expect(r.abortedTxns).toBe(6); // every 4th of 8 per worker: the aborted data the aborted-read count must not see
+    expect(uncommitted.length).toBe(committed.length + 12);
+    expect(r.wrEdges, 'the transactions read each other\'s output (else no cycle could form)').toBeGreaterThan(0);
+  });
+
   it("the README's kafkajs transaction example works as written", async () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const m = /<!-- tested: test\/integration\/transactions\.test\.ts[^\n]*\n```js\n([\s\S]*?)```/.exec(readme);
@@ -368,42 +400,115 @@ describe('kafkajs transactions', () => {
     expect(r.stdout.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual(['alice: debit 10', 'bob: credit 10']);
   }, 90_000);
 
-  it('a coordinator restarted with a PrepareCommit in __transaction_state writes the markers and CompleteCommit after loading', async () => {
-    const id = 'tx-restart-id';
-    const producer = kafka.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
-    await producer.connect();
-    const t = await producer.transaction();
-    await t.send({ topic: 'tx-restart', messages: [{ value: 'r1' }, { value: 'r2' }] });
-    // the transaction is Ongoing; the broker stops before EndTxn, then its __transaction_state gets the
-    // PrepareCommit a coordinator writes just before it would send the markers (a crash between prepare and complete)
-    await producer.disconnect().catch(() => {});
-    expect(await broker.stop()).toBe(0);
-    const p = partitionForTxn(id, 3);
-    const dir = b.logDirs.map((d) => join(d, `__transaction_state-${p}`)).find((d) => existsSync(d))!;
-    expect(dir).toBeDefined();
-    const txnLog = (o: { hadCleanShutdown: boolean }) => Log.load({ dir, topic: '__transaction_state', partition: p, config: { ...DEFAULT_LOG_CONFIG, cleanupPolicy: ['compact'] }, ...o }).log;
-    const lastValue = (log: Log): TxnLogValue | null => {
-      let last: TxnLogValue | null = null;
-      for (const e of iterateBatches(log.read(log.logStartOffset, 1 << 20, { minOneMessage: true }).records)) {
-        const c = (e.batch as RecordBatch).records();
-        while (c.next()) if (decodeTxnKey(c.key()!) === id && c.value()) last = decodeTxnValue(c.value()!);
+
+});
+
+/**
+ * The failure model's transaction events (test/model/support/transaction-model.ts) on this file's broker, through the
+ * wire protocol: one transactional id per path, two records per SEND to `tx-model`. CI runs the cheapest path with a
+ * crash between PrepareCommit and CompleteCommit and a fenced zombie (one restart); `npm run test:transactions:full`
+ * runs the covering set (every transition, then every back-to-back pair; kill -9 included).
+ *
+ * CRASH_IN_PREPARE_*: the broker stops with the transaction Ongoing and its __transaction_state then gets the
+ * PrepareCommit/PrepareAbort record a coordinator writes just before it would send the markers — the state a crash
+ * between prepare and complete leaves (the stop is a clean one: the record, not the signal, is the point, and a
+ * kill -9 would wait out the 6 s ZooKeeper session); KILL is a real kill -9 with the transaction open.
+ */
+const TXN_PLAN = planTxnPaths();
+const TXN_MODEL_PATHS: TxnPath[] = process.env.RAFKA_TXN_FULL === '1' ? TXN_PLAN.full : TXN_PLAN.ci;
+const TXN_STATE_DONE = new Set(['Empty', 'CompleteCommit', 'CompleteAbort']);
+
+describe.skipIf(!hasKcat)('transaction failure model (test/model/support/transaction-model.ts)', () => {
+  TXN_MODEL_PATHS.forEach((path, i) => {
+    it(`path ${i + 1}/${TXN_MODEL_PATHS.length}: ${path.events.join(' → ')}`, async () => {
+      const id = `tx-model-${i}-${Date.now()}`;
+      const prefix = `m${i}.${Date.now()}-`;
+      let seq = 0;
+      let n = 0;
+      let open: string[] = [];
+      const expected: string[] = [];
+      const initPid = async () => (await eventually(async () => {
+        const r = await call(ApiKey.InitProducerId, 3, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        return r.errorCode === ErrorCode.NONE ? r : undefined; // CONCURRENT_TRANSACTIONS while a fenced transaction aborts, COORDINATOR_* after a restart
+      }, 30_000, `InitProducerId ${id}`))!;
+      let producer = await initPid();
+      const retried = (what: string, req: () => Promise<number>) => eventually(async () => {
+        const code = await req();
+        if (code === ErrorCode.NONE) return true;
+        if ([ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_LEADER_OR_FOLLOWER].includes(code as never)) return false;
+        throw new Error(`${what}: error ${code}`);
+      }, 30_000, what).catch((e: unknown) => { throw new Error(`${what}: ${String(e)}`); });
+      const endTxn = (committed: boolean) => retried(`EndTxn ${committed}`, async () => (await call(ApiKey.EndTxn, 3, { transactionalId: id, ...producer, committed })).errorCode);
+      const state = async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: [id] })).transactionStates[0]!;
+      const ends = async () => Promise.all([0, 1].map(async (isolationLevel) => (await call(ApiKey.ListOffsets, 4, { replicaId: -1, isolationLevel, topics: [{ name: 'tx-model', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] })).topics[0]!.partitions[0]!.offset));
+      const restart = async () => { broker = startBroker(b); await broker.waitForLog(started, 30_000); };
+      const writePrepare = (txnState: 'PrepareCommit' | 'PrepareAbort') => {
+        const p = partitionForTxn(id, 3);
+        const dir = b.logDirs.map((d) => join(d, `__transaction_state-${p}`)).find((d) => existsSync(d))!;
+        const log = Log.load({ dir, topic: '__transaction_state', partition: p, config: { ...DEFAULT_LOG_CONFIG, cleanupPolicy: ['compact'] }, hadCleanShutdown: true }).log;
+        let last: TxnLogValue | null = null;
+        for (const e of iterateBatches(log.read(log.logStartOffset, 1 << 20, { minOneMessage: true }).records)) {
+          const c = (e.batch as RecordBatch).records();
+          while (c.next()) if (decodeTxnKey(c.key()!) === id && c.value()) last = decodeTxnValue(c.value()!);
+        }
+        expect(last?.state).toBe('Ongoing');
+        log.appendAsLeader(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: encodeTxnValue({ ...last!, state: txnState, txnLastUpdateTimestamp: Date.now() }) }] }), log.latestEpoch);
+        log.close();
+      };
+
+      for (const ev of path.events) {
+        switch (ev) {
+          case 'SEND': {
+            await retried('AddPartitionsToTxn', async () => (await call(ApiKey.AddPartitionsToTxn, 3, { transactions: [], v3AndBelowTransactionalId: id, v3AndBelowProducerId: producer.producerId, v3AndBelowProducerEpoch: producer.producerEpoch, v3AndBelowTopics: [{ name: 'tx-model', partitions: [0] }] })).resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode);
+            const values = [`${prefix}${n++}`, `${prefix}${n++}`];
+            const records = buildRecordBatch({ records: values.map((value) => ({ value })), producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: seq, isTransactional: true });
+            const r = (await call(ApiKey.Produce, 7, { transactionalId: id, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'tx-model', partitionData: [{ index: 0, records }] }] })).responses[0]!.partitionResponses[0]!;
+            expect(r.errorCode, 'transactional produce').toBe(ErrorCode.NONE);
+            seq += values.length;
+            open.push(...values);
+            break;
+          }
+          case 'COMMIT': case 'ABORT':
+            await endTxn(ev === 'COMMIT');
+            if (ev === 'COMMIT') expected.push(...open);
+            open = [];
+            break;
+          case 'FENCE': { // a second producer with the same id: the open transaction is aborted, the old producer fenced
+            const old = producer;
+            producer = await initPid();
+            expect(producer.producerEpoch).toBeGreaterThan(old.producerEpoch);
+            seq = 0;
+            expect((await call(ApiKey.EndTxn, 3, { transactionalId: id, ...old, committed: true })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+            open = [];
+            break;
+          }
+          case 'KILL':
+            broker.signal('SIGKILL');
+            await broker.waitForExit(10_000);
+            await restart();
+            break;
+          case 'CRASH_IN_PREPARE_COMMIT': case 'CRASH_IN_PREPARE_ABORT':
+            expect(await broker.stop()).toBe(0);
+            writePrepare(ev === 'CRASH_IN_PREPARE_COMMIT' ? 'PrepareCommit' : 'PrepareAbort');
+            await restart();
+            if (ev === 'CRASH_IN_PREPARE_COMMIT') expected.push(...open);
+            open = [];
+            break;
+          case 'FINISH':
+            break;
+        }
+        // what a client sees in the model's state after the step
+        if (open.length > 0) { // ongoing
+          await eventually(async () => (await state()).transactionState === 'Ongoing', 30_000, `${ev}: ${id} Ongoing`);
+          const [hw, lso] = await ends();
+          expect(lso, `${ev}: the open transaction holds the LSO`).toBeLessThan(hw!);
+        } else { // ready / finished: the coordinator finished the transaction (markers + Complete*), nothing hangs
+          await eventually(async () => TXN_STATE_DONE.has((await state()).transactionState), 30_000, `${ev}: ${id} completed`);
+          await eventually(async () => { const [hw, lso] = await ends(); return lso === hw; }, 30_000, `${ev}: LSO = log end`);
+          expect((await kcatRead('tx-model', 'read_committed')).filter((v) => v.startsWith(prefix)), `${ev}: read_committed`).toEqual(expected);
+        }
       }
-      return last;
-    };
-    const log = txnLog({ hadCleanShutdown: true });
-    const ongoing = lastValue(log)!;
-    expect(ongoing.state).toBe('Ongoing');
-    log.appendAsLeader(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: encodeTxnValue({ ...ongoing, state: 'PrepareCommit', txnLastUpdateTimestamp: Date.now() }) }] }), log.latestEpoch);
-    log.close();
-
-    broker = startBroker(b);
-    await broker.waitForLog(started, 30_000);
-    // read_committed sees the records once the coordinator completed the commit
-    expect(await readAll('tx-restart', false, 2)).toEqual(['r1', 'r2']);
-    expect(await broker.stop()).toBe(0);
-    const after = txnLog({ hadCleanShutdown: true });
-    expect(lastValue(after)!.state).toBe('CompleteCommit');
-    after.close();
-  }, 60_000);
-
+      expect((await kcatRead('tx-model', 'read_uncommitted')).filter((v) => v.startsWith(prefix))).toHaveLength(n); // every record was written
+    }, 60_000 + costOf(path.events) * 5_000);
+  });
 });

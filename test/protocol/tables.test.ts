@@ -74,7 +74,7 @@ test('advertised ranges are the matrix §7 ones', () => {
 
 test('ApiVersions entries for a listener, in key order, without SASL or inter-broker keys by default', () => {
   const entries = apiVersionsEntries();
-  expect(entries.map((e) => e.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 32, 33, 35, 37, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 61, 65, 66]);
+  expect(entries.map((e) => e.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 32, 33, 34, 35, 37, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 61, 65, 66]);
   expect(entries.find((e) => e.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
   expect(apiVersionsEntries(apiSupport(['required', 'recommended', 'sasl'])).map((e) => e.apiKey)).toContain(36);
 });

@@ -38,6 +38,7 @@ import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js';
 import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse, describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './user-scram-credentials.js';
 import { describeLogDirsRequest, describeLogDirsResponse } from './describe-log-dirs.js';
+import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from './alter-replica-log-dirs.js';
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './partition-reassignments.js';
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js';
@@ -85,6 +86,7 @@ export * from './alter-partition.js';
 export * from './delete-records.js';
 export * from './describe-cluster.js';
 export * from './describe-log-dirs.js';
+export * from './alter-replica-log-dirs.js';
 export * from './elect-leaders.js';
 export * from './partition-reassignments.js';
 export * from './add-partitions-to-txn.js';
@@ -137,6 +139,7 @@ export const MESSAGES = {
   31: { name: 'DeleteAcls', request: deleteAclsRequest, response: deleteAclsResponse },
   32: { name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   33: { name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
+  34: { name: 'AlterReplicaLogDirs', request: alterReplicaLogDirsRequest, response: alterReplicaLogDirsResponse },
   35: { name: 'DescribeLogDirs', request: describeLogDirsRequest, response: describeLogDirsResponse },
   36: { name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
   37: { name: 'CreatePartitions', request: createPartitionsRequest, response: createPartitionsResponse },

@@ -26,7 +26,7 @@ export interface IgnoredDynamicConfig {
 
 export const DEFAULT_ENTITY = '<default>';
 /** The dynamic broker keys ReplicationQuotas applies (services/replication/replication-quota-manager.ts). */
-export const REPLICATION_THROTTLE_RATES: readonly string[] = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
+export const REPLICATION_THROTTLE_RATES: readonly string[] = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'];
 
 /** DynamicBrokerConfig.fromPersistentProps: split one ZK entity's props into usable (decoded) and ignored. */
 function filterLayer(

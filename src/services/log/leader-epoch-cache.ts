@@ -10,9 +10,9 @@ import { type EpochEntry, epochEntryFormat, LEADER_EPOCH_CHECKPOINT_FILE, LEADER
 
 export type { EpochEntry } from './offset-checkpoint-file.js';
 
-/** Synchronous atomic replace: `<file>.tmp`, fsync, rename, fsync of the parent dir. */
-export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp`;
+/** Synchronous atomic replace: `<file>.tmp` (or `tmpSuffix`), fsync, rename, fsync of the parent dir. */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array, tmpSuffix = '.tmp'): void {
+  const tmp = `${file}${tmpSuffix}`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeFileSync(fd, data);

@@ -18,7 +18,7 @@ import { validateLogDirs } from './log-dirs.js';
 import { lockLogDir, LogDirLockedError, type FileLock } from './file-lock.js';
 import { deleteCleanShutdownFile, hasCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.js';
 import { ensureLogManagerCheckpoints, type OffsetCheckpointFile, topicPartitionKey } from './offset-checkpoint-file.js';
-import { deleteDirName, listPartitionDirs, type PartitionDir } from './partition-dir.js';
+import { deleteDirName, futureDirName, listPartitionDirs, partitionDirName, type PartitionDir } from './partition-dir.js';
 import { fsyncDirSync } from './leader-epoch-cache.js';
 import { brokerLogConfig, cleanupCompacts, type LogConfig, logConfigWithOverrides } from './log-config.js';
 import { isIoError, KafkaStorageError, Log, type LogHooks } from './log.js';
@@ -28,6 +28,8 @@ import { WorkerJobError } from './worker-job-error.js';
 
 /** Kafka halts (Exit.halt(1)) rather than failing startup normally when no log dir is usable. */
 export class NoLiveLogDirError extends Error { override name = 'NoLiveLogDirError'; }
+/** Kafka's LogDirNotFoundException (LOG_DIR_NOT_FOUND): AlterReplicaLogDirs names a dir that is not in log.dirs. */
+export class LogDirNotFoundError extends Error { override name = 'LogDirNotFoundError'; }
 export { LogDirLockedError } from './file-lock.js';
 export { DuplicateLogDirError } from './log-dirs.js';
 
@@ -119,6 +121,8 @@ export class LogManager {
   private readonly logs = new Map<string, Log>();
   private readonly futureLogs = new Map<string, Log>();
   private readonly strayLogDirs: string[] = [];
+  /** Kafka's preferredLogDirs: where AlterReplicaLogDirs asked a partition not hosted yet to be created. */
+  private readonly preferredLogDirs = new Map<string, string>();
   private brokerDefaults: LogConfig;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
@@ -408,10 +412,9 @@ export class LogManager {
 
   /**
    * A loaded partition dir joins the current, future or stray logs (Kafka `LogManager.loadLog`). A `-future` dir is
-   * a replica that was being moved to this dir (AlterReplicaLogDirs): Kafka (ZK mode) keeps it and resumes the move
-   * when the partition's next LeaderAndIsr arrives. Rafka has no log-dir mover yet, so the future log is kept as
-   * it is — loaded (recovered), flushed, checkpointed and closed like a current log, deleted with its topic, never
-   * served. A `-stray` dir is only loaded (recovered) and reported, as Kafka, then closed: nothing uses it.
+   * a replica that was being moved to this dir (AlterReplicaLogDirs): as Kafka (ZK mode) it is kept and the move
+   * resumes when the partition's next LeaderAndIsr hosts it (ReplicaManager → ReplicaAlterLogDirsManager); until
+   * then it is flushed, checkpointed and closed like a current log, and deleted with its topic. A `-stray` dir is only loaded (recovered) and reported, as Kafka, then closed: nothing uses it.
    * A second current or future log of a partition is fatal, as in Kafka.
    */
   private registerLoadedLog(p: PartitionDir, log: Log): void {
@@ -431,7 +434,7 @@ export class LogManager {
     }
     logs.set(key, log);
     if (p.kind === 'future') {
-      this.opts.log.info(`Loaded future log ${p.path} for ${key}: moving replicas between log dirs is not supported yet, so it is kept (flushed, checkpointed) but not served`);
+      this.opts.log.info(`Loaded future log ${p.path} for ${key}: the move between log dirs resumes when the partition is hosted (LeaderAndIsr)`);
     }
   }
 
@@ -498,6 +501,9 @@ export class LogManager {
         bestCount = n;
       }
     }
+    const preferred = this.preferredLogDirs.get(key);
+    if (preferred !== undefined && this.dirs.has(preferred)) best = preferred; // Kafka: the preferred dir if it is live
+    this.preferredLogDirs.delete(key);
     const dir = path.join(best!, key);
     let log: Log;
     try {
@@ -512,6 +518,133 @@ export class LogManager {
     this.logs.set(key, log);
     this.opts.log.info(`Created log for partition ${key} in ${dir}`);
     return log;
+  }
+
+  // -------------------------------------------------------------------------------------------- log-dir moves
+
+  /**
+   * Kafka's `LogManager.isLogDirOnline` as AlterReplicaLogDirs uses it: `dir` (an absolute path) must be one of
+   * log.dirs (else {@link LogDirNotFoundError}); returns whether it is live.
+   */
+  isLogDirOnline(dir: string): boolean {
+    const configured = this.opts.logDirs.map((d) => path.resolve(d));
+    if (!path.isAbsolute(dir) || !configured.includes(path.resolve(dir))) throw new LogDirNotFoundError(`Failed to find the log directory ${dir}`);
+    return this.dirs.has(path.resolve(dir));
+  }
+
+  /** Kafka's maybeUpdatePreferredLogDir: a partition created here later goes to `dir` (a hosted one is unaffected). */
+  maybeUpdatePreferredLogDir(topic: string, partition: number, dir: string): void {
+    const key = topicPartitionKey(topic, partition);
+    if (!this.logs.has(key)) this.preferredLogDirs.set(key, path.resolve(dir));
+  }
+
+  /**
+   * Kafka's getOrCreateLog(isFuture = true): the partition's `-future` log in `dir` (`<topic>-<p>.<uuid>-future`),
+   * created empty if absent. Throws if the partition already has a future log in another dir (Kafka's
+   * IllegalStateException in Partition.maybeCreateFutureReplica) or `dir` is not live.
+   */
+  getOrCreateFutureLog(topic: string, partition: number, dir: string, topicId?: string): Log {
+    const key = topicPartitionKey(topic, partition);
+    const logDir = path.resolve(dir);
+    const existing = this.futureLogs.get(key);
+    if (existing) {
+      if (existing.logDir !== logDir) throw new Error(`The future log dir ${existing.logDir} of ${key} is different from the requested log dir ${logDir}`);
+      return existing;
+    }
+    if (!this.dirs.has(logDir)) throw new KafkaStorageError(`Can not create the future log for ${key} because log directory ${logDir} is offline`);
+    if (this.offline.length > 0) { // Kafka's getOrCreateLog(isNew = false): it may be in the offline dir already
+      throw new KafkaStorageError(`Can not create log for ${key} because log directories ${this.offline.map((o) => o.dir).join(',')} are offline`);
+    }
+    let log: Log;
+    try {
+      log = Log.create({ dir: path.join(logDir, futureDirName(topic, partition)), topic, partition, config: this.logConfigFor(topic), ...(topicId ? { topicId } : {}), hooks: this.hooks });
+    } catch (e) {
+      if (isIoError(e)) {
+        this.reportDirFailure(logDir, e as Error);
+        throw new KafkaStorageError(`Error while creating the future log for ${key} in dir ${logDir}: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+    this.futureLogs.set(key, log);
+    this.opts.log.info(`Created log for partition ${key} in ${log.dir} (future replica: moving from ${this.logs.get(key)?.logDir ?? '?'} to ${logDir})`);
+    return log;
+  }
+
+  /** Kafka's Partition.removeFutureLocalReplica → asyncDelete(isFuture): a cancelled move's future log is deleted. */
+  removeFutureLog(topic: string, partition: number): boolean {
+    const key = topicPartitionKey(topic, partition);
+    const future = this.futureLogs.get(key);
+    if (!future) return false;
+    this.futureLogs.delete(key);
+    this.renameAndScheduleDelete(future, key);
+    return true;
+  }
+
+  /**
+   * Kafka's `LogManager.replaceCurrentWithFutureLog` (the caller checked that both logs end at the same offset, in
+   * the same event-loop turn as the last append): the future log's dir is renamed to `<topic>-<partition>` and it
+   * becomes the current log with the current log's high watermark, then the old current log is closed, renamed
+   * `-delete` and scheduled for deletion, and its dir's checkpoints rewritten without it. Synchronous: no append,
+   * read or truncation of the partition interleaves. Returns the new current log.
+   *
+   * Differs from Kafka: a Log's paths are fixed, so the future log is closed (producer snapshot written), its dir
+   * renamed, and loaded again as cleanly shut down (a small synchronous load: indexes are not rebuilt); the cleaner's
+   * offset for the partition is not carried over to the new dir (it cleans the moved log from its start once).
+   * A crash between the two renames leaves two current dirs, which the next start refuses (the same message as Kafka).
+   */
+  replaceCurrentWithFutureLog(topic: string, partition: number): Log {
+    const key = topicPartitionKey(topic, partition);
+    const source = this.logs.get(key);
+    const dest = this.futureLogs.get(key);
+    if (!source || source.isOffline) throw new KafkaStorageError(`The current replica for ${key} is offline`);
+    if (!dest || dest.isOffline) throw new KafkaStorageError(`The future replica for ${key} is offline`);
+    this.opts.log.info(`Attempting to replace current log ${source} with ${dest} for ${key}`);
+    const destLogDir = dest.logDir;
+    const target = path.join(destLogDir, partitionDirName(topic, partition));
+    let moved: Log;
+    try {
+      dest.flush();
+      dest.close();
+      fs.renameSync(dest.dir, target);
+      fsyncDirSync(destLogDir);
+      moved = Log.load({
+        dir: target, topic, partition, config: dest.config, hadCleanShutdown: true,
+        recoveryPoint: dest.logEndOffset, logStartOffset: dest.logStartOffset, hooks: this.hooks,
+      }).log;
+    } catch (e) {
+      this.futureLogs.delete(key);
+      dest.closeHandlers();
+      if (isIoError(e) || e instanceof KafkaStorageError) {
+        this.reportDirFailure(destLogDir, ((e as Error).cause as Error | undefined) ?? (e as Error));
+        throw e instanceof KafkaStorageError ? e : new KafkaStorageError(`Error while renaming the future log of ${key} in dir ${destLogDir}: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+    moved.updateHighWatermark(source.highWatermark);
+    this.futureLogs.delete(key);
+    this.logs.set(key, moved);
+    this.renameAndScheduleDelete(source, key);
+    this.checkpointDirSync(source.logDir);
+    this.opts.log.info(`The current replica is successfully replaced with the future replica for ${key}`);
+    return moved;
+  }
+
+  /** Rewrite `dir`'s recovery-point and log-start-offset checkpoints now (a log left it). */
+  private checkpointDirSync(dir: string): void {
+    const state = this.dirs.get(dir);
+    if (!state) return;
+    const rp = new Map<string, bigint>();
+    const lso = new Map<string, bigint>();
+    for (const l of this.logsWithFuture()) {
+      if (l.logDir !== dir || l.isOffline) continue;
+      const k = topicPartitionKey(l.topic, l.partition);
+      rp.set(k, l.recoveryPoint);
+      const first = l.segmentBaseOffsets()[0];
+      if (first !== undefined && l.logStartOffset > first) lso.set(k, l.logStartOffset);
+    }
+    // asynchronous writes: the next periodic checkpoint covers a failure here
+    state.recoveryPointCheckpoint.write(rp).catch((e) => { if (isIoError(e)) this.reportDirFailure(dir, e as Error); });
+    state.logStartOffsetCheckpoint.write(lso).catch((e) => { if (isIoError(e)) this.reportDirFailure(dir, e as Error); });
   }
 
   /**

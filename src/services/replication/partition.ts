@@ -113,7 +113,8 @@ export class Partition {
     readonly topic: string,
     readonly partition: number,
     public topicId: string | null,
-    readonly log: ReplicaLog,
+    /** Re-pointed when a log-dir move swaps the future log in (Kafka's `var log`; Q, AlterReplicaLogDirs). */
+    public log: ReplicaLog,
     private readonly deps: PartitionDeps,
   ) {
     this.now = deps.now ?? Date.now;

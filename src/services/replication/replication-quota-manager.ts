@@ -14,7 +14,8 @@
  *   back (ReplicaManager.shouldLeaderThrottle, ReplicaFetcherThread.shouldFollowerThrottle), so the ISR never thrashes.
  * The leader side is applied in the Fetch handler (a throttled follower gets its partition with no records), the
  * follower side in ReplicaFetcherThread (a throttled partition is left out of the fetch request).
- * Differs: no `replica.alter.log.dirs.io.max.bytes.per.second` manager yet (the -future mover is not built).
+ * - a third manager, `alterLogDirs`, bounds the `-future` replica mover (QuotaFactory's alterLogDirs quota, the
+ *   per-broker `replica.alter.log.dirs.io.max.bytes.per.second`, every moving partition counted).
  */
 
 /** Kafka's ReplicaQuota trait. */
@@ -24,7 +25,7 @@ export interface ReplicaQuota {
   isQuotaExceeded(): boolean;
 }
 
-export type ReplicationType = 'leader' | 'follower';
+export type ReplicationType = 'leader' | 'follower' | 'alterLogDirs';
 
 const ALL_REPLICAS = null; // Kafka's Constants.AllReplicas (Seq(-1))
 const NUM_SAMPLES = 11; // ReplicationQuotaManagerConfig.DefaultNumQuotaSamples
@@ -109,6 +110,7 @@ export const LEADER_THROTTLED_REPLICAS = 'leader.replication.throttled.replicas'
 export const FOLLOWER_THROTTLED_REPLICAS = 'follower.replication.throttled.replicas';
 export const LEADER_THROTTLED_RATE = 'leader.replication.throttled.rate';
 export const FOLLOWER_THROTTLED_RATE = 'follower.replication.throttled.rate';
+export const ALTER_LOG_DIRS_RATE = 'replica.alter.log.dirs.io.max.bytes.per.second';
 
 /**
  * ThrottledReplicaListValidator: the comma-split items, trimmed, are each empty or `partition:broker`, or they join
@@ -134,10 +136,13 @@ export function parseThrottledPartitions(name: string, value: string, brokerId: 
 export class ReplicationQuotas {
   readonly leader: ReplicationQuotaManager;
   readonly follower: ReplicationQuotaManager;
+  /** The -future replica mover's (AlterReplicaLogDirs). */
+  readonly alterLogDirs: ReplicationQuotaManager;
   /** `brokerId`: set once the broker id is known (before any topic config is applied). */
   constructor(public brokerId = -1, now: () => number = Date.now) {
     this.leader = new ReplicationQuotaManager('leader', now);
     this.follower = new ReplicationQuotaManager('follower', now);
+    this.alterLogDirs = new ReplicationQuotaManager('alterLogDirs', now);
   }
 
   /** TopicConfigHandler.processConfigChanges: the topic's throttled-replica lists (a bad list is ignored, with the error). */
@@ -151,16 +156,21 @@ export class ReplicationQuotas {
     return err;
   }
 
-  /** BrokerConfigHandler.processConfigChanges for this broker's own entity (/config/brokers/<id>). */
-  updateBroker(perBroker: Readonly<Record<string, string>>): void {
+  /** BrokerConfigHandler.processConfigChanges for this broker's own entity (/config/brokers/<id>); returns the bounds that changed. */
+  updateBroker(perBroker: Readonly<Record<string, string>>): Array<[ReplicationType, number]> {
     const rate = (k: string) => {
       const v = perBroker[k];
       if (v === undefined || !/^\d+$/.test(v.trim())) return Infinity;
       const n = Number(v.trim());
       return n >= 2 ** 63 - 1 ? Infinity : n;
     };
-    this.leader.updateQuota(rate(LEADER_THROTTLED_RATE));
-    this.follower.updateQuota(rate(FOLLOWER_THROTTLED_RATE));
+    const changed: Array<[ReplicationType, number]> = [];
+    for (const [q, k] of [[this.leader, LEADER_THROTTLED_RATE], [this.follower, FOLLOWER_THROTTLED_RATE], [this.alterLogDirs, ALTER_LOG_DIRS_RATE]] as const) {
+      const bound = rate(k);
+      if (bound !== q.upperBound) changed.push([q.type, bound]);
+      q.updateQuota(bound);
+    }
+    return changed;
   }
 }
 

@@ -86,6 +86,29 @@ function allowOps(op: AclOperation): readonly AclOperation[] {
   return [op];
 }
 
+/** AclEntry.supportedOperations: the operations Kafka reports per resource type (the *AuthorizedOperations fields). */
+export const SUPPORTED_OPERATIONS: Readonly<Record<ResourceType, readonly AclOperation[]>> = {
+  Topic: ['Read', 'Write', 'Create', 'Describe', 'Delete', 'Alter', 'DescribeConfigs', 'AlterConfigs'],
+  Group: ['Read', 'Describe', 'Delete'],
+  Cluster: ['Create', 'ClusterAction', 'DescribeConfigs', 'AlterConfigs', 'IdempotentWrite', 'Alter', 'Describe'],
+  TransactionalId: ['Describe', 'Write'],
+  DelegationToken: ['Describe'],
+  User: ['CreateTokens', 'DescribeTokens'],
+};
+
+/** AclOperation's wire code (ALL 2, READ 3 … DESCRIBE_TOKENS 14): the order of OPERATIONS. */
+export const operationCode = (op: AclOperation): number => OPERATIONS.indexOf(op) + 2;
+
+/**
+ * AuthHelper.authorizedOperations: a 32-bit field (Utils.to32BitField) with bit `code` set for each supported
+ * operation `allowed` grants on the resource (READ implies DESCRIBE etc., through the decision itself).
+ */
+export function authorizedOperations(allowed: (op: AclOperation) => boolean, resourceType: ResourceType): number {
+  let bits = 0;
+  for (const op of SUPPORTED_OPERATIONS[resourceType]) if (allowed(op)) bits |= 1 << operationCode(op);
+  return bits;
+}
+
 export interface AuthorizeRequest { principal: string; host: string; operation: AclOperation; resourceType: ResourceType; name: string }
 
 export interface AclView {

@@ -27,15 +27,18 @@
  *    cluster, else only the groups the principal may DESCRIBE; OffsetDelete DELETE on the group + READ per topic;
  *    OffsetCommit READ per topic; OffsetFetch (every version) DESCRIBE per group and per topic (named topics answered
  *    TOPIC_AUTHORIZATION_FAILED, all-topics answers filtered); OffsetForLeaderEpoch CLUSTER_ACTION or DESCRIBE per topic.
- * Not covered (as the handlers have no such fields or Rafka lacks the API): the *AuthorizedOperations fields
- * (Metadata, DescribeGroups, DescribeCluster answer "omitted"), CreateTopics' DESCRIBE_CONFIGS for the configs it
- * returns. AddPartitionsToTxn v4+ (broker to broker, KIP-890) needs CLUSTER_ACTION on the cluster, and nothing else.
+ *  - the authorized-operations fields (KIP-430), when the client asks for them: Metadata v8+ per topic and v8-10 for
+ *    the cluster, DescribeGroups v3+ per group answered without error, DescribeCluster: AuthHelper.authorizedOperations
+ *    (the supported operations of the resource type the principal is allowed), the cluster's 0 without DESCRIBE on it;
+ *  - CreateTopics returns a created topic's configs, partition count, replication factor and id only with
+ *    DESCRIBE_CONFIGS on it, else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED.
+ * AddPartitionsToTxn v4+ (broker to broker, KIP-890) needs CLUSTER_ACTION on the cluster, and nothing else.
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DecodedRequest } from '../../protocol/frame.js';
 import type { ConnectionInfo } from '../network/connection.js';
-import { CLUSTER_NAME, type AclOperation, type ResourceType } from './acl.js';
+import { CLUSTER_NAME, authorizedOperations, type AclOperation, type ResourceType } from './acl.js';
 import { ANONYMOUS, principalToString } from './principal.js';
 
 export interface Authorizer {
@@ -56,7 +59,7 @@ const GROUP_READ: ReadonlySet<number> = new Set([ApiKey.JoinGroup, ApiKey.SyncGr
 /** Whole-request checks on the cluster resource (KafkaApis: authHelper.authorize(..., CLUSTER, CLUSTER_NAME)). */
 const CLUSTER_OPERATION: ReadonlyMap<number, AclOperation> = new Map<number, AclOperation>([
   [ApiKey.ElectLeaders, 'Alter'], [ApiKey.AlterPartitionReassignments, 'Alter'], [ApiKey.ListPartitionReassignments, 'Describe'],
-  [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
+  [ApiKey.DescribeLogDirs, 'Describe'], [ApiKey.AlterReplicaLogDirs, 'Alter'], [ApiKey.DescribeClientQuotas, 'DescribeConfigs'], [ApiKey.AlterClientQuotas, 'AlterConfigs'],
   [ApiKey.WriteTxnMarkers, 'ClusterAction'], [ApiKey.CreateAcls, 'Alter'], [ApiKey.DescribeAcls, 'Describe'], [ApiKey.DeleteAcls, 'Alter'],
   [ApiKey.DescribeUserScramCredentials, 'Describe'], [ApiKey.AlterUserScramCredentials, 'Alter'],
 ]);
@@ -145,7 +148,34 @@ function hasTransactionalRecords(req: DecodedRequest): boolean {
   return false;
 }
 
-interface MetadataTopicOut { errorCode: number; name: string | null }
+interface MetadataTopicOut { errorCode: number; name: string | null; topicAuthorizedOperations?: number }
+type Can = (op: AclOperation, type: ResourceType, name: string) => boolean;
+
+/** The schemas' "not requested" value of the *AuthorizedOperations fields (Int.MinValue). */
+const OMITTED = -2147483648;
+
+/** AuthHelper.authorizedOperations for one resource, through this request's principal. */
+const opsOn = (can: Can, type: ResourceType, name: string): number => authorizedOperations((op) => can(op, type, name), type);
+
+/**
+ * Metadata v8-10 / DescribeCluster: clusterAuthorizedOperations, when asked (the handler answered something other than
+ * Int.MinValue), is the cluster's authorized operations if DESCRIBE on the cluster is allowed, else 0 (KafkaApis).
+ */
+const clusterOps = (can: Can, current: unknown): unknown =>
+  (typeof current !== 'number' || current === OMITTED ? current : can('Describe', 'Cluster', CLUSTER_NAME) ? opsOn(can, 'Cluster', CLUSTER_NAME) : 0);
+
+/**
+ * Metadata v8+: the described topics' topicAuthorizedOperations, when asked, computed per topic (those answered
+ * TOPIC_AUTHORIZATION_FAILED by the gate and unknown topic ids keep Int.MinValue, as Kafka's), and the cluster's.
+ */
+function withAuthorizedOperations<O extends { topics: MetadataTopicOut[]; clusterAuthorizedOperations?: unknown }>(o: O, can: Can): O {
+  return {
+    ...o,
+    topics: o.topics.map((t) => (t.topicAuthorizedOperations === undefined || t.topicAuthorizedOperations === OMITTED ? t
+      : { ...t, topicAuthorizedOperations: t.name === null ? OMITTED : opsOn(can, 'Topic', t.name) })),
+    ...(o.clusterAuthorizedOperations === undefined ? {} : { clusterAuthorizedOperations: clusterOps(can, o.clusterAuthorizedOperations) }),
+  };
+}
 type OffsetFetchTopicOut = { name: string; partitions: Array<{ partitionIndex: number }> };
 
 /**
@@ -216,9 +246,17 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
       return splitTopics<{ topic: string; partitions: Array<{ partition: number }> }>(req, handler, 'topics', 'topics', (t) => t.topic, onTopic('Describe'), {
         deniedEntries: (ts, code) => ts.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ errorCode: code, partition: p.partition, leaderEpoch: -1, endOffset: -1n })) })),
       });
-    case ApiKey.CreateTopics:
-      if (can('Create', 'Cluster', CLUSTER_NAME)) return null;
-      return splitTopics<{ name: string }>(req, handler, 'topics', 'topics', (t) => t.name, onTopic('Create'));
+    case ApiKey.CreateTopics: {
+      // CREATE on the cluster or per topic ("Authorization failed."); then DESCRIBE_CONFIGS per topic decides whether
+      // the configs, partition count, replication factor and topic id of a created topic are returned
+      const create = can('Create', 'Cluster', CLUSTER_NAME) ? null
+        : splitTopics<{ name: string }>(req, handler, 'topics', 'topics', (t) => t.name, onTopic('Create'), { message: () => 'Authorization failed.' });
+      const rewrite = createTopicsConfigsRewrite(req, onTopic('DescribeConfigs'));
+      if (!rewrite) return create;
+      if (create?.kind === 'deny') return { kind: 'deny', body: rewrite(create.body as Record<string, unknown>) };
+      const inner = create ?? { kind: 'proceed', req, merge: (out: unknown) => out };
+      return { kind: 'proceed', req: inner.req, merge: (out) => { const m = inner.merge(out); return m === null || typeof m !== 'object' ? m : rewrite(m as Record<string, unknown>); } };
+    }
     case ApiKey.DeleteTopics: {
       const v6 = Array.isArray((req.body as { topics?: unknown }).topics) && req.apiVersion >= 6;
       return v6
@@ -232,8 +270,18 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
     case ApiKey.AlterConfigs:
     case ApiKey.IncrementalAlterConfigs:
       return splitBy<{ resourceType: number; resourceName: string }>(req, handler, 'resources', 'responses', configErrorOf(can, 'AlterConfigs'));
-    case ApiKey.DescribeGroups:
-      return splitBy<string>(req, handler, 'groups', 'groups', (g) => (can('Describe', 'Group', g) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED));
+    case ApiKey.DescribeGroups: {
+      // DESCRIBE per group; v3+ authorizedOperations (when asked) of the groups answered without error
+      const split = splitBy<string>(req, handler, 'groups', 'groups', (g) => (can('Describe', 'Group', g) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED));
+      return chain(split, (r) => filterAnswer(r, (o) => ({
+        ...o,
+        groups: ((o.groups ?? []) as Array<{ groupId: string; errorCode: number; authorizedOperations?: number }>).map((g) =>
+          (g.errorCode !== ErrorCode.NONE || g.authorizedOperations === undefined || g.authorizedOperations === OMITTED ? g
+            : { ...g, authorizedOperations: opsOn(can, 'Group', g.groupId) })),
+      })), req);
+    }
+    case ApiKey.DescribeCluster:
+      return filterAnswer(req, (o) => (o.clusterAuthorizedOperations === undefined ? o : { ...o, clusterAuthorizedOperations: clusterOps(can, o.clusterAuthorizedOperations) }));
     case ApiKey.DeleteGroups:
       return splitBy<string>(req, handler, 'groupsNames', 'results', (g) => (can('Delete', 'Group', g) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED));
     case ApiKey.ListGroups:
@@ -338,14 +386,44 @@ function offsetFetchGate(req: DecodedRequest, handler: ErrorResponder, can: (op:
   })), req);
 }
 
+/**
+ * KafkaApis.handleCreateTopicsRequest's authorizedForDescribeConfigs: a topic the principal may not DESCRIBE_CONFIGS
+ * gets topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and, when created, no configs, numPartitions and
+ * replicationFactor -1 and the zero topic id (ZkAdminManager fills them only for authorized topics). A topic whose
+ * creation was attempted and failed has its topicConfigErrorCode reset to NONE (handleCreateTopicsResults); one never
+ * attempted (CREATE denied, listed twice) keeps the error. Applied to the whole answer (the CREATE-denied entries too).
+ */
+function createTopicsConfigsRewrite(req: DecodedRequest, mayDescribeConfigs: (name: string) => boolean): ((o: Record<string, unknown>) => unknown) | null {
+  const names = (req.body as { topics: Array<{ name: string }> }).topics.map((t) => t.name);
+  const denied = new Set(names.filter((n) => !mayDescribeConfigs(n)));
+  if (denied.size === 0) return null;
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  type Out = { name: string; errorCode: number; errorMessage?: string | null; topicConfigErrorCode?: number };
+  return (o) => ({
+    ...o,
+    topics: ((o.topics ?? []) as Out[]).map((t) => {
+      if (!denied.has(t.name)) return t;
+      if (t.errorCode === ErrorCode.NONE) {
+        return { ...t, configs: [], numPartitions: -1, replicationFactor: -1, topicId: '00000000-0000-0000-0000-000000000000', topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+      }
+      const attempted = (counts.get(t.name) ?? 0) === 1 && t.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      return { ...t, topicConfigErrorCode: attempted ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+    }),
+  });
+}
+
 /** KafkaApis.handleTopicMetadataRequest's filtering (see the file header). */
 function metadataGate(req: DecodedRequest, can: (op: AclOperation, type: ResourceType, name: string) => boolean, topicExists: (name: string) => boolean): Gate {
-  const body = req.body as { topics: Array<{ name: string | null; topicId?: string }> | null; allowAutoTopicCreation?: boolean };
+  const body = req.body as { topics: Array<{ name: string | null; topicId?: string }> | null; allowAutoTopicCreation?: boolean;
+    includeTopicAuthorizedOperations?: boolean; includeClusterAuthorizedOperations?: boolean };
   const describe = (n: string) => can('Describe', 'Topic', n);
+  const opsAsked = req.apiVersion >= 8 && (body.includeTopicAuthorizedOperations === true || body.includeClusterAuthorizedOperations === true);
+  const withOps = <O extends { topics: MetadataTopicOut[]; clusterAuthorizedOperations?: unknown }>(o: O): O => (opsAsked ? withAuthorizedOperations(o, can) : o);
   const filterOut = (out: unknown): unknown => {
     if (out === null || typeof out !== 'object') return out;
     const o = out as { topics: MetadataTopicOut[] };
-    return { ...o, topics: o.topics.filter((t) => t.name === null || describe(t.name)) };
+    return withOps({ ...o, topics: o.topics.filter((t) => t.name === null || describe(t.name)) });
   };
   if (body.topics === null || (req.apiVersion === 0 && body.topics.length === 0)) return { kind: 'proceed', req, merge: filterOut };
   const mayCreate = (n: string) => can('Create', 'Cluster', CLUSTER_NAME) || can('Create', 'Topic', n);
@@ -358,7 +436,8 @@ function metadataGate(req: DecodedRequest, can: (op: AclOperation, type: Resourc
     merge: (out) => {
       if (out === null || typeof out !== 'object') return out;
       const o = out as { topics: MetadataTopicOut[] };
-      return { ...o, topics: [...o.topics.filter((t) => t.name === null || describe(t.name)), ...deniedOut] };
+      const filtered = withOps({ ...o, topics: o.topics.filter((t) => t.name === null || describe(t.name)) });
+      return { ...filtered, topics: [...filtered.topics, ...deniedOut] };
     },
   };
 }

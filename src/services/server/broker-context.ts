@@ -137,6 +137,8 @@ export interface BrokerContext {
   control?: ControlPlane;
   /** The log dirs and their logs (DescribeLogDirs); absent: no dirs are described. */
   logDirs?: LogDirsSource;
+  /** AlterReplicaLogDirs (the ReplicaManager's log-dir mover); absent: every partition KAFKA_STORAGE_ERROR. */
+  logDirMover?: { alterReplicaLogDirs(a: Array<{ dir: string; topic: string; partition: number }>): Array<{ dir: string; topic: string; partition: number; errorCode: number }> };
   /** The controller's request entry points (AlterPartition, ControlledShutdown); absent: NOT_CONTROLLER. */
   controller?: ControllerApis;
   /** Incremental fetch sessions (KIP-227, fetch-session.ts); absent: no session is ever created. */

@@ -61,6 +61,7 @@ import { authorizeRequest } from '../security/request-authorizer.js';
 import { deleteRecordsHandler } from './handlers/delete-records.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { alterReplicaLogDirsHandler } from './handlers/alter-replica-log-dirs.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './handlers/partition-reassignments.js';
 import { GroupCoordinator } from '../group/group-coordinator.js';
@@ -109,6 +110,7 @@ export const IMPLEMENTED_VERSIONS: ReadonlyMap<number, readonly [number, number]
   [ApiKey.SaslAuthenticate, [0, 2]],
   [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.DescribeCluster, [0, 1]],
+  [ApiKey.AlterReplicaLogDirs, [0, 2]],
   [ApiKey.DescribeLogDirs, [0, 4]],
   [ApiKey.ElectLeaders, [0, 2]],
   [ApiKey.AlterPartitionReassignments, [0, 0]],
@@ -197,6 +199,7 @@ function buildHandlers(support: ApiSupport, groups: GroupCoordinator, producerId
     deleteRecordsHandler(),
     describeClusterHandler(),
     describeLogDirsHandler(),
+    alterReplicaLogDirsHandler(),
     electLeadersHandler(),
     alterPartitionReassignmentsHandler(),
     listPartitionReassignmentsHandler(),

@@ -8,7 +8,10 @@
  * replica.lag.time.max.ms / 2) and the high-watermark checkpoint task. Requests from an older controller epoch are
  * refused (STALE_CONTROLLER_EPOCH), as Kafka's replicaStateChangeLock section does.
  *
- * Differs from Kafka: one event loop, no locks; no alter-log-dirs fetcher; the follower's initial fetch offset
+ * Log-dir moves (AlterReplicaLogDirs): the `-future` replica mover (replica-alter-log-dirs-manager.ts, Q) copies a
+ * partition's log into another dir; the swap re-points the HostedPartition (log, view) and its Partition.
+ *
+ * Differs from Kafka: one event loop, no locks; the follower's initial fetch offset
  * follows Kafka's `initialFetchOffset` (LEO when IBP ≥ 2.7-IV1 and the epoch cache is not empty, else the HW).
  */
 import type { Logger } from '../../logger.js';
@@ -27,10 +30,12 @@ import { Partition, appendRecordsToFollower, type AdvanceIsrState } from '../rep
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
 import { DelayedFetchPurgatory } from '../replication/delayed-fetch.js';
-import { HighWatermarkCheckpoints } from '../replication/high-watermark-checkpoint.js';
+import { HighWatermarkCheckpoints, type HighWatermarkEntry } from '../replication/high-watermark-checkpoint.js';
 import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
 import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
 import { deleteRecordsOnLeader, lowWatermarkOf } from '../admin/delete-records.js';
+import { ReplicaAlterLogDirsManager, type AlterLogDirsHost, type AlterLogDirsOptions, type MovingLogs } from './replica-alter-log-dirs-manager.js';
+import { alterReplicaLogDirs, type AlterLogDirsResult } from '../admin/alter-replica-log-dirs.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
@@ -53,6 +58,8 @@ export interface ReplicaManagerOptions {
   /** The leaders' ISR state transitions (the partitionIsrState machine definition's, handed in by the majordomo). */
   advanceIsrState: AdvanceIsrState;
   config?: () => KafkaConfig;
+  /** The alter-log-dirs mover's throttle (replica.alter.log.dirs.io.max.bytes.per.second); absent: unthrottled. */
+  alterLogDirsQuota?: AlterLogDirsOptions['quota'];
   /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP), started and shut down with this manager. */
   alterPartition?: { manager: AlterPartitionManager; start(): void; shutdown(): void };
   /** The follower side (absent: followers only hold their log). */
@@ -60,7 +67,7 @@ export interface ReplicaManagerOptions {
   now?: () => number;
 }
 
-export class ReplicaManager implements ReplicaView, FollowerPartitions {
+export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLogDirsHost {
   /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
   private controllerEpoch = 0;
   private readonly hosted = new Map<string, HostedPartition>();
@@ -69,11 +76,18 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
   private readonly hwCheckpoints: HighWatermarkCheckpoints;
   private readonly timers: NodeJS.Timeout[] = [];
   private fetchers: ReplicaFetcherControl | undefined;
+  /** Kafka's replicaAlterLogDirsManager: moves `-future` logs between log dirs (Q). */
+  readonly alterLogDirsManager: ReplicaAlterLogDirsManager;
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
     private readonly opts: ReplicaManagerOptions) {
     this.hwCheckpoints = new HighWatermarkCheckpoints(log, (dir, err) => this.logs?.maybeAddOfflineLogDir(dir, err));
     this.fetchers = opts.fetchers;
+    const intConfig = (k: string, d: number) => { try { return this.opts.config ? this.opts.config().getInt(k) : d; } catch { return d; } };
+    this.alterLogDirsManager = new ReplicaAlterLogDirsManager(this, log.child({ actor: 'replicaAlterLogDirsManager' }), {
+      maxBytes: () => intConfig('replica.fetch.max.bytes', 1048576), backoffMs: () => intConfig('replica.fetch.backoff.ms', 1000),
+      ...(opts.alterLogDirsQuota ? { quota: opts.alterLogDirsQuota } : {}),
+    }, opts.now);
     this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
       const h = this.hosted.get(k);
       if (!h?.replica) return { done: true, errorCode: h ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -99,13 +113,15 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     const lag = this.replicaLagTimeMaxMs();
     const hwInterval = this.opts.config ? Number(this.opts.config().getLong('replica.high.watermark.checkpoint.interval.ms')) : 5_000;
     this.timers.push(setInterval(() => this.maybeShrinkIsr(), Math.max(1, Math.floor(lag / 2))));
-    this.timers.push(setInterval(() => this.checkpointHighWatermarks(), Math.max(1, hwInterval)));
+    // asynchronous: a synchronous fsync here blocked every request for 6–140 ms each 5 s (issue 17's latency tail)
+    this.timers.push(setInterval(() => { if (this.logs) void this.hwCheckpoints.writeAsync(this.highWatermarkEntries(), this.logs.liveLogDirs); }, Math.max(1, hwInterval)));
     for (const t of this.timers) t.unref();
   }
 
   /** Kafka's ReplicaManager.shutdown(checkpointHW = true): stop the tasks and write the HW checkpoint once more. */
   shutdown(): void {
     for (const t of this.timers.splice(0)) clearInterval(t);
+    this.alterLogDirsManager.shutdown();
     this.fetchers?.removeFetcherForPartitions([...this.hosted.values()].map((h) => ({ topic: h.topic, partition: h.partition })));
     this.checkpointHighWatermarks();
     this.opts.alterPartition?.shutdown();
@@ -120,13 +136,19 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
   /** Kafka's checkpointHighWatermarks: one `replication-offset-checkpoint` per live log dir. */
   checkpointHighWatermarks(): void {
     if (!this.logs) return;
-    const entries: Array<{ logDir: string; topic: string; partition: number; highWatermark: bigint }> = [];
+    this.hwCheckpoints.write(this.highWatermarkEntries(), this.logs.liveLogDirs);
+  }
+
+  /** The high watermark of every partition with a local replica whose log is online. */
+  private highWatermarkEntries(): HighWatermarkEntry[] {
+    const entries: HighWatermarkEntry[] = [];
+    if (!this.logs) return entries;
     for (const h of this.hosted.values()) {
       if (!h.replica) continue;
       const l = this.logs.getLog(h.topic, h.partition);
       if (l && !l.isOffline) entries.push({ logDir: l.logDir, topic: h.topic, partition: h.partition, highWatermark: l.highWatermark });
     }
-    this.hwCheckpoints.write(entries, this.logs.liveLogDirs);
+    return entries;
   }
 
   /** A request from a controller older than the latest one seen is refused (logged with `message`). */
@@ -172,6 +194,8 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     }
     this.makeLeaders(toLeader);
     this.makeFollowers(toFollower, c);
+    // Kafka: a partition with a `-future` log (loaded at startup, or created by AlterReplicaLogDirs) resumes its move
+    this.alterLogDirsManager.addPartitions([...toLeader, ...toFollower].map(({ h }) => h).filter((h) => this.logs?.getFutureLog(h.topic, h.partition)));
     this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders: toLeader.length, followers: toFollower.length, partitions: partitionErrors.length },
       `Handled LeaderAndIsr request from controller ${c.controllerId}: ${toLeader.length} become-leader and ${toFollower.length} become-follower partitions`);
     return { errorCode: ErrorCode.NONE, partitionErrors };
@@ -341,6 +365,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
     }
     // Kafka's stopPartitions: the fetchers first, so that nothing appends to a log being deleted
     if (stopped.length > 0) this.fetchers?.removeFetcherForPartitions(stopped);
+    if (stopped.length > 0) this.alterLogDirsManager.removePartitions(stopped);
     const deleteOf = new Map(c.partitions.map((p) => [key(p.topicName, p.partitionIndex), p.deletePartition]));
     for (const s of stopped) {
       const k = key(s.topic, s.partition);
@@ -476,6 +501,40 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions {
       updateHighWatermark: (hw) => l.updateHighWatermark(hw),
       maybeIncrementLogStartOffset: (offset) => l.maybeIncrementLogStartOffset(offset),
     };
+  }
+
+  // ------------------------------------------------------------------ log-dir moves (AlterReplicaLogDirs, Q)
+
+  /** Kafka's ReplicaManager.alterReplicaLogDirs (services/admin/alter-replica-log-dirs.ts). */
+  alterReplicaLogDirs(assignments: Array<{ dir: string; topic: string; partition: number }>): AlterLogDirsResult[] {
+    if (!this.logs) return assignments.map((a) => ({ ...a, errorCode: ErrorCode.KAFKA_STORAGE_ERROR }));
+    return alterReplicaLogDirs(assignments, this.logs, this.alterLogDirsManager, (topic, partition) => {
+      const h = this.hosted.get(key(topic, partition));
+      return !h ? { kind: 'none' } : h.replica === null || this.isOffline(h) ? { kind: 'offline' } : { kind: 'online', topicId: h.topicId };
+    }, this.log);
+  }
+
+  /** AlterLogDirsHost: the hosted partition's current and future logs while it moves. */
+  movingLogs(topic: string, partition: number): MovingLogs | null {
+    const h = this.hosted.get(key(topic, partition));
+    if (!h?.replica || !this.logs) return null;
+    const current = this.logs.getLog(topic, partition);
+    const future = this.logs.getFutureLog(topic, partition);
+    if (!current || !future || current.isOffline || future.isOffline || h.log !== current) return null;
+    return { current, future };
+  }
+
+  /** AlterLogDirsHost: Kafka's maybeReplaceCurrentWithFutureReplica — swap the logs, and the hosted partition follows. */
+  replaceCurrentWithFuture(topic: string, partition: number): void {
+    const k = key(topic, partition);
+    const h = this.hosted.get(k);
+    if (!h?.replica || !this.logs) return;
+    const moved = this.logs.replaceCurrentWithFutureLog(topic, partition);
+    h.log = moved;
+    h.replica.log = moved;
+    h.view = this.wrap(moved, h.replica, k);
+    h.follower = null;
+    this.completeDelayedRequests(k);
   }
 
   /** A follower's append or HW move: fetches waiting on it (fetch from follower, tests) re-read. */

@@ -29,8 +29,12 @@
  * code the v4 handler calls (as markers for local partitions do); the log-side check runs in the Produce path (and
  * the group coordinator's TxnOffsetCommit append), synchronously just before the append (one event loop: nothing can
  * run between the check and the append), rather than inside the log; no ApiVersions exchange with the coordinator
- * (Rafka brokers all speak v4), so Kafka's "version mismatch → skip verification" path does not arise; no
- * VerificationTimeMs/FailureRate metrics.
+ * (Rafka brokers all speak v4), so Kafka's "version mismatch → skip verification" path does not arise.
+ *
+ * Metrics (Kafka's `VerificationTimeMs` histogram and `VerificationFailureRate` meter, kafka.server:type=
+ * AddPartitionsToTxnManager): the time from enqueueing a verification to its callback, and the partitions answered
+ * with an error, recorded where Kafka's `sendCallback` / `topicPartitionsToError` / the per-transaction result do
+ * (the in-process coordinator path too: Kafka sends that request to itself over the network).
  */
 import type { Logger } from '../../logger.js';
 import { ApiKey } from '../../protocol/api-keys.js';
@@ -41,6 +45,7 @@ import { BrokerBlockingSender } from '../replication/broker-blocking-sender.js';
 import type { BrokerContext } from '../server/broker-context.js';
 import { partitionForTxn, TRANSACTION_STATE_TOPIC } from './transaction-log.js';
 import { OFFSETS_TOPIC } from '../group/group-keys.js';
+import type { TxnVerificationMetricsSink } from '../metrics/txn-verification-metrics.js';
 
 /** Per partition ("topic\0partition") the error of those not verified; an empty map = all verified. */
 export type VerifyErrors = Map<string, number>;
@@ -52,7 +57,9 @@ export type VerifyLocal = (t: VerifyTxn) => VerifyErrors;
 
 export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-interface Waiting { txn: VerifyTxn; resolve: (e: VerifyErrors) => void }
+interface Waiting { txn: VerifyTxn; resolve: (e: VerifyErrors) => void; startMs: number }
+
+
 
 const allWith = (t: VerifyTxn, code: number): VerifyErrors => new Map(t.partitions.map(([tp, p]) => [tpKey(tp, p), code]));
 
@@ -63,26 +70,48 @@ export class AddPartitionsToTxnManager {
   private readonly senders = new Map<number, { sender: BrokerBlockingSender; host: string; port: number }>();
   private stopped = false;
 
-  constructor(private readonly ctx: BrokerContext, private readonly local: VerifyLocal, private readonly log: Logger) {}
+  constructor(
+    private readonly ctx: BrokerContext, private readonly local: VerifyLocal, private readonly log: Logger,
+    private readonly metrics: () => TxnVerificationMetricsSink | undefined = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Kafka `topicPartitionsToError`: every partition of the transaction with `code`, counted as failures. */
+  private failAll(t: VerifyTxn, code: number): VerifyErrors {
+    this.metrics()?.verificationFailures(t.partitions.length);
+    return allWith(t, code);
+  }
+
+  /** Kafka `sendCallback`: the time since the verification was enqueued, then the callback. */
+  private callback(w: Waiting, errors: VerifyErrors): void {
+    this.metrics()?.verificationTime(this.now() - w.startMs);
+    w.resolve(errors);
+  }
 
   /** Kafka `verifyTransaction`: resolves with the partitions not verified (and why). */
   verifyTransaction(txn: VerifyTxn): Promise<VerifyErrors> {
     const node = this.coordinatorFor(txn.transactionalId);
-    if (node < 0) return Promise.resolve(allWith(txn, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (node === this.ctx.metadata.brokerId) return Promise.resolve(this.local(txn));
+    if (node < 0) return Promise.resolve(allWith(txn, ErrorCode.COORDINATOR_NOT_AVAILABLE)); // Kafka: no metric either
+    const startMs = this.now();
+    if (node === this.ctx.metadata.brokerId) {
+      const errors = this.local(txn);
+      this.metrics()?.verificationFailures(errors.size);
+      this.metrics()?.verificationTime(this.now() - startMs);
+      return Promise.resolve(errors);
+    }
     return new Promise((resolve) => {
       let forNode = this.pending.get(node);
       if (!forNode) this.pending.set(node, (forNode = new Map()));
       const existing = forNode.get(txn.transactionalId);
       if (existing) {
         if (existing.txn.producerEpoch <= txn.producerEpoch) {
-          existing.resolve(allWith(existing.txn, existing.txn.producerEpoch < txn.producerEpoch ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.NETWORK_EXCEPTION));
+          this.callback(existing, this.failAll(existing.txn, existing.txn.producerEpoch < txn.producerEpoch ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.NETWORK_EXCEPTION));
         } else {
-          resolve(allWith(txn, ErrorCode.INVALID_PRODUCER_EPOCH));
+          this.callback({ txn, resolve, startMs }, this.failAll(txn, ErrorCode.INVALID_PRODUCER_EPOCH));
           return;
         }
       }
-      forNode.set(txn.transactionalId, { txn, resolve });
+      forNode.set(txn.transactionalId, { txn, resolve, startMs });
       this.maybeSend(node);
     });
   }
@@ -113,11 +142,11 @@ export class AddPartitionsToTxnManager {
     void this.send(node, transactions).then((r) => {
       if (r === null) {
         this.log.warn({ broker: node }, `AddPartitionsToTxnRequest failed for node ${node} with a network exception.`);
-        for (const w of waiting) w.resolve(allWith(w.txn, ErrorCode.NETWORK_EXCEPTION));
+        for (const w of waiting) this.callback(w, this.failAll(w.txn, ErrorCode.NETWORK_EXCEPTION));
       } else if (r.errorCode !== ErrorCode.NONE) {
         this.log.error({ broker: node, errorCode: r.errorCode }, `AddPartitionsToTxnRequest for node ${node} returned with error ${r.errorCode}.`);
         const code = r.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED ? ErrorCode.INVALID_TXN_STATE : r.errorCode;
-        for (const w of waiting) w.resolve(allWith(w.txn, code));
+        for (const w of waiting) this.callback(w, this.failAll(w.txn, code));
       } else {
         const byId = new Map(waiting.map((w) => [w.txn.transactionalId, w]));
         for (const res of r.resultsByTransaction) {
@@ -131,9 +160,10 @@ export class AddPartitionsToTxnManager {
               if (p.partitionErrorCode !== ErrorCode.NONE) errors.set(tpKey(t.name, p.partitionIndex), p.partitionErrorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : p.partitionErrorCode);
             }
           }
-          w.resolve(errors);
+          this.metrics()?.verificationFailures(errors.size);
+          this.callback(w, errors);
         }
-        for (const w of byId.values()) w.resolve(allWith(w.txn, ErrorCode.NETWORK_EXCEPTION)); // not answered: retriable
+        for (const w of byId.values()) this.callback(w, this.failAll(w.txn, ErrorCode.NETWORK_EXCEPTION)); // not answered: retriable
       }
     }).finally(() => {
       this.inFlight.delete(node);

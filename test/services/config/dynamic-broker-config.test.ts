@@ -120,7 +120,6 @@ describe('buildEffectiveConfig ignores what Kafka ignores', () => {
       // the throttle rates apply from the broker's own entity only (ReplicationQuotas reads them), as Kafka's BrokerConfigHandler
       [DEFAULT_ENTITY, 'follower.replication.throttled.rate', '50', 'Kafka (ZooKeeper mode) applies replication throttle rates only from a broker\'s own entity, /config/brokers/<id>'],
       ['1', 'sasl.kerberos.min.time.before.relogin', '58000', 'a Kafka dynamic broker config that Rafka does not implement'],
-      ['1', 'replica.alter.log.dirs.io.max.bytes.per.second', '7', 'a Kafka replication throttle that Rafka does not implement'],
       ['1', 'listener.name.plaintext.sasl.kerberos.service.name', 'kafka', 'a Kafka dynamic broker config that Rafka does not implement'],
     ]);
   });

@@ -58,4 +58,25 @@ describe('HighWatermarkCheckpoints', () => {
     new HighWatermarkCheckpoints(silent, (dir) => failed.push(dir)).write([{ logDir: missing, topic: 't', partition: 0, highWatermark: 1n }], [d]);
     expect(failed).toEqual([missing]);
   });
+
+  it('writeAsync (the periodic write, off the event loop): same file; a call while one runs is skipped; a sync write meanwhile leaves a valid file; a failure takes the dir offline', async () => {
+    const d = await makeTmpDir();
+    cleanup.push(d);
+    const failed: string[] = [];
+    const w = new HighWatermarkCheckpoints(silent, (dir) => failed.push(dir));
+    const first = w.writeAsync([{ logDir: d, topic: 't', partition: 0, highWatermark: 9n }], [d]);
+    const second = w.writeAsync([{ logDir: d, topic: 't', partition: 0, highWatermark: 10n }], [d]);
+    expect(second).toBe(first); // skipped: the next tick writes newer values
+    // the shutdown's synchronous write while the asynchronous one is in flight: its own temporary file
+    w.write([{ logDir: d, topic: 't', partition: 0, highWatermark: 11n }], [d]);
+    await first;
+    expect(['0\n1\nt 0 9\n', '0\n1\nt 0 11\n']).toContain(readFileSync(path.join(d, 'replication-offset-checkpoint'), 'utf8'));
+    await w.writeAsync([{ logDir: d, topic: 't', partition: 0, highWatermark: 12n }], [d]);
+    expect(readFileSync(path.join(d, 'replication-offset-checkpoint'), 'utf8')).toBe('0\n1\nt 0 12\n');
+    expect(new HighWatermarkCheckpoints(silent).fetch(d, 't', 0)).toBe(12n);
+    expect(failed).toEqual([]);
+    const missing = path.join(d, 'gone');
+    await w.writeAsync([{ logDir: missing, topic: 't', partition: 0, highWatermark: 1n }], [d]);
+    expect(failed).toEqual([missing]);
+  });
 });

@@ -5,7 +5,7 @@
  * topic, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, Metadata filtering).
  */
 import { describe, expect, it } from 'vitest';
-import { AclCache, aclNodePath, authorize, authorizeByResourceType, decodeAclChange, decodeAclNode, encodeAclChange, encodeAclNode, type AclEntry } from '../../../src/services/security/acl.js';
+import { AclCache, aclNodePath, authorize, authorizeByResourceType, authorizedOperations, operationCode, decodeAclChange, decodeAclNode, encodeAclChange, encodeAclNode, type AclEntry, type ResourceType } from '../../../src/services/security/acl.js';
 import { authorizerSettings } from '../../../src/services/security/acl-authorizer.js';
 import { authorizeRequest, type Authorizer } from '../../../src/services/security/request-authorizer.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -272,5 +272,94 @@ describe('the remaining KafkaApis checks (configs, groups, offsets, idempotent p
     expect((g.req.body as any).topics.map((t: any) => t.topic)).toEqual(['ok']);
     expect((g.merge({ topics: [] }) as any).topics).toEqual([{ topic: 'secret', partitions: [{ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: 3, leaderEpoch: -1, endOffset: -1n }] }]);
     expect(authorizeRequest(authz(['ClusterAction']), req(23, body, 4), conn, h, () => true)).toBeNull();
+  });
+});
+
+describe('authorized operations (KIP-430) and CreateTopics\' DESCRIBE_CONFIGS', () => {
+  const conn = { id: 'c', listenerName: 'L', remoteAddress: '127.0.0.1', remotePort: 1, principal: { principalType: 'User', name: 'alice' } };
+  const req = (apiKey: number, body: unknown, apiVersion: number) => ({ apiKey, apiVersion, header: { correlationId: 1, clientId: 'x' }, body, trailingBytes: 0 }) as unknown as DecodedRequest;
+  /** The real decision over a cache: alice READ on topic t, WRITE on topic w, READ on group g, ALTER_CONFIGS on the cluster. */
+  const cache = new AclCache();
+  cache.set({ resourceType: 'Topic', name: 't', patternType: 'LITERAL' }, [allow('User:alice', 'Read'), allow('User:bob', 'All')]);
+  cache.set({ resourceType: 'Topic', name: 'w', patternType: 'LITERAL' }, [allow('User:alice', 'Write'), allow('User:alice', 'Create')]);
+  cache.set({ resourceType: 'Group', name: 'g', patternType: 'LITERAL' }, [allow('User:alice', 'Read')]);
+  cache.set({ resourceType: 'Cluster', name: 'kafka-cluster', patternType: 'LITERAL' }, [allow('User:alice', 'AlterConfigs')]);
+  const settings = authorizerSettings('User:admin', false);
+  const authz: Authorizer = { authorize: (principal, host, operation, resourceType, name) => authorize(cache, settings, { principal, host, operation, resourceType, name }) };
+  const OMIT = -2147483648;
+  const bits = (...codes: number[]) => codes.reduce((a, c) => a | (1 << c), 0);
+  const proceed = (g: ReturnType<typeof authorizeRequest>) => {
+    if (g?.kind !== 'proceed') throw new Error(`expected proceed, got ${JSON.stringify(g)}`);
+    return g;
+  };
+
+  it('AuthHelper.authorizedOperations: the supported operations allowed, implied ones included; every one for a super user', () => {
+    const can = (p: string) => (op: AclEntry['operation'], type: ResourceType, name: string) => authorize(cache, settings, { principal: p, host: 'h', operation: op, resourceType: type, name });
+    expect(authorizedOperations((op) => can('User:alice')(op, 'Topic', 't'), 'Topic')).toBe(bits(3, 8)); // READ + implied DESCRIBE
+    expect(authorizedOperations((op) => can('User:alice')(op, 'Topic', 'w'), 'Topic')).toBe(bits(4, 5, 8));
+    expect(authorizedOperations((op) => can('User:alice')(op, 'Cluster', 'kafka-cluster'), 'Cluster')).toBe(bits(10, 11)); // ALTER_CONFIGS implies DESCRIBE_CONFIGS
+    expect(authorizedOperations((op) => can('User:admin')(op, 'Topic', 't'), 'Topic')).toBe(bits(3, 4, 5, 6, 7, 8, 10, 11));
+    expect(authorizedOperations((op) => can('User:admin')(op, 'Group', 'g'), 'Group')).toBe(bits(3, 6, 8));
+    expect(authorizedOperations(() => true, 'TransactionalId')).toBe(bits(4, 8));
+    expect(operationCode('DescribeTokens')).toBe(14);
+  });
+
+  it('Metadata: topicAuthorizedOperations per described topic when asked, denied and unknown-id topics keep Int.MinValue; the cluster\'s 0 without DESCRIBE on it', () => {
+    const h = { errorResponse: () => ({ topics: [] }) };
+    const all = proceed(authorizeRequest(authz, req(3, { topics: null, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true }, 10), conn, h, () => true));
+    const full = bits(3, 4, 5, 6, 7, 8, 10, 11);
+    const out = all.merge({ clusterAuthorizedOperations: bits(5, 7, 8, 9, 10, 11, 12), topics: [
+      { name: 't', errorCode: 0, topicAuthorizedOperations: full }, { name: 'w', errorCode: 0, topicAuthorizedOperations: full }, { name: 'x', errorCode: 0, topicAuthorizedOperations: full }] }) as any;
+    expect(out.topics.map((t: any) => [t.name, t.topicAuthorizedOperations])).toEqual([['t', bits(3, 8)], ['w', bits(4, 5, 8)]]);
+    expect(out.clusterAuthorizedOperations).toBe(0); // alice has no DESCRIBE on the cluster
+    // not asked: untouched
+    const notAsked = proceed(authorizeRequest(authz, req(3, { topics: null }, 10), conn, h, () => true));
+    expect((notAsked.merge({ clusterAuthorizedOperations: OMIT, topics: [{ name: 't', errorCode: 0, topicAuthorizedOperations: OMIT }] }) as any)).toEqual({ clusterAuthorizedOperations: OMIT, topics: [{ name: 't', errorCode: 0, topicAuthorizedOperations: OMIT }] });
+    // named: the denied one is TOPIC_AUTHORIZATION_FAILED with Int.MinValue; an unknown topic id keeps Int.MinValue
+    const named = proceed(authorizeRequest(authz, req(3, { topics: [{ name: 't' }, { name: 'x' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: true }, 12), conn, h, () => true));
+    const n = named.merge({ topics: [{ name: 't', errorCode: 0, topicAuthorizedOperations: full }, { name: null, errorCode: 100, topicAuthorizedOperations: full }] }) as any;
+    expect(n.topics.map((t: any) => [t.name, t.errorCode, t.topicAuthorizedOperations])).toEqual([['t', 0, bits(3, 8)], [null, 100, OMIT], ['x', ErrorCode.TOPIC_AUTHORIZATION_FAILED, OMIT]]);
+    // with DESCRIBE on the cluster (admin, a super user): every cluster operation
+    const admin = { ...conn, principal: { principalType: 'User', name: 'admin' } };
+    const a = proceed(authorizeRequest(authz, req(3, { topics: null, includeClusterAuthorizedOperations: true }, 9), admin, h, () => true));
+    expect((a.merge({ clusterAuthorizedOperations: 1, topics: [] }) as any).clusterAuthorizedOperations).toBe(bits(5, 7, 8, 9, 10, 11, 12));
+  });
+
+  it('DescribeGroups v3+ and DescribeCluster: computed for the principal; groups answered with an error keep Int.MinValue', async () => {
+    const { describeGroupsHandler } = await import('../../../src/services/server/handlers/group-admin.js');
+    const g = proceed(authorizeRequest(authz, req(15, { groups: ['g', 'h'], includeAuthorizedOperations: true }, 5), conn, describeGroupsHandler({} as never), () => true));
+    const out = g.merge({ groups: [{ groupId: 'g', errorCode: 0, authorizedOperations: bits(3, 6, 8) }] }) as any;
+    expect(out.groups.map((x: any) => [x.groupId, x.errorCode, x.authorizedOperations ?? OMIT])).toEqual([['g', 0, bits(3, 8)], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED, OMIT]]);
+    expect((g.merge({ groups: [{ groupId: 'g', errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, authorizedOperations: OMIT }] }) as any).groups[0].authorizedOperations).toBe(OMIT);
+    const dc = proceed(authorizeRequest(authz, req(60, { includeClusterAuthorizedOperations: true, endpointType: 1 }, 1), conn, { errorResponse: () => ({}) }, () => true));
+    expect(dc.merge({ errorCode: 0, clusterAuthorizedOperations: bits(5, 7, 8, 9, 10, 11, 12) })).toEqual({ errorCode: 0, clusterAuthorizedOperations: 0 });
+    cache.set({ resourceType: 'Cluster', name: 'kafka-cluster', patternType: 'LITERAL' }, [allow('User:alice', 'AlterConfigs'), allow('User:alice', 'Describe')]);
+    try {
+      expect(dc.merge({ errorCode: 0, clusterAuthorizedOperations: 1 })).toEqual({ errorCode: 0, clusterAuthorizedOperations: bits(8, 10, 11) });
+      expect(dc.merge({ errorCode: 0, clusterAuthorizedOperations: OMIT })).toEqual({ errorCode: 0, clusterAuthorizedOperations: OMIT });
+    } finally {
+      cache.set({ resourceType: 'Cluster', name: 'kafka-cluster', patternType: 'LITERAL' }, [allow('User:alice', 'AlterConfigs')]);
+    }
+  });
+
+  it('CreateTopics: configs, partitions, replication factor and id only with DESCRIBE_CONFIGS; else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED', async () => {
+    const { createTopicsHandler } = await import('../../../src/services/server/handlers/create-topics.js');
+    cache.set({ resourceType: 'Topic', name: 'c-', patternType: 'PREFIXED' }, [allow('User:alice', 'Create')]);
+    cache.set({ resourceType: 'Topic', name: 'c-conf', patternType: 'LITERAL' }, [allow('User:alice', 'DescribeConfigs')]);
+    const topic = (name: string) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] });
+    const g = proceed(authorizeRequest(authz, req(19, { topics: [topic('c-plain'), topic('c-conf'), topic('c-failed'), topic('nope')], timeoutMs: 1000, validateOnly: false }, 7), conn, createTopicsHandler(), () => true));
+    expect((g.req.body as any).topics.map((t: any) => t.name)).toEqual(['c-plain', 'c-conf', 'c-failed']);
+    const created = (name: string) => ({ name, topicId: '7a0b6c1e-0000-0000-0000-000000000001', errorCode: 0, errorMessage: null, numPartitions: 1, replicationFactor: 1, configs: [{ name: 'cleanup.policy', value: 'delete', readOnly: false, configSource: 5, isSensitive: false }] });
+    const out = g.merge({ throttleTimeMs: 0, topics: [created('c-plain'), created('c-conf'), { ...created('c-failed'), errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, numPartitions: -1, replicationFactor: -1, configs: [] }] }) as any;
+    const byName = Object.fromEntries(out.topics.map((t: any) => [t.name, t]));
+    expect(byName['c-plain']).toMatchObject({ errorCode: 0, configs: [], numPartitions: -1, replicationFactor: -1, topicId: '00000000-0000-0000-0000-000000000000', topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+    expect(byName['c-conf']).toEqual(created('c-conf'));
+    expect(byName['c-failed']).toMatchObject({ errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, topicConfigErrorCode: 0 });
+    expect(byName.nope).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+    // everything denied CREATE: still answered with the configs error
+    const d = authorizeRequest(authz, req(19, { topics: [topic('nope')], timeoutMs: 1000, validateOnly: false }, 7), conn, createTopicsHandler(), () => true);
+    expect(d).toMatchObject({ kind: 'deny', body: { topics: [{ name: 'nope', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }] } });
+    // all allowed to describe configs (admin): no rewrite at all
+    expect(authorizeRequest(authz, req(19, { topics: [topic('c-plain')], timeoutMs: 1000, validateOnly: false }, 7), { ...conn, principal: { principalType: 'User', name: 'admin' } }, createTopicsHandler(), () => true)).toBeNull();
   });
 });

@@ -111,4 +111,46 @@ describe('AddPartitionsToTxnManager', () => {
     m.shutdown(); // the connection closes: the request in flight ends as NETWORK_EXCEPTION (retriable for the producer)
     expect(await p).toEqual(new Map([[tpKey('t', 0), ErrorCode.NETWORK_EXCEPTION], [tpKey('t', 1), ErrorCode.NETWORK_EXCEPTION]]));
   });
+
+  it('VerificationTimeMs / VerificationFailureRate: one time per callback (enqueue → callback), failures where Kafka marks them', async () => {
+    const times: number[] = [];
+    const failures: number[] = [];
+    const sink = { verificationTime: (ms: number) => times.push(ms), verificationFailures: (n: number) => failures.push(n) };
+    let clock = 1000;
+    const f = await fakeCoordinator();
+    servers.push(f.server);
+    const m = new AddPartitionsToTxnManager(context(2, f.port), () => new Map(), silent, () => sink, () => clock);
+    managers.push(m);
+    const a = m.verifyTransaction(txn('a', 1));
+    await expect.poll(() => f.received.length).toBe(1);
+    clock = 1040;
+    const b = m.verifyTransaction(txn('b', 0)); // waits behind a
+    const stale = await m.verifyTransaction(txn('b', -1)); // a lower epoch than the waiting one: refused at once
+    expect([...stale.values()]).toEqual([ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.INVALID_PRODUCER_EPOCH]);
+    expect(times).toEqual([0]);
+    expect(failures).toEqual([2]); // topicPartitionsToError: both partitions
+    clock = 1100;
+    f.answer(0, () => ({ throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [{ transactionalId: 'a', topicResults: [{ name: 't', resultsByPartition: [
+      { partitionIndex: 0, partitionErrorCode: ErrorCode.NONE }, { partitionIndex: 1, partitionErrorCode: ErrorCode.INVALID_TXN_STATE }] }] }] }));
+    await a;
+    expect(times).toEqual([0, 100]);
+    expect(failures).toEqual([2, 1]); // the result's unverified partitions
+    await expect.poll(() => f.received.length).toBe(2);
+    clock = 1300;
+    f.answer(1, () => ({ throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [{ transactionalId: 'b', topicResults: [{ name: 't', resultsByPartition: [0, 1].map((p) => ({ partitionIndex: p, partitionErrorCode: ErrorCode.NONE })) }] }] }));
+    expect(await b).toEqual(new Map());
+    expect(times).toEqual([0, 100, 260]);
+    expect(failures).toEqual([2, 1, 0]); // Kafka marks 0 too
+    // the in-process coordinator: one time and its failures
+    const local = new AddPartitionsToTxnManager(context(1, 1), () => new Map([[tpKey('t', 1), ErrorCode.INVALID_TXN_STATE]]), silent, () => sink, () => clock);
+    managers.push(local);
+    await local.verifyTransaction(txn('x', 0));
+    expect(times).toEqual([0, 100, 260, 0]);
+    expect(failures).toEqual([2, 1, 0, 1]);
+    // no coordinator: answered before any request, no metric (as Kafka)
+    const none = new AddPartitionsToTxnManager(context(-1, 1), () => new Map(), silent, () => sink, () => clock);
+    managers.push(none);
+    await none.verifyTransaction(txn('x', 0));
+    expect(times).toHaveLength(4);
+  });
 });

@@ -40,7 +40,7 @@ export function describeGroupsHandler(gc: GroupCoordinator): ApiHandler<typeof A
           return {
             errorCode: s.errorCode, groupId: id, groupState: s.state, protocolType: s.protocolType, protocolData: s.protocolData,
             members: s.members.map((m) => ({ memberId: m.memberId, groupInstanceId: req.apiVersion >= 4 ? m.groupInstanceId : null, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
-            authorizedOperations: req.apiVersion >= 3 ? ops : AUTHORIZED_OPERATIONS_OMITTED,
+            authorizedOperations: req.apiVersion >= 3 && s.errorCode === ErrorCode.NONE ? ops : AUTHORIZED_OPERATIONS_OMITTED,
           };
         }),
       };

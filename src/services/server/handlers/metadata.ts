@@ -159,7 +159,8 @@ export function metadataHandler(): ApiHandler<typeof ApiKey.Metadata> {
         topicId,
         isInternal: name !== null && isInternalTopic(name),
         partitions: [],
-        topicAuthorizedOperations: topicOps,
+        // an unknown topic id keeps Int.MinValue (Kafka computes the field only for topics it looked up by name)
+        topicAuthorizedOperations: name === null ? AUTHORIZED_OPERATIONS_OMITTED : topicOps,
       });
 
       const requested = body.topics;

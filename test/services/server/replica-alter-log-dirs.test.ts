@@ -1,0 +1,236 @@
+// The -future replica mover (Kafka's ReplicaAlterLogDirsThread + LogManager.replaceCurrentWithFutureLog) and
+// ReplicaManager.alterReplicaLogDirs' per-partition rules, over a real LogManager with two log dirs (no broker).
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogManager } from '../../../src/services/log/log-manager.js';
+import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { futureTruncationOffset, ReplicaAlterLogDirsManager, type AlterLogDirsHost } from '../../../src/services/server/replica-alter-log-dirs-manager.js';
+import { alterReplicaLogDirs, type HostedState } from '../../../src/services/admin/alter-replica-log-dirs.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { captureLogger, encodeBatch, makeConfig } from '../log/log-test-helpers.js';
+
+const cleanup: string[] = [];
+afterEach(async () => {
+  while (cleanup.length) await rmrf(cleanup.pop()!);
+});
+
+async function twoDirs(props: Record<string, string> = {}) {
+  const root = await makeTmpDir('rafka-alterdirs-');
+  cleanup.push(root);
+  const dirs = [path.join(root, 'a'), path.join(root, 'b')];
+  const { logger, lines } = captureLogger();
+  const failures: string[] = [];
+  const open = async () => {
+    const m = await LogManager.create({ logDirs: dirs, initialOfflineDirs: [], config: makeConfig(dirs, props), log: logger, onDirFailure: (d) => failures.push(d) });
+    await m.loadLogs();
+    return m;
+  };
+  return { dirs, open, lines, failures, logger };
+}
+
+/** A host as the ReplicaManager is one: every partition with both logs is hosted. */
+function hostOf(m: LogManager): AlterLogDirsHost & { swaps: number } {
+  const host = {
+    swaps: 0,
+    movingLogs(t: string, p: number) {
+      const current = m.getLog(t, p);
+      const future = m.getFutureLog(t, p);
+      return current && future ? { current, future } : null;
+    },
+    replaceCurrentWithFuture(t: string, p: number) { m.replaceCurrentWithFutureLog(t, p); host.swaps++; },
+  };
+  return host;
+}
+
+const batch = (i: number, n = 3) => encodeBatch(Array.from({ length: n }, (_, j) => ({ value: Buffer.from(`v${i}-${j}`), timestamp: 1_700_000_000_000 + i })));
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Every record's value of a log, in offset order. */
+function values(l: { read(start: bigint, max: number, o?: { minOneMessage?: boolean }): { records: Buffer }; logStartOffset: bigint; logEndOffset: bigint }): string[] {
+  const out: string[] = [];
+  const r = l.read(l.logStartOffset, 1 << 30, { minOneMessage: true }).records;
+  // v2 batches: walk records by decoding values with a simple scan of the test payloads
+  const s = r.toString('latin1');
+  for (const m of s.matchAll(/v\d+-\d+/g)) out.push(m[0]);
+  return out;
+}
+
+describe('futureTruncationOffset (AbstractFetcherThread.getOffsetTruncationState against the current replica)', () => {
+  const log = (entries: Array<{ epoch: number; startOffset: bigint }>, leo: bigint, hw = leo) => ({
+    logEndOffset: leo, highWatermark: hw, latestEpoch: entries.at(-1)?.epoch ?? -1,
+    endOffsetForEpoch: (e: number) => endOffsetForEpoch(entries, e, leo),
+  });
+  it('a prefix of the current log needs no truncation; the same epochs further on neither', () => {
+    expect(futureTruncationOffset(log([{ epoch: 0, startOffset: 0n }], 100n), log([{ epoch: 0, startOffset: 0n }], 40n))).toBeNull();
+    expect(futureTruncationOffset(log([{ epoch: 0, startOffset: 0n }, { epoch: 2, startOffset: 50n }], 100n), log([{ epoch: 0, startOffset: 0n }, { epoch: 2, startOffset: 50n }], 60n))).toBeNull();
+    expect(futureTruncationOffset(log([], 10n), log([], 10n))).toBeNull();
+  });
+  it('the current log truncated and went on in a new epoch: the future log truncates to where its epoch ends there', () => {
+    // current: epoch 0 up to 80, then epoch 3 (its own epoch-1 records 80..100 were truncated away); future copied epoch 1 to 100
+    const current = log([{ epoch: 0, startOffset: 0n }, { epoch: 3, startOffset: 80n }], 120n);
+    const future = log([{ epoch: 0, startOffset: 0n }, { epoch: 1, startOffset: 80n }], 100n);
+    expect(futureTruncationOffset(current, future)).toBe(80n);
+  });
+  it('the same latest epoch but a shorter current log: truncate to its end', () => {
+    expect(futureTruncationOffset(log([{ epoch: 2, startOffset: 0n }], 30n), log([{ epoch: 2, startOffset: 0n }], 50n))).toBe(30n);
+    expect(futureTruncationOffset(log([], 30n), log([], 50n))).toBe(30n);
+  });
+  it('an epoch the current log does not know at all: back to the committed offset', () => {
+    expect(futureTruncationOffset(log([{ epoch: 1, startOffset: 0n }], 40n), log([{ epoch: 1, startOffset: 0n }, { epoch: 5, startOffset: 30n }], 50n, 25n))).toBe(25n);
+  });
+});
+
+describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', () => {
+  it('moves a replica to the other dir while it is appended to: every record there once, the old dir renamed -delete, checkpoints follow', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('t', 0);
+    expect(current.logDir).toBe(dirs[0]);
+    for (let i = 0; i < 50; i++) current.appendAsLeader(batch(i), 0);
+    current.updateHighWatermark(120n);
+    const host = hostOf(m);
+    const { logger } = captureLogger();
+    // small rounds so that appends interleave with the copy
+    const mover = new ReplicaAlterLogDirsManager(host, logger, { maxBytes: () => 200, backoffMs: () => 10 });
+    m.getOrCreateFutureLog('t', 0, dirs[1]!);
+    mover.addPartitions([{ topic: 't', partition: 0 }]);
+    let appended = 50;
+    // produce goes on while moving: one batch per turn until the swap
+    while (host.swaps === 0 && appended < 400) {
+      m.getLog('t', 0)!.appendAsLeader(batch(appended++), 0);
+      m.getLog('t', 0)!.updateHighWatermark(120n); // the Partition keeps the HW, not the log
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => host.swaps === 1, 'the swap');
+    expect(appended).toBeGreaterThan(50); // some appends happened during the move
+    const moved = m.getLog('t', 0)!;
+    expect(moved.logDir).toBe(dirs[1]);
+    expect(moved.dir).toBe(path.join(dirs[1]!, 't-0'));
+    expect(m.getFutureLog('t', 0)).toBeUndefined();
+    expect(moved.highWatermark).toBe(120n);
+    moved.appendAsLeader(batch(appended++), 0); // the moved log takes appends
+    const got = values(moved);
+    expect(got.length).toBe(appended * 3);
+    expect(new Set(got).size).toBe(got.length);
+    expect(got[0]).toBe('v0-0');
+    expect(got.at(-1)).toBe(`v${appended - 1}-2`);
+    expect(readdirSync(dirs[0]!).some((n) => n.startsWith('t-0.') && n.endsWith('-delete'))).toBe(true);
+    expect(existsSync(path.join(dirs[0]!, 't-0'))).toBe(false);
+    expect(readdirSync(dirs[1]!).some((n) => n.endsWith('-future'))).toBe(false);
+    expect(mover.movingPartitions).toEqual([]);
+    mover.shutdown();
+    await m.shutdown();
+    // after a restart the partition is in the new dir only
+    const m2 = await open();
+    expect(m2.getLog('t', 0)!.logDir).toBe(dirs[1]);
+    expect(values(m2.getLog('t', 0)!).length).toBe(appended * 3);
+    await m2.shutdown();
+  });
+
+  it('a restart mid-move loads the -future log and the move resumes from where the copy stood', async () => {
+    const { dirs, open, lines } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('r', 1);
+    for (let i = 0; i < 30; i++) current.appendAsLeader(batch(i), 0);
+    const future = m.getOrCreateFutureLog('r', 1, dirs[1]!);
+    // a partial copy, as a mover stopped by the shutdown would leave it
+    future.appendAsFollower(current.read(0n, 300, { minOneMessage: true }).records);
+    const copied = future.logEndOffset;
+    expect(copied).toBeGreaterThan(0n);
+    expect(copied).toBeLessThan(current.logEndOffset);
+    await m.shutdown();
+    const m2 = await open();
+    expect(m2.getFutureLog('r', 1)?.logEndOffset).toBe(copied);
+    expect(lines.some((l) => l.msg.includes('the move between log dirs resumes'))).toBe(true);
+    const host = hostOf(m2);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'r', partition: 1 }]);
+    await until(() => host.swaps === 1, 'the resumed swap');
+    expect(m2.getLog('r', 1)!.logDir).toBe(dirs[1]);
+    expect(values(m2.getLog('r', 1)!).length).toBe(90);
+    mover.shutdown();
+    await m2.shutdown();
+  });
+
+  it('the current log truncated below the copy: the future log truncates too, then catches up', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('x', 0);
+    for (let i = 0; i < 10; i++) current.appendAsLeader(batch(i), 0);
+    const future = m.getOrCreateFutureLog('x', 0, dirs[1]!);
+    future.appendAsFollower(current.read(0n, 1 << 20).records);
+    expect(future.logEndOffset).toBe(30n);
+    current.truncateTo(15n); // a follower's truncation
+    current.appendAsLeader(batch(100), 1);
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'x', partition: 0 }]);
+    await until(() => host.swaps === 1, 'the swap');
+    const got = values(m.getLog('x', 0)!);
+    expect(got.length).toBe(18);
+    expect(got.slice(-3)).toEqual(['v100-0', 'v100-1', 'v100-2']);
+    expect(m.getLog('x', 0)!.latestEpoch).toBe(1);
+    mover.shutdown();
+    await m.shutdown();
+  });
+
+  it('a throttle over its rate holds the copy back until it is below again', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('q', 0);
+    for (let i = 0; i < 5; i++) current.appendAsLeader(batch(i), 0);
+    m.getOrCreateFutureLog('q', 0, dirs[1]!);
+    let exceeded = true;
+    let recorded = 0;
+    let checks = 0;
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 5, quota: { isExceeded: () => { checks++; return exceeded; }, record: (b) => { recorded += b; } } });
+    mover.addPartitions([{ topic: 'q', partition: 0 }]);
+    await until(() => checks >= 4, 'the mover to back off three times');
+    expect(m.getFutureLog('q', 0)!.logEndOffset).toBe(0n);
+    exceeded = false;
+    await until(() => host.swaps === 1, 'the swap');
+    expect(recorded).toBe(m.getLog('q', 0)!.size);
+    mover.shutdown();
+    await m.shutdown();
+  });
+});
+
+describe('alterReplicaLogDirs (ReplicaManager.alterReplicaLogDirs rules)', () => {
+  it('unknown dir, not hosted, offline, same dir, a move, and a move redirected (the first one cancelled)', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    m.getOrCreateLog('h', 0);
+    const added: string[] = [];
+    const removed: string[] = [];
+    const mover = { addPartitions: (ps: Array<{ topic: string; partition: number }>) => ps.forEach((p) => added.push(`${p.topic}-${p.partition}`)), removePartitions: (ps: Array<{ topic: string; partition: number }>) => ps.forEach((p) => removed.push(`${p.topic}-${p.partition}`)) };
+    const hosted = (t: string, p: number): HostedState => (t === 'off' ? { kind: 'offline' } : m.getLog(t, p) ? { kind: 'online', topicId: null } : { kind: 'none' });
+    const run = (dir: string, topic: string, partition = 0) => alterReplicaLogDirs([{ dir, topic, partition }], m, mover, hosted, captureLogger().logger)[0]!.errorCode;
+    expect(run('/nowhere', 'h')).toBe(ErrorCode.LOG_DIR_NOT_FOUND);
+    expect(run('relative', 'h')).toBe(ErrorCode.LOG_DIR_NOT_FOUND);
+    expect(run(dirs[1]!, 'off')).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(run(dirs[1]!, 'later')).toBe(ErrorCode.REPLICA_NOT_AVAILABLE);
+    expect(m.getOrCreateLog('later', 0).logDir).toBe(dirs[1]); // the preferred dir is used when it is created
+    expect(run(dirs[0]!, 'h')).toBe(ErrorCode.NONE); // already there
+    expect(m.getFutureLog('h', 0)).toBeUndefined();
+    expect(run(dirs[1]!, 'h')).toBe(ErrorCode.NONE);
+    expect(m.getFutureLog('h', 0)!.logDir).toBe(dirs[1]);
+    expect(added).toEqual(['h-0']);
+    expect(run(dirs[1]!, 'h')).toBe(ErrorCode.NONE); // the same move again
+    expect(run(dirs[0]!, 'h')).toBe(ErrorCode.NONE); // back to where it is: the move is cancelled
+    expect(removed).toEqual(['h-0']);
+    expect(m.getFutureLog('h', 0)).toBeUndefined();
+    expect(readdirSync(dirs[1]!).some((n) => n.startsWith('h-0.') && n.endsWith('-delete'))).toBe(true);
+    expect(alterReplicaLogDirs([{ dir: dirs[1]!, topic: 'x'.repeat(250), partition: 0 }], m, mover, hosted, captureLogger().logger)[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    await m.shutdown();
+  });
+});
