@@ -20,11 +20,14 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { decodeResponse, encodeRequest, type RequestInput, type ResponseBody } from '../../src/protocol/frame.js';
 import type { ImplementedApiKey } from '../../src/protocol/messages/index.js';
 import { join } from 'node:path';
+import { freePort } from '../helpers/zookeeper-server.js';
 import { Log } from '../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/services/log/log-config.js';
 import { buildRecordBatch, iterateBatches, type RecordBatch } from '../../src/services/log/record-batch.js';
 import { partitionForGroup } from '../../src/services/group/group-keys.js';
 import { planTxnPaths, costOf, type TxnPath } from '../model/support/transaction-model.js';
+import { checkTransactions } from '../helpers/transaction-checker.js';
+import { readBack, runTxnWorkload } from '../helpers/transaction-workload.js';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../src/services/transaction/transaction-log.js';
 
 let zk: ZooKeeperServer;
@@ -32,6 +35,14 @@ let b: TestBroker;
 let broker: BrokerProcess;
 let bootstrap: string;
 let kafka: Kafka;
+let metricsUrl: string;
+
+/** One sample of the broker's /metrics (Prometheus text), or undefined. */
+async function metric(name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
 
 beforeAll(async () => {
   zk = await startZooKeeper();
@@ -42,14 +53,16 @@ beforeAll(async () => {
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300',
     'group.initial.rebalance.delay.ms': '0',
   });
-  broker = startBroker(b);
+  const metricsPort = await freePort();
+  broker = startBroker(b, ['--metrics-listener', `127.0.0.1:${metricsPort}`]); // KIP-890 verification metrics (P's exporter)
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
   await broker.waitForLog(started, 30_000);
   bootstrap = b.props.listeners.replace('PLAINTEXT://', '');
   kafka = new Kafka({ brokers: [bootstrap], clientId: 'txn-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-restart', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -298,7 +311,12 @@ describe('kafkajs transactions', () => {
       return r.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode]);
     };
     // 1. not added to the transaction: the leader asks the coordinator, which says no; nothing is written
+    const failuresBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')) ?? 0;
+    const timesBefore = (await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')) ?? 0;
     expect(await produce(0)).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE }); // (Produce v8+ would carry 'Partition was not added to the transaction'; Rafka answers up to v7)
+    // VerificationFailureRate marked with the one partition, one VerificationTimeMs sample (the in-process coordinator)
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationfailurerate_total')).toBe(failuresBefore + 1);
+    expect(await metric('kafka_server_addpartitionstotxnmanager_verificationtimems_count')).toBe(timesBefore + 1);
     expect(await verify([{ transactionalId: id, producerId, producerEpoch }, { transactionalId: 'tx-verify-unknown', producerId, producerEpoch }]))
       .toEqual([[id, ErrorCode.INVALID_TXN_STATE], ['tx-verify-unknown', ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
     // 2. added (AddPartitionsToTxn v3, as clients send): verified, and the batch is appended
@@ -353,6 +371,19 @@ describe('kafkajs transactions', () => {
     const after = await ends();
     expect(after[1]).toBe(after[0]); // LSO = HW
     expect((await fetched()).committedOffset).toBe(5n);
+  });
+
+  it('read-write workload: 3 transactional workers reading each other\'s output read_committed — no aborted read, loss, duplicate, inconsistent offset, non-monotonic send/poll or write-read cycle (G1c)', async () => {
+    const w = await runTxnWorkload({ kafka, topic: 'tx-g1c', partitions: 3, prefix: `g1c${Date.now()}`, workers: 3, txnsPerWorker: 8, abortEvery: 4 });
+    const committed = await readBack(bootstrap, 'tx-g1c', 'read_committed');
+    const uncommitted = await readBack(bootstrap, 'tx-g1c', 'read_uncommitted');
+    const r = checkTransactions(w.txns, committed, [uncommitted], w.deliveries);
+    console.log('txn workload (1 broker, no faults)', JSON.stringify({ txns: w.txns.length, committedTxns: r.committedTxns, abortedTxns: r.abortedTxns, wrEdges: r.wrEdges, deliveries: w.deliveries.length, errors: w.errors.length, ...r.counts, examples: r.examples }));
+    expect(w.errors).toEqual([]);
+    expect(r.counts).toEqual({ lost: 0, duplicates: 0, abortedReads: 0, inconsistentOffsets: 0, nonMonotonicSends: 0, nonMonotonicPolls: 0, g1c: 0 });
+    expect(r.abortedTxns).toBe(6); // every 4th of 8 per worker: the aborted data the aborted-read count must not see
+    expect(uncommitted.length).toBe(committed.length + 12);
+    expect(r.wrEdges, 'the transactions read each other\'s output (else no cycle could form)').toBeGreaterThan(0);
   });
 
   it("the README's kafkajs transaction example works as written", async () => {

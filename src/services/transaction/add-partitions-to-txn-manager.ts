@@ -45,6 +45,7 @@ import { BrokerBlockingSender } from '../replication/broker-blocking-sender.js';
 import type { BrokerContext } from '../server/broker-context.js';
 import { partitionForTxn, TRANSACTION_STATE_TOPIC } from './transaction-log.js';
 import { OFFSETS_TOPIC } from '../group/group-keys.js';
+import type { TxnVerificationMetricsSink } from '../metrics/txn-verification-metrics.js';
 
 /** Per partition ("topic\0partition") the error of those not verified; an empty map = all verified. */
 export type VerifyErrors = Map<string, number>;
@@ -58,13 +59,7 @@ export const tpKey = (topic: string, partition: number): string => `${topic}\u00
 
 interface Waiting { txn: VerifyTxn; resolve: (e: VerifyErrors) => void; startMs: number }
 
-/** Where the verification metrics go (P's metrics sink; absent = metrics off). */
-export interface TxnVerificationMetricsSink {
-  /** Kafka `verificationTimeMs.update`: once per callback, ms since the verification was enqueued. */
-  verificationTime(ms: number): void;
-  /** Kafka `verificationFailureRate.mark`: partitions answered with an error (0 allowed, as Kafka marks it). */
-  verificationFailures(partitions: number): void;
-}
+
 
 const allWith = (t: VerifyTxn, code: number): VerifyErrors => new Map(t.partitions.map(([tp, p]) => [tpKey(tp, p), code]));
 

@@ -63,7 +63,8 @@ export class TransactionCoordinator {
       retryBackoffMs: opts.retryBackoffMs,
       log: this.log,
     });
-    this.addPartitionsToTxnManager = new AddPartitionsToTxnManager(ctx, (t) => this.handleVerifyPartitionsInTransaction(t.transactionalId, t.producerId, t.producerEpoch, t.partitions), this.log);
+    this.addPartitionsToTxnManager = new AddPartitionsToTxnManager(ctx, (t) => this.handleVerifyPartitionsInTransaction(t.transactionalId, t.producerId, t.producerEpoch, t.partitions), this.log,
+      () => ctx.txnVerificationMetrics); // VerificationTimeMs / VerificationFailureRate (P's exporter), when metrics are on
     this.verification = new TransactionVerification(ctx, this.addPartitionsToTxnManager);
   }
 

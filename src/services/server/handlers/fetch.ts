@@ -41,8 +41,9 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import type { BrokerContext, PartitionLog, ReadResult } from '../broker-context.js';
-import { LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
+import { LENGTH_OFFSET, LOG_OVERHEAD } from '../../log/record-batch.js';
 import { downConvert } from '../../log/record-conversion.js';
+import { abortedTransactionsFor } from '../../transaction/fetch-aborted-transactions.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { withOnSent } from '../../network/response-send.js';
 import { recordBytesOut } from '../../metrics/broker-topic-stats.js';
@@ -97,18 +98,10 @@ function releaseAll(releases: ReadonlyArray<() => void>): void {
   for (const r of releases) r();
 }
 
-/** Kafka's addAbortedTransactions: the aborted transactions overlapping the records returned (up to the end of the last batch). */
+/** Kafka's addAbortedTransactions, shaped for every client (transaction/fetch-aborted-transactions.ts; S, issue 13). */
 function abortedIn(log: PartitionLog, fetchOffset: bigint, records: Buffer): Array<{ producerId: bigint; firstOffset: bigint }> {
   if (records.length === 0 || !log.collectAbortedTransactions) return [];
-  let pos = 0;
-  let upper = fetchOffset;
-  while (pos + LOG_OVERHEAD + 12 <= records.length) {
-    const size = LOG_OVERHEAD + records.readInt32BE(pos + LENGTH_OFFSET);
-    if (pos + size > records.length) break;
-    upper = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)) + 1n;
-    pos += size;
-  }
-  return log.collectAbortedTransactions(fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+  return abortedTransactionsFor(fetchOffset, records, (start, upper) => log.collectAbortedTransactions!(start, upper));
 }
 
 /**
