@@ -22,6 +22,8 @@ if (dir) {
   const eld = monitorEventLoopDelay({ resolution: 1 });
   let open = false; let n = 0; let cpu0 = process.cpuUsage(); let t0 = 0;
   const STALL_MS = Number(process.env.RAFKA_PROBE_STALL_MS ?? 25);
+  /** RAFKA_PROBE_CPU=0: no CPU profile (its 500 µs sampling perturbs latency figures); delay, stalls and GC only. */
+  const CPU_PROFILE = process.env.RAFKA_PROBE_CPU !== '0';
   let stalls = []; let gcs = []; let stallTimer = null;
   /** per GC kind (1 scavenge, 2 mark-sweep-compact, 4 incremental marking, 8 weak callbacks): count, total and max ms */
   let gcSum = {};
@@ -53,22 +55,24 @@ if (dir) {
     if (!open) {
       open = true; n++;
       eld.reset(); eld.enable(); cpu0 = process.cpuUsage(); t0 = performance.now(); startStalls();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 500 });
-      await session.post('Profiler.start');
+      if (CPU_PROFILE) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 500 });
+        await session.post('Profiler.start');
+      }
       if (process.env.RAFKA_PROBE_HEAP) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       return;
     }
     open = false;
     eld.disable(); stopStalls();
     const cpu = process.cpuUsage(cpu0);
-    const { profile } = await session.post('Profiler.stop');
+    const profile = CPU_PROFILE ? (await session.post('Profiler.stop')).profile : null;
     const base = join(dir, `${process.pid}-${n}`);
     if (process.env.RAFKA_PROBE_HEAP) {
       const { profile: heap } = await session.post('HeapProfiler.stopSampling');
       writeFileSync(`${base}.heapprofile`, JSON.stringify(heap));
     }
-    writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+    if (profile) writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
     const ms = (v) => +(v / 1e6).toFixed(2);
     writeFileSync(`${base}.json`, JSON.stringify({
       wallSecs: +((performance.now() - t0) / 1000).toFixed(2), cpuSecs: +((cpu.user + cpu.system) / 1e6).toFixed(2),

@@ -6,9 +6,11 @@
 //   the broker's CPU seconds (from /proc/<pid>/stat) are reported per section and per GB moved.
 //   BENCH_ONLY=produce: only the acks=1 1-partition produce (+ ceilings); BENCH_ONLY=idempotent: acks=-1 plain and
 //   idempotent (+ ceilings); BENCH_ONLY=latency: only the 10k/s latency (+ ceilings); BENCH_ONLY=multi: PRODUCERS
-//   (default 4) kcat processes at once on 16 partitions (+ ceilings). Comma-separate to combine.
+//   (default 4) kcat processes at once on 16 partitions (+ ceilings); BENCH_ONLY=latency-fetch: the latency while a
+//   light consumer reads at full speed. Comma-separate to combine.
 //   RAFKA_PROBE_DIR=<dir> preloads bench/broker-probe.mjs into the broker: one V8 CPU profile + event-loop delay per
-//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile).
+//   section in <dir> (summarise: node bench/profile-top.mjs <file>.cpuprofile); RAFKA_PROBE_CPU=0: event-loop delay,
+//   stalls and GC only (no CPU profiler perturbing the latency figures); RAFKA_PROBE_HEAP=1: allocation sampling too.
 //   RAFKA_BROKER_NODE_ARGS='--flag …': node flags for the broker process only (GC experiments).
 //   RAFKA_ROOT=<dir>: run the broker of another build (e.g. an older commit built in /tmp) under this same bench.
 import { spawn, execFileSync } from 'node:child_process';
@@ -130,7 +132,18 @@ results[`fetch ${MiB} MiB from the beginning`] = { MBps: Math.round((MiB * 1.048
 // client is kept light so that the tail is the broker's: one encoded request copied per send with its correlation id
 // patched (no encode per request), send times in a typed array, responses parsed in place; its own event-loop
 // stalls are reported beside the figures (clientStalls, clientMaxGapMs).
-if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => new Promise((resolve) => {
+// BENCH_ONLY=latency-fetch: the same while a light consumer reads p1 from the beginning at full speed, again and again
+// (issue 17: p99 < 5 ms also while a consumer reads at full speed); p1 gets MiB of records first unless the produce
+// section wrote them.
+const latencyRun = (withConsumer) => new Promise((resolve) => {
+  // the consumer runs in a process of its own, so that its reads do not delay this client's
+  let consumer = null; let consumed = 0;
+  if (withConsumer) {
+    consumer = spawn(process.execPath, ['--input-type=module', '-e', `import { lightConsume } from ${JSON.stringify(join(root, 'bench', 'light-consumer.mjs'))};
+      let n = 0; process.on('SIGTERM', () => { console.log(n); process.exit(0); });
+      for (;;) n += (await lightConsume({ port: ${port}, topic: 'p1', untilOffset: ${records}n })).bytes;`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    consumer.stdout.on('data', (d) => { consumed = Number(String(d).trim()); });
+  }
   const sock = connect(port, '127.0.0.1');
   const total = 50_000;
   const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0; let corr = 0;
@@ -167,10 +180,16 @@ if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k record
     let worst = 0; for (let i = 1; i < total; i++) if (lat[i] > lat[worst]) worst = i;
     const worstSentUs = Math.round((sentAt[ids[worst]] - hr0) * 1000 + hrUs0);
     lat.sort(); sock.destroy();
-    resolve({ p50ms: +lat[Math.floor(total * 0.5)].toFixed(2), p99ms: +lat[Math.floor(total * 0.99)].toFixed(2), p999ms: +lat[Math.floor(total * 0.999)].toFixed(2), maxms: +lat[total - 1].toFixed(1),
+    if (consumer) { const exited = new Promise((r) => consumer.on('exit', r)); consumer.kill('SIGTERM'); await exited; }
+    resolve({ ...(withConsumer ? { consumerMB: Math.round(consumed / 1e6) } : {}), p50ms: +lat[Math.floor(total * 0.5)].toFixed(2), p99ms: +lat[Math.floor(total * 0.99)].toFixed(2), p999ms: +lat[Math.floor(total * 0.999)].toFixed(2), maxms: +lat[total - 1].toFixed(1),
       worstSentUs, clientStalls: clientStalls.length, clientMaxGapMs: +Math.max(0, ...clientStalls).toFixed(1) });
   });
-}));
+});
+if (ONLY === null || ONLY.has('latency')) results['produce latency at 10k records/s (1 KiB, acks=1)'] = await probe('latency 10k/s', () => latencyRun(false));
+if (ONLY === null || ONLY.has('latency-fetch')) {
+  if (ONLY !== null && !ONLY.has('produce') && !ONLY.has('fetch')) await kcatProduce('p1', '1');
+  results['produce latency at 10k records/s (1 KiB, acks=1), a light consumer reading meanwhile'] = await probe('latency 10k/s + consumer', () => latencyRun(true));
+}
 
 // Ceilings on this machine, same run: page-cache write rate and loopback TCP copy rate.
 let ddCpu = 0;

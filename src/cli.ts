@@ -13,6 +13,8 @@ import { notImplementedWarning } from './config/not-implemented.js';
 import { securityRefusal } from './config/unsupported-security.js';
 import { buildListenerSecurity } from './services/security/listener-security.js';
 import { buildInterBrokerClientSecurity, setInterBrokerClientSecurity } from './services/security/client-channel.js';
+import { buildZkClientSecurity } from './services/security/zk-jaas.js';
+import { secureAclsRefusal, setZkClientSecurity } from './services/zookeeper/zk-acls.js';
 import { majordomoMachine } from './machines/majordomo.js';
 import { parseZkConnect } from './services/zookeeper/connect-string.js';
 import { startLocalZooKeeper, type LocalZooKeeper } from './services/zookeeper/local-zookeeper.js';
@@ -107,6 +109,11 @@ function loadConfig(opts: CliOptions, log: Logger): { config: KafkaConfig; stati
   buildListenerSecurity(config, config.listeners); // key stores, trust stores, TLS/SASL settings: a bad one is fatal here
   // how this broker connects to the others (controller channel, replica fetchers, marker sender): TLS / SASL login
   setInterBrokerClientSecurity(buildInterBrokerClientSecurity(config));
+  // the ZooKeeper login (the JAAS file's Client section named in KAFKA_OPTS); zookeeper.set.acl without one: Kafka's refusal
+  const zkSecurity = buildZkClientSecurity(process.env.KAFKA_OPTS);
+  const zkRefusal = secureAclsRefusal(config.zkSetAcl, zkSecurity);
+  if (zkRefusal) throw new ConfigException(zkRefusal);
+  setZkClientSecurity(zkSecurity);
   log.info({ config: Object.fromEntries(config.loggableValues()) }, `KafkaConfig values (from ${opts.configPath})`);
   const notImplemented = notImplementedWarning(config);
   if (notImplemented) log.warn(notImplemented);

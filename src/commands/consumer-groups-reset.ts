@@ -4,12 +4,14 @@
  *   "Assignments can only be reset if the group 'g' is inactive, but the current state is S.";
  * - scope: --topic T (every partition) or T:0,2 (repeatable), or --all-topics (the partitions with a committed offset);
  * - one scenario: --to-earliest / --to-latest / --to-current / --to-offset N / --shift-by N / --to-datetime
- *   YYYY-MM-DDTHH:mm:SS.sss[Z|±hh:mm] (Utils.getDateTime: no zone = UTC; no offset at or after it = the log end);
- *   --to-offset and --shift-by are clamped to [log start, log end] as checkOffsetsRange;
+ *   YYYY-MM-DDTHH:mm:SS.sss[Z|±hh:mm] (Utils.getDateTime: no zone = UTC; no offset at or after it = the log end) /
+ *   --by-duration PnDTnHnMnS (java.time.Duration: now minus it, then as --to-datetime) / --from-file CSV (Kafka's
+ *   export: `topic,partition,offset` for one group, `group,topic,partition,offset` otherwise; its partitions are the
+ *   scope); --to-offset, --shift-by and --from-file are clamped to [log start, log end] as checkOffsetsRange;
+ * - --group G (repeatable) or --all-groups (every group ListGroups shows); --export prints the plan as that CSV;
  * - --dry-run (the default) prints the plan; --execute commits it (OffsetCommit at the coordinator with generation -1 and
  *   no member, what AdminClient.alterConsumerGroupOffsets sends) and prints it;
  * - output: Kafka's `%-30s %-30s %-10s %-15s` table GROUP TOPIC PARTITION NEW-OFFSET (or --json).
- * Not done: --by-duration, --from-file, --export, --all-groups.
  */
 import { describeError, type AdminClient } from '../services/admin/admin-client.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -37,6 +39,48 @@ export function parseDateTime(s: string): number {
   return utc - sign * offsetMin * 60_000;
 }
 
+/**
+ * java.time.Duration.parse: `[-+]PnDTnHnMn.nS` (ASCII letters in either case, each number signed, at least one part,
+ * T followed by at least one of H, M, S). Milliseconds.
+ */
+export function parseDuration(s: string): number {
+  const m = /^([-+]?)P(?:([-+]?\d+)D)?(?:(T)(?:([-+]?\d+)H)?(?:([-+]?\d+)M)?(?:([-+]?)(\d+)(?:[.,](\d{0,9}))?S)?)?$/i.exec(s);
+  if (!m || (m[2] === undefined && m[3] === undefined) || (m[3] !== undefined && m[4] === undefined && m[5] === undefined && m[7] === undefined)) {
+    throw new UsageError(`Text cannot be parsed to a Duration: ${s}`);
+  }
+  const n = (x: string | undefined) => (x === undefined ? 0 : Number(x));
+  const frac = m[8] ? Number(m[8].padEnd(3, '0').slice(0, 3)) : 0;
+  const seconds = m[7] === undefined ? 0 : (m[6] === '-' ? -1 : 1) * (Number(m[7]) * 1000 + frac);
+  const ms = n(m[2]) * 86_400_000 + n(m[4]) * 3_600_000 + n(m[5]) * 60_000 + seconds;
+  return m[1] === '-' ? -ms : ms;
+}
+
+/** A reset plan read from a CSV file (Kafka's parseResetPlan): group → its partitions and offsets. */
+export type ResetPlanFile = Map<string, Array<{ topic: string; partition: number; offset: bigint }>>;
+
+/**
+ * Kafka's parseResetPlan: one group asked for and a first line of 3 fields → `topic,partition,offset` for that group;
+ * otherwise every line is `group,topic,partition,offset`.
+ */
+export function parseResetPlan(csv: string, groups: string[]): ResetPlanFile {
+  const lines = csv.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  const fields = (l: string) => l.split(',');
+  const isTopicPartitionOffset = (l: string) => { const f = fields(l); return f.length === 3 && /^-?\d+$/.test(f[1]!) && /^-?\d+$/.test(f[2]!); };
+  const single = groups.length === 1 && lines.length > 0 && isTopicPartitionOffset(lines[0]!);
+  const plan: ResetPlanFile = new Map();
+  for (const line of lines) {
+    const f = fields(line);
+    const [group, topic, partition, offset] = single ? [groups[0]!, ...f] : f;
+    if (f.length !== (single ? 3 : 4) || !/^\d+$/.test(partition ?? '') || !/^-?\d+$/.test(offset ?? '')) {
+      throw new UsageError(`--from-file: cannot parse the line '${line}' (expected ${single ? 'topic,partition,offset' : 'group,topic,partition,offset'})`);
+    }
+    const list = plan.get(group!) ?? [];
+    plan.set(group!, list);
+    list.push({ topic: topic!, partition: Number(partition), offset: BigInt(offset!) });
+  }
+  return plan;
+}
+
 /** ListOffsets at each partition's leader: timestamp -2 earliest, -1 latest, else the first offset at or after it (-1: none). */
 async function listOffsets(client: AdminClient, tps: Tp[], timestamp: bigint): Promise<Map<string, bigint>> {
   const md = await client.metadata([...new Set(tps.map((t) => t.topic))]);
@@ -61,29 +105,38 @@ export interface ResetArgs {
   coordinator: number;
   topics: string[];
   allTopics: boolean;
-  scenario: { kind: 'earliest' | 'latest' | 'current' } | { kind: 'offset' | 'shift'; n: bigint } | { kind: 'datetime'; ts: number };
+  scenario: { kind: 'earliest' | 'latest' | 'current' } | { kind: 'offset' | 'shift'; n: bigint } | { kind: 'datetime'; ts: number }
+    | { kind: 'file'; plan: ResetPlanFile };
   execute: boolean;
-  json: boolean;
 }
+
+/** One partition's new offset (Kafka's printOffsetsToReset row). */
+export interface ResetRow { group: string; topic: string; partition: number; newOffset: bigint }
 
 class ResetError extends Error {}
 
-/** ConsumerGroupCommand.resetOffsets for one group. */
-export async function resetOffsets(client: AdminClient, io: Io, a: ResetArgs): Promise<number> {
+/** ConsumerGroupCommand.resetOffsets for one group: the rows of its plan (committed with --execute); errors on io.err. */
+export async function resetOffsets(client: AdminClient, io: Io, a: ResetArgs): Promise<{ code: number; rows: ResetRow[] }> {
+  const failed: { code: number; rows: ResetRow[] } = { code: EXIT.FAILED, rows: [] };
   const dg = (await client.sendTo(a.coordinator, 15, { groups: [a.group], includeAuthorizedOperations: false })).body.groups[0]!;
-  if (dg.errorCode !== ErrorCode.NONE) { io.err(`\nError: ${describeError(dg.errorCode)}\n`); return EXIT.FAILED; }
+  if (dg.errorCode !== ErrorCode.NONE) { io.err(`\nError: ${describeError(dg.errorCode)}\n`); return failed; }
   if (dg.groupState !== 'Empty' && dg.groupState !== 'Dead') {
     io.err(`\nError: Assignments can only be reset if the group '${a.group}' is inactive, but the current state is ${dg.groupState}.\n`);
-    return EXIT.FAILED;
+    return failed;
   }
   const of = (await client.sendTo(a.coordinator, 9, { groupId: a.group, topics: null, requireStable: false }, { maxVersion: 7 })).body;
-  if (of.errorCode !== ErrorCode.NONE) { io.err(`\nError: ${describeError(of.errorCode)}\n`); return EXIT.FAILED; }
+  if (of.errorCode !== ErrorCode.NONE) { io.err(`\nError: ${describeError(of.errorCode)}\n`); return failed; }
   const committed = new Map<string, bigint>();
   for (const t of of.topics) for (const p of t.partitions) if (p.committedOffset >= 0n) committed.set(`${t.name}-${p.partitionIndex}`, p.committedOffset);
 
   // getPartitionsToReset
   let tps: Tp[];
-  if (a.allTopics) {
+  const fromFile = a.scenario.kind === 'file' ? a.scenario.plan.get(a.group) : undefined;
+  if (a.scenario.kind === 'file') {
+    // the file's partitions are the scope (Kafka: getPartitionsToReset is empty, prepareOffsetsToReset reads the plan)
+    if (!fromFile) { io.err(`\nError: No reset plan for group ${a.group} found\n`); return { code: EXIT.OK, rows: [] }; }
+    tps = fromFile.map((x) => ({ topic: x.topic, partition: x.partition }));
+  } else if (a.allTopics) {
     tps = of.topics.flatMap((t) => t.partitions.filter((p) => p.committedOffset >= 0n).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
   } else {
     const whole = a.topics.filter((t) => !t.includes(':'));
@@ -147,6 +200,7 @@ export async function resetOffsets(client: AdminClient, io: Io, a: ResetArgs): P
         for (const [k, v] of plan) if (v < 0n) throw new ResetError(`Error getting ending offset of topic partition: ${k}`);
         break;
       }
+      case 'file': plan = await clamp(new Map(fromFile!.map((x) => [tpKey(x), x.offset]))); break;
       case 'datetime': {
         // getLogTimestampOffsets: no offset at or after the time → the log end
         const at = await listOffsets(client, tps, BigInt(sc.ts));
@@ -158,7 +212,7 @@ export async function resetOffsets(client: AdminClient, io: Io, a: ResetArgs): P
       }
     }
   } catch (e) {
-    if (e instanceof ResetError) { io.err(`${e.message}\n`); return EXIT.FAILED; }
+    if (e instanceof ResetError) { io.err(`${e.message}\n`); return failed; }
     throw e;
   }
 
@@ -169,14 +223,26 @@ export async function resetOffsets(client: AdminClient, io: Io, a: ResetArgs): P
       groupId: a.group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
       topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((tp) => ({ partitionIndex: tp.partition, committedOffset: plan.get(tpKey(tp))!, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' })) })),
     });
-    const failed = r.body.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.partitionIndex}: ${describeError(p.errorCode)}`));
-    if (failed.length > 0) { io.err(`\nError: committing the new offsets failed:\n${failed.map((f) => `* ${f}`).join('\n')}\n`); return EXIT.FAILED; }
+    const errors = r.body.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.partitionIndex}: ${describeError(p.errorCode)}`));
+    if (errors.length > 0) { io.err(`\nError: committing the new offsets failed:\n${errors.map((f) => `* ${f}`).join('\n')}\n`); return failed; }
   }
-  const rows = tps.map((tp) => ({ group: a.group, topic: tp.topic, partition: tp.partition, newOffset: plan.get(tpKey(tp))! }));
-  if (a.json) io.out(`${JSON.stringify({ group: a.group, executed: a.execute, partitions: rows.map((r) => ({ ...r, newOffset: Number(r.newOffset) })) })}\n`);
-  else if (rows.length > 0) {
-    const f = (g: string, t: string, p: string, o: string) => `${g.padEnd(30)} ${t.padEnd(30)} ${p.padEnd(10)} ${o.padEnd(15)}`;
+  return { code: EXIT.OK, rows: tps.map((tp) => ({ group: a.group, topic: tp.topic, partition: tp.partition, newOffset: plan.get(tpKey(tp))! })) };
+}
+
+/**
+ * Kafka's printOffsetsToReset (one `%-30s %-30s %-10s %-15s` table for every group), exportOffsetsToCsv with --export
+ * (`topic,partition,offset` lines for one group asked for, `group,topic,partition,offset` otherwise; println adds a
+ * blank line), or --json (one object per group; a single group's object alone).
+ */
+export function printReset(io: Io, results: Array<{ group: string; rows: ResetRow[] }>, o: { json: boolean; export: boolean; executed: boolean; singleGroup: boolean }): void {
+  const rows = results.flatMap((r) => r.rows);
+  if (o.export) {
+    io.out(`${rows.map((r) => `${o.singleGroup ? '' : `${r.group},`}${r.topic},${r.partition},${r.newOffset}\n`).join('')}\n`);
+  } else if (o.json) {
+    const objs = results.map((r) => ({ group: r.group, executed: o.executed, partitions: r.rows.map((x) => ({ ...x, newOffset: Number(x.newOffset) })) }));
+    io.out(`${JSON.stringify(o.singleGroup ? objs[0] : objs)}\n`);
+  } else if (rows.length > 0) {
+    const f = (g: string, t: string, p: string, off: string) => `${g.padEnd(30)} ${t.padEnd(30)} ${p.padEnd(10)} ${off.padEnd(15)}`;
     io.out(`\n${f('GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET')}\n${rows.map((r) => f(r.group, r.topic, String(r.partition), String(r.newOffset))).join('\n')}\n`);
   }
-  return EXIT.OK;
 }

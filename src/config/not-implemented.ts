@@ -34,7 +34,7 @@ export const READ_PER_LISTENER: ReadonlySet<string> = new Set([
   'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.certificates',
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.client.auth', 'ssl.principal.mapping.rules',
   'sasl.enabled.mechanisms', 'sasl.jaas.config', 'ssl.endpoint.identification.algorithm', 'connections.max.reauth.ms',
-  'max.connections', 'max.connection.creation.rate',
+  'max.connections', 'max.connection.creation.rate', 'ssl.allow.dn.changes', 'ssl.allow.san.changes',
 ]);
 
 /** A per-listener value printed in the warning: hidden when the base key is a password or looks secret. */

@@ -2,8 +2,8 @@
  * Security settings Rafka does not implement yet must never be ignored silently: an authorizer
  * would authorize nothing, a create-topic or alter-config policy would reject nothing, and
  * zookeeper.ssl.client.enable would talk to ZooKeeper in the clear. Such a config
- * refuses to start with one line naming the listener or key. (zookeeper.set.acl is refused where the ZooKeeper
- * session opens, zk-session-services.ts.) Kafka has no counterpart: it implements all of them. Once the Security
+ * refuses to start with one line naming the listener or key. (zookeeper.set.acl without a ZooKeeper login is refused
+ * as Kafka refuses it: services/zookeeper/zk-acls.ts.) Kafka has no counterpart: it implements all of them. Once the Security
  * issue implements one, its refusal goes: SSL, SASL_PLAINTEXT and SASL_SSL listeners are served since issue 14
  * (services/security; their settings are validated at startup by buildListenerSecurity).
  */

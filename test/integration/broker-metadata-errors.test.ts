@@ -98,7 +98,8 @@ describe('bad configuration', () => {
 
   it('refuses zookeeper.set.acl without a secure ZooKeeper connection, naming the key', async () => {
     const b = await brokerConfig(zk, { 'zookeeper.set.acl': 'true' });
-    await expectFatal(startBroker(b), /zookeeper\.set\.acl is true, but ZooKeeper SASL .* not supported/);
+    // Kafka's SecurityException (KafkaZkClient.createZkClient), naming the TLS settings and the JAAS system properties
+    await expectFatal(startBroker(b), /^zookeeper\.set\.acl is true, but ZooKeeper client TLS configuration identifying at least zookeeper\.ssl\.client\.enable, zookeeper\.clientCnxnSocket, and zookeeper\.ssl\.keystore\.location was not present and the verification of the JAAS login file failed \[java\.security\.auth\.login\.config=null, zookeeper\.sasl\.client=default:true, zookeeper\.sasl\.clientconfig=default:Client\]$/);
   });
 
   it('prints every config with --help-config, before reading any file', async () => {

@@ -208,8 +208,8 @@ describe('racks', () => {
 });
 
 describe('fetch from follower (KIP-392)', () => {
-  const fetch = (broker: number, rackId: string, fetchOffset: bigint, maxVersion = 11) => admin.sendTo(broker, 1, {
-    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1_000_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId,
+  const fetch = (broker: number, rackId: string, fetchOffset: bigint, maxVersion = 11, maxWaitMs = 0, a = admin) => a.sendTo(broker, 1, {
+    replicaId: -1, maxWaitMs, minBytes: maxWaitMs > 0 ? 1 : 0, maxBytes: 1_000_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId,
     topics: [{ topic: 'ffr', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_000_000 }] }],
     forgottenTopicsData: [],
   }, { maxVersion });
@@ -234,11 +234,19 @@ describe('fetch from follower (KIP-392)', () => {
     expect(fromFollower).toMatchObject({ errorCode: 0, preferredReadReplica: -1 });
     expect(fromFollower.records!.length).toBe(sameRack.body.responses[0]!.partitions[0]!.records!.length);
     expect((await fetch(2, 'rack-b', 20n)).body.responses[0]!.partitions[0]!.records?.length ?? 0).toBe(0);
+    // a consumer long-polling the follower wakes when the follower's HW moves, not at its max wait (20 s)
+    const t0 = Date.now();
+    const polling = fetch(2, 'rack-b', 20n, 11, 20_000);
+    await produce('ffr', 10, 'w');
+    const woke = (await polling).body.responses[0]!.partitions[0]!;
+    expect(woke.records!.length).toBeGreaterThan(0);
+    expect(woke.highWatermark).toBe(30n);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     // below v11 (no client metadata) a follower still refuses, as Kafka
     expect((await fetch(2, 'rack-b', 0n, 10)).body.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const k = await runProcess('kcat', ['-b', c.broker(1).address, '-C', '-t', 'ffr', '-o', 'beginning', '-c', '20', '-e', '-q', '-f', '%o\n', '-X', 'client.rack=rack-b'], undefined, 30_000);
+    const k = await runProcess('kcat', ['-b', c.broker(1).address, '-C', '-t', 'ffr', '-o', 'beginning', '-c', '30', '-e', '-q', '-f', '%o\n', '-X', 'client.rack=rack-b'], undefined, 30_000);
     expect(k.code).toBe(0);
-    expect(k.stdout.trim().split('\n').map(Number)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(k.stdout.trim().split('\n').map(Number)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   }, 60_000);
 });
 
@@ -512,7 +520,7 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     await producer.connect();
     const acked: string[] = [];
     const pad = 'x'.repeat(10_000);
-    for (let i = 0; i < 15; i++) { // 1.5 MB before the move
+    for (let i = 0; i < 11; i++) { // 1.1 MB before the move: more than the mover's first round (1 MiB)
       const values = Array.from({ length: 10 }, (_, j) => `big-${i * 10 + j}-${pad}`);
       await producer.send({ topic: 'dirmove', acks: -1, messages: values.map((value) => ({ value })) });
       acked.push(...values);
@@ -644,6 +652,23 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(await current()).toBe(0);
     expect((await reset('--to-datetime', '2999-01-01T00:00:00.000', '--execute')).code).toBe(0); // nothing after it: the log end
     expect(await current()).toBe(30);
+    // --export (Kafka's CSV for one group), the same plan back with --from-file; --by-duration; --all-groups
+    const exported = await reset('--to-offset', '12', '--export');
+    expect(exported.out).toBe('cli-reset,0,12\n\n');
+    const csv = `${dir}/reset.csv`;
+    await writeFile(csv, exported.out);
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--from-file', csv, '--execute')).code).toBe(0);
+    expect(await current()).toBe(12);
+    expect((await reset('--by-duration', 'PT1H', '--execute')).code).toBe(0); // every record is younger than an hour
+    expect(await current()).toBe(0);
+    expect((await cli(groupsCmd, '--reset-offsets', '--all-groups', '--all-topics', '--to-latest', '--export')).out).toContain(`${g},cli-reset,0,30\n`);
+    // --delete-offsets of an inactive group
+    const g2 = 'cli-reset-g2';
+    expect((await cli(groupsCmd, '--reset-offsets', '--group', g2, '--topic', 'cli-reset', '--to-offset', '5', '--execute')).code).toBe(0);
+    const delOff = await cli(groupsCmd, '--delete-offsets', '--group', g2, '--topic', 'cli-reset');
+    expect(delOff).toMatchObject({ code: 0, out: `Request succeed for deleting offsets with topic cli-reset group ${g2}\n\n${'TOPIC'.padEnd(30)} ${'PARTITION'.padEnd(15)} ${'STATUS'.padEnd(15)}\n${'cli-reset'.padEnd(30)} ${'0'.padEnd(15)} ${'Successful'.padEnd(15)}\n` });
+    const d2 = await cli(groupsCmd, '--describe', '--group', g2, '--json');
+    expect((JSON.parse(d2.out) as { partitions: unknown[] }).partitions).toEqual([]);
     expect((await reset('--to-earliest', '--to-latest')).code).toBe(2);
     expect((await cli(groupsCmd, '--reset-offsets', '--group', g, '--to-latest')).code).toBe(2); // no scope
     // an active group (one member joined) is refused, with Kafka's message

@@ -5,7 +5,7 @@
  * SIGSTOP → REQUEST_TIMED_OUT, and consumers do not see the records beyond the high watermark); after kill -9 of the
  * leader the new leader (elected from the ISR) serves every acknowledged record, and the old leader, back, follows it.
  * A follower stopped longer than replica.lag.time.max.ms leaves the ISR (the leader's AlterPartition) and comes back
- * once caught up. A SIGSTOPped leader past its ZooKeeper session (a zombie) acknowledges nothing once resumed and
+ * once caught up. A SIGSTOPped leader past its ZooKeeper session (a zombie) loses nothing it acknowledges once resumed and
  * then follows. A follower whose log dir fails (a full tmpfs) goes offline for the partitions in it and leaves their
  * ISR, keeps following from its other dir, and no acknowledged record is lost. A LEADER whose log dir fails loses its
  * leadership within seconds (/log_dir_event_notification → the controller's LeaderAndIsr → KAFKA_STORAGE_ERROR →
@@ -191,7 +191,7 @@ describe('replication between three brokers', () => {
     expect(await consumeAll(leader)).toEqual(acked);
   }, 60_000);
 
-  it('a zombie leader (SIGSTOP past its ZooKeeper session) acknowledges nothing once resumed and, registered again, answers NOT_LEADER_OR_FOLLOWER', async () => {
+  it('a zombie leader (SIGSTOP past its ZooKeeper session) loses nothing it acknowledges once resumed and, registered again, answers NOT_LEADER_OR_FOLLOWER', async () => {
     const before = await partitionState();
     const zombie = before.leader;
     proc[zombie]!.signal('SIGSTOP');
@@ -201,21 +201,49 @@ describe('replication between three brokers', () => {
       proc[zombie]!.signal('SIGCONT');
       resumed = true;
       // Kafka (ZooKeeper mode): the zombie still believes it leads until the controller's LeaderAndIsr after its new
-      // session's registration; its followers fetch from the new leader, so its high watermark cannot move and an
-      // acks=all produce is never answered NONE — it times out, or NOT_LEADER_OR_FOLLOWER once it follows
+      // session's registration, and the other brokers follow it until their own LeaderAndIsr arrives (ZooKeeper names
+      // the new leader first). So a record the zombie takes may reach the new leader's log as a follower's fetch — and
+      // even be acknowledged when both followers fetched it. Kafka's guarantee, checked here: what is acknowledged is
+      // never lost; what was not may or may not survive, at most once (a waiting acks=all answered NOT_LEADER_OR_FOLLOWER
+      // when the zombie learns it follows was appended; so was one that timed out or whose connection failed);
+      // NOT_ENOUGH_REPLICAS is refused before the append: never written.
+      const indeterminate: string[] = [];
+      const notWritten: string[] = [];
+      const classify = (value: string, errorCode: number) => {
+        if (errorCode === ErrorCode.NONE) acked.push(value);
+        else if (errorCode === ErrorCode.NOT_ENOUGH_REPLICAS) notWritten.push(value);
+        else indeterminate.push(value);
+      };
       const first = await produceAcksAll(zombie, ['zombie-1'], 2_000);
-      expect([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS]).toContain(first.errorCode);
+      expect([ErrorCode.NONE, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS]).toContain(first.errorCode);
+      classify('zombie-1', first.errorCode);
       // the re-registered broker is told to follow: clients get NOT_LEADER_OR_FOLLOWER and refresh their metadata
       const answers: number[] = [];
+      let probes = 0;
       await eventually(async () => {
-        const r = await produceAcksAll(zombie, ['zombie-probe'], 1_000);
+        const value = `zombie-probe-${probes++}`;
+        indeterminate.push(value); // until answered (a failed connection may have written it)
+        const r = await produceAcksAll(zombie, [value], 1_000);
+        indeterminate.pop();
         answers.push(r.errorCode);
+        classify(value, r.errorCode);
         return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? true : null;
       }, 30_000, 'the resumed zombie to answer NOT_LEADER_OR_FOLLOWER');
-      expect(answers).not.toContain(ErrorCode.NONE); // (eventually swallows a failed expect: checked here)
-      expect(await consumeAll(after!.leader)).toEqual(acked); // nothing the zombie took was acknowledged or kept
+      expect(answers.filter((c) => !([ErrorCode.NONE, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_ENOUGH_REPLICAS] as number[]).includes(c))).toEqual([]);
+      const check = (got: string[]) => {
+        expect(got.filter((v) => !indeterminate.includes(v))).toEqual(acked); // every acknowledged record, once, in order
+        for (const v of indeterminate) expect(got.filter((g) => g === v).length).toBeLessThanOrEqual(1);
+        for (const v of notWritten) expect(got).not.toContain(v);
+      };
+      // the new leader's high watermark may still be moving up to what it fetched from the zombie: read once it holds every acknowledged record
+      const settled = async (): Promise<string[]> => (await eventually(async () => { const g = await consumeAll(after!.leader); return acked.every((v) => g.includes(v)) ? g : null; }, 20_000, 'every acknowledged record readable')
+        .catch(() => consumeAll(after!.leader))) ?? [];
+      check(await settled());
       await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 30_000, 'the old leader back in the ISR as a follower');
-      expect(await consumeAll(after!.leader)).toEqual(acked);
+      const got = await settled();
+      check(got);
+      if (got.length !== acked.length) console.log(`[zombie] unacknowledged records that survived (as Kafka may): ${JSON.stringify(got.filter((v) => indeterminate.includes(v)))}`);
+      acked.splice(0, acked.length, ...got); // below the high watermark with the full ISR: committed from now on
     } finally { if (!resumed) proc[zombie]!.signal('SIGCONT'); }
   }, 90_000);
 

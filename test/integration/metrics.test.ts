@@ -328,6 +328,14 @@ describe('ip quota entities (connection_creation_rate)', () => {
       await call(ApiKey.AlterClientQuotas, { entries: [{ entity: ipEntity, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
     }
     await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/127.0.0.2: none', 20_000);
+    // a host name is an ip entity too (Kafka resolves it with InetAddress.getByName): accepted, stored as given, applied
+    const host = [{ entityType: 'ip', entityName: 'localhost' }];
+    expect((await call(ApiKey.AlterClientQuotas, { entries: [{ entity: host, ops: rate(100_000) }], validateOnly: false })).entries![0]!.errorCode).toBe(ErrorCode.NONE);
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/localhost: 100000', 20_000);
+    const dh = await call(ApiKey.DescribeClientQuotas, { components: [{ entityType: 'ip', matchType: 0, match: 'localhost' }], strict: false });
+    expect(dh.entries).toEqual([{ entity: host, values: [{ key: 'connection_creation_rate', value: 100_000 }] }]);
+    await call(ApiKey.AlterClientQuotas, { entries: [{ entity: host, ops: [{ key: 'connection_creation_rate', value: 0, remove: true }] }], validateOnly: false });
+    await broker.waitForLog((l) => l.msg === 'Connection creation rate quota of ips/localhost: none', 20_000);
   }, 60_000);
 });
 

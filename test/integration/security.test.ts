@@ -8,11 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { startZooKeeper, freePort, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
-import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
+import { spawnBroker, stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
-import { brokerConfig, cleanupAll, eventually, inspectZk, runCommand, startBroker, started, tempDir, type TestBroker } from './support.js';
+import { brokerConfig, cleanupAll, eventually, inspectZk, runCommand, started, tempDir, type TestBroker } from './support.js';
 import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, credentialFromSaltedPassword, formatScramCredential, saltedPassword } from '../../src/services/security/scram.js';
 import { connect } from 'node:net';
@@ -28,12 +29,16 @@ const ALICE_PASSWORD = 'alice-Pw-91b2c';
 const BOB_PASSWORD = 'bob-Scram-5e8d1';
 const WRONG_PASSWORD = 'wrong-Pw-0c4e7';
 const CAROL_PASSWORD = 'carol-Scram-2d6b4';
+const ZK_PASSWORD = 'zk-Digest-8a1f3';
 const port: Record<string, number> = {};
 const addr = (l: string) => `127.0.0.1:${port[l]}`;
 
 beforeAll(async () => {
   const dir = await tempDir('rafka-sec-');
   [zk, certs] = await Promise.all([startZooKeeper(), makeTestCerts(dir)]);
+  // zookeeper.set.acl=true with the broker's ZooKeeper login in a JAAS file named by KAFKA_OPTS, as Kafka deployments do
+  const jaas = `${dir}/zk-jaas.conf`;
+  await writeFile(jaas, `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="kafka"\n  password="${ZK_PASSWORD}";\n};\n`);
   for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']) port[l] = await freePort();
   b = await brokerConfig(zk, {
     'num.partitions': '1', 'auto.create.topics.enable': 'true',
@@ -54,10 +59,13 @@ beforeAll(async () => {
     'listener.name.mtls.ssl.truststore.type': 'PEM', 'listener.name.mtls.ssl.truststore.location': certs.caPem,
     'listener.name.mtls.ssl.client.auth': 'required',
     'listener.name.mtls.ssl.principal.mapping.rules': 'RULE:^CN=([^,]+),.*$/$1/L,DEFAULT',
+    'zookeeper.set.acl': 'true',
   });
-  broker = startBroker(b);
+  broker = spawnBroker([b.configPath], { env: { KAFKA_OPTS: `-Xmx512m -Djava.security.auth.login.config=${jaas}` } });
   await broker.waitForLog(started, 60_000);
+  // the test writes what kafka-configs.sh / kafka-acls.sh --zookeeper write: logged in as the broker is (same JAAS login)
   zks = await inspectZk(zk, b.chroot);
+  zks.client.addAuthInfo('digest', Buffer.from(`kafka:${ZK_PASSWORD}`));
 }, 90_000);
 afterAll(async () => { await stopAllBrokers(); await cleanupAll(); await zk?.close(); });
 
@@ -442,41 +450,53 @@ describe('inter-broker client side (security/client-channel.ts: what the control
 });
 
 describe('dynamic key store update (listener.name.<l>.ssl.keystore.location at /config/brokers/<id>)', () => {
-  it('AlterConfigs switches the SASL_SSL listener to a new certificate without a restart; new TLS connections see it and SCRAM still works', async () => {
+  it('AlterConfigs switches the SASL_SSL listener to a renewed certificate without a restart (SCRAM still works); one with another DN is refused as Kafka\'s SslFactory refuses it', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { connect: tlsConnect } = await import('node:tls');
     const d = certs.dir;
-    await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/reloaded.key`, '-out', `${d}/reloaded.csr`, '-subj', '/CN=reloaded']);
-    await writeFile(`${d}/reloaded.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/reloaded.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/reloaded.pem`, '-days', '2', '-extfile', `${d}/reloaded.ext`]);
-    expect(x.code, x.stderr).toBe(0);
-    await writeFile(`${d}/reloaded-bundle.pem`, readFileSync(`${d}/reloaded.key`, 'utf8') + readFileSync(`${d}/reloaded.pem`, 'utf8'));
-    const peerCn = () => new Promise<string>((resolve, reject) => {
+    const makeBundle = async (name: string, subject: string) => {
+      await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/${name}.key`, '-out', `${d}/${name}.csr`, '-subj', subject]);
+      await writeFile(`${d}/${name}.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+      const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/${name}.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/${name}.pem`, '-days', '2', '-extfile', `${d}/${name}.ext`]);
+      expect(x.code, x.stderr).toBe(0);
+      await writeFile(`${d}/${name}-bundle.pem`, readFileSync(`${d}/${name}.key`, 'utf8') + readFileSync(`${d}/${name}.pem`, 'utf8'));
+      return `${d}/${name}-bundle.pem`;
+    };
+    const [otherDn, renewed] = await Promise.all([makeBundle('reloaded', '/CN=reloaded'), makeBundle('renewed', '/CN=localhost')]);
+    const peer = () => new Promise<{ cn: string; fingerprint: string }>((resolve, reject) => {
       const s = tlsConnect({ host: '127.0.0.1', port: port.SASL_SSL!, ca: readFileSync(certs.caPem, 'utf8'), rejectUnauthorized: true }, () => {
-        const cn = s.getPeerCertificate().subject.CN; s.destroy(); resolve(String(Array.isArray(cn) ? cn[0] : cn));
+        const c = s.getPeerCertificate(); s.destroy(); resolve({ cn: String(Array.isArray(c.subject.CN) ? c.subject.CN[0] : c.subject.CN), fingerprint: c.fingerprint256 });
       });
       s.once('error', reject);
     });
-    expect(await peerCn()).toBe('localhost');
+    const before = await peer();
+    expect(before.cn).toBe('localhost');
     const admin = new Kafka({ clientId: 'ks-admin', brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
       sasl: { mechanism: 'plain', username: 'admin', password: ADMIN_PASSWORD } }).admin();
+    const { ConfigResourceTypes } = await import('kafkajs');
+    const alterKeystore = (location: string) => admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1',
+      configEntries: [{ name: 'listener.name.sasl_ssl.ssl.keystore.location', value: location }] }] });
     await admin.connect();
     try {
-      const { ConfigResourceTypes } = await import('kafkajs');
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1',
-        configEntries: [{ name: 'listener.name.sasl_ssl.ssl.keystore.location', value: `${d}/reloaded-bundle.pem` }] }] });
+      await alterKeystore(otherDn);
+      await logged(/^Keeping the old TLS key store of listener SASL_SSL: Validation of dynamic config update of SSLFactory failed: Keystore DistinguishedName does not match: {2}existing=\{alias=kafka, DN=CN=localhost\}, new=\{alias=kafka, DN=CN=reloaded\}$/);
+      expect(await peer()).toEqual(before);
+      await alterKeystore(renewed);
     } finally {
       await admin.disconnect();
     }
     const deadline = Date.now() + 15_000;
-    let cn = await peerCn();
-    while (cn !== 'reloaded' && Date.now() < deadline) cn = await peerCn();
-    expect(cn).toBe('reloaded');
-    await logged(/^Reconfigured the TLS key store of listener SASL_SSL: new connections use PEM key store .*reloaded-bundle\.pem$/);
+    let now = await peer();
+    while (now.fingerprint === before.fingerprint && Date.now() < deadline) now = await peer();
+    expect(now.cn).toBe('localhost');
+    expect(now.fingerprint).not.toBe(before.fingerprint);
+    expect(now.fingerprint).toBe(new (await import('node:crypto')).X509Certificate(readFileSync(`${d}/renewed.pem`)).fingerprint256);
+    await logged(/^Reconfigured the TLS key store of listener SASL_SSL: new connections use PEM key store .*renewed-bundle\.pem$/);
     const r = await kcat('SASL_SSL', ['-L', '-m', '1'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
 
 describe('OAUTHBEARER with Kafka\'s unsecured-JWS validator (development only)', () => {
   it('kafkajs logs in with an unsigned token as its sub and produces; with an expired token it cannot produce', async () => {
@@ -500,10 +520,35 @@ describe('OAUTHBEARER with Kafka\'s unsecured-JWS validator (development only)',
   });
 });
 
+describe('zookeeper.set.acl (Kafka\'s secure znode ACLs, the broker logged in to ZooKeeper with the JAAS Client login)', () => {
+  it('znodes are creator-all + world-read (sensitive ones creator-only); an unauthenticated ZooKeeper client can read topics but write nothing', async () => {
+    const aclsOf = (path: string) => new Promise<string[]>((resolve, reject) => zks.client.getACL(path, (e, acls) => (e ? reject(e) : resolve(acls.map((a) => `${a.id.scheme}:${a.id.id}:${(a as unknown as { permission: number }).permission}`).sort()))));
+    const digest = `digest:kafka:${(await import('node:crypto')).createHash('sha1').update(`kafka:${ZK_PASSWORD}`).digest('base64')}`;
+    // acl-a was created by the broker (auto-creation), /config/brokers and /config/users at its startup
+    expect(await aclsOf('/brokers/topics/acl-a')).toEqual([`${digest}:31`, 'world:anyone:1']);
+    expect(await aclsOf('/brokers/topics/acl-a/partitions/0/state')).toEqual([`${digest}:31`, 'world:anyone:1']);
+    expect(await aclsOf('/brokers/ids/1')).toEqual([`${digest}:31`, 'world:anyone:1']);
+    expect(await aclsOf('/config/users')).toEqual([`${digest}:31`]);
+    expect(await aclsOf('/config/brokers')).toEqual([`${digest}:31`]);
+    expect(await aclsOf('/consumers')).toEqual(['world:anyone:31']);
+    const anon = await inspectZk(zk, b.chroot);
+    expect(JSON.parse((await anon.getData('/brokers/topics/acl-a')).data!.toString()).partitions).toBeDefined(); // world-readable
+    await expect(anon.setData('/brokers/topics/acl-a', Buffer.from('{"version":2,"partitions":{}}'))).rejects.toMatchObject({ codeName: 'NO_AUTH' });
+    await expect(anon.create('/brokers/topics/evil', Buffer.from('{}'))).rejects.toMatchObject({ codeName: 'NO_AUTH' });
+    await expect(anon.remove('/brokers/topics/acl-a/partitions/0/state')).rejects.toMatchObject({ codeName: 'NO_AUTH' });
+    await expect(anon.create('/admin/delete_topics/acl-a', null)).rejects.toMatchObject({ codeName: 'NO_AUTH' });
+    await expect(anon.getChildren('/config/users')).rejects.toMatchObject({ codeName: 'NO_AUTH' }); // sensitive: not even readable
+    // the broker's own login still writes: a topic created now gets the same ACLs
+    const made = await eventually(async () => ((await zks.exists('/brokers/topics/ops-made')) ? true : undefined), 5_000, 'ops-made');
+    expect(made).toBe(true);
+    expect(await aclsOf('/brokers/topics/ops-made')).toEqual([`${digest}:31`, 'world:anyone:1']);
+  });
+});
+
 describe('secrets in logs', () => {
   it('no password, key store password or private key appears in any log line', () => {
     const all = broker.logs.map((l) => JSON.stringify(l)).join('\n') + broker.tail();
-    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD, CAROL_PASSWORD]) expect(all).not.toContain(secret);
+    for (const secret of [ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD, CAROL_PASSWORD, ZK_PASSWORD]) expect(all).not.toContain(secret);
     expect(all).not.toContain(certs.brokerP12Password);
     const keyBody = readFileSync(certs.brokerKeyPem, 'utf8').split('\n')[1]!;
     expect(all).not.toContain(keyBody);

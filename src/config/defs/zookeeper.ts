@@ -12,7 +12,9 @@ export const ZOOKEEPER_CONFIGS = [
   define('zookeeper.connection.timeout.ms', 'int', null, undefined, 'high', RO,
     'How long the broker waits to establish a ZooKeeper connection. Unset means zookeeper.session.timeout.ms.'),
   define('zookeeper.set.acl', 'boolean', false, undefined, 'high', RO,
-    'Create znodes with secure ACLs (requires an authenticated ZooKeeper session).'),
+    'Create znodes with Kafka\'s secure ACLs: all rights for the creating login, world-readable except /config/users, ' +
+    '/config/brokers and /delegation_token. Needs the ZooKeeper login of a JAAS Client section (KAFKA_OPTS ' +
+    '-Djava.security.auth.login.config=…, DigestLoginModule username/password, used as ZooKeeper\'s digest scheme); without one the broker refuses to start, as Kafka.'),
   define('zookeeper.max.in.flight.requests', 'int', 10, atLeast(1), 'high', RO,
     'Maximum number of unacknowledged ZooKeeper requests before the client blocks.', NOT_IMPLEMENTED),
   define('zookeeper.ssl.client.enable', 'boolean', false, undefined, 'medium', RO,

@@ -47,41 +47,41 @@ export function assignReplicas(
   return rackAware(nPartitions, replicationFactor, new Map(sorted.map((b) => [b.id, b.rack!])), random, opts);
 }
 
-function rackUnaware(
-  nPartitions: number, replicationFactor: number, brokers: number[], random: Random,
-  opts: { fixedStartIndex?: number; startPartitionId?: number },
-): Map<number, number[]> {
-  const n = brokers.length;
+type AssignOptions = { fixedStartIndex?: number; startPartitionId?: number };
+
+/**
+ * The walk both of Kafka's assignments share: each partition from startPartitionId on, with the index (in a list of
+ * `n` brokers) of its first replica — (partition + startIndex) mod n — and the shift of the further replicas, which
+ * grows by one each time the walk wraps around the list. Start index and first shift: fixedStartIndex, else random.
+ */
+function* partitionWalk(nPartitions: number, n: number, random: Random, opts: AssignOptions): Generator<{ partition: number; first: number; shift: number }> {
   const fixed = opts.fixedStartIndex ?? -1;
   const startIndex = fixed >= 0 ? fixed : random(n);
-  let nextReplicaShift = fixed >= 0 ? fixed : random(n);
-  const out = new Map<number, number[]>();
+  let shift = fixed >= 0 ? fixed : random(n);
   const firstPartition = Math.max(0, opts.startPartitionId ?? 0);
   for (let p = firstPartition; p < firstPartition + nPartitions; p++) {
-    if (p > 0 && p % n === 0) nextReplicaShift++;
-    const first = (p + startIndex) % n;
+    if (p > 0 && p % n === 0) shift++;
+    yield { partition: p, first: (p + startIndex) % n, shift };
+  }
+}
+
+function rackUnaware(nPartitions: number, replicationFactor: number, brokers: number[], random: Random, opts: AssignOptions): Map<number, number[]> {
+  const n = brokers.length;
+  const out = new Map<number, number[]>();
+  for (const { partition, first, shift } of partitionWalk(nPartitions, n, random, opts)) {
     const replicas = [brokers[first]!];
-    for (let j = 0; j < replicationFactor - 1; j++) replicas.push(brokers[replicaIndex(first, nextReplicaShift, j, n)]!);
-    out.set(p, replicas);
+    for (let j = 0; j < replicationFactor - 1; j++) replicas.push(brokers[replicaIndex(first, shift, j, n)]!);
+    out.set(partition, replicas);
   }
   return out;
 }
 
-function rackAware(
-  nPartitions: number, replicationFactor: number, rackOf: Map<number, string>, random: Random,
-  opts: { fixedStartIndex?: number; startPartitionId?: number },
-): Map<number, number[]> {
+function rackAware(nPartitions: number, replicationFactor: number, rackOf: Map<number, string>, random: Random, opts: AssignOptions): Map<number, number[]> {
   const numRacks = new Set(rackOf.values()).size;
   const arranged = rackAlternatedBrokerList(rackOf);
   const n = arranged.length;
-  const fixed = opts.fixedStartIndex ?? -1;
-  const startIndex = fixed >= 0 ? fixed : random(n);
-  let nextReplicaShift = fixed >= 0 ? fixed : random(n);
   const out = new Map<number, number[]>();
-  const firstPartition = Math.max(0, opts.startPartitionId ?? 0);
-  for (let p = firstPartition; p < firstPartition + nPartitions; p++) {
-    if (p > 0 && p % n === 0) nextReplicaShift++;
-    const first = (p + startIndex) % n;
+  for (const { partition, first, shift } of partitionWalk(nPartitions, n, random, opts)) {
     const leader = arranged[first]!;
     const replicas = [leader];
     const racksWithReplicas = new Set([rackOf.get(leader)!]);
@@ -89,7 +89,7 @@ function rackAware(
     let k = 0;
     for (let j = 0; j < replicationFactor - 1; j++) {
       for (;;) {
-        const broker = arranged[replicaIndex(first, nextReplicaShift * numRacks, k, n)]!;
+        const broker = arranged[replicaIndex(first, shift * numRacks, k, n)]!;
         const rack = rackOf.get(broker)!;
         k++;
         // Skip a broker whose rack already has a replica while some rack has none, or that already has one while
@@ -101,7 +101,7 @@ function rackAware(
         }
       }
     }
-    out.set(p, replicas);
+    out.set(partition, replicas);
   }
   return out;
 }

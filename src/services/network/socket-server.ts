@@ -323,7 +323,14 @@ export class SocketServer {
 
   /** A new key store for a TLS listener (dynamic update): connections accepted from now on use it. */
   updateTls(listenerName: string, ssl: NonNullable<ListenerSecurity['ssl']>): void {
+    const sec = this.opts.security?.get(listenerName);
+    if (sec) sec.ssl = ssl; // a TLS server created later (first connection after the update) starts from it too
     this.tlsServers.get(listenerName)?.setSecureContext(ssl.options);
+  }
+
+  /** The TLS settings a listener serves now (a dynamic key store update is compared with them: tls-reconfigure.ts). */
+  currentTls(listenerName: string): ListenerSecurity['ssl'] {
+    return this.opts.security?.get(listenerName)?.ssl ?? null;
   }
 
   private startTls(l: ListenerSpec, raw: Socket, info: ConnectionInfo, ssl: NonNullable<ListenerSecurity['ssl']>): void {

@@ -5,10 +5,10 @@
  * {@link writeClientQuotaEntity} (the entity's whole config, then a /config/changes notification every broker applies).
  *
  * `ip` entities (connection_creation_rate, INT, `/config/ips/<ip>`) as handleDescribeIpQuotas / alterClientQuotas: never
- * combined with user / client-id. Differs from Kafka: an ip entity must be an IP literal or the default (Kafka also
- * accepts a resolvable host name, InetAddress.getByName).
+ * combined with user / client-id; the name an IP literal, a host name that resolves (ip-entity.ts, as Kafka's
+ * InetAddress.getByName; stored as given) or the default.
  */
-import { isIP } from 'node:net';
+import { resolveIpEntity, type HostResolver } from './ip-entity.js';
 import type { ZkSession } from '../zookeeper/zk-session.js';
 import { CLIENT_QUOTA_KEYS, IP_CONNECTION_RATE_KEY, desanitize, sanitize } from './quota-managers.js';
 import { DEFAULT_ENTITY } from './client-quota-manager.js';
@@ -81,7 +81,8 @@ export async function describeClientQuotas(zk: ZkSession, components: QuotaFilte
 }
 
 /** One AlterClientQuotas entry; throws InvalidRequestError with Kafka's message for a bad one. */
-export async function alterClientQuotaEntity(zk: ZkSession, entity: QuotaEntity, ops: Array<{ key: string; value: number; remove: boolean }>, validateOnly: boolean): Promise<void> {
+export async function alterClientQuotaEntity(zk: ZkSession, entity: QuotaEntity, ops: Array<{ key: string; value: number; remove: boolean }>, validateOnly: boolean,
+  resolve: HostResolver = resolveIpEntity): Promise<void> {
   let user: string | null | undefined;
   let client: string | null | undefined;
   let ip: string | null | undefined;
@@ -93,7 +94,7 @@ export async function alterClientQuotaEntity(zk: ZkSession, entity: QuotaEntity,
   }
   if (ip !== undefined) {
     if (user !== undefined || client !== undefined) throw new InvalidRequestError('Invalid quota entity combination, IP entity should not be used with user/client ID entity.');
-    await alterIpQuotaEntity(zk, ip, ops, validateOnly);
+    await alterIpQuotaEntity(zk, ip, ops, validateOnly, resolve);
     return;
   }
   if (user === undefined && client === undefined) throw new InvalidRequestError('Invalid client quota entity');
@@ -114,9 +115,10 @@ export async function alterClientQuotaEntity(zk: ZkSession, entity: QuotaEntity,
   if (!validateOnly) await writeClientQuotaEntity(zk, sUser, sClient, props);
 }
 
-/** An `ip` entity: connection_creation_rate (INT) only; the name an IP literal or null (the default). */
-async function alterIpQuotaEntity(zk: ZkSession, ip: string | null, ops: Array<{ key: string; value: number; remove: boolean }>, validateOnly: boolean): Promise<void> {
-  if (ip !== null && isIP(ip) === 0) throw new InvalidRequestError(`${ip} is not a valid IP or resolvable host.`);
+/** An `ip` entity: connection_creation_rate (INT) only; the name an IP literal, a resolvable host or null (the default). */
+async function alterIpQuotaEntity(zk: ZkSession, ip: string | null, ops: Array<{ key: string; value: number; remove: boolean }>, validateOnly: boolean,
+  resolve: HostResolver): Promise<void> {
+  if (ip !== null && (await resolve(ip)) === null) throw new InvalidRequestError(`${ip} is not a valid IP or resolvable host.`);
   const stored = ip === null ? DEFAULT_ENTITY : ip;
   const node = await retryUntilConnected(zk, () => zk.getDataOrNull(`/config/ips/${stored}`));
   const props = node ? ConfigEntityZNode.decode(node.data) : {};

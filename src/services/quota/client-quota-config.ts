@@ -16,6 +16,7 @@ import { ConfigEntityChangeNotification, ConfigEntityZNode, CONFIG_CHANGE_PREFIX
 import { CreateMode } from '../zookeeper/zk-session.js';
 import { CLIENT_QUOTA_KEYS, IP_CONNECTION_RATE_KEY, type QuotaManagers } from './quota-managers.js';
 import { DEFAULT_ENTITY } from './client-quota-manager.js';
+import { resolveIpEntity, type HostResolver } from './ip-entity.js';
 
 /** The znode path of an entity (sanitized names; null = not part of it). */
 export function clientQuotaEntityPath(sanitizedUser: string | null, sanitizedClientId: string | null): string {
@@ -87,12 +88,17 @@ export async function writeClientQuotaEntity(zk: ZkSession, sanitizedUser: strin
 const quotaPart = (config: Record<string, string>) => Object.fromEntries(Object.entries(config).filter(([k]) => k in CLIENT_QUOTA_KEYS));
 
 export class ClientQuotaConfigHandler {
-  constructor(private readonly quotas: QuotaManagers, private readonly log: Logger) {}
+  /** `ips` entity name (a host name or an IP) → the address its quota was last applied to. */
+  private readonly appliedIps = new Map<string, string>();
+  /** ips changes are applied one after the other (each may wait for a host name lookup). */
+  private ipChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly quotas: QuotaManagers, private readonly log: Logger, private readonly resolve: HostResolver = resolveIpEntity) {}
 
   /** ZkConfigManager startup: every clients / users / users/<u>/clients entity. */
   async loadAll(zk: ZkSession): Promise<void> {
     for (const e of await readAllClientQuotaEntities(zk)) this.apply(e.user, e.clientId, e.config, false);
-    for (const e of await readAllIpQuotaEntities(zk)) this.applyIp(e.ip, e.config, false);
+    for (const e of await readAllIpQuotaEntities(zk)) await this.applyIp(e.ip, e.config, false);
   }
 
   /** A /config/changes notification naming `clients/<c>`, `users/<u>` or `users/<u>/clients/<c>`. */
@@ -106,20 +112,43 @@ export class ClientQuotaConfigHandler {
       else if (parts.length === 1) user = name;
       else { this.log.warn({ entity: `${type}/${name}` }, `Ignoring a config change notification for an invalid entity users/${name}`); return; }
     } else if (type === 'ips') {
-      this.applyIp(name, (await entityConfig(zk, `ips/${name}`)) ?? {}, true);
+      await this.applyIp(name, (await entityConfig(zk, `ips/${name}`)) ?? {}, true);
       return;
     } else return;
     const config = (await entityConfig(zk, clientQuotaEntityPath(user, clientId))) ?? {};
     this.apply(user, clientId, config, true);
   }
 
-  /** Kafka's IpConfigHandler: connection_creation_rate of one IP (or `<default>`); absent = back to unlimited / default. */
-  private applyIp(ip: string, config: Record<string, string>, logIt: boolean): void {
-    const raw = config[IP_CONNECTION_RATE_KEY];
-    const v = raw === undefined ? NaN : Number(raw);
-    const rate = Number.isFinite(v) && v > 0 ? Math.floor(v) : null;
-    this.quotas.ipConnectionRates.set(ip === DEFAULT_ENTITY ? null : ip, rate);
-    if (logIt || rate !== null) this.log.info({ entity: `ips/${ip}`, rate }, `Connection creation rate quota of ips/${ip}: ${rate ?? 'none'}`);
+  /**
+   * Kafka's IpConfigHandler: connection_creation_rate of one IP or host name (resolved now, as InetAddress.getByName;
+   * unresolvable → "Unable to resolve address", nothing applied) or `<default>`; absent = back to unlimited / default.
+   * Differs: when a host name now resolves elsewhere, the address it was applied to before loses its quota (Kafka
+   * keeps it until restart).
+   */
+  private applyIp(ip: string, config: Record<string, string>, logIt: boolean): Promise<void> {
+    const next = this.ipChain.then(async () => {
+      const raw = config[IP_CONNECTION_RATE_KEY];
+      const v = raw === undefined ? NaN : Number(raw);
+      const rate = Number.isFinite(v) && v > 0 ? Math.floor(v) : null;
+      if (ip === DEFAULT_ENTITY) {
+        this.quotas.ipConnectionRates.set(null, rate);
+      } else {
+        const address = await this.resolve(ip);
+        if (address === null) {
+          this.log.error({ entity: `ips/${ip}` }, `Unable to resolve address ${ip}: its connection creation rate quota is not applied`);
+          return;
+        }
+        const before = this.appliedIps.get(ip);
+        if (before !== undefined && before !== address) this.quotas.ipConnectionRates.set(before, null);
+        if (rate === null) this.appliedIps.delete(ip); else this.appliedIps.set(ip, address);
+        this.quotas.ipConnectionRates.set(address, rate);
+      }
+      if (logIt || rate !== null) {
+        this.log.info({ entity: `ips/${ip}`, rate }, `Connection creation rate quota of ips/${ip}: ${rate ?? 'none'}`);
+      }
+    });
+    this.ipChain = next.catch(() => undefined);
+    return next;
   }
 
   private apply(user: string | null, clientId: string | null, config: Record<string, string>, logIt: boolean): void {

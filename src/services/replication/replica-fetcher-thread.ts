@@ -15,9 +15,9 @@
  * Bounded work per event-loop turn: the response is at most replica.fetch.response.max.bytes, and the appends yield
  * to the event loop every few milliseconds.
  *
- * Fetch sessions (KIP-227, v7+) as Kafka's FetchSessionHandler (fetch-session-handler.ts), only with the option
- * incrementalFetchSessions (off: every Fetch is a sessionless full one — see the option for why): incremental Fetches
- * list only the partitions whose fetch data changed; a session error makes the next Fetch full.
+ * Fetch sessions (KIP-227, v7+) as Kafka's FetchSessionHandler (fetch-session-handler.ts; option incrementalFetchSessions,
+ * on by default as in Kafka): incremental Fetches list only the partitions whose fetch data changed; a session error
+ * makes the next Fetch full.
  * Differs from Kafka: no throttling.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -58,9 +58,10 @@ export interface FollowerPartitions {
 
 export interface FetcherThreadOptions {
   /**
-   * Incremental fetch sessions toward the leader (KIP-227, FetchSessionHandler). Off (sessionless full fetches, as
-   * before 2026-12-07) until a failure is understood: with them on, follower-fetch's zombie-leader case once kept a
-   * record the zombie took after losing its leadership (1 of 3 CI runs, 1 of 6 earlier runs). Serving sessions is on.
+   * Incremental fetch sessions toward the leader (KIP-227, FetchSessionHandler): on unless false (false: sessionless
+   * full fetches). They were off for a while (368f91a) because follower-fetch's zombie-leader case once kept a record
+   * the zombie took after losing its leadership; that was not the sessions: a broker follows the old leader until its
+   * own LeaderAndIsr arrives (Kafka too), so an unacknowledged record can reach the new leader (see notes-N).
    */
   incrementalFetchSessions?: boolean;
   brokerId: number;
@@ -328,8 +329,8 @@ export class ReplicaFetcherThread {
     }
     this.fetches++;
     // KIP-227: a full Fetch opens a session on the leader, later ones list only what changed (fetch-session-handler.ts);
-    // off unless incrementalFetchSessions (see the option): then every Fetch is a sessionless full one
-    if (!this.session || this.sessionVersion !== version) { this.session = new FetchSessionHandler(version >= 7 && this.opts.incrementalFetchSessions === true); this.sessionVersion = version; }
+    // (incrementalFetchSessions: false → every Fetch is a sessionless full one)
+    if (!this.session || this.sessionVersion !== version) { this.session = new FetchSessionHandler(version >= 7 && this.opts.incrementalFetchSessions !== false); this.sessionVersion = version; }
     const request = this.session.build(next);
     let body;
     try {

@@ -2,7 +2,7 @@
  * KafkaZkClient: the ZooKeeper operations a ZK-mode broker performs, as plain async functions
  * over one ZkSession. The machines in src/machines decide when to call them.
  */
-import { ZkSession, ZkCode, isZkError, CreateMode, longFromBuffer, OPEN_ACL_UNSAFE, type ZkEvent } from './zk-session.js';
+import { ZkSession, ZkCode, isZkError, CreateMode, longFromBuffer, OPEN_ACL_UNSAFE, type ZkEvent, type ZkSessionOptions } from './zk-session.js';
 import {
   ZkPaths, PERSISTENT_ZK_PATHS, ClusterIdZNode, generateClusterId, BrokerIdZNode, ControllerZNode,
   ControllerEpochZNode, ConfigEntityZNode, LogDirEventNotificationZNode, FeatureZNode, DEFAULT_ENTITY,
@@ -37,11 +37,12 @@ function waitForReconnect(zk: ZkSession, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Creates the chroot of `zookeeper.connect` through a temporary session (Kafka does the same). */
-export async function ensureChroot(connect: string, sessionTimeoutMs: number, connectionTimeoutMs: number, signal?: AbortSignal): Promise<void> {
+/** Creates the chroot of `zookeeper.connect` through a temporary session (Kafka does the same, with the same login and ACLs). */
+export async function ensureChroot(connect: string, sessionTimeoutMs: number, connectionTimeoutMs: number, signal?: AbortSignal,
+  security: Pick<ZkSessionOptions, 'auth' | 'secureAcls'> = {}): Promise<void> {
   const { hosts, chroot } = parseZkConnect(connect);
   if (!chroot) return;
-  const tmp = new ZkSession(hosts, { sessionTimeoutMs, displayName: connect });
+  const tmp = new ZkSession(hosts, { sessionTimeoutMs, displayName: connect, ...security });
   try {
     await tmp.connect(connectionTimeoutMs, signal);
     if (!(await tmp.exists(chroot))) await tmp.mkdirp(chroot);

@@ -2,12 +2,13 @@
 import { ZkSession, type SessionEvent } from './zk-session.js';
 import { ZkHandle } from './zk-handle.js';
 import { ensureChroot, createTopLevelPaths } from './kafka-zk-client.js';
+import { secureAclsRefusal, zkClientSecurity } from './zk-acls.js';
 
 export interface ZkConnectParams {
   handle: ZkHandle;
   sessionTimeoutMs: number;
   connectionTimeoutMs: number;
-  /** zookeeper.set.acl: Kafka refuses it without SASL or TLS to ZooKeeper, neither of which Rafka has yet. */
+  /** zookeeper.set.acl: secure znode ACLs; refused (as Kafka) unless the session logs in (zk-acls.ts, JAAS `Client` section). */
   setAcl?: boolean;
 }
 
@@ -15,11 +16,12 @@ export class ZkSecurityError extends Error { override name = 'ZkSecurityError'; 
 
 /** Opens a new session (creating the chroot first, as Kafka does) and installs it in the handle. */
 export async function openSession(p: ZkConnectParams, signal?: AbortSignal): Promise<string> {
-  if (p.setAcl) {
-    throw new ZkSecurityError('zookeeper.set.acl is true, but ZooKeeper SASL (JAAS) and TLS client authentication (zookeeper.ssl.client.enable) are not supported by Rafka, so ACLs could not be set securely');
-  }
-  await ensureChroot(p.handle.connectString, p.sessionTimeoutMs, p.connectionTimeoutMs, signal);
-  const session = new ZkSession(p.handle.connectString, { sessionTimeoutMs: p.sessionTimeoutMs });
+  const security = zkClientSecurity();
+  const refusal = secureAclsRefusal(p.setAcl === true, security);
+  if (refusal) throw new ZkSecurityError(refusal);
+  const zkOpts = { auth: security.auth, secureAcls: p.setAcl === true };
+  await ensureChroot(p.handle.connectString, p.sessionTimeoutMs, p.connectionTimeoutMs, signal, zkOpts);
+  const session = new ZkSession(p.handle.connectString, { sessionTimeoutMs: p.sessionTimeoutMs, ...zkOpts });
   try {
     await session.connect(p.connectionTimeoutMs, signal);
   } catch (e) {

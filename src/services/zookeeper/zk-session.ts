@@ -1,15 +1,18 @@
 import zookeeper from 'node-zookeeper-client';
 import { ZooKeeperClientMetrics } from '../metrics/global-stats.js';
-import type { Client, Stat, Event as ZkEvent, ACL } from 'node-zookeeper-client';
+import type { Client, Stat, Event as ZkEvent } from 'node-zookeeper-client';
+import { OPEN_ACL_UNSAFE, defaultAcls, type ZkAuthInfo } from './zk-acls.js';
 
-const { Exception, CreateMode, ACL: AclClass, Permission, Id } = zookeeper;
+const { Exception, CreateMode } = zookeeper;
 
 /** How long close() waits for ZooKeeper to answer CLOSE before dropping the connection. */
 const CLOSE_GRACE_MS = 1000;
 export { CreateMode };
 export type { Stat, ZkEvent };
 
-export const OPEN_ACL_UNSAFE: ACL[] = [new AclClass(Permission.ALL, new Id('world', 'anyone'))];
+export { OPEN_ACL_UNSAFE };
+/** node-zookeeper-client's jute OP_CODES.CREATE: a create operation inside a multi. */
+const OP_CREATE = 1;
 
 /** A ZooKeeper error with the server's code name ("NODE_EXISTS", "NO_NODE", …) and the path. */
 export class ZkError extends Error {
@@ -43,6 +46,10 @@ export interface ZkSessionOptions {
   maxBackoffMs?: number;
   /** What error messages call this ZooKeeper (the full zookeeper.connect, chroot included). */
   displayName?: string;
+  /** The session's ZooKeeper login (`addauth`), sent on every (re)connect (zk-acls.ts). */
+  auth?: ZkAuthInfo | null;
+  /** zookeeper.set.acl: znodes are created with Kafka's secure ACLs (zk-acls.ts defaultAcls), not world-writable. */
+  secureAcls?: boolean;
 }
 
 function toError(err: unknown, path: string, op: string): Error {
@@ -70,9 +77,12 @@ export class ZkSession {
       spinDelay: opts.initialBackoffMs ?? 200,
       retries: 0,
     });
+    if (opts.auth) this.client.addAuthInfo(opts.auth.scheme, Buffer.from(opts.auth.credentials, 'utf8'));
     this.installBackoff();
     this.client.on('state', (s) => this.onState(s.name));
   }
+
+  private get secure(): boolean { return this.opts.secureAcls === true; }
 
   /**
    * Grows the library's reconnect delay while ZooKeeper stays unreachable; resets on connect.
@@ -211,12 +221,17 @@ export class ZkSession {
   }
 
   create(path: string, data: Buffer | null, mode: number = CreateMode.PERSISTENT): Promise<string> {
-    return this.call('create', path, (cb) => this.client.create(path, data as Buffer, OPEN_ACL_UNSAFE, mode, cb), (p) => p);
+    return this.call('create', path, (cb) => this.client.create(path, data as Buffer, defaultAcls(this.secure, path), mode, cb), (p) => p);
   }
 
-  /** Creates the path and any missing parents (persistent, null data), ignoring NODE_EXISTS. */
-  mkdirp(path: string): Promise<void> {
-    return this.call('mkdirp', path, (cb) => this.client.mkdirp(path, cb), () => undefined);
+  /** Creates the path and any missing parents (persistent, null data), ignoring NODE_EXISTS; each with its own ACLs when secure. */
+  async mkdirp(path: string): Promise<void> {
+    if (!this.secure) return this.call('mkdirp', path, (cb) => this.client.mkdirp(path, cb), () => undefined);
+    let prefix = '';
+    for (const part of path.split('/').slice(1)) {
+      prefix += `/${part}`;
+      try { await this.create(prefix, null); } catch (e) { if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e; }
+    }
   }
 
   getData(path: string, watcher?: (e: ZkEvent) => void): Promise<{ data: Buffer | null; stat: Stat }> {
@@ -249,6 +264,9 @@ export class ZkSession {
   multi(build: (t: ReturnType<Client['transaction']>) => void, path: string): Promise<unknown[]> {
     const t = this.client.transaction();
     build(t);
+    if (this.secure) {
+      for (const op of (t as unknown as { ops: Array<{ type: number; path: string; acls: unknown }> }).ops) if (op.type === OP_CREATE) op.acls = defaultAcls(true, op.path);
+    }
     return this.call('multi', path, (cb) => t.commit(cb), (results) => results);
   }
 }

@@ -83,7 +83,9 @@ export class BrokerUnderTest {
 
   /** Connects to the process's live viewer (retrying while it comes up); null if the process exits first. */
   private async follow(proc: Proc, port: number): Promise<WebSocket | null> {
-    const deadline = Date.now() + 15_000;
+    // Returns as soon as it connects, so a long deadline costs nothing: a broker that had printed no line
+    // within 15 s of its spawn at load 15–20 (six test runs on two cores) failed paths on the test's clock.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       if (proc.broker.exited) return null;
       const ws = new WebSocket(`ws://127.0.0.1:${port}/events`);

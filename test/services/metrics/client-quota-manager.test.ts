@@ -4,6 +4,8 @@ import { Rate } from '../../../src/services/quota/rate.js';
 import { ClientQuotaManager, DEFAULT_ENTITY } from '../../../src/services/quota/client-quota-manager.js';
 import { QuotaManagers, applyClientQuotas, sanitize, desanitize } from '../../../src/services/quota/quota-managers.js';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
+import { ClientQuotaConfigHandler } from '../../../src/services/quota/client-quota-config.js';
+import { ConfigEntityZNode } from '../../../src/services/zookeeper/zk-data.js';
 
 describe('Rate (Kafka SampledStat / Rate)', () => {
   it('a fresh rate divides by (samples - 1) full windows, then by the elapsed time', () => {
@@ -96,5 +98,32 @@ describe('applyClientQuotas', () => {
   it('sanitizes names as Kafka\'s Sanitizer', () => {
     expect(sanitize('User:CN=a b*')).toBe('User%3ACN%3Da%20b%2A');
     expect(desanitize('User%3ACN%3Da%20b%2A')).toBe('User:CN=a b*');
+  });
+});
+
+describe('ips quota entities (IpConfigHandler)', () => {
+  it('a host name is resolved and its quota applied to the address; unresolvable → logged, nothing applied; a new address moves the quota', async () => {
+    const quotas = new QuotaManagers({ numSamples: 11, windowSizeSeconds: 1 });
+    const logged: string[] = [];
+    const log = { info: (_f: unknown, m: string) => { logged.push(m); }, error: (_f: unknown, m: string) => { logged.push(m); }, warn: () => undefined, debug: () => undefined } as never;
+    const hosts = new Map([['broker-a.example', '10.9.0.1']]);
+    const handler = new ClientQuotaConfigHandler(quotas, log, async (h) => (h.includes(':') || /^[\d.]+$/.test(h) ? h : hosts.get(h) ?? null));
+    const configs = new Map<string, Record<string, string>>();
+    const zk = { getDataOrNull: async (path: string) => { const c = configs.get(path); return c ? { data: ConfigEntityZNode.encode(c) } : null; } } as never;
+    configs.set('/config/ips/broker-a.example', { connection_creation_rate: '7' });
+    await handler.reload(zk, 'ips', 'broker-a.example');
+    expect([...quotas.ipConnectionRates.rates]).toEqual([['10.9.0.1', 7]]);
+    configs.set('/config/ips/nowhere.invalid', { connection_creation_rate: '3' });
+    await handler.reload(zk, 'ips', 'nowhere.invalid');
+    expect(logged).toContain('Unable to resolve address nowhere.invalid: its connection creation rate quota is not applied');
+    expect(quotas.ipConnectionRates.rates.size).toBe(1);
+    // the name now resolves elsewhere: the old address loses the quota, the new one has it
+    hosts.set('broker-a.example', '10.9.0.2');
+    configs.set('/config/ips/broker-a.example', { connection_creation_rate: '9' });
+    await handler.reload(zk, 'ips', 'broker-a.example');
+    expect([...quotas.ipConnectionRates.rates]).toEqual([['10.9.0.2', 9]]);
+    configs.delete('/config/ips/broker-a.example');
+    await handler.reload(zk, 'ips', 'broker-a.example');
+    expect(quotas.ipConnectionRates.rates.size).toBe(0);
   });
 });

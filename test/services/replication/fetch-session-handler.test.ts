@@ -8,6 +8,8 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { FetchSessionHandler } from '../../../src/services/replication/fetch-session-handler.js';
 import type { FetchPartitionData } from '../../../src/protocol/messages/fetch.js';
 import { FetchManager, FetchSessionCache } from '../../../src/services/server/fetch-session.js';
+import { ReplicaFetcherThread, type FollowerLog } from '../../../src/services/replication/replica-fetcher-thread.js';
+import { createLogger } from '../../../src/logger.js';
 
 const data = (partition: number, fetchOffset: bigint): FetchPartitionData => ({ partition, fetchOffset, currentLeaderEpoch: 3, lastFetchedEpoch: 3, logStartOffset: 0n, partitionMaxBytes: 1 << 20 });
 
@@ -91,5 +93,32 @@ describe('FetchSessionHandler (follower) ⇄ FetchManager (leader)', () => {
     const r = h.build([{ topic: 't', data: data(0, 0n) }]);
     expect(r).toMatchObject({ sessionId: 0, sessionEpoch: -1, isFull: true });
     expect(h.build([{ topic: 't', data: data(0, 0n) }]).topics).toHaveLength(1);
+  });
+});
+
+describe('ReplicaFetcherThread and fetch sessions', () => {
+  it('a follower opens a fetch session by default (as Kafka), and sends sessionless full fetches with incrementalFetchSessions: false', async () => {
+    const log: FollowerLog = {
+      logStartOffset: 0n, logEndOffset: 5n, highWatermark: 5n, latestEpoch: 1, appendAsFollower: () => null, truncateTo: () => false,
+      truncateFullyAndStartAt: () => undefined, endOffsetForEpoch: () => ({ epoch: 1, endOffset: 5n }), updateHighWatermark: (hw) => hw, maybeIncrementLogStartOffset: () => false,
+    };
+    const leader = { brokerId: 1, host: '127.0.0.1', port: 1 };
+    const sessionEpochs: number[] = [];
+    for (const incrementalFetchSessions of [undefined, false]) {
+      const thread = new ReplicaFetcherThread({
+        brokerId: 2, fetcherId: 0, leader, interBrokerProtocolVersion: '3.7-IV4', maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20,
+        backoffMs: 10, socketTimeoutMs: 100, requestTimeoutMs: 100, partitions: { followerLog: () => log }, log: createLogger('silent'),
+        advanceFetchState: (state, event) => ({ state: event === 'truncation.completed' ? 'fetching' : state, valid: true }),
+        ...(incrementalFetchSessions === undefined ? {} : { incrementalFetchSessions }),
+      });
+      const sender = thread.sender as unknown as { sendRequest: (k: number, v: number, body: { sessionEpoch: number }) => Promise<unknown>; returnBuffer: () => void };
+      sender.sendRequest = async (_k, _v, body) => { sessionEpochs.push(body.sessionEpoch); return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] }; };
+      sender.returnBuffer = () => undefined;
+      thread.addPartitions([{ topic: 't', partition: 0, topicId: null, leader, currentLeaderEpoch: 1, initOffset: 5n }]);
+      await thread.fetch();
+      expect(thread.session?.usesSessions).toBe(incrementalFetchSessions !== false);
+      thread.close();
+    }
+    expect(sessionEpochs).toEqual([0, -1]); // a full Fetch that opens a session; a sessionless one (FINAL_EPOCH)
   });
 });

@@ -6,7 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { HighWatermarkCheckpoints } from '../../../src/services/replication/high-watermark-checkpoint.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { LogManager } from '../../../src/services/log/log-manager.js';
 import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
@@ -81,6 +82,41 @@ describe('ReplicaManager', () => {
     expect(removed.at(-1)).toBe('t-0');
     expect(rm2.followerLog('t', 0)).toBeNull();
     await logs.shutdown?.();
+  });
+
+  it('the periodic high-watermark checkpoint is written off the event loop (writeAsync); only the shutdown one is synchronous (issue 17)', async () => {
+    const dir = await makeTmpDir('rafka-rm-');
+    dirs.push(dir);
+    const config = makeConfig([dir], { 'broker.id': String(ME), 'replica.high.watermark.checkpoint.interval.ms': '10' });
+    const { logger } = captureLogger();
+    const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
+    const fetchers = { addFetcherForPartitions: () => {}, removeFetcherForPartitions: () => {} };
+    const rm = new ReplicaManager(ME, logs, new MetadataCache(ME, 'cluster'), logger, { advanceIsrState, config: () => config, fetchers });
+    rm.becomeLeaderOrFollower(lai([{ p: 0, leader: ME, epoch: 1, isr: [2] }]));
+    const lookup = rm.partition('t', 0);
+    if (lookup.kind !== 'leader') throw new Error(lookup.kind);
+    lookup.partition.appendRecordsToLeader(records(2), 1);
+    const sync = vi.spyOn(HighWatermarkCheckpoints.prototype, 'write');
+    const async = vi.spyOn(HighWatermarkCheckpoints.prototype, 'writeAsync');
+    try {
+      rm.startup();
+      const file = join(dir, 'replication-offset-checkpoint');
+      for (const t0 = Date.now(); ;) {
+        let text = '';
+        try { text = readFileSync(file, 'utf8'); } catch { /* not yet */ }
+        if (text === '0\n1\nt 0 2\n') break;
+        if (Date.now() - t0 > 20_000) throw new Error(`no periodic checkpoint: ${JSON.stringify(text)}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(async).toHaveBeenCalled();
+      expect(sync).not.toHaveBeenCalled();
+      rm.shutdown();
+      expect(sync).toHaveBeenCalledTimes(1);
+    } finally {
+      sync.mockRestore();
+      async.mockRestore();
+      await logs.shutdown?.();
+    }
   });
 
   it('an unreadable replication-offset-checkpoint takes the log dir offline: the partition answers KAFKA_STORAGE_ERROR (Kafka)', async () => {

@@ -45,3 +45,23 @@ describe('findPreferredReadReplica (ReplicaManager)', () => {
     expect(KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', 'replica.selector.class': RACK_AWARE_REPLICA_SELECTOR }).getString('replica.selector.class')).toBe(RACK_AWARE_REPLICA_SELECTOR);
   });
 });
+
+describe('preferredReadReplica: the client\'s listener (Kafka getPartitionReplicaEndpoints for the request\'s listener)', async () => {
+  const { preferredReadReplica } = await import('../../../src/services/server/handlers/fetch-from-follower.js');
+  const config = KafkaConfig.fromProps({ 'zookeeper.connect': 'x:2181', 'replica.selector.class': RACK_AWARE_REPLICA_SELECTOR });
+  const ep = (listenerName: string) => ({ listenerName, host: 'h', port: 1, securityProtocol: 'PLAINTEXT' });
+  const ctx = (followerListeners: string[]) => ({
+    config: () => config,
+    metadata: { brokerId: 1, brokers: () => [
+      { id: 1, endpoints: [ep('PLAINTEXT'), ep('EXTERNAL')], rack: 'a', jmxPort: -1, timestamp: 0, features: {} },
+      { id: 2, endpoints: followerListeners.map(ep), rack: 'b', jmxPort: -1, timestamp: 0, features: {} },
+    ] },
+  }) as never;
+  const partition = { isr: [1, 2], followerStates: () => [{ brokerId: 2, logStartOffset: 0n, logEndOffset: 10n, lastCaughtUpTimeMs: Date.now() }] } as never;
+  const log = { logEndOffset: 10n } as never;
+  it('a follower with an endpoint on the client\'s listener is offered; without one it is not', () => {
+    expect(preferredReadReplica(ctx(['PLAINTEXT', 'EXTERNAL']), partition, log, 'b', 5n, 'EXTERNAL')).toBe(2);
+    expect(preferredReadReplica(ctx(['PLAINTEXT']), partition, log, 'b', 5n, 'external')).toBe(-1);
+    expect(preferredReadReplica(ctx(['PLAINTEXT']), partition, log, 'b', 5n, 'PLAINTEXT')).toBe(2);
+  });
+});

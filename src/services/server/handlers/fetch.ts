@@ -121,7 +121,7 @@ export function trimToHighWatermark(records: Buffer, hw: bigint): Buffer {
  * One read of every partition. `firstPass`: a follower's fetch state is recorded only on the first read of a request
  * (Kafka updates it in readFromLocalLog, not when a DelayedFetch completes and re-reads).
  */
-async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, plan: FetchPlan, firstPass: boolean, denied: ReadonlySet<string> | null): Promise<ReadPass> {
+async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, plan: FetchPlan, firstPass: boolean, denied: ReadonlySet<string> | null, listenerName = ''): Promise<ReadPass> {
   const body = req.body;
   const replicaId = fetchReplicaId(req);
   const fromFollower = replicaId >= 0;
@@ -179,7 +179,7 @@ async function readAll(ctx: BrokerContext, req: RequestOf<typeof ApiKey.Fetch>, 
       }
       if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       // KIP-392 (K): the leader may name a preferred read replica instead of reading; answered at once
-      const preferred = leaderPartition && !fromFollower && req.apiVersion >= 11 ? preferredReadReplica(ctx, leaderPartition, log, body.rackId ?? '', p.fetchOffset) : -1;
+      const preferred = leaderPartition && !fromFollower && req.apiVersion >= 11 ? preferredReadReplica(ctx, leaderPartition, log, body.rackId ?? '', p.fetchOffset, listenerName) : -1;
       if (preferred >= 0) {
         diverging = true;
         return {
@@ -258,7 +258,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const quotaCap = maxFetchBytesInQuotaWindow(ctx.quotas, conn, req.header.clientId, fetchReplicaId(req));
       if (quotaCap < body.maxBytes) body.maxBytes = quotaCap;
       const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-      let pass = await readAll(ctx, req, plan, true, denied);
+      let pass = await readAll(ctx, req, plan, true, denied, conn.listenerName);
       const minBytes = Math.min(body.minBytes, body.maxBytes, ctx.config().getInt('fetch.max.bytes'));
       // A long poll ends early when its connection closes (no slot is held for a client that left).
       let parked = false;
@@ -267,7 +267,7 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
         if (!parked) { parked = true; conn.park?.(); }
         await ctx.replicas.waitForData(pass.leaders, remainingMs(deadline), conn.signal);
         releaseAll(pass.releases);
-        pass = await readAll(ctx, req, plan, false, denied);
+        pass = await readAll(ctx, req, plan, false, denied, conn.listenerName);
       }
       // the session's answer: a new session's id, or only the changed partitions of an incremental fetch
       const out = sessions.respond<PartitionOut>(fetchContext, plan, pass.responses as Array<{ topic: string; partitions: PartitionOut[] }>);
