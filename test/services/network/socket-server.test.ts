@@ -28,7 +28,7 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ resolveHost: (h: string) => Promise<string | null>; requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
@@ -36,7 +36,7 @@ async function start(handler: RequestHandler, opts: StartOpts = {}) {
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
     queuedMaxRequestBytes: opts.queuedMaxRequestBytes, connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
-    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
+    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}), ...(opts.resolveHost ? { resolveHost: opts.resolveHost } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -183,6 +183,17 @@ describe('SocketServer', () => {
     await e.until(1);
     await client(port2).closed;
     e.socket.destroy();
+    // a host name in the overrides is resolved (Kafka's InetAddress.getByName); an unresolvable one is logged and skipped
+    const named = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) }),
+      resolveHost: async (h) => (h === 'broker-a.test' ? '127.0.0.1' : null) });
+    await named.server.overrideResolution;
+    expect(named.lines.some((l) => l.msg === 'Unable to resolve address nowhere.test in max.connections.per.ip.overrides: its override is not applied')).toBe(true);
+    const g = client(named.port);
+    await g.ready;
+    g.socket.write(frame(Buffer.from('g')));
+    await g.until(1);
+    await client(named.port).closed;
+    g.socket.destroy();
   });
 
   it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {
