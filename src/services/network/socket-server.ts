@@ -237,7 +237,8 @@ export class SocketServer {
 
   /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
   reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
-    this.connectionQuotas?.reconfigure(cfg);
+    // names resolved before keep their address until the new lookup ends (no window where their override is missing)
+    this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: this.withKnownAddresses(cfg.maxConnectionsPerIpOverrides) });
     this.wakeAcceptors();
     this.resolveOverrideHosts(cfg);
   }
@@ -245,6 +246,17 @@ export class SocketServer {
   /** The last resolution of max.connections.per.ip.overrides host names (tests wait for it). */
   overrideResolution: Promise<void> = Promise.resolve();
   private overrideSeq = 0;
+  /** Override host name → the address it last resolved to. */
+  private readonly resolvedOverrideHosts = new Map<string, string>();
+
+  private withKnownAddresses(overrides: ReadonlyMap<string, number>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [host, limit] of overrides) {
+      const key = isIP(host) !== 0 ? host : this.resolvedOverrideHosts.get(host);
+      if (key !== undefined && !out.has(key)) out.set(key, limit);
+    }
+    return out;
+  }
 
   /**
    * Host names in max.connections.per.ip.overrides are resolved as Kafka's ConnectionQuotas does (InetAddress.getByName;
@@ -264,6 +276,7 @@ export class SocketServer {
           this.opts.log.warn({ host }, `Unable to resolve address ${host} in max.connections.per.ip.overrides: its override is not applied`);
           continue;
         }
+        this.resolvedOverrideHosts.set(host, normalizeIp(address));
         if (!resolved.has(normalizeIp(address))) resolved.set(normalizeIp(address), limit);
       }
       if (seq !== this.overrideSeq || this.stopped) return;

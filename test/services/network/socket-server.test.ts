@@ -184,8 +184,11 @@ describe('SocketServer', () => {
     await client(port2).closed;
     e.socket.destroy();
     // a host name in the overrides is resolved (Kafka's InetAddress.getByName); an unresolvable one is logged and skipped
-    const named = await start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) }),
-      resolveHost: async (h) => (h === 'broker-a.test' ? '127.0.0.1' : null) });
+    let lookups = 0;
+    const namedCfg = quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) });
+    const named = await start(echoAfter(() => 0), { connectionQuotas: namedCfg,
+      // the first lookups answer; later ones (a reconfiguration) never do: the address resolved before must still count
+      resolveHost: (h) => (++lookups <= 2 ? Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) : new Promise(() => undefined)) });
     await named.server.overrideResolution;
     expect(named.lines.some((l) => l.msg === 'Unable to resolve address nowhere.test in max.connections.per.ip.overrides: its override is not applied')).toBe(true);
     const g = client(named.port);
@@ -194,6 +197,15 @@ describe('SocketServer', () => {
     await g.until(1);
     await client(named.port).closed;
     g.socket.destroy();
+    const until0 = Date.now() + 5000;
+    while (named.server.connectionQuotas!.get('127.0.0.1') > 0 && Date.now() < until0) await new Promise((r) => setTimeout(r, 5));
+    // reconfigured while the new lookup never ends: 127.0.0.1 keeps its override of 1 (not max.connections.per.ip=0)
+    named.server.reconfigureConnectionQuotas(namedCfg);
+    const h = client(named.port);
+    await h.ready;
+    h.socket.write(frame(Buffer.from('h')));
+    await h.until(1);
+    h.socket.destroy();
   });
 
   it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {
