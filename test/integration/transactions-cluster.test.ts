@@ -38,6 +38,8 @@ beforeAll(async () => {
       'transaction.state.log.num.partitions': '3',
       'transaction.state.log.replication.factor': '3',
       'transaction.state.log.min.isr': '2',
+      // RAFKA_TXN_VERIFY=false: KIP-890 verification off (to tell its part in an anomaly apart)
+      ...(process.env.RAFKA_TXN_VERIFY === 'false' ? { 'transaction.partition.verification.enable': 'false' } : {}),
     },
   });
   kafka = new Kafka({ clientId: 'txn-cluster', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
