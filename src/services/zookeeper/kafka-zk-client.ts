@@ -108,18 +108,22 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await retryUntilConnected(zk, () => zk.create(path, data, CreateMode.EPHEMERAL));
-      const stat = await zk.exists(path);
+      const stat = await retryUntilConnected(zk, () => zk.exists(path));
       if (stat) return longFromBuffer(stat.czxid);
     } catch (e) {
       if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
-      const stat = await zk.exists(path);
-      if (!stat) continue; // vanished meanwhile: create again
+      // Kafka's getAfterNodeExists: ONE GetData gives the owner and the endpoints together. (Reading them
+      // apart raced with the old session's expiry: the node gone between the two reads failed the start
+      // with "registered by another live broker" instead of creating again.)
+      const node = await retryUntilConnected(zk, () => zk.getDataOrNull(path));
+      if (!node) continue; // "went away while reading it, attempting create() again"
+      const { stat } = node;
       const owner = stat.ephemeralOwner.toString('hex');
       if (owner === zk.sessionId) return longFromBuffer(stat.czxid);
       if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
       // A crashed previous process leaves its ephemeral until its session expires: wait for that
       // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
-      if (Date.now() < deadline && !opts.signal?.aborted && await advertisesOurEndpoints(zk, path, info)) {
+      if (Date.now() < deadline && !opts.signal?.aborted && advertisesEndpointsOf(node.data, info)) {
         opts.onWaiting?.(owner);
         await waitForDeletion(zk, path, deadline - Date.now(), opts.signal);
         opts.signal?.throwIfAborted();
@@ -133,13 +137,11 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
   throw new Error(`Could not register ${path}: it kept changing underneath us`);
 }
 
-/** Whether the registration at `path` names exactly the endpoints of `info` (false when gone or undecodable). */
-async function advertisesOurEndpoints(zk: ZkSession, path: string, info: BrokerInfo): Promise<boolean> {
-  const node = await zk.getDataOrNull(path);
-  if (node === null) return false;
+/** Whether a registration's data names exactly the endpoints of `info` (false when undecodable). */
+function advertisesEndpointsOf(data: Buffer | null, info: BrokerInfo): boolean {
   try {
     const key = (b: BrokerInfo) => b.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).sort().join(',');
-    return key(BrokerIdZNode.decode(info.id, node.data)) === key(info);
+    return key(BrokerIdZNode.decode(info.id, data)) === key(info);
   } catch {
     return false;
   }

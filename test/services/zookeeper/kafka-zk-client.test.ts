@@ -103,6 +103,40 @@ describe('KafkaZkClient against a real ZooKeeper', () => {
     expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
   });
 
+  it("creates again when the predecessor's registration goes away while it is read (Kafka's getAfterNodeExists NONODE)", async () => {
+    n++;
+    const me = await session();
+    const ghost = await session(`/t${n}`);
+    await createTopLevelPaths(me);
+    await registerBroker(ghost, broker(1)); // a crashed earlier process of this broker, session not yet expired
+    // The ghost's session ends right after our create was refused, before we read the node: the read finds nothing.
+    let injected = false;
+    const racing = new Proxy(me, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'getDataOrNull' && prop !== 'exists') return typeof v === 'function' ? v.bind(target) : v;
+        return async (path: string, ...rest: unknown[]) => {
+          if (prop === 'getDataOrNull' && path === '/brokers/ids/1' && !injected) {
+            injected = true;
+            ghost.close();
+            const deadline = Date.now() + 10_000;
+            while (await target.exists(path)) {
+              if (Date.now() > deadline) throw new Error('ghost registration never went away');
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }
+          return (v as (...a: unknown[]) => unknown).call(target, path, ...rest);
+        };
+      },
+    });
+    const waits: string[] = [];
+    const epoch = await registerBroker(racing, broker(1), [], { staleWaitMs: 5000, onWaiting: (o) => waits.push(o) });
+    expect(injected).toBe(true);
+    expect(epoch > 0n).toBe(true);
+    expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
+    expect(waits).toEqual([]); // nothing to wait for: it was gone
+  });
+
   it('elects exactly one controller and bumps the controller epoch', async () => {
     n++;
     const a = await session();
