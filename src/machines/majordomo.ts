@@ -18,10 +18,11 @@ import * as path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
 import { ZkHandle } from '../services/zookeeper/zk-handle.js';
-import { getOrCreateClusterId, registerBroker } from '../services/zookeeper/kafka-zk-client.js';
+import { getOrCreateClusterId } from '../services/zookeeper/kafka-zk-client.js';
+import { registerBrokerInZooKeeper } from '../services/server/broker-registration.js';
 import {
   loadMetaPropertiesEnsemble, verifyEnsemble, getOrGenerateBrokerId, writeMetaPropertiesToDirs,
-  createBrokerInfo, checkEndpointsUnregistered, type OfflineDir,
+  createBrokerInfo, type OfflineDir,
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
@@ -231,13 +232,14 @@ export const majordomoMachine = setup({
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
-      await checkEndpointsUnregistered(input.handle.current, info);
-      return registerBroker(input.handle.current, info, input.handle.previousSessionIds, {
+      return registerBrokerInZooKeeper(input.handle.current, info, input.handle.previousSessionIds, {
         // ZooKeeper expires sessions on tick boundaries, so allow up to twice the session timeout.
         staleWaitMs: 2 * input.config.zkSessionTimeoutMs,
         signal, // a shutdown during the wait ends it at once
         onWaiting: (owner) => input.log.warn({ brokerId: input.brokerId, owner: `0x${owner}` },
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
+        onSlow: (s) => input.log.warn({ brokerId: input.brokerId, ...s },
+          `Registering broker ${input.brokerId} still waits on ZooKeeper after ${s.elapsedMs} ms: ${s.step} (session 0x${s.sessionId}, ${s.connected ? 'connected' : 'not connected'})`),
       });
     }),
     /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */

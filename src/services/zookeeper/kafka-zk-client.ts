@@ -100,14 +100,19 @@ export class BrokerIdAlreadyRegisteredError extends Error {}
  * there: it is a crashed earlier process of this broker, whose session ZooKeeper has yet to expire,
  * and we wait (bounded by staleWaitMs) for that instead of failing a plain restart.
  */
-export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal } = {}): Promise<bigint> {
+export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [],
+  opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal; onStep?: (step: string) => void } = {}): Promise<bigint> {
   const path = ZkPaths.brokerIdPath(info.id);
   const data = BrokerIdZNode.encode(info);
+  const step = opts.onStep ?? (() => undefined); // which ZooKeeper call it waits on (broker-registration.ts reports a slow one)
+  step(`creating ${ZkPaths.brokerIds}`);
   await retryUntilConnected(zk, () => zk.mkdirp(ZkPaths.brokerIds));
   const deadline = Date.now() + (opts.staleWaitMs ?? 0);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
+      step(`creating ephemeral ${path}`);
       await retryUntilConnected(zk, () => zk.create(path, data, CreateMode.EPHEMERAL));
+      step(`reading back ${path}`);
       const stat = await retryUntilConnected(zk, () => zk.exists(path));
       if (stat) return longFromBuffer(stat.czxid);
     } catch (e) {
@@ -115,16 +120,18 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
       // Kafka's getAfterNodeExists: ONE GetData gives the owner and the endpoints together. (Reading them
       // apart raced with the old session's expiry: the node gone between the two reads failed the start
       // with "registered by another live broker" instead of creating again.)
+      step(`reading the existing ${path}`);
       const node = await retryUntilConnected(zk, () => zk.getDataOrNull(path));
       if (!node) continue; // "went away while reading it, attempting create() again"
       const { stat } = node;
       const owner = stat.ephemeralOwner.toString('hex');
       if (owner === zk.sessionId) return longFromBuffer(stat.czxid);
-      if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
+      if (previousSessionIds.includes(owner)) { step(`deleting our expired session's ${path}`); await zk.remove(path, stat.version).catch(() => undefined); continue; }
       // A crashed previous process leaves its ephemeral until its session expires: wait for that
       // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
       if (Date.now() < deadline && !opts.signal?.aborted && advertisesEndpointsOf(node.data, info)) {
         opts.onWaiting?.(owner);
+        step(`waiting for session 0x${owner} to expire and delete ${path}`);
         await waitForDeletion(zk, path, deadline - Date.now(), opts.signal);
         opts.signal?.throwIfAborted();
         attempt--;

@@ -6,6 +6,7 @@ import {
   BrokerIdAlreadyRegisteredError, tryElectController, getControllerId, readFeatureZNode, ensureFeatureZNode,
   createLogDirEventNotification,
 } from '../../../src/services/zookeeper/kafka-zk-client.js';
+import { registerBrokerInZooKeeper, type SlowRegistration } from '../../../src/services/server/broker-registration.js';
 import { PERSISTENT_ZK_PATHS, BrokerIdZNode, type BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 
 let zk: ZooKeeperServer;
@@ -135,6 +136,31 @@ describe('KafkaZkClient against a real ZooKeeper', () => {
     expect(epoch > 0n).toBe(true);
     expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
     expect(waits).toEqual([]); // nothing to wait for: it was gone
+  });
+
+  it('a registration held by ZooKeeper reports which call it waits on (broker-registration.ts)', async () => {
+    n++;
+    const me = await session();
+    await createTopLevelPaths(me);
+    // ZooKeeper never answers the create (the connection and the session stay fine): the call is withheld.
+    const held = new Proxy(me, {
+      get(target, prop, receiver) {
+        if (prop === 'create') return () => new Promise(() => undefined);
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const reports: SlowRegistration[] = [];
+    const abort = new AbortController();
+    void registerBrokerInZooKeeper(held, broker(1), [], { staleWaitMs: 5000, signal: abort.signal, slowAfterMs: 50, onSlow: (r) => reports.push(r) });
+    const deadline = Date.now() + 10_000;
+    while (reports.length < 2) {
+      if (Date.now() > deadline) throw new Error(`only ${reports.length} reports`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(reports[0]).toMatchObject({ step: 'creating ephemeral /brokers/ids/1', connected: true, sessionId: me.sessionId });
+    expect(reports[1]!.elapsedMs).toBeGreaterThan(reports[0]!.elapsedMs);
+    abort.abort();
   });
 
   it('elects exactly one controller and bumps the controller epoch', async () => {
