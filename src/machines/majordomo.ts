@@ -684,6 +684,10 @@ export const majordomoMachine = setup({
         registeringBroker: {
           // ReplicaManager startup (step 18) starts the log dir failure handler before registration.
           entry: sendTo('logDirFailureChannel', ({ context }) => ({ type: 'ldfc.start', brokerId: context.brokerId!, liveDirs: context.onlineDirs })),
+          // The session expired and was replaced meanwhile: the registration in flight holds the dead session (its next
+          // call would wait for a reconnect that never comes), so register again on the new one, as running.reregistering
+          // does (Kafka: RegisterBrokerAndReelect after the session is re-initialised).
+          on: { 'zk.sessionReinitialized': { target: 'registeringBroker', reenter: true } },
           invoke: {
             src: 'registerBroker',
             input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),
