@@ -26,6 +26,8 @@ export async function retryUntilConnected<T>(zk: ZkSession, op: () => Promise<T>
 }
 
 function waitForReconnect(zk: ZkSession, signal?: AbortSignal): Promise<void> {
+  // A closed session (shut down, or replaced after its expiry) emits nothing any more: waiting would never end.
+  if (zk.isClosed) return Promise.reject(new Error('ZooKeeper session closed (shut down, or replaced after it expired) while waiting to reconnect'));
   if (zk.isConnected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = () => { off(); reject(new Error('aborted while waiting for ZooKeeper')); };

@@ -4,7 +4,7 @@ import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
 import {
   ensureChroot, createTopLevelPaths, getOrCreateClusterId, generateBrokerId, registerBroker,
   BrokerIdAlreadyRegisteredError, tryElectController, getControllerId, readFeatureZNode, ensureFeatureZNode,
-  createLogDirEventNotification,
+  createLogDirEventNotification, retryUntilConnected,
 } from '../../../src/services/zookeeper/kafka-zk-client.js';
 import { registerBrokerInZooKeeper, type SlowRegistration } from '../../../src/services/server/broker-registration.js';
 import { PERSISTENT_ZK_PATHS, BrokerIdZNode, type BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
@@ -161,6 +161,17 @@ describe('KafkaZkClient against a real ZooKeeper', () => {
     expect(reports[0]).toMatchObject({ step: 'creating ephemeral /brokers/ids/1', connected: true, sessionId: me.sessionId });
     expect(reports[1]!.elapsedMs).toBeGreaterThan(reports[0]!.elapsedMs);
     abort.abort();
+  });
+
+  it('retryUntilConnected on a closed session fails at once instead of spinning or waiting for ever', async () => {
+    n++;
+    const s = await session();
+    s.close(); // while connected: the library answers CONNECTION_LOSS at once and still says SYNC_CONNECTED
+    let calls = 0;
+    const op = () => (++calls > 50 ? Promise.reject(new Error('spun: retried at once, again and again')) : s.getData('/'));
+    await expect(retryUntilConnected(s, op)).rejects.toThrow(/session closed/);
+    expect(calls).toBe(1);
+    expect(s.isConnected).toBe(false);
   });
 
   it('elects exactly one controller and bumps the controller epoch', async () => {
