@@ -116,6 +116,8 @@ export interface MajordomoContext extends MajordomoInput {
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
   registrations: number;
+  /** The session was re-initialised after registration but before RUNNING: re-register as soon as running. */
+  reregisterPending: boolean;
   error: string | null;
   exitCode: number;
   halted: boolean;
@@ -343,7 +345,7 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
+    finalizedFeatures: null, registrations: 0, reregisterPending: false, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
     replicationQuotas: new ReplicationQuotas(),
@@ -737,6 +739,9 @@ export const majordomoMachine = setup({
           // goes on at once and, as in Kafka, answers from an empty cache until the controller's
           // UpdateMetadata reaches it over the channel (which needs its listeners serving).
           on: {
+            // registered on the session that just expired: its registration is gone with it (Kafka's RegisterBrokerAndReelect
+            // handler is installed before RUNNING too)
+            'zk.sessionReinitialized': { actions: assign({ reregisterPending: true }) },
             'controller.requests': { target: '#majordomo.running', actions: 'applyControllerRequests' },
             'controller.elected': { guard: ({ event }) => !event.isActive, target: '#majordomo.running', actions: assign({ controllerId: ({ event }) => event.controllerId }) },
           },
@@ -776,8 +781,12 @@ export const majordomoMachine = setup({
       },
       initial: 'serving',
       states: {
-        serving: { on: { 'zk.sessionReinitialized': 'reregistering' } },
+        serving: {
+          always: { guard: ({ context }) => context.reregisterPending, target: 'reregistering' },
+          on: { 'zk.sessionReinitialized': 'reregistering' },
+        },
         reregistering: {
+          entry: assign({ reregisterPending: false }),
           invoke: {
             src: 'registerBroker',
             input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createActor, fromPromise, setup, toPromise, type AnyActorLogic } from 'xstate';
+import { createActor, fromPromise, sendParent, setup, toPromise, type AnyActorLogic } from 'xstate';
 import { KafkaConfig } from '../../src/config/kafka-config.js';
 import { majordomoMachine } from '../../src/machines/majordomo.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
@@ -24,12 +24,12 @@ afterAll(async () => { await zk?.close(); for (const d of dirs) await rm(d, { re
 interface Line { level: number; msg: string; [k: string]: unknown }
 
 /** Runs the Majordomo with some coordinators replaced; resolves once it is RUNNING (or at once with `waitRunning: false`). */
-async function runBroker(actors: Record<string, AnyActorLogic>, waitRunning = true) {
+async function runBroker(actors: Record<string, AnyActorLogic>, waitRunning = true, extraProps: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'rafka-majordomo-'));
   dirs.push(dir);
   const props = {
     'broker.id': '1', 'zookeeper.connect': `${zk.connectString}/majordomo${process.pid}-${++seq}`, 'log.dirs': join(dir, 'logs'),
-    listeners: `PLAINTEXT://127.0.0.1:${await freePort()}`, 'zookeeper.session.timeout.ms': '6000',
+    listeners: `PLAINTEXT://127.0.0.1:${await freePort()}`, 'zookeeper.session.timeout.ms': '6000', ...extraProps,
   };
   const lines: Line[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Line); } });
@@ -129,6 +129,26 @@ describe('Majordomo: the ZooKeeper session replaced while the broker registers (
     const handle = actor.getSnapshot().context.handle;
     expect(handle.current.sessionId).toBe(sessions[1]);
     expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(sessions[1]);
+    actor.send({ type: 'broker.shutdown' });
+    expect((await done).exitCode).toBe(0);
+  });
+
+  it('registers again once RUNNING when the session was replaced while it waited for its first metadata', async () => {
+    // A controller that stays silent until told: the Majordomo waits in awaitingMetadata meanwhile.
+    const quietController = setup({}).createMachine({
+      on: { go: { actions: sendParent({ type: 'controller.elected', controllerId: 2, epoch: 1, isActive: false }) } },
+    });
+    // (no controlled shutdown at the end: the silent controller's broker 2 does not exist)
+    const { actor, done, lines } = await runBroker({ controller: quietController as AnyActorLogic }, false, { 'controlled.shutdown.enable': 'false' });
+    await waitFor('awaitingMetadata', () => actor.getSnapshot().matches({ starting: 'awaitingMetadata' }), 20_000);
+    const handle = actor.getSnapshot().context.handle;
+    const first = handle.current.sessionId;
+    expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(first);
+    actor.system.get('zookeeperClient')!.send({ type: 'zk.expired' }); // replaced: the old session (and its registration) closed
+    await waitFor('the new session', () => handle.hasSession && handle.current.sessionId !== first && handle.current.isConnected);
+    actor.system.get('controller')!.send({ type: 'go' });
+    await waitFor('re-registered', () => lines.some((l) => l.msg.startsWith('Re-registered broker 1 ')));
+    expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(handle.current.sessionId);
     actor.send({ type: 'broker.shutdown' });
     expect((await done).exitCode).toBe(0);
   });
