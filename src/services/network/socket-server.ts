@@ -4,7 +4,7 @@
  * Listener sockets take socket.listen.backlog.size and socket.receive.buffer.bytes, accepted
  * ones socket.send.buffer.bytes (socket-buffers.ts), as Kafka's Acceptor does.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
 import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from './connection.js';
@@ -16,6 +16,7 @@ import { WarningLimiter, causeOf } from './warning-limiter.js';
 import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
 import { requestMemoryPool, type MemoryPool } from './memory-pool.js';
 import type { IpConnectionRateQuotas } from '../quota/quota-managers.js';
+import { resolveIpEntity, type HostResolver } from '../quota/ip-entity.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -47,6 +48,8 @@ export interface SocketServerOptions {
   ipConnectionRates?: IpConnectionRateQuotas;
   /** RequestMetrics' queue / send / total times (metrics on: KafkaMetrics.requests.connectionTimes()); absent: not timed. */
   requestTimes?: RequestTimesSink;
+  /** Resolves host names of max.connections.per.ip.overrides (default ip-entity.ts resolveIpEntity: dns.lookup). */
+  resolveHost?: HostResolver;
 }
 
 /** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
@@ -91,6 +94,7 @@ export class SocketServer {
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
+    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas);
     this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
   }
 
@@ -233,8 +237,52 @@ export class SocketServer {
 
   /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
   reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
-    this.connectionQuotas?.reconfigure(cfg);
+    // names resolved before keep their address until the new lookup ends (no window where their override is missing)
+    this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: this.withKnownAddresses(cfg.maxConnectionsPerIpOverrides) });
     this.wakeAcceptors();
+    this.resolveOverrideHosts(cfg);
+  }
+
+  /** The last resolution of max.connections.per.ip.overrides host names (tests wait for it). */
+  overrideResolution: Promise<void> = Promise.resolve();
+  private overrideSeq = 0;
+  /** Override host name → the address it last resolved to. */
+  private readonly resolvedOverrideHosts = new Map<string, string>();
+
+  private withKnownAddresses(overrides: ReadonlyMap<string, number>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [host, limit] of overrides) {
+      const key = isIP(host) !== 0 ? host : this.resolvedOverrideHosts.get(host);
+      if (key !== undefined && !out.has(key)) out.set(key, limit);
+    }
+    return out;
+  }
+
+  /**
+   * Host names in max.connections.per.ip.overrides are resolved as Kafka's ConnectionQuotas does (InetAddress.getByName;
+   * ip-entity.ts), then the limits are applied again keyed by address; until then a name matches nothing. Differs:
+   * an unresolvable name is logged and skipped (Kafka refuses the config).
+   */
+  private resolveOverrideHosts(cfg: ConnectionQuotasConfig): void {
+    const seq = ++this.overrideSeq;
+    const overrides = cfg.maxConnectionsPerIpOverrides;
+    if (![...overrides.keys()].some((h) => isIP(h) === 0)) return;
+    this.overrideResolution = (async () => {
+      const resolved = new Map<string, number>();
+      for (const [host, limit] of overrides) {
+        if (isIP(host) !== 0) { resolved.set(host, limit); continue; }
+        const address = await (this.opts.resolveHost ?? resolveIpEntity)(host);
+        if (address === null) {
+          this.opts.log.warn({ host }, `Unable to resolve address ${host} in max.connections.per.ip.overrides: its override is not applied`);
+          continue;
+        }
+        this.resolvedOverrideHosts.set(host, normalizeIp(address));
+        if (!resolved.has(normalizeIp(address))) resolved.set(normalizeIp(address), limit);
+      }
+      if (seq !== this.overrideSeq || this.stopped) return;
+      this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: resolved });
+      this.wakeAcceptors();
+    })();
   }
 
   /** A slot may have been freed: every listener's acceptor looks again. */

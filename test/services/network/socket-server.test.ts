@@ -28,7 +28,7 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ resolveHost: (h: string) => Promise<string | null>; requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
@@ -36,7 +36,7 @@ async function start(handler: RequestHandler, opts: StartOpts = {}) {
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
     queuedMaxRequestBytes: opts.queuedMaxRequestBytes, connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
-    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
+    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}), ...(opts.resolveHost ? { resolveHost: opts.resolveHost } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -183,6 +183,29 @@ describe('SocketServer', () => {
     await e.until(1);
     await client(port2).closed;
     e.socket.destroy();
+    // a host name in the overrides is resolved (Kafka's InetAddress.getByName); an unresolvable one is logged and skipped
+    let lookups = 0;
+    const namedCfg = quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) });
+    const named = await start(echoAfter(() => 0), { connectionQuotas: namedCfg,
+      // the first lookups answer; later ones (a reconfiguration) never do: the address resolved before must still count
+      resolveHost: (h) => (++lookups <= 2 ? Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) : new Promise(() => undefined)) });
+    await named.server.overrideResolution;
+    expect(named.lines.some((l) => l.msg === 'Unable to resolve address nowhere.test in max.connections.per.ip.overrides: its override is not applied')).toBe(true);
+    const g = client(named.port);
+    await g.ready;
+    g.socket.write(frame(Buffer.from('g')));
+    await g.until(1);
+    await client(named.port).closed;
+    g.socket.destroy();
+    const until0 = Date.now() + 5000;
+    while (named.server.connectionQuotas!.get('127.0.0.1') > 0 && Date.now() < until0) await new Promise((r) => setTimeout(r, 5));
+    // reconfigured while the new lookup never ends: 127.0.0.1 keeps its override of 1 (not max.connections.per.ip=0)
+    named.server.reconfigureConnectionQuotas(namedCfg);
+    const h = client(named.port);
+    await h.ready;
+    h.socket.write(frame(Buffer.from('h')));
+    await h.until(1);
+    h.socket.destroy();
   });
 
   it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {
@@ -344,6 +367,26 @@ describe('SocketServer', () => {
     expect(r2.dequeued - r2.received).toBeGreaterThanOrEqual(25); // RequestQueueTime: read but not yet handed over
     expect(r3.sent).toBe(r3.sendStart); // dropped: nothing sent
     expect(c.responses.map((r) => r[4])).toEqual([0, 1, 2]);
+    c.socket.destroy();
+  });
+
+  it('a frame read whole while the connection is muted is served after the mute (the read buffer is never empty: no ENOBUFS close)', async () => {
+    // each answer mutes the connection (a quota throttle, as kafka-apis does after the handler); the next frames arrive
+    // meanwhile and one of them is filled completely before the mute ends — it used to get a 0-byte read buffer next
+    const { port, lines } = await start(async (f, conn) => { await Promise.resolve(); conn.throttle?.(20); return frame(f.subarray(4, 8)); }, { maxRequestBytes: 1 << 20 });
+    const c = client(port);
+    await c.ready;
+    let closed = false;
+    void c.closed.then(() => { closed = true; });
+    const size = 16_502;
+    for (let round = 0; round < 3; round++) {
+      c.socket.write(Buffer.concat(Array.from({ length: 4 }, (_, i) => { const b = Buffer.alloc(4 + size); b.writeInt32BE(size, 0); b.writeInt32BE(round * 4 + i, 8); return b; })));
+      const want = (round + 1) * 4;
+      while (c.responses.length < want && !closed) await new Promise((r) => setTimeout(r, 5));
+      expect(closed).toBe(false);
+    }
+    expect(c.responses.map((r) => r.readInt32BE(0))).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(lines.filter((l) => /Closing connection/.test(l.msg))).toEqual([]);
     c.socket.destroy();
   });
 
