@@ -3,12 +3,14 @@
 // hot path ... keeps throughput within 3% of metrics off"). Two brokers on one ZooKeeper (separate chroots), one with
 // metrics.http.listener set and scraped every second during its runs, the other without; kcat produces MiB of 1 KiB
 // records (acks=1) then consumes them, alternating off/on for ROUNDS rounds; the medians are compared. The machine's
-// ceiling (loopback TCP, one connection) is measured in the same run.
-//   node bench/metrics.mjs [MiB=128] [ROUNDS=5]      (npm run build first; needs kcat and zookeeper)
+// ceiling (loopback TCP, one connection) is measured in the same run. Beside the wall-clock rates (which other load on
+// a shared machine moves by ±30%), each broker's CPU seconds per GB of the same runs (/proc/<pid>/stat utime+stime):
+// the cost metrics add, less sensitive to what else runs.
+//   node bench/metrics.mjs [MiB=128] [ROUNDS=5]      (npm run build first; needs kcat and zookeeper; SCRAPE_MS=1000)
 // Figures come from whatever machine runs it: on a shared machine, other load moves both columns.
 import { spawn, execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +22,16 @@ import { KafkaMetrics } from '../dist/services/metrics/kafka-metrics.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 128);
 const ROUNDS = Number(process.argv[3] ?? 5);
+/** How often the "on" broker is scraped during its runs (SCRAPE_MS=0: never — the hooks' cost alone). */
+const SCRAPE_MS = Number(process.env.SCRAPE_MS ?? 1000);
 const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
 /** Seconds a kcat run takes (async: the scraper's timer keeps firing meanwhile). */
 const timeKcat = async (args) => { const t0 = performance.now(); await run('kcat', args, { maxBuffer: 1 << 30 }); return (performance.now() - t0) / 1000; };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat fields 14 and 15, clock ticks of 1/100 s). */
+const cpuSecs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
 
 const work = mkdtempSync(join(tmpdir(), 'rafka-bench-metrics-'));
 const zkPort = await freePort();
@@ -40,7 +46,7 @@ for (const [name, metrics] of [['off', false], ['on', true]]) {
   const proc = spawn(process.execPath, [join(root, 'bin', 'rafka.js'), '-v', 'warn', cfg], { stdio: 'ignore' });
   const bootstrap = `127.0.0.1:${port}`;
   for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', bootstrap, '-L', '-m', '2'], { stdio: 'ignore' }); break; } catch { if (i > 80) throw new Error(`broker ${name} did not start`); await sleep(250); } }
-  brokers.push({ name, proc, bootstrap, metricsPort, produce: [], fetch: [] });
+  brokers.push({ name, proc, bootstrap, metricsPort, produce: [], fetch: [], produceCpu: [], fetchCpu: [] });
 }
 const cleanup = () => { for (const b of brokers) b.proc.kill('SIGKILL'); void zk.stop(); rmSync(work, { recursive: true, force: true }); };
 process.on('exit', cleanup);
@@ -53,10 +59,15 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const b of round % 2 === 0 ? brokers : [...brokers].reverse()) {
     const topic = `t${round}`;
     // Prometheus-like scraping while the "on" broker works (a scrape costs the broker, too)
-    const scraper = b.metricsPort ? setInterval(() => { fetch(`http://127.0.0.1:${b.metricsPort}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => {}); }, 1000) : null;
+    const scraper = b.metricsPort && SCRAPE_MS > 0 ? setInterval(() => { fetch(`http://127.0.0.1:${b.metricsPort}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => {}); }, SCRAPE_MS) : null;
+    const c0 = cpuSecs(b.proc.pid);
     const p = await timeKcat(['-b', b.bootstrap, '-P', '-t', topic, '-l', dataFile, '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576']);
+    const c1 = cpuSecs(b.proc.pid);
     const f = await timeKcat(['-b', b.bootstrap, '-C', '-t', topic, '-e', '-o', 'beginning', '-q', '-f', '', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760']);
+    const c2 = cpuSecs(b.proc.pid);
     if (scraper) clearInterval(scraper);
+    b.produceCpu.push((c1 - c0) / (MiB * 1.048576 / 1000));
+    b.fetchCpu.push((c2 - c1) / (MiB * 1.048576 / 1000));
     b.produce.push((MiB * 1.048576) / p);
     b.fetch.push((MiB * 1.048576) / f);
   }
@@ -72,17 +83,32 @@ const ceiling = await new Promise((resolve) => {
 });
 
 const [off, on] = brokers;
+// what one scrape costs the "on" broker (idle, 20 in a row): the runs above include one per second
+const scrapeCpu = await (async () => {
+  const c0 = cpuSecs(on.proc.pid); let bytes = 0;
+  for (let i = 0; i < 20; i++) bytes += (await (await fetch(`http://127.0.0.1:${on.metricsPort}/metrics`)).text()).length;
+  return { ms: ((cpuSecs(on.proc.pid) - c0) / 20) * 1000, bytes: bytes / 20 };
+})();
 const row = (what, a, b) => ({ what, offMBps: Math.round(median(a)), onMBps: Math.round(median(b)), onVsOff: `${((median(b) / median(a) - 1) * 100).toFixed(1)}%`, runsOff: a.map(Math.round).join(' '), runsOn: b.map(Math.round).join(' ') });
 console.table([row(`kcat produce ${MiB} MiB (1 KiB, acks=1)`, off.produce, on.produce), row(`kcat fetch ${MiB} MiB`, off.fetch, on.fetch)]);
-console.log(`ceiling: loopback TCP, one connection ${Math.round(ceiling)} MB/s; /metrics scraped ${scrapes} times during the "on" runs; medians of ${ROUNDS} alternating rounds`);
+const cpuRow = (what, a, b) => ({ what, offCpuSecsPerGB: +median(a).toFixed(2), onCpuSecsPerGB: +median(b).toFixed(2), onVsOff: `${((median(b) / median(a) - 1) * 100).toFixed(1)}%`, runsOff: a.map((x) => x.toFixed(2)).join(' '), runsOn: b.map((x) => x.toFixed(2)).join(' ') });
+console.table([cpuRow('broker CPU per GB, produce', off.produceCpu, on.produceCpu), cpuRow('broker CPU per GB, fetch', off.fetchCpu, on.fetchCpu)]);
+console.log(`ceiling: loopback TCP, one connection ${Math.round(ceiling)} MB/s; /metrics scraped ${scrapes} times during the "on" runs (one scrape ≈ ${scrapeCpu.ms.toFixed(1)} ms of broker CPU, ${Math.round(scrapeCpu.bytes / 1024)} KiB); medians of ${ROUNDS} alternating rounds`);
 
 // The hooks alone, in this process: what one produce + one fetch request cost the metrics (BrokerTopicStats for one
-// partition each, RequestMetrics twice), and the heap they leave behind (run with --expose-gc for the heap figure).
+// partition each, RequestMetrics twice: the dispatcher's record, the connection's timestamps, the ErrorsPerSec walk
+// of a response body), and the heap they leave behind (run with --expose-gc for the heap figure).
 {
   const m = new KafkaMetrics();
   const s = m.topicStats;
   const N = 2_000_000;
-  const once = () => { s.produceRequest('bench'); s.produced('bench', 1024, 1); m.requests.record(0, 7, 0.2); s.fetchRequest('bench'); s.bytesOut('bench', 1024, false); m.requests.record(1, 11, 0.3); };
+  const sink = m.requests.connectionTimes();
+  const produceBody = { responses: [{ name: 'bench', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 1n, recordErrors: [] }] }], throttleTimeMs: 0 };
+  const fetchBody = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 'bench', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1n, records: null }] }] };
+  const once = () => {
+    s.produceRequest('bench'); s.produced('bench', 1024, 1); m.requests.record(0, 7, 0.2, 0.1); m.requests.recordErrors(0, produceBody); sink.record(0, 7, 1, 1.01, 1.2, 1.21, 1.25);
+    s.fetchRequest('bench'); s.bytesOut('bench', 1024, false); m.requests.record(1, 11, 0.3, 0.1); m.requests.recordErrors(1, fetchBody); sink.record(1, 11, 2, 2.01, 2.3, 2.31, 2.4);
+  };
   for (let i = 0; i < 100_000; i++) once();
   globalThis.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
@@ -91,6 +117,6 @@ console.log(`ceiling: loopback TCP, one connection ${Math.round(ceiling)} MB/s; 
   const ns = ((performance.now() - t0) * 1e6) / N;
   globalThis.gc?.();
   const heapDelta = process.memoryUsage().heapUsed - heap0;
-  console.log(`hooks: ${ns.toFixed(0)} ns per produce+fetch request pair (2 partitions' counters, 2 request timings)${globalThis.gc ? `; heap after ${N} pairs: ${heapDelta >= 0 ? '+' : ''}${(heapDelta / 1024).toFixed(0)} KiB` : ''}`);
+  console.log(`hooks: ${ns.toFixed(0)} ns per produce+fetch request pair (2 partitions' counters, 2 dispatcher + 2 connection timings, 2 error walks)${globalThis.gc ? `; heap after ${N} pairs: ${heapDelta >= 0 ? '+' : ''}${(heapDelta / 1024).toFixed(0)} KiB` : ''}`);
 }
 process.exit(0);

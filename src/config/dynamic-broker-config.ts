@@ -80,6 +80,8 @@ export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'log.message.downconversion.enable', 'min.insync.replicas', 'unclean.leader.election.enable',
   // ReplicaFetcherManager fetchers.resize (Kafka's resizeFetcherThreadPool)
   'num.replica.fetchers',
+  // LogCleaner.reconfigure (Q): offset map, load factor, io throttle (turning the cleaner on/off waits for a restart)
+  'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.max.bytes.per.second',
 ]);
 
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */

@@ -50,11 +50,22 @@ export async function runTxnWorkload(o: WorkloadOptions): Promise<WorkloadResult
         buffer.push(value);
       },
     });
+    /** A producer of the worker's id (its InitProducerId fences the previous one); a broker down meanwhile is retried for 120 s. */
     const newProducer = async () => {
-      producersUsed++;
-      const p = o.kafka.producer({ transactionalId: `${o.prefix}-w${i}`, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 30_000, retry: { retries: 8, initialRetryTime: 200 } });
-      await p.connect();
-      return p;
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        producersUsed++;
+        const p = o.kafka.producer({ transactionalId: `${o.prefix}-w${i}`, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 30_000, retry: { retries: 8, initialRetryTime: 200 } });
+        try {
+          await p.connect();
+          return p;
+        } catch (e) {
+          errors.push(`w${i} connect: ${String(e)}`);
+          await p.disconnect().catch(() => {});
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 500)); // retry back-off while the broker restarts
+        }
+      }
     };
     let producer = await newProducer();
     try {

@@ -102,6 +102,18 @@ async function produce(topic: string, n: number, prefix = 'v'): Promise<void> {
   } finally { await p.disconnect(); }
 }
 
+/** `batches` acks=all sends of ten 10 KB values (100 KB each) with `producer`; the values sent. */
+async function produceBig(producer: { send(r: { topic: string; acks: number; messages: Array<{ value: string }> }): Promise<unknown> }, topic: string, batches: number): Promise<string[]> {
+  const sent: string[] = [];
+  const pad = 'x'.repeat(10_000);
+  for (let i = 0; i < batches; i++) {
+    const values = Array.from({ length: 10 }, (_, j) => `big-${i * 10 + j}-${pad}`);
+    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+    sent.push(...values);
+  }
+  return sent;
+}
+
 async function checkpointOffset(brokerId: number, topic: string, partition: number): Promise<bigint | null> {
   for (const d of c.broker(brokerId).logDirs) { // the partition is in one of the broker's dirs
     const text = await readFile(join(d, 'log-start-offset-checkpoint'), 'utf8').catch(() => '');
@@ -518,13 +530,7 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     const kafka = new Kafka({ clientId: 'dirmove', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const acked: string[] = [];
-    const pad = 'x'.repeat(10_000);
-    for (let i = 0; i < 11; i++) { // 1.1 MB before the move: more than the mover's first round (1 MiB)
-      const values = Array.from({ length: 10 }, (_, j) => `big-${i * 10 + j}-${pad}`);
-      await producer.send({ topic: 'dirmove', acks: -1, messages: values.map((value) => ({ value })) });
-      acked.push(...values);
-    }
+    const acked = await produceBig(producer, 'dirmove', 11); // 1.1 MB before the move: more than the mover's first round (1 MiB)
     // acks=all load during the move
     let stop = false;
     let n = 0;
@@ -576,6 +582,45 @@ describe('rafka admin commands (Kafka protocol only) against the cluster', () =>
     expect(seen.length).toBe(acked.length); // idempotent producer: every acked record once
     expect(new Set(seen)).toEqual(new Set(acked));
   }, 120_000);
+
+  it.runIf(FULL)('a broker killed (kill -9) in the middle of a log dir move resumes it after its restart (the -future log is loaded, the mover restarts at LeaderAndIsr)', async () => {
+    await createTopic(admin, c, 'dirresume', 1, 2, { 'min.insync.replicas': '1' }, [[2, 3]]);
+    const mover = 3;
+    const describe = async (id: number) => (await admin.sendTo(id, 35, { topics: [{ topic: 'dirresume', partitions: [0] }] })).body.results
+      .flatMap((d) => (d.topics.find((t) => t.name === 'dirresume')?.partitions ?? []).map((p) => ({ dir: d.logDir, ...p })));
+    const from = (await describe(mover)).find((p) => !p.isFutureKey)!.dir;
+    const to = c.broker(mover).logDirs.find((d) => d !== from)!;
+    const throttle = async (rate: number) => {
+      const applied = c.broker(mover).process!.waitForLog((l) => l.msg === `The alterLogDirs replication throttle is now ${rate} B/s`, 20_000);
+      expect((await cli(configsCmd, '--alter', '--entity-type', 'brokers', '--entity-name', String(mover), '--add-config', `replica.alter.log.dirs.io.max.bytes.per.second=${rate}`)).code).toBe(0);
+      await applied;
+    };
+    await throttle(1000);
+    const kafka = new Kafka({ clientId: 'dirresume', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      await produceBig(producer, 'dirresume', 12);
+      await c.waitForIsr('dirresume', 0, [2, 3]);
+      const r = await admin.sendTo(mover, 34, { dirs: [{ path: to, topics: [{ name: 'dirresume', partitions: [0] }] }] });
+      expect(r.body.results[0]!.partitions[0]!.errorCode).toBe(0);
+      await c.waitFor(async () => (await describe(mover)).some((p) => p.isFutureKey && p.dir === to && p.offsetLag > 0n), 'the move held by the throttle', 30_000);
+      await c.restart(mover, { hard: true });
+      // the -future log is back, still behind (the throttle is in ZooKeeper), then released
+      const resumed = await c.waitFor(async () => { const ps = await describe(mover); return ps.some((p) => p.isFutureKey && p.dir === to) ? ps : null; }, 'the future replica loaded after the restart', 60_000);
+      expect(resumed.find((p) => !p.isFutureKey)!.dir).toBe(from);
+      expect(c.broker(mover).process!.logs.some((l) => /Loaded future log .*dirresume-0\..*-future/.test(l.msg))).toBe(true);
+      await produceBig(producer, 'dirresume', 2); // the current log moves on meanwhile
+      await throttle(1_000_000_000);
+      await c.waitFor(async () => { const ps = await describe(mover); return ps.length === 1 && ps[0]!.dir === to && !ps[0]!.isFutureKey; }, 'the move completed after the restart', 60_000);
+      await c.waitForIsr('dirresume', 0, [2, 3], 60_000);
+      // the moved replica holds what the leader holds
+      await c.waitFor(async () => (await describe(mover))[0]!.partitionSize === (await describe(2))[0]!.partitionSize, 'the moved replica as large as the leader\'s', 30_000);
+    } finally {
+      await producer.disconnect();
+      await cli(configsCmd, '--alter', '--entity-type', 'brokers', '--entity-name', String(mover), '--delete-config', 'replica.alter.log.dirs.io.max.bytes.per.second');
+    }
+  }, 180_000);
 
   // The issue's "throttle respected (measured rate within 20% of the limit)": ~3.3 MB moved at 200 KB/s is ~12 s, so opt-in.
   it.runIf(FULL)('a throttled reassignment moves data at the throttle rate (within 20%)', async () => {

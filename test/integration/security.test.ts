@@ -39,11 +39,14 @@ beforeAll(async () => {
   // zookeeper.set.acl=true with the broker's ZooKeeper login in a JAAS file named by KAFKA_OPTS, as Kafka deployments do
   const jaas = `${dir}/zk-jaas.conf`;
   await writeFile(jaas, `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="kafka"\n  password="${ZK_PASSWORD}";\n};\n`);
-  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL']) port[l] = await freePort();
+  for (const l of ['PLAINTEXT', 'SSL', 'MTLS', 'SASL_PLAINTEXT', 'SASL_SSL', 'REAUTH']) port[l] = await freePort();
   b = await brokerConfig(zk, {
     'num.partitions': '1', 'auto.create.topics.enable': 'true',
-    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    listeners: `PLAINTEXT://${addr('PLAINTEXT')},SSL://${addr('SSL')},MTLS://${addr('MTLS')},SASL_PLAINTEXT://${addr('SASL_PLAINTEXT')},SASL_SSL://${addr('SASL_SSL')},REAUTH://${addr('REAUTH')}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,REAUTH:SASL_PLAINTEXT',
+    // KIP-368: SCRAM sessions on the REAUTH listener expire after 3 s (only the re-authentication test uses it; the client
+    // logs in again at 85-95 %, so a request's trip may take up to 150 ms on a loaded machine before it could meet an expired session)
+    'listener.name.reauth.sasl.enabled.mechanisms': 'SCRAM-SHA-512', 'listener.name.reauth.scram-sha-512.connections.max.reauth.ms': '3000',
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${ADMIN_PASSWORD}" user_admin="${ADMIN_PASSWORD}" user_alice="${ALICE_PASSWORD}";`,
     'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
@@ -449,6 +452,51 @@ describe('inter-broker client side (security/client-channel.ts: what the control
   });
 });
 
+describe('KIP-368 on the client side (Rafka\'s inter-broker client re-authenticates before its session expires)', () => {
+  it('a connectToBroker connection outlives its 3 s session by logging in again; with re-authentication off the broker closes it at expiry', async () => {
+    const { connectToBroker } = await import('../../src/services/security/client-channel.js');
+    const { reauthStateOf } = await import('../../src/services/security/client-reauthenticator.js');
+    const { sendOneRequest } = await import('../../src/services/network/one-in-flight.js');
+    const { decodeResponse } = await import('../../src/protocol/frame.js');
+    const security = { listenerName: 'REAUTH', securityProtocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } };
+    let correlationId = 0;
+    const metadata = async (s: import('node:net').Socket) => {
+      const frame = encodeRequest({ requestApiKey: 3, requestApiVersion: 1, correlationId: ++correlationId, clientId: 'reauth' }, { topics: [] });
+      return decodeResponse(await sendOneRequest(s, frame, 10_000, (w) => new Error(w)), 3, 1).body.brokers.map((x) => x.nodeId);
+    };
+    const pause = () => new Promise((r) => setTimeout(r, 100));
+    const s = await connectToBroker('127.0.0.1', port.REAUTH!, { timeoutMs: 10_000, clientId: 'reauth', security });
+    try {
+      const state = reauthStateOf(s)!;
+      expect(state.dueAt).not.toBeNull(); // the broker answered a session lifetime
+      const start = Date.now();
+      let answered = 0;
+      // requests keep flowing (as a replica fetcher's) past the first session's end (re-authentication at 85-95 % of 3 s)
+      while ((state.count < 1 || Date.now() - start <= 3300) && Date.now() - start < 20_000) { expect(await metadata(s)).toEqual([1]); answered++; await pause(); }
+      expect(state.count).toBeGreaterThanOrEqual(1);
+      expect(Date.now() - start).toBeGreaterThan(3000); // longer than one session: without re-authentication it would have been closed
+      expect(await metadata(s)).toEqual([1]);
+      expect(s.destroyed).toBe(false);
+      expect(answered).toBeGreaterThan(2);
+    } finally {
+      s.destroy();
+    }
+    // the control: the same connection with re-authentication switched off is closed by the broker once the session expired
+    const off = await connectToBroker('127.0.0.1', port.REAUTH!, { timeoutMs: 10_000, clientId: 'reauth', security });
+    try {
+      reauthStateOf(off)!.dueAt = null;
+      const start = Date.now();
+      let closed = false;
+      while (!closed && Date.now() - start < 15_000) { try { await metadata(off); await pause(); } catch { closed = true; } }
+      expect(closed).toBe(true);
+      expect(Date.now() - start).toBeGreaterThanOrEqual(2900);
+      await logged(/Disconnecting expired SASL session of User:bob from 127\.0\.0\.1:\d+ on REAUTH/);
+    } finally {
+      off.destroy();
+    }
+  });
+});
+
 describe('dynamic key store update (listener.name.<l>.ssl.keystore.location at /config/brokers/<id>)', () => {
   it('AlterConfigs switches the SASL_SSL listener to a renewed certificate without a restart (SCRAM still works); one with another DN is refused as Kafka\'s SslFactory refuses it', async () => {
     const { writeFile } = await import('node:fs/promises');
@@ -457,11 +505,12 @@ describe('dynamic key store update (listener.name.<l>.ssl.keystore.location at /
     const makeBundle = async (name: string, subject: string) => {
       await runCommand('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/${name}.key`, '-out', `${d}/${name}.csr`, '-subj', subject]);
       await writeFile(`${d}/${name}.ext`, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-      const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/${name}.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAcreateserial', '-out', `${d}/${name}.pem`, '-days', '2', '-extfile', `${d}/${name}.ext`]);
+      const x = await runCommand('openssl', ['x509', '-req', '-in', `${d}/${name}.csr`, '-CA', `${d}/ca.pem`, '-CAkey', `${d}/ca.key`, '-CAserial', `${d}/${name}.srl`, '-CAcreateserial', '-out', `${d}/${name}.pem`, '-days', '2', '-extfile', `${d}/${name}.ext`]);
       expect(x.code, x.stderr).toBe(0);
       await writeFile(`${d}/${name}-bundle.pem`, readFileSync(`${d}/${name}.key`, 'utf8') + readFileSync(`${d}/${name}.pem`, 'utf8'));
       return `${d}/${name}-bundle.pem`;
     };
+    // (each with its own serial file: two openssl runs sharing ca.srl raced)
     const [otherDn, renewed] = await Promise.all([makeBundle('reloaded', '/CN=reloaded'), makeBundle('renewed', '/CN=localhost')]);
     const peer = () => new Promise<{ cn: string; fingerprint: string }>((resolve, reject) => {
       const s = tlsConnect({ host: '127.0.0.1', port: port.SASL_SSL!, ca: readFileSync(certs.caPem, 'utf8'), rejectUnauthorized: true }, () => {
@@ -542,6 +591,60 @@ describe('zookeeper.set.acl (Kafka\'s secure znode ACLs, the broker logged in to
     const made = await eventually(async () => ((await zks.exists('/brokers/topics/ops-made')) ? true : undefined), 5_000, 'ops-made');
     expect(made).toBe(true);
     expect(await aclsOf('/brokers/topics/ops-made')).toEqual([`${digest}:31`, 'world:anyone:1']);
+  });
+});
+
+describe('kafka-python over every secure listener', () => {
+  it('kafka-python produces and reads back over SSL, SASL_PLAINTEXT (PLAIN and SCRAM-SHA-512) and SASL_SSL (SCRAM-SHA-512)', async () => {
+    const cases = {
+      ssl: { port: port.SSL, cfg: { security_protocol: 'SSL', ssl_cafile: certs.caPem } },
+      plain: { port: port.SASL_PLAINTEXT, cfg: { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_plain_username: 'alice', sasl_plain_password: ALICE_PASSWORD } },
+      scram: { port: port.SASL_PLAINTEXT, cfg: { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'SCRAM-SHA-512', sasl_plain_username: 'bob', sasl_plain_password: BOB_PASSWORD } },
+      sasl_ssl: { port: port.SASL_SSL, cfg: { security_protocol: 'SASL_SSL', ssl_cafile: certs.caPem, sasl_mechanism: 'SCRAM-SHA-512', sasl_plain_username: 'bob', sasl_plain_password: BOB_PASSWORD } },
+    };
+    const r = await runCommand('/usr/bin/python3', ['-c', `
+import json, sys
+from kafka import KafkaProducer, KafkaConsumer, TopicPartition
+cases = json.loads(sys.argv[1])
+for name, c in cases.items():
+    b = '127.0.0.1:%d' % c['port']
+    p = KafkaProducer(bootstrap_servers=b, acks=1, request_timeout_ms=20000, **c['cfg'])
+    md = p.send('py-secure', ('py-' + name).encode()).get(timeout=30)
+    p.close()
+    cons = KafkaConsumer(bootstrap_servers=b, enable_auto_commit=False, consumer_timeout_ms=15000, **c['cfg'])
+    tp = TopicPartition('py-secure', md.partition)
+    cons.assign([tp]); cons.seek(tp, md.offset)
+    got = next(iter(cons)).value.decode()
+    cons.close()
+    print(name, got, flush=True)
+`, JSON.stringify(cases)], undefined, 120_000);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['ssl py-ssl', 'plain py-plain', 'scram py-scram', 'sasl_ssl py-sasl_ssl']);
+  });
+});
+
+describe('@platformatic/kafka over every secure listener', () => {
+  it('@platformatic/kafka produces over SSL, SASL_PLAINTEXT (PLAIN and SCRAM-SHA-512) and SASL_SSL (SCRAM-SHA-512); kcat reads them back', async () => {
+    const { Producer, ProduceAcks, stringSerializers } = await import('@platformatic/kafka');
+    const ca = readFileSync(certs.caPem, 'utf8');
+    const modes = {
+      ssl: { port: port.SSL!, tls: { ca } },
+      plain: { port: port.SASL_PLAINTEXT!, sasl: { mechanism: 'PLAIN', username: 'alice', password: ALICE_PASSWORD } },
+      scram: { port: port.SASL_PLAINTEXT!, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } },
+      sasl_ssl: { port: port.SASL_SSL!, tls: { ca }, sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: BOB_PASSWORD } },
+    } as const;
+    for (const [name, m] of Object.entries(modes)) {
+      const p = new Producer({ clientId: `plt-${name}`, bootstrapBrokers: [`127.0.0.1:${m.port}`], retries: 10, retryDelay: 200, timeout: 10_000, autocreateTopics: true,
+        serializers: stringSerializers, ...('tls' in m ? { tls: m.tls } : {}), ...('sasl' in m ? { sasl: m.sasl as never } : {}) });
+      try {
+        const r = await p.send({ acks: ProduceAcks.ALL, messages: [{ topic: 'plt-secure', value: `plt-${name}` }] });
+        expect(r.offsets?.length, name).toBe(1);
+      } finally {
+        await p.close();
+      }
+    }
+    const c = await kcat('PLAINTEXT', ['-C', '-t', 'plt-secure', '-o', 'beginning', '-e', '-c', '4']);
+    expect(c.stdout.trim().split('\n')).toEqual(['plt-ssl', 'plt-plain', 'plt-scram', 'plt-sasl_ssl']);
   });
 });
 

@@ -267,9 +267,13 @@ export class GroupCoordinator {
     const txnPending = new Map<bigint, Map<string, Map<string, { topic: string; partition: number; value: OffsetValue | null }>>>();
     const bufferSize = this.ctx.config().getInt('offsets.load.buffer.size');
     let offset = log.logStartOffset;
-    const end = log.logEndOffset;
     let records = 0;
-    while (offset < end) {
+    // to the log end as it is when the load catches up, not as it was at the start (S, issue 13): a transaction marker
+    // appended while the load runs finds no pending offsets to complete yet (they are installed below), so the load
+    // must read it itself — else the offsets of a committed transaction stayed pending for ever (the EOS pipeline then
+    // re-read a committed chunk: duplicates). Nothing can be appended between the last check and the install below
+    // (no await in between); commits are refused while loading, so the appends during a load are markers only.
+    while (offset < log.logEndOffset) {
       const { records: buf } = log.read(offset, bufferSize, { minOneMessage: true });
       if (buf.length === 0) break;
       let next = offset;

@@ -244,11 +244,21 @@ export class LogManager {
    * log gets them, under its topic's overrides.
    */
   updateBrokerDefaults(config: KafkaConfig): void {
+    this.reconfigureCleaner(config);
     const defaults = brokerLogConfig(config);
     if (JSON.stringify(defaults) === JSON.stringify(this.brokerDefaults)) return;
     this.brokerDefaults = defaults;
     this.topicConfigCache.clear();
     for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
+  }
+
+  /** The cleaner's dynamic keys (Kafka's LogCleaner.reconfigure); enabling or disabling it waits for a restart. */
+  private reconfigureCleaner(config: KafkaConfig): void {
+    if (!this.cleaner) return;
+    const next = cleanerConfig(config);
+    this.cleaner.reconfigure(next).then((applied) => {
+      if (!applied) this.opts.log.warn(`log.cleaner.enable=${next.enableCleaner} / log.cleaner.threads=${next.numThreads} turn the log cleaner on or off: that takes effect at the next start`);
+    }, (e) => this.opts.log.error({ err: e }, `Reconfiguring the log cleaner failed: ${(e as Error).message}`));
   }
 
   /**

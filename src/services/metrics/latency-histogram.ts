@@ -29,6 +29,21 @@ function bucketUpper(i: number): number {
   return 2 ** ((i + 1) / SUB_BUCKETS) - 1;
 }
 
+/**
+ * A clock for the window's slot rotation, read per observation: Date.now() costs 0.1–0.3 µs on some VMs (no vDSO
+ * clock source), several times per request; slots are 60 s long, so a value refreshed every second is precise enough.
+ */
+let coarseMs = Date.now();
+let coarseTimer: NodeJS.Timeout | null = null;
+function coarseNow(): number {
+  if (coarseTimer === null) {
+    coarseMs = Date.now();
+    coarseTimer = setInterval(() => { coarseMs = Date.now(); }, 1000);
+    coarseTimer.unref();
+  }
+  return coarseMs;
+}
+
 export class LatencyHistogram {
   count = 0;
   sum = 0;
@@ -36,7 +51,7 @@ export class LatencyHistogram {
   private readonly slotStart = new Float64Array(WINDOW_SLOTS);
   private current = 0;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(private readonly now: () => number = coarseNow) {
     this.slotStart[0] = now();
   }
 

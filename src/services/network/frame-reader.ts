@@ -127,8 +127,10 @@ export class FrameReader {
    * (the kernel copies straight into the frame: no allocation, no copy), else the shared read buffer.
    */
   nextReadBuffer(): Buffer {
-    // at most Node's own read size per read: a paused connection's read-ahead stays bounded as with 'data' chunks
-    if (this.partial !== null && this.bytes === 0) return this.partial.subarray(this.filled, this.filled + SHARED_READ_BUFFER.length);
+    // at most Node's own read size per read: a paused connection's read-ahead stays bounded as with 'data' chunks. A
+    // frame already full (read whole while the connection is paused or muted, not yet taken by next()) gets no more:
+    // an empty buffer would fail the read (ENOBUFS) and drop the connection
+    if (this.partial !== null && this.bytes === 0 && this.filled < this.partial.length) return this.partial.subarray(this.filled, this.filled + SHARED_READ_BUFFER.length);
     return SHARED_READ_BUFFER;
   }
 

@@ -10,6 +10,8 @@
  *    (PLAIN or SCRAM-SHA-256/512; Kafka's default GSSAPI is refused at startup) and the `username` / `password` of
  *    the listener's JAAS config for that mechanism (`listener.name.<l>.<mechanism>.sasl.jaas.config`, else
  *    `sasl.jaas.config`) — the same login Kafka's broker uses on the client side.
+ * When the broker answers the login with a session lifetime (connections.max.reauth.ms, KIP-368), the connection
+ * re-authenticates before it expires (client-reauthenticator.ts), transparently to the caller.
  * The whole handshake is bounded by the caller's connect timeout; a failure rejects with the reason (never a
  * password or key). Kafka's client also exchanges ApiVersions first; Rafka's brokers pick versions from
  * inter.broker.protocol.version, so it does not.
@@ -27,6 +29,7 @@ import { parseJaasConfig } from './jaas-config.js';
 import { SASL_MECHANISMS, usesSasl, usesTls, type SecurityConfigView } from './listener-security.js';
 import { ScramSaslClient, scramMechanism } from './scram.js';
 import { buildClientTlsOptions } from './ssl-factory.js';
+import { armReauthentication, type Exchange } from './client-reauthenticator.js';
 
 export interface ClientSasl { mechanism: string; username: string; password: string }
 export interface ClientSecurity {
@@ -104,8 +107,14 @@ export function connectToBroker(host: string, port: number, o: BrokerConnectOpti
     const onError = (e: Error) => finish(new Error(`${security.tls ? 'TLS ' : ''}connection to ${host}:${port} failed: ${e.message}`));
     const timer = setTimeout(() => finish(new Error(`connecting to ${host}:${port} (${security.securityProtocol}) did not complete within ${o.timeoutMs} ms`)), o.timeoutMs);
     const authenticate = () => {
-      if (!security.sasl) { finish(null); return; }
-      saslLogin(socket, security.sasl, o.clientId, o.timeoutMs).then(() => finish(null), (e: Error) => finish(e));
+      const sasl = security.sasl;
+      if (!sasl) { finish(null); return; }
+      const fail = (why: 'closed' | 'timeout') => new Error(`SASL ${sasl.mechanism} login: ${why === 'closed' ? 'connection closed by the broker' : 'no answer'}`);
+      saslLogin((frame) => sendOneRequest(socket, frame, o.timeoutMs, fail), sasl, o.clientId).then((lifetimeMs) => {
+        // KIP-368: log in again before the broker's session expires (client-reauthenticator.ts)
+        if (lifetimeMs > 0 && !done) armReauthentication(socket, lifetimeMs, (exchange) => saslLogin(exchange, sasl, o.clientId), o.timeoutMs);
+        finish(null);
+      }, (e: Error) => finish(e));
     };
     if (security.tls) {
       socket = tlsConnect({ host, port, ...security.tls, ...(isIp(host) ? {} : { servername: host }) });
@@ -121,28 +130,33 @@ export function connectToBroker(host: string, port: number, o: BrokerConnectOpti
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 
-/** SaslClientAuthenticator: SaslHandshake v1, then SaslAuthenticate v1 rounds until the mechanism is complete. */
-async function saslLogin(socket: Socket, sasl: ClientSasl, clientId: string, timeoutMs: number): Promise<void> {
+/**
+ * SaslClientAuthenticator: SaslHandshake v1, then SaslAuthenticate v1 rounds until the mechanism is complete; resolves
+ * with the session lifetime the broker answered (0 = none). Used for the first login and for re-authentication.
+ */
+async function saslLogin(exchange: Exchange, sasl: ClientSasl, clientId: string): Promise<number> {
   let correlationId = 0;
-  const fail = (why: 'closed' | 'timeout') => new Error(`SASL ${sasl.mechanism} login: ${why === 'closed' ? 'connection closed by the broker' : 'no answer'}`);
-  const handshake = decodeResponse(await sendOneRequest(socket,
-    encodeRequest({ requestApiKey: 17, requestApiVersion: 1, correlationId: correlationId++, clientId }, { mechanism: sasl.mechanism }), timeoutMs, fail), 17, 1).body;
+  let lifetimeMs = 0;
+  const handshake = decodeResponse(await exchange(
+    encodeRequest({ requestApiKey: 17, requestApiVersion: 1, correlationId: correlationId++, clientId }, { mechanism: sasl.mechanism })), 17, 1).body;
   if (handshake.errorCode !== 0) {
     throw new Error(`SASL handshake for ${sasl.mechanism} failed: ${errorInfo(handshake.errorCode).name} (the broker enables ${handshake.mechanisms.join(', ')})`);
   }
   const round = async (bytes: Buffer): Promise<Buffer> => {
-    const r = decodeResponse(await sendOneRequest(socket,
-      encodeRequest({ requestApiKey: 36, requestApiVersion: 1, correlationId: correlationId++, clientId }, { authBytes: bytes }), timeoutMs, fail), 36, 1).body;
+    const r = decodeResponse(await exchange(
+      encodeRequest({ requestApiKey: 36, requestApiVersion: 1, correlationId: correlationId++, clientId }, { authBytes: bytes })), 36, 1).body;
     if (r.errorCode !== 0) throw new Error(`SASL ${sasl.mechanism} login as ${sasl.username} failed: ${errorInfo(r.errorCode).name}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+    lifetimeMs = Number(r.sessionLifetimeMs);
     return Buffer.from(r.authBytes);
   };
   if (sasl.mechanism === 'PLAIN') {
     await round(Buffer.from(`\u0000${sasl.username}\u0000${sasl.password}`, 'utf8'));
-    return;
+    return lifetimeMs;
   }
   const m = scramMechanism(sasl.mechanism);
   if (!m) throw new Error(`SASL mechanism ${sasl.mechanism} is not implemented`);
   const client = new ScramSaslClient(m, sasl.username, sasl.password);
   const serverFirst = await round(client.firstMessage());
   client.verifyServerFinal(await round(client.finalMessage(serverFirst)));
+  return lifetimeMs;
 }

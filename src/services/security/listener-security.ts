@@ -10,6 +10,7 @@ import { ConfigException } from '../../config/config-exception.js';
 import { buildServerSsl, type ListenerConfigView, type ServerSslSettings } from './ssl-factory.js';
 import type { SaslServerSettings } from './sasl-server-authenticator.js';
 import { parseJaasConfig, plainUsers } from './jaas-config.js';
+import { unsecuredValidatorOptions, type UnsecuredValidatorOptions } from './oauthbearer.js';
 import type { CredentialLookup } from './scram.js';
 
 /** The SASL mechanisms Rafka implements. */
@@ -57,9 +58,17 @@ function buildSasl(config: SecurityConfigView, l: string, credentials: Credentia
     users = plainUsers(parseJaasConfig(jaasKey, jaas));
     if (users.size === 0) throw new ConfigException(jaasKey, '[hidden]', 'no user_<name>="<password>" option: no client could log in with PLAIN');
   }
+  // OAUTHBEARER: the unsecured validator's options from the mechanism's JAAS config (none: Kafka's defaults)
+  let oauthValidator: UnsecuredValidatorOptions | undefined;
+  if (mechanisms.includes('OAUTHBEARER')) {
+    const jaasKey = `listener.name.${l.toLowerCase()}.oauthbearer.sasl.jaas.config`;
+    const jaas = config.listenerMechanismValue(l, 'OAUTHBEARER', 'sasl.jaas.config') as string | null;
+    if (jaas !== null) oauthValidator = unsecuredValidatorOptions(parseJaasConfig(jaasKey, jaas)[0]!.options, jaasKey);
+  }
   return {
     enabledMechanisms: mechanisms,
     plainUsers: users,
+    ...(oauthValidator ? { oauthValidator } : {}),
     credentials,
     failedAuthenticationDelayMs: config.getInt('connection.failed.authentication.delay.ms'),
     maxReceiveSize: config.getInt('sasl.server.max.receive.size'),

@@ -27,7 +27,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { decodeRequest, encodeResponse, type DecodedRequest } from '../../protocol/frame.js';
 import { CloseConnectionError, type ConnectionInfo, type RequestHandler } from '../network/connection.js';
 import { PlainSaslServer } from './plain.js';
-import { OAuthBearerSaslServer } from './oauthbearer.js';
+import { OAuthBearerSaslServer, type UnsecuredValidatorOptions } from './oauthbearer.js';
 import { SaslAuthenticationError, ScramSaslServer, scramMechanism, type CredentialLookup } from './scram.js';
 
 export interface SaslServerSettings {
@@ -41,6 +41,8 @@ export interface SaslServerSettings {
   maxReceiveSize: number;
   /** connections.max.reauth.ms for a mechanism (0 = sessions never expire, no re-authentication); absent = 0. */
   reauthMs?: (mechanism: string) => number;
+  /** OAUTHBEARER: the unsecured validator's unsecuredValidator* options (absent = Kafka's defaults). */
+  oauthValidator?: UnsecuredValidatorOptions;
   /** For tests: the clock (ms). */
   now?: () => number;
 }
@@ -122,7 +124,7 @@ export class SaslServerAuthenticator {
     this.mechanism = mechanism;
     const scram = scramMechanism(mechanism);
     this.server = scram ? new ScramSaslServer(scram, this.settings.credentials)
-      : mechanism === 'OAUTHBEARER' ? new OAuthBearerSaslServer(this.now) : new PlainSaslServer(this.settings.plainUsers);
+      : mechanism === 'OAUTHBEARER' ? new OAuthBearerSaslServer(this.now, this.settings.oauthValidator) : new PlainSaslServer(this.settings.plainUsers);
     this.state = req.apiVersion === 0 ? 'rawTokens' : 'authenticate';
     return reply(ErrorCode.NONE);
   }

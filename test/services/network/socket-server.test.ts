@@ -347,6 +347,26 @@ describe('SocketServer', () => {
     c.socket.destroy();
   });
 
+  it('a frame read whole while the connection is muted is served after the mute (the read buffer is never empty: no ENOBUFS close)', async () => {
+    // each answer mutes the connection (a quota throttle, as kafka-apis does after the handler); the next frames arrive
+    // meanwhile and one of them is filled completely before the mute ends — it used to get a 0-byte read buffer next
+    const { port, lines } = await start(async (f, conn) => { await Promise.resolve(); conn.throttle?.(20); return frame(f.subarray(4, 8)); }, { maxRequestBytes: 1 << 20 });
+    const c = client(port);
+    await c.ready;
+    let closed = false;
+    void c.closed.then(() => { closed = true; });
+    const size = 16_502;
+    for (let round = 0; round < 3; round++) {
+      c.socket.write(Buffer.concat(Array.from({ length: 4 }, (_, i) => { const b = Buffer.alloc(4 + size); b.writeInt32BE(size, 0); b.writeInt32BE(round * 4 + i, 8); return b; })));
+      const want = (round + 1) * 4;
+      while (c.responses.length < want && !closed) await new Promise((r) => setTimeout(r, 5));
+      expect(closed).toBe(false);
+    }
+    expect(c.responses.map((r) => r.readInt32BE(0))).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(lines.filter((l) => /Closing connection/.test(l.msg))).toEqual([]);
+    c.socket.destroy();
+  });
+
   it('a parked request (acks=all, long poll) leaves queued.max.requests: the request that completes it is still read', async () => {
     // 'w' requests wait (like acks=all produces) until a 'c' request (like the follower's fetch) arrives; with the
     // budget full of waiting requests the 'c' would never be read unless parking frees their slots

@@ -234,3 +234,27 @@ describe('alterReplicaLogDirs (ReplicaManager.alterReplicaLogDirs rules)', () =>
     await m.shutdown();
   });
 });
+
+describe('AlterReplicaLogDirs handler (KafkaApis.handleAlterReplicaLogDirsRequest)', async () => {
+  const { alterReplicaLogDirsHandler } = await import('../../../src/services/server/handlers/alter-replica-log-dirs.js');
+  const h = alterReplicaLogDirsHandler();
+  const body = { dirs: [{ path: '/a', topics: [{ name: 't', partitions: [0, 1] }, { name: 'u', partitions: [2] }] }, { path: '/b', topics: [{ name: 't', partitions: [1] }] }] };
+  it('answers per topic; a partition named under two dirs takes the last; no mover → KAFKA_STORAGE_ERROR', async () => {
+    const asked: Array<{ dir: string; topic: string; partition: number }> = [];
+    const ctx = { logDirMover: { alterReplicaLogDirs: (a: typeof asked) => { asked.push(...a); return a.map((x) => ({ ...x, errorCode: x.dir === '/b' ? ErrorCode.NONE : ErrorCode.REPLICA_NOT_AVAILABLE })); } } };
+    const r = await h.handle({ body } as never, { broker: ctx } as never);
+    expect(asked).toEqual([{ dir: '/a', topic: 't', partition: 0 }, { dir: '/b', topic: 't', partition: 1 }, { dir: '/a', topic: 'u', partition: 2 }]);
+    expect(r).toEqual({ throttleTimeMs: 0, results: [
+      { topicName: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.REPLICA_NOT_AVAILABLE }, { partitionIndex: 1, errorCode: ErrorCode.NONE }] },
+      { topicName: 'u', partitions: [{ partitionIndex: 2, errorCode: ErrorCode.REPLICA_NOT_AVAILABLE }] },
+    ] });
+    const none = await h.handle({ body } as never, { broker: {} } as never);
+    expect(JSON.stringify(none)).toBe(JSON.stringify({ throttleTimeMs: 0, results: [{ topicName: "t", partitions: [{ partitionIndex: 0, errorCode: 56 }, { partitionIndex: 1, errorCode: 56 }] }, { topicName: "u", partitions: [{ partitionIndex: 2, errorCode: 56 }] }] }));
+  });
+  it('the error answer (CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster) names every partition once', () => {
+    expect(h.errorResponse({ body } as never, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null)).toEqual({ throttleTimeMs: 0, results: [
+      { topicName: 't', partitions: [{ partitionIndex: 0, errorCode: 31 }, { partitionIndex: 1, errorCode: 31 }] },
+      { topicName: 'u', partitions: [{ partitionIndex: 2, errorCode: 31 }] },
+    ] });
+  });
+});

@@ -58,9 +58,12 @@ export interface LogCleanerOptions {
 
 export class LogCleaner {
   readonly manager: LogCleanerManager;
-  readonly config: CleanerConfig;
+  /** Replaced by {@link reconfigure} (a dynamic log.cleaner.* change). */
+  config: CleanerConfig;
   private readonly opts: LogCleanerOptions;
-  private readonly cleaner: Cleaner;
+  private cleaner: Cleaner;
+  /** A reconfigure is aborting the clean in progress. */
+  private reconfiguring = false;
   private current: Promise<boolean> | null = null;
   private stopped = false;
   private started: Promise<void> | null = null;
@@ -68,7 +71,7 @@ export class LogCleaner {
   /** Stats of the last clean (Kafka's lastStats). */
   lastStats: Pick<CleanerStats, 'bytesRead' | 'bytesWritten' | 'messagesRead' | 'messagesWritten' | 'invalidMessagesRead' | 'bufferUtilization' | 'elapsedSecs'> | null = null;
   private worker: CleanWorker | null = null;
-  private readonly mapMemory: number;
+  private mapMemory: number;
   /** The clean in progress in the worker (to abort it). */
   private job: { tp: string; dir: string; abort: () => void } | null = null;
 
@@ -76,18 +79,49 @@ export class LogCleaner {
     this.opts = opts;
     this.config = opts.config;
     this.manager = new LogCleanerManager({ logDirs: opts.logDirs, logs: opts.logs, log: opts.log, onIoError: opts.onIoError });
-    const memory = Math.min(opts.config.dedupeBufferSize / Math.max(1, opts.config.numThreads), 0x7fffffff);
-    this.mapMemory = memory;
-    this.cleaner = new Cleaner({
-      offsetMap: new OffsetMap(memory),
-      dupBufferLoadFactor: opts.config.dedupeBufferLoadFactor,
+    this.mapMemory = LogCleaner.mapMemoryOf(opts.config);
+    this.cleaner = this.createCleaner(opts.config);
+  }
+
+  /** Each of Kafka's cleaner threads gets dedupe.buffer.size / threads of offset map. */
+  private static mapMemoryOf(c: CleanerConfig): number {
+    return Math.min(c.dedupeBufferSize / Math.max(1, c.numThreads), 0x7fffffff);
+  }
+
+  private createCleaner(c: CleanerConfig): Cleaner {
+    return new Cleaner({
+      offsetMap: new OffsetMap(LogCleaner.mapMemoryOf(c)),
+      dupBufferLoadFactor: c.dedupeBufferLoadFactor,
       checkDone: (tp) => this.checkDone(tp),
       retireSegments: (segments, delayMs) => this.retire(segments, delayMs),
-      now: opts.now,
-      yieldMs: opts.yieldMs,
-      maxIoBytesPerSecond: opts.config.maxIoBytesPerSecond,
-      log: opts.log,
+      now: this.opts.now,
+      yieldMs: this.opts.yieldMs,
+      maxIoBytesPerSecond: c.maxIoBytesPerSecond,
+      log: this.opts.log,
     });
+  }
+
+  /**
+   * Kafka's LogCleaner.reconfigure (log.cleaner.threads / dedupe.buffer.size / io.buffer.load.factor /
+   * io.max.bytes.per.second changed dynamically: Kafka shuts its threads down and starts new ones): the clean in
+   * progress is aborted (its log is cleaned again in a next round) and cleaning goes on with the new offset map size,
+   * load factor and io throttle. Turning the cleaner on or off (log.cleaner.enable, threads 0) is not applied live:
+   * false then (it takes effect at the next start). log.cleaner.backoff.ms is read at start.
+   */
+  async reconfigure(next: CleanerConfig): Promise<boolean> {
+    const c = this.config;
+    if (cleanerEnabled(next) !== cleanerEnabled(c)) return false;
+    if (next.numThreads === c.numThreads && next.dedupeBufferSize === c.dedupeBufferSize && next.dedupeBufferLoadFactor === c.dedupeBufferLoadFactor
+      && next.maxIoBytesPerSecond === c.maxIoBytesPerSecond) return true;
+    this.reconfiguring = true;
+    this.job?.abort();
+    try { await this.current?.catch(() => false); } finally { this.reconfiguring = false; }
+    this.config = { ...next, backoffMs: c.backoffMs };
+    this.mapMemory = LogCleaner.mapMemoryOf(next);
+    this.cleaner = this.createCleaner(next);
+    this.opts.log.info({ threads: next.numThreads, dedupeBufferSize: next.dedupeBufferSize, loadFactor: next.dedupeBufferLoadFactor, maxIoBytesPerSecond: next.maxIoBytesPerSecond },
+      'Reconfigured the log cleaner (a dynamic log.cleaner.* change)');
+    return true;
   }
 
   /** Read the `cleaner-offset-checkpoint` files (once; Kafka's LogCleaner.startup). */
@@ -102,6 +136,7 @@ export class LogCleaner {
 
   private checkDone(tp: string): void {
     if (this.stopped) throw new LogCleaningAbortedError('The log cleaner is shutting down');
+    if (this.reconfiguring) throw new LogCleaningAbortedError('The log cleaner is being reconfigured');
     this.manager.checkCleaningAborted(tp);
   }
 
@@ -147,7 +182,7 @@ export class LogCleaner {
       endOffset = next;
       this.recordStats(tp, ltc.firstDirtyOffset, endOffset, stats);
     } catch (e) {
-      if (e instanceof LogCleaningAbortedError || this.stopped || this.manager.cleaningState(tp) === 'aborted') {
+      if (e instanceof LogCleaningAbortedError || this.stopped || this.reconfiguring || this.manager.cleaningState(tp) === 'aborted') {
         this.opts.log.info({ topicPartition: tp }, `Cleaning of ${tp} aborted: ${(e as Error).message}`);
       } else if (e instanceof KafkaStorageError) {
         // the log's dir is already offline
