@@ -46,9 +46,14 @@ describe('network worker threads (RAFKA_NETWORK_WORKERS=1, num.network.threads=2
     const admin = kafka.admin();
     await admin.connect();
     const producer = kafka.producer();
-    const consumer = kafka.consumer({ groupId: 'nw-group' });
+    const consumer = kafka.consumer({ groupId: 'nw-group', maxWaitTimeInMs: 200 });
     try {
       await admin.createTopics({ topics: [{ topic: 'nw-kjs', numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+      // the group join (coordinator, offsets topic) overlaps the produce: the consumer reads records as they arrive
+      const got = new Map<string, Buffer>();
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'nw-kjs', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => { got.set(message.key!.toString(), Buffer.from(message.value!)); } });
       await producer.connect();
       const sent = new Map<string, Buffer>();
       for (let batch = 0; batch < 3; batch++) {
@@ -62,10 +67,6 @@ describe('network worker threads (RAFKA_NETWORK_WORKERS=1, num.network.threads=2
       }
       const offsets = await admin.fetchTopicOffsets('nw-kjs');
       expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(300);
-      const got = new Map<string, Buffer>();
-      await consumer.connect();
-      await consumer.subscribe({ topic: 'nw-kjs', fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => { got.set(message.key!.toString(), Buffer.from(message.value!)); } });
       await eventually(async () => got.size >= sent.size, 30_000, 'every record consumed').catch((e) => { throw new Error(`${e.message}: ${got.size} of ${sent.size}\n${broker.tail(30)}`); });
       for (const [k, v] of sent) expect(got.get(k)?.equals(v), k).toBe(true);
     } finally {
