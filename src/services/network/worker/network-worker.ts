@@ -41,8 +41,9 @@ function flush(): void {
   scheduled = false;
   let buf: ArrayBuffer | null = null;
   if (bytes > 0) {
-    buf = new ArrayBuffer(bytes);
-    const view = new Uint8Array(buf);
+    // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
+    const view = Buffer.allocUnsafeSlow(bytes);
+    buf = view.buffer as ArrayBuffer;
     let at = 0;
     for (const f of frames) { view.set(f, at); at += f.length; }
   }
@@ -103,7 +104,7 @@ function apply(b: MainBatch): void {
         const p = pending.get(req);
         if (!p) break;
         pending.delete(req);
-        p.resolve(len < 0 || !b.buf ? null : Buffer.from(b.buf, a, len));
+        p.resolve(len < 0 ? null : b.buf ? Buffer.from(b.buf, a, len) : Buffer.alloc(0));
         break;
       }
       case Op.Fail: {

@@ -128,8 +128,9 @@ class WorkerSlot {
     this.scheduled = false;
     let buf: ArrayBuffer | null = null;
     if (this.bytes > 0) {
-      buf = new ArrayBuffer(this.bytes);
-      const view = new Uint8Array(buf);
+      // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
+      const view = Buffer.allocUnsafeSlow(this.bytes);
+      buf = view.buffer as ArrayBuffer;
       let at = 0;
       for (const r of this.responses) {
         if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
@@ -210,8 +211,9 @@ export class NetworkWorkers {
     for (let i = 0; i < r.length; i += 4) {
       const conn = r[i]!, req = r[i + 1]!;
       const remote = slot.connections.get(conn);
-      if (!remote || !b.buf) continue; // closed meanwhile: the worker drops its answer anyway
-      this.dispatch(slot, remote, req, Buffer.from(b.buf, r[i + 2]!, r[i + 3]!));
+      if (!remote) continue; // closed meanwhile: the worker drops its answer anyway
+      // an empty frame (no buffer in the batch) still gets its answer or its error, as in this thread
+      this.dispatch(slot, remote, req, b.buf ? Buffer.from(b.buf, r[i + 2]!, r[i + 3]!) : Buffer.alloc(0));
     }
     const sink = this.opts.requestTimes;
     const t = b.times;
