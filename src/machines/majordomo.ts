@@ -72,6 +72,7 @@ import { parseMetricsListener } from '../services/metrics/metrics-http-server.js
 import { QuotaManagers } from '../services/quota/quota-managers.js';
 import { ReplicationQuotas } from '../services/replication/replication-quota-manager.js';
 import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
+import { networkThreadsOf } from '../services/network/worker/network-workers.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -672,6 +673,7 @@ export const majordomoMachine = setup({
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 ipConnectionRates: context.quotas.ipConnectionRates,
                 ...(context.metrics ? { requestTimes: context.metrics.requests.connectionTimes() } : {}),
+                networkThreads: networkThreadsOf(context.config.getInt('num.network.threads')),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
