@@ -110,8 +110,9 @@ describe('__transaction_state leadership through the controller\'s requests', ()
   });
 
   it('a new leader loads to its log END offset, not its lagging high watermark (Kafka: FetchIsolation.LOG_END)', async () => {
-    // As after a kill -9 of the coordinator: this follower replicated the old leader's last record (the transaction
-    // now spans a and b) but its high watermark, learnt one fetch later, still stops before it.
+    // As after a kill -9 of the coordinator: this replica holds the old leader's last records (the transaction now
+    // spans t-0 and t-1) above its high watermark (a follower learns the HW one fetch later; here the HW is the
+    // checkpointed one, 0, which the ReplicaManager applies when it first hosts the partition — as Kafka's createLog).
     const b = await broker();
     const id = 'txn-above-hw';
     const p = partitionForTxn(id, 2);
@@ -121,11 +122,10 @@ describe('__transaction_state leadership through the controller\'s requests', ()
       txnLastUpdateTimestamp: 1, txnStartTimestamp: 1,
     } satisfies TxnLogValue);
     log.appendAsFollower(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: v(['0']) }, { key: encodeTxnKey(id), value: v(['0', '1']) }], defaultTimestamp: 1 }));
-    log.updateHighWatermark(1n);
-    expect([log.highWatermark, log.logEndOffset]).toEqual([1n, 2n]);
     await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(ME, 1));
     expect((await call(b.handler, ApiKey.LeaderAndIsr, 7, leaderAndIsr(ME, 1))).errorCode).toBe(0);
     await loaded(b.events, 2);
+    expect([log.highWatermark, log.logEndOffset]).toEqual([0n, 2n]); // the load ran with both records above the HW
     const st = b.mgr.getTransactionState(id) as { errorCode: number; metadata?: { state: string; partitions: Map<string, [string, number]> } };
     expect(st.errorCode).toBe(ErrorCode.NONE);
     expect(st.metadata?.state).toBe('Ongoing');
