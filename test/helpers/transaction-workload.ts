@@ -18,6 +18,8 @@ import type { Delivery, ReadRecord, TxnRecord } from './transaction-checker.js';
 export interface WorkloadOptions {
   kafka: Kafka; topic: string; partitions: number; prefix: string; workers: number; txnsPerWorker: number;
   abortEvery?: number;
+  /** One send() for both writes (kafkajs's multi-leader send, with its client-side loss/duplication; diagnosis only). */
+  multiPartitionSend?: boolean;
   /** Called after each finished transaction (any worker) with the number finished so far: the test's fault schedule. */
   onProgress?: (finished: number) => void;
 }
@@ -85,7 +87,10 @@ export async function runTxnWorkload(o: WorkloadOptions): Promise<WorkloadResult
           // under the next sequence number — the broker rightly appends both; see notes-V). What send() confirmed
           // (errorCode 0) is kept for the checker.
           rec.confirmed = [];
-          for (const w of writes) {
+          if (o.multiPartitionSend) {
+            const meta = await t.send({ topic: o.topic, acks: -1, messages: writes.map((w) => ({ partition: w.partition, value: w.value })) });
+            for (const m of meta) if (m.errorCode === 0) rec.confirmed.push(m.partition);
+          } else for (const w of writes) {
             const meta = await t.send({ topic: o.topic, acks: -1, messages: [{ partition: w.partition, value: w.value }] });
             for (const m of meta) if (m.errorCode === 0 && m.partition === w.partition) rec.confirmed.push(m.partition);
           }
