@@ -18,10 +18,11 @@ import * as path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
 import { ZkHandle } from '../services/zookeeper/zk-handle.js';
-import { getOrCreateClusterId, registerBroker } from '../services/zookeeper/kafka-zk-client.js';
+import { getOrCreateClusterId } from '../services/zookeeper/kafka-zk-client.js';
+import { registerBrokerInZooKeeper } from '../services/server/broker-registration.js';
 import {
   loadMetaPropertiesEnsemble, verifyEnsemble, getOrGenerateBrokerId, writeMetaPropertiesToDirs,
-  createBrokerInfo, checkEndpointsUnregistered, type OfflineDir,
+  createBrokerInfo, type OfflineDir,
 } from '../services/server/broker-metadata.js';
 import type { MetaPropertiesState } from '../services/log/meta-properties.js';
 import { loadDynamicBrokerConfig, reportIgnoredDynamicConfigs, type DynamicConfigLoad } from '../services/server/dynamic-config-loader.js';
@@ -71,6 +72,7 @@ import { parseMetricsListener } from '../services/metrics/metrics-http-server.js
 import { QuotaManagers } from '../services/quota/quota-managers.js';
 import { ReplicationQuotas } from '../services/replication/replication-quota-manager.js';
 import { ClientQuotaConfigHandler } from '../services/quota/client-quota-config.js';
+import { networkThreadsOf } from '../services/network/worker/network-workers.js';
 
 /** Kafka's BrokerState (metadata/BrokerState.java) with its byte values. */
 export const BrokerState = {
@@ -115,6 +117,8 @@ export interface MajordomoContext extends MajordomoInput {
   controllerId: number | null;
   finalizedFeatures: FinalizedFeatures | null;
   registrations: number;
+  /** The session was re-initialised after registration but before RUNNING: re-register as soon as running. */
+  reregisterPending: boolean;
   error: string | null;
   exitCode: number;
   halted: boolean;
@@ -231,13 +235,14 @@ export const majordomoMachine = setup({
     replicaFetcherManager: replicaFetcherManagerMachine,
     registerBroker: fromPromise<bigint, { handle: ZkHandle; config: KafkaConfig; brokerId: number; bound: BoundListener[]; log: Logger }>(async ({ input, signal }) => {
       const info = createBrokerInfo(input.config, input.brokerId, Date.now(), input.bound);
-      await checkEndpointsUnregistered(input.handle.current, info);
-      return registerBroker(input.handle.current, info, input.handle.previousSessionIds, {
+      return registerBrokerInZooKeeper(input.handle.current, info, input.handle.previousSessionIds, {
         // ZooKeeper expires sessions on tick boundaries, so allow up to twice the session timeout.
         staleWaitMs: 2 * input.config.zkSessionTimeoutMs,
         signal, // a shutdown during the wait ends it at once
         onWaiting: (owner) => input.log.warn({ brokerId: input.brokerId, owner: `0x${owner}` },
           `/brokers/ids/${input.brokerId} is held by session 0x${owner}; waiting up to ${2 * input.config.zkSessionTimeoutMs} ms (2 x zookeeper.session.timeout.ms) for it to expire (a previous process of this broker?)`),
+        onSlow: (s) => input.log.warn({ brokerId: input.brokerId, ...s },
+          `Registering broker ${input.brokerId} still waits on ZooKeeper after ${s.elapsedMs} ms: ${s.step} (session 0x${s.sessionId}, ${s.connected ? 'connected' : 'not connected'})`),
       });
     }),
     /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */
@@ -341,7 +346,7 @@ export const majordomoMachine = setup({
     logDirs: input.config.logDirs.map((d) => path.resolve(d)),
     metaStates: [], offlineDirs: [], onlineDirs: [], brokerEpoch: null, controllerId: null,
     logManager: null, metadataCache: null, replicaManager: null, brokerContext: null, groupCoordinator: null, producerIdManager: null, transactionCoordinator: null, credentialCache: null, boundListeners: [], started: { socketServer: false, logManager: false }, logsLoaded: false,
-    finalizedFeatures: null, registrations: 0, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
+    finalizedFeatures: null, registrations: 0, reregisterPending: false, error: null, exitCode: 0, halted: false, coordinatorRestarts: {},
     metrics: parseMetricsListener(input.config.getString('metrics.http.listener')) ? new KafkaMetrics() : null,
     quotas: new QuotaManagers({ numSamples: input.config.getInt('quota.window.num'), windowSizeSeconds: input.config.getInt('quota.window.size.seconds') }),
     replicationQuotas: new ReplicationQuotas(),
@@ -668,6 +673,7 @@ export const majordomoMachine = setup({
                 queuedMaxRequestBytes: context.config.getLong('queued.max.request.bytes'),
                 ipConnectionRates: context.quotas.ipConnectionRates,
                 ...(context.metrics ? { requestTimes: context.metrics.requests.connectionTimes() } : {}),
+                networkThreads: networkThreadsOf(context.config.getInt('num.network.threads')),
                 log: context.log.child({ actor: 'socketServer' }),
                 handler: createRequestHandler(context.brokerContext!, { groupCoordinator: context.groupCoordinator!, producerIdManager: context.producerIdManager!, transactionCoordinator: context.transactionCoordinator! }),
                 security: buildListenerSecurity(context.config, context.config.listeners, context.credentialCache!.lookup),
@@ -682,6 +688,10 @@ export const majordomoMachine = setup({
         registeringBroker: {
           // ReplicaManager startup (step 18) starts the log dir failure handler before registration.
           entry: sendTo('logDirFailureChannel', ({ context }) => ({ type: 'ldfc.start', brokerId: context.brokerId!, liveDirs: context.onlineDirs })),
+          // The session expired and was replaced meanwhile: the registration in flight holds the dead session (its next
+          // call would wait for a reconnect that never comes), so register again on the new one, as running.reregistering
+          // does (Kafka: RegisterBrokerAndReelect after the session is re-initialised).
+          on: { 'zk.sessionReinitialized': { target: 'registeringBroker', reenter: true } },
           invoke: {
             src: 'registerBroker',
             input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),
@@ -731,6 +741,9 @@ export const majordomoMachine = setup({
           // goes on at once and, as in Kafka, answers from an empty cache until the controller's
           // UpdateMetadata reaches it over the channel (which needs its listeners serving).
           on: {
+            // registered on the session that just expired: its registration is gone with it (Kafka's RegisterBrokerAndReelect
+            // handler is installed before RUNNING too)
+            'zk.sessionReinitialized': { actions: assign({ reregisterPending: true }) },
             'controller.requests': { target: '#majordomo.running', actions: 'applyControllerRequests' },
             'controller.elected': { guard: ({ event }) => !event.isActive, target: '#majordomo.running', actions: assign({ controllerId: ({ event }) => event.controllerId }) },
           },
@@ -770,8 +783,12 @@ export const majordomoMachine = setup({
       },
       initial: 'serving',
       states: {
-        serving: { on: { 'zk.sessionReinitialized': 'reregistering' } },
+        serving: {
+          always: { guard: ({ context }) => context.reregisterPending, target: 'reregistering' },
+          on: { 'zk.sessionReinitialized': 'reregistering' },
+        },
         reregistering: {
+          entry: assign({ reregisterPending: false }),
           invoke: {
             src: 'registerBroker',
             input: ({ context }) => ({ handle: context.handle, config: context.config, brokerId: context.brokerId!, bound: context.boundListeners, log: context.log }),

@@ -38,6 +38,8 @@ export interface SocketServerInput {
   ipConnectionRates?: IpConnectionRateQuotas;
   /** RequestMetrics' queue / send / total times (metrics on). */
   requestTimes?: RequestTimesSink;
+  /** Network worker threads for PLAINTEXT listeners (0/absent: off). */
+  networkThreads?: number;
 }
 
 interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }

@@ -244,16 +244,21 @@ describe('SASL_PLAINTEXT (PLAIN users from the JAAS config, SCRAM users from /co
 });
 
 describe('SASL_SSL (SCRAM over TLS)', () => {
-  it('kafkajs logs in with SCRAM-SHA-256 and produces; kcat with SCRAM-SHA-512 reads it back', async () => {
+  it('kafkajs logs in with SCRAM-SHA-256 over SASL_SSL and SCRAM-SHA-512 over SASL_PLAINTEXT and produces; kcat with SCRAM-SHA-512 reads it back', async () => {
     const kafka = new Kafka({ clientId: 'sasl-js', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING, ssl: { ca: [readFileSync(certs.caPem, 'utf8')] },
       sasl: { mechanism: 'scram-sha-256', username: 'bob', password: BOB_PASSWORD }, retry: { retries: 5 } });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'sasl-ssl-js', acks: -1, messages: [{ value: 'over-sasl-ssl' }] });
     await producer.disconnect();
+    const plain = new Kafka({ clientId: 'sasl-js-512', brokers: [addr('SASL_PLAINTEXT')], logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-512', username: 'bob', password: BOB_PASSWORD }, retry: { retries: 5 } }).producer();
+    await plain.connect();
+    await plain.send({ topic: 'sasl-ssl-js', acks: -1, messages: [{ value: 'over-scram-512' }] });
+    await plain.disconnect();
     const c = await kcat('SASL_SSL', ['-C', '-t', 'sasl-ssl-js', '-e', '-o', 'beginning'], undefined, sasl('SASL_SSL', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD));
     expect(c.code, c.stderr).toBe(0);
-    expect(c.stdout.trim()).toBe('over-sasl-ssl');
+    expect(c.stdout.trim().split('\n')).toEqual(['over-sasl-ssl', 'over-scram-512']);
   });
 
   it('PLAIN is not enabled on this listener: UNSUPPORTED_SASL_MECHANISM', async () => {

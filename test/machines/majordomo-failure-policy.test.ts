@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createActor, setup, toPromise, type AnyActorLogic } from 'xstate';
+import { createActor, fromPromise, sendParent, setup, toPromise, type AnyActorLogic } from 'xstate';
 import { KafkaConfig } from '../../src/config/kafka-config.js';
 import { majordomoMachine } from '../../src/machines/majordomo.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
@@ -23,19 +23,20 @@ afterAll(async () => { await zk?.close(); for (const d of dirs) await rm(d, { re
 
 interface Line { level: number; msg: string; [k: string]: unknown }
 
-/** Runs the Majordomo with some coordinators replaced; resolves once it is RUNNING. */
-async function runBroker(actors: Record<string, AnyActorLogic>) {
+/** Runs the Majordomo with some coordinators replaced; resolves once it is RUNNING (or at once with `waitRunning: false`). */
+async function runBroker(actors: Record<string, AnyActorLogic>, waitRunning = true, extraProps: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'rafka-majordomo-'));
   dirs.push(dir);
   const props = {
     'broker.id': '1', 'zookeeper.connect': `${zk.connectString}/majordomo${process.pid}-${++seq}`, 'log.dirs': join(dir, 'logs'),
-    listeners: `PLAINTEXT://127.0.0.1:${await freePort()}`, 'zookeeper.session.timeout.ms': '6000',
+    listeners: `PLAINTEXT://127.0.0.1:${await freePort()}`, 'zookeeper.session.timeout.ms': '6000', ...extraProps,
   };
   const lines: Line[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Line); } });
   const machine = majordomoMachine.provide({ actors: actors as never });
   const actor = createActor(machine, { input: { config: KafkaConfig.fromProps(props), staticProps: props, log } }).start();
   const done = toPromise(actor);
+  if (!waitRunning) return { actor, done, lines };
   await new Promise<void>((resolve, reject) => {
     const check = () => {
       const s = actor.getSnapshot();
@@ -105,5 +106,50 @@ describe('Majordomo: a coordinator failing unexpectedly', () => {
     expect(out).toMatchObject({ exitCode: 1, error: 'Coordinator groupCoordinator failed after startup: kaboom' });
     expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual(['Coordinator groupCoordinator failed after startup: kaboom. The broker cannot serve without it: shutting down']);
     expect(startupFatal(lines)).toEqual([]);
+  });
+});
+
+describe('Majordomo: the ZooKeeper session replaced while the broker registers (issue 11)', () => {
+  it('registers again on the new session: the registration in flight holds the dead one', async () => {
+    type RegisterArgs = { input: { handle: { current: { sessionId: string } } } };
+    const real = (majordomoMachine.implementations.actors.registerBroker as unknown as { config: (a: RegisterArgs) => Promise<bigint> }).config;
+    const sessions: string[] = [];
+    const registerBroker = fromPromise<bigint, RegisterArgs['input']>((args) => {
+      sessions.push(args.input.handle.current.sessionId);
+      if (sessions.length === 1) return new Promise<bigint>(() => undefined); // the old session's call: never answered
+      return real(args as unknown as RegisterArgs);
+    });
+    const { actor, done } = await runBroker({ registerBroker: registerBroker as AnyActorLogic }, false);
+    await waitFor('the first registration attempt', () => sessions.length === 1);
+    // The session expires: the zookeeper-client opens a new one and tells the Majordomo (zk.sessionReinitialized).
+    actor.system.get('zookeeperClient')!.send({ type: 'zk.expired' });
+    await waitFor('RUNNING', () => actor.getSnapshot().context.brokerState === 'RUNNING', 20_000);
+    expect(sessions).toHaveLength(2);
+    expect(sessions[1]).not.toBe(sessions[0]);
+    const handle = actor.getSnapshot().context.handle;
+    expect(handle.current.sessionId).toBe(sessions[1]);
+    expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(sessions[1]);
+    actor.send({ type: 'broker.shutdown' });
+    expect((await done).exitCode).toBe(0);
+  });
+
+  it('registers again once RUNNING when the session was replaced while it waited for its first metadata', async () => {
+    // A controller that stays silent until told: the Majordomo waits in awaitingMetadata meanwhile.
+    const quietController = setup({}).createMachine({
+      on: { go: { actions: sendParent({ type: 'controller.elected', controllerId: 2, epoch: 1, isActive: false }) } },
+    });
+    // (no controlled shutdown at the end: the silent controller's broker 2 does not exist)
+    const { actor, done, lines } = await runBroker({ controller: quietController as AnyActorLogic }, false, { 'controlled.shutdown.enable': 'false' });
+    await waitFor('awaitingMetadata', () => actor.getSnapshot().matches({ starting: 'awaitingMetadata' }), 20_000);
+    const handle = actor.getSnapshot().context.handle;
+    const first = handle.current.sessionId;
+    expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(first);
+    actor.system.get('zookeeperClient')!.send({ type: 'zk.expired' }); // replaced: the old session (and its registration) closed
+    await waitFor('the new session', () => handle.hasSession && handle.current.sessionId !== first && handle.current.isConnected);
+    actor.system.get('controller')!.send({ type: 'go' });
+    await waitFor('re-registered', () => lines.some((l) => l.msg.startsWith('Re-registered broker 1 ')));
+    expect((await handle.current.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(handle.current.sessionId);
+    actor.send({ type: 'broker.shutdown' });
+    expect((await done).exitCode).toBe(0);
   });
 });

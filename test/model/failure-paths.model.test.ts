@@ -42,6 +42,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { appendFile, mkdir, readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import type { LogLine } from '../helpers/broker-process.js';
 import { cleanupAll, eventually } from '../integration/support.js';
@@ -181,7 +182,11 @@ describe('broker failure paths (real broker, real ZooKeeper, real disk)', () => 
       const exitedPromptly = async () => {
         expect(sut.broker.exitCode, sut.broker.tail()).toBe(0);
         expect(await sut.listening(), 'listener closed').toBe(false);
-        expect(stopMs, `SIGTERM → exit took ${stopMs} ms\n${sut.broker.tail(8)}`).toBeLessThan(SESSION_TIMEOUT_MS);
+        // Scaled by the machine's load (at most 2.5×): CI at load 15–20 saw 3.9–5.2 s for a ~0.5 s shutdown (four
+        // paths in one run). On a quiet machine the bound stays the session timeout, which a shutdown that waits
+        // for a session to expire, a controlled-shutdown retry back-off (5 s) or a request timeout still exceeds.
+        const bound = SESSION_TIMEOUT_MS * Math.min(2.5, Math.max(1, loadavg()[0] / availableParallelism()));
+        expect(stopMs, `SIGTERM → exit took ${stopMs} ms (bound ${Math.round(bound)} ms at load ${loadavg()[0].toFixed(1)})\n${sut.broker.tail(8)}`).toBeLessThan(bound);
       };
       /** Sessions of this path's dead processes and of the other broker: they may own /brokers/ids/1, never a live process of ours. */
       const foreignSessions = () => [otherSession, ...sut.procs.slice(0, -1).filter((p) => p.broker.exitCode === null)

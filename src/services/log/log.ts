@@ -739,6 +739,8 @@ export class Log {
       } catch (e) {
         // swapped out by the cleaner while reading: its records are in the segment that replaced it
         if (!this.closed && !this.failed && this.wasReplaced(seg)) return this.readAsync(startOffset, maxBytes, opts);
+        // the whole log closed meanwhile (moved to another log dir, or deleted): a retriable error, not an offset reset (Q)
+        if (this.closed && !this.failed) throw new KafkaStorageError(`The log of ${this.tpString} was closed while reading offset ${startOffset}`);
         if (!seg.isOpen || this.closed) {
           throw new OffsetOutOfRangeError(`Segment ${seg.baseOffset} of ${this.tpString} was deleted while reading offset ${startOffset}`);
         }

@@ -18,7 +18,7 @@
  *   An IP's rate state goes once it has seen no connection for an hour (Kafka's IpQuotaEntity sensor expiration,
  *   InactiveSensorExpirationTimeSeconds, checked every 30 s as its ExpireSensorTask), so a client spraying from many
  *   addresses does not keep state for ever.
- * Differs: overrides name IP literals (a host name is resolved by the caller, or matches nothing); Kafka's acceptor
+ * Differs: overrides are keyed by IP literal (the socket server resolves host names, as Kafka's getByName); Kafka's acceptor
  * blocks on a condition variable, here a queue per listener bounded by socket.listen.backlog.size (past it the
  * socket is closed, as a full kernel backlog would refuse it).
  */

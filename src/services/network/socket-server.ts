@@ -3,8 +3,10 @@
  * (connection.ts). Binding and closing are async steps the socket-server machine invokes.
  * Listener sockets take socket.listen.backlog.size and socket.receive.buffer.bytes, accepted
  * ones socket.send.buffer.bytes (socket-buffers.ts), as Kafka's Acceptor does.
+ * With network workers on (networkThreads > 0: RAFKA_NETWORK_WORKERS=1, num.network.threads), PLAINTEXT listeners'
+ * connections are served by worker threads (worker/network-workers.ts); TLS and SASL listeners stay in this thread.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
 import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from './connection.js';
@@ -16,6 +18,8 @@ import { WarningLimiter, causeOf } from './warning-limiter.js';
 import { ConnectionQuotas, normalizeIp, type ConnectionQuotasConfig } from './connection-quotas.js';
 import { requestMemoryPool, type MemoryPool } from './memory-pool.js';
 import type { IpConnectionRateQuotas } from '../quota/quota-managers.js';
+import { resolveIpEntity, type HostResolver } from '../quota/ip-entity.js';
+import { NetworkWorkers, networkWorkersUnavailable, type ServedConnection } from './worker/network-workers.js';
 
 export interface ListenerSpec { listenerName: string; host: string; port: number; securityProtocol: string }
 
@@ -47,6 +51,13 @@ export interface SocketServerOptions {
   ipConnectionRates?: IpConnectionRateQuotas;
   /** RequestMetrics' queue / send / total times (metrics on: KafkaMetrics.requests.connectionTimes()); absent: not timed. */
   requestTimes?: RequestTimesSink;
+  /** Resolves host names of max.connections.per.ip.overrides (default ip-entity.ts resolveIpEntity: dns.lookup). */
+  resolveHost?: HostResolver;
+  /**
+   * Network worker threads serving PLAINTEXT listeners' connections (0 or absent: every connection in this thread).
+   * The broker sets it from num.network.threads only when RAFKA_NETWORK_WORKERS=1 (majordomo).
+   */
+  networkThreads?: number;
 }
 
 /** An accepted socket waiting for the acceptor's throttle or a connection slot (Kafka's blocked acceptor). */
@@ -58,7 +69,9 @@ export class SocketBindError extends Error { override name = 'SocketBindError'; 
 
 export class SocketServer {
   private readonly servers: Server[] = [];
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Set<ServedConnection>();
+  /** num.network.threads workers (null: off, or not available here). */
+  readonly networkWorkers: NetworkWorkers | null = null;
   /** Accepted sockets of TLS listeners by `address:port` until their handshake ends (closed with the server). */
   private readonly handshaking = new Map<string, ConnectionInfo>();
   private readonly handshakingSockets = new Set<Socket>();
@@ -91,7 +104,25 @@ export class SocketServer {
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
+    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas);
     this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
+    const threads = opts.networkThreads ?? 0;
+    const unavailable = threads > 0 ? networkWorkersUnavailable() : null;
+    if (unavailable) opts.log.error({ networkThreads: threads }, `Network worker threads not started (${unavailable}): every connection is served by the main thread`);
+    else if (threads > 0) {
+      this.networkWorkers = new NetworkWorkers({
+        threads, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        handler: opts.handler, log: opts.log, ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
+        onClose: (c, reason) => this.onConnectionClosed(c, reason),
+      });
+      opts.log.info({ networkThreads: threads }, `${threads} network worker threads serve the PLAINTEXT listeners' connections`);
+    }
+  }
+
+  /** Whether a listener's connections go to the network workers (PLAINTEXT, no TLS, no SASL). */
+  private servedByWorkers(l: ListenerSpec): boolean {
+    const sec = this.opts.security?.get(l.listenerName);
+    return this.networkWorkers !== null && l.securityProtocol === 'PLAINTEXT' && !sec?.ssl && !sec?.sasl;
   }
 
   get connectionCount(): number { return this.connections.size; }
@@ -106,7 +137,8 @@ export class SocketServer {
         `socket.send.buffer.bytes / socket.receive.buffer.bytes not applied (OS defaults kept): ${unsupported}`);
     }
     for (const l of this.opts.listeners) {
-      const server = createServer((socket) => { this.configureAccepted(socket, sendBuffer); this.accept(l, socket); });
+      // worker listeners: the main thread never reads their sockets (the worker reads its own descriptor)
+      const server = createServer({ pauseOnConnect: this.servedByWorkers(l) }, (socket) => { this.configureAccepted(socket, sendBuffer); this.accept(l, socket); });
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -146,15 +178,16 @@ export class SocketServer {
     for (const start of this.waiting.splice(0)) start();
   }
 
-  private accept(l: ListenerSpec, socket: Socket): void {
+  /** False when a network worker took the socket (this thread must not read it). */
+  private accept(l: ListenerSpec, socket: Socket): boolean {
     if (!this.enabled) {
       socket.pause();
       socket.on('error', () => socket.destroy());
-      this.waiting.push(() => { if (!socket.destroyed) { this.accept(l, socket); if (!this.connectionQuotas) socket.resume(); } });
-      return;
+      this.waiting.push(() => { if (!socket.destroyed) { if (this.accept(l, socket) && !this.connectionQuotas) socket.resume(); } });
+      return true;
     }
-    if (this.connectionQuotas) { this.enqueueAccept(l, socket); return; }
-    this.admit(l, socket);
+    if (this.connectionQuotas) { this.enqueueAccept(l, socket); return true; }
+    return this.admit(l, socket);
   }
 
   /** Kafka's Acceptor + ConnectionQuotas.inc: the socket waits (unread) behind earlier ones of its listener. */
@@ -226,15 +259,58 @@ export class SocketServer {
       socket.destroy();
       return;
     }
-    this.admit(l, socket);
-    socket.resume();
+    if (this.admit(l, socket)) socket.resume();
     this.closeExcessConnections();
   }
 
   /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
   reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
-    this.connectionQuotas?.reconfigure(cfg);
+    // names resolved before keep their address until the new lookup ends (no window where their override is missing)
+    this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: this.withKnownAddresses(cfg.maxConnectionsPerIpOverrides) });
     this.wakeAcceptors();
+    this.resolveOverrideHosts(cfg);
+  }
+
+  /** The last resolution of max.connections.per.ip.overrides host names (tests wait for it). */
+  overrideResolution: Promise<void> = Promise.resolve();
+  private overrideSeq = 0;
+  /** Override host name → the address it last resolved to. */
+  private readonly resolvedOverrideHosts = new Map<string, string>();
+
+  private withKnownAddresses(overrides: ReadonlyMap<string, number>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [host, limit] of overrides) {
+      const key = isIP(host) !== 0 ? host : this.resolvedOverrideHosts.get(host);
+      if (key !== undefined && !out.has(key)) out.set(key, limit);
+    }
+    return out;
+  }
+
+  /**
+   * Host names in max.connections.per.ip.overrides are resolved as Kafka's ConnectionQuotas does (InetAddress.getByName;
+   * ip-entity.ts), then the limits are applied again keyed by address; until then a name matches nothing. Differs:
+   * an unresolvable name is logged and skipped (Kafka refuses the config).
+   */
+  private resolveOverrideHosts(cfg: ConnectionQuotasConfig): void {
+    const seq = ++this.overrideSeq;
+    const overrides = cfg.maxConnectionsPerIpOverrides;
+    if (![...overrides.keys()].some((h) => isIP(h) === 0)) return;
+    this.overrideResolution = (async () => {
+      const resolved = new Map<string, number>();
+      for (const [host, limit] of overrides) {
+        if (isIP(host) !== 0) { resolved.set(host, limit); continue; }
+        const address = await (this.opts.resolveHost ?? resolveIpEntity)(host);
+        if (address === null) {
+          this.opts.log.warn({ host }, `Unable to resolve address ${host} in max.connections.per.ip.overrides: its override is not applied`);
+          continue;
+        }
+        this.resolvedOverrideHosts.set(host, normalizeIp(address));
+        if (!resolved.has(normalizeIp(address))) resolved.set(normalizeIp(address), limit);
+      }
+      if (seq !== this.overrideSeq || this.stopped) return;
+      this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: resolved });
+      this.wakeAcceptors();
+    })();
   }
 
   /** A slot may have been freed: every listener's acceptor looks again. */
@@ -256,14 +332,24 @@ export class SocketServer {
     }
   }
 
-  private admit(l: ListenerSpec, socket: Socket): void {
+  /** False when a network worker took the socket (this thread must not read it). */
+  private admit(l: ListenerSpec, socket: Socket): boolean {
     this.acceptedConnections.set(l.listenerName, (this.acceptedConnections.get(l.listenerName) ?? 0) + 1);
     const id = `${l.listenerName}-${this.nextId++}`;
     const info: ConnectionInfo = { id, listenerName: l.listenerName, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0,
       securityProtocol: l.securityProtocol, principal: ANONYMOUS };
     const ssl = this.opts.security?.get(l.listenerName)?.ssl ?? null;
-    if (ssl) { this.startTls(l, socket, info, ssl); return; }
+    if (ssl) { this.startTls(l, socket, info, ssl); return true; }
+    if (this.networkWorkers && this.servedByWorkers(l)) {
+      const remote = this.networkWorkers.handOff(socket, info);
+      if (remote) { this.connections.add(remote); return false; }
+      // no live worker: served here; a pauseOnConnect socket must be started
+      this.serve(socket, info);
+      socket.resume();
+      return true;
+    }
     this.serve(socket, info);
+    return true;
   }
 
   /**
@@ -351,16 +437,16 @@ export class SocketServer {
     }
     const conn = new Connection(socket, info, { maxRequestBytes: this.opts.maxRequestBytes, idleTimeoutMs: this.opts.idleTimeoutMs, inFlight: this.inFlight,
       ...(this.memoryPool ? { memoryPool: this.memoryPool } : {}), ...(this.opts.requestTimes ? { requestTimes: this.opts.requestTimes } : {}) },
-      handler, {
-        onClose: (c, reason) => {
-          this.connections.delete(c);
-          if (reason) {
-            this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
-              `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
-          }
-        },
-      });
+      handler, { onClose: (c, reason) => this.onConnectionClosed(c, reason) });
     this.connections.add(conn);
+  }
+
+  private onConnectionClosed(c: ServedConnection, reason: string | null): void {
+    this.connections.delete(c);
+    if (reason) {
+      this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
+        `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
+    }
   }
 
   /** Stops accepting new connections; open ones stay until close(). Resolves once all are gone. */
@@ -382,8 +468,9 @@ export class SocketServer {
   async close(graceMs = 0): Promise<void> {
     const allClosed = this.stopAccepting();
     const deadline = Date.now() + graceMs;
-    while (this.inFlight.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((this.inFlight.inUse > 0 || (this.networkWorkers?.inFlight ?? 0) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of [...this.connections]) c.close(null);
+    await this.networkWorkers?.close();
     for (const s of [...this.handshakingSockets]) s.destroy();
     await allClosed;
     this.warnings.close();

@@ -26,6 +26,8 @@ export async function retryUntilConnected<T>(zk: ZkSession, op: () => Promise<T>
 }
 
 function waitForReconnect(zk: ZkSession, signal?: AbortSignal): Promise<void> {
+  // A closed session (shut down, or replaced after its expiry) emits nothing any more: waiting would never end.
+  if (zk.isClosed) return Promise.reject(new Error('ZooKeeper session closed (shut down, or replaced after it expired) while waiting to reconnect'));
   if (zk.isConnected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = () => { off(); reject(new Error('aborted while waiting for ZooKeeper')); };
@@ -100,27 +102,38 @@ export class BrokerIdAlreadyRegisteredError extends Error {}
  * there: it is a crashed earlier process of this broker, whose session ZooKeeper has yet to expire,
  * and we wait (bounded by staleWaitMs) for that instead of failing a plain restart.
  */
-export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [], opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal } = {}): Promise<bigint> {
+export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSessionIds: string[] = [],
+  opts: { staleWaitMs?: number; onWaiting?: (owner: string) => void; signal?: AbortSignal; onStep?: (step: string) => void } = {}): Promise<bigint> {
   const path = ZkPaths.brokerIdPath(info.id);
   const data = BrokerIdZNode.encode(info);
+  const step = opts.onStep ?? (() => undefined); // which ZooKeeper call it waits on (broker-registration.ts reports a slow one)
+  step(`creating ${ZkPaths.brokerIds}`);
   await retryUntilConnected(zk, () => zk.mkdirp(ZkPaths.brokerIds));
   const deadline = Date.now() + (opts.staleWaitMs ?? 0);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
+      step(`creating ephemeral ${path}`);
       await retryUntilConnected(zk, () => zk.create(path, data, CreateMode.EPHEMERAL));
-      const stat = await zk.exists(path);
+      step(`reading back ${path}`);
+      const stat = await retryUntilConnected(zk, () => zk.exists(path));
       if (stat) return longFromBuffer(stat.czxid);
     } catch (e) {
       if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
-      const stat = await zk.exists(path);
-      if (!stat) continue; // vanished meanwhile: create again
+      // Kafka's getAfterNodeExists: ONE GetData gives the owner and the endpoints together. (Reading them
+      // apart raced with the old session's expiry: the node gone between the two reads failed the start
+      // with "registered by another live broker" instead of creating again.)
+      step(`reading the existing ${path}`);
+      const node = await retryUntilConnected(zk, () => zk.getDataOrNull(path));
+      if (!node) continue; // "went away while reading it, attempting create() again"
+      const { stat } = node;
       const owner = stat.ephemeralOwner.toString('hex');
       if (owner === zk.sessionId) return longFromBuffer(stat.czxid);
-      if (previousSessionIds.includes(owner)) { await zk.remove(path, stat.version).catch(() => undefined); continue; }
+      if (previousSessionIds.includes(owner)) { step(`deleting our expired session's ${path}`); await zk.remove(path, stat.version).catch(() => undefined); continue; }
       // A crashed previous process leaves its ephemeral until its session expires: wait for that
       // (bounded), since an operator restarting a broker would otherwise have to retry by hand.
-      if (Date.now() < deadline && !opts.signal?.aborted && await advertisesOurEndpoints(zk, path, info)) {
+      if (Date.now() < deadline && !opts.signal?.aborted && advertisesEndpointsOf(node.data, info)) {
         opts.onWaiting?.(owner);
+        step(`waiting for session 0x${owner} to expire and delete ${path}`);
         await waitForDeletion(zk, path, deadline - Date.now(), opts.signal);
         opts.signal?.throwIfAborted();
         attempt--;
@@ -133,13 +146,11 @@ export async function registerBroker(zk: ZkSession, info: BrokerInfo, previousSe
   throw new Error(`Could not register ${path}: it kept changing underneath us`);
 }
 
-/** Whether the registration at `path` names exactly the endpoints of `info` (false when gone or undecodable). */
-async function advertisesOurEndpoints(zk: ZkSession, path: string, info: BrokerInfo): Promise<boolean> {
-  const node = await zk.getDataOrNull(path);
-  if (node === null) return false;
+/** Whether a registration's data names exactly the endpoints of `info` (false when undecodable). */
+function advertisesEndpointsOf(data: Buffer | null, info: BrokerInfo): boolean {
   try {
     const key = (b: BrokerInfo) => b.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).sort().join(',');
-    return key(BrokerIdZNode.decode(info.id, node.data)) === key(info);
+    return key(BrokerIdZNode.decode(info.id, data)) === key(info);
   } catch {
     return false;
   }

@@ -160,12 +160,20 @@ export class ZkSession {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * False once closed: the library keeps reporting SYNC_CONNECTED while its CLOSE is in flight and answers every
+   * request CONNECTION_LOSS at once, so a retry-until-connected loop would spin without ever yielding.
+   */
   get isConnected(): boolean {
+    if (this.closed) return false;
     const n = this.client.getState().name;
     return n === 'SYNC_CONNECTED' || n === 'CONNECTED_READ_ONLY';
   }
 
   get hasConnected(): boolean { return this.connectedOnce; }
+
+  /** Closed (by us, or replaced after expiry): it will never connect again. */
+  get isClosed(): boolean { return this.closed; }
 
   /** Session id as a 16-digit hex string (ZooKeeper's notation), or "0" before connecting. */
   get sessionId(): string { return this.client.getSessionId().toString('hex'); }

@@ -9,30 +9,14 @@ import { GroupCoordinator } from '../../../src/services/group/group-coordinator.
 import { OFFSETS_TOPIC } from '../../../src/services/group/group-keys.js';
 import { Log } from '../../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/services/log/log-config.js';
-import type { PartitionLog } from '../../../src/services/server/broker-context.js';
 import { fakeBroker, plainLeader } from '../server/fake-broker.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { leaderLog } from './leader-log.js';
 import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const dirs: string[] = [];
 afterEach(async () => { for (const d of dirs.splice(0)) await rmrf(d); });
 
-function wrap(log: Log): PartitionLog {
-  return {
-    get config() { return log.config; },
-    get logStartOffset() { return log.logStartOffset; },
-    get logEndOffset() { return log.logEndOffset; },
-    get highWatermark() { return log.highWatermark; },
-    appendAsLeader: (records, epoch) => {
-      const r = log.appendAsLeader(records, epoch);
-      log.updateHighWatermark(log.logEndOffset);
-      return { firstOffset: r.firstOffset, lastOffset: r.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, recordCount: 1 };
-    },
-    read: (start, max, opts) => log.read(start, max, opts),
-    fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
-    legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
-  };
-}
 
 describe('__consumer_offsets on a real log', () => {
   it('offsets and group metadata written across several segments load back (chunked reads)', async () => {
@@ -46,7 +30,7 @@ describe('__consumer_offsets on a real log', () => {
     fb.addTopic(OFFSETS_TOPIC, 1);
     fb.addTopic('t', 4);
     let log = Log.create({ dir, topic: OFFSETS_TOPIC, partition: 0, config });
-    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 0, partition: plainLeader(wrap(log), 0) });
+    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: leaderLog(log), leaderEpoch: 0, partition: plainLeader(leaderLog(log), 0) });
 
     const gc = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     await gc.start();
@@ -74,7 +58,7 @@ describe('__consumer_offsets on a real log', () => {
 
     // restart: reopen the log, a new coordinator loads it
     log = Log.load({ dir, topic: OFFSETS_TOPIC, partition: 0, config, hadCleanShutdown: true }).log;
-    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(log), leaderEpoch: 1, partition: plainLeader(wrap(log), 1) });
+    fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: leaderLog(log), leaderEpoch: 1, partition: plainLeader(leaderLog(log), 1) });
     const gc2 = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     const loading = gc2.start();
     expect(gc2.heartbeat('managed', { memberId: join.memberId, groupInstanceId: 'static-1', generationId: 1 })).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);

@@ -28,7 +28,7 @@ function capturingLog() {
 
 const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
 
-type StartOpts = Partial<{ requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
+type StartOpts = Partial<{ resolveHost: (h: string) => Promise<string | null>; requestTimes: RequestTimesSink; queuedMaxRequestBytes: number; connectionQuotas: ConnectionQuotasConfig; warningIntervalMs: number; maxRequestBytes: number; idleTimeoutMs: number; queuedMaxRequests: number; listenBacklog: number; sendBufferBytes: number; receiveBufferBytes: number }>;
 
 async function start(handler: RequestHandler, opts: StartOpts = {}) {
   const { log, lines } = capturingLog();
@@ -36,7 +36,7 @@ async function start(handler: RequestHandler, opts: StartOpts = {}) {
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: opts.maxRequestBytes ?? 1024, idleTimeoutMs: opts.idleTimeoutMs ?? 0, queuedMaxRequests: opts.queuedMaxRequests ?? 500, handler, log,
     queuedMaxRequestBytes: opts.queuedMaxRequestBytes, connectionQuotas: opts.connectionQuotas, warningIntervalMs: opts.warningIntervalMs, listenBacklog: opts.listenBacklog, sendBufferBytes: opts.sendBufferBytes, receiveBufferBytes: opts.receiveBufferBytes,
-    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
+    ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}), ...(opts.resolveHost ? { resolveHost: opts.resolveHost } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -183,6 +183,29 @@ describe('SocketServer', () => {
     await e.until(1);
     await client(port2).closed;
     e.socket.destroy();
+    // a host name in the overrides is resolved (Kafka's InetAddress.getByName); an unresolvable one is logged and skipped
+    let lookups = 0;
+    const namedCfg = quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) });
+    const named = await start(echoAfter(() => 0), { connectionQuotas: namedCfg,
+      // the first lookups answer; later ones (a reconfiguration) never do: the address resolved before must still count
+      resolveHost: (h) => (++lookups <= 2 ? Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) : new Promise(() => undefined)) });
+    await named.server.overrideResolution;
+    expect(named.lines.some((l) => l.msg === 'Unable to resolve address nowhere.test in max.connections.per.ip.overrides: its override is not applied')).toBe(true);
+    const g = client(named.port);
+    await g.ready;
+    g.socket.write(frame(Buffer.from('g')));
+    await g.until(1);
+    await client(named.port).closed;
+    g.socket.destroy();
+    const until0 = Date.now() + 5000;
+    while (named.server.connectionQuotas!.get('127.0.0.1') > 0 && Date.now() < until0) await new Promise((r) => setTimeout(r, 5));
+    // reconfigured while the new lookup never ends: 127.0.0.1 keeps its override of 1 (not max.connections.per.ip=0)
+    named.server.reconfigureConnectionQuotas(namedCfg);
+    const h = client(named.port);
+    await h.ready;
+    h.socket.write(frame(Buffer.from('h')));
+    await h.until(1);
+    h.socket.destroy();
   });
 
   it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {

@@ -13,30 +13,14 @@ import { OFFSETS_TOPIC } from '../../../src/services/group/group-keys.js';
 import { Log } from '../../../src/services/log/log.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/services/log/log-config.js';
 import { buildEndTxnMarker } from '../../../src/services/log/record-batch.js';
-import type { PartitionLog } from '../../../src/services/server/broker-context.js';
 import { fakeBroker, plainLeader } from '../server/fake-broker.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { leaderLog } from '../group/leader-log.js';
 import { standaloneGroupActor } from '../../../src/machines/group-coordinator.js';
 
 const dirs: string[] = [];
 afterEach(async () => { for (const d of dirs.splice(0)) await rmrf(d); });
 
-function wrap(log: Log): PartitionLog {
-  return {
-    get config() { return log.config; },
-    get logStartOffset() { return log.logStartOffset; },
-    get logEndOffset() { return log.logEndOffset; },
-    get highWatermark() { return log.highWatermark; },
-    appendAsLeader: (records, epoch) => {
-      const r = log.appendAsLeader(records, epoch);
-      log.updateHighWatermark(log.logEndOffset);
-      return { firstOffset: r.firstOffset, lastOffset: r.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, recordCount: 1 };
-    },
-    read: (start, max, opts) => log.read(start, max, opts),
-    fetchOffsetByTimestamp: (ts) => log.fetchOffsetByTimestamp(ts),
-    legacyFetchOffsetsBefore: (ts, max) => log.legacyFetchOffsetsBefore(ts, max),
-  };
-}
 
 describe('transactional offsets and the __consumer_offsets load', () => {
   it('a COMMIT marker appended while the partition loads commits the transaction\'s offsets', async () => {
@@ -48,7 +32,7 @@ describe('transactional offsets and the __consumer_offsets load', () => {
     fb.addTopic(OFFSETS_TOPIC, 1);
     fb.addTopic('in', 1);
     let log = Log.create({ dir, topic: OFFSETS_TOPIC, partition: 0, config });
-    const lead = (l: Log, epoch: number) => fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: wrap(l), leaderEpoch: epoch, partition: plainLeader(wrap(l), epoch) });
+    const lead = (l: Log, epoch: number) => fb.lookups.set(`${OFFSETS_TOPIC}-0`, { kind: 'leader', log: leaderLog(l), leaderEpoch: epoch, partition: plainLeader(leaderLog(l), epoch) });
     lead(log, 0);
     const gc = new GroupCoordinator(fb.ctx, { groupActors: standaloneGroupActor });
     await gc.start();

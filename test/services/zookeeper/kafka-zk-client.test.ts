@@ -4,8 +4,9 @@ import { ZkSession } from '../../../src/services/zookeeper/zk-session.js';
 import {
   ensureChroot, createTopLevelPaths, getOrCreateClusterId, generateBrokerId, registerBroker,
   BrokerIdAlreadyRegisteredError, tryElectController, getControllerId, readFeatureZNode, ensureFeatureZNode,
-  createLogDirEventNotification,
+  createLogDirEventNotification, retryUntilConnected,
 } from '../../../src/services/zookeeper/kafka-zk-client.js';
+import { registerBrokerInZooKeeper, type SlowRegistration } from '../../../src/services/server/broker-registration.js';
 import { PERSISTENT_ZK_PATHS, BrokerIdZNode, type BrokerInfo } from '../../../src/services/zookeeper/zk-data.js';
 
 let zk: ZooKeeperServer;
@@ -101,6 +102,76 @@ describe('KafkaZkClient against a real ZooKeeper', () => {
     ghost.close();
     expect(await registering > 0n).toBe(true);
     expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
+  });
+
+  it("creates again when the predecessor's registration goes away while it is read (Kafka's getAfterNodeExists NONODE)", async () => {
+    n++;
+    const me = await session();
+    const ghost = await session(`/t${n}`);
+    await createTopLevelPaths(me);
+    await registerBroker(ghost, broker(1)); // a crashed earlier process of this broker, session not yet expired
+    // The ghost's session ends right after our create was refused, before we read the node: the read finds nothing.
+    let injected = false;
+    const racing = new Proxy(me, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'getDataOrNull' && prop !== 'exists') return typeof v === 'function' ? v.bind(target) : v;
+        return async (path: string, ...rest: unknown[]) => {
+          if (prop === 'getDataOrNull' && path === '/brokers/ids/1' && !injected) {
+            injected = true;
+            ghost.close();
+            const deadline = Date.now() + 10_000;
+            while (await target.exists(path)) {
+              if (Date.now() > deadline) throw new Error('ghost registration never went away');
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }
+          return (v as (...a: unknown[]) => unknown).call(target, path, ...rest);
+        };
+      },
+    });
+    const waits: string[] = [];
+    const epoch = await registerBroker(racing, broker(1), [], { staleWaitMs: 5000, onWaiting: (o) => waits.push(o) });
+    expect(injected).toBe(true);
+    expect(epoch > 0n).toBe(true);
+    expect((await me.getData('/brokers/ids/1')).stat.ephemeralOwner.toString('hex')).toBe(me.sessionId);
+    expect(waits).toEqual([]); // nothing to wait for: it was gone
+  });
+
+  it('a registration held by ZooKeeper reports which call it waits on (broker-registration.ts)', async () => {
+    n++;
+    const me = await session();
+    await createTopLevelPaths(me);
+    // ZooKeeper never answers the create (the connection and the session stay fine): the call is withheld.
+    const held = new Proxy(me, {
+      get(target, prop, receiver) {
+        if (prop === 'create') return () => new Promise(() => undefined);
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const reports: SlowRegistration[] = [];
+    const abort = new AbortController();
+    void registerBrokerInZooKeeper(held, broker(1), [], { staleWaitMs: 5000, signal: abort.signal, slowAfterMs: 50, onSlow: (r) => reports.push(r) });
+    const deadline = Date.now() + 10_000;
+    while (reports.length < 2) {
+      if (Date.now() > deadline) throw new Error(`only ${reports.length} reports`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(reports[0]).toMatchObject({ step: 'creating ephemeral /brokers/ids/1', connected: true, sessionId: me.sessionId });
+    expect(reports[1]!.elapsedMs).toBeGreaterThan(reports[0]!.elapsedMs);
+    abort.abort();
+  });
+
+  it('retryUntilConnected on a closed session fails at once instead of spinning or waiting for ever', async () => {
+    n++;
+    const s = await session();
+    s.close(); // while connected: the library answers CONNECTION_LOSS at once and still says SYNC_CONNECTED
+    let calls = 0;
+    const op = () => (++calls > 50 ? Promise.reject(new Error('spun: retried at once, again and again')) : s.getData('/'));
+    await expect(retryUntilConnected(s, op)).rejects.toThrow(/session closed/);
+    expect(calls).toBe(1);
+    expect(s.isConnected).toBe(false);
   });
 
   it('elects exactly one controller and bumps the controller epoch', async () => {

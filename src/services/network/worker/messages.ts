@@ -1,0 +1,57 @@
+/**
+ * The messages between the main thread and a network worker (network-worker.ts, network-workers.ts). Kafka's shape:
+ * a Processor thread (here a worker) owns its connections' I/O and hands complete requests to the RequestChannel; the
+ * request handlers (here the main thread, the only one with state) answer through the same channel. One message per
+ * event-loop turn in each direction carries every request / response / control of that turn; request and response
+ * bytes travel in one transferred ArrayBuffer per message (one copy on the sending side, none on the receiving side).
+ */
+
+/** workerData of a network worker. */
+export interface NetworkWorkerConfig {
+  index: number;
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+  /** queued.max.requests, applied per worker (each worker has its own InFlightBudget). */
+  queuedMaxRequests: number;
+  /** The main thread's performance.timeOrigin: request timestamps are converted to the main's clock. */
+  mainTimeOrigin: number;
+  /** Whether to take the RequestTimesSink timestamps. */
+  requestTimes: boolean;
+}
+
+/** A new connection: the worker wraps `fd` (its own dup of the accepted socket) in a net.Socket. */
+export interface NewConnectionMessage { t: 'conn'; conn: number; fd: number; id: string; listenerName: string; remoteAddress: string; remotePort: number }
+
+/**
+ * Worker → main, once per turn. `reqs`: (conn, req, offset, length) per request frame, the bytes in `buf`;
+ * `times`: RequestTimesSink.record's 7 arguments per answered request, on the main's clock; `closed`: connections the
+ * worker closed (reason null for a plain disconnect).
+ */
+export interface WorkerBatch {
+  t: 'batch';
+  reqs: number[];
+  buf: ArrayBuffer | null;
+  times: number[];
+  closed: Array<{ conn: number; reason: string | null }>;
+}
+
+/** Operation kinds of {@link MainBatch}.ops, 5 numbers each: kind, conn, req, a, b. */
+export const Op = {
+  /** a = offset in buf, b = length (−1: no response, acks=0) */
+  Response: 0,
+  /** the handler failed: a = index in strs (the reason); the connection closes */
+  Fail: 1,
+  /** ConnectionInfo.park */
+  Park: 2,
+  /** ConnectionInfo.throttle: a = ms */
+  Throttle: 3,
+  /** ConnectionInfo.closeAfterResponse */
+  CloseAfterResponse: 4,
+  /** the main closes the connection: a = index in strs or −1 (no reason) */
+  Close: 5,
+} as const;
+
+/** Main → worker, once per turn, in the order the main produced them (a control before the response it precedes). */
+export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null }
+
+export type ToWorker = NewConnectionMessage | MainBatch;

@@ -1,0 +1,128 @@
+/**
+ * A network worker thread: Kafka's SocketServer.Processor (one of num.network.threads). It owns the I/O of the
+ * connections the main thread hands it (each as its own dup of the accepted socket's descriptor): reads, framing
+ * (FrameReader), the per-connection response order, the idle timeout, queued.max.requests and the writes — the very
+ * Connection class the in-thread path uses. Each complete request frame goes to the main thread (the request
+ * handlers: KafkaApis, which keeps all state), batched once per turn; the answers come back the same way.
+ *
+ * Differs from Kafka: the request handlers are one thread (the main), not num.io.threads; queued.max.requests is a
+ * budget per worker (Kafka's RequestChannel queue is shared); queued.max.request.bytes (the memory pool) is not
+ * applied in workers; PLAINTEXT only (TLS / SASL listeners are served by the main thread).
+ */
+import { Socket } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
+import type { ResponseFrame } from '../response-send.js';
+import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type ToWorker, type WorkerBatch } from './messages.js';
+
+const config = workerData as NetworkWorkerConfig;
+const port = parentPort!;
+const budget = new InFlightBudget(config.queuedMaxRequests);
+const connections = new Map<number, Connection>();
+const pending = new Map<number, { resolve: (r: ResponseFrame | null) => void; reject: (e: Error) => void }>();
+let nextReq = 0;
+
+// ------------------------------------------------------------------ the turn's batch to the main thread
+let reqs: number[] = [];
+let frames: Buffer[] = [];
+let bytes = 0;
+let times: number[] = [];
+let closed: WorkerBatch['closed'] = [];
+let scheduled = false;
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flush);
+}
+
+/** One message for the turn: the frames copied into one transferred buffer (the frames go back to their pools later). */
+function flush(): void {
+  scheduled = false;
+  let buf: ArrayBuffer | null = null;
+  if (bytes > 0) {
+    // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
+    const view = Buffer.allocUnsafeSlow(bytes);
+    buf = view.buffer as ArrayBuffer;
+    let at = 0;
+    for (const f of frames) { view.set(f, at); at += f.length; }
+  }
+  const batch: WorkerBatch = { t: 'batch', reqs, buf, times, closed };
+  reqs = []; frames = []; bytes = 0; times = []; closed = [];
+  port.postMessage(batch, buf ? [buf] : []);
+}
+
+/** The request timestamps, moved to the main thread's performance.now() clock. */
+const shift = performance.timeOrigin - config.mainTimeOrigin;
+const timesSink: RequestTimesSink = {
+  record(apiKey, apiVersion, receivedAt, dequeuedAt, completedAt, sendStartAt, sentAt) {
+    times.push(apiKey, apiVersion, receivedAt + shift, dequeuedAt + shift, completedAt + shift, sendStartAt + shift, sentAt + shift);
+    schedule();
+  },
+};
+
+function handlerFor(conn: number): RequestHandler {
+  return (frame) => new Promise<ResponseFrame | null>((resolve, reject) => {
+    const req = nextReq++;
+    pending.set(req, { resolve, reject });
+    reqs.push(conn, req, bytes, frame.length);
+    frames.push(frame);
+    bytes += frame.length;
+    schedule();
+  });
+}
+
+function open(m: NewConnectionMessage): void {
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd: m.fd, readable: true, writable: true });
+  } catch (e) {
+    closed.push({ conn: m.conn, reason: `network worker ${config.index} cannot use the connection's socket: ${(e as Error).message}` });
+    schedule();
+    return;
+  }
+  const info: ConnectionInfo = { id: m.id, listenerName: m.listenerName, remoteAddress: m.remoteAddress, remotePort: m.remotePort, securityProtocol: 'PLAINTEXT' };
+  const c = new Connection(socket, info, {
+    maxRequestBytes: config.maxRequestBytes, idleTimeoutMs: config.idleTimeoutMs, inFlight: budget,
+    ...(config.requestTimes ? { requestTimes: timesSink } : {}),
+  }, handlerFor(m.conn), {
+    onClose: (_c, reason) => {
+      connections.delete(m.conn);
+      closed.push({ conn: m.conn, reason });
+      schedule();
+    },
+  });
+  connections.set(m.conn, c);
+}
+
+function apply(b: MainBatch): void {
+  const ops = b.ops;
+  for (let i = 0; i < ops.length; i += 5) {
+    const kind = ops[i]!, conn = ops[i + 1]!, req = ops[i + 2]!, a = ops[i + 3]!, len = ops[i + 4]!;
+    switch (kind) {
+      case Op.Response: {
+        const p = pending.get(req);
+        if (!p) break;
+        pending.delete(req);
+        p.resolve(len < 0 ? null : b.buf ? Buffer.from(b.buf, a, len) : Buffer.alloc(0));
+        break;
+      }
+      case Op.Fail: {
+        const p = pending.get(req);
+        if (!p) break;
+        pending.delete(req);
+        p.reject(new Error(b.strs[a] ?? 'request failed'));
+        break;
+      }
+      case Op.Park: connections.get(conn)?.info.park?.(); break;
+      case Op.Throttle: connections.get(conn)?.info.throttle?.(a); break;
+      case Op.CloseAfterResponse: connections.get(conn)?.info.closeAfterResponse?.(); break;
+      case Op.Close: connections.get(conn)?.close(a >= 0 ? (b.strs[a] ?? null) : null); break;
+    }
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'conn') open(m);
+  else apply(m);
+});

@@ -1,0 +1,260 @@
+/**
+ * num.network.threads: the main thread's side of the network workers (Kafka's SocketServer with its Processors and
+ * RequestChannel). The acceptor (socket-server.ts, main thread) hands each accepted PLAINTEXT socket to a worker
+ * (round robin, as Kafka's Acceptor assigns processors): the worker gets its own descriptor of the socket (native
+ * dupFd, F_DUPFD_CLOEXEC) and does all of the connection's I/O (network-worker.ts). The main thread keeps its handle
+ * unread until the worker reports the connection closed (so connection quotas, which count on the socket's 'close',
+ * stay as they are), runs each request through the unchanged handler path (KafkaApis) with a ConnectionInfo whose
+ * park / throttle / closeAfterResponse are messages to the worker, and posts the response bytes back.
+ *
+ * Differs from Kafka: opt-in (RAFKA_NETWORK_WORKERS=1, see socket-server.ts); PLAINTEXT listeners without SASL only;
+ * response bytes are copied once into the turn's message (Fetch's uncopied record chunks included); a worker that
+ * stops is logged as an error, its connections are closed (clients reconnect) and new ones go to the others (the
+ * main thread serves them itself when none is left) — Kafka's processor threads do not die on their own.
+ */
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../../logger.js';
+import { nativeAddon } from '../../log/native-addon.js';
+import { ANONYMOUS } from '../../security/principal.js';
+import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
+import { onSentOf, type ResponseFrame } from '../response-send.js';
+import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
+
+/** What the socket server needs of a connection it serves (in this thread or in a worker). */
+export interface ServedConnection { readonly info: ConnectionInfo; close(reason: string | null): void }
+
+export interface NetworkWorkersOptions {
+  threads: number;
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+  queuedMaxRequests: number;
+  handler: RequestHandler;
+  requestTimes?: RequestTimesSink;
+  log: Logger;
+  /** A connection served by a worker is gone (reason: why it was closed, null for a plain disconnect). */
+  onClose(conn: ServedConnection, reason: string | null): void;
+}
+
+type DupFd = (fd: number) => number;
+
+/**
+ * The worker count: num.network.threads capped at the cores (the issue's rule), but only when RAFKA_NETWORK_WORKERS=1.
+ * Opt-in because Kafka's key defaults to 3: applying it by default would move every broker's connections into threads
+ * in this first version; 0 = off.
+ */
+export function networkThreadsOf(configured: number, env: NodeJS.ProcessEnv = process.env): number {
+  if (env['RAFKA_NETWORK_WORKERS'] !== '1') return 0;
+  return Math.max(1, Math.min(configured, availableParallelism()));
+}
+
+/** The native dupFd, or why network workers cannot run. */
+export function networkWorkersUnavailable(): string | null {
+  if (!nativeAddon) return 'the native addon (native/) is not built or RAFKA_NATIVE=0';
+  if (typeof (nativeAddon as unknown as { dupFd?: unknown }).dupFd !== 'function') return 'the native addon has no dupFd (rebuild native/)';
+  return null;
+}
+
+/** The worker's script: next to this file when built; from src (vitest), the built one in dist. */
+function workerScript(): URL {
+  const here = new URL('./network-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../../../../dist/services/network/worker/network-worker.js', import.meta.url);
+}
+
+class RemoteConnection implements ServedConnection {
+  closed = false;
+  readonly abort = new AbortController();
+  readonly info: ConnectionInfo;
+
+  constructor(readonly worker: WorkerSlot, readonly conn: number, readonly socket: Socket, base: ConnectionInfo) {
+    const post = (kind: number, a = 0) => { if (!this.closed) worker.op(kind, conn, -1, a, 0); };
+    this.info = {
+      ...base, principal: base.principal ?? ANONYMOUS, signal: this.abort.signal,
+      park: () => post(Op.Park), throttle: (ms) => post(Op.Throttle, Math.max(0, Math.round(ms))), closeAfterResponse: () => post(Op.CloseAfterResponse),
+    };
+  }
+
+  close(reason: string | null): void {
+    if (this.closed) return;
+    this.worker.op(Op.Close, this.conn, -1, reason === null ? -1 : this.worker.str(reason), 0);
+  }
+}
+
+class WorkerSlot {
+  readonly connections = new Map<number, RemoteConnection>();
+  alive = true;
+  /** Connections handed to it since start. */
+  served = 0;
+  private ops: number[] = [];
+  private strs: string[] = [];
+  private responses: ResponseFrame[] = [];
+  private bytes = 0;
+  private scheduled = false;
+
+  constructor(readonly index: number, readonly worker: Worker) {}
+
+  str(s: string): number { this.strs.push(s); return this.strs.length - 1; }
+
+  op(kind: number, conn: number, req: number, a: number, b: number): void {
+    if (!this.alive) return;
+    this.ops.push(kind, conn, req, a, b);
+    this.schedule();
+  }
+
+  respond(conn: number, req: number, response: ResponseFrame | null): void {
+    if (!this.alive) { if (response) onSentOf(response)?.(); return; }
+    if (response === null) { this.op(Op.Response, conn, req, 0, -1); return; }
+    let len = 0;
+    if (Buffer.isBuffer(response)) len = response.length;
+    else for (const c of response) len += c.length;
+    this.ops.push(Op.Response, conn, req, this.bytes, len);
+    this.responses.push(response);
+    this.bytes += len;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** The turn's operations in one message; response bytes copied into one transferred buffer, then given back. */
+  private flush(): void {
+    this.scheduled = false;
+    let buf: ArrayBuffer | null = null;
+    if (this.bytes > 0) {
+      // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
+      const view = Buffer.allocUnsafeSlow(this.bytes);
+      buf = view.buffer as ArrayBuffer;
+      let at = 0;
+      for (const r of this.responses) {
+        if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
+      }
+    }
+    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf };
+    const lent = this.responses;
+    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0;
+    if (this.alive) this.worker.postMessage(batch, buf ? [buf] : []);
+    for (const r of lent) onSentOf(r)?.();
+  }
+}
+
+export class NetworkWorkers {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly dupFd: DupFd;
+  private nextConn = 0;
+  private roundRobin = 0;
+  private stopping = false;
+  /** Requests handed to the handler and not yet settled (the socket server's drain waits for them). */
+  inFlight = 0;
+
+  constructor(private readonly opts: NetworkWorkersOptions) {
+    const why = networkWorkersUnavailable();
+    if (why) throw new Error(`network workers unavailable: ${why}`);
+    this.dupFd = (nativeAddon as unknown as { dupFd: DupFd }).dupFd;
+    const script = workerScript();
+    for (let i = 0; i < opts.threads; i++) {
+      const data: NetworkWorkerConfig = {
+        index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
+      };
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }));
+      slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
+      slot.worker.on('error', (e) => this.workerGone(slot, e.message));
+      slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
+      this.slots.push(slot);
+    }
+  }
+
+  /** Connections handed to each worker since start (index = worker). */
+  get served(): number[] { return this.slots.map((s) => s.served); }
+  get liveWorkers(): number { return this.slots.filter((s) => s.alive).length; }
+  /** The Worker objects (tests: stop one to see its connections closed). */
+  get workers(): Worker[] { return this.slots.map((s) => s.worker); }
+
+  /**
+   * Hands an accepted, never-read socket (createServer's pauseOnConnect) to the next live worker. Null: no live worker
+   * or no descriptor — the caller serves it in this thread.
+   */
+  handOff(socket: Socket, info: ConnectionInfo): ServedConnection | null {
+    if (this.stopping) return null;
+    const live = this.slots.filter((s) => s.alive);
+    if (live.length === 0) return null;
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return null;
+    let copy: number;
+    try {
+      copy = this.dupFd(fd);
+    } catch (e) {
+      this.opts.log.warn({ connection: info.id, err: (e as Error).message }, 'Cannot hand the connection to a network worker; serving it in the main thread');
+      return null;
+    }
+    const slot = live[this.roundRobin++ % live.length]!;
+    const conn = this.nextConn++;
+    const remote = new RemoteConnection(slot, conn, socket, info);
+    slot.connections.set(conn, remote);
+    slot.served++;
+    socket.on('error', () => undefined); // never read here; the worker's socket sees the errors
+    const m: NewConnectionMessage = { t: 'conn', conn, fd: copy, id: info.id, listenerName: info.listenerName, remoteAddress: info.remoteAddress, remotePort: info.remotePort };
+    slot.worker.postMessage(m);
+    this.opts.log.debug({ connection: info.id, worker: slot.index }, `Connection ${info.id} handed to network worker ${slot.index}`);
+    return remote;
+  }
+
+  private onBatch(slot: WorkerSlot, b: WorkerBatch): void {
+    const r = b.reqs;
+    for (let i = 0; i < r.length; i += 4) {
+      const conn = r[i]!, req = r[i + 1]!;
+      const remote = slot.connections.get(conn);
+      if (!remote) continue; // closed meanwhile: the worker drops its answer anyway
+      // an empty frame (no buffer in the batch) still gets its answer or its error, as in this thread
+      this.dispatch(slot, remote, req, b.buf ? Buffer.from(b.buf, r[i + 2]!, r[i + 3]!) : Buffer.alloc(0));
+    }
+    const sink = this.opts.requestTimes;
+    const t = b.times;
+    if (sink) for (let i = 0; i < t.length; i += 7) sink.record(t[i]!, t[i + 1]!, t[i + 2]!, t[i + 3]!, t[i + 4]!, t[i + 5]!, t[i + 6]!);
+    for (const c of b.closed) {
+      const remote = slot.connections.get(c.conn);
+      if (remote) this.closed(slot, remote, c.reason);
+    }
+  }
+
+  private dispatch(slot: WorkerSlot, remote: RemoteConnection, req: number, frame: Buffer): void {
+    this.inFlight++;
+    this.opts.handler(frame, remote.info).then(
+      (response) => { this.inFlight--; slot.respond(remote.conn, req, response); },
+      (err: unknown) => { this.inFlight--; slot.op(Op.Fail, remote.conn, req, slot.str(err instanceof Error ? err.message : String(err)), 0); });
+  }
+
+  /** The worker closed it (or the worker is gone): the main's handle goes too (the peer sees the close once both are). */
+  private closed(slot: WorkerSlot, remote: RemoteConnection, reason: string | null): void {
+    if (remote.closed) return;
+    remote.closed = true;
+    slot.connections.delete(remote.conn);
+    remote.abort.abort();
+    remote.socket.destroy();
+    this.opts.onClose(remote, reason);
+  }
+
+  private workerGone(slot: WorkerSlot, why: string): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    if (!this.stopping) {
+      this.opts.log.error({ worker: slot.index, reason: why, connections: slot.connections.size },
+        `Network worker ${slot.index} stopped unexpectedly (${why}): closing its ${slot.connections.size} connections; ${this.liveWorkers} network workers left`);
+    }
+    for (const remote of [...slot.connections.values()]) this.closed(slot, remote, this.stopping ? null : `network worker ${slot.index} stopped (${why})`);
+  }
+
+  /** Stops every worker; their connections close. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => undefined)));
+    for (const s of this.slots) this.workerGone(s, 'shutdown');
+  }
+}

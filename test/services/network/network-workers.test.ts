@@ -1,0 +1,156 @@
+// Network worker threads (num.network.threads, opt-in): a SocketServer in this process with 2 workers (the built
+// worker script in dist: `npm test` builds it before vitest). Checks: frames reach the handler and answers reach the
+// client in request order per connection though handled out of order; connections spread over the workers;
+// closeAfterResponse / throttle / park / the request timestamps cross threads; a worker that stops closes its
+// connections (the client sees the close) with one error line, and new connections go to the worker left.
+import { describe, it, expect, afterEach } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { SocketServer } from '../../../src/services/network/socket-server.js';
+import type { RequestHandler, RequestTimesSink } from '../../../src/services/network/connection.js';
+import { networkThreadsOf, networkWorkersUnavailable } from '../../../src/services/network/worker/network-workers.js';
+import { isCi } from '../../helpers/environment.js';
+
+const servers: SocketServer[] = [];
+afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
+
+const available = networkWorkersUnavailable() === null;
+if (!available && isCi()) throw new Error(`network workers need the native addon in CI: ${networkWorkersUnavailable()}`);
+
+async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function start(handler: RequestHandler, extra: { requestTimes?: RequestTimesSink; queuedMaxRequests?: number } = {}) {
+  const lines: any[] = [];
+  const log = pino({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb(); } }));
+  const server = new SocketServer({
+    listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
+    maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: extra.queuedMaxRequests ?? 500, handler, log, networkThreads: 2,
+    ...(extra.requestTimes ? { requestTimes: extra.requestTimes } : {}),
+  });
+  servers.push(server);
+  const [bound] = await server.bind();
+  server.enableRequestProcessing();
+  return { server, port: bound!.boundPort, lines };
+}
+
+/** A client collecting size-prefixed responses. */
+function client(port: number) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  const responses: Buffer[] = [];
+  let pending = Buffer.alloc(0);
+  let isClosed = false;
+  socket.on('close', () => { isClosed = true; });
+  socket.on('error', () => undefined);
+  socket.on('data', (d) => {
+    pending = Buffer.concat([pending, d]);
+    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+      const n = pending.readInt32BE(0);
+      responses.push(Buffer.from(pending.subarray(4, 4 + n)));
+      pending = pending.subarray(4 + n);
+    }
+  });
+  return { socket, responses, get closed() { return isClosed; } };
+}
+
+const frame = (payload: Buffer) => { const b = Buffer.alloc(4 + payload.length); b.writeInt32BE(payload.length, 0); payload.copy(b, 4); return b; };
+/** An echo answer: the request bytes as the response body. */
+const echo = (f: Buffer) => frame(Buffer.from(f));
+
+describe.skipIf(!available)('network worker threads', () => {
+  it('serve connections over both workers, answers in request order per connection, bytes intact', async () => {
+    // the first request of each connection is answered last: the worker must hold the later answers back
+    const { server, port } = await start(async (f) => {
+      if (f[0] === 1) await new Promise((r) => setTimeout(r, 30));
+      return echo(f);
+    });
+    const clients = [client(port), client(port), client(port), client(port)];
+    const sent: Buffer[][] = clients.map(() => []);
+    clients.forEach((c, i) => {
+      for (let k = 0; k < 20; k++) {
+        // sizes from a few bytes to 200 KB (pooled produce-sized frames cross too)
+        const body = Buffer.alloc(k === 5 ? 200_000 : 8 + k * 37, i * 31 + k);
+        body[0] = k === 0 ? 1 : 0;
+        sent[i]!.push(body);
+        c.socket.write(frame(body));
+      }
+    });
+    await until(() => clients.every((c) => c.responses.length === 20), 'every answer');
+    clients.forEach((c, i) => c.responses.forEach((r, k) => expect(r.equals(sent[i]![k]!), `connection ${i} answer ${k}`).toBe(true)));
+    expect(server.networkWorkers!.served).toEqual([2, 2]);
+    for (const c of clients) c.socket.destroy();
+    await until(() => server.connectionCount === 0, 'connections gone on the main thread');
+  });
+
+  it('closeAfterResponse, throttle and park cross to the worker; request times arrive on the main clock', async () => {
+    const recorded: number[][] = [];
+    const sink: RequestTimesSink = { record: (...a) => { recorded.push(a); } };
+    const { server, port } = await start(async (f, conn) => {
+      if (f[4] === 9) conn.closeAfterResponse?.();
+      if (f[4] === 7) conn.throttle?.(50);
+      if (f[4] === 5) { conn.park?.(); await new Promise((r) => setTimeout(r, 20)); }
+      return echo(f);
+    }, { requestTimes: sink, queuedMaxRequests: 1 });
+    // apiKey 0 / version 3 in the first 4 bytes, as a Kafka request header
+    const req = (tag: number) => { const b = Buffer.alloc(8); b.writeInt16BE(0, 0); b.writeInt16BE(3, 2); b[4] = tag; return b; };
+    const before = performance.now();
+    const a = client(port);
+    // park with queued.max.requests=1: the parked request leaves the budget, the next one is read and answered
+    a.socket.write(frame(req(5)));
+    a.socket.write(frame(req(7)));
+    a.socket.write(frame(req(1)));
+    await until(() => a.responses.length === 3, 'three answers');
+    expect(a.responses.map((r) => r[4])).toEqual([5, 7, 1]);
+    await until(() => recorded.length >= 3, 'three request-time records');
+    for (const r of recorded) {
+      expect(r.slice(0, 2)).toEqual([0, 3]);
+      const [received, dequeued, completed, sendStart, sent] = r.slice(2);
+      expect(received!).toBeGreaterThanOrEqual(before - 1);
+      expect(received! <= dequeued! && dequeued! <= completed! && completed! <= sendStart! && sendStart! <= sent!).toBe(true);
+      expect(sent!).toBeLessThanOrEqual(performance.now() + 1);
+    }
+    // an empty frame alone in its turn (the batch has no buffer) is still handled and answered
+    a.socket.write(frame(Buffer.alloc(0)));
+    await until(() => a.responses.length === 4, 'the empty frame\'s answer');
+    expect(a.responses[3]!.length).toBe(0);
+    // closeAfterResponse: the answer arrives, then the connection closes
+    a.socket.write(frame(req(9)));
+    await until(() => a.closed, 'closed after the response');
+    expect(a.responses.at(-1)![4]).toBe(9);
+    await until(() => server.connectionCount === 0, 'connection gone on the main thread');
+  });
+
+  it('a worker that stops: its connections close with an error line, new ones go to the other worker', async () => {
+    const { server, port, lines } = await start(async (f) => echo(f));
+    const a = client(port);
+    const b = client(port);
+    a.socket.write(frame(Buffer.from('a')));
+    b.socket.write(frame(Buffer.from('b')));
+    await until(() => a.responses.length === 1 && b.responses.length === 1, 'first answers');
+    expect(server.networkWorkers!.served).toEqual([1, 1]);
+    await server.networkWorkers!.workers[0]!.terminate();
+    await until(() => a.closed, 'the stopped worker\'s client sees the close');
+    expect(lines.some((l) => l.level === 50 && /Network worker 0 stopped unexpectedly .*closing its 1 connections; 1 network workers left/.test(l.msg))).toBe(true);
+    expect(b.closed).toBe(false);
+    b.socket.write(frame(Buffer.from('b2')));
+    const c = client(port);
+    c.socket.write(frame(Buffer.from('c')));
+    await until(() => b.responses.length === 2 && c.responses.length === 1, 'answers from the worker left');
+    expect(server.networkWorkers!.served).toEqual([1, 2]);
+    b.socket.destroy(); c.socket.destroy();
+  });
+
+  it('opt-in: num.network.threads applies only with RAFKA_NETWORK_WORKERS=1', () => {
+    expect(networkThreadsOf(3, {})).toBe(0);
+    expect(networkThreadsOf(3, { RAFKA_NETWORK_WORKERS: '0' })).toBe(0);
+    expect(networkThreadsOf(1, { RAFKA_NETWORK_WORKERS: '1' })).toBe(1);
+    expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeLessThanOrEqual(64);
+    expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeGreaterThanOrEqual(1);
+  });
+});
