@@ -33,4 +33,14 @@ describe('checkTransactions', () => {
     const sends = checkTransactions([txn('T1', 'p1', [['a', 0]], []), txn('T2', 'p1', [['b', 0]], [])], [at(0, 0, 'b'), at(0, 1, 'a')], [], []);
     expect(sends.counts.nonMonotonicSends).toBe(1);
   });
+
+  it('a missing write of a committed transaction is lost when send() confirmed its partition, the client\'s when it did not', () => {
+    const t1 = { ...txn('T1', 'p1', [['a', 0], ['b', 1]], []), confirmed: [1] }; // send() resolved listing partition 1 only
+    const r = checkTransactions([t1], [at(1, 0, 'b')], [], []);
+    expect(r.counts).toEqual(ZERO);
+    expect(r.unconfirmedMissing).toBe(1);
+    const both = checkTransactions([{ ...t1, confirmed: [0, 1] }], [at(1, 0, 'b')], [], []);
+    expect(both.counts).toEqual({ ...ZERO, lost: 1 });
+    expect(both.unconfirmedMissing).toBe(0);
+  });
 });

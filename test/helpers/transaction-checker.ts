@@ -2,7 +2,9 @@
  * A checker for transactional workloads in the spirit of Jepsen's Kafka queue workload (its Redpanda 21.10.1
  * analysis): from the history of the transactions (what each read and wrote, and how it ended as the client saw it)
  * and the reads of the log afterwards, count
- * - lost: a write of a committed transaction missing from the committed read;
+ * - lost: a write of a committed transaction missing from the committed read (when the history records which
+ *   partitions the client's send() confirmed, only confirmed writes: kafkajs 2.2.4 can resolve send() without having
+ *   written a partition — such a missing write is the client's, counted apart as `unconfirmedMissing`);
  * - duplicates: a value present more than once in the committed read;
  * - abortedReads: a value of an aborted transaction read — in the committed read or by any transaction;
  * - inconsistentOffsets: one partition offset with two values across the reads (and deliveries);
@@ -20,7 +22,9 @@
  */
 
 export type TxnOutcome = 'committed' | 'aborted' | 'unknown';
-export interface TxnRecord { id: string; producer: string; writes: Array<{ value: string; partition: number }>; reads: string[]; outcome: TxnOutcome }
+export interface TxnRecord { id: string; producer: string; writes: Array<{ value: string; partition: number }>; reads: string[]; outcome: TxnOutcome;
+  /** Partitions the client's send() result listed with errorCode 0 (absent: not recorded). */
+  confirmed?: number[] }
 export interface ReadRecord { partition: number; offset: bigint; value: string }
 export interface Delivery extends ReadRecord { reader: string; rewind?: boolean }
 
@@ -29,7 +33,11 @@ export interface CheckCounts {
   nonMonotonicSends: number; nonMonotonicPolls: number; g1c: number;
 }
 
-export interface CheckResult { counts: CheckCounts; committedTxns: number; abortedTxns: number; wrEdges: number; examples: string[] }
+export interface CheckResult {
+  counts: CheckCounts; committedTxns: number; abortedTxns: number; wrEdges: number; examples: string[];
+  /** Writes of committed transactions missing from the committed read whose partition send() did not confirm (client-side loss). */
+  unconfirmedMissing: number;
+}
 
 /** Strongly connected components with more than one transaction (Tarjan, iterative): each is one or more wr cycles. */
 function cycles(nodes: string[], edges: Map<string, Set<string>>): string[][] {
@@ -79,10 +87,14 @@ export function checkTransactions(txns: readonly TxnRecord[], committedRead: rea
   const outcome = (t: TxnRecord): 'committed' | 'aborted' => t.outcome !== 'unknown' ? t.outcome : t.writes.some((w) => inCommitted.has(w.value)) ? 'committed' : 'aborted';
 
   let lost = 0;
+  let unconfirmedMissing = 0;
   let abortedReads = 0;
   for (const t of txns) {
     if (outcome(t) !== 'committed') continue;
-    for (const w of t.writes) if (!inCommitted.has(w.value)) { lost++; note(`lost ${w.value} of ${t.id}`); }
+    for (const w of t.writes) {
+      if (inCommitted.has(w.value)) continue;
+      if (t.confirmed !== undefined && !t.confirmed.includes(w.partition)) { unconfirmedMissing++; note(`missing unconfirmed ${w.value} of ${t.id} (send() did not confirm partition ${w.partition})`); } else { lost++; note(`lost ${w.value} of ${t.id}`); }
+    }
   }
   const duplicates = [...inCommitted].filter(([v, n]) => { if (n > 1) note(`duplicate ${v} ×${n}`); return n > 1; }).length;
   for (const r of committedRead) {
@@ -147,6 +159,6 @@ export function checkTransactions(txns: readonly TxnRecord[], committedRead: rea
 
   return {
     counts: { lost, duplicates, abortedReads, inconsistentOffsets, nonMonotonicSends, nonMonotonicPolls, g1c: found.length },
-    committedTxns: committedTxns.length, abortedTxns: txns.length - committedTxns.length, wrEdges, examples,
+    committedTxns: committedTxns.length, abortedTxns: txns.length - committedTxns.length, wrEdges, examples, unconfirmedMissing,
   };
 }

@@ -17,6 +17,7 @@ import { brokerConfig, cleanupAll, eventually, inspectZk, runCommand, started, t
 import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromPassword, credentialFromSaltedPassword, formatScramCredential, saltedPassword } from '../../src/services/security/scram.js';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { encodeRequest } from '../../src/protocol/frame.js';
 
 let zk: ZooKeeperServer;
@@ -141,6 +142,35 @@ describe('MTLS listener (inline PEM key store, ssl.client.auth=required)', () =>
     expect(rogue.code).not.toBe(0);
     await broker.waitForLog(() => failures() >= before + 2, 15_000);
     expect((await kcat('MTLS', ['-L'], undefined, mtls())).code).toBe(0);
+  });
+});
+
+describe('MTLS listener: an expired client certificate (node:tls client: librdkafka does not send an expired certificate)', () => {
+  /** One TLS connection to MTLS with `cert`/`key`, an ApiVersions v0 request once TLS is up; resolves with what came back before close. */
+  const tlsExchange = (cert: string, key: string) => new Promise<{ data: Buffer; secure: boolean }>((resolve) => {
+    const chunks: Buffer[] = [];
+    let secure = false;
+    const s = tlsConnect({ host: '127.0.0.1', port: port.MTLS!, ca: readFileSync(certs.caPem), cert: readFileSync(cert), key: readFileSync(key), rejectUnauthorized: false });
+    const t = setTimeout(() => s.destroy(), 10_000);
+    s.on('secureConnect', () => { secure = true; s.write(encodeRequest({ requestApiKey: 18, requestApiVersion: 0, correlationId: 3, clientId: 'expired' }, {})); });
+    s.on('data', (c: Buffer) => { chunks.push(c); if (Buffer.concat(chunks).length >= 4 + Buffer.concat(chunks).readInt32BE(0)) s.end(); });
+    s.on('error', () => undefined);
+    s.on('close', () => { clearTimeout(t); resolve({ data: Buffer.concat(chunks), secure }); });
+  });
+
+  it('is refused at the handshake, logged once with the client address and "certificate expired"; a valid client is served right after', async () => {
+    const expiredLine = /^Failed authentication with \/127\.0\.0\.1 \(SSL handshake failed: client certificate expired \(notAfter Jan +2 00:00:00 2020 GMT\): CERT_HAS_EXPIRED\)$/;
+    const before = broker.logs.filter((l) => expiredLine.test(l.msg)).length;
+    const bad = await tlsExchange(certs.expiredCertPem, certs.expiredKeyPem);
+    expect(bad.data.length).toBe(0); // no request answered
+    await logged(expiredLine);
+    const lines = broker.logs.filter((l) => expiredLine.test(l.msg));
+    expect(lines.length).toBe(before + 1); // one connection, one line
+    expect(lines.at(-1)!.msg).not.toMatch(/BEGIN|PRIVATE/);
+    const good = await tlsExchange(certs.clientCertPem, certs.clientKeyPem);
+    expect(good.secure).toBe(true);
+    expect(good.data.length).toBeGreaterThan(8);
+    expect(good.data.readInt32BE(4)).toBe(3); // correlation id of the ApiVersions answer
   });
 });
 

@@ -12,6 +12,9 @@
  * file (transactions.test.ts), which covers the in-process marker path and the WriteTxnMarkers handler.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
@@ -374,7 +377,12 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
     const workers = 3;
     for (const id of c.ids) if (!c.broker(id).running) await c.start(id);
     await c.waitForMetadata(60_000);
-    const g = new Kafka({ clientId: 'g1c', brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING, requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200 } });
+    // kafkajs's own error lines (its retries: 'Failed to send messages: …'), kept with the evidence of an anomaly
+    const clientLog: string[] = [];
+    const g = new Kafka({
+      clientId: 'g1c', brokers: c.bootstrap.split(','), requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200 },
+      logLevel: logLevel.ERROR, logCreator: () => ({ namespace, level, log }) => { if (clientLog.length < 10_000) clientLog.push(`${new Date().toISOString()} ${level} ${namespace} ${JSON.stringify(log)}`); },
+    });
     const admin = g.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'g1c', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
@@ -383,11 +391,13 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
     const total = workers * perWorker;
     const faults: string[] = [];
     let faulting: Promise<void> = Promise.resolve();
+    const killedLogs: Array<{ id: number; lines: unknown[] }> = [];
     const fault = (name: string, victim: () => Promise<number>) => {
       faulting = faulting.then(async () => {
         const id = await victim();
         await c.kill(id);
         faults.push(`${name} ${id}`);
+        killedLogs.push({ id, lines: c.broker(id).process?.logs ?? [] }); // the killed process's log, for a diagnosis
         await c.start(id);
       });
     };
@@ -395,6 +405,8 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
     const t0 = Date.now();
     const w = await runTxnWorkload({
       kafka: g, topic: 'g1c', partitions: 3, prefix, workers, txnsPerWorker: perWorker, abortEvery: 5,
+      // RAFKA_TXN_G1C_MULTI_SEND=1: both writes in one send() — reproduces kafkajs 2.2.4's own losses/duplicates (notes-V)
+      multiPartitionSend: process.env.RAFKA_TXN_G1C_MULTI_SEND === '1',
       onProgress: (n) => {
         if (n === Math.round(total * 0.25)) fault('kill -9 coordinator of w0', () => leaderOf('__transaction_state', partitionForTxn(`${prefix}-w0`, 3)));
         if (n === Math.round(total * 0.6)) fault('kill -9 g1c-0 leader', () => leaderOf('g1c', 0));
@@ -424,7 +436,20 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
     const where = r.examples.map((e) => { const v = /(g\d+-w\d+-\d+-\d)/.exec(e)?.[1]; return v ? `${e} @committed[${positions(committed, v)}] @uncommitted[${positions(uncommitted, v)}]` : e; });
     console.log('txn workload under faults', JSON.stringify({ where, s: Math.round((Date.now() - t0) / 1000), txns: w.txns.length, committedTxns: r.committedTxns, abortedTxns: r.abortedTxns,
       unknown: w.txns.filter((t) => t.outcome === 'unknown').length, wrEdges: r.wrEdges, deliveries: w.deliveries.length, rewinds: w.deliveries.filter((d) => d.rewind).length,
-      producers: w.producersUsed, faults, errors: w.errors.length, lastErrors: w.errors.slice(-3), ...r.counts, examples: r.examples }));
+      producers: w.producersUsed, faults, unconfirmedMissing: r.unconfirmedMissing, errors: w.errors.length, lastErrors: w.errors.slice(-3), ...r.counts, examples: r.examples }));
+    if (r.counts.lost + r.counts.duplicates + r.unconfirmedMissing > 0) {
+      // keep the evidence (the cluster's dirs are deleted on close): every broker's log dirs and log lines, the history
+      const keep = await mkdtemp(join(tmpdir(), 'rafka-g1c-keep-'));
+      for (const id of c.ids) {
+        const b = c.broker(id);
+        await cp(b.dir, join(keep, `broker-${id}`), { recursive: true }).catch((e) => console.log(`copy broker ${id}: ${String(e)}`));
+        await writeFile(join(keep, `broker-${id}.log.jsonl`), (b.process?.logs ?? []).map((l) => JSON.stringify(l)).join('\n'));
+      }
+      for (const [i, k] of killedLogs.entries()) await writeFile(join(keep, `killed-${i}-broker-${k.id}.log.jsonl`), k.lines.map((l) => JSON.stringify(l)).join('\n'));
+      await writeFile(join(keep, 'kafkajs.log'), clientLog.join('\n'));
+      await writeFile(join(keep, 'history.json'), JSON.stringify({ txns: w.txns, errors: w.errors, faults, counts: r.counts, examples: r.examples, where }, null, 1));
+      console.log(`g1c anomaly evidence kept in ${keep}`);
+    }
     expect(faults).toHaveLength(2);
     expect(r.counts).toEqual({ lost: 0, duplicates: 0, abortedReads: 0, inconsistentOffsets: 0, nonMonotonicSends: 0, nonMonotonicPolls: 0, g1c: 0 });
     expect(r.wrEdges).toBeGreaterThan(0);

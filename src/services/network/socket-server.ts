@@ -365,7 +365,9 @@ export class SocketServer {
     const server = createTlsServer({
       ...ssl.options,
       requestCert: ssl.clientAuth !== 'none',
-      rejectUnauthorized: ssl.clientAuth === 'required',
+      // verified below (secureConnection): Node's own rejection destroys the socket with no reason ("socket hang up"),
+      // so an expired / untrusted / missing client certificate could not be logged as what it is
+      rejectUnauthorized: false,
       handshakeTimeout: Math.max(this.opts.idleTimeoutMs, 1000),
     });
     const pendingOf = (t: TLSSocket) => {
@@ -389,9 +391,10 @@ export class SocketServer {
       const current = this.opts.security?.get(l.listenerName)?.ssl ?? ssl;
       let principal: KafkaPrincipal = ANONYMOUS;
       const cert = current.clientAuth === 'none' ? null : t.getPeerCertificate();
+      if (current.clientAuth === 'required' && !cert?.raw) { fail(info, 'no client certificate (ssl.client.auth=required)'); t.destroy(); return; }
       if (cert && cert.raw) {
         // ssl.client.auth=requested: a certificate that does not verify fails, as Java's wantClientAuth does
-        if (!t.authorized) { fail(info, `client certificate not trusted: ${String(t.authorizationError)}`); t.destroy(); return; }
+        if (!t.authorized) { fail(info, clientCertificateFailure(String(t.authorizationError), cert.valid_from, cert.valid_to)); t.destroy(); return; }
         try {
           principal = { principalType: 'User', name: current.principalMapper.getName(rfc2253SubjectOf(cert.raw)) };
         } catch (e) {
@@ -475,4 +478,11 @@ export class SocketServer {
     await allClosed;
     this.warnings.close();
   }
+}
+
+/** A clear reason for a client certificate that did not verify (Node's X509 error code, as Java's CertificateExpiredException etc. name it). */
+export function clientCertificateFailure(code: string, validFrom?: string, validTo?: string): string {
+  if (code === 'CERT_HAS_EXPIRED') return `client certificate expired (notAfter ${validTo ?? '?'}): CERT_HAS_EXPIRED`;
+  if (code === 'CERT_NOT_YET_VALID') return `client certificate not yet valid (notBefore ${validFrom ?? '?'}): CERT_NOT_YET_VALID`;
+  return `client certificate not trusted: ${code}`;
 }

@@ -230,9 +230,14 @@ export class TransactionStateManager {
     const txns = new Map<string, TransactionMetadata>();
     const bufferSize = this.ctx.config().getInt('transaction.state.log.load.buffer.size');
     let offset = log.logStartOffset;
-    const end = log.highWatermark; // Kafka loads up to the high watermark
+    // To the log END offset, re-read each round, as Kafka 3.7.1's loadTransactionMetadata (FetchIsolation.LOG_END) —
+    // not the high watermark: a new leader's HW lags (followers learn it one fetch later), so the last acked records
+    // (e.g. an AddPartitionsToTxn's Ongoing [a, b]) sit above it; loading to the HW gave the new coordinator the
+    // previous state (Ongoing [a]) and its abort left b's data without a marker — committed later by the next
+    // transaction's marker of the same producer (the G1c workload's "lost" record, notes-V).
+    let end = log.logEndOffset;
     let records = 0;
-    while (offset < end) {
+    while (offset < (end = log.logEndOffset)) {
       const { records: buf } = log.read(offset, bufferSize, { minOneMessage: true });
       if (buf.length === 0) break;
       let next = offset;

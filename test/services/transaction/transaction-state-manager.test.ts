@@ -14,7 +14,8 @@ import { ReplicaManager } from '../../../src/services/server/replica-manager.js'
 import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
 import type { BrokerContext } from '../../../src/services/server/broker-context.js';
 import { TransactionStateManager } from '../../../src/services/transaction/transaction-state-manager.js';
-import { TRANSACTION_STATE_TOPIC } from '../../../src/services/transaction/transaction-log.js';
+import { TRANSACTION_STATE_TOPIC, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../../src/services/transaction/transaction-log.js';
+import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
 import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
 import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
@@ -106,5 +107,28 @@ describe('__transaction_state leadership through the controller\'s requests', ()
     await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(-2, 1)); // leader -2 = LeaderDuringDelete: removed from the cache
     expect((await call(b.handler, ApiKey.StopReplica, 4, stopReplica([0], true, -2))).errorCode).toBe(0);
     expect(b.events.filter((e) => e.startsWith('unloaded')).sort()).toEqual(['unloaded 0', 'unloaded 1']);
+  });
+
+  it('a new leader loads to its log END offset, not its lagging high watermark (Kafka: FetchIsolation.LOG_END)', async () => {
+    // As after a kill -9 of the coordinator: this replica holds the old leader's last records (the transaction now
+    // spans t-0 and t-1) above its high watermark (a follower learns the HW one fetch later; here the HW is the
+    // checkpointed one, 0, which the ReplicaManager applies when it first hosts the partition — as Kafka's createLog).
+    const b = await broker();
+    const id = 'txn-above-hw';
+    const p = partitionForTxn(id, 2);
+    const log = b.logs.getOrCreateLog(TRANSACTION_STATE_TOPIC, p, { isNew: true });
+    const v = (parts: string[]): Buffer => encodeTxnValue({
+      producerId: 7n, producerEpoch: 0, txnTimeoutMs: 30_000, state: 'Ongoing', partitions: [{ topic: 't', partitions: parts.map(Number) }],
+      txnLastUpdateTimestamp: 1, txnStartTimestamp: 1,
+    } satisfies TxnLogValue);
+    log.appendAsFollower(buildRecordBatch({ records: [{ key: encodeTxnKey(id), value: v(['0']) }, { key: encodeTxnKey(id), value: v(['0', '1']) }], defaultTimestamp: 1 }));
+    await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata(ME, 1));
+    expect((await call(b.handler, ApiKey.LeaderAndIsr, 7, leaderAndIsr(ME, 1))).errorCode).toBe(0);
+    await loaded(b.events, 2);
+    expect([log.highWatermark, log.logEndOffset]).toEqual([0n, 2n]); // the load ran with both records above the HW
+    const st = b.mgr.getTransactionState(id) as { errorCode: number; metadata?: { state: string; partitions: Map<string, [string, number]> } };
+    expect(st.errorCode).toBe(ErrorCode.NONE);
+    expect(st.metadata?.state).toBe('Ongoing');
+    expect([...st.metadata!.partitions.values()].map(([t, n]) => `${t}-${n}`).sort()).toEqual(['t-0', 't-1']);
   });
 });
