@@ -7,6 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { Producer as PltProducer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, runCommand, type TestBroker } from './support.js';
@@ -62,7 +63,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c', 'tx-plt'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -139,6 +140,28 @@ describe.skipIf(!hasLibrdkafka || !hasKcat)('librdkafka transactions (ctypes, te
     expect(o.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 7n });
     expect(broker.logs.filter((l) => l.level >= 50)).toEqual([]);
   }, 120_000);
+});
+
+describe('@platformatic/kafka transactions', () => {
+  it('beginTransaction / send / commit and abort: read_committed sees only the committed records, in order; read_uncommitted sees all', async () => {
+    const p = new PltProducer({ clientId: 'plt-txn', bootstrapBrokers: [bootstrap], idempotent: true, transactionalId: 'tx-plt-id', acks: ProduceAcks.ALL, serializers: stringSerializers, retries: 5, retryDelay: 100, timeout: 10_000 });
+    try {
+      const send = async (values: string[], commit: boolean) => {
+        const t = await p.beginTransaction();
+        await t.send({ messages: values.map((value) => ({ topic: 'tx-plt', key: 'k', value })) });
+        if (commit) await t.commit(); else await t.abort();
+      };
+      await send(['p1', 'p2'], true);
+      await send(['px1', 'px2'], false);
+      await send(['p3'], true);
+    } finally {
+      await p.close();
+    }
+    const committed = await readAll('tx-plt', false, 3);
+    expect(committed).toEqual(['p1', 'p2', 'p3']);
+    const all = await readAll('tx-plt', true, 5);
+    expect(all).toEqual(['p1', 'p2', 'px1', 'px2', 'p3']);
+  });
 });
 
 describe('kafkajs transactions', () => {
