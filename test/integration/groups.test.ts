@@ -167,8 +167,12 @@ describe('kafkajs group on the real broker', () => {
     }, 30_000, 'the crashed member to be expired');
     // The last hand-over is done: a record can be replayed only if it was in the log by now.
     const endAtSettle = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-    // The crashed member's session had to time out: not before ~6 s after the kill.
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(5000);
+    // The crashed member sent no LeaveGroup: the coordinator removed it because its session expired (a left for good,
+    // b and d are alive, so the only member that can fail is the crashed one). Usually ~6 s after the kill; on a loaded
+    // CI machine the child's writeSync to a full stdout pipe can stall its heartbeats first, and then its session
+    // expires before the kill (seen once: the group settled 0.95 s after it) — the same removal, earlier.
+    const failed = broker.logs.filter((l) => / in group g1 has failed, removing it from the group/.test(l.msg));
+    expect(failed.length, `the crashed member's session expiry (group settled ${Date.now() - killedAt} ms after the kill)`).toBeGreaterThan(0);
 
     await producing;
     await produce(topic, 40_000, 50_000);
