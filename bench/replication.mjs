@@ -29,6 +29,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 256);
 const CATCHUP_MiB = Number(process.argv[3] ?? 1024);
 const SESSION_MS = 6000;
+const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 5);
 const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const time = (fn) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
@@ -163,8 +164,10 @@ if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3
   const leader = 1;
   const sock = connect(ports[leader], '127.0.0.1');
   // the first WARMUP requests (1 s) warm the JIT of three cold processes on the 1-record path; reported apart
-  const warmup = Number(process.env.BENCH_LATENCY_WARMUP ?? 5000);
-  const total = warmup + 25_000;
+  // BENCH_LATENCY_RATE=<records per ms> (default 5: the issue's 5k/s); a lower rate keeps one fetch round per produce on
+  // a loaded machine, so that CPU per produce compares across runs (a backlog batches the followers' fetches)
+  const warmup = Number(process.env.BENCH_LATENCY_WARMUP ?? RATE * 1000);
+  const total = warmup + RATE * 5000;
   const sentAt = new Float64Array(total + 1); const latById = new Float64Array(total + 1).fill(-1); let nLat = 0; let corr = 0; let errors = 0;
   let closed = false; let rest = null;
   const clientStalls = []; let lastTick = performance.now();
@@ -189,7 +192,7 @@ if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3
     const template = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: 0, clientId: 'lat' }, { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 'rf3', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
     const t0 = performance.now();
     while (corr < total) {
-      const due = Math.min(Math.floor((performance.now() - t0) * 5), total);
+      const due = Math.min(Math.floor((performance.now() - t0) * RATE), total);
       if (due > corr) {
         const burst = Buffer.allocUnsafe((due - corr) * template.length); const now = performance.now();
         for (let o = 0; corr < due; o += template.length) { const id = ++corr; template.copy(burst, o); burst.writeInt32BE(id, o + 8); sentAt[id] = now; }
@@ -205,7 +208,7 @@ if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3
     const pct = (xs, q) => +xs[Math.floor(xs.length * q)].toFixed(2);
     const warm = latById.slice(1, warmup + 1).sort(); const steady = latById.slice(warmup + 1).sort();
     resolve({ p50ms: pct(steady, 0.5), p99ms: pct(steady, 0.99), p999ms: pct(steady, 0.999), maxms: +steady.at(-1).toFixed(1), errors, target: 'p99 < 15',
-      clientStalls: clientStalls.length, clientMaxGapMs: +Math.max(0, ...clientStalls).toFixed(1),
+      ratePerSec: RATE * 1000, clientStalls: clientStalls.length, clientMaxGapMs: +Math.max(0, ...clientStalls).toFixed(1),
       warmupRequests: warmup, ...(warm.length > 0 ? { warmupP50ms: pct(warm, 0.5), warmupP99ms: pct(warm, 0.99), warmupMaxms: +warm.at(-1).toFixed(1) } : {}) });
   });
 })); results['produce latency at 5k records/s (1 KiB, RF=3 acks=all)'] = { ...pr.r, coresUsed: pr.coresUsed }; });
