@@ -137,12 +137,12 @@ const section = async (name, fn) => { log(name); try { await fn(); } catch (e) {
 // Same leader for both topics, so the only difference is replication.
 await create('rf1', 1, 1, '1', [{ partition: 0, replicas: [1] }]);
 await create('rf3', 3, 1, '2', [{ partition: 0, replicas: [1, 2, 3] }]);
-// The produce figures come with the CPU accounting of the ratio: every broker's CPU seconds per GB, kcat's, and the
-// machine's 2 cores. With one producer connection on one partition, Kafka's protocol serialises an acks=all request:
-// the broker answers (and reads the next request of the connection) only once the followers fetched it, i.e. after
-// leader append -> copy to the follower -> follower append -> the follower's next fetch. On this machine each of the three
-// is a kernel copy at about the page-cache (dd) or loopback rate, so 1 / (2 / dd + 1 / loopback) bounds RF=3 acks=all
-// whatever the broker's own CPU: printed as `chainBoundMBps` with the ceilings (its ratio to RF=1 is the reachable ratio).
+// The produce figures come with the CPU accounting of the ratio: every broker's CPU seconds per GB, kcat's, and how
+// many of the machine's cores were busy. Two bounds follow from them and the same run's ceilings (printed at the end):
+//   - cpuBoundMBps: the machine's cores / (all processes' CPU-s per MB): RF=3 cannot go faster on these cores;
+//   - followerFetchBoundMBps: a follower moves a partition at most replica.fetch.max.bytes (1 MiB) per Fetch round and
+//     its next Fetch leaves only after the append, so one partition's follower runs at most at 1 / (1 / loopback +
+//     1 / page-cache write) (the leader's side pipelines: Rafka parks acks=all produces and reads the connection on).
 const cpuPerGB = (cores, secs, mib) => Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, +((v * secs) / (mib * 1.048576 / 1000)).toFixed(2)]));
 if (runs('throughput')) {
 log(`produce ${MiB} MiB RF=1 acks=1`);
@@ -289,9 +289,16 @@ results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) =
 
 {
   const dd = results['ceiling: page-cache write (dd)'].MBps; const lo = results['ceiling: loopback TCP, one connection'].MBps;
-  const bound = Math.round(1 / (2 / dd + 1 / lo));
-  const rf1 = results['produce RF=1 acks=1, 1 KiB records']?.MBps;
-  results['ceiling: RF=3 acks=all chain (leader append + copy to follower + follower append), one connection'] = { chainBoundMBps: bound, ...(rf1 ? { ratioToRf1: +(bound / rf1).toFixed(2) } : {}) };
+  const rf1 = results['produce RF=1 acks=1, 1 KiB records']; const rf3 = results['produce RF=3 acks=all, 1 KiB records'];
+  const fetchBound = Math.round(1 / (1 / dd + 1 / lo));
+  const bounds = { followerFetchBoundMBps: fetchBound };
+  if (rf3?.MBps && rf1?.MBps) {
+    // CPU-s per MB of every process in the RF=3 run; the machine has cpus().length cores
+    const cpuPerMB = (Object.values(rf3.brokerCpuSecsPerGB).reduce((a, b) => a + b, 0) + rf3.kcatCpuSecsPerGB) / 1000;
+    const cpuBound = Math.round(cpus().length / cpuPerMB);
+    Object.assign(bounds, { cpuBoundMBps: cpuBound, reachableRatio: +(Math.min(cpuBound, fetchBound) / rf1.MBps).toFixed(2) });
+  }
+  results['bounds for RF=3 acks=all on this machine (same run)'] = bounds;
 }
 await admin.disconnect();
 zs.close();
