@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { KafkaPrincipal } from '../security/principal.js';
-import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame } from './frame-reader.js';
+import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame, type FramePool } from './frame-reader.js';
 import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
@@ -64,6 +64,8 @@ export interface ConnectionLimits {
    * no clock is read. Called once per answered request; a request dropped by a close or a failed handler is not.
    */
   requestTimes?: RequestTimesSink;
+  /** Where pooled produce frames are read into (default frame-reader.ts produceFramePool; a network worker's HandoffPool). */
+  framePool?: FramePool;
 }
 
 /**
@@ -142,7 +144,7 @@ export class Connection {
     this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     this.send = new ResponseSend(socket);
     const pool = limits.memoryPool;
-    this.reader = new FrameReader((size) => this.refusal(size), undefined, pool ? (size) => pool.tryAllocate(size) : null);
+    this.reader = new FrameReader((size) => this.refusal(size), limits.framePool, pool ? (size) => pool.tryAllocate(size) : null);
     socket.setNoDelay(true);
     // plaintext: the kernel reads straight into the frame being filled (no per-read allocation, no copy); TLS and
     // any Node without the hooks: 'data' chunks (frame-reader.ts readIntoOwnBuffers)

@@ -8,7 +8,7 @@
  * park / throttle / closeAfterResponse are messages to the worker, and posts the response bytes back.
  *
  * Differs from Kafka: opt-in (RAFKA_NETWORK_WORKERS=1, see socket-server.ts); PLAINTEXT listeners without SASL only;
- * response bytes are copied once into the turn's message (Fetch's uncopied record chunks included); a worker that
+ * response bytes are copied once into a pooled slab per turn (Fetch's uncopied record chunks included); a worker that
  * stops is logged as an error, its connections are closed (clients reconnect) and new ones go to the others (the
  * main thread serves them itself when none is left) — Kafka's processor threads do not die on their own.
  */
@@ -22,6 +22,7 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
+import { HandoffPool } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
 
 /** What the socket server needs of a connection it serves (in this thread or in a worker). */
@@ -93,9 +94,21 @@ class WorkerSlot {
   private strs: string[] = [];
   private responses: ResponseFrame[] = [];
   private bytes = 0;
+  /** Request slabs given back to the worker since start (tests, diagnostics). */
+  slabsBack = 0;
+  /** Request slabs whose handlers settled, going back to the worker. */
+  private back: ArrayBuffer[] = [];
   private scheduled = false;
 
-  constructor(readonly index: number, readonly worker: Worker) {}
+  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool) {}
+
+  /** A request slab goes back to the worker (its handler settled, or it was never handled). */
+  giveBack(slab: ArrayBuffer): void {
+    if (!this.alive) return;
+    this.slabsBack++;
+    this.back.push(slab);
+    this.schedule();
+  }
 
   str(s: string): number { this.strs.push(s); return this.strs.length - 1; }
 
@@ -128,18 +141,19 @@ class WorkerSlot {
     this.scheduled = false;
     let buf: ArrayBuffer | null = null;
     if (this.bytes > 0) {
-      // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
-      const view = Buffer.allocUnsafeSlow(this.bytes);
-      buf = view.buffer as ArrayBuffer;
+      // a pooled slab (the worker gives it back once the responses in it are written), not zero-filled
+      buf = this.pool.take(this.bytes);
+      const view = Buffer.from(buf, 0, this.bytes);
       let at = 0;
       for (const r of this.responses) {
         if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
       }
     }
-    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf };
+    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, back: this.back };
+    const transfer = buf ? [buf, ...this.back] : this.back;
     const lent = this.responses;
-    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0;
-    if (this.alive) this.worker.postMessage(batch, buf ? [buf] : []);
+    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = [];
+    if (this.alive) this.worker.postMessage(batch, transfer);
     for (const r of lent) onSentOf(r)?.();
   }
 }
@@ -148,6 +162,8 @@ export class NetworkWorkers {
   private readonly slots: WorkerSlot[] = [];
   private readonly dupFd: DupFd;
   private nextConn = 0;
+  /** Response slabs (the workers give them back once written). */
+  private readonly pool = new HandoffPool();
   private roundRobin = 0;
   private stopping = false;
   /** Requests handed to the handler and not yet settled (the socket server's drain waits for them). */
@@ -163,7 +179,7 @@ export class NetworkWorkers {
         index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
-      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }));
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool);
       slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
       slot.worker.on('error', (e) => this.workerGone(slot, e.message));
       slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
@@ -173,6 +189,10 @@ export class NetworkWorkers {
 
   /** Connections handed to each worker since start (index = worker). */
   get served(): number[] { return this.slots.map((s) => s.served); }
+  /** Hand-off buffers: request slabs given back to the workers; response slabs created and reused here (tests, diagnostics). */
+  get handoffStats(): { requestSlabsBack: number; responseSlabsCreated: number; responseSlabsReused: number } {
+    return { requestSlabsBack: this.slots.reduce((n, s) => n + s.slabsBack, 0), responseSlabsCreated: this.pool.created, responseSlabsReused: this.pool.reused };
+  }
   get liveWorkers(): number { return this.slots.filter((s) => s.alive).length; }
   /** The Worker objects (tests: stop one to see its connections closed). */
   get workers(): Worker[] { return this.slots.map((s) => s.worker); }
@@ -207,13 +227,17 @@ export class NetworkWorkers {
   }
 
   private onBatch(slot: WorkerSlot, b: WorkerBatch): void {
+    for (const slab of b.back) this.pool.giveBack(slab);
     const r = b.reqs;
-    for (let i = 0; i < r.length; i += 4) {
-      const conn = r[i]!, req = r[i + 1]!;
+    for (let i = 0; i < r.length; i += 5) {
+      const conn = r[i]!, req = r[i + 1]!, where = r[i + 2]!, len = r[i + 3]!;
+      const slab = where < 0 ? b.slabs[-1 - where]! : null;
+      const back = r[i + 4] === 1 ? slab : null;
       const remote = slot.connections.get(conn);
-      if (!remote) continue; // closed meanwhile: the worker drops its answer anyway
+      if (!remote) { if (back) slot.giveBack(back); continue; } // closed meanwhile: the worker drops its answer anyway
       // an empty frame (no buffer in the batch) still gets its answer or its error, as in this thread
-      this.dispatch(slot, remote, req, b.buf ? Buffer.from(b.buf, r[i + 2]!, r[i + 3]!) : Buffer.alloc(0));
+      const frame = slab ? Buffer.from(slab, 0, len) : b.buf ? Buffer.from(b.buf, where, len) : Buffer.alloc(0);
+      this.dispatch(slot, remote, req, frame, back);
     }
     const sink = this.opts.requestTimes;
     const t = b.times;
@@ -224,11 +248,12 @@ export class NetworkWorkers {
     }
   }
 
-  private dispatch(slot: WorkerSlot, remote: RemoteConnection, req: number, frame: Buffer): void {
+  /** `back`: the frame's slab, given back to the worker once the handler has settled (a produce frame: no view is kept). */
+  private dispatch(slot: WorkerSlot, remote: RemoteConnection, req: number, frame: Buffer, back: ArrayBuffer | null): void {
     this.inFlight++;
     this.opts.handler(frame, remote.info).then(
-      (response) => { this.inFlight--; slot.respond(remote.conn, req, response); },
-      (err: unknown) => { this.inFlight--; slot.op(Op.Fail, remote.conn, req, slot.str(err instanceof Error ? err.message : String(err)), 0); });
+      (response) => { this.inFlight--; slot.respond(remote.conn, req, response); if (back) slot.giveBack(back); },
+      (err: unknown) => { this.inFlight--; slot.op(Op.Fail, remote.conn, req, slot.str(err instanceof Error ? err.message : String(err)), 0); if (back) slot.giveBack(back); });
   }
 
   /** The worker closed it (or the worker is gone): the main's handle goes too (the peer sees the close once both are). */
