@@ -170,6 +170,35 @@ describe.skipIf(!available)('network worker threads', () => {
     b.socket.destroy(); c.socket.destroy();
   });
 
+  it('a descriptor posted to a worker that stops before taking it is closed by the main thread (no fd leak)', async () => {
+    const { NetworkWorkers } = await import('../../../src/services/network/worker/network-workers.js');
+    const { readdirSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const srv = createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const accepted = new Promise<Socket>((r) => srv.once('connection', r));
+    const c = client((srv.address() as { port: number }).port);
+    const socket = await accepted;
+    const closes: Array<string | null> = [];
+    const workers = new NetworkWorkers({ threads: 1, maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async () => null,
+      log: pino({ level: 'silent' }), onClose: (_c, reason) => closes.push(reason) });
+    const before = openFds();
+    // handed off and the worker stopped at once: it is still loading its script, so it never reads the message
+    const remote = workers.handOff(socket, { id: 'x', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 1 });
+    expect(remote).not.toBeNull();
+    expect(openFds()).toBe(before + 1); // the dup
+    const exited = new Promise((r) => workers.workers[0]!.once('exit', r));
+    void workers.workers[0]!.terminate();
+    await exited;
+    await until(() => closes.length === 1, 'the connection closed on the main thread');
+    // the dup is closed (swept), and the main's own socket with it: the client sees the close
+    await until(() => c.closed, 'the client sees the close');
+    expect(openFds()).toBeLessThanOrEqual(before - 1);
+    await workers.close();
+    srv.close();
+  });
+
   it('opt-in: num.network.threads applies only with RAFKA_NETWORK_WORKERS=1', () => {
     expect(networkThreadsOf(3, {})).toBe(0);
     expect(networkThreadsOf(3, { RAFKA_NETWORK_WORKERS: '0' })).toBe(0);

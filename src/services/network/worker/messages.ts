@@ -19,10 +19,15 @@ export interface NetworkWorkerConfig {
   mainTimeOrigin: number;
   /** Whether to take the RequestTimesSink timestamps. */
   requestTimes: boolean;
+  /** FdSlots' shared memory: new connections' descriptors (fd-slots.ts). */
+  fdSlots: SharedArrayBuffer;
 }
 
-/** A new connection: the worker wraps `fd` (its own dup of the accepted socket) in a net.Socket. */
-export interface NewConnectionMessage { t: 'conn'; conn: number; fd: number; id: string; listenerName: string; remoteAddress: string; remotePort: number }
+/**
+ * A new connection: the worker takes its descriptor (its own dup of the accepted socket) from FdSlots slot `slot` and
+ * wraps it in a net.Socket.
+ */
+export interface NewConnectionMessage { t: 'conn'; conn: number; slot: number; id: string; listenerName: string; remoteAddress: string; remotePort: number }
 
 /**
  * Worker → main, once per turn. `reqs`: (conn, req, where, length, back) per request frame: `where` ≥ 0 is the offset

@@ -9,16 +9,19 @@
  * budget per worker (Kafka's RequestChannel queue is shared); queued.max.request.bytes (the memory pool) is not
  * applied in workers; PLAINTEXT only (TLS / SASL listeners are served by the main thread).
  */
+import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
 import { setOnSent, type ResponseFrame } from '../response-send.js';
+import { FdSlots } from './fd-slots.js';
 import { HandoffPool, ownsWholeBuffer } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type ToWorker, type WorkerBatch } from './messages.js';
 
 const config = workerData as NetworkWorkerConfig;
 const port = parentPort!;
 const budget = new InFlightBudget(config.queuedMaxRequests);
+const fdSlots = new FdSlots(0, config.fdSlots);
 const connections = new Map<number, Connection>();
 const pending = new Map<number, { resolve: (r: ResponseFrame | null) => void; reject: (e: Error) => void }>();
 let nextReq = 0;
@@ -96,9 +99,12 @@ function handlerFor(conn: number): RequestHandler {
 
 function open(m: NewConnectionMessage): void {
   let socket: Socket;
+  const fd = fdSlots.take(m.slot);
   try {
-    socket = new Socket({ fd: m.fd, readable: true, writable: true });
+    if (fd < 0) throw new Error('its descriptor was already taken back');
+    socket = new Socket({ fd, readable: true, writable: true });
   } catch (e) {
+    if (fd >= 0) { try { closeSync(fd); } catch { /* closed already */ } }
     closed.push({ conn: m.conn, reason: `network worker ${config.index} cannot use the connection's socket: ${(e as Error).message}` });
     schedule();
     return;

@@ -12,7 +12,7 @@
  * stops is logged as an error, its connections are closed (clients reconnect) and new ones go to the others (the
  * main thread serves them itself when none is left) — Kafka's processor threads do not die on their own.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
+import { FdSlots } from './fd-slots.js';
 import { HandoffPool } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
 
@@ -100,7 +101,7 @@ class WorkerSlot {
   private back: ArrayBuffer[] = [];
   private scheduled = false;
 
-  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool) {}
+  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots) {}
 
   /** A request slab goes back to the worker (its handler settled, or it was never handled). */
   giveBack(slab: ArrayBuffer): void {
@@ -175,11 +176,12 @@ export class NetworkWorkers {
     this.dupFd = (nativeAddon as unknown as { dupFd: DupFd }).dupFd;
     const script = workerScript();
     for (let i = 0; i < opts.threads; i++) {
+      const fds = new FdSlots();
       const data: NetworkWorkerConfig = {
-        index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        fdSlots: fds.shared, index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
-      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool);
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds);
       slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
       slot.worker.on('error', (e) => this.workerGone(slot, e.message));
       slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
@@ -215,12 +217,14 @@ export class NetworkWorkers {
       return null;
     }
     const slot = live[this.roundRobin++ % live.length]!;
+    const fdSlot = slot.fds.put(copy);
+    if (fdSlot < 0) { closeSync(copy); return null; } // a worker that takes none: served here
     const conn = this.nextConn++;
     const remote = new RemoteConnection(slot, conn, socket, info);
     slot.connections.set(conn, remote);
     slot.served++;
     socket.on('error', () => undefined); // never read here; the worker's socket sees the errors
-    const m: NewConnectionMessage = { t: 'conn', conn, fd: copy, id: info.id, listenerName: info.listenerName, remoteAddress: info.remoteAddress, remotePort: info.remotePort };
+    const m: NewConnectionMessage = { t: 'conn', conn, slot: fdSlot, id: info.id, listenerName: info.listenerName, remoteAddress: info.remoteAddress, remotePort: info.remotePort };
     slot.worker.postMessage(m);
     this.opts.log.debug({ connection: info.id, worker: slot.index }, `Connection ${info.id} handed to network worker ${slot.index}`);
     return remote;
@@ -274,6 +278,8 @@ export class NetworkWorkers {
         `Network worker ${slot.index} stopped unexpectedly (${why}): closing its ${slot.connections.size} connections; ${this.liveWorkers} network workers left`);
     }
     for (const remote of [...slot.connections.values()]) this.closed(slot, remote, this.stopping ? null : `network worker ${slot.index} stopped (${why})`);
+    // descriptors posted to it and never taken: closed here (the exchange in FdSlots gives each to one side only)
+    for (const fd of slot.fds.sweep()) { try { closeSync(fd); } catch { /* closed already */ } }
   }
 
   /** Stops every worker; their connections close. */
