@@ -10,6 +10,8 @@ import { alterReplicaLogDirs, type HostedState } from '../../../src/services/adm
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 import { captureLogger, encodeBatch, makeConfig } from '../log/log-test-helpers.js';
+import { readFileSync } from 'node:fs';
+import { buildEndTxnMarker, buildRecordBatch } from '../../../src/services/log/record-batch.js';
 
 const cleanup: string[] = [];
 afterEach(async () => {
@@ -200,6 +202,106 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     exceeded = false;
     await until(() => host.swaps === 1, 'the swap');
     expect(recorded).toBe(m.getLog('q', 0)!.size);
+    mover.shutdown();
+    await m.shutdown();
+  });
+});
+
+describe('a log-dir move and the cleaner, and the producer state (Kafka 3.7.1 replaceCurrentWithFutureLog)', () => {
+  it('cleaning is paused while the future replica exists; at the swap the cleaner checkpoint moves to the new dir and cleaning resumes', async () => {
+    const { dirs, open } = await twoDirs({ 'log.cleanup.policy': 'compact', 'log.cleaner.min.cleanable.ratio': '0.1' });
+    const m = await open();
+    const cleaner = m.cleaner!;
+    expect(cleaner).not.toBeNull();
+    await cleaner.startup();
+    const current = m.getOrCreateLog('c', 0);
+    for (let i = 0; i < 20; i++) current.appendAsLeader(encodeBatch([{ key: Buffer.from(`k${i % 3}`), value: Buffer.from(`v${i}-0`), timestamp: 1_700_000_000_000 + i }]), 0);
+    current.roll(); // something cleanable
+    current.updateHighWatermark(current.logEndOffset);
+    await cleaner.manager.updateCheckpoints(dirs[0]!, { tp: 'c-0', offset: 7n }); // as an earlier clean left it
+    expect(cleaner.manager.pausedCount('c-0')).toBe(0);
+    m.getOrCreateFutureLog('c', 0, dirs[1]!);
+    expect(cleaner.manager.pausedCount('c-0')).toBe(1);
+    // paused: neither cleaned nor given retention while the copy runs (Kafka abortAndPauseCleaning)
+    expect(await cleaner.manager.grabFilthiestCompactedLog(Date.now())).toBeNull();
+    expect(cleaner.manager.deletableLogs().map((l) => l.topic)).toEqual([]);
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'c', partition: 0 }]);
+    await until(() => host.swaps === 1, 'the swap');
+    const cp = (d: string) => { try { return readFileSync(path.join(d, 'cleaner-offset-checkpoint'), 'utf8'); } catch { return ''; } };
+    await until(() => cleaner.manager.pausedCount('c-0') === 0, 'cleaning to resume');
+    // Kafka alterCheckpointDir: the first dirty offset is in the destination dir's checkpoint, not the source's
+    expect(cleaner.manager.allCleanerCheckpoints().get('c-0')).toBe(7n);
+    await until(() => cp(dirs[1]!).includes('c 0 7'), 'the destination checkpoint file');
+    expect(cp(dirs[0]!)).not.toContain('c 0 ');
+    // resumed: the moved log is offered to the cleaner again, from the carried offset (the copy went into one segment)
+    m.getLog('c', 0)!.roll();
+    const ltc = await cleaner.manager.grabFilthiestCompactedLog(Date.now());
+    expect(ltc?.topicPartition).toBe('c-0');
+    expect(ltc?.firstDirtyOffset).toBe(7n);
+    expect(ltc?.log.logDir).toBe(dirs[1]);
+    await cleaner.manager.doneCleaning('c-0', dirs[1]!, 7n);
+    mover.shutdown();
+    await m.shutdown();
+  });
+
+  it('a cancelled move resumes cleaning (Kafka 3.7.1 leaves it paused: not followed); a restart mid-move pauses again', async () => {
+    const { dirs, open } = await twoDirs({ 'log.cleanup.policy': 'compact' });
+    const m = await open();
+    m.getOrCreateLog('d', 0).appendAsLeader(encodeBatch([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]), 0);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!);
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    expect(m.removeFutureLog('d', 0)).toBe(true);
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(0);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!); // the same move again: still one pause
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    await m.shutdown();
+    const m2 = await open();
+    expect(m2.getFutureLog('d', 0)).toBeDefined();
+    expect(m2.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    expect(m2.deleteLog('d', 0)).toBe(true); // the partition deleted with its future replica
+    expect(m2.cleaner!.manager.pausedCount('d-0')).toBe(0);
+    await m2.shutdown();
+  });
+
+  it('an open transaction survives the swap (producer state, LSO, abort marker); KIP-890 verification entries do not, as in Kafka 3.7.1', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('x', 0);
+    const txn = (pid: bigint, seq: number) => buildRecordBatch({ records: [{ key: 'k', value: `t${seq}` }], producerId: pid, producerEpoch: 0, baseSequence: seq, isTransactional: true });
+    current.appendAsLeader(batch(0), 0); // 0..2
+    current.appendAsLeader(txn(7n, 0), 0); // 3, producer 7's transaction open
+    current.appendAsLeader(batch(1), 0); // 4..6
+    current.updateHighWatermark(current.logEndOffset);
+    expect(current.lastStableOffset).toBe(3n);
+    // producer 8 starts a verification (AddPartitionsToTxn in flight) before the swap
+    const guard = current.maybeStartTransactionVerification(8n, 0, 0);
+    expect(guard).not.toBeNull();
+    m.getOrCreateFutureLog('x', 0, dirs[1]!);
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'x', partition: 0 }]);
+    await until(() => host.swaps === 1, 'the swap');
+    const moved = m.getLog('x', 0)!;
+    expect(moved.logDir).toBe(dirs[1]);
+    expect(moved.hasOngoingTransaction(7n)).toBe(true);
+    expect(moved.lastStableOffset).toBe(3n);
+    moved.appendAsLeader(txn(7n, 1), 0); // 7: the producer's next sequence is accepted (its state came along)
+    moved.appendAsLeader(buildEndTxnMarker({ producerId: 7n, producerEpoch: 0, commit: false, coordinatorEpoch: 0 }), 0, 'coordinator'); // 8
+    moved.updateHighWatermark(moved.logEndOffset);
+    expect(moved.hasOngoingTransaction(7n)).toBe(false);
+    expect(moved.lastStableOffset).toBe(9n);
+    expect(moved.collectAbortedTransactions(0n, 9n)).toEqual([{ producerId: 7n, firstOffset: 3n, lastOffset: 8n, lastStableOffset: 9n }]);
+    // Kafka 3.7.1: the destination UnifiedLog has its own ProducerStateManager, whose verification entries are only
+    // made by maybeStartTransactionVerification on the current log: the old log's entry is not carried, so an append
+    // holding the old guard is refused (INVALID_TXN_STATE) and the producer's next AddPartitionsToTxn verifies again
+    expect(moved.verificationGuard(8n)).toBeUndefined();
+    const again = moved.maybeStartTransactionVerification(8n, 0, 0);
+    expect(again).not.toBeNull();
+    expect(again).not.toBe(guard);
+    expect(moved.verificationGuard(8n)).toBe(again);
     mover.shutdown();
     await m.shutdown();
   });
