@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../../src/services/log/log-manager.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { advanceMoveState } from '../../../src/machines/replica-alter-log-dirs-state.js';
 import { futureTruncationOffset, ReplicaAlterLogDirsManager, type AlterLogDirsHost } from '../../../src/services/server/replica-alter-log-dirs-manager.js';
 import { alterReplicaLogDirs, type HostedState } from '../../../src/services/admin/alter-replica-log-dirs.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -102,7 +103,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     const host = hostOf(m);
     const { logger } = captureLogger();
     // small rounds so that appends interleave with the copy
-    const mover = new ReplicaAlterLogDirsManager(host, logger, { maxBytes: () => 200, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, logger, { advanceMoveState, threads: 1, maxBytes: () => 200, backoffMs: () => 10 });
     m.getOrCreateFutureLog('t', 0, dirs[1]!);
     mover.addPartitions([{ topic: 't', partition: 0 }]);
     let appended = 50;
@@ -154,7 +155,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     expect(m2.getFutureLog('r', 1)?.logEndOffset).toBe(copied);
     expect(lines.some((l) => l.msg.includes('the move between log dirs resumes'))).toBe(true);
     const host = hostOf(m2);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'r', partition: 1 }]);
     await until(() => host.swaps === 1, 'the resumed swap');
     expect(m2.getLog('r', 1)!.logDir).toBe(dirs[1]);
@@ -174,13 +175,51 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     current.truncateTo(15n); // a follower's truncation
     current.appendAsLeader(batch(100), 1);
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'x', partition: 0 }]);
     await until(() => host.swaps === 1, 'the swap');
     const got = values(m.getLog('x', 0)!);
     expect(got.length).toBe(18);
     expect(got.slice(-3)).toEqual(['v100-0', 'v100-1', 'v100-2']);
     expect(m.getLog('x', 0)!.latestEpoch).toBe(1);
+    mover.shutdown();
+    await m.shutdown();
+  });
+
+  it('num.replica.alter.log.dirs.threads: partitions spread over the loops by Kafka\'s getFetcherId, reads of two loops in flight at once, every state visited', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const parts = [0, 1, 2, 3];
+    for (const p of parts) {
+      const l = m.getOrCreateLog('n', p);
+      for (let i = 0; i < 40; i++) l.appendAsLeader(batch(i), 0);
+      m.getOrCreateFutureLog('n', p, l.logDir === dirs[0] ? dirs[1]! : dirs[0]!); // to the other dir
+    }
+    // reads in flight at once, counted around the current logs' readAsync
+    let inFlight = 0;
+    let maxInFlight = 0;
+    for (const p of parts) {
+      const l = m.getLog('n', p)!;
+      const read = l.readAsync.bind(l);
+      l.readAsync = async (...a: Parameters<typeof read>) => {
+        inFlight++; maxInFlight = Math.max(maxInFlight, inFlight);
+        try { await new Promise((r) => setTimeout(r, 2)); return await read(...a); } finally { inFlight--; }
+      };
+    }
+    const host = hostOf(m);
+    const seen: string[] = [];
+    const recording: typeof advanceMoveState = (state, event) => { const r = advanceMoveState(state, event); seen.push(`${state}>${r.state}`); return r; };
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState: recording, threads: 2, maxBytes: () => 300, backoffMs: () => 10 });
+    expect(mover.threads).toBe(2);
+    mover.addPartitions(parts.map((partition) => ({ topic: 'n', partition })));
+    // Kafka: abs(31 * "n".hashCode + p) % 2 = (31 * 110 + p) % 2
+    expect(mover.movingPartitions.map((s) => s.fetcherId)).toEqual(parts.map((p) => (31 * 110 + p) % 2));
+    expect(new Set(mover.movingPartitions.map((s) => s.fetcherId)).size).toBe(2);
+    await until(() => host.swaps === 4, 'four swaps');
+    expect(maxInFlight).toBe(2); // one read per loop
+    for (const p of parts) expect(values(m.getLog('n', p)!).length).toBe(120);
+    expect(new Set(seen)).toEqual(new Set(['truncating>copying', 'copying>swapped']));
+    expect(seen.filter((x) => x === 'copying>swapped').length).toBe(4);
     mover.shutdown();
     await m.shutdown();
   });
@@ -195,7 +234,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     let recorded = 0;
     let checks = 0;
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 5, quota: { isExceeded: () => { checks++; return exceeded; }, record: (b) => { recorded += b; } } });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 5, quota: { isExceeded: () => { checks++; return exceeded; }, record: (b) => { recorded += b; } } });
     mover.addPartitions([{ topic: 'q', partition: 0 }]);
     await until(() => checks >= 4, 'the mover to back off three times');
     expect(m.getFutureLog('q', 0)!.logEndOffset).toBe(0n);
@@ -226,7 +265,7 @@ describe('a log-dir move and the cleaner, and the producer state (Kafka 3.7.1 re
     expect(await cleaner.manager.grabFilthiestCompactedLog(Date.now())).toBeNull();
     expect(cleaner.manager.deletableLogs().map((l) => l.topic)).toEqual([]);
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'c', partition: 0 }]);
     await until(() => host.swaps === 1, 'the swap');
     const cp = (d: string) => { try { return readFileSync(path.join(d, 'cleaner-offset-checkpoint'), 'utf8'); } catch { return ''; } };
@@ -281,7 +320,7 @@ describe('a log-dir move and the cleaner, and the producer state (Kafka 3.7.1 re
     expect(guard).not.toBeNull();
     m.getOrCreateFutureLog('x', 0, dirs[1]!);
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'x', partition: 0 }]);
     await until(() => host.swaps === 1, 'the swap');
     const moved = m.getLog('x', 0)!;
