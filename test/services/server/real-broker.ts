@@ -53,6 +53,8 @@ export async function realBroker(opts: RealBrokerOptions): Promise<RealBroker> {
   const entry = { b: { dir } as RealBroker, closed: false };
   open.push(entry); // the dir is removed even if the LogManager fails to open it
   const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
+  entry.b = { dir, logs, replicas: { shutdown: () => {} } } as RealBroker;
+  await logs.loadLogs(); // Kafka's LogManager.startup: the dir's partitions (recovered after an unclean shutdown)
   const metadata = new MetadataCache(opts.brokerId, 'cluster');
   const replicas = new ReplicaManager(opts.brokerId, logs, metadata, logger, { advanceIsrState });
   const epoch = { value: 100n };
@@ -67,7 +69,7 @@ export async function realBroker(opts: RealBrokerOptions): Promise<RealBroker> {
 /** Shuts down every broker made by {@link realBroker} and removes its dir. */
 export async function closeRealBrokers(): Promise<void> {
   for (const e of open.splice(0)) {
-    if (!e.closed && e.b.logs) {
+    if (!e.closed && e.b.logs) { // (a LogManager that failed to open has nothing to close)
       e.closed = true;
       e.b.replicas.shutdown();
       await e.b.logs.shutdown();
