@@ -612,6 +612,9 @@ export class Log {
    */
   collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     this.checkUsable();
+    // after a recovery the segments' .txnindex entries are rebuilt with the (lazy) producer state: load it first,
+    // else a caller that has not asked for the LSO yet would get none (a Kafka-written log dir, AC's test)
+    this.producerState();
     return this.io(() => {
       const out: AbortedTxn[] = [];
       const segs = this.local.segments;
