@@ -13,8 +13,11 @@ export interface NetworkWorkerConfig {
   index: number;
   maxRequestBytes: number;
   idleTimeoutMs: number;
-  /** queued.max.requests, applied per worker (each worker has its own InFlightBudget). */
+  /** queued.max.requests, one budget for the broker (shared-budgets.ts): its shared memory. */
   queuedMaxRequests: number;
+  inFlight: SharedArrayBuffer;
+  /** queued.max.request.bytes (shared-budgets.ts SharedMemoryPool): capacity, largest allocation, shared memory; null: none. */
+  memoryPool: { capacity: number; maxSingleAllocation: number; shared: SharedArrayBuffer } | null;
   /** The main thread's performance.timeOrigin: request timestamps are converted to the main's clock. */
   mainTimeOrigin: number;
   /** Whether to take the RequestTimesSink timestamps. */

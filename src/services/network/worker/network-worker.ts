@@ -5,14 +5,17 @@
  * Connection class the in-thread path uses. Each complete request frame goes to the main thread (the request
  * handlers: KafkaApis, which keeps all state), batched once per turn; the answers come back the same way.
  *
- * Differs from Kafka: the request handlers are one thread (the main), not num.io.threads; queued.max.requests is a
- * budget per worker (Kafka's RequestChannel queue is shared); queued.max.request.bytes (the memory pool) is not
- * applied in workers; PLAINTEXT only (TLS / SASL listeners are served by the main thread).
+ * queued.max.requests and queued.max.request.bytes are the broker's (one budget and one memory pool in shared memory
+ * with the main thread and the other workers: shared-budgets.ts).
+ *
+ * Differs from Kafka: the request handlers are one thread (the main), not num.io.threads; PLAINTEXT only (TLS / SASL
+ * listeners are served by the main thread).
  */
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
+import { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
+import { Connection, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
 import { setOnSent, type ResponseFrame } from '../response-send.js';
 import { FdSlots } from './fd-slots.js';
 import { HandoffPool, ownsWholeBuffer } from './handoff-pool.js';
@@ -20,7 +23,10 @@ import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage
 
 const config = workerData as NetworkWorkerConfig;
 const port = parentPort!;
-const budget = new InFlightBudget(config.queuedMaxRequests);
+// one queued.max.requests and one memory pool for the broker: the main's, in shared memory
+const budget = new SharedInFlightBudget(config.queuedMaxRequests, config.inFlight);
+const mp = config.memoryPool;
+const memoryPool = mp ? new SharedMemoryPool(mp.capacity, mp.maxSingleAllocation, mp.shared) : null;
 const fdSlots = new FdSlots(0, config.fdSlots);
 const connections = new Map<number, Connection>();
 const pending = new Map<number, { resolve: (r: ResponseFrame | null) => void; reject: (e: Error) => void }>();
@@ -112,6 +118,7 @@ function open(m: NewConnectionMessage): void {
   const info: ConnectionInfo = { id: m.id, listenerName: m.listenerName, remoteAddress: m.remoteAddress, remotePort: m.remotePort, securityProtocol: 'PLAINTEXT' };
   const c = new Connection(socket, info, {
     maxRequestBytes: config.maxRequestBytes, idleTimeoutMs: config.idleTimeoutMs, inFlight: budget, framePool,
+    ...(memoryPool ? { memoryPool } : {}),
     ...(config.requestTimes ? { requestTimes: timesSink } : {}),
   }, handlerFor(m.conn), {
     onClose: (_c, reason) => {

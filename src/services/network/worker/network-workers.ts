@@ -22,6 +22,7 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
+import type { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
 import { FdSlots } from './fd-slots.js';
 import { HandoffPool } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
@@ -34,6 +35,10 @@ export interface NetworkWorkersOptions {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   queuedMaxRequests: number;
+  /** The broker's queued.max.requests budget (the main thread's connections use it too). */
+  inFlight: SharedInFlightBudget;
+  /** The broker's queued.max.request.bytes pool (null: none). */
+  memoryPool: SharedMemoryPool | null;
   handler: RequestHandler;
   requestTimes?: RequestTimesSink;
   log: Logger;
@@ -178,7 +183,9 @@ export class NetworkWorkers {
     for (let i = 0; i < opts.threads; i++) {
       const fds = new FdSlots();
       const data: NetworkWorkerConfig = {
-        fdSlots: fds.shared, index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        fdSlots: fds.shared, inFlight: opts.inFlight.shared,
+        memoryPool: opts.memoryPool ? { capacity: opts.memoryPool.capacity, maxSingleAllocation: opts.memoryPool.maxSingleAllocation, shared: opts.memoryPool.shared } : null,
+        index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
       const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds);
