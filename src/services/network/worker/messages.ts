@@ -52,7 +52,7 @@ export interface WorkerBatch {
 
 /** Operation kinds of {@link MainBatch}.ops, 5 numbers each: kind, conn, req, a, b. */
 export const Op = {
-  /** a = offset in buf, b = length (−1: no response, acks=0) */
+  /** a = offset in buf, or −1 − i: slabs[i] from 0; b = length (−1: no response, acks=0) */
   Response: 0,
   /** the handler failed: a = index in strs (the reason); the connection closes */
   Fail: 1,
@@ -69,8 +69,9 @@ export const Op = {
 /**
  * Main → worker, once per turn, in the order the main produced them (a control before the response it precedes).
  * `buf`: a slab of the main's pool holding the responses (the worker gives it back once all are written or dropped);
- * `back`: request slabs given back (their handlers settled).
+ * `slabs`: big responses, one slab each (a Response op's offset −1 − i: `slabs[i]` from 0), each given back once
+ * written; `back`: request slabs given back (their handlers settled).
  */
-export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; back: ArrayBuffer[] }
+export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; slabs: ArrayBuffer[]; back: ArrayBuffer[] }
 
 export type ToWorker = NewConnectionMessage | MainBatch;

@@ -135,6 +135,7 @@ function apply(b: MainBatch): void {
   // the responses are views of b.buf: it goes back to the main once every one of them is written or dropped
   const buf = b.buf;
   let views = 0;
+  const taken = b.slabs.length > 0 ? new Set<ArrayBuffer>() : null;
   const sent = buf ? () => { if (--views === 0) { back.push(buf); schedule(); } } : null;
   const ops = b.ops;
   for (let i = 0; i < ops.length; i += 5) {
@@ -145,6 +146,13 @@ function apply(b: MainBatch): void {
         if (!p) break;
         pending.delete(req);
         if (len < 0) { p.resolve(null); break; }
+        if (a < 0) {
+          // a big response in a slab of its own: back to the main once written or dropped
+          const slab = b.slabs[-1 - a]!;
+          taken!.add(slab);
+          p.resolve(setOnSent(Buffer.from(slab, 0, len), () => { back.push(slab); schedule(); }));
+          break;
+        }
         if (!buf || len === 0) { p.resolve(Buffer.alloc(0)); break; }
         views++;
         p.resolve(setOnSent(Buffer.from(buf, a, len), sent!));
@@ -165,6 +173,7 @@ function apply(b: MainBatch): void {
   }
   // no response of it was taken (their connections gone): back at once
   if (buf && views === 0) { back.push(buf); schedule(); }
+  for (const slab of b.slabs) if (!taken!.has(slab)) { back.push(slab); schedule(); }
 }
 
 port.on('message', (m: ToWorker) => {

@@ -72,6 +72,17 @@ function workerScript(): URL {
   return new URL('../../../../dist/services/network/worker/network-worker.js', import.meta.url);
 }
 
+/** Responses at least this big get a slab of their own (smaller ones share the turn's slab). */
+const OWN_SLAB_MIN_BYTES = 64 * 1024;
+
+/** Copies a response frame (one buffer or chunks) into `to` at `at`; returns its length. */
+function copyFrame(r: ResponseFrame, to: Buffer, at = 0): number {
+  if (Buffer.isBuffer(r)) { to.set(r, at); return r.length; }
+  let n = 0;
+  for (const c of r) { to.set(c, at + n); n += c.length; }
+  return n;
+}
+
 class RemoteConnection implements ServedConnection {
   closed = false;
   readonly abort = new AbortController();
@@ -104,6 +115,8 @@ class WorkerSlot {
   slabsBack = 0;
   /** Request slabs whose handlers settled, going back to the worker. */
   private back: ArrayBuffer[] = [];
+  /** Big responses of the turn, each in a slab of its own. */
+  private slabs: ArrayBuffer[] = [];
   private scheduled = false;
 
   constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots) {}
@@ -130,9 +143,19 @@ class WorkerSlot {
     let len = 0;
     if (Buffer.isBuffer(response)) len = response.length;
     else for (const c of response) len += c.length;
-    this.ops.push(Op.Response, conn, req, this.bytes, len);
-    this.responses.push(response);
-    this.bytes += len;
+    if (len >= OWN_SLAB_MIN_BYTES) {
+      // a big response (Fetch) gets a slab of its own size class: the turn's size varies, a response's much less,
+      // so slabs are reused rather than created for every new turn size
+      const slab = this.pool.take(len);
+      copyFrame(response, Buffer.from(slab, 0, len));
+      onSentOf(response)?.();
+      this.slabs.push(slab);
+      this.ops.push(Op.Response, conn, req, -this.slabs.length, len);
+    } else {
+      this.ops.push(Op.Response, conn, req, this.bytes, len);
+      this.responses.push(response);
+      this.bytes += len;
+    }
     this.schedule();
   }
 
@@ -151,14 +174,12 @@ class WorkerSlot {
       buf = this.pool.take(this.bytes);
       const view = Buffer.from(buf, 0, this.bytes);
       let at = 0;
-      for (const r of this.responses) {
-        if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
-      }
+      for (const r of this.responses) at += copyFrame(r, view, at);
     }
-    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, back: this.back };
-    const transfer = buf ? [buf, ...this.back] : this.back;
+    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, slabs: this.slabs, back: this.back };
+    const transfer = buf ? [buf, ...this.slabs, ...this.back] : this.slabs.length > 0 ? [...this.slabs, ...this.back] : this.back;
     const lent = this.responses;
-    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = [];
+    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = []; this.slabs = [];
     if (this.alive) this.worker.postMessage(batch, transfer);
     for (const r of lent) onSentOf(r)?.();
   }
