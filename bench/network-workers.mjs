@@ -14,15 +14,24 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SocketServer } from '../dist/services/network/socket-server.js';
+import { fetchReadPool } from '../dist/services/log/read-buffer-pool.js';
+import { withOnSent } from '../dist/services/network/response-send.js';
 
 const MIB = Number(process.argv[2] ?? 256);
 const THREADS = String(process.argv[3] ?? '1,2').split(',').map(Number);
 const MODES = String(process.argv[4] ?? 'produce,fetch').split(',');
-const DATA = Buffer.alloc(1 << 20, 7); // the "record bytes" of each fetch answer (never copied in this thread)
+const DATA = Buffer.alloc(1 << 20, 7); // the "record bytes" of each fetch answer
 
 const handlers = {
   produce: async (f) => { const b = Buffer.allocUnsafe(8); b.writeInt32BE(4); b.writeInt32BE(f.length, 4); return b; },
-  fetch: async (f) => { const h = Buffer.allocUnsafe(8); h.writeInt32BE(4 + DATA.length); h.writeInt32BE(f.length, 4); return [h, DATA]; },
+  // as the Fetch handler: the records read into a lease of the broker's fetch read pool (the copy stands for the
+  // pread), released once the response is written (or, with workers, moved to the worker and given back)
+  fetch: async (f) => {
+    const h = Buffer.allocUnsafe(8); h.writeInt32BE(4 + DATA.length); h.writeInt32BE(f.length, 4);
+    const lease = fetchReadPool.acquire(DATA.length);
+    DATA.copy(lease.buffer);
+    return withOnSent([h, lease.buffer], [lease.release]);
+  },
 };
 
 if (process.argv[2] === '--client') await client(Number(process.argv[3]), process.argv[4], Number(process.argv[5]));

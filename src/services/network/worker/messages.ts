@@ -46,6 +46,8 @@ export interface WorkerBatch {
   buf: ArrayBuffer | null;
   slabs: ArrayBuffer[];
   back: ArrayBuffer[];
+  /** Fetch read slabs (MainBatch.fslabs) given back, every response using them written or dropped. */
+  backFetch: ArrayBuffer[];
   times: number[];
   closed: Array<{ conn: number; reason: string | null }>;
 }
@@ -64,6 +66,11 @@ export const Op = {
   CloseAfterResponse: 4,
   /** the main closes the connection: a = index in strs or −1 (no reason) */
   Close: 5,
+  /**
+   * a response in chunks: a = start in segs (n, then n × [kind, index, offset, length]: kind 0 = slabs[index],
+   * kind 1 = fslabs[index], a fetch read slab given back in WorkerBatch.backFetch once written); b = total length
+   */
+  ChunkedResponse: 6,
 } as const;
 
 /**
@@ -72,6 +79,8 @@ export const Op = {
  * `slabs`: big responses, one slab each (a Response op's offset −1 − i: `slabs[i]` from 0), each given back once
  * written; `back`: request slabs given back (their handlers settled).
  */
-export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; slabs: ArrayBuffer[]; back: ArrayBuffer[] }
+export interface MainBatch {
+  t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; slabs: ArrayBuffer[]; fslabs: ArrayBuffer[]; segs: number[]; back: ArrayBuffer[];
+}
 
 export type ToWorker = NewConnectionMessage | MainBatch;

@@ -43,6 +43,7 @@ let frames: Buffer[] = [];
 let bytes = 0;
 let slabs: ArrayBuffer[] = [];
 let back: ArrayBuffer[] = [];
+let backFetch: ArrayBuffer[] = [];
 let times: number[] = [];
 let closed: WorkerBatch['closed'] = [];
 let scheduled = false;
@@ -67,9 +68,9 @@ function flush(): void {
     let at = 0;
     for (const f of frames) { view.set(f, at); at += f.length; }
   }
-  const batch: WorkerBatch = { t: 'batch', reqs, buf, slabs, back, times, closed };
-  const transfer: ArrayBuffer[] = buf ? [buf, ...slabs, ...back] : slabs.length + back.length > 0 ? [...slabs, ...back] : [];
-  reqs = []; frames = []; bytes = 0; slabs = []; back = []; times = []; closed = [];
+  const batch: WorkerBatch = { t: 'batch', reqs, buf, slabs, back, backFetch, times, closed };
+  const transfer: ArrayBuffer[] = [...(buf ? [buf] : []), ...slabs, ...back, ...backFetch];
+  reqs = []; frames = []; bytes = 0; slabs = []; back = []; backFetch = []; times = []; closed = [];
   port.postMessage(batch, transfer);
 }
 
@@ -136,6 +137,16 @@ function apply(b: MainBatch): void {
   const buf = b.buf;
   let views = 0;
   const taken = b.slabs.length > 0 ? new Set<ArrayBuffer>() : null;
+  // slabs of chunked responses: references per slab; at 0 it goes back (fetch read slabs to the fetch pool)
+  const refs = new Map<ArrayBuffer, number>();
+  const fetchSlabs = new Set(b.fslabs);
+  const unref = (slab: ArrayBuffer) => {
+    const left = refs.get(slab)! - 1;
+    refs.set(slab, left);
+    if (left > 0) return;
+    (fetchSlabs.has(slab) ? backFetch : back).push(slab);
+    schedule();
+  };
   const sent = buf ? () => { if (--views === 0) { back.push(buf); schedule(); } } : null;
   const ops = b.ops;
   for (let i = 0; i < ops.length; i += 5) {
@@ -158,6 +169,24 @@ function apply(b: MainBatch): void {
         p.resolve(setOnSent(Buffer.from(buf, a, len), sent!));
         break;
       }
+      case Op.ChunkedResponse: {
+        const p = pending.get(req);
+        if (!p) break;
+        pending.delete(req);
+        // views of the main's slab (headers) and of fetch read slabs (records); each slab back once every response
+        // of this batch using it is written or dropped
+        const n = b.segs[a]!;
+        const chunks: Buffer[] = [];
+        const used: ArrayBuffer[] = [];
+        for (let k = 0, at = a + 1; k < n; k++, at += 4) {
+          const kind = b.segs[at]!, idx = b.segs[at + 1]!, off = b.segs[at + 2]!, l = b.segs[at + 3]!;
+          const slab = kind === 1 ? b.fslabs[idx]! : b.slabs[idx]!;
+          chunks.push(Buffer.from(slab, off, l));
+          if (!used.includes(slab)) { used.push(slab); refs.set(slab, (refs.get(slab) ?? 0) + 1); }
+        }
+        p.resolve(setOnSent(chunks, () => { for (const slab of used) unref(slab); }));
+        break;
+      }
       case Op.Fail: {
         const p = pending.get(req);
         if (!p) break;
@@ -173,7 +202,9 @@ function apply(b: MainBatch): void {
   }
   // no response of it was taken (their connections gone): back at once
   if (buf && views === 0) { back.push(buf); schedule(); }
-  for (const slab of b.slabs) if (!taken!.has(slab)) { back.push(slab); schedule(); }
+  // slabs no response took (their connections gone): back at once
+  for (const slab of b.slabs) if (!taken!.has(slab) && !refs.has(slab)) { back.push(slab); schedule(); }
+  for (const slab of b.fslabs) if (!refs.has(slab)) { backFetch.push(slab); schedule(); }
 }
 
 port.on('message', (m: ToWorker) => {
