@@ -68,6 +68,15 @@ process.on('exit', cleanup);
 const dataFile = join(work, 'records.txt');
 { const fd = openSync(dataFile, 'w'); const line = Buffer.from(`${'x'.repeat(1023)}\n`); const chunk = Buffer.concat(Array(1024).fill(line)); for (let i = 0; i < MiB; i++) writeSync(fd, chunk); closeSync(fd); }
 
+// idle cost: CPU each broker uses per second doing nothing (timers, samplers: what metrics add that is per second, not
+// per request), IDLE_SECS after start, both measured over the same seconds
+const IDLE_SECS = Number(process.env.IDLE_SECS ?? 5);
+await sleep(2000);
+const idle0 = brokers.map((b) => cpuSecs(b.proc.pid));
+await sleep(IDLE_SECS * 1000);
+const idleMsPerSec = brokers.map((b, i) => ((cpuSecs(b.proc.pid) - idle0[i]) / IDLE_SECS) * 1000);
+console.log(`idle broker CPU (ms per s, over ${IDLE_SECS} s): off ${idleMsPerSec[0].toFixed(2)}, on ${idleMsPerSec[1].toFixed(2)}`);
+
 let scrapes = 0;
 for (let round = 0; round < ROUNDS; round++) {
   for (const b of round % 2 === 0 ? brokers : [...brokers].reverse()) {
