@@ -231,6 +231,9 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
 
     // The notifications were processed: the implemented keys applied, the others skipped with one warning each.
     await broker.waitForLog((l) => l.msg === 'Applied dynamic broker config' && (l.changed as Record<string, string>)['num.io.threads'] === '10', 20_000);
+    // issue 15: the components took them (LogManager.resizeRecoveryThreadPool, LogCleaner.reconfigure's backoff)
+    await broker.waitForLog((l) => l.msg === 'Resizing recovery thread pool size for each data dir from 1 to 2', 10_000);
+    await broker.waitForLog((l) => l.msg === 'Updated log.cleaner.backoff.ms to 10000 (a dynamic change)', 10_000);
     // Kafka keys Rafka's table lacks (sasl.kerberos.*, ssl.provider, the throttles, ...), table keys marked not
     // implemented (num.io.threads, ssl.*, ...) and the custom ones
     const notImplemented = (names: string[]) => names.filter((k) => !configKey(baseConfigName(k))?.implemented);
@@ -361,6 +364,7 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     await write('brokers/1', { ...everything, 'log.cleaner.backoff.ms': '10001' });
     await write('topics/hand-edited', topicEntries);
     await broker.waitForLog((l) => l.msg === 'Applied dynamic broker config' && (l.changed as Record<string, string>)['log.cleaner.backoff.ms'] === '10001' && broker.logs.indexOf(l) >= again, 20_000);
+    await broker.waitForLog((l) => l.msg === 'Updated log.cleaner.backoff.ms to 10001 (a dynamic change)' && broker.logs.indexOf(l) >= again, 10_000);
     await broker.waitForLog((l) => l.msg === 'Processed topic config change for hand-edited' && broker.logs.indexOf(l) >= again, 20_000);
     expect(ignoredWarnings(broker).length).toBe(before);
     expect(topicWarnings(broker, again)).toEqual([]);
