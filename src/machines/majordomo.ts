@@ -41,6 +41,7 @@ import { socketServerMachine, type SocketServerParentEvent } from './socket-serv
 import { connectionQuotasConfigOf } from '../services/network/connection-quotas.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { advanceIsrState } from './partition-isr-state.js';
+import { advanceMoveState } from './replica-alter-log-dirs-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -57,6 +58,7 @@ import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import { TransactionCoordinator } from '../services/transaction/transaction-coordinator.js';
 import { transactionCoordinatorMachine } from './transaction-coordinator.js';
+import { advanceTxnStateTo } from './transaction-state.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
 import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
@@ -584,6 +586,7 @@ export const majordomoMachine = setup({
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
                 advanceIsrState: context.metrics ? context.metrics.countIsrChanges(advanceIsrState) : advanceIsrState,
+                advanceMoveState, // the -future replica mover's per-partition states (AB)
                 config: () => self.getSnapshot().context.config,
                 // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
                 alterPartition: createAlterPartitionManager({
@@ -649,7 +652,7 @@ export const majordomoMachine = setup({
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
-              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
+              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, advanceTxnState: advanceTxnStateTo, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
               const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, credentialCache, started: { ...context.started, socketServer: true } };
             }),

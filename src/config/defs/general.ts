@@ -28,7 +28,7 @@ export const GENERAL_CONFIGS = [
   define('num.io.threads', 'int', 8, atLeast(1), 'high', CLUSTER,
     'Threads that process requests, including disk I/O. Rafka has no request handler pool: every request is handled on the main thread (the event loop; disk reads and fsyncs go to the libuv pool), so this key has no effect; a dynamic change is still validated as Kafka\'s DynamicThreadPool (at least 1, within half and double the current value).', NOT_IMPLEMENTED),
   define('num.replica.alter.log.dirs.threads', 'int', null, undefined, 'high', RO,
-    'Threads that move replicas between log directories. Unset means the number of log dirs.', NOT_IMPLEMENTED),
+    'Threads that move replicas between log directories. Unset means the number of log dirs. Rafka: mover loops on the event loop, each with one read of the current log in flight.'),
   define('background.threads', 'int', 10, atLeast(1), 'high', CLUSTER,
     'Threads for background work such as log retention and checkpoints. Rafka has no background thread pool: that work runs as timers on the main thread (the event loop), so this key has no effect; a dynamic change is still validated as Kafka\'s DynamicThreadPool (at least 1, within half and double the current value).', NOT_IMPLEMENTED),
   define('queued.max.requests', 'int', 500, atLeast(1), 'high', RO,

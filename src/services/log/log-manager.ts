@@ -464,6 +464,7 @@ export class LogManager {
     }
     logs.set(key, log);
     if (p.kind === 'future') {
+      this.pauseCleaningForMove(key);
       this.opts.log.info(`Loaded future log ${p.path} for ${key}: the move between log dirs resumes when the partition is hosted (LeaderAndIsr)`);
     }
   }
@@ -596,6 +597,7 @@ export class LogManager {
       throw e;
     }
     this.futureLogs.set(key, log);
+    this.pauseCleaningForMove(key);
     this.opts.log.info(`Created log for partition ${key} in ${log.dir} (future replica: moving from ${this.logs.get(key)?.logDir ?? '?'} to ${logDir})`);
     return log;
   }
@@ -606,8 +608,28 @@ export class LogManager {
     const future = this.futureLogs.get(key);
     if (!future) return false;
     this.futureLogs.delete(key);
+    this.resumeCleaningAfterMove(key);
     this.renameAndScheduleDelete(future, key);
     return true;
+  }
+
+  /**
+   * Kafka pauses cleaning of a partition while its `-future` replica is moved (ReplicaManager.alterReplicaLogDirs /
+   * maybeAddLogDirFetchers → abortAndPauseCleaning) and resumes it at the swap (replaceCurrentWithFutureLog). Rafka
+   * pauses once per future log, when it is created or loaded, and resumes when it leaves — swapped in, or deleted
+   * (a cancelled move, the partition deleted, its dir failed). Kafka 3.7.1 resumes only at the swap: a cancelled move
+   * leaves the partition paused until a restart (and a move redirected to a third dir pauses it twice); Rafka does not
+   * follow that leak.
+   */
+  private readonly cleaningPausedForMove = new Set<string>();
+  private pauseCleaningForMove(key: string): void {
+    if (!this.cleaner || this.cleaningPausedForMove.has(key)) return;
+    this.cleaningPausedForMove.add(key);
+    this.cleaner.abortAndPauseCleaning(key);
+  }
+  private resumeCleaningAfterMove(key: string): void {
+    if (!this.cleaningPausedForMove.delete(key)) return;
+    this.cleaner?.resumeCleaning(key);
   }
 
   /**
@@ -618,8 +640,9 @@ export class LogManager {
    * read or truncation of the partition interleaves. Returns the new current log.
    *
    * Differs from Kafka: a Log's paths are fixed, so the future log is closed (producer snapshot written), its dir
-   * renamed, and loaded again as cleanly shut down (a small synchronous load: indexes are not rebuilt); the cleaner's
-   * offset for the partition is not carried over to the new dir (it cleans the moved log from its start once).
+   * renamed, and loaded again as cleanly shut down (a small synchronous load: indexes are not rebuilt). The cleaner's
+   * first dirty offset follows the log to its new dir (Kafka's alterCheckpointDir) and cleaning, paused while the
+   * future log existed, resumes.
    * A crash between the two renames leaves two current dirs, which the next start refuses (the same message as Kafka).
    */
   replaceCurrentWithFutureLog(topic: string, partition: number): Log {
@@ -643,6 +666,7 @@ export class LogManager {
       }).log;
     } catch (e) {
       this.futureLogs.delete(key);
+      this.resumeCleaningAfterMove(key);
       dest.closeHandlers();
       if (isIoError(e) || e instanceof KafkaStorageError) {
         this.reportDirFailure(destLogDir, ((e as Error).cause as Error | undefined) ?? (e as Error));
@@ -653,6 +677,15 @@ export class LogManager {
     moved.updateHighWatermark(source.highWatermark);
     this.futureLogs.delete(key);
     this.logs.set(key, moved);
+    if (this.cleaner) {
+      // Kafka: cleaner.alterCheckpointDir, then resumeCleaning. The offset is taken now (before the source's removal
+      // below drops it from its dir's checkpoint); cleaning resumes once the destination's checkpoint has it.
+      const cleaner = this.cleaner;
+      const paused = this.cleaningPausedForMove.delete(key); // a next move pauses again (its own count)
+      cleaner.alterCheckpointDir(key, source.logDir, destLogDir)
+        .catch((e) => this.opts.log.error({ err: e }, `Could not move the cleaner checkpoint of ${key} to ${destLogDir}: ${(e as Error).message}`))
+        .finally(() => { if (paused) cleaner.resumeCleaning(key); });
+    }
     this.renameAndScheduleDelete(source, key);
     this.checkpointDirSync(source.logDir);
     this.opts.log.info(`The current replica is successfully replaced with the future replica for ${key}`);
@@ -687,6 +720,7 @@ export class LogManager {
     const future = this.futureLogs.get(key); // Kafka deletes the future replica with the partition (asyncDelete isFuture)
     if (future) {
       this.futureLogs.delete(key);
+      this.resumeCleaningAfterMove(key);
       this.renameAndScheduleDelete(future, key);
     }
     const log = this.logs.get(key);
@@ -885,6 +919,7 @@ export class LogManager {
         if (l.logDir !== dir) continue;
         l.closeHandlers();
         logs.delete(key);
+        if (logs === this.futureLogs) this.resumeCleaningAfterMove(key);
       }
     }
     state.lock.release().catch((e) => this.opts.log.warn(`Could not release the lock of ${dir}: ${(e as Error).message}`));

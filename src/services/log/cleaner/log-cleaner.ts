@@ -307,6 +307,22 @@ export class LogCleaner {
     this.retired.add(entry);
   }
 
+  /** Kafka `LogCleaner.abortAndPauseCleaning`: the clean of `tp` in progress stops; none starts until resumed. */
+  abortAndPauseCleaning(tp: string): void {
+    this.manager.abortAndPauseCleaning(tp);
+    if (this.job?.tp === tp) this.job.abort();
+  }
+
+  /** Kafka `LogCleaner.resumeCleaning`: undo one pause of `tp`. */
+  resumeCleaning(tp: string): boolean {
+    return this.manager.resumeCleaning(tp);
+  }
+
+  /** Kafka `LogCleaner.alterCheckpointDir`: `tp`'s cleaner checkpoint follows its log to `destDir`. */
+  alterCheckpointDir(tp: string, sourceDir: string, destDir: string): Promise<void> {
+    return this.manager.alterCheckpointDir(tp, sourceDir, destDir);
+  }
+
   /** Stop cleaning `tp` (log deleted); its checkpoint entry goes too. */
   abortCleaning(tp: string, dir?: string): void {
     this.manager.abortCleaning(tp);
