@@ -98,6 +98,13 @@ const prepare = async (topic, n) => {
     await admin.createPartitions({ topicPartitions: [{ topic, count, assignments: Array.from({ length: count - have }, () => [victim, 1, 3]) }], timeout: 120_000 });
   }
   await waitUntil(async () => (await states(topic, n)).every((s) => s.isr.length === 3 && s.leader === victim), `${topic}: every partition led by ${victim} with a full ISR`, 300_000, 200);
+  // ZooKeeper says so as soon as the controller wrote it; the broker may still be handling the LeaderAndIsr: wait
+  // until the victim's own Metadata answer (its cache follows the LeaderAndIsr) names it leader of every partition
+  await waitUntil(async () => {
+    const md = JSON.parse(execFileSync('kcat', ['-b', addr(victim), '-L', '-J', '-t', topic, '-m', '30'], { encoding: 'utf8', timeout: 60_000 }));
+    const parts = md.topics?.[0]?.partitions ?? [];
+    return parts.length === n && parts.every((p) => p.leader === victim);
+  }, `${topic}: broker ${victim} knows it leads every partition`, 300_000, 200);
 };
 
 /**
