@@ -56,6 +56,7 @@ import { GroupCoordinator } from '../services/group/group-coordinator.js';
 import { groupCoordinatorMachine, standaloneGroupActor } from './group-coordinator.js';
 import { TransactionCoordinator } from '../services/transaction/transaction-coordinator.js';
 import { transactionCoordinatorMachine } from './transaction-coordinator.js';
+import { advanceTxnStateTo } from './transaction-state.js';
 import type { BrokerContext } from '../services/server/broker-context.js';
 import { logDirsSourceOf } from '../services/admin/describe-log-dirs.js';
 import type { BoundListener } from '../services/network/socket-server.js';
@@ -631,7 +632,7 @@ export const majordomoMachine = setup({
               const groupCoordinator = new GroupCoordinator(brokerContext, { groupActors: standaloneGroupActor, log: context.log.child({ actor: 'groupCoordinator' }) });
               const brokerId = context.brokerId!;
               const producerIdManager = new ProducerIdManager(brokerId, () => getNewProducerIdBlock(context.handle.current, brokerId), context.log.child({ actor: 'producerIdManager' }));
-              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
+              const transactionCoordinator = new TransactionCoordinator(brokerContext, { producerIds: producerIdManager, advanceTxnState: advanceTxnStateTo, groups: groupCoordinator, log: context.log.child({ actor: 'transactionCoordinator' }) });
               const credentialCache = new CredentialCache(() => context.handle.current, context.log.child({ actor: 'credentialCache' }));
               return { metadataCache, replicaManager, brokerContext, groupCoordinator, producerIdManager, transactionCoordinator, credentialCache, started: { ...context.started, socketServer: true } };
             }),

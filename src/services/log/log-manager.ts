@@ -124,6 +124,8 @@ export class LogManager {
   /** Kafka's preferredLogDirs: where AlterReplicaLogDirs asked a partition not hosted yet to be created. */
   private readonly preferredLogDirs = new Map<string, string>();
   private brokerDefaults: LogConfig;
+  /** num.recovery.threads.per.data.dir, dynamic (Kafka's resizeRecoveryThreadPool): loading's pool, shutdown's closes. */
+  private numRecoveryThreadsPerDataDir: number;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
   private pendingDeletes: PendingDelete[] = [];
@@ -138,6 +140,7 @@ export class LogManager {
     for (const d of dirs) this.dirs.set(d.dir, d);
     this.offline = offline;
     this.brokerDefaults = brokerLogConfig(opts.config);
+    this.numRecoveryThreadsPerDataDir = Math.max(1, opts.config.getInt('num.recovery.threads.per.data.dir'));
     this.hooks = {
       onIoError: (dir, err) => this.reportDirFailure(dir, err),
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
@@ -245,6 +248,7 @@ export class LogManager {
    */
   updateBrokerDefaults(config: KafkaConfig): void {
     this.reconfigureCleaner(config);
+    this.resizeRecoveryThreadPool(config.getInt('num.recovery.threads.per.data.dir'));
     const defaults = brokerLogConfig(config);
     if (JSON.stringify(defaults) === JSON.stringify(this.brokerDefaults)) return;
     this.brokerDefaults = defaults;
@@ -252,12 +256,28 @@ export class LogManager {
     for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
   }
 
-  /** The cleaner's dynamic keys (Kafka's LogCleaner.reconfigure); enabling or disabling it waits for a restart. */
+  /**
+   * Kafka's LogManager.resizeRecoveryThreadPool (DynamicThreadPool): later loads and the shutdown's flush-and-close use
+   * the new count per dir (at shutdown at least SHUTDOWN_CONCURRENCY closes are in flight whatever the count).
+   */
+  private resizeRecoveryThreadPool(newSize: number): void {
+    if (newSize === this.numRecoveryThreadsPerDataDir || newSize < 1) return;
+    this.opts.log.info({ from: this.numRecoveryThreadsPerDataDir, to: newSize }, `Resizing recovery thread pool size for each data dir from ${this.numRecoveryThreadsPerDataDir} to ${newSize}`);
+    this.numRecoveryThreadsPerDataDir = newSize;
+  }
+
+  /** The recovery threads per data dir now (num.recovery.threads.per.data.dir, dynamic). */
+  get recoveryThreadsPerDataDir(): number {
+    return this.numRecoveryThreadsPerDataDir;
+  }
+
+  /** The cleaner's dynamic keys (Kafka's LogCleaner.reconfigure: LogCleaner.ReconfigurableConfigs). */
   private reconfigureCleaner(config: KafkaConfig): void {
     if (!this.cleaner) return;
     const next = cleanerConfig(config);
     this.cleaner.reconfigure(next).then((applied) => {
-      if (!applied) this.opts.log.warn(`log.cleaner.enable=${next.enableCleaner} / log.cleaner.threads=${next.numThreads} turn the log cleaner on or off: that takes effect at the next start`);
+      // only a change that skipped validation (reconfiguration.ts refuses threads < 1 while the cleaner runs)
+      if (!applied) this.opts.log.warn(`log.cleaner.threads=${next.numThreads} would stop the log cleaner: not applied (Kafka refuses fewer than 1 cleaner thread)`);
     }, (e) => this.opts.log.error({ err: e }, `Reconfiguring the log cleaner failed: ${(e as Error).message}`));
   }
 
@@ -293,7 +313,7 @@ export class LogManager {
   /** Kafka `loadLogs` for every live dir (see the module comment for the concurrency model). */
   async loadLogs(): Promise<LoadLogsSummary> {
     const start = performance.now();
-    const threads = Math.max(1, this.opts.config.getInt('num.recovery.threads.per.data.dir'));
+    const threads = this.numRecoveryThreadsPerDataDir;
     const summary: LoadLogsSummary = { logs: 0, futureLogs: 0, strayLogs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0, recoveredInWorkers: 0 };
     const useWorkers = RecoveryWorker.supported && this.opts.recoveryInWorkers !== false;
     const failedDirs = new Map<string, Error>();
@@ -949,7 +969,8 @@ export class LogManager {
             }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(SHUTDOWN_CONCURRENCY, Math.max(1, queue.length)) }, worker));
+        const closers = Math.max(SHUTDOWN_CONCURRENCY, this.numRecoveryThreadsPerDataDir); // Kafka: a pool of numRecoveryThreadsPerDataDir
+        await Promise.all(Array.from({ length: Math.min(closers, Math.max(1, queue.length)) }, worker));
         if (!ok) continue;
         try {
           const rp = new Map<string, bigint>();

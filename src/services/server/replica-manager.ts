@@ -25,7 +25,7 @@ import {
   type LeaderAndIsrControl, type LeaderAndIsrPartition, type StopReplicaControl, type UpdateMetadataControl,
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
-import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
+import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult, ControlReplicas, ControlResult, PartitionError } from './broker-context.js';
 import { Partition, appendRecordsToFollower, type AdvanceIsrState } from '../replication/partition.js';
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
@@ -51,8 +51,7 @@ interface HostedPartition {
   follower: { log: Log; view: FollowerLog } | null;
 }
 
-export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
-export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
+export type { PartitionError, ControlResult } from './broker-context.js';
 
 export interface ReplicaManagerOptions {
   /** The leaders' ISR state transitions (the partitionIsrState machine definition's, handed in by the majordomo). */
@@ -72,7 +71,7 @@ export interface ReplicaManagerOptions {
   now?: () => number;
 }
 
-export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLogDirsHost {
+export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLogDirsHost, ControlReplicas {
   /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
   private controllerEpoch = 0;
   private readonly hosted = new Map<string, HostedPartition>();

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
 import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
+import { withOnSent } from '../../../src/services/network/response-send.js';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { execFileSync } from 'node:child_process';
@@ -265,8 +266,9 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const handler: RequestHandler = async (f) => {
       const key = f.readInt16BE(0);
       if (key === 10) { await new Promise<void>((r) => { releaseFirst = r; }); firstCompleted = performance.now(); }
-      return key === 12 ? null : framed(Buffer.from([key]));
+      return key === 12 ? null : withOnSent(framed(Buffer.from([key])), [() => released.push(key)]);
     };
+    const released: number[] = [];
     let conn: Connection | null = null;
     const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
       { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), requestTimes: sink }, handler, { onClose: () => {} }); });
@@ -293,6 +295,8 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const none = by.get(12)!.t;
     expect(none[3]).toBe(none[2]);
     expect(none[4]).toBe(none[2]);
+    // each response's onSent release ran once, in order (one write callback per connection takes them oldest first)
+    expect(released).toEqual([10, 11]);
     c.destroy();
     await until(() => conn!.isClosed, 'the close');
     expect(recs.length).toBe(3);
