@@ -82,6 +82,9 @@ export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'num.replica.fetchers',
   // LogCleaner.reconfigure (Q): offset map, load factor, io throttle (turning the cleaner on/off waits for a restart)
   'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.max.bytes.per.second',
+  'log.cleaner.backoff.ms',
+  // LogManager.resizeRecoveryThreadPool (AA)
+  'num.recovery.threads.per.data.dir',
 ]);
 
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */

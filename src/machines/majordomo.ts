@@ -39,6 +39,7 @@ import { socketServerMachine, type SocketServerParentEvent } from './socket-serv
 import { connectionQuotasConfigOf } from '../services/network/connection-quotas.js';
 import { replicaFetcherManagerMachine, type ReplicaFetcherManagerEvent } from './replica-fetcher-manager.js';
 import { advanceIsrState } from './partition-isr-state.js';
+import { advanceMoveState } from './replica-alter-log-dirs-state.js';
 import { MetadataCache } from '../services/server/metadata-cache.js';
 import { ReplicaManager } from '../services/server/replica-manager.js';
 import { AdminManager } from '../services/server/admin-manager.js';
@@ -565,6 +566,7 @@ export const majordomoMachine = setup({
               const toFetchers = (e: ReplicaFetcherManagerEvent) => (self.getSnapshot().children as Record<string, { send(e: ReplicaFetcherManagerEvent): void } | undefined>).replicaFetcherManager?.send(e);
               const replicaManager = new ReplicaManager(context.brokerId!, context.logManager, metadataCache, context.log.child({ actor: 'replicaManager' }), {
                 advanceIsrState: context.metrics ? context.metrics.countIsrChanges(advanceIsrState) : advanceIsrState,
+                advanceMoveState, // the -future replica mover's per-partition states (AB)
                 config: () => self.getSnapshot().context.config,
                 // ISR changes: AlterPartition to the controller (IBP >= 2.7-IV2) or the leader's own ZooKeeper write
                 alterPartition: createAlterPartitionManager({

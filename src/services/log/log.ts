@@ -101,6 +101,7 @@ export class Log {
     this._logStartOffset = logStartOffset;
     this._highWatermark = logEndOffset;
     this._epochCache = epochCache;
+    if (epochCache !== null) this.watchEpochCache(epochCache);
     this.lastSnapOffset = logStartOffset;
     this._topicId = topicId;
     this.producerStateManager = new ProducerStateManager(`${o.topic}-${o.partition}`, o.hooks.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION);
@@ -167,6 +168,16 @@ export class Log {
     return this.producerStateManager;
   }
 
+  /** The cache's asynchronous truncation writes fail as this log's other I/O does (the dir goes offline). */
+  private watchEpochCache(c: LeaderEpochCache): void {
+    c.onFlushError = (e) => { this.ioFailure(e); };
+  }
+
+  /** Resolves once the leader-epoch checkpoint's asynchronous truncation write (if any) landed (tests). */
+  leaderEpochCheckpointFlushed(): Promise<void> {
+    return this._epochCache?.flushed() ?? Promise.resolve();
+  }
+
   private get epochCache(): LeaderEpochCache {
     if (this._epochCache === null) {
       const c = LeaderEpochCache.load(this.local.dir);
@@ -177,6 +188,7 @@ export class Log {
         c.truncateFromStart(t.start);
       }
       this._epochCache = c;
+      this.watchEpochCache(c);
     }
     return this._epochCache;
   }
@@ -910,7 +922,7 @@ export class Log {
   truncateFullyAndStartAt(newOffset: bigint): void {
     this.io(() => {
       this.local.truncateFullyAndStartAt(newOffset);
-      this.epochCache.truncateFromEnd(-1n);
+      this.epochCache.clearAndFlush(); // Kafka: clearAndFlush, written through
     });
     this.local.nextOffset = newOffset;
     this._logStartOffset = newOffset;
@@ -969,6 +981,7 @@ export class Log {
     try {
       this.io(() => {
         this.takeProducerSnapshot(this.local.nextOffset, true);
+        this._epochCache?.flushIfPending(); // a truncation's asynchronous write not landed yet
         for (const s of this.local.segments) s.close();
       });
     } finally {
@@ -989,6 +1002,7 @@ export class Log {
         await writeProducerSnapshotAsync(this.local.dir, leo, this.producerState().snapshotEntries());
         this.lastSnapOffset = leo;
       }
+      this._epochCache?.flushIfPending(); // a truncation's asynchronous write not landed yet
       for (const s of this.local.segments) s.close();
     } catch (e) {
       throw this.ioFailure(e);

@@ -104,7 +104,7 @@ export class SocketServer {
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
-    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas);
+    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas, true);
     this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
     const threads = opts.networkThreads ?? 0;
     const unavailable = threads > 0 ? networkWorkersUnavailable() : null;
@@ -129,6 +129,7 @@ export class SocketServer {
 
   /** Binds every listener; an empty host binds all interfaces (as Kafka does). */
   async bind(): Promise<BoundListener[]> {
+    await this.checkOverrideHostsResolved();
     const sendBuffer = this.opts.sendBufferBytes ?? -1;
     const receiveBuffer = this.opts.receiveBufferBytes ?? -1;
     const unsupported = sendBuffer === -1 && receiveBuffer === -1 ? null : socketBufferSupport();
@@ -265,49 +266,58 @@ export class SocketServer {
 
   /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
   reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
-    // names resolved before keep their address until the new lookup ends (no window where their override is missing)
-    this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: this.withKnownAddresses(cfg.maxConnectionsPerIpOverrides) });
+    // host names: the overrides in force stay until every name of the new ones is resolved (then all of them apply)
+    const names = [...cfg.maxConnectionsPerIpOverrides.keys()].some((h) => isIP(h) === 0);
+    this.connectionQuotas?.reconfigure(names ? { ...cfg, maxConnectionsPerIpOverrides: this.appliedOverrides } : cfg);
+    if (!names) { this.overrideSeq++; this.appliedOverrides = cfg.maxConnectionsPerIpOverrides; }
     this.wakeAcceptors();
-    this.resolveOverrideHosts(cfg);
+    if (names) this.resolveOverrideHosts(cfg, false);
   }
 
   /** The last resolution of max.connections.per.ip.overrides host names (tests wait for it). */
   overrideResolution: Promise<void> = Promise.resolve();
   private overrideSeq = 0;
-  /** Override host name → the address it last resolved to. */
-  private readonly resolvedOverrideHosts = new Map<string, string>();
+  /** The overrides in force, keyed by address. */
+  private appliedOverrides: ReadonlyMap<string, number> = new Map();
+  /** The start-up configuration's unresolvable override host names (bind() refuses to start then). */
+  private unresolvedAtStart: string[] = [];
 
-  private withKnownAddresses(overrides: ReadonlyMap<string, number>): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [host, limit] of overrides) {
-      const key = isIP(host) !== 0 ? host : this.resolvedOverrideHosts.get(host);
-      if (key !== undefined && !out.has(key)) out.set(key, limit);
-    }
-    return out;
+  /** Start-up: an override host name that does not resolve fails the broker's start, as Kafka's ConnectionQuotas does. */
+  private async checkOverrideHostsResolved(): Promise<void> {
+    await this.overrideResolution;
+    if (this.unresolvedAtStart.length === 0) return;
+    throw new Error(`Unable to resolve address ${this.unresolvedAtStart.join(', ')} in max.connections.per.ip.overrides ` +
+      '(Kafka: java.net.UnknownHostException from ConnectionQuotas)');
   }
 
   /**
    * Host names in max.connections.per.ip.overrides are resolved as Kafka's ConnectionQuotas does (InetAddress.getByName;
-   * ip-entity.ts), then the limits are applied again keyed by address; until then a name matches nothing. Differs:
-   * an unresolvable name is logged and skipped (Kafka refuses the config).
+   * ip-entity.ts), then the limits apply keyed by address. A name that does not resolve refuses the whole
+   * configuration, as Kafka 3.7.1's getByName throwing does: at start-up bind() fails (Kafka: the broker does not
+   * start); on a dynamic update an error is logged and the overrides in force stay (Kafka: SocketServer.reconfigure
+   * throws, the error is logged by DynamicBrokerConfig, the old map is kept). Differs: the other max.connections*
+   * values of that update still apply (in Kafka, an accident of its order: those after the overrides did not).
    */
-  private resolveOverrideHosts(cfg: ConnectionQuotasConfig): void {
+  private resolveOverrideHosts(cfg: ConnectionQuotasConfig, atStart: boolean): void {
     const seq = ++this.overrideSeq;
     const overrides = cfg.maxConnectionsPerIpOverrides;
-    if (![...overrides.keys()].some((h) => isIP(h) === 0)) return;
+    if (![...overrides.keys()].some((h) => isIP(h) === 0)) { this.appliedOverrides = overrides; return; }
     this.overrideResolution = (async () => {
       const resolved = new Map<string, number>();
+      const unresolved: string[] = [];
       for (const [host, limit] of overrides) {
-        if (isIP(host) !== 0) { resolved.set(host, limit); continue; }
-        const address = await (this.opts.resolveHost ?? resolveIpEntity)(host);
-        if (address === null) {
-          this.opts.log.warn({ host }, `Unable to resolve address ${host} in max.connections.per.ip.overrides: its override is not applied`);
-          continue;
-        }
-        this.resolvedOverrideHosts.set(host, normalizeIp(address));
+        const address = isIP(host) !== 0 ? host : await (this.opts.resolveHost ?? resolveIpEntity)(host);
+        if (address === null) { unresolved.push(host); continue; }
         if (!resolved.has(normalizeIp(address))) resolved.set(normalizeIp(address), limit);
       }
       if (seq !== this.overrideSeq || this.stopped) return;
+      if (unresolved.length > 0) {
+        if (atStart) { this.unresolvedAtStart = unresolved; return; }
+        this.opts.log.error({ hosts: unresolved }, `Failed to update max.connections.per.ip.overrides: unable to resolve address ` +
+          `${unresolved.join(', ')}; the overrides in force stay`);
+        return;
+      }
+      this.appliedOverrides = resolved;
       this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: resolved });
       this.wakeAcceptors();
     })();

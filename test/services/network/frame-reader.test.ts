@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
 import { Connection, InFlightBudget, type ConnectionInfo, type ConnectionLimits, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
+import { withOnSent } from '../../../src/services/network/response-send.js';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { execFileSync } from 'node:child_process';
@@ -264,8 +265,9 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const handler: RequestHandler = async (f) => {
       const key = f.readInt16BE(0);
       if (key === 10) { await new Promise<void>((r) => { releaseFirst = r; }); firstCompleted = performance.now(); }
-      return key === 12 ? null : framed(Buffer.from([key]));
+      return key === 12 ? null : withOnSent(framed(Buffer.from([key])), [() => released.push(key)]);
     };
+    const released: number[] = [];
     const { client: c, conn, close } = await loopback(handler, { maxRequestBytes: 1 << 20, requestTimes: sink });
     const answers: number[] = [];
     c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
@@ -287,6 +289,8 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const none = by.get(12)!.t;
     expect(none[3]).toBe(none[2]);
     expect(none[4]).toBe(none[2]);
+    // each response's onSent release ran once, in order (one write callback per connection takes them oldest first)
+    expect(released).toEqual([10, 11]);
     await close();
     expect(recs.length).toBe(3);
   });

@@ -5,6 +5,7 @@
 // connections (the client sees the close) with one error line, and new connections go to the worker left.
 import { describe, it, expect, afterEach } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import { MessageChannel } from 'node:worker_threads';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SocketServer } from '../../../src/services/network/socket-server.js';
@@ -88,6 +89,29 @@ describe.skipIf(!available)('network worker threads', () => {
     await until(() => server.connectionCount === 0, 'connections gone on the main thread');
   });
 
+  it('hand-off buffers are reused: produce frames cross in slabs that come back, responses in pooled slabs; bytes intact', async () => {
+    const { server, port } = await start(async (f) => echo(f));
+    const a = client(port);
+    const sent: Buffer[] = [];
+    for (let k = 0; k < 24; k++) {
+      // api key 0 (Produce), 40–200 KB: read into a worker slab, transferred to the main, given back after the handler
+      const body = Buffer.alloc(40_000 + k * 7_000);
+      for (let i = 4; i < body.length; i += 997) body[i] = (k * 13 + i) & 0xff;
+      body.writeInt16BE(0, 0);
+      body.writeInt32BE(k, 4);
+      sent.push(body);
+      a.socket.write(frame(body));
+      // one at a time: each turn's slabs are back before the next request, so the pools must serve it
+      await until(() => a.responses.length === k + 1, `answer ${k}`);
+    }
+    a.responses.forEach((r, k) => expect(r.equals(sent[k]!), `answer ${k}`).toBe(true));
+    const stats = server.networkWorkers!.handoffStats;
+    expect(stats.requestSlabsBack).toBe(24);
+    expect(stats.responseSlabsReused).toBeGreaterThan(12);
+    expect(stats.responseSlabsCreated).toBeLessThan(12);
+    a.socket.destroy();
+  });
+
   it('closeAfterResponse, throttle and park cross to the worker; request times arrive on the main clock', async () => {
     const recorded: number[][] = [];
     const sink: RequestTimesSink = { record: (...a) => { recorded.push(a); } };
@@ -146,11 +170,77 @@ describe.skipIf(!available)('network worker threads', () => {
     b.socket.destroy(); c.socket.destroy();
   });
 
+  it('a descriptor posted to a worker that stops before taking it is closed by the main thread (no fd leak)', async () => {
+    const { NetworkWorkers } = await import('../../../src/services/network/worker/network-workers.js');
+    const { readdirSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const srv = createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const accepted = new Promise<Socket>((r) => srv.once('connection', r));
+    const c = client((srv.address() as { port: number }).port);
+    const socket = await accepted;
+    const closes: Array<string | null> = [];
+    const workers = new NetworkWorkers({ threads: 1, maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async () => null,
+      log: pino({ level: 'silent' }), onClose: (_c, reason) => closes.push(reason) });
+    const before = openFds();
+    // handed off and the worker stopped at once: it is still loading its script, so it never reads the message
+    const remote = workers.handOff(socket, { id: 'x', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 1 });
+    expect(remote).not.toBeNull();
+    expect(openFds()).toBe(before + 1); // the dup
+    const exited = new Promise((r) => workers.workers[0]!.once('exit', r));
+    void workers.workers[0]!.terminate();
+    await exited;
+    await until(() => closes.length === 1, 'the connection closed on the main thread');
+    // the dup is closed (swept), and the main's own socket with it: the client sees the close
+    await until(() => c.closed, 'the client sees the close');
+    expect(openFds()).toBeLessThanOrEqual(before - 1);
+    await workers.close();
+    srv.close();
+  });
+
   it('opt-in: num.network.threads applies only with RAFKA_NETWORK_WORKERS=1', () => {
     expect(networkThreadsOf(3, {})).toBe(0);
     expect(networkThreadsOf(3, { RAFKA_NETWORK_WORKERS: '0' })).toBe(0);
     expect(networkThreadsOf(1, { RAFKA_NETWORK_WORKERS: '1' })).toBe(1);
     expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeLessThanOrEqual(64);
     expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('HandoffPool (the hand-off slabs)', () => {
+  it('reuses given-back slabs by size class, ignores detached and foreign buffers, leases are transferable', async () => {
+    const { HandoffPool } = await import('../../../src/services/network/worker/handoff-pool.js');
+    const pool = new HandoffPool(1 << 20, 256 * 1024);
+    const a = pool.take(20_000);
+    expect(a.byteLength).toBe(32 * 1024);
+    expect(pool.owns(a)).toBe(true);
+    pool.giveBack(a);
+    expect(pool.take(30_000)).toBe(a);
+    expect(pool.reused).toBe(1);
+    // a lease whose slab was transferred away: its release pools nothing (the slab is detached here)
+    const lease = pool.acquire(100_000);
+    expect(lease.buffer.length).toBe(100_000);
+    expect(lease.buffer.byteOffset).toBe(0);
+    const { port1, port2 } = new MessageChannel();
+    const moved = new Promise<ArrayBuffer>((r) => port2.once('message', r));
+    const ab = lease.buffer.buffer as ArrayBuffer;
+    port1.postMessage(ab, [ab]);
+    const back = await moved;
+    port1.close();
+    lease.release();
+    expect(pool.idleBytes).toBe(0);
+    // it comes back as another ArrayBuffer object: pooled and owned again
+    pool.giveBack(back);
+    expect(pool.owns(back)).toBe(true);
+    expect(pool.idleBytes).toBe(128 * 1024);
+    // not of a size class (or over the cap): not pooled
+    pool.giveBack(new ArrayBuffer(12345));
+    pool.giveBack(new ArrayBuffer(512 * 1024));
+    expect(pool.idleBytes).toBe(128 * 1024);
+    // a lease released without a transfer goes back at once
+    const l2 = pool.acquire(40_000);
+    l2.release(); l2.release();
+    expect(pool.idleBytes).toBe(128 * 1024 + 64 * 1024);
   });
 });

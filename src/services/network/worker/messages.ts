@@ -2,8 +2,10 @@
  * The messages between the main thread and a network worker (network-worker.ts, network-workers.ts). Kafka's shape:
  * a Processor thread (here a worker) owns its connections' I/O and hands complete requests to the RequestChannel; the
  * request handlers (here the main thread, the only one with state) answer through the same channel. One message per
- * event-loop turn in each direction carries every request / response / control of that turn; request and response
- * bytes travel in one transferred ArrayBuffer per message (one copy on the sending side, none on the receiving side).
+ * event-loop turn in each direction carries every request / response / control of that turn. Bytes travel in
+ * transferred ArrayBuffers that come back to be reused (handoff-pool.ts): a big request frame (a produce frame read
+ * into a pooled slab, or any frame read into a buffer of its own) is transferred as it is, no copy; smaller frames of
+ * the turn are copied into one buffer; the turn's responses are copied into one pooled slab on the main thread.
  */
 
 /** workerData of a network worker. */
@@ -17,13 +19,21 @@ export interface NetworkWorkerConfig {
   mainTimeOrigin: number;
   /** Whether to take the RequestTimesSink timestamps. */
   requestTimes: boolean;
+  /** FdSlots' shared memory: new connections' descriptors (fd-slots.ts). */
+  fdSlots: SharedArrayBuffer;
 }
 
-/** A new connection: the worker wraps `fd` (its own dup of the accepted socket) in a net.Socket. */
-export interface NewConnectionMessage { t: 'conn'; conn: number; fd: number; id: string; listenerName: string; remoteAddress: string; remotePort: number }
+/**
+ * A new connection: the worker takes its descriptor (its own dup of the accepted socket) from FdSlots slot `slot` and
+ * wraps it in a net.Socket.
+ */
+export interface NewConnectionMessage { t: 'conn'; conn: number; slot: number; id: string; listenerName: string; remoteAddress: string; remotePort: number }
 
 /**
- * Worker → main, once per turn. `reqs`: (conn, req, offset, length) per request frame, the bytes in `buf`;
+ * Worker → main, once per turn. `reqs`: (conn, req, where, length, back) per request frame: `where` ≥ 0 is the offset
+ * of its bytes in `buf`; −1 − i means `slabs[i]` from offset 0; `back` 1: the main gives that slab back (in
+ * MainBatch.back) once the request's handler has settled (pooled produce frames: the handler keeps no view of them);
+ * `back`: response slabs of the main's pool, every response in them written or dropped;
  * `times`: RequestTimesSink.record's 7 arguments per answered request, on the main's clock; `closed`: connections the
  * worker closed (reason null for a plain disconnect).
  */
@@ -31,6 +41,8 @@ export interface WorkerBatch {
   t: 'batch';
   reqs: number[];
   buf: ArrayBuffer | null;
+  slabs: ArrayBuffer[];
+  back: ArrayBuffer[];
   times: number[];
   closed: Array<{ conn: number; reason: string | null }>;
 }
@@ -51,7 +63,11 @@ export const Op = {
   Close: 5,
 } as const;
 
-/** Main → worker, once per turn, in the order the main produced them (a control before the response it precedes). */
-export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null }
+/**
+ * Main → worker, once per turn, in the order the main produced them (a control before the response it precedes).
+ * `buf`: a slab of the main's pool holding the responses (the worker gives it back once all are written or dropped);
+ * `back`: request slabs given back (their handlers settled).
+ */
+export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; back: ArrayBuffer[] }
 
 export type ToWorker = NewConnectionMessage | MainBatch;

@@ -8,11 +8,11 @@
  * park / throttle / closeAfterResponse are messages to the worker, and posts the response bytes back.
  *
  * Differs from Kafka: opt-in (RAFKA_NETWORK_WORKERS=1, see socket-server.ts); PLAINTEXT listeners without SASL only;
- * response bytes are copied once into the turn's message (Fetch's uncopied record chunks included); a worker that
+ * response bytes are copied once into a pooled slab per turn (Fetch's uncopied record chunks included); a worker that
  * stops is logged as an error, its connections are closed (clients reconnect) and new ones go to the others (the
  * main thread serves them itself when none is left) — Kafka's processor threads do not die on their own.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
+import { FdSlots } from './fd-slots.js';
+import { HandoffPool } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
 
 /** What the socket server needs of a connection it serves (in this thread or in a worker). */
@@ -93,9 +95,21 @@ class WorkerSlot {
   private strs: string[] = [];
   private responses: ResponseFrame[] = [];
   private bytes = 0;
+  /** Request slabs given back to the worker since start (tests, diagnostics). */
+  slabsBack = 0;
+  /** Request slabs whose handlers settled, going back to the worker. */
+  private back: ArrayBuffer[] = [];
   private scheduled = false;
 
-  constructor(readonly index: number, readonly worker: Worker) {}
+  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots) {}
+
+  /** A request slab goes back to the worker (its handler settled, or it was never handled). */
+  giveBack(slab: ArrayBuffer): void {
+    if (!this.alive) return;
+    this.slabsBack++;
+    this.back.push(slab);
+    this.schedule();
+  }
 
   str(s: string): number { this.strs.push(s); return this.strs.length - 1; }
 
@@ -128,18 +142,19 @@ class WorkerSlot {
     this.scheduled = false;
     let buf: ArrayBuffer | null = null;
     if (this.bytes > 0) {
-      // own (not pooled) and not zero-filled: every byte is written below, then the buffer is transferred
-      const view = Buffer.allocUnsafeSlow(this.bytes);
-      buf = view.buffer as ArrayBuffer;
+      // a pooled slab (the worker gives it back once the responses in it are written), not zero-filled
+      buf = this.pool.take(this.bytes);
+      const view = Buffer.from(buf, 0, this.bytes);
       let at = 0;
       for (const r of this.responses) {
         if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
       }
     }
-    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf };
+    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, back: this.back };
+    const transfer = buf ? [buf, ...this.back] : this.back;
     const lent = this.responses;
-    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0;
-    if (this.alive) this.worker.postMessage(batch, buf ? [buf] : []);
+    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = [];
+    if (this.alive) this.worker.postMessage(batch, transfer);
     for (const r of lent) onSentOf(r)?.();
   }
 }
@@ -148,6 +163,8 @@ export class NetworkWorkers {
   private readonly slots: WorkerSlot[] = [];
   private readonly dupFd: DupFd;
   private nextConn = 0;
+  /** Response slabs (the workers give them back once written). */
+  private readonly pool = new HandoffPool();
   private roundRobin = 0;
   private stopping = false;
   /** Requests handed to the handler and not yet settled (the socket server's drain waits for them). */
@@ -159,11 +176,12 @@ export class NetworkWorkers {
     this.dupFd = (nativeAddon as unknown as { dupFd: DupFd }).dupFd;
     const script = workerScript();
     for (let i = 0; i < opts.threads; i++) {
+      const fds = new FdSlots();
       const data: NetworkWorkerConfig = {
-        index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        fdSlots: fds.shared, index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
-      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }));
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds);
       slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
       slot.worker.on('error', (e) => this.workerGone(slot, e.message));
       slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
@@ -173,6 +191,10 @@ export class NetworkWorkers {
 
   /** Connections handed to each worker since start (index = worker). */
   get served(): number[] { return this.slots.map((s) => s.served); }
+  /** Hand-off buffers: request slabs given back to the workers; response slabs created and reused here (tests, diagnostics). */
+  get handoffStats(): { requestSlabsBack: number; responseSlabsCreated: number; responseSlabsReused: number } {
+    return { requestSlabsBack: this.slots.reduce((n, s) => n + s.slabsBack, 0), responseSlabsCreated: this.pool.created, responseSlabsReused: this.pool.reused };
+  }
   get liveWorkers(): number { return this.slots.filter((s) => s.alive).length; }
   /** The Worker objects (tests: stop one to see its connections closed). */
   get workers(): Worker[] { return this.slots.map((s) => s.worker); }
@@ -195,25 +217,31 @@ export class NetworkWorkers {
       return null;
     }
     const slot = live[this.roundRobin++ % live.length]!;
+    const fdSlot = slot.fds.put(copy);
+    if (fdSlot < 0) { closeSync(copy); return null; } // a worker that takes none: served here
     const conn = this.nextConn++;
     const remote = new RemoteConnection(slot, conn, socket, info);
     slot.connections.set(conn, remote);
     slot.served++;
     socket.on('error', () => undefined); // never read here; the worker's socket sees the errors
-    const m: NewConnectionMessage = { t: 'conn', conn, fd: copy, id: info.id, listenerName: info.listenerName, remoteAddress: info.remoteAddress, remotePort: info.remotePort };
+    const m: NewConnectionMessage = { t: 'conn', conn, slot: fdSlot, id: info.id, listenerName: info.listenerName, remoteAddress: info.remoteAddress, remotePort: info.remotePort };
     slot.worker.postMessage(m);
     this.opts.log.debug({ connection: info.id, worker: slot.index }, `Connection ${info.id} handed to network worker ${slot.index}`);
     return remote;
   }
 
   private onBatch(slot: WorkerSlot, b: WorkerBatch): void {
+    for (const slab of b.back) this.pool.giveBack(slab);
     const r = b.reqs;
-    for (let i = 0; i < r.length; i += 4) {
-      const conn = r[i]!, req = r[i + 1]!;
+    for (let i = 0; i < r.length; i += 5) {
+      const conn = r[i]!, req = r[i + 1]!, where = r[i + 2]!, len = r[i + 3]!;
+      const slab = where < 0 ? b.slabs[-1 - where]! : null;
+      const back = r[i + 4] === 1 ? slab : null;
       const remote = slot.connections.get(conn);
-      if (!remote) continue; // closed meanwhile: the worker drops its answer anyway
+      if (!remote) { if (back) slot.giveBack(back); continue; } // closed meanwhile: the worker drops its answer anyway
       // an empty frame (no buffer in the batch) still gets its answer or its error, as in this thread
-      this.dispatch(slot, remote, req, b.buf ? Buffer.from(b.buf, r[i + 2]!, r[i + 3]!) : Buffer.alloc(0));
+      const frame = slab ? Buffer.from(slab, 0, len) : b.buf ? Buffer.from(b.buf, where, len) : Buffer.alloc(0);
+      this.dispatch(slot, remote, req, frame, back);
     }
     const sink = this.opts.requestTimes;
     const t = b.times;
@@ -224,11 +252,12 @@ export class NetworkWorkers {
     }
   }
 
-  private dispatch(slot: WorkerSlot, remote: RemoteConnection, req: number, frame: Buffer): void {
+  /** `back`: the frame's slab, given back to the worker once the handler has settled (a produce frame: no view is kept). */
+  private dispatch(slot: WorkerSlot, remote: RemoteConnection, req: number, frame: Buffer, back: ArrayBuffer | null): void {
     this.inFlight++;
     this.opts.handler(frame, remote.info).then(
-      (response) => { this.inFlight--; slot.respond(remote.conn, req, response); },
-      (err: unknown) => { this.inFlight--; slot.op(Op.Fail, remote.conn, req, slot.str(err instanceof Error ? err.message : String(err)), 0); });
+      (response) => { this.inFlight--; slot.respond(remote.conn, req, response); if (back) slot.giveBack(back); },
+      (err: unknown) => { this.inFlight--; slot.op(Op.Fail, remote.conn, req, slot.str(err instanceof Error ? err.message : String(err)), 0); if (back) slot.giveBack(back); });
   }
 
   /** The worker closed it (or the worker is gone): the main's handle goes too (the peer sees the close once both are). */
@@ -249,6 +278,8 @@ export class NetworkWorkers {
         `Network worker ${slot.index} stopped unexpectedly (${why}): closing its ${slot.connections.size} connections; ${this.liveWorkers} network workers left`);
     }
     for (const remote of [...slot.connections.values()]) this.closed(slot, remote, this.stopping ? null : `network worker ${slot.index} stopped (${why})`);
+    // descriptors posted to it and never taken: closed here (the exchange in FdSlots gives each to one side only)
+    for (const fd of slot.fds.sweep()) { try { closeSync(fd); } catch { /* closed already */ } }
   }
 
   /** Stops every worker; their connections close. */
