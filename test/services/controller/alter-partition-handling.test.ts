@@ -73,4 +73,21 @@ describe('processAlterPartition', () => {
     const u = await processAlterPartition(req(10n, { topicId: topicIdToUuid(Buffer.alloc(16, 9).toString('base64url')) }, [{ p: 0, isr: [1] }]), 2, { metadata, brokerEpochs: epochs, shuttingDown: new Set(), write: async () => 8 });
     expect(u.response.topics![0]!.partitions![0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   });
+
+  it('sends every partition\'s write at once (one round trip\'s worth, as Kafka), answers and reports in request order; a thrown write fails the request', async () => {
+    const started: number[] = []; const finish: Array<() => void> = [];
+    const run = processAlterPartition(req(10n, { topicName: 't' }, [{ p: 1, isr: [1, 3] }, { p: 0, isr: [1, 2] }]), 1, {
+      metadata, brokerEpochs: epochs, shuttingDown: new Set(),
+      write: (_t, partition, _s, expected) => { started.push(partition); return new Promise((res) => finish.push(() => res(expected + 1))); },
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([1, 0]); // both sent before either answered
+    finish[1]!(); finish[0]!(); // answered out of order
+    const r = await run;
+    expect(r.response.topics![0]!.partitions!.map((p) => [p.partitionIndex, p.errorCode, p.isr])).toEqual([[1, 0, [1, 3]], [0, 0, [1, 2]]]);
+    expect(r.updated.map((u) => u.partition)).toEqual([1, 0]);
+    await expect(processAlterPartition(req(10n, { topicName: 't' }, [{ p: 0, isr: [1] }, { p: 1, isr: [1] }]), 1, {
+      metadata, brokerEpochs: epochs, shuttingDown: new Set(), write: async (_t, partition) => { if (partition === 0) throw new Error('controller moved'); return 8; },
+    })).rejects.toThrow('controller moved');
+  });
 });
