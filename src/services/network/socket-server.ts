@@ -70,6 +70,8 @@ export class SocketBindError extends Error { override name = 'SocketBindError'; 
 
 export class SocketServer {
   private readonly servers: Server[] = [];
+  /** Each listener's acceptor, by listener name (removeListeners closes one). */
+  private readonly serverByListener = new Map<string, Server>();
   private readonly connections = new Set<ServedConnection>();
   /** num.network.threads workers (null: off, or not available here). */
   readonly networkWorkers: NetworkWorkers | null = null;
@@ -104,7 +106,7 @@ export class SocketServer {
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
-    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas);
+    if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas, true);
     const threads = opts.networkThreads ?? 0;
     const unavailable = threads > 0 ? networkWorkersUnavailable() : null;
     if (unavailable) opts.log.error({ networkThreads: threads }, `Network worker threads not started (${unavailable}): every connection is served by the main thread`);
@@ -138,8 +140,13 @@ export class SocketServer {
 
   get connectionCount(): number { return this.connections.size; }
 
-  /** Binds every listener; an empty host binds all interfaces (as Kafka does). */
-  async bind(): Promise<BoundListener[]> {
+  /**
+   * Binds every listener; an empty host binds all interfaces (as Kafka does). With `listeners` (addListeners: a dynamic
+   * config change) binds only those, and a failure closes only those.
+   */
+  async bind(listeners: readonly ListenerSpec[] = this.opts.listeners): Promise<BoundListener[]> {
+    const adding = listeners !== this.opts.listeners;
+    if (!adding) await this.checkOverrideHostsResolved();
     const sendBuffer = this.opts.sendBufferBytes ?? -1;
     const receiveBuffer = this.opts.receiveBufferBytes ?? -1;
     const unsupported = sendBuffer === -1 && receiveBuffer === -1 ? null : socketBufferSupport();
@@ -147,7 +154,7 @@ export class SocketServer {
       this.opts.log.warn({ sendBufferBytes: sendBuffer, receiveBufferBytes: receiveBuffer },
         `socket.send.buffer.bytes / socket.receive.buffer.bytes not applied (OS defaults kept): ${unsupported}`);
     }
-    for (const l of this.opts.listeners) {
+    for (const l of listeners) {
       // worker listeners: the main thread never reads their sockets (the worker reads its own descriptor)
       const server = createServer({ pauseOnConnect: this.servedByWorkers(l) }, (socket) => { this.configureAccepted(socket, sendBuffer); this.accept(l, socket); });
       try {
@@ -156,11 +163,13 @@ export class SocketServer {
           server.listen({ host: l.host === '' ? undefined : l.host, port: l.port, backlog: this.opts.listenBacklog ?? 50 }, () => { server.off('error', reject); resolve(); });
         });
       } catch (e) {
-        await this.close();
+        if (adding) await this.removeListeners(listeners.map((x) => x.listenerName));
+        else await this.close();
         throw new SocketBindError(`Socket server failed to bind to ${l.host || '0.0.0.0'}:${l.port}: ${(e as Error).message}.`);
       }
       server.on('error', (e) => this.opts.log.error({ listener: l.listenerName, err: e.message }, 'Listener error'));
       this.servers.push(server);
+      this.serverByListener.set(l.listenerName, server);
       if (!unsupported && receiveBuffer !== -1) {
         try {
           setSocketBuffer(server, SO_RCVBUF, receiveBuffer);
@@ -276,49 +285,58 @@ export class SocketServer {
 
   /** New limits (a dynamic config change): the acceptors look again, as Kafka's notifyAll after updateBrokerMaxConnections. */
   reconfigureConnectionQuotas(cfg: ConnectionQuotasConfig): void {
-    // names resolved before keep their address until the new lookup ends (no window where their override is missing)
-    this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: this.withKnownAddresses(cfg.maxConnectionsPerIpOverrides) });
+    // host names: the overrides in force stay until every name of the new ones is resolved (then all of them apply)
+    const names = [...cfg.maxConnectionsPerIpOverrides.keys()].some((h) => isIP(h) === 0);
+    this.connectionQuotas?.reconfigure(names ? { ...cfg, maxConnectionsPerIpOverrides: this.appliedOverrides } : cfg);
+    if (!names) { this.overrideSeq++; this.appliedOverrides = cfg.maxConnectionsPerIpOverrides; }
     this.wakeAcceptors();
-    this.resolveOverrideHosts(cfg);
+    if (names) this.resolveOverrideHosts(cfg, false);
   }
 
   /** The last resolution of max.connections.per.ip.overrides host names (tests wait for it). */
   overrideResolution: Promise<void> = Promise.resolve();
   private overrideSeq = 0;
-  /** Override host name → the address it last resolved to. */
-  private readonly resolvedOverrideHosts = new Map<string, string>();
+  /** The overrides in force, keyed by address. */
+  private appliedOverrides: ReadonlyMap<string, number> = new Map();
+  /** The start-up configuration's unresolvable override host names (bind() refuses to start then). */
+  private unresolvedAtStart: string[] = [];
 
-  private withKnownAddresses(overrides: ReadonlyMap<string, number>): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [host, limit] of overrides) {
-      const key = isIP(host) !== 0 ? host : this.resolvedOverrideHosts.get(host);
-      if (key !== undefined && !out.has(key)) out.set(key, limit);
-    }
-    return out;
+  /** Start-up: an override host name that does not resolve fails the broker's start, as Kafka's ConnectionQuotas does. */
+  private async checkOverrideHostsResolved(): Promise<void> {
+    await this.overrideResolution;
+    if (this.unresolvedAtStart.length === 0) return;
+    throw new Error(`Unable to resolve address ${this.unresolvedAtStart.join(', ')} in max.connections.per.ip.overrides ` +
+      '(Kafka: java.net.UnknownHostException from ConnectionQuotas)');
   }
 
   /**
    * Host names in max.connections.per.ip.overrides are resolved as Kafka's ConnectionQuotas does (InetAddress.getByName;
-   * ip-entity.ts), then the limits are applied again keyed by address; until then a name matches nothing. Differs:
-   * an unresolvable name is logged and skipped (Kafka refuses the config).
+   * ip-entity.ts), then the limits apply keyed by address. A name that does not resolve refuses the whole
+   * configuration, as Kafka 3.7.1's getByName throwing does: at start-up bind() fails (Kafka: the broker does not
+   * start); on a dynamic update an error is logged and the overrides in force stay (Kafka: SocketServer.reconfigure
+   * throws, the error is logged by DynamicBrokerConfig, the old map is kept). Differs: the other max.connections*
+   * values of that update still apply (in Kafka, an accident of its order: those after the overrides did not).
    */
-  private resolveOverrideHosts(cfg: ConnectionQuotasConfig): void {
+  private resolveOverrideHosts(cfg: ConnectionQuotasConfig, atStart: boolean): void {
     const seq = ++this.overrideSeq;
     const overrides = cfg.maxConnectionsPerIpOverrides;
-    if (![...overrides.keys()].some((h) => isIP(h) === 0)) return;
+    if (![...overrides.keys()].some((h) => isIP(h) === 0)) { this.appliedOverrides = overrides; return; }
     this.overrideResolution = (async () => {
       const resolved = new Map<string, number>();
+      const unresolved: string[] = [];
       for (const [host, limit] of overrides) {
-        if (isIP(host) !== 0) { resolved.set(host, limit); continue; }
-        const address = await (this.opts.resolveHost ?? resolveIpEntity)(host);
-        if (address === null) {
-          this.opts.log.warn({ host }, `Unable to resolve address ${host} in max.connections.per.ip.overrides: its override is not applied`);
-          continue;
-        }
-        this.resolvedOverrideHosts.set(host, normalizeIp(address));
+        const address = isIP(host) !== 0 ? host : await (this.opts.resolveHost ?? resolveIpEntity)(host);
+        if (address === null) { unresolved.push(host); continue; }
         if (!resolved.has(normalizeIp(address))) resolved.set(normalizeIp(address), limit);
       }
       if (seq !== this.overrideSeq || this.stopped) return;
+      if (unresolved.length > 0) {
+        if (atStart) { this.unresolvedAtStart = unresolved; return; }
+        this.opts.log.error({ hosts: unresolved }, `Failed to update max.connections.per.ip.overrides: unable to resolve address ` +
+          `${unresolved.join(', ')}; the overrides in force stay`);
+        return;
+      }
+      this.appliedOverrides = resolved;
       this.connectionQuotas?.reconfigure({ ...cfg, maxConnectionsPerIpOverrides: resolved });
       this.wakeAcceptors();
     })();
@@ -461,6 +479,62 @@ export class SocketServer {
       this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
         `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
     }
+  }
+
+  /**
+   * Kafka's SocketServer.addListeners (DynamicListenerConfig.reconfigure: listeners added at runtime): binds an acceptor
+   * per new listener (names already bound are skipped), served at once once the broker serves. `security` holds the
+   * new listeners' TLS / SASL settings. Returns the new listeners as bound (port 0 resolved).
+   */
+  async addListeners(listeners: readonly ListenerSpec[], security?: ReadonlyMap<string, ListenerSecurity>): Promise<BoundListener[]> {
+    const fresh = listeners.filter((l) => !this.serverByListener.has(l.listenerName));
+    if (fresh.length === 0 || this.stopped) return [];
+    if (security) {
+      const merged = new Map(this.opts.security ?? []);
+      for (const l of fresh) { const sec = security.get(l.listenerName); if (sec) merged.set(l.listenerName, sec); }
+      this.opts.security = merged;
+    }
+    const before = this.bound.length;
+    await this.bind(fresh);
+    return this.bound.slice(before);
+  }
+
+  /**
+   * Kafka's SocketServer.removeListeners: each named listener's acceptor stops (its port is released), sockets waiting
+   * for it or in their TLS handshake are dropped, and every connection it served is closed (network workers' too).
+   * Resolves once the acceptors are closed.
+   */
+  async removeListeners(names: readonly string[]): Promise<void> {
+    const gone = new Set(names);
+    const closing: Array<Promise<void>> = [];
+    for (const name of gone) {
+      const server = this.serverByListener.get(name);
+      if (server) {
+        this.serverByListener.delete(name);
+        const i = this.servers.indexOf(server);
+        if (i >= 0) this.servers.splice(i, 1);
+        closing.push(new Promise<void>((r) => server.close(() => r())));
+      }
+      const p = this.pendingAccepts.get(name);
+      if (p) {
+        if (p.timer) clearTimeout(p.timer);
+        for (const a of p.queue.splice(0)) a.socket.destroy();
+        this.pendingAccepts.delete(name);
+      }
+      this.tlsServers.delete(name);
+    }
+    for (const s of [...this.handshakingSockets]) {
+      const info = this.handshaking.get(`${s.remoteAddress}:${s.remotePort}`);
+      if (info && gone.has(info.listenerName)) s.destroy();
+    }
+    let closed = 0;
+    for (const c of [...this.connections]) if (gone.has(c.info.listenerName)) { c.close(null); closed++; }
+    for (let i = this.bound.length - 1; i >= 0; i--) if (gone.has(this.bound[i]!.listenerName)) this.bound.splice(i, 1);
+    if (this.opts.security && [...gone].some((n) => this.opts.security!.has(n))) {
+      this.opts.security = new Map([...this.opts.security].filter(([n]) => !gone.has(n)));
+    }
+    if (closed > 0) this.opts.log.info({ listeners: [...gone], connections: closed }, `Closed ${closed} connections of removed listeners ${[...gone].join(', ')}`);
+    await Promise.all(closing);
   }
 
   /** Stops accepting new connections; open ones stay until close(). Resolves once all are gone. */

@@ -1,11 +1,13 @@
 /** ClientQuotaManager / Rate: Kafka's windowed rate, throttle formula, precedence and metric tags. */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { Rate } from '../../../src/services/quota/rate.js';
 import { ClientQuotaManager, DEFAULT_ENTITY } from '../../../src/services/quota/client-quota-manager.js';
 import { QuotaManagers, applyClientQuotas, sanitize, desanitize } from '../../../src/services/quota/quota-managers.js';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ClientQuotaConfigHandler } from '../../../src/services/quota/client-quota-config.js';
 import { ConfigEntityZNode } from '../../../src/services/zookeeper/zk-data.js';
+import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { call, fakeBroker } from '../server/fake-broker.js';
 
 describe('Rate (Kafka SampledStat / Rate)', () => {
   it('a fresh rate divides by (samples - 1) full windows, then by the elapsed time', () => {
@@ -19,6 +21,44 @@ describe('Rate (Kafka SampledStat / Rate)', () => {
     expect(r.measure(20_500)).toBeLessThan(1100);
     // everything expires after samples x window
     expect(r.measure(60_000)).toBe(0);
+  });
+
+  it('a steady stream measures steadily when windows drift (Kafka 3.8 "Fix rate metric spikes"; 3.7.1 read ~30% low)', () => {
+    // one event per 150 ms: a window starts at the first event once the previous one is 1 s old, so the windows start at
+    // 0, 1050, 2100, 3150...: three of them span more than 3 s. 3.7.1 reset the oldest when its START was 3 s old (at
+    // 3000, before the ring reached it at 3150): its events left the sum while the padded windowSize kept its time.
+    const r = new Rate(3, 1000);
+    let min = Infinity; let max = 0;
+    for (let t = 0; t < 60_000; t += 150) {
+      r.record(1, t);
+      if (t >= 3000) { const m = r.measure(t); min = Math.min(min, m); max = Math.max(max, m); }
+    }
+    // the truth is 6.67/s; a measurement just after a record includes that event over a partial window (≤ +1/2 s)
+    expect(min).toBeGreaterThan(6.67 * 0.9);
+    expect(max).toBeLessThan(6.67 * 1.15);
+  });
+
+  it('a throttled producer that waits out each throttle runs at its quota within 10% over every 10 s (issue 16)', () => {
+    // simulated client: one 16 KiB request at a time, the next sent when the previous one's throttle_time_ms has passed
+    // (the channel mute and the client's back-off); quota 1 MiB/s, quota.window.num=3 of 1 s. With 3.7.1's Rate this
+    // client ran at 0.91-1.19x over 10 s spans (bursts every few seconds as windows were reset early).
+    const quota = 1048576; const size = 16 * 1024 + 120;
+    const m = new ClientQuotaManager('Produce', { numSamples: 3, windowSizeSeconds: 1 }, () => 0);
+    m.updateQuota(null, 'c', quota);
+    const sentAt: number[] = [];
+    let now = 1_000_000; const start = now;
+    while (now < start + 70_000) {
+      sentAt.push(now);
+      const throttle = m.maybeRecordAndGetThrottleTimeMs('ANONYMOUS', 'c', size, now);
+      now += 1 + throttle; // 1 ms round trip
+    }
+    const spans: number[] = [];
+    for (let from = start + 10_000; from + 10_000 <= start + 70_000; from += 500) {
+      const n = sentAt.filter((t) => t >= from && t < from + 10_000).length;
+      spans.push(n * size / 10 / quota);
+    }
+    expect(Math.min(...spans)).toBeGreaterThan(0.9);
+    expect(Math.max(...spans)).toBeLessThan(1.1);
   });
 });
 
@@ -125,5 +165,23 @@ describe('ips quota entities (IpConfigHandler)', () => {
     configs.delete('/config/ips/broker-a.example');
     await handler.reload(zk, 'ips', 'broker-a.example');
     expect(quotas.ipConnectionRates.rates.size).toBe(0);
+  });
+});
+
+describe('the dispatcher and request_percentage', () => {
+  it('times a handler only once a request quota exists (no clock reads otherwise), then throttles by that time', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    const q = new QuotaManagers({ numSamples: 11, windowSizeSeconds: 1 });
+    (fb.ctx as { quotas?: QuotaManagers }).quotas = q;
+    const clock = vi.spyOn(performance, 'now');
+    try {
+      expect((await call(fb.handler, ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).throttleTimeMs).toBe(0);
+      expect(clock).not.toHaveBeenCalled(); // metrics off, no request quota: the dispatcher reads no clock
+      q.request.updateQuota(null, 'test-client', 1e-9); // a request_percentage no handler time fits in
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await call(fb.handler, ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).throttleTimeMs);
+      expect(clock).toHaveBeenCalled();
+      expect(Math.max(...answers)).toBeGreaterThan(0);
+    } finally { clock.mockRestore(); }
   });
 });

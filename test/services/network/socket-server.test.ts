@@ -183,29 +183,35 @@ describe('SocketServer', () => {
     await e.until(1);
     await client(port2).closed;
     e.socket.destroy();
-    // a host name in the overrides is resolved (Kafka's InetAddress.getByName); an unresolvable one is logged and skipped
+    // a host name in the overrides is resolved (Kafka's InetAddress.getByName); one that does not resolve refuses the
+    // configuration as Kafka does: at start the server does not bind; on a reconfiguration the overrides in force stay
+    const refused = start(echoAfter(() => 0), { connectionQuotas: quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) }),
+      resolveHost: (h) => Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) });
+    await expect(refused).rejects.toThrow('Unable to resolve address nowhere.test in max.connections.per.ip.overrides');
     let lookups = 0;
-    const namedCfg = quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1], ['nowhere.test', 5]]) });
+    const namedCfg = quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 1]]) });
     const named = await start(echoAfter(() => 0), { connectionQuotas: namedCfg,
-      // the first lookups answer; later ones (a reconfiguration) never do: the address resolved before must still count
-      resolveHost: (h) => (++lookups <= 2 ? Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) : new Promise(() => undefined)) });
+      // the first lookups answer (nowhere.test never resolves); the last one (a reconfiguration) never ends
+      resolveHost: (h) => (++lookups <= 3 ? Promise.resolve(h === 'broker-a.test' ? '127.0.0.1' : null) : new Promise(() => undefined)) });
+    const oneServedOneRefused = async () => {
+      const until0 = Date.now() + 5000;
+      while (named.server.connectionQuotas!.get('127.0.0.1') > 0 && Date.now() < until0) await new Promise((r) => setTimeout(r, 5));
+      const g = client(named.port);
+      await g.ready;
+      g.socket.write(frame(Buffer.from('g')));
+      await g.until(1);
+      await client(named.port).closed;
+      g.socket.destroy();
+    };
+    await oneServedOneRefused();
+    // a dynamic update naming an unresolvable host: logged, nothing of it applied (127.0.0.1 keeps its limit of 1, not 7)
+    named.server.reconfigureConnectionQuotas(quotas({ maxConnectionsPerIp: 0, maxConnectionsPerIpOverrides: new Map([['broker-a.test', 7], ['nowhere.test', 5]]) }));
     await named.server.overrideResolution;
-    expect(named.lines.some((l) => l.msg === 'Unable to resolve address nowhere.test in max.connections.per.ip.overrides: its override is not applied')).toBe(true);
-    const g = client(named.port);
-    await g.ready;
-    g.socket.write(frame(Buffer.from('g')));
-    await g.until(1);
-    await client(named.port).closed;
-    g.socket.destroy();
-    const until0 = Date.now() + 5000;
-    while (named.server.connectionQuotas!.get('127.0.0.1') > 0 && Date.now() < until0) await new Promise((r) => setTimeout(r, 5));
+    expect(named.lines.some((l) => l.level === 50 && l.msg === 'Failed to update max.connections.per.ip.overrides: unable to resolve address nowhere.test; the overrides in force stay')).toBe(true);
+    await oneServedOneRefused();
     // reconfigured while the new lookup never ends: 127.0.0.1 keeps its override of 1 (not max.connections.per.ip=0)
     named.server.reconfigureConnectionQuotas(namedCfg);
-    const h = client(named.port);
-    await h.ready;
-    h.socket.write(frame(Buffer.from('h')));
-    await h.until(1);
-    h.socket.destroy();
+    await oneServedOneRefused();
   });
 
   it('max.connections: a connection past the limit waits unread (the acceptor blocks) and is served once another closes', async () => {
