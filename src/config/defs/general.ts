@@ -24,7 +24,7 @@ export const GENERAL_CONFIGS = [
   define('message.max.bytes', 'int', 1048588, atLeast(0), 'high', CLUSTER,
     'Largest record batch size the broker accepts (after compression). Topic-level max.message.bytes overrides it.'),
   define('num.network.threads', 'int', 3, atLeast(1), 'high', CLUSTER,
-    'Threads per listener that read requests from and write responses to the network. Rafka: worker threads serving the PLAINTEXT listeners only with RAFKA_NETWORK_WORKERS=1 (experimental, slower than the default today); otherwise the main thread serves every connection.'),
+    'Threads per listener that read requests from and write responses to the network. Rafka: worker threads serving the PLAINTEXT listeners only with RAFKA_NETWORK_WORKERS=1 (experimental: less work on the main thread, more CPU per GB in all); otherwise the main thread serves every connection.'),
   define('num.io.threads', 'int', 8, atLeast(1), 'high', CLUSTER,
     'Threads that process requests, including disk I/O. Rafka has no request handler pool: every request is handled on the main thread (the event loop; disk reads and fsyncs go to the libuv pool), so this key has no effect; a dynamic change is still validated as Kafka\'s DynamicThreadPool (at least 1, within half and double the current value).', NOT_IMPLEMENTED),
   define('num.replica.alter.log.dirs.threads', 'int', null, undefined, 'high', RO,

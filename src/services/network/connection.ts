@@ -253,6 +253,8 @@ export class Connection {
   private drainFrames(): void {
     while (!this.closed && this.throttleTimer === null) {
       let frame = this.pending;
+      /** Read in this iteration: if dispatched now, its dequeue time is its receive time (one clock read, not two). */
+      let fresh = false;
       if (frame === null) {
         try {
           frame = this.reader.next();
@@ -266,13 +268,14 @@ export class Connection {
           return;
         }
         if (this.limits.requestTimes) this.pendingReceivedAt = performance.now();
+        fresh = true;
       }
       this.pending = frame;
       // parked requests are out of the shared budget: this connection's own queue is bounded by the same figure
       if (this.slots.length >= this.limits.inFlight.capacity) { this.pauseForOwnQueue(); return; }
       if (!this.limits.inFlight.tryAcquire()) { this.pause(); return; }
       this.pending = null;
-      this.dispatch(frame);
+      this.dispatch(frame, fresh);
     }
   }
 
@@ -323,14 +326,14 @@ export class Connection {
     }
   }
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: Frame, fresh: boolean): void {
     const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved, apiKey: -1, apiVersion: -1, receivedAt: 0, dequeuedAt: 0, completedAt: 0, sendStartAt: 0, release: null };
     const times = this.limits.requestTimes;
     if (times && frame.buffer.length >= 4) {
       slot.apiKey = frame.buffer.readInt16BE(0);
       slot.apiVersion = frame.buffer.readInt16BE(2);
       slot.receivedAt = this.pendingReceivedAt;
-      slot.dequeuedAt = performance.now();
+      slot.dequeuedAt = fresh ? slot.receivedAt : performance.now();
     }
     this.slots.push(slot);
     this.held.push(slot);

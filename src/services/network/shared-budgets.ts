@@ -58,15 +58,38 @@ class Waiters {
 }
 
 /** queued.max.requests for every thread: Int32 [used, generation]. */
+/** A worker's share of both (what the main reclaims when it dies): Int32 slots at 0, BigInt64 bytes at 8. */
+export class HeldShare {
+  readonly slots: Int32Array;
+  readonly bytes: BigInt64Array;
+  constructor(readonly shared: SharedArrayBuffer = new SharedArrayBuffer(16)) {
+    this.slots = new Int32Array(shared, 0, 1);
+    this.bytes = new BigInt64Array(shared, 8, 1);
+  }
+}
+
 export class SharedInFlightBudget implements RequestBudget {
   readonly shared: SharedArrayBuffer;
   private readonly a: Int32Array;
   private readonly waiters: Waiters;
 
-  constructor(readonly capacity: number, shared?: SharedArrayBuffer) {
+  /**
+   * @param held this thread's share (a worker's: Int32 slots it holds), so that the main can take back what a worker
+   *   that died still held ({@link reclaim}); absent on the main thread
+   */
+  constructor(readonly capacity: number, shared?: SharedArrayBuffer, private readonly held?: Int32Array) {
     this.shared = shared ?? new SharedArrayBuffer(8);
     this.a = new Int32Array(this.shared);
     this.waiters = new Waiters(this.a, 1, () => Atomics.load(this.a, 0) < this.capacity, false);
+  }
+
+  /** Main: a worker is gone — the slots it still held go back to the budget. */
+  reclaim(held: Int32Array): void {
+    const n = Atomics.exchange(held, 0, 0);
+    if (n <= 0) return;
+    Atomics.sub(this.a, 0, n);
+    this.waiters.signal();
+    this.waiters.wake();
   }
 
   get inUse(): number { return Atomics.load(this.a, 0); }
@@ -75,11 +98,12 @@ export class SharedInFlightBudget implements RequestBudget {
     for (;;) {
       const used = Atomics.load(this.a, 0);
       if (used >= this.capacity) return false;
-      if (Atomics.compareExchange(this.a, 0, used, used + 1) === used) return true;
+      if (Atomics.compareExchange(this.a, 0, used, used + 1) === used) { if (this.held) Atomics.add(this.held, 0, 1); return true; }
     }
   }
 
   release(): void {
+    if (this.held) Atomics.sub(this.held, 0, 1);
     const before = Atomics.sub(this.a, 0, 1);
     if (before >= this.capacity) this.waiters.signal();
     this.waiters.wake();
@@ -100,7 +124,8 @@ export class SharedMemoryPool implements RequestMemoryPool {
   private readonly cap: bigint;
   depletedCount = 0;
 
-  constructor(readonly capacity: number, readonly maxSingleAllocation: number, shared?: SharedArrayBuffer) {
+  /** @param held this thread's reserved bytes (a worker's), for {@link reclaim} when it dies; absent on the main */
+  constructor(readonly capacity: number, readonly maxSingleAllocation: number, shared?: SharedArrayBuffer, private readonly held?: BigInt64Array) {
     this.shared = shared ?? new SharedArrayBuffer(16);
     this.available = new BigInt64Array(this.shared, 0, 1);
     this.gen = new Int32Array(this.shared, 8, 1);
@@ -115,12 +140,19 @@ export class SharedMemoryPool implements RequestMemoryPool {
     for (;;) {
       const a = Atomics.load(this.available, 0);
       if (a < 1n) { this.depletedCount++; return false; }
-      if (Atomics.compareExchange(this.available, 0, a, a - n) === a) return true;
+      if (Atomics.compareExchange(this.available, 0, a, a - n) === a) { if (this.held) Atomics.add(this.held, 0, n); return true; }
     }
+  }
+
+  /** Main: a worker is gone — the bytes it still held go back to the pool. */
+  reclaim(held: BigInt64Array): void {
+    const n = Atomics.exchange(held, 0, 0n);
+    if (n > 0n) this.release(Number(n));
   }
 
   release(bytes: number): void {
     const n = BigInt(bytes);
+    if (this.held) Atomics.sub(this.held, 0, n);
     for (;;) {
       const a = Atomics.load(this.available, 0);
       const next = a + n > this.cap ? this.cap : a + n; // a double release must not grow the pool

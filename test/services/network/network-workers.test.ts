@@ -226,13 +226,22 @@ describe.skipIf(!available)('network worker threads', () => {
   });
 
   it('a worker that stops: its connections close with an error line, new ones go to the other worker', async () => {
-    const { server, port, lines } = await start(async (f) => echo(f));
+    let held: (() => void) | null = null;
+    const { server, port, lines } = await start(async (f) => {
+      if (f.toString() === 'hold') await new Promise<void>((r) => { held = r; });
+      return echo(f);
+    });
+    const inFlight = (server as unknown as { inFlight: { inUse: number } }).inFlight;
     const a = client(port);
     const b = client(port);
     a.socket.write(frame(Buffer.from('a')));
     b.socket.write(frame(Buffer.from('b')));
     await until(() => a.responses.length === 1 && b.responses.length === 1, 'first answers');
     expect(server.networkWorkers!.served).toEqual([1, 1]);
+    // a request of worker 0's connection is in the handler when the worker dies: its budget slot must come back
+    a.socket.write(frame(Buffer.from('hold')));
+    await until(() => held !== null, 'the held request in the handler');
+    expect(inFlight.inUse).toBe(1);
     await server.networkWorkers!.workers[0]!.terminate();
     await until(() => a.closed, 'the stopped worker\'s client sees the close');
     expect(lines.some((l) => l.level === 50 && /Network worker 0 stopped unexpectedly .*closing its 1 connections; 1 network workers left/.test(l.msg))).toBe(true);
@@ -242,6 +251,8 @@ describe.skipIf(!available)('network worker threads', () => {
     c.socket.write(frame(Buffer.from('c')));
     await until(() => b.responses.length === 2 && c.responses.length === 1, 'answers from the worker left');
     expect(server.networkWorkers!.served).toEqual([1, 2]);
+    await until(() => inFlight.inUse === 0, 'the dead worker\'s budget slot reclaimed');
+    held!();
     b.socket.destroy(); c.socket.destroy();
   });
 

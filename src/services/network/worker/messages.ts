@@ -22,6 +22,8 @@ export interface NetworkWorkerConfig {
   mainTimeOrigin: number;
   /** Whether to take the RequestTimesSink timestamps. */
   requestTimes: boolean;
+  /** This worker's share of the budget and pool (shared-budgets.ts HeldShare), reclaimed by the main if it dies. */
+  held: SharedArrayBuffer;
   /** FdSlots' shared memory: new connections' descriptors (fd-slots.ts). */
   fdSlots: SharedArrayBuffer;
 }

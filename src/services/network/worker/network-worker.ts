@@ -14,7 +14,7 @@
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
+import { HeldShare, SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
 import { Connection, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
 import { setOnSent, type ResponseFrame } from '../response-send.js';
 import { FdSlots } from './fd-slots.js';
@@ -24,9 +24,11 @@ import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage
 const config = workerData as NetworkWorkerConfig;
 const port = parentPort!;
 // one queued.max.requests and one memory pool for the broker: the main's, in shared memory
-const budget = new SharedInFlightBudget(config.queuedMaxRequests, config.inFlight);
+// what this worker holds of both is counted apart: the main takes it back if this thread dies
+const held = new HeldShare(config.held);
+const budget = new SharedInFlightBudget(config.queuedMaxRequests, config.inFlight, held.slots);
 const mp = config.memoryPool;
-const memoryPool = mp ? new SharedMemoryPool(mp.capacity, mp.maxSingleAllocation, mp.shared) : null;
+const memoryPool = mp ? new SharedMemoryPool(mp.capacity, mp.maxSingleAllocation, mp.shared, held.bytes) : null;
 const fdSlots = new FdSlots(0, config.fdSlots);
 const connections = new Map<number, Connection>();
 const pending = new Map<number, { resolve: (r: ResponseFrame | null) => void; reject: (e: Error) => void }>();

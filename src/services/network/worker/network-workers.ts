@@ -22,7 +22,7 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
-import type { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
+import { HeldShare, type SharedInFlightBudget, type SharedMemoryPool } from '../shared-budgets.js';
 import { FdSlots } from './fd-slots.js';
 import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { HandoffPool } from './handoff-pool.js';
@@ -135,7 +135,7 @@ class WorkerSlot {
   private scheduled = false;
 
   constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots,
-    private readonly readPool: ReadBufferPool) {}
+    private readonly readPool: ReadBufferPool, readonly held: HeldShare) {}
 
   /** A request slab goes back to the worker (its handler settled, or it was never handled). */
   giveBack(slab: ArrayBuffer): void {
@@ -268,13 +268,14 @@ export class NetworkWorkers {
     const script = workerScript();
     for (let i = 0; i < opts.threads; i++) {
       const fds = new FdSlots();
+      const held = new HeldShare();
       const data: NetworkWorkerConfig = {
-        fdSlots: fds.shared, inFlight: opts.inFlight.shared,
+        fdSlots: fds.shared, held: held.shared, inFlight: opts.inFlight.shared,
         memoryPool: opts.memoryPool ? { capacity: opts.memoryPool.capacity, maxSingleAllocation: opts.memoryPool.maxSingleAllocation, shared: opts.memoryPool.shared } : null,
         index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
-      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds, this.readPool);
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds, this.readPool, held);
       slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
       slot.worker.on('error', (e) => this.workerGone(slot, e.message));
       slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
@@ -373,6 +374,9 @@ export class NetworkWorkers {
         `Network worker ${slot.index} stopped unexpectedly (${why}): closing its ${slot.connections.size} connections; ${this.liveWorkers} network workers left`);
     }
     for (const remote of [...slot.connections.values()]) this.closed(slot, remote, this.stopping ? null : `network worker ${slot.index} stopped (${why})`);
+    // what its connections held of queued.max.requests / queued.max.request.bytes goes back to the broker's budget
+    this.opts.inFlight.reclaim(slot.held.slots);
+    this.opts.memoryPool?.reclaim(slot.held.bytes);
     // descriptors posted to it and never taken: closed here (the exchange in FdSlots gives each to one side only)
     for (const fd of slot.fds.sweep()) { try { closeSync(fd); } catch { /* closed already */ } }
   }
