@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { KafkaConfig } from '../dist/config/kafka-config.js';
 import { LogManager } from '../dist/services/log/log-manager.js';
 import { ReplicaAlterLogDirsManager } from '../dist/services/server/replica-alter-log-dirs-manager.js';
+import { advanceMoveState } from '../dist/machines/replica-alter-log-dirs-state.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
 
 const SIZE_MB = Number(process.argv[2] ?? 256);
@@ -48,7 +49,7 @@ async function run(appendDuring) {
       movingLogs: (t, p) => { const c = m.getLog(t, p); const f = m.getFutureLog(t, p); return c && f ? { current: c, future: f } : null; },
       replaceCurrentWithFuture: (t, p) => { m.replaceCurrentWithFutureLog(t, p); swapped++; },
     };
-    const mover = new ReplicaAlterLogDirsManager(host, log, { maxBytes: () => 1048576, backoffMs: () => 1000 });
+    const mover = new ReplicaAlterLogDirsManager(host, log, { advanceMoveState, threads: 1, maxBytes: () => 1048576, backoffMs: () => 1000 });
     let appended = 0;
     let stop = false;
     const appender = appendDuring ? (async () => {

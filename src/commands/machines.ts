@@ -28,6 +28,7 @@ import { aclAuthorizerMachine } from '../machines/acl-authorizer.js';
 import { classicGroupMachine, groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { replicaFetcherMachine, replicaFetcherManagerMachine } from '../machines/replica-fetcher-manager.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
+import { replicaAlterLogDirsStateMachine } from '../machines/replica-alter-log-dirs-state.js';
 import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
 import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
@@ -54,6 +55,8 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.freeze
   replicaFetcher: replicaFetcherMachine,
   // one state per followed partition, advanced as pure transitions (no actor each)
   partitionFetchState: partitionFetchStateMachine,
+  // one state per partition moving between log dirs (-future replica), advanced as pure transitions by the mover
+  replicaAlterLogDirsState: replicaAlterLogDirsStateMachine,
   // the leader's ISR state per partition (Kafka's CommittedPartitionState / PendingExpandIsr / PendingShrinkIsr),
   // advanced as pure transitions by each Partition
   partitionIsrState: partitionIsrStateMachine,

@@ -82,6 +82,15 @@ export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'num.replica.fetchers',
   // LogCleaner.reconfigure (Q): offset map, load factor, io throttle (turning the cleaner on/off waits for a restart)
   'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.max.bytes.per.second',
+  'log.cleaner.backoff.ms',
+  // LogManager.resizeRecoveryThreadPool (AA)
+  'num.recovery.threads.per.data.dir',
+  // DynamicListenerConfig: acceptors bound / closed, /brokers/ids/<id> re-written (services/server/dynamic-listeners.ts)
+  'listeners', 'advertised.listeners', 'listener.security.protocol.map',
+  // set with a listener prefix (Kafka allows no other way): the TLS listener reloads its key / trust store (tls-reconfigure.ts)
+  ...KAFKA_LISTENER_PREFIX_ONLY_CONFIGS,
+  // ConnectionQuotas reconfigured on every change (socketServer.reconfigure; metrics.test.ts checks them live)
+  'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate',
 ]);
 
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */

@@ -10,6 +10,7 @@ import { partitionStateMachine } from '../machines/partition-state-machine.js';
 import { replicaStateMachine } from '../machines/replica-state-machine.js';
 import { partitionFetchStateMachine } from '../machines/partition-fetch-state.js';
 import { partitionIsrStateMachine } from '../machines/partition-isr-state.js';
+import { replicaAlterLogDirsStateMachine } from '../machines/replica-alter-log-dirs-state.js';
 
 /** One definition as the hello message carries it. */
 export interface EntityDefinition {
@@ -33,5 +34,6 @@ export function brokerEntityDefinitions(): EntityDefinition[] {
     entityDefinition('replicaStateMachine', replicaStateMachine, 'the controller, per replica (Kafka ReplicaStateMachine)', { actor: 'controller', path: ['stateCounts', 'replicas'] }),
     entityDefinition('partitionIsrState', partitionIsrStateMachine, 'each led Partition (Kafka PartitionState: committed / pending ISR change)'),
     entityDefinition('partitionFetchState', partitionFetchStateMachine, 'each replicaFetcher, per followed partition (Kafka PartitionFetchState)'),
+    entityDefinition('replicaAlterLogDirsState', replicaAlterLogDirsStateMachine, 'the replicaAlterLogDirsManager, per partition moving between log dirs (Kafka ReplicaAlterLogDirsThread)'),
   ];
 }

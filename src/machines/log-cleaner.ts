@@ -5,13 +5,13 @@
  * itself backs off.
  *
  *   checkingEnabled ──► starting (read cleaner-offset-checkpoint) ──► cleaning ──cleaned a log──► cleaning (next round at once)
- *                   │  ▲ └─nothing to clean──► idle ──log.cleaner.backoff.ms──┐
+ *                   │  ▲ └─nothing to clean──► idle ──log.cleaner.backoff.ms (or a dynamic change of it)──┐
  *                   │  └──────────────────────────────────────────────────────┤
  *                   └─error──► backingOff ──log.cleaner.backoff.ms────────────┘
  *   (any) ──cleaner.stop──► stopping (abort the clean in progress, wait for it) ──► stopped
  *   disabled: no cleaner (log.cleaner.enable=false or log.cleaner.threads=0)
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { LogCleaner } from '../services/log/cleaner/log-cleaner.js';
 
@@ -26,7 +26,7 @@ interface Context extends LogCleanerInput {
   errors: number;
 }
 
-export type LogCleanerEvent = { type: 'cleaner.stop' };
+export type LogCleanerEvent = { type: 'cleaner.stop' } | { type: 'cleaner.wake' };
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -35,6 +35,7 @@ export const logCleanerMachine = setup({
   actors: {
     startup: fromPromise<void, { cleaner: LogCleaner }>(({ input }) => input.cleaner.startup()),
     cleanFilthiestLog: fromPromise<boolean, { cleaner: LogCleaner }>(({ input }) => input.cleaner.cleanFilthiestLog()),
+    backoffChanged: fromCallback<LogCleanerEvent, { cleaner: LogCleaner }>(({ input, sendBack }) => input.cleaner.onBackoffChanged(() => sendBack({ type: 'cleaner.wake' }))),
     shutdownCleaner: fromPromise<void, { cleaner: LogCleaner | null }>(async ({ input }) => { await input.cleaner?.shutdown(); }),
   },
   guards: {
@@ -42,7 +43,8 @@ export const logCleanerMachine = setup({
     cleanedALog: ({ event }) => (event as { output?: unknown }).output === true,
   },
   delays: {
-    backoff: ({ context }) => context.backoffMs,
+    // the cleaner's current value: log.cleaner.backoff.ms is dynamic (LogCleaner.reconfigure)
+    backoff: ({ context }) => context.cleaner?.config.backoffMs ?? context.backoffMs,
   },
   actions: {
     countClean: assign({ cleanedLogs: ({ context }) => context.cleanedLogs + 1 }),
@@ -81,7 +83,8 @@ export const logCleanerMachine = setup({
         onError: { target: 'backingOff', actions: 'logRoundError' },
       },
     },
-    idle: { after: { backoff: 'cleaning' } },
+    // a dynamic log.cleaner.backoff.ms change ends the wait (Kafka restarts its cleaner threads: a round at once)
+    idle: { after: { backoff: 'cleaning' }, invoke: { src: 'backoffChanged', input: ({ context }) => ({ cleaner: context.cleaner! }) }, on: { 'cleaner.wake': 'cleaning' } },
     backingOff: { after: { backoff: 'cleaning' } },
     stopping: {
       on: { 'cleaner.stop': {} },

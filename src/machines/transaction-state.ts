@@ -16,8 +16,9 @@
  * in each event, as Kafka's prepareTransitionTo(newState) does.
  */
 import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import type { AdvanceTxnState, TxnState } from '../services/transaction/transaction-metadata.js';
 
-export type TxnState = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort' | 'PrepareEpochFence' | 'Dead';
+export type { TxnState };
 
 export type TxnStateEvent =
   | { type: 'txn.initProducerId' }
@@ -95,3 +96,6 @@ export function txnEventFor(target: TxnState): TxnStateEvent {
   for (const [type, t] of Object.entries(TXN_EVENT_TARGET)) if (t === target) return { type } as TxnStateEvent;
   throw new Error(`no event leads to ${target}`);
 }
+
+/** {@link advanceTxnState} addressed by the target state: what the TransactionCoordinator is handed (AdvanceTxnState). */
+export const advanceTxnStateTo: AdvanceTxnState = (state, target) => advanceTxnState(state, txnEventFor(target));

@@ -15,7 +15,7 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 const NAMES = [
   'majordomo', 'zookeeperClient', 'logDirFailureChannel', 'featureListener', 'controller', 'dynamicConfig',
-  'logManager', 'logCleaner', 'socketServer', 'aclAuthorizer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState', 'partitionIsrState',
+  'logManager', 'logCleaner', 'socketServer', 'aclAuthorizer', 'groupCoordinator', 'group', 'replicaFetcherManager', 'replicaFetcher', 'partitionFetchState', 'replicaAlterLogDirsState', 'partitionIsrState',
   'partitionStateMachine', 'replicaStateMachine', 'transactionCoordinator', 'transactionState', 'metricsServer',
 ];
 

@@ -80,7 +80,7 @@ describe('viewer server', () => {
     const hello = await new Promise<{ type: string; definitions: Array<{ name: string; definition: string; counts?: { actor: string } }> }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
     ws.close();
     expect(hello.type).toBe('@rafka.hello');
-    expect(hello.definitions.map((d) => d.name)).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState']);
+    expect(hello.definitions.map((d) => d.name)).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState', 'replicaAlterLogDirsState']);
     const isr = JSON.parse(hello.definitions.find((d) => d.name === 'partitionIsrState')!.definition);
     expect(Object.keys(isr.states)).toEqual(['committed', 'pendingExpand', 'pendingShrink']);
     expect(hello.definitions[0]!.counts).toEqual({ actor: 'controller', path: ['stateCounts', 'partitions'] });

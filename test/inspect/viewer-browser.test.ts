@@ -75,7 +75,7 @@ describe.skipIf(!haveChromium)('live viewer in headless Chromium', () => {
     // The machines that are definitions, not actors (registered by the hello): drawn, and the controller's partition
     // states counted — a topic created now shows up as one OnlinePartition
     const defs = await page.$$eval('.chart[data-definition]', (els) => els.map((e) => e.getAttribute('data-definition')));
-    expect(defs).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState']);
+    expect(defs).toEqual(['partitionStateMachine', 'replicaStateMachine', 'partitionIsrState', 'partitionFetchState', 'replicaAlterLogDirsState']);
     expect(await page.$$eval('.chart[data-definition="partitionIsrState"] .state', (els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['committed', 'pendingExpand', 'pendingShrink']);
     const bootstrap = b.props.listeners!.replace('PLAINTEXT://', '');
     await new Promise<void>((resolve) => { const p = execFile('kcat', ['-b', bootstrap, '-P', '-t', 'viewer-t'], { timeout: 20_000 }, () => resolve()); p.stdin!.end('x\n'); });

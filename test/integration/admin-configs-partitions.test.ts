@@ -135,17 +135,21 @@ describe('topic configs', () => {
 describe('broker dynamic configs', () => {
   it('IncrementalAlterConfigs on BROKER 1 and the cluster default: /config/brokers JSON, DescribeConfigs sources, the effective config', async () => {
     const r = await incrementalAlter([
-      { resourceType: 4, resourceName: '1', configs: [{ name: 'num.io.threads', configOperation: 0, value: '3' }] },
+      { resourceType: 4, resourceName: '1', configs: [{ name: 'num.io.threads', configOperation: 0, value: '4' }] },
       { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '7200000' }] },
     ]);
     expect(r.responses.map((x) => [x.resourceName, x.errorCode])).toEqual([['1', 0], ['', 0]]);
     const ro = await incrementalAlter([{ resourceType: 4, resourceName: '', configs: [{ name: 'broker.id', configOperation: 0, value: '9' }] }]);
     expect(ro.responses[0]).toMatchObject({ errorCode: 42, errorMessage: "Cannot update these configs dynamically: Set(broker.id)" });
-    expect(await readJson(zks, '/config/brokers/1')).toEqual({ version: 1, config: { 'num.io.threads': '3' } });
+    expect(await readJson(zks, '/config/brokers/1')).toEqual({ version: 1, config: { 'num.io.threads': '4' } });
     expect(await readJson(zks, '/config/brokers/<default>')).toEqual({ version: 1, config: { 'log.retention.ms': '7200000' } });
     // The broker applied the notification: the effective value (not just the stored one) changed
-    await eventually(async () => (await brokerConfigEntry('num.io.threads'))?.configValue === '3', 10_000, 'num.io.threads=3 in effect');
+    await eventually(async () => (await brokerConfigEntry('num.io.threads'))?.configValue === '4', 10_000, 'num.io.threads=4 in effect');
     expect(await brokerConfigEntry('num.io.threads')).toMatchObject({ configSource: 2 });
+    // Kafka's DynamicThreadPool: more than double the value in effect (4) is refused, with Kafka's wrapped text (issue 15)
+    const tooMany = await incrementalAlter([{ resourceType: 4, resourceName: '1', configs: [{ name: 'num.io.threads', configOperation: 0, value: '9' }] }]);
+    expect(tooMany.responses[0]).toMatchObject({ errorCode: 42, errorMessage: 'Invalid value org.apache.kafka.common.config.ConfigException: Dynamic thread count update validation failed for num.io.threads=9, value should not be greater than double the current value 4 for configuration Invalid dynamic configuration' });
+    expect(await readJson(zks, '/config/brokers/1')).toEqual({ version: 1, config: { 'num.io.threads': '4' } });
     await eventually(async () => (await brokerConfigEntry('log.retention.ms'))?.configValue === '7200000', 10_000, 'log.retention.ms in effect');
     expect(await brokerConfigEntry('log.retention.ms')).toMatchObject({ configSource: 3 });
     // and topics without an override inherit it

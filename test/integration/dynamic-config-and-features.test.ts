@@ -46,9 +46,13 @@ describe('dynamic broker config', () => {
     const line = await p.waitForLog(applied);
     expect(line.changed).toEqual({ 'log.retention.ms': '4242' });
     expect(p.logs.some((l) => l.level === 40 && l.key === 'zookeeper.session.timeout.ms')).toBe(true);
-    await alterBrokerConfig(s, '<default>', { 'log.cleaner.threads': '3' });
-    const second = await p.waitForLog((l) => applied(l) && (l.changed as Record<string, string>)['log.cleaner.threads'] === '3');
-    expect(second.changed).toEqual({ 'log.cleaner.threads': '3' });
+    await alterBrokerConfig(s, '<default>', { 'log.cleaner.threads': '2' });
+    const second = await p.waitForLog((l) => applied(l) && (l.changed as Record<string, string>)['log.cleaner.threads'] === '2');
+    expect(second.changed).toEqual({ 'log.cleaner.threads': '2' });
+    // Written past the broker's validation: its LogCleaner refuses more than double (Kafka keeps the config whole, logs why)
+    await alterBrokerConfig(s, '<default>', { 'log.cleaner.threads': '5', 'log.retention.ms': '77' });
+    const refused = await p.waitForLog((l) => l.level === 40 && l.key === 'log.cleaner.threads' && l.value === '5');
+    expect(refused.reason).toMatch(/Invalid value org\.apache\.kafka\.common\.config\.ConfigException: Log cleaner threads cannot be increased to more than double the current value 2 for configuration Invalid dynamic configuration/);
     // A change for another broker is not ours to apply.
     await alterBrokerConfig(s, '2', { 'log.retention.ms': '1' });
     await new Promise((r) => setTimeout(r, 1000));

@@ -5,8 +5,10 @@ import type { LogCleaner } from '../../src/services/log/cleaner/log-cleaner.js';
 import { silentLog } from './harness.js';
 
 /** A LogCleaner stand-in: each round answers from `script` (true = a log cleaned, false = nothing, Error = failure). */
-function stub(script: Array<boolean | Error>) {
+function stub(script: Array<boolean | Error>, backoffMs = 5) {
   const calls = { startup: 0, rounds: 0, shutdown: 0, visited: [] as string[] };
+  const wakers = new Set<() => void>();
+  const cleaner = { onBackoffChanged: (w: () => void) => { wakers.add(w); return () => wakers.delete(w); } } as unknown as LogCleaner;
   const pending: Array<() => void> = [];
   const machine = logCleanerMachine.provide({
     actors: {
@@ -19,12 +21,12 @@ function stub(script: Array<boolean | Error>) {
       }),
       shutdownCleaner: fromPromise(async () => { calls.shutdown++; for (const p of pending.splice(0)) p(); }),
     },
-    delays: { backoff: 5 },
+    delays: { backoff: backoffMs },
   });
-  const actor = createActor(machine, { input: { cleaner: {} as LogCleaner, backoffMs: 5, log: silentLog } });
+  const actor = createActor(machine, { input: { cleaner, backoffMs, log: silentLog } });
   actor.subscribe((s) => { const v = String(s.value); if (calls.visited.at(-1) !== v) calls.visited.push(v); });
   actor.start();
-  return { actor, calls };
+  return { actor, calls, wake: () => { for (const w of [...wakers]) w(); }, wakers };
 }
 
 describe('LogCleaner machine', () => {
@@ -35,6 +37,18 @@ describe('LogCleaner machine', () => {
     expect(calls.visited).toEqual(['starting', 'cleaning', 'idle', 'cleaning']); // two cleans in a row stay in cleaning
     expect(actor.getSnapshot().context.cleanedLogs).toBe(3);
     actor.stop();
+  });
+
+  it('a dynamic log.cleaner.backoff.ms change ends the idle wait at once (Kafka restarts its threads: a round at once)', async () => {
+    const { actor, calls, wake, wakers } = stub([false, false], 3_600_000);
+    await waitFor(actor, (s) => s.matches('idle') && calls.rounds === 1, { timeout: 2000 });
+    expect(wakers.size).toBe(1); // subscribed while idle only
+    wake();
+    await waitFor(actor, () => calls.rounds === 2, { timeout: 2000 });
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 2000 });
+    expect(calls.visited).toEqual(['starting', 'cleaning', 'idle', 'cleaning', 'idle']);
+    actor.stop();
+    expect(wakers.size).toBe(0);
   });
 
   it('backs off after a failed round and then cleans again', async () => {

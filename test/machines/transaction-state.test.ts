@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advanceTxnState, transactionStateMachine, type TxnState, type TxnStateEvent } from '../../src/machines/transaction-state.js';
+import { advanceTxnState, advanceTxnStateTo, transactionStateMachine, type TxnState, type TxnStateEvent } from '../../src/machines/transaction-state.js';
+import { IllegalTxnTransitionError, TransactionMetadata } from '../../src/services/transaction/transaction-metadata.js';
 
 const ALL: TxnState[] = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead'];
 /** Kafka 3.7.1 TransactionMetadata.scala validPreviousStates, by target. */
@@ -28,6 +29,15 @@ describe('transaction state machine definition', () => {
         expect(r.state).toBe(legal ? target : from);
       }
     }
+  });
+
+  it('is what TransactionMetadata is handed (advanceTxnStateTo): an illegal prepare throws and changes nothing', () => {
+    for (const target of ALL) for (const from of ALL) expect(advanceTxnStateTo(from, target)).toEqual(advanceTxnState(from, { type: EVENT[target] } as TxnStateEvent));
+    const m = new TransactionMetadata('t', 1n, -1n, 0, -1, 60_000, 'Empty', -1, 0);
+    expect(() => m.prepareComplete(advanceTxnStateTo, 1)).toThrow(IllegalTxnTransitionError); // Empty → CompleteAbort
+    expect([m.state, m.pendingState]).toEqual(['Empty', null]);
+    m.completeTransitionTo(m.prepareAddPartitions(advanceTxnStateTo, [['a', 0]], 2));
+    expect([m.state, m.txnStartTimestamp]).toEqual(['Ongoing', 2]);
   });
 
   it('has the eight Kafka states', () => {

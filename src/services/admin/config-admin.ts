@@ -15,6 +15,8 @@ import { kafkaOnlyDynamicKey } from '../../config/dynamic-broker-config.js';
 import { ConfigException, KafkaConfig } from '../../config/kafka-config.js';
 import { validateDynamicUpdate, encodePasswordConfigs, isPasswordConfig } from '../config/dynamic-broker-config.js';
 import { decodeStoredPassword } from '../config/dynamic-passwords.js';
+import { configAfterUpdate, validateReconfiguration } from '../config/reconfiguration.js';
+import { dynamicLayersBehind } from '../server/dynamic-config-loader.js';
 import { InvalidConfigurationError, validateTopicConfigs } from './topic-validation.js';
 
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -128,6 +130,8 @@ function validateBrokerConfigChange(props: Record<string, string>, perBrokerConf
   try {
     validateDynamicUpdate(props, perBrokerConfig);
     KafkaConfig.fromProps({ ...config.originals, ...props });
+    // BrokerReconfigurable.validateReconfiguration (thread counts, cleaner threads, listeners): issue 15, AA
+    validateReconfiguration(config, configAfterUpdate(config, props, perBrokerConfig, dynamicLayersBehind(config)));
   } catch (e) {
     throw new InvalidRequestError((e as Error).message);
   }

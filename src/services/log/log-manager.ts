@@ -124,6 +124,8 @@ export class LogManager {
   /** Kafka's preferredLogDirs: where AlterReplicaLogDirs asked a partition not hosted yet to be created. */
   private readonly preferredLogDirs = new Map<string, string>();
   private brokerDefaults: LogConfig;
+  /** num.recovery.threads.per.data.dir, dynamic (Kafka's resizeRecoveryThreadPool): loading's pool, shutdown's closes. */
+  private numRecoveryThreadsPerDataDir: number;
   private readonly topicConfigCache = new Map<string, LogConfig>();
   private readonly hooks: LogHooks;
   private pendingDeletes: PendingDelete[] = [];
@@ -138,6 +140,7 @@ export class LogManager {
     for (const d of dirs) this.dirs.set(d.dir, d);
     this.offline = offline;
     this.brokerDefaults = brokerLogConfig(opts.config);
+    this.numRecoveryThreadsPerDataDir = Math.max(1, opts.config.getInt('num.recovery.threads.per.data.dir'));
     this.hooks = {
       onIoError: (dir, err) => this.reportDirFailure(dir, err),
       scheduleDelete: (files, delayMs) => this.scheduleDelete(files, delayMs),
@@ -245,6 +248,7 @@ export class LogManager {
    */
   updateBrokerDefaults(config: KafkaConfig): void {
     this.reconfigureCleaner(config);
+    this.resizeRecoveryThreadPool(config.getInt('num.recovery.threads.per.data.dir'));
     const defaults = brokerLogConfig(config);
     if (JSON.stringify(defaults) === JSON.stringify(this.brokerDefaults)) return;
     this.brokerDefaults = defaults;
@@ -252,12 +256,28 @@ export class LogManager {
     for (const l of this.logsWithFuture()) l.updateConfig(this.logConfigFor(l.topic));
   }
 
-  /** The cleaner's dynamic keys (Kafka's LogCleaner.reconfigure); enabling or disabling it waits for a restart. */
+  /**
+   * Kafka's LogManager.resizeRecoveryThreadPool (DynamicThreadPool): later loads and the shutdown's flush-and-close use
+   * the new count per dir (at shutdown at least SHUTDOWN_CONCURRENCY closes are in flight whatever the count).
+   */
+  private resizeRecoveryThreadPool(newSize: number): void {
+    if (newSize === this.numRecoveryThreadsPerDataDir || newSize < 1) return;
+    this.opts.log.info({ from: this.numRecoveryThreadsPerDataDir, to: newSize }, `Resizing recovery thread pool size for each data dir from ${this.numRecoveryThreadsPerDataDir} to ${newSize}`);
+    this.numRecoveryThreadsPerDataDir = newSize;
+  }
+
+  /** The recovery threads per data dir now (num.recovery.threads.per.data.dir, dynamic). */
+  get recoveryThreadsPerDataDir(): number {
+    return this.numRecoveryThreadsPerDataDir;
+  }
+
+  /** The cleaner's dynamic keys (Kafka's LogCleaner.reconfigure: LogCleaner.ReconfigurableConfigs). */
   private reconfigureCleaner(config: KafkaConfig): void {
     if (!this.cleaner) return;
     const next = cleanerConfig(config);
     this.cleaner.reconfigure(next).then((applied) => {
-      if (!applied) this.opts.log.warn(`log.cleaner.enable=${next.enableCleaner} / log.cleaner.threads=${next.numThreads} turn the log cleaner on or off: that takes effect at the next start`);
+      // only a change that skipped validation (reconfiguration.ts refuses threads < 1 while the cleaner runs)
+      if (!applied) this.opts.log.warn(`log.cleaner.threads=${next.numThreads} would stop the log cleaner: not applied (Kafka refuses fewer than 1 cleaner thread)`);
     }, (e) => this.opts.log.error({ err: e }, `Reconfiguring the log cleaner failed: ${(e as Error).message}`));
   }
 
@@ -293,7 +313,7 @@ export class LogManager {
   /** Kafka `loadLogs` for every live dir (see the module comment for the concurrency model). */
   async loadLogs(): Promise<LoadLogsSummary> {
     const start = performance.now();
-    const threads = Math.max(1, this.opts.config.getInt('num.recovery.threads.per.data.dir'));
+    const threads = this.numRecoveryThreadsPerDataDir;
     const summary: LoadLogsSummary = { logs: 0, futureLogs: 0, strayLogs: 0, recoveredSegments: 0, truncatedBytes: 0, hadCleanShutdown: [], durationMs: 0, recoveredInWorkers: 0 };
     const useWorkers = RecoveryWorker.supported && this.opts.recoveryInWorkers !== false;
     const failedDirs = new Map<string, Error>();
@@ -444,6 +464,7 @@ export class LogManager {
     }
     logs.set(key, log);
     if (p.kind === 'future') {
+      this.pauseCleaningForMove(key);
       this.opts.log.info(`Loaded future log ${p.path} for ${key}: the move between log dirs resumes when the partition is hosted (LeaderAndIsr)`);
     }
   }
@@ -576,6 +597,7 @@ export class LogManager {
       throw e;
     }
     this.futureLogs.set(key, log);
+    this.pauseCleaningForMove(key);
     this.opts.log.info(`Created log for partition ${key} in ${log.dir} (future replica: moving from ${this.logs.get(key)?.logDir ?? '?'} to ${logDir})`);
     return log;
   }
@@ -586,8 +608,28 @@ export class LogManager {
     const future = this.futureLogs.get(key);
     if (!future) return false;
     this.futureLogs.delete(key);
+    this.resumeCleaningAfterMove(key);
     this.renameAndScheduleDelete(future, key);
     return true;
+  }
+
+  /**
+   * Kafka pauses cleaning of a partition while its `-future` replica is moved (ReplicaManager.alterReplicaLogDirs /
+   * maybeAddLogDirFetchers → abortAndPauseCleaning) and resumes it at the swap (replaceCurrentWithFutureLog). Rafka
+   * pauses once per future log, when it is created or loaded, and resumes when it leaves — swapped in, or deleted
+   * (a cancelled move, the partition deleted, its dir failed). Kafka 3.7.1 resumes only at the swap: a cancelled move
+   * leaves the partition paused until a restart (and a move redirected to a third dir pauses it twice); Rafka does not
+   * follow that leak.
+   */
+  private readonly cleaningPausedForMove = new Set<string>();
+  private pauseCleaningForMove(key: string): void {
+    if (!this.cleaner || this.cleaningPausedForMove.has(key)) return;
+    this.cleaningPausedForMove.add(key);
+    this.cleaner.abortAndPauseCleaning(key);
+  }
+  private resumeCleaningAfterMove(key: string): void {
+    if (!this.cleaningPausedForMove.delete(key)) return;
+    this.cleaner?.resumeCleaning(key);
   }
 
   /**
@@ -598,8 +640,9 @@ export class LogManager {
    * read or truncation of the partition interleaves. Returns the new current log.
    *
    * Differs from Kafka: a Log's paths are fixed, so the future log is closed (producer snapshot written), its dir
-   * renamed, and loaded again as cleanly shut down (a small synchronous load: indexes are not rebuilt); the cleaner's
-   * offset for the partition is not carried over to the new dir (it cleans the moved log from its start once).
+   * renamed, and loaded again as cleanly shut down (a small synchronous load: indexes are not rebuilt). The cleaner's
+   * first dirty offset follows the log to its new dir (Kafka's alterCheckpointDir) and cleaning, paused while the
+   * future log existed, resumes.
    * A crash between the two renames leaves two current dirs, which the next start refuses (the same message as Kafka).
    */
   replaceCurrentWithFutureLog(topic: string, partition: number): Log {
@@ -623,6 +666,7 @@ export class LogManager {
       }).log;
     } catch (e) {
       this.futureLogs.delete(key);
+      this.resumeCleaningAfterMove(key);
       dest.closeHandlers();
       if (isIoError(e) || e instanceof KafkaStorageError) {
         this.reportDirFailure(destLogDir, ((e as Error).cause as Error | undefined) ?? (e as Error));
@@ -633,6 +677,15 @@ export class LogManager {
     moved.updateHighWatermark(source.highWatermark);
     this.futureLogs.delete(key);
     this.logs.set(key, moved);
+    if (this.cleaner) {
+      // Kafka: cleaner.alterCheckpointDir, then resumeCleaning. The offset is taken now (before the source's removal
+      // below drops it from its dir's checkpoint); cleaning resumes once the destination's checkpoint has it.
+      const cleaner = this.cleaner;
+      const paused = this.cleaningPausedForMove.delete(key); // a next move pauses again (its own count)
+      cleaner.alterCheckpointDir(key, source.logDir, destLogDir)
+        .catch((e) => this.opts.log.error({ err: e }, `Could not move the cleaner checkpoint of ${key} to ${destLogDir}: ${(e as Error).message}`))
+        .finally(() => { if (paused) cleaner.resumeCleaning(key); });
+    }
     this.renameAndScheduleDelete(source, key);
     this.checkpointDirSync(source.logDir);
     this.opts.log.info(`The current replica is successfully replaced with the future replica for ${key}`);
@@ -667,6 +720,7 @@ export class LogManager {
     const future = this.futureLogs.get(key); // Kafka deletes the future replica with the partition (asyncDelete isFuture)
     if (future) {
       this.futureLogs.delete(key);
+      this.resumeCleaningAfterMove(key);
       this.renameAndScheduleDelete(future, key);
     }
     const log = this.logs.get(key);
@@ -865,6 +919,7 @@ export class LogManager {
         if (l.logDir !== dir) continue;
         l.closeHandlers();
         logs.delete(key);
+        if (logs === this.futureLogs) this.resumeCleaningAfterMove(key);
       }
     }
     state.lock.release().catch((e) => this.opts.log.warn(`Could not release the lock of ${dir}: ${(e as Error).message}`));
@@ -914,7 +969,8 @@ export class LogManager {
             }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(SHUTDOWN_CONCURRENCY, Math.max(1, queue.length)) }, worker));
+        const closers = Math.max(SHUTDOWN_CONCURRENCY, this.numRecoveryThreadsPerDataDir); // Kafka: a pool of numRecoveryThreadsPerDataDir
+        await Promise.all(Array.from({ length: Math.min(closers, Math.max(1, queue.length)) }, worker));
         if (!ok) continue;
         try {
           const rp = new Map<string, bigint>();

@@ -101,6 +101,7 @@ export class Log {
     this._logStartOffset = logStartOffset;
     this._highWatermark = logEndOffset;
     this._epochCache = epochCache;
+    if (epochCache !== null) this.watchEpochCache(epochCache);
     this.lastSnapOffset = logStartOffset;
     this._topicId = topicId;
     this.producerStateManager = new ProducerStateManager(`${o.topic}-${o.partition}`, o.hooks.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION);
@@ -167,6 +168,16 @@ export class Log {
     return this.producerStateManager;
   }
 
+  /** The cache's asynchronous truncation writes fail as this log's other I/O does (the dir goes offline). */
+  private watchEpochCache(c: LeaderEpochCache): void {
+    c.onFlushError = (e) => { this.ioFailure(e); };
+  }
+
+  /** Resolves once the leader-epoch checkpoint's asynchronous truncation write (if any) landed (tests). */
+  leaderEpochCheckpointFlushed(): Promise<void> {
+    return this._epochCache?.flushed() ?? Promise.resolve();
+  }
+
   private get epochCache(): LeaderEpochCache {
     if (this._epochCache === null) {
       const c = LeaderEpochCache.load(this.local.dir);
@@ -177,6 +188,7 @@ export class Log {
         c.truncateFromStart(t.start);
       }
       this._epochCache = c;
+      this.watchEpochCache(c);
     }
     return this._epochCache;
   }
@@ -514,7 +526,12 @@ export class Log {
    */
   maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
     this.checkUsable();
-    this.io(() => this.epochCache.assign(epoch, startOffset));
+    // Written asynchronously (Kafka writes it through, under the partition lock, on one of its request threads; on this
+    // single event loop a LeaderAndIsr making the broker leader of 1,000 partitions blocked for ~8 s of fsyncs and its
+    // ZooKeeper session expired — AB, issue 15). Safe: the entry is at the log end (no batch of the epoch yet); until
+    // the write lands, a crash leaves batches of the epoch only above the recovery point — every flush lands a pending
+    // write before it moves the recovery point ({@link flush}) — and recovery re-assigns epochs from those batches.
+    this.io(() => this.epochCache.assign(epoch, startOffset, true));
   }
 
   /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */
@@ -600,6 +617,9 @@ export class Log {
    */
   collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     this.checkUsable();
+    // after a recovery the segments' .txnindex entries are rebuilt with the (lazy) producer state: load it first,
+    // else a caller that has not asked for the LSO yet would get none (a Kafka-written log dir, AC's test)
+    this.producerState();
     return this.io(() => {
       const out: AbortedTxn[] = [];
       const segs = this.local.segments;
@@ -670,7 +690,10 @@ export class Log {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
     if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     const started = performance.now();
-    this.io(() => this.local.flush(target));
+    this.io(() => {
+      this.local.flush(target);
+      this._epochCache?.flushIfPending(); // a new leader's asynchronous assign lands before the recovery point passes its batches
+    });
     LogFlushStats.logFlushTimer.observe(performance.now() - started); // Kafka's LogFlushRateAndTimeMs
     if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
     this.local.lastFlushTime = this.now();
@@ -684,6 +707,11 @@ export class Log {
     const started = performance.now();
     try {
       await this.local.flushAsync(target);
+      // a new leader's asynchronous assign lands before the recovery point passes its batches
+      if (this._epochCache?.flushPending) {
+        await this._epochCache.flushed();
+        this._epochCache.flushIfPending();
+      }
       LogFlushStats.logFlushTimer.observe(performance.now() - started);
     } catch (e) {
       if (this.closed || this.failed) return;
@@ -907,7 +935,7 @@ export class Log {
   truncateFullyAndStartAt(newOffset: bigint): void {
     this.io(() => {
       this.local.truncateFullyAndStartAt(newOffset);
-      this.epochCache.truncateFromEnd(-1n);
+      this.epochCache.clearAndFlush(); // Kafka: clearAndFlush, written through
     });
     this.local.nextOffset = newOffset;
     this._logStartOffset = newOffset;
@@ -966,6 +994,7 @@ export class Log {
     try {
       this.io(() => {
         this.takeProducerSnapshot(this.local.nextOffset, true);
+        this._epochCache?.flushIfPending(); // a truncation's asynchronous write not landed yet
         for (const s of this.local.segments) s.close();
       });
     } finally {
@@ -986,6 +1015,7 @@ export class Log {
         await writeProducerSnapshotAsync(this.local.dir, leo, this.producerState().snapshotEntries());
         this.lastSnapOffset = leo;
       }
+      this._epochCache?.flushIfPending(); // a truncation's asynchronous write not landed yet
       for (const s of this.local.segments) s.close();
     } catch (e) {
       throw this.ioFailure(e);

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { KafkaPrincipal } from '../security/principal.js';
-import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame } from './frame-reader.js';
+import { FrameReader, FrameSizeError, readIntoOwnBuffers, type Frame, type FramePool } from './frame-reader.js';
 import { ResponseSend, onSentOf, type ResponseFrame } from './response-send.js';
 
 export type RequestHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<ResponseFrame | null>;
@@ -52,7 +52,7 @@ export interface ConnectionLimits {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   /** Shared budget of requests being handled across all connections (queued.max.requests). */
-  inFlight: InFlightBudget;
+  inFlight: RequestBudget;
   /**
    * queued.max.request.bytes (Kafka's MemoryPool, J's memory-pool.ts): each frame's size is reserved once its size
    * prefix is read and before its buffer exists; while refused, this connection is not read. The reservation goes
@@ -64,6 +64,8 @@ export interface ConnectionLimits {
    * no clock is read. Called once per answered request; a request dropped by a close or a failed handler is not.
    */
   requestTimes?: RequestTimesSink;
+  /** Where pooled produce frames are read into (default frame-reader.ts produceFramePool; a network worker's HandoffPool). */
+  framePool?: FramePool;
 }
 
 /**
@@ -89,8 +91,18 @@ export interface ConnectionEvents {
   onClose(conn: Connection, reason: string | null): void;
 }
 
+/** What a connection needs of queued.max.requests (InFlightBudget; shared-budgets.ts across threads). */
+export interface RequestBudget {
+  readonly capacity: number;
+  readonly inUse: number;
+  tryAcquire(): boolean;
+  release(): void;
+  /** Called once when a slot may be free again (the caller retries tryAcquire). */
+  onAvailable(fn: () => void): void;
+}
+
 /** queued.max.requests: when the broker holds this many requests, sockets stop being read. */
-export class InFlightBudget {
+export class InFlightBudget implements RequestBudget {
   private used = 0;
   private readonly waiters: Array<() => void> = [];
   constructor(readonly capacity: number) {}
@@ -108,6 +120,8 @@ interface Slot {
   response: ResponseFrame | null; done: boolean; released: boolean; /** memoryPool bytes */ reserved: number;
   /** requestTimes only (0 without a sink): api key and version, and the timestamps of {@link RequestTimesSink}. */
   apiKey: number; apiVersion: number; receivedAt: number; dequeuedAt: number; completedAt: number;
+  /** requestTimes only: when the response was handed to the socket, and its onSent release until written. */
+  sendStartAt: number; release: (() => void) | null;
 }
 
 export class Connection {
@@ -142,7 +156,7 @@ export class Connection {
     this.info = { ...info, signal: this.abort.signal, park: () => this.parkOne(), throttle: (ms) => this.mute(ms), closeAfterResponse: () => { this.closeWhenFlushed = true; } };
     this.send = new ResponseSend(socket);
     const pool = limits.memoryPool;
-    this.reader = new FrameReader((size) => this.refusal(size), undefined, pool ? (size) => pool.tryAllocate(size) : null);
+    this.reader = new FrameReader((size) => this.refusal(size), limits.framePool, pool ? (size) => pool.tryAllocate(size) : null);
     socket.setNoDelay(true);
     // plaintext: the kernel reads straight into the frame being filled (no per-read allocation, no copy); TLS and
     // any Node without the hooks: 'data' chunks (frame-reader.ts readIntoOwnBuffers)
@@ -310,7 +324,7 @@ export class Connection {
   }
 
   private dispatch(frame: Frame): void {
-    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved, apiKey: -1, apiVersion: -1, receivedAt: 0, dequeuedAt: 0, completedAt: 0 };
+    const slot: Slot = { response: null, done: false, released: false, reserved: frame.reserved, apiKey: -1, apiVersion: -1, receivedAt: 0, dequeuedAt: 0, completedAt: 0, sendStartAt: 0, release: null };
     const times = this.limits.requestTimes;
     if (times && frame.buffer.length >= 4) {
       slot.apiKey = frame.buffer.readInt16BE(0);
@@ -363,20 +377,35 @@ export class Connection {
     }
   }
 
-  /** {@link flushInOrder} with requestTimes: the sink hears of the request once its bytes are written. */
+  /**
+   * {@link flushInOrder} with requestTimes: the sink hears of the request once its bytes are written. No closure per
+   * request: the slot waits in {@link timedSends} and one callback per connection takes the oldest — a socket's write
+   * callbacks run in write order (a failed write's may come after later ones' errors: then nothing is recorded, and
+   * each slot's release still runs exactly once).
+   */
   private sendTimed(slot: Slot, response: ResponseFrame | null): void {
-    const sink = this.limits.requestTimes!;
     const sendStartAt = performance.now();
     if (response === null) {
-      sink.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, slot.completedAt, slot.completedAt);
+      this.limits.requestTimes!.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, slot.completedAt, slot.completedAt);
       return;
     }
-    const release = onSentOf(response);
-    this.send.send(response, (err) => {
-      release?.();
-      if (!err) sink.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, sendStartAt, performance.now());
-    });
+    slot.sendStartAt = sendStartAt;
+    slot.release = onSentOf(response) ?? null;
+    this.timedSends.push(slot);
+    this.send.send(response, this.onTimedSent);
   }
+
+  /** Timed responses handed to the socket, oldest first, whose write callback has not run yet. */
+  private readonly timedSends: Slot[] = [];
+  private readonly onTimedSent = (err?: Error | null): void => {
+    const slot = this.timedSends.shift();
+    if (!slot) return;
+    const release = slot.release;
+    slot.release = null;
+    slot.response = null;
+    release?.();
+    if (!err) this.limits.requestTimes!.record(slot.apiKey, slot.apiVersion, slot.receivedAt, slot.dequeuedAt, slot.completedAt, slot.sendStartAt, performance.now());
+  };
 
   /** Ends the socket after what was written (the peer reads the last response), then lets it go. */
   private closeGracefully(): void {

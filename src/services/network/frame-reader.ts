@@ -58,6 +58,9 @@ export function readIntoOwnBuffers(socket: Socket, next: () => Buffer, onRead: (
   return true;
 }
 
+/** Where produce frames' buffers come from: ReadBufferPool, or a network worker's HandoffPool (transferable slabs). */
+export interface FramePool { acquire(size: number): ReadLease }
+
 /** A request frame (without its size prefix), and what gives its buffer back once nothing reads it (may be a no-op). */
 export interface Frame {
   readonly buffer: Buffer;
@@ -97,7 +100,7 @@ export class FrameReader {
    * @param admit reserves `size` bytes for an accepted frame before its buffer exists (Kafka's MemoryPool.tryAllocate,
    *   queued.max.request.bytes): false leaves the frame unread and sets {@link waitingForMemory}
    */
-  constructor(private readonly checkSize: (size: number) => string | null, private readonly pool: ReadBufferPool = produceFramePool,
+  constructor(private readonly checkSize: (size: number) => string | null, private readonly pool: FramePool = produceFramePool,
     private readonly admit: ((size: number) => boolean) | null = null) {}
 
   /** Bytes received and held in chunks, not yet copied into a frame. */
@@ -232,10 +235,20 @@ export class FrameReader {
       // a view of the chunk, unless the chunk is the shared read buffer (overwritten by the next read): then a copy
       const view = first.subarray(this.offset + 4, this.offset + 4 + size);
       let buffer = view;
-      if (first.buffer === SHARED_READ_BUFFER.buffer) { buffer = Buffer.allocUnsafe(size); view.copy(buffer); }
+      let release = NO_RELEASE;
+      if (first.buffer === SHARED_READ_BUFFER.buffer) {
+        // a produce frame read whole into the shared buffer goes to a pooled slab like one that spans reads
+        if (size >= POOLED_FRAME_MIN_BYTES && view.readInt16BE(0) === PRODUCE_API_KEY) {
+          const lease = this.pool.acquire(size);
+          buffer = lease.buffer;
+          release = () => lease.release();
+          this.pooled++;
+        } else buffer = Buffer.allocUnsafe(size);
+        view.copy(buffer);
+      }
       this.consume(4 + size);
       this.viewed++;
-      return { buffer, release: NO_RELEASE, reserved };
+      return { buffer, release, reserved };
     }
     this.partialReserved = reserved;
     if (size >= POOLED_FRAME_MIN_BYTES) {

@@ -35,6 +35,12 @@ export function withOnSent<T extends object>(body: T, releases: ReadonlyArray<()
   return body;
 }
 
+/** Attaches one callback (no wrapper allocated; the network worker shares one per batch of responses). Returns `x`. */
+export function setOnSent<T extends object>(x: T, fn: () => void): T {
+  (x as T & WithOnSent)[ON_SENT] = fn;
+  return x;
+}
+
 /** The callback attached by {@link withOnSent} (to a body or a frame), or undefined. */
 export function onSentOf(x: unknown): (() => void) | undefined {
   return x !== null && typeof x === 'object' ? (x as WithOnSent)[ON_SENT] : undefined;

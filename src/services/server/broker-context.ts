@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
 import type { BrokerInfo } from '../zookeeper/zk-data.js';
 import type { TopicMetadata } from '../controller/cluster-metadata.js';
-import type { ControlPlane } from './control-requests.js';
+import type { LeaderAndIsrControl, StopReplicaControl, UpdateMetadataControl } from '../controller/control-requests.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { ControllerApis } from '../controller/controller-apis.js';
 import type { FetchManager } from './fetch-session.js';
@@ -162,4 +162,29 @@ export interface BrokerContext {
   aclStore?: () => ZkSession;
   /** Where Describe/AlterUserScramCredentials read and write /config/users (absent: UNKNOWN_SERVER_ERROR). */
   scramCredentialStore?: () => ZkSession;
+}
+
+/** One partition's error in a LeaderAndIsr or StopReplica answer. */
+export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
+/** The answer to a LeaderAndIsr or StopReplica request, as the ReplicaManager gives it. */
+export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
+
+/** What the controller's requests need of the ReplicaManager (it implements this; the interface lives here so that
+ * control-requests.ts and replica-manager.ts do not import each other). */
+export interface ControlReplicas {
+  becomeLeaderOrFollower(c: LeaderAndIsrControl): ControlResult;
+  maybeUpdateMetadataCache(c: UpdateMetadataControl): { errorCode: number };
+  stopReplicas(c: StopReplicaControl): ControlResult;
+}
+
+/** The broker's side of the controller's requests (control-requests.ts). */
+export interface ControlPlane {
+  /** This broker's epoch: the czxid of its /brokers/ids/<id> registration (-1 before it registered). */
+  brokerEpoch(): bigint;
+  replicas: ControlReplicas;
+  log: Logger;
+  /** Told the topics of each LeaderAndIsr applied (their logs may be new: the broker reads their topic configs). */
+  onLeaderAndIsr?: (topics: string[]) => void;
+  /** Told the topics of each StopReplica applied (Kafka's handleStopReplicaRequest → the coordinators' onResignation). */
+  onStopReplica?: (topics: string[]) => void;
 }

@@ -11,18 +11,7 @@ import {
   UNKNOWN_BROKER_EPOCH,
   type BrokerRequests, type LeaderAndIsrControl, type StopReplicaControl, type UpdateMetadataControl,
 } from '../controller/control-requests.js';
-import type { ControlResult, ReplicaManager } from './replica-manager.js';
-
-export interface ControlPlane {
-  /** This broker's epoch: the czxid of its /brokers/ids/<id> registration (-1 before it registered). */
-  brokerEpoch(): bigint;
-  replicas: Pick<ReplicaManager, 'becomeLeaderOrFollower' | 'maybeUpdateMetadataCache' | 'stopReplicas'>;
-  log: Logger;
-  /** Told the topics of each LeaderAndIsr applied (their logs may be new: the broker reads their topic configs). */
-  onLeaderAndIsr?: (topics: string[]) => void;
-  /** Told the topics of each StopReplica applied (Kafka's handleStopReplicaRequest → the coordinators' onResignation). */
-  onStopReplica?: (topics: string[]) => void;
-}
+import type { ControlPlane, ControlResult } from './broker-context.js';
 
 type Control = LeaderAndIsrControl | UpdateMetadataControl | StopReplicaControl;
 

@@ -2,8 +2,9 @@
 import type { Logger } from '../../logger.js';
 import type { ZkSession } from '../zookeeper/zk-session.js';
 import { getBrokerDynamicConfigs } from '../zookeeper/kafka-zk-client.js';
-import { buildEffectiveConfig, changedKeys, type IgnoredDynamicConfig } from '../config/dynamic-broker-config.js';
+import { buildEffectiveConfig, changedKeys, loggableValue, type IgnoredDynamicConfig } from '../config/dynamic-broker-config.js';
 import type { KafkaConfig } from '../../config/kafka-config.js';
+import { validateReconfiguration } from '../config/reconfiguration.js';
 
 export interface DynamicConfigLoad {
   config: KafkaConfig;
@@ -18,6 +19,11 @@ export interface DynamicConfigLoad {
 export async function loadDynamicBrokerConfig(zk: ZkSession, brokerId: number, staticProps: Record<string, string>, previous?: KafkaConfig): Promise<DynamicConfigLoad> {
   const { clusterDefault, perBroker } = await getBrokerDynamicConfigs(zk, brokerId);
   const { config, ignored, unimplemented } = buildEffectiveConfig(staticProps, clusterDefault, perBroker, { brokerId });
+  const refused = previous ? reconfigurationRefusal(previous, config, clusterDefault, perBroker) : [];
+  if (previous && refused.length > 0) {
+    // DynamicBrokerConfig.updateCurrentConfig: a reconfigurable refusing the new config keeps the current one whole
+    return { config: previous, ignored: [...ignored, ...refused], unimplemented, clusterDefault, perBroker, changed: [] };
+  }
   ignoredBehind.set(config, new Set([...ignored, ...unimplemented].map(ignoredEntryId)));
   rememberDynamicLayers(config, { clusterDefault, perBroker, staticProps });
   return { config, ignored, unimplemented, clusterDefault, perBroker, changed: previous ? changedKeys(previous, config) : [] };
@@ -58,4 +64,22 @@ export function reportIgnoredDynamicConfigs(log: Logger, load: Pick<DynamicConfi
     }
   }
   return ids;
+}
+
+/**
+ * A change read from ZooKeeper that a reconfigurable refuses (written by a tool that skipped the broker's validation,
+ * or valid against another broker's config): one ignored entry per changed key of the layers, with Kafka's reason.
+ */
+function reconfigurationRefusal(previous: KafkaConfig, next: KafkaConfig, clusterDefault: Record<string, string>, perBroker: Record<string, string>): IgnoredDynamicConfig[] {
+  try {
+    validateReconfiguration(previous, next);
+    return [];
+  } catch (e) {
+    const reason = `the broker configuration was not updated (DynamicBrokerConfig: ${(e as Error).message})`;
+    return changedKeys(previous, next).map((key) => {
+      const own = Object.hasOwn(perBroker, key);
+      const value = own ? perBroker[key] : clusterDefault[key];
+      return { key, value: value === undefined ? '(removed)' : loggableValue(key, value), entity: own ? String(next.brokerId) : '<default>', reason };
+    });
+  }
 }

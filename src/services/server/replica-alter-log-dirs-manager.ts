@@ -14,14 +14,21 @@
  * moving partition throttled): over the rate the mover waits `replica.fetch.backoff.ms`, as Kafka's fetcher does on an
  * empty fetch. Bytes per partition per round: `replica.fetch.max.bytes` (at least one batch).
  *
- * Differs from Kafka: one async loop on the event loop instead of `num.replica.alter.log.dirs.threads` threads (each
- * round reads off the loop, appends synchronously, then yields with setImmediate); before the swap the current log's
- * leader-epoch entries past the future log's are copied, so that a new leader epoch with no record yet is not lost.
+ * Per partition: a state of the replicaAlterLogDirsState machine *definition* (src/machines/replica-alter-log-dirs-state.ts:
+ * truncating → copying → swapped, or failed), advanced by the pure transition the ReplicaManager hands in.
+ *
+ * Threads: `num.replica.alter.log.dirs.threads` (unset: the number of log dirs, as Kafka) mover loops; a partition
+ * belongs to loop `abs(31 * topic.hashCode + partition) % threads` (Kafka's AbstractFetcherManager.getFetcherId).
+ * Differs from Kafka: the loops are async loops on the event loop, not threads — each round's read of the current
+ * log runs off the loop (readAsync), so N loops keep up to N reads in flight; the appends into the future logs are
+ * synchronous. Before the swap the current log's leader-epoch entries past the future log's are copied, so that a
+ * new leader epoch with no record yet is not lost.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
 import type { Log } from '../log/log.js';
 import { appendRecordsToFollower } from '../replication/partition.js';
+import { fetcherIdFor } from '../replication/replica-fetcher-thread.js';
 
 /** The logs of a partition being moved, as the ReplicaManager hosts them. */
 export interface MovingLogs { current: Log; future: Log }
@@ -33,7 +40,17 @@ export interface AlterLogDirsHost {
   replaceCurrentWithFuture(topic: string, partition: number): void;
 }
 
+/** The replicaAlterLogDirsState machine's states and events (src/machines/replica-alter-log-dirs-state.ts). */
+export type MoveStateName = 'truncating' | 'copying' | 'swapped' | 'failed';
+export type MoveEvent = 'truncation.completed' | 'truncation.needed' | 'caught.up' | 'failed';
+/** The machine's pure transition, handed in (services do not import machines). */
+export type AdvanceMoveState = (state: MoveStateName, event: MoveEvent) => { state: MoveStateName; valid: boolean };
+
 export interface AlterLogDirsOptions {
+  /** The per-partition state transitions (the replicaAlterLogDirsState machine definition's). */
+  advanceMoveState: AdvanceMoveState;
+  /** num.replica.alter.log.dirs.threads (or the number of log dirs): the mover loops, fixed at start as in Kafka. */
+  threads: number;
   /** replica.fetch.max.bytes (read per round). */
   maxBytes: () => number;
   /** replica.fetch.backoff.ms. */
@@ -43,7 +60,7 @@ export interface AlterLogDirsOptions {
 }
 
 /** Where a partition's moving state stands (Kafka's PartitionFetchState, reduced to what the local copy needs). */
-export interface MoveState { topic: string; partition: number; copiedBytes: number; startedAt: number }
+export interface MoveState { topic: string; partition: number; fetcherId: number; state: MoveStateName; copiedBytes: number; startedAt: number }
 
 interface EpochLog {
   readonly logEndOffset: bigint;
@@ -80,24 +97,34 @@ export function futureTruncationOffset(current: EpochLog, future: EpochLog): big
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
 
+/** One mover loop (Kafka: one ReplicaAlterLogDirsThread). */
+interface MoverLoop { running: boolean; wake: (() => void) | null }
+
 export class ReplicaAlterLogDirsManager {
   private readonly moving = new Map<string, MoveState>();
-  private running = false;
+  private readonly loops: MoverLoop[];
   private stopped = false;
-  private wake: (() => void) | null = null;
 
-  constructor(private readonly host: AlterLogDirsHost, private readonly log: Logger, private readonly opts: AlterLogDirsOptions, private readonly now: () => number = Date.now) {}
+  constructor(private readonly host: AlterLogDirsHost, private readonly log: Logger, private readonly opts: AlterLogDirsOptions, private readonly now: () => number = Date.now) {
+    this.loops = Array.from({ length: Math.max(1, Math.floor(opts.threads)) }, () => ({ running: false, wake: null }));
+  }
+
+  /** The number of mover loops (num.replica.alter.log.dirs.threads). */
+  get threads(): number { return this.loops.length; }
 
   /** Kafka's addFetcherForPartitions: start (or keep) moving these partitions. */
   addPartitions(partitions: Array<{ topic: string; partition: number }>): void {
     if (this.stopped) return;
+    const kicked = new Set<number>();
     for (const p of partitions) {
       const k = key(p.topic, p.partition);
       if (this.moving.has(k) || !this.host.movingLogs(p.topic, p.partition)) continue;
-      this.moving.set(k, { topic: p.topic, partition: p.partition, copiedBytes: 0, startedAt: this.now() });
-      this.log.info({ topicPartition: k }, `Added ${k} to the replica alter-log-dirs mover`);
+      const fetcherId = fetcherIdFor(p.topic, p.partition, this.loops.length);
+      this.moving.set(k, { topic: p.topic, partition: p.partition, fetcherId, state: 'truncating', copiedBytes: 0, startedAt: this.now() });
+      kicked.add(fetcherId);
+      this.log.info({ topicPartition: k, fetcherId }, `Added ${k} to the replica alter-log-dirs mover ${fetcherId}`);
     }
-    this.kick();
+    for (const id of kicked) this.kick(id);
   }
 
   /** Kafka's removeFetcherForPartitions. */
@@ -111,35 +138,50 @@ export class ReplicaAlterLogDirsManager {
   shutdown(): void {
     this.stopped = true;
     this.moving.clear();
-    this.wake?.();
+    for (const l of this.loops) l.wake?.();
   }
 
-  private kick(): void {
-    if (this.wake) { const w = this.wake; this.wake = null; w(); }
-    if (this.running || this.stopped || this.moving.size === 0) return;
-    this.running = true;
-    this.loop().catch((e) => this.log.error({ err: e }, `Replica alter-log-dirs mover failed: ${(e as Error).message}`)).finally(() => {
-      this.running = false;
-      if (!this.stopped && this.moving.size > 0) this.kick();
+  private has(id: number): boolean {
+    for (const s of this.moving.values()) if (s.fetcherId === id) return true;
+    return false;
+  }
+
+  private kick(id: number): void {
+    const l = this.loops[id]!;
+    if (l.wake) { const w = l.wake; l.wake = null; w(); }
+    if (l.running || this.stopped || !this.has(id)) return;
+    l.running = true;
+    this.loop(id, l).catch((e) => this.log.error({ err: e, fetcherId: id }, `Replica alter-log-dirs mover ${id} failed: ${(e as Error).message}`)).finally(() => {
+      l.running = false;
+      if (!this.stopped && this.has(id)) this.kick(id);
     });
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopped && this.moving.size > 0) {
+  /** The machine's transition for one partition (an event its state refuses is a bug: logged, state kept). */
+  private advance(s: MoveState, event: MoveEvent): void {
+    const r = this.opts.advanceMoveState(s.state, event);
+    if (!r.valid) this.log.warn({ topicPartition: key(s.topic, s.partition), state: s.state, event }, `Ignored ${event} of ${key(s.topic, s.partition)} in state ${s.state}`);
+    s.state = r.state;
+  }
+
+  private async loop(id: number, l: MoverLoop): Promise<void> {
+    while (!this.stopped && this.has(id)) {
       if (this.opts.quota?.isExceeded()) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(() => { this.wake = null; resolve(); }, Math.max(1, this.opts.backoffMs()));
+          const t = setTimeout(() => { l.wake = null; resolve(); }, Math.max(1, this.opts.backoffMs()));
           t.unref();
-          this.wake = () => { clearTimeout(t); resolve(); };
+          l.wake = () => { clearTimeout(t); resolve(); };
         });
         continue;
       }
       for (const s of [...this.moving.values()]) {
         if (this.stopped) return;
+        if (s.fetcherId !== id || this.moving.get(key(s.topic, s.partition)) !== s) continue;
         try {
           await this.step(s);
         } catch (e) {
           // Kafka's fetcher marks the partition failed and stops moving it (the future log stays; a restart resumes)
+          this.advance(s, 'failed');
           this.moving.delete(key(s.topic, s.partition));
           this.log.error({ topicPartition: key(s.topic, s.partition), err: (e as Error).message }, `Moving ${key(s.topic, s.partition)} between log dirs failed; the partition is no longer moved: ${(e as Error).message}`);
         }
@@ -154,14 +196,18 @@ export class ReplicaAlterLogDirsManager {
     const logs = this.host.movingLogs(s.topic, s.partition);
     if (!logs) { this.moving.delete(k); return; }
     const { current, future } = logs;
-    this.truncateIfNeeded(k, current, future);
+    if (s.state === 'copying' && needsTruncation(current, future)) this.advance(s, 'truncation.needed');
+    if (s.state === 'truncating') {
+      this.truncate(k, current, future);
+      this.advance(s, 'truncation.completed');
+    }
     const start = future.logEndOffset;
     if (start < current.logEndOffset) {
       const r = await current.readAsync(start, Math.max(1, this.opts.maxBytes()), { minOneMessage: true });
       try {
         const again = this.host.movingLogs(s.topic, s.partition);
         // stopped, swapped, truncated or appended meanwhile: the next round starts over
-        if (!this.moving.has(k) || again?.current !== current || again.future !== future || future.logEndOffset !== start) return;
+        if (this.moving.get(k) !== s || again?.current !== current || again.future !== future || future.logEndOffset !== start) return;
         if (r.records.length > 0) {
           appendRecordsToFollower(future, r.records, k, this.log);
           s.copiedBytes += r.records.length;
@@ -173,15 +219,17 @@ export class ReplicaAlterLogDirsManager {
     }
     future.updateHighWatermark(current.highWatermark);
     future.maybeIncrementLogStartOffset(current.logStartOffset);
-    if (future.logEndOffset === current.logEndOffset && this.moving.has(k)) {
+    if (future.logEndOffset === current.logEndOffset && this.moving.get(k) === s && !needsTruncation(current, future)) {
       for (const e of current.leaderEpochEntries()) if (e.epoch > future.latestEpoch) future.maybeAssignEpochStartOffset(e.epoch, e.startOffset);
       this.moving.delete(k);
       this.host.replaceCurrentWithFuture(s.topic, s.partition);
+      this.advance(s, 'caught.up');
       this.log.info({ topicPartition: k, bytes: s.copiedBytes, ms: this.now() - s.startedAt }, `Moved ${k} to ${future.logDir}: ${s.copiedBytes} bytes copied in ${this.now() - s.startedAt} ms`);
     }
   }
 
-  private truncateIfNeeded(k: string, current: Log, future: Log): void {
+  /** The truncating state's work: cut the future log back to where it agrees with the current one. */
+  private truncate(k: string, current: Log, future: Log): void {
     if (future.logEndOffset < current.logStartOffset) {
       // the current log's start moved past the copy (retention, DeleteRecords): start the copy there
       future.truncateFullyAndStartAt(current.logStartOffset);
@@ -193,4 +241,9 @@ export class ReplicaAlterLogDirsManager {
     if (target < future.logStartOffset) future.truncateFullyAndStartAt(current.logStartOffset);
     else future.truncateTo(target);
   }
+}
+
+/** The copy no longer agrees with the current log (it truncated, or its start moved past the copy). */
+function needsTruncation(current: Log, future: Log): boolean {
+  return future.logEndOffset < current.logStartOffset || futureTruncationOffset(current, future) !== null;
 }

@@ -25,7 +25,7 @@ import {
   type LeaderAndIsrControl, type LeaderAndIsrPartition, type StopReplicaControl, type UpdateMetadataControl,
 } from '../controller/control-requests.js';
 import type { MetadataCache } from './metadata-cache.js';
-import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult } from './broker-context.js';
+import type { PartitionLog, PartitionLookup, ReplicaView, AppendResult, ControlReplicas, ControlResult, PartitionError } from './broker-context.js';
 import { Partition, appendRecordsToFollower, type AdvanceIsrState } from '../replication/partition.js';
 import type { AlterPartitionManager } from '../replication/alter-partition-types.js';
 import { DelayedProducePurgatory } from '../replication/delayed-produce.js';
@@ -34,7 +34,7 @@ import { HighWatermarkCheckpoints, type HighWatermarkEntry } from '../replicatio
 import type { InitialFetchState, LeaderEndpoint, ReplicaFetcherControl } from '../replication/fetcher-types.js';
 import type { FollowerLog, FollowerPartitions } from '../replication/replica-fetcher-thread.js';
 import { deleteRecordsOnLeader, lowWatermarkOf } from '../admin/delete-records.js';
-import { ReplicaAlterLogDirsManager, type AlterLogDirsHost, type AlterLogDirsOptions, type MovingLogs } from './replica-alter-log-dirs-manager.js';
+import { ReplicaAlterLogDirsManager, type AdvanceMoveState, type AlterLogDirsHost, type AlterLogDirsOptions, type MovingLogs } from './replica-alter-log-dirs-manager.js';
 import { alterReplicaLogDirs, type AlterLogDirsResult } from '../admin/alter-replica-log-dirs.js';
 
 const key = (topic: string, partition: number) => `${topic}-${partition}`;
@@ -51,13 +51,17 @@ interface HostedPartition {
   follower: { log: Log; view: FollowerLog } | null;
 }
 
-export interface PartitionError { topicName: string; topicId: string | null; partitionIndex: number; errorCode: number }
-export interface ControlResult { errorCode: number; partitionErrors: PartitionError[] }
+export type { PartitionError, ControlResult } from './broker-context.js';
 
 export interface ReplicaManagerOptions {
   /** The leaders' ISR state transitions (the partitionIsrState machine definition's, handed in by the majordomo). */
   advanceIsrState: AdvanceIsrState;
   config?: () => KafkaConfig;
+  /**
+   * The log-dir mover's per-partition transitions (the replicaAlterLogDirsState machine definition's, handed in by
+   * the majordomo); absent: no mover (AlterReplicaLogDirs answers KAFKA_STORAGE_ERROR; unit tests of other parts).
+   */
+  advanceMoveState?: AdvanceMoveState;
   /** The alter-log-dirs mover's throttle (replica.alter.log.dirs.io.max.bytes.per.second); absent: unthrottled. */
   alterLogDirsQuota?: AlterLogDirsOptions['quota'];
   /** Where the leaders' ISR changes go (AlterPartition to the controller, or ZooKeeper for an old IBP), started and shut down with this manager. */
@@ -67,7 +71,7 @@ export interface ReplicaManagerOptions {
   now?: () => number;
 }
 
-export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLogDirsHost {
+export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLogDirsHost, ControlReplicas {
   /** The latest controller epoch seen (KafkaController.InitialControllerEpoch until the first request). */
   private controllerEpoch = 0;
   private readonly hosted = new Map<string, HostedPartition>();
@@ -77,17 +81,20 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLog
   private readonly timers: NodeJS.Timeout[] = [];
   private fetchers: ReplicaFetcherControl | undefined;
   /** Kafka's replicaAlterLogDirsManager: moves `-future` logs between log dirs (Q). */
-  readonly alterLogDirsManager: ReplicaAlterLogDirsManager;
+  readonly alterLogDirsManager: ReplicaAlterLogDirsManager | null;
 
   constructor(private readonly brokerId: number, private readonly logs: LogManager | null, private readonly metadata: MetadataCache, private readonly log: Logger,
     private readonly opts: ReplicaManagerOptions) {
     this.hwCheckpoints = new HighWatermarkCheckpoints(log, (dir, err) => this.logs?.maybeAddOfflineLogDir(dir, err));
     this.fetchers = opts.fetchers;
     const intConfig = (k: string, d: number) => { try { return this.opts.config ? this.opts.config().getInt(k) : d; } catch { return d; } };
-    this.alterLogDirsManager = new ReplicaAlterLogDirsManager(this, log.child({ actor: 'replicaAlterLogDirsManager' }), {
+    // Kafka's getNumReplicaAlterLogDirsThreads: num.replica.alter.log.dirs.threads, unset = the number of log dirs
+    const moverThreads = (() => { try { return this.opts.config?.().getInt('num.replica.alter.log.dirs.threads') ?? null; } catch { return null; } })();
+    this.alterLogDirsManager = opts.advanceMoveState ? new ReplicaAlterLogDirsManager(this, log.child({ actor: 'replicaAlterLogDirsManager' }), {
+      advanceMoveState: opts.advanceMoveState, threads: moverThreads ?? Math.max(1, this.opts.config?.().logDirs.length ?? 1),
       maxBytes: () => intConfig('replica.fetch.max.bytes', 1048576), backoffMs: () => intConfig('replica.fetch.backoff.ms', 1000),
       ...(opts.alterLogDirsQuota ? { quota: opts.alterLogDirsQuota } : {}),
-    }, opts.now);
+    }, opts.now) : null;
     this.delayedProduce = new DelayedProducePurgatory((k, requiredOffset) => {
       const h = this.hosted.get(k);
       if (!h?.replica) return { done: true, errorCode: h ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -121,7 +128,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLog
   /** Kafka's ReplicaManager.shutdown(checkpointHW = true): stop the tasks and write the HW checkpoint once more. */
   shutdown(): void {
     for (const t of this.timers.splice(0)) clearInterval(t);
-    this.alterLogDirsManager.shutdown();
+    this.alterLogDirsManager?.shutdown();
     this.fetchers?.removeFetcherForPartitions([...this.hosted.values()].map((h) => ({ topic: h.topic, partition: h.partition })));
     this.checkpointHighWatermarks();
     this.opts.alterPartition?.shutdown();
@@ -195,7 +202,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLog
     this.makeLeaders(toLeader);
     this.makeFollowers(toFollower, c);
     // Kafka: a partition with a `-future` log (loaded at startup, or created by AlterReplicaLogDirs) resumes its move
-    this.alterLogDirsManager.addPartitions([...toLeader, ...toFollower].map(({ h }) => h).filter((h) => this.logs?.getFutureLog(h.topic, h.partition)));
+    this.alterLogDirsManager?.addPartitions([...toLeader, ...toFollower].map(({ h }) => h).filter((h) => this.logs?.getFutureLog(h.topic, h.partition)));
     this.log.info({ controllerId: c.controllerId, controllerEpoch: c.controllerEpoch, leaders: toLeader.length, followers: toFollower.length, partitions: partitionErrors.length },
       `Handled LeaderAndIsr request from controller ${c.controllerId}: ${toLeader.length} become-leader and ${toFollower.length} become-follower partitions`);
     return { errorCode: ErrorCode.NONE, partitionErrors };
@@ -365,7 +372,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLog
     }
     // Kafka's stopPartitions: the fetchers first, so that nothing appends to a log being deleted
     if (stopped.length > 0) this.fetchers?.removeFetcherForPartitions(stopped);
-    if (stopped.length > 0) this.alterLogDirsManager.removePartitions(stopped);
+    if (stopped.length > 0) this.alterLogDirsManager?.removePartitions(stopped);
     const deleteOf = new Map(c.partitions.map((p) => [key(p.topicName, p.partitionIndex), p.deletePartition]));
     for (const s of stopped) {
       const k = key(s.topic, s.partition);
@@ -507,7 +514,7 @@ export class ReplicaManager implements ReplicaView, FollowerPartitions, AlterLog
 
   /** Kafka's ReplicaManager.alterReplicaLogDirs (services/admin/alter-replica-log-dirs.ts). */
   alterReplicaLogDirs(assignments: Array<{ dir: string; topic: string; partition: number }>): AlterLogDirsResult[] {
-    if (!this.logs) return assignments.map((a) => ({ ...a, errorCode: ErrorCode.KAFKA_STORAGE_ERROR }));
+    if (!this.logs || !this.alterLogDirsManager) return assignments.map((a) => ({ ...a, errorCode: ErrorCode.KAFKA_STORAGE_ERROR }));
     return alterReplicaLogDirs(assignments, this.logs, this.alterLogDirsManager, (topic, partition) => {
       const h = this.hosted.get(key(topic, partition));
       return !h ? { kind: 'none' } : h.replica === null || this.isOffline(h) ? { kind: 'offline' } : { kind: 'online', topicId: h.topicId };

@@ -18,7 +18,7 @@ import type { Logger } from '../../logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerContext } from '../server/broker-context.js';
 import type { ProducerIdManager } from './producer-id-manager.js';
-import { IllegalTxnTransitionError, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionMetadata, isEpochExhausted, tpKey, type TxnTransit } from './transaction-metadata.js';
+import { IllegalTxnTransitionError, NO_PRODUCER_EPOCH, type AdvanceTxnState, NO_PRODUCER_ID, TransactionMetadata, isEpochExhausted, tpKey, type TxnTransit } from './transaction-metadata.js';
 import { TransactionStateManager, type TxnLookup } from './transaction-state-manager.js';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.js';
 import { writeTxnMarkers, type TxnOffsetCompletion } from './txn-marker-writer.js';
@@ -32,6 +32,8 @@ type Active = Extract<TxnLookup, { metadata: unknown }>;
 
 export interface TransactionCoordinatorOptions {
   producerIds: ProducerIdManager;
+  /** The transactionState machine definition's pure transition (src/machines/transaction-state.ts: advanceTxnStateTo). */
+  advanceTxnState: AdvanceTxnState;
   /** The group coordinator, for transactional offsets completed by markers on __consumer_offsets. */
   groups?: TxnOffsetCompletion | null;
   now?: () => number;
@@ -49,9 +51,11 @@ export class TransactionCoordinator {
   readonly verification: TransactionVerification;
   private readonly now: () => number;
   private readonly log: Logger;
+  private readonly advance: AdvanceTxnState;
 
   constructor(private readonly ctx: BrokerContext, private readonly opts: TransactionCoordinatorOptions) {
     this.now = opts.now ?? Date.now;
+    this.advance = opts.advanceTxnState;
     this.log = opts.log ?? ctx.log;
     this.stateManager = new TransactionStateManager(ctx, {
       now: this.now, log: this.log,
@@ -127,13 +131,13 @@ export class TransactionCoordinator {
         if (m.isProducerEpochExhausted && (expected === null || expected.producerEpoch === m.producerEpoch)) {
           const pid = await this.opts.producerIds.generateProducerId();
           if (m.pendingTransitionInProgress) return ErrorCode.CONCURRENT_TRANSACTIONS;
-          return m.prepareProducerIdRotation(pid, timeoutMs, this.now(), expected !== null);
+          return m.prepareProducerIdRotation(this.advance, pid, timeoutMs, this.now(), expected !== null);
         }
-        const t = m.prepareIncrementProducerEpoch(timeoutMs, expected?.producerEpoch ?? null, this.now());
+        const t = m.prepareIncrementProducerEpoch(this.advance, timeoutMs, expected?.producerEpoch ?? null, this.now());
         return t === 'fenced' ? ErrorCode.PRODUCER_FENCED : t;
       }
       case 'Ongoing':
-        return m.prepareFenceProducerEpoch();
+        return m.prepareFenceProducerEpoch(this.advance);
       default:
         throw new IllegalTxnTransitionError(`Found transactionalId ${m.transactionalId} with state ${m.state}. This is illegal as we should never have transitioned to this state.`);
     }
@@ -155,7 +159,7 @@ export class TransactionCoordinator {
     if (m.state === 'Ongoing' && partitions.every(([t, p]) => m.partitions.has(tpKey(t, p)))) return ErrorCode.NONE;
     let transit: TxnTransit;
     try {
-      transit = m.prepareAddPartitions(partitions, this.now());
+      transit = m.prepareAddPartitions(this.advance, partitions, this.now());
     } catch (e) {
       if (e instanceof IllegalTxnTransitionError) return ErrorCode.INVALID_TXN_STATE;
       throw e;
@@ -208,7 +212,7 @@ export class TransactionCoordinator {
           m.lastProducerEpoch = NO_PRODUCER_EPOCH;
         }
         try {
-          transit = m.prepareAbortOrCommit(next, this.now());
+          transit = m.prepareAbortOrCommit(this.advance, next, this.now());
         } catch (e) {
           if (e instanceof IllegalTxnTransitionError) return ErrorCode.INVALID_TXN_STATE;
           throw e;
@@ -239,7 +243,7 @@ export class TransactionCoordinator {
     const commit = m.state === 'PrepareCommit';
     let complete: TxnTransit;
     try {
-      complete = m.prepareComplete(this.now());
+      complete = m.prepareComplete(this.advance, this.now());
     } catch (e) {
       this.log.error({ err: e, transactionalId: m.transactionalId }, 'Cannot complete the transaction');
       return;
@@ -286,7 +290,7 @@ export class TransactionCoordinator {
     for (const { metadata: m } of [...this.stateManager.allTransactions()]) {
       if (m.pendingTransitionInProgress || m.state !== 'Ongoing' || m.txnStartTimestamp + m.txnTimeoutMs >= now) continue;
       let fence: TxnTransit;
-      try { fence = m.prepareFenceProducerEpoch(); } catch (e) {
+      try { fence = m.prepareFenceProducerEpoch(this.advance); } catch (e) {
         this.log.warn({ err: e, transactionalId: m.transactionalId }, 'Cannot fence the timed-out transaction');
         continue;
       }
@@ -308,7 +312,7 @@ export class TransactionCoordinator {
       if (m.pendingTransitionInProgress || !(m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort')) continue;
       if (m.txnLastUpdateTimestamp + expirationMs > now) continue;
       let dead: TxnTransit;
-      try { dead = m.prepareDead(); } catch { continue; }
+      try { dead = m.prepareDead(this.advance); } catch { continue; }
       if (await this.stateManager.appendTransactionToLog(m, coordinatorEpoch, dead) === ErrorCode.NONE) {
         n++;
         this.log.info({ transactionalId: m.transactionalId }, `Removed expired transactionalId ${m.transactionalId}`);

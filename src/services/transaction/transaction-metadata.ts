@@ -2,13 +2,22 @@
  * Kafka's `TransactionMetadata` / `TxnTransitMetadata`: what the coordinator knows of one transactional id, and the
  * prepare/complete two-step of every change (prepare → append to `__transaction_state` → complete once replicated).
  * The state name advances only through the machine definition in src/machines/transaction-state.ts (Kafka's
- * validPreviousStates): an illegal transition throws {@link IllegalTxnTransitionError}, which the coordinator answers
- * as an error, never a silent change. A plain object per id (~300 bytes idle).
+ * validPreviousStates), whose pure transition the coordinator hands to every prepare step ({@link AdvanceTxnState}:
+ * a service does not import a machine): an illegal transition throws {@link IllegalTxnTransitionError}, which the
+ * coordinator answers as an error, never a silent change. A plain object per id (~300 bytes idle).
  *
  * Differs from Kafka: no per-metadata lock (one event loop); completeTransitionTo checks the target state only.
  */
-import { advanceTxnState, txnEventFor, type TxnState } from '../../machines/transaction-state.js';
-import type { TxnLogValue } from './transaction-log.js';
+import type { TxnLogValue, TxnStateName } from './transaction-log.js';
+
+/** Kafka's TransactionState names (the byte of each in the log: transaction-log.ts). */
+export type TxnState = TxnStateName;
+/**
+ * The pure transition of the transactionState machine definition (src/machines/transaction-state.ts), handed in:
+ * the state after a move to `target` (Kafka's prepareTransitionTo(newState)); `valid` false when `state` may not
+ * move there (the state is then unchanged).
+ */
+export type AdvanceTxnState = (state: TxnState, target: TxnState) => { state: TxnState; valid: boolean };
 
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
@@ -60,11 +69,11 @@ export class TransactionMetadata {
   get isProducerEpochExhausted(): boolean { return isEpochExhausted(this.producerEpoch); }
   get pendingTransitionInProgress(): boolean { return this.pendingState !== null; }
 
-  private transit(state: TxnState, producerId: bigint, epoch: number, lastEpoch: number, timeoutMs: number, partitions: Map<string, [string, number]>, start: number, now: number): TxnTransit {
+  private transit(advance: AdvanceTxnState, state: TxnState, producerId: bigint, epoch: number, lastEpoch: number, timeoutMs: number, partitions: Map<string, [string, number]>, start: number, now: number): TxnTransit {
     if (this.pendingState !== null) throw new IllegalTxnTransitionError(`Preparing transaction state transition to ${state} while it already a pending state ${this.pendingState}`);
     if (producerId < 0n) throw new IllegalTxnTransitionError(`Illegal new producer id ${producerId}`);
     if (state !== 'Dead' && epoch < 0) throw new IllegalTxnTransitionError(`Illegal new producer epoch ${epoch}`);
-    const next = advanceTxnState(this.state, txnEventFor(state));
+    const next = advance(this.state, state);
     if (!next.valid) {
       throw new IllegalTxnTransitionError(`Preparing transaction state transition to ${state} failed since the target state ${state} is not a valid previous state of the current state ${this.state}`);
     }
@@ -72,14 +81,14 @@ export class TransactionMetadata {
     return { producerId, lastProducerId: this.producerId, producerEpoch: epoch, lastProducerEpoch: lastEpoch, txnTimeoutMs: timeoutMs, state, partitions, txnStartTimestamp: start, txnLastUpdateTimestamp: now };
   }
 
-  prepareFenceProducerEpoch(): TxnTransit {
+  prepareFenceProducerEpoch(advance: AdvanceTxnState): TxnTransit {
     if (this.producerEpoch === SHORT_MAX) throw new IllegalTxnTransitionError('Cannot fence producer with epoch equal to Short.MaxValue since this would overflow');
     const bumped = this.hasFailedEpochFence ? this.producerEpoch : this.producerEpoch + 1;
-    return this.transit('PrepareEpochFence', this.producerId, bumped, NO_PRODUCER_EPOCH, this.txnTimeoutMs, new Map(this.partitions), this.txnStartTimestamp, this.txnLastUpdateTimestamp);
+    return this.transit(advance, 'PrepareEpochFence', this.producerId, bumped, NO_PRODUCER_EPOCH, this.txnTimeoutMs, new Map(this.partitions), this.txnStartTimestamp, this.txnLastUpdateTimestamp);
   }
 
   /** Left: PRODUCER_FENCED (the caller maps it); Right: the transit. */
-  prepareIncrementProducerEpoch(newTimeoutMs: number, expectedEpoch: number | null, now: number): TxnTransit | 'fenced' {
+  prepareIncrementProducerEpoch(advance: AdvanceTxnState, newTimeoutMs: number, expectedEpoch: number | null, now: number): TxnTransit | 'fenced' {
     if (this.isProducerEpochExhausted) throw new IllegalTxnTransitionError(`Cannot allocate any more producer epochs for producerId ${this.producerId}`);
     const bumped = this.producerEpoch + 1;
     let next: number;
@@ -88,32 +97,32 @@ export class TransactionMetadata {
     else if (this.producerEpoch === NO_PRODUCER_EPOCH || expectedEpoch === this.producerEpoch) { next = bumped; last = this.producerEpoch; }
     else if (expectedEpoch === this.lastProducerEpoch) { next = this.producerEpoch; last = this.lastProducerEpoch; }
     else return 'fenced';
-    return this.transit('Empty', this.producerId, next, last, newTimeoutMs, new Map(), -1, now);
+    return this.transit(advance, 'Empty', this.producerId, next, last, newTimeoutMs, new Map(), -1, now);
   }
 
-  prepareProducerIdRotation(newProducerId: bigint, newTimeoutMs: number, now: number, recordLastEpoch: boolean): TxnTransit {
-    return this.transit('Empty', newProducerId, 0, recordLastEpoch ? this.producerEpoch : NO_PRODUCER_EPOCH, newTimeoutMs, new Map(), -1, now);
+  prepareProducerIdRotation(advance: AdvanceTxnState, newProducerId: bigint, newTimeoutMs: number, now: number, recordLastEpoch: boolean): TxnTransit {
+    return this.transit(advance, 'Empty', newProducerId, 0, recordLastEpoch ? this.producerEpoch : NO_PRODUCER_EPOCH, newTimeoutMs, new Map(), -1, now);
   }
 
-  prepareAddPartitions(added: Array<[string, number]>, now: number): TxnTransit {
+  prepareAddPartitions(advance: AdvanceTxnState, added: Array<[string, number]>, now: number): TxnTransit {
     const start = this.state === 'Empty' || this.state === 'CompleteAbort' || this.state === 'CompleteCommit' ? now : this.txnStartTimestamp;
     const parts = new Map(this.partitions);
     for (const [t, p] of added) parts.set(tpKey(t, p), [t, p]);
-    return this.transit('Ongoing', this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, parts, start, now);
+    return this.transit(advance, 'Ongoing', this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, parts, start, now);
   }
 
-  prepareAbortOrCommit(state: 'PrepareCommit' | 'PrepareAbort', now: number): TxnTransit {
-    return this.transit(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(this.partitions), this.txnStartTimestamp, now);
+  prepareAbortOrCommit(advance: AdvanceTxnState, state: 'PrepareCommit' | 'PrepareAbort', now: number): TxnTransit {
+    return this.transit(advance, state, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(this.partitions), this.txnStartTimestamp, now);
   }
 
-  prepareComplete(now: number): TxnTransit {
+  prepareComplete(advance: AdvanceTxnState, now: number): TxnTransit {
     const state = this.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort';
     this.hasFailedEpochFence = false;
-    return this.transit(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, now);
+    return this.transit(advance, state, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, now);
   }
 
-  prepareDead(): TxnTransit {
-    return this.transit('Dead', this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, this.txnLastUpdateTimestamp);
+  prepareDead(advance: AdvanceTxnState): TxnTransit {
+    return this.transit(advance, 'Dead', this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, this.txnLastUpdateTimestamp);
   }
 
   /** After the transit's record is replicated (Kafka's completeTransitionTo). */

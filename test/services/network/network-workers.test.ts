@@ -5,6 +5,7 @@
 // connections (the client sees the close) with one error line, and new connections go to the worker left.
 import { describe, it, expect, afterEach } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import { MessageChannel } from 'node:worker_threads';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SocketServer } from '../../../src/services/network/socket-server.js';
@@ -26,13 +27,14 @@ async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Pro
   }
 }
 
-async function start(handler: RequestHandler, extra: { requestTimes?: RequestTimesSink; queuedMaxRequests?: number } = {}) {
+async function start(handler: RequestHandler, extra: { requestTimes?: RequestTimesSink; queuedMaxRequests?: number; queuedMaxRequestBytes?: number } = {}) {
   const lines: any[] = [];
   const log = pino({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb(); } }));
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: extra.queuedMaxRequests ?? 500, handler, log, networkThreads: 2,
     ...(extra.requestTimes ? { requestTimes: extra.requestTimes } : {}),
+    ...(extra.queuedMaxRequestBytes !== undefined ? { queuedMaxRequestBytes: extra.queuedMaxRequestBytes } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -88,6 +90,63 @@ describe.skipIf(!available)('network worker threads', () => {
     await until(() => server.connectionCount === 0, 'connections gone on the main thread');
   });
 
+  it('hand-off buffers are reused: produce frames cross in slabs that come back, responses in pooled slabs; bytes intact', async () => {
+    const { server, port } = await start(async (f) => echo(f));
+    const a = client(port);
+    const sent: Buffer[] = [];
+    for (let k = 0; k < 24; k++) {
+      // api key 0 (Produce), 40–200 KB: read into a worker slab, transferred to the main, given back after the handler
+      const body = Buffer.alloc(40_000 + k * 7_000);
+      for (let i = 4; i < body.length; i += 997) body[i] = (k * 13 + i) & 0xff;
+      body.writeInt16BE(0, 0);
+      body.writeInt32BE(k, 4);
+      sent.push(body);
+      a.socket.write(frame(body));
+      // one at a time: each turn's slabs are back before the next request, so the pools must serve it
+      await until(() => a.responses.length === k + 1, `answer ${k}`);
+    }
+    a.responses.forEach((r, k) => expect(r.equals(sent[k]!), `answer ${k}`).toBe(true));
+    const stats = server.networkWorkers!.handoffStats;
+    expect(stats.requestSlabsBack).toBe(24);
+    expect(stats.responseSlabsReused).toBeGreaterThan(12);
+    expect(stats.responseSlabsCreated).toBeLessThan(12);
+    a.socket.destroy();
+  });
+
+  it('fetch read slabs move to the worker without a copy and come back to the fetch pool; bytes intact', async () => {
+    const { fetchReadPool } = await import('../../../src/services/log/read-buffer-pool.js');
+    const { withOnSent } = await import('../../../src/services/network/response-send.js');
+    const { server, port } = await start(async (f) => {
+      // as the Fetch handler: a header chunk, then records read into a lease of the fetch read pool
+      const k = f.readInt32BE(4);
+      const lease = fetchReadPool.acquire(70_000 + k * 3_000);
+      for (let i = 0; i < lease.buffer.length; i += 1009) lease.buffer[i] = (k * 7 + i) & 0xff;
+      const body = lease.buffer.subarray(100); // records need not start at the slab's first byte
+      const h = Buffer.alloc(8);
+      h.writeInt32BE(4 + body.length, 0);
+      h.writeInt32BE(k, 4);
+      return withOnSent([h, body], [lease.release]);
+    });
+    const reused0 = fetchReadPool.reused;
+    const a = client(port);
+    for (let k = 0; k < 16; k++) {
+      const req = Buffer.alloc(8); req.writeInt16BE(1, 0); req.writeInt32BE(k, 4);
+      a.socket.write(frame(req));
+      await until(() => a.responses.length === k + 1, `answer ${k}`);
+      const r = a.responses[k]!;
+      expect(r.readInt32BE(0)).toBe(k);
+      const want = Buffer.alloc(70_000 + k * 3_000);
+      for (let i = 0; i < want.length; i += 1009) want[i] = (k * 7 + i) & 0xff;
+      // bytes the handler did not write are whatever the slab held: compare the written ones
+      for (let i = 0; i < want.length; i += 1009) if (i >= 100) expect(r[4 + i - 100]).toBe(want[i]);
+      expect(r.length).toBe(4 + want.length - 100);
+    }
+    expect(server.networkWorkers!.handoffStats.fetchSlabsMoved).toBe(16);
+    // one at a time: each slab came back (adopt) before the next read, which reused it
+    expect(fetchReadPool.reused - reused0).toBeGreaterThanOrEqual(14);
+    a.socket.destroy();
+  });
+
   it('closeAfterResponse, throttle and park cross to the worker; request times arrive on the main clock', async () => {
     const recorded: number[][] = [];
     const sink: RequestTimesSink = { record: (...a) => { recorded.push(a); } };
@@ -126,6 +185,46 @@ describe.skipIf(!available)('network worker threads', () => {
     await until(() => server.connectionCount === 0, 'connection gone on the main thread');
   });
 
+  it('queued.max.requests and queued.max.request.bytes are one budget for the broker, not one per worker', async () => {
+    let concurrent = 0;
+    let most = 0;
+    let handled = 0;
+    const handler: RequestHandler = async (f) => {
+      concurrent++; most = Math.max(most, concurrent);
+      await new Promise((r) => setTimeout(r, 2));
+      concurrent--; handled++;
+      return frame(Buffer.from([f[4]!]));
+    };
+    // (a) queued.max.requests=1: two connections on the two workers, 8 pipelined requests each — one at a time in all
+    const s1 = await start(handler, { queuedMaxRequests: 1 });
+    const [a, b] = [client(s1.port), client(s1.port)];
+    for (let k = 0; k < 8; k++) for (const c of [a, b]) c.socket.write(frame(Buffer.alloc(8, k)));
+    await until(() => a.responses.length === 8 && b.responses.length === 8, 'all answers (a)');
+    expect(s1.server.networkWorkers!.served).toEqual([1, 1]);
+    expect(most).toBe(1);
+    // (b) queued.max.request.bytes=100000 and 120 KB produce frames: each takes the whole pool (non-strict: one may
+    // overshoot), so the other worker's connection waits for memory
+    most = 0; handled = 0;
+    // the first request is held: its 120 KB reservation, made in a worker, is seen in the main thread's pool
+    let hold: (() => void) | null = null;
+    let first = true;
+    const s2 = await start(async (f, conn) => {
+      if (first) { first = false; concurrent++; most = Math.max(most, concurrent); await new Promise<void>((r) => { hold = r; }); concurrent--; }
+      return handler(f, conn);
+    }, { queuedMaxRequestBytes: 100_000 });
+    const [c, d] = [client(s2.port), client(s2.port)];
+    const big = (k: number) => { const x = Buffer.alloc(120_000, k); x.writeInt16BE(0, 0); return frame(x); };
+    for (let k = 0; k < 4; k++) for (const x of [c, d]) x.socket.write(big(k));
+    await until(() => hold !== null, 'the first request held');
+    expect(s2.server.memoryPool!.usedBytes).toBeGreaterThanOrEqual(120_000);
+    hold!();
+    await until(() => c.responses.length === 4 && d.responses.length === 4, 'all answers (b)');
+    expect(s2.server.networkWorkers!.served).toEqual([1, 1]);
+    expect(most).toBe(1);
+    expect(s2.server.memoryPool!.usedBytes).toBe(0);
+    for (const x of [a, b, c, d]) x.socket.destroy();
+  });
+
   it('a worker that stops: its connections close with an error line, new ones go to the other worker', async () => {
     const { server, port, lines } = await start(async (f) => echo(f));
     const a = client(port);
@@ -146,11 +245,112 @@ describe.skipIf(!available)('network worker threads', () => {
     b.socket.destroy(); c.socket.destroy();
   });
 
+  it('a descriptor posted to a worker that stops before taking it is closed by the main thread (no fd leak)', async () => {
+    const { NetworkWorkers } = await import('../../../src/services/network/worker/network-workers.js');
+    const { readdirSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const srv = createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const accepted = new Promise<Socket>((r) => srv.once('connection', r));
+    const c = client((srv.address() as { port: number }).port);
+    const socket = await accepted;
+    const closes: Array<string | null> = [];
+    const { SharedInFlightBudget } = await import('../../../src/services/network/shared-budgets.js');
+    const workers = new NetworkWorkers({ threads: 1, maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async () => null,
+      inFlight: new SharedInFlightBudget(10), memoryPool: null,
+      log: pino({ level: 'silent' }), onClose: (_c, reason) => closes.push(reason) });
+    const before = openFds();
+    // handed off and the worker stopped at once: it is still loading its script, so it never reads the message
+    const remote = workers.handOff(socket, { id: 'x', listenerName: 'PLAINTEXT', remoteAddress: '127.0.0.1', remotePort: 1 });
+    expect(remote).not.toBeNull();
+    expect(openFds()).toBe(before + 1); // the dup
+    const exited = new Promise((r) => workers.workers[0]!.once('exit', r));
+    void workers.workers[0]!.terminate();
+    await exited;
+    await until(() => closes.length === 1, 'the connection closed on the main thread');
+    // the dup is closed (swept), and the main's own socket with it: the client sees the close
+    await until(() => c.closed, 'the client sees the close');
+    expect(openFds()).toBeLessThanOrEqual(before - 1);
+    await workers.close();
+    srv.close();
+  });
+
   it('opt-in: num.network.threads applies only with RAFKA_NETWORK_WORKERS=1', () => {
     expect(networkThreadsOf(3, {})).toBe(0);
     expect(networkThreadsOf(3, { RAFKA_NETWORK_WORKERS: '0' })).toBe(0);
     expect(networkThreadsOf(1, { RAFKA_NETWORK_WORKERS: '1' })).toBe(1);
     expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeLessThanOrEqual(64);
     expect(networkThreadsOf(64, { RAFKA_NETWORK_WORKERS: '1' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('HandoffPool (the hand-off slabs)', () => {
+  it('reuses given-back slabs by size class, ignores detached and foreign buffers, leases are transferable', async () => {
+    const { HandoffPool } = await import('../../../src/services/network/worker/handoff-pool.js');
+    const pool = new HandoffPool(1 << 20, 256 * 1024);
+    const a = pool.take(20_000);
+    expect(a.byteLength).toBe(32 * 1024);
+    expect(pool.owns(a)).toBe(true);
+    pool.giveBack(a);
+    expect(pool.take(30_000)).toBe(a);
+    expect(pool.reused).toBe(1);
+    // a lease whose slab was transferred away: its release pools nothing (the slab is detached here)
+    const lease = pool.acquire(100_000);
+    expect(lease.buffer.length).toBe(100_000);
+    expect(lease.buffer.byteOffset).toBe(0);
+    const { port1, port2 } = new MessageChannel();
+    const moved = new Promise<ArrayBuffer>((r) => port2.once('message', r));
+    const ab = lease.buffer.buffer as ArrayBuffer;
+    port1.postMessage(ab, [ab]);
+    const back = await moved;
+    port1.close();
+    lease.release();
+    expect(pool.idleBytes).toBe(0);
+    // it comes back as another ArrayBuffer object: pooled and owned again
+    pool.giveBack(back);
+    expect(pool.owns(back)).toBe(true);
+    expect(pool.idleBytes).toBe(128 * 1024);
+    // not of a size class (or over the cap): not pooled
+    pool.giveBack(new ArrayBuffer(12345));
+    pool.giveBack(new ArrayBuffer(512 * 1024));
+    expect(pool.idleBytes).toBe(128 * 1024);
+    // a lease released without a transfer goes back at once
+    const l2 = pool.acquire(40_000);
+    l2.release(); l2.release();
+    expect(pool.idleBytes).toBe(128 * 1024 + 64 * 1024);
+  });
+});
+
+describe('shared budgets (queued.max.requests / queued.max.request.bytes across threads)', () => {
+  it('a release in one view wakes a waiter of another view of the same shared memory', async () => {
+    const { SharedInFlightBudget, SharedMemoryPool } = await import('../../../src/services/network/shared-budgets.js');
+    const a = new SharedInFlightBudget(2);
+    const b = new SharedInFlightBudget(2, a.shared);
+    expect(a.tryAcquire() && b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    expect(a.inUse).toBe(2);
+    let woken = 0;
+    b.onAvailable(() => { woken++; });
+    a.release();
+    await until(() => woken === 1, 'the other view woken');
+    expect(b.tryAcquire()).toBe(true);
+    expect(a.inUse).toBe(2);
+
+    const p = new SharedMemoryPool(1000, 5000);
+    const q = new SharedMemoryPool(1000, 5000, p.shared);
+    expect(q.availableBytes).toBe(1000);
+    expect(p.tryAllocate(1500)).toBe(true); // non-strict: allowed while any memory is left
+    expect(q.availableBytes).toBe(-500);
+    expect(q.tryAllocate(1)).toBe(false);
+    expect(q.depletedCount).toBe(1);
+    let qWoken = 0;
+    q.onAvailable(() => { qWoken++; });
+    expect(q.waiting).toBe(1);
+    p.release(1500);
+    await until(() => qWoken === 1, 'the pool\'s other view woken');
+    p.release(700); // a double release does not grow the pool
+    expect(q.availableBytes).toBe(1000);
+    expect(() => q.tryAllocate(6000)).toThrow(RangeError);
   });
 });

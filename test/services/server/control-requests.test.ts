@@ -9,43 +9,17 @@ import { join } from 'node:path';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import type { RequestInput } from '../../../src/protocol/frame.js';
-import { LogManager } from '../../../src/services/log/log-manager.js';
-import { MetadataCache } from '../../../src/services/server/metadata-cache.js';
-import { ReplicaManager } from '../../../src/services/server/replica-manager.js';
-import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
-import type { BrokerContext } from '../../../src/services/server/broker-context.js';
 import { deliverInProcess } from '../../../src/services/server/control-requests.js';
-import type { RequestHandler } from '../../../src/services/network/connection.js';
 import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
-import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
-import { makeTmpDir, rmrf } from '../log/tmp.js';
-import { brokerInfo, call, unusedAdmin } from './fake-broker.js';
-import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
+import { brokerInfo, call } from './fake-broker.js';
+import { closeRealBrokers, realBroker, type RealBroker } from './real-broker.js';
 
 const ME = 2;
 const TOPIC_ID = Buffer.alloc(16, 7).toString('base64url');
 const TOPIC_UUID = '07070707-0707-0707-0707-070707070707';
-const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rmrf(d); });
+afterAll(closeRealBrokers);
 
-interface Broker { handler: RequestHandler; logs: LogManager; ctx: BrokerContext; epoch: { value: bigint }; dir: string }
-
-async function broker(): Promise<Broker> {
-  const dir = await makeTmpDir('rafka-control-');
-  dirs.push(dir);
-  const config = makeConfig([dir], { 'broker.id': String(ME) });
-  const { logger } = captureLogger();
-  const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
-  const metadata = new MetadataCache(ME, 'cluster');
-  const replicas = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState });
-  const epoch = { value: 100n };
-  const ctx: BrokerContext = {
-    config: () => config, metadata, replicas, log: logger,
-    admin: unusedAdmin,
-    control: { brokerEpoch: () => epoch.value, replicas, log: logger },
-  };
-  return { handler: createRequestHandler(ctx), logs, ctx, epoch, dir };
-}
+const broker = (): Promise<RealBroker> => realBroker({ brokerId: ME, prefix: 'rafka-control-' });
 
 const partitionState = (partitionIndex: number, leader: number, leaderEpoch = 1) => ({
   topicName: 't', partitionIndex, controllerEpoch: 5, leader, leaderEpoch, isr: [leader], partitionEpoch: 1, replicas: [1, 2], isNew: true,
@@ -67,12 +41,12 @@ const updateMetadata = (overrides: Partial<RequestInput<typeof ApiKey.UpdateMeta
 });
 
 /** LeaderAndIsr then UpdateMetadata (produce checks the metadata cache first, as Kafka's handleProduceRequest). */
-async function leadAndUpdate(b: Broker, lai = leaderAndIsr()): Promise<void> {
+async function leadAndUpdate(b: RealBroker, lai = leaderAndIsr()): Promise<void> {
   expect((await call(b.handler, ApiKey.LeaderAndIsr, 7, lai)).errorCode).toBe(0);
   expect((await call(b.handler, ApiKey.UpdateMetadata, 8, updateMetadata())).errorCode).toBe(0);
 }
 
-async function produce(b: Broker, partition: number): Promise<number> {
+async function produce(b: RealBroker, partition: number): Promise<number> {
   const records = buildRecordBatch({ records: [{ value: Buffer.from('v') }], defaultTimestamp: Date.now() });
   const r = await call(b.handler, ApiKey.Produce, 7, { acks: 1, timeoutMs: 1000, transactionalId: null, topicData: [{ name: 't', partitionData: [{ index: partition, records }] }] });
   return r.responses[0]!.partitionResponses[0]!.errorCode;
@@ -80,7 +54,7 @@ async function produce(b: Broker, partition: number): Promise<number> {
 
 const errors = (ps: Array<{ partitionIndex: number; errorCode: number }>) => ps.map(({ partitionIndex, errorCode }) => ({ partitionIndex, errorCode }));
 
-let b: Broker;
+let b: RealBroker;
 beforeEach(async () => { b = await broker(); });
 
 describe('LeaderAndIsr (4)', () => {

@@ -5,11 +5,14 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../../src/services/log/log-manager.js';
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
+import { advanceMoveState } from '../../../src/machines/replica-alter-log-dirs-state.js';
 import { futureTruncationOffset, ReplicaAlterLogDirsManager, type AlterLogDirsHost } from '../../../src/services/server/replica-alter-log-dirs-manager.js';
 import { alterReplicaLogDirs, type HostedState } from '../../../src/services/admin/alter-replica-log-dirs.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 import { captureLogger, encodeBatch, makeConfig } from '../log/log-test-helpers.js';
+import { readFileSync } from 'node:fs';
+import { buildEndTxnMarker, buildRecordBatch } from '../../../src/services/log/record-batch.js';
 
 const cleanup: string[] = [];
 afterEach(async () => {
@@ -100,7 +103,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     const host = hostOf(m);
     const { logger } = captureLogger();
     // small rounds so that appends interleave with the copy
-    const mover = new ReplicaAlterLogDirsManager(host, logger, { maxBytes: () => 200, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, logger, { advanceMoveState, threads: 1, maxBytes: () => 200, backoffMs: () => 10 });
     m.getOrCreateFutureLog('t', 0, dirs[1]!);
     mover.addPartitions([{ topic: 't', partition: 0 }]);
     let appended = 50;
@@ -152,7 +155,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     expect(m2.getFutureLog('r', 1)?.logEndOffset).toBe(copied);
     expect(lines.some((l) => l.msg.includes('the move between log dirs resumes'))).toBe(true);
     const host = hostOf(m2);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'r', partition: 1 }]);
     await until(() => host.swaps === 1, 'the resumed swap');
     expect(m2.getLog('r', 1)!.logDir).toBe(dirs[1]);
@@ -172,13 +175,51 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     current.truncateTo(15n); // a follower's truncation
     current.appendAsLeader(batch(100), 1);
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
     mover.addPartitions([{ topic: 'x', partition: 0 }]);
     await until(() => host.swaps === 1, 'the swap');
     const got = values(m.getLog('x', 0)!);
     expect(got.length).toBe(18);
     expect(got.slice(-3)).toEqual(['v100-0', 'v100-1', 'v100-2']);
     expect(m.getLog('x', 0)!.latestEpoch).toBe(1);
+    mover.shutdown();
+    await m.shutdown();
+  });
+
+  it('num.replica.alter.log.dirs.threads: partitions spread over the loops by Kafka\'s getFetcherId, reads of two loops in flight at once, every state visited', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const parts = [0, 1, 2, 3];
+    for (const p of parts) {
+      const l = m.getOrCreateLog('n', p);
+      for (let i = 0; i < 40; i++) l.appendAsLeader(batch(i), 0);
+      m.getOrCreateFutureLog('n', p, l.logDir === dirs[0] ? dirs[1]! : dirs[0]!); // to the other dir
+    }
+    // reads in flight at once, counted around the current logs' readAsync
+    let inFlight = 0;
+    let maxInFlight = 0;
+    for (const p of parts) {
+      const l = m.getLog('n', p)!;
+      const read = l.readAsync.bind(l);
+      l.readAsync = async (...a: Parameters<typeof read>) => {
+        inFlight++; maxInFlight = Math.max(maxInFlight, inFlight);
+        try { await new Promise((r) => setTimeout(r, 2)); return await read(...a); } finally { inFlight--; }
+      };
+    }
+    const host = hostOf(m);
+    const seen: string[] = [];
+    const recording: typeof advanceMoveState = (state, event) => { const r = advanceMoveState(state, event); seen.push(`${state}>${r.state}`); return r; };
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState: recording, threads: 2, maxBytes: () => 300, backoffMs: () => 10 });
+    expect(mover.threads).toBe(2);
+    mover.addPartitions(parts.map((partition) => ({ topic: 'n', partition })));
+    // Kafka: abs(31 * "n".hashCode + p) % 2 = (31 * 110 + p) % 2
+    expect(mover.movingPartitions.map((s) => s.fetcherId)).toEqual(parts.map((p) => (31 * 110 + p) % 2));
+    expect(new Set(mover.movingPartitions.map((s) => s.fetcherId)).size).toBe(2);
+    await until(() => host.swaps === 4, 'four swaps');
+    expect(maxInFlight).toBe(2); // one read per loop
+    for (const p of parts) expect(values(m.getLog('n', p)!).length).toBe(120);
+    expect(new Set(seen)).toEqual(new Set(['truncating>copying', 'copying>swapped']));
+    expect(seen.filter((x) => x === 'copying>swapped').length).toBe(4);
     mover.shutdown();
     await m.shutdown();
   });
@@ -193,13 +234,113 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     let recorded = 0;
     let checks = 0;
     const host = hostOf(m);
-    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { maxBytes: () => 1 << 20, backoffMs: () => 5, quota: { isExceeded: () => { checks++; return exceeded; }, record: (b) => { recorded += b; } } });
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 5, quota: { isExceeded: () => { checks++; return exceeded; }, record: (b) => { recorded += b; } } });
     mover.addPartitions([{ topic: 'q', partition: 0 }]);
     await until(() => checks >= 4, 'the mover to back off three times');
     expect(m.getFutureLog('q', 0)!.logEndOffset).toBe(0n);
     exceeded = false;
     await until(() => host.swaps === 1, 'the swap');
     expect(recorded).toBe(m.getLog('q', 0)!.size);
+    mover.shutdown();
+    await m.shutdown();
+  });
+});
+
+describe('a log-dir move and the cleaner, and the producer state (Kafka 3.7.1 replaceCurrentWithFutureLog)', () => {
+  it('cleaning is paused while the future replica exists; at the swap the cleaner checkpoint moves to the new dir and cleaning resumes', async () => {
+    const { dirs, open } = await twoDirs({ 'log.cleanup.policy': 'compact', 'log.cleaner.min.cleanable.ratio': '0.1' });
+    const m = await open();
+    const cleaner = m.cleaner!;
+    expect(cleaner).not.toBeNull();
+    await cleaner.startup();
+    const current = m.getOrCreateLog('c', 0);
+    for (let i = 0; i < 20; i++) current.appendAsLeader(encodeBatch([{ key: Buffer.from(`k${i % 3}`), value: Buffer.from(`v${i}-0`), timestamp: 1_700_000_000_000 + i }]), 0);
+    current.roll(); // something cleanable
+    current.updateHighWatermark(current.logEndOffset);
+    await cleaner.manager.updateCheckpoints(dirs[0]!, { tp: 'c-0', offset: 7n }); // as an earlier clean left it
+    expect(cleaner.manager.pausedCount('c-0')).toBe(0);
+    m.getOrCreateFutureLog('c', 0, dirs[1]!);
+    expect(cleaner.manager.pausedCount('c-0')).toBe(1);
+    // paused: neither cleaned nor given retention while the copy runs (Kafka abortAndPauseCleaning)
+    expect(await cleaner.manager.grabFilthiestCompactedLog(Date.now())).toBeNull();
+    expect(cleaner.manager.deletableLogs().map((l) => l.topic)).toEqual([]);
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'c', partition: 0 }]);
+    await until(() => host.swaps === 1, 'the swap');
+    const cp = (d: string) => { try { return readFileSync(path.join(d, 'cleaner-offset-checkpoint'), 'utf8'); } catch { return ''; } };
+    await until(() => cleaner.manager.pausedCount('c-0') === 0, 'cleaning to resume');
+    // Kafka alterCheckpointDir: the first dirty offset is in the destination dir's checkpoint, not the source's
+    expect(cleaner.manager.allCleanerCheckpoints().get('c-0')).toBe(7n);
+    await until(() => cp(dirs[1]!).includes('c 0 7'), 'the destination checkpoint file');
+    expect(cp(dirs[0]!)).not.toContain('c 0 ');
+    // resumed: the moved log is offered to the cleaner again, from the carried offset (the copy went into one segment)
+    m.getLog('c', 0)!.roll();
+    const ltc = await cleaner.manager.grabFilthiestCompactedLog(Date.now());
+    expect(ltc?.topicPartition).toBe('c-0');
+    expect(ltc?.firstDirtyOffset).toBe(7n);
+    expect(ltc?.log.logDir).toBe(dirs[1]);
+    await cleaner.manager.doneCleaning('c-0', dirs[1]!, 7n);
+    mover.shutdown();
+    await m.shutdown();
+  });
+
+  it('a cancelled move resumes cleaning (Kafka 3.7.1 leaves it paused: not followed); a restart mid-move pauses again', async () => {
+    const { dirs, open } = await twoDirs({ 'log.cleanup.policy': 'compact' });
+    const m = await open();
+    m.getOrCreateLog('d', 0).appendAsLeader(encodeBatch([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]), 0);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!);
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    expect(m.removeFutureLog('d', 0)).toBe(true);
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(0);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!);
+    m.getOrCreateFutureLog('d', 0, dirs[1]!); // the same move again: still one pause
+    expect(m.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    await m.shutdown();
+    const m2 = await open();
+    expect(m2.getFutureLog('d', 0)).toBeDefined();
+    expect(m2.cleaner!.manager.pausedCount('d-0')).toBe(1);
+    expect(m2.deleteLog('d', 0)).toBe(true); // the partition deleted with its future replica
+    expect(m2.cleaner!.manager.pausedCount('d-0')).toBe(0);
+    await m2.shutdown();
+  });
+
+  it('an open transaction survives the swap (producer state, LSO, abort marker); KIP-890 verification entries do not, as in Kafka 3.7.1', async () => {
+    const { dirs, open } = await twoDirs();
+    const m = await open();
+    const current = m.getOrCreateLog('x', 0);
+    const txn = (pid: bigint, seq: number) => buildRecordBatch({ records: [{ key: 'k', value: `t${seq}` }], producerId: pid, producerEpoch: 0, baseSequence: seq, isTransactional: true });
+    current.appendAsLeader(batch(0), 0); // 0..2
+    current.appendAsLeader(txn(7n, 0), 0); // 3, producer 7's transaction open
+    current.appendAsLeader(batch(1), 0); // 4..6
+    current.updateHighWatermark(current.logEndOffset);
+    expect(current.lastStableOffset).toBe(3n);
+    // producer 8 starts a verification (AddPartitionsToTxn in flight) before the swap
+    const guard = current.maybeStartTransactionVerification(8n, 0, 0);
+    expect(guard).not.toBeNull();
+    m.getOrCreateFutureLog('x', 0, dirs[1]!);
+    const host = hostOf(m);
+    const mover = new ReplicaAlterLogDirsManager(host, captureLogger().logger, { advanceMoveState, threads: 1, maxBytes: () => 1 << 20, backoffMs: () => 10 });
+    mover.addPartitions([{ topic: 'x', partition: 0 }]);
+    await until(() => host.swaps === 1, 'the swap');
+    const moved = m.getLog('x', 0)!;
+    expect(moved.logDir).toBe(dirs[1]);
+    expect(moved.hasOngoingTransaction(7n)).toBe(true);
+    expect(moved.lastStableOffset).toBe(3n);
+    moved.appendAsLeader(txn(7n, 1), 0); // 7: the producer's next sequence is accepted (its state came along)
+    moved.appendAsLeader(buildEndTxnMarker({ producerId: 7n, producerEpoch: 0, commit: false, coordinatorEpoch: 0 }), 0, 'coordinator'); // 8
+    moved.updateHighWatermark(moved.logEndOffset);
+    expect(moved.hasOngoingTransaction(7n)).toBe(false);
+    expect(moved.lastStableOffset).toBe(9n);
+    expect(moved.collectAbortedTransactions(0n, 9n)).toEqual([{ producerId: 7n, firstOffset: 3n, lastOffset: 8n, lastStableOffset: 9n }]);
+    // Kafka 3.7.1: the destination UnifiedLog has its own ProducerStateManager, whose verification entries are only
+    // made by maybeStartTransactionVerification on the current log: the old log's entry is not carried, so an append
+    // holding the old guard is refused (INVALID_TXN_STATE) and the producer's next AddPartitionsToTxn verifies again
+    expect(moved.verificationGuard(8n)).toBeUndefined();
+    const again = moved.maybeStartTransactionVerification(8n, 0, 0);
+    expect(again).not.toBeNull();
+    expect(again).not.toBe(guard);
+    expect(moved.verificationGuard(8n)).toBe(again);
     mover.shutdown();
     await m.shutdown();
   });

@@ -8,76 +8,40 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { LogManager } from '../../../src/services/log/log-manager.js';
-import { MetadataCache } from '../../../src/services/server/metadata-cache.js';
-import { ReplicaManager } from '../../../src/services/server/replica-manager.js';
-import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
-import type { BrokerContext } from '../../../src/services/server/broker-context.js';
 import { TransactionStateManager } from '../../../src/services/transaction/transaction-state-manager.js';
 import { TRANSACTION_STATE_TOPIC, encodeTxnKey, encodeTxnValue, partitionForTxn, type TxnLogValue } from '../../../src/services/transaction/transaction-log.js';
 import { buildRecordBatch } from '../../../src/services/log/record-batch.js';
-import { advanceIsrState } from '../../../src/machines/partition-isr-state.js';
-import { makeConfig, captureLogger } from '../log/log-test-helpers.js';
-import { makeTmpDir, rmrf } from '../log/tmp.js';
-import { call, unusedAdmin } from '../server/fake-broker.js';
+import { call } from '../server/fake-broker.js';
+import { closeRealBrokers, leaderAndIsrRequest, realBroker, stopReplicaRequest, until, updateMetadataRequest } from '../server/real-broker.js';
 
 const ME = 2;
 const TOPIC_UUID = '09090909-0909-0909-0909-090909090909';
-const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rmrf(d); });
+afterAll(closeRealBrokers);
 
 async function broker() {
-  const dir = await makeTmpDir('rafka-txn-sm-');
-  dirs.push(dir);
-  const config = makeConfig([dir], { 'broker.id': String(ME) });
-  const { logger } = captureLogger();
-  const logs = await LogManager.create({ logDirs: [dir], initialOfflineDirs: [], config, log: logger, onDirFailure: () => {} });
-  const metadata = new MetadataCache(ME, 'cluster');
-  const replicas = new ReplicaManager(ME, logs, metadata, logger, { advanceIsrState });
   const events: string[] = [];
   let mgr: TransactionStateManager | null = null;
-  const ctx: BrokerContext = {
-    config: () => config, metadata, replicas, log: logger, admin: unusedAdmin,
-    control: {
-      brokerEpoch: () => 100n, replicas, log: logger,
-      // the Majordomo's wiring (src/machines/majordomo.ts), without the LeaderAndIsr's next-turn deferral
-      onLeaderAndIsr: (topics) => { if (topics.includes(TRANSACTION_STATE_TOPIC)) mgr?.syncLeadership(); },
-      onStopReplica: (topics) => { if (topics.includes(TRANSACTION_STATE_TOPIC)) mgr?.syncLeadership(); },
-    },
-  };
-  mgr = new TransactionStateManager(ctx, {
-    log: logger,
+  // the Majordomo's wiring (src/machines/majordomo.ts), without the LeaderAndIsr's next-turn deferral
+  const sync = (topics: string[]): void => { if (topics.includes(TRANSACTION_STATE_TOPIC)) mgr?.syncLeadership(); };
+  const b = await realBroker({ brokerId: ME, prefix: 'rafka-txn-sm-', hooks: { onLeaderAndIsr: sync, onStopReplica: sync } });
+  mgr = new TransactionStateManager(b.ctx, {
+    log: b.ctx.log,
     onLoaded: (p, epoch) => events.push(`loaded ${p}@${epoch}`),
     onUnloaded: (p) => events.push(`unloaded ${p}`),
   });
-  return { handler: createRequestHandler(ctx), mgr, events, logs };
+  return { handler: b.handler, mgr, events, logs: b.logs };
 }
 
-const header = { controllerId: 1, controllerEpoch: 5, brokerEpoch: 100n };
-const states = (leader: number, leaderEpoch: number) => [0, 1].map((partitionIndex) => ({
-  topicName: TRANSACTION_STATE_TOPIC, partitionIndex, controllerEpoch: 5, leader, leaderEpoch, isr: [ME, 1], partitionEpoch: leaderEpoch, replicas: [ME, 1], isNew: leaderEpoch === 0,
-}));
-const leaderAndIsr = (leader: number, leaderEpoch: number) => ({
-  ...header, type: 0, topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, topicId: TOPIC_UUID, partitionStates: states(leader, leaderEpoch) }],
-  liveLeaders: [{ brokerId: 1, hostName: 'h1', port: 9092 }, { brokerId: ME, hostName: 'h2', port: 9093 }],
-});
-const updateMetadata = (leader: number, leaderEpoch: number) => ({
-  ...header,
-  topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, topicId: TOPIC_UUID, partitionStates: [0, 1].map((partitionIndex) => ({ partitionIndex, controllerEpoch: 5, leader, leaderEpoch, isr: [ME, 1], zkVersion: leaderEpoch, replicas: [ME, 1], offlineReplicas: [] })) }],
-  liveBrokers: [1, ME].map((id) => ({ id, rack: null, endpoints: [{ host: `broker${id}`, port: 9092, listener: 'PLAINTEXT', securityProtocol: 0 }] })),
-});
-const stopReplica = (partitions: number[], deletePartition: boolean, leaderEpoch: number) => ({
-  ...header, topicStates: [{ topicName: TRANSACTION_STATE_TOPIC, partitionStates: partitions.map((partitionIndex) => ({ partitionIndex, leaderEpoch, deletePartition })) }],
-});
+/** Both __transaction_state partitions, on this broker and broker 1, led by `leader`. */
+const txnTopic = (leader: number, leaderEpoch: number) => [{
+  topic: TRANSACTION_STATE_TOPIC, topicId: TOPIC_UUID, partitions: [0, 1].map((partition) => ({ partition, leader, leaderEpoch, replicas: [ME, 1] })),
+}];
+const leaderAndIsr = (leader: number, leaderEpoch: number) => leaderAndIsrRequest(txnTopic(leader, leaderEpoch));
+const updateMetadata = (leader: number, leaderEpoch: number) => updateMetadataRequest(txnTopic(leader, leaderEpoch));
+const stopReplica = (partitions: number[], deletePartition: boolean, leaderEpoch: number) => stopReplicaRequest(TRANSACTION_STATE_TOPIC, partitions, deletePartition, leaderEpoch);
 
 /** Waits (bounded) for the loads kicked off by the LeaderAndIsr: they read the (empty) logs asynchronously. */
-async function loaded(events: string[], n: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (events.filter((e) => e.startsWith('loaded')).length < n) {
-    if (Date.now() > deadline) throw new Error(`loads: ${events.join(', ')}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const loaded = (events: string[], n: number): Promise<void> => until(() => events.filter((e) => e.startsWith('loaded')).length >= n, () => `loads: ${events.join(', ')}`);
 
 describe('__transaction_state leadership through the controller\'s requests', () => {
   it('LeaderAndIsr (leader here) loads; a StopReplica with delete unloads at once, before the request is answered', async () => {

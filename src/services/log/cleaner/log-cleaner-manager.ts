@@ -4,7 +4,9 @@
  * being cleaned or deleted by the cleaner, partitions marked uncleanable after a failed clean, and the choice of
  * the filthiest compacted log (highest dirty ratio above `min.cleanable.dirty.ratio`, or overdue by
  * `max.compaction.lag.ms`). Node runs one thread, so the state needs no lock; an abort is a flag the cleaner
- * checks between slices of work.
+ * checks between slices of work. Partitions whose cleaning is paused (Kafka's `LogCleaningPaused(count)`: a log-dir
+ * move's `-future` replica exists) are neither cleaned nor given retention; Rafka keeps the pause count beside the
+ * in-progress states, so an abort in flight and a pause do not overwrite each other.
  */
 import path from 'node:path';
 import type { Logger } from '../../../logger.js';
@@ -37,6 +39,8 @@ export class LogCleanerManager {
   private readonly checkpoints = new Map<string, DirCheckpoint>();
   private readonly inProgress = new Map<string, CleaningState>();
   private readonly uncleanable = new Map<string, Set<string>>();
+  /** Kafka's LogCleaningPaused(count), by `topic-partition`. */
+  private readonly paused = new Map<string, number>();
   /** Highest dirty ratio seen by the last grab (Kafka's max-dirty-percent gauge). */
   dirtiestLogCleanableRatio = 0;
   timeOfLastRun = 0;
@@ -49,6 +53,8 @@ export class LogCleanerManager {
   }
 
   private loading: Promise<void> | null = null;
+  /** The checkpoints have been read (their offsets can be used synchronously). */
+  private loaded = false;
   /** Checkpoint writes per dir, one after the other. */
   private readonly writes = new Map<string, Promise<void>>();
 
@@ -68,6 +74,7 @@ export class LogCleanerManager {
         this.opts.onIoError?.(dir, e as Error);
       }
     }
+    this.loaded = true;
   }
 
   /** First dirty offsets by `topic-partition`, all dirs. */
@@ -112,7 +119,7 @@ export class LogCleanerManager {
 
   /** Online, compacted, not being cleaned and not marked uncleanable (the logs both selections consider). */
   private isCleanable(log: Log, tp: string): boolean {
-    return !log.isOffline && cleanupCompacts(log.config) && !this.inProgress.has(tp) && !this.isUncleanable(log);
+    return !log.isOffline && cleanupCompacts(log.config) && !this.inProgress.has(tp) && !this.paused.has(tp) && !this.isUncleanable(log);
   }
 
   /** Kafka `deletableLogs`: compacted logs whose retention the cleaner runs (marked in progress meanwhile). */
@@ -130,6 +137,47 @@ export class LogCleanerManager {
   /** Stop cleaning `tp` at the cleaner's next check (log deleted, dir failed, shutdown). */
   abortCleaning(tp: string): void {
     if (this.inProgress.get(tp) === 'inProgress') this.inProgress.set(tp, 'aborted');
+  }
+
+  /**
+   * Kafka `abortAndPauseCleaning`: a clean of `tp` in progress is aborted (it stops at its next check and its
+   * cleaned segment is not swapped in), and no clean or compacted-log retention of `tp` starts until as many
+   * {@link resumeCleaning} calls. Kafka blocks until the running clean has stopped; here the abort flag and the pause
+   * are set at once, and the cleaner's next check (or its swap) sees them.
+   */
+  abortAndPauseCleaning(tp: string): void {
+    this.abortCleaning(tp);
+    this.paused.set(tp, (this.paused.get(tp) ?? 0) + 1);
+  }
+
+  /** Kafka `resumeCleaning`: undo one pause; false (nothing changed) if `tp` was not paused (Kafka throws IllegalStateException). */
+  resumeCleaning(tp: string): boolean {
+    const n = this.paused.get(tp);
+    if (n === undefined) return false;
+    if (n <= 1) this.paused.delete(tp);
+    else this.paused.set(tp, n - 1);
+    return true;
+  }
+
+  /** The pause count of `tp` (0: not paused). */
+  pausedCount(tp: string): number {
+    return this.paused.get(tp) ?? 0;
+  }
+
+  /**
+   * Kafka `alterCheckpointDir` (LogManager.replaceCurrentWithFutureLog): `tp`'s first dirty offset moves from the
+   * source dir's `cleaner-offset-checkpoint` to the destination dir's, so a moved compacted log is not cleaned again
+   * from its start; an uncleanable mark moves with it. The offset is read before this call returns control (the
+   * checkpoints are loaded at the cleaner's start), so a later removal of `tp` from the source dir cannot lose it.
+   */
+  async alterCheckpointDir(tp: string, sourceDir: string, destDir: string): Promise<void> {
+    const marks = this.uncleanable.get(sourceDir);
+    if (marks?.delete(tp)) this.markPartitionUncleanable(destDir, tp);
+    if (!this.loaded) await this.loadCheckpoints();
+    const offset = this.checkpoints.get(sourceDir)?.offsets.get(tp);
+    if (offset === undefined) return;
+    await this.updateCheckpoints(sourceDir, undefined, tp);
+    await this.updateCheckpoints(destDir, { tp, offset });
   }
 
   /** Throws {@link LogCleaningAbortedError} if `tp`'s clean was aborted. */

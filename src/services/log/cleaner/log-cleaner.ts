@@ -105,23 +105,37 @@ export class LogCleaner {
    * Kafka's LogCleaner.reconfigure (log.cleaner.threads / dedupe.buffer.size / io.buffer.load.factor /
    * io.max.bytes.per.second changed dynamically: Kafka shuts its threads down and starts new ones): the clean in
    * progress is aborted (its log is cleaned again in a next round) and cleaning goes on with the new offset map size,
-   * load factor and io throttle. Turning the cleaner on or off (log.cleaner.enable, threads 0) is not applied live:
-   * false then (it takes effect at the next start). log.cleaner.backoff.ms is read at start.
+   * load factor and io throttle. log.cleaner.backoff.ms: the next idle wait uses it, and a cleaner idle now starts a
+   * round at once (Kafka's new threads start with a round); a backoff-only change aborts nothing (Kafka restarts its
+   * threads for it too). Turning the cleaner on or off is not a dynamic change in Kafka (log.cleaner.enable is
+   * read-only; log.cleaner.threads below 1 is refused by reconfiguration.ts): false then, nothing changed.
    */
   async reconfigure(next: CleanerConfig): Promise<boolean> {
     const c = this.config;
     if (cleanerEnabled(next) !== cleanerEnabled(c)) return false;
+    if (next.backoffMs !== c.backoffMs) {
+      this.config = { ...this.config, backoffMs: next.backoffMs };
+      this.opts.log.info({ backoffMs: next.backoffMs }, `Updated log.cleaner.backoff.ms to ${next.backoffMs} (a dynamic change)`);
+      for (const wake of [...this.reconfiguredListeners]) wake();
+    }
     if (next.numThreads === c.numThreads && next.dedupeBufferSize === c.dedupeBufferSize && next.dedupeBufferLoadFactor === c.dedupeBufferLoadFactor
       && next.maxIoBytesPerSecond === c.maxIoBytesPerSecond) return true;
     this.reconfiguring = true;
     this.job?.abort();
     try { await this.current?.catch(() => false); } finally { this.reconfiguring = false; }
-    this.config = { ...next, backoffMs: c.backoffMs };
+    this.config = { ...next };
     this.mapMemory = LogCleaner.mapMemoryOf(next);
     this.cleaner = this.createCleaner(next);
     this.opts.log.info({ threads: next.numThreads, dedupeBufferSize: next.dedupeBufferSize, loadFactor: next.dedupeBufferLoadFactor, maxIoBytesPerSecond: next.maxIoBytesPerSecond },
       'Reconfigured the log cleaner (a dynamic log.cleaner.* change)');
     return true;
+  }
+
+  private readonly reconfiguredListeners = new Set<() => void>();
+  /** Called after a dynamic change of log.cleaner.backoff.ms (the cleaner machine's idle wait ends on it). */
+  onBackoffChanged(listener: () => void): () => void {
+    this.reconfiguredListeners.add(listener);
+    return () => { this.reconfiguredListeners.delete(listener); };
   }
 
   /** Read the `cleaner-offset-checkpoint` files (once; Kafka's LogCleaner.startup). */
@@ -291,6 +305,22 @@ export class LogCleaner {
     const entry = { segments, timer: setTimeout(() => { this.retired.delete(entry); closeAll(segments); }, Math.min(delayMs, 2 ** 31 - 1)) };
     entry.timer.unref();
     this.retired.add(entry);
+  }
+
+  /** Kafka `LogCleaner.abortAndPauseCleaning`: the clean of `tp` in progress stops; none starts until resumed. */
+  abortAndPauseCleaning(tp: string): void {
+    this.manager.abortAndPauseCleaning(tp);
+    if (this.job?.tp === tp) this.job.abort();
+  }
+
+  /** Kafka `LogCleaner.resumeCleaning`: undo one pause of `tp`. */
+  resumeCleaning(tp: string): boolean {
+    return this.manager.resumeCleaning(tp);
+  }
+
+  /** Kafka `LogCleaner.alterCheckpointDir`: `tp`'s cleaner checkpoint follows its log to `destDir`. */
+  alterCheckpointDir(tp: string, sourceDir: string, destDir: string): Promise<void> {
+    return this.manager.alterCheckpointDir(tp, sourceDir, destDir);
   }
 
   /** Stop cleaning `tp` (log deleted); its checkpoint entry goes too. */

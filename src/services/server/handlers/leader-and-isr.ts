@@ -7,7 +7,7 @@ import { ApiKey } from '../../../protocol/api-keys.js';
 import type { ResponseInput } from '../../../protocol/frame.js';
 import { leaderAndIsrFromWire, topicIdToUuid, type LeaderAndIsrControl } from '../../controller/control-requests.js';
 import { handleLeaderAndIsr } from '../control-requests.js';
-import type { PartitionError } from '../replica-manager.js';
+import type { PartitionError } from '../broker-context.js';
 import type { ApiHandler } from './common.js';
 
 type Response = ResponseInput<typeof ApiKey.LeaderAndIsr>;

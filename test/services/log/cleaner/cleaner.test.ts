@@ -290,7 +290,7 @@ describe('Cleaner: one compacted log', () => {
 describe('LogCleaner.reconfigure (Kafka LogCleaner.reconfigure on a dynamic log.cleaner.* change)', async () => {
   const { LogCleaner } = await import('../../../../src/services/log/cleaner/log-cleaner.js');
   const { silent } = await import('./cleaner-support.js');
-  it('takes the new offset map, load factor and io throttle and cleans with them; on/off is refused (next start)', async () => {
+  it('takes the new offset map, load factor, io throttle and backoff and cleans with them; stopping it is refused', async () => {
     const r = await compactedLog(compactConfig({ segmentBytes: 1024 }));
     roots.push(r.root);
     for (let n = 0; n < 20; n++) r.log.appendAsLeader(batchOf(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `r${n}-${i}` })), 1000 + n), 0);
@@ -298,9 +298,15 @@ describe('LogCleaner.reconfigure (Kafka LogCleaner.reconfigure on a dynamic log.
     const base = { numThreads: 1, dedupeBufferSize: 1 << 20, dedupeBufferLoadFactor: 0.9, backoffMs: 10, enableCleaner: true };
     const cleaner = new LogCleaner({ config: base, logDirs: [r.root], logs: () => [r.log], log: silent, now: () => 5000, onIoError: () => {}, useWorker: false });
     expect(await cleaner.reconfigure({ ...base })).toBe(true); // nothing changed
-    expect(await cleaner.reconfigure({ ...base, numThreads: 0 })).toBe(false); // turning it off waits for a restart
+    expect(await cleaner.reconfigure({ ...base, numThreads: 0 })).toBe(false); // stopping it is not a dynamic change (Kafka refuses threads < 1)
+    let woken = 0;
+    const unsubscribe = cleaner.onBackoffChanged(() => { woken++; });
     expect(await cleaner.reconfigure({ ...base, numThreads: 2, dedupeBufferSize: 1 << 21, maxIoBytesPerSecond: 1e9, backoffMs: 99 })).toBe(true);
-    expect(cleaner.config).toMatchObject({ numThreads: 2, dedupeBufferSize: 1 << 21, maxIoBytesPerSecond: 1e9, backoffMs: 10 });
+    expect(cleaner.config).toMatchObject({ numThreads: 2, dedupeBufferSize: 1 << 21, maxIoBytesPerSecond: 1e9, backoffMs: 99 });
+    expect(woken).toBe(1); // log.cleaner.backoff.ms is live: an idle cleaner machine wakes
+    expect(await cleaner.reconfigure({ ...cleaner.config })).toBe(true);
+    expect(woken).toBe(1);
+    unsubscribe();
     expect((cleaner as unknown as { mapMemory: number }).mapMemory).toBe(1 << 20);
     expect(await cleaner.cleanFilthiestLog()).toBe(true);
     expect(readAll(r.log).records.filter((x) => x.value?.startsWith('r19-')).length).toBe(10);
