@@ -63,6 +63,7 @@ function latencyRun(port, template) {
     const tick = setInterval(() => { const now = performance.now(); if (now - last > 25) stalls++; last = now; }, 1);
     frames(sock, (f, now) => { const id = f.readInt32BE(0); if (f.length >= 8 && f.readInt32BE(f.length - 4) > 0) throttled++; lat[nLat++] = now - sentAt[id]; });
     sock.on('connect', async () => {
+      const t0 = performance.now();
       await sendPaced(sock, template, { ratePerSec: RATE, total, sentAt });
       const deadline = performance.now() + 30_000;
       while (nLat < total && performance.now() < deadline) await sleep(5);
