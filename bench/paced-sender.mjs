@@ -1,8 +1,9 @@
-// Paced request sender for the latency benches (bench/produce-fetch.mjs, bench/metrics-quota.mjs): copies of one
-// encoded request (its size-prefixed frame) go out on one socket at `ratePerSec`, each with its correlation id
-// patched in place (ids 1..total; no encode per request), the ones due since the last turn written as one burst.
-// `sentAt[id]` gets each request's send time (performance.now()), for the latency of its response. Resolves when
-// all `total` are written. Kept light so that the tail the benches measure is the broker's, not this client's.
+// Paced request sender for the latency benches (bench/produce-fetch.mjs, bench/metrics-quota.mjs,
+// bench/replication.mjs): copies of one encoded request (its size-prefixed frame) go out on one socket at
+// `ratePerSec`, each with its correlation id patched in place (ids 1..total; no encode per request), the ones due
+// since the last turn written as one burst. `sentAt[id]` gets each request's send time (performance.now()), for the
+// latency of its response. Resolves when all `total` are written. Kept light so that the tail the benches measure is
+// the broker's, not this client's.
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

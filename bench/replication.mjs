@@ -24,6 +24,7 @@ import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.
 import { ZkSession } from '../dist/services/zookeeper/zk-session.js';
 import { encodeRequest } from '../dist/protocol/frame.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
+import { sendPaced } from './paced-sender.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 256);
@@ -168,7 +169,7 @@ if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3
   // a loaded machine, so that CPU per produce compares across runs (a backlog batches the followers' fetches)
   const warmup = Number(process.env.BENCH_LATENCY_WARMUP ?? RATE * 1000);
   const total = warmup + RATE * 5000;
-  const sentAt = new Float64Array(total + 1); const latById = new Float64Array(total + 1).fill(-1); let nLat = 0; let corr = 0; let errors = 0;
+  const sentAt = new Float64Array(total + 1); const latById = new Float64Array(total + 1).fill(-1); let nLat = 0; let errors = 0;
   let closed = false; let rest = null;
   const clientStalls = []; let lastTick = performance.now();
   const clientTick = setInterval(() => { const now = performance.now(); if (now - lastTick > 25) clientStalls.push(now - lastTick); lastTick = now; }, 1);
@@ -190,16 +191,7 @@ if (runs('latency')) await section('produce latency at 5k records/s (1 KiB, RF=3
   sock.on('connect', async () => {
     const value = Buffer.alloc(1024, 120);
     const template = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: 0, clientId: 'lat' }, { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 'rf3', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
-    const t0 = performance.now();
-    while (corr < total) {
-      const due = Math.min(Math.floor((performance.now() - t0) * RATE), total);
-      if (due > corr) {
-        const burst = Buffer.allocUnsafe((due - corr) * template.length); const now = performance.now();
-        for (let o = 0; corr < due; o += template.length) { const id = ++corr; template.copy(burst, o); burst.writeInt32BE(id, o + 8); sentAt[id] = now; }
-        sock.write(burst);
-      }
-      await sleep(1);
-    }
+    await sendPaced(sock, template, { ratePerSec: RATE * 1000, total, sentAt });
     const deadline = Date.now() + 60_000;
     while (nLat < total && !closed && Date.now() < deadline) await sleep(10);
     clearInterval(clientTick);

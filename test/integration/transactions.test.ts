@@ -63,7 +63,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c', 'tx-plt'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
+    topics: ['tx-basic', 'tx-in', 'tx-out', 'tx-zombie', 'tx-admin', 'tx-timeout', 'tx-rdk', 'tx-rdk-in', 'tx-verify', 'tx-model', 'tx-g1c', 'tx-plt'].map((topic) => ({ topic, numPartitions: topic === 'tx-basic' ? 2 : topic === 'tx-g1c' ? 3 : 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -274,18 +274,18 @@ describe('kafkajs transactions', () => {
     const producer = kafka.producer({ transactionalId: 'tx-admin-id', maxInFlightRequests: 1, idempotent: true });
     await producer.connect();
     const t = await producer.transaction();
-    await t.send({ topic: 'tx-zombie', messages: [{ value: 'admin-1' }] });
+    await t.send({ topic: 'tx-admin', messages: [{ value: 'admin-1' }] });
 
     const d = await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id', 'no-such-id'] });
     const open = d.transactionStates[0]!;
-    expect([open.errorCode, open.transactionState, open.topics]).toEqual([ErrorCode.NONE, 'Ongoing', [{ topic: 'tx-zombie', partitions: [0] }]]);
+    expect([open.errorCode, open.transactionState, open.topics]).toEqual([ErrorCode.NONE, 'Ongoing', [{ topic: 'tx-admin', partitions: [0] }]]);
     expect(open.transactionStartTimeMs).toBeGreaterThan(0n);
     expect(d.transactionStates[1]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
     const l = await call(ApiKey.ListTransactions, 0, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [] });
     expect(l.errorCode).toBe(ErrorCode.NONE);
     expect(l.unknownStateFilters).toEqual(['Bogus']);
     expect(l.transactionStates).toContainEqual({ transactionalId: 'tx-admin-id', producerId: open.producerId, transactionState: 'Ongoing' });
-    const p = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0, 9] }] });
+    const p = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-admin', partitionIndexes: [0, 9] }] });
     const [p0, p9] = p.topics[0]!.partitions;
     expect(p9!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const mine = p0!.activeProducers.find((x) => x.producerId === open.producerId)!;
@@ -294,7 +294,7 @@ describe('kafkajs transactions', () => {
     await t.commit();
     await producer.disconnect();
     await eventually(async () => (await call(ApiKey.DescribeTransactions, 0, { transactionalIds: ['tx-admin-id'] })).transactionStates[0]!.transactionState === 'CompleteCommit', 10_000, 'CompleteCommit');
-    const p2 = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-zombie', partitionIndexes: [0] }] });
+    const p2 = await call(ApiKey.DescribeProducers, 0, { topics: [{ name: 'tx-admin', partitionIndexes: [0] }] });
     expect(p2.topics[0]!.partitions[0]!.activeProducers.find((x) => x.producerId === open.producerId)!.currentTxnStartOffset).toBe(-1n);
   });
 

@@ -7,19 +7,23 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { iterateBatches, RecordBatch } from '../../../src/services/log/record-batch.js';
 import { readEndTxnMarker } from '../../../src/services/log/end-txn-marker.js';
-import { TRANSACTION_STATE_TOPIC, decodeTxnKey, decodeTxnValue, formatTxnRecord, partitionForTxn } from '../../../src/services/transaction/transaction-log.js';
+import { TRANSACTION_STATE_TOPIC, decodeTxnKey, decodeTxnValue, partitionForTxn } from '../../../src/services/transaction/transaction-log.js';
 import { TransactionCoordinator } from '../../../src/services/transaction/transaction-coordinator.js';
 import type { ProducerIdManager } from '../../../src/services/transaction/producer-id-manager.js';
 import { advanceTxnStateTo } from '../../../src/machines/transaction-state.js';
-import { makeTmpDir } from '../log/tmp.js';
+import { makeTmpDir, rmrf } from '../log/tmp.js';
+import { run as runDumpLog } from '../../../src/commands/dump-log.js';
 import { call } from '../server/fake-broker.js';
 import { closeRealBrokers, leaderAndIsrRequest, realBroker, until, updateMetadataRequest, type RealBroker, type TopicReplicas } from '../server/real-broker.js';
-import { CP_ABORT, CP_COMMIT, KLOG_EDITED_BATCH, KLOG_MARKERS, KLOG_TXN_STATE_4, mismatches, segment, type DumpedBatch } from './transaction-log-kafka-written.js';
+import {
+  CP_ABORT, CP_ABORT_DATA_LINES, CP_ABORT_TXN_STATE_LINES, CP_COMMIT, CP_COMMIT_DATA_LINES, CP_COMMIT_TXN_STATE_LINES, KLOG_EDITED_BATCH, KLOG_MARKERS,
+  KLOG_TXN_STATE_4, KLOG_TXN_STATE_4_LINES, mismatches, segment, type DumpedBatch,
+} from './transaction-log-kafka-written.js';
 
 const ME = 1;
 afterAll(closeRealBrokers);
@@ -85,14 +89,25 @@ describe('log dirs written by Kafka with transactions', () => {
     expect(partitionForTxn('my-txnal-id', 50)).toBe(4); // Kafka put my-txnal-id in partition 4 of the default 50
   });
 
-  it('rafka dump-log --transaction-log-decoder prints Kafka\'s bytes as Kafka printed them', () => {
-    const printed: Array<[unknown, unknown]> = [];
-    for (const b of [...KLOG_TXN_STATE_4, ...CP_COMMIT.txnState, ...CP_ABORT.txnState]) {
-      const c = (iterateBatches(b.bytes).next().value!.batch as RecordBatch).records();
-      while (c.next()) printed.push([formatTxnRecord(c.key(), c.value()), b.kafkaPrinted]);
-    }
-    expect(printed).toHaveLength(15);
-    for (const [rafka, kafka] of printed) expect(rafka).toEqual(kafka);
+  it('rafka dump-log prints Kafka\'s segments as Kafka\'s DumpLogSegments printed them, record line for record line', async () => {
+    const dir = await makeTmpDir('rafka-kafka-dump-');
+    const cases: Array<[string, DumpedBatch[], readonly string[], string[]]> = [
+      ['__transaction_state-4', KLOG_TXN_STATE_4, KLOG_TXN_STATE_4_LINES, ['--transaction-log-decoder']],
+      ['__transaction_state-0', CP_COMMIT.txnState, CP_COMMIT_TXN_STATE_LINES, ['--transaction-log-decoder']],
+      ['transaction-topic-0', CP_COMMIT.data, CP_COMMIT_DATA_LINES, ['--deep-iteration', '--print-data-log']],
+      ['__transaction_state-0', CP_ABORT.txnState, CP_ABORT_TXN_STATE_LINES, ['--transaction-log-decoder']],
+      ['transaction-topic-0', CP_ABORT.data, CP_ABORT_DATA_LINES, ['--deep-iteration', '--print-data-log']],
+    ];
+    try {
+      for (const [i, [name, batches, kafkaLines, flags]] of cases.entries()) {
+        const file = join(dir, `${i}-${name}`, '00000000000000000000.log');
+        await mkdir(dirname(file));
+        await writeFile(file, segment(batches));
+        let out = '';
+        expect(await runDumpLog([file, ...flags], { out: (t) => { out += t; }, err: (t) => { throw new Error(t); } })).toBe(0);
+        expect(out.split('\n').filter((l) => l.startsWith('| offset:'))).toEqual(kafkaLines);
+      }
+    } finally { await rmrf(dir); }
   });
 
   it('Kafka\'s __transaction_state-4 (50 partitions) loads: my-txnal-id CompleteCommit, as Kafka last wrote it', async () => {

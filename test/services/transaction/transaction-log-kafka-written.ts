@@ -35,8 +35,6 @@ export interface DumpedBatch {
   /** What Kafka printed. */
   kafkaCrc: number;
   kafkaSize: number;
-  /** `__transaction_state` batches: the record's key and payload as Kafka's --transaction-log-decoder printed them. */
-  kafkaPrinted?: { key: string; payload: string };
 }
 
 /**
@@ -58,7 +56,7 @@ function txnBatch(baseOffset: number, leaderEpoch: number, createTime: number, k
     partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), txnLastUpdateTimestamp: Number(m[5]), txnStartTimestamp: start,
   };
   const bytes = buildRecordBatch({ baseOffset, partitionLeaderEpoch: leaderEpoch, records: [{ key: encodeTxnKey(id), value: encodeTxnValue(value), timestamp: createTime }] });
-  return { baseOffset, bytes, kafkaCrc, kafkaSize, kafkaPrinted: { key: `transaction_metadata::transactionalId=${id}`, payload } };
+  return { baseOffset, bytes, kafkaCrc, kafkaSize };
 }
 
 /** A transactional data batch of producer 0 epoch 0 from sequence 0: records "i" → value, at their CreateTimes. */
@@ -134,3 +132,54 @@ export function mismatches(batches: DumpedBatch[]): string[] {
 
 /** A segment file's bytes: the batches back to back, as Kafka appended them. */
 export const segment = (batches: DumpedBatch[]): Buffer => Buffer.concat(batches.map((b) => b.bytes));
+
+// ------------------------------------------------------------------------------------------------------------------
+// The record lines Kafka's DumpLogSegments printed for these segments (--deep-iteration --print-data-log, and
+// --transaction-log-decoder for __transaction_state), verbatim from the two sources: `rafka dump-log` must print the same.
+
+/** KLOG, `__transaction_state-4` (--transaction-log-decoder). */
+export const KLOG_TXN_STATE_4_LINES: readonly string[] = [
+  '| offset: 0 CreateTime: 1632840910297 keySize: 15 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=Empty,partitions=[],txnLastUpdateTimestamp=1632840910282,txnTimeoutMs=60000',
+  '| offset: 1 CreateTime: 1632840910511 keySize: 15 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=Ongoing,partitions=[transactional-foo-0],txnLastUpdateTimestamp=1632840910510,txnTimeoutMs=60000',
+  '| offset: 2 CreateTime: 1632840911586 keySize: 15 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=PrepareCommit,partitions=[transactional-foo-0],txnLastUpdateTimestamp=1632840911585,txnTimeoutMs=60000',
+  '| offset: 3 CreateTime: 1632840911620 keySize: 15 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=CompleteCommit,partitions=[],txnLastUpdateTimestamp=1632840911588,txnTimeoutMs=60000',
+  '| offset: 4 CreateTime: 1632840912092 keySize: 15 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=Ongoing,partitions=[transactional-foo-0],txnLastUpdateTimestamp=1632840912092,txnTimeoutMs=60000',
+  '| offset: 5 CreateTime: 1632840912592 keySize: 15 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=PrepareCommit,partitions=[transactional-foo-0],txnLastUpdateTimestamp=1632840912592,txnTimeoutMs=60000',
+  '| offset: 6 CreateTime: 1632840912607 keySize: 15 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=my-txnal-id payload: producerId:0,producerEpoch:0,state=CompleteCommit,partitions=[],txnLastUpdateTimestamp=1632840912593,txnTimeoutMs=60000',
+];
+
+/** CP committed run, `__transaction_state-0` (--transaction-log-decoder). */
+export const CP_COMMIT_TXN_STATE_LINES: readonly string[] = [
+  '| offset: 0 CreateTime: 1681915689751 keySize: 9 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-1 payload: producerId:0,producerEpoch:0,state=Empty,partitions=[],txnLastUpdateTimestamp=1681915689748,txnTimeoutMs=30000',
+  '| offset: 1 CreateTime: 1681915689954 keySize: 9 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-1 payload: producerId:0,producerEpoch:0,state=Ongoing,partitions=[transaction-topic-0],txnLastUpdateTimestamp=1681915689953,txnTimeoutMs=30000',
+  '| offset: 2 CreateTime: 1681915696457 keySize: 9 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-1 payload: producerId:0,producerEpoch:0,state=PrepareCommit,partitions=[transaction-topic-0],txnLastUpdateTimestamp=1681915696455,txnTimeoutMs=30000',
+  '| offset: 3 CreateTime: 1681915696479 keySize: 9 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-1 payload: producerId:0,producerEpoch:0,state=CompleteCommit,partitions=[],txnLastUpdateTimestamp=1681915696459,txnTimeoutMs=30000',
+];
+
+/** CP committed run, `transaction-topic-0` after the commit. */
+export const CP_COMMIT_DATA_LINES: readonly string[] = [
+  '| offset: 0 CreateTime: 1681915689932 keySize: 1 valueSize: 9 sequence: 0 headerKeys: [] key: 0 payload: 910991395',
+  '| offset: 1 CreateTime: 1681915689946 keySize: 1 valueSize: 9 sequence: 1 headerKeys: [] key: 1 payload: 129184381',
+  '| offset: 2 CreateTime: 1681915689947 keySize: 1 valueSize: 9 sequence: 2 headerKeys: [] key: 2 payload: 810192633',
+  '| offset: 3 CreateTime: 1681915689947 keySize: 1 valueSize: 9 sequence: 3 headerKeys: [] key: 3 payload: 755776337',
+  '| offset: 4 CreateTime: 1681915689947 keySize: 1 valueSize: 8 sequence: 4 headerKeys: [] key: 4 payload: 45834038',
+  '| offset: 5 CreateTime: 1681915696471 keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: COMMIT coordinatorEpoch: 0',
+];
+
+/** CP aborted run, `__transaction_state-0` (--transaction-log-decoder). */
+export const CP_ABORT_TXN_STATE_LINES: readonly string[] = [
+  '| offset: 0 CreateTime: 1681914675206 keySize: 9 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-2 payload: producerId:0,producerEpoch:0,state=Empty,partitions=[],txnLastUpdateTimestamp=1681914675203,txnTimeoutMs=30000',
+  '| offset: 1 CreateTime: 1681914675256 keySize: 9 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-2 payload: producerId:0,producerEpoch:0,state=Ongoing,partitions=[transaction-topic-0],txnLastUpdateTimestamp=1681914675254,txnTimeoutMs=30000',
+  '| offset: 2 CreateTime: 1681914675300 keySize: 9 valueSize: 64 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-2 payload: producerId:0,producerEpoch:0,state=PrepareAbort,partitions=[transaction-topic-0],txnLastUpdateTimestamp=1681914675298,txnTimeoutMs=30000',
+  '| offset: 3 CreateTime: 1681914675327 keySize: 9 valueSize: 37 sequence: -1 headerKeys: [] key: transaction_metadata::transactionalId=txn-2 payload: producerId:0,producerEpoch:0,state=CompleteAbort,partitions=[],txnLastUpdateTimestamp=1681914675304,txnTimeoutMs=30000',
+];
+
+/** CP aborted run, `transaction-topic-0`. */
+export const CP_ABORT_DATA_LINES: readonly string[] = [
+  '| offset: 0 CreateTime: 1681914675233 keySize: 1 valueSize: 9 sequence: 0 headerKeys: [] key: 0 payload: 634012095',
+  '| offset: 1 CreateTime: 1681914675247 keySize: 1 valueSize: 9 sequence: 1 headerKeys: [] key: 1 payload: 113774401',
+  '| offset: 2 CreateTime: 1681914675249 keySize: 1 valueSize: 9 sequence: 2 headerKeys: [] key: 2 payload: 872843037',
+  '| offset: 3 CreateTime: 1681914675249 keySize: 1 valueSize: 9 sequence: 3 headerKeys: [] key: 3 payload: 820325428',
+  '| offset: 4 CreateTime: 1681914675249 keySize: 1 valueSize: 9 sequence: 4 headerKeys: [] key: 4 payload: 827499884',
+  '| offset: 5 CreateTime: 1681914675317 keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: ABORT coordinatorEpoch: 0',
+];
