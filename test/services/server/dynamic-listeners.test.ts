@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { KafkaConfig } from '../../../src/config/kafka-config.js';
 import { SocketServer } from '../../../src/services/network/socket-server.js';
-import { listenerUpdateFor, listenersMayHaveChanged } from '../../../src/services/server/dynamic-listeners.js';
+import { listenerUpdateFor, listenersMayHaveChanged, registrationAfterListenerChange } from '../../../src/services/server/dynamic-listeners.js';
 import type { RequestHandler } from '../../../src/services/network/connection.js';
 import { makeTestCerts } from '../../helpers/certs.js';
 
@@ -21,6 +21,16 @@ describe('dynamic listeners (Kafka DynamicListenerConfig.reconfigure)', () => {
     expect(listenersMayHaveChanged(['log.retention.ms', 'listener.security.protocol.map'])).toBe(true);
     expect(listenersMayHaveChanged(['advertised.listeners'])).toBe(true);
     expect(listenersMayHaveChanged(['log.retention.ms', 'listener.name.secure.ssl.keystore.location'])).toBe(false);
+  });
+
+  it('the re-registration advertises bound ports for port 0 and leaves out a listener that did not bind', () => {
+    const config = KafkaConfig.fromProps({ 'zookeeper.connect': 'x:1', 'broker.id': '3', listeners: 'PLAINTEXT://127.0.0.1:9092,EXTRA://127.0.0.1:0,BAD://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,EXTRA:PLAINTEXT,BAD:PLAINTEXT' });
+    const bound = [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT', boundPort: 9092 },
+      { listenerName: 'EXTRA', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT', boundPort: 41234 }];
+    const info = registrationAfterListenerChange(config, 3, bound, 5);
+    expect(info).toMatchObject({ id: 3, timestamp: 5 });
+    expect(info.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`)).toEqual(['PLAINTEXT://127.0.0.1:9092', 'EXTRA://127.0.0.1:41234']);
   });
 
   it('an SSL listener added with its listener.name.<l>.ssl.* keys in the same change serves TLS with that key store; a bad one is reported, not thrown', async () => {
