@@ -631,6 +631,8 @@ export const majordomoMachine = setup({
                   // deleted is unloaded at once (everything of the controller's batch has landed: StopReplica comes last)
                   onStopReplica: (topics) => {
                     if (topics.includes('__transaction_state')) self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership();
+                    // … → GroupCoordinator.onResignation (AC, issue 13): a moved or deleted offsets partition's groups are unloaded at once
+                    if (topics.includes('__consumer_offsets')) self.getSnapshot().context.groupCoordinator?.onResignation();
                   },
                 },
                 controller: new ControllerApis(),

@@ -11,7 +11,7 @@
  * each of its partitions' Truncating/Fetching state advances through partition-fetch-state.ts's pure transitions:
  *
  *   choosing ──partitions truncating──► truncating (OffsetsForLeaderEpoch / truncate to HW) ──► choosing
- *       │    ──partitions to fetch────► fetching (one Fetch, append as follower) ──► choosing
+ *       │    ──partitions to fetch────► fetching (Fetch + append as follower, again while nothing else is due) ──► choosing
  *       │    ──all backing off───────► backingOff ──earliest partition delay / partitions changed──► choosing
  *       └────nothing to do───────────► idle ──partitions changed──► choosing
  *   request failure (fetching / truncating) ──► backingOff (replica.fetch.backoff.ms)
@@ -35,7 +35,8 @@ export const replicaFetcherMachine = setup({
   types: {} as { context: FetcherContext; events: ReplicaFetcherEvent; input: ReplicaFetcherInput },
   actors: {
     truncate: fromPromise<void, { thread: ReplicaFetcherThread }>(({ input, signal }) => input.thread.truncate(signal)),
-    fetch: fromPromise<number, { thread: ReplicaFetcherThread }>(({ input, signal }) => input.thread.fetch(signal)),
+    /** Fetches in a row while only fetching is due (ReplicaFetcherThread.fetchWhileReady: one actor per run, not per Fetch). */
+    fetch: fromPromise<number, { thread: ReplicaFetcherThread }>(({ input, signal }) => input.thread.fetchWhileReady(signal)),
   },
   guards: {
     hasTruncating: ({ context }) => context.thread.hasTruncating(),

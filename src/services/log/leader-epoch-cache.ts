@@ -2,7 +2,8 @@
  * Leader epoch cache of one partition (Kafka `LeaderEpochFileCache`) backed by `<partition>/leader-epoch-checkpoint`
  * (reference §4.4: version 0, `epoch startOffset` lines), written as Kafka 3.8 writes it (KAFKA-16541):
  * - `assign` and `clearAndFlush` write through synchronously (tmp + fsync + rename + dir fsync): the file never misses
- *   an entry the log may hold batches of;
+ *   an entry the log may hold batches of — except a new leader's `assign(epoch, log end)` (Log.maybeAssignEpochStartOffset),
+ *   written asynchronously: see there;
  * - `truncateFromEnd` / `truncateFromStart` change the cache at once and write the file asynchronously (Kafka's
  *   `truncateFrom*AsyncFlush` → `scheduler.scheduleOnce(writeToFileForTruncation)`): the write and its fsyncs run in
  *   libuv's thread pool, not on the event loop (a follower truncating on a diverging epoch, DeleteRecords and
@@ -67,6 +68,34 @@ export function endOffsetForEpoch(entries: readonly EpochEntry[], requestedEpoch
 
 /** Temporary file of the asynchronous truncation write (a `.tmp` name: startup deletes leftovers of a cut write). */
 const ASYNC_TMP_SUFFIX = '.async.tmp';
+
+/**
+ * Asynchronous writes of all caches at once are bounded (a LeaderAndIsr making this broker leader of 1,000 partitions
+ * schedules 1,000): each holds two descriptors and two thread-pool fsyncs; more at once would only queue in libuv's
+ * pool and could exhaust the descriptor limit (EMFILE would take the dir offline).
+ */
+const ASYNC_WRITE_SLOTS = 8;
+let asyncWritesActive = 0;
+let asyncWritesMaxSeen = 0;
+const asyncWriteWaiters: Array<() => void> = [];
+function asyncWriteSlot(): Promise<void> | void {
+  if (asyncWritesActive < ASYNC_WRITE_SLOTS) {
+    asyncWritesActive++;
+    if (asyncWritesActive > asyncWritesMaxSeen) asyncWritesMaxSeen = asyncWritesActive;
+    return;
+  }
+  return new Promise((resolve) => asyncWriteWaiters.push(() => {
+    asyncWritesActive++;
+    if (asyncWritesActive > asyncWritesMaxSeen) asyncWritesMaxSeen = asyncWritesActive;
+    resolve();
+  }));
+}
+function releaseAsyncWriteSlot(): void {
+  asyncWritesActive--;
+  asyncWriteWaiters.shift()?.();
+}
+/** The most asynchronous checkpoint writes seen in flight at once (tests: the bound holds). */
+export function leaderEpochAsyncWritesMaxSeen(): number { return asyncWritesMaxSeen; }
 
 export class LeaderEpochCache {
   private entries: EpochEntry[];
@@ -136,16 +165,18 @@ export class LeaderEpochCache {
 
   /**
    * Kafka `assign`: record that `epoch` starts at `startOffset`. Ignored for a negative epoch or when it changes
-   * nothing; entries with epoch ≥ `epoch` or start offset ≥ `startOffset` are removed first. Written through.
+   * nothing; entries with epoch ≥ `epoch` or start offset ≥ `startOffset` are removed first. Written through, or with
+   * `async` written like a truncation (see {@link Log.maybeAssignEpochStartOffset} for why that is safe there).
    */
-  assign(epoch: number, startOffset: bigint): boolean {
+  assign(epoch: number, startOffset: bigint, async = false): boolean {
     if (epoch < 0) return false;
     const latest = this.latestEntry;
     if (latest && latest.epoch === epoch && startOffset >= latest.startOffset) return false;
     this.entries = this.entries.filter((e) => e.epoch < epoch && e.startOffset < startOffset);
     this.entries.push({ epoch, startOffset });
     this.version++;
-    this.flush();
+    if (async) this.scheduleFlush();
+    else this.flush();
     return true;
   }
 
@@ -226,6 +257,15 @@ export class LeaderEpochCache {
 
   /** tmp + fsync off the event loop; the rename only if the file holds older content; then the dir fsync off the loop. */
   private async writeAsync(v: number, content: string): Promise<void> {
+    await asyncWriteSlot();
+    try {
+      await this.writeAsyncInSlot(v, content);
+    } finally {
+      releaseAsyncWriteSlot();
+    }
+  }
+
+  private async writeAsyncInSlot(v: number, content: string): Promise<void> {
     const tmp = `${this.file}${ASYNC_TMP_SUFFIX}`;
     const fh = await fsp.open(tmp, 'w');
     try {

@@ -526,7 +526,12 @@ export class Log {
    */
   maybeAssignEpochStartOffset(epoch: number, startOffset: bigint): void {
     this.checkUsable();
-    this.io(() => this.epochCache.assign(epoch, startOffset));
+    // Written asynchronously (Kafka writes it through, under the partition lock, on one of its request threads; on this
+    // single event loop a LeaderAndIsr making the broker leader of 1,000 partitions blocked for ~8 s of fsyncs and its
+    // ZooKeeper session expired — AB, issue 15). Safe: the entry is at the log end (no batch of the epoch yet); until
+    // the write lands, a crash leaves batches of the epoch only above the recovery point — every flush lands a pending
+    // write before it moves the recovery point ({@link flush}) — and recovery re-assigns epochs from those batches.
+    this.io(() => this.epochCache.assign(epoch, startOffset, true));
   }
 
   /** Kafka checks batches rebuilt by the validator against max.message.bytes again (their size changed). */
@@ -685,7 +690,10 @@ export class Log {
     const target = upToOffset > this.local.nextOffset ? this.local.nextOffset : upToOffset;
     if (target <= this.local.recoveryPoint && !this.local.hasUnflushedRollWrites) return;
     const started = performance.now();
-    this.io(() => this.local.flush(target));
+    this.io(() => {
+      this.local.flush(target);
+      this._epochCache?.flushIfPending(); // a new leader's asynchronous assign lands before the recovery point passes its batches
+    });
     LogFlushStats.logFlushTimer.observe(performance.now() - started); // Kafka's LogFlushRateAndTimeMs
     if (target > this.local.recoveryPoint) this.local.recoveryPoint = target;
     this.local.lastFlushTime = this.now();
@@ -699,6 +707,11 @@ export class Log {
     const started = performance.now();
     try {
       await this.local.flushAsync(target);
+      // a new leader's asynchronous assign lands before the recovery point passes its batches
+      if (this._epochCache?.flushPending) {
+        await this._epochCache.flushed();
+        this._epochCache.flushIfPending();
+      }
       LogFlushStats.logFlushTimer.observe(performance.now() - started);
     } catch (e) {
       if (this.closed || this.failed) return;

@@ -9,7 +9,8 @@
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from './connection.js';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestBudget, type RequestHandler, type RequestTimesSink } from './connection.js';
+import { SharedInFlightBudget, SharedMemoryPool } from './shared-budgets.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
 import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
@@ -78,7 +79,7 @@ export class SocketServer {
   private readonly handshaking = new Map<string, ConnectionInfo>();
   private readonly handshakingSockets = new Set<Socket>();
   private readonly tlsServers = new Map<string, TlsServer>();
-  private readonly inFlight: InFlightBudget;
+  private readonly inFlight: RequestBudget;
   private nextId = 0;
   /** Kafka binds early but serves only from enableRequestProcessing(); connections wait till then. */
   private enabled = false;
@@ -87,7 +88,7 @@ export class SocketServer {
   /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
   readonly warnings: WarningLimiter;
   /** queued.max.request.bytes (Kafka's SocketServer memoryPool; null when the caller set none). */
-  readonly memoryPool: MemoryPool | null;
+  readonly memoryPool: MemoryPool | SharedMemoryPool | null;
   /** Kafka's ConnectionQuotas (null: no limits configured by the caller). */
   readonly connectionQuotas: ConnectionQuotas | null;
   /** Per listener: accepted sockets the acceptor has not taken yet (rate throttle or no slot), in arrival order. */
@@ -101,19 +102,29 @@ export class SocketServer {
   refusedBacklogFull = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
-    this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
     this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
     if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas, true);
-    this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
     const threads = opts.networkThreads ?? 0;
     const unavailable = threads > 0 ? networkWorkersUnavailable() : null;
     if (unavailable) opts.log.error({ networkThreads: threads }, `Network worker threads not started (${unavailable}): every connection is served by the main thread`);
-    else if (threads > 0) {
+    const workers = threads > 0 && !unavailable;
+    // with workers, queued.max.requests and queued.max.request.bytes are one budget and one pool in shared memory for
+    // every thread (Kafka's are one per broker); without, the single-thread ones
+    const inFlight = workers ? new SharedInFlightBudget(opts.queuedMaxRequests) : new InFlightBudget(opts.queuedMaxRequests);
+    this.inFlight = inFlight;
+    let pool: MemoryPool | SharedMemoryPool | null = null;
+    if (opts.queuedMaxRequestBytes !== undefined) {
+      const local = requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
+      pool = workers ? new SharedMemoryPool(local.capacity, local.maxSingleAllocation) : local;
+    }
+    this.memoryPool = pool;
+    if (workers) {
       this.networkWorkers = new NetworkWorkers({
         threads, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        inFlight: inFlight as SharedInFlightBudget, memoryPool: pool as SharedMemoryPool | null,
         handler: opts.handler, log: opts.log, ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
         onClose: (c, reason) => this.onConnectionClosed(c, reason),
       });

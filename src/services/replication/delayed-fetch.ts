@@ -39,7 +39,9 @@ export class DelayedFetchPurgatory {
   checkAndComplete(key: string): void {
     const s = this.watchers.get(key);
     if (!s) return;
-    for (const w of [...s]) w();
+    // no copy of the set (this runs on every leader append): a woken fetch deletes only itself, which a Set's
+    // iteration allows, and re-watches only after its re-read (a later turn), so nothing is added meanwhile
+    for (const w of s) w();
   }
 
   get size(): number {

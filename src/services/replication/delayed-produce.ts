@@ -85,7 +85,9 @@ export class DelayedProducePurgatory {
   checkAndComplete(key: string): void {
     const s = this.watchers.get(key);
     if (!s) return;
-    for (const op of [...s]) op.tryComplete();
+    // no copy of the set (this runs on every high-watermark move): a completed operation deletes only itself, which a
+    // Set's iteration allows; its answer continues in a microtask, so nothing is added meanwhile
+    for (const op of s) op.tryComplete();
   }
 
   /** Operations waiting (for tests and metrics: Kafka's PurgatorySize). */

@@ -232,6 +232,10 @@ export function authorizeRequest(authorizer: Authorizer, req: DecodedRequest, co
       const b = req.body as { replicaId?: number; replicaState?: { replicaId: number } };
       const replicaId = b.replicaState?.replicaId ?? b.replicaId ?? -1;
       if (replicaId >= 0) return can('ClusterAction', 'Cluster', CLUSTER_NAME) ? null : deny(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      // a full fetch that opens a fetch session (v7+, epoch 0): the Fetch handler authorizes every partition itself and
+      // keeps the denied ones in the new session as erroneous (Kafka's handleFetchRequest), so that READ granted later
+      // reaches them without a new session (X, issue 11; handlers/fetch.ts re-checks READ on every consumer fetch)
+      if (req.apiVersion >= 7 && (req.body as { sessionEpoch?: number }).sessionEpoch === 0) return null;
       return splitTopics<{ topic: string }>(req, handler, 'topics', 'responses', (t) => t.topic, onTopic('Read'));
     }
     case ApiKey.DeleteRecords:

@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LeaderEpochCache } from '../../../src/services/log/leader-epoch-cache.js';
+import { LeaderEpochCache, leaderEpochAsyncWritesMaxSeen } from '../../../src/services/log/leader-epoch-cache.js';
+import { Log } from '../../../src/services/log/log.js';
+import { DEFAULT_LOG_CONFIG } from '../../../src/services/log/log-config.js';
+import { encodeBatch } from './log-test-helpers.js';
 import { makeTmpDir, rmrf } from './tmp.js';
 import { prerequisite } from '../../helpers/environment.js';
 
@@ -142,4 +145,30 @@ describe('LeaderEpochCache', () => {
     }
     expect(entries.at(-1)!.startOffset).toBe(BigInt(10 * c.latestEpoch));
   }, 30_000);
+
+  it('a new leader\'s assign (maybeAssignEpochStartOffset) is written off the event loop, at most 8 at once, and lands before a flush moves the recovery point', async () => {
+    const root = await dir();
+    const logs = Array.from({ length: 40 }, (_, i) => Log.create({ dir: path.join(root, `t-${i}`), topic: 't', partition: i, config: DEFAULT_LOG_CONFIG }));
+    const file = (i: number) => path.join(root, `t-${i}`, 'leader-epoch-checkpoint');
+    // 40 partitions become leader at once (a LeaderAndIsr): nothing written in this turn, the caches know the epoch
+    for (const l of logs) l.maybeAssignEpochStartOffset(7, 0n);
+    expect(logs.every((l) => l.latestEpoch === 7)).toBe(true);
+    expect(logs.filter((_, i) => existsSync(file(i)) && readFileSync(file(i), 'utf8').includes('7 0')).length).toBe(0);
+    await Promise.all(logs.map((l) => l.leaderEpochCheckpointFlushed()));
+    for (let i = 0; i < logs.length; i++) expect(readFileSync(file(i), 'utf8')).toBe('0\n1\n7 0\n');
+    expect(leaderEpochAsyncWritesMaxSeen()).toBeGreaterThan(0);
+    expect(leaderEpochAsyncWritesMaxSeen()).toBeLessThanOrEqual(8);
+    // batches of a new epoch appended and flushed while its write is pending: the flush lands the write before the
+    // recovery point passes them (a crash could not leave flushed batches of an epoch the file lacks)
+    const l = logs[1]!;
+    l.maybeAssignEpochStartOffset(9, 0n);
+    l.appendAsLeader(encodeBatch([{ key: null, value: Buffer.from('x'), timestamp: Date.now() }]), 9);
+    expect(readFileSync(file(1), 'utf8')).toBe('0\n1\n7 0\n');
+    l.flush();
+    expect(l.recoveryPoint).toBe(1n);
+    expect(readFileSync(file(1), 'utf8')).toBe('0\n1\n9 0\n');
+    await l.leaderEpochCheckpointFlushed();
+    expect(readFileSync(file(1), 'utf8')).toBe('0\n1\n9 0\n');
+    for (const x of logs) x.close();
+  });
 });

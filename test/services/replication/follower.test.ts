@@ -11,7 +11,8 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../src/services/log/lo
 import { endOffsetForEpoch } from '../../../src/services/log/leader-epoch-cache.js';
 import { appendRecordsToFollower } from '../../../src/services/replication/partition.js';
 import { createLogger } from '../../../src/logger.js';
-import { fetcherIdFor, fetchRequestVersion, offsetTruncationState, type FollowerLog } from '../../../src/services/replication/replica-fetcher-thread.js';
+import { fetcherIdFor, fetchRequestVersion, offsetTruncationState, ReplicaFetcherThread, type FollowerLog } from '../../../src/services/replication/replica-fetcher-thread.js';
+import { advanceFetchState } from '../../../src/machines/partition-fetch-state.js';
 import { encodeBatch } from '../log/log-test-helpers.js';
 import { makeTmpDir, rmrf } from '../log/tmp.js';
 
@@ -133,5 +134,44 @@ describe('appendRecordsToFollower (Kafka Partition.appendRecordsToFollowerOrFutu
     follower.appendAsFollower(leader.read(0n, 1 << 20).records);
     expect(() => appendRecordsToFollower(follower, leader.read(4n, 1 << 20).records, 't-0', createLogger('silent'))).toThrow(UnexpectedAppendOffsetError);
     expect(follower.logEndOffset).toBe(8n);
+  });
+});
+
+describe('ReplicaFetcherThread.fetchWhileReady (the fetching state: fetches in a row, one actor per run)', () => {
+  const thread = () => {
+    const t = new ReplicaFetcherThread({
+      brokerId: 2, fetcherId: 0, leader: { brokerId: 1, host: '127.0.0.1', port: 1 }, interBrokerProtocolVersion: '3.7-IV4',
+      maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 1000, socketTimeoutMs: 1000, requestTimeoutMs: 1000,
+      partitions: { followerLog: () => epochLog([[0, 0n]], 0n) }, advanceFetchState, log: createLogger('silent'),
+    });
+    t.addPartitions([{ topic: 't', partition: 0, topicId: null, leader: { brokerId: 1, host: '127.0.0.1', port: 1 }, currentLeaderEpoch: 0, initOffset: 0n }]);
+    return t;
+  };
+
+  it('fetches again while only fetching is due; stops when a partition must truncate, is delayed, a Fetch could not be sent, or on abort', async () => {
+    const t = thread();
+    expect(t.nextFetchDelayMs()).toBe(0);
+    const s = t.partitions.get('t-0')!;
+    // a stand-in Fetch: counts, yields like a network round trip, and changes the partition on the 3rd call
+    let calls = 0; let onCall: (n: number) => void = () => {};
+    t.fetch = async () => { calls++; t.fetches++; await new Promise((r) => setImmediate(r)); onCall(calls); return 10; };
+    onCall = (n) => { if (n === 3) s.state = 'truncating'; };
+    expect(await t.fetchWhileReady()).toBe(30);
+    expect(calls).toBe(3);
+    // a partition error delays it: the run ends after that Fetch
+    s.state = 'fetching'; calls = 0;
+    onCall = (n) => { if (n === 2) s.delayedUntil = Date.now() + 60_000; };
+    expect(await t.fetchWhileReady()).toBe(20);
+    expect(calls).toBe(2);
+    // a Fetch that sent nothing (fetches unchanged): no busy loop
+    s.delayedUntil = 0; calls = 0;
+    t.fetch = async () => { calls++; return 0; };
+    expect(await t.fetchWhileReady()).toBe(0);
+    expect(calls).toBe(1);
+    // the machine leaving the state aborts the run
+    const ac = new AbortController(); calls = 0;
+    t.fetch = async () => { calls++; t.fetches++; await new Promise((r) => setImmediate(r)); if (calls === 4) ac.abort(); return 1; };
+    expect(await t.fetchWhileReady(ac.signal)).toBe(4);
+    t.close();
   });
 });

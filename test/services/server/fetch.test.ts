@@ -172,6 +172,33 @@ describe('Fetch', () => {
     expect(allowed.responses.flatMap((t) => t.partitions.map((p) => [t.topic, p.partitionIndex, (p.records?.length ?? 0) > 0]))).toEqual([['t', 1, true]]);
   });
 
+  it('a session-opening full fetch keeps a denied topic in the session as erroneous (Kafka): served once READ is granted, without a new session', async () => {
+    const fb = setup();
+    fb.ctx.fetchManager = new FetchManager(new FetchSessionCache(() => 10));
+    let mayRead = false;
+    fb.ctx.authorizer = { authorize: (_p, _h, op, type, name) => type === 'Topic' && op === 'Read' && (name === 'u' || (name === 't' && mayRead)) };
+    fb.addTopic('u', 1);
+    fb.logs.get('t-1')!.appendAsLeader(batch(['secret']), 3);
+    fb.logs.get('u-0')!.appendAsLeader(batch(['open']), 3);
+    const rows = (r: { responses: Array<{ topic: string; partitions: Array<{ partitionIndex: number; errorCode: number; records?: Buffer | null }> }> }) =>
+      r.responses.flatMap((t) => t.partitions.map((p) => [t.topic, p.partitionIndex, p.errorCode, (p.records?.length ?? 0) > 0]));
+    const full = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 1, fetchOffset: 0n }]], ['u', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: 0 }));
+    expect(full.sessionId).toBeGreaterThan(0);
+    expect(rows(full)).toEqual([['t', 1, ErrorCode.TOPIC_AUTHORIZATION_FAILED, false], ['u', 0, 0, true]]);
+    // still denied: the session's t-1 is answered TOPIC_AUTHORIZATION_FAILED again
+    const again = await call(fb.handler, ApiKey.Fetch, 12, { ...fetchReq([], { sessionId: full.sessionId, sessionEpoch: 1 }), maxWaitMs: 0 });
+    expect(rows(again).filter((r) => r[0] === 't')).toEqual([['t', 1, ErrorCode.TOPIC_AUTHORIZATION_FAILED, false]]);
+    mayRead = true; // READ granted while the session lives: the next incremental fetch reads t-1
+    const granted = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([], { sessionId: full.sessionId, sessionEpoch: 2 }));
+    expect(rows(granted).filter((r) => r[0] === 't')).toEqual([['t', 1, 0, true]]);
+    // a sessionless fetch (epoch -1) of a denied topic is still refused by the gate
+    mayRead = false;
+    const sessionless = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 1, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: -1 }));
+    expect(rows(sessionless)).toEqual([['t', 1, ErrorCode.TOPIC_AUTHORIZATION_FAILED, false]]);
+    const old = await call(fb.handler, ApiKey.Fetch, 4, fetchReq([['t', [{ partition: 1, fetchOffset: 0n }]]]));
+    expect(rows(old)).toEqual([['t', 1, ErrorCode.TOPIC_AUTHORIZATION_FAILED, false]]);
+  });
+
   it('fetch sessions without a FetchManager: full requests are sessionless, incremental ones FETCH_SESSION_ID_NOT_FOUND', async () => {
     const fb = setup();
     const initial = await call(fb.handler, ApiKey.Fetch, 12, fetchReq([['t', [{ partition: 0, fetchOffset: 0n }]]], { sessionId: 0, sessionEpoch: 0 }));

@@ -247,11 +247,13 @@ export function fetchHandler(): ApiHandler<typeof ApiKey.Fetch> {
       const fetchContext = sessions.newContext(sessionReq);
       if (fetchContext.kind === 'error') return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
       const plan = sessions.plan(fetchContext, sessionReq);
-      // Kafka authorizes every partition of an incremental fetch's session on each fetch; the authorizer gate saw only
-      // the request's. A consumer that lost READ on a topic gets its session's partitions of it answered
-      // TOPIC_AUTHORIZATION_FAILED (an error is always a change: sent on every fetch until READ is back or they are forgotten).
+      // Kafka authorizes every partition of the fetch context on each fetch (handleFetchRequest's `erroneous`): the
+      // authorizer gate saw only the request's partitions of an incremental fetch, and lets a session-opening full fetch
+      // through whole. Denied partitions answer TOPIC_AUTHORIZATION_FAILED and stay in the session, so a consumer that
+      // lost READ gets them as errors (an error is always a change: sent on every fetch until READ is back or they are
+      // forgotten), and one granted READ later is served without a new session.
       let denied: Set<string> | null = null;
-      if (ctx.authorizer && fetchContext.kind === 'incremental' && fetchReplicaId(req) < 0) {
+      if (ctx.authorizer && fetchReplicaId(req) < 0) {
         for (const t of plan) if (!mayReadTopic(ctx.authorizer, conn, t.topic)) (denied ??= new Set()).add(t.topic);
       }
       // a consumer's fetch is capped to its fetch quota's window (J, announced: Kafka's maxQuotaWindowBytes; min bytes follow)

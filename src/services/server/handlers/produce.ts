@@ -160,8 +160,8 @@ async function awaitReplication(ctx: BrokerContext, conn: ConnectionInfo, respon
   }
   if (waiting.length === 0) return;
   conn.park?.(); // in the purgatory now: out of queued.max.requests, so the followers' fetches are still read
-  const codes = await ctx.replicas.waitForReplication(waiting.map((w) => ({ topic: w.topic, partition: w.partition, requiredOffset: w.requiredOffset })), timeoutMs);
-  waiting.forEach((w, i) => { w.out.errorCode = codes[i] ?? ErrorCode.REQUEST_TIMED_OUT; });
+  const codes = await ctx.replicas.waitForReplication(waiting, timeoutMs);
+  for (let i = 0; i < waiting.length; i++) waiting[i]!.out.errorCode = codes[i] ?? ErrorCode.REQUEST_TIMED_OUT;
 }
 
 /** Every partition of the request with the same error. */
