@@ -20,6 +20,23 @@ ${EXIT_CODES_HELP}
 
 const SOURCES: Record<number, string> = { 1: 'DYNAMIC_TOPIC_CONFIG', 2: 'DYNAMIC_BROKER_CONFIG', 3: 'DYNAMIC_DEFAULT_BROKER_CONFIG', 4: 'STATIC_BROKER_CONFIG', 5: 'DEFAULT_CONFIG', 6: 'DYNAMIC_BROKER_LOGGER_CONFIG', 7: 'CLIENT_METRICS_CONFIG' };
 
+/** Outside square brackets (Kafka's ConfigCommand pattern): `listeners=[A://:1,B://:2]` is one entry. */
+const OUTSIDE_BRACKETS = '(?=[^\\]]*(?:\\[|$))';
+
+/**
+ * Kafka's ConfigCommand.parseConfigsToBeAdded: entries split on commas outside square brackets, each on its first `=`
+ * outside them; brackets are then removed from the value (so list values such as listeners can be given as
+ * `listeners=[PLAINTEXT://:9092,EXTRA://:9093]`, as Kafka's docs show).
+ */
+export function parseConfigsToBeAdded(text: string): Array<[string, string]> {
+  if (text === '') return [];
+  return text.split(new RegExp(`,${OUTSIDE_BRACKETS}`)).filter((x) => x !== '').map((kv) => {
+    const parts = kv.split(new RegExp(`\\s*=\\s*${OUTSIDE_BRACKETS}`));
+    if (parts.length !== 2 || parts[0]!.trim() === '') throw new UsageError(`invalid --add-config entry '${kv}': expected KEY=VALUE`);
+    return [parts[0]!.trim(), parts[1]!.replace(/\[|\]/g, '').trim()];
+  });
+}
+
 export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<number> {
   const io = defaultIo(ioIn);
   return runCommand('configs', USAGE, io, async () => {
@@ -58,11 +75,7 @@ export async function run(argv: string[], ioIn: Partial<Io> = {}): Promise<numbe
         }
         return EXIT.OK;
       }
-      const add = (str(values['add-config'], 'add-config') ?? '').split(',').filter((x) => x !== '').map((kv) => {
-        const i = kv.indexOf('=');
-        if (i <= 0) throw new UsageError(`invalid --add-config entry '${kv}': expected KEY=VALUE`);
-        return { name: kv.slice(0, i).trim(), configOperation: 0, value: kv.slice(i + 1) };
-      });
+      const add = parseConfigsToBeAdded(str(values['add-config'], 'add-config') ?? '').map(([name, value]) => ({ name, configOperation: 0, value }));
       const del = (str(values['delete-config'], 'delete-config') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => ({ name: k, configOperation: 1, value: null }));
       if (add.length + del.length === 0) throw new UsageError('--alter needs --add-config and/or --delete-config');
       const r = await send(44, { resources: [{ resourceType, resourceName: name, configs: [...add, ...del] }], validateOnly: false });

@@ -20,7 +20,7 @@ import type { KafkaConfig } from '../config/kafka-config.js';
 import { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import { getOrCreateClusterId } from '../services/zookeeper/kafka-zk-client.js';
 import { registerBrokerInZooKeeper, updateBrokerInfo } from '../services/server/broker-registration.js';
-import { listenerUpdateFor, listenersMayHaveChanged } from '../services/server/dynamic-listeners.js';
+import { listenerUpdateFor, listenersMayHaveChanged, registrationAfterListenerChange } from '../services/server/dynamic-listeners.js';
 import type { BrokerInfo } from '../services/zookeeper/zk-data.js';
 import {
   loadMetaPropertiesEnsemble, verifyEnsemble, getOrGenerateBrokerId, writeMetaPropertiesToDirs,
@@ -430,7 +430,7 @@ export const majordomoMachine = setup({
     // the socket server applied a listener change: registration re-written with the new endpoints (updateBrokerInfo)
     'socketServer.listenersUpdated': { actions: [assign({ boundListeners: ({ event }) => event.bound }), enqueueActions(({ context, enqueue }) => {
       if (context.brokerEpoch === null || context.brokerId === null) return; // not registered yet: the registration takes them
-      enqueue.spawnChild('updateBrokerInfo', { input: { handle: context.handle, info: createBrokerInfo(context.config, context.brokerId, Date.now(), context.boundListeners), log: context.log } });
+      enqueue.spawnChild('updateBrokerInfo', { input: { handle: context.handle, info: registrationAfterListenerChange(context.config, context.brokerId, context.boundListeners), log: context.log } });
     })] },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },

@@ -5,6 +5,7 @@
  *   count (only while the cleaner runs: Kafka registers no cleaner reconfigurable when log.cleaner.enable=false);
  * - DynamicThreadPool.validateReconfiguration: num.io.threads, num.replica.fetchers, num.recovery.threads.per.data.dir,
  *   background.threads: at least 1, at least half and at most double the current value (only keys whose value changes);
+ *   DataPlaneAcceptor.validateReconfiguration: the same for each running listener's num.network.threads;
  * - DynamicListenerConfig.validateReconfiguration: advertised listeners a subset of listeners, listeners a subset of
  *   the security protocol map, an existing listener keeps its security protocol and its non-reconfigurable
  *   `listener.name.<l>.*` configs, the inter-broker listener stays advertised.
@@ -49,16 +50,31 @@ function logCleaner(current: KafkaConfig, next: KafkaConfig): void {
   if (numThreads > currentThreads * 2) throw new ConfigException(`Log cleaner threads cannot be increased to more than double the current value ${currentThreads}`);
 }
 
+/** The thread-count rule shared by DynamicThreadPool and DataPlaneAcceptor. */
+function threadCount(k: string, newValue: number, oldValue: number): void {
+  if (newValue === oldValue) return;
+  const errorMsg = `Dynamic thread count update validation failed for ${k}=${newValue}`;
+  if (newValue <= 0) throw new ConfigException(`${errorMsg}, value should be at least 1`);
+  if (newValue < Math.trunc(oldValue / 2)) throw new ConfigException(`${errorMsg}, value should be at least half the current value ${oldValue}`);
+  if (newValue > oldValue * 2) throw new ConfigException(`${errorMsg}, value should not be greater than double the current value ${oldValue}`);
+}
+
 function threadPools(current: KafkaConfig, next: KafkaConfig): void {
-  for (const k of THREAD_POOL_CONFIGS) {
-    const newValue = next.getInt(k);
-    const oldValue = current.getInt(k);
-    if (newValue === oldValue) continue;
-    const errorMsg = `Dynamic thread count update validation failed for ${k}=${newValue}`;
-    if (newValue <= 0) throw new ConfigException(`${errorMsg}, value should be at least 1`);
-    if (newValue < Math.trunc(oldValue / 2)) throw new ConfigException(`${errorMsg}, value should be at least half the current value ${oldValue}`);
-    if (newValue > oldValue * 2) throw new ConfigException(`${errorMsg}, value should not be greater than double the current value ${oldValue}`);
+  for (const k of THREAD_POOL_CONFIGS) threadCount(k, next.getInt(k), current.getInt(k));
+  // DataPlaneAcceptor.validateReconfiguration: each running listener's num.network.threads (listener override first)
+  const running = new Set(current.listeners.map((l) => l.listenerName));
+  for (const l of next.listeners.filter((x) => running.has(x.listenerName))) {
+    threadCount('num.network.threads', networkThreadsOf(next, l.listenerName), networkThreadsOf(current, l.listenerName));
   }
+}
+
+/**
+ * A listener's num.network.threads as Kafka's valuesWithPrefixOverride gives it (checked only: Rafka's worker pool reads
+ * the global value, so this is not a listenerValue read that test/config/implemented-marker.test.ts would count).
+ */
+function networkThreadsOf(config: KafkaConfig, listenerName: string): number {
+  const override = config.originals[`listener.name.${listenerName.toLowerCase()}.num.network.threads`];
+  return override !== undefined && /^\s*-?\d+\s*$/.test(override) ? Number(override) : config.getInt('num.network.threads');
 }
 
 /** Scala's Map[ListenerName, EndPoint].toString, as Kafka's messages print the listener maps. */

@@ -11,7 +11,9 @@
  * only adds and removes by name, too) — its new endpoint is registered, so the change should go with a new name.
  */
 import type { KafkaConfig } from '../../config/kafka-config.js';
-import type { ListenerSpec } from '../network/socket-server.js';
+import type { BoundListener, ListenerSpec } from '../network/socket-server.js';
+import type { BrokerInfo } from '../zookeeper/zk-data.js';
+import { createBrokerInfo } from './broker-metadata.js';
 import { buildListenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
 import type { CredentialLookup } from '../security/scram.js';
 
@@ -27,4 +29,15 @@ export function listenerUpdateFor(config: KafkaConfig, credentials: CredentialLo
   } catch (e) {
     return { error: (e as Error).message };
   }
+}
+
+/**
+ * The broker info to re-register after a listener change: the effective advertised listeners (bound ports for port 0)
+ * minus any whose listener is not bound — an added listener that failed to bind is not advertised (Kafka would
+ * register it anyway and send clients to a closed port).
+ */
+export function registrationAfterListenerChange(config: KafkaConfig, brokerId: number, bound: readonly BoundListener[], now = Date.now()): BrokerInfo {
+  const info = createBrokerInfo(config, brokerId, now, [...bound]);
+  const served = new Set(bound.map((b) => b.listenerName));
+  return { ...info, endpoints: info.endpoints.filter((e) => served.has(e.listenerName)) };
 }

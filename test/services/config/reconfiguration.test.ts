@@ -25,6 +25,12 @@ describe('validateReconfiguration (Kafka 3.7.1 BrokerReconfigurable.validateReco
     expect(refusal(cur, cfg({ 'num.io.threads': '8', 'background.threads': '10', 'num.recovery.threads.per.data.dir': '5' })))
       .toMatch(/num\.recovery\.threads\.per\.data\.dir=5, value should not be greater than double the current value 2/);
     expect(refusal(cfg(), cfg({ 'num.replica.fetchers': '3' }))).toMatch(/num\.replica\.fetchers=3, value should not be greater than double the current value 1/);
+    // DataPlaneAcceptor: num.network.threads per running listener, a listener override first
+    expect(refusal(cfg(), cfg({ 'num.network.threads': '6' }))).toBeNull();
+    expect(refusal(cfg(), cfg({ 'num.network.threads': '7' }))).toBe(invalidDynamicConfiguration('Dynamic thread count update validation failed for num.network.threads=7, value should not be greater than double the current value 3'));
+    expect(refusal(cfg(), cfg({ 'listener.name.plaintext.num.network.threads': '1' }))).toBeNull(); // 3 / 2 = 1 in Kafka's Int division
+    expect(refusal(cfg({ 'num.network.threads': '8' }), cfg({ 'num.network.threads': '8', 'listener.name.plaintext.num.network.threads': '3' })))
+      .toMatch(/num\.network\.threads=3, value should be at least half the current value 8/);
   });
 
   it('LogCleaner: threads at least 1 and within half / double, checked when any cleaner key changes; no check with log.cleaner.enable=false', () => {
