@@ -32,6 +32,9 @@ const ZK_TICK_MS = Number(process.env.ZK_TICK_MS ?? Math.max(500, Math.ceil(SESS
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (what) => ONLY === null || ONLY.has(what);
 const LOG_DIR = process.env.BENCH_LOG_DIR ?? null;
+/** RAFKA_PROBE_DIR=<dir>: CPU profiles of every broker over each election (bench/broker-probe.mjs; bench/profile-top.mjs). */
+const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
+if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
 if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
 const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -56,10 +59,11 @@ const addr = (id) => `127.0.0.1:${ports[id]}`;
 const bootstrap = ids.map(addr).join(',');
 const alive = (id) => procs[id] && procs[id].exitCode === null && procs[id].signalCode === null;
 const startBroker = async (id) => {
-  const cmd = [process.execPath, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
+  const probe = PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : [];
+  const cmd = [process.execPath, ...probe, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
   const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
   const out = LOG_DIR ? openSync(join(LOG_DIR, `broker-${id}.log`), 'a') : 'ignore';
-  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out] });
+  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out], env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
   for (let i = 0; ; i++) {
     if (await zs.getDataOrNull(`/brokers/ids/${id}`).catch(() => null)) return;
     if (i > 1200 || !alive(id)) throw new Error(`broker ${id} did not register`);
@@ -113,11 +117,16 @@ const prepare = async (topic, n) => {
  * ZooKeeper when the controller wrote the last of them; same machine, same clock) — the figure reported.
  */
 const timeElection = async (topic, n, act) => {
+  const probed = PROBE_DIR ? ids.filter((id) => id !== victim && alive(id)) : [];
+  for (const id of probed) procs[id].kill('SIGUSR2');
+  if (probed.length > 0) await sleep(200);
   const t0 = performance.now();
   const wall0 = Date.now();
   await act();
   await waitUntil(async () => (await states(topic, n)).every((s) => s.leader !== victim && s.leader >= 0), `${topic}: leadership off broker ${victim}`, 120_000, 5);
   const ms = Math.round(performance.now() - t0);
+  for (const id of probed) procs[id].kill('SIGUSR2');
+  if (probed.length > 0) { await sleep(1500); log(`${topic}: CPU profiles of brokers ${probed.join(',')} (pids ${probed.map((id) => procs[id].pid).join(',')}) in ${PROBE_DIR}`); }
   const mtimes = await Promise.all(Array.from({ length: n }, (_, p) => zs.getData(`/brokers/topics/${topic}/partitions/${p}/state`).then((r) => Number(r.stat.mtime.readBigInt64BE(0)))));
   return { ms, zkMs: Math.max(...mtimes) - wall0, firstZkMs: Math.min(...mtimes) - wall0, wall0 };
 };
