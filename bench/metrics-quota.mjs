@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
 import { encodeRequest } from '../dist/protocol/frame.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
+import { sendPaced } from './paced-sender.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = Number(process.argv[2] ?? 2000);
@@ -54,7 +55,7 @@ const produceFrame = (clientId, topic, valueBytes) => encodeRequest({ requestApi
 function latencyRun(port, template) {
   return new Promise((resolve, reject) => {
     const total = Math.round(RATE * SECS);
-    const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0; let corr = 0; let throttled = 0;
+    const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0; let throttled = 0;
     const sock = connect(port, '127.0.0.1');
     sock.setNoDelay(true);
     sock.on('error', reject);
@@ -62,17 +63,7 @@ function latencyRun(port, template) {
     const tick = setInterval(() => { const now = performance.now(); if (now - last > 25) stalls++; last = now; }, 1);
     frames(sock, (f, now) => { const id = f.readInt32BE(0); if (f.length >= 8 && f.readInt32BE(f.length - 4) > 0) throttled++; lat[nLat++] = now - sentAt[id]; });
     sock.on('connect', async () => {
-      const t0 = performance.now();
-      while (corr < total) {
-        const due = Math.min(Math.floor(((performance.now() - t0) * RATE) / 1000), total);
-        if (due > corr) {
-          const burst = Buffer.allocUnsafe((due - corr) * template.length);
-          const now = performance.now();
-          for (let o = 0; corr < due; o += template.length) { const id = ++corr; template.copy(burst, o); burst.writeInt32BE(id, o + 8); sentAt[id] = now; }
-          sock.write(burst);
-        }
-        await sleep(1);
-      }
+      await sendPaced(sock, template, { ratePerSec: RATE, total, sentAt });
       const deadline = performance.now() + 30_000;
       while (nLat < total && performance.now() < deadline) await sleep(5);
       clearInterval(tick);

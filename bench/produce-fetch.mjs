@@ -24,6 +24,7 @@ import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.
 import { encodeRequest } from '../dist/protocol/frame.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
 import { lightConsume } from './light-consumer.mjs';
+import { sendPaced } from './paced-sender.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 512);
@@ -146,7 +147,7 @@ const latencyRun = (withConsumer) => new Promise((resolve) => {
   }
   const sock = connect(port, '127.0.0.1');
   const total = 50_000;
-  const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0; let corr = 0;
+  const sentAt = new Float64Array(total + 1); const lat = new Float64Array(total); let nLat = 0;
   const hr0 = performance.now(); const hrUs0 = Number(process.hrtime.bigint() / 1000n);
   // this client's own event-loop gaps (> 25 ms): a latency it causes itself is not the broker's
   const clientStalls = []; let lastTick = performance.now();
@@ -163,17 +164,7 @@ const latencyRun = (withConsumer) => new Promise((resolve) => {
   sock.on('connect', async () => {
     const value = Buffer.alloc(1024, 120);
     const template = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: 0, clientId: 'lat' }, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'p1', partitionData: [{ index: 0, records: buildRecordBatch({ baseOffset: 0n, records: [{ key: null, value }] }) }] }] });
-    const t0 = performance.now();
-    while (corr < total) {
-      const due = Math.min(Math.floor((performance.now() - t0) * 10), total); // 10 per ms
-      if (due > corr) {
-        const burst = Buffer.allocUnsafe((due - corr) * template.length);
-        const now = performance.now();
-        for (let o = 0; corr < due; o += template.length) { const id = ++corr; template.copy(burst, o); burst.writeInt32BE(id, o + 8); sentAt[id] = now; }
-        sock.write(burst);
-      }
-      await sleep(1);
-    }
+    await sendPaced(sock, template, { ratePerSec: 10_000, total, sentAt });
     while (nLat < total) await sleep(10);
     clearInterval(clientTick);
     // the slowest request: when it was sent (CLOCK_MONOTONIC µs, as the broker probe's stalls and profiles)

@@ -10,6 +10,7 @@ import { SECURITY_CONFIGS } from './defs/security.js';
 import { METRIC_CONFIGS } from './defs/metrics.js';
 import { QUOTA_CONFIGS, REMOTE_LOG_CONFIGS } from './defs/quota.js';
 import { RAFKA_CONFIGS } from './defs/rafka.js';
+import { RAFKA_APPLIED_LIVE } from './dynamic-broker-config.js';
 
 export type { Validator } from './validators.js';
 export { LONG_MAX, INT_MAX } from './config-key.js';
@@ -17,7 +18,7 @@ export type { ConfigType, DynamicMode, Importance, ConfigKey } from './config-ke
 import type { ConfigKey } from './config-key.js';
 
 /** The one definition table: parsing, defaults, validation, dumps, dynamic rules and help derive from it. */
-export const BROKER_CONFIG_DEFS: readonly ConfigKey[] = Object.freeze([
+export const BROKER_CONFIG_DEFS: readonly ConfigKey[] = Object.freeze(withAppliedLive([
   ...ZOOKEEPER_CONFIGS,
   ...GENERAL_CONFIGS,
   ...SOCKET_SERVER_CONFIGS,
@@ -31,7 +32,13 @@ export const BROKER_CONFIG_DEFS: readonly ConfigKey[] = Object.freeze([
   ...QUOTA_CONFIGS,
   ...REMOTE_LOG_CONFIGS,
   ...RAFKA_CONFIGS,
-]);
+]));
+
+/** Each dynamic row says whether the running broker applies it (RAFKA_APPLIED_LIVE). */
+function withAppliedLive(keys: ConfigKey[]): ConfigKey[] {
+  for (const k of keys) if (k.dynamic !== 'read-only') k.appliedLive = RAFKA_APPLIED_LIVE.has(k.name);
+  return keys;
+}
 
 const BY_NAME: ReadonlyMap<string, ConfigKey> = new Map(BROKER_CONFIG_DEFS.map((k) => [k.name, k]));
 

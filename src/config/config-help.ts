@@ -1,7 +1,6 @@
 import { BROKER_CONFIG_DEFS } from './config-def.js';
 import type { ConfigKey } from './config-key.js';
 import { formatValue } from './parse-type.js';
-import { RAFKA_APPLIED_LIVE } from './dynamic-broker-config.js';
 
 function defaultText(key: ConfigKey): string {
   if (key.default === undefined) return '(required)';
@@ -13,7 +12,7 @@ function defaultText(key: ConfigKey): string {
 }
 
 function renderKey(key: ConfigKey): string {
-  const tags = [key.rafkaOnly ? 'Rafka only' : '', key.internal ? 'internal' : '', RAFKA_APPLIED_LIVE.has(key.name) ? 'applied live' : '',
+  const tags = [key.rafkaOnly ? 'Rafka only' : '', key.internal ? 'internal' : '', key.appliedLive ? 'applied live' : '',
     key.implemented ? '' : 'accepted, not implemented'].filter(Boolean);
   return [
     `${key.name}${tags.length ? ` (${tags.join(', ')})` : ''}`,
@@ -22,7 +21,7 @@ function renderKey(key: ConfigKey): string {
     `  Default: ${defaultText(key)}`,
     `  Valid Values: ${key.validator?.toString() ?? ''}`,
     `  Importance: ${key.importance}`,
-    `  Update Mode: ${key.dynamic}`,
+    `  Update Mode: ${key.dynamic}${key.dynamic === 'read-only' ? '' : key.appliedLive ? ' (applied live)' : key.implemented ? ' (takes effect at the next start)' : ' (no effect in Rafka)'}`,
   ].join('\n');
 }
 
@@ -30,6 +29,13 @@ function renderKey(key: ConfigKey): string {
 export function renderConfigHelp(): string {
   const keys = [...BROKER_CONFIG_DEFS].sort((a, b) => (a.name < b.name ? -1 : 1));
   const notImplemented = keys.filter((k) => !k.implemented).length;
+  const dynamic = keys.filter((k) => k.dynamic !== 'read-only');
+  const live = dynamic.filter((k) => k.appliedLive);
+  const later = dynamic.filter((k) => !k.appliedLive && k.implemented);
+  const none = dynamic.filter((k) => !k.appliedLive && !k.implemented);
   return `Broker configuration (${keys.length} keys; ${notImplemented} accepted, not implemented: Rafka does not act on them yet)\n\n${keys.map(renderKey).join('\n\n')}\n`
-    + `\nDynamic keys (Update Mode per-broker / cluster-wide, set with AlterConfigs or \`rafka configs\`) tagged "applied live" take effect in the running broker; other dynamic keys are stored and described but take effect at the next start. leader.replication.throttled.rate and follower.replication.throttled.rate (/config/brokers/<id>) are applied live too.\n`;
+    + `\nDynamic keys: ${dynamic.length}; applied live (${live.length}): ${live.map((k) => k.name).join(', ')}.\n`
+    + `Dynamic, taking effect at the next start (${later.length}): ${later.map((k) => k.name).join(', ')}.\n`
+    + `Dynamic, accepted but with no effect in Rafka (${none.length}): ${none.map((k) => k.name).join(', ')}.\n`
+    + `\nDynamic keys (Update Mode per-broker / cluster-wide, set with AlterConfigs or \`rafka configs\`) tagged "applied live" take effect in the running broker; other dynamic keys are stored and described but take effect at the next start. The ssl.keystore.* / ssl.truststore.* / ssl.key.password keys are dynamic only with a listener.name.<listener>. prefix, as in Kafka. A change of a thread count (num.io.threads, num.replica.fetchers, num.recovery.threads.per.data.dir, background.threads, log.cleaner.threads) must stay within half and double the current value, as Kafka requires. leader.replication.throttled.rate, follower.replication.throttled.rate and replica.alter.log.dirs.io.max.bytes.per.second (/config/brokers/<id>) are applied live too.\n`;
 }

@@ -28,6 +28,12 @@ export interface ConfigKey {
    * keeps this honest in both directions (a key read by the broker must not be marked false, and vice versa).
    */
   implemented: boolean;
+  /**
+   * A dynamic key the running broker applies at once (tagged "applied live" in --help-config); false for a dynamic key
+   * that is stored and described but takes effect at the next start, and for read-only keys. Set in config-def.ts from
+   * dynamic-broker-config.ts's RAFKA_APPLIED_LIVE (test/config/applied-live.test.ts checks each one reaches its component).
+   */
+  appliedLive?: boolean;
 }
 
 /** Java's Long.MAX_VALUE as the nearest double; printed back exactly by formatNumber. */

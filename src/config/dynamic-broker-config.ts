@@ -85,6 +85,12 @@ export const RAFKA_APPLIED_LIVE: ReadonlySet<string> = new Set([
   'log.cleaner.backoff.ms',
   // LogManager.resizeRecoveryThreadPool (AA)
   'num.recovery.threads.per.data.dir',
+  // DynamicListenerConfig: acceptors bound / closed, /brokers/ids/<id> re-written (services/server/dynamic-listeners.ts)
+  'listeners', 'advertised.listeners', 'listener.security.protocol.map',
+  // set with a listener prefix (Kafka allows no other way): the TLS listener reloads its key / trust store (tls-reconfigure.ts)
+  ...KAFKA_LISTENER_PREFIX_ONLY_CONFIGS,
+  // ConnectionQuotas reconfigured on every change (socketServer.reconfigure; metrics.test.ts checks them live)
+  'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate',
 ]);
 
 /** DynamicConfig.Broker's own keys (LONG, atLeast(0)): replication throttles, not KafkaConfig keys. */

@@ -19,7 +19,9 @@ import type { Logger } from '../logger.js';
 import type { KafkaConfig } from '../config/kafka-config.js';
 import { ZkHandle } from '../services/zookeeper/zk-handle.js';
 import { getOrCreateClusterId } from '../services/zookeeper/kafka-zk-client.js';
-import { registerBrokerInZooKeeper } from '../services/server/broker-registration.js';
+import { registerBrokerInZooKeeper, updateBrokerInfo } from '../services/server/broker-registration.js';
+import { listenerUpdateFor, listenersMayHaveChanged } from '../services/server/dynamic-listeners.js';
+import type { BrokerInfo } from '../services/zookeeper/zk-data.js';
 import {
   loadMetaPropertiesEnsemble, verifyEnsemble, getOrGenerateBrokerId, writeMetaPropertiesToDirs,
   createBrokerInfo, type OfflineDir,
@@ -248,6 +250,12 @@ export const majordomoMachine = setup({
       });
     }),
     /** KafkaServer.controlledShutdown: ask the controller to move this broker's leaderships first (helper B's step). */
+    updateBrokerInfo: fromPromise<void, { handle: ZkHandle; info: BrokerInfo; log: Logger }>(async ({ input }) => {
+      const endpoints = input.info.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`);
+      const err = await updateBrokerInfo(input.handle.current, input.info);
+      if (err) input.log.error({ err: err.message, endpoints }, `Updating /brokers/ids/${input.info.id} with the new listeners failed: ${err.message}`);
+      else input.log.info({ brokerId: input.info.id, endpoints }, `Updated broker info at /brokers/ids/${input.info.id}: endpoints ${endpoints.join(',')}`);
+    }),
     controlledShutdown: fromPromise<boolean, Omit<ControlledShutdownOptions, 'signal'>>(({ input, signal }) => controlledShutdown({ ...input, signal })),
     closeZooKeeper: fromPromise<void, { handle: ZkHandle; brokerId: number | null; sessionTimeoutMs: number; log: Logger }>(async ({ input }) => {
       const { log } = input;
@@ -394,7 +402,14 @@ export const majordomoMachine = setup({
       // listener.name.<l>.ssl.keystore.* etc.: the socket server reloads that listener's key store (issue 14)
       if (tlsListenersChanged(event.changed).size === 0) return;
       (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).socketServer?.send({ type: 'socketServer.reconfigureTls', config: event.config, changed: event.changed });
-    }, enqueueActions(({ event, enqueue, self }) => {
+    }, enqueueActions(({ context, event, enqueue, self }) => {
+      // listeners added / removed / re-advertised (Kafka's DynamicListenerConfig.reconfigure; services/server/dynamic-listeners.ts, AA)
+      if (listenersMayHaveChanged(event.changed) && self.getSnapshot().children.socketServer) {
+        const update = listenerUpdateFor(event.config, context.credentialCache?.lookup);
+        if ('error' in update) context.log.error({ err: update.error }, `The listener change cannot be applied: ${update.error}`);
+        else enqueue.sendTo('socketServer', { type: 'socketServer.updateListeners', ...update });
+      }
+    }), enqueueActions(({ event, enqueue, self }) => {
       // num.replica.fetchers (Kafka's DynamicThreadPool → resizeFetcherThreadPool), once the fetcher manager runs (K)
       if (event.changed.includes('num.replica.fetchers') && self.getSnapshot().children.replicaFetcherManager) {
         enqueue.sendTo('replicaFetcherManager', { type: 'fetchers.resize', numFetchers: event.config.getInt('num.replica.fetchers') });
@@ -412,6 +427,11 @@ export const majordomoMachine = setup({
       }
       context.log.info({ topic: event.topic, overrides: event.overrides }, `Processed topic config change for ${event.topic}`);
     } },
+    // the socket server applied a listener change: registration re-written with the new endpoints (updateBrokerInfo)
+    'socketServer.listenersUpdated': { actions: [assign({ boundListeners: ({ event }) => event.bound }), enqueueActions(({ context, enqueue }) => {
+      if (context.brokerEpoch === null || context.brokerId === null) return; // not registered yet: the registration takes them
+      enqueue.spawnChild('updateBrokerInfo', { input: { handle: context.handle, info: createBrokerInfo(context.config, context.brokerId, Date.now(), context.boundListeners), log: context.log } });
+    })] },
     'controller.elected': { actions: assign({ controllerId: ({ event }) => event.controllerId }) },
     'logManager.created': { actions: assign({ logManager: ({ event }) => event.manager }) },
     'logDir.failed': { actions: { type: 'forward', params: ({ event }) => ({ id: 'logDirFailureChannel', event }) } },
@@ -611,6 +631,8 @@ export const majordomoMachine = setup({
                   // deleted is unloaded at once (everything of the controller's batch has landed: StopReplica comes last)
                   onStopReplica: (topics) => {
                     if (topics.includes('__transaction_state')) self.getSnapshot().context.transactionCoordinator?.stateManager.syncLeadership();
+                    // … → GroupCoordinator.onResignation (AC, issue 13): a moved or deleted offsets partition's groups are unloaded at once
+                    if (topics.includes('__consumer_offsets')) self.getSnapshot().context.groupCoordinator?.onResignation();
                   },
                 },
                 controller: new ControllerApis(),

@@ -6,7 +6,7 @@
  *      │ bind failed (port in use…)
  *      └──► failed
  */
-import { setup, assign, sendParent, fromPromise } from 'xstate';
+import { setup, assign, sendParent, fromPromise, spawnChild } from 'xstate';
 import type { Logger } from '../logger.js';
 import { SocketServer, type ListenerSpec, type BoundListener } from '../services/network/socket-server.js';
 import type { RequestHandler } from '../services/network/connection.js';
@@ -42,17 +42,45 @@ export interface SocketServerInput {
   networkThreads?: number;
 }
 
-interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[] }
+interface Context extends SocketServerInput { server: SocketServer | null; bound: BoundListener[]; listenerUpdates: number }
 
 export type SocketServerEvent = { type: 'socketServer.stop' } | { type: 'socketServer.enable' }
   /** Dynamic max.connections* / max.connection.creation.rate (Kafka's DynamicListenerConfig / ConnectionQuotas updates). */
   | { type: 'socketServer.reconfigure'; connectionQuotas: ConnectionQuotasConfig }
   /** A dynamic broker config change: TLS listeners whose key / trust store keys changed reload them (security/tls-reconfigure.ts). */
-  | { type: 'socketServer.reconfigureTls'; config: ListenerConfigView; changed: string[] };
+  | { type: 'socketServer.reconfigureTls'; config: ListenerConfigView; changed: string[] }
+  /**
+   * Dynamic listeners / listener.security.protocol.map (Kafka's DynamicListenerConfig.reconfigure): listeners no longer
+   * named are removed (acceptor and connections closed), new names bound; `security` holds the new ones' TLS / SASL.
+   */
+  | { type: 'socketServer.updateListeners'; listeners: ListenerSpec[]; security: ReadonlyMap<string, ListenerSecurity> };
 export type SocketServerParentEvent =
   | { type: 'socketServer.listening'; bound: BoundListener[] }
   | { type: 'socketServer.failed'; error: string }
-  | { type: 'socketServer.closed' };
+  | { type: 'socketServer.closed' }
+  /** The listeners after an update (bound ports resolved), or why an added listener could not be bound. */
+  | { type: 'socketServer.listenersUpdated'; bound: BoundListener[]; added: string[]; removed: string[]; error?: string };
+
+type UpdateListenersEvent = Extract<SocketServerEvent, { type: 'socketServer.updateListeners' }>;
+interface ListenerUpdate { bound: BoundListener[]; added: string[]; removed: string[]; error?: string }
+
+/** Removes, then adds (Kafka's order); never rejects: a failed bind is reported in the result. */
+async function updateListeners(server: SocketServer, listeners: ListenerSpec[], security: ReadonlyMap<string, ListenerSecurity>, log: Logger): Promise<ListenerUpdate> {
+  const wanted = new Set(listeners.map((l) => l.listenerName));
+  const removed = server.bound.map((b) => b.listenerName).filter((n) => !wanted.has(n));
+  if (removed.length > 0) {
+    await server.removeListeners(removed);
+    for (const n of removed) log.info({ listener: n }, `Removed listener ${n}: its acceptor and connections are closed`);
+  }
+  try {
+    const added = await server.addListeners(listeners, security);
+    for (const b of added) log.info({ listener: b.listenerName, host: b.host, port: b.boundPort }, `Listening on ${b.listenerName}://${b.host}:${b.boundPort}`);
+    return { bound: [...server.bound], added: added.map((b) => b.listenerName), removed };
+  } catch (e) {
+    log.error({ err: (e as Error).message }, `Adding listeners failed: ${(e as Error).message}`);
+    return { bound: [...server.bound], added: [], removed, error: (e as Error).message };
+  }
+}
 
 export const socketServerMachine = setup({
   types: {} as { context: Context; events: SocketServerEvent; input: SocketServerInput },
@@ -62,11 +90,13 @@ export const socketServerMachine = setup({
       await server.bind();
       return server;
     }),
+    updateListeners: fromPromise<ListenerUpdate, { server: SocketServer; listeners: ListenerSpec[]; security: ReadonlyMap<string, ListenerSecurity>; log: Logger }>(
+      ({ input }) => updateListeners(input.server, input.listeners, input.security, input.log)),
     drain: fromPromise<void, { server: SocketServer | null; graceMs: number }>(async ({ input }) => { await input.server?.close(input.graceMs); }),
   },
 }).createMachine({
   id: 'socketServer',
-  context: ({ input }) => ({ ...input, server: null, bound: [] }),
+  context: ({ input }) => ({ ...input, server: null, bound: [], listenerUpdates: 0 }),
   initial: 'binding',
   states: {
     binding: {
@@ -91,6 +121,18 @@ export const socketServerMachine = setup({
         'socketServer.stop': 'draining',
         'socketServer.reconfigureTls': { actions: ({ context, event }) => { if (context.server) reconfigureTls(context.server, event.config, context.listeners, event.changed, context.log); } },
         'socketServer.reconfigure': { actions: ({ context, event }) => context.server?.reconfigureConnectionQuotas(event.connectionQuotas) },
+        // one update at a time, in order: each is a child named by its sequence number
+        'socketServer.updateListeners': { actions: [
+          assign({ listeners: ({ event }) => event.listeners, listenerUpdates: ({ context }) => context.listenerUpdates + 1 }),
+          spawnChild('updateListeners', {
+            id: ({ context }) => `listenerUpdate.${context.listenerUpdates}`,
+            input: ({ context, event }) => ({ server: context.server!, listeners: context.listeners, security: (event as UpdateListenersEvent).security, log: context.log }),
+          }),
+        ] },
+        'xstate.done.actor.listenerUpdate.*': { actions: [
+          assign({ bound: ({ event }) => (event as unknown as { output: ListenerUpdate }).output.bound }),
+          sendParent(({ event }) => ({ type: 'socketServer.listenersUpdated', ...(event as unknown as { output: ListenerUpdate }).output })),
+        ] },
       },
       states: {
         // Bound (port 0 resolved for registration) but not serving until the broker has started.

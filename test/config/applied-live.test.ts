@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RAFKA_APPLIED_LIVE } from '../../src/config/dynamic-broker-config.js';
-import { configKey } from '../../src/config/config-def.js';
+import { KAFKA_LISTENER_PREFIX_ONLY_CONFIGS, RAFKA_APPLIED_LIVE } from '../../src/config/dynamic-broker-config.js';
+import { BROKER_CONFIG_DEFS, configKey } from '../../src/config/config-def.js';
 import { KafkaConfig, renderConfigHelp } from '../../src/config/kafka-config.js';
 import { brokerLogConfig } from '../../src/services/log/log-config.js';
 import { cleanerConfig } from '../../src/services/log/cleaner/log-cleaner.js';
@@ -8,7 +8,10 @@ import { cleanerConfig } from '../../src/services/log/cleaner/log-cleaner.js';
 /** Applied by LogCleaner.reconfigure, not through brokerLogConfig. */
 const CLEANER_KEYS = ['log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.load.factor', 'log.cleaner.io.max.bytes.per.second', 'log.cleaner.backoff.ms'];
 /** Applied by their own component (fetcher pool resize, LogManager recovery threads), not through brokerLogConfig. */
-const OWN_COMPONENT = ['unclean.leader.election.enable', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir'];
+const OWN_COMPONENT = ['unclean.leader.election.enable', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir',
+  'listeners', 'advertised.listeners', 'listener.security.protocol.map', // the socket server (dynamic-config-safety.test.ts)
+  'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate', // ConnectionQuotas (metrics.test.ts)
+  ...KAFKA_LISTENER_PREFIX_ONLY_CONFIGS]; // listener.name.<l>.ssl.keystore.* etc.: tls-reconfigure.ts (tls-reconfigure.test.ts)
 
 /** A valid value other than the default, per key (what a dynamic update would set). */
 const OTHER: Record<string, string> = {
@@ -52,10 +55,24 @@ describe('--help-config "applied live" (RAFKA_APPLIED_LIVE)', () => {
     expect(help).toMatch(/^log\.cleaner\.threads \(applied live\)$/m);
     expect(help).toMatch(/^log\.cleaner\.backoff\.ms \(applied live\)$/m);
     expect(help).toMatch(/^num\.recovery\.threads\.per\.data\.dir \(applied live\)$/m);
+    expect(help).toMatch(/^listeners \(applied live\)$/m);
+    expect(help).toMatch(/^max\.connections \(applied live\)$/m);
     expect(help).toMatch(/^log\.cleaner\.enable$/m); // read-only in Kafka: not live
     expect(help).toMatch(/^num\.io\.threads \(accepted, not implemented\)$/m);
     expect(help).toMatch(/Rafka has no request handler pool/);
     expect(help).toMatch(/Rafka has no background thread pool/);
+    // the table's rows carry it; the footer lists every dynamic key in exactly one of three groups
+    const groups = ['applied live', 'taking effect at the next start', 'accepted but with no effect in Rafka'].map((g) => {
+      const m = new RegExp(`^Dynamic(?: keys: \\d+;)?,? ${g.replace(/ /g, ' ')} \\(\\d+\\): (.*)\\.$`, 'm').exec(help);
+      expect(m, g).not.toBeNull();
+      return m![1]!.split(', ');
+    });
+    const dynamic = BROKER_CONFIG_DEFS.filter((k) => k.dynamic !== 'read-only').map((k) => k.name).sort();
+    expect(groups.flat().sort()).toEqual(dynamic);
+    expect(groups[0]).toEqual(BROKER_CONFIG_DEFS.filter((k) => k.appliedLive).map((k) => k.name).sort());
+    expect(groups[2]).toContain('num.io.threads');
+    expect(help).toMatch(/^num\.io\.threads[^]*?Update Mode: cluster-wide \(no effect in Rafka\)$/m);
+    expect(help).toMatch(/^listeners \(applied live\)[^]*?Update Mode: per-broker \(applied live\)$/m);
     expect(help).toContain('tagged "applied live" take effect in the running broker');
   });
 });

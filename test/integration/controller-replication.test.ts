@@ -5,11 +5,17 @@
  *   proposals are refused with Kafka's errors;
  * - a controlled shutdown (SIGTERM) moves every partition the broker leads to another ISR member and takes it out of
  *   the ISRs before it exits, within a few seconds.
+ * Metrics across brokers (issue 16; each broker has a metrics.http.listener): /readyz answers 503 during a controlled
+ * shutdown; UnderReplicatedPartitions counts the partitions a broker leads without every replica in the ISR; a
+ * restarted follower's ReplicaFetcherManager MaxLag is above 0 while it catches up, 0 once caught up; the leader's
+ * IsrExpands / IsrShrinks counters move when it takes the follower back and when it drops it (SIGSTOP past
+ * replica.lag.time.max.ms).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import pino from 'pino';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
+import { freePort } from '../helpers/zookeeper-server.js';
 import { brokerConfig, startBroker, started, cleanupAll, eventually, inspectZk, readJson, runCommand, type TestBroker } from './support.js';
 import type { ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { changeEntityConfig, createTopicWithAssignment } from '../../src/services/admin/admin-zk-client.js';
@@ -36,13 +42,31 @@ const state = async (topic: string, p: number) => {
   const n = await s.getData(`/brokers/topics/${topic}/partitions/${p}/state`);
   return { ...JSON.parse(n.data!.toString()) as { leader: number; leader_epoch: number; isr: number[] }, version: n.stat.version };
 };
+const metricsPort: Record<number, number> = {};
+const metricsUrl = (id: number) => `http://127.0.0.1:${metricsPort[id]}`;
+/** The sum of a metric's series (`labels`: the start of the label set to match) on a broker's /metrics; NaN if absent. */
+async function metric(id: number, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${metricsUrl(id)}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  let sum = NaN;
+  for (const l of text.split('\n')) {
+    if (!l.startsWith(labels === '' ? name : `${name}{${labels}`) || (l[name.length] !== ' ' && l[name.length] !== '{')) continue;
+    sum = (Number.isNaN(sum) ? 0 : sum) + Number(l.slice(l.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+const URP = 'kafka_server_replicamanager_underreplicatedpartitions';
 const brokerEpoch = async (id: number) => BigInt(`0x${(await s.getData(`/brokers/ids/${id}`)).stat.czxid.toString('hex')}`);
 
 beforeAll(async () => {
   zk = await startZooKeeper();
   const props = { 'auto.create.topics.enable': 'false', 'controlled.shutdown.retry.backoff.ms': '500' };
-  cfg[1] = await brokerConfig(zk, { ...props, 'broker.id': '1' });
-  for (const id of [2, 3]) cfg[id] = await brokerConfig(zk, { ...props, 'broker.id': String(id) }, { chroot: cfg[1].chroot });
+  for (const id of [1, 2, 3]) metricsPort[id] = await freePort();
+  const own = (id: number) => ({ 'broker.id': String(id), 'metrics.http.listener': `127.0.0.1:${metricsPort[id]}`,
+    // broker 1 drops a stopped follower from its ISRs within seconds; broker 3 fetches one batch per round (a visible lag)
+    // and, SIGSTOPped for that, keeps its ZooKeeper session (the leader drops it, not the controller)
+    ...(id === 1 ? { 'replica.lag.time.max.ms': '2000' } : {}), ...(id === 3 ? { 'replica.fetch.max.bytes': '1', 'zookeeper.session.timeout.ms': '15000' } : {}) });
+  cfg[1] = await brokerConfig(zk, { ...props, ...own(1) });
+  for (const id of [2, 3]) cfg[id] = await brokerConfig(zk, { ...props, ...own(id) }, { chroot: cfg[1].chroot });
   s = await inspectZk(zk, cfg[1].chroot);
   for (const id of [1, 2, 3]) { proc[id] = startBroker(cfg[id]!); await proc[id]!.waitForLog(started, 30_000); }
 }, 90_000);
@@ -106,8 +130,21 @@ describe('the controller with three brokers', () => {
     console.log(`60 partitions x 3 replicas created and in the metadata in ${Date.now() - c0} ms`);
     const ledBy3 = [...assignment].filter(([, r]) => r[0] === 3).map(([p]) => p);
     for (const p of ledBy3) expect((await state('moving', p)).leader).toBe(3);
+    expect((await fetch(`${metricsUrl(3)}/readyz`)).status).toBe(200);
     const t0 = Date.now();
     const stopping = proc[3]!.stop(20_000);
+    // /readyz while it shuts down (until its listener closes): not ready, naming the broker state
+    const probes: Array<{ status: number; notReady: string[] }> = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        try {
+          const r = await fetch(`${metricsUrl(3)}/readyz`, { signal: AbortSignal.timeout(5000) });
+          probes.push({ status: r.status, notReady: ((await r.json()) as { notReady: string[] }).notReady });
+        } catch { /* closed: the process is going */ }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
     let movedMs = -1;
     await eventually(async () => {
       const states = await Promise.all([...assignment.keys()].map((p) => state('moving', p)));
@@ -119,6 +156,12 @@ describe('the controller with three brokers', () => {
       throw e;
     });
     expect(await stopping).toBe(0);
+    probing = false;
+    await prober;
+    expect(probes.some((p) => p.status === 503 && p.notReady.includes('broker state is PENDING_CONTROLLED_SHUTDOWN, not RUNNING')),
+      JSON.stringify(probes.slice(0, 5))).toBe(true);
+    // every partition of 'moving' is now led by 1 or 2 without 3 in its ISR: under-replicated there
+    await eventually(async () => (await metric(1, URP)) + (await metric(2, URP)) >= 60, 10_000, 'UnderReplicatedPartitions of brokers 1 and 2 to count moving-*');
     const lines = proc[3]!.logs.map((l) => l.msg);
     expect(lines).toContain('Starting controlled shutdown');
     expect(lines.some((m) => /^Controlled shutdown request returned successfully/.test(m))).toBe(true);
@@ -159,8 +202,37 @@ describe('the controller with three brokers', () => {
 
   it('a controlled shutdown of the controller broker itself moves its leaderships, then another broker takes over as controller', async () => {
     // Broker 3 comes back (it shut down cleanly); broker 1 is the controller; broker 2 is dead (previous test).
+    // While 3 is away, 150 one-record batches go to a partition it follows: led by 1, ISR [1], under-replicated.
+    await createTopicWithAssignment(s, { topic: 'lagging', assignment: new Map([[0, [1, 3]]]) });
+    await eventually(async () => (await metadata(1, 'lagging'))[0]?.leader === 1, 20_000, 'lagging-0 led by 1');
+    const values = Array.from({ length: 150 }, (_, i) => `v${i}`).join('\n') + '\n';
+    const produced = await runCommand('kcat', ['-b', addr(1), '-P', '-t', 'lagging', '-p', '0', '-X', 'linger.ms=0', '-X', 'batch.num.messages=1'], values);
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(await metric(1, URP)).toBeGreaterThanOrEqual(61); // moving-* (2 is dead, 3 away) and lagging-0
+    const expands0 = await metric(1, 'kafka_server_replicamanager_isrexpands_total');
+    const shrinks0 = await metric(1, 'kafka_server_replicamanager_isrshrinks_total');
     proc[3] = startBroker(cfg[3]!);
+    // broker 3 fetches one batch per round (replica.fetch.max.bytes=1): its MaxLag is above 0 while it catches up
+    let maxLagSeen = 0;
+    for (const deadline = Date.now() + 30_000; maxLagSeen === 0 && Date.now() < deadline;) {
+      try { maxLagSeen = Math.max(maxLagSeen, await metric(3, 'kafka_server_replicafetchermanager_maxlag', 'client_id="Replica"')); } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(maxLagSeen, 'broker 3\'s MaxLag above 0 while it catches up').toBeGreaterThan(0);
     await proc[3]!.waitForLog(started, 30_000);
+    await eventually(async () => (await state('lagging', 0)).isr.length === 2, 20_000, 'lagging-0 ISR [1, 3]');
+    await eventually(async () => (await metric(3, 'kafka_server_replicafetchermanager_maxlag', 'client_id="Replica"')) === 0, 10_000, 'MaxLag 0 once caught up');
+    expect(await metric(1, 'kafka_server_replicamanager_isrexpands_total')).toBeGreaterThan(expands0);
+    // stopped past replica.lag.time.max.ms (2 s on broker 1) while behind (Kafka never drops a caught-up follower), broker 3
+    // leaves lagging-0's ISR: a shrink by its leader, long before 3's ZooKeeper session (15 s) expires
+    proc[3]!.signal('SIGSTOP');
+    try {
+      const more = await runCommand('kcat', ['-b', addr(1), '-P', '-t', 'lagging', '-p', '0', '-X', 'acks=1'], 'behind\n');
+      expect(more.code, more.stderr).toBe(0);
+      await eventually(async () => (await state('lagging', 0)).isr.length === 1, 15_000, 'broker 1 to drop the stopped broker 3 from lagging-0');
+    } finally { proc[3]!.signal('SIGCONT'); }
+    expect(await metric(1, 'kafka_server_replicamanager_isrshrinks_total')).toBeGreaterThan(shrinks0);
+    await eventually(async () => (await state('lagging', 0)).isr.length === 2, 20_000, 'broker 3 back in lagging-0\'s ISR');
     await createTopicWithAssignment(s, { topic: 'ctl', assignment: new Map([[0, [1, 3]], [1, [3, 1]]]) });
     await eventually(async () => (await state('ctl', 0)).isr.length === 2 && (await metadata(3, 'ctl')).length === 2, 20_000, 'the topic');
     const t0 = Date.now();

@@ -20,7 +20,7 @@ import { REPLICATION_THROTTLE_RATES } from '../../src/services/config/dynamic-br
 import { CreateMode, type ZkSession } from '../../src/services/zookeeper/zk-session.js';
 import { startZooKeeper, type ZooKeeperServer } from '../helpers/zookeeper-server.js';
 import { stopAllBrokers, type BrokerProcess } from '../helpers/broker-process.js';
-import { brokerConfig, startBroker, started, cleanupAll, inspectZk, runCommand, type TestBroker } from './support.js';
+import { brokerConfig, startBroker, started, cleanupAll, inspectZk, runCommand, eventually, type TestBroker } from './support.js';
 
 const BROKER = 4, SET = 0;
 const PASSWORD = 'pa55-never-logged';
@@ -231,6 +231,9 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
 
     // The notifications were processed: the implemented keys applied, the others skipped with one warning each.
     await broker.waitForLog((l) => l.msg === 'Applied dynamic broker config' && (l.changed as Record<string, string>)['num.io.threads'] === '10', 20_000);
+    // issue 15: the components took them (LogManager.resizeRecoveryThreadPool, LogCleaner.reconfigure's backoff)
+    await broker.waitForLog((l) => l.msg === 'Resizing recovery thread pool size for each data dir from 1 to 2', 10_000);
+    await broker.waitForLog((l) => l.msg === 'Updated log.cleaner.backoff.ms to 10000 (a dynamic change)', 10_000);
     // Kafka keys Rafka's table lacks (sasl.kerberos.*, ssl.provider, the throttles, ...), table keys marked not
     // implemented (num.io.threads, ssl.*, ...) and the custom ones
     const notImplemented = (names: string[]) => names.filter((k) => !configKey(baseConfigName(k))?.implemented);
@@ -264,6 +267,54 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
       expect(broker.logs.slice(from).filter((l) => l.level >= 50)).toEqual([]);
     } finally { await admin.disconnect(); }
   });
+
+  // Issue 15 (AA): Kafka's DynamicListenerConfig — a listener added at runtime serves and is registered; removed, its
+  // port and connections close; the inter-broker listener cannot go.
+  it('listeners added and removed at runtime: bound, registered, served to kcat; removed: connections closed, port refused', async () => {
+    const original = b.props.listeners!;
+    const map = 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,EXTRA:PLAINTEXT';
+    const c = await RawClient.open(port);
+    const set = (configs: Record<string, string>) => c.send(ApiKey.IncrementalAlterConfigs, 1, { validateOnly: false,
+      resources: [{ resourceType: BROKER, resourceName: '1', configs: Object.entries(configs).map(([name, value]) => ({ name, configOperation: SET, value })) }] });
+    const kcatBrokers = async (p: number) => (await runCommand('kcat', ['-L', '-b', `127.0.0.1:${p}`, '-m', '5'])).stdout;
+    const from = broker.logs.length;
+    let extra: Socket | null = null;
+    try {
+      // the inter-broker listener (PLAINTEXT) cannot be removed: KafkaConfig's own check, as Kafka answers it
+      const refused = await set({ listeners: 'EXTRA://127.0.0.1:0', 'advertised.listeners': 'EXTRA://127.0.0.1:0', 'listener.security.protocol.map': map });
+      expect(refused.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: expect.stringMatching(/inter\.broker\.listener\.name must be a listener name defined in advertised\.listeners/) });
+      const protocolChange = await set({ 'listener.security.protocol.map': map.replace('PLAINTEXT:PLAINTEXT', 'PLAINTEXT:SSL') });
+      expect(protocolChange.responses[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+
+      const added = await set({ listeners: `${original},EXTRA://127.0.0.1:0`, 'advertised.listeners': `${original},EXTRA://127.0.0.1:0`, 'listener.security.protocol.map': map });
+      expect(added.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+      const listening = await broker.waitForLog((l) => l.listener === 'EXTRA' && /^Listening on EXTRA:/.test(l.msg) && broker.logs.indexOf(l) >= from, 20_000);
+      const extraPort = listening.port as number;
+      await broker.waitForLog((l) => /^Updated broker info at \/brokers\/ids\/1/.test(l.msg) && broker.logs.indexOf(l) >= from, 20_000);
+      // /brokers/ids/1 and the Metadata a client gets through the new listener name the new endpoint
+      const znode = JSON.parse((await zks.getData('/brokers/ids/1')).data!.toString());
+      expect(znode.endpoints).toEqual([original, `EXTRA://127.0.0.1:${extraPort}`]);
+      await eventually(async () => (await kcatBrokers(extraPort)).includes(`broker 1 at 127.0.0.1:${extraPort}`), 15_000, 'Metadata on EXTRA names 127.0.0.1:extraPort');
+      const produced = await runCommand('kcat', ['-b', `127.0.0.1:${extraPort}`, '-P', '-t', 'via-extra'], 'through-extra\n');
+      expect(produced.code, produced.stderr).toBe(0);
+      const consumed = await runCommand('kcat', ['-b', `127.0.0.1:${extraPort}`, '-C', '-t', 'via-extra', '-o', 'beginning', '-c', '1', '-e', '-q']);
+      expect(consumed.stdout.trim()).toBe('through-extra');
+      extra = connect(extraPort, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => { extra!.once('connect', resolve); extra!.once('error', reject); });
+      const extraClosed = new Promise<void>((r) => extra!.once('close', () => r()));
+
+      // removed: the open connection is closed, the port refuses, the registration and Metadata drop the endpoint
+      const removed = await set({ listeners: original, 'advertised.listeners': original });
+      expect(removed.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
+      await extraClosed;
+      await broker.waitForLog((l) => l.msg === 'Removed listener EXTRA: its acceptor and connections are closed' && broker.logs.indexOf(l) >= from, 20_000);
+      const refusedConnect = await new Promise<string>((resolve) => { const s = connect(extraPort, '127.0.0.1'); s.once('connect', () => { s.destroy(); resolve('connected'); }); s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message)); });
+      expect(refusedConnect).toBe('ECONNREFUSED');
+      await eventually(async () => JSON.parse((await zks.getData('/brokers/ids/1')).data!.toString()).endpoints.length === 1, 15_000, '/brokers/ids/1 without EXTRA');
+      await eventually(async () => { const md = await c.send(ApiKey.Metadata, 1, { topics: null }); return md.brokers.length === 1 && md.brokers[0]!.port === port; }, 15_000, 'Metadata on PLAINTEXT');
+      expect(broker.exited).toBe(false);
+    } finally { c.close(); extra?.destroy(); }
+  }, 60_000);
 
   it('written straight into ZooKeeper (kafka-configs.sh, a hand edit): skipped with one warning each; serves; restarts', async () => {
     const from = broker.logs.length;
@@ -313,6 +364,7 @@ describe('issue 10: dynamic broker configs never stop the broker', () => {
     await write('brokers/1', { ...everything, 'log.cleaner.backoff.ms': '10001' });
     await write('topics/hand-edited', topicEntries);
     await broker.waitForLog((l) => l.msg === 'Applied dynamic broker config' && (l.changed as Record<string, string>)['log.cleaner.backoff.ms'] === '10001' && broker.logs.indexOf(l) >= again, 20_000);
+    await broker.waitForLog((l) => l.msg === 'Updated log.cleaner.backoff.ms to 10001 (a dynamic change)' && broker.logs.indexOf(l) >= again, 10_000);
     await broker.waitForLog((l) => l.msg === 'Processed topic config change for hand-edited' && broker.logs.indexOf(l) >= again, 20_000);
     expect(ignoredWarnings(broker).length).toBe(before);
     expect(topicWarnings(broker, again)).toEqual([]);

@@ -437,7 +437,7 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
     console.log('txn workload under faults', JSON.stringify({ where, s: Math.round((Date.now() - t0) / 1000), txns: w.txns.length, committedTxns: r.committedTxns, abortedTxns: r.abortedTxns,
       unknown: w.txns.filter((t) => t.outcome === 'unknown').length, wrEdges: r.wrEdges, deliveries: w.deliveries.length, rewinds: w.deliveries.filter((d) => d.rewind).length,
       producers: w.producersUsed, faults, unconfirmedMissing: r.unconfirmedMissing, errors: w.errors.length, lastErrors: w.errors.slice(-3), ...r.counts, examples: r.examples }));
-    if (r.counts.lost + r.counts.duplicates + r.unconfirmedMissing > 0) {
+    if (r.counts.lost + r.counts.nonAtomic + r.counts.duplicates + r.unconfirmedMissing > 0) {
       // keep the evidence (the cluster's dirs are deleted on close): every broker's log dirs and log lines, the history
       const keep = await mkdtemp(join(tmpdir(), 'rafka-g1c-keep-'));
       for (const id of c.ids) {
@@ -451,7 +451,7 @@ describe.runIf(FULL)('transactional read-write workload under faults: no G1c (3 
       console.log(`g1c anomaly evidence kept in ${keep}`);
     }
     expect(faults).toHaveLength(2);
-    expect(r.counts).toEqual({ lost: 0, duplicates: 0, abortedReads: 0, inconsistentOffsets: 0, nonMonotonicSends: 0, nonMonotonicPolls: 0, g1c: 0 });
+    expect(r.counts).toEqual({ lost: 0, nonAtomic: 0, duplicates: 0, abortedReads: 0, inconsistentOffsets: 0, nonMonotonicSends: 0, nonMonotonicPolls: 0, g1c: 0 });
     expect(r.wrEdges).toBeGreaterThan(0);
     expect(uncommitted.length).toBeGreaterThan(committed.length);
   }, 600_000);

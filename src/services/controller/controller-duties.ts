@@ -155,7 +155,7 @@ export function startControllerDuties(input: ControllerDutiesInput, events: Cont
       const [, notifications] = await Promise.all([
         watchControllerPaths(zk, requestReconcile), retryUntilConnected(zk, () => zk.getChildren(IsrChangeNotificationZNode.path))]);
       const result = await reconcile(zk, ctl, {
-        deleteTopicEnable: input.deleteTopicEnable, onTopicChange, shuttingDown, log: input.log, ...(sent ? { previousBrokerEpochs: sent.brokerEpochs } : {}),
+        deleteTopicEnable: input.deleteTopicEnable, onTopicChange, onBrokerChange: onTopicChange, shuttingDown, log: input.log, ...(sent ? { previousBrokerEpochs: sent.brokerEpochs } : {}),
         uncleanLeaderElectionEnable: input.uncleanLeaderElectionEnable, leaderRecoverySupported, replicasOnOfflineDirs,
       });
       if (stopped) return;

@@ -44,6 +44,8 @@ export interface ReconcileResult {
 export interface ReconcileOptions {
   deleteTopicEnable: boolean;
   onTopicChange?: (e: ZkEvent) => void;
+  /** Armed as a data watch on every /brokers/ids/<id> (Kafka's BrokerModificationsHandler: dynamic listener changes). */
+  onBrokerChange?: (e: ZkEvent) => void;
   /**
    * Brokers in controlled shutdown: they lose leadership and leave ISRs. As a map, with the broker epoch that asked:
    * a broker registered under another epoch (it restarted) is not shutting down.
@@ -87,7 +89,7 @@ export async function reconcile(zk: ZkSession, ctl: ControllerEpochInfo, opts: R
   // The reads before the first decision are pipelined (Kafka's KafkaZkClient sends each batch of reads at once): the
   // brokers and the topic list together, then every topic znode together, then the partitions of all topics
   // PARTITION_CONCURRENCY at a time. The topics deleted in this pass are dropped from the list read before.
-  const [registered, allTopics] = await Promise.all([getAllBrokersWithEpochs(zk), getAllTopics(zk)]);
+  const [registered, allTopics] = await Promise.all([getAllBrokersWithEpochs(zk, opts.onBrokerChange), getAllTopics(zk)]);
   const brokers = registered.map((r) => r.info);
   const live = new Set(brokers.map((b) => b.id));
   const epochs = new Map(registered.map((r) => [r.info.id, r.epoch]));

@@ -247,19 +247,42 @@ export class GroupCoordinator {
       this.partitions.set(p, { kind: 'active' }); // nothing to load
       return Promise.resolve();
     }
-    const done = this.loadPartition(p, lookup.log).then(
-      () => { this.partitions.set(p, { kind: 'active' }); },
+    const state: PartitionState = { kind: 'loading', done: Promise.resolve() };
+    // an unload (onResignation) during the load replaces the state: the load then installs nothing
+    const current = (): boolean => this.partitions.get(p) === state;
+    this.partitions.set(p, state); // before the load starts: it checks current() from its first read
+    state.done = this.loadPartition(p, lookup.log, current).then(
+      () => { if (current()) this.partitions.set(p, { kind: 'active' }); },
       (e: unknown) => {
         this.log.error({ err: e, partition: p }, `Error loading offsets and group metadata from ${OFFSETS_TOPIC}-${p}`);
-        this.partitions.delete(p);
+        if (current()) this.partitions.delete(p);
       },
     );
-    this.partitions.set(p, { kind: 'loading', done });
-    return done;
+    return state.done;
+  }
+
+  /**
+   * Kafka's onResignation (KafkaApis.handleStopReplicaRequest → GroupCoordinator.onResignation →
+   * removeGroupsForPartition): every partition loaded or loading here that this broker no longer leads is unloaded
+   * at once — its groups' pending joins and syncs answered NOT_COORDINATOR (onGroupUnloaded), their offsets and
+   * pending transactional offsets dropped. Called by the Majordomo after each StopReplica naming __consumer_offsets;
+   * before, a moved or deleted partition's groups stayed in memory until their next request. Differs from Kafka:
+   * also after a StopReplica without deletePartition, when the partition is no longer led here (as the
+   * TransactionStateManager's syncLeadership). Returns the partitions unloaded.
+   */
+  onResignation(): number[] {
+    const out: number[] = [];
+    for (const p of [...this.partitions.keys()]) {
+      if (this.ctx.replicas.partition(OFFSETS_TOPIC, p).kind === 'leader') continue;
+      this.log.info({ partition: p }, `Resigned as the group coordinator for partition ${p}`);
+      this.unloadPartition(p);
+      out.push(p);
+    }
+    return out;
   }
 
   /** Replays one partition: the last record per key wins, null values delete (Kafka's doLoadGroupsAndOffsets). */
-  private async loadPartition(p: number, log: PartitionLog): Promise<void> {
+  private async loadPartition(p: number, log: PartitionLog, current: () => boolean = () => true): Promise<void> {
     const started = Date.now();
     const groupValues = new Map<string, GroupValue | null>();
     const offsetValues = new Map<string, Map<string, { topic: string; partition: number; value: OffsetValue | null }>>();
@@ -274,6 +297,7 @@ export class GroupCoordinator {
     // re-read a committed chunk: duplicates). Nothing can be appended between the last check and the install below
     // (no await in between); commits are refused while loading, so the appends during a load are markers only.
     while (offset < log.logEndOffset) {
+      if (!current()) break;
       const { records: buf } = log.read(offset, bufferSize, { minOneMessage: true });
       if (buf.length === 0) break;
       let next = offset;
@@ -322,6 +346,10 @@ export class GroupCoordinator {
       offset = next;
       await new Promise((r) => setImmediate(r)); // let requests in between chunks
     }
+    if (!current()) {
+      this.log.info({ partition: p }, `Abandoned loading ${OFFSETS_TOPIC}-${p}: the partition was unloaded meanwhile`);
+      return;
+    }
     // transactions still open at the end of the log stay pending
     for (const [pid, byGroup] of txnPending) {
       let dst = this.pendingTxnOffsets.get(pid);
@@ -363,6 +391,11 @@ export class GroupCoordinator {
       this.stopActor(actor);
       this.groups.delete(id);
       this.offsets.delete(id);
+    }
+    // the pending transactional offsets of its groups (Kafka keeps them in the group's metadata: they go with it)
+    for (const [pid, byGroup] of this.pendingTxnOffsets) {
+      for (const g of [...byGroup.keys()]) if (partitionForGroup(g, n) === p) byGroup.delete(g);
+      if (byGroup.size === 0) this.pendingTxnOffsets.delete(pid);
     }
   }
 

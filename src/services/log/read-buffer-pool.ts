@@ -24,6 +24,8 @@ const MIN_CLASS = 64 * 1024;
 
 export class ReadBufferPool {
   private readonly free = new Map<number, Buffer[]>();
+  /** Every slab's ArrayBuffer (network workers transfer them to the thread that writes the response: `owns`, `adopt`). */
+  private readonly slabs = new WeakSet<ArrayBuffer>();
   private pooledBytes = 0;
   /** Leases handed out / served from a free slab / released (tests, diagnostics). */
   leased = 0;
@@ -39,6 +41,21 @@ export class ReadBufferPool {
   /** Free bytes held for reuse. */
   get idleBytes(): number { return this.pooledBytes; }
 
+  /** Whether `b` is one of this pool's slabs (a network worker may take it by transfer and give it back: adopt). */
+  owns(b: ArrayBufferLike): boolean { return this.slabs.has(b as ArrayBuffer); }
+
+  /** A slab transferred away comes back (as a new ArrayBuffer object): pooled again if it fits. */
+  adopt(slab: ArrayBuffer): void {
+    const cls = slab.byteLength;
+    if (cls < MIN_CLASS || cls > this.maxSlabBytes || (cls & (cls - 1)) !== 0) return;
+    if (this.pooledBytes + cls > this.maxPooledBytes) return;
+    this.slabs.add(slab);
+    let l = this.free.get(cls);
+    if (!l) this.free.set(cls, (l = []));
+    l.push(Buffer.from(slab));
+    this.pooledBytes += cls;
+  }
+
   acquire(size: number): ReadLease {
     this.leased++;
     if (size > this.maxSlabBytes || size <= 0) {
@@ -53,6 +70,7 @@ export class ReadBufferPool {
       this.reused++;
     } else {
       slab = Buffer.allocUnsafeSlow(cls);
+      this.slabs.add(slab.buffer as ArrayBuffer);
     }
     let done = false;
     const owned = slab;
@@ -62,6 +80,8 @@ export class ReadBufferPool {
         if (done) return;
         done = true;
         this.released++;
+        // transferred to a network worker (detached here): it comes back through adopt(), if at all
+        if (owned.length === 0) return;
         if (this.pooledBytes + cls > this.maxPooledBytes) return;
         let l = this.free.get(cls);
         if (!l) this.free.set(cls, (l = []));

@@ -52,7 +52,7 @@ export interface ConnectionLimits {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   /** Shared budget of requests being handled across all connections (queued.max.requests). */
-  inFlight: InFlightBudget;
+  inFlight: RequestBudget;
   /**
    * queued.max.request.bytes (Kafka's MemoryPool, J's memory-pool.ts): each frame's size is reserved once its size
    * prefix is read and before its buffer exists; while refused, this connection is not read. The reservation goes
@@ -91,8 +91,18 @@ export interface ConnectionEvents {
   onClose(conn: Connection, reason: string | null): void;
 }
 
+/** What a connection needs of queued.max.requests (InFlightBudget; shared-budgets.ts across threads). */
+export interface RequestBudget {
+  readonly capacity: number;
+  readonly inUse: number;
+  tryAcquire(): boolean;
+  release(): void;
+  /** Called once when a slot may be free again (the caller retries tryAcquire). */
+  onAvailable(fn: () => void): void;
+}
+
 /** queued.max.requests: when the broker holds this many requests, sockets stop being read. */
-export class InFlightBudget {
+export class InFlightBudget implements RequestBudget {
   private used = 0;
   private readonly waiters: Array<() => void> = [];
   constructor(readonly capacity: number) {}

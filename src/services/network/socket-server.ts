@@ -9,7 +9,8 @@
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../logger.js';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from './connection.js';
+import { Connection, InFlightBudget, type ConnectionInfo, type RequestBudget, type RequestHandler, type RequestTimesSink } from './connection.js';
+import { SharedInFlightBudget, SharedMemoryPool } from './shared-budgets.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
 import { SaslServerAuthenticator } from '../security/sasl-server-authenticator.js';
 import { ANONYMOUS, rfc2253SubjectOf, type KafkaPrincipal } from '../security/principal.js';
@@ -69,6 +70,8 @@ export class SocketBindError extends Error { override name = 'SocketBindError'; 
 
 export class SocketServer {
   private readonly servers: Server[] = [];
+  /** Each listener's acceptor, by listener name (removeListeners closes one). */
+  private readonly serverByListener = new Map<string, Server>();
   private readonly connections = new Set<ServedConnection>();
   /** num.network.threads workers (null: off, or not available here). */
   readonly networkWorkers: NetworkWorkers | null = null;
@@ -76,7 +79,7 @@ export class SocketServer {
   private readonly handshaking = new Map<string, ConnectionInfo>();
   private readonly handshakingSockets = new Set<Socket>();
   private readonly tlsServers = new Map<string, TlsServer>();
-  private readonly inFlight: InFlightBudget;
+  private readonly inFlight: RequestBudget;
   private nextId = 0;
   /** Kafka binds early but serves only from enableRequestProcessing(); connections wait till then. */
   private enabled = false;
@@ -85,7 +88,7 @@ export class SocketServer {
   /** Per-connection warnings (malformed / oversized frames, failed handshakes) rate-limited per cause and client address. */
   readonly warnings: WarningLimiter;
   /** queued.max.request.bytes (Kafka's SocketServer memoryPool; null when the caller set none). */
-  readonly memoryPool: MemoryPool | null;
+  readonly memoryPool: MemoryPool | SharedMemoryPool | null;
   /** Kafka's ConnectionQuotas (null: no limits configured by the caller). */
   readonly connectionQuotas: ConnectionQuotas | null;
   /** Per listener: accepted sockets the acceptor has not taken yet (rate throttle or no slot), in arrival order. */
@@ -99,19 +102,29 @@ export class SocketServer {
   refusedBacklogFull = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
-    this.inFlight = new InFlightBudget(opts.queuedMaxRequests);
     this.warnings = new WarningLimiter(opts.log, { intervalMs: opts.warningIntervalMs });
     this.connectionQuotas = opts.connectionQuotas ? new ConnectionQuotas(opts.connectionQuotas) : null;
     const quotas = this.connectionQuotas;
     if (quotas) opts.ipConnectionRates?.subscribe((ip, rate) => quotas.updateIpConnectionRateQuota(ip, rate));
     if (opts.connectionQuotas) this.resolveOverrideHosts(opts.connectionQuotas, true);
-    this.memoryPool = opts.queuedMaxRequestBytes === undefined ? null : requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
     const threads = opts.networkThreads ?? 0;
     const unavailable = threads > 0 ? networkWorkersUnavailable() : null;
     if (unavailable) opts.log.error({ networkThreads: threads }, `Network worker threads not started (${unavailable}): every connection is served by the main thread`);
-    else if (threads > 0) {
+    const workers = threads > 0 && !unavailable;
+    // with workers, queued.max.requests and queued.max.request.bytes are one budget and one pool in shared memory for
+    // every thread (Kafka's are one per broker); without, the single-thread ones
+    const inFlight = workers ? new SharedInFlightBudget(opts.queuedMaxRequests) : new InFlightBudget(opts.queuedMaxRequests);
+    this.inFlight = inFlight;
+    let pool: MemoryPool | SharedMemoryPool | null = null;
+    if (opts.queuedMaxRequestBytes !== undefined) {
+      const local = requestMemoryPool(opts.queuedMaxRequestBytes, opts.maxRequestBytes);
+      pool = workers ? new SharedMemoryPool(local.capacity, local.maxSingleAllocation) : local;
+    }
+    this.memoryPool = pool;
+    if (workers) {
       this.networkWorkers = new NetworkWorkers({
         threads, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        inFlight: inFlight as SharedInFlightBudget, memoryPool: pool as SharedMemoryPool | null,
         handler: opts.handler, log: opts.log, ...(opts.requestTimes ? { requestTimes: opts.requestTimes } : {}),
         onClose: (c, reason) => this.onConnectionClosed(c, reason),
       });
@@ -127,9 +140,13 @@ export class SocketServer {
 
   get connectionCount(): number { return this.connections.size; }
 
-  /** Binds every listener; an empty host binds all interfaces (as Kafka does). */
-  async bind(): Promise<BoundListener[]> {
-    await this.checkOverrideHostsResolved();
+  /**
+   * Binds every listener; an empty host binds all interfaces (as Kafka does). With `listeners` (addListeners: a dynamic
+   * config change) binds only those, and a failure closes only those.
+   */
+  async bind(listeners: readonly ListenerSpec[] = this.opts.listeners): Promise<BoundListener[]> {
+    const adding = listeners !== this.opts.listeners;
+    if (!adding) await this.checkOverrideHostsResolved();
     const sendBuffer = this.opts.sendBufferBytes ?? -1;
     const receiveBuffer = this.opts.receiveBufferBytes ?? -1;
     const unsupported = sendBuffer === -1 && receiveBuffer === -1 ? null : socketBufferSupport();
@@ -137,7 +154,7 @@ export class SocketServer {
       this.opts.log.warn({ sendBufferBytes: sendBuffer, receiveBufferBytes: receiveBuffer },
         `socket.send.buffer.bytes / socket.receive.buffer.bytes not applied (OS defaults kept): ${unsupported}`);
     }
-    for (const l of this.opts.listeners) {
+    for (const l of listeners) {
       // worker listeners: the main thread never reads their sockets (the worker reads its own descriptor)
       const server = createServer({ pauseOnConnect: this.servedByWorkers(l) }, (socket) => { this.configureAccepted(socket, sendBuffer); this.accept(l, socket); });
       try {
@@ -146,11 +163,13 @@ export class SocketServer {
           server.listen({ host: l.host === '' ? undefined : l.host, port: l.port, backlog: this.opts.listenBacklog ?? 50 }, () => { server.off('error', reject); resolve(); });
         });
       } catch (e) {
-        await this.close();
+        if (adding) await this.removeListeners(listeners.map((x) => x.listenerName));
+        else await this.close();
         throw new SocketBindError(`Socket server failed to bind to ${l.host || '0.0.0.0'}:${l.port}: ${(e as Error).message}.`);
       }
       server.on('error', (e) => this.opts.log.error({ listener: l.listenerName, err: e.message }, 'Listener error'));
       this.servers.push(server);
+      this.serverByListener.set(l.listenerName, server);
       if (!unsupported && receiveBuffer !== -1) {
         try {
           setSocketBuffer(server, SO_RCVBUF, receiveBuffer);
@@ -460,6 +479,62 @@ export class SocketServer {
       this.warnings.warn(c.info.remoteAddress, { connection: c.info.id, listener: c.info.listenerName, client: `${c.info.remoteAddress}:${c.info.remotePort}`, reason },
         `Closing connection ${c.info.id}: ${reason}`, causeOf(reason));
     }
+  }
+
+  /**
+   * Kafka's SocketServer.addListeners (DynamicListenerConfig.reconfigure: listeners added at runtime): binds an acceptor
+   * per new listener (names already bound are skipped), served at once once the broker serves. `security` holds the
+   * new listeners' TLS / SASL settings. Returns the new listeners as bound (port 0 resolved).
+   */
+  async addListeners(listeners: readonly ListenerSpec[], security?: ReadonlyMap<string, ListenerSecurity>): Promise<BoundListener[]> {
+    const fresh = listeners.filter((l) => !this.serverByListener.has(l.listenerName));
+    if (fresh.length === 0 || this.stopped) return [];
+    if (security) {
+      const merged = new Map(this.opts.security ?? []);
+      for (const l of fresh) { const sec = security.get(l.listenerName); if (sec) merged.set(l.listenerName, sec); }
+      this.opts.security = merged;
+    }
+    const before = this.bound.length;
+    await this.bind(fresh);
+    return this.bound.slice(before);
+  }
+
+  /**
+   * Kafka's SocketServer.removeListeners: each named listener's acceptor stops (its port is released), sockets waiting
+   * for it or in their TLS handshake are dropped, and every connection it served is closed (network workers' too).
+   * Resolves once the acceptors are closed.
+   */
+  async removeListeners(names: readonly string[]): Promise<void> {
+    const gone = new Set(names);
+    const closing: Array<Promise<void>> = [];
+    for (const name of gone) {
+      const server = this.serverByListener.get(name);
+      if (server) {
+        this.serverByListener.delete(name);
+        const i = this.servers.indexOf(server);
+        if (i >= 0) this.servers.splice(i, 1);
+        closing.push(new Promise<void>((r) => server.close(() => r())));
+      }
+      const p = this.pendingAccepts.get(name);
+      if (p) {
+        if (p.timer) clearTimeout(p.timer);
+        for (const a of p.queue.splice(0)) a.socket.destroy();
+        this.pendingAccepts.delete(name);
+      }
+      this.tlsServers.delete(name);
+    }
+    for (const s of [...this.handshakingSockets]) {
+      const info = this.handshaking.get(`${s.remoteAddress}:${s.remotePort}`);
+      if (info && gone.has(info.listenerName)) s.destroy();
+    }
+    let closed = 0;
+    for (const c of [...this.connections]) if (gone.has(c.info.listenerName)) { c.close(null); closed++; }
+    for (let i = this.bound.length - 1; i >= 0; i--) if (gone.has(this.bound[i]!.listenerName)) this.bound.splice(i, 1);
+    if (this.opts.security && [...gone].some((n) => this.opts.security!.has(n))) {
+      this.opts.security = new Map([...this.opts.security].filter(([n]) => !gone.has(n)));
+    }
+    if (closed > 0) this.opts.log.info({ listeners: [...gone], connections: closed }, `Closed ${closed} connections of removed listeners ${[...gone].join(', ')}`);
+    await Promise.all(closing);
   }
 
   /** Stops accepting new connections; open ones stay until close(). Resolves once all are gone. */

@@ -9,7 +9,7 @@
  * blocked, not ZooKeeper.
  */
 import type { ZkSession } from '../zookeeper/zk-session.js';
-import type { BrokerInfo } from '../zookeeper/zk-data.js';
+import { BrokerIdZNode, ZkPaths, type BrokerInfo } from '../zookeeper/zk-data.js';
 import { registerBroker } from '../zookeeper/kafka-zk-client.js';
 import { checkEndpointsUnregistered } from './broker-metadata.js';
 
@@ -50,5 +50,20 @@ export async function registerBrokerInZooKeeper(zk: ZkSession, info: BrokerInfo,
   } finally {
     stop();
     opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * KafkaController.updateBrokerInfo → KafkaZkClient.updateBrokerInfo (DynamicListenerConfig.reconfigure after listeners
+ * or advertised listeners changed): the broker's znode gets the new endpoints in place (setData, any version), so its
+ * broker epoch (the czxid) stays; the controller's data watch on /brokers/ids/<id> (BrokerModificationsHandler) sends
+ * every broker the new endpoints. Never rejects: a failure is returned (the next session re-registration writes them).
+ */
+export async function updateBrokerInfo(zk: ZkSession, info: BrokerInfo): Promise<Error | null> {
+  try {
+    await zk.setData(ZkPaths.brokerIdPath(info.id), BrokerIdZNode.encode(info), -1);
+    return null;
+  } catch (e) {
+    return e as Error;
   }
 }

@@ -171,11 +171,14 @@ export async function getAllBrokers(zk: ZkSession): Promise<BrokerInfo[]> {
   return (await getAllBrokersWithEpochs(zk)).map((b) => b.info);
 }
 
-/** Registered brokers with their broker epochs (the czxid of /brokers/ids/<id>, as Kafka's controller reads them). */
-export async function getAllBrokersWithEpochs(zk: ZkSession): Promise<Array<{ info: BrokerInfo; epoch: bigint }>> {
+/**
+ * Registered brokers with their broker epochs (the czxid of /brokers/ids/<id>, as Kafka's controller reads them).
+ * `watcher`: armed as a data watch on each broker znode (Kafka's BrokerModificationsHandler: a broker's new endpoints).
+ */
+export async function getAllBrokersWithEpochs(zk: ZkSession, watcher?: (e: ZkEvent) => void): Promise<Array<{ info: BrokerInfo; epoch: bigint }>> {
   const ids = await retryUntilConnected(zk, () => zk.getChildren(ZkPaths.brokerIds));
   // pipelined, as Kafka's getAllBrokerAndEpochsInCluster sends its GetData requests together (one round trip)
-  const nodes = await Promise.all(ids.map((id) => zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)))));
+  const nodes = await Promise.all(ids.map((id) => zk.getDataOrNull(ZkPaths.brokerIdPath(Number(id)), watcher)));
   const out: Array<{ info: BrokerInfo; epoch: bigint }> = [];
   ids.forEach((id, i) => {
     const node = nodes[i];

@@ -1,11 +1,13 @@
 /** ClientQuotaManager / Rate: Kafka's windowed rate, throttle formula, precedence and metric tags. */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { Rate } from '../../../src/services/quota/rate.js';
 import { ClientQuotaManager, DEFAULT_ENTITY } from '../../../src/services/quota/client-quota-manager.js';
 import { QuotaManagers, applyClientQuotas, sanitize, desanitize } from '../../../src/services/quota/quota-managers.js';
 import { ApiKey } from '../../../src/protocol/api-keys.js';
 import { ClientQuotaConfigHandler } from '../../../src/services/quota/client-quota-config.js';
 import { ConfigEntityZNode } from '../../../src/services/zookeeper/zk-data.js';
+import { createRequestHandler } from '../../../src/services/server/kafka-apis.js';
+import { call, fakeBroker } from '../server/fake-broker.js';
 
 describe('Rate (Kafka SampledStat / Rate)', () => {
   it('a fresh rate divides by (samples - 1) full windows, then by the elapsed time', () => {
@@ -163,5 +165,23 @@ describe('ips quota entities (IpConfigHandler)', () => {
     configs.delete('/config/ips/broker-a.example');
     await handler.reload(zk, 'ips', 'broker-a.example');
     expect(quotas.ipConnectionRates.rates.size).toBe(0);
+  });
+});
+
+describe('the dispatcher and request_percentage', () => {
+  it('times a handler only once a request quota exists (no clock reads otherwise), then throttles by that time', async () => {
+    const fb = fakeBroker({}, createRequestHandler);
+    const q = new QuotaManagers({ numSamples: 11, windowSizeSeconds: 1 });
+    (fb.ctx as { quotas?: QuotaManagers }).quotas = q;
+    const clock = vi.spyOn(performance, 'now');
+    try {
+      expect((await call(fb.handler, ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).throttleTimeMs).toBe(0);
+      expect(clock).not.toHaveBeenCalled(); // metrics off, no request quota: the dispatcher reads no clock
+      q.request.updateQuota(null, 'test-client', 1e-9); // a request_percentage no handler time fits in
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await call(fb.handler, ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).throttleTimeMs);
+      expect(clock).toHaveBeenCalled();
+      expect(Math.max(...answers)).toBeGreaterThan(0);
+    } finally { clock.mockRestore(); }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { FrameReader, FrameSizeError, POOLED_FRAME_MIN_BYTES, type Frame } from '../../../src/services/network/frame-reader.js';
 import { ReadBufferPool } from '../../../src/services/log/read-buffer-pool.js';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
+import { Connection, InFlightBudget, type ConnectionInfo, type ConnectionLimits, type RequestHandler, type RequestTimesSink } from '../../../src/services/network/connection.js';
 import { withOnSent } from '../../../src/services/network/response-send.js';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
@@ -205,19 +205,28 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     for (const t0 = Date.now(); !cond();) { if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 5)); }
   };
 
+  const PLAINTEXT: ConnectionInfo = { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 };
+  /** The Connection's limits in these tests (4 MiB frames, no idle timeout, 100 in flight), with the case's own. */
+  const limits = (own: Partial<ConnectionLimits> = {}): ConnectionLimits => ({ maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), ...own });
+  /** A Connection on the server side of a loopback TCP socket, and the connected client. */
+  async function loopback(handler: RequestHandler, own: Partial<ConnectionLimits> = {}): Promise<{ client: Socket; conn: () => Connection; close: () => Promise<void> }> {
+    let conn: Connection | null = null;
+    const srv = createServer((s) => { conn = new Connection(s, PLAINTEXT, limits(own), handler, { onClose: () => {} }); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const client = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((r) => client.on('connect', () => r()));
+    const close = async (): Promise<void> => { client.destroy(); await until(() => conn!.isClosed, 'the close'); srv.close(); };
+    return { client, conn: () => conn!, close };
+  }
+
   it('reserves each frame before reading it, stops reading while the pool is full, releases on answer and on close', async () => {
     const pool = new TestPool(1000);
     const held: Array<() => void> = [];
     const seen: number[] = [];
     const handler: RequestHandler = async (f) => { seen.push(f[2]!); await new Promise<void>((r) => held.push(r)); return framed(Buffer.from([f[2]!])); };
-    let conn: Connection | null = null;
-    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
-      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), memoryPool: pool }, handler, { onClose: () => {} }); });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const { client: c, close } = await loopback(handler, { maxRequestBytes: 1 << 20, memoryPool: pool });
     const answers: number[] = [];
     c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
-    await new Promise<void>((r) => c.on('connect', () => r()));
     c.write(Buffer.concat([0, 1, 2, 3].map((i) => framed(body(1, 400, i)))));
     await until(() => seen.length === 2 && pool.refused > 0, 'two frames admitted and the third refused');
     expect(pool.used).toBe(800);
@@ -226,34 +235,24 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     await until(() => answers.length === 1, 'the first answer');
     expect(answers).toEqual([body(1, 400, 0)[2]]);
     expect(pool.used).toBe(800);
-    c.destroy(); // the fourth is still unread; every reservation goes back with the connection
-    await until(() => conn!.isClosed, 'the close');
+    await close(); // the fourth is still unread; every reservation goes back with the connection
     expect(pool.used).toBe(0);
     for (const r of held) r();
-    srv.close();
   });
 
   it('a plaintext connection reads a big produce frame straight into its pooled slab (Node onread hooks present)', async () => {
     const got: string[] = [];
-    let conn: Connection | null = null;
-    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
-      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
-      async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); }, { onClose: () => {} }); });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
-    await new Promise<void>((r) => c.on('connect', () => r()));
+    const { client: c, conn, close } = await loopback(async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); });
     const frames = [body(0, 2_000_000, 1), body(1, 10, 2), body(0, 700_000, 3), body(3, 5, 4)];
     // written in pieces so that reads start mid-frame
     const wire = Buffer.concat(frames.map(framed));
     for (let off = 0; off < wire.length; off += 300_001) c.write(wire.subarray(off, off + 300_001));
     await until(() => got.length === 4, 'four frames');
     expect(got).toEqual(frames.map((f) => createHash('sha256').update(f).digest('hex')));
-    expect(conn!.ownReads).toBe(true);
-    expect(conn!.frameStats.pooled).toBe(2);
-    expect(conn!.frameStats.directReads).toBeGreaterThan(0);
-    c.destroy();
-    await until(() => conn!.isClosed, 'the close');
-    srv.close();
+    expect(conn().ownReads).toBe(true);
+    expect(conn().frameStats.pooled).toBe(2);
+    expect(conn().frameStats.directReads).toBeGreaterThan(0);
+    await close();
   });
 
   it('requestTimes: each answered request is recorded once with ordered timestamps; a later answer waits for an earlier one', async () => {
@@ -269,17 +268,12 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
       return key === 12 ? null : withOnSent(framed(Buffer.from([key])), [() => released.push(key)]);
     };
     const released: number[] = [];
-    let conn: Connection | null = null;
-    const srv = createServer((s) => { conn = new Connection(s, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
-      { maxRequestBytes: 1 << 20, idleTimeoutMs: 0, inFlight: new InFlightBudget(100), requestTimes: sink }, handler, { onClose: () => {} }); });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const { client: c, conn, close } = await loopback(handler, { maxRequestBytes: 1 << 20, requestTimes: sink });
     const answers: number[] = [];
     c.on('data', (d) => { for (let o = 0; o + 5 <= d.length; o += 5) answers.push(d[o + 4]!); });
-    await new Promise<void>((r) => c.on('connect', () => r()));
     const req = (key: number, version: number) => { const b = Buffer.alloc(8); b.writeInt16BE(key, 0); b.writeInt16BE(version, 2); return framed(b); };
     c.write(Buffer.concat([req(10, 3), req(11, 7), req(12, 1)]));
-    await until(() => conn !== null && conn.requests === 3, 'three requests dispatched');
+    await until(() => conn().requests === 3, 'three requests dispatched');
     expect(recs).toEqual([]); // nothing is recorded before it is sent, and the first blocks the others
     releaseFirst();
     await until(() => recs.length === 3 && answers.length === 2, 'three records, two answers');
@@ -297,10 +291,8 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     expect(none[4]).toBe(none[2]);
     // each response's onSent release ran once, in order (one write callback per connection takes them oldest first)
     expect(released).toEqual([10, 11]);
-    c.destroy();
-    await until(() => conn!.isClosed, 'the close');
+    await close();
     expect(recs.length).toBe(3);
-    srv.close();
   });
 
   /**
@@ -337,13 +329,30 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     end(): this { return this; }
   }
 
+  /**
+   * Plays reads of `sizes` (cycled) from `wire` at `off` while the connection holds reading back (paused or muted),
+   * `already` bytes read since it started to: every read but the last leaves it under 16 KiB read ahead, the last
+   * one (its callback answers `more` false) takes it over by less than one read. Returns the new offset.
+   */
+  function readAheadWhilePaused(sock: FakeReadSocket, wire: Buffer, off: number, sizes: number[], already = 0): number {
+    let ahead = already; let largest = already;
+    for (let i = 0; ; i++) {
+      const r = sock.read(wire.subarray(off, off + sizes[i % sizes.length]!));
+      off += r.n; ahead += r.n; largest = Math.max(largest, r.n);
+      if (!r.more) break;
+      expect(ahead).toBeLessThan(16 * 1024);
+    }
+    expect(ahead).toBeGreaterThanOrEqual(16 * 1024);
+    expect(ahead).toBeLessThan(16 * 1024 + largest);
+    return off;
+  }
+
   it('a paused plaintext connection (queued.max.requests) reads ahead at most 16 KiB + one read (e65e338)', async () => {
     const sock = new FakeReadSocket();
     let releaseFirst: () => void = () => {};
     const got: Buffer[] = [];
     // queued.max.requests = 1: the first request is held, so the second one pauses the connection
-    const conn = new Connection(sock as unknown as Socket, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
-      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(1) },
+    const conn = new Connection(sock as unknown as Socket, PLAINTEXT, limits({ inFlight: new InFlightBudget(1) }),
       async (f) => { got.push(Buffer.from(f)); if (got.length === 1) await new Promise<void>((r) => { releaseFirst = r; }); return framed(Buffer.from('ok')); },
       { onClose: () => {} });
     expect(conn.ownReads).toBe(true);
@@ -353,17 +362,7 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const first = sock.read(wire.subarray(0, 20)); // both small frames: the first is dispatched, the second waits
     off += first.n;
     expect(got.length).toBe(1);
-    let whilePaused = first.n;
-    const sizes = [3000, 7000, 1000, 9000, 5000];
-    let largest = first.n;
-    for (let i = 0; ; i++) {
-      const r = sock.read(wire.subarray(off, off + sizes[i % sizes.length]!));
-      off += r.n; whilePaused += r.n; largest = Math.max(largest, r.n);
-      if (!r.more) break;
-      expect(whilePaused).toBeLessThan(16 * 1024);
-    }
-    expect(whilePaused).toBeGreaterThanOrEqual(16 * 1024);
-    expect(whilePaused).toBeLessThan(16 * 1024 + largest);
+    off = readAheadWhilePaused(sock, wire, off, [3000, 7000, 1000, 9000, 5000], first.n);
     expect(sock.resumed).toBe(0);
     // the budget frees: reading resumes; the rest (with reads straight into the produce frame's slab) arrives intact
     releaseFirst();
@@ -384,8 +383,7 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     const sock = new FakeReadSocket();
     const got: Buffer[] = [];
     let info: ConnectionInfo | null = null;
-    const conn = new Connection(sock as unknown as Socket, { id: 'c', listenerName: 'PLAINTEXT', remoteAddress: '', remotePort: 0 },
-      { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+    const conn = new Connection(sock as unknown as Socket, PLAINTEXT, limits(),
       async (f, i) => { got.push(Buffer.from(f)); info = i; return framed(Buffer.from('ok')); }, { onClose: () => {} });
     const big = body(0, 300_000, 3);
     const wire = Buffer.concat([framed(body(1, 6, 1)), framed(big)]);
@@ -397,16 +395,7 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
     // a KIP-219 throttle mutes the connection while the produce frame is half read (the reads below are synchronous:
     // the mute cannot end among them)
     info!.throttle!(60_000);
-    let whilePaused = 0; let largest = 0;
-    const sizes = [6000, 2000, 7000];
-    for (let i = 0; ; i++) {
-      const r = sock.read(wire.subarray(off, off + sizes[i % sizes.length]!));
-      off += r.n; whilePaused += r.n; largest = Math.max(largest, r.n);
-      if (!r.more) break;
-      expect(whilePaused).toBeLessThan(16 * 1024);
-    }
-    expect(whilePaused).toBeGreaterThanOrEqual(16 * 1024);
-    expect(whilePaused).toBeLessThan(16 * 1024 + largest);
+    off = readAheadWhilePaused(sock, wire, off, [6000, 2000, 7000]);
     expect(conn.frameStats.directReads).toBeGreaterThan(direct0 + 2); // the reads while muted went into the slab
     expect(sock.resumed).toBe(0);
     info!.throttle!(1); // a new throttle replaces the long one: reading resumes when it ends
@@ -425,8 +414,7 @@ describe('Connection with a request memory pool (queued.max.request.bytes hook)'
       const got: string[] = [];
       let conn: Connection | null = null;
       const srv = createTlsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (s) => {
-        conn = new Connection(s, { id: 'c', listenerName: 'SSL', remoteAddress: '', remotePort: 0 },
-          { maxRequestBytes: 1 << 22, idleTimeoutMs: 0, inFlight: new InFlightBudget(100) },
+        conn = new Connection(s, { ...PLAINTEXT, listenerName: 'SSL' }, limits(),
           async (f) => { got.push(createHash('sha256').update(f).digest('hex')); return framed(Buffer.from('ok')); }, { onClose: () => {} });
       });
       await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

@@ -27,13 +27,14 @@ async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Pro
   }
 }
 
-async function start(handler: RequestHandler, extra: { requestTimes?: RequestTimesSink; queuedMaxRequests?: number } = {}) {
+async function start(handler: RequestHandler, extra: { requestTimes?: RequestTimesSink; queuedMaxRequests?: number; queuedMaxRequestBytes?: number } = {}) {
   const lines: any[] = [];
   const log = pino({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb(); } }));
   const server = new SocketServer({
     listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
     maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: extra.queuedMaxRequests ?? 500, handler, log, networkThreads: 2,
     ...(extra.requestTimes ? { requestTimes: extra.requestTimes } : {}),
+    ...(extra.queuedMaxRequestBytes !== undefined ? { queuedMaxRequestBytes: extra.queuedMaxRequestBytes } : {}),
   });
   servers.push(server);
   const [bound] = await server.bind();
@@ -112,6 +113,40 @@ describe.skipIf(!available)('network worker threads', () => {
     a.socket.destroy();
   });
 
+  it('fetch read slabs move to the worker without a copy and come back to the fetch pool; bytes intact', async () => {
+    const { fetchReadPool } = await import('../../../src/services/log/read-buffer-pool.js');
+    const { withOnSent } = await import('../../../src/services/network/response-send.js');
+    const { server, port } = await start(async (f) => {
+      // as the Fetch handler: a header chunk, then records read into a lease of the fetch read pool
+      const k = f.readInt32BE(4);
+      const lease = fetchReadPool.acquire(70_000 + k * 3_000);
+      for (let i = 0; i < lease.buffer.length; i += 1009) lease.buffer[i] = (k * 7 + i) & 0xff;
+      const body = lease.buffer.subarray(100); // records need not start at the slab's first byte
+      const h = Buffer.alloc(8);
+      h.writeInt32BE(4 + body.length, 0);
+      h.writeInt32BE(k, 4);
+      return withOnSent([h, body], [lease.release]);
+    });
+    const reused0 = fetchReadPool.reused;
+    const a = client(port);
+    for (let k = 0; k < 16; k++) {
+      const req = Buffer.alloc(8); req.writeInt16BE(1, 0); req.writeInt32BE(k, 4);
+      a.socket.write(frame(req));
+      await until(() => a.responses.length === k + 1, `answer ${k}`);
+      const r = a.responses[k]!;
+      expect(r.readInt32BE(0)).toBe(k);
+      const want = Buffer.alloc(70_000 + k * 3_000);
+      for (let i = 0; i < want.length; i += 1009) want[i] = (k * 7 + i) & 0xff;
+      // bytes the handler did not write are whatever the slab held: compare the written ones
+      for (let i = 0; i < want.length; i += 1009) if (i >= 100) expect(r[4 + i - 100]).toBe(want[i]);
+      expect(r.length).toBe(4 + want.length - 100);
+    }
+    expect(server.networkWorkers!.handoffStats.fetchSlabsMoved).toBe(16);
+    // one at a time: each slab came back (adopt) before the next read, which reused it
+    expect(fetchReadPool.reused - reused0).toBeGreaterThanOrEqual(14);
+    a.socket.destroy();
+  });
+
   it('closeAfterResponse, throttle and park cross to the worker; request times arrive on the main clock', async () => {
     const recorded: number[][] = [];
     const sink: RequestTimesSink = { record: (...a) => { recorded.push(a); } };
@@ -150,6 +185,46 @@ describe.skipIf(!available)('network worker threads', () => {
     await until(() => server.connectionCount === 0, 'connection gone on the main thread');
   });
 
+  it('queued.max.requests and queued.max.request.bytes are one budget for the broker, not one per worker', async () => {
+    let concurrent = 0;
+    let most = 0;
+    let handled = 0;
+    const handler: RequestHandler = async (f) => {
+      concurrent++; most = Math.max(most, concurrent);
+      await new Promise((r) => setTimeout(r, 2));
+      concurrent--; handled++;
+      return frame(Buffer.from([f[4]!]));
+    };
+    // (a) queued.max.requests=1: two connections on the two workers, 8 pipelined requests each — one at a time in all
+    const s1 = await start(handler, { queuedMaxRequests: 1 });
+    const [a, b] = [client(s1.port), client(s1.port)];
+    for (let k = 0; k < 8; k++) for (const c of [a, b]) c.socket.write(frame(Buffer.alloc(8, k)));
+    await until(() => a.responses.length === 8 && b.responses.length === 8, 'all answers (a)');
+    expect(s1.server.networkWorkers!.served).toEqual([1, 1]);
+    expect(most).toBe(1);
+    // (b) queued.max.request.bytes=100000 and 120 KB produce frames: each takes the whole pool (non-strict: one may
+    // overshoot), so the other worker's connection waits for memory
+    most = 0; handled = 0;
+    // the first request is held: its 120 KB reservation, made in a worker, is seen in the main thread's pool
+    let hold: (() => void) | null = null;
+    let first = true;
+    const s2 = await start(async (f, conn) => {
+      if (first) { first = false; concurrent++; most = Math.max(most, concurrent); await new Promise<void>((r) => { hold = r; }); concurrent--; }
+      return handler(f, conn);
+    }, { queuedMaxRequestBytes: 100_000 });
+    const [c, d] = [client(s2.port), client(s2.port)];
+    const big = (k: number) => { const x = Buffer.alloc(120_000, k); x.writeInt16BE(0, 0); return frame(x); };
+    for (let k = 0; k < 4; k++) for (const x of [c, d]) x.socket.write(big(k));
+    await until(() => hold !== null, 'the first request held');
+    expect(s2.server.memoryPool!.usedBytes).toBeGreaterThanOrEqual(120_000);
+    hold!();
+    await until(() => c.responses.length === 4 && d.responses.length === 4, 'all answers (b)');
+    expect(s2.server.networkWorkers!.served).toEqual([1, 1]);
+    expect(most).toBe(1);
+    expect(s2.server.memoryPool!.usedBytes).toBe(0);
+    for (const x of [a, b, c, d]) x.socket.destroy();
+  });
+
   it('a worker that stops: its connections close with an error line, new ones go to the other worker', async () => {
     const { server, port, lines } = await start(async (f) => echo(f));
     const a = client(port);
@@ -181,7 +256,9 @@ describe.skipIf(!available)('network worker threads', () => {
     const c = client((srv.address() as { port: number }).port);
     const socket = await accepted;
     const closes: Array<string | null> = [];
+    const { SharedInFlightBudget } = await import('../../../src/services/network/shared-budgets.js');
     const workers = new NetworkWorkers({ threads: 1, maxRequestBytes: 1 << 20, idleTimeoutMs: 0, queuedMaxRequests: 10, handler: async () => null,
+      inFlight: new SharedInFlightBudget(10), memoryPool: null,
       log: pino({ level: 'silent' }), onClose: (_c, reason) => closes.push(reason) });
     const before = openFds();
     // handed off and the worker stopped at once: it is still loading its script, so it never reads the message
@@ -242,5 +319,38 @@ describe('HandoffPool (the hand-off slabs)', () => {
     const l2 = pool.acquire(40_000);
     l2.release(); l2.release();
     expect(pool.idleBytes).toBe(128 * 1024 + 64 * 1024);
+  });
+});
+
+describe('shared budgets (queued.max.requests / queued.max.request.bytes across threads)', () => {
+  it('a release in one view wakes a waiter of another view of the same shared memory', async () => {
+    const { SharedInFlightBudget, SharedMemoryPool } = await import('../../../src/services/network/shared-budgets.js');
+    const a = new SharedInFlightBudget(2);
+    const b = new SharedInFlightBudget(2, a.shared);
+    expect(a.tryAcquire() && b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    expect(a.inUse).toBe(2);
+    let woken = 0;
+    b.onAvailable(() => { woken++; });
+    a.release();
+    await until(() => woken === 1, 'the other view woken');
+    expect(b.tryAcquire()).toBe(true);
+    expect(a.inUse).toBe(2);
+
+    const p = new SharedMemoryPool(1000, 5000);
+    const q = new SharedMemoryPool(1000, 5000, p.shared);
+    expect(q.availableBytes).toBe(1000);
+    expect(p.tryAllocate(1500)).toBe(true); // non-strict: allowed while any memory is left
+    expect(q.availableBytes).toBe(-500);
+    expect(q.tryAllocate(1)).toBe(false);
+    expect(q.depletedCount).toBe(1);
+    let qWoken = 0;
+    q.onAvailable(() => { qWoken++; });
+    expect(q.waiting).toBe(1);
+    p.release(1500);
+    await until(() => qWoken === 1, 'the pool\'s other view woken');
+    p.release(700); // a double release does not grow the pool
+    expect(q.availableBytes).toBe(1000);
+    expect(() => q.tryAllocate(6000)).toThrow(RangeError);
   });
 });

@@ -13,8 +13,11 @@ export interface NetworkWorkerConfig {
   index: number;
   maxRequestBytes: number;
   idleTimeoutMs: number;
-  /** queued.max.requests, applied per worker (each worker has its own InFlightBudget). */
+  /** queued.max.requests, one budget for the broker (shared-budgets.ts): its shared memory. */
   queuedMaxRequests: number;
+  inFlight: SharedArrayBuffer;
+  /** queued.max.request.bytes (shared-budgets.ts SharedMemoryPool): capacity, largest allocation, shared memory; null: none. */
+  memoryPool: { capacity: number; maxSingleAllocation: number; shared: SharedArrayBuffer } | null;
   /** The main thread's performance.timeOrigin: request timestamps are converted to the main's clock. */
   mainTimeOrigin: number;
   /** Whether to take the RequestTimesSink timestamps. */
@@ -43,13 +46,15 @@ export interface WorkerBatch {
   buf: ArrayBuffer | null;
   slabs: ArrayBuffer[];
   back: ArrayBuffer[];
+  /** Fetch read slabs (MainBatch.fslabs) given back, every response using them written or dropped. */
+  backFetch: ArrayBuffer[];
   times: number[];
   closed: Array<{ conn: number; reason: string | null }>;
 }
 
 /** Operation kinds of {@link MainBatch}.ops, 5 numbers each: kind, conn, req, a, b. */
 export const Op = {
-  /** a = offset in buf, b = length (−1: no response, acks=0) */
+  /** a = offset in buf, or −1 − i: slabs[i] from 0; b = length (−1: no response, acks=0) */
   Response: 0,
   /** the handler failed: a = index in strs (the reason); the connection closes */
   Fail: 1,
@@ -61,13 +66,21 @@ export const Op = {
   CloseAfterResponse: 4,
   /** the main closes the connection: a = index in strs or −1 (no reason) */
   Close: 5,
+  /**
+   * a response in chunks: a = start in segs (n, then n × [kind, index, offset, length]: kind 0 = slabs[index],
+   * kind 1 = fslabs[index], a fetch read slab given back in WorkerBatch.backFetch once written); b = total length
+   */
+  ChunkedResponse: 6,
 } as const;
 
 /**
  * Main → worker, once per turn, in the order the main produced them (a control before the response it precedes).
  * `buf`: a slab of the main's pool holding the responses (the worker gives it back once all are written or dropped);
- * `back`: request slabs given back (their handlers settled).
+ * `slabs`: big responses, one slab each (a Response op's offset −1 − i: `slabs[i]` from 0), each given back once
+ * written; `back`: request slabs given back (their handlers settled).
  */
-export interface MainBatch { t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; back: ArrayBuffer[] }
+export interface MainBatch {
+  t: 'batch'; ops: number[]; strs: string[]; buf: ArrayBuffer | null; slabs: ArrayBuffer[]; fslabs: ArrayBuffer[]; segs: number[]; back: ArrayBuffer[];
+}
 
 export type ToWorker = NewConnectionMessage | MainBatch;

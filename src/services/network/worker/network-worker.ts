@@ -5,14 +5,17 @@
  * Connection class the in-thread path uses. Each complete request frame goes to the main thread (the request
  * handlers: KafkaApis, which keeps all state), batched once per turn; the answers come back the same way.
  *
- * Differs from Kafka: the request handlers are one thread (the main), not num.io.threads; queued.max.requests is a
- * budget per worker (Kafka's RequestChannel queue is shared); queued.max.request.bytes (the memory pool) is not
- * applied in workers; PLAINTEXT only (TLS / SASL listeners are served by the main thread).
+ * queued.max.requests and queued.max.request.bytes are the broker's (one budget and one memory pool in shared memory
+ * with the main thread and the other workers: shared-budgets.ts).
+ *
+ * Differs from Kafka: the request handlers are one thread (the main), not num.io.threads; PLAINTEXT only (TLS / SASL
+ * listeners are served by the main thread).
  */
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Connection, InFlightBudget, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
+import { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
+import { Connection, type ConnectionInfo, type RequestHandler, type RequestTimesSink } from '../connection.js';
 import { setOnSent, type ResponseFrame } from '../response-send.js';
 import { FdSlots } from './fd-slots.js';
 import { HandoffPool, ownsWholeBuffer } from './handoff-pool.js';
@@ -20,7 +23,10 @@ import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage
 
 const config = workerData as NetworkWorkerConfig;
 const port = parentPort!;
-const budget = new InFlightBudget(config.queuedMaxRequests);
+// one queued.max.requests and one memory pool for the broker: the main's, in shared memory
+const budget = new SharedInFlightBudget(config.queuedMaxRequests, config.inFlight);
+const mp = config.memoryPool;
+const memoryPool = mp ? new SharedMemoryPool(mp.capacity, mp.maxSingleAllocation, mp.shared) : null;
 const fdSlots = new FdSlots(0, config.fdSlots);
 const connections = new Map<number, Connection>();
 const pending = new Map<number, { resolve: (r: ResponseFrame | null) => void; reject: (e: Error) => void }>();
@@ -37,6 +43,7 @@ let frames: Buffer[] = [];
 let bytes = 0;
 let slabs: ArrayBuffer[] = [];
 let back: ArrayBuffer[] = [];
+let backFetch: ArrayBuffer[] = [];
 let times: number[] = [];
 let closed: WorkerBatch['closed'] = [];
 let scheduled = false;
@@ -61,9 +68,9 @@ function flush(): void {
     let at = 0;
     for (const f of frames) { view.set(f, at); at += f.length; }
   }
-  const batch: WorkerBatch = { t: 'batch', reqs, buf, slabs, back, times, closed };
-  const transfer: ArrayBuffer[] = buf ? [buf, ...slabs, ...back] : slabs.length + back.length > 0 ? [...slabs, ...back] : [];
-  reqs = []; frames = []; bytes = 0; slabs = []; back = []; times = []; closed = [];
+  const batch: WorkerBatch = { t: 'batch', reqs, buf, slabs, back, backFetch, times, closed };
+  const transfer: ArrayBuffer[] = [...(buf ? [buf] : []), ...slabs, ...back, ...backFetch];
+  reqs = []; frames = []; bytes = 0; slabs = []; back = []; backFetch = []; times = []; closed = [];
   port.postMessage(batch, transfer);
 }
 
@@ -112,6 +119,7 @@ function open(m: NewConnectionMessage): void {
   const info: ConnectionInfo = { id: m.id, listenerName: m.listenerName, remoteAddress: m.remoteAddress, remotePort: m.remotePort, securityProtocol: 'PLAINTEXT' };
   const c = new Connection(socket, info, {
     maxRequestBytes: config.maxRequestBytes, idleTimeoutMs: config.idleTimeoutMs, inFlight: budget, framePool,
+    ...(memoryPool ? { memoryPool } : {}),
     ...(config.requestTimes ? { requestTimes: timesSink } : {}),
   }, handlerFor(m.conn), {
     onClose: (_c, reason) => {
@@ -128,6 +136,17 @@ function apply(b: MainBatch): void {
   // the responses are views of b.buf: it goes back to the main once every one of them is written or dropped
   const buf = b.buf;
   let views = 0;
+  const taken = b.slabs.length > 0 ? new Set<ArrayBuffer>() : null;
+  // slabs of chunked responses: references per slab; at 0 it goes back (fetch read slabs to the fetch pool)
+  const refs = new Map<ArrayBuffer, number>();
+  const fetchSlabs = new Set(b.fslabs);
+  const unref = (slab: ArrayBuffer) => {
+    const left = refs.get(slab)! - 1;
+    refs.set(slab, left);
+    if (left > 0) return;
+    (fetchSlabs.has(slab) ? backFetch : back).push(slab);
+    schedule();
+  };
   const sent = buf ? () => { if (--views === 0) { back.push(buf); schedule(); } } : null;
   const ops = b.ops;
   for (let i = 0; i < ops.length; i += 5) {
@@ -138,9 +157,34 @@ function apply(b: MainBatch): void {
         if (!p) break;
         pending.delete(req);
         if (len < 0) { p.resolve(null); break; }
+        if (a < 0) {
+          // a big response in a slab of its own: back to the main once written or dropped
+          const slab = b.slabs[-1 - a]!;
+          taken!.add(slab);
+          p.resolve(setOnSent(Buffer.from(slab, 0, len), () => { back.push(slab); schedule(); }));
+          break;
+        }
         if (!buf || len === 0) { p.resolve(Buffer.alloc(0)); break; }
         views++;
         p.resolve(setOnSent(Buffer.from(buf, a, len), sent!));
+        break;
+      }
+      case Op.ChunkedResponse: {
+        const p = pending.get(req);
+        if (!p) break;
+        pending.delete(req);
+        // views of the main's slab (headers) and of fetch read slabs (records); each slab back once every response
+        // of this batch using it is written or dropped
+        const n = b.segs[a]!;
+        const chunks: Buffer[] = [];
+        const used: ArrayBuffer[] = [];
+        for (let k = 0, at = a + 1; k < n; k++, at += 4) {
+          const kind = b.segs[at]!, idx = b.segs[at + 1]!, off = b.segs[at + 2]!, l = b.segs[at + 3]!;
+          const slab = kind === 1 ? b.fslabs[idx]! : b.slabs[idx]!;
+          chunks.push(Buffer.from(slab, off, l));
+          if (!used.includes(slab)) { used.push(slab); refs.set(slab, (refs.get(slab) ?? 0) + 1); }
+        }
+        p.resolve(setOnSent(chunks, () => { for (const slab of used) unref(slab); }));
         break;
       }
       case Op.Fail: {
@@ -158,6 +202,9 @@ function apply(b: MainBatch): void {
   }
   // no response of it was taken (their connections gone): back at once
   if (buf && views === 0) { back.push(buf); schedule(); }
+  // slabs no response took (their connections gone): back at once
+  for (const slab of b.slabs) if (!taken!.has(slab) && !refs.has(slab)) { back.push(slab); schedule(); }
+  for (const slab of b.fslabs) if (!refs.has(slab)) { backFetch.push(slab); schedule(); }
 }
 
 port.on('message', (m: ToWorker) => {

@@ -22,7 +22,9 @@ import { nativeAddon } from '../../log/native-addon.js';
 import { ANONYMOUS } from '../../security/principal.js';
 import type { ConnectionInfo, RequestHandler, RequestTimesSink } from '../connection.js';
 import { onSentOf, type ResponseFrame } from '../response-send.js';
+import type { SharedInFlightBudget, SharedMemoryPool } from '../shared-budgets.js';
 import { FdSlots } from './fd-slots.js';
+import { fetchReadPool, type ReadBufferPool } from '../../log/read-buffer-pool.js';
 import { HandoffPool } from './handoff-pool.js';
 import { Op, type MainBatch, type NetworkWorkerConfig, type NewConnectionMessage, type WorkerBatch } from './messages.js';
 
@@ -34,6 +36,12 @@ export interface NetworkWorkersOptions {
   maxRequestBytes: number;
   idleTimeoutMs: number;
   queuedMaxRequests: number;
+  /** The broker's queued.max.requests budget (the main thread's connections use it too). */
+  inFlight: SharedInFlightBudget;
+  /** The broker's queued.max.request.bytes pool (null: none). */
+  memoryPool: SharedMemoryPool | null;
+  /** Where Fetch record bytes are read (default the broker's fetchReadPool; tests). */
+  readPool?: ReadBufferPool;
   handler: RequestHandler;
   requestTimes?: RequestTimesSink;
   log: Logger;
@@ -67,6 +75,20 @@ function workerScript(): URL {
   return new URL('../../../../dist/services/network/worker/network-worker.js', import.meta.url);
 }
 
+/** Chunks at least this big that are fetch read slabs are transferred rather than copied. */
+const TRANSFER_MIN_BYTES = 16 * 1024;
+
+/** Responses at least this big get a slab of their own (smaller ones share the turn's slab). */
+const OWN_SLAB_MIN_BYTES = 64 * 1024;
+
+/** Copies a response frame (one buffer or chunks) into `to` at `at`; returns its length. */
+function copyFrame(r: ResponseFrame, to: Buffer, at = 0): number {
+  if (Buffer.isBuffer(r)) { to.set(r, at); return r.length; }
+  let n = 0;
+  for (const c of r) { to.set(c, at + n); n += c.length; }
+  return n;
+}
+
 class RemoteConnection implements ServedConnection {
   closed = false;
   readonly abort = new AbortController();
@@ -97,11 +119,23 @@ class WorkerSlot {
   private bytes = 0;
   /** Request slabs given back to the worker since start (tests, diagnostics). */
   slabsBack = 0;
+  /** Fetch read slabs moved to the worker without a copy since start (tests, diagnostics). */
+  fetchSlabsMoved = 0;
   /** Request slabs whose handlers settled, going back to the worker. */
   private back: ArrayBuffer[] = [];
+  /** Big responses of the turn, each in a slab of its own. */
+  private slabs: ArrayBuffer[] = [];
+  /** Fetch read slabs (fetchReadPool) moved to the worker as they are, and their index in `fslabs`. */
+  private fslabs: ArrayBuffer[] = [];
+  private fslabIndex = new Map<ArrayBuffer, number>();
+  /** Chunked responses' segments (Op.ChunkedResponse). */
+  private segs: number[] = [];
+  /** Responses whose onSent runs once the message is posted (their transferred slabs are detached by then). */
+  private afterPost: ResponseFrame[] = [];
   private scheduled = false;
 
-  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots) {}
+  constructor(readonly index: number, readonly worker: Worker, private readonly pool: HandoffPool, readonly fds: FdSlots,
+    private readonly readPool: ReadBufferPool) {}
 
   /** A request slab goes back to the worker (its handler settled, or it was never handled). */
   giveBack(slab: ArrayBuffer): void {
@@ -125,10 +159,63 @@ class WorkerSlot {
     let len = 0;
     if (Buffer.isBuffer(response)) len = response.length;
     else for (const c of response) len += c.length;
-    this.ops.push(Op.Response, conn, req, this.bytes, len);
-    this.responses.push(response);
-    this.bytes += len;
+    if (len >= OWN_SLAB_MIN_BYTES && !Buffer.isBuffer(response) && response.some((c) => c.length >= TRANSFER_MIN_BYTES && this.readPool.owns(c.buffer))) {
+      this.respondChunks(conn, req, response, len);
+    } else if (len >= OWN_SLAB_MIN_BYTES) {
+      // a big response (Fetch) gets a slab of its own size class: the turn's size varies, a response's much less,
+      // so slabs are reused rather than created for every new turn size
+      const slab = this.pool.take(len);
+      copyFrame(response, Buffer.from(slab, 0, len));
+      onSentOf(response)?.();
+      this.slabs.push(slab);
+      this.ops.push(Op.Response, conn, req, -this.slabs.length, len);
+    } else {
+      this.ops.push(Op.Response, conn, req, this.bytes, len);
+      this.responses.push(response);
+      this.bytes += len;
+    }
     this.schedule();
+  }
+
+  /**
+   * A Fetch response whose record bytes are slabs of the fetch read pool: those slabs move to the worker as they are
+   * (no copy; the worker writes them and gives them back, fetchReadPool.adopt), the rest of the response (headers,
+   * other small chunks) is copied into one slab of this side's pool. The response's onSent (the read leases' release)
+   * runs once the message is posted: a transferred slab is detached by then, and its release pools nothing.
+   */
+  private respondChunks(conn: number, req: number, response: readonly Buffer[], len: number): void {
+    let restBytes = 0;
+    const moved = (c: Buffer) => c.length >= TRANSFER_MIN_BYTES && this.readPool.owns(c.buffer);
+    for (const c of response) if (!moved(c)) restBytes += c.length;
+    let rest: Buffer | null = null;
+    let restIdx = -1;
+    if (restBytes > 0) {
+      const slab = this.pool.take(restBytes);
+      this.slabs.push(slab);
+      restIdx = this.slabs.length - 1;
+      rest = Buffer.from(slab, 0, restBytes);
+    }
+    const start = this.segs.length;
+    this.segs.push(0);
+    let n = 0;
+    let at = 0;
+    for (const c of response) {
+      if (c.length === 0) continue;
+      n++;
+      if (moved(c)) {
+        const ab = c.buffer as ArrayBuffer;
+        let i = this.fslabIndex.get(ab);
+        if (i === undefined) { i = this.fslabs.length; this.fslabs.push(ab); this.fslabIndex.set(ab, i); this.fetchSlabsMoved++; }
+        this.segs.push(1, i, c.byteOffset, c.length);
+      } else {
+        rest!.set(c, at);
+        this.segs.push(0, restIdx, at, c.length);
+        at += c.length;
+      }
+    }
+    this.segs[start] = n;
+    this.afterPost.push(response);
+    this.ops.push(Op.ChunkedResponse, conn, req, start, len);
   }
 
   private schedule(): void {
@@ -146,16 +233,17 @@ class WorkerSlot {
       buf = this.pool.take(this.bytes);
       const view = Buffer.from(buf, 0, this.bytes);
       let at = 0;
-      for (const r of this.responses) {
-        if (Buffer.isBuffer(r)) { view.set(r, at); at += r.length; } else for (const c of r) { view.set(c, at); at += c.length; }
-      }
+      for (const r of this.responses) at += copyFrame(r, view, at);
     }
-    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, back: this.back };
-    const transfer = buf ? [buf, ...this.back] : this.back;
+    const batch: MainBatch = { t: 'batch', ops: this.ops, strs: this.strs, buf, slabs: this.slabs, fslabs: this.fslabs, segs: this.segs, back: this.back };
+    const transfer = [...(buf ? [buf] : []), ...this.slabs, ...this.fslabs, ...this.back];
     const lent = this.responses;
-    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = [];
+    const afterPost = this.afterPost;
+    this.ops = []; this.strs = []; this.responses = []; this.bytes = 0; this.back = []; this.slabs = [];
+    this.fslabs = []; this.fslabIndex = new Map(); this.segs = []; this.afterPost = [];
     if (this.alive) this.worker.postMessage(batch, transfer);
     for (const r of lent) onSentOf(r)?.();
+    for (const r of afterPost) onSentOf(r)?.();
   }
 }
 
@@ -165,12 +253,15 @@ export class NetworkWorkers {
   private nextConn = 0;
   /** Response slabs (the workers give them back once written). */
   private readonly pool = new HandoffPool();
+  /** Fetch's read buffers: their slabs go to the workers as they are and come back (adopt). */
+  private readonly readPool: ReadBufferPool;
   private roundRobin = 0;
   private stopping = false;
   /** Requests handed to the handler and not yet settled (the socket server's drain waits for them). */
   inFlight = 0;
 
   constructor(private readonly opts: NetworkWorkersOptions) {
+    this.readPool = opts.readPool ?? fetchReadPool;
     const why = networkWorkersUnavailable();
     if (why) throw new Error(`network workers unavailable: ${why}`);
     this.dupFd = (nativeAddon as unknown as { dupFd: DupFd }).dupFd;
@@ -178,10 +269,12 @@ export class NetworkWorkers {
     for (let i = 0; i < opts.threads; i++) {
       const fds = new FdSlots();
       const data: NetworkWorkerConfig = {
-        fdSlots: fds.shared, index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
+        fdSlots: fds.shared, inFlight: opts.inFlight.shared,
+        memoryPool: opts.memoryPool ? { capacity: opts.memoryPool.capacity, maxSingleAllocation: opts.memoryPool.maxSingleAllocation, shared: opts.memoryPool.shared } : null,
+        index: i, maxRequestBytes: opts.maxRequestBytes, idleTimeoutMs: opts.idleTimeoutMs, queuedMaxRequests: opts.queuedMaxRequests,
         mainTimeOrigin: performance.timeOrigin, requestTimes: opts.requestTimes !== undefined,
       };
-      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds);
+      const slot = new WorkerSlot(i, new Worker(script, { workerData: data, name: `rafka-network-${i}` }), this.pool, fds, this.readPool);
       slot.worker.on('message', (m: WorkerBatch) => this.onBatch(slot, m));
       slot.worker.on('error', (e) => this.workerGone(slot, e.message));
       slot.worker.on('exit', (code) => this.workerGone(slot, `exit code ${code}`));
@@ -192,8 +285,9 @@ export class NetworkWorkers {
   /** Connections handed to each worker since start (index = worker). */
   get served(): number[] { return this.slots.map((s) => s.served); }
   /** Hand-off buffers: request slabs given back to the workers; response slabs created and reused here (tests, diagnostics). */
-  get handoffStats(): { requestSlabsBack: number; responseSlabsCreated: number; responseSlabsReused: number } {
-    return { requestSlabsBack: this.slots.reduce((n, s) => n + s.slabsBack, 0), responseSlabsCreated: this.pool.created, responseSlabsReused: this.pool.reused };
+  get handoffStats(): { requestSlabsBack: number; responseSlabsCreated: number; responseSlabsReused: number; fetchSlabsMoved: number } {
+    return { requestSlabsBack: this.slots.reduce((n, s) => n + s.slabsBack, 0), responseSlabsCreated: this.pool.created, responseSlabsReused: this.pool.reused,
+      fetchSlabsMoved: this.slots.reduce((n, s) => n + s.fetchSlabsMoved, 0) };
   }
   get liveWorkers(): number { return this.slots.filter((s) => s.alive).length; }
   /** The Worker objects (tests: stop one to see its connections closed). */
@@ -232,6 +326,7 @@ export class NetworkWorkers {
 
   private onBatch(slot: WorkerSlot, b: WorkerBatch): void {
     for (const slab of b.back) this.pool.giveBack(slab);
+    for (const slab of b.backFetch) this.readPool.adopt(slab);
     const r = b.reqs;
     for (let i = 0; i < r.length; i += 5) {
       const conn = r[i]!, req = r[i + 1]!, where = r[i + 2]!, len = r[i + 3]!;
