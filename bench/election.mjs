@@ -10,65 +10,36 @@
 // Usage: node bench/election.mjs [SIZES=100,1000]   (npm run build first; needs zookeeper)
 //   BENCH_ONLY=controlled,kill; BENCH_LOG_DIR=<dir> keeps the brokers' logs (info level).
 // The figures are from whatever machine runs it: on a shared machine, print the load beside them (done below).
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import { pino } from 'pino';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
-import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
+import { startBenchCluster, sleep } from './bench-cluster.mjs';
 import { ZkSession } from '../dist/services/zookeeper/zk-session.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = (process.argv[2] ?? '100,1000').split(',').map(Number);
-// Kafka's default zookeeper.session.timeout.ms (18 s). With 6 s, a broker made leader of ~1000 new partitions at once
-// loses its session on this machine: each become-leader writes its leader-epoch-checkpoint synchronously (tmp + fsync +
-// rename + dir fsync, ~8 ms here), so the event loop is blocked > 6 s and no ZooKeeper ping goes out.
+// Kafka's default zookeeper.session.timeout.ms (18 s). Before 005faa1 a broker made leader of ~1000 new partitions at
+// once lost even that session on this machine (a synchronous leader-epoch-checkpoint fsync per partition blocked its
+// event loop), so topics still grow BENCH_CREATE_STEP partitions at a time.
 const SESSION_MS = Number(process.env.SESSION_MS ?? 18000);
 // ZooKeeper caps a session at 20 ticks: the tick must be at least SESSION_MS / 20 (500 ms floor, as bench/replication.mjs)
 const ZK_TICK_MS = Number(process.env.ZK_TICK_MS ?? Math.max(500, Math.ceil(SESSION_MS / 20)));
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (what) => ONLY === null || ONLY.has(what);
 const LOG_DIR = process.env.BENCH_LOG_DIR ?? null;
-if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** RAFKA_PROBE_DIR=<dir>: CPU profiles of every broker over each election (bench/broker-probe.mjs; bench/profile-top.mjs). */
+const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
+
 const T0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench/election +${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
-const SETPRIV = '/usr/bin/setpriv';
 
-const work = mkdtempSync(join(tmpdir(), 'rafka-bench-election-'));
-const zkPort = await freePort();
-const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }), tickTime: ZK_TICK_MS });
-const chroot = '/bench-election';
 const ids = [1, 2, 3];
-const ports = {};
-const procs = {};
-for (const id of ids) {
-  ports[id] = await freePort();
-  writeFileSync(join(work, `server-${id}.properties`), [`broker.id=${id}`, `zookeeper.connect=127.0.0.1:${zkPort}${chroot}`, `zookeeper.session.timeout.ms=${SESSION_MS}`,
-    `log.dirs=${join(work, `logs-${id}`)}`, `listeners=PLAINTEXT://127.0.0.1:${ports[id]}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=3',
-    'auto.leader.rebalance.enable=false', 'log.segment.bytes=1048576'].join('\n'));
-}
-const addr = (id) => `127.0.0.1:${ports[id]}`;
-const bootstrap = ids.map(addr).join(',');
-const alive = (id) => procs[id] && procs[id].exitCode === null && procs[id].signalCode === null;
-const startBroker = async (id) => {
-  const cmd = [process.execPath, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
-  const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
-  const out = LOG_DIR ? openSync(join(LOG_DIR, `broker-${id}.log`), 'a') : 'ignore';
-  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out] });
-  for (let i = 0; ; i++) {
-    if (await zs.getDataOrNull(`/brokers/ids/${id}`).catch(() => null)) return;
-    if (i > 1200 || !alive(id)) throw new Error(`broker ${id} did not register`);
-    await sleep(50);
-  }
-};
-const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || !alive(id)) return r(); p.once('exit', r); p.kill(sig); });
+const cluster = await startBenchCluster({ name: 'election', ids, zkTickMs: ZK_TICK_MS, logDir: LOG_DIR, probeDir: PROBE_DIR,
+  props: () => [`zookeeper.session.timeout.ms=${SESSION_MS}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=3',
+    'auto.leader.rebalance.enable=false', 'log.segment.bytes=1048576'] });
+const { zkConnect, procs, addr, bootstrap, alive, stopBroker } = cluster;
+const startBroker = cluster.startBroker;
 
-const zs = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 30_000 });
+const zs = new ZkSession(zkConnect, { sessionTimeoutMs: 30_000 });
 await zs.connect(10_000);
 await Promise.all(ids.map(startBroker));
 log('three brokers up');
@@ -113,11 +84,16 @@ const prepare = async (topic, n) => {
  * ZooKeeper when the controller wrote the last of them; same machine, same clock) — the figure reported.
  */
 const timeElection = async (topic, n, act) => {
+  const probed = PROBE_DIR ? ids.filter((id) => id !== victim && alive(id)) : [];
+  for (const id of probed) procs[id].kill('SIGUSR2');
+  if (probed.length > 0) await sleep(200);
   const t0 = performance.now();
   const wall0 = Date.now();
   await act();
   await waitUntil(async () => (await states(topic, n)).every((s) => s.leader !== victim && s.leader >= 0), `${topic}: leadership off broker ${victim}`, 120_000, 5);
   const ms = Math.round(performance.now() - t0);
+  for (const id of probed) procs[id].kill('SIGUSR2');
+  if (probed.length > 0) { await sleep(1500); log(`${topic}: CPU profiles of brokers ${probed.join(',')} (pids ${probed.map((id) => procs[id].pid).join(',')}) in ${PROBE_DIR}`); }
   const mtimes = await Promise.all(Array.from({ length: n }, (_, p) => zs.getData(`/brokers/topics/${topic}/partitions/${p}/state`).then((r) => Number(r.stat.mtime.readBigInt64BE(0)))));
   return { ms, zkMs: Math.max(...mtimes) - wall0, firstZkMs: Math.min(...mtimes) - wall0, wall0 };
 };
@@ -171,8 +147,6 @@ for (const n of SIZES) {
 }
 
 await admin.disconnect();
-await Promise.all(ids.map((id) => stopBroker(id)));
 zs.close();
-await zk.stop();
-rmSync(work, { recursive: true, force: true });
+await cluster.stop();
 console.log(JSON.stringify({ bench: 'election', sizes: SIZES, results, note: 'shared machine: compare with the ceiling of the same run', node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, load1: +loadavg()[0].toFixed(1), date: new Date().toISOString() }, null, 1));

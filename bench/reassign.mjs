@@ -12,57 +12,29 @@
 //   RAFKA_PROBE_DIR=<dir>: CPU profiles of both brokers over the move (bench/broker-probe.mjs; summarise with
 //   bench/profile-top.mjs); BENCH_LOG_DIR=<dir> keeps the brokers' logs (info level).
 // The figures are from whatever machine runs it: on a shared machine print the load beside them (done below).
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, existsSync, readFileSync, readdirSync, statSync, mkdirSync, createReadStream, createWriteStream, fsyncSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { rmSync, openSync, writeSync, closeSync, existsSync, readdirSync, statSync, createReadStream, createWriteStream, fsyncSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect } from 'node:net';
-import { pino } from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
-import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
+import { startBenchCluster, sleep } from './bench-cluster.mjs';
 import { ZkSession } from '../dist/services/zookeeper/zk-session.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = Number(process.argv[2] ?? 512);
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mbps = (bytes, secs) => Math.round(bytes / 1e6 / secs);
 const T0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench/reassign +${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
-const SETPRIV = '/usr/bin/setpriv';
 const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
 const LOG_DIR = process.env.BENCH_LOG_DIR ?? null;
-if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
-if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
 
-const work = mkdtempSync(join(tmpdir(), 'rafka-bench-reassign-'));
-const zkPort = await freePort();
-const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }) });
-const chroot = '/bench-reassign';
 const ids = [1, 2];
-const ports = {};
-const procs = {};
-for (const id of ids) {
-  ports[id] = await freePort();
-  writeFileSync(join(work, `server-${id}.properties`), [`broker.id=${id}`, `zookeeper.connect=127.0.0.1:${zkPort}${chroot}`,
-    `log.dirs=${join(work, `logs-${id}`)}`, `listeners=PLAINTEXT://127.0.0.1:${ports[id]}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=1'].join('\n'));
-}
-const addr = (id) => `127.0.0.1:${ports[id]}`;
-const bootstrap = ids.map(addr).join(',');
-const startBroker = async (id) => {
-  const probe = PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : [];
-  const cmd = [process.execPath, ...probe, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
-  const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
-  const out = LOG_DIR ? openSync(join(LOG_DIR, `broker-${id}.log`), 'a') : 'ignore';
-  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out], env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
-  for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', addr(id), '-L', '-m', '2'], { stdio: 'ignore' }); return; } catch { if (i > 240) throw new Error(`broker ${id} did not start`); await sleep(250); } }
-};
-const stopBroker = (id) => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill('SIGTERM'); });
-const cpuSecs = (id) => { try { const f = readFileSync(`/proc/${procs[id].pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; } catch { return NaN; } };
+const cluster = await startBenchCluster({ name: 'reassign', ids, zkTickMs: 2000, logDir: LOG_DIR, probeDir: PROBE_DIR,
+  props: () => ['auto.create.topics.enable=false', 'offsets.topic.replication.factor=1'] });
+const { work, zkConnect, procs, addr, bootstrap, startBroker, cpuSecs } = cluster;
 await Promise.all(ids.map(startBroker));
 log('two brokers up');
-const zs = new ZkSession(`127.0.0.1:${zkPort}${chroot}`, { sessionTimeoutMs: 30_000 });
+const zs = new ZkSession(zkConnect, { sessionTimeoutMs: 30_000 });
 await zs.connect(10_000);
 const state = async (t, p) => JSON.parse((await zs.getData(`/brokers/topics/${t}/partitions/${p}/state`)).data.toString());
 const waitUntil = async (fn, what, ms = 600_000, every = 20) => { const end = Date.now() + ms; for (;;) { if (await fn().catch(() => false)) return; if (Date.now() > end) throw new Error(`timed out: ${what}`); await sleep(every); } };
@@ -132,7 +104,5 @@ results[`unthrottled reassignment of one ${MiB} MiB partition, broker 1 -> new b
 
 await admin.disconnect();
 zs.close();
-await Promise.all(ids.map((id) => stopBroker(id)));
-await zk.stop();
-rmSync(work, { recursive: true, force: true });
+await cluster.stop();
 console.log(JSON.stringify({ bench: 'reassign', MiB, bytes, results, note: 'shared machine: compare with the ceilings of the same run', node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() }, null, 1));

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, connect } from 'node:net';
 import { pino } from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
-import { startLocalZooKeeper } from '../dist/services/zookeeper/local-zookeeper.js';
+import { startBenchCluster } from './bench-cluster.mjs';
 import { ZkSession } from '../dist/services/zookeeper/zk-session.js';
 import { encodeRequest } from '../dist/protocol/frame.js';
 import { buildRecordBatch } from '../dist/services/log/record-batch.js';
@@ -31,14 +31,12 @@ const MiB = Number(process.argv[2] ?? 256);
 const CATCHUP_MiB = Number(process.argv[3] ?? 1024);
 const SESSION_MS = 6000;
 const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 5);
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const time = (fn) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
 const mbps = (mib, secs) => Math.round((mib * 1.048576) / secs);
 const T0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench/replication +${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
 // Brokers die with this script (setpriv --pdeathsig, as the test helpers), even when it is killed.
-const SETPRIV = '/usr/bin/setpriv';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (what) => ONLY === null || ONLY.has(what);
 const PROBE_DIR = process.env.RAFKA_PROBE_DIR ?? null;
@@ -60,34 +58,15 @@ const probed = async (label, fn) => {
   return { r, coresUsed: cpu };
 };
 
-const work = mkdtempSync(join(tmpdir(), 'rafka-bench-repl-'));
-const zkPort = await freePort();
 // ZooKeeper expires a session at the first tick after its timeout: with Debian's tickTime=2000 that adds 0-2 s to
 // every failover, whatever the broker does. Kafka's own test ZooKeeper (EmbeddedZookeeper) ticks every 800 ms; this
 // bench ticks every 500 ms (ZK_TICK_MS to change it) and reports it beside the failover figure.
 const ZK_TICK_MS = Number(process.env.ZK_TICK_MS ?? 500);
-const zk = await startLocalZooKeeper({ host: '127.0.0.1', port: zkPort, dataDir: join(work, 'zk', 'data'), log: pino({ level: 'silent' }), tickTime: ZK_TICK_MS });
-const chroot = '/bench-repl';
 const ids = [1, 2, 3];
-const ports = {};
-const procs = {};
-for (const id of ids) {
-  ports[id] = await freePort();
-  writeFileSync(join(work, `server-${id}.properties`), [`broker.id=${id}`, `zookeeper.connect=127.0.0.1:${zkPort}${chroot}`, `zookeeper.session.timeout.ms=${SESSION_MS}`,
-    `log.dirs=${join(work, `logs-${id}`)}`, `listeners=PLAINTEXT://127.0.0.1:${ports[id]}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=3'].join('\n'));
-}
-const addr = (id) => `127.0.0.1:${ports[id]}`;
-const bootstrap = ids.map(addr).join(',');
-const startBroker = async (id) => {
-  const probe = PROBE_DIR ? ['--import', join(root, 'bench', 'broker-probe.mjs')] : [];
-  const cmd = [process.execPath, ...probe, join(root, 'bin', 'rafka.js'), '-v', LOG_DIR ? 'info' : 'warn', join(work, `server-${id}.properties`)];
-  const [bin, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...cmd] : cmd;
-  if (PROBE_DIR) mkdirSync(PROBE_DIR, { recursive: true });
-  const out = LOG_DIR ? openSync(join(LOG_DIR, `broker-${id}.log`), 'a') : 'ignore';
-  procs[id] = spawn(bin, args, { stdio: ['ignore', out, out], env: PROBE_DIR ? { ...process.env, RAFKA_PROBE_DIR: PROBE_DIR } : process.env });
-  for (let i = 0; ; i++) { try { execFileSync('kcat', ['-b', addr(id), '-L', '-m', '2'], { stdio: 'ignore' }); return; } catch { if (i > 240) throw new Error(`broker ${id} did not start`); await sleep(250); } }
-};
-const stopBroker = (id, sig = 'SIGTERM') => new Promise((r) => { const p = procs[id]; if (!p || p.exitCode !== null || p.signalCode !== null) return r(); p.once('exit', r); p.kill(sig); });
+// the cluster start is shared with bench/election.mjs and bench/reassign.mjs (bench/bench-cluster.mjs)
+const cluster = await startBenchCluster({ name: 'repl', ids, zkTickMs: ZK_TICK_MS, logDir: LOG_DIR, probeDir: PROBE_DIR,
+  props: () => [`zookeeper.session.timeout.ms=${SESSION_MS}`, 'auto.create.topics.enable=false', 'offsets.topic.replication.factor=3'] });
+const { work, zkPort, chroot, ports, procs, addr, bootstrap, startBroker, stopBroker } = cluster;
 await Promise.all(ids.map(startBroker));
 log('three brokers up');
 // The bench's own ZooKeeper session: kcat runs synchronously (execFileSync), so on a loaded machine a long produce
@@ -294,7 +273,5 @@ results['ceiling: loopback TCP, one connection'] = await new Promise((resolve) =
 }
 await admin.disconnect();
 zs.close();
-await Promise.all(ids.map((id) => stopBroker(id)));
-await zk.stop();
-rmSync(work, { recursive: true, force: true });
+await cluster.stop();
 console.log(JSON.stringify({ bench: 'replication', MiB, catchUpMiB: CATCHUP_MiB, results, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString().slice(0, 10) }, null, 1));

@@ -192,7 +192,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     const parts = [0, 1, 2, 3];
     for (const p of parts) {
       const l = m.getOrCreateLog('n', p);
-      for (let i = 0; i < 40; i++) l.appendAsLeader(batch(i), 0);
+      for (let i = 0; i < 15; i++) l.appendAsLeader(batch(i), 0);
       m.getOrCreateFutureLog('n', p, l.logDir === dirs[0] ? dirs[1]! : dirs[0]!); // to the other dir
     }
     // reads in flight at once, counted around the current logs' readAsync
@@ -217,7 +217,7 @@ describe('ReplicaAlterLogDirsManager + LogManager.replaceCurrentWithFutureLog', 
     expect(new Set(mover.movingPartitions.map((s) => s.fetcherId)).size).toBe(2);
     await until(() => host.swaps === 4, 'four swaps');
     expect(maxInFlight).toBe(2); // one read per loop
-    for (const p of parts) expect(values(m.getLog('n', p)!).length).toBe(120);
+    for (const p of parts) expect(values(m.getLog('n', p)!).length).toBe(45);
     expect(new Set(seen)).toEqual(new Set(['truncating>copying', 'copying>swapped']));
     expect(seen.filter((x) => x === 'copying>swapped').length).toBe(4);
     mover.shutdown();
