@@ -170,7 +170,13 @@ describe('replication between three brokers', () => {
     } finally { for (const f of followers) proc[f]!.signal('SIGCONT'); }
     // the stop may have outlasted replica.lag.time.max.ms: the followers rejoin once caught up
     await eventually(async () => ((await partitionState()).isr.length === 3 ? true : null), 20_000, 'both followers in the ISR');
-    const ok = await produceAcksAll(leader, ['after'], 20_000);
+    // ZooKeeper names the expanded ISR before the leader has the controller's AlterPartition answer: until then its
+    // ISR may still be itself alone, below min.insync.replicas, and it refuses (NOT_ENOUGH_REPLICAS, before the append:
+    // nothing written) — as Kafka's leader does; clients retry it
+    const ok = (await eventually(async () => {
+      const r = await produceAcksAll(leader, ['after'], 20_000);
+      return r.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS ? null : r;
+    }, 20_000, 'the leader to apply the expanded ISR'))!;
     expect(ok.errorCode).toBe(ErrorCode.NONE);
     acked.push('held-1', 'held-2', 'after');
     expect(await consumeAll(leader)).toEqual(acked);
