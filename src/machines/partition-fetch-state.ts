@@ -11,7 +11,8 @@
  * `truncation.needed` from fetching: an unfinished truncation below IBP 2.7 (OffsetsForLeaderEpoch asked again);
  * `truncation.completed` in fetching: a diverging epoch or OFFSET_OUT_OF_RANGE handled while fetching.
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 import type { FetchStateName } from '../services/replication/replica-fetcher-thread.js';
 
 export type PartitionFetchEvent = { type: 'truncation.completed' } | { type: 'truncation.needed' } | { type: 'fenced' };
@@ -28,28 +29,8 @@ export const partitionFetchStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof partitionFetchStateMachine>;
-const snapshots = new Map<FetchStateName, Snap>();
-const snapshotOf = (s: FetchStateName): Snap => {
-  let snap = snapshots.get(s);
-  if (!snap) snapshots.set(s, (snap = partitionFetchStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
-/**
- * The state after `event` (pure), computed once per (state, event type) with XState's getNextSnapshot and memoized:
- * the events carry no data, so each partition's step is a map lookup. `valid` false: the state refuses the event
- * (it is then unchanged).
- */
-const memo = new Map<string, { state: FetchStateName; valid: boolean }>();
+/** The state after `event` (pure, memoized: see pure-transition.ts); `valid` false: the state refuses the event. */
+const fetchTransition = pureTransition<FetchStateName, PartitionFetchEvent['type']>(partitionFetchStateMachine);
 export function advanceFetchState(state: FetchStateName, event: PartitionFetchEvent['type']): { state: FetchStateName; valid: boolean } {
-  const key = `${state}\u0000${event}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    const e = { type: event } as PartitionFetchEvent;
-    r = from.can(e) ? { state: getNextSnapshot(partitionFetchStateMachine, from, e).value as FetchStateName, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return fetchTransition.advance(state, event);
 }

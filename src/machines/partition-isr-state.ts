@@ -16,7 +16,8 @@
  * (FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, …) takes no event: the change stays pending until the next
  * LeaderAndIsr, as Kafka's `handleAlterPartitionError`.
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 import type { IsrStateEvent, IsrStateName } from '../services/replication/partition.js';
 
 export type PartitionIsrEvent = { type: IsrStateEvent };
@@ -34,28 +35,8 @@ export const partitionIsrStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof partitionIsrStateMachine>;
-const snapshots = new Map<IsrStateName, Snap>();
-const snapshotOf = (s: IsrStateName): Snap => {
-  let snap = snapshots.get(s);
-  if (!snap) snapshots.set(s, (snap = partitionIsrStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
-/**
- * The state after `event` (pure), computed once per (state, event) with XState's getNextSnapshot and memoized: the
- * events carry no data, so each partition's step is a map lookup. `valid` false: the state refuses the event (it
- * is then unchanged).
- */
-const memo = new Map<string, { state: IsrStateName; valid: boolean }>();
+/** The state after `event` (pure, memoized: see pure-transition.ts); `valid` false: the state refuses the event. */
+const isrTransition = pureTransition<IsrStateName, IsrStateEvent>(partitionIsrStateMachine);
 export function advanceIsrState(state: IsrStateName, event: IsrStateEvent): { state: IsrStateName; valid: boolean } {
-  const key = `${state}\u0000${event}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    const e = { type: event } as PartitionIsrEvent;
-    r = from.can(e) ? { state: getNextSnapshot(partitionIsrStateMachine, from, e).value as IsrStateName, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return isrTransition.advance(state, event);
 }

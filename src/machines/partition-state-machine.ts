@@ -12,7 +12,8 @@
  * Differs from Kafka: the transitions record what a level-triggered pass decided (partition-leader-election.ts), not
  * the commands that make it so.
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 
 export type PartitionStateName = 'NonExistentPartition' | 'NewPartition' | 'OnlinePartition' | 'OfflinePartition';
 
@@ -38,34 +39,18 @@ export const partitionStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof partitionStateMachine>;
-const resolved = new Map<PartitionStateName, Snap>();
-const snapshotOf = (s: PartitionStateName): Snap => {
-  let snap = resolved.get(s);
-  if (!snap) resolved.set(s, (snap = partitionStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
 /**
  * The state after `event` (pure); `valid` false when the state does not accept it (the state is then unchanged).
- * The machine's answer for each (state, event type) is computed once with XState's getNextSnapshot and memoized: the
- * events carry no data, so thousands of partitions per pass cost a map lookup each.
+ * Memoized per (state, event type) (pure-transition.ts): thousands of partitions per pass cost a map lookup each.
  */
-const memo = new Map<string, { state: PartitionStateName; valid: boolean }>();
+const partitionTransition = pureTransition<PartitionStateName, PartitionStateEvent['type']>(partitionStateMachine);
 export function advancePartitionState(state: PartitionStateName, event: PartitionStateEvent): { state: PartitionStateName; valid: boolean } {
-  const key = `${state}\u0000${event.type}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    r = from.can(event) ? { state: getNextSnapshot(partitionStateMachine, from, event).value as PartitionStateName, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return partitionTransition.advance(state, event.type);
 }
 
 /** How many (state, event) answers were computed with XState so far: bounded by the chart, not by the partitions. */
 export function partitionTransitionsComputed(): number {
-  return memo.size;
+  return partitionTransition.computed();
 }
 
 /**

@@ -17,7 +17,8 @@
  * Differs from Kafka: no Delayed state per partition (the alterLogDirs throttle holds the whole mover thread back,
  * as in Kafka, where every moving partition is throttled).
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 import type { MoveEvent, MoveStateName } from '../services/server/replica-alter-log-dirs-manager.js';
 
 export const replicaAlterLogDirsStateMachine = setup({
@@ -33,28 +34,8 @@ export const replicaAlterLogDirsStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof replicaAlterLogDirsStateMachine>;
-const snapshots = new Map<MoveStateName, Snap>();
-const snapshotOf = (s: MoveStateName): Snap => {
-  let snap = snapshots.get(s);
-  if (!snap) snapshots.set(s, (snap = replicaAlterLogDirsStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
-/**
- * The state after `event` (pure), computed once per (state, event) with XState's getNextSnapshot and memoized: the
- * events carry no data, so each partition's step is a map lookup. `valid` false: the state refuses the event (it is
- * then unchanged).
- */
-const memo = new Map<string, { state: MoveStateName; valid: boolean }>();
+/** The state after `event` (pure, memoized: see pure-transition.ts); `valid` false: the state refuses the event. */
+const moveTransition = pureTransition<MoveStateName, MoveEvent>(replicaAlterLogDirsStateMachine);
 export function advanceMoveState(state: MoveStateName, event: MoveEvent): { state: MoveStateName; valid: boolean } {
-  const key = `${state}\u0000${event}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    const e = { type: event };
-    r = from.can(e) ? { state: getNextSnapshot(replicaAlterLogDirsStateMachine, from, e).value as MoveStateName, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return moveTransition.advance(state, event);
 }

@@ -7,7 +7,8 @@
  *        ▲                                                 ▲  (ReplicaDeletionIneligible ─online/offline─┘)      │ succeeded / ineligible
  *        └──────────────removed──── ReplicaDeletionSuccessful ◄──────────────────────────────────────────────────┘
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 
 export type ReplicaStateName =
   | 'NonExistentReplica' | 'NewReplica' | 'OnlineReplica' | 'OfflineReplica'
@@ -45,34 +46,18 @@ export const replicaStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof replicaStateMachine>;
-const resolved = new Map<ReplicaStateName, Snap>();
-const snapshotOf = (s: ReplicaStateName): Snap => {
-  let snap = resolved.get(s);
-  if (!snap) resolved.set(s, (snap = replicaStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
 /**
  * The state after `event` (pure); `valid` false when the state does not accept it (the state is then unchanged).
- * The machine's answer for each (state, event type) is computed once with XState's getNextSnapshot and memoized: the
- * events carry no data, so thousands of partitions per pass cost a map lookup each.
+ * Memoized per (state, event type) (pure-transition.ts): thousands of replicas per pass cost a map lookup each.
  */
-const memo = new Map<string, { state: ReplicaStateName; valid: boolean }>();
+const replicaTransition = pureTransition<ReplicaStateName, ReplicaStateEvent['type']>(replicaStateMachine);
 export function advanceReplicaState(state: ReplicaStateName, event: ReplicaStateEvent): { state: ReplicaStateName; valid: boolean } {
-  const key = `${state}\u0000${event.type}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    r = from.can(event) ? { state: getNextSnapshot(replicaStateMachine, from, event).value as ReplicaStateName, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return replicaTransition.advance(state, event.type);
 }
 
-/** How many (state, event) answers were computed with XState so far: bounded by the chart, not by the partitions. */
+/** How many (state, event) answers were computed with XState so far: bounded by the chart, not by the replicas. */
 export function replicaTransitionsComputed(): number {
-  return memo.size;
+  return replicaTransition.computed();
 }
 
 /**

@@ -15,7 +15,8 @@
  * state is unchanged (Kafka throws IllegalStateException in prepareTransitionTo). The machine names the *target*
  * in each event, as Kafka's prepareTransitionTo(newState) does.
  */
-import { setup, getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { setup } from 'xstate';
+import { pureTransition } from './pure-transition.js';
 import type { AdvanceTxnState, TxnState } from '../services/transaction/transaction-metadata.js';
 
 export type { TxnState };
@@ -66,29 +67,13 @@ export const transactionStateMachine = setup({
   },
 });
 
-type Snap = SnapshotFrom<typeof transactionStateMachine>;
-const resolved = new Map<TxnState, Snap>();
-const snapshotOf = (s: TxnState): Snap => {
-  let snap = resolved.get(s);
-  if (!snap) resolved.set(s, (snap = transactionStateMachine.resolveState({ value: s, context: undefined as never })));
-  return snap;
-};
-
-const memo = new Map<string, { state: TxnState; valid: boolean }>();
-
 /**
- * The state after `event` (pure, memoized per (state, event type): a map lookup per call); `valid` false when the
+ * The state after `event` (pure, memoized per (state, event type): pure-transition.ts); `valid` false when the
  * state does not accept it (the state is then unchanged).
  */
+const txnTransition = pureTransition<TxnState, TxnStateEvent['type']>(transactionStateMachine);
 export function advanceTxnState(state: TxnState, event: TxnStateEvent): { state: TxnState; valid: boolean } {
-  const key = `${state}\u0000${event.type}`;
-  let r = memo.get(key);
-  if (!r) {
-    const from = snapshotOf(state);
-    r = from.can(event) ? { state: getNextSnapshot(transactionStateMachine, from, event).value as TxnState, valid: true } : { state, valid: false };
-    memo.set(key, r);
-  }
-  return r;
+  return txnTransition.advance(state, event.type);
 }
 
 /** The event that moves a transaction to `target` (every target has exactly one). */
