@@ -55,33 +55,41 @@ class PortInUseError extends Error {}
 const handedOut = new Set<number>();
 
 /**
- * A TCP port that was free on 127.0.0.1 a moment ago (bind 0, read it, close) and that this process has not handed
- * out before: asking several times before binding any (a broker's listeners) once gave the same port twice.
+ * Ports are handed out below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768–60999 here), where a
+ * client socket's connect() never takes them: a port from bind(0) lies in that range, and an outgoing connection (a
+ * ZooKeeper client, kcat, a follower's fetcher) once took one between this helper's answer and the broker's bind
+ * (EADDRINUSE at startup, CI ci-4 of 2026-12-08). Each vitest worker (VITEST_POOL_ID 1..maxWorkers) has a block of
+ * its own, so two test files running at once never pick the same port; within it ports go round from a random
+ * start, each checked free by a bind.
+ */
+const PORT_BASE = 12_000;
+const PORT_BLOCK = 4_000;
+const poolId = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1) || 1);
+const blockStart = PORT_BASE + ((poolId - 1) % 5) * PORT_BLOCK; // 12000–31999 for up to 5 workers, all below 32768
+let nextOffset = Math.floor(Math.random() * PORT_BLOCK);
+
+/**
+ * A TCP port that is free on 127.0.0.1 (checked with a bind), outside the ephemeral range, and that this process has
+ * not handed out before: asking several times before binding any (a broker's listeners) once gave the same port twice.
  */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await bindZeroAndClose();
-    if (!handedOut.has(port) || attempt >= 50) {
+  for (let attempt = 0; attempt < PORT_BLOCK; attempt++) {
+    const port = blockStart + (nextOffset++ % PORT_BLOCK);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
       handedOut.add(port);
       return port;
     }
   }
+  throw new Error(`no free port in ${blockStart}-${blockStart + PORT_BLOCK - 1}`);
 }
 
-function bindZeroAndClose(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') {
-        srv.close();
-        reject(new Error('could not read the bound port'));
-        return;
-      }
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
