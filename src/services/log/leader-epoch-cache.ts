@@ -21,6 +21,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CheckpointFile } from './checkpoint-file.js';
+import { fsyncDir, writeFileSynced } from './atomic-write.js';
 import { type EpochEntry, epochEntryFormat, LEADER_EPOCH_CHECKPOINT_FILE, LEADER_EPOCH_CHECKPOINT_VERSION } from './offset-checkpoint-file.js';
 
 export type { EpochEntry } from './offset-checkpoint-file.js';
@@ -267,13 +268,7 @@ export class LeaderEpochCache {
 
   private async writeAsyncInSlot(v: number, content: string): Promise<void> {
     const tmp = `${this.file}${ASYNC_TMP_SUFFIX}`;
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      await fh.writeFile(content);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFileSynced(tmp, content);
     // one event-loop turn: the version check and the rename (a synchronous write meanwhile wrote newer content)
     if (this.fileVersion >= v) {
       await fsp.rm(tmp, { force: true });
@@ -281,11 +276,6 @@ export class LeaderEpochCache {
     }
     fs.renameSync(tmp, this.file);
     this.fileVersion = v;
-    const dh = await fsp.open(path.dirname(this.file), 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await fsyncDir(path.dirname(this.file));
   }
 }
